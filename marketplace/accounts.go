@@ -1,0 +1,241 @@
+package marketplace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// AccountService registers users, authenticates them and manages
+// organizations and their staff.
+type AccountService struct {
+	Store AccountStore
+	Now   func() time.Time
+	NewID func() string
+	// RegionKnown reports whether a region code names a real place; nil
+	// accepts any well-formed code.
+	RegionKnown func(code string) bool
+	// MaxFailures failed logins in a row lock an account for LockFor.
+	MaxFailures int
+	LockFor     time.Duration
+
+	// dummyHash is compared against when the user does not exist, so that
+	// an unknown e-mail costs as much time as a wrong password.
+	dummyHash string
+}
+
+// NewAccountService returns a service with the lockout defaults (5 failures,
+// 15 minutes).
+func NewAccountService(store AccountStore, now func() time.Time, newID func() string) *AccountService {
+	h, err := HashPassword("not a real password, only for timing")
+	if err != nil {
+		panic(err)
+	}
+	return &AccountService{Store: store, Now: now, NewID: newID, MaxFailures: 5, LockFor: 15 * time.Minute, dummyHash: h}
+}
+
+// NewUser is what it takes to create an account.
+type NewUser struct {
+	Email       string
+	Password    string
+	DisplayName string
+	Role        Role
+}
+
+func (s *AccountService) validateNewUser(n *NewUser) *ValidationError {
+	v := &ValidationError{}
+	n.Email = NormalizeEmail(n.Email)
+	n.DisplayName = strings.TrimSpace(n.DisplayName)
+	validateEmail(v, n.Email)
+	if err := ValidatePassword(n.Password); err != nil {
+		v.Add("password", "%s", err.(*ValidationError).Fields["password"])
+	}
+	validateDisplayName(v, n.DisplayName)
+	return v
+}
+
+func auditDetail(kv map[string]any) string {
+	b, _ := json.Marshal(kv)
+	return string(b)
+}
+
+func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []Membership, actor, action string) (*User, error) {
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	u := &User{PublicID: s.NewID(), Email: n.Email, PasswordHash: hash, DisplayName: n.DisplayName, CreatedAt: now}
+	detail := map[string]any{"role": n.Role}
+	if len(ms) > 0 && ms[0].Org != nil {
+		detail["org"] = ms[0].Org.PublicID
+	}
+	if actor == "" {
+		actor = u.PublicID
+	}
+	a := AuditEntry{Stream: "accounts", At: now, Actor: actor, Action: action, ObjectType: "user", ObjectID: u.PublicID, Detail: auditDetail(detail)}
+	if err := s.Store.CreateUser(ctx, u, ms, a); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, fmt.Errorf("%w: an account with this e-mail exists", ErrConflict)
+		}
+		return nil, fmt.Errorf("accounts: create user: %w", err)
+	}
+	return u, nil
+}
+
+// Register creates a donor or volunteer account: the only roles anyone may
+// take for themselves. ValidationError, ErrConflict.
+func (s *AccountService) Register(ctx context.Context, n NewUser) (*User, error) {
+	v := s.validateNewUser(&n)
+	if n.Role != RoleDonor && n.Role != RoleVolunteer {
+		v.Add("role", "must be donor or volunteer; staff accounts are created by an administrator")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return s.createUser(ctx, n, []Membership{{Role: n.Role}}, "", "user.register")
+}
+
+// CreateAdmin creates an administrator, for bootstrapping from the command line.
+func (s *AccountService) CreateAdmin(ctx context.Context, email, password, displayName string) (*User, error) {
+	n := NewUser{Email: email, Password: password, DisplayName: displayName, Role: RoleAdmin}
+	if n.DisplayName == "" {
+		n.DisplayName = "Administrator"
+	}
+	if err := s.validateNewUser(&n).Err(); err != nil {
+		return nil, err
+	}
+	return s.createUser(ctx, n, []Membership{{Role: RoleAdmin}}, "system", "admin.create")
+}
+
+// AddMember creates a staff account in org with role. Only admins may call
+// it; the role must be one the organization's kind can hold.
+func (s *AccountService) AddMember(ctx context.Context, by *Principal, orgPublicID string, n NewUser) (*User, error) {
+	if !by.Has(RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	org, err := s.Store.OrgByPublicID(ctx, orgPublicID)
+	if err != nil {
+		return nil, err
+	}
+	v := s.validateNewUser(&n)
+	switch {
+	case !n.Role.Valid():
+		v.Add("role", "unknown role %q", n.Role)
+	case !org.Kind.CanGrant(n.Role):
+		v.Add("role", "a %s cannot have members with role %s (allowed: %v)", org.Kind, n.Role, orgRoles[org.Kind])
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return s.createUser(ctx, n, []Membership{{Role: n.Role, Org: org}}, by.User.PublicID, "org.member.add")
+}
+
+// NewOrg is what it takes to create an organization.
+type NewOrg struct {
+	Name       string
+	Kind       OrgKind
+	RegionCode string
+}
+
+// CreateOrg creates an organization. Admins only. ValidationError.
+func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg) (*Org, error) {
+	if !by.Has(RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	v := &ValidationError{}
+	n.Name = strings.TrimSpace(n.Name)
+	switch l := utf8.RuneCountInString(n.Name); {
+	case l == 0:
+		v.Add("name", "is required")
+	case l > 100:
+		v.Add("name", "must be at most 100 characters")
+	case strings.ContainsAny(n.Name, "\x00\r\n<>"):
+		v.Add("name", "must not contain control characters or angle brackets")
+	}
+	if !n.Kind.Valid() {
+		v.Add("kind", "must be one of %v", OrgKinds)
+	}
+	switch {
+	case !RegionCodeFormatOK(n.RegionCode):
+		v.Add("region_code", "must be a GB/T 2260 code of 6, 9 or 12 digits")
+	case s.RegionKnown != nil && !s.RegionKnown(n.RegionCode):
+		v.Add("region_code", "no such administrative division: %s", n.RegionCode)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	o := &Org{PublicID: s.NewID(), Name: n.Name, Kind: n.Kind, RegionCode: n.RegionCode, CreatedAt: now}
+	a := AuditEntry{Stream: "accounts", At: now, Actor: by.User.PublicID, Action: "org.create", ObjectType: "org", ObjectID: o.PublicID,
+		Detail: auditDetail(map[string]any{"kind": o.Kind, "region_code": o.RegionCode})}
+	if err := s.Store.CreateOrg(ctx, o, a); err != nil {
+		return nil, fmt.Errorf("accounts: create org: %w", err)
+	}
+	return o, nil
+}
+
+// Authenticate checks an e-mail and password. It returns ErrUnauthorized for
+// an unknown user, a wrong password or a disabled account alike, and a
+// *LockedError while the account is locked after repeated failures.
+func (s *AccountService) Authenticate(ctx context.Context, email, password string) (*Principal, error) {
+	email = NormalizeEmail(email)
+	if email == "" || password == "" || len(password) > MaxPasswordLen || len(email) > 254 {
+		return nil, ErrUnauthorized
+	}
+	u, err := s.Store.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		_, _ = CheckPassword(s.dummyHash, password)
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		return nil, &LockedError{Until: *u.LockedUntil}
+	}
+	ok, err := CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		lock, err := s.Store.RecordLoginFailure(ctx, u.ID, s.MaxFailures, now.Add(s.LockFor))
+		if err != nil {
+			return nil, err
+		}
+		if lock != nil {
+			return nil, &LockedError{Until: *lock}
+		}
+		return nil, ErrUnauthorized
+	}
+	if u.Disabled {
+		return nil, ErrUnauthorized
+	}
+	if u.FailedLogins > 0 || u.LockedUntil != nil {
+		if err := s.Store.ResetLoginFailures(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.Principal(ctx, u.PublicID)
+}
+
+// Principal loads the current roles of the user a token names. A disabled
+// or deleted user is ErrUnauthorized.
+func (s *AccountService) Principal(ctx context.Context, userPublicID string) (*Principal, error) {
+	p, err := s.Store.Principal(ctx, userPublicID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.User.Disabled {
+		return nil, ErrUnauthorized
+	}
+	return p, nil
+}

@@ -1,0 +1,77 @@
+package marketplace
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Domain errors. Every package of the project wraps these (or its own, for
+// funds and matching) with context; web/errors.go maps them to HTTP status.
+var (
+	// ErrNotFound: the object does not exist, or the caller may not know that it does.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the request clashes with the current state (a duplicate, a
+	// transition not allowed from the current status, a lost race).
+	ErrConflict = errors.New("conflict")
+	// ErrUnauthorized: no valid credentials.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: valid credentials without the right to do this.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// ValidationError lists what is wrong with a request, field by field. Nothing
+// is written when one is returned.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+// Error lists the fields in a stable order.
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Add records a problem with field unless one is already recorded for it.
+func (e *ValidationError) Add(field, format string, args ...any) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, ok := e.Fields[field]; !ok {
+		e.Fields[field] = fmt.Sprintf(format, args...)
+	}
+}
+
+// Err returns e when it holds a problem and nil otherwise.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Invalid is a shorthand for a ValidationError about one field.
+func Invalid(field, format string, args ...any) error {
+	v := &ValidationError{}
+	v.Add(field, format, args...)
+	return v
+}
+
+// LockedError says that an account is locked after repeated failed logins.
+type LockedError struct {
+	Until time.Time
+}
+
+func (e *LockedError) Error() string {
+	return "too many failed logins; try again after " + e.Until.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,193 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+type orgRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PublicID   string
+	Name       string
+	Kind       string
+	RegionCode string
+	CreatedAt  time.Time
+}
+
+func (orgRow) TableName() string { return "organizations" }
+
+func (r orgRow) domain() *marketplace.Org {
+	return &marketplace.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: marketplace.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type userRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	PublicID     string
+	Email        string
+	PasswordHash string
+	DisplayName  string
+	Disabled     bool
+	FailedLogins int
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+func (r userRow) domain() *marketplace.User {
+	u := &marketplace.User{ID: r.ID, PublicID: r.PublicID, Email: r.Email, PasswordHash: r.PasswordHash, DisplayName: r.DisplayName,
+		Disabled: r.Disabled, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
+	if r.LockedUntil != nil {
+		t := r.LockedUntil.UTC()
+		u.LockedUntil = &t
+	}
+	return u
+}
+
+type membershipRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	UserID    int64
+	OrgID     *int64
+	Role      string
+	CreatedAt time.Time
+}
+
+func (membershipRow) TableName() string { return "memberships" }
+
+func unixMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// CreateUser implements marketplace.AccountStore.
+func (s *Store) CreateUser(ctx context.Context, u *marketplace.User, ms []marketplace.Membership, audit marketplace.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := userRow{PublicID: u.PublicID, Email: u.Email, PasswordHash: u.PasswordHash, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return MapError(err)
+		}
+		u.ID = row.ID
+		for _, m := range ms {
+			mr := membershipRow{UserID: row.ID, Role: string(m.Role), CreatedAt: u.CreatedAt}
+			if m.Org != nil {
+				mr.OrgID = &m.Org.ID
+			}
+			if err := tx.Create(&mr).Error; err != nil {
+				return MapError(err)
+			}
+		}
+		return AppendAudit(tx, &audit)
+	})
+}
+
+// UserByEmail implements marketplace.AccountStore.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*marketplace.User, error) {
+	var r userRow
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Take(&r).Error; err != nil {
+		return nil, MapError(err)
+	}
+	return r.domain(), nil
+}
+
+// Principal implements marketplace.AccountStore.
+func (s *Store) Principal(ctx context.Context, userPublicID string) (*marketplace.Principal, error) {
+	var r userRow
+	if err := s.db.WithContext(ctx).Where("public_id = ?", userPublicID).Take(&r).Error; err != nil {
+		return nil, MapError(err)
+	}
+	var mrows []membershipRow
+	if err := s.db.WithContext(ctx).Where("user_id = ?", r.ID).Order("id").Find(&mrows).Error; err != nil {
+		return nil, err
+	}
+	p := &marketplace.Principal{User: *r.domain()}
+	orgs := map[int64]*marketplace.Org{}
+	for _, m := range mrows {
+		ms := marketplace.Membership{Role: marketplace.Role(m.Role)}
+		if m.OrgID != nil {
+			o, ok := orgs[*m.OrgID]
+			if !ok {
+				var or orgRow
+				if err := s.db.WithContext(ctx).Take(&or, *m.OrgID).Error; err != nil {
+					return nil, MapError(err)
+				}
+				o = or.domain()
+				orgs[o.ID] = o
+			}
+			ms.Org = o
+		}
+		p.Memberships = append(p.Memberships, ms)
+	}
+	return p, nil
+}
+
+// RecordLoginFailure implements marketplace.AccountStore.
+func (s *Store) RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error) {
+	var locked *time.Time
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r userRow
+		if err := ForUpdate(tx).Take(&r, userID).Error; err != nil {
+			return MapError(err)
+		}
+		n := r.FailedLogins + 1
+		upd := map[string]any{"failed_logins": n}
+		if n >= max {
+			upd["locked_until"] = lockUntil
+			upd["failed_logins"] = 0
+			locked = &lockUntil
+		}
+		return tx.Model(&userRow{}).Where("id = ?", userID).Updates(upd).Error
+	})
+	return locked, err
+}
+
+// ResetLoginFailures implements marketplace.AccountStore.
+func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
+	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
+		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+}
+
+// CreateOrg implements marketplace.AccountStore.
+func (s *Store) CreateOrg(ctx context.Context, o *marketplace.Org, audit marketplace.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := orgRow{PublicID: o.PublicID, Name: o.Name, Kind: string(o.Kind), RegionCode: o.RegionCode, CreatedAt: o.CreatedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return MapError(err)
+		}
+		o.ID = row.ID
+		return AppendAudit(tx, &audit)
+	})
+}
+
+// OrgByPublicID implements marketplace.AccountStore.
+func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (*marketplace.Org, error) {
+	var r orgRow
+	if err := s.db.WithContext(ctx).Where("public_id = ?", publicID).Take(&r).Error; err != nil {
+		return nil, MapError(err)
+	}
+	return r.domain(), nil
+}
+
+// ListOrgs implements marketplace.AccountStore.
+func (s *Store) ListOrgs(ctx context.Context) ([]marketplace.Org, error) {
+	var rows []orgRow
+	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]marketplace.Org, len(rows))
+	for i, r := range rows {
+		out[i] = *r.domain()
+	}
+	return out, nil
+}
+
+// CountAdmins implements marketplace.AccountStore.
+func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&membershipRow{}).Where("role = ?", string(marketplace.RoleAdmin)).Count(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, nil
+	}
+	return n, err
+}

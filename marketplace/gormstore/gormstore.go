@@ -1,0 +1,55 @@
+// Package gormstore is the gorm implementation of marketplace's stores, on
+// SQLite and MySQL/MariaDB alike. Row structs and their mapping to domain
+// types live here; domain types carry no gorm tags. The schema is defined by
+// the SQL in migrations/, not by these structs.
+package gormstore
+
+import (
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Store implements the marketplace stores on one database.
+type Store struct {
+	db      *gorm.DB
+	dialect sqldb.Dialect
+}
+
+// New returns a store over db.
+func New(db *sqldb.DB) *Store {
+	return &Store{db: db.Gorm, dialect: db.Dialect}
+}
+
+var (
+	_ marketplace.AccountStore = (*Store)(nil)
+	_ marketplace.AuditReader  = (*Store)(nil)
+)
+
+// MapError turns gorm's errors into the domain's: a missing record into
+// ErrNotFound, a duplicate key into ErrConflict.
+func MapError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return marketplace.ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: duplicate", marketplace.ErrConflict)
+	}
+	return err
+}
+
+// ForUpdate adds a row lock on MySQL; SQLite's immediate transactions already
+// hold the database's one write lock.
+func ForUpdate(tx *gorm.DB) *gorm.DB {
+	if tx.Dialector.Name() == "mysql" {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}

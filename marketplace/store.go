@@ -1,0 +1,45 @@
+package marketplace
+
+import (
+	"context"
+	"time"
+)
+
+// AccountStore keeps users, organizations and memberships. Methods that
+// change something take the audit entry to append in the same transaction.
+type AccountStore interface {
+	// CreateUser stores u with its memberships; ErrConflict when the e-mail is taken.
+	CreateUser(ctx context.Context, u *User, ms []Membership, audit AuditEntry) error
+	// UserByEmail returns ErrNotFound when no user has that (normalized) e-mail.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// Principal loads a user and their memberships by public id; ErrNotFound.
+	Principal(ctx context.Context, userPublicID string) (*Principal, error)
+	// RecordLoginFailure counts a failed login and, at max failures in a row,
+	// locks the account until lockUntil. It returns the new lock, if any.
+	RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error)
+	// ResetLoginFailures clears the failure count after a successful login.
+	ResetLoginFailures(ctx context.Context, userID int64) error
+	// CreateOrg stores o.
+	CreateOrg(ctx context.Context, o *Org, audit AuditEntry) error
+	// OrgByPublicID returns ErrNotFound when there is no such organization.
+	OrgByPublicID(ctx context.Context, publicID string) (*Org, error)
+	// ListOrgs returns organizations by creation.
+	ListOrgs(ctx context.Context) ([]Org, error)
+	// CountAdmins counts users holding the admin role.
+	CountAdmins(ctx context.Context) (int64, error)
+}
+
+// AuditReader reads the audit log for verification.
+type AuditReader interface {
+	// AuditStreams lists every stream with its head (seq and hash).
+	AuditStreams(ctx context.Context) ([]AuditHead, error)
+	// AuditEntries returns one stream's entries in Seq order.
+	AuditEntries(ctx context.Context, stream string) ([]AuditEntry, error)
+}
+
+// AuditHead is the tip of one chain.
+type AuditHead struct {
+	Stream string
+	Seq    int64
+	Hash   string
+}

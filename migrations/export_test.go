@@ -1,0 +1,6 @@
+package migrations
+
+import "embed"
+
+// FS exposes the embedded files to the external tests.
+func FS() embed.FS { return files }

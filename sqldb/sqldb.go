@@ -1,0 +1,162 @@
+// Package sqldb opens the relational database behind every store: SQLite
+// (pure Go, the embedded default) or MySQL/MariaDB, chosen by the database
+// URL alone. It knows nothing of the domain; stores receive the *gorm.DB it
+// returns.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL dialect of an open database; it also picks the
+// migration folder.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// DB is an open database with its dialect.
+type DB struct {
+	Gorm    *gorm.DB
+	Dialect Dialect
+	// Target is the URL with any password removed, safe to print.
+	Target string
+}
+
+// ParseURL splits a database URL into its dialect and driver DSN. It accepts
+// "sqlite:PATH", "mysql://DSN" or "mysql:DSN", and a bare go-sql-driver DSN
+// such as "user:pass@tcp(127.0.0.1:3306)/jiujinan".
+func ParseURL(url string) (Dialect, string, error) {
+	url = strings.TrimSpace(url)
+	switch {
+	case url == "":
+		return "", "", errors.New("database URL is empty")
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+		if path == "" {
+			return "", "", errors.New("sqlite: URL has no file path (want sqlite:PATH)")
+		}
+		return SQLite, path, nil
+	}
+	dsn := strings.TrimPrefix(strings.TrimPrefix(url, "mysql://"), "mysql:")
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return "", "", fmt.Errorf("not sqlite:PATH and not a MySQL DSN: %v", err)
+	}
+	if cfg.DBName == "" {
+		return "", "", errors.New("MySQL DSN names no database (want user:pass@tcp(host:3306)/dbname)")
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	cfg.Collation = "utf8mb4_unicode_ci"
+	cfg.Params["time_zone"] = "'+00:00'"
+	return MySQL, cfg.FormatDSN(), nil
+}
+
+// Redact returns the URL with its password replaced, for messages and logs.
+func Redact(url string) string {
+	d, dsn, err := ParseURL(url)
+	if err != nil || d == SQLite {
+		if err != nil {
+			return "(invalid database URL)"
+		}
+		return url
+	}
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return "(invalid database URL)"
+	}
+	if cfg.Passwd != "" {
+		cfg.Passwd = "xxxxx"
+	}
+	return "mysql:" + cfg.User + "@" + cfg.Net + "(" + cfg.Addr + ")/" + cfg.DBName
+}
+
+// Open opens and pings the database named by url. SQLite files get WAL,
+// foreign keys, a busy timeout and immediate transactions, which is what makes
+// concurrent read-then-write transactions correct on SQLite.
+func Open(ctx context.Context, url string) (*DB, error) {
+	dialect, dsn, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var g *gorm.DB
+	switch dialect {
+	case SQLite:
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("sqlite: create folder: %w", err)
+			}
+		}
+		full := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		g, err = gorm.Open(sqlite.Open(full), cfg)
+	case MySQL:
+		g, err = gorm.Open(mysql.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's rule; a small pool still lets
+		// readers run beside it in WAL mode.
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(64)
+		sqlDB.SetMaxIdleConns(32)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, Redact(url), err)
+	}
+	return &DB{Gorm: g, Dialect: dialect, Target: Redact(url)}, nil
+}
+
+// SQL returns the underlying *sql.DB.
+func (db *DB) SQL() *sql.DB {
+	s, _ := db.Gorm.DB()
+	return s
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	return db.SQL().Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.SQL().PingContext(ctx)
+}
