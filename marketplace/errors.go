@@ -75,3 +75,8 @@ type LockedError struct {
 func (e *LockedError) Error() string {
 	return "too many failed logins; try again after " + e.Until.UTC().Format(time.RFC3339)
 }
+
+// ErrUnauthorizedf wraps ErrUnauthorized with a message for the client.
+func ErrUnauthorizedf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUnauthorized}, args...)...)
+}

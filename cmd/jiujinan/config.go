@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Config is the whole configuration, loaded once from the environment and
+// the command line and passed down as values. Every field can be set by its
+// environment variable; those with a flag tag also by that flag.
+type Config struct {
+	DataDir     string `env:"JIUJINAN_DATA_DIR" envDefault:"./data" flag:"data-dir" help:"folder for the SQLite database, the search index and secrets.json"`
+	DatabaseURL string `env:"JIUJINAN_DATABASE_URL" flag:"database-url" help:"sqlite:PATH or a MySQL DSN such as user:pass@tcp(127.0.0.1:3306)/jiujinan (default sqlite:DATA_DIR/jiujinan.db)"`
+	Addr        string `env:"JIUJINAN_ADDR" envDefault:":8080" flag:"addr" help:"address to listen on"`
+	SecretsFile string `env:"JIUJINAN_SECRETS_FILE" flag:"secrets-file" help:"key file, created with fresh keys when missing (default DATA_DIR/secrets.json); share it between instances"`
+
+	MeiliURL    string `env:"MEILI_URL" help:"Meilisearch URL; when set, needs are indexed there instead of the embedded index"`
+	MeiliAPIKey string `env:"MEILI_API_KEY" help:"Meilisearch API key"`
+
+	TokenTTL    time.Duration `env:"JIUJINAN_TOKEN_TTL" envDefault:"12h" help:"lifetime of a login token"`
+	TokenIssuer string        `env:"JIUJINAN_TOKEN_ISSUER" envDefault:"jiujinan" help:"issuer and audience of tokens"`
+
+	NoticePeriod      time.Duration `env:"JIUJINAN_NOTICE_PERIOD" envDefault:"120h" help:"public notice (公示) before a cleared need opens"`
+	KAnonymity        int           `env:"JIUJINAN_K_ANONYMITY" envDefault:"5" help:"k: fewest published needs that may share a region x category x age band cell"`
+	EmergencyLimitFen int64         `env:"JIUJINAN_EMERGENCY_LIMIT_FEN" envDefault:"300000" help:"largest request (fen) that may take the emergency path (先行救助)"`
+
+	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`
+	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`
+	RequestTimeout   time.Duration `env:"JIUJINAN_REQUEST_TIMEOUT" envDefault:"30s" help:"time limit of one API request"`
+	CookieSecure     bool          `env:"JIUJINAN_COOKIE_SECURE" envDefault:"false" help:"mark the session cookie Secure (set when served over TLS)"`
+	LoginMaxFailures int           `env:"JIUJINAN_LOGIN_MAX_FAILURES" envDefault:"5" help:"failed logins in a row that lock an account"`
+	LoginLockout     time.Duration `env:"JIUJINAN_LOGIN_LOCKOUT" envDefault:"15m" help:"how long a locked account stays locked"`
+	AuthRate         float64       `env:"JIUJINAN_AUTH_RATE" envDefault:"2" help:"login/registration requests per second per client address"`
+
+	LogLevel  string `env:"JIUJINAN_LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
+	LogFormat string `env:"JIUJINAN_LOG_FORMAT" envDefault:"text" help:"text or json"`
+}
+
+// loadConfig reads the environment, then the flags of fs (already holding
+// the subcommand's own flags), then validates the whole.
+func loadConfig(fs *flag.FlagSet, args []string, environ map[string]string) (Config, error) {
+	var cfg Config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		return cfg, fmt.Errorf("configuration: %v", unwrapEnv(err))
+	}
+	bindFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
+func unwrapEnv(err error) error {
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		return agg.Errors[0]
+	}
+	return err
+}
+
+// bindFlags registers a flag for each field with a flag tag, defaulting to
+// the value the environment gave.
+func bindFlags(fs *flag.FlagSet, cfg *Config) {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if name == "" {
+			continue
+		}
+		p := v.Field(i).Addr().Interface()
+		help := f.Tag.Get("help") + " [$" + f.Tag.Get("env") + "]"
+		switch p := p.(type) {
+		case *string:
+			fs.StringVar(p, name, *p, help)
+		case *time.Duration:
+			fs.DurationVar(p, name, *p, help)
+		}
+	}
+}
+
+// printEnvHelp lists every environment variable with its default and meaning.
+func printEnvHelp(w io.Writer) {
+	t := reflect.TypeOf(Config{})
+	fmt.Fprintln(w, "\nEnvironment:")
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		def := f.Tag.Get("envDefault")
+		if def != "" {
+			def = " (default " + def + ")"
+		}
+		fmt.Fprintf(w, "  %-30s %s%s\n", f.Tag.Get("env"), f.Tag.Get("help"), def)
+	}
+}
+
+func (c *Config) validate() error {
+	if c.DataDir == "" {
+		return errors.New("JIUJINAN_DATA_DIR: must not be empty")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "jiujinan.db")
+	}
+	if _, _, err := sqldb.ParseURL(c.DatabaseURL); err != nil {
+		return fmt.Errorf("JIUJINAN_DATABASE_URL: %v", err)
+	}
+	if c.SecretsFile == "" {
+		c.SecretsFile = filepath.Join(c.DataDir, "secrets.json")
+	}
+	if c.MeiliURL != "" && !strings.HasPrefix(c.MeiliURL, "http://") && !strings.HasPrefix(c.MeiliURL, "https://") {
+		return fmt.Errorf("MEILI_URL: must start with http:// or https://, got %q", c.MeiliURL)
+	}
+	checks := []struct {
+		ok   bool
+		name string
+		msg  string
+	}{
+		{c.TokenTTL >= time.Minute && c.TokenTTL <= 30*24*time.Hour, "JIUJINAN_TOKEN_TTL", "must be between 1m and 720h"},
+		{c.TokenIssuer != "", "JIUJINAN_TOKEN_ISSUER", "must not be empty"},
+		{c.NoticePeriod >= 0 && c.NoticePeriod <= 90*24*time.Hour, "JIUJINAN_NOTICE_PERIOD", "must be between 0 and 2160h"},
+		{c.KAnonymity >= 1 && c.KAnonymity <= 1000, "JIUJINAN_K_ANONYMITY", "must be between 1 and 1000"},
+		{c.EmergencyLimitFen >= 0 && c.EmergencyLimitFen <= 100_000_000, "JIUJINAN_EMERGENCY_LIMIT_FEN", "must be between 0 and 100000000 fen"},
+		{c.MaxBodyBytes >= 1024, "JIUJINAN_MAX_BODY_BYTES", "must be at least 1024"},
+		{c.MaxUploadBytes >= 1024, "JIUJINAN_MAX_UPLOAD_BYTES", "must be at least 1024"},
+		{c.RequestTimeout >= time.Second, "JIUJINAN_REQUEST_TIMEOUT", "must be at least 1s"},
+		{c.LoginMaxFailures >= 1, "JIUJINAN_LOGIN_MAX_FAILURES", "must be at least 1"},
+		{c.LoginLockout >= 0, "JIUJINAN_LOGIN_LOCKOUT", "must not be negative"},
+		{c.AuthRate > 0, "JIUJINAN_AUTH_RATE", "must be above 0"},
+		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
+		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return fmt.Errorf("%s: %s", ch.name, ch.msg)
+		}
+	}
+	return nil
+}
+
+// prepareDataDir creates the data folder and checks that it is writable.
+func (c *Config) prepareDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("JIUJINAN_DATA_DIR: cannot create %s: %v", c.DataDir, pathErr(err))
+	}
+	f, err := os.CreateTemp(c.DataDir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("JIUJINAN_DATA_DIR: %s is not writable: %v", c.DataDir, pathErr(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func environMap() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

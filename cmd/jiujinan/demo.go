@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// The demo dataset: organizations of every kind in three real counties and
+// one user per role. The passwords are public (README); never load the demo
+// into a production database.
+type demoOrg struct {
+	key, name  string
+	kind       marketplace.OrgKind
+	regionCode string
+}
+
+var demoOrgs = []demoOrg{
+	{"yc-fed", "郓城县慈善总会", marketplace.OrgCharityFederation, "371725"},
+	{"yc-swa", "郓城县阳光社会工作服务中心", marketplace.OrgSocialWorkAgency, "371725"},
+	{"yc-mz", "郓城县民政局", marketplace.OrgCivilAffairs, "371725"},
+	{"yc-charity", "菏泽市春晖助学慈善协会", marketplace.OrgCharity, "371700"},
+	{"lh-fed", "隆回县慈善总会", marketplace.OrgCharityFederation, "430524"},
+	{"lh-swa", "隆回县同心社会工作服务站", marketplace.OrgSocialWorkAgency, "430524"},
+	{"lh-mz", "隆回县民政局", marketplace.OrgCivilAffairs, "430524"},
+	{"hy-fed", "合阳县慈善协会", marketplace.OrgCharityFederation, "610524"},
+	{"hy-swa", "合阳县乐助社会工作服务中心", marketplace.OrgSocialWorkAgency, "610524"},
+	{"hy-mz", "合阳县民政局", marketplace.OrgCivilAffairs, "610524"},
+}
+
+type demoUser struct {
+	email, password, name string
+	role                  marketplace.Role
+	org                   string // key in demoOrgs; empty for donor, volunteer, admin
+}
+
+// DemoUsers are printed at start and listed in the README.
+var demoUsers = []demoUser{
+	{"admin@demo.jiujinan.cn", "demo-admin-pass", "系统管理员", marketplace.RoleAdmin, ""},
+	{"donor@demo.jiujinan.cn", "demo-donor-pass", "爱心人士王女士", marketplace.RoleDonor, ""},
+	{"volunteer@demo.jiujinan.cn", "demo-volunteer-pass", "志愿者小刘", marketplace.RoleVolunteer, ""},
+	{"worker@demo.jiujinan.cn", "demo-worker-pass", "社工李敏", marketplace.RoleSocialWorker, "yc-swa"},
+	{"verifier@demo.jiujinan.cn", "demo-verifier-pass", "民政核查员赵刚", marketplace.RoleVerifier, "yc-mz"},
+	{"staff@demo.jiujinan.cn", "demo-staff-pass", "慈善总会陈静", marketplace.RoleFederationStaff, "yc-fed"},
+	{"auditor@demo.jiujinan.cn", "demo-auditor-pass", "审计员孙伟", marketplace.RoleAuditor, "yc-fed"},
+}
+
+// LoadDemo loads the demo dataset once: when the demo administrator exists
+// already it only prints the logins.
+func (m *Main) LoadDemo(ctx context.Context, out io.Writer) error {
+	admin := demoUsers[0]
+	_, err := m.Store.UserByEmail(ctx, admin.email)
+	switch {
+	case err == nil:
+		fmt.Fprintln(out, "Demo data is already loaded.")
+	case errors.Is(err, marketplace.ErrNotFound):
+		if err := m.seedDemo(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "Loaded the demo data.")
+	default:
+		return err
+	}
+	fmt.Fprintln(out, "Demo logins (public passwords: never use the demo in production):")
+	for _, u := range demoUsers {
+		fmt.Fprintf(out, "  %-17s %-28s %s\n", u.role, u.email, u.password)
+	}
+	return nil
+}
+
+func (m *Main) seedDemo(ctx context.Context) error {
+	u, err := m.Accounts.CreateAdmin(ctx, demoUsers[0].email, demoUsers[0].password, demoUsers[0].name)
+	if err != nil {
+		return err
+	}
+	admin, err := m.Store.Principal(ctx, u.PublicID)
+	if err != nil {
+		return err
+	}
+	orgs := map[string]*marketplace.Org{}
+	for _, o := range demoOrgs {
+		org, err := m.Accounts.CreateOrg(ctx, admin, marketplace.NewOrg{Name: o.name, Kind: o.kind, RegionCode: o.regionCode})
+		if err != nil {
+			return fmt.Errorf("org %s: %w", o.name, err)
+		}
+		orgs[o.key] = org
+	}
+	for _, d := range demoUsers[1:] {
+		n := marketplace.NewUser{Email: d.email, Password: d.password, DisplayName: d.name, Role: d.role}
+		if d.org == "" {
+			_, err = m.Accounts.Register(ctx, n)
+		} else {
+			_, err = m.Accounts.AddMember(ctx, admin, orgs[d.org].PublicID, n)
+		}
+		if err != nil {
+			return fmt.Errorf("user %s: %w", d.email, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,471 @@
+// Command jiujinan is the one binary of Jiujinan (救急难): it serves the
+// marketplace, migrates the database, bootstraps administrators, rotates
+// keys and verifies the audit chain. Run "jiujinan help" for the commands.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, environMap())
+	stop()
+	os.Exit(code)
+}
+
+const usage = `jiujinan: a charity matching marketplace for emergency and hardship relief (救急难)
+
+Usage:
+  jiujinan serve [--demo] [flags]     serve the web site and the API (applies migrations first)
+  jiujinan migrate [up|status]        apply pending migrations, or list them
+  jiujinan admin create --email E     create an administrator; password from
+                                      $JIUJINAN_ADMIN_PASSWORD or standard input
+  jiujinan demo                       load the demo dataset into the database
+  jiujinan keys list|rotate-token|rotate-data
+                                      show or rotate the keys in secrets.json
+  jiujinan audit-verify               check every hash chain of the audit log
+  jiujinan version
+
+Run "jiujinan serve --help" for the configuration.
+`
+
+// exitError carries an exit code with a one-line message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// run is main without the process: it returns the exit code, so that tests
+// drive every command.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ map[string]string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stdout, stderr, environ)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr, environ)
+	case "admin":
+		err = cmdAdmin(ctx, rest, stdin, stdout, stderr, environ)
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr, environ)
+	case "keys":
+		err = cmdKeys(ctx, rest, stdout, stderr, environ)
+	case "audit-verify":
+		err = cmdAuditVerify(ctx, rest, stdout, stderr, environ)
+	case "version":
+		fmt.Fprintln(stdout, "jiujinan", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "jiujinan: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "jiujinan:", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "jiujinan:", oneLine(err.Error()))
+	return 1
+}
+
+var version = "dev"
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func newFlagSet(name string, stderr io.Writer, extraUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jiujinan %s [flags]\n%s\nFlags:\n", name, extraUsage)
+		fs.PrintDefaults()
+		printEnvHelp(stderr)
+	}
+	return fs
+}
+
+// Main is the assembled service: configuration, keys, database and the
+// services over them. Open builds it; Close releases it.
+type Main struct {
+	Config   Config
+	Secrets  *Secrets
+	DB       *sqldb.DB
+	Log      *slog.Logger
+	Now      func() time.Time
+	Accounts *marketplace.AccountService
+	Store    *gormstore.Store
+
+	stderr io.Writer
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newID returns a random public identifier: a ULID whose 80 random bits come
+// from crypto/rand, so that ids cannot be guessed from one another.
+func newID() string {
+	return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String())
+}
+
+// Open prepares the data folder and keys and connects to the database. With
+// migrate it also applies pending migrations; without, it refuses to go on
+// while any is pending.
+func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Main, error) {
+	m := &Main{Config: cfg, Now: func() time.Time { return time.Now().UTC() }, stderr: stderr}
+	m.Log = newLogger(cfg, stderr)
+	if err := cfg.prepareDataDir(); err != nil {
+		return nil, err
+	}
+	sec, created, err := loadSecrets(cfg.SecretsFile, m.Now())
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		m.Log.Info("created a new key file; back it up apart from the database", slog.String("path", cfg.SecretsFile))
+	}
+	m.Secrets = sec
+	db, err := sqldb.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("JIUJINAN_DATABASE_URL: %v", err)
+	}
+	m.DB = db
+	if migrate {
+		n, err := migrations.Up(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if n > 0 {
+			m.Log.Info("applied migrations", slog.Int("count", n), slog.String("database", db.Target))
+		}
+	} else if pending, err := migrations.Pending(ctx, db); err != nil || pending {
+		db.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, errors.New("the database has pending migrations: run jiujinan migrate up")
+	}
+	m.Store = gormstore.New(db)
+	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
+	m.Accounts.MaxFailures = cfg.LoginMaxFailures
+	m.Accounts.LockFor = cfg.LoginLockout
+	return m, nil
+}
+
+// Close releases the database.
+func (m *Main) Close() error {
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}
+
+// Server builds the HTTP server over the services.
+func (m *Main) Server() (*web.Server, error) {
+	tokens, err := web.NewTokens(m.Secrets.signingKeys(), m.Config.TokenIssuer, m.Config.TokenIssuer, m.Config.TokenTTL, m.Now)
+	if err != nil {
+		return nil, err
+	}
+	return web.NewServer(web.Config{
+		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
+		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
+	}, web.Deps{
+		Accounts: m.Accounts,
+		Tokens:   tokens,
+		Log:      m.Log,
+		Ready: func(ctx context.Context) error {
+			if err := m.DB.Ping(ctx); err != nil {
+				return errors.New("database unreachable")
+			}
+			pending, err := migrations.Pending(ctx, m.DB)
+			if err != nil {
+				return errors.New("cannot read migration state")
+			}
+			if pending {
+				return errors.New("migrations pending")
+			}
+			return nil
+		},
+	}), nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("serve", stderr, "Serve the web site and the JSON API. Applies pending migrations first.")
+	demo := fs.Bool("demo", false, "load the demo dataset (organizations, one user per role) and print its logins")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	m, err := Open(ctx, cfg, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if *demo {
+		if err := m.LoadDemo(ctx, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	srv, err := m.Server()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("JIUJINAN_ADDR: cannot listen on %s: %v", cfg.Addr, err)
+	}
+	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
+	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
+	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {
+		return err
+	}
+	m.Log.Info("stopped")
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
+		return fmt.Sprintf("localhost:%d", ta.Port)
+	}
+	return a.String()
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("migrate", stderr, "  migrate up       apply pending migrations\n  migrate status   list migrations and whether each is applied")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	sub := "up"
+	if fs.NArg() > 0 {
+		sub = fs.Arg(0)
+	}
+	if sub != "up" && sub != "status" {
+		return &exitError{2, fmt.Sprintf("migrate: unknown subcommand %q (want up or status)", sub)}
+	}
+	if err := cfg.prepareDataDir(); err != nil {
+		return err
+	}
+	db, err := sqldb.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("JIUJINAN_DATABASE_URL: %v", err)
+	}
+	defer db.Close()
+	if sub == "up" {
+		n, err := migrations.Up(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "applied %d migration(s) to %s\n", n, db.Target)
+		return nil
+	}
+	list, err := migrations.List(ctx, db)
+	if err != nil {
+		return err
+	}
+	pending := 0
+	for _, s := range list {
+		state := "applied " + s.AppliedAt
+		if !s.Applied {
+			state = "pending"
+			pending++
+		}
+		fmt.Fprintf(stdout, "%05d  %-40s %s\n", s.Version, s.Name, state)
+	}
+	fmt.Fprintf(stdout, "%d migration(s), %d pending, database %s\n", len(list), pending, db.Target)
+	return nil
+}
+
+func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ map[string]string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return &exitError{2, "admin: want \"admin create --email E\""}
+	}
+	fs := newFlagSet("admin create", stderr, "Create an administrator. The password is read from $JIUJINAN_ADMIN_PASSWORD or, when unset, the first line of standard input.")
+	email := fs.String("email", "", "the administrator's e-mail (required)")
+	name := fs.String("name", "Administrator", "display name")
+	cfg, err := loadConfig(fs, args[1:], environ)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return &exitError{2, "admin create: --email is required"}
+	}
+	pw, ok := environ["JIUJINAN_ADMIN_PASSWORD"]
+	if !ok {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("admin create: read password: %v", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	m, err := Open(ctx, cfg, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	u, err := m.Accounts.CreateAdmin(ctx, *email, pw, *name)
+	if err != nil {
+		var v *marketplace.ValidationError
+		if errors.As(err, &v) {
+			return errors.New("admin create: " + v.Error())
+		}
+		if errors.Is(err, marketplace.ErrConflict) {
+			return fmt.Errorf("admin create: an account with e-mail %s exists", marketplace.NormalizeEmail(*email))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created administrator %s (id %s)\n", u.Email, u.PublicID)
+	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("demo", stderr, "Load the demo dataset into the configured database (once; later runs change nothing).")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	m, err := Open(ctx, cfg, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.LoadDemo(ctx, stdout)
+}
+
+func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	fs := newFlagSet("keys", stderr, "  keys list           key ids and dates (never the keys)\n  keys rotate-token   new token signing key; old tokens verify until they expire\n  keys rotate-data    new encryption key for new data; old data stays readable\nRestart every instance after a rotation.")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	if err := cfg.prepareDataDir(); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	sec, _, err := loadSecrets(cfg.SecretsFile, now)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "list":
+		for _, group := range []struct {
+			name string
+			keys []secretKey
+		}{{"token", sec.TokenKeys}, {"data", sec.DataKeys}} {
+			for _, k := range group.keys {
+				state := "active"
+				if k.RetiredAt != nil {
+					state = "retired " + k.RetiredAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(stdout, "%-6s %-22s created %s  %s\n", group.name, k.ID, k.CreatedAt.Format(time.RFC3339), state)
+			}
+		}
+		return nil
+	case "rotate-token":
+		id := sec.rotateTokenKey(now)
+		if err := saveSecrets(cfg.SecretsFile, sec); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new token key %s; restart the service to use it\n", id)
+		return nil
+	case "rotate-data":
+		id := sec.rotateDataKey(now)
+		if err := saveSecrets(cfg.SecretsFile, sec); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new data key %s; restart the service to use it\n", id)
+		return nil
+	}
+	return &exitError{2, "keys: want list, rotate-token or rotate-data"}
+}
+
+func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("audit-verify", stderr, "Check every hash chain of the audit log: no entry altered, removed or inserted.")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	m, err := Open(ctx, cfg, stderr, false)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	problems, streams, entries, err := m.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "BROKEN", p)
+	}
+	if len(problems) > 0 {
+		return &exitError{1, fmt.Sprintf("audit-verify: %d problem(s) in %d chain(s)", len(problems), streams)}
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d chain(s), %d entries\n", streams, entries)
+	return nil
+}
+
+// VerifyAudit checks every audit chain.
+func (m *Main) VerifyAudit(ctx context.Context) (problems []marketplace.AuditProblem, streams, entries int, err error) {
+	heads, err := m.Store.AuditStreams(ctx)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for _, h := range heads {
+		es, err := m.Store.AuditEntries(ctx, h.Stream)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		entries += len(es)
+		problems = append(problems, marketplace.VerifyChain(h.Stream, es, h.Seq, h.Hash)...)
+	}
+	return problems, len(heads), entries, nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jiujinan/jiujinan/web"
+)
+
+// Secrets are the service's keys, kept in one JSON file with mode 0600. The
+// file is created with fresh keys on first start. Losing it makes every
+// encrypted identity unreadable and every pseudonym unmatchable: back it up
+// apart from the database.
+type Secrets struct {
+	// TokenKeys sign login tokens (Ed25519); the newest unretired one signs.
+	TokenKeys []secretKey `json:"token_keys"`
+	// DataKeys encrypt identities and private text (AES-256-GCM); the newest signs new data.
+	DataKeys []secretKey `json:"data_keys"`
+	// PseudonymKey keys the HMAC-SHA256 of ID numbers. It must never change:
+	// screening compares pseudonyms made months apart.
+	PseudonymKey []byte `json:"pseudonym_key"`
+	// WebhookSecret authenticates payment notifications (HMAC over the body).
+	WebhookSecret []byte `json:"webhook_secret"`
+}
+
+type secretKey struct {
+	ID        string     `json:"id"`
+	Key       []byte     `json:"key"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+}
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func newKeyID(prefix string, now time.Time) string {
+	return fmt.Sprintf("%s%s-%x", prefix, now.UTC().Format("20060102"), random(3))
+}
+
+func newSecrets(now time.Time) *Secrets {
+	return &Secrets{
+		TokenKeys:     []secretKey{{ID: newKeyID("t", now), Key: random(ed25519.SeedSize), CreatedAt: now}},
+		DataKeys:      []secretKey{{ID: newKeyID("d", now), Key: random(32), CreatedAt: now}},
+		PseudonymKey:  random(32),
+		WebhookSecret: random(32),
+	}
+}
+
+// loadSecrets reads the key file, creating it when it does not exist.
+func loadSecrets(path string, now time.Time) (*Secrets, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		s := newSecrets(now)
+		if err := saveSecrets(path, s); err != nil {
+			return nil, false, err
+		}
+		return s, true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("secrets file %s: %v", path, pathErr(err))
+	}
+	var s Secrets
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, false, fmt.Errorf("secrets file %s: not valid JSON: %v", path, err)
+	}
+	if len(s.TokenKeys) == 0 || len(s.DataKeys) == 0 || len(s.PseudonymKey) < 32 || len(s.WebhookSecret) < 32 {
+		return nil, false, fmt.Errorf("secrets file %s: incomplete (token_keys, data_keys, pseudonym_key and webhook_secret are required)", path)
+	}
+	for _, k := range s.TokenKeys {
+		if len(k.Key) != ed25519.SeedSize {
+			return nil, false, fmt.Errorf("secrets file %s: token key %s is not a 32-byte Ed25519 seed", path, k.ID)
+		}
+	}
+	for _, k := range s.DataKeys {
+		if len(k.Key) != 32 {
+			return nil, false, fmt.Errorf("secrets file %s: data key %s is not 32 bytes", path, k.ID)
+		}
+	}
+	return &s, false, nil
+}
+
+// saveSecrets writes the key file atomically with mode 0600.
+func saveSecrets(path string, s *Secrets) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("secrets file: %v", pathErr(err))
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secrets-*")
+	if err != nil {
+		return fmt.Errorf("secrets file: %v", pathErr(err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// signingKeys converts the token keys for the web package.
+func (s *Secrets) signingKeys() []web.SigningKey {
+	out := make([]web.SigningKey, len(s.TokenKeys))
+	for i, k := range s.TokenKeys {
+		out[i] = web.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Key), CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
+	}
+	return out
+}
+
+// rotateTokenKey adds a new signing key and retires the current one; tokens
+// it signed keep verifying until they expire.
+func (s *Secrets) rotateTokenKey(now time.Time) string {
+	for i := range s.TokenKeys {
+		if s.TokenKeys[i].RetiredAt == nil {
+			t := now
+			s.TokenKeys[i].RetiredAt = &t
+		}
+	}
+	k := secretKey{ID: newKeyID("t", now), Key: random(ed25519.SeedSize), CreatedAt: now}
+	s.TokenKeys = append(s.TokenKeys, k)
+	return k.ID
+}
+
+// rotateDataKey adds a new encryption key for new data; older keys stay to
+// decrypt what they encrypted.
+func (s *Secrets) rotateDataKey(now time.Time) string {
+	for i := range s.DataKeys {
+		if s.DataKeys[i].RetiredAt == nil {
+			t := now
+			s.DataKeys[i].RetiredAt = &t
+		}
+	}
+	k := secretKey{ID: newKeyID("d", now), Key: random(32), CreatedAt: now}
+	s.DataKeys = append(s.DataKeys, k)
+	return k.ID
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+type userJSON struct {
+	ID          string           `json:"id"`
+	Email       string           `json:"email"`
+	DisplayName string           `json:"display_name"`
+	Roles       []membershipJSON `json:"roles"`
+}
+
+type membershipJSON struct {
+	Role    string `json:"role"`
+	OrgID   string `json:"org_id,omitempty"`
+	OrgName string `json:"org_name,omitempty"`
+}
+
+func toUserJSON(p *marketplace.Principal) userJSON {
+	u := userJSON{ID: p.User.PublicID, Email: p.User.Email, DisplayName: p.User.DisplayName, Roles: []membershipJSON{}}
+	for _, m := range p.Memberships {
+		mj := membershipJSON{Role: string(m.Role)}
+		if m.Org != nil {
+			mj.OrgID, mj.OrgName = m.Org.PublicID, m.Org.Name
+		}
+		u.Roles = append(u.Roles, mj)
+	}
+	return u
+}
+
+type registerRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+}
+
+// handleRegister creates a donor or volunteer account.
+func (s *Server) handleRegister(c echo.Context) error {
+	var req registerRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.Accounts.Register(c.Request().Context(), marketplace.NewUser{
+		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Role: marketplace.Role(req.Role)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, userJSON{ID: u.PublicID, Email: u.Email, DisplayName: u.DisplayName,
+		Roles: []membershipJSON{{Role: req.Role}}})
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userJSON  `json:"user"`
+}
+
+// handleLogin checks the credentials and returns a signed token; it also sets
+// the session cookie that the pages use.
+func (s *Server) handleLogin(c echo.Context) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password)
+	if err != nil {
+		if err == marketplace.ErrUnauthorized {
+			return marketplace.ErrUnauthorizedf("wrong e-mail or password")
+		}
+		return err
+	}
+	tok, exp, err := s.Tokens.Issue(p.User.PublicID, p.RoleNames(), newRequestID())
+	if err != nil {
+		return err
+	}
+	c.SetCookie(s.sessionCookie(tok, exp))
+	return c.JSON(http.StatusOK, loginResponse{Token: tok, ExpiresAt: exp, User: toUserJSON(p)})
+}
+
+// handleLogout clears the session cookie. Bearer tokens simply expire.
+func (s *Server) handleLogout(c echo.Context) error {
+	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	return c.NoContent(http.StatusNoContent)
+}
+
+// handleMe returns the signed-in user with their current roles.
+func (s *Server) handleMe(c echo.Context) error {
+	return c.JSON(http.StatusOK, toUserJSON(PrincipalOf(c)))
+}
