@@ -1,0 +1,63 @@
+package marketplace
+
+import "time"
+
+// NeedStatus is where a need is in its lifecycle:
+// draft → submitted → cleared → notice → open → funded → disbursed → closed,
+// with rejected, withdrawn and suspended as side exits.
+type NeedStatus string
+
+const (
+	NeedDraft     NeedStatus = "draft"
+	NeedSubmitted NeedStatus = "submitted"
+	NeedCleared   NeedStatus = "cleared"
+	NeedNotice    NeedStatus = "notice"
+	NeedOpen      NeedStatus = "open"
+	NeedFunded    NeedStatus = "funded"
+	NeedDisbursed NeedStatus = "disbursed"
+	NeedClosed    NeedStatus = "closed"
+	NeedRejected  NeedStatus = "rejected"
+	NeedWithdrawn NeedStatus = "withdrawn"
+	NeedSuspended NeedStatus = "suspended"
+	// NeedReferred: the verifier referred the case to a statutory programme first (转介).
+	NeedReferred NeedStatus = "referred"
+)
+
+// EffectiveStatus is the status a need has at now: a need in notice whose
+// notice has ended is open, at once, without waiting for a background job.
+func EffectiveStatus(stored NeedStatus, noticeEndsAt *time.Time, now time.Time) NeedStatus {
+	if stored == NeedNotice && noticeEndsAt != nil && !now.Before(*noticeEndsAt) {
+		return NeedOpen
+	}
+	return stored
+}
+
+// PublicNeed is the public projection of a need: the only thing any public
+// endpoint, page, search index, disclosure or log ever sees of it. It is
+// built in one place from a need (see the anonymization code) and holds no
+// identity, no exact region below the k-anonymous cell and no unscrubbed text.
+type PublicNeed struct {
+	ID                 string          `json:"id"`
+	Status             NeedStatus      `json:"status"`
+	Category           Category        `json:"category"`
+	RegionCode         string          `json:"region_code"`
+	RegionName         string          `json:"region_name"`
+	AgeBand            AgeBand         `json:"age_band"`
+	HouseholdTypes     []HouseholdType `json:"household_types"`
+	Title              string          `json:"title"`
+	Story              string          `json:"story"`
+	VerifiedCostFen    int64           `json:"verified_cost_fen"`
+	StatutoryReliefFen int64           `json:"statutory_relief_fen"`
+	RequestedFen       int64           `json:"requested_fen"`
+	FundedFen          int64           `json:"funded_fen"`
+	RemainingFen       int64           `json:"remaining_fen"`
+	Urgency            Urgency         `json:"urgency"`
+	Deadline           *time.Time      `json:"deadline"`
+	ServiceNeeds       []Service       `json:"service_needs"`
+	Emergency          bool            `json:"emergency"`
+	NoticeEndsAt       *time.Time      `json:"notice_ends_at"`
+	PublishedAt        *time.Time      `json:"published_at"`
+	// OrgID and OrgName name the organization that posted the need.
+	OrgID   string `json:"org_id"`
+	OrgName string `json:"org_name"`
+}

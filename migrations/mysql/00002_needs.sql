@@ -1,0 +1,77 @@
+-- Beneficiaries (private) and their needs.
+
+-- +goose Up
+CREATE TABLE beneficiaries (
+    id              BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    public_id       VARCHAR(32)  NOT NULL,
+    org_id          BIGINT       NOT NULL,
+    pseudonym       CHAR(64)     NOT NULL,
+    identity_ct     MEDIUMBLOB   NOT NULL,
+    identity_kid    VARCHAR(32)  NOT NULL,
+    region_code     VARCHAR(12)  NOT NULL,
+    age_band        VARCHAR(16)  NOT NULL,
+    sex             VARCHAR(1)   NOT NULL,
+    household_types VARCHAR(255) NOT NULL DEFAULT '',
+    created_at      DATETIME(6)  NOT NULL,
+    UNIQUE KEY beneficiaries_public_id (public_id),
+    KEY beneficiaries_pseudonym (pseudonym),
+    CONSTRAINT beneficiaries_org_fk FOREIGN KEY (org_id) REFERENCES organizations (id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE needs (
+    id                     BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    public_id              VARCHAR(32)  NOT NULL,
+    org_id                 BIGINT       NOT NULL,
+    created_by             BIGINT       NOT NULL,
+    beneficiary_id         BIGINT       NOT NULL,
+    pseudonym              CHAR(64)     NOT NULL,
+    status                 VARCHAR(16)  NOT NULL,
+    category               VARCHAR(32)  NOT NULL,
+    urgency                VARCHAR(16)  NOT NULL,
+    region_code            VARCHAR(12)  NOT NULL,
+    public_region_code     VARCHAR(12)  NOT NULL DEFAULT '',
+    age_band               VARCHAR(16)  NOT NULL,
+    household_types        VARCHAR(255) NOT NULL DEFAULT '',
+    public_household_types VARCHAR(255) NOT NULL DEFAULT '',
+    private_ct             MEDIUMBLOB   NOT NULL,
+    private_kid            VARCHAR(32)  NOT NULL,
+    public_title           VARCHAR(400) NOT NULL DEFAULT '',
+    public_story           MEDIUMTEXT   NOT NULL,
+    verified_cost_fen      BIGINT       NOT NULL,
+    statutory_relief_fen   BIGINT       NOT NULL,
+    requested_fen          BIGINT       NOT NULL,
+    funded_fen             BIGINT       NOT NULL DEFAULT 0,
+    disbursed_fen          BIGINT       NOT NULL DEFAULT 0,
+    cost_from              DATETIME(6)  NOT NULL,
+    cost_to                DATETIME(6)  NOT NULL,
+    service_needs          VARCHAR(500) NOT NULL DEFAULT '',
+    deadline               DATETIME(6)  NULL,
+    emergency              TINYINT      NOT NULL DEFAULT 0,
+    consent_public         TINYINT      NOT NULL DEFAULT 0,
+    screening_result       VARCHAR(8)   NOT NULL DEFAULT '',
+    block_override         TINYINT      NOT NULL DEFAULT 0,
+    submitted_at           DATETIME(6)  NULL,
+    clearance_due_at       DATETIME(6)  NULL,
+    cleared_at             DATETIME(6)  NULL,
+    notice_ends_at         DATETIME(6)  NULL,
+    published_at           DATETIME(6)  NULL,
+    closed_at              DATETIME(6)  NULL,
+    created_at             DATETIME(6)  NOT NULL,
+    updated_at             DATETIME(6)  NOT NULL,
+    version                BIGINT       NOT NULL DEFAULT 1,
+    UNIQUE KEY needs_public_id (public_id),
+    KEY needs_status (status, urgency),
+    KEY needs_org_status (org_id, status),
+    KEY needs_pseudonym (pseudonym, category),
+    KEY needs_region (region_code),
+    KEY needs_clearance_due (status, clearance_due_at),
+    CONSTRAINT needs_org_fk FOREIGN KEY (org_id) REFERENCES organizations (id),
+    CONSTRAINT needs_user_fk FOREIGN KEY (created_by) REFERENCES users (id),
+    CONSTRAINT needs_beneficiary_fk FOREIGN KEY (beneficiary_id) REFERENCES beneficiaries (id),
+    CONSTRAINT needs_funded_range CHECK (funded_fen >= 0 AND funded_fen <= requested_fen),
+    CONSTRAINT needs_disbursed_range CHECK (disbursed_fen >= 0 AND disbursed_fen <= funded_fen)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- +goose Down
+DROP TABLE needs;
+DROP TABLE beneficiaries;
