@@ -1,0 +1,196 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+)
+
+// testEnv is a real server over a real database, with a clock the test moves.
+type testEnv struct {
+	t        *testing.T
+	db       *sqldb.DB
+	srv      *Server
+	store    *gormstore.Store
+	accounts *marketplace.AccountService
+	admin    *marketplace.Principal
+	key      SigningKey
+	now      atomic.Pointer[time.Time]
+	logs     *bytes.Buffer
+	orgs     map[marketplace.OrgKind]*marketplace.Org
+	n        int
+}
+
+func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
+
+// newTestEnv builds a server over db with one organization of each kind and
+// an administrator.
+func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
+	t.Helper()
+	env := &testEnv{t: t, db: db, store: gormstore.New(db), logs: &bytes.Buffer{}, orgs: map[marketplace.OrgKind]*marketplace.Org{}}
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	env.now.Store(&start)
+	now := func() time.Time { return *env.now.Load() }
+	env.accounts = marketplace.NewAccountService(env.store, now, testID)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	env.key = SigningKey{ID: "test-key", Private: priv, CreatedAt: start.Add(-time.Hour)}
+	tokens, err := NewTokens([]SigningKey{env.key}, "jiujinan", "jiujinan", time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
+		Accounts: env.accounts, Tokens: tokens, Log: slog.New(slog.NewTextHandler(env.logs, nil)),
+		Ready: func(ctx context.Context) error { return db.Ping(ctx) },
+	})
+	ctx := context.Background()
+	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.admin, err = env.store.Principal(ctx, u.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range marketplace.OrgKinds {
+		o, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "测试" + string(k), Kind: k, RegionCode: "371725"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.orgs[k] = o
+	}
+	return env
+}
+
+// advance moves the test clock.
+func (env *testEnv) advance(d time.Duration) {
+	t := env.now.Load().Add(d)
+	env.now.Store(&t)
+}
+
+// orgFor returns the organization a staff role is created in by default.
+func (env *testEnv) orgFor(role marketplace.Role) *marketplace.Org {
+	switch role {
+	case marketplace.RoleSocialWorker:
+		return env.orgs[marketplace.OrgSocialWorkAgency]
+	case marketplace.RoleVerifier:
+		return env.orgs[marketplace.OrgCivilAffairs]
+	case marketplace.RoleFederationStaff, marketplace.RoleAuditor:
+		return env.orgs[marketplace.OrgCharityFederation]
+	}
+	return nil
+}
+
+// user creates a user with role (in org for staff roles, nil for the
+// default organization of the role) and returns a token for them.
+func (env *testEnv) user(role marketplace.Role, org *marketplace.Org) (string, *marketplace.Principal) {
+	env.t.Helper()
+	ctx := context.Background()
+	env.n++
+	n := marketplace.NewUser{Email: string(role) + itoa(int64(env.n)) + "@test.example", Password: "password-" + string(role), DisplayName: string(role), Role: role}
+	var u *marketplace.User
+	var err error
+	switch role {
+	case marketplace.RoleDonor, marketplace.RoleVolunteer:
+		u, err = env.accounts.Register(ctx, n)
+	case marketplace.RoleAdmin:
+		u, err = env.accounts.CreateAdmin(ctx, n.Email, n.Password, n.DisplayName)
+	default:
+		if org == nil {
+			org = env.orgFor(role)
+		}
+		u, err = env.accounts.AddMember(ctx, env.admin, org.PublicID, n)
+	}
+	if err != nil {
+		env.t.Fatalf("create %s: %v", role, err)
+	}
+	p, err := env.store.Principal(ctx, u.PublicID)
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	tok, _, err := env.srv.Tokens.Issue(u.PublicID, p.RoleNames(), testID())
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	return tok, p
+}
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// ErrorCode returns error.code of an error answer.
+func (r response) ErrorCode() string {
+	var e errorBody
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// do sends a request; body may be nil, a string (sent as is) or a value
+// (sent as JSON). Headers come in pairs.
+func (env *testEnv) do(method, path, token string, body any, headers ...string) response {
+	env.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			env.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	env.srv.Echo.ServeHTTP(rec, req)
+	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// each runs fn with a fresh environment on SQLite and, when configured, MariaDB.
+func each(t *testing.T, fn func(t *testing.T, env *testEnv)) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) { fn(t, newTestEnv(t, db)) })
+}
+
+func mustSQLite(t *testing.T) *sqldb.DB { return sqldbtest.MustOpenSQLite(t) }
