@@ -52,7 +52,7 @@ type Config struct {
 func loadConfig(fs *flag.FlagSet, args []string, environ map[string]string) (Config, error) {
 	var cfg Config
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
-		return cfg, fmt.Errorf("configuration: %v", unwrapEnv(err))
+		return cfg, unwrapEnv(err)
 	}
 	bindFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
@@ -61,10 +61,21 @@ func loadConfig(fs *flag.FlagSet, args []string, environ map[string]string) (Con
 	return cfg, cfg.validate()
 }
 
+// unwrapEnv names the environment variable of the first bad value.
 func unwrapEnv(err error) error {
 	var agg env.AggregateError
 	if errors.As(err, &agg) && len(agg.Errors) > 0 {
-		return agg.Errors[0]
+		err = agg.Errors[0]
+	}
+	var pe env.ParseError
+	if errors.As(err, &pe) {
+		if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+			inner := pe.Err
+			if errors.Unwrap(inner) != nil {
+				inner = errors.Unwrap(inner)
+			}
+			return fmt.Errorf("%s: cannot parse %s value: %v", f.Tag.Get("env"), pe.Type, inner)
+		}
 	}
 	return err
 }
