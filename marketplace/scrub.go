@@ -1,0 +1,821 @@
+package marketplace
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// The scrubber removes from a story what identifies a household before it
+// is published (DESIGN.md "Privacy"). It works on a normalized shadow of
+// the text (full-width forms made ASCII, one rune for one rune), so that
+// every match maps back to the original text unchanged.
+//
+// Policy, decided here once:
+//   - Names entered for the household become 某某 (ScrubNamePlaceholder):
+//     the full name, also with spaces or dots between the characters, the
+//     given name alone when it has two or more characters, and 张某丰-style
+//     partial forms. A surname followed by 某 or 某某 is left as written.
+//     Entered names of a single character are ignored (they would erase
+//     ordinary words).
+//   - Everything else becomes 【已隐去】 (ScrubPlaceholder), one placeholder
+//     per removed item, without saying what it was, so that a reader cannot
+//     tell an ID number from a phone number.
+//   - Addresses: a chain of address parts (province, city, county, town,
+//     village, road, number, building, unit, floor, room) is removed whole,
+//     administrative names included, as soon as it goes below the county.
+//     A province, city or county named alone ("在郓城县打工", "菏泽市立医院")
+//     is not an exact address and is kept.
+//   - Numbers: any digit sequence (groups joined by spaces or dashes) of 15
+//     digits or more, any unbroken run of 10 or more, any mobile number with
+//     or without +86/0086 inside a shorter sequence, any landline with its
+//     area code, and any number after a telephone or record keyword. Short
+//     numbers (amounts, dates, ages) are kept: "5万元", "2026年3月", "50000元".
+
+// RedactionKind says what kind of thing was removed.
+type RedactionKind string
+
+// The kinds of redaction a preview lists.
+const (
+	RedactName      RedactionKind = "name"
+	RedactIDNumber  RedactionKind = "id_number"
+	RedactPhone     RedactionKind = "phone"
+	RedactBankCard  RedactionKind = "bank_card"
+	RedactNumber    RedactionKind = "number" // another long number: account, insurance card
+	RedactEmail     RedactionKind = "email"
+	RedactAddress   RedactionKind = "address"
+	RedactRecord    RedactionKind = "medical_record" // admission, record, outpatient or other keyed number
+	RedactBedNumber RedactionKind = "bed"            // bed, ward or hospital room number
+)
+
+// Replacement texts.
+const (
+	ScrubPlaceholder     = "【已隐去】"
+	ScrubNamePlaceholder = "某某"
+)
+
+// Redaction is one removal, for the worker's preview: its kind and where
+// its placeholder stands in the scrubbed text, as rune offsets [Start, End).
+// It never holds the removed text.
+type Redaction struct {
+	Kind  RedactionKind `json:"kind"`
+	Start int           `json:"start"`
+	End   int           `json:"end"`
+}
+
+// Scrub returns text with identifying details removed; names lists every
+// name the social worker entered for the household (beneficiary and
+// members). See the policy above.
+func Scrub(text string, names []string) string {
+	out, _ := scrub(text, names, false)
+	return out
+}
+
+// ScrubPreview is Scrub that also lists what was removed and where the
+// placeholders stand in the output, for the worker's preview.
+func ScrubPreview(text string, names []string) (string, []Redaction) {
+	return scrub(text, names, true)
+}
+
+type span struct {
+	start, end int // rune offsets in the input
+	kind       RedactionKind
+}
+
+type scrubber struct {
+	src   []rune
+	norm  []rune
+	spans []span
+}
+
+func (s *scrubber) add(start, end int, kind RedactionKind) {
+	if start < end {
+		s.spans = append(s.spans, span{start, end, kind})
+	}
+}
+
+func scrub(text string, names []string, preview bool) (string, []Redaction) {
+	s := &scrubber{src: []rune(text)}
+	s.norm = make([]rune, len(s.src))
+	for i, r := range s.src {
+		s.norm[i] = normRune(r)
+	}
+	s.scanNumbers()
+	s.scanRegexps()
+	s.scanAddresses()
+	s.scanNames(names)
+	if len(s.spans) == 0 {
+		return text, nil
+	}
+	slices.SortFunc(s.spans, func(a, b span) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		return b.end - a.end
+	})
+	// Merge overlapping spans; a merge that involves anything but a name
+	// takes the bracketed placeholder.
+	merged := s.spans[:1]
+	for _, sp := range s.spans[1:] {
+		last := &merged[len(merged)-1]
+		if sp.start < last.end {
+			if sp.end > last.end {
+				last.end = sp.end
+			}
+			if (last.kind == RedactName || last.kind == RedactNumber) && sp.kind != RedactName {
+				last.kind = sp.kind
+			}
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	var reds []Redaction
+	pos, outRunes := 0, 0
+	for _, sp := range merged {
+		for _, r := range s.src[pos:sp.start] {
+			b.WriteRune(r)
+		}
+		outRunes += sp.start - pos
+		ph := ScrubPlaceholder
+		if sp.kind == RedactName {
+			ph = ScrubNamePlaceholder
+		}
+		b.WriteString(ph)
+		n := utf8.RuneCountInString(ph)
+		if preview {
+			reds = append(reds, Redaction{Kind: sp.kind, Start: outRunes, End: outRunes + n})
+		}
+		outRunes += n
+		pos = sp.end
+	}
+	for _, r := range s.src[pos:] {
+		b.WriteRune(r)
+	}
+	return b.String(), reds
+}
+
+// normRune maps full-width ASCII forms and the ideographic space to ASCII,
+// one rune for one rune.
+func normRune(r rune) rune {
+	switch {
+	case r >= '！' && r <= '～':
+		return r - 0xFEE0
+	case r == '\u3000' || r == '\u00a0':
+		return ' '
+	case r == '—' || r == '–' || r == '−':
+		return '-'
+	}
+	return r
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// IsNumberSeparator reports whether r (normalized) may stand between the
+// digit groups of an ID, phone or card number: "138 1234 5678",
+// "370725-19900101-1234", "(0530)1234567".
+func IsNumberSeparator(r rune) bool {
+	switch normRune(r) {
+	case ' ', '\t', '-', '(', ')':
+		return true
+	}
+	return false
+}
+
+// IsNameSeparator reports whether r may stand between the characters of a
+// written name: "张 三", "张·三".
+func IsNameSeparator(r rune) bool {
+	switch normRune(r) {
+	case ' ', '\t', '·', '•', '・', '‧', '.', '-', '_', '*', '/':
+		return true
+	}
+	return false
+}
+
+// scanNumbers finds digit sequences: groups of digits joined by at most two
+// separators, the last possibly ending in X (an ID number's check
+// character).
+func (s *scrubber) scanNumbers() {
+	n := s.norm
+	var digitPos []int // rune offset of each digit of the current sequence
+	var groups [][2]int
+	for i := 0; i < len(n); {
+		if !isDigit(n[i]) {
+			i++
+			continue
+		}
+		digitPos, groups = digitPos[:0], groups[:0]
+		j := i
+		for {
+			gs := j
+			for j < len(n) && isDigit(n[j]) {
+				digitPos = append(digitPos, j)
+				j++
+			}
+			if j < len(n) && (n[j] == 'X' || n[j] == 'x') {
+				j++
+				groups = append(groups, [2]int{gs, j})
+				break
+			}
+			groups = append(groups, [2]int{gs, j})
+			k := j
+			for k < len(n) && k-j < 2 && IsNumberSeparator(n[k]) {
+				k++
+			}
+			if k > j && k < len(n) && isDigit(n[k]) {
+				j = k
+				continue
+			}
+			break
+		}
+		s.classifyNumber(digitPos, groups)
+		i = j
+	}
+}
+
+func (s *scrubber) classifyNumber(digitPos []int, groups [][2]int) {
+	n := s.norm
+	t := len(digitPos)
+	start, end := groups[0][0], groups[len(groups)-1][1]
+	if start > 0 && (n[start-1] == '+' || n[start-1] == '(' && groups[0][1] < len(n) && n[groups[0][1]] == ')') {
+		start--
+	}
+	digits := make([]byte, t)
+	for i, p := range digitPos {
+		digits[i] = byte(n[p])
+	}
+	d := string(digits)
+	hasX := n[end-1] == 'X' || n[end-1] == 'x'
+	switch {
+	case t >= 15:
+		kind := RedactNumber
+		switch {
+		case t == 15 && strings.HasPrefix(d, "00861"):
+			kind = RedactPhone
+		case t == 15 || t == 18 || t == 17 && hasX:
+			kind = RedactIDNumber
+		case t >= 16 && t <= 19:
+			kind = RedactBankCard
+		}
+		s.add(start, end, kind)
+		return
+	case d[0] == '0' && t >= 10 && t <= 12:
+		s.add(start, end, RedactPhone) // landline with area code
+		return
+	}
+	// A mobile number anywhere inside a shorter sequence, with its 86/0086.
+	for o := 0; o+11 <= t; o++ {
+		if d[o] != '1' || d[o+1] < '3' {
+			continue
+		}
+		ms := o
+		if o >= 4 && d[o-4:o] == "0086" {
+			ms = o - 4
+		} else if o >= 2 && d[o-2:o] == "86" {
+			ms = o - 2
+		}
+		a := digitPos[ms]
+		if a > 0 && n[a-1] == '+' {
+			a--
+		}
+		s.add(a, digitPos[o+10]+1, RedactPhone)
+		o += 10
+	}
+	for _, g := range groups {
+		if g[1]-g[0] >= 10 {
+			s.add(g[0], g[1], RedactNumber)
+		}
+	}
+}
+
+var (
+	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	// A keyword, then the number it introduces (submatch 1 is removed).
+	recordRe   = regexp.MustCompile(`(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|\bID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]*[0-9][A-Za-z0-9\-]*)`)
+	bedKeyRe   = regexp.MustCompile(`(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
+	phoneKeyRe = regexp.MustCompile(`(?i:电话|手机|座机|固话|联系方式|tel|mobile)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?([0-9][0-9 \-]{5,}[0-9])`)
+	bedRe      = regexp.MustCompile(`(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?`)
+)
+
+// scanRegexps runs the regular expressions over the normalized text, built
+// as a string with a map from byte to rune offsets.
+func (s *scrubber) scanRegexps() {
+	str, off := s.normString()
+	runeAt := make([]int, len(str)+1)
+	for i := range s.norm {
+		for k := off[i]; k < off[i+1]; k++ {
+			runeAt[k] = i
+		}
+	}
+	runeAt[len(str)] = len(s.norm)
+	for _, m := range emailRe.FindAllStringIndex(str, -1) {
+		s.add(runeAt[m[0]], runeAt[m[1]], RedactEmail)
+	}
+	for _, re := range []struct {
+		re   *regexp.Regexp
+		kind RedactionKind
+	}{{recordRe, RedactRecord}, {bedKeyRe, RedactBedNumber}, {phoneKeyRe, RedactPhone}} {
+		for _, m := range re.re.FindAllStringSubmatchIndex(str, -1) {
+			s.add(runeAt[m[2]], runeAt[m[3]], re.kind)
+		}
+	}
+	for _, m := range bedRe.FindAllStringIndex(str, -1) {
+		s.add(runeAt[m[0]], runeAt[m[1]], RedactBedNumber)
+	}
+}
+
+// ---- addresses ----
+
+// divisionNameTable maps the full names of divisions (山东省, 菏泽市, 郓城县,
+// 张营镇, 东华门街道) to whether they are below the county. Towns are kept
+// only with a town suffix, and names of two characters only for 县 (义县),
+// so that ordinary words are not taken for places.
+type divisionNameTable struct {
+	local map[string]bool
+	final map[rune]bool // the last runes of the names
+	max   int           // longest name, in runes
+}
+
+var divisionNamesOnce = sync.OnceValue(func() *divisionNameTable {
+	t := &divisionNameTable{local: map[string]bool{}, final: map[rune]bool{}}
+	d, err := LoadDivisions()
+	if err != nil {
+		return t // corrupt embedded data fails LoadDivisions' own tests
+	}
+	for code, v := range d.byCode {
+		rs := []rune(v.name)
+		if len(rs) < 2 || len(rs) == 2 && rs[1] != '县' || len(rs) > 12 {
+			continue
+		}
+		isTown := d.Level(code) == LevelTown
+		if isTown && !(strings.HasSuffix(v.name, "镇") || strings.HasSuffix(v.name, "乡") ||
+			strings.HasSuffix(v.name, "街道") || strings.HasSuffix(v.name, "苏木") || strings.HasSuffix(v.name, "办事处")) {
+			continue
+		}
+		t.local[v.name] = t.local[v.name] || isTown
+		t.final[rs[len(rs)-1]] = true
+		t.max = max(t.max, len(rs))
+	}
+	return t
+})
+
+// Suffixes of named address parts; each with the runes that, following it,
+// show it is an ordinary word instead (村民, 路费, 市场).
+type suffix struct {
+	text  []rune
+	admin bool   // province, city or county: not an exact place by itself
+	not   string // runes that void the suffix when they follow it
+}
+
+func suffixes(admin bool, not string, texts ...string) []suffix {
+	out := make([]suffix, len(texts))
+	for i, t := range texts {
+		out[i] = suffix{text: []rune(t), admin: admin, not: not}
+	}
+	return out
+}
+
+// Longest first, so that 村委会 wins over 村 and 街道 over 街.
+var namedSuffixes = sortSuffixes(slices.Concat(
+	suffixes(false, "", "街道办事处", "村民委员会", "居民委员会", "村委会", "居委会", "嘎查", "苏木", "胡同", "大道", "大街", "小区", "花园", "公寓", "家园", "大厦", "宿舍", "家属院", "家属楼", "庄园", "新村", "社区", "街道"),
+	suffixes(false, "上里下村亲间土长政", "镇", "乡"),
+	suffixes(false, "民里医干子口头部级长", "村"),
+	suffixes(false, "", "屯", "巷", "弄", "苑"),
+	suffixes(false, "上费途边过线段人况程", "路"),
+	suffixes(false, "上头坊边舞角", "街"),
+	suffixes(true, "", "自治区", "自治州", "自治县", "地区"),
+	suffixes(true, "场民区里政级内外立长委容", "市"),
+	suffixes(true, "城里级医政委内外立长", "县"),
+	suffixes(true, "域别里内外间分长划", "区"),
+	suffixes(true, "份会内外长", "省"),
+	suffixes(true, "帜子", "旗"),
+))
+
+var numberedSuffixes = sortSuffixes(slices.Concat(
+	suffixes(false, "", "号楼", "号院", "单元"),
+	suffixes(false, "码称召线", "号"),
+	suffixes(false, "房", "栋", "幢"),
+	suffixes(false, "位谈", "座"),
+	suffixes(false, "次面楼级", "层"),
+	suffixes(false, "上下梯道房层顶", "楼"),
+	suffixes(false, "友内外厅", "室"),
+	suffixes(false, "子间屋租产东源价", "房"),
+	suffixes(false, "口籍主型", "户"),
+	suffixes(false, "织长成合建员", "组"),
+	suffixes(false, "员长伍", "队"),
+	suffixes(false, "队名行", "排"),
+))
+
+func sortSuffixes(s []suffix) []suffix {
+	slices.SortStableFunc(s, func(a, b suffix) int { return len(b.text) - len(a.text) })
+	return s
+}
+
+// anchorSuffixes make a numbered part an address by itself (3号楼, 2单元,
+// 501室), where 3号 or 5楼 alone could be a date or a floor of a hospital.
+var anchorSuffixes = map[string]bool{"号楼": true, "号院": true, "栋": true, "幢": true, "座": true, "单元": true, "室": true}
+
+// addressTriggers introduce an address: what follows them is parsed as one.
+var addressTriggers = [][]rune{
+	[]rune("家庭住址"), []rune("居住在"), []rune("居住于"), []rune("租住在"), []rune("暂住在"), []rune("老家在"), []rune("户籍地"),
+	[]rune("家住"), []rune("住在"), []rune("住址"), []rune("地址"), []rune("居住"), []rune("现住"), []rune("现居"), []rune("住于"),
+	[]rune("位于"), []rune("户籍"), []rune("租住"), []rune("暂住"), []rune("住所"), []rune("家在"), []rune("来自"),
+	[]rune("搬到"), []rune("搬至"), []rune("迁至"), []rune("老家"),
+}
+
+// nameStop are runes that do not occur inside a place name but around one
+// (住在, 的, 是): a name read leftwards or rightwards stops at them.
+const nameStop = "在住于到从是的了和与及为把被向往去来回至经由之个名位也都又还就才已曾现原她他其该我你们等对给让这那些有无不没很说因而但并或患"
+
+func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
+
+func isNameRune(r rune) bool { return isHan(r) && !strings.ContainsRune(nameStop, r) }
+
+func isNumRune(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("零〇一二三四五六七八九十百千两", r)
+}
+
+func isDash(r rune) bool { return r == '-' }
+
+// addrScan holds the dictionary matches of one text: for each rune offset,
+// the end of the longest division name starting there (0 for none) and
+// whether it is a town.
+type addrScan struct {
+	*scrubber
+	dictEnd   []int
+	dictLocal []bool
+	dictStart map[int]int // end → start of the longest name ending there
+}
+
+func (s *scrubber) scanAddresses() {
+	t := divisionNamesOnce()
+	n := len(s.norm)
+	a := &addrScan{scrubber: s, dictEnd: make([]int, n+1), dictLocal: make([]bool, n+1), dictStart: map[int]int{}}
+	str, off := s.normString()
+	for j, r := range s.norm {
+		if !t.final[r] {
+			continue
+		}
+		for l := min(t.max, j+1); l >= 2; l-- {
+			st := j + 1 - l
+			local, ok := t.local[str[off[st]:off[j+1]]]
+			if !ok || s.excluded(j+1, []rune(string(r))) {
+				continue
+			}
+			if j+1 > a.dictEnd[st] {
+				a.dictEnd[st], a.dictLocal[st] = j+1, local
+			}
+			if _, seen := a.dictStart[j+1]; !seen {
+				a.dictStart[j+1] = st
+			}
+			break
+		}
+	}
+	for i := 0; i < n; {
+		if e := a.dictEnd[i]; e > 0 {
+			end, local := a.extendRight(e, true)
+			if local || a.dictLocal[i] {
+				s.add(a.extendLeft(i), end, RedactAddress)
+				i = end
+			} else {
+				i = e
+			}
+			continue
+		}
+		if p, ok := a.trigger(i); ok {
+			if end, local := a.extendRight(p, false); local {
+				s.add(p, end, RedactAddress)
+				i = end
+				continue
+			}
+			i = p
+			continue
+		}
+		if end, ok := a.numberedAnchor(i); ok {
+			end, _ = a.extendRight(end, true)
+			s.add(a.extendLeft(i), end, RedactAddress)
+			i = end
+			continue
+		}
+		i++
+	}
+}
+
+// normString returns the normalized text as a string and the byte offset
+// of each rune (one more entry for the end).
+func (s *scrubber) normString() (string, []int) {
+	var b strings.Builder
+	b.Grow(len(s.norm) * 3)
+	off := make([]int, len(s.norm)+1)
+	for i, r := range s.norm {
+		off[i] = b.Len()
+		b.WriteRune(r)
+	}
+	off[len(s.norm)] = b.Len()
+	return b.String(), off
+}
+
+// excluded reports whether the suffix ending at end is voided by the rune
+// after it, for the division names (菏泽市场 is no 菏泽市).
+func (s *scrubber) excluded(end int, last []rune) bool {
+	if end >= len(s.norm) {
+		return false
+	}
+	for _, sf := range namedSuffixes {
+		if len(sf.text) == 1 && sf.text[0] == last[0] {
+			return strings.ContainsRune(sf.not, s.norm[end])
+		}
+	}
+	return false
+}
+
+func (s *scrubber) hasAt(p int, text []rune) bool {
+	if p+len(text) > len(s.norm) {
+		return false
+	}
+	for k, r := range text {
+		if s.norm[p+k] != r {
+			return false
+		}
+	}
+	return true
+}
+
+// suffixAt returns the longest suffix of list at p not voided by the rune
+// after it.
+func (s *scrubber) suffixAt(p int, list []suffix) (suffix, bool) {
+	for _, sf := range list {
+		if s.hasAt(p, sf.text) {
+			e := p + len(sf.text)
+			if e < len(s.norm) && strings.ContainsRune(sf.not, s.norm[e]) {
+				continue
+			}
+			return sf, true
+		}
+	}
+	return suffix{}, false
+}
+
+func (a *addrScan) trigger(i int) (int, bool) {
+	for _, tr := range addressTriggers {
+		if a.hasAt(i, tr) {
+			p := i + len(tr)
+			for p < len(a.norm) && strings.ContainsRune("在于是为: ", a.norm[p]) {
+				p++
+			}
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// numbered parses a numbered part at p: 第? then digits, Chinese numerals
+// or letters (dashes allowed between them: 3-2-501), then a numbered suffix.
+// Without a suffix it returns the end of the bare number and ok=false.
+type numbered struct {
+	end, bareEnd int
+	suffix       string
+	digits       int // ASCII digits and letters
+	dashed, di   bool
+}
+
+func (s *scrubber) numbered(p int) (numbered, bool) {
+	var nb numbered
+	n := s.norm
+	q := p
+	if q < len(n) && n[q] == '第' {
+		nb.di = true
+		q++
+	}
+	start := q
+	for q < len(n) && q-start < 10 {
+		r := n[q]
+		if isNumRune(r) {
+			if r < 0x80 {
+				nb.digits++
+			}
+			q++
+			continue
+		}
+		if isDash(r) && q > start && q+1 < len(n) && isNumRune(n[q+1]) {
+			nb.dashed = true
+			q++
+			continue
+		}
+		break
+	}
+	if q == start {
+		return nb, false
+	}
+	nb.bareEnd = q
+	sf, ok := s.suffixAt(q, numberedSuffixes)
+	if !ok {
+		return nb, false
+	}
+	nb.suffix = string(sf.text)
+	nb.end = q + len(sf.text)
+	return nb, true
+}
+
+// numberedAnchor finds a numbered part at i that is an address by itself:
+// 3号楼, 2单元, 501室, 中山路18号, 李庄村3组.
+func (a *addrScan) numberedAnchor(i int) (int, bool) {
+	n := a.norm
+	if !(isNumRune(n[i]) || n[i] == '第') || i > 0 && (isNumRune(n[i-1]) || isDash(n[i-1])) {
+		return 0, false
+	}
+	nb, ok := a.numbered(i)
+	if !ok {
+		return 0, false
+	}
+	prev := rune(0)
+	if i > 0 {
+		prev = n[i-1]
+	}
+	switch {
+	case nb.suffix == "室":
+		ok = nb.digits >= 3
+	case anchorSuffixes[nb.suffix]:
+		if nb.di {
+			return 0, false
+		}
+		next, more := a.numbered(nb.end)
+		ok = nb.digits > 0 || nb.dashed || more && next.end > 0
+	case nb.suffix == "号":
+		ok = strings.ContainsRune("路街巷弄同道村屯里组苑园区院", prev)
+	case nb.suffix == "组":
+		ok = strings.ContainsRune("村区屯查", prev)
+	default:
+		ok = false
+	}
+	return nb.end, ok
+}
+
+// extendRight reads address parts from p for as long as they follow one
+// another; inChain says that p ends a part already (an empty name before a
+// suffix is then allowed: 大街+村). local reports a part below the county.
+func (a *addrScan) extendRight(p int, inChain bool) (end int, local bool) {
+	n := a.norm
+	end = p
+	lastSuffix := ""
+	for {
+		q := end
+		if inChain && q < len(n) && n[q] == ' ' {
+			q++
+		}
+		if q >= len(n) {
+			return
+		}
+		if e := a.dictEnd[q]; e > 0 {
+			end, local, inChain, lastSuffix = e, local || a.dictLocal[q], true, ""
+			continue
+		}
+		nb, ok := a.numbered(q)
+		if ok {
+			end, local, inChain, lastSuffix = nb.end, true, true, nb.suffix
+			continue
+		}
+		// A bare number after a building, unit or floor (2单元501) or a
+		// dashed one (小区3-2-501), unless a unit of time or money follows.
+		if inChain && nb.bareEnd > q && (nb.dashed || strings.Contains("号楼栋幢座单元层楼号院", lastSuffix) && lastSuffix != "") &&
+			(nb.bareEnd >= len(n) || !strings.ContainsRune("年月日号元万千百岁天个次人口名位种项%.", n[nb.bareEnd])) {
+			end, local, lastSuffix = nb.bareEnd, true, ""
+			continue
+		}
+		if e, admin, ok := a.named(q, inChain); ok {
+			end, local, inChain, lastSuffix = e, local || !admin, true, ""
+			continue
+		}
+		return
+	}
+}
+
+// named parses a named part at p: up to 8 name runes then a named suffix.
+func (a *addrScan) named(p int, allowEmpty bool) (int, bool, bool) {
+	n := a.norm
+	for q := p; q < len(n) && q <= p+8; q++ {
+		if q > p || allowEmpty {
+			if sf, ok := a.suffixAt(q, namedSuffixes); ok {
+				return q + len(sf.text), sf.admin, true
+			}
+		}
+		if !isNameRune(n[q]) {
+			break
+		}
+	}
+	return 0, false, false
+}
+
+// extendLeft takes in the named parts that end where the address starts:
+// the village and town before 3组, the road before 18号. A name read
+// leftwards has 1 to 4 runes (2 to 4 for a province, city or county) and
+// stops at nameStop runes.
+func (a *addrScan) extendLeft(start int) int {
+	n := a.norm
+	for start > 0 {
+		if st, ok := a.dictStart[start]; ok {
+			start = st
+			continue
+		}
+		moved := false
+		for _, sf := range namedSuffixes {
+			l := len(sf.text)
+			if start-l < 1 || !a.hasAt(start-l, sf.text) {
+				continue
+			}
+			q := start - l
+			for q > 0 && start-l-q < 4 && isNameRune(n[q-1]) {
+				q--
+			}
+			if name := start - l - q; name >= 1 && (!sf.admin || name >= 2) {
+				start, moved = q, true
+			}
+			break
+		}
+		if !moved {
+			return start
+		}
+	}
+	return start
+}
+
+// ---- names ----
+
+var compoundSurnames = []string{"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙", "宇文", "司徒", "轩辕", "独孤", "端木", "西门", "南宫", "呼延", "澹台", "万俟", "闻人", "赫连", "申屠", "钟离", "太史", "濮阳", "淳于", "单于", "百里", "东郭", "南门", "第五"}
+
+// namePatterns returns the forms under which an entered name is removed:
+// the full name; when the given name has 2+ characters, the given name
+// alone and 张某丰 / 张三某; and 小丰 / 阿丰.
+func namePatterns(name string) [][]rune {
+	var rs []rune
+	for _, r := range name {
+		if r = normRune(r); !IsNameSeparator(r) && r != ' ' {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) < 2 {
+		return nil
+	}
+	sl := 1
+	if len(rs) >= 3 && slices.Contains(compoundSurnames, string(rs[:2])) {
+		sl = 2
+	}
+	surname, given := rs[:sl], rs[sl:]
+	pats := [][]rune{rs}
+	if len(given) >= 2 {
+		last := given[len(given)-1]
+		pats = append(pats, given,
+			slices.Concat(surname, []rune{'某', last}),
+			slices.Concat(surname, []rune{given[0], '某'}),
+			[]rune{'小', last}, []rune{'阿', last})
+	}
+	return pats
+}
+
+func (s *scrubber) scanNames(names []string) {
+	var pats [][]rune
+	for _, nm := range names {
+		pats = append(pats, namePatterns(nm)...)
+	}
+	if len(pats) == 0 {
+		return
+	}
+	n := s.norm
+	for i := 0; i < len(n); i++ {
+		best := 0
+		for _, p := range pats {
+			if n[i] != p[0] {
+				continue
+			}
+			if e := s.matchName(i, p); e > best {
+				best = e
+			}
+		}
+		if best > 0 {
+			s.add(i, best, RedactName)
+			i = best - 1
+		}
+	}
+}
+
+// matchName matches p at i with any name separators between its runes and
+// returns the end, or 0.
+func (s *scrubber) matchName(i int, p []rune) int {
+	n := s.norm
+	j := i
+	for k, r := range p {
+		if k > 0 {
+			for j < len(n) && IsNameSeparator(n[j]) {
+				j++
+			}
+		}
+		if j >= len(n) || n[j] != r {
+			return 0
+		}
+		j++
+	}
+	return j
+}
