@@ -428,7 +428,7 @@ var addressTriggers = [][]rune{
 
 // nameStop are runes that do not occur inside a place name but around one
 // (住在, 的, 是): a name read leftwards or rightwards stops at them.
-const nameStop = "在住于到从是的了和与及为把被向往去来回至经由之个名位也都又还就才已曾现原她他其该我你们等对给让这那些有无不没很说因而但并或患"
+const nameStop = "在住于到从是的了和与及为把被向往去来回至之个名位也都又还就才已曾现原她他其该我你们等对给让这那些有无不没很说因而但并或患"
 
 func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
 
@@ -486,7 +486,11 @@ func (s *scrubber) scanAddresses() {
 			continue
 		}
 		if p, ok := a.trigger(i); ok {
-			if end, local := a.extendRight(p, false); local {
+			// After 住在, a number must still look like an address
+			// (住在一栋两层楼的房子里 is not one).
+			_, isNum := a.numbered(p)
+			_, isAnchor := a.numberedAnchor(p)
+			if end, local := a.extendRight(p, false); local && (a.dictEnd[p] > 0 || !isNum || isAnchor) {
 				s.add(p, end, RedactAddress)
 				i = end
 				continue
@@ -624,7 +628,7 @@ func (s *scrubber) numbered(p int) (numbered, bool) {
 // 3号楼, 2单元, 501室, 中山路18号, 李庄村3组.
 func (a *addrScan) numberedAnchor(i int) (int, bool) {
 	n := a.norm
-	if !(isNumRune(n[i]) || n[i] == '第') || i > 0 && (isNumRune(n[i-1]) || isDash(n[i-1])) {
+	if i >= len(n) || !(isNumRune(n[i]) || n[i] == '第') || i > 0 && (isNumRune(n[i-1]) || isDash(n[i-1])) {
 		return 0, false
 	}
 	nb, ok := a.numbered(i)
@@ -642,8 +646,9 @@ func (a *addrScan) numberedAnchor(i int) (int, bool) {
 		if nb.di {
 			return 0, false
 		}
+		// 三号楼二单元 is an address, 一栋两层楼 a description.
 		next, more := a.numbered(nb.end)
-		ok = nb.digits > 0 || nb.dashed || more && next.end > 0
+		ok = nb.digits > 0 || nb.dashed || more && (next.digits > 0 || anchorSuffixes[next.suffix])
 	case nb.suffix == "号":
 		ok = strings.ContainsRune("路街巷弄同道村屯里组苑园区院", prev)
 	case nb.suffix == "组":
