@@ -282,7 +282,6 @@ func (s *scrubber) classifyNumber(digitPos []int, groups [][2]int) {
 			a--
 		}
 		s.add(a, digitPos[o+10]+1, RedactPhone)
-		o += 10
 	}
 	for _, g := range groups {
 		if g[1]-g[0] >= 10 {
