@@ -88,6 +88,8 @@ type scrubber struct {
 	src   []rune
 	norm  []rune
 	spans []span
+	str   string // norm as UTF-8, built on first use
+	off   []int  // byte offset of each rune of str, and of its end
 }
 
 func (s *scrubber) add(start, end int, kind RedactionKind) {
@@ -103,7 +105,7 @@ func scrub(text string, names []string, preview bool) (string, []Redaction) {
 		s.norm[i] = normRune(r)
 	}
 	s.scanNumbers()
-	s.scanRegexps()
+	s.scanKeyed()
 	s.scanAddresses()
 	s.scanNames(names)
 	if len(s.spans) == 0 {
@@ -290,39 +292,94 @@ func (s *scrubber) classifyNumber(digitPos []int, groups [][2]int) {
 	}
 }
 
+// The patterns below are matched anchored, only at the few places where a
+// keyword can start (unanchored Go regexps over a whole story cost more
+// than a millisecond).
 var (
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	emailRe = regexp.MustCompile(`^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	// A keyword, then the number it introduces (submatch 1 is removed).
-	recordRe   = regexp.MustCompile(`(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|\bID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]*[0-9][A-Za-z0-9\-]*)`)
-	bedKeyRe   = regexp.MustCompile(`(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
-	phoneKeyRe = regexp.MustCompile(`(?i:电话|手机|座机|固话|联系方式|tel|mobile)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?([0-9][0-9 \-]{5,}[0-9])`)
-	bedRe      = regexp.MustCompile(`(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?`)
+	recordRe   = regexp.MustCompile(`^(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]*[0-9][A-Za-z0-9\-]*)`)
+	bedKeyRe   = regexp.MustCompile(`^(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
+	phoneKeyRe = regexp.MustCompile(`^(?i:电话|手机|座机|固话|联系方式|tel|mobile)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?([0-9][0-9 \-]{5,}[0-9])`)
+	bedRe      = regexp.MustCompile(`^(?:(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?)`)
 )
 
-// scanRegexps runs the regular expressions over the normalized text, built
-// as a string with a map from byte to rune offsets.
-func (s *scrubber) scanRegexps() {
+const (
+	recordFirst = "住病门就医社银档登卡编账帐I"
+	phoneFirst  = "电手座固联tTmM"
+	emailLocal  = "._%+-"
+)
+
+func isLetter(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }
+
+func isASCIIAlnum(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'
+}
+
+// scanKeyed finds e-mail addresses, numbers after a record, bed or phone
+// keyword, and bed and ward numbers.
+func (s *scrubber) scanKeyed() {
 	str, off := s.normString()
-	runeAt := make([]int, len(str)+1)
-	for i := range s.norm {
-		for k := off[i]; k < off[i+1]; k++ {
-			runeAt[k] = i
+	n := s.norm
+	// window is the text from rune i on, cut to a length no match exceeds.
+	window := func(i, w int) string {
+		e := min(len(n), i+w)
+		return str[off[i]:off[e]]
+	}
+	// runeEnd turns a byte offset in window(i) into a rune offset.
+	runeEnd := func(i, b int) int {
+		j := i
+		for off[j]-off[i] < b {
+			j++
 		}
+		return j
 	}
-	runeAt[len(str)] = len(s.norm)
-	for _, m := range emailRe.FindAllStringIndex(str, -1) {
-		s.add(runeAt[m[0]], runeAt[m[1]], RedactEmail)
-	}
-	for _, re := range []struct {
-		re   *regexp.Regexp
-		kind RedactionKind
-	}{{recordRe, RedactRecord}, {bedKeyRe, RedactBedNumber}, {phoneKeyRe, RedactPhone}} {
-		for _, m := range re.re.FindAllStringSubmatchIndex(str, -1) {
-			s.add(runeAt[m[2]], runeAt[m[3]], re.kind)
+	bedFrom := 0 // bed matches already covered up to here
+	for i, r := range n {
+		switch {
+		case r == '@':
+			st := i
+			for st > 0 && (isASCIIAlnum(n[st-1]) || strings.ContainsRune(emailLocal, n[st-1])) {
+				st--
+			}
+			if m := emailRe.FindStringIndex(window(st, 256)); m != nil && st < i {
+				s.add(st, runeEnd(st, m[1]), RedactEmail)
+			}
+		case r == '床':
+			if m := bedKeyRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
+				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactBedNumber)
+			}
+		case strings.ContainsRune(recordFirst, r):
+			if r == 'I' && i > 0 && isASCIIAlnum(n[i-1]) {
+				break
+			}
+			if m := recordRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
+				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactRecord)
+			}
+		case strings.ContainsRune(phoneFirst, r):
+			if r < 0x80 && i > 0 && isASCIIAlnum(n[i-1]) {
+				break
+			}
+			if m := phoneKeyRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
+				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactPhone)
+			}
 		}
-	}
-	for _, m := range bedRe.FindAllStringIndex(str, -1) {
-		s.add(runeAt[m[0]], runeAt[m[1]], RedactBedNumber)
+		// A bed or ward number ends in 床 or 病房/病区/病室: try the few
+		// places before it where one can start, leftmost first.
+		if (r == '床' || r == '病') && i >= bedFrom {
+			for k := max(bedFrom, i-8); k <= i; k++ {
+				if k > 0 && (n[k-1] == '加' || isDigit(n[k-1]) && isDigit(n[k]) || isLetter(n[k-1]) && isLetter(n[k])) {
+					continue // not the start of a match
+				}
+				if m := bedRe.FindStringIndex(window(k, 24)); m != nil {
+					if e := runeEnd(k, m[1]); e > i {
+						s.add(k, e, RedactBedNumber)
+						bedFrom = e
+						break
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -431,10 +488,27 @@ const nameStop = "在住于到从是的了和与及为把被向往去来回至�
 
 func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
 
-func isNameRune(r rune) bool { return isHan(r) && !strings.ContainsRune(nameStop, r) }
+func isNameRune(r rune) bool { return isHan(r) && !nameStopSet[r] }
+
+var nameStopSet = runeSet(nameStop)
+
+func runeSet(s string) map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range s {
+		m[r] = true
+	}
+	return m
+}
 
 func isNumRune(r rune) bool {
-	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("零〇一二三四五六七八九十百千两", r)
+	if r < 0x80 {
+		return isASCIIAlnum(r)
+	}
+	switch r {
+	case '零', '〇', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '两':
+		return true
+	}
+	return false
 }
 
 func isDash(r rune) bool { return r == '-' }
@@ -461,7 +535,7 @@ func (s *scrubber) scanAddresses() {
 		for l := min(t.max, j+1); l >= 2; l-- {
 			st := j + 1 - l
 			local, ok := t.local[str[off[st]:off[j+1]]]
-			if !ok || s.excluded(j+1, []rune(string(r))) {
+			if !ok || s.excluded(j+1, r) {
 				continue
 			}
 			if j+1 > a.dictEnd[st] {
@@ -510,6 +584,9 @@ func (s *scrubber) scanAddresses() {
 // normString returns the normalized text as a string and the byte offset
 // of each rune (one more entry for the end).
 func (s *scrubber) normString() (string, []int) {
+	if s.off != nil {
+		return s.str, s.off
+	}
 	var b strings.Builder
 	b.Grow(len(s.norm) * 3)
 	off := make([]int, len(s.norm)+1)
@@ -518,17 +595,18 @@ func (s *scrubber) normString() (string, []int) {
 		b.WriteRune(r)
 	}
 	off[len(s.norm)] = b.Len()
-	return b.String(), off
+	s.str, s.off = b.String(), off
+	return s.str, s.off
 }
 
 // excluded reports whether the suffix ending at end is voided by the rune
 // after it, for the division names (菏泽市场 is no 菏泽市).
-func (s *scrubber) excluded(end int, last []rune) bool {
+func (s *scrubber) excluded(end int, last rune) bool {
 	if end >= len(s.norm) {
 		return false
 	}
 	for _, sf := range namedSuffixes {
-		if len(sf.text) == 1 && sf.text[0] == last[0] {
+		if len(sf.text) == 1 && sf.text[0] == last {
 			return strings.ContainsRune(sf.not, s.norm[end])
 		}
 	}
@@ -562,7 +640,18 @@ func (s *scrubber) suffixAt(p int, list []suffix) (suffix, bool) {
 	return suffix{}, false
 }
 
+var triggerFirst = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, tr := range addressTriggers {
+		m[tr[0]] = true
+	}
+	return m
+}()
+
 func (a *addrScan) trigger(i int) (int, bool) {
+	if !triggerFirst[a.norm[i]] {
+		return 0, false
+	}
 	for _, tr := range addressTriggers {
 		if a.hasAt(i, tr) {
 			p := i + len(tr)

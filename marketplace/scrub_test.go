@@ -98,6 +98,8 @@ func TestScrub(t *testing.T) {
 		{"extra bed with number", "加12床", P},
 		{"bed in chinese numerals", "十二号床", P},
 		{"ward and bed", "心内科3病区12床", "心内科" + P + P},
+		{"bed after a ward name", "患者ICU3床", "患者ICU" + P},
+		{"long email", "邮箱 a.very.long.local.part.for.testing.purposes@mail.department.example.org.cn。", "邮箱 " + P + "。"},
 		{"hospital room", "住在305病房", "住在" + P},
 		// names
 		{"full name", "张三丰今年六十岁", "某某今年六十岁"},
@@ -166,5 +168,60 @@ func TestScrubPreviewOffsets(t *testing.T) {
 	}
 	if !utf8.ValidString(out) {
 		t.Error("output is not valid UTF-8")
+	}
+}
+
+// benchStory is a 2,000-character story of the kind a social worker
+// writes, with a few identifiers in it.
+func benchStory(tb testing.TB) string {
+	tb.Helper()
+	paras := []string{
+		"张三丰，男，1958年生，家住山东省菏泽市郓城县张营街道李庄村3组，联系电话138 1234 5678。",
+		"2026年3月因突发脑梗在菏泽市立医院住院治疗，住院号ZY2026001234，心内科3病区12床，住院15天。",
+		"医疗费用共计5万元，城乡居民医保报销2.8万元，医疗救助已支付6000元，个人仍需负担约1.6万元。",
+		"老人与妻子李梅共同生活，妻子患有慢性病，常年服药，每月药费约800元，家庭主要收入为低保金和少量种植收入。",
+		"女儿欧阳娜娜在外地打工，收入微薄，身份证号" + validID("37172519850612345") + "，无力承担父亲的医疗费用。",
+		"老人出院后需要康复训练和定期复查，行动不便，希望能有志愿者提供陪诊和上门照料服务，帮助其恢复生活自理能力。",
+		"村委会和镇民政办已多次走访，确认家庭情况属实，申请社会力量救助，用于支付剩余医疗费用和康复期间的基本生活开支。",
+	}
+	var b strings.Builder
+	for utf8.RuneCountInString(b.String()) < 2000 {
+		for _, p := range paras {
+			b.WriteString(p)
+		}
+	}
+	return string([]rune(b.String())[:2000])
+}
+
+func BenchmarkScrub(b *testing.B) {
+	story := benchStory(b)
+	Scrub(story, testNames) // load the division names once, outside the timing
+	b.SetBytes(int64(len(story)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Scrub(story, testNames)
+	}
+}
+
+func BenchmarkScrubPreview(b *testing.B) {
+	story := benchStory(b)
+	ScrubPreview(story, testNames)
+	b.ReportAllocs()
+	for b.Loop() {
+		ScrubPreview(story, testNames)
+	}
+}
+
+func TestScrubBenchStory(t *testing.T) {
+	out := Scrub(benchStory(t), testNames)
+	for _, leak := range []string{"张三丰", "李梅", "娜娜", "1234 5678", "ZY2026001234", "李庄村", "12床"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("scrubbed story still has %q", leak)
+		}
+	}
+	for _, keep := range []string{"5万元", "2026年3月", "6000元", "菏泽市立医院"} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("scrubbed story lost %q", keep)
+		}
 	}
 }
