@@ -192,8 +192,12 @@ func (d *Divisions) Known(code string) bool { _, ok := d.byCode[code]; return ok
 // Len is the number of divisions in the table.
 func (d *Divisions) Len() int { return len(d.byCode) }
 
-// Name returns the short name of a division (郓城县), or "" if unknown.
+// Name returns the short name of a division (郓城县), 全国 for
+// NationalRegion, or "" if unknown.
 func (d *Divisions) Name(code string) string {
+	if code == NationalRegion {
+		return "全国"
+	}
 	if v := d.byCode[code]; v != nil {
 		return v.name
 	}

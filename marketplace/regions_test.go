@@ -99,6 +99,16 @@ func TestDivisionsUnknownCodes(t *testing.T) {
 	}
 }
 
+func TestDivisionsNationalRegion(t *testing.T) {
+	d := mustDivisions(t)
+	if d.Name(NationalRegion) != "全国" || d.FullName(NationalRegion) != "全国" {
+		t.Errorf("national region named %q / %q", d.Name(NationalRegion), d.FullName(NationalRegion))
+	}
+	if d.Known(NationalRegion) {
+		t.Error("the national region is not a division")
+	}
+}
+
 func TestDivisionsAncestorsAndPrefix(t *testing.T) {
 	d := mustDivisions(t)
 	tests := []struct {
