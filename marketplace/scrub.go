@@ -31,8 +31,14 @@ import (
 //   - Numbers: any digit sequence (groups joined by spaces or dashes) of 15
 //     digits or more, any unbroken run of 10 or more, any mobile number with
 //     or without +86/0086 inside a shorter sequence, any landline with its
-//     area code, and any number after a telephone or record keyword. Short
+//     area code, and any number or code after a telephone, record (住院号,
+//     病案号, 门诊号, ID, 编号, 卡号…), bed or account (QQ, 微信, 支付宝)
+//     keyword; bed and ward numbers (12床, 3号床, 加床, 305病房). Short
 //     numbers (amounts, dates, ages) are kept: "5万元", "2026年3月", "50000元".
+//   - Known trade-offs: a given name that is also a word (建国) is removed
+//     wherever the word appears; a village named without any number, trigger
+//     word (家住, 住在, 地址…) or known town before it (李庄村的村民) is kept;
+//     numbers written in Chinese words (一三八…) are not recognised as phones.
 
 // RedactionKind says what kind of thing was removed.
 type RedactionKind string
@@ -43,7 +49,8 @@ const (
 	RedactIDNumber  RedactionKind = "id_number"
 	RedactPhone     RedactionKind = "phone"
 	RedactBankCard  RedactionKind = "bank_card"
-	RedactNumber    RedactionKind = "number" // another long number: account, insurance card
+	RedactNumber    RedactionKind = "number"  // another long number: insurance card, account
+	RedactAccount   RedactionKind = "account" // QQ, WeChat or Alipay account
 	RedactEmail     RedactionKind = "email"
 	RedactAddress   RedactionKind = "address"
 	RedactRecord    RedactionKind = "medical_record" // admission, record, outpatient or other keyed number
@@ -298,16 +305,18 @@ func (s *scrubber) classifyNumber(digitPos []int, groups [][2]int) {
 var (
 	emailRe = regexp.MustCompile(`^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	// A keyword, then the number it introduces (submatch 1 is removed).
-	recordRe   = regexp.MustCompile(`^(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]*[0-9][A-Za-z0-9\-]*)`)
+	recordRe   = regexp.MustCompile(`^(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9\-]*[0-9][A-Za-z0-9\-]*)`)
+	accountRe  = regexp.MustCompile(`^(?:(?i:qq)|微信|支付宝)(?:号码|号|账号|帐号)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9_\-@.]{5,})`)
 	bedKeyRe   = regexp.MustCompile(`^(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
 	phoneKeyRe = regexp.MustCompile(`^(?i:电话|手机|座机|固话|联系方式|tel|mobile)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?([0-9][0-9 \-]{5,}[0-9])`)
 	bedRe      = regexp.MustCompile(`^(?:(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?)`)
 )
 
 const (
-	recordFirst = "住病门就医社银档登卡编账帐I"
-	phoneFirst  = "电手座固联tTmM"
-	emailLocal  = "._%+-"
+	recordFirst  = "住病门就医社银档登卡编账帐I"
+	accountFirst = "Qq微支"
+	phoneFirst   = "电手座固联tTmM"
+	emailLocal   = "._%+-"
 )
 
 func isLetter(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }
@@ -355,6 +364,13 @@ func (s *scrubber) scanKeyed() {
 			}
 			if m := recordRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
 				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactRecord)
+			}
+		case strings.ContainsRune(accountFirst, r):
+			if r < 0x80 && i > 0 && isASCIIAlnum(n[i-1]) {
+				break
+			}
+			if m := accountRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
+				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactAccount)
 			}
 		case strings.ContainsRune(phoneFirst, r):
 			if r < 0x80 && i > 0 && isASCIIAlnum(n[i-1]) {
@@ -670,7 +686,8 @@ func (a *addrScan) trigger(i int) (int, bool) {
 type numbered struct {
 	end, bareEnd int
 	suffix       string
-	digits       int // ASCII digits and letters
+	digits       int // ASCII digits
+	alnum        int // ASCII digits and letters
 	dashed, di   bool
 }
 
@@ -687,6 +704,9 @@ func (s *scrubber) numbered(p int) (numbered, bool) {
 		r := n[q]
 		if isNumRune(r) {
 			if r < 0x80 {
+				nb.alnum++
+			}
+			if isDigit(r) {
 				nb.digits++
 			}
 			q++
@@ -736,7 +756,7 @@ func (a *addrScan) numberedAnchor(i int) (int, bool) {
 		}
 		// 三号楼二单元 is an address, 一栋两层楼 a description.
 		next, more := a.numbered(nb.end)
-		ok = nb.digits > 0 || nb.dashed || more && (next.digits > 0 || anchorSuffixes[next.suffix])
+		ok = nb.alnum > 0 || nb.dashed || more && (next.alnum > 0 || anchorSuffixes[next.suffix])
 	case nb.suffix == "号":
 		ok = strings.ContainsRune("路街巷弄同道村屯里组苑园区院", prev)
 	case nb.suffix == "组":
