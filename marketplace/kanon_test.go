@@ -98,3 +98,11 @@ func TestKeepHouseholdTypes(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkCoarsenRegion(b *testing.B) {
+	d := mustDivisions(b)
+	count := func(r string) int { return len(r) - 3 } // county 3, city 3, province 3: national
+	for b.Loop() {
+		CoarsenRegion("371725004", 5, count, d)
+	}
+}

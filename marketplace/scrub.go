@@ -411,7 +411,9 @@ type divisionNameTable struct {
 	max   int           // longest name, in runes
 }
 
-var divisionNamesOnce = sync.OnceValue(func() *divisionNameTable {
+var divisionNamesOnce = sync.OnceValue(buildDivisionNames)
+
+func buildDivisionNames() *divisionNameTable {
 	t := &divisionNameTable{local: map[string]bool{}, final: map[rune]bool{}}
 	d, err := LoadDivisions()
 	if err != nil {
@@ -432,7 +434,7 @@ var divisionNamesOnce = sync.OnceValue(func() *divisionNameTable {
 		t.max = max(t.max, len(rs))
 	}
 	return t
-})
+}
 
 // Suffixes of named address parts; each with the runes that, following it,
 // show it is an ordinary word instead (村民, 路费, 市场).
@@ -892,6 +894,15 @@ func (s *scrubber) scanNames(names []string) {
 	var pats [][]rune
 	for _, nm := range names {
 		pats = append(pats, namePatterns(nm)...)
+		// A name written in parts (阿卜杜拉·买买提) is also removed part by
+		// part, each of two characters or more.
+		if parts := strings.FieldsFunc(nm, IsNameSeparator); len(parts) > 1 {
+			for _, p := range parts {
+				if utf8.RuneCountInString(p) >= 2 {
+					pats = append(pats, []rune(p))
+				}
+			}
+		}
 	}
 	if len(pats) == 0 {
 		return

@@ -148,6 +148,27 @@ func TestScrub(t *testing.T) {
 	}
 }
 
+func TestScrubNamesInParts(t *testing.T) {
+	got := Scrub("阿卜杜拉·买买提的儿子买买提和阿卜杜拉", []string{"阿卜杜拉·买买提"})
+	if want := "某某的儿子某某和某某"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestScrubConcurrent(t *testing.T) {
+	story := benchStory(t)
+	want := Scrub(story, testNames)
+	done := make(chan string)
+	for range 8 {
+		go func() { done <- Scrub(story, testNames) }()
+	}
+	for range 8 {
+		if got := <-done; got != want {
+			t.Error("concurrent scrubs differ")
+		}
+	}
+}
+
 func TestScrubPreviewOffsets(t *testing.T) {
 	in := "张三丰，电话13812345678，家住前进村3组。"
 	out, reds := ScrubPreview(in, testNames)
@@ -228,5 +249,14 @@ func TestScrubBenchStory(t *testing.T) {
 		if !strings.Contains(out, keep) {
 			t.Errorf("scrubbed story lost %q", keep)
 		}
+	}
+}
+
+// BenchmarkScrubFirstUse is the one-time cost of the first Scrub in a
+// process: building the table of division names (divisions already loaded).
+func BenchmarkScrubFirstUse(b *testing.B) {
+	mustDivisions(b)
+	for b.Loop() {
+		buildDivisionNames()
 	}
 }
