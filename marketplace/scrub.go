@@ -760,7 +760,7 @@ func (a *addrScan) numberedAnchor(i int) (int, bool) {
 		next, more := a.numbered(nb.end)
 		ok = nb.alnum > 0 || nb.dashed || more && (next.alnum > 0 || anchorSuffixes[next.suffix])
 	case nb.suffix == "号":
-		ok = strings.ContainsRune("路街巷弄同道村屯里组苑园区院", prev)
+		ok = strings.ContainsRune("路街巷弄同道村屯组", prev)
 	case nb.suffix == "组":
 		ok = strings.ContainsRune("村区屯查", prev)
 	default:

@@ -134,6 +134,7 @@ func TestScrub(t *testing.T) {
 		{"flat layout", "两室一厅", "两室一厅"},
 		{"floor of a building", "住院部5楼", "住院部5楼"},
 		{"villagers", "村民们捐了款", "村民们捐了款"},
+		{"day of month after a place", "在医院5号出院，家里5号有人", "在医院5号出院，家里5号有人"},
 		{"subway line", "坐地铁3号线", "坐地铁3号线"},
 		{"percent", "报销比例70%", "报销比例70%"},
 		{"empty", "", ""},
