@@ -74,6 +74,8 @@ func TestScrub(t *testing.T) {
 		{"full-width building numbers", "住在幸福小区３号楼２单元５０１室", "住在" + P},
 		{"building chain without trigger", "租的房子在3号楼2单元501室", "租的房子在" + P},
 		{"road and number", "在中山路18号开小卖部", "在" + P + "开小卖部"},
+		{"chinese numerals in house number", "在中山路十八号开小卖部", "在" + P + "开小卖部"},
+		{"chinese numerals in village group", "是前进村三组的村民", "是" + P + "的村民"},
 		{"unknown town and village after trigger", "家住红旗乡前进村。", "家住" + P + "。"},
 		{"village and group without trigger", "是前进村5组的村民", "是" + P + "的村民"},
 		{"municipality address", "现居上海市浦东新区张江镇", "现居" + P},
@@ -144,6 +146,35 @@ func TestScrub(t *testing.T) {
 			got := Scrub(tc.in, testNames)
 			if got != tc.want {
 				t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScrubPreviewKinds(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want RedactionKind
+	}{
+		{"name", "张三丰", RedactName},
+		{"id number", validID("37072519900101123"), RedactIDNumber},
+		{"old id number", "370725900101123", RedactIDNumber},
+		{"mobile", "13812345678", RedactPhone},
+		{"landline", "0530-6581234", RedactPhone},
+		{"bank card", "6222021234567890123", RedactBankCard},
+		{"other long number", "1234567890", RedactNumber},
+		{"email", "a@b.cn", RedactEmail},
+		{"address", "家住前进村", RedactAddress},
+		{"record", "住院号ZY123", RedactRecord},
+		{"bed", "12床", RedactBedNumber},
+		{"account", "微信号wx_123456", RedactAccount},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, reds := ScrubPreview(tc.in, testNames)
+			if len(reds) != 1 || reds[0].Kind != tc.want {
+				t.Errorf("ScrubPreview(%q) redactions %v, want one %s", tc.in, reds, tc.want)
 			}
 		})
 	}
