@@ -16,10 +16,11 @@ import (
 // Policy, decided here once:
 //   - Names entered for the household become 某某 (ScrubNamePlaceholder):
 //     the full name, also with spaces or dots between the characters, the
-//     given name alone when it has two or more characters, and 张某丰-style
-//     partial forms. A surname followed by 某 or 某某 is left as written.
-//     Entered names of a single character are ignored (they would erase
-//     ordinary words).
+//     given name alone when it has two or more characters, 张某丰-style
+//     partial forms and the nicknames 小丰, 阿丰 (小梅 for 李梅). A surname
+//     followed by 某 or 某某 is left as written. Entered names of a single
+//     character are ignored (they would erase ordinary words); a name
+//     written in parts (阿卜杜拉·买买提) is also removed part by part.
 //   - Everything else becomes 【已隐去】 (ScrubPlaceholder), one placeholder
 //     per removed item, without saying what it was, so that a reader cannot
 //     tell an ID number from a phone number.
@@ -862,8 +863,8 @@ func (a *addrScan) extendLeft(start int) int {
 var compoundSurnames = []string{"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙", "宇文", "司徒", "轩辕", "独孤", "端木", "西门", "南宫", "呼延", "澹台", "万俟", "闻人", "赫连", "申屠", "钟离", "太史", "濮阳", "淳于", "单于", "百里", "东郭", "南门", "第五"}
 
 // namePatterns returns the forms under which an entered name is removed:
-// the full name; when the given name has 2+ characters, the given name
-// alone and 张某丰 / 张三某; and 小丰 / 阿丰.
+// the full name; the nicknames 小丰 / 阿丰 (小梅 for 李梅); when the given
+// name has 2+ characters, the given name alone and 张某丰 / 张三某.
 func namePatterns(name string) [][]rune {
 	var rs []rune
 	for _, r := range name {
@@ -879,13 +880,12 @@ func namePatterns(name string) [][]rune {
 		sl = 2
 	}
 	surname, given := rs[:sl], rs[sl:]
-	pats := [][]rune{rs}
+	last := given[len(given)-1]
+	pats := [][]rune{rs, {'小', last}, {'阿', last}}
 	if len(given) >= 2 {
-		last := given[len(given)-1]
 		pats = append(pats, given,
 			slices.Concat(surname, []rune{'某', last}),
-			slices.Concat(surname, []rune{given[0], '某'}),
-			[]rune{'小', last}, []rune{'阿', last})
+			slices.Concat(surname, []rune{given[0], '某'}))
 	}
 	return pats
 }

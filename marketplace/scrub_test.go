@@ -120,6 +120,7 @@ func TestScrub(t *testing.T) {
 		{"surname 某 stays", "张某说", "张某说"},
 		{"two-character name", "妻子李梅患病", "妻子某某患病"},
 		{"two-character name spaced", "妻子李 梅患病", "妻子某某患病"},
+		{"nickname of a two-character name", "大家都叫她小梅、阿梅", "大家都叫她某某、某某"},
 		{"single given character stays", "梅花开了", "梅花开了"},
 		{"compound surname", "女儿欧阳娜娜", "女儿某某"},
 		{"compound surname given name", "娜娜上学", "某某上学"},
