@@ -313,12 +313,22 @@ var (
 	bedRe      = regexp.MustCompile(`^(?:(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?)`)
 )
 
-const (
-	recordFirst  = "住病门就医社银档登卡编账帐I"
-	accountFirst = "Qq微支"
-	phoneFirst   = "电手座固联tTmM"
-	emailLocal   = "._%+-"
-)
+// keyedClass says which keyword can start at r: 'r' a record number
+// (住院号, 病案号, ID…), 'a' an account (QQ, 微信, 支付宝), 'p' a phone
+// (电话, 手机, tel…), 0 none. A switch, because it runs for every rune.
+func keyedClass(r rune) byte {
+	switch r {
+	case '住', '病', '门', '就', '医', '社', '银', '档', '登', '卡', '编', '账', '帐', 'I':
+		return 'r'
+	case 'Q', 'q', '微', '支':
+		return 'a'
+	case '电', '手', '座', '固', '联', 't', 'T', 'm', 'M':
+		return 'p'
+	}
+	return 0
+}
+
+const emailLocal = "._%+-"
 
 func isLetter(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }
 
@@ -359,21 +369,21 @@ func (s *scrubber) scanKeyed() {
 			if m := bedKeyRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
 				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactBedNumber)
 			}
-		case strings.ContainsRune(recordFirst, r):
+		case keyedClass(r) == 'r':
 			if r == 'I' && i > 0 && isASCIIAlnum(n[i-1]) {
 				break
 			}
 			if m := recordRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
 				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactRecord)
 			}
-		case strings.ContainsRune(accountFirst, r):
+		case keyedClass(r) == 'a':
 			if r < 0x80 && i > 0 && isASCIIAlnum(n[i-1]) {
 				break
 			}
 			if m := accountRe.FindStringSubmatchIndex(window(i, 48)); m != nil {
 				s.add(runeEnd(i, m[2]), runeEnd(i, m[3]), RedactAccount)
 			}
-		case strings.ContainsRune(phoneFirst, r):
+		case keyedClass(r) == 'p':
 			if r < 0x80 && i > 0 && isASCIIAlnum(n[i-1]) {
 				break
 			}
@@ -408,14 +418,14 @@ func (s *scrubber) scanKeyed() {
 // so that ordinary words are not taken for places.
 type divisionNameTable struct {
 	local map[string]bool
-	final map[rune]bool // the last runes of the names
-	max   int           // longest name, in runes
+	final [0x10000 / 64]uint64 // bit set of the last runes of the names (all in the BMP)
+	max   int                  // longest name, in runes
 }
 
 var divisionNamesOnce = sync.OnceValue(buildDivisionNames)
 
 func buildDivisionNames() *divisionNameTable {
-	t := &divisionNameTable{local: map[string]bool{}, final: map[rune]bool{}}
+	t := &divisionNameTable{local: map[string]bool{}}
 	d, err := LoadDivisions()
 	if err != nil {
 		return t // corrupt embedded data fails LoadDivisions' own tests
@@ -431,7 +441,9 @@ func buildDivisionNames() *divisionNameTable {
 			continue
 		}
 		t.local[v.name] = t.local[v.name] || isTown
-		t.final[rs[len(rs)-1]] = true
+		if last := rs[len(rs)-1]; last < 0x10000 {
+			t.final[last/64] |= 1 << (last % 64)
+		}
 		t.max = max(t.max, len(rs))
 	}
 	return t
@@ -548,7 +560,7 @@ func (s *scrubber) scanAddresses() {
 	a := &addrScan{scrubber: s, dictEnd: make([]int, n+1), dictLocal: make([]bool, n+1), dictStart: map[int]int{}}
 	str, off := s.normString()
 	for j, r := range s.norm {
-		if !t.final[r] {
+		if r >= 0x10000 || t.final[r/64]&(1<<(r%64)) == 0 {
 			continue
 		}
 		for l := min(t.max, j+1); l >= 2; l-- {
