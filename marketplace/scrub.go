@@ -418,8 +418,8 @@ func (s *scrubber) scanKeyed() {
 // so that ordinary words are not taken for places.
 type divisionNameTable struct {
 	local map[string]bool
-	final [0x10000 / 64]uint64 // bit set of the last runes of the names (all in the BMP)
-	max   int                  // longest name, in runes
+	final runeBits // the last runes of the names
+	max   int      // longest name, in runes
 }
 
 var divisionNamesOnce = sync.OnceValue(buildDivisionNames)
@@ -441,9 +441,7 @@ func buildDivisionNames() *divisionNameTable {
 			continue
 		}
 		t.local[v.name] = t.local[v.name] || isTown
-		if last := rs[len(rs)-1]; last < 0x10000 {
-			t.final[last/64] |= 1 << (last % 64)
-		}
+		t.final.add(rs[len(rs)-1])
 		t.max = max(t.max, len(rs))
 	}
 	return t
@@ -519,17 +517,29 @@ const nameStop = "在住于到从是的了和与及为把被向往去来回至�
 
 func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
 
-func isNameRune(r rune) bool { return isHan(r) && !nameStopSet[r] }
+func isNameRune(r rune) bool { return isHan(r) && !nameStopSet.has(r) }
 
-var nameStopSet = runeSet(nameStop)
+var nameStopSet = newRuneBits(nameStop)
 
-func runeSet(s string) map[rune]bool {
-	m := map[rune]bool{}
+// runeBits is a set of runes of the Basic Multilingual Plane, for tests
+// that run on every rune of a story.
+type runeBits [0x10000 / 64]uint64
+
+func newRuneBits(s string) *runeBits {
+	b := new(runeBits)
 	for _, r := range s {
-		m[r] = true
+		b.add(r)
 	}
-	return m
+	return b
 }
+
+func (b *runeBits) add(r rune) {
+	if r >= 0 && r < 0x10000 {
+		b[r/64] |= 1 << (r % 64)
+	}
+}
+
+func (b *runeBits) has(r rune) bool { return r >= 0 && r < 0x10000 && b[r/64]&(1<<(r%64)) != 0 }
 
 func isNumRune(r rune) bool {
 	if r < 0x80 {
@@ -560,7 +570,7 @@ func (s *scrubber) scanAddresses() {
 	a := &addrScan{scrubber: s, dictEnd: make([]int, n+1), dictLocal: make([]bool, n+1), dictStart: map[int]int{}}
 	str, off := s.normString()
 	for j, r := range s.norm {
-		if r >= 0x10000 || t.final[r/64]&(1<<(r%64)) == 0 {
+		if !t.final.has(r) {
 			continue
 		}
 		for l := min(t.max, j+1); l >= 2; l-- {
@@ -671,16 +681,16 @@ func (s *scrubber) suffixAt(p int, list []suffix) (suffix, bool) {
 	return suffix{}, false
 }
 
-var triggerFirst = func() map[rune]bool {
-	m := map[rune]bool{}
+var triggerFirst = func() *runeBits {
+	b := new(runeBits)
 	for _, tr := range addressTriggers {
-		m[tr[0]] = true
+		b.add(tr[0])
 	}
-	return m
+	return b
 }()
 
 func (a *addrScan) trigger(i int) (int, bool) {
-	if !triggerFirst[a.norm[i]] {
+	if !triggerFirst.has(a.norm[i]) {
 		return 0, false
 	}
 	for _, tr := range addressTriggers {
