@@ -271,7 +271,6 @@ func BenchmarkScrub(b *testing.B) {
 	}
 }
 
-
 func BenchmarkScrubPreview(b *testing.B) {
 	story := benchStory(b)
 	ScrubPreview(story, testNames)
