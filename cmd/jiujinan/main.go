@@ -124,13 +124,14 @@ func newFlagSet(name string, stderr io.Writer, extraUsage string) *flag.FlagSet 
 // Main is the assembled service: configuration, keys, database and the
 // services over them. Open builds it; Close releases it.
 type Main struct {
-	Config   Config
-	Secrets  *Secrets
-	DB       *sqldb.DB
-	Log      *slog.Logger
-	Now      func() time.Time
-	Accounts *marketplace.AccountService
-	Store    *gormstore.Store
+	Config    Config
+	Secrets   *Secrets
+	DB        *sqldb.DB
+	Log       *slog.Logger
+	Now       func() time.Time
+	Accounts  *marketplace.AccountService
+	Store     *gormstore.Store
+	Divisions *marketplace.Divisions
 
 	stderr io.Writer
 }
@@ -189,8 +190,14 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 		}
 		return nil, errors.New("the database has pending migrations: run jiujinan migrate up")
 	}
+	m.Divisions, err = marketplace.LoadDivisions()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("division table: %w", err)
+	}
 	m.Store = gormstore.New(db)
 	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
+	m.Accounts.RegionKnown = m.Divisions.Known
 	m.Accounts.MaxFailures = cfg.LoginMaxFailures
 	m.Accounts.LockFor = cfg.LoginLockout
 	return m, nil
