@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -44,18 +45,15 @@ func AppendAudit(tx *gorm.DB, e *marketplace.AuditEntry) error {
 	if e.Detail == "" {
 		e.Detail = "{}"
 	}
+	// Make sure the head exists (a no-op when it does), then lock it: two
+	// first appends to one stream must not both start a chain.
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&auditHeadRow{Stream: e.Stream, Seq: 0, Hash: marketplace.GenesisHash}).Error; err != nil {
+		return MapError(err)
+	}
 	var head auditHeadRow
-	err := ForUpdate(tx).Where("stream = ?", e.Stream).Take(&head).Error
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		head = auditHeadRow{Stream: e.Stream, Seq: 0, Hash: marketplace.GenesisHash}
-		// A concurrent first append to the same stream loses on the primary
-		// key and its transaction is retried by the caller as a conflict.
-		if err := tx.Create(&head).Error; err != nil {
-			return MapError(err)
-		}
-	case err != nil:
-		return err
+	if err := ForUpdate(tx).Where("stream = ?", e.Stream).Take(&head).Error; err != nil {
+		return MapError(err)
 	}
 	e.At = e.At.UTC().Truncate(1000)
 	e.Seq = head.Seq + 1
