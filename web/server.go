@@ -97,6 +97,19 @@ func NewServer(cfg Config, deps Deps) *Server {
 	e.Use(s.requestLogger())
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Subsystem: "jiujinan", Registerer: reg,
+		// Labels come from the route pattern and fixed sets only, so that
+		// random hosts, paths or methods cannot grow the series without end.
+		LabelFuncs: map[string]echoprometheus.LabelValueFunc{
+			"host": func(c echo.Context, err error) string { return "" },
+			"url":  func(c echo.Context, err error) string { return c.Path() },
+			"method": func(c echo.Context, err error) string {
+				switch m := c.Request().Method; m {
+				case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+					return m
+				}
+				return "other"
+			},
+		},
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{

@@ -29,6 +29,9 @@ import (
 )
 
 func main() {
+	// Everything the service writes (database, index, keys) is for its own
+	// user only: it holds encrypted identities and keys.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, environMap())
 	stop()
