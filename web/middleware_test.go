@@ -1,0 +1,79 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+func TestServerBehaviour(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	env.srv.Echo.GET("/test-panic", func(c echo.Context) error { panic("boom: secret detail") })
+	_, p := env.user(marketplace.RoleDonor, nil)
+
+	t.Run("an oversized body is 413 in the error shape", func(t *testing.T) {
+		big := `{"email":"` + strings.Repeat("a", 2<<20) + `","password":"x"}`
+		r := env.do(http.MethodPost, "/api/v1/auth/login", "", big)
+		if r.Status != http.StatusRequestEntityTooLarge || r.ErrorCode() == "" {
+			t.Fatalf("%d %s", r.Status, r.Body[:min(len(r.Body), 200)])
+		}
+	})
+	t.Run("a panic is a 500 that hides its cause and logs it with the request id", func(t *testing.T) {
+		r := env.do(http.MethodGet, "/test-panic", "", nil)
+		rid := r.Header.Get(echo.HeaderXRequestID)
+		if r.Status != 500 || strings.Contains(string(r.Body), "boom") || r.ErrorCode() == "" || rid == "" {
+			t.Fatalf("%d %s (request id %q)", r.Status, r.Body, rid)
+		}
+		if !strings.Contains(env.logs.String(), "boom") || !strings.Contains(env.logs.String(), rid) {
+			t.Errorf("panic not logged with its request id")
+		}
+	})
+	t.Run("unknown routes are 404 in the error shape", func(t *testing.T) {
+		r := env.do(http.MethodGet, "/api/v1/nothing-here", "", nil)
+		if r.Status != 404 || r.ErrorCode() != "not_found" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("a body that is not JSON is refused with 415 or 400", func(t *testing.T) {
+		r := env.do(http.MethodPost, "/api/v1/auth/login", "", "email=a", "Content-Type", "application/x-www-form-urlencoded")
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		r = env.do(http.MethodPost, "/api/v1/auth/login", "", `{"email": "a", `)
+		if r.Status != 400 || r.ErrorCode() != "invalid" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("security headers are set", func(t *testing.T) {
+		r := env.do(http.MethodGet, "/healthz", "", nil)
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Content-Security-Policy": "script-src 'self'"} {
+			if !strings.Contains(r.Header.Get(h), want) {
+				t.Errorf("%s = %q, want %q", h, r.Header.Get(h), want)
+			}
+		}
+	})
+	t.Run("request logs hold no bodies, passwords or query strings", func(t *testing.T) {
+		env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
+		env.do(http.MethodGet, "/api/v1/auth/me?q=张三", "", nil)
+		logs := env.logs.String()
+		for _, secret := range []string{"password-donor", p.User.Email, "张三"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("logs contain %q", secret)
+			}
+		}
+		if !strings.Contains(logs, "/api/v1/auth/login") {
+			t.Errorf("requests are not logged at all")
+		}
+	})
+	t.Run("cookies do not authenticate the API", func(t *testing.T) {
+		tok, _ := env.user(marketplace.RoleAdmin, nil)
+		r := env.do(http.MethodGet, "/api/v1/auth/me", "", nil, "Cookie", SessionCookie+"="+tok)
+		if r.Status != 401 {
+			t.Fatalf("cookie on the API: %d, want 401", r.Status)
+		}
+	})
+}
