@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -103,6 +104,11 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	var locked *marketplace.LockedError
 	if errors.As(err, &locked) {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(locked.Until).Seconds())+1))
+	}
+	if !strings.HasPrefix(c.Request().URL.Path, "/api/") && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
+		if rerr := s.renderError(c, status); rerr == nil {
+			return
+		}
 	}
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(status)

@@ -52,6 +52,7 @@ type Server struct {
 	Deps
 	log    *slog.Logger
 	routes []Route
+	pages  *pages
 }
 
 // Route is one registered endpoint with who may call it. Roles nil means
@@ -79,7 +80,12 @@ func NewServer(cfg Config, deps Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log}
+	pg, err := newPages()
+	if err != nil {
+		// The templates and catalogs are embedded: a failure is a build defect.
+		panic(err)
+	}
+	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -137,6 +143,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) },
 	}))
 	e.Use(s.authenticate)
+	e.Use(s.csrf())
 
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
@@ -165,6 +172,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.only(api, http.MethodGet, "/orgs", s.handleOrgList, marketplace.RoleAdmin)
 	s.only(api, http.MethodPost, "/orgs/:id/members", s.handleOrgMemberCreate, marketplace.RoleAdmin)
 
+	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return s
 }

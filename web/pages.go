@@ -1,0 +1,273 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+//go:embed i18n/*.toml
+var catalogFS embed.FS
+
+// pages renders the HTML pages: html/template over embedded files, with
+// messages from the zh-CN and en catalogs.
+type pages struct {
+	tmpl   map[string]*template.Template
+	bundle *i18n.Bundle
+}
+
+func newPages() (*pages, error) {
+	b := i18n.NewBundle(language.Chinese)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, f := range []string{"i18n/active.zh.toml", "i18n/active.en.toml"} {
+		if _, err := b.LoadMessageFileFS(catalogFS, f); err != nil {
+			return nil, fmt.Errorf("pages: catalog %s: %w", f, err)
+		}
+	}
+	p := &pages{tmpl: map[string]*template.Template{}, bundle: b}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("pages: %s: %w", n, err)
+		}
+		p.tmpl[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return p, nil
+}
+
+// page is what every template receives.
+type page struct {
+	Lang string
+	Care bool
+	CSRF string
+	Path string
+	User *marketplace.Principal
+	Data any
+	loc  *i18n.Localizer
+}
+
+// T translates a message id.
+func (p *page) T(id string) string {
+	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Tf translates a message id with key/value template data.
+func (p *page) Tf(id string, kv ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Yuan formats fen as yuan with two decimals and thousands separators.
+func (p *page) Yuan(fen int64) string { return FormatYuan(fen) }
+
+// FormatYuan formats fen as "¥1,234.50".
+func FormatYuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	whole := strconv.FormatInt(fen/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), fen%100)
+}
+
+// Date formats a date the Chinese way (2026年11月23日) or, in English, 23 Nov 2026.
+func (p *page) Date(t time.Time) string {
+	t = t.In(chinaTime)
+	if p.Lang == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+const (
+	langCookie = "jj_lang"
+	careCookie = "jj_care"
+)
+
+func pageLang(c echo.Context) string {
+	if ck, err := c.Cookie(langCookie); err == nil && (ck.Value == "en" || ck.Value == "zh") {
+		return ck.Value
+	}
+	if strings.HasPrefix(strings.ToLower(c.Request().Header.Get("Accept-Language")), "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// render writes a page with status.
+func (s *Server) render(c echo.Context, status int, name string, data any) error {
+	t, ok := s.pages.tmpl[name]
+	if !ok {
+		return fmt.Errorf("pages: no template %q", name)
+	}
+	lang := pageLang(c)
+	care := false
+	if ck, err := c.Cookie(careCookie); err == nil && ck.Value == "1" {
+		care = true
+	}
+	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
+		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang])}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("pages: render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// csrf protects every state-changing page form; the API is exempt because it
+// takes Bearer tokens only.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     "jj_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.CookieSecure,
+		CookieSameSite: http.SameSiteStrictMode,
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/assets/") ||
+				p == "/healthz" || p == "/readyz" || p == "/metrics"
+		},
+	})
+}
+
+func (s *Server) registerPages() {
+	e := s.Echo
+	sub, _ := fs.Sub(assetFS, "assets")
+	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
+	e.GET("/assets/*", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		assets.ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
+	e.GET("/", s.handleHomePage)
+	e.GET("/login", s.handleLoginPage)
+	e.POST("/login", s.handleLoginForm)
+	e.POST("/logout", s.handleLogoutForm)
+	e.POST("/prefs", s.handlePrefsForm)
+}
+
+func (s *Server) handleHomePage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "home", nil)
+}
+
+type loginPage struct {
+	Email string
+	Error string
+}
+
+func (s *Server) handleLoginPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "login", loginPage{})
+}
+
+func (s *Server) handleLoginForm(c echo.Context) error {
+	email := c.FormValue("email")
+	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	if err != nil {
+		var locked *marketplace.LockedError
+		data := loginPage{Email: email}
+		loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
+		switch {
+		case errors.As(err, &locked):
+			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_locked"})
+			return s.render(c, http.StatusTooManyRequests, "login", data)
+		case errors.Is(err, marketplace.ErrUnauthorized):
+			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_failed"})
+			return s.render(c, http.StatusUnauthorized, "login", data)
+		}
+		return err
+	}
+	tok, exp, err := s.Tokens.Issue(p.User.PublicID, p.RoleNames(), newRequestID())
+	if err != nil {
+		return err
+	}
+	c.SetCookie(s.sessionCookie(tok, exp))
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *Server) handleLogoutForm(c echo.Context) error {
+	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// handlePrefsForm switches language and care mode, then goes back to a local page.
+func (s *Server) handlePrefsForm(c echo.Context) error {
+	year := time.Now().Add(365 * 24 * time.Hour)
+	if l := c.FormValue("lang"); l == "zh" || l == "en" {
+		c.SetCookie(&http.Cookie{Name: langCookie, Value: l, Path: "/", Expires: year, SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure, HttpOnly: true})
+	}
+	if v := c.FormValue("care"); v == "0" || v == "1" {
+		c.SetCookie(&http.Cookie{Name: careCookie, Value: v, Path: "/", Expires: year, SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure, HttpOnly: true})
+	}
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/"
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// renderError shows an error as a page for browsers.
+func (s *Server) renderError(c echo.Context, status int) error {
+	lang := pageLang(c)
+	loc := i18n.NewLocalizer(s.pages.bundle, lang)
+	id := map[int]string{http.StatusNotFound: "error_not_found", http.StatusForbidden: "error_forbidden", http.StatusUnauthorized: "error_forbidden"}[status]
+	if id == "" {
+		id = "error_generic"
+	}
+	msg, _ := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	if status == http.StatusUnauthorized {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	return s.render(c, status, "error", map[string]string{"Message": msg})
+}
