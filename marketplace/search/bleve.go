@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
@@ -25,7 +26,9 @@ import (
 // numeric fields with doc values, and each need's projection is stored as
 // JSON so that a page is served without the database.
 type Bleve struct {
-	idx bleve.Index
+	idx    bleve.Index
+	mem    *memView
+	closed bool // under mem.mu
 }
 
 var _ Index = (*Bleve)(nil)
@@ -41,7 +44,7 @@ const bleveBatch = 1000
 
 // Index field names, shared by the mapping, the document and the queries.
 const (
-	fText        = "text"   // title and story, cjk bigrams
+	fText        = "text" // title and story, cjk bigrams
 	fCategory    = "category"
 	fStatus      = "status" // stored status; see statusQuery for notice→open
 	fUrgency     = "urgency"
@@ -145,7 +148,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 			idx.Close()
 			return nil, fmt.Errorf("search: create index %s: %w", dir, err)
 		}
-		return &Bleve{idx: idx}, nil
+		return newBleve(idx)
 	}
 	idx, err := bleve.Open(dir)
 	if err != nil {
@@ -156,7 +159,55 @@ func OpenBleve(dir string) (*Bleve, error) {
 		idx.Close()
 		return nil, fmt.Errorf("search: index %s has mapping %q, want %q: rebuild it (jiujinan reindex)", dir, v, mappingVersion)
 	}
-	return &Bleve{idx: idx}, nil
+	return newBleve(idx)
+}
+
+// newBleve loads the in-memory view of every need in idx (about a second
+// per 100,000 needs).
+func newBleve(idx bleve.Index) (*Bleve, error) {
+	an := idx.Mapping().AnalyzerNamed(cjk.AnalyzerName)
+	if an == nil {
+		idx.Close()
+		return nil, errors.New("search: no cjk analyzer")
+	}
+	b := &Bleve{idx: idx, mem: newMemView(an)}
+	const page = 5000
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), page, 0, false)
+		req.Score = bleve.ScoreNone
+		req.Fields = []string{fSource}
+		req.SortBy([]string{"_id"})
+		req.SearchAfter = after
+		sr, err := idx.Search(req)
+		if err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("search: load index: %w", err)
+		}
+		needs := make([]marketplace.PublicNeed, 0, len(sr.Hits))
+		for _, hit := range sr.Hits {
+			n, err := decodeHit(hit)
+			if err != nil {
+				idx.Close()
+				return nil, err
+			}
+			needs = append(needs, n)
+		}
+		b.mem.put(needs)
+		if len(sr.Hits) < page {
+			return b, nil
+		}
+		after = []string{sr.Hits[len(sr.Hits)-1].ID}
+	}
+}
+
+func decodeHit(hit *bsearch.DocumentMatch) (marketplace.PublicNeed, error) {
+	var n marketplace.PublicNeed
+	s, _ := hit.Fields[fSource].(string)
+	if err := json.Unmarshal([]byte(s), &n); err != nil {
+		return n, fmt.Errorf("search: decode %s: %w", hit.ID, err)
+	}
+	return n, nil
 }
 
 func toBleveDoc(n *marketplace.PublicNeed) (*bleveDoc, error) {
@@ -201,10 +252,22 @@ func (b *Bleve) Upsert(ctx context.Context, needs []marketplace.PublicNeed) erro
 				return fmt.Errorf("search: upsert %s: %w", needs[i].ID, err)
 			}
 		}
-		if err := b.idx.Batch(batch); err != nil {
+		if err := b.write(batch, func() { b.mem.put(needs[start:end]) }); err != nil {
 			return fmt.Errorf("search: upsert: %w", err)
 		}
 	}
+	return nil
+}
+
+// write applies a batch to Bleve and then to the memory view, with searches
+// held off so that they see both or neither.
+func (b *Bleve) write(batch *bleve.Batch, apply func()) error {
+	b.mem.mu.Lock()
+	defer b.mem.mu.Unlock()
+	if err := b.idx.Batch(batch); err != nil {
+		return err
+	}
+	apply()
 	return nil
 }
 
@@ -215,10 +278,11 @@ func (b *Bleve) Delete(ctx context.Context, ids []string) error {
 			return err
 		}
 		batch := b.idx.NewBatch()
-		for _, id := range ids[start:min(start+bleveBatch, len(ids))] {
+		chunk := ids[start:min(start+bleveBatch, len(ids))]
+		for _, id := range chunk {
 			batch.Delete(id)
 		}
-		if err := b.idx.Batch(batch); err != nil {
+		if err := b.write(batch, func() { b.mem.remove(chunk) }); err != nil {
 			return fmt.Errorf("search: delete: %w", err)
 		}
 	}
@@ -227,22 +291,103 @@ func (b *Bleve) Delete(ctx context.Context, ids []string) error {
 
 // Count returns the number of needs in the index.
 func (b *Bleve) Count(ctx context.Context) (int, error) {
-	n, err := b.idx.DocCount()
-	if err != nil {
-		return 0, fmt.Errorf("search: count: %w", err)
-	}
-	return int(n), nil
+	b.mem.mu.RLock()
+	defer b.mem.mu.RUnlock()
+	return len(b.mem.byID), nil
 }
 
-// Close flushes and closes the index.
-func (b *Bleve) Close() error { return b.idx.Close() }
+// Close flushes and closes the index; closing twice is harmless.
+func (b *Bleve) Close() error {
+	b.mem.mu.Lock()
+	defer b.mem.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.idx.Close()
+}
 
 // regionFacetSize covers every canonical region of China (31 provinces,
 // ~340 cities, ~2,980 counties) so that region facets are exact.
 const regionFacetSize = 4000
 
-// Search runs q. See Index.Search.
+// Search runs q. See Index.Search. Words are matched by Bleve (cached per
+// word, see memView); filters, facets and order come from the memory view.
 func (b *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
+	p, err := newPlan(q)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Page: p.Page, PerPage: p.PerPage, Needs: []marketplace.PublicNeed{}, Facets: newFacets()}
+	if p.noText {
+		return res, nil
+	}
+	b.mem.mu.RLock()
+	var sets []*roaring.Bitmap
+	for _, w := range p.terms {
+		set, err := b.mem.word(w, func(w string) ([]string, error) { return b.lookupWord(ctx, w) })
+		if err != nil {
+			b.mem.mu.RUnlock()
+			return nil, err
+		}
+		sets = append(sets, set)
+	}
+	page, total, facets := b.mem.query(p, sets)
+	b.mem.mu.RUnlock()
+	res.Total, res.Facets = total, facets
+	if len(page) == 0 {
+		return res, nil
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(page), len(page), 0, false)
+	req.Score = bleve.ScoreNone
+	req.Fields = []string{fSource}
+	sr, err := b.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: fetch page: %w", err)
+	}
+	byID := make(map[string]marketplace.PublicNeed, len(sr.Hits))
+	for _, hit := range sr.Hits {
+		n, err := decodeHit(hit)
+		if err != nil {
+			return nil, err
+		}
+		byID[hit.ID] = n
+	}
+	for _, id := range page {
+		// A need deleted since the ranking is left out of the page.
+		if n, ok := byID[id]; ok {
+			res.Needs = append(res.Needs, effective(n, p.nowMs))
+		}
+	}
+	return res, nil
+}
+
+// lookupWord returns the ids of every need whose title or story holds w.
+func (b *Bleve) lookupWord(ctx context.Context, w string) ([]string, error) {
+	n, err := b.idx.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	mq := bleve.NewMatchPhraseQuery(w)
+	mq.SetField(fText)
+	mq.Analyzer = cjk.AnalyzerName
+	req := bleve.NewSearchRequestOptions(mq, int(n)+1, 0, false)
+	req.Score = bleve.ScoreNone
+	sr, err := b.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: word: %w", err)
+	}
+	ids := make([]string, len(sr.Hits))
+	for i, hit := range sr.Hits {
+		ids[i] = hit.ID
+	}
+	return ids, nil
+}
+
+// searchBleve answers q with Bleve alone (filters as keyword and numeric
+// range queries, Bleve's sort and facets): slower, kept as the reference
+// that tests compare the memory view with.
+func (b *Bleve) searchBleve(ctx context.Context, q Query) (*Result, error) {
 	p, err := newPlan(q)
 	if err != nil {
 		return nil, err

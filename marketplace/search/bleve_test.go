@@ -2,8 +2,13 @@ package search
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // MustOpenBleve opens an empty Bleve index in a temp dir, closed at the end
@@ -52,4 +57,68 @@ func TestBleveEmptyFolderIsTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Close()
+}
+
+// bleveOnly answers searches with Bleve's own filters, sort and facets.
+type bleveOnly struct{ *Bleve }
+
+func (b bleveOnly) Search(ctx context.Context, q Query) (*Result, error) { return b.searchBleve(ctx, q) }
+
+func TestBleveWithoutMemoryView(t *testing.T) {
+	testIndex(t, bleveOnly{MustOpenBleve(t)})
+}
+
+// TestBleveMemoryViewAgreesWithBleve compares the fast path with Bleve's
+// own answers on random queries, before and after upserts and deletes have
+// changed needs whose words are cached.
+func TestBleveMemoryViewAgreesWithBleve(t *testing.T) {
+	b := MustOpenBleve(t)
+	ctx := context.Background()
+	if err := b.Upsert(ctx, genNeeds(3000, 1)); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	compare := func(round string) {
+		t.Helper()
+		for i := range 300 {
+			q := genQuery(r)
+			if i%7 == 0 {
+				q.Statuses = []marketplace.NeedStatus{marketplace.NeedNotice}
+			}
+			fast, err := b.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := b.searchBleve(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ids(fast), ids(ref)) || fast.Total != ref.Total || !reflect.DeepEqual(fast.Facets, ref.Facets) {
+				t.Fatalf("%s: query %+v\nfast %d %v %+v\n ref %d %v %+v", round, q, fast.Total, ids(fast), fast.Facets, ref.Total, ids(ref), ref.Facets)
+			}
+		}
+	}
+	compare("fresh")
+	changed := genNeeds(3500, 2)[2500:] // 500 replacements, 500 new needs
+	if err := b.Upsert(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	var gone []string
+	for i := 0; i < 3000; i += 17 {
+		gone = append(gone, fmt.Sprintf("gen-%06d", i))
+	}
+	if err := b.Delete(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	compare("after upserts and deletes")
+	// Reopening rebuilds the memory view from the index.
+	dir := b.idx.Name()
+	b.Close()
+	b2, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	b = b2
+	compare("after reopening")
 }

@@ -156,9 +156,9 @@ func testIndex(t *testing.T, idx Index) {
 			prefix string
 			want   []string
 		}{
-			{"37", []string{"n01", "n02", "n03", "n06", "n07", "n08"}},                   // province: county, city and province-level needs
-			{"3717", []string{"n01", "n02", "n06", "n07", "n08"}},                        // city: not the need shown at province level
-			{"371725", []string{"n01", "n06", "n08"}},                                   // county: not the need shown at city level
+			{"37", []string{"n01", "n02", "n03", "n06", "n07", "n08"}}, // province: county, city and province-level needs
+			{"3717", []string{"n01", "n02", "n06", "n07", "n08"}},      // city: not the need shown at province level
+			{"371725", []string{"n01", "n06", "n08"}},                  // county: not the need shown at city level
 			{"371726", []string{"n07"}},
 			{"43", []string{"n04"}}, {"4305", []string{"n04"}}, {"430524", []string{"n04"}},
 			{"61", []string{"n05"}},
