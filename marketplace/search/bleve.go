@@ -307,6 +307,8 @@ func (b *Bleve) Close() error {
 	return b.idx.Close()
 }
 
+var errClosed = errors.New("search: index closed")
+
 // regionFacetSize covers every canonical region of China (31 provinces,
 // ~340 cities, ~2,980 counties) so that region facets are exact.
 const regionFacetSize = 4000
@@ -323,6 +325,10 @@ func (b *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
 		return res, nil
 	}
 	b.mem.mu.RLock()
+	if b.closed {
+		b.mem.mu.RUnlock()
+		return nil, errClosed
+	}
 	var sets []*roaring.Bitmap
 	for _, w := range p.terms {
 		set, err := b.mem.word(w, func(w string) ([]string, error) { return b.lookupWord(ctx, w) })
@@ -333,30 +339,40 @@ func (b *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
 		sets = append(sets, set)
 	}
 	page, total, facets := b.mem.query(p, sets)
-	b.mem.mu.RUnlock()
 	res.Total, res.Facets = total, facets
-	if len(page) == 0 {
-		return res, nil
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(page), len(page), 0, false)
-	req.Score = bleve.ScoreNone
-	req.Fields = []string{fSource}
-	sr, err := b.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: fetch page: %w", err)
-	}
-	byID := make(map[string]marketplace.PublicNeed, len(sr.Hits))
-	for _, hit := range sr.Hits {
-		n, err := decodeHit(hit)
-		if err != nil {
-			return nil, err
+	// Decoded copies kept in memory serve most of a popular page; the rest
+	// is read from Bleve, still under the read lock so that a copy kept
+	// cannot be older than a concurrent write.
+	defer b.mem.mu.RUnlock()
+	got := make(map[string]*marketplace.PublicNeed, len(page))
+	var missing []string
+	for _, id := range page {
+		if n, ok := b.mem.doc(id); ok {
+			got[id] = n
+		} else {
+			missing = append(missing, id)
 		}
-		byID[hit.ID] = n
+	}
+	if len(missing) > 0 {
+		req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(missing), len(missing), 0, false)
+		req.Score = bleve.ScoreNone
+		req.Fields = []string{fSource}
+		sr, err := b.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("search: fetch page: %w", err)
+		}
+		for _, hit := range sr.Hits {
+			n, err := decodeHit(hit)
+			if err != nil {
+				return nil, err
+			}
+			got[hit.ID] = &n
+			b.mem.keepDoc(&n)
+		}
 	}
 	for _, id := range page {
-		// A need deleted since the ranking is left out of the page.
-		if n, ok := byID[id]; ok {
-			res.Needs = append(res.Needs, effective(n, p.nowMs))
+		if n, ok := got[id]; ok {
+			res.Needs = append(res.Needs, effective(*n, p.nowMs))
 		}
 	}
 	return res, nil

@@ -62,7 +62,9 @@ func TestBleveEmptyFolderIsTakenOver(t *testing.T) {
 // bleveOnly answers searches with Bleve's own filters, sort and facets.
 type bleveOnly struct{ *Bleve }
 
-func (b bleveOnly) Search(ctx context.Context, q Query) (*Result, error) { return b.searchBleve(ctx, q) }
+func (b bleveOnly) Search(ctx context.Context, q Query) (*Result, error) {
+	return b.searchBleve(ctx, q)
+}
 
 func TestBleveWithoutMemoryView(t *testing.T) {
 	testIndex(t, bleveOnly{MustOpenBleve(t)})

@@ -1,7 +1,9 @@
 package search
 
 import (
+	"cmp"
 	"container/heap"
+	"slices"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -37,7 +39,29 @@ type memView struct {
 	wmu   sync.Mutex // the words map itself and its clock
 	words map[string]*wordEntry
 	clock uint64
+
+	// The needs in notice by end of notice, and the bitmap of those ended
+	// by the last Query.Now seen: a notice ends rarely, so the bitmap is
+	// reused until one does or a write comes.
+	smu         sync.Mutex
+	noticeDirty bool
+	notices     []noticeRow
+	endedCount  int // len of the prefix of notices in ended; -1 when stale
+	ended       *roaring.Bitmap
+
+	// Decoded projections of recently shown needs, so that a popular page
+	// is neither fetched from Bleve nor decoded again.
+	dmu  sync.Mutex
+	docs map[string]*marketplace.PublicNeed
 }
+
+type noticeRow struct {
+	end int64
+	r   uint32
+}
+
+// maxDocs bounds the decoded projections kept (about 1 KB each).
+const maxDocs = 20000
 
 // maxWords bounds the cached word bitmaps (each at most 12.5 KB per 100,000
 // needs, usually far less).
@@ -101,6 +125,7 @@ func newMemView(an analysis.Analyzer) *memView {
 		byCat: map[marketplace.Category]*roaring.Bitmap{}, byStatus: map[marketplace.NeedStatus]*roaring.Bitmap{},
 		byUrg: map[marketplace.Urgency]*roaring.Bitmap{}, byRegion: map[string]*roaring.Bitmap{},
 		regionIx: map[string]uint16{}, words: map[string]*wordEntry{},
+		noticeDirty: true, docs: map[string]*marketplace.PublicNeed{},
 	}
 }
 
@@ -157,6 +182,7 @@ func (tp termPositions) matches(w []wtok) bool {
 func (m *memView) put(needs []marketplace.PublicNeed) {
 	m.wmu.Lock()
 	defer m.wmu.Unlock()
+	m.written(needs, nil)
 	for i := range needs {
 		n := &needs[i]
 		r, ok := m.byID[n.ID]
@@ -207,6 +233,7 @@ func (m *memView) put(needs []marketplace.PublicNeed) {
 func (m *memView) remove(ids []string) {
 	m.wmu.Lock()
 	defer m.wmu.Unlock()
+	m.written(nil, ids)
 	for _, id := range ids {
 		r, ok := m.byID[id]
 		if !ok {
@@ -217,6 +244,72 @@ func (m *memView) remove(ids []string) {
 		m.rows[r] = row{}
 		m.free = append(m.free, r)
 	}
+}
+
+// written drops what the writes make stale: the notice order and the
+// decoded copies of these needs. The caller holds mu for writing.
+func (m *memView) written(needs []marketplace.PublicNeed, ids []string) {
+	m.smu.Lock()
+	m.noticeDirty = true
+	m.smu.Unlock()
+	m.dmu.Lock()
+	for i := range needs {
+		delete(m.docs, needs[i].ID)
+	}
+	for _, id := range ids {
+		delete(m.docs, id)
+	}
+	m.dmu.Unlock()
+}
+
+// doc returns the decoded projection of id if it is kept.
+func (m *memView) doc(id string) (*marketplace.PublicNeed, bool) {
+	m.dmu.Lock()
+	defer m.dmu.Unlock()
+	n, ok := m.docs[id]
+	return n, ok
+}
+
+// keepDoc keeps a decoded projection read from Bleve. The caller holds mu
+// for reading, so that no write of the same need is under way.
+func (m *memView) keepDoc(n *marketplace.PublicNeed) {
+	m.dmu.Lock()
+	defer m.dmu.Unlock()
+	if len(m.docs) >= maxDocs {
+		for k := range m.docs { // an arbitrary one: map order is random
+			delete(m.docs, k)
+			break
+		}
+	}
+	m.docs[n.ID] = n
+}
+
+// endedNotices returns the rows in notice whose notice ended at or before
+// nowMs. The caller holds mu for reading; the bitmap must not be changed.
+func (m *memView) endedNotices(nowMs int64) *roaring.Bitmap {
+	m.smu.Lock()
+	defer m.smu.Unlock()
+	if m.noticeDirty {
+		m.notices = m.notices[:0]
+		if b := m.byStatus[marketplace.NeedNotice]; b != nil {
+			it := b.Iterator()
+			for it.HasNext() {
+				r := it.Next()
+				m.notices = append(m.notices, noticeRow{end: m.rows[r].noticeEnd, r: r})
+			}
+		}
+		slices.SortFunc(m.notices, func(a, b noticeRow) int { return cmp.Compare(a.end, b.end) })
+		m.noticeDirty, m.endedCount = false, -1
+	}
+	n, _ := slices.BinarySearchFunc(m.notices, nowMs+1, func(e noticeRow, t int64) int { return cmp.Compare(e.end, t) })
+	if n != m.endedCount {
+		b := roaring.New()
+		for _, e := range m.notices[:n] {
+			b.Add(e.r)
+		}
+		m.ended, m.endedCount = b, n
+	}
+	return m.ended
 }
 
 // unindex takes row r out of every bitmap; the caller holds mu and wmu.
@@ -296,18 +389,14 @@ func (m *memView) statusSet(statuses []marketplace.NeedStatus, nowMs int64) *roa
 	out := roaring.New()
 	for _, s := range statuses {
 		switch s {
-		case marketplace.NeedOpen, marketplace.NeedNotice:
-			if b := m.byStatus[s]; b != nil && s == marketplace.NeedOpen {
+		case marketplace.NeedOpen:
+			if b := m.byStatus[s]; b != nil {
 				out.Or(b)
 			}
-			if nb := m.byStatus[marketplace.NeedNotice]; nb != nil {
-				it := nb.Iterator()
-				for it.HasNext() {
-					r := it.Next()
-					if ended := m.rows[r].noticeEnd <= nowMs; ended == (s == marketplace.NeedOpen) {
-						out.Add(r)
-					}
-				}
+			out.Or(m.endedNotices(nowMs))
+		case marketplace.NeedNotice:
+			if b := m.byStatus[s]; b != nil {
+				out.Or(roaring.AndNot(b, m.endedNotices(nowMs)))
 			}
 		default:
 			if b := m.byStatus[s]; b != nil {

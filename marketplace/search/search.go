@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -248,9 +249,17 @@ func words(s string) []string {
 	return out
 }
 
-// effective returns n with the status it has at nowMs, at the millisecond
-// precision the filters use.
+// effective returns a deep copy of n (callers may change what they get) with
+// the status it has at nowMs, at the millisecond precision the filters use.
 func effective(n marketplace.PublicNeed, nowMs int64) marketplace.PublicNeed {
+	n.HouseholdTypes = slices.Clone(n.HouseholdTypes)
+	n.ServiceNeeds = slices.Clone(n.ServiceNeeds)
+	for _, t := range []**time.Time{&n.Deadline, &n.NoticeEndsAt, &n.PublishedAt} {
+		if *t != nil {
+			c := **t
+			*t = &c
+		}
+	}
 	if n.NoticeEndsAt != nil {
 		end := time.UnixMilli(n.NoticeEndsAt.UnixMilli())
 		n.Status = marketplace.EffectiveStatus(n.Status, &end, time.UnixMilli(nowMs))
