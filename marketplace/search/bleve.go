@@ -8,11 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -26,9 +29,13 @@ import (
 // numeric fields with doc values, and each need's projection is stored as
 // JSON so that a page is served without the database.
 type Bleve struct {
-	idx    bleve.Index
-	mem    *memView
-	closed bool // under mem.mu
+	idx     bleve.Index
+	mem     *memView
+	closed  bool // under mem.mu
+	unclean bool
+	// wmu orders writes so that Bleve and the memory view apply them in
+	// the same order.
+	wmu sync.Mutex
 }
 
 var _ Index = (*Bleve)(nil)
@@ -140,7 +147,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		if entries, err := os.ReadDir(dir); err == nil && len(entries) == 0 {
 			os.Remove(dir)
 		}
-		idx, err := bleve.New(dir, newMapping())
+		idx, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, bleveConfig())
 		if err != nil {
 			return nil, fmt.Errorf("search: create index %s: %w", dir, err)
 		}
@@ -150,7 +157,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		}
 		return newBleve(idx)
 	}
-	idx, err := bleve.Open(dir)
+	idx, err := bleve.OpenUsing(dir, bleveConfig())
 	if err != nil {
 		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
 	}
@@ -162,6 +169,21 @@ func OpenBleve(dir string) (*Bleve, error) {
 	return newBleve(idx)
 }
 
+// bleveConfig: a batch returns once its segment is searchable, without
+// waiting for the fsync (~14 ms here, which would make publishing a need
+// miss 5 ms). The database is the source of truth: an index that was not
+// closed cleanly reports Unclean, and the owner rebuilds it (reindex).
+func bleveConfig() map[string]interface{} {
+	return map[string]interface{}{"unsafe_batch": true}
+}
+
+var cleanKey = []byte("jiujinan_clean")
+
+// Unclean reports whether the index was not closed cleanly before this
+// open (a crash or a kill): writes of the last moments may be missing, so
+// the owner should rebuild it from the database (jiujinan reindex).
+func (b *Bleve) Unclean() bool { return b.unclean }
+
 // newBleve loads the in-memory view of every need in idx (about a second
 // per 100,000 needs).
 func newBleve(idx bleve.Index) (*Bleve, error) {
@@ -171,6 +193,14 @@ func newBleve(idx bleve.Index) (*Bleve, error) {
 		return nil, errors.New("search: no cjk analyzer")
 	}
 	b := &Bleve{idx: idx, mem: newMemView(an)}
+	if v, err := idx.GetInternal(cleanKey); err != nil || string(v) == "0" {
+		b.unclean = true
+	}
+	// Cleared now, set again by Close: persisted before any later write.
+	if err := idx.SetInternal(cleanKey, []byte("0")); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("search: open index: %w", err)
+	}
 	const page = 5000
 	var after []string
 	for {
@@ -259,13 +289,21 @@ func (b *Bleve) Upsert(ctx context.Context, needs []marketplace.PublicNeed) erro
 	return nil
 }
 
-// write applies a batch to Bleve and then to the memory view, with searches
-// held off so that they see both or neither.
+// write applies a batch to Bleve and then to the memory view. Searches go
+// on during the Bleve write and are held off only while the memory view
+// changes: a search between the two may read a new copy of a need that it
+// ranked by its old values, never a stale copy afterwards (the memory view
+// drops its copies and re-matches cached words for the needs written).
 func (b *Bleve) write(batch *bleve.Batch, apply func()) error {
-	b.mem.mu.Lock()
-	defer b.mem.mu.Unlock()
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
 	if err := b.idx.Batch(batch); err != nil {
 		return err
+	}
+	b.mem.mu.Lock()
+	defer b.mem.mu.Unlock()
+	if b.closed {
+		return errClosed
 	}
 	apply()
 	return nil
@@ -298,13 +336,39 @@ func (b *Bleve) Count(ctx context.Context) (int, error) {
 
 // Close flushes and closes the index; closing twice is harmless.
 func (b *Bleve) Close() error {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
 	b.mem.mu.Lock()
 	defer b.mem.mu.Unlock()
 	if b.closed {
 		return nil
 	}
 	b.closed = true
+	if err := b.flush(); err != nil {
+		b.idx.Close()
+		return fmt.Errorf("search: close index: %w", err)
+	}
 	return b.idx.Close()
+}
+
+// flush marks the index clean and waits until that mark, and so every
+// earlier write, is on disk: with unsafe batches Bleve's Close alone would
+// drop what the persister has not written yet.
+func (b *Bleve) flush() error {
+	batch := b.idx.NewBatch()
+	batch.SetInternal(cleanKey, []byte("1"))
+	batch.Delete("\x00flush") // a segment, so that the persister reports it
+	done := make(chan error, 1)
+	batch.SetPersistedCallback(func(err error) { done <- err })
+	if err := b.idx.Batch(batch); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		return errors.New("index not persisted within a minute")
+	}
 }
 
 var errClosed = errors.New("search: index closed")

@@ -45,6 +45,9 @@ func TestBleveReopenKeepsNeeds(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer b.Close()
+	if b.Unclean() {
+		t.Error("index closed cleanly reported unclean")
+	}
 	r, err := b.Search(ctx, Query{Q: "白血病", Now: suiteNow})
 	if err != nil || r.Total != 1 || r.Needs[0].ID != "n01" {
 		t.Fatalf("after reopen: %+v, %v", r, err)
