@@ -152,3 +152,29 @@ func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration) {
 	b.ReportMetric(pct(0.99), "p99_ms")
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "q/s")
 }
+
+// BenchmarkBleveSearchColdWord runs the same queries one at a time with the
+// word cache emptied before each: the cost of the first search for a word
+// (its Bleve lookup) after a restart or an eviction.
+func BenchmarkBleveSearchColdWord(b *testing.B) {
+	idx := benchIndex(b)
+	defer idx.Close()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 3))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		q := genQuery(r)
+		if q.Q == "" {
+			q.Q = genWords[i%len(genWords)]
+		}
+		idx.mem.dropWords()
+		t0 := time.Now()
+		if _, err := idx.Search(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	reportLatency(b, lat, time.Since(start))
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -126,4 +127,58 @@ func TestBleveMemoryViewAgreesWithBleve(t *testing.T) {
 	defer b2.Close()
 	b = b2
 	compare("after reopening")
+}
+
+// TestBleveConcurrentWritesAndSearches writes and searches at once (run
+// with -race), then checks that the memory view agrees with Bleve.
+func TestBleveConcurrentWritesAndSearches(t *testing.T) {
+	b := MustOpenBleve(t)
+	ctx := context.Background()
+	if err := b.Upsert(ctx, genNeeds(1000, 1)); err != nil {
+		t.Fatal(err)
+	}
+	changed := genNeeds(1200, 4)
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(changed); i += 40 {
+				if err := b.Upsert(ctx, changed[i:i+1]); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := b.Delete(ctx, []string{fmt.Sprintf("gen-%06d", i+3)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for s := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(s), 9))
+			for range 60 {
+				if _, err := b.Search(ctx, genQuery(r)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := rand.New(rand.NewPCG(11, 11))
+	for range 100 {
+		q := genQuery(r)
+		fast, err1 := b.Search(ctx, q)
+		ref, err2 := b.searchBleve(ctx, q)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !reflect.DeepEqual(ids(fast), ids(ref)) || fast.Total != ref.Total || !reflect.DeepEqual(fast.Facets, ref.Facets) {
+			t.Fatalf("query %+v: fast %d %v, bleve %d %v", q, fast.Total, ids(fast), ref.Total, ids(ref))
+		}
+	}
 }

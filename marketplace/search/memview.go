@@ -518,3 +518,10 @@ func (t *topK) sorted() []uint32 {
 	}
 	return out
 }
+
+// dropWords forgets the cached word bitmaps (benchmarks of cold words).
+func (m *memView) dropWords() {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	clear(m.words)
+}
