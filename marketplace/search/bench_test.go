@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -24,9 +25,14 @@ func benchIndex(b *testing.B) *Bleve {
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "jiujinan-search-bench-"+mappingVersion)
 	}
+	t0 := time.Now()
 	idx, err := OpenBleve(dir)
 	if err == nil {
 		if n, _ := idx.Count(context.Background()); n == benchNeeds {
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			b.Logf("opened %d needs (memory view loaded) in %v; Go heap %d MB", n, time.Since(t0), ms.HeapAlloc>>20)
 			return idx
 		}
 		idx.Close()
