@@ -182,3 +182,16 @@ func TestBleveConcurrentWritesAndSearches(t *testing.T) {
 		}
 	}
 }
+
+func TestBleveSecondOpenFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	b, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b2, err := OpenBleve(dir); err == nil {
+		b2.Close()
+		t.Fatal("a second open of an index in use succeeded")
+	}
+}
