@@ -172,6 +172,14 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.only(api, http.MethodGet, "/orgs", s.handleOrgList, marketplace.RoleAdmin)
 	s.only(api, http.MethodPost, "/orgs/:id/members", s.handleOrgMemberCreate, marketplace.RoleAdmin)
 
+	// Each area registers its routes in its own file.
+	s.registerNeedRoutes(api)
+	s.registerPeopleRoutes(api)
+	s.registerPaymentRoutes(api)
+	s.registerFundRoutes(api)
+	s.registerScreeningRoutes(api)
+	s.registerMatchingRoutes(api)
+
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return s

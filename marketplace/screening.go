@@ -1,0 +1,78 @@
+package marketplace
+
+import (
+	"context"
+	"time"
+)
+
+// ScreeningOutcome is the answer of a screening or one of its checks.
+type ScreeningOutcome string
+
+const (
+	ScreenClear ScreeningOutcome = "clear"
+	ScreenWarn  ScreeningOutcome = "warn"
+	ScreenBlock ScreeningOutcome = "block"
+)
+
+// ScreeningStage is the moment a screening ran.
+type ScreeningStage string
+
+const (
+	StageSubmit   ScreeningStage = "submit"
+	StageClear    ScreeningStage = "clear"
+	StageAllocate ScreeningStage = "allocate"
+	StageDisburse ScreeningStage = "disburse"
+)
+
+// The screening rules of DESIGN.md.
+const (
+	RuleStatutoryOverlap      = "statutory_overlap"
+	RuleCrossCharityDuplicate = "cross_charity_duplicate"
+	RuleOverAllocation        = "over_allocation"
+	RuleMissedRelief          = "missed_relief"
+)
+
+// ScreeningCheck is one rule's answer with its evidence.
+type ScreeningCheck struct {
+	Rule     string              `json:"rule"`
+	Result   ScreeningOutcome    `json:"result"`
+	Message  string              `json:"message"`
+	Evidence []ScreeningEvidence `json:"evidence"`
+}
+
+// ScreeningEvidence is a payment or need a check found: public ids,
+// programmes, categories, periods and amounts only, never identities.
+type ScreeningEvidence struct {
+	Kind      string     `json:"kind"` // statutory_payment | need | allocation
+	ID        string     `json:"id"`
+	Programme Programme  `json:"programme,omitempty"`
+	Category  Category   `json:"category,omitempty"`
+	From      *time.Time `json:"from,omitempty"`
+	To        *time.Time `json:"to,omitempty"`
+	AmountFen int64      `json:"amount_fen"`
+	Status    string     `json:"status,omitempty"`
+}
+
+// Screening is one run of every check for a need.
+type Screening struct {
+	ID     string           `json:"id"`
+	NeedID string           `json:"need_id"`
+	Stage  ScreeningStage   `json:"stage"`
+	Result ScreeningOutcome `json:"result"`
+	Checks []ScreeningCheck `json:"checks"`
+	// AmountFen is the money about to move at allocate/disburse stages.
+	AmountFen int64     `json:"amount_fen"`
+	At        time.Time `json:"at"`
+	// Overridden is set when a verifier overrode a block with a reason;
+	// Result is then warn.
+	Overridden bool `json:"overridden"`
+}
+
+// Screener runs and stores the screening of a need at a stage. Lower
+// packages (the need lifecycle, funds) call it through this interface; the
+// implementation lives in matching and cmd passes it in. amountFen is the
+// money about to move (0 at submit and clear). A returned Result of block
+// stops the action (422 with the screening as details).
+type Screener interface {
+	Screen(ctx context.Context, needPublicID string, stage ScreeningStage, amountFen int64) (*Screening, error)
+}

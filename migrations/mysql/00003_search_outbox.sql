@@ -1,0 +1,15 @@
+-- The search outbox: a row per change of a need's public projection,
+-- written in the same transaction as the change; the indexer drains it.
+-- Any package that changes a need's public fields (status, amounts, story)
+-- inserts a row here in its transaction.
+
+-- +goose Up
+CREATE TABLE search_outbox (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    need_id BIGINT NOT NULL,
+    created_at DATETIME(6) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+CREATE INDEX search_outbox_need ON search_outbox (need_id);
+
+-- +goose Down
+DROP TABLE search_outbox;
