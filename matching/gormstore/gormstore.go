@@ -1,0 +1,28 @@
+// Package gormstore is the SQL implementation of matching's stores on
+// SQLite and MySQL/MariaDB. The schema is defined by the SQL in migrations/.
+// The import's hot path goes through database/sql with prepared multi-row
+// INSERTs on one dedicated connection; everything else through gorm.
+package gormstore
+
+import (
+	"database/sql"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Store implements matching's stores on one database.
+type Store struct {
+	db      *gorm.DB
+	sql     *sql.DB
+	dialect sqldb.Dialect
+}
+
+// New returns a store over db.
+func New(db *sqldb.DB) *Store {
+	return &Store{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect}
+}
+
+var _ matching.PaymentImportStore = (*Store)(nil)

@@ -1,0 +1,183 @@
+package gormstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+const (
+	alice = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+	bob   = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+)
+
+func claim(t *testing.T, s *gormstore.Store, id, sha, lease string, now time.Time) (matching.ImportBatch, bool) {
+	t.Helper()
+	b, resumed, err := s.ClaimImport(context.Background(), matching.ImportBatch{ID: id, FileSHA256: sha, FileName: "f.csv", CreatedBy: "cli", CreatedAt: now}, lease, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	return b, resumed
+}
+
+func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := gormstore.New(db)
+		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		b, resumed := claim(t, s, "batch1", "sha1", "lease1", now)
+		if resumed || b.Status != matching.ImportRunning {
+			t.Fatalf("new batch: resumed=%v status=%s", resumed, b.Status)
+		}
+		w, err := s.OpenPaymentWriter(ctx, b.Key, "lease1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		rows := []matching.PaymentRow{
+			{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
+			{Line: 3, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-02-01"), To: day("2026-02-28"), RegionCode: "371725"},
+			{Line: 4, Pseudonym: alice, Programme: marketplace.ProgMedical, AmountFen: 123450, From: day("2026-03-05"), To: day("2026-03-05"), RegionCode: "371725"},
+			{Line: 5, Pseudonym: bob, Programme: marketplace.ProgTemporary, AmountFen: 50000, From: day("2026-02-10"), To: day("2026-02-10"), RegionCode: "110101"},
+			{Line: 6, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
+		}
+		res, err := w.WriteChunk(ctx, rows, []matching.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, false, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Accepted != 4 || res.Duplicates != 1 {
+			t.Fatalf("chunk = %+v, want 4 accepted, 1 duplicate", res)
+		}
+		// Not visible before the batch is done.
+		got, err := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-12-31"))
+		if err != nil || len(got) != 0 {
+			t.Fatalf("before done: %v %v", got, err)
+		}
+		if err := s.FinishImport(ctx, b.Key, "lease1", matching.ImportDone, "", now); err != nil {
+			t.Fatal(err)
+		}
+		// [2026-01-31, 2026-02-01] touches both monthly payments; 2026-03-04 ends before the medical bill.
+		got, err = s.PaymentsFor(ctx, alice, day("2026-01-31"), day("2026-03-04"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].From != day("2026-01-01") || got[1].From != day("2026-02-01") || got[0].AmountFen != 80000 || got[0].RegionCode != "371725" {
+			t.Fatalf("payments = %+v", got)
+		}
+		if got[0].ID != matching.PaymentID(alice, marketplace.ProgDibao, day("2026-01-01"), day("2026-01-31"), 80000, "371725") || got[0].ID == got[1].ID {
+			t.Fatalf("ids %s %s", got[0].ID, got[1].ID)
+		}
+		got, _ = s.PaymentsFor(ctx, alice, day("2026-03-05"), day("2026-03-05"))
+		if len(got) != 1 || got[0].Programme != marketplace.ProgMedical {
+			t.Fatalf("medical: %+v", got)
+		}
+		got, _ = s.PaymentsFor(ctx, alice, day("2025-01-01"), day("2025-12-31"))
+		if len(got) != 0 {
+			t.Fatalf("2025: %+v", got)
+		}
+		bb, err := s.ImportBatch(ctx, "batch1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bb.Status != matching.ImportDone || bb.Accepted != 4 || bb.Duplicates != 1 || bb.Rejected != 1 || bb.LinesDone != 7 || bb.FinishedAt == nil {
+			t.Fatalf("batch = %+v", bb)
+		}
+		errs, err := s.ImportErrors(ctx, b.Key, 0, 10)
+		if err != nil || len(errs) != 1 || errs[0].Line != 7 {
+			t.Fatalf("errors = %v %v", errs, err)
+		}
+		if _, err := s.ImportBatch(ctx, "nope"); !errors.Is(err, marketplace.ErrNotFound) {
+			t.Fatalf("missing batch: %v", err)
+		}
+	})
+}
+
+func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := gormstore.New(db)
+		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		b, _ := claim(t, s, "batch1", "sha1", "lease1", now)
+		// A second claim while the first is fresh is refused.
+		if _, _, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: now}, "lease2", now.Add(-time.Minute)); !errors.Is(err, marketplace.ErrConflict) {
+			t.Fatalf("second claim: %v", err)
+		}
+		// Once stale, it is resumed under the new lease, and the old lease is dead.
+		later := now.Add(2 * time.Minute)
+		r, resumed, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: later}, "lease2", later.Add(-time.Minute))
+		if err != nil || !resumed || r.Key != b.Key || r.ID != "batch1" {
+			t.Fatalf("stale claim: %+v resumed=%v err=%v", r, resumed, err)
+		}
+		w, err := s.OpenPaymentWriter(ctx, b.Key, "lease1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := w.WriteChunk(ctx, nil, nil, 0, 10, false, later); !errors.Is(err, marketplace.ErrConflict) {
+			t.Fatalf("write under a lost lease: %v", err)
+		}
+		if err := s.FinishImport(ctx, b.Key, "lease2", matching.ImportFailed, "cancelled", later); err != nil {
+			t.Fatal(err)
+		}
+		// A failed batch is resumed at once.
+		r, resumed, err = s.ClaimImport(ctx, matching.ImportBatch{ID: "batch3", FileSHA256: "sha1", CreatedAt: later}, "lease3", later.Add(-time.Minute))
+		if err != nil || !resumed || r.Key != b.Key {
+			t.Fatalf("failed claim: %+v resumed=%v err=%v", r, resumed, err)
+		}
+	})
+}
+
+func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := gormstore.New(db)
+		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		row := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"}
+		a, _ := claim(t, s, "a", "shaA", "la", now)
+		wa, _ := s.OpenPaymentWriter(ctx, a.Key, "la")
+		defer wa.Close()
+		if _, err := wa.WriteChunk(ctx, []matching.PaymentRow{row}, nil, 0, 2, false, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishImport(ctx, a.Key, "la", matching.ImportFailed, "killed", now); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := claim(t, s, "b", "shaB", "lb", now)
+		if other, err := s.OtherUnfinished(ctx, b.Key); err != nil || !other {
+			t.Fatalf("other unfinished: %v %v", other, err)
+		}
+		wb, _ := s.OpenPaymentWriter(ctx, b.Key, "lb")
+		defer wb.Close()
+		row2 := row
+		row2.From, row2.To = day("2026-02-01"), day("2026-02-28")
+		res, err := wb.WriteChunk(ctx, []matching.PaymentRow{row, row2}, nil, 0, 3, true, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Accepted != 2 || res.Duplicates != 0 {
+			t.Fatalf("take over: %+v", res)
+		}
+		if err := s.FinishImport(ctx, b.Key, "lb", matching.ImportDone, "", now); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-12-31"))
+		if len(got) != 2 {
+			t.Fatalf("after take over: %+v", got)
+		}
+	})
+}

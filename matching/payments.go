@@ -1,0 +1,149 @@
+package matching
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// Payment is one payment of the statutory payment record (政府救助发放记录)
+// as screening sees it: never who it went to, only the programme, amount,
+// period and issuing region. ID is derived from the payment's identity (see
+// PaymentID), so the same payment has the same id in every import.
+type Payment struct {
+	ID         string
+	Programme  marketplace.Programme
+	AmountFen  int64
+	From, To   time.Time // calendar dates (UTC midnight), both inclusive
+	RegionCode string
+}
+
+// PaymentReader is what screening reads of the statutory payment record.
+type PaymentReader interface {
+	// PaymentsFor returns the payments to the person with this pseudonym
+	// whose period overlaps [from, to] (calendar dates, both inclusive),
+	// oldest first. Only payments of completed imports are returned; none
+	// is not an error.
+	PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]Payment, error)
+}
+
+// PaymentRow is one validated row of an import, ready to be stored: the ID
+// number has already become the pseudonym.
+type PaymentRow struct {
+	// Line is the line of the file the row starts on (1 is the header).
+	Line       int64
+	Pseudonym  string
+	Programme  marketplace.Programme
+	AmountFen  int64
+	From, To   time.Time
+	RegionCode string
+}
+
+// PaymentID is the public id of a payment: 32 hex characters of a SHA-256
+// of its identity (pseudonym, programme, period, amount, region). It is
+// stable across imports and reveals nothing of the person.
+func PaymentID(pseudonym string, p marketplace.Programme, from, to time.Time, amountFen int64, region string) string {
+	h := sha256.New()
+	var b []byte
+	b = append(b, pseudonym...)
+	b = append(b, '|')
+	b = append(b, p...)
+	b = append(b, '|')
+	b = from.AppendFormat(b, time.DateOnly)
+	b = append(b, '|')
+	b = to.AppendFormat(b, time.DateOnly)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, amountFen, 10)
+	b = append(b, '|')
+	b = append(b, region...)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// ImportStatus is the state of an import batch. Rows of a batch are visible
+// to screening only once it is done.
+type ImportStatus string
+
+// The states of an import batch.
+const (
+	ImportRunning ImportStatus = "running"
+	ImportDone    ImportStatus = "done"
+	ImportFailed  ImportStatus = "failed"
+)
+
+// ImportBatch is one import of one payment file.
+type ImportBatch struct {
+	// Key is the row id, internal to the store; ID is the public id.
+	Key        int64
+	ID         string
+	FileSHA256 string
+	FileName   string
+	Status     ImportStatus
+	// LinesDone is the last line whose row (or rejection) is committed: a
+	// rerun of the same file resumes after it.
+	LinesDone  int64
+	Accepted   int64
+	Duplicates int64
+	Rejected   int64
+	// CreatedBy is the public id of the user, or "cli".
+	CreatedBy  string
+	Error      string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	FinishedAt *time.Time
+}
+
+// RowError is a rejected row: its line and why. The reason never repeats
+// the row's values (they may hold an ID number).
+type RowError struct {
+	Line  int64  `json:"line"`
+	Error string `json:"error"`
+}
+
+// ChunkResult is what storing one chunk of rows did.
+type ChunkResult struct {
+	Accepted   int64
+	Duplicates int64
+}
+
+// PaymentImportStore stores the statutory payment record and its imports.
+type PaymentImportStore interface {
+	PaymentReader
+	// ClaimImport returns the batch to import the file with this SHA-256
+	// into, leased to lease: an unfinished batch of the same file that
+	// failed or was not heard of since staleBefore is resumed (resumed
+	// true); otherwise nb is created. ErrConflict when an import of the
+	// same file is running elsewhere.
+	ClaimImport(ctx context.Context, nb ImportBatch, lease string, staleBefore time.Time) (b ImportBatch, resumed bool, err error)
+	// OpenPaymentWriter returns a writer of the batch's rows on a
+	// database connection of its own; the caller must Close it.
+	OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (PaymentWriter, error)
+	// FinishImport sets the batch's final status (done or failed) and error.
+	FinishImport(ctx context.Context, batchKey int64, lease string, status ImportStatus, errText string, now time.Time) error
+	// OtherUnfinished reports whether a batch other than batchKey is not done.
+	OtherUnfinished(ctx context.Context, batchKey int64) (bool, error)
+	// ImportBatch returns a batch by public id; ErrNotFound if none.
+	ImportBatch(ctx context.Context, id string) (ImportBatch, error)
+	// ImportBatches lists batches, newest first.
+	ImportBatches(ctx context.Context, limit int) ([]ImportBatch, error)
+	// ImportErrors returns up to limit rejected rows of a batch after line
+	// afterLine, in line order.
+	ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]RowError, error)
+}
+
+// PaymentWriter writes the chunks of one import.
+type PaymentWriter interface {
+	// WriteChunk stores rows (ignoring those already on record) and errs in
+	// one transaction with the batch's progress: linesDone and the counters
+	// (rejected counts every rejected row of the chunk, stored in errs or
+	// not). With takeOver, rows already on record from another unfinished
+	// batch are moved to this one and count as accepted. ErrConflict when
+	// the batch's lease was lost.
+	WriteChunk(ctx context.Context, rows []PaymentRow, errs []RowError, rejected, linesDone int64, takeOver bool, now time.Time) (ChunkResult, error)
+	// Close releases the connection.
+	Close() error
+}
