@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -36,6 +38,11 @@ type testEnv struct {
 	logs     *bytes.Buffer
 	orgs     map[marketplace.OrgKind]*marketplace.Org
 	n        int
+	// index is the embedded search index of the server; indexer drains the
+	// search outbox into it (tests call env.indexer.Drain).
+	index     *search.Bleve
+	indexPath string
+	indexer   *search.Indexer
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
@@ -55,9 +62,23 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	env.indexPath = filepath.Join(t.TempDir(), "search")
+	env.index, err = search.OpenBleve(env.indexPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.index.Close() })
+	log := slog.New(slog.NewTextHandler(env.logs, nil))
+	env.indexer = search.NewIndexer(env.index, env.store, env.store, now, log)
+	divisions, err := marketplace.LoadDivisions()
+	if err != nil {
+		t.Fatal(err)
+	}
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
-		Accounts: env.accounts, Tokens: tokens, Log: slog.New(slog.NewTextHandler(env.logs, nil)),
-		Ready: func(ctx context.Context) error { return db.Ping(ctx) },
+		Accounts: env.accounts, Tokens: tokens, Log: log,
+		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
+		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},
+		Divisions: divisions,
 	})
 	ctx := context.Background()
 	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/search"
 )
 
 // Config is the part of the service's configuration the HTTP layer needs.
@@ -43,6 +44,9 @@ type Deps struct {
 	// answers and no migration is pending.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+	// Browse answers the public browsing of needs; Divisions names regions.
+	Browse    *search.Browse
+	Divisions *marketplace.Divisions
 }
 
 // Server is the HTTP server.
@@ -179,6 +183,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerFundRoutes(api)
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
+	s.registerBrowseRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

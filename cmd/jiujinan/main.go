@@ -23,6 +23,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
@@ -49,6 +50,7 @@ Usage:
   jiujinan keys list|rotate-token|rotate-data
                                       show or rotate the keys in secrets.json
   jiujinan audit-verify               check every hash chain of the audit log
+  jiujinan reindex                    rebuild the search index from the database
   jiujinan version
 
 Run "jiujinan serve --help" for the configuration.
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdKeys(ctx, rest, stdout, stderr, environ)
 	case "audit-verify":
 		err = cmdAuditVerify(ctx, rest, stdout, stderr, environ)
+	case "reindex":
+		err = cmdReindex(ctx, rest, stdout, stderr, environ)
 	case "version":
 		fmt.Fprintln(stdout, "jiujinan", version)
 	case "help", "-h", "--help":
@@ -135,6 +139,11 @@ type Main struct {
 	Accounts  *marketplace.AccountService
 	Store     *gormstore.Store
 	Divisions *marketplace.Divisions
+	// Index and Indexer are the search index and the worker that keeps it
+	// in step with the database (OpenSearch; serve only).
+	Index         search.Index
+	Indexer       *search.Indexer
+	releaseSearch func()
 
 	stderr io.Writer
 }
@@ -206,12 +215,15 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	return m, nil
 }
 
-// Close releases the database.
+// Close releases the search index and the database.
 func (m *Main) Close() error {
+	err := m.closeSearch()
 	if m.DB != nil {
-		return m.DB.Close()
+		if derr := m.DB.Close(); err == nil {
+			err = derr
+		}
 	}
-	return nil
+	return err
 }
 
 // Server builds the HTTP server over the services.
@@ -224,9 +236,11 @@ func (m *Main) Server() (*web.Server, error) {
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 	}, web.Deps{
-		Accounts: m.Accounts,
-		Tokens:   tokens,
-		Log:      m.Log,
+		Accounts:  m.Accounts,
+		Tokens:    tokens,
+		Log:       m.Log,
+		Browse:    m.browse(),
+		Divisions: m.Divisions,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -260,6 +274,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
+	rebuild, err := m.OpenSearch(ctx)
+	if err != nil {
+		return err
+	}
+	ictx, stopIndexer := context.WithCancel(ctx)
+	indexerDone := make(chan struct{})
+	go func() { defer close(indexerDone); m.runIndexer(ictx, rebuild) }()
+	// Runs before m.Close: the index is closed only once the worker is done.
+	defer func() { stopIndexer(); <-indexerDone }()
 	srv, err := m.Server()
 	if err != nil {
 		return err
@@ -478,4 +501,13 @@ func (m *Main) VerifyAudit(ctx context.Context) (problems []marketplace.AuditPro
 		problems = append(problems, marketplace.VerifyChain(h.Stream, es, h.Seq, h.Hash)...)
 	}
 	return problems, len(heads), entries, nil
+}
+
+// browse is the public browsing service, or nil when no index is open (the
+// needs listing then answers 503).
+func (m *Main) browse() *search.Browse {
+	if m.Index == nil {
+		return nil
+	}
+	return &search.Browse{Index: m.Index, Needs: m.Store, Now: m.Now}
 }

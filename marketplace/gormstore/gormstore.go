@@ -7,6 +7,7 @@ package gormstore
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -19,6 +20,9 @@ import (
 type Store struct {
 	db      *gorm.DB
 	dialect sqldb.Dialect
+	// outboxMu orders the search outbox drainers of this process on SQLite
+	// (see DrainSearchOutbox).
+	outboxMu sync.Mutex
 }
 
 // New returns a store over db.

@@ -1,0 +1,233 @@
+// Package needfixture writes needs straight into the database for tests of
+// the code that reads them (the public projection, the search outbox, the
+// browsing API), without going through the need lifecycle. Only tests import
+// it.
+package needfixture
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Need is one row of the needs table. Zero values get defaults that make a
+// published, consented, open medical need in 371725 (see Insert).
+type Need struct {
+	PublicID string
+	// OrgID is an organizations row id; 0 uses the fixture organization.
+	OrgID                int64
+	Status               string
+	Category             string
+	Urgency              string
+	RegionCode           string // private, exact
+	PublicRegionCode     string
+	AgeBand              string
+	HouseholdTypes       string // private
+	PublicHouseholdTypes string
+	PrivateCT            []byte
+	PublicTitle          string
+	PublicStory          string
+	VerifiedCostFen      int64
+	StatutoryReliefFen   int64
+	RequestedFen         int64
+	FundedFen            int64
+	ServiceNeeds         string
+	Deadline             *time.Time
+	Emergency            bool
+	// NoConsent leaves consent_public at 0; Unpublished leaves published_at
+	// NULL.
+	NoConsent, Unpublished bool
+	NoticeEndsAt           *time.Time
+	PublishedAt            *time.Time
+	Pseudonym              string
+	// NoOutbox skips the search outbox row that Insert writes in the same
+	// transaction by default.
+	NoOutbox bool
+}
+
+type needRow struct {
+	ID                   int64 `gorm:"primaryKey"`
+	PublicID             string
+	OrgID                int64
+	CreatedBy            int64
+	BeneficiaryID        int64
+	Pseudonym            string
+	Status               string
+	Category             string
+	Urgency              string
+	RegionCode           string
+	PublicRegionCode     string
+	AgeBand              string
+	HouseholdTypes       string
+	PublicHouseholdTypes string
+	PrivateCt            []byte `gorm:"column:private_ct"`
+	PrivateKid           string
+	PublicTitle          string
+	PublicStory          string
+	VerifiedCostFen      int64
+	StatutoryReliefFen   int64
+	RequestedFen         int64
+	FundedFen            int64
+	DisbursedFen         int64
+	CostFrom             time.Time
+	CostTo               time.Time
+	ServiceNeeds         string
+	Deadline             *time.Time
+	Emergency            bool
+	ConsentPublic        bool
+	NoticeEndsAt         *time.Time
+	PublishedAt          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+func (needRow) TableName() string { return "needs" }
+
+type outboxRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	NeedID    int64
+	CreatedAt time.Time
+}
+
+func (outboxRow) TableName() string { return "search_outbox" }
+
+// NewID returns a random lowercase id of 26 characters, like a ULID.
+func NewID() string {
+	b := make([]byte, 13)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:26]
+}
+
+// Base is the owner of fixture needs: an organization, a user and a
+// beneficiary.
+type Base struct {
+	OrgID, UserID, BeneficiaryID int64
+	OrgPublicID, OrgName             string
+}
+
+// Setup creates an organization named orgName with a user and a
+// beneficiary to own fixture needs.
+func Setup(tb testing.TB, db *sqldb.DB, orgName string) Base {
+	tb.Helper()
+	now := time.Now().UTC()
+	b := Base{OrgPublicID: NewID(), OrgName: orgName}
+	g := db.Gorm
+	must := func(err error) {
+		if err != nil {
+			tb.Helper()
+			tb.Fatalf("needfixture: %v", err)
+		}
+	}
+	must(g.Exec("INSERT INTO organizations (public_id, name, kind, region_code, created_at) VALUES (?, ?, 'social_work_agency', '371725', ?)",
+		b.OrgPublicID, orgName, now).Error)
+	must(g.Raw("SELECT id FROM organizations WHERE public_id = ?", b.OrgPublicID).Scan(&b.OrgID).Error)
+	uid := NewID()
+	must(g.Exec("INSERT INTO users (public_id, email, password_hash, display_name, created_at) VALUES (?, ?, 'x', 'fixture', ?)",
+		uid, uid+"@fixture.example", now).Error)
+	must(g.Raw("SELECT id FROM users WHERE public_id = ?", uid).Scan(&b.UserID).Error)
+	bid := NewID()
+	must(g.Exec("INSERT INTO beneficiaries (public_id, org_id, pseudonym, identity_ct, identity_kid, region_code, age_band, sex, created_at) "+
+		"VALUES (?, ?, ?, ?, 'k1', '371725', '18_59', 'f', ?)", bid, b.OrgID, strings.Repeat("a", 64), []byte{1, 2, 3}, now).Error)
+	must(g.Raw("SELECT id FROM beneficiaries WHERE public_id = ?", bid).Scan(&b.BeneficiaryID).Error)
+	return b
+}
+
+func (b Base) row(n Need, now time.Time) needRow {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&n.PublicID, NewID())
+	def(&n.Status, "open")
+	def(&n.Category, "medical")
+	def(&n.Urgency, "normal")
+	def(&n.RegionCode, "371725")
+	def(&n.PublicRegionCode, "371725")
+	def(&n.AgeBand, "18_59")
+	def(&n.PublicTitle, "医疗费用困难")
+	def(&n.PublicStory, "患者需要长期治疗，家庭无力承担。")
+	def(&n.Pseudonym, strings.Repeat("b", 64))
+	if n.PrivateCT == nil {
+		n.PrivateCT = []byte("ciphertext")
+	}
+	if n.VerifiedCostFen == 0 {
+		n.VerifiedCostFen = 1_000_000
+	}
+	if n.RequestedFen == 0 {
+		n.RequestedFen = n.VerifiedCostFen - n.StatutoryReliefFen
+	}
+	if n.PublishedAt == nil && !n.Unpublished {
+		p := now.Add(-time.Hour)
+		n.PublishedAt = &p
+	}
+	org := n.OrgID
+	if org == 0 {
+		org = b.OrgID
+	}
+	return needRow{
+		PublicID: n.PublicID, OrgID: org, CreatedBy: b.UserID, BeneficiaryID: b.BeneficiaryID, Pseudonym: n.Pseudonym,
+		Status: n.Status, Category: n.Category, Urgency: n.Urgency, RegionCode: n.RegionCode, PublicRegionCode: n.PublicRegionCode,
+		AgeBand: n.AgeBand, HouseholdTypes: n.HouseholdTypes, PublicHouseholdTypes: n.PublicHouseholdTypes,
+		PrivateCt: n.PrivateCT, PrivateKid: "k1", PublicTitle: n.PublicTitle, PublicStory: n.PublicStory,
+		VerifiedCostFen: n.VerifiedCostFen, StatutoryReliefFen: n.StatutoryReliefFen, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen,
+		CostFrom: now.AddDate(0, -1, 0), CostTo: now.AddDate(0, 2, 0), ServiceNeeds: n.ServiceNeeds, Deadline: n.Deadline,
+		Emergency: n.Emergency, ConsentPublic: !n.NoConsent, NoticeEndsAt: n.NoticeEndsAt, PublishedAt: n.PublishedAt,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// Insert writes the needs (and, unless NoOutbox, one search outbox row each)
+// in one transaction and returns their row ids and public ids.
+func (b Base) Insert(tb testing.TB, db *sqldb.DB, needs ...Need) (rowIDs []int64, publicIDs []string) {
+	tb.Helper()
+	now := time.Now().UTC()
+	rows := make([]needRow, len(needs))
+	for i := range needs {
+		rows[i] = b.row(needs[i], now)
+	}
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return err
+		}
+		var out []outboxRow
+		for i := range rows {
+			if !needs[i].NoOutbox {
+				out = append(out, outboxRow{NeedID: rows[i].ID, CreatedAt: now})
+			}
+		}
+		if len(out) > 0 {
+			return tx.CreateInBatches(out, 500).Error
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("needfixture: insert: %v", err)
+	}
+	for _, r := range rows {
+		rowIDs = append(rowIDs, r.ID)
+		publicIDs = append(publicIDs, r.PublicID)
+	}
+	return rowIDs, publicIDs
+}
+
+// Update changes columns of a need and writes a search outbox row for it in
+// the same transaction, as every change of a public projection must.
+func Update(tb testing.TB, db *sqldb.DB, rowID int64, cols map[string]any) {
+	tb.Helper()
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Table("needs").Where("id = ?", rowID).Updates(cols).Error; err != nil {
+			return err
+		}
+		return tx.Create(&outboxRow{NeedID: rowID, CreatedAt: time.Now().UTC()}).Error
+	})
+	if err != nil {
+		tb.Fatalf("needfixture: update: %v", err)
+	}
+}

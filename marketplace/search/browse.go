@@ -1,0 +1,63 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// NeedReader loads the public projection of one need from the database.
+// *gormstore.Store implements it (see marketplace.PublicNeedStore).
+type NeedReader interface {
+	// PublicNeed returns marketplace.ErrNotFound for a need that does not
+	// exist or is not public.
+	PublicNeed(ctx context.Context, publicID string, now time.Time) (*marketplace.PublicNeed, error)
+}
+
+// Browse is the public browsing of needs: searches are answered by the
+// index, a single need by the database (the source of truth). Both only ever
+// see public projections.
+type Browse struct {
+	Index Index
+	Needs NeedReader
+	// Now is the clock statuses are computed at (notice → open when the
+	// notice has ended, without any job).
+	Now func() time.Time
+}
+
+// DefaultStatuses are the statuses a search shows when it asks for none:
+// the needs that can still be helped or objected to.
+var DefaultStatuses = []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice}
+
+// Search runs q at b.Now. Statuses default to DefaultStatuses and must be
+// public ones (marketplace.PublicStatuses); other bounds are those of Query.
+// It returns a *marketplace.ValidationError naming the bad field.
+func (b *Browse) Search(ctx context.Context, q Query) (*Result, error) {
+	if len(q.Statuses) == 0 {
+		q.Statuses = DefaultStatuses
+	}
+	for _, s := range q.Statuses {
+		if !marketplace.IsPublicStatus(s) {
+			return nil, marketplace.Invalid("status", "must be one of notice, open, funded, disbursed, closed")
+		}
+	}
+	q.Now = b.Now()
+	res, err := b.Index.Search(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("browse: %w", err)
+	}
+	return res, nil
+}
+
+// Need returns the public projection of one need at b.Now, or
+// marketplace.ErrNotFound when it does not exist or is not public
+// (unpublished, without consent, suspended, withdrawn, rejected, …).
+func (b *Browse) Need(ctx context.Context, publicID string) (*marketplace.PublicNeed, error) {
+	n, err := b.Needs.PublicNeed(ctx, publicID, b.Now())
+	if err != nil {
+		return nil, fmt.Errorf("browse: need: %w", err)
+	}
+	return n, nil
+}
