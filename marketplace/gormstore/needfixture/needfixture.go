@@ -108,7 +108,7 @@ func NewID() string {
 // beneficiary.
 type Base struct {
 	OrgID, UserID, BeneficiaryID int64
-	OrgPublicID, OrgName             string
+	OrgPublicID, OrgName         string
 }
 
 // Setup creates an organization named orgName with a user and a
