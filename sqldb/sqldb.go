@@ -116,7 +116,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		}
 		full := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
-		g, err = gorm.Open(sqlite.Open(full), cfg)
+		pool, perr := openSQLiteImmediate(full)
+		if perr != nil {
+			return nil, fmt.Errorf("open sqlite database: %w", perr)
+		}
+		g, err = gorm.Open(&sqlite.Dialector{DSN: full, Conn: pool}, cfg)
 	case MySQL:
 		g, err = gorm.Open(mysql.Open(dsn), cfg)
 	}
