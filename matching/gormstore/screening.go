@@ -1,0 +1,400 @@
+package gormstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Screenings implements matching.ScreeningStore: screenings, overrides and
+// referrals, and the reads of the needs table screening makes.
+type Screenings struct {
+	db *gorm.DB
+}
+
+// NewScreenings returns the screening store over db.
+func NewScreenings(db *sqldb.DB) *Screenings { return &Screenings{db: db.Gorm} }
+
+var _ matching.ScreeningStore = (*Screenings)(nil)
+
+type screeningRow struct {
+	ID                int64 `gorm:"primaryKey"`
+	PublicID          string
+	NeedID            int64
+	Stage             string
+	Result            string
+	Checks            string
+	AmountFen         int64
+	BlockFingerprint  string
+	WarnFingerprint   string
+	Overridden        bool
+	Latest            bool
+	Decision          string
+	DecidedBy         string
+	DecidedAt         *time.Time
+	DecisionReasonCt  []byte
+	DecisionReasonKid string
+	At                time.Time
+	// NeedPublicID is read from the needs table in queries that join it.
+	NeedPublicID string `gorm:"->"`
+}
+
+func (screeningRow) TableName() string { return "screenings" }
+
+type overrideRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	NeedID      int64
+	ScreeningID int64
+	Verifier    string
+	ReasonCt    []byte
+	ReasonKid   string
+	Fingerprint string
+	CreatedAt   time.Time
+}
+
+func (overrideRow) TableName() string { return "screening_overrides" }
+
+type referralRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	PublicID  string
+	NeedID    int64
+	Programme string
+	Reason    string
+	Status    string
+	TakenBy   string
+	NotesCt   []byte
+	NotesKid  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
+	// NeedPublicID is read from the needs table in queries that join it.
+	NeedPublicID string `gorm:"->"`
+}
+
+func (referralRow) TableName() string { return "referrals" }
+
+// needRow is the part of a needs row screening reads.
+type needRow struct {
+	ID                 int64
+	PublicID           string
+	OrgPublicID        string
+	Pseudonym          string
+	Status             string
+	Category           string
+	CostFrom           time.Time
+	CostTo             time.Time
+	VerifiedCostFen    int64
+	StatutoryReliefFen int64
+	RequestedFen       int64
+	FundedFen          int64
+	HouseholdTypes     string
+}
+
+const needColumns = `n.id, n.public_id, o.public_id AS org_public_id, n.pseudonym, n.status, n.category, n.cost_from, n.cost_to,
+	n.verified_cost_fen, n.statutory_relief_fen, n.requested_fen, n.funded_fen, n.household_types`
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (r needRow) domain() matching.ScreeningNeed {
+	n := matching.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: marketplace.NeedStatus(r.Status),
+		Category: marketplace.Category(r.Category), Period: matching.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
+		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
+	for _, h := range splitList(r.HouseholdTypes) {
+		n.HouseholdTypes = append(n.HouseholdTypes, marketplace.HouseholdType(h))
+	}
+	return n
+}
+
+func (r needRow) summary() matching.NeedSummary {
+	return matching.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: marketplace.NeedStatus(r.Status), Category: marketplace.Category(r.Category),
+		From: r.CostFrom.UTC(), To: r.CostTo.UTC(), VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen,
+		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
+}
+
+// NeedForScreening implements matching.ScreeningStore.
+func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*matching.ScreenedNeed, error) {
+	var rows []needRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE n.public_id = ?`, publicID).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, marketplace.ErrNotFound
+	}
+	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, ScreeningNeed: rows[0].domain()}, nil
+}
+
+// NeedsOfPerson implements matching.ScreeningStore.
+func (s *Screenings) NeedsOfPerson(ctx context.Context, pseudonym string) ([]matching.ScreeningNeed, error) {
+	var rows []needRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE n.pseudonym = ? ORDER BY n.id`, pseudonym).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]matching.ScreeningNeed, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// NeedSummaries implements matching.ScreeningStore.
+func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]matching.NeedSummary, error) {
+	if len(publicIDs) == 0 {
+		return nil, nil
+	}
+	var rows []needRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE n.public_id IN ?`, publicIDs).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]matching.NeedSummary, len(rows))
+	for i, r := range rows {
+		out[i] = r.summary()
+	}
+	return out, nil
+}
+
+// OverrideFor implements matching.ScreeningStore.
+func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*matching.Override, error) {
+	var r overrideRow
+	if err := s.db.WithContext(ctx).Where("need_id = ? AND fingerprint = ?", needKey, fingerprint).Order("id DESC").Take(&r).Error; err != nil {
+		return nil, mgorm.MapError(err)
+	}
+	return &matching.Override{NeedKey: r.NeedID, ScreeningKey: r.ScreeningID, Verifier: r.Verifier, ReasonCT: r.ReasonCt, ReasonKID: r.ReasonKid,
+		Fingerprint: r.Fingerprint, At: r.CreatedAt.UTC()}, nil
+}
+
+func (r screeningRow) domain(needPublicID string) (matching.ScreeningRecord, error) {
+	rec := matching.ScreeningRecord{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
+		Latest: r.Latest, Decision: matching.Decision(r.Decision), DecidedBy: r.DecidedBy,
+		Screening: marketplace.Screening{ID: r.PublicID, NeedID: needPublicID, Stage: marketplace.ScreeningStage(r.Stage),
+			Result: marketplace.ScreeningOutcome(r.Result), AmountFen: r.AmountFen, At: r.At.UTC(), Overridden: r.Overridden}}
+	if r.DecidedAt != nil {
+		t := r.DecidedAt.UTC()
+		rec.DecidedAt = &t
+	}
+	if err := json.Unmarshal([]byte(r.Checks), &rec.Checks); err != nil {
+		return rec, fmt.Errorf("screening %s: checks: %w", r.PublicID, err)
+	}
+	return rec, nil
+}
+
+// withNeedIDs loads screening rows with their need's public id.
+func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]matching.ScreeningRecord, error) {
+	var rows []screeningRow
+	q := `SELECT s.*, n.public_id AS need_public_id FROM screenings s JOIN needs n ON n.id = s.need_id WHERE ` + where + ` ORDER BY ` + order
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]matching.ScreeningRecord, 0, len(rows))
+	for _, r := range rows {
+		rec, err := r.domain(r.NeedPublicID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// LatestScreening implements matching.ScreeningStore.
+func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*matching.ScreeningRecord, error) {
+	recs, err := s.screenings(ctx, "s.need_id = ? AND s.latest = 1", "s.id DESC", 1, needKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, marketplace.ErrNotFound
+	}
+	return &recs[0], nil
+}
+
+// Screenings implements matching.ScreeningStore.
+func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]matching.ScreeningRecord, error) {
+	return s.screenings(ctx, "s.need_id = ?", "s.id DESC", limit, needKey)
+}
+
+// ScreeningByPublicID implements matching.ScreeningStore.
+func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*matching.ScreeningRecord, error) {
+	recs, err := s.screenings(ctx, "s.public_id = ?", "s.id", 1, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, marketplace.ErrNotFound
+	}
+	return &recs[0], nil
+}
+
+// ReviewQueue implements matching.ScreeningStore.
+func (s *Screenings) ReviewQueue(ctx context.Context, limit int) ([]matching.ScreeningRecord, error) {
+	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block')",
+		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit)
+}
+
+// SaveScreening implements matching.ScreeningStore.
+func (s *Screenings) SaveScreening(ctx context.Context, rec *matching.ScreeningRecord, refs []matching.Referral) error {
+	checks, err := json.Marshal(rec.Checks)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Lock the need: screenings of one need are stored one at a time,
+		// so that exactly one is the latest.
+		var lock struct{ ID int64 }
+		if err := mgorm.ForUpdate(tx.Table("needs").Select("id")).Where("id = ?", rec.NeedKey).Take(&lock).Error; err != nil {
+			return mgorm.MapError(err)
+		}
+		if err := tx.Model(&screeningRow{}).Where("need_id = ? AND latest = 1", rec.NeedKey).Update("latest", false).Error; err != nil {
+			return err
+		}
+		row := screeningRow{PublicID: rec.ID, NeedID: rec.NeedKey, Stage: string(rec.Stage), Result: string(rec.Result), Checks: string(checks),
+			AmountFen: rec.AmountFen, BlockFingerprint: rec.BlockFingerprint, WarnFingerprint: rec.WarnFingerprint, Overridden: rec.Overridden,
+			Latest: true, Decision: string(rec.Decision), DecidedBy: rec.DecidedBy, DecidedAt: rec.DecidedAt, At: rec.At}
+		if err := tx.Create(&row).Error; err != nil {
+			return mgorm.MapError(err)
+		}
+		rec.Key = row.ID
+		if err := tx.Table("needs").Where("id = ?", rec.NeedKey).
+			Updates(map[string]any{"screening_result": string(rec.Result), "block_override": rec.Overridden}).Error; err != nil {
+			return err
+		}
+		for i := range refs {
+			r := &refs[i]
+			var n int64
+			if err := tx.Model(&referralRow{}).Where("need_id = ? AND programme = ?", rec.NeedKey, string(r.Programme)).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			rr := referralRow{PublicID: r.ID, NeedID: rec.NeedKey, Programme: string(r.Programme), Reason: r.Reason, Status: string(r.Status),
+				CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			if err := tx.Create(&rr).Error; err != nil {
+				return mgorm.MapError(err)
+			}
+			r.Key = rr.ID
+		}
+		return nil
+	})
+}
+
+// Decide implements matching.ScreeningStore.
+func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d matching.Decision, by string, reasonCT []byte, reasonKID string, ov *matching.Override, at time.Time, audit marketplace.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r screeningRow
+		if err := mgorm.ForUpdate(tx).Take(&r, screeningKey).Error; err != nil {
+			return mgorm.MapError(err)
+		}
+		if !r.Latest {
+			return fmt.Errorf("%w: a newer screening of the need exists; decide on that one", marketplace.ErrConflict)
+		}
+		if r.Decision != "" {
+			return fmt.Errorf("%w: the screening was already decided (%s)", marketplace.ErrConflict, r.Decision)
+		}
+		res := tx.Model(&screeningRow{}).Where("id = ? AND decision = ''", screeningKey).Updates(map[string]any{
+			"decision": string(d), "decided_by": by, "decided_at": at, "decision_reason_ct": reasonCT, "decision_reason_kid": reasonKID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("%w: the screening was decided meanwhile", marketplace.ErrConflict)
+		}
+		if ov != nil {
+			if err := tx.Create(&overrideRow{NeedID: ov.NeedKey, ScreeningID: ov.ScreeningKey, Verifier: ov.Verifier, ReasonCt: ov.ReasonCT,
+				ReasonKid: ov.ReasonKID, Fingerprint: ov.Fingerprint, CreatedAt: ov.At}).Error; err != nil {
+				return mgorm.MapError(err)
+			}
+			// The need may go on at once: its latest screening's block is
+			// lifted (the next screening with this evidence says warn).
+			if err := tx.Table("needs").Where("id = ?", r.NeedID).Updates(map[string]any{"screening_result": string(marketplace.ScreenWarn), "block_override": true}).Error; err != nil {
+				return err
+			}
+		}
+		return mgorm.AppendAudit(tx, &audit)
+	})
+}
+
+func (r referralRow) domain(needPublicID string) matching.Referral {
+	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, Programme: marketplace.Programme(r.Programme),
+		Reason: r.Reason, Status: matching.ReferralStatus(r.Status), TakenBy: r.TakenBy, NotesCT: r.NotesCt, NotesKID: r.NotesKid,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.ClosedAt != nil {
+		t := r.ClosedAt.UTC()
+		out.ClosedAt = &t
+	}
+	return out
+}
+
+// Referrals implements matching.ScreeningStore.
+func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStatus, limit int) ([]matching.Referral, error) {
+	var rows []referralRow
+	q := s.db.WithContext(ctx).Table("referrals r").Select("r.*, n.public_id AS need_public_id").Joins("JOIN needs n ON n.id = r.need_id")
+	if status != "" {
+		q = q.Where("r.status = ?", string(status))
+	}
+	if err := q.Order("r.id").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]matching.Referral, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain(r.NeedPublicID)
+	}
+	return out, nil
+}
+
+// UpdateReferral implements matching.ScreeningStore.
+func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn func(r *matching.Referral) (marketplace.AuditEntry, error)) (*matching.Referral, error) {
+	var out matching.Referral
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r referralRow
+		if err := mgorm.ForUpdate(tx).Where("public_id = ?", publicID).Take(&r).Error; err != nil {
+			return mgorm.MapError(err)
+		}
+		var need struct{ PublicID string }
+		if err := tx.Table("needs").Select("public_id").Where("id = ?", r.NeedID).Take(&need).Error; err != nil {
+			return mgorm.MapError(err)
+		}
+		out = r.domain(need.PublicID)
+		audit, err := fn(&out)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&referralRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+			"status": string(out.Status), "taken_by": out.TakenBy, "notes_ct": out.NotesCT, "notes_kid": out.NotesKID,
+			"updated_at": out.UpdatedAt, "closed_at": out.ClosedAt}).Error; err != nil {
+			return err
+		}
+		return mgorm.AppendAudit(tx, &audit)
+	})
+	if err != nil {
+		var v *marketplace.ValidationError
+		if errors.As(err, &v) {
+			return nil, v
+		}
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,419 @@
+package gormstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+)
+
+func newID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
+
+// fakePayments is the statutory record as a list, filtered like the store.
+type fakePayments struct {
+	mu   sync.Mutex
+	rows map[string][]matching.StatutoryPayment
+}
+
+func (f *fakePayments) add(pseudonym string, p matching.StatutoryPayment) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rows == nil {
+		f.rows = map[string][]matching.StatutoryPayment{}
+	}
+	f.rows[pseudonym] = append(f.rows[pseudonym], p)
+}
+
+func (f *fakePayments) ScreeningPayments(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.StatutoryPayment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []matching.StatutoryPayment
+	for _, p := range f.rows[pseudonym] {
+		if (matching.Period{From: from, To: to}).Overlaps(matching.Period{From: p.From, To: p.To}) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// fixture is a migrated database with organizations, a verifier and a way
+// to post needs directly into the needs table.
+type fixture struct {
+	t        *testing.T
+	db       *sqldb.DB
+	svc      *matching.ScreeningService
+	pays     *fakePayments
+	pseudo   *marketplace.Pseudonymizer
+	verifier *marketplace.Principal
+	worker   *marketplace.Principal
+	orgA     *marketplace.Org
+	orgB     *marketplace.Org
+	userKey  int64
+	now      time.Time
+}
+
+func newFixture(t *testing.T, db *sqldb.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{t: t, db: db, pays: &fakePayments{}, now: time.Date(2026, 2, 10, 3, 0, 0, 0, time.UTC)}
+	store := mgorm.New(db)
+	acc := marketplace.NewAccountService(store, func() time.Time { return f.now }, newID)
+	u, err := acc.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := store.Principal(ctx, u.PublicID)
+	f.orgA, err = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "甲社工", Kind: marketplace.OrgSocialWorkAgency, RegionCode: "371725"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.orgB, _ = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "乙慈善", Kind: marketplace.OrgCharity, RegionCode: "371725"})
+	civil, _ := acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "民政", Kind: marketplace.OrgCivilAffairs, RegionCode: "371725"})
+	v, err := acc.AddMember(ctx, admin, civil.PublicID, marketplace.NewUser{Email: "v@test.example", Password: "password-verifier", DisplayName: "V", Role: marketplace.RoleVerifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.verifier, _ = store.Principal(ctx, v.PublicID)
+	w, _ := acc.AddMember(ctx, admin, f.orgA.PublicID, marketplace.NewUser{Email: "w@test.example", Password: "password-worker1", DisplayName: "W", Role: marketplace.RoleSocialWorker})
+	f.worker, _ = store.Principal(ctx, w.PublicID)
+	f.userKey = w.ID
+	f.pseudo, _ = marketplace.NewPseudonymizer([]byte(strings.Repeat("k", 32)))
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	c, _ := marketplace.NewCipher([]marketplace.DataKey{{ID: "d1", Key: key}})
+	f.svc = matching.NewScreeningService(gormstore.NewScreenings(db), f.pays, matching.DefaultScreeningConfig(), c, func() time.Time { return f.now }, newID)
+	return f
+}
+
+type needSpec struct {
+	org        *marketplace.Org
+	idNumber   string
+	status     marketplace.NeedStatus
+	category   marketplace.Category
+	from, to   string
+	cost, stat int64
+	req, fund  int64
+	households string
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// post inserts a beneficiary and a need as the needs area would, and
+// returns the need's public id.
+func (f *fixture) post(s needSpec) string {
+	f.t.Helper()
+	if s.org == nil {
+		s.org = f.orgA
+	}
+	if s.status == "" {
+		s.status = marketplace.NeedSubmitted
+	}
+	if s.category == "" {
+		s.category = marketplace.CatMedical
+	}
+	p := f.pseudo.Of(s.idNumber)
+	g := f.db.Gorm
+	bid := newID()
+	if err := g.Exec(`INSERT INTO beneficiaries (public_id, org_id, pseudonym, identity_ct, identity_kid, region_code, age_band, sex, household_types, created_at)
+		VALUES (?, ?, ?, ?, 'd1', '371725', '18_59', 'F', ?, ?)`, bid, s.org.ID, p, []byte{1}, s.households, f.now).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	var ben struct{ ID int64 }
+	g.Raw(`SELECT id FROM beneficiaries WHERE public_id = ?`, bid).Scan(&ben)
+	id := newID()
+	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code, age_band,
+		household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen, funded_fen, cost_from, cost_to, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', '371725', '18_59', ?, ?, 'd1', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, s.org.ID, f.userKey, ben.ID, p, string(s.status), string(s.category), s.households, []byte{1}, s.cost, s.stat, s.req, s.fund,
+		date(s.from), date(s.to), f.now, f.now).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+func (f *fixture) pay(idNumber string, prog marketplace.Programme, fen int64, from, to string) string {
+	id := newID()
+	f.pays.add(f.pseudo.Of(idNumber), matching.StatutoryPayment{ID: id, Programme: prog, AmountFen: fen, From: date(from), To: date(to), RegionCode: "371725"})
+	return id
+}
+
+func (f *fixture) needResult(id string) (string, bool) {
+	var r struct {
+		ScreeningResult string
+		BlockOverride   bool
+	}
+	f.db.Gorm.Raw(`SELECT screening_result, block_override FROM needs WHERE public_id = ?`, id).Scan(&r)
+	return r.ScreeningResult, r.BlockOverride
+}
+
+const idX = "11010519491231002X"
+
+func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000})
+		f.pay(idX, marketplace.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		s, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Result != marketplace.ScreenClear || s.NeedID != a || len(s.Checks) != 4 {
+			t.Fatalf("screening: %+v", s)
+		}
+		if r, _ := f.needResult(a); r != "clear" {
+			t.Errorf("needs.screening_result = %q", r)
+		}
+		// The same person under an ID with a lowercase x, at another
+		// organization, same category and period: a duplicate.
+		b := f.post(needSpec{org: f.orgB, idNumber: strings.ToLower(idX), status: marketplace.NeedOpen, from: "2026-01-20", to: "2026-02-20", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 300_000})
+		s, err = f.svc.Screen(ctx, a, marketplace.StageAllocate, 500_001)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Result != marketplace.ScreenBlock {
+			t.Fatalf("result %s, want block: %+v", s.Result, s.Checks)
+		}
+		dup := s.Checks[1]
+		if dup.Rule != marketplace.RuleCrossCharityDuplicate || dup.Result != marketplace.ScreenWarn || len(dup.Evidence) != 1 || dup.Evidence[0].ID != b {
+			t.Errorf("duplicate check: %+v", dup)
+		}
+		if r, _ := f.needResult(a); r != "block" {
+			t.Errorf("needs.screening_result = %q", r)
+		}
+		// Withdrawn, it no longer counts.
+		db.Gorm.Exec(`UPDATE needs SET status = 'withdrawn' WHERE public_id = ?`, b)
+		s, _ = f.svc.Screen(ctx, a, marketplace.StageAllocate, 500_001)
+		if s.Result != marketplace.ScreenClear {
+			t.Errorf("after withdrawal: %s %+v", s.Result, s.Checks)
+		}
+		// History: three screenings, newest first.
+		recs, err := f.svc.Screenings(ctx, f.verifier, a, true)
+		if err != nil || len(recs) != 3 || recs[0].ID != s.ID || !recs[0].Latest || recs[1].Latest {
+			t.Fatalf("history: %d %v", len(recs), err)
+		}
+		if _, err := f.svc.Screen(ctx, "01jjnotaneed0000000000000", marketplace.StageSubmit, 0); !errors.Is(err, marketplace.ErrNotFound) {
+			t.Errorf("unknown need: %v", err)
+		}
+		if _, err := f.svc.Screen(ctx, a, marketplace.StageAllocate, -1); err == nil {
+			t.Error("a negative amount was screened")
+		}
+	})
+}
+
+func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 0, req: 1_000_000})
+		f.pay(idX, marketplace.ProgMedical, 100_000, "2026-01-31", "2026-01-31")
+		s, _ := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+		if s.Result != marketplace.ScreenBlock {
+			t.Fatalf("want block: %+v", s)
+		}
+		q, err := f.svc.ReviewQueue(ctx, f.verifier, 0)
+		if err != nil || len(q) != 1 || q[0].Screening.ID != s.ID || q[0].Need.ID != a {
+			t.Fatalf("queue: %+v %v", q, err)
+		}
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionOverride, "too short"); err == nil {
+			t.Error("an override with a 9-character reason was accepted")
+		}
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionAcknowledge, ""); err == nil {
+			t.Error("a block was acknowledged")
+		}
+		if _, err := f.svc.Decide(ctx, f.worker, s.ID, matching.DecisionOverride, "家庭确有额外困难，民政已核实"); !errors.Is(err, marketplace.ErrForbidden) {
+			t.Errorf("a social worker decided: %v", err)
+		}
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionOverride, "医疗救助款用于另一次住院，已核实"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionUphold, ""); !errors.Is(err, marketplace.ErrConflict) {
+			t.Errorf("second decision: %v", err)
+		}
+		if r, ov := f.needResult(a); r != "warn" || !ov {
+			t.Errorf("after override: %s %v", r, ov)
+		}
+		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
+			t.Errorf("queue after override: %d", len(q))
+		}
+		// Same evidence, later, at clearance: warn, overridden, not queued.
+		f.now = f.now.Add(24 * time.Hour)
+		s2, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		if s2.Result != marketplace.ScreenWarn || !s2.Overridden {
+			t.Errorf("re-screen with the same evidence: %s overridden=%v", s2.Result, s2.Overridden)
+		}
+		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
+			t.Errorf("queue after re-screen: %d", len(q))
+		}
+		// A new payment: the block is back and the case is queued again.
+		f.pay(idX, marketplace.ProgTemporary, 50_000, "2026-01-10", "2026-01-10")
+		s3, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		if s3.Result != marketplace.ScreenBlock || s3.Overridden {
+			t.Errorf("new evidence: %s overridden=%v", s3.Result, s3.Overridden)
+		}
+		if r, ov := f.needResult(a); r != "block" || ov {
+			t.Errorf("need after new evidence: %s %v", r, ov)
+		}
+		q, _ = f.svc.ReviewQueue(ctx, f.verifier, 0)
+		if len(q) != 1 || q[0].Screening.ID != s3.ID {
+			t.Errorf("queue after new evidence: %+v", q)
+		}
+		// Deciding on the older screening is refused: a newer one exists.
+		if _, err := f.svc.Decide(ctx, f.verifier, s2.ID, matching.DecisionAcknowledge, ""); !errors.Is(err, marketplace.ErrConflict) {
+			t.Errorf("decision on a stale screening: %v", err)
+		}
+		// Upheld, the block stays and re-checks keep it out of the queue.
+		if _, err := f.svc.Decide(ctx, f.verifier, s3.ID, matching.DecisionUphold, ""); err != nil {
+			t.Fatal(err)
+		}
+		s4, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		if s4.Result != marketplace.ScreenBlock {
+			t.Errorf("after uphold: %s", s4.Result)
+		}
+		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
+			t.Errorf("queue after uphold and re-check: %d", len(q))
+		}
+		// Each decision is on the need's audit chain, without the reason.
+		var entries []struct{ Action, Detail string }
+		db.Gorm.Raw(`SELECT action, detail FROM audit_log WHERE stream = ? ORDER BY seq`, "need:"+a).Scan(&entries)
+		if len(entries) != 2 || entries[0].Action != "screening.override" || entries[1].Action != "screening.uphold" {
+			t.Errorf("audit: %+v", entries)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.Detail, "住院") {
+				t.Errorf("the reason is in the audit log: %s", e.Detail)
+			}
+		}
+	})
+}
+
+func TestMissedReliefCreatesOneReferral(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, category: marketplace.CatBasicLiving, from: "2026-02-01", to: "2026-02-28", cost: 300_000, req: 300_000, households: "dibao,elderly_alone"})
+		for i := 0; i < 2; i++ {
+			s, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Checks[3].Result != marketplace.ScreenWarn {
+				t.Fatalf("missed relief: %+v", s.Checks[3])
+			}
+		}
+		rs, err := f.svc.Referrals(ctx, f.verifier, matching.ReferralOpen, 0)
+		if err != nil || len(rs) != 1 || rs[0].Programme != marketplace.ProgDibao || rs[0].NeedID != a {
+			t.Fatalf("referrals: %+v %v", rs, err)
+		}
+		id := rs[0].ID
+		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralAccepted, "已转民政低保窗口"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralOpen, ""); !errors.Is(err, marketplace.ErrConflict) {
+			t.Errorf("back to open: %v", err)
+		}
+		r, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralClosed, "已纳入低保")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != matching.ReferralClosed || r.TakenBy != f.verifier.User.PublicID || len(r.Notes) != 2 || r.Notes[1].Text != "已纳入低保" || r.ClosedAt == nil {
+			t.Errorf("closed referral: %+v", r)
+		}
+		if rs, _ := f.svc.Referrals(ctx, f.verifier, matching.ReferralOpen, 0); len(rs) != 0 {
+			t.Errorf("open referrals after closing: %d", len(rs))
+		}
+		// Notes are stored sealed.
+		var raw struct{ NotesCt []byte }
+		db.Gorm.Raw(`SELECT notes_ct FROM referrals WHERE public_id = ?`, id).Scan(&raw)
+		if len(raw.NotesCt) == 0 || strings.Contains(string(raw.NotesCt), "低保") {
+			t.Error("referral notes are not sealed")
+		}
+		// A payment of dibao on record: no missed relief any more.
+		f.pay(idX, marketplace.ProgDibao, 90_000, "2026-01-01", "2026-01-31")
+		s, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		if s.Checks[3].Result != marketplace.ScreenClear {
+			t.Errorf("with a dibao payment: %+v", s.Checks[3])
+		}
+	})
+}
+
+func TestScreeningVisibility(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 100, req: 100})
+		if _, err := f.svc.Screenings(ctx, f.worker, a, false); !errors.Is(err, marketplace.ErrNotFound) {
+			t.Errorf("before any screening: %v", err)
+		}
+		if _, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0); err != nil {
+			t.Fatal(err)
+		}
+		if recs, err := f.svc.Screenings(ctx, f.worker, a, false); err != nil || len(recs) != 1 {
+			t.Errorf("posting organization's worker: %v", err)
+		}
+		other := &marketplace.Principal{User: marketplace.User{PublicID: "x"}, Memberships: []marketplace.Membership{{Role: marketplace.RoleSocialWorker, Org: f.orgB}}}
+		if _, err := f.svc.Screenings(ctx, other, a, false); !errors.Is(err, marketplace.ErrNotFound) {
+			t.Errorf("another organization's worker: %v", err)
+		}
+		b, _ := json.Marshal(mustScreenings(t, f, a))
+		if strings.Contains(string(b), f.pseudo.Of(idX)) || strings.Contains(string(b), idX) {
+			t.Error("identity in the screening")
+		}
+	})
+}
+
+func mustScreenings(t *testing.T, f *fixture, id string) []matching.ScreeningRecord {
+	recs, err := f.svc.Screenings(context.Background(), f.verifier, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestConcurrentScreeningsKeepOneLatest(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 100, req: 100, households: "dibao"})
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.svc.Screen(context.Background(), a, marketplace.StageAllocate, 10); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		var n struct{ Latest, All, Refs int64 }
+		db.Gorm.Raw(`SELECT (SELECT COUNT(*) FROM screenings WHERE latest = 1) AS latest, (SELECT COUNT(*) FROM screenings) AS "all",
+			(SELECT COUNT(*) FROM referrals) AS refs`).Scan(&n)
+		if n.Latest != 1 || n.All != 16 || n.Refs != 1 {
+			t.Errorf("latest %d, all %d, referrals %d; want 1, 16, 1", n.Latest, n.All, n.Refs)
+		}
+	})
+}

@@ -1,0 +1,471 @@
+package matching
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// ScreeningService runs and stores screenings, keeps the review queue and
+// the referrals. It implements marketplace.Screener, which the need
+// lifecycle and funds call before they clear, allocate or disburse.
+type ScreeningService struct {
+	Store    ScreeningStore
+	Payments ScreeningSource
+	Config   ScreeningConfig
+	// Cipher seals the free text verifiers write (reasons, notes).
+	Cipher *marketplace.Cipher
+	Now    func() time.Time
+	NewID  func() string
+}
+
+var _ marketplace.Screener = (*ScreeningService)(nil)
+
+// NewScreeningService returns a service over its stores.
+func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, now func() time.Time, newID func() string) *ScreeningService {
+	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Now: now, NewID: newID}
+}
+
+// BlockedError is returned by callers of Screen when the result is block:
+// the action stops with 422 and the screening as details.
+type BlockedError struct {
+	Screening *marketplace.Screening
+}
+
+func (e *BlockedError) Error() string {
+	var rules []string
+	for _, c := range e.Screening.Checks {
+		if c.Result == marketplace.ScreenBlock {
+			rules = append(rules, c.Rule)
+		}
+	}
+	return "screening blocks this action: " + strings.Join(rules, ", ")
+}
+
+// Status is the HTTP status of a block.
+func (e *BlockedError) Status() int { return 422 }
+
+// Code is the API error code of a block.
+func (e *BlockedError) Code() string { return "screening_block" }
+
+// Details is the screening with its evidence.
+func (e *BlockedError) Details() any { return e.Screening }
+
+// Screen implements marketplace.Screener: it gathers the need, the
+// person's other needs and statutory payments, runs the rules, applies a
+// verifier's override of the same evidence, stores the screening (with the
+// referrals missed relief suggests) and returns it. ErrNotFound when the
+// need does not exist; a negative amount is a ValidationError.
+func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stage marketplace.ScreeningStage, amountFen int64) (*marketplace.Screening, error) {
+	switch stage {
+	case marketplace.StageSubmit, marketplace.StageClear, marketplace.StageAllocate, marketplace.StageDisburse:
+	default:
+		return nil, marketplace.Invalid("stage", "unknown stage %q", stage)
+	}
+	if amountFen < 0 {
+		return nil, marketplace.Invalid("amount_fen", "must not be negative")
+	}
+	rec, err := s.screen(ctx, needPublicID, stage, amountFen)
+	if err != nil {
+		return nil, fmt.Errorf("matching: screen: %w", err)
+	}
+	return &rec.Screening, nil
+}
+
+func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stage marketplace.ScreeningStage, amountFen int64) (*ScreeningRecord, error) {
+	n, err := s.Store.NeedForScreening(ctx, needPublicID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	all, err := s.Store.NeedsOfPerson(ctx, n.Pseudonym)
+	if err != nil {
+		return nil, err
+	}
+	others := all[:0:0]
+	for _, o := range all {
+		if o.ID != n.ID {
+			others = append(others, o)
+		}
+	}
+	from, to := n.Period.From, n.Period.To
+	if to.Before(from) {
+		to = from
+	}
+	if ws := s.Config.LookBackStart(now); ws.Before(from) {
+		from = ws
+	}
+	if now.After(to) {
+		to = now
+	}
+	pays, err := s.Payments.ScreeningPayments(ctx, n.Pseudonym, from, to)
+	if err != nil {
+		return nil, err
+	}
+	report := Screen(s.Config, ScreeningInput{Need: n.ScreeningNeed, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
+	rec := &ScreeningRecord{NeedKey: n.Key, Latest: true, Screening: marketplace.Screening{
+		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now}}
+	rec.BlockFingerprint = Fingerprint(report.Checks)
+	rec.WarnFingerprint = WarningFingerprint(report.Checks)
+	if rec.Result == marketplace.ScreenBlock {
+		ov, err := s.Store.OverrideFor(ctx, n.Key, rec.BlockFingerprint)
+		switch {
+		case err == nil:
+			applyOverride(rec, ov)
+		case !errors.Is(err, marketplace.ErrNotFound):
+			return nil, err
+		}
+	}
+	// A decision on the same evidence carries over, so that re-running a
+	// screening does not put a settled case back in the queue.
+	if rec.Decision == "" && rec.Result != marketplace.ScreenClear {
+		prev, err := s.Store.LatestScreening(ctx, n.Key)
+		switch {
+		case err == nil:
+			if prev.Decision != "" && prev.WarnFingerprint == rec.WarnFingerprint &&
+				(prev.Decision != DecisionUphold || rec.Result == marketplace.ScreenBlock) &&
+				(prev.Decision != DecisionAcknowledge || rec.Result == marketplace.ScreenWarn) &&
+				prev.Decision != DecisionOverride {
+				rec.Decision, rec.DecidedBy, rec.DecidedAt = prev.Decision, prev.DecidedBy, prev.DecidedAt
+			}
+		case !errors.Is(err, marketplace.ErrNotFound):
+			return nil, err
+		}
+	}
+	var refs []Referral
+	for _, r := range report.Referrals {
+		refs = append(refs, Referral{ID: s.NewID(), NeedKey: n.Key, NeedID: n.ID, Programme: r.Programme, Reason: r.Reason,
+			Status: ReferralOpen, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := s.Store.SaveScreening(ctx, rec, refs); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// applyOverride turns the blocks of rec into warnings: a verifier lifted
+// them for exactly this evidence.
+func applyOverride(rec *ScreeningRecord, ov *Override) {
+	rec.Result = marketplace.ScreenClear
+	for i := range rec.Checks {
+		c := &rec.Checks[i]
+		if c.Result == marketplace.ScreenBlock {
+			c.Result = marketplace.ScreenWarn
+			c.Message = "block overridden by a verifier for this evidence: " + c.Message
+		}
+		rec.Result = Worst(rec.Result, c.Result)
+	}
+	rec.Overridden = true
+	at := ov.At
+	rec.Decision, rec.DecidedBy, rec.DecidedAt = DecisionOverride, ov.Verifier, &at
+}
+
+// canSee reports whether p may read the screenings of a need posted by
+// orgID: verifiers and federation staff always, social workers of the
+// posting organization.
+func canSee(p *marketplace.Principal, orgID string) bool {
+	if p == nil {
+		return false
+	}
+	for _, m := range p.Memberships {
+		switch m.Role {
+		case marketplace.RoleVerifier, marketplace.RoleFederationStaff:
+			return true
+		case marketplace.RoleSocialWorker:
+			if m.Org != nil && m.Org.PublicID == orgID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Screenings returns the need's latest screening, or with all its history
+// (newest first, at most 200). ErrNotFound when the need does not exist,
+// has no screening, or p may not see it.
+func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Principal, needPublicID string, all bool) ([]ScreeningRecord, error) {
+	n, err := s.Store.NeedForScreening(ctx, needPublicID)
+	if err != nil {
+		return nil, fmt.Errorf("matching: screenings: %w", err)
+	}
+	if !canSee(p, n.OrgID) {
+		return nil, fmt.Errorf("matching: screenings: %w", marketplace.ErrNotFound)
+	}
+	limit := 1
+	if all {
+		limit = 200
+	}
+	recs, err := s.Store.Screenings(ctx, n.Key, limit)
+	if err != nil {
+		return nil, fmt.Errorf("matching: screenings: %w", err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("matching: screenings: no screening yet: %w", marketplace.ErrNotFound)
+	}
+	return recs, nil
+}
+
+// Rerun screens the need again now, at the clear stage (a verifier's
+// re-check); only verifiers may.
+func (s *ScreeningService) Rerun(ctx context.Context, p *marketplace.Principal, needPublicID string) (*ScreeningRecord, error) {
+	if !p.Has(marketplace.RoleVerifier) {
+		return nil, marketplace.ErrForbidden
+	}
+	rec, err := s.screen(ctx, needPublicID, marketplace.StageClear, 0)
+	if err != nil {
+		return nil, fmt.Errorf("matching: rerun screening: %w", err)
+	}
+	return rec, nil
+}
+
+// QueueItem is one case of the review queue: the screening, the need and
+// the needs its evidence names, side by side.
+type QueueItem struct {
+	Screening ScreeningRecord
+	Need      NeedSummary
+	Related   []NeedSummary
+}
+
+// ReviewQueue returns the open cases: latest screenings that warn or block
+// and no verifier has decided, blocks first, at most limit (1..500).
+func (s *ScreeningService) ReviewQueue(ctx context.Context, p *marketplace.Principal, limit int) ([]QueueItem, error) {
+	if !p.Has(marketplace.RoleVerifier) {
+		return nil, marketplace.ErrForbidden
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	recs, err := s.Store.ReviewQueue(ctx, limit)
+	if err != nil {
+		return nil, fmt.Errorf("matching: review queue: %w", err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.NeedID)
+		for _, c := range r.Checks {
+			for _, e := range c.Evidence {
+				if e.Kind == EvidenceNeed {
+					ids = append(ids, e.ID)
+				}
+			}
+		}
+	}
+	sums, err := s.Store.NeedSummaries(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("matching: review queue: %w", err)
+	}
+	byID := map[string]NeedSummary{}
+	for _, n := range sums {
+		byID[n.ID] = n
+	}
+	out := make([]QueueItem, 0, len(recs))
+	for _, r := range recs {
+		it := QueueItem{Screening: r, Need: byID[r.NeedID], Related: []NeedSummary{}}
+		seen := map[string]bool{r.NeedID: true}
+		for _, c := range r.Checks {
+			for _, e := range c.Evidence {
+				if e.Kind != EvidenceNeed || seen[e.ID] {
+					continue
+				}
+				seen[e.ID] = true
+				if n, ok := byID[e.ID]; ok {
+					it.Related = append(it.Related, n)
+				}
+			}
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// MinOverrideReason is the shortest written reason an override takes.
+const MinOverrideReason = 10
+
+// Decide records a verifier's decision on a screening of the review queue:
+// acknowledge (a warning), override (a block, with a reason of at least
+// MinOverrideReason characters) or uphold (a block). It is audited on the
+// need's stream; the reason is stored sealed and never in the audit.
+// ErrNotFound for an unknown screening; ErrConflict when the screening is
+// no longer the need's latest or was already decided.
+func (s *ScreeningService) Decide(ctx context.Context, p *marketplace.Principal, screeningID string, d Decision, reason string) (*ScreeningRecord, error) {
+	if !p.Has(marketplace.RoleVerifier) {
+		return nil, marketplace.ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	v := &marketplace.ValidationError{}
+	switch d {
+	case DecisionAcknowledge, DecisionOverride, DecisionUphold:
+	default:
+		v.Add("decision", "must be acknowledge, override or uphold")
+	}
+	if d == DecisionOverride && utf8.RuneCountInString(reason) < MinOverrideReason {
+		v.Add("reason", "an override needs a written reason of at least %d characters", MinOverrideReason)
+	}
+	if utf8.RuneCountInString(reason) > 2000 {
+		v.Add("reason", "at most 2000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	rec, err := s.Store.ScreeningByPublicID(ctx, screeningID)
+	if err != nil {
+		return nil, fmt.Errorf("matching: decide: %w", err)
+	}
+	switch {
+	case rec.Result == marketplace.ScreenClear:
+		return nil, fmt.Errorf("matching: decide: %w: the screening is clear; nothing to decide", marketplace.ErrConflict)
+	case d == DecisionAcknowledge && rec.Result != marketplace.ScreenWarn:
+		return nil, marketplace.Invalid("decision", "a block is overridden or upheld, not acknowledged")
+	case d != DecisionAcknowledge && rec.Result != marketplace.ScreenBlock:
+		return nil, marketplace.Invalid("decision", "only a block is overridden or upheld; acknowledge a warning")
+	}
+	now := s.Now().UTC()
+	var ct []byte
+	var kid string
+	if reason != "" {
+		ct, kid, err = s.Cipher.Seal([]byte(reason), []byte("screening:"+rec.ID))
+		if err != nil {
+			return nil, fmt.Errorf("matching: decide: %w", err)
+		}
+	}
+	var ov *Override
+	if d == DecisionOverride {
+		ov = &Override{NeedKey: rec.NeedKey, ScreeningKey: rec.Key, Verifier: p.User.PublicID, ReasonCT: ct, ReasonKID: kid,
+			Fingerprint: rec.BlockFingerprint, At: now}
+	}
+	detail, _ := json.Marshal(map[string]any{"screening": rec.ID, "decision": d, "result": rec.Result,
+		"fingerprint": rec.BlockFingerprint, "reason_chars": utf8.RuneCountInString(reason)})
+	audit := marketplace.AuditEntry{Stream: "need:" + rec.NeedID, At: now, Actor: p.User.PublicID, Action: "screening." + string(d),
+		ObjectType: "screening", ObjectID: rec.ID, Detail: string(detail)}
+	if err := s.Store.Decide(ctx, rec.Key, d, p.User.PublicID, ct, kid, ov, now, audit); err != nil {
+		return nil, fmt.Errorf("matching: decide: %w", err)
+	}
+	rec.Decision, rec.DecidedBy, rec.DecidedAt = d, p.User.PublicID, &now
+	return rec, nil
+}
+
+// ReferralNote is one note on a referral.
+type ReferralNote struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	Text string    `json:"text"`
+}
+
+// ReferralView is a referral with its notes opened.
+type ReferralView struct {
+	Referral
+	Notes []ReferralNote
+}
+
+func (s *ScreeningService) openNotes(r *Referral) ([]ReferralNote, error) {
+	notes := []ReferralNote{}
+	if len(r.NotesCT) == 0 {
+		return notes, nil
+	}
+	pt, err := s.Cipher.Open(r.NotesCT, r.NotesKID, []byte("referral:"+r.ID))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(pt, &notes); err != nil {
+		return nil, err
+	}
+	return notes, nil
+}
+
+// Referrals lists referrals (only verifiers), with status when not "".
+func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
+	if !p.Has(marketplace.RoleVerifier) {
+		return nil, marketplace.ErrForbidden
+	}
+	if status != "" && !status.Valid() {
+		return nil, marketplace.Invalid("status", "must be open, accepted or closed")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rs, err := s.Store.Referrals(ctx, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("matching: referrals: %w", err)
+	}
+	out := make([]ReferralView, len(rs))
+	for i := range rs {
+		notes, err := s.openNotes(&rs[i])
+		if err != nil {
+			return nil, fmt.Errorf("matching: referrals: %w", err)
+		}
+		out[i] = ReferralView{Referral: rs[i], Notes: notes}
+	}
+	return out, nil
+}
+
+// UpdateReferral moves a referral (open → accepted → closed, open →
+// closed; the same status only adds the note) and adds a note, audited on
+// the need's stream. Accepting records the verifier as taking it.
+// ErrNotFound; ErrConflict for a closed referral or a move back.
+func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
+	if !p.Has(marketplace.RoleVerifier) {
+		return nil, marketplace.ErrForbidden
+	}
+	note = strings.TrimSpace(note)
+	v := &marketplace.ValidationError{}
+	if !status.Valid() {
+		v.Add("status", "must be open, accepted or closed")
+	}
+	if utf8.RuneCountInString(note) > 2000 {
+		v.Add("note", "at most 2000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	var notes []ReferralNote
+	r, err := s.Store.UpdateReferral(ctx, publicID, func(r *Referral) (marketplace.AuditEntry, error) {
+		rank := map[ReferralStatus]int{ReferralOpen: 0, ReferralAccepted: 1, ReferralClosed: 2}
+		if r.Status == ReferralClosed {
+			return marketplace.AuditEntry{}, fmt.Errorf("%w: the referral is closed", marketplace.ErrConflict)
+		}
+		if rank[status] < rank[r.Status] {
+			return marketplace.AuditEntry{}, fmt.Errorf("%w: a referral cannot go back from %s to %s", marketplace.ErrConflict, r.Status, status)
+		}
+		if status == r.Status && note == "" {
+			return marketplace.AuditEntry{}, marketplace.Invalid("note", "give a note or a new status")
+		}
+		var err error
+		notes, err = s.openNotes(r)
+		if err != nil {
+			return marketplace.AuditEntry{}, err
+		}
+		if note != "" {
+			notes = append(notes, ReferralNote{At: now, By: p.User.PublicID, Text: note})
+			b, _ := json.Marshal(notes)
+			if r.NotesCT, r.NotesKID, err = s.Cipher.Seal(b, []byte("referral:"+r.ID)); err != nil {
+				return marketplace.AuditEntry{}, err
+			}
+		}
+		from := r.Status
+		if status == ReferralAccepted && r.Status == ReferralOpen {
+			r.TakenBy = p.User.PublicID
+		}
+		if status == ReferralClosed {
+			if r.TakenBy == "" {
+				r.TakenBy = p.User.PublicID
+			}
+			r.ClosedAt = &now
+		}
+		r.Status = status
+		r.UpdatedAt = now
+		detail, _ := json.Marshal(map[string]any{"referral": r.ID, "programme": r.Programme, "from": from, "to": status, "note_chars": utf8.RuneCountInString(note)})
+		return marketplace.AuditEntry{Stream: "need:" + r.NeedID, At: now, Actor: p.User.PublicID, Action: "referral." + string(status),
+			ObjectType: "referral", ObjectID: r.ID, Detail: string(detail)}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("matching: update referral: %w", err)
+	}
+	return &ReferralView{Referral: *r, Notes: notes}, nil
+}

@@ -1,0 +1,157 @@
+package matching
+
+import (
+	"context"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// ScreeningSource gives screening the statutory payments of a person. The
+// payment record's store implements it (matching/gormstore).
+type ScreeningSource interface {
+	// ScreeningPayments returns the payments to the person with this
+	// pseudonym whose period overlaps [from, to] (calendar days, both
+	// included). None is not an error.
+	ScreeningPayments(ctx context.Context, pseudonym string, from, to time.Time) ([]StatutoryPayment, error)
+}
+
+// ScreenedNeed is a need as screening loads it: the rules' view plus the
+// row key and the posting organization.
+type ScreenedNeed struct {
+	// Key is the row id, internal to the store.
+	Key int64
+	// OrgID is the public id of the posting organization.
+	OrgID string
+	ScreeningNeed
+}
+
+// ScreeningRecord is a stored screening with what the review queue needs.
+type ScreeningRecord struct {
+	// Key is the row id, internal to the store.
+	Key     int64
+	NeedKey int64
+	marketplace.Screening
+	// BlockFingerprint identifies the evidence of the blocks (see
+	// Fingerprint); WarnFingerprint that of warnings and blocks.
+	BlockFingerprint string
+	WarnFingerprint  string
+	// Latest is true for the need's newest screening.
+	Latest bool
+	// Decision is a verifier's answer ("" while none).
+	Decision  Decision
+	DecidedBy string
+	DecidedAt *time.Time
+}
+
+// Decision is a verifier's answer to a screening in the review queue.
+type Decision string
+
+// The decisions of the review queue.
+const (
+	// DecisionAcknowledge: the warnings were seen; nothing stops.
+	DecisionAcknowledge Decision = "acknowledge"
+	// DecisionOverride: the block is lifted for this evidence, with a
+	// written reason; the same evidence later screens as warn.
+	DecisionOverride Decision = "override"
+	// DecisionUphold: the block stands.
+	DecisionUphold Decision = "uphold"
+)
+
+// Override is a verifier's lifting of a block for one fingerprint.
+type Override struct {
+	NeedKey      int64
+	ScreeningKey int64
+	Verifier     string
+	ReasonCT     []byte
+	ReasonKID    string
+	Fingerprint  string
+	At           time.Time
+}
+
+// ReferralStatus is where a referral (转介) is.
+type ReferralStatus string
+
+// The referral statuses: open → accepted → closed, or open → closed.
+const (
+	ReferralOpen     ReferralStatus = "open"
+	ReferralAccepted ReferralStatus = "accepted"
+	ReferralClosed   ReferralStatus = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s ReferralStatus) Valid() bool {
+	return s == ReferralOpen || s == ReferralAccepted || s == ReferralClosed
+}
+
+// Referral is a referral of a household to a statutory programme.
+type Referral struct {
+	Key       int64
+	ID        string
+	NeedKey   int64
+	NeedID    string
+	Programme marketplace.Programme
+	Reason    string
+	Status    ReferralStatus
+	TakenBy   string
+	NotesCT   []byte
+	NotesKID  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
+}
+
+// NeedSummary is what the review queue shows of a need: public facts and
+// amounts only, never an identity.
+type NeedSummary struct {
+	ID                 string                 `json:"id"`
+	OrgID              string                 `json:"org_id"`
+	Status             marketplace.NeedStatus `json:"status"`
+	Category           marketplace.Category   `json:"category"`
+	From               time.Time              `json:"from"`
+	To                 time.Time              `json:"to"`
+	VerifiedCostFen    int64                  `json:"verified_cost_fen"`
+	StatutoryReliefFen int64                  `json:"statutory_relief_fen"`
+	RequestedFen       int64                  `json:"requested_fen"`
+	FundedFen          int64                  `json:"funded_fen"`
+}
+
+// ScreeningStore keeps screenings, overrides and referrals, and reads the
+// needs screening looks at. Methods that change something take the audit
+// entries to append in the same transaction.
+type ScreeningStore interface {
+	// NeedForScreening loads a need by public id; ErrNotFound.
+	NeedForScreening(ctx context.Context, publicID string) (*ScreenedNeed, error)
+	// NeedsOfPerson returns every need with this pseudonym, any organization.
+	NeedsOfPerson(ctx context.Context, pseudonym string) ([]ScreeningNeed, error)
+	// OverrideFor returns the newest override of the need for this
+	// fingerprint; ErrNotFound when there is none.
+	OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*Override, error)
+	// LatestScreening returns the need's newest screening; ErrNotFound.
+	LatestScreening(ctx context.Context, needKey int64) (*ScreeningRecord, error)
+	// SaveScreening stores rec as the need's newest screening, sets the
+	// need's screening_result and block_override, and creates the
+	// referrals the need does not have yet for their programme, in one
+	// transaction. It sets rec.Key and each created referral's Key.
+	SaveScreening(ctx context.Context, rec *ScreeningRecord, refs []Referral) error
+	// Screenings returns the need's screenings, newest first, at most limit.
+	Screenings(ctx context.Context, needKey int64, limit int) ([]ScreeningRecord, error)
+	// ScreeningByPublicID returns a screening; ErrNotFound.
+	ScreeningByPublicID(ctx context.Context, publicID string) (*ScreeningRecord, error)
+	// Decide records a decision on the screening (which must still be the
+	// need's latest and undecided, else ErrConflict), with the override
+	// when d is DecisionOverride, and the audit entry.
+	Decide(ctx context.Context, screeningKey int64, d Decision, by string, reasonCT []byte, reasonKID string, ov *Override, at time.Time, audit marketplace.AuditEntry) error
+	// ReviewQueue returns the latest, undecided warn and block screenings,
+	// blocks first then oldest first, at most limit.
+	ReviewQueue(ctx context.Context, limit int) ([]ScreeningRecord, error)
+	// NeedSummaries returns the needs with these public ids (unknown ids
+	// are left out).
+	NeedSummaries(ctx context.Context, publicIDs []string) ([]NeedSummary, error)
+	// Referrals lists referrals, with status when not "", oldest first.
+	Referrals(ctx context.Context, status ReferralStatus, limit int) ([]Referral, error)
+	// UpdateReferral loads the referral by public id with a lock, lets fn
+	// change it, stores it and appends the audit entry fn returns;
+	// ErrNotFound; fn's error aborts.
+	UpdateReferral(ctx context.Context, publicID string, fn func(r *Referral) (marketplace.AuditEntry, error)) (*Referral, error)
+}
