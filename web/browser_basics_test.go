@@ -23,7 +23,6 @@ func TestBrowserSignInCareModeEnglishPhone(t *testing.T) {
 	if !evalIn[bool](b, `typeof htmx === "object"`) {
 		t.Error("htmx did not load (blocked by the Content-Security-Policy?)")
 	}
-	b.screenshot("home")
 	b.open("/login")
 	b.screenshot("login")
 

@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,8 @@ import (
 // server over real SQLite on httptest. They run unless
 // JIUJINAN_BROWSER_TESTS=0 is set; without a Chromium they fail and say how to
 // install one, so that CI never passes by skipping them silently.
+//
+// JIUJINAN_BROWSER_TRACE=1 logs how long each step took.
 //
 // JIUJINAN_SCREENSHOTS=1 rewrites docs/screenshots/*.png from the pages the
 // tests visit.
@@ -47,37 +51,64 @@ type site struct {
 	browser context.Context
 }
 
-// newSite serves env over HTTP and starts a headless Chromium for it; both
-// stop when the test ends.
-func newSite(t *testing.T, env *testEnv) *site {
+// chrome is the one Chromium of the test process, shared by the browser
+// tests (each tab gets its own browser context, so cookies are not shared);
+// TestMain stops it.
+var chrome struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+func sharedChrome(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath(t)
+	chrome.once.Do(func() {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(path),
+			chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("disable-extensions", true),
+			chromedp.Flag("force-color-profile", "srgb"),
+			chromedp.Flag("lang", "zh-CN"),
+			chromedp.Flag("accept-lang", "zh-CN,zh"),
+			chromedp.WindowSize(1280, 900),
+		)
+		bctx, cancelBrowser := chromedp.NewContext(actx)
+		chrome.ctx, chrome.cancel = bctx, func() { cancelBrowser(); cancelAlloc() }
+		// The first Run starts the browser; it must not carry a timeout.
+		if err := chromedp.Do(bctx); err != nil {
+			chrome.err = fmt.Errorf("start Chromium (%s): %w", path, err)
+		}
+	})
+	if chrome.err != nil {
+		t.Fatal(chrome.err)
+	}
+	return chrome.ctx
+}
+
+// stopChrome ends the shared browser, if one was started.
+func stopChrome() {
+	if chrome.cancel != nil {
+		chrome.cancel()
+	}
+}
+
+// newSite serves env over HTTP for the shared Chromium; the server stops
+// when the test ends.
+func newSite(t *testing.T, env *testEnv) *site {
+	t.Helper()
+	bctx := sharedChrome(t)
 	// The browser judges cookie expiry by the real clock, so the server's
 	// clock starts at the real time (the tests still move it forward).
 	now := time.Now().UTC().Truncate(time.Second)
 	env.now.Store(&now)
 	ts := httptest.NewServer(env.srv.Echo)
 	t.Cleanup(ts.Close)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Flag("accept-lang", "zh-CN,zh"),
-		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	// The first Run starts the browser; it must not carry a timeout.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", path, err)
-	}
 	return &site{testEnv: env, URL: ts.URL, browser: bctx}
 }
 
@@ -104,6 +135,10 @@ func (s *site) tab(t *testing.T) *tab {
 // instead of hanging it.
 func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
+	if os.Getenv("JIUJINAN_BROWSER_TRACE") != "" {
+		start := time.Now()
+		defer func() { b.t.Logf("step %v", time.Since(start)) }()
+	}
 	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -115,6 +150,10 @@ func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 // run returns the value of one action, within a deadline.
 func run[T any](b *tab, a chromedp.Action[T]) T {
 	b.t.Helper()
+	if os.Getenv("JIUJINAN_BROWSER_TRACE") != "" {
+		start := time.Now()
+		defer func() { b.t.Logf("run %v", time.Since(start)) }()
+	}
 	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
@@ -155,7 +194,7 @@ func (b *tab) waitText(css, want string) string {
 	deadline := time.Now().Add(10 * time.Second)
 	var got string
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ctx, cancel := context.WithTimeout(b.ctx, 300*time.Millisecond)
 		got, _ = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
 		cancel()
 		if strings.Contains(got, want) {
@@ -217,7 +256,7 @@ func (b *tab) waitJS(js string) {
 	b.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ctx, cancel := context.WithTimeout(b.ctx, 300*time.Millisecond)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
 		cancel()
 		if err == nil && ok {

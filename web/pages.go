@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +20,10 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/search"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed assets
@@ -35,6 +37,10 @@ var catalogFS embed.FS
 type pages struct {
 	tmpl   map[string]*template.Template
 	bundle *i18n.Bundle
+	div    *marketplace.Divisions
+	// needs answers the public need pages; nil until a need service is
+	// wired (the pages then answer 404).
+	needs needBrowser
 }
 
 func newPages() (*pages, error) {
@@ -45,7 +51,11 @@ func newPages() (*pages, error) {
 			return nil, fmt.Errorf("pages: catalog %s: %w", f, err)
 		}
 	}
-	p := &pages{tmpl: map[string]*template.Template{}, bundle: b}
+	div, err := marketplace.LoadDivisions()
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	p := &pages{tmpl: map[string]*template.Template{}, bundle: b, div: div}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -54,7 +64,7 @@ func newPages() (*pages, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t, err := template.ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("pages: %s: %w", n, err)
 		}
@@ -72,6 +82,7 @@ type page struct {
 	User *marketplace.Principal
 	Data any
 	loc  *i18n.Localizer
+	div  *marketplace.Divisions
 }
 
 // T translates a message id.
@@ -144,6 +155,12 @@ func pageLang(c echo.Context) string {
 
 // render writes a page with status.
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
+	return s.renderBlock(c, status, name, "layout", data)
+}
+
+// renderBlock writes one named block of a page's template: "layout" for the
+// whole page, a smaller block for an htmx partial update.
+func (s *Server) renderBlock(c echo.Context, status int, name, block string, data any) error {
 	t, ok := s.pages.tmpl[name]
 	if !ok {
 		return fmt.Errorf("pages: no template %q", name)
@@ -155,13 +172,32 @@ func (s *Server) render(c echo.Context, status int, name string, data any) error
 	}
 	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
-		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang])}
+		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
 		return fmt.Errorf("pages: render %s: %w", name, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// pageT translates a message id in the request's language, for handlers.
+func (s *Server) pageT(c echo.Context, id string) string {
+	msg, err := i18n.NewLocalizer(s.pages.bundle, pageLang(c)).Localize(&i18n.LocalizeConfig{MessageID: id})
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // csrf protects every state-changing page form; the API is exempt because it
@@ -192,14 +228,30 @@ func (s *Server) registerPages() {
 		return nil
 	})
 	e.GET("/", s.handleHomePage)
+	e.GET("/needs", s.handleNeedsPage)
+	e.GET("/needs/:id", s.handleNeedPage)
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
 }
 
+type homePage struct {
+	NeedsOn bool
+	Needs   []marketplace.PublicNeed
+}
+
+// handleHomePage shows the most urgent open needs.
 func (s *Server) handleHomePage(c echo.Context) error {
-	return s.render(c, http.StatusOK, "home", nil)
+	var d homePage
+	if s.pages.needs != nil {
+		res, err := s.pages.needs.Search(c.Request().Context(), search.Query{Statuses: []marketplace.NeedStatus{marketplace.NeedOpen}, PerPage: 6})
+		if err != nil {
+			return err
+		}
+		d.NeedsOn, d.Needs = true, res.Needs
+	}
+	return s.render(c, http.StatusOK, "home", d)
 }
 
 type loginPage struct {

@@ -1,0 +1,174 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// What templates call to show codes, regions, amounts and dates to people.
+// Amounts stay int64 fen until this edge; codes stay codes until here.
+
+func (p *page) label(l marketplace.Label) string {
+	if p.Lang == "en" {
+		return l.En
+	}
+	return l.Zh
+}
+
+// Cat names a need category.
+func (p *page) Cat(c marketplace.Category) string {
+	if l, ok := marketplace.CategoryLabels[c]; ok {
+		return p.label(l)
+	}
+	return string(c)
+}
+
+// HH names a household type.
+func (p *page) HH(h marketplace.HouseholdType) string {
+	if l, ok := marketplace.HouseholdTypeLabels[h]; ok {
+		return p.label(l)
+	}
+	return string(h)
+}
+
+// Svc names a service or skill.
+func (p *page) Svc(s marketplace.Service) string {
+	if l, ok := marketplace.ServiceLabels[s]; ok {
+		return p.label(l)
+	}
+	return string(s)
+}
+
+// Urg names an urgency.
+func (p *page) Urg(u marketplace.Urgency) string {
+	if l, ok := marketplace.UrgencyLabels[u]; ok {
+		return p.label(l)
+	}
+	return string(u)
+}
+
+// Age names an age band (under_14 only as "minor").
+func (p *page) Age(a marketplace.AgeBand) string {
+	if l, ok := marketplace.AgeBandLabels[a]; ok {
+		return p.label(l)
+	}
+	return ""
+}
+
+// Prog names a statutory programme.
+func (p *page) Prog(g marketplace.Programme) string {
+	if l, ok := marketplace.ProgrammeLabels[g]; ok {
+		return p.label(l)
+	}
+	return string(g)
+}
+
+// Status names a need status from the catalog (status_open, …).
+func (p *page) Status(s marketplace.NeedStatus) string { return p.T("status_" + string(s)) }
+
+// Region names a region code or canonical prefix ("37", "3717", "371725")
+// from the division table, from the province down.
+func (p *page) Region(code string) string {
+	if p.div == nil || code == "" {
+		return code
+	}
+	if len(code) == 2 || len(code) == 4 {
+		code += strings.Repeat("0", 6-len(code))
+	}
+	if n := p.div.FullName(code); n != "" {
+		return n
+	}
+	return code
+}
+
+// ShortRegion is the division's own name (郓城县).
+func (p *page) ShortRegion(code string) string {
+	if p.div == nil || code == "" {
+		return code
+	}
+	if len(code) == 2 || len(code) == 4 {
+		code += strings.Repeat("0", 6-len(code))
+	}
+	if n := p.div.Name(code); n != "" {
+		return n
+	}
+	return code
+}
+
+// Pct is part of whole in whole percent, 0..100.
+func (p *page) Pct(part, whole int64) int64 {
+	if whole <= 0 || part <= 0 {
+		return 0
+	}
+	if part >= whole {
+		return 100
+	}
+	return part * 100 / whole
+}
+
+// When formats an optional time as a date; "" when nil.
+func (p *page) When(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return p.Date(*t)
+}
+
+// DateTime formats a time with hours and minutes, in China time.
+func (p *page) DateTime(t time.Time) string {
+	t = t.In(chinaTime)
+	if p.Lang == "en" {
+		return t.Format("2006-01-02 15:04")
+	}
+	return p.Date(t) + " " + t.Format("15:04")
+}
+
+// ISO is the machine-readable date for <time datetime>.
+func (p *page) ISO(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
+
+// Is reports whether the signed-in user holds role.
+func (p *page) Is(role string) bool { return p.User.Has(marketplace.Role(role)) }
+
+// Itoa formats an int for templates.
+func (p *page) Itoa(n int) string { return strconv.Itoa(n) }
+
+// pager is the paging of a list.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string // URLs; "" when there is none
+}
+
+// newPager builds the links of page of total items, perPage each, from the
+// list's base path and its query (page replaced).
+func newPager(path string, q url.Values, page, perPage, total int) pager {
+	pg := pager{Page: page, Total: total}
+	if perPage > 0 {
+		pg.Pages = (total + perPage - 1) / perPage
+	}
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != "page" && k != "_csrf" {
+				v[k] = vs
+			}
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if e := v.Encode(); e != "" {
+			return path + "?" + e
+		}
+		return path
+	}
+	if page > 1 {
+		pg.Prev = link(page - 1)
+	}
+	if page < pg.Pages {
+		pg.Next = link(page + 1)
+	}
+	return pg
+}
