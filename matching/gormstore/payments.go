@@ -242,6 +242,7 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 			conn.Close()
 			return nil, fmt.Errorf("matching: payment writer: %w", err)
 		}
+		_, _ = conn.ExecContext(ctx, "PRAGMA synchronous = OFF")
 	}
 	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, lease: lease, insert: map[int]string{}}, nil
 }
@@ -279,6 +280,20 @@ func (w *paymentWriter) insertSQL(n int) string {
 	return q
 }
 
+// insertGroup is how many rows one INSERT statement carries.
+func (s *Store) insertGroup() int {
+	if s.dialect == sqldb.SQLite {
+		return sqliteInsertGroup
+	}
+	return mysqlInsertGroup
+}
+
+// The rows per INSERT, measured (docs/benchmarks/payments.md).
+var (
+	sqliteInsertGroup = 32
+	mysqlInsertGroup  = 500
+)
+
 // WriteChunk implements matching.PaymentWriter.
 func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentRow, errs []matching.RowError, rejected, linesDone int64, takeOver bool, now time.Time) (matching.ChunkResult, error) {
 	var res matching.ChunkResult
@@ -288,18 +303,40 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 	}
 	defer tx.Rollback()
 	if len(rows) > 0 {
-		w.args = w.args[:0]
-		for i := range rows {
-			r := &rows[i]
-			w.args = append(w.args, r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode, w.batchKey)
-		}
-		out, err := tx.ExecContext(ctx, w.insertSQL(len(rows)), w.args...)
-		if err != nil {
-			return res, fmt.Errorf("matching: write chunk: insert: %w", err)
-		}
-		n, err := out.RowsAffected()
-		if err != nil {
-			return res, fmt.Errorf("matching: write chunk: %w", err)
+		// Rows go in groups of a fixed size through one statement prepared
+		// per chunk: the SQLite driver binds arguments in time quadratic in
+		// their number, so one statement per chunk would be slow there.
+		group := w.s.insertGroup()
+		var stmt *sql.Stmt
+		var n int64
+		for start := 0; start < len(rows); start += group {
+			part := rows[start:min(start+group, len(rows))]
+			w.args = w.args[:0]
+			for i := range part {
+				r := &part[i]
+				w.args = append(w.args, r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode, w.batchKey)
+			}
+			var out sql.Result
+			var err error
+			if len(part) == group {
+				if stmt == nil {
+					if stmt, err = tx.PrepareContext(ctx, w.insertSQL(group)); err != nil {
+						return res, fmt.Errorf("matching: write chunk: prepare: %w", err)
+					}
+					defer stmt.Close()
+				}
+				out, err = stmt.ExecContext(ctx, w.args...)
+			} else {
+				out, err = tx.ExecContext(ctx, w.insertSQL(len(part)), w.args...)
+			}
+			if err != nil {
+				return res, fmt.Errorf("matching: write chunk: insert: %w", err)
+			}
+			k, err := out.RowsAffected()
+			if err != nil {
+				return res, fmt.Errorf("matching: write chunk: %w", err)
+			}
+			n += k
 		}
 		res.Accepted = n
 		if takeOver && n < int64(len(rows)) {
@@ -337,7 +374,13 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 		return res, fmt.Errorf("matching: write chunk: progress: %w", err)
 	}
 	if n, err := up.RowsAffected(); err != nil || n != 1 {
-		return res, fmt.Errorf("matching: write chunk: %w: the batch's lease was lost", marketplace.ErrConflict)
+		// MySQL counts changed rows only: a chunk that changed nothing
+		// (an empty last chunk) affects none under a lease still held.
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_import_batches WHERE id = ? AND lease = ? AND status = ?`,
+			w.batchKey, w.lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
+			return res, fmt.Errorf("matching: write chunk: %w: the batch's lease was lost", marketplace.ErrConflict)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("matching: write chunk: commit: %w", err)

@@ -1,0 +1,620 @@
+package matching
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// The columns of a payment file, by their canonical (English) names. The
+// header may name them in Chinese or English; see headerAliases and
+// docs/payment-import.md.
+const (
+	ColIDNumber   = "id_number"
+	ColName       = "name"
+	ColProgramme  = "programme"
+	ColAmount     = "amount"
+	ColDate       = "payment_date"
+	ColPeriod     = "period"
+	ColPeriodFrom = "period_from"
+	ColPeriodTo   = "period_to"
+	ColRegion     = "region_code"
+)
+
+// headerAliases maps a normalized header cell (trimmed, lower case, without
+// a parenthesised unit such as "（元）") to its column.
+var headerAliases = map[string]string{
+	"身份证号": ColIDNumber, "身份证号码": ColIDNumber, "证件号码": ColIDNumber, "公民身份号码": ColIDNumber, "身份证": ColIDNumber,
+	"id_number": ColIDNumber, "id_no": ColIDNumber, "idnumber": ColIDNumber, "id number": ColIDNumber,
+	"姓名": ColName, "name": ColName,
+	"救助类别": ColProgramme, "救助项目": ColProgramme, "救助类型": ColProgramme, "programme": ColProgramme, "program": ColProgramme,
+	"金额": ColAmount, "发放金额": ColAmount, "救助金额": ColAmount, "amount": ColAmount, "amount_yuan": ColAmount,
+	"发放日期": ColDate, "payment_date": ColDate, "date": ColDate,
+	"救助期间": ColPeriod, "period": ColPeriod,
+	"开始日期": ColPeriodFrom, "起始日期": ColPeriodFrom, "period_from": ColPeriodFrom,
+	"结束日期": ColPeriodTo, "截止日期": ColPeriodTo, "period_to": ColPeriodTo,
+	"行政区划代码": ColRegion, "区划代码": ColRegion, "行政区划": ColRegion, "region_code": ColRegion, "region": ColRegion,
+}
+
+// programmeAliases maps the programme names in use in the exports, and the
+// programme codes, to the programme.
+var programmeAliases = map[string]marketplace.Programme{
+	"低保金": marketplace.ProgDibao, "最低生活保障金": marketplace.ProgDibao, "低保": marketplace.ProgDibao,
+	"最低生活保障": marketplace.ProgDibao, "城市低保": marketplace.ProgDibao, "农村低保": marketplace.ProgDibao,
+	"特困供养金": marketplace.ProgTekun, "特困人员救助供养金": marketplace.ProgTekun, "特困": marketplace.ProgTekun,
+	"特困供养": marketplace.ProgTekun, "特困人员救助供养": marketplace.ProgTekun,
+	"临时救助": marketplace.ProgTemporary, "临时救助金": marketplace.ProgTemporary,
+	"医疗救助": marketplace.ProgMedical, "医疗救助金": marketplace.ProgMedical,
+	"教育救助": marketplace.ProgEducation, "教育救助金": marketplace.ProgEducation,
+	"住房救助": marketplace.ProgHousing, "住房救助金": marketplace.ProgHousing,
+	"就业救助": marketplace.ProgEmployment, "就业救助金": marketplace.ProgEmployment,
+	"受灾人员救助": marketplace.ProgDisaster, "受灾救助": marketplace.ProgDisaster, "自然灾害救助": marketplace.ProgDisaster,
+}
+
+// MaxPaymentFen is the largest single payment an import accepts: one
+// million yuan. Anything above is a data error.
+const MaxPaymentFen = 100_000_000
+
+// maxLineBytes bounds one line of a payment file, so that a file without
+// line breaks cannot make the reader hold it whole.
+const maxLineBytes = 64 << 10
+
+// FileError is why a whole payment file is refused (no valid header, not
+// text, a line too long). It never quotes the file's content.
+type FileError struct{ Reason string }
+
+func (e *FileError) Error() string { return "payment file refused: " + e.Reason }
+
+// PaymentFileOptions are what reading a payment file needs.
+type PaymentFileOptions struct {
+	Pseudonymizer *marketplace.Pseudonymizer
+	Divisions     *marketplace.Divisions
+	// Now bounds birth dates and payment dates.
+	Now time.Time
+	// SkipThrough skips, without validating them, the records that start on
+	// or before this line (a resumed import).
+	SkipThrough int64
+}
+
+// PaymentFile reads a payment export row by row in constant memory.
+type PaymentFile struct {
+	opt      PaymentFileOptions
+	cr       *csv.Reader
+	col      map[string]int
+	nHeader  int
+	Encoding string // "utf-8" or "gb18030"
+	Comma    rune
+	lastLine int64
+	counter  *countingReader
+	maxDate  time.Time
+	pbuf     []byte
+}
+
+// OpenPaymentFile reads the header of a payment file: its encoding (UTF-8
+// with or without BOM, else GB18030, a superset of GBK), its separator
+// (comma or tab) and its columns. A file without a valid header is refused
+// with a *FileError.
+func OpenPaymentFile(r io.Reader, opt PaymentFileOptions) (*PaymentFile, error) {
+	if opt.Pseudonymizer == nil || opt.Divisions == nil {
+		return nil, errors.New("matching: payment file: pseudonymizer and divisions are required")
+	}
+	counter := &countingReader{r: r}
+	br := bufio.NewReaderSize(counter, 64<<10)
+	peek, err := br.Peek(64 << 10)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("matching: payment file: %w", err)
+	}
+	f := &PaymentFile{opt: opt, counter: counter, Encoding: "utf-8"}
+	var text io.Reader = br
+	switch {
+	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = br.Discard(3)
+	case validUTF8Prefix(peek):
+	default:
+		f.Encoding = "gb18030"
+		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	lr := &lineLimitReader{r: text, limit: maxLineBytes}
+	// The separator is sniffed from the header line.
+	tb := bufio.NewReaderSize(lr, 64<<10)
+	head, _ := tb.Peek(maxLineBytes)
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, &FileError{Reason: "the file is empty or its first line is blank; the first line must be the header"}
+	}
+	f.Comma = ','
+	if bytes.Count(head, []byte{'\t'}) > bytes.Count(head, []byte{','}) {
+		f.Comma = '\t'
+	}
+	f.cr = csv.NewReader(tb)
+	f.cr.Comma = f.Comma
+	f.cr.FieldsPerRecord = -1
+	f.cr.ReuseRecord = true
+	header, err := f.cr.Read()
+	if err != nil {
+		if errors.Is(err, errLineTooLong) {
+			return nil, &FileError{Reason: err.Error()}
+		}
+		return nil, &FileError{Reason: "the first line is not a readable header"}
+	}
+	if err := f.mapHeader(header); err != nil {
+		return nil, err
+	}
+	f.lastLine = 1
+	f.maxDate = opt.Now.AddDate(1, 0, 0)
+	return f, nil
+}
+
+// BytesRead is how many bytes of the file have been read so far.
+func (f *PaymentFile) BytesRead() int64 { return f.counter.n }
+
+func validUTF8Prefix(b []byte) bool {
+	// A rune may be cut at the end of the peeked window.
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		b = b[:len(b)-1]
+	}
+	return len(b) == 0
+}
+
+func normalizeHeader(s string) string {
+	s = strings.TrimPrefix(s, "\uFEFF")
+	for _, open := range []string{"(", "（"} {
+		if i := strings.Index(s, open); i > 0 {
+			s = s[:i]
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+func (f *PaymentFile) mapHeader(header []string) error {
+	f.col = map[string]int{}
+	f.nHeader = len(header)
+	for i, h := range header {
+		c, ok := headerAliases[normalizeHeader(h)]
+		if !ok {
+			continue
+		}
+		if _, dup := f.col[c]; dup {
+			return &FileError{Reason: fmt.Sprintf("the header names column %s twice", c)}
+		}
+		f.col[c] = i
+	}
+	var missing []string
+	for _, c := range []string{ColIDNumber, ColProgramme, ColAmount, ColRegion} {
+		if _, ok := f.col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	_, hasDate := f.col[ColDate]
+	_, hasPeriod := f.col[ColPeriod]
+	_, hasFrom := f.col[ColPeriodFrom]
+	_, hasTo := f.col[ColPeriodTo]
+	if !hasDate && !hasPeriod && !(hasFrom && hasTo) {
+		missing = append(missing, "payment_date or period or period_from+period_to")
+	}
+	if len(missing) == len(f.col)+1 || len(f.col) == 0 {
+		return &FileError{Reason: "the first line is not a header: it names none of the expected columns (身份证号, 救助类别, 金额, 发放日期 or 救助期间, 行政区划代码; see docs/payment-import.md)"}
+	}
+	if len(missing) > 0 {
+		return &FileError{Reason: "the header lacks columns: " + strings.Join(missing, ", ")}
+	}
+	return nil
+}
+
+// Next returns the next row: a valid row (rowErr nil), or a rejected row
+// (rowErr set, the rest go on), or err io.EOF at the end, or another err
+// that ends the file (a read error, a line too long). Blank lines are
+// skipped.
+func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
+	for {
+		rec, err := f.cr.Read()
+		line := f.lastLine + 1
+		if rec != nil || err == nil {
+			line = int64(lineOf(f.cr))
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return row, nil, io.EOF
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && !errors.Is(err, errLineTooLong) {
+				if pe.StartLine > 0 {
+					line = int64(pe.StartLine)
+				}
+				f.lastLine = max(f.lastLine, int64(pe.Line))
+				if line <= f.opt.SkipThrough {
+					continue
+				}
+				return row, &RowError{Line: line, Error: "malformed CSV: " + csvReason(pe.Err)}, nil
+			}
+			return row, nil, fmt.Errorf("matching: payment file after line %d: %w", f.lastLine, err)
+		}
+		f.lastLine = line
+		if blank(rec) {
+			continue
+		}
+		if line <= f.opt.SkipThrough {
+			continue
+		}
+		row, reason := f.parse(rec)
+		if reason != "" {
+			return row, &RowError{Line: line, Error: reason}, nil
+		}
+		row.Line = line
+		return row, nil, nil
+	}
+}
+
+// LastLine is the line of the last record read.
+func (f *PaymentFile) LastLine() int64 { return f.lastLine }
+
+func lineOf(cr *csv.Reader) int {
+	l, _ := cr.FieldPos(0)
+	return l
+}
+
+func csvReason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote):
+		return "a quoted field is not closed (truncated line?)"
+	case errors.Is(err, csv.ErrBareQuote):
+		return `a " inside an unquoted field`
+	}
+	return "unreadable"
+}
+
+func blank(rec []string) bool {
+	for _, s := range rec {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *PaymentFile) field(rec []string, c string) (string, bool) {
+	i, ok := f.col[c]
+	if !ok || i >= len(rec) {
+		return "", ok
+	}
+	return strings.TrimSpace(rec[i]), true
+}
+
+// parse validates one record. The reasons name the column and what is
+// wrong, never the value.
+func (f *PaymentFile) parse(rec []string) (PaymentRow, string) {
+	var row PaymentRow
+	if len(rec) < f.nHeader {
+		return row, fmt.Sprintf("has %d fields, the header has %d (truncated line?)", len(rec), f.nHeader)
+	}
+	for _, extra := range rec[f.nHeader:] {
+		if strings.TrimSpace(extra) != "" {
+			return row, fmt.Sprintf("has %d fields, the header has %d", len(rec), f.nHeader)
+		}
+	}
+	idf, _ := f.field(rec, ColIDNumber)
+	id, err := marketplace.ParseIDNumber(idf, f.opt.Now)
+	if err != nil {
+		return row, "id_number: " + err.Error()
+	}
+	pf, _ := f.field(rec, ColProgramme)
+	prog, ok := programmeAliases[pf]
+	if !ok {
+		prog = marketplace.Programme(strings.ToLower(pf))
+		ok = prog.Valid()
+	}
+	if !ok {
+		if pf == "" {
+			return row, "programme: empty"
+		}
+		return row, "programme: not a known programme (see docs/payment-import.md)"
+	}
+	af, _ := f.field(rec, ColAmount)
+	amount, reason := ParseYuan(af)
+	if reason != "" {
+		return row, "amount: " + reason
+	}
+	from, to, reason := f.period(rec)
+	if reason != "" {
+		return row, reason
+	}
+	rf, _ := f.field(rec, ColRegion)
+	region, reason := f.region(rf)
+	if reason != "" {
+		return row, "region_code: " + reason
+	}
+	f.pbuf = f.opt.Pseudonymizer.AppendOf(f.pbuf[:0], []byte(id.Number))
+	row.Pseudonym = string(f.pbuf)
+	row.Programme, row.AmountFen, row.From, row.To, row.RegionCode = prog, amount, from, to, region
+	return row, ""
+}
+
+func (f *PaymentFile) period(rec []string) (from, to time.Time, reason string) {
+	if s, ok := f.field(rec, ColPeriod); ok && s != "" {
+		a, b, found := cutAny(s, "至", "~", "～", "—", "到", "--")
+		if !found {
+			from, to, err := parseDateOrMonth(s)
+			if err != "" {
+				return from, to, "period: " + err
+			}
+			return f.checkPeriod(from, to, "period")
+		}
+		from, _, err := parseDateOrMonth(strings.TrimSpace(a))
+		if err != "" {
+			return from, to, "period: start " + err
+		}
+		_, to, err = parseDateOrMonth(strings.TrimSpace(b))
+		if err != "" {
+			return from, to, "period: end " + err
+		}
+		return f.checkPeriod(from, to, "period")
+	}
+	fs, okf := f.field(rec, ColPeriodFrom)
+	ts, okt := f.field(rec, ColPeriodTo)
+	if okf && okt && (fs != "" || ts != "") {
+		from, _, err := parseDateOrMonth(fs)
+		if err != "" {
+			return from, to, "period_from: " + err
+		}
+		_, to, err = parseDateOrMonth(ts)
+		if err != "" {
+			return from, to, "period_to: " + err
+		}
+		return f.checkPeriod(from, to, "period")
+	}
+	ds, ok := f.field(rec, ColDate)
+	if !ok || ds == "" {
+		return from, to, "payment_date: empty (no date or period)"
+	}
+	from, to, err := parseDateOrMonth(ds)
+	if err != "" {
+		return from, to, "payment_date: " + err
+	}
+	return f.checkPeriod(from, to, "payment_date")
+}
+
+func (f *PaymentFile) checkPeriod(from, to time.Time, col string) (time.Time, time.Time, string) {
+	switch {
+	case to.Before(from):
+		return from, to, col + ": ends before it starts"
+	case from.Year() < 1990:
+		return from, to, col + ": before 1990"
+	case to.After(f.maxDate):
+		return from, to, col + ": more than a year in the future"
+	}
+	return from, to, ""
+}
+
+func cutAny(s string, seps ...string) (string, string, bool) {
+	for _, sep := range seps {
+		if a, b, ok := strings.Cut(s, sep); ok {
+			return a, b, true
+		}
+	}
+	return s, "", false
+}
+
+// parseDateOrMonth reads a date (2026-01-15, 2026/1/15, 2026.01.15,
+// 20260115, 2026年1月15日, with an optional time after a space) or a month
+// (2026-01, 2026年1月, 202601), which stands for its first to last day.
+func parseDateOrMonth(s string) (from, to time.Time, reason string) {
+	if i := strings.IndexAny(s, " T"); i > 0 {
+		s = s[:i]
+	}
+	if s == "" {
+		return from, to, "empty"
+	}
+	var parts [3]int
+	n := 0
+	if strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+		switch len(s) {
+		case 8:
+			parts[0], _ = strconv.Atoi(s[:4])
+			parts[1], _ = strconv.Atoi(s[4:6])
+			parts[2], _ = strconv.Atoi(s[6:])
+			n = 3
+		case 6:
+			parts[0], _ = strconv.Atoi(s[:4])
+			parts[1], _ = strconv.Atoi(s[4:])
+			n = 2
+		default:
+			return from, to, "not a date"
+		}
+	} else {
+		cur, digits := 0, 0
+		for _, r := range s + "|" {
+			if r >= '0' && r <= '9' {
+				cur = cur*10 + int(r-'0')
+				digits++
+				if digits > 4 {
+					return from, to, "not a date"
+				}
+				continue
+			}
+			if digits > 0 {
+				if n == 3 {
+					return from, to, "not a date"
+				}
+				parts[n] = cur
+				n++
+				cur, digits = 0, 0
+			}
+			switch r {
+			case '-', '/', '.', '年', '月', '日', '|':
+			default:
+				return from, to, "not a date"
+			}
+		}
+	}
+	if n < 2 || parts[0] < 1000 || parts[1] < 1 || parts[1] > 12 {
+		return from, to, "not a date"
+	}
+	if n == 2 {
+		from = time.Date(parts[0], time.Month(parts[1]), 1, 0, 0, 0, 0, time.UTC)
+		return from, from.AddDate(0, 1, -1), ""
+	}
+	from = time.Date(parts[0], time.Month(parts[1]), parts[2], 0, 0, 0, 0, time.UTC)
+	if from.Day() != parts[2] {
+		return from, to, "not a real date"
+	}
+	return from, from, ""
+}
+
+// ParseYuan reads an amount in yuan as people and spreadsheets write it
+// ("1234.5", "1,234.50", "1234.5元", "¥1234") and returns fen, or why it
+// cannot: empty, negative, more than two decimals, above MaxPaymentFen, zero.
+func ParseYuan(s string) (int64, string) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(s, "元")
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, "empty"
+	}
+	if s[0] == '-' || strings.HasPrefix(s, "−") {
+		return 0, "negative"
+	}
+	s = strings.TrimPrefix(s, "+")
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if strings.Contains(intPart, ",") {
+		groups := strings.Split(intPart, ",")
+		for i, g := range groups {
+			if (i == 0 && (len(g) < 1 || len(g) > 3)) || (i > 0 && len(g) != 3) {
+				return 0, "not a number"
+			}
+		}
+		intPart = strings.Join(groups, "")
+	}
+	if intPart == "" || !allDigits(intPart) || (hasDot && (frac == "" || !allDigits(frac))) {
+		return 0, "not a number"
+	}
+	if len(frac) > 2 {
+		return 0, "more than two decimals"
+	}
+	if len(intPart) > 12 {
+		return 0, "too large"
+	}
+	yuan, _ := strconv.ParseInt(intPart, 10, 64)
+	fen := yuan * 100
+	if frac != "" {
+		f, _ := strconv.ParseInt(frac, 10, 64)
+		if len(frac) == 1 {
+			f *= 10
+		}
+		fen += f
+	}
+	switch {
+	case fen > MaxPaymentFen:
+		return 0, "too large (more than 1,000,000 yuan)"
+	case fen == 0:
+		return 0, "zero"
+	}
+	return fen, ""
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// region validates an issuing region code: a known 6-digit division, an old
+// 6-digit code whose province still exists (old codes stay on old records),
+// or a town code (9 digits, or 12 with trailing zeros) within such a county.
+func (f *PaymentFile) region(s string) (string, string) {
+	if s == "" {
+		return "", "empty"
+	}
+	if !allDigits(s) {
+		return "", "not digits"
+	}
+	if len(s) == 12 {
+		switch {
+		case strings.HasSuffix(s, "000000"):
+			s = s[:6]
+		case strings.HasSuffix(s, "000"):
+			s = s[:9]
+		default:
+			return "", "a 12-digit code finer than a town"
+		}
+	}
+	switch len(s) {
+	case 6:
+	case 9:
+		if f.opt.Divisions.Known(s) {
+			return s, ""
+		}
+		if _, r := f.region(s[:6]); r != "" {
+			return "", r
+		}
+		return s, ""
+	default:
+		return "", "must have 6 digits (or 9 or 12)"
+	}
+	if f.opt.Divisions.Known(s) || f.opt.Divisions.Known(s[:2]+"0000") {
+		return s, ""
+	}
+	return "", "no such province"
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+var errLineTooLong = fmt.Errorf("a line is longer than %d KiB", maxLineBytes>>10)
+
+// lineLimitReader fails when a line exceeds limit bytes, so that the CSV
+// reader never holds more than one bounded line.
+type lineLimitReader struct {
+	r     io.Reader
+	limit int
+	cur   int
+}
+
+func (l *lineLimitReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	// Lines between two breaks within p are bounded by the reader's
+	// buffer, which is no larger than limit; only the line that spans
+	// reads needs counting.
+	first := bytes.IndexByte(p[:n], '\n')
+	if first < 0 {
+		l.cur += n
+	} else {
+		if l.cur+first > l.limit {
+			return 0, errLineTooLong
+		}
+		l.cur = n - bytes.LastIndexByte(p[:n], '\n') - 1
+	}
+	if l.cur > l.limit {
+		return 0, errLineTooLong
+	}
+	return n, err
+}
