@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
 
@@ -179,4 +180,34 @@ func serve(env *testEnv, req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	env.srv.Echo.ServeHTTP(rec, req)
 	return rec
+}
+
+// TestNeedPagesReadTheDatabaseAndIndex: the pages are wired to the real
+// browsing service: a need written to the database and indexed from the
+// search outbox is listed and shown; an unpublished one is not.
+func TestNeedPagesReadTheDatabaseAndIndex(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		base := needfixture.Setup(t, env.db, "郓城县阳光社会工作服务中心")
+		_, ids := base.Insert(t, env.db,
+			needfixture.Need{PublicTitle: "白血病化疗费用", Urgency: "emergency", RequestedFen: 8_000_050},
+			needfixture.Need{PublicTitle: "未发布的求助", Unpublished: true},
+		)
+		if _, err := env.indexer.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(env)
+		body := b.do(http.MethodGet, "/needs", nil).Body.String()
+		if !strings.Contains(body, "白血病化疗费用") || strings.Contains(body, "未发布的求助") || !strings.Contains(body, "共 1 条求助") {
+			t.Errorf("list: %.300s", body)
+		}
+		if r := b.do(http.MethodGet, "/needs/"+ids[0], nil); r.Code != 200 || !strings.Contains(r.Body.String(), "¥80,000.50") {
+			t.Errorf("need page: %d", r.Code)
+		}
+		if r := b.do(http.MethodGet, "/needs/"+ids[1], nil); r.Code != 404 {
+			t.Errorf("unpublished need page: %d, want 404", r.Code)
+		}
+		if home := b.do(http.MethodGet, "/", nil).Body.String(); !strings.Contains(home, "白血病化疗费用") {
+			t.Error("home page lacks the urgent need")
+		}
+	})
 }

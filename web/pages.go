@@ -220,6 +220,9 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 
 func (s *Server) registerPages() {
 	e := s.Echo
+	if s.Browse != nil {
+		s.pages.needs = s.Browse
+	}
 	sub, _ := fs.Sub(assetFS, "assets")
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
 	e.GET("/assets/*", func(c echo.Context) error {
