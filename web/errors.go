@@ -58,6 +58,10 @@ func toAPIError(err error) (int, apiError) {
 	if errors.As(err, &locked) {
 		return http.StatusTooManyRequests, apiError{Code: "locked", Message: locked.Error()}
 	}
+	var blocked *marketplace.ScreeningBlockedError
+	if errors.As(err, &blocked) {
+		return http.StatusUnprocessableEntity, apiError{Code: "screening_block", Message: blocked.Error(), Details: blocked.Screening}
+	}
 	var d Detailer
 	if errors.As(err, &d) {
 		return d.Status(), apiError{Code: d.Code(), Message: d.Error(), Details: d.Details()}

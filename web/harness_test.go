@@ -32,6 +32,7 @@ type testEnv struct {
 	srv      *Server
 	store    *gormstore.Store
 	accounts *marketplace.AccountService
+	needs    *marketplace.NeedService
 	admin    *marketplace.Principal
 	key      SigningKey
 	now      atomic.Pointer[time.Time]
@@ -74,8 +75,9 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	env.needs = newTestNeeds(t, env.store, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
-		Accounts: env.accounts, Tokens: tokens, Log: log,
+		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
 		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},
 		Divisions: divisions,
@@ -215,3 +217,27 @@ func each(t *testing.T, fn func(t *testing.T, env *testEnv)) {
 }
 
 func mustSQLite(t *testing.T) *sqldb.DB { return sqldbtest.MustOpenSQLite(t) }
+
+// newTestNeeds builds the need lifecycle over store with fresh keys, a
+// notice period of 120h, k = 5 and an emergency limit of 3,000 yuan.
+func newTestNeeds(t testing.TB, store *gormstore.Store, now func() time.Time) *marketplace.NeedService {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	c, err := marketplace.NewCipher([]marketplace.DataKey{{ID: "test-data", Key: key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := make([]byte, 32)
+	_, _ = rand.Read(pk)
+	ps, err := marketplace.NewPseudonymizer(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := marketplace.LoadDivisions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return marketplace.NewNeedService(store, c, ps, d, now, testID, marketplace.NeedConfig{
+		NoticePeriod: 120 * time.Hour, K: 5, EmergencyMaxFen: 300_000})
+}

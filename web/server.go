@@ -39,7 +39,9 @@ type Config struct {
 // Deps are the services the handlers call.
 type Deps struct {
 	Accounts *marketplace.AccountService
-	Tokens   *Tokens
+	// Needs runs the need lifecycle.
+	Needs  *marketplace.NeedService
+	Tokens *Tokens
 	// Ready reports whether the service can take traffic: the database
 	// answers and no migration is pending.
 	Ready func(ctx context.Context) error

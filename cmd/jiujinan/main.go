@@ -137,6 +137,7 @@ type Main struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	Accounts  *marketplace.AccountService
+	Needs     *marketplace.NeedService
 	Store     *gormstore.Store
 	Divisions *marketplace.Divisions
 	// Index and Indexer are the search index and the worker that keeps it
@@ -212,7 +213,32 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	m.Accounts.RegionKnown = m.Divisions.Known
 	m.Accounts.MaxFailures = cfg.LoginMaxFailures
 	m.Accounts.LockFor = cfg.LoginLockout
+	if m.Needs, err = m.needService(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
+}
+
+// needService builds the need lifecycle from the configuration and keys.
+// The screener is set by whoever wires screening (Main.Needs.Screener).
+func (m *Main) needService() (*marketplace.NeedService, error) {
+	keys := make([]marketplace.DataKey, len(m.Secrets.DataKeys))
+	for i, k := range m.Secrets.DataKeys {
+		keys[i] = marketplace.DataKey{ID: k.ID, Key: k.Key}
+	}
+	c, err := marketplace.NewCipher(keys)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	ps, err := marketplace.NewPseudonymizer(m.Secrets.PseudonymKey)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return marketplace.NewNeedService(m.Store, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
+		NoticePeriod: m.Config.NoticePeriod, K: m.Config.KAnonymity, EmergencyMaxFen: m.Config.EmergencyLimitFen,
+		ClearanceWorkingDays: 2,
+	}), nil
 }
 
 // Close releases the search index and the database.
@@ -237,6 +263,7 @@ func (m *Main) Server() (*web.Server, error) {
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 	}, web.Deps{
 		Accounts:  m.Accounts,
+		Needs:     m.Needs,
 		Tokens:    tokens,
 		Log:       m.Log,
 		Browse:    m.browse(),

@@ -1,0 +1,481 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+var _ marketplace.NeedStore = (*Store)(nil)
+
+type beneficiaryRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	PublicID       string
+	OrgID          int64
+	Pseudonym      string
+	IdentityCT     []byte `gorm:"column:identity_ct"`
+	IdentityKID    string `gorm:"column:identity_kid"`
+	RegionCode     string
+	AgeBand        string
+	Sex            string
+	HouseholdTypes string
+	CreatedAt      time.Time
+}
+
+func (beneficiaryRow) TableName() string { return "beneficiaries" }
+
+type needRow struct {
+	ID                   int64 `gorm:"primaryKey"`
+	PublicID             string
+	OrgID                int64
+	CreatedBy            int64
+	BeneficiaryID        int64
+	Pseudonym            string
+	Status               string
+	Category             string
+	Urgency              string
+	RegionCode           string
+	PublicRegionCode     string
+	AgeBand              string
+	HouseholdTypes       string
+	PublicHouseholdTypes string
+	PrivateCT            []byte `gorm:"column:private_ct"`
+	PrivateKID           string `gorm:"column:private_kid"`
+	PublicTitle          string
+	PublicStory          string
+	VerifiedCostFen      int64
+	StatutoryReliefFen   int64
+	RequestedFen         int64
+	FundedFen            int64
+	DisbursedFen         int64
+	CostFrom             time.Time
+	CostTo               time.Time
+	ServiceNeeds         string
+	Deadline             *time.Time
+	Emergency            bool
+	ConsentPublic        bool
+	ScreeningResult      string
+	BlockOverride        bool
+	SubmittedAt          *time.Time
+	ClearanceDueAt       *time.Time
+	ClearedAt            *time.Time
+	NoticeEndsAt         *time.Time
+	PublishedAt          *time.Time
+	ClosedAt             *time.Time
+	StillNeededAt        *time.Time
+	SuspendedFrom        string
+	NoticeLeftUs         int64
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	Version              int64
+}
+
+func (needRow) TableName() string { return "needs" }
+
+// needListRow is a need with its organization, as the readers return it.
+type needListRow struct {
+	needRow
+	OrgPublicID string
+	OrgName     string
+}
+
+// withOrgs reads needs by q and adds their organizations' public ids and names.
+func (s *Store) withOrgs(ctx context.Context, q *gorm.DB) ([]needListRow, error) {
+	var rows []needRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, MapError(err)
+	}
+	ids := map[int64]bool{}
+	var list []int64
+	for _, r := range rows {
+		if !ids[r.OrgID] {
+			ids[r.OrgID] = true
+			list = append(list, r.OrgID)
+		}
+	}
+	orgs := map[int64]orgRow{}
+	if len(list) > 0 {
+		var os []orgRow
+		if err := s.db.WithContext(ctx).Where("id IN ?", list).Find(&os).Error; err != nil {
+			return nil, err
+		}
+		for _, o := range os {
+			orgs[o.ID] = o
+		}
+	}
+	out := make([]needListRow, len(rows))
+	for i, r := range rows {
+		out[i] = needListRow{needRow: r, OrgPublicID: orgs[r.OrgID].PublicID, OrgName: orgs[r.OrgID].Name}
+	}
+	return out, nil
+}
+
+type needEventRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PublicID   string
+	NeedID     int64
+	At         time.Time
+	Actor      string
+	Action     string
+	FromStatus string
+	ToStatus   string
+	NoteCT     []byte `gorm:"column:note_ct"`
+	NoteKID    string `gorm:"column:note_kid"`
+}
+
+func (needEventRow) TableName() string { return "need_events" }
+
+type objectionRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PublicID   string
+	NeedID     int64
+	CreatedAt  time.Time
+	CreatedBy  string
+	TextCT     []byte `gorm:"column:text_ct"`
+	TextKID    string `gorm:"column:text_kid"`
+	PublicText string
+	Status     string
+	ResolvedAt *time.Time
+	ResolvedBy string
+}
+
+func (objectionRow) TableName() string { return "need_objections" }
+
+type needUpdateRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PublicID   string
+	NeedID     int64
+	CreatedAt  time.Time
+	CreatedBy  string
+	TextCT     []byte `gorm:"column:text_ct"`
+	TextKID    string `gorm:"column:text_kid"`
+	PublicText string
+}
+
+func (needUpdateRow) TableName() string { return "need_updates" }
+
+type outboxRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	NeedID    int64
+	CreatedAt time.Time
+}
+
+func (outboxRow) TableName() string { return "search_outbox" }
+
+// joinCodes stores a list of codes comma-separated ("dibao,tekun").
+func joinCodes[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, c := range list {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitList[T ~string](s string) []T {
+	out := []T{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, T(p))
+		}
+	}
+	return out
+}
+
+func utcp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toNeedRow(n *marketplace.Need) needRow {
+	return needRow{ID: n.ID, PublicID: n.PublicID, OrgID: n.OrgID, CreatedBy: n.CreatedBy, BeneficiaryID: n.BeneficiaryID, Pseudonym: n.Pseudonym,
+		Status: string(n.Status), Category: string(n.Category), Urgency: string(n.Urgency), RegionCode: n.RegionCode,
+		PublicRegionCode: n.PublicRegionCode, AgeBand: string(n.AgeBand), HouseholdTypes: joinCodes(n.HouseholdTypes),
+		PublicHouseholdTypes: joinCodes(n.PublicHouseholdTypes), PrivateCT: n.PrivateCT, PrivateKID: n.PrivateKID,
+		PublicTitle: n.PublicTitle, PublicStory: n.PublicStory, VerifiedCostFen: n.VerifiedCostFen, StatutoryReliefFen: n.StatutoryReliefFen,
+		RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, DisbursedFen: n.DisbursedFen, CostFrom: n.CostFrom, CostTo: n.CostTo,
+		ServiceNeeds: joinCodes(n.ServiceNeeds), Deadline: n.Deadline, Emergency: n.Emergency, ConsentPublic: n.ConsentPublic,
+		ScreeningResult: string(n.ScreeningResult), BlockOverride: n.BlockOverride, SubmittedAt: n.SubmittedAt, ClearanceDueAt: n.ClearanceDueAt,
+		ClearedAt: n.ClearedAt, NoticeEndsAt: n.NoticeEndsAt, PublishedAt: n.PublishedAt, ClosedAt: n.ClosedAt, StillNeededAt: n.StillNeededAt,
+		SuspendedFrom: string(n.SuspendedFrom), NoticeLeftUs: n.NoticeLeft.Microseconds(), CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
+		Version: n.Version}
+}
+
+func (r needListRow) domain() *marketplace.Need {
+	return &marketplace.Need{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, OrgName: r.OrgName,
+		CreatedBy: r.CreatedBy, BeneficiaryID: r.BeneficiaryID, Pseudonym: r.Pseudonym, Status: marketplace.NeedStatus(r.Status),
+		Category: marketplace.Category(r.Category), Urgency: marketplace.Urgency(r.Urgency), RegionCode: r.RegionCode,
+		PublicRegionCode: r.PublicRegionCode, AgeBand: marketplace.AgeBand(r.AgeBand),
+		HouseholdTypes:       splitList[marketplace.HouseholdType](r.HouseholdTypes),
+		PublicHouseholdTypes: splitList[marketplace.HouseholdType](r.PublicHouseholdTypes),
+		PrivateCT:            r.PrivateCT, PrivateKID: r.PrivateKID, PublicTitle: r.PublicTitle, PublicStory: r.PublicStory,
+		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen,
+		FundedFen: r.FundedFen, DisbursedFen: r.DisbursedFen, CostFrom: r.CostFrom.UTC(), CostTo: r.CostTo.UTC(),
+		ServiceNeeds: splitList[marketplace.Service](r.ServiceNeeds), Deadline: utcp(r.Deadline), Emergency: r.Emergency,
+		ConsentPublic: r.ConsentPublic, ScreeningResult: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride,
+		SubmittedAt: utcp(r.SubmittedAt), ClearanceDueAt: utcp(r.ClearanceDueAt), ClearedAt: utcp(r.ClearedAt),
+		NoticeEndsAt: utcp(r.NoticeEndsAt), PublishedAt: utcp(r.PublishedAt), ClosedAt: utcp(r.ClosedAt),
+		StillNeededAt: utcp(r.StillNeededAt), SuspendedFrom: marketplace.NeedStatus(r.SuspendedFrom),
+		NoticeLeft: time.Duration(r.NoticeLeftUs) * time.Microsecond, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Version: r.Version}
+}
+
+func (r needEventRow) domain() marketplace.NeedEvent {
+	return marketplace.NeedEvent{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, At: r.At.UTC(), Actor: r.Actor, Action: r.Action,
+		From: marketplace.NeedStatus(r.FromStatus), To: marketplace.NeedStatus(r.ToStatus), NoteCT: r.NoteCT, NoteKID: r.NoteKID}
+}
+
+func insertEvent(tx *gorm.DB, needID int64, ev *marketplace.NeedEvent) error {
+	if ev == nil {
+		return nil
+	}
+	ev.NeedID = needID
+	row := needEventRow{PublicID: ev.PublicID, NeedID: needID, At: ev.At, Actor: ev.Actor, Action: ev.Action,
+		FromStatus: string(ev.From), ToStatus: string(ev.To), NoteCT: ev.NoteCT, NoteKID: ev.NoteKID}
+	if err := tx.Create(&row).Error; err != nil {
+		return MapError(err)
+	}
+	ev.ID = row.ID
+	return nil
+}
+
+// CreateNeed implements marketplace.NeedStore.
+func (s *Store) CreateNeed(ctx context.Context, b *marketplace.Beneficiary, n *marketplace.Need, ev *marketplace.NeedEvent, audit marketplace.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		br := beneficiaryRow{PublicID: b.PublicID, OrgID: b.OrgID, Pseudonym: b.Pseudonym, IdentityCT: b.IdentityCT, IdentityKID: b.IdentityKID,
+			RegionCode: b.RegionCode, AgeBand: string(b.AgeBand), Sex: b.Sex, HouseholdTypes: joinCodes(b.HouseholdTypes), CreatedAt: b.CreatedAt}
+		if err := tx.Create(&br).Error; err != nil {
+			return MapError(err)
+		}
+		b.ID, n.BeneficiaryID = br.ID, br.ID
+		nr := toNeedRow(n)
+		nr.ID = 0
+		if err := tx.Create(&nr).Error; err != nil {
+			return MapError(err)
+		}
+		n.ID = nr.ID
+		if err := insertEvent(tx, n.ID, ev); err != nil {
+			return err
+		}
+		return AppendAudit(tx, &audit)
+	})
+}
+
+// NeedByPublicID implements marketplace.NeedStore.
+func (s *Store) NeedByPublicID(ctx context.Context, publicID string) (*marketplace.Need, error) {
+	if publicID == "" || len(publicID) > 64 {
+		return nil, marketplace.ErrNotFound
+	}
+	rows, err := s.withOrgs(ctx, s.db.WithContext(ctx).Where("public_id = ?", publicID).Limit(1))
+	if err != nil {
+		return nil, fmt.Errorf("need: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, marketplace.ErrNotFound
+	}
+	return rows[0].domain(), nil
+}
+
+// BeneficiaryByID implements marketplace.NeedStore.
+func (s *Store) BeneficiaryByID(ctx context.Context, id int64) (*marketplace.Beneficiary, error) {
+	var r beneficiaryRow
+	if err := s.db.WithContext(ctx).Take(&r, id).Error; err != nil {
+		return nil, MapError(err)
+	}
+	return &marketplace.Beneficiary{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Pseudonym: r.Pseudonym, IdentityCT: r.IdentityCT,
+		IdentityKID: r.IdentityKID, RegionCode: r.RegionCode, AgeBand: marketplace.AgeBand(r.AgeBand), Sex: r.Sex,
+		HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes), CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// SaveNeed implements marketplace.NeedStore.
+func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
+	n := w.Need
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		r := toNeedRow(n)
+		upd := map[string]any{
+			"status": r.Status, "public_region_code": r.PublicRegionCode, "public_household_types": r.PublicHouseholdTypes,
+			"public_title": r.PublicTitle, "public_story": r.PublicStory, "statutory_relief_fen": r.StatutoryReliefFen,
+			"requested_fen": r.RequestedFen, "screening_result": r.ScreeningResult, "cleared_at": r.ClearedAt,
+			"notice_ends_at": r.NoticeEndsAt, "published_at": r.PublishedAt, "closed_at": r.ClosedAt,
+			"still_needed_at": r.StillNeededAt, "suspended_from": r.SuspendedFrom, "notice_left_us": r.NoticeLeftUs,
+			"updated_at": r.UpdatedAt, "version": r.Version + 1,
+		}
+		res := tx.Model(&needRow{}).Where("id = ? AND version = ?", n.ID, n.Version).Updates(upd)
+		if res.Error != nil {
+			return MapError(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("%w: the need was changed meanwhile; reload and try again", marketplace.ErrConflict)
+		}
+		if err := insertEvent(tx, n.ID, w.Event); err != nil {
+			return err
+		}
+		if o := w.NewObjection; o != nil {
+			o.NeedID = n.ID
+			row := objectionRow{PublicID: o.PublicID, NeedID: n.ID, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, TextCT: o.TextCT,
+				TextKID: o.TextKID, PublicText: o.PublicText, Status: string(o.Status)}
+			if err := tx.Create(&row).Error; err != nil {
+				return MapError(err)
+			}
+			o.ID = row.ID
+		}
+		for _, o := range w.ResolveObjections {
+			res := tx.Model(&objectionRow{}).Where("public_id = ? AND need_id = ? AND status = ?", o.PublicID, n.ID, string(marketplace.ObjectionOpen)).
+				Updates(map[string]any{"status": string(o.Status), "resolved_at": o.ResolvedAt, "resolved_by": o.ResolvedBy})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return fmt.Errorf("%w: the objection was resolved meanwhile", marketplace.ErrConflict)
+			}
+		}
+		if u := w.NewUpdate; u != nil {
+			u.NeedID = n.ID
+			row := needUpdateRow{PublicID: u.PublicID, NeedID: n.ID, CreatedAt: u.CreatedAt, CreatedBy: u.CreatedBy, TextCT: u.TextCT,
+				TextKID: u.TextKID, PublicText: u.PublicText}
+			if err := tx.Create(&row).Error; err != nil {
+				return MapError(err)
+			}
+			u.ID = row.ID
+		}
+		if w.Outbox {
+			if err := tx.Create(&outboxRow{NeedID: n.ID, CreatedAt: r.UpdatedAt}).Error; err != nil {
+				return err
+			}
+		}
+		audit := w.Audit
+		if err := AppendAudit(tx, &audit); err != nil {
+			return err
+		}
+		n.Version++
+		return nil
+	})
+}
+
+// SetScreeningResult implements marketplace.NeedStore.
+func (s *Store) SetScreeningResult(ctx context.Context, needID int64, result marketplace.ScreeningOutcome) error {
+	return s.db.WithContext(ctx).Model(&needRow{}).Where("id = ?", needID).Update("screening_result", string(result)).Error
+}
+
+// likePrefix escapes a region prefix (digits only, but be safe) for LIKE.
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p) + "%"
+}
+
+// CountPublishedCell implements marketplace.NeedStore.
+func (s *Store) CountPublishedCell(ctx context.Context, category marketplace.Category, ageBand marketplace.AgeBand, regionPrefix string, householdType marketplace.HouseholdType) (int, error) {
+	q := s.db.WithContext(ctx).Model(&needRow{}).
+		Where("category = ? AND age_band = ? AND published_at IS NOT NULL AND consent_public = 1", string(category), string(ageBand))
+	if regionPrefix != "" {
+		q = q.Where("region_code LIKE ?", likePrefix(regionPrefix))
+	}
+	if t := string(householdType); t != "" {
+		q = q.Where("(household_types = ? OR household_types LIKE ? OR household_types LIKE ? OR household_types LIKE ?)",
+			t, t+",%", "%,"+t, "%,"+t+",%")
+	}
+	var c int64
+	if err := q.Count(&c).Error; err != nil {
+		return 0, fmt.Errorf("count cell: %w", err)
+	}
+	return int(c), nil
+}
+
+// ListNeeds implements marketplace.NeedStore.
+func (s *Store) ListNeeds(ctx context.Context, q marketplace.NeedQuery) ([]marketplace.Need, int, error) {
+	where := func(db *gorm.DB) *gorm.DB {
+		if len(q.OrgIDs) > 0 {
+			db = db.Where("n.org_id IN ?", q.OrgIDs)
+		}
+		if len(q.Statuses) > 0 {
+			st := make([]string, len(q.Statuses))
+			for i, x := range q.Statuses {
+				st[i] = string(x)
+			}
+			db = db.Where("n.status IN ?", st)
+		}
+		if len(q.RegionPrefixes) > 0 {
+			var ors []string
+			var args []any
+			for _, p := range q.RegionPrefixes {
+				ors = append(ors, "n.region_code LIKE ?")
+				args = append(args, likePrefix(p))
+			}
+			db = db.Where("("+strings.Join(ors, " OR ")+")", args...)
+		}
+		if q.DueBefore != nil {
+			db = db.Where("n.clearance_due_at < ?", *q.DueBefore)
+		}
+		return db
+	}
+	var total int64
+	if err := where(s.db.WithContext(ctx).Table("needs AS n")).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	order := "n.id DESC"
+	if q.ByDue {
+		order = "n.clearance_due_at, n.id"
+	}
+	rows, err := s.withOrgs(ctx, where(s.db.WithContext(ctx).Table("needs AS n")).Order(order).Limit(limit).Offset(max(q.Offset, 0)))
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]marketplace.Need, len(rows))
+	for i, r := range rows {
+		out[i] = *r.domain()
+	}
+	return out, int(total), nil
+}
+
+// NeedEvents implements marketplace.NeedStore.
+func (s *Store) NeedEvents(ctx context.Context, needID int64) ([]marketplace.NeedEvent, error) {
+	var rows []needEventRow
+	if err := s.db.WithContext(ctx).Where("need_id = ?", needID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]marketplace.NeedEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// Objections implements marketplace.NeedStore.
+func (s *Store) Objections(ctx context.Context, needID int64) ([]marketplace.Objection, error) {
+	var rows []objectionRow
+	if err := s.db.WithContext(ctx).Where("need_id = ?", needID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]marketplace.Objection, len(rows))
+	for i, r := range rows {
+		out[i] = marketplace.Objection{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
+			TextCT: r.TextCT, TextKID: r.TextKID, PublicText: r.PublicText, Status: marketplace.ObjectionStatus(r.Status),
+			ResolvedAt: utcp(r.ResolvedAt), ResolvedBy: r.ResolvedBy}
+	}
+	return out, nil
+}
+
+// NeedUpdates implements marketplace.NeedStore.
+func (s *Store) NeedUpdates(ctx context.Context, needID int64) ([]marketplace.NeedUpdate, error) {
+	var rows []needUpdateRow
+	if err := s.db.WithContext(ctx).Where("need_id = ?", needID).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]marketplace.NeedUpdate, len(rows))
+	for i, r := range rows {
+		out[i] = marketplace.NeedUpdate{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
+			TextCT: r.TextCT, TextKID: r.TextKID, PublicText: r.PublicText}
+	}
+	return out, nil
+}

@@ -1,0 +1,1213 @@
+package marketplace
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits of a need's fields.
+const (
+	MaxTitleRunes     = 100
+	MaxStoryRunes     = 5000
+	MaxNoteRunes      = 2000
+	MaxObjectionRunes = 2000
+	MaxUpdateRunes    = 2000
+	MaxMembers        = 20
+	// MaxAmountFen is the largest amount a need may carry: 100,000,000 yuan.
+	MaxAmountFen int64 = 100_000_000 * 100
+)
+
+// chinaTime is the time zone working days and calendar dates are counted in.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// NeedConfig is the part of the configuration the need lifecycle uses.
+type NeedConfig struct {
+	// NoticePeriod is the public notice (公示) before a published need opens.
+	NoticePeriod time.Duration
+	// K is the anonymity threshold of the public projection.
+	K int
+	// EmergencyMaxFen is the largest request that may take the emergency
+	// path (先行救助): open at once, disclosed after.
+	EmergencyMaxFen int64
+	// ClearanceWorkingDays is the time limit of clearance (2 by default).
+	ClearanceWorkingDays int
+}
+
+// NeedService runs the need lifecycle: posting, clearance, publication with
+// the public projection, objections, withdrawal, progress updates.
+type NeedService struct {
+	Store         NeedStore
+	Cipher        *Cipher
+	Pseudonymizer *Pseudonymizer
+	Divisions     *Divisions
+	Now           func() time.Time
+	NewID         func() string
+	Config        NeedConfig
+	// Screener screens a need when it is submitted and cleared; nil skips
+	// screening (the need's stored result is still honoured).
+	Screener Screener
+}
+
+// NewNeedService returns a service; zero config fields take their defaults
+// (notice 120h, k 5, clearance 2 working days).
+func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *Divisions, now func() time.Time, newID func() string, cfg NeedConfig) *NeedService {
+	if cfg.K <= 0 {
+		cfg.K = 5
+	}
+	if cfg.ClearanceWorkingDays <= 0 {
+		cfg.ClearanceWorkingDays = 2
+	}
+	return &NeedService{Store: store, Cipher: c, Pseudonymizer: p, Divisions: d, Now: now, NewID: newID, Config: cfg}
+}
+
+// AddWorkingDays returns t plus n working days (Saturdays and Sundays in
+// China time skipped), keeping the time of day. Public holidays are not
+// known to it.
+func AddWorkingDays(t time.Time, n int) time.Time {
+	c := t.In(chinaTime)
+	for n > 0 {
+		c = c.AddDate(0, 0, 1)
+		if wd := c.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return c.UTC()
+}
+
+// NeedInput is what a social worker posts.
+type NeedInput struct {
+	// OrgID picks the posting organization when the worker is in several.
+	OrgID              string
+	Beneficiary        BeneficiaryInput
+	Category           Category
+	Title              string
+	Story              string
+	VerifiedCostFen    int64
+	StatutoryReliefFen int64
+	RequestedFen       *int64
+	// CostFrom, CostTo and Deadline are dates (2026-01-31) or RFC 3339 times.
+	CostFrom     string
+	CostTo       string
+	ServiceNeeds []Service
+	Urgency      Urgency
+	Deadline     string
+	Consent      ConsentInput
+	Emergency    bool
+}
+
+// BeneficiaryInput is the household as the worker enters it.
+type BeneficiaryInput struct {
+	IDNumber       string
+	Name           string
+	Phone          string
+	Address        string
+	RegionCode     string
+	HouseholdTypes []HouseholdType
+	Members        []Member
+}
+
+// ConsentInput is the consent to publication as entered.
+type ConsentInput struct {
+	Given    bool
+	GivenBy  string
+	Relation string
+	Method   string
+	At       string
+}
+
+// validNeed is a validated input with what was derived from it.
+type validNeed struct {
+	in        NeedInput
+	org       *Org
+	id        IDInfo
+	members   []Member
+	types     []HouseholdType
+	services  []Service
+	requested int64
+	costFrom  time.Time
+	costTo    time.Time
+	deadline  *time.Time
+	consent   Consent
+	ageBand   AgeBand
+}
+
+// parseWhen reads a date (in China time) or an RFC 3339 time.
+func parseWhen(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.ParseInLocation("2006-01-02", s, chinaTime); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func textOK(v *ValidationError, field, s string, max int, required bool) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8")
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	case n > max:
+		v.Add(field, "must be at most %d characters, has %d", max, n)
+	case strings.ContainsRune(s, 0):
+		v.Add(field, "must not contain NUL characters")
+	}
+}
+
+func shortTextOK(v *ValidationError, field, s string, max int, required bool) {
+	textOK(v, field, s, max, required)
+	if strings.ContainsAny(s, "\r\n\t<>") {
+		v.Add(field, "must be one line without angle brackets")
+	}
+}
+
+func amountOK(v *ValidationError, field string, fen int64) {
+	switch {
+	case fen < 0:
+		v.Add(field, "must not be negative")
+	case fen > MaxAmountFen:
+		v.Add(field, "must be at most %d fen (100,000,000 yuan)", MaxAmountFen)
+	}
+}
+
+// posterOrgs are the organization kinds whose social workers post needs.
+var posterOrgs = []OrgKind{OrgSocialWorkAgency, OrgCharity, OrgCharityFederation}
+
+func (s *NeedService) postingOrg(by *Principal, orgID string) (*Org, error) {
+	for _, o := range by.OrgsWith(RoleSocialWorker) {
+		if slices.Contains(posterOrgs, o.Kind) && (orgID == "" || o.PublicID == orgID) {
+			return o, nil
+		}
+	}
+	if orgID != "" && by.Has(RoleSocialWorker) {
+		return nil, Invalid("org_id", "you are not a social worker of that organization")
+	}
+	return nil, fmt.Errorf("%w: only social workers of a social work agency, charity or charity federation post needs", ErrForbidden)
+}
+
+// validate checks the whole input and returns every problem at once.
+func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) {
+	org, err := s.postingOrg(by, in.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	v := &ValidationError{}
+	out := &validNeed{in: in, org: org}
+	b := in.Beneficiary
+
+	if strings.TrimSpace(b.IDNumber) == "" {
+		v.Add("beneficiary.id_number", "is required")
+	} else if id, err := ParseIDNumber(b.IDNumber, now); err != nil {
+		v.Add("beneficiary.id_number", "%v", err)
+	} else {
+		out.id = id
+		out.ageBand = AgeBandAt(id.BirthDate, now)
+	}
+	shortTextOK(v, "beneficiary.name", strings.TrimSpace(b.Name), 50, true)
+	if strings.TrimSpace(b.Phone) != "" && !ValidPhone(b.Phone) {
+		v.Add("beneficiary.phone", "must be a mainland mobile number (11 digits starting 13-19)")
+	}
+	shortTextOK(v, "beneficiary.address", b.Address, 200, false)
+	switch {
+	case !RegionCodeFormatOK(b.RegionCode):
+		v.Add("beneficiary.region_code", "must be a GB/T 2260 code of 6 or 9 digits")
+	case !s.Divisions.Known(b.RegionCode):
+		v.Add("beneficiary.region_code", "no such administrative division: %s", b.RegionCode)
+	default:
+		if l := s.Divisions.Level(b.RegionCode); l != LevelCounty && l != LevelTown {
+			v.Add("beneficiary.region_code", "must be a county or town, not a %s", l)
+		}
+	}
+	for _, h := range b.HouseholdTypes {
+		if !h.Valid() {
+			v.Add("beneficiary.household_types", "unknown household type %q", h)
+		} else if !slices.Contains(out.types, h) {
+			out.types = append(out.types, h)
+		}
+	}
+	if len(b.Members) > MaxMembers {
+		v.Add("beneficiary.members", "at most %d members", MaxMembers)
+	}
+	for i, m := range b.Members {
+		f := fmt.Sprintf("beneficiary.members[%d]", i)
+		m.Name = strings.TrimSpace(m.Name)
+		m.Relation = strings.TrimSpace(m.Relation)
+		shortTextOK(v, f+".name", m.Name, 50, true)
+		shortTextOK(v, f+".relation", m.Relation, 20, true)
+		if strings.TrimSpace(m.IDNumber) != "" {
+			id, err := ParseIDNumber(m.IDNumber, now)
+			if err != nil {
+				v.Add(f+".id_number", "%v", err)
+			} else {
+				m.IDNumber = id.Number
+			}
+		}
+		out.members = append(out.members, m)
+	}
+	if !in.Category.Valid() {
+		v.Add("category", "must be one of %v", Categories)
+	}
+	if !in.Urgency.Valid() {
+		v.Add("urgency", "must be emergency, urgent or normal")
+	}
+	for _, sv := range in.ServiceNeeds {
+		if !sv.Valid() {
+			v.Add("service_needs", "unknown service %q", sv)
+		} else if !slices.Contains(out.services, sv) {
+			out.services = append(out.services, sv)
+		}
+	}
+	textOK(v, "title", strings.TrimSpace(in.Title), MaxTitleRunes, true)
+	if strings.ContainsAny(in.Title, "\r\n") {
+		v.Add("title", "must be one line")
+	}
+	textOK(v, "story", in.Story, MaxStoryRunes, true)
+
+	amountOK(v, "verified_cost_fen", in.VerifiedCostFen)
+	amountOK(v, "statutory_relief_fen", in.StatutoryReliefFen)
+	if in.VerifiedCostFen == 0 {
+		v.Add("verified_cost_fen", "must be above 0")
+	}
+	if in.StatutoryReliefFen > in.VerifiedCostFen {
+		v.Add("statutory_relief_fen", "must not exceed the verified cost")
+	}
+	gap := in.VerifiedCostFen - in.StatutoryReliefFen
+	out.requested = gap
+	if in.RequestedFen != nil {
+		out.requested = *in.RequestedFen
+		amountOK(v, "requested_fen", out.requested)
+		if out.requested > gap && gap >= 0 {
+			v.Add("requested_fen", "must not exceed the verified cost less statutory relief (%d fen)", gap)
+		}
+	}
+	if out.requested <= 0 {
+		v.Add("requested_fen", "must be above 0: the verified cost less statutory relief leaves nothing to request")
+	}
+
+	from, okFrom := parseWhen(in.CostFrom)
+	to, okTo := parseWhen(in.CostTo)
+	if !okFrom {
+		v.Add("cost_period.from", "must be a date (YYYY-MM-DD)")
+	}
+	if !okTo {
+		v.Add("cost_period.to", "must be a date (YYYY-MM-DD)")
+	}
+	if okFrom && okTo && to.Before(from) {
+		v.Add("cost_period.to", "must not be before cost_period.from")
+	}
+	if okFrom && (from.Year() < 2000 || from.After(now.AddDate(5, 0, 0))) {
+		v.Add("cost_period.from", "is out of range")
+	}
+	out.costFrom, out.costTo = from, to
+	if strings.TrimSpace(in.Deadline) != "" {
+		d, ok := parseWhen(in.Deadline)
+		today := time.Date(now.In(chinaTime).Year(), now.In(chinaTime).Month(), now.In(chinaTime).Day(), 0, 0, 0, 0, chinaTime)
+		switch {
+		case !ok:
+			v.Add("deadline", "must be a date (YYYY-MM-DD)")
+		case d.Before(today):
+			v.Add("deadline", "must not be in the past")
+		case d.After(now.AddDate(5, 0, 0)):
+			v.Add("deadline", "must be within five years")
+		default:
+			out.deadline = &d
+		}
+	}
+
+	c := in.Consent
+	out.consent = Consent{Given: c.Given, GivenBy: strings.TrimSpace(c.GivenBy), Relation: c.Relation, Method: c.Method, ToOrg: org.PublicID}
+	if c.Given {
+		shortTextOK(v, "consent.given_by", out.consent.GivenBy, 50, true)
+		if !slices.Contains(ConsentRelations, c.Relation) {
+			v.Add("consent.relation", "must be one of %v", ConsentRelations)
+		} else if out.ageBand == AgeUnder14 && c.Relation != "guardian" && c.Relation != "parent" {
+			v.Add("consent.relation", "the beneficiary is under 14: a guardian or parent must consent (PIPL art. 31)")
+		}
+		if !slices.Contains(ConsentMethods, c.Method) {
+			v.Add("consent.method", "must be one of %v", ConsentMethods)
+		}
+		at, ok := parseWhen(c.At)
+		switch {
+		case !ok:
+			v.Add("consent.at", "must be a date or time")
+		case at.After(now.Add(time.Minute)):
+			v.Add("consent.at", "must not be in the future")
+		default:
+			out.consent.At = &at
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// householdNames lists every name entered for the household, for the scrubber.
+func householdNames(id *Identity) []string {
+	names := []string{id.Name}
+	for _, m := range id.Members {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// NeedCreated is the answer to a new need: the need and its screening.
+type NeedCreated struct {
+	Need      *Need
+	Screening *Screening
+	// ScreeningErr is set when the screener failed; the need exists anyway
+	// and is screened again at clearance.
+	ScreeningErr error
+}
+
+func (s *NeedService) seal(v any, ad string) ([]byte, string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.Cipher.Seal(b, []byte(ad))
+}
+
+func (s *NeedService) open(ct []byte, kid, ad string, v any) error {
+	b, err := s.Cipher.Open(ct, kid, []byte(ad))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Create posts a need for a household: the whole input is validated first,
+// the identity and private text are sealed, and the need is stored as
+// submitted with its clearance due in ClearanceWorkingDays working days.
+// Then it is screened (StageSubmit). ErrForbidden, ValidationError.
+func (s *NeedService) Create(ctx context.Context, by *Principal, in NeedInput) (*NeedCreated, error) {
+	vn, err := s.validate(by, in)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	ident := Identity{IDNumber: vn.id.Number, Name: strings.TrimSpace(in.Beneficiary.Name), Phone: NormalizePhone(in.Beneficiary.Phone),
+		Address: strings.TrimSpace(in.Beneficiary.Address), BirthDate: vn.id.BirthDate.Format("2006-01-02"), Members: vn.members}
+	if in.Beneficiary.Phone == "" {
+		ident.Phone = ""
+	}
+	if ident.Members == nil {
+		ident.Members = []Member{}
+	}
+	b := &Beneficiary{PublicID: s.NewID(), OrgID: vn.org.ID, Pseudonym: s.Pseudonymizer.Of(vn.id.Number), RegionCode: in.Beneficiary.RegionCode,
+		AgeBand: vn.ageBand, Sex: "f", HouseholdTypes: vn.types, CreatedAt: now}
+	if vn.id.Male {
+		b.Sex = "m"
+	}
+	if b.IdentityCT, b.IdentityKID, err = s.seal(ident, b.PublicID); err != nil {
+		return nil, err
+	}
+	n := &Need{PublicID: s.NewID(), OrgID: vn.org.ID, OrgPublicID: vn.org.PublicID, OrgName: vn.org.Name, CreatedBy: by.User.ID,
+		Pseudonym: b.Pseudonym, Status: NeedSubmitted, Category: in.Category, Urgency: in.Urgency, RegionCode: b.RegionCode,
+		AgeBand: vn.ageBand, HouseholdTypes: vn.types, PublicHouseholdTypes: []HouseholdType{}, VerifiedCostFen: in.VerifiedCostFen,
+		StatutoryReliefFen: in.StatutoryReliefFen, RequestedFen: vn.requested, CostFrom: vn.costFrom, CostTo: vn.costTo,
+		ServiceNeeds: vn.services, Deadline: vn.deadline, Emergency: in.Emergency, ConsentPublic: vn.consent.Given,
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	due := AddWorkingDays(now, s.Config.ClearanceWorkingDays)
+	n.SubmittedAt, n.ClearanceDueAt = &now, &due
+	priv := needPrivate{Title: strings.TrimSpace(in.Title), Story: in.Story, Consent: vn.consent}
+	if n.PrivateCT, n.PrivateKID, err = s.seal(priv, n.PublicID); err != nil {
+		return nil, err
+	}
+	ev, err := s.event(n, by, "need.submit", NeedDraft, NeedSubmitted, nil)
+	if err != nil {
+		return nil, err
+	}
+	audit := s.audit(n, by, ev, map[string]any{"category": n.Category, "region_code": n.RegionCode, "requested_fen": n.RequestedFen,
+		"verified_cost_fen": n.VerifiedCostFen, "statutory_relief_fen": n.StatutoryReliefFen, "emergency": n.Emergency,
+		"consent_public": n.ConsentPublic, "clearance_due_at": due})
+	if err := s.Store.CreateNeed(ctx, b, n, ev, audit); err != nil {
+		return nil, fmt.Errorf("needs: create: %w", err)
+	}
+	out := &NeedCreated{Need: n}
+	out.Screening, out.ScreeningErr = s.screen(ctx, n, StageSubmit)
+	return out, nil
+}
+
+// screen runs the screener (if any) and records its outcome on the need.
+func (s *NeedService) screen(ctx context.Context, n *Need, stage ScreeningStage) (*Screening, error) {
+	if s.Screener == nil {
+		return nil, nil
+	}
+	sc, err := s.Screener.Screen(ctx, n.PublicID, stage, 0)
+	if err != nil {
+		return nil, fmt.Errorf("needs: screening: %w", err)
+	}
+	if sc != nil {
+		n.ScreeningResult = sc.Result
+		if err := s.Store.SetScreeningResult(ctx, n.ID, sc.Result); err != nil {
+			return sc, err
+		}
+	}
+	return sc, nil
+}
+
+// eventNote is the sealed why of an event.
+type eventNote struct {
+	Note      string `json:"note,omitempty"`
+	Reference string `json:"reference,omitempty"`
+}
+
+func (s *NeedService) event(n *Need, by *Principal, action string, from, to NeedStatus, note *eventNote) (*NeedEvent, error) {
+	ev := &NeedEvent{PublicID: s.NewID(), At: s.Now().UTC(), Actor: actorOf(by), Action: action, From: from, To: to}
+	if note != nil && (note.Note != "" || note.Reference != "") {
+		var err error
+		if ev.NoteCT, ev.NoteKID, err = s.seal(note, "event:"+ev.PublicID); err != nil {
+			return nil, err
+		}
+	}
+	return ev, nil
+}
+
+func actorOf(by *Principal) string {
+	if by == nil {
+		return "anonymous"
+	}
+	return by.User.PublicID
+}
+
+// audit builds the audit entry of an event: public facts only.
+func (s *NeedService) audit(n *Need, by *Principal, ev *NeedEvent, detail map[string]any) AuditEntry {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["from"], detail["to"], detail["event"] = ev.From, ev.To, ev.PublicID
+	if ev.NoteCT != nil {
+		detail["note"] = "sealed"
+	}
+	return AuditEntry{Stream: "need:" + n.PublicID, At: ev.At, Actor: ev.Actor, Action: ev.Action, ObjectType: "need",
+		ObjectID: n.PublicID, Detail: auditDetail(detail)}
+}
+
+// orgPrefix is the prefix every region code inside an organization's region starts with.
+func (s *NeedService) orgPrefix(o *Org) string {
+	if p := s.Divisions.Prefix(o.RegionCode); p != "" {
+		return p
+	}
+	return o.RegionCode
+}
+
+// coveringVerifier reports whether p is a verifier of a civil affairs
+// organization whose region contains region.
+func (s *NeedService) coveringVerifier(p *Principal, region string) bool {
+	for _, o := range p.OrgsWith(RoleVerifier) {
+		if o.Kind == OrgCivilAffairs && strings.HasPrefix(region, s.orgPrefix(o)) {
+			return true
+		}
+	}
+	return false
+}
+
+// poster reports whether p is a social worker of the posting organization.
+func poster(p *Principal, n *Need) bool { return p.InOrg(RoleSocialWorker, n.OrgID) }
+
+// canSeePrivate: staff of the posting organization and covering verifiers.
+func (s *NeedService) canSeePrivate(p *Principal, n *Need) bool {
+	if p == nil {
+		return false
+	}
+	for _, m := range p.Memberships {
+		if m.Org != nil && m.Org.ID == n.OrgID {
+			return true
+		}
+	}
+	return s.coveringVerifier(p, n.RegionCode)
+}
+
+// load returns a need the caller may see privately; others get ErrNotFound,
+// so that they cannot learn which unpublished needs exist.
+func (s *NeedService) load(ctx context.Context, by *Principal, publicID string) (*Need, error) {
+	n, err := s.Store.NeedByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSeePrivate(by, n) {
+		return nil, ErrNotFound
+	}
+	return n, nil
+}
+
+func (s *NeedService) openNeed(ctx context.Context, n *Need) (*needPrivate, *Identity, error) {
+	var priv needPrivate
+	if err := s.open(n.PrivateCT, n.PrivateKID, n.PublicID, &priv); err != nil {
+		return nil, nil, fmt.Errorf("needs: open private record: %w", err)
+	}
+	b, err := s.Store.BeneficiaryByID(ctx, n.BeneficiaryID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var id Identity
+	if err := s.open(b.IdentityCT, b.IdentityKID, b.PublicID, &id); err != nil {
+		return nil, nil, fmt.Errorf("needs: open identity: %w", err)
+	}
+	return &priv, &id, nil
+}
+
+// ClearanceInput is a verifier's decision.
+type ClearanceInput struct {
+	Decision           string // cleared | rejected | referred
+	Reference          string
+	StatutoryReliefFen *int64
+	Note               string
+}
+
+// Clear records a civil affairs verifier's decision on a submitted need:
+// cleared, rejected, or referred to a statutory programme first. A new
+// statutory relief figure lowers the requested amount so that it never
+// exceeds cost less relief. Clearing is refused with a
+// *ScreeningBlockedError when the latest screening blocks. ErrNotFound,
+// ErrForbidden, ErrConflict (*TransitionError), ValidationError.
+func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string, in ClearanceInput) (*Need, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.coveringVerifier(by, n.RegionCode) {
+		return nil, fmt.Errorf("%w: only a verifier of the civil affairs office covering the need's region clears it", ErrForbidden)
+	}
+	v := &ValidationError{}
+	to := map[string]NeedStatus{"cleared": NeedCleared, "rejected": NeedRejected, "referred": NeedReferred}[in.Decision]
+	if to == "" {
+		v.Add("decision", "must be cleared, rejected or referred")
+	}
+	shortTextOK(v, "reference", in.Reference, 100, false)
+	textOK(v, "note", in.Note, MaxNoteRunes, to == NeedRejected || to == NeedReferred)
+	statutory, requested := n.StatutoryReliefFen, n.RequestedFen
+	if in.StatutoryReliefFen != nil {
+		statutory = *in.StatutoryReliefFen
+		amountOK(v, "statutory_relief_fen", statutory)
+		if statutory > n.VerifiedCostFen {
+			v.Add("statutory_relief_fen", "must not exceed the verified cost (%d fen)", n.VerifiedCostFen)
+		}
+		if gap := n.VerifiedCostFen - statutory; requested > gap {
+			requested = gap
+		}
+		if requested <= 0 && to == NeedCleared {
+			v.Add("statutory_relief_fen", "leaves nothing to request: reject or refer the need instead")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if n.Status != NeedSubmitted {
+		return nil, &TransitionError{Action: "clear", From: n.Status}
+	}
+	if to == NeedCleared {
+		sc, err := s.screen(ctx, n, StageClear)
+		if err != nil {
+			return nil, err
+		}
+		if n.ScreeningResult == ScreenBlock && !n.BlockOverride {
+			if sc == nil {
+				sc = &Screening{NeedID: n.PublicID, Stage: StageClear, Result: ScreenBlock, Checks: []ScreeningCheck{}}
+			}
+			return nil, &ScreeningBlockedError{Screening: sc}
+		}
+	}
+	now := s.Now().UTC()
+	from := n.Status
+	n.Status, n.StatutoryReliefFen, n.RequestedFen, n.UpdatedAt = to, statutory, requested, now
+	switch to {
+	case NeedCleared:
+		n.ClearedAt = &now
+	case NeedRejected:
+		n.ClosedAt = &now
+	}
+	ev, err := s.event(n, by, "need.clearance", from, to, &eventNote{Note: in.Note, Reference: in.Reference})
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"decision": in.Decision, "statutory_relief_fen": statutory, "requested_fen": requested,
+		"overdue": n.ClearanceDueAt != nil && now.After(*n.ClearanceDueAt)})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a}); err != nil {
+		return nil, fmt.Errorf("needs: clear: %w", err)
+	}
+	return n, nil
+}
+
+// Projection is the public projection of a need as publication computes
+// it, with the redactions the worker sees in the preview.
+type Projection struct {
+	Title           string          `json:"title"`
+	Story           string          `json:"story"`
+	TitleRedactions []Redaction     `json:"title_redactions"`
+	StoryRedactions []Redaction     `json:"story_redactions"`
+	RegionCode      string          `json:"region_code"`
+	RegionName      string          `json:"region_name"`
+	AgeBand         AgeBand         `json:"age_band"`
+	HouseholdTypes  []HouseholdType `json:"household_types"`
+}
+
+// project is the one place the public projection of a need is computed:
+// title and story scrubbed of everything identifying (with every name
+// entered for the household), the region coarsened and rare household
+// types dropped so that at least K published needs share the cell
+// (region × category × age band). The need itself counts as one of them.
+func (s *NeedService) project(ctx context.Context, category Category, ageBand AgeBand, region string, types []HouseholdType, title, story string, id *Identity) (Projection, error) {
+	names := householdNames(id)
+	p := Projection{AgeBand: ageBand}
+	p.Title, p.TitleRedactions = ScrubPreview(title, names)
+	p.Story, p.StoryRedactions = ScrubPreview(story, names)
+	var firstErr error
+	count := func(prefix string, t HouseholdType) int {
+		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, t)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return c + 1
+	}
+	p.RegionCode = CoarsenRegion(region, s.Config.K, func(code string) int { return count(s.Divisions.Prefix(code), "") }, s.Divisions)
+	cellPrefix := s.Divisions.Prefix(p.RegionCode) // "" for the whole country
+	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t HouseholdType) int { return count(cellPrefix, t) })
+	p.RegionName = s.Divisions.FullName(p.RegionCode)
+	if p.TitleRedactions == nil {
+		p.TitleRedactions = []Redaction{}
+	}
+	if p.StoryRedactions == nil {
+		p.StoryRedactions = []Redaction{}
+	}
+	return p, firstErr
+}
+
+// Preview returns the public projection a new need would get, without
+// saving anything: what the worker checks before posting. ErrForbidden,
+// ValidationError.
+func (s *NeedService) Preview(ctx context.Context, by *Principal, in NeedInput) (*Projection, error) {
+	vn, err := s.validate(by, in)
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{Name: strings.TrimSpace(in.Beneficiary.Name), Members: vn.members}
+	p, err := s.project(ctx, in.Category, vn.ageBand, in.Beneficiary.RegionCode, vn.types, strings.TrimSpace(in.Title), in.Story, id)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// PreviewStored returns the public projection a stored need would get if
+// published now. ErrNotFound.
+func (s *NeedService) PreviewStored(ctx context.Context, by *Principal, publicID string) (*Projection, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	priv, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.project(ctx, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Publish publishes a cleared need: it computes and stores the public
+// projection and puts the need into public notice until now+NoticePeriod,
+// or opens it at once on the emergency path (marked emergency and
+// requesting at most EmergencyMaxFen). Without the household's consent to
+// publication the need is published for staff matching and funding only
+// (ConsentPublic false): no public surface shows it. The posting
+// organization's social workers and covering verifiers may publish.
+// ErrNotFound, ErrForbidden, ErrConflict.
+func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID string) (*Need, *Projection, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !poster(by, n) && !s.coveringVerifier(by, n.RegionCode) {
+		return nil, nil, fmt.Errorf("%w: only the posting organization's social workers or a covering verifier publish a need", ErrForbidden)
+	}
+	if n.Status != NeedCleared {
+		return nil, nil, &TransitionError{Action: "publish", From: n.Status}
+	}
+	priv, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.project(ctx, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.Now().UTC()
+	n.PublicTitle, n.PublicStory, n.PublicRegionCode, n.PublicHouseholdTypes = p.Title, p.Story, p.RegionCode, p.HouseholdTypes
+	n.PublishedAt, n.UpdatedAt = &now, now
+	emergencyPath := n.Emergency && n.RequestedFen <= s.Config.EmergencyMaxFen
+	if emergencyPath {
+		n.Status, n.NoticeEndsAt = NeedOpen, nil
+	} else {
+		ends := now.Add(s.Config.NoticePeriod)
+		n.Status, n.NoticeEndsAt = NeedNotice, &ends
+	}
+	ev, err := s.event(n, by, "need.publish", NeedCleared, n.Status, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"public_region_code": p.RegionCode, "emergency_path": emergencyPath,
+		"consent_public": n.ConsentPublic, "notice_ends_at": n.NoticeEndsAt, "redactions": len(p.TitleRedactions) + len(p.StoryRedactions)})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true}); err != nil {
+		return nil, nil, fmt.Errorf("needs: publish: %w", err)
+	}
+	return n, &p, nil
+}
+
+// Object raises an objection during a need's public notice (anyone may;
+// by is nil for an anonymous caller). The text is sealed, with a scrubbed
+// copy for staff lists, and the need is suspended until a verifier
+// resolves it. A need that is not public is ErrNotFound; outside notice
+// ErrConflict; ValidationError.
+func (s *NeedService) Object(ctx context.Context, by *Principal, publicID, text string) (*Objection, error) {
+	n, err := s.Store.NeedByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if n.PublishedAt == nil || !n.ConsentPublic {
+		if !s.canSeePrivate(by, n) {
+			return nil, ErrNotFound
+		}
+	}
+	v := &ValidationError{}
+	textOK(v, "text", text, MaxObjectionRunes, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	eff := EffectiveStatus(n.Status, n.NoticeEndsAt, now)
+	inNotice := eff == NeedNotice || (n.Status == NeedSuspended && n.SuspendedFrom == NeedNotice)
+	if !inNotice {
+		return nil, &TransitionError{Action: "object to", From: eff}
+	}
+	_, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: Scrub(text, householdNames(id)), Status: ObjectionOpen}
+	if by != nil {
+		o.CreatedBy = by.User.PublicID
+	}
+	if o.TextCT, o.TextKID, err = s.seal(text, "objection:"+o.PublicID); err != nil {
+		return nil, err
+	}
+	from := n.Status
+	if n.Status == NeedNotice {
+		n.Status, n.SuspendedFrom = NeedSuspended, NeedNotice
+		n.NoticeLeft = n.NoticeEndsAt.Sub(now)
+	}
+	n.UpdatedAt = now
+	ev, err := s.event(n, by, "need.objection", from, n.Status, nil)
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status, NewObjection: o}); err != nil {
+		return nil, fmt.Errorf("needs: object: %w", err)
+	}
+	return o, nil
+}
+
+// ResolveObjection records a covering verifier's decision on an open
+// objection. Upheld: the need is rejected (and its other open objections
+// are upheld with it). Dismissed: when no other objection is open, the
+// need returns to notice for the notice time it had left (open at once
+// when none was left). ErrNotFound, ErrForbidden, ErrConflict, ValidationError.
+func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publicID, objectionID, decision, note string) (*Need, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.coveringVerifier(by, n.RegionCode) {
+		return nil, fmt.Errorf("%w: only a covering verifier resolves objections", ErrForbidden)
+	}
+	v := &ValidationError{}
+	if decision != string(ObjectionUpheld) && decision != string(ObjectionDismissed) {
+		v.Add("decision", "must be upheld or dismissed")
+	}
+	textOK(v, "note", note, MaxNoteRunes, false)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	all, err := s.Store.Objections(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	idx := slices.IndexFunc(all, func(o Objection) bool { return o.PublicID == objectionID })
+	if idx < 0 {
+		return nil, ErrNotFound
+	}
+	if all[idx].Status != ObjectionOpen {
+		return nil, fmt.Errorf("%w: the objection is already %s", ErrConflict, all[idx].Status)
+	}
+	now := s.Now().UTC()
+	var resolve []Objection
+	otherOpen := 0
+	for _, o := range all {
+		if o.Status != ObjectionOpen {
+			continue
+		}
+		switch {
+		case o.PublicID == objectionID:
+			o.Status = ObjectionStatus(decision)
+		case decision == string(ObjectionUpheld):
+			o.Status = ObjectionUpheld
+		default:
+			otherOpen++
+			continue
+		}
+		o.ResolvedAt, o.ResolvedBy = &now, by.User.PublicID
+		resolve = append(resolve, o)
+	}
+	from := n.Status
+	if n.Status == NeedSuspended {
+		switch {
+		case decision == string(ObjectionUpheld):
+			n.Status, n.ClosedAt = NeedRejected, &now
+			n.SuspendedFrom, n.NoticeLeft = "", 0
+		case otherOpen == 0:
+			if n.NoticeLeft > 0 {
+				ends := now.Add(n.NoticeLeft)
+				n.Status, n.NoticeEndsAt = NeedNotice, &ends
+			} else {
+				n.Status, n.NoticeEndsAt = NeedOpen, &now
+			}
+			n.SuspendedFrom, n.NoticeLeft = "", 0
+		}
+	}
+	n.UpdatedAt = now
+	ev, err := s.event(n, by, "need.objection."+decision, from, n.Status, &eventNote{Note: note})
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"objection": objectionID, "decision": decision})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status, ResolveObjections: resolve}); err != nil {
+		return nil, fmt.Errorf("needs: resolve objection: %w", err)
+	}
+	return n, nil
+}
+
+// withdrawable are the statuses a need may be withdrawn from: every state
+// before money was given.
+var withdrawable = []NeedStatus{NeedDraft, NeedSubmitted, NeedCleared, NeedReferred, NeedNotice, NeedOpen, NeedSuspended}
+
+// Withdraw withdraws a need before it is funded (posting organization's
+// social workers). ErrNotFound, ErrForbidden, ErrConflict.
+func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, note string) (*Need, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !poster(by, n) {
+		return nil, fmt.Errorf("%w: only the posting organization's social workers withdraw a need", ErrForbidden)
+	}
+	if err := (&ValidationError{}).addText("note", note, MaxNoteRunes).Err(); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(withdrawable, n.Status) {
+		return nil, &TransitionError{Action: "withdraw", From: n.Status}
+	}
+	if n.FundedFen > 0 {
+		return nil, fmt.Errorf("%w: money has been allocated to this need; it can no longer be withdrawn", ErrConflict)
+	}
+	now := s.Now().UTC()
+	from := n.Status
+	n.Status, n.ClosedAt, n.UpdatedAt = NeedWithdrawn, &now, now
+	ev, err := s.event(n, by, "need.withdraw", from, NeedWithdrawn, &eventNote{Note: note})
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, nil)
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil}); err != nil {
+		return nil, fmt.Errorf("needs: withdraw: %w", err)
+	}
+	return n, nil
+}
+
+func (v *ValidationError) addText(field, s string, max int) *ValidationError {
+	textOK(v, field, s, max, false)
+	return v
+}
+
+// AddUpdate posts a progress update on a published need (posting
+// organization's social workers). The text is sealed and a scrubbed copy
+// is what donors and volunteers see. ErrNotFound, ErrForbidden,
+// ErrConflict, ValidationError.
+func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, text string) (*NeedUpdate, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !poster(by, n) {
+		return nil, fmt.Errorf("%w: only the posting organization's social workers post updates", ErrForbidden)
+	}
+	v := &ValidationError{}
+	textOK(v, "text", text, MaxUpdateRunes, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if n.PublishedAt == nil || n.Status == NeedWithdrawn || n.Status == NeedRejected {
+		return nil, &TransitionError{Action: "post an update on", From: n.Status}
+	}
+	_, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: Scrub(text, householdNames(id))}
+	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
+		return nil, err
+	}
+	n.UpdatedAt = now
+	ev, err := s.event(n, by, "need.update", n.Status, n.Status, nil)
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"update": u.PublicID})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, NewUpdate: u}); err != nil {
+		return nil, fmt.Errorf("needs: add update: %w", err)
+	}
+	return u, nil
+}
+
+// Updates returns a need's progress updates, scrubbed. Any signed-in user
+// may read those of a public need; the updates of a need that is not
+// public only its private readers. (Narrowing this to the need's donors and
+// volunteers waits for pledges and claims.) ErrNotFound.
+func (s *NeedService) Updates(ctx context.Context, by *Principal, publicID string) ([]NeedUpdate, error) {
+	n, err := s.Store.NeedByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	public := n.PublishedAt != nil && n.ConsentPublic && shownPublicly(n.Status)
+	if !public && !s.canSeePrivate(by, n) {
+		return nil, ErrNotFound
+	}
+	return s.Store.NeedUpdates(ctx, n.ID)
+}
+
+// shownPublicly reports whether a published, consented need stored in
+// status st may appear on public surfaces.
+func shownPublicly(st NeedStatus) bool {
+	switch st {
+	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed:
+		return true
+	}
+	return false
+}
+
+// ConfirmStillNeeded records that the posting organization confirmed the
+// need is still there (required recently before a disbursement).
+// ErrNotFound, ErrForbidden, ErrConflict.
+func (s *NeedService) ConfirmStillNeeded(ctx context.Context, by *Principal, publicID string) (*Need, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !poster(by, n) {
+		return nil, fmt.Errorf("%w: only the posting organization's social workers confirm a need", ErrForbidden)
+	}
+	now := s.Now().UTC()
+	switch EffectiveStatus(n.Status, n.NoticeEndsAt, now) {
+	case NeedNotice, NeedOpen, NeedFunded:
+	default:
+		return nil, &TransitionError{Action: "confirm", From: n.Status}
+	}
+	n.StillNeededAt, n.UpdatedAt = &now, now
+	ev, err := s.event(n, by, "need.confirm_still_needed", n.Status, n.Status, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: s.audit(n, by, ev, nil)}); err != nil {
+		return nil, fmt.Errorf("needs: confirm: %w", err)
+	}
+	return n, nil
+}
+
+// StillNeededConfirmedAt returns when the posting organization last
+// confirmed that the need is still there (nil when never): funds check it
+// before a disbursement. ErrNotFound.
+func (s *NeedService) StillNeededConfirmedAt(ctx context.Context, needPublicID string) (*time.Time, error) {
+	n, err := s.Store.NeedByPublicID(ctx, needPublicID)
+	if err != nil {
+		return nil, err
+	}
+	return n.StillNeededAt, nil
+}
+
+// PrivateNeed is the full record of a need, decrypted, for the posting
+// organization and covering verifiers.
+type PrivateNeed struct {
+	Need       *Need
+	Identity   Identity
+	Sex        string
+	Title      string
+	Story      string
+	Consent    Consent
+	Events     []PrivateEvent
+	Objections []PrivateObjection
+}
+
+// PrivateEvent is an event with its note opened.
+type PrivateEvent struct {
+	ID        string     `json:"id"`
+	At        time.Time  `json:"at"`
+	Actor     string     `json:"actor"`
+	Action    string     `json:"action"`
+	From      NeedStatus `json:"from"`
+	To        NeedStatus `json:"to"`
+	Note      string     `json:"note,omitempty"`
+	Reference string     `json:"reference,omitempty"`
+}
+
+// PrivateObjection is an objection with its text opened.
+type PrivateObjection struct {
+	ID         string          `json:"id"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Text       string          `json:"text"`
+	PublicText string          `json:"public_text"`
+	Status     ObjectionStatus `json:"status"`
+	ResolvedAt *time.Time      `json:"resolved_at"`
+}
+
+// Private returns the full decrypted record. ErrNotFound for anyone else.
+func (s *NeedService) Private(ctx context.Context, by *Principal, publicID string) (*PrivateNeed, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	priv, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Store.BeneficiaryByID(ctx, n.BeneficiaryID)
+	if err != nil {
+		return nil, err
+	}
+	out := &PrivateNeed{Need: n, Identity: *id, Sex: b.Sex, Title: priv.Title, Story: priv.Story, Consent: priv.Consent,
+		Events: []PrivateEvent{}, Objections: []PrivateObjection{}}
+	evs, err := s.Store.NeedEvents(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		pe := PrivateEvent{ID: e.PublicID, At: e.At, Actor: e.Actor, Action: e.Action, From: e.From, To: e.To}
+		if e.NoteCT != nil {
+			var note eventNote
+			if err := s.open(e.NoteCT, e.NoteKID, "event:"+e.PublicID, &note); err != nil {
+				return nil, err
+			}
+			pe.Note, pe.Reference = note.Note, note.Reference
+		}
+		out.Events = append(out.Events, pe)
+	}
+	obs, err := s.Store.Objections(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range obs {
+		var text string
+		if err := s.open(o.TextCT, o.TextKID, "objection:"+o.PublicID, &text); err != nil {
+			return nil, err
+		}
+		out.Objections = append(out.Objections, PrivateObjection{ID: o.PublicID, CreatedAt: o.CreatedAt, Text: text,
+			PublicText: o.PublicText, Status: o.Status, ResolvedAt: o.ResolvedAt})
+	}
+	return out, nil
+}
+
+// Objections returns a need's objections in their scrubbed form, for its
+// private readers. ErrNotFound.
+func (s *NeedService) Objections(ctx context.Context, by *Principal, publicID string) ([]Objection, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Objections(ctx, n.ID)
+}
+
+// NeedSummary is a need in a private list, with its private title opened.
+type NeedSummary struct {
+	Need  *Need
+	Title string
+}
+
+func (s *NeedService) summaries(ns []Need) ([]NeedSummary, error) {
+	out := make([]NeedSummary, len(ns))
+	for i := range ns {
+		var priv needPrivate
+		if err := s.open(ns[i].PrivateCT, ns[i].PrivateKID, ns[i].PublicID, &priv); err != nil {
+			return nil, fmt.Errorf("needs: open private record: %w", err)
+		}
+		out[i] = NeedSummary{Need: &ns[i], Title: priv.Title}
+	}
+	return out, nil
+}
+
+// OrgNeeds lists the needs of the organizations where by is a social
+// worker, newest first, optionally of one status. ErrForbidden, ValidationError.
+func (s *NeedService) OrgNeeds(ctx context.Context, by *Principal, status string, limit, offset int) ([]NeedSummary, int, error) {
+	var ids []int64
+	for _, o := range by.OrgsWith(RoleSocialWorker) {
+		ids = append(ids, o.ID)
+	}
+	if len(ids) == 0 {
+		return nil, 0, ErrForbidden
+	}
+	q := NeedQuery{OrgIDs: ids, Limit: limit, Offset: offset}
+	if status != "" {
+		st := NeedStatus(status)
+		if !slices.Contains(AllNeedStatuses, st) {
+			return nil, 0, Invalid("status", "unknown status %q", status)
+		}
+		q.Statuses = []NeedStatus{st}
+	}
+	ns, total, err := s.Store.ListNeeds(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.summaries(ns)
+	return out, total, err
+}
+
+// AllNeedStatuses lists every need status.
+var AllNeedStatuses = []NeedStatus{NeedDraft, NeedSubmitted, NeedCleared, NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed,
+	NeedRejected, NeedWithdrawn, NeedSuspended, NeedReferred}
+
+// ClearanceQueue lists the submitted needs in the regions of the civil
+// affairs offices where by is a verifier, the longest overdue first; with
+// overdue, only those past their clearance time limit. ErrForbidden.
+func (s *NeedService) ClearanceQueue(ctx context.Context, by *Principal, overdue bool, limit, offset int) ([]NeedSummary, int, error) {
+	var prefixes []string
+	for _, o := range by.OrgsWith(RoleVerifier) {
+		if o.Kind == OrgCivilAffairs {
+			prefixes = append(prefixes, s.orgPrefix(o))
+		}
+	}
+	if len(prefixes) == 0 {
+		return nil, 0, ErrForbidden
+	}
+	q := NeedQuery{RegionPrefixes: prefixes, Statuses: []NeedStatus{NeedSubmitted}, ByDue: true, Limit: limit, Offset: offset}
+	if overdue {
+		now := s.Now().UTC()
+		q.DueBefore = &now
+	}
+	ns, total, err := s.Store.ListNeeds(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.summaries(ns)
+	return out, total, err
+}

@@ -1,0 +1,70 @@
+package marketplace
+
+import (
+	"context"
+	"time"
+)
+
+// NeedStore keeps beneficiaries, needs and their lifecycle records. Every
+// method that changes something writes its audit entry (and, where the
+// public projection may change, a search_outbox row) in the same
+// transaction.
+type NeedStore interface {
+	// CreateNeed stores a beneficiary and its need with the first event and
+	// audit entry, setting the row ids on b and n.
+	CreateNeed(ctx context.Context, b *Beneficiary, n *Need, ev *NeedEvent, audit AuditEntry) error
+	// NeedByPublicID returns a need with its organization's public id and
+	// name; ErrNotFound.
+	NeedByPublicID(ctx context.Context, publicID string) (*Need, error)
+	// BeneficiaryByID returns a beneficiary by row id; ErrNotFound.
+	BeneficiaryByID(ctx context.Context, id int64) (*Beneficiary, error)
+	// SaveNeed writes w in one transaction: the need's new state (only if its
+	// stored version is still w.Need.Version, which it then increments;
+	// ErrConflict otherwise), the event, the objection and update rows, the
+	// audit entry and, with w.Outbox, a search_outbox row.
+	SaveNeed(ctx context.Context, w NeedWrite) error
+	// SetScreeningResult records the latest screening outcome of a need.
+	SetScreeningResult(ctx context.Context, needID int64, result ScreeningOutcome) error
+	// CountPublishedCell counts the published needs (published_at set,
+	// consent to publication given) of category and age band whose region
+	// code starts with regionPrefix and, when householdType is not empty,
+	// that carry it.
+	CountPublishedCell(ctx context.Context, category Category, ageBand AgeBand, regionPrefix string, householdType HouseholdType) (int, error)
+	// ListNeeds returns needs matching q, newest first, and how many match.
+	ListNeeds(ctx context.Context, q NeedQuery) ([]Need, int, error)
+	// NeedEvents returns a need's events, oldest first.
+	NeedEvents(ctx context.Context, needID int64) ([]NeedEvent, error)
+	// Objections returns a need's objections, oldest first.
+	Objections(ctx context.Context, needID int64) ([]Objection, error)
+	// NeedUpdates returns a need's progress updates, newest first.
+	NeedUpdates(ctx context.Context, needID int64) ([]NeedUpdate, error)
+}
+
+// NeedQuery selects needs for the private lists (an organization's needs,
+// the clearance queue). Empty fields do not filter.
+type NeedQuery struct {
+	OrgIDs []int64
+	// RegionPrefixes: the need's exact region starts with one of them.
+	RegionPrefixes []string
+	Statuses       []NeedStatus
+	// DueBefore keeps needs whose clearance is due before it.
+	DueBefore *time.Time
+	// ByDue orders by clearance due time (oldest first) instead of newest first.
+	ByDue  bool
+	Limit  int
+	Offset int
+}
+
+// NeedWrite is one change of a need, written in one transaction.
+type NeedWrite struct {
+	Need  *Need
+	Event *NeedEvent
+	Audit AuditEntry
+	// Outbox: the public projection may have changed.
+	Outbox bool
+	// NewObjection is inserted; ResolveObjections are updated (status,
+	// resolution time and resolver).
+	NewObjection      *Objection
+	ResolveObjections []Objection
+	NewUpdate         *NeedUpdate
+}

@@ -1,0 +1,208 @@
+package marketplace
+
+import (
+	"fmt"
+	"time"
+)
+
+// Need is a need as the store keeps it. Private text (title, story,
+// consent) is in PrivateCT, sealed with the need's public id as associated
+// data; the public columns hold the published projection once published.
+type Need struct {
+	ID          int64
+	PublicID    string
+	OrgID       int64
+	OrgPublicID string // filled when read
+	OrgName     string // filled when read
+	CreatedBy   int64
+	// BeneficiaryID is the row id of the beneficiary.
+	BeneficiaryID int64
+	Pseudonym     string
+
+	Status               NeedStatus
+	Category             Category
+	Urgency              Urgency
+	RegionCode           string
+	PublicRegionCode     string
+	AgeBand              AgeBand
+	HouseholdTypes       []HouseholdType
+	PublicHouseholdTypes []HouseholdType
+	PrivateCT            []byte
+	PrivateKID           string
+	PublicTitle          string
+	PublicStory          string
+
+	VerifiedCostFen    int64
+	StatutoryReliefFen int64
+	RequestedFen       int64
+	FundedFen          int64
+	DisbursedFen       int64
+	CostFrom, CostTo   time.Time
+	ServiceNeeds       []Service
+	Deadline           *time.Time
+	Emergency          bool
+	ConsentPublic      bool
+	ScreeningResult    ScreeningOutcome
+	BlockOverride      bool
+
+	SubmittedAt    *time.Time
+	ClearanceDueAt *time.Time
+	ClearedAt      *time.Time
+	NoticeEndsAt   *time.Time
+	PublishedAt    *time.Time
+	ClosedAt       *time.Time
+	// StillNeededAt is when the posting organization last confirmed that
+	// the need is still there (funds require a recent one before paying).
+	StillNeededAt *time.Time
+	// SuspendedFrom is the status a suspended need returns to when its
+	// objections are dismissed; NoticeLeft the notice time it still had.
+	SuspendedFrom NeedStatus
+	NoticeLeft    time.Duration
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64
+}
+
+// Facts returns what eligibility looks at of the need at now.
+func (n *Need) Facts(now time.Time) NeedFacts {
+	return NeedFacts{Status: EffectiveStatus(n.Status, n.NoticeEndsAt, now), Category: n.Category, RegionCode: n.RegionCode,
+		HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: n.ScreeningResult}
+}
+
+// Beneficiary is the person a need is for. Identity is sealed in
+// IdentityCT (associated data: the beneficiary's public id); the rest is
+// what may be derived without revealing who they are.
+type Beneficiary struct {
+	ID             int64
+	PublicID       string
+	OrgID          int64
+	Pseudonym      string
+	IdentityCT     []byte
+	IdentityKID    string
+	RegionCode     string
+	AgeBand        AgeBand
+	Sex            string // "m" or "f"
+	HouseholdTypes []HouseholdType
+	CreatedAt      time.Time
+}
+
+// Identity is a beneficiary's identity as it is sealed: never logged,
+// never public.
+type Identity struct {
+	IDNumber  string   `json:"id_number"`
+	Name      string   `json:"name"`
+	Phone     string   `json:"phone"`
+	Address   string   `json:"address"`
+	BirthDate string   `json:"birth_date"` // YYYY-MM-DD
+	Members   []Member `json:"members"`
+}
+
+// Member is a household member entered with the beneficiary.
+type Member struct {
+	Name     string `json:"name"`
+	Relation string `json:"relation"`
+	IDNumber string `json:"id_number,omitempty"`
+}
+
+// Consent records the household's consent to publication (PIPL art. 25,
+// 29, 31): who gave it, in what relation to the beneficiary, to whom (the
+// posting organization), how and when.
+type Consent struct {
+	Given    bool       `json:"given"`
+	GivenBy  string     `json:"given_by"`
+	Relation string     `json:"relation"`
+	Method   string     `json:"method"`
+	At       *time.Time `json:"at"`
+	// ToOrg is the public id of the organization the consent was given to.
+	ToOrg string `json:"to_org"`
+}
+
+// Consent relations and methods the API accepts.
+var (
+	ConsentRelations = []string{"self", "guardian", "parent", "spouse", "child", "relative", "legal_agent"}
+	ConsentMethods   = []string{"written", "oral_recorded", "electronic_signature", "thumbprint"}
+)
+
+// needPrivate is the sealed private record of a need.
+type needPrivate struct {
+	Title   string  `json:"title"`
+	Story   string  `json:"story"`
+	Consent Consent `json:"consent"`
+}
+
+// NeedEvent is one transition or action on a need: who, when, what and why.
+// The note (why) is sealed, since a verifier's note may name people.
+type NeedEvent struct {
+	ID       int64
+	PublicID string
+	NeedID   int64
+	At       time.Time
+	Actor    string // a user's public id, or "system"
+	Action   string
+	From, To NeedStatus
+	NoteCT   []byte
+	NoteKID  string
+}
+
+// ObjectionStatus is where an objection is.
+type ObjectionStatus string
+
+// Objection statuses.
+const (
+	ObjectionOpen      ObjectionStatus = "open"
+	ObjectionUpheld    ObjectionStatus = "upheld"
+	ObjectionDismissed ObjectionStatus = "dismissed"
+)
+
+// Objection is an objection raised during a need's public notice. Its text
+// is sealed; PublicText is the scrubbed form.
+type Objection struct {
+	ID         int64
+	PublicID   string
+	NeedID     int64
+	CreatedAt  time.Time
+	CreatedBy  string // a user's public id, or "" for an anonymous caller
+	TextCT     []byte
+	TextKID    string
+	PublicText string
+	Status     ObjectionStatus
+	ResolvedAt *time.Time
+	ResolvedBy string
+}
+
+// NeedUpdate is a progress update by the posting organization: the raw text
+// sealed, the scrubbed text for donors and volunteers.
+type NeedUpdate struct {
+	ID         int64
+	PublicID   string
+	NeedID     int64
+	CreatedAt  time.Time
+	CreatedBy  string
+	TextCT     []byte
+	TextKID    string
+	PublicText string
+}
+
+// ScreeningBlockedError says that an action is refused because the need's
+// latest screening blocks it (web maps it to 422 with the screening).
+type ScreeningBlockedError struct {
+	Screening *Screening
+}
+
+func (e *ScreeningBlockedError) Error() string {
+	return "the need's screening blocks this action; correct the need or have a verifier override the block"
+}
+
+// TransitionError says that an action is not allowed from a need's status.
+// It wraps ErrConflict.
+type TransitionError struct {
+	Action string
+	From   NeedStatus
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("conflict: cannot %s a need that is %s", e.Action, e.From)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *TransitionError) Unwrap() error { return ErrConflict }
