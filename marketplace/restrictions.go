@@ -141,3 +141,39 @@ func (r Restrictions) MaxFen(n NeedFacts, givenFen int64) int64 {
 	}
 	return m
 }
+
+// Allows reports whether Fails(n, givenFen) would return no reason, without
+// building the reasons: planners and rankers check millions of pairs. It
+// must stay the same rule as Fails (a property test compares them).
+func (r Restrictions) Allows(n NeedFacts, givenFen int64) bool {
+	if n.Status != NeedOpen || n.FundedFen >= n.RequestedFen || n.Screening == ScreenBlock {
+		return false
+	}
+	if r.PerNeedCapFen > 0 && givenFen >= r.PerNeedCapFen {
+		return false
+	}
+	if len(r.Categories) > 0 && !slices.Contains(r.Categories, n.Category) {
+		return false
+	}
+	if len(r.RegionPrefixes) > 0 {
+		ok := false
+		for _, p := range r.RegionPrefixes {
+			if strings.HasPrefix(n.RegionCode, p) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(r.HouseholdTypes) > 0 {
+		for _, h := range n.HouseholdTypes {
+			if slices.Contains(r.HouseholdTypes, h) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
