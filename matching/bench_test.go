@@ -99,10 +99,10 @@ func benchNeeds(rng *rand.Rand, n int) []PlanNeed {
 		}
 		var dl *time.Time
 		if rng.IntN(3) == 0 {
-			d := now.Add(time.Duration(rng.IntN(60*24)) * time.Hour)
+			d := rankNow.Add(time.Duration(rng.IntN(60*24)) * time.Hour)
 			dl = &d
 		}
-		w, why := UrgencyWeight(urg[rng.IntN(len(urg))], dl, now)
+		w, why := UrgencyWeight(urg[rng.IntN(len(urg))], dl, rankNow)
 		needs[i] = PlanNeed{ID: fmt.Sprintf("need%06d", i), Facts: f, Weight: w, Why: why}
 	}
 	return needs
@@ -138,7 +138,7 @@ func BenchmarkMatchNeed(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		k := i % len(needs)
 		t0 := time.Now()
-		_, ns := SourcesForNeed(&fneeds[k], sources, nil, now, 0, 20)
+		_, ns := SourcesForNeed(&fneeds[k], sources, nil, rankNow, 0, 20)
 		_, nv := ix.Match(&needs[k], 0, 20)
 		lat = append(lat, time.Since(t0))
 		vfound += nv

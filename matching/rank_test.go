@@ -8,7 +8,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
-var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+var rankNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func openFacts(cat marketplace.Category, region string, req, funded int64, hh ...marketplace.HouseholdType) marketplace.NeedFacts {
 	return marketplace.NeedFacts{Status: marketplace.NeedOpen, Category: cat, RegionCode: region, HouseholdTypes: hh, RequestedFen: req, FundedFen: funded, Screening: marketplace.ScreenClear}
@@ -50,11 +50,11 @@ func TestSourceEligibilityFollowsRestrictions(t *testing.T) {
 				t.Fatalf("Fails: %v, want %v", got, tc.want)
 			}
 			src := []Source{{Kind: "fund", ID: "f1", Restrictions: tc.r, BalanceFen: 1 << 40}}
-			ms, total := SourcesForNeed(&nn, src, map[string]int64{"f1": tc.given}, now, 0, 10)
+			ms, total := SourcesForNeed(&nn, src, map[string]int64{"f1": tc.given}, rankNow, 0, 10)
 			if (total == 1) != (tc.want == nil) || len(ms) != total {
 				t.Fatalf("ranking lists %d source(s), Fails says %v", total, tc.want)
 			}
-			back, btotal := NeedsForSource(&src[0], []Need{nn}, map[string]int64{"n1": tc.given}, now, 0, 10)
+			back, btotal := NeedsForSource(&src[0], []Need{nn}, map[string]int64{"n1": tc.given}, rankNow, 0, 10)
 			if btotal != total || len(back) != total {
 				t.Fatalf("the need's side lists %d, the source's side %d", total, btotal)
 			}
@@ -72,8 +72,8 @@ func factor(fs []Factor, name string) Factor {
 }
 
 func TestSourcesRankWithReasons(t *testing.T) {
-	pub := now.Add(-30 * 24 * time.Hour)
-	dl := now.Add(2 * 24 * time.Hour)
+	pub := rankNow.Add(-30 * 24 * time.Hour)
+	dl := rankNow.Add(2 * 24 * time.Hour)
 	n := Need{ID: "n1", Facts: openFacts(marketplace.CatMedical, "370102", 10000, 0), Urgency: marketplace.UrgencyEmergency, Deadline: &dl, PublishedAt: &pub}
 	sources := []Source{
 		{Kind: "fund", ID: "far", RegionCode: "110000", BalanceFen: 100000},
@@ -81,7 +81,7 @@ func TestSourcesRankWithReasons(t *testing.T) {
 		{Kind: "project", ID: "city-small", RegionCode: "370100", BalanceFen: 2500},
 		{Kind: "fund", ID: "capped", RegionCode: "370102", Restrictions: marketplace.Restrictions{PerNeedCapFen: 5000}, BalanceFen: 100000},
 	}
-	ms, total := SourcesForNeed(&n, sources, nil, now, 0, 10)
+	ms, total := SourcesForNeed(&n, sources, nil, rankNow, 0, 10)
 	if total != 4 {
 		t.Fatalf("total %d", total)
 	}
@@ -106,7 +106,7 @@ func TestSourcesRankWithReasons(t *testing.T) {
 	}
 	// A screening warning lowers the rank and says so.
 	n.Facts.Screening = marketplace.ScreenWarn
-	warned, _ := SourcesForNeed(&n, sources[:1], nil, now, 0, 1)
+	warned, _ := SourcesForNeed(&n, sources[:1], nil, rankNow, 0, 1)
 	if f := factor(warned[0].Factors, "screening"); f.Weight >= 0 || warned[0].Score >= ms[2].Score {
 		t.Fatalf("warning factor %+v, score %v vs %v", f, warned[0].Score, ms[2].Score)
 	}
@@ -118,7 +118,7 @@ func TestNeedsForSourceMostUrgentFirst(t *testing.T) {
 	}
 	needs := []Need{mk("a", marketplace.UrgencyNormal), mk("b", marketplace.UrgencyEmergency), mk("c", marketplace.UrgencyUrgent), {ID: "x", Facts: openFacts(marketplace.CatEducation, "370102", 1000, 0), Urgency: marketplace.UrgencyEmergency}}
 	src := Source{Kind: "fund", ID: "f", Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, BalanceFen: 5000}
-	ms, total := NeedsForSource(&src, needs, nil, now, 0, 10)
+	ms, total := NeedsForSource(&src, needs, nil, rankNow, 0, 10)
 	ids := []string{}
 	for _, m := range ms {
 		ids = append(ids, m.ID)
