@@ -18,6 +18,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -44,6 +45,7 @@ type testEnv struct {
 	index     *search.Bleve
 	indexPath string
 	indexer   *search.Indexer
+	funds     *funds.Service
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
@@ -76,8 +78,9 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		t.Fatal(err)
 	}
 	env.needs = newTestNeeds(t, env.store, now)
+	env.funds = newTestFunds(t, db, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
-		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log,
+		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
 		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},
 		Divisions: divisions,

@@ -1,6 +1,43 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
 
-// registerFundRoutes adds the funds routes under /api/v1.
-func (s *Server) registerFundRoutes(g *echo.Group) {}
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// registerFundRoutes adds the funds routes under /api/v1: named funds and
+// projects, pledges, allocations, disbursements, receipts, the donor's own
+// view and the public register.
+func (s *Server) registerFundRoutes(g *echo.Group) {
+	staff := marketplace.RoleFederationStaff
+	s.only(g, http.MethodPost, "/funds", s.handleFundCreate, staff)
+	s.public(g, http.MethodGet, "/funds", s.handleFundList)
+	s.public(g, http.MethodGet, "/funds/:id", s.handleFundGet)
+	s.public(g, http.MethodGet, "/funds/:id/ledger", s.handleFundLedger)
+	s.only(g, http.MethodPost, "/funds/:id/allocations", s.handleFundAllocationCreate, staff)
+
+	s.only(g, http.MethodPost, "/projects", s.handleProjectCreate, staff)
+	s.public(g, http.MethodGet, "/projects", s.handleProjectList)
+	s.only(g, http.MethodGet, "/projects/disclosure-calendar", s.handleDisclosureCalendar, staff)
+	s.public(g, http.MethodGet, "/projects/:id", s.handleProjectGet)
+	s.public(g, http.MethodGet, "/projects/:id/ledger", s.handleProjectLedger)
+	s.only(g, http.MethodPost, "/projects/:id/allocations", s.handleProjectAllocationCreate, staff)
+	s.only(g, http.MethodPost, "/projects/:id/reports", s.handleProjectReport, staff)
+
+	s.only(g, http.MethodGet, "/allocations/:id", s.handleAllocationGet, staff)
+	s.only(g, http.MethodPost, "/allocations/:id/disburse", s.handleAllocationDisburse, staff)
+
+	s.only(g, http.MethodPost, "/pledges", s.handlePledgeCreate, marketplace.RoleDonor)
+	s.signedIn(g, http.MethodGet, "/pledges/:id", s.handlePledgeGet)
+	s.only(g, http.MethodPost, "/pledges/:id/confirm", s.handlePledgeConfirm, staff)
+	s.only(g, http.MethodPost, "/pledges/:id/refund", s.handlePledgeRefund, staff)
+	s.only(g, http.MethodPost, "/pledges/reconciliations", s.handleReconciliation, staff)
+	s.public(g, http.MethodPost, "/payment-notifications", s.handlePaymentNotification)
+
+	s.signedIn(g, http.MethodGet, "/receipts/:id", s.handleReceiptGet)
+	s.only(g, http.MethodGet, "/me/giving", s.handleMyGiving, marketplace.RoleDonor)
+	s.public(g, http.MethodGet, "/disclosures", s.handleDisclosureList)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/time/rate"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 	// Needs runs the need lifecycle.
 	Needs  *marketplace.NeedService
 	Tokens *Tokens
+	// Funds runs funds, projects, pledges, allocations and disclosures.
+	Funds *funds.Service
 	// Ready reports whether the service can take traffic: the database
 	// answers and no migration is pending.
 	Ready func(ctx context.Context) error

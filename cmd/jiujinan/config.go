@@ -33,6 +33,7 @@ type Config struct {
 
 	NoticePeriod      time.Duration `env:"JIUJINAN_NOTICE_PERIOD" envDefault:"120h" help:"public notice (公示) before a cleared need opens"`
 	KAnonymity        int           `env:"JIUJINAN_K_ANONYMITY" envDefault:"5" help:"k: fewest published needs that may share a region x category x age band cell"`
+	PledgeTTL         time.Duration `env:"JIUJINAN_PLEDGE_TTL" envDefault:"168h" help:"how long an unpaid pledge waits for its payment before it expires"`
 	EmergencyLimitFen int64         `env:"JIUJINAN_EMERGENCY_LIMIT_FEN" envDefault:"300000" help:"largest request (fen) that may take the emergency path (先行救助)"`
 
 	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`

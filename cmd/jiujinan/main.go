@@ -21,6 +21,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -145,6 +146,7 @@ type Main struct {
 	Index         search.Index
 	Indexer       *search.Indexer
 	releaseSearch func()
+	Funds         *funds.Service
 
 	stderr io.Writer
 }
@@ -217,6 +219,10 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 		db.Close()
 		return nil, err
 	}
+	if err := m.openFunds(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("funds: %w", err)
+	}
 	return m, nil
 }
 
@@ -268,6 +274,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Log:       m.Log,
 		Browse:    m.browse(),
 		Divisions: m.Divisions,
+		Funds:     m.Funds,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -318,6 +325,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if err != nil {
 		return fmt.Errorf("JIUJINAN_ADDR: cannot listen on %s: %v", cfg.Addr, err)
 	}
+	go m.runFundJobs(ctx)
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
 	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {
@@ -510,6 +518,13 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return &exitError{1, fmt.Sprintf("audit-verify: %d problem(s) in %d chain(s)", len(problems), streams)}
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d chain(s), %d entries\n", streams, entries)
+	ok, err := m.verifyLedger(ctx, stdout)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &exitError{1, "audit-verify: the ledger does not balance"}
+	}
 	return nil
 }
 

@@ -1,0 +1,250 @@
+package funds
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// Allocate commits amountFen of a fund's or project's money to a need, for
+// federation staff of the holder organization. Screening runs first (a
+// block is a *ScreeningBlockError); then, in one transaction with the need
+// locked: the source's restrictions (marketplace.Restrictions.Fails), the
+// need effectively open, the amount within MaxFen, the source's balance
+// (ErrInsufficientFunds). ValidationError, ErrForbidden, ErrNotFound,
+// *IneligibleError.
+func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind SourceKind, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
+	v := &marketplace.ValidationError{}
+	if needID == "" || len(needID) > 32 {
+		v.Add("need_id", "is required")
+	}
+	checkAmount(v, "amount_fen", amountFen)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	src, err := s.Source(ctx, kind, sourceID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(by, src.OrgID) {
+		return nil, fmt.Errorf("%w: only staff of %s allocate its money", marketplace.ErrForbidden, src.OrgName)
+	}
+	var scr *marketplace.Screening
+	if s.Screener != nil {
+		scr, err = s.Screener.Screen(ctx, needID, marketplace.StageAllocate, amountFen)
+		if err != nil {
+			return nil, fmt.Errorf("funds: allocate: screening: %w", err)
+		}
+		if scr.Result == marketplace.ScreenBlock {
+			return nil, &ScreeningBlockError{Stage: marketplace.StageAllocate, Screening: scr}
+		}
+	}
+	var out *Allocation
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		now := s.now()
+		need, err := tx.LockNeed(needID)
+		if err != nil {
+			return err
+		}
+		src, err := tx.Source(sourceID)
+		if err != nil {
+			return err
+		}
+		if !src.Running(now) {
+			return ineligible("source_closed", "this %s gives no money now (closed or outside its period)", src.Kind)
+		}
+		given, err := tx.GivenFen(src.ID, need.ID)
+		if err != nil {
+			return err
+		}
+		facts := need.Facts(now)
+		if fails := src.Restrictions.Fails(facts, given); len(fails) > 0 {
+			return &IneligibleError{Reasons: fails}
+		}
+		if m := src.Restrictions.MaxFen(facts, given); amountFen > m {
+			return ineligible("over_max", "at most %d fen may go from this %s to this need now", m, src.Kind)
+		}
+		a := &Allocation{PublicID: s.NewID(), SourceID: src.ID, SourcePublicID: src.PublicID, SourceKind: src.Kind,
+			SourceName: src.Name, SourceOrgID: src.OrgID, NeedID: need.ID, NeedPublicID: need.PublicID,
+			AmountFen: amountFen, Status: AllocAllocated, CreatedBy: by.User.ID, CreatedAt: now}
+		if scr != nil {
+			a.Screening = scr.Result
+		}
+		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxAllocation, RefType: "allocation", RefID: a.PublicID, At: now,
+			Entries: transfer(SourceAccount(src), NeedAccount(need.PublicID), amountFen)}); err != nil {
+			return err
+		}
+		if err := tx.InsertAllocation(a); err != nil {
+			return err
+		}
+		need.FundedFen += amountFen
+		if need.FundedFen == need.RequestedFen {
+			need.Status = marketplace.NeedFunded
+		}
+		if err := tx.SaveNeedMoney(need, now); err != nil {
+			return err
+		}
+		if err := tx.InsertDisclosure(s.disclosure(DiscloseAllocation, need, amountFen, string(src.Kind), src.PublicID, src.Name, a.PublicID, now)); err != nil {
+			return err
+		}
+		out = a
+		return s.finishIdem(tx, by, idem, a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: allocate: %w", err)
+	}
+	return out, nil
+}
+
+// Payee is who receives a disbursement. It is stored only sealed; the API
+// shows Masked.
+type Payee struct {
+	Type      PayeeType `json:"type"`
+	Name      string    `json:"name"`
+	Reference string    `json:"reference"`
+	Account   string    `json:"account,omitempty"`
+}
+
+// Masked is the payee as shown: a provider's name (an institution) in
+// full, a household's name reduced to its first character, the account and
+// the reference to their last four characters.
+func (p Payee) Masked() string {
+	name := p.Name
+	if p.Type == PayeeHousehold {
+		r := []rune(name)
+		if len(r) > 0 {
+			name = string(r[0]) + strings.Repeat("*", min(len(r)-1, 3))
+		}
+	}
+	parts := []string{name}
+	if p.Account != "" {
+		parts = append(parts, "account "+maskTail(p.Account))
+	}
+	if p.Reference != "" {
+		parts = append(parts, "ref "+maskTail(p.Reference))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func maskTail(s string) string {
+	r := []rune(s)
+	if len(r) <= 4 {
+		return strings.Repeat("*", len(r))
+	}
+	return "****" + string(r[len(r)-4:])
+}
+
+// Disburse pays an allocation out to a provider or the household, for
+// federation staff of the holder, after the need's notice period (or at
+// once on the emergency path). Screening runs again first: a block stops
+// it for review (*ScreeningBlockError). The ledger moves the money from the
+// need's committed account to payable and on to paid.
+func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
+	v := &marketplace.ValidationError{}
+	payee.Name, payee.Reference, payee.Account = strings.TrimSpace(payee.Name), strings.TrimSpace(payee.Reference), strings.TrimSpace(payee.Account)
+	if payee.Type != PayeeProvider && payee.Type != PayeeHousehold {
+		v.Add("payee_type", "must be provider or household")
+	}
+	checkText(v, "payee_name", payee.Name, true, 100)
+	checkText(v, "reference", payee.Reference, true, 100)
+	checkText(v, "account", payee.Account, false, 64)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	pre, err := s.Store.Allocation(ctx, allocationID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(by, pre.SourceOrgID) {
+		return nil, fmt.Errorf("%w: only staff of the holder disburse its allocations", marketplace.ErrForbidden)
+	}
+	if pre.Status != AllocAllocated {
+		return nil, fmt.Errorf("%w: the allocation is %s", marketplace.ErrConflict, pre.Status)
+	}
+	if s.Screener != nil {
+		scr, err := s.Screener.Screen(ctx, pre.NeedPublicID, marketplace.StageDisburse, pre.AmountFen)
+		if err != nil {
+			return nil, fmt.Errorf("funds: disburse: screening: %w", err)
+		}
+		if scr.Result == marketplace.ScreenBlock {
+			return nil, &ScreeningBlockError{Stage: marketplace.StageDisburse, Screening: scr}
+		}
+	}
+	plain, _ := json.Marshal(payee)
+	ct, kid, err := s.Cipher.Seal(plain, []byte("allocation.payee:"+allocationID))
+	if err != nil {
+		return nil, err
+	}
+	var out *Allocation
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		now := s.now()
+		need, err := tx.LockNeedByID(pre.NeedID)
+		if err != nil {
+			return err
+		}
+		a, err := tx.LockAllocation(allocationID)
+		if err != nil {
+			return err
+		}
+		if a.Status != AllocAllocated {
+			return fmt.Errorf("%w: the allocation is %s", marketplace.ErrConflict, a.Status)
+		}
+		if !need.NoticeOver(now) {
+			return ineligible("notice", "the need's public notice has not ended; money leaves only after it")
+		}
+		switch st := marketplace.EffectiveStatus(need.Status, need.NoticeEndsAt, now); st {
+		case marketplace.NeedOpen, marketplace.NeedFunded, marketplace.NeedDisbursed:
+		default:
+			return ineligible(marketplace.FailStatus, "the need is %s", st)
+		}
+		if need.Facts(now).Screening == marketplace.ScreenBlock {
+			return ineligible(marketplace.FailScreening, "the need's screening blocks it; stopped for review")
+		}
+		org := a.SourceOrgPublicID
+		payable, paid := OrgAccount(AccountPayable, org), OrgAccount(AccountPaid, org)
+		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxDisburse, RefType: "allocation", RefID: a.PublicID, At: now,
+			Entries: transfer(NeedAccount(need.PublicID), payable, a.AmountFen)}); err != nil {
+			return err
+		}
+		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxPayout, RefType: "allocation", RefID: a.PublicID, At: now,
+			Entries: transfer(payable, paid, a.AmountFen)}); err != nil {
+			return err
+		}
+		a.Status, a.PayeeType, a.PayeeCT, a.PayeeKID, a.PayeeMasked = AllocDisbursed, payee.Type, ct, kid, payee.Masked()
+		a.DisbursedBy, a.DisbursedAt = by.User.ID, &now
+		if err := tx.UpdateAllocation(a); err != nil {
+			return err
+		}
+		need.DisbursedFen += a.AmountFen
+		if need.DisbursedFen == need.RequestedFen {
+			need.Status = marketplace.NeedDisbursed
+		}
+		if err := tx.SaveNeedMoney(need, now); err != nil {
+			return err
+		}
+		if err := tx.InsertDisclosure(s.disclosure(DiscloseDisbursement, need, a.AmountFen, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now)); err != nil {
+			return err
+		}
+		out = a
+		return s.finishIdem(tx, by, idem, a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: disburse: %w", err)
+	}
+	return out, nil
+}
+
+// Allocation returns an allocation to staff of its holder; ErrNotFound to others.
+func (s *Service) Allocation(ctx context.Context, by *marketplace.Principal, publicID string) (*Allocation, error) {
+	a, err := s.Store.Allocation(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(by, a.SourceOrgID) {
+		return nil, marketplace.ErrNotFound
+	}
+	return a, nil
+}

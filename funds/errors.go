@@ -1,0 +1,97 @@
+package funds
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// Errors of the funds package besides marketplace's ErrNotFound,
+// ErrForbidden, ErrConflict and *ValidationError.
+var (
+	// ErrInsufficientFunds: the account the money would leave holds less
+	// than the amount. It is a conflict (409).
+	ErrInsufficientFunds = fmt.Errorf("%w: insufficient funds", marketplace.ErrConflict)
+	// ErrIdempotencyInFlight: a request with the same Idempotency-Key is
+	// still running (409).
+	ErrIdempotencyInFlight = fmt.Errorf("%w: a request with this Idempotency-Key is still in progress; retry later", marketplace.ErrConflict)
+	// ErrReplayed: a payment notification was seen before.
+	ErrReplayed = fmt.Errorf("%w: this notification was already received", marketplace.ErrConflict)
+	// ErrUnbalanced: a journal transaction whose entries do not sum to zero.
+	ErrUnbalanced = errors.New("ledger: entries do not sum to zero")
+)
+
+// IdempotencyMismatchError: the Idempotency-Key was used before with other
+// request content (422).
+type IdempotencyMismatchError struct{}
+
+func (IdempotencyMismatchError) Error() string {
+	return "this Idempotency-Key was used with a different request; use a new key"
+}
+
+// Status implements web's Detailer.
+func (IdempotencyMismatchError) Status() int { return http.StatusUnprocessableEntity }
+
+// Code implements web's Detailer.
+func (IdempotencyMismatchError) Code() string { return "idempotency_key_reused" }
+
+// Details implements web's Detailer.
+func (IdempotencyMismatchError) Details() any { return nil }
+
+// IneligibleError says why a need may not receive this money (409): the
+// source's restrictions, the need's state, its remaining amount.
+type IneligibleError struct {
+	Reasons []marketplace.Ineligibility
+}
+
+func (e *IneligibleError) Error() string {
+	if len(e.Reasons) == 0 {
+		return "not eligible"
+	}
+	msg := "not eligible: " + e.Reasons[0].Message
+	if len(e.Reasons) > 1 {
+		msg += fmt.Sprintf(" (and %d more reasons)", len(e.Reasons)-1)
+	}
+	return msg
+}
+
+// Status implements web's Detailer.
+func (e *IneligibleError) Status() int { return http.StatusConflict }
+
+// Code implements web's Detailer.
+func (e *IneligibleError) Code() string { return "ineligible" }
+
+// Details implements web's Detailer.
+func (e *IneligibleError) Details() any { return map[string]any{"reasons": e.Reasons} }
+
+// Unwrap lets errors.Is(err, marketplace.ErrConflict) hold.
+func (e *IneligibleError) Unwrap() error { return marketplace.ErrConflict }
+
+func ineligible(code, format string, args ...any) *IneligibleError {
+	return &IneligibleError{Reasons: []marketplace.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// ScreeningBlockError: screening blocked the money movement (422); the
+// screening with its evidence is the details.
+type ScreeningBlockError struct {
+	Stage     marketplace.ScreeningStage
+	Screening *marketplace.Screening
+}
+
+func (e *ScreeningBlockError) Error() string {
+	if e.Stage == marketplace.StageDisburse {
+		return "disbursement stopped for review: screening blocks it"
+	}
+	return "screening blocks this allocation"
+}
+
+// Status implements web's Detailer.
+func (e *ScreeningBlockError) Status() int { return http.StatusUnprocessableEntity }
+
+// Code implements web's Detailer.
+func (e *ScreeningBlockError) Code() string { return "screening_block" }
+
+// Details implements web's Detailer.
+func (e *ScreeningBlockError) Details() any { return e.Screening }

@@ -1,0 +1,356 @@
+// Package gormstore is the gorm implementation of funds.Store on SQLite and
+// MySQL/MariaDB. Money movements run in one transaction each, with the
+// need's row locked first (SELECT … FOR UPDATE on MySQL; SQLite's immediate
+// transactions hold the one write lock), then the ledger accounts in code
+// order, so that concurrent movements queue instead of deadlocking; a
+// deadlock that still happens is retried.
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+// Store implements funds.Store.
+type Store struct {
+	db      *gorm.DB
+	dialect sqldb.Dialect
+	// accounts caches ledger account ids by code; accounts are never
+	// deleted, and an id enters the cache only after its creation committed.
+	accounts sync.Map
+}
+
+// New returns a store over db.
+func New(db *sqldb.DB) *Store { return &Store{db: db.Gorm, dialect: db.Dialect} }
+
+var _ funds.Store = (*Store)(nil)
+
+func (s *Store) mysql() bool { return s.dialect == sqldb.MySQL }
+
+// forUpdate is the locking suffix of a SELECT on MySQL.
+func (s *Store) forUpdate() string {
+	if s.mysql() {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// retryable reports whether a transaction failed only for lack of luck: a
+// deadlock or lock wait timeout on MySQL, a busy database on SQLite.
+func retryable(err error) bool {
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+// InTx implements funds.Store.
+func (s *Store) InTx(ctx context.Context, fn func(tx funds.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		t := &tx{s: s}
+		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			t.g = g
+			return fn(t)
+		})
+		if err == nil {
+			for _, f := range t.onCommit {
+				f()
+			}
+			return nil
+		}
+		if !retryable(err) || ctx.Err() != nil {
+			return mstore.MapError(err)
+		}
+		time.Sleep(time.Duration(1+attempt*attempt) * time.Millisecond)
+	}
+	return mstore.MapError(err)
+}
+
+type tx struct {
+	s        *Store
+	g        *gorm.DB
+	onCommit []func()
+}
+
+// ---- needs
+
+type needRow struct {
+	ID               int64
+	PublicID         string
+	OrgID            int64
+	Status           string
+	Category         string
+	RegionCode       string
+	PublicRegionCode string
+	HouseholdTypes   string
+	RequestedFen     int64
+	FundedFen        int64
+	DisbursedFen     int64
+	Emergency        bool
+	ConsentPublic    bool
+	NoticeEndsAt     *time.Time
+	ScreeningResult  string
+	BlockOverride    bool
+}
+
+const needCols = `id, public_id, org_id, status, category, region_code, public_region_code, household_types,
+	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, notice_ends_at, screening_result, block_override`
+
+func (r *needRow) domain() *funds.NeedState {
+	var notice *time.Time
+	if r.NoticeEndsAt != nil {
+		t := r.NoticeEndsAt.UTC()
+		notice = &t
+	}
+	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Status: marketplace.NeedStatus(r.Status),
+		Category: marketplace.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
+		HouseholdTypes: funds.ParseHouseholdTypes(r.HouseholdTypes), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
+		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, NoticeEndsAt: notice,
+		Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
+}
+
+func readNeed(g *gorm.DB, where string, arg any, lock string) (*funds.NeedState, error) {
+	var rows []needRow
+	if err := g.Raw("SELECT "+needCols+" FROM needs WHERE "+where+lock, arg).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("need: %w", marketplace.ErrNotFound)
+	}
+	return rows[0].domain(), nil
+}
+
+// Need implements funds.Store.
+func (s *Store) Need(ctx context.Context, publicID string) (*funds.NeedState, error) {
+	return readNeed(s.db.WithContext(ctx), "public_id = ?", publicID, "")
+}
+
+func (t *tx) LockNeed(publicID string) (*funds.NeedState, error) {
+	return readNeed(t.g, "public_id = ?", publicID, t.s.forUpdate())
+}
+
+func (t *tx) LockNeedByID(id int64) (*funds.NeedState, error) {
+	return readNeed(t.g, "id = ?", id, t.s.forUpdate())
+}
+
+func (t *tx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
+	res := t.g.Exec("UPDATE needs SET funded_fen = ?, disbursed_fen = ?, status = ?, version = version + 1, updated_at = ? WHERE id = ?",
+		n.FundedFen, n.DisbursedFen, string(n.Status), now, n.ID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("need %s: %w", n.PublicID, marketplace.ErrNotFound)
+	}
+	return t.g.Exec("INSERT INTO search_outbox (need_id, created_at) VALUES (?, ?)", n.ID, now).Error
+}
+
+// ---- ledger
+
+func (t *tx) accountID(a funds.Account, now time.Time) (int64, error) {
+	code := a.Code()
+	if v, ok := t.s.accounts.Load(code); ok {
+		return v.(int64), nil
+	}
+	var ids []int64
+	if err := t.g.Raw("SELECT id FROM ledger_accounts WHERE code = ?", code).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		if err := t.g.Exec(insertIgnore(t.s.dialect, "ledger_accounts (code, kind, balance_fen, created_at) VALUES (?, ?, 0, ?)"),
+			code, string(a.Kind), now).Error; err != nil {
+			return 0, err
+		}
+		// A locking read sees the row even when another transaction
+		// created it after this one's snapshot.
+		if err := t.g.Raw("SELECT id FROM ledger_accounts WHERE code = ?"+t.s.forUpdate(), code).Scan(&ids).Error; err != nil {
+			return 0, err
+		}
+		if len(ids) == 0 {
+			return 0, fmt.Errorf("ledger: account %s could not be created", code)
+		}
+		id := ids[0]
+		t.onCommit = append(t.onCommit, func() { t.s.accounts.Store(code, id) })
+		return id, nil
+	}
+	t.s.accounts.Store(code, ids[0])
+	return ids[0], nil
+}
+
+func insertIgnore(d sqldb.Dialect, rest string) string {
+	if d == sqldb.MySQL {
+		return "INSERT IGNORE INTO " + rest
+	}
+	return "INSERT OR IGNORE INTO " + rest
+}
+
+func (t *tx) Post(jt *funds.JournalTx) error {
+	if err := jt.Validate(); err != nil {
+		return err
+	}
+	type acc struct {
+		a   funds.Account
+		id  int64
+		sum int64
+	}
+	byCode := map[string]*acc{}
+	for _, e := range jt.Entries {
+		c := e.Account.Code()
+		if byCode[c] == nil {
+			byCode[c] = &acc{a: e.Account}
+		}
+		byCode[c].sum += e.AmountFen
+	}
+	codes := make([]string, 0, len(byCode))
+	for c := range byCode {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		id, err := t.accountID(byCode[c].a, jt.At)
+		if err != nil {
+			return err
+		}
+		byCode[c].id = id
+	}
+	txRow := ledgerTxRow{PublicID: jt.PublicID, Kind: string(jt.Kind), RefType: jt.RefType, RefID: jt.RefID, Memo: jt.Memo, CreatedAt: jt.At}
+	if jt.ReversesID != 0 {
+		txRow.ReversesID = &jt.ReversesID
+	}
+	if err := t.g.Create(&txRow).Error; err != nil {
+		return mstore.MapError(err)
+	}
+	jt.ID = txRow.ID
+	vals := make([]string, 0, len(jt.Entries))
+	args := make([]any, 0, 3*len(jt.Entries))
+	for _, e := range jt.Entries {
+		vals = append(vals, "(?, ?, ?)")
+		args = append(args, jt.ID, byCode[e.Account.Code()].id, e.AmountFen)
+	}
+	if err := t.g.Exec("INSERT INTO ledger_entries (transaction_id, account_id, amount_fen) VALUES "+strings.Join(vals, ", "), args...).Error; err != nil {
+		return err
+	}
+	for _, c := range codes {
+		a := byCode[c]
+		if a.sum == 0 {
+			continue
+		}
+		q := "UPDATE ledger_accounts SET balance_fen = balance_fen + ? WHERE id = ?"
+		qa := []any{a.sum, a.id}
+		if a.a.Kind.NonNegative() && a.sum < 0 {
+			q += " AND balance_fen + ? >= 0"
+			qa = append(qa, a.sum)
+		}
+		res := t.g.Exec(q, qa...)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("%w: %s holds less than %d fen", funds.ErrInsufficientFunds, c, -a.sum)
+		}
+	}
+	return nil
+}
+
+type ledgerTxRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PublicID   string
+	Kind       string
+	ReversesID *int64
+	RefType    string
+	RefID      string
+	Memo       string
+	CreatedAt  time.Time
+}
+
+func (ledgerTxRow) TableName() string { return "ledger_transactions" }
+
+func (t *tx) DonationTx(pledgePublicID string) (*funds.JournalTx, error) {
+	var rows []ledgerTxRow
+	if err := t.g.Where("ref_type = ? AND ref_id = ? AND kind = ?", "pledge", pledgePublicID, string(funds.TxDonation)).
+		Order("id").Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("donation transaction of pledge %s: %w", pledgePublicID, marketplace.ErrNotFound)
+	}
+	r := rows[0]
+	jt := &funds.JournalTx{ID: r.ID, PublicID: r.PublicID, Kind: funds.TxKind(r.Kind), RefType: r.RefType, RefID: r.RefID, At: r.CreatedAt}
+	var es []struct {
+		Code      string
+		Kind      string
+		AmountFen int64
+	}
+	if err := t.g.Raw(`SELECT a.code, a.kind, e.amount_fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+		WHERE e.transaction_id = ? ORDER BY e.id`, r.ID).Scan(&es).Error; err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		_, owner, _ := strings.Cut(e.Code, ":")
+		jt.Entries = append(jt.Entries, funds.Entry{Account: funds.Account{Kind: funds.AccountKind(e.Kind), Owner: owner}, AmountFen: e.AmountFen})
+	}
+	return jt, nil
+}
+
+// AccountLines implements funds.Store.
+func (s *Store) AccountLines(ctx context.Context, code string, limit, offset int) ([]funds.LedgerLine, error) {
+	var rows []struct {
+		TransactionID int64
+		PublicID      string
+		Kind          string
+		RefType       string
+		RefID         string
+		CreatedAt     time.Time
+		AmountFen     int64
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT t.id AS transaction_id, t.public_id, t.kind, t.ref_type, t.ref_id, t.created_at, e.amount_fen
+		FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE a.code = ? ORDER BY e.id LIMIT ? OFFSET ?`, code, limit, offset).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]funds.LedgerLine, 0, len(rows))
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, funds.LedgerLine{TxID: r.PublicID, Kind: funds.TxKind(r.Kind), AmountFen: r.AmountFen,
+			RefType: r.RefType, RefID: r.RefID, At: r.CreatedAt.UTC(), Counterpart: []string{}})
+		ids = append(ids, r.TransactionID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var cps []struct {
+		TransactionID int64
+		Code          string
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT e.transaction_id, a.code FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+		WHERE e.transaction_id IN ? AND a.code <> ? ORDER BY e.id`, ids, code).Scan(&cps).Error; err != nil {
+		return nil, err
+	}
+	byTx := map[int64][]string{}
+	for _, c := range cps {
+		byTx[c.TransactionID] = append(byTx[c.TransactionID], c.Code)
+	}
+	for i := range out {
+		if c := byTx[ids[i]]; c != nil {
+			out[i].Counterpart = c
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,405 @@
+package funds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// NewPledge is a donor's pledge request.
+type NewPledge struct {
+	TargetType TargetType
+	TargetID   string
+	AmountFen  int64
+}
+
+// CreatePledge records a donor's promise to give to a need, a project or a
+// fund; the money counts once the pledge is confirmed. A need must be open
+// and published and lack at least the amount. ValidationError, ErrNotFound,
+// IneligibleError.
+func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n NewPledge, idem *Idem) (*Pledge, error) {
+	if !by.Has(marketplace.RoleDonor) {
+		return nil, fmt.Errorf("%w: only donors pledge", marketplace.ErrForbidden)
+	}
+	v := &marketplace.ValidationError{}
+	switch n.TargetType {
+	case TargetNeed, TargetProject, TargetFund:
+	default:
+		v.Add("target_type", "must be need, project or fund")
+	}
+	if n.TargetID == "" || len(n.TargetID) > 32 {
+		v.Add("target_id", "is required")
+	}
+	checkAmount(v, "amount_fen", n.AmountFen)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	p := &Pledge{PublicID: s.NewID(), Reference: newReference(), DonorID: by.User.ID, DonorPublicID: by.User.PublicID,
+		TargetType: n.TargetType, TargetPublicID: n.TargetID, AmountFen: n.AmountFen, Status: PledgePending,
+		CreatedAt: now, ExpiresAt: now.Add(s.PledgeTTL)}
+	if n.TargetType == TargetNeed {
+		need, err := s.Store.Need(ctx, n.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		if !need.ConsentPublic {
+			// An unpublished need is not public: it does not exist for donors.
+			return nil, marketplace.ErrNotFound
+		}
+		p.NeedID = need.ID
+		p.OrgID, p.OrgPublicID, p.OrgName, err = s.Store.ReceivingOrg(ctx, need.RegionCode)
+		if errors.Is(err, marketplace.ErrNotFound) {
+			return nil, ineligible("no_receiver", "no charity federation receives donations for this need's region yet")
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		src, err := s.Source(ctx, SourceKind(n.TargetType), n.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		if !src.Running(now) {
+			return nil, ineligible("source_closed", "this %s takes no donations now", src.Kind)
+		}
+		p.SourceID, p.OrgID, p.OrgPublicID, p.OrgName = src.ID, src.OrgID, src.OrgPublicID, src.OrgName
+	}
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		if p.NeedID != 0 {
+			// Checked again under the need's lock, against what others pledged meanwhile is not
+			// needed: a pledge moves no money; confirmation applies what the need can take.
+			need, err := tx.LockNeedByID(p.NeedID)
+			if err != nil {
+				return err
+			}
+			f := need.Facts(now)
+			if fails := (marketplace.Restrictions{}).Fails(f, 0); len(fails) > 0 {
+				return &IneligibleError{Reasons: fails}
+			}
+			if p.AmountFen > need.Remaining() {
+				return ineligible("over_remaining", "the need lacks only %d fen", need.Remaining())
+			}
+		}
+		if err := tx.InsertPledge(p); err != nil {
+			return err
+		}
+		return s.finishIdem(tx, by, idem, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: pledge: %w", err)
+	}
+	return p, nil
+}
+
+// Pledge returns a pledge to its donor or to staff of the receiving
+// organization; ErrNotFound to anyone else.
+func (s *Service) Pledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+	p, err := s.Store.Pledge(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if p.DonorID != by.User.ID && !staffOf(by, p.OrgID) {
+		return nil, marketplace.ErrNotFound
+	}
+	return p, nil
+}
+
+// ConfirmPledge records, for staff of the receiving organization, that a
+// pledge's money arrived. A donor never confirms their own pledge.
+// ErrForbidden, ErrNotFound, ErrConflict (not pending, expired).
+func (s *Service) ConfirmPledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+	p, err := s.Store.Pledge(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(by, p.OrgID) {
+		return nil, fmt.Errorf("%w: only staff of %s confirm its donations", marketplace.ErrForbidden, p.OrgName)
+	}
+	if p.DonorID == by.User.ID {
+		return nil, fmt.Errorf("%w: nobody confirms their own pledge", marketplace.ErrForbidden)
+	}
+	return s.confirm(ctx, publicID, ViaStaff, by.User.ID, "", 0)
+}
+
+// confirm turns a pending pledge into a donation in one transaction: the
+// ledger posting, the need's funded amount, the receipt, the register line
+// and the notification id. expectFen, when not 0, must equal the amount.
+func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, byUser int64, notificationID string, expectFen int64) (*Pledge, error) {
+	pre, err := s.Store.Pledge(ctx, pledgeID)
+	if err != nil {
+		return nil, err
+	}
+	donorName, err := s.Store.UserName(ctx, pre.DonorID)
+	if err != nil {
+		return nil, err
+	}
+	var out *Pledge
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		now := s.now()
+		p, err := tx.LockPledge(pledgeID)
+		if err != nil {
+			return err
+		}
+		if notificationID != "" {
+			if err := tx.RecordNotification(notificationID, p.ID, now); err != nil {
+				return err
+			}
+		}
+		switch {
+		case p.Status == PledgeConfirmed:
+			return fmt.Errorf("%w: the pledge is already confirmed", marketplace.ErrConflict)
+		case p.Status != PledgePending:
+			return fmt.Errorf("%w: the pledge is %s", marketplace.ErrConflict, p.Status)
+		case !now.Before(p.ExpiresAt):
+			return fmt.Errorf("%w: the pledge expired at %s", marketplace.ErrConflict, p.ExpiresAt.Format(time.RFC3339))
+		case byUser != 0 && byUser == p.DonorID:
+			return fmt.Errorf("%w: nobody confirms their own pledge", marketplace.ErrForbidden)
+		case expectFen != 0 && expectFen != p.AmountFen:
+			return marketplace.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
+		}
+		if err := s.applyDonation(tx, p, now); err != nil {
+			return err
+		}
+		p.Status, p.ConfirmedVia, p.ConfirmedAt = PledgeConfirmed, via, &now
+		if byUser != 0 {
+			p.ConfirmedBy = byUser
+		}
+		if err := tx.UpdatePledge(p); err != nil {
+			return err
+		}
+		r := &Receipt{PublicID: s.NewID(), OrgID: p.OrgID, Year: now.In(chinaTime).Year(), PledgeID: p.ID,
+			DonorID: p.DonorID, DonorName: donorName, OrgName: p.OrgName, AmountFen: p.AmountFen, IssuedAt: now}
+		if err := tx.IssueReceipt(r, p.OrgPublicID); err != nil {
+			return err
+		}
+		p.ReceiptID = r.PublicID
+		out = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: confirm pledge: %w", err)
+	}
+	return out, nil
+}
+
+// chinaTime is UTC+8, the year of a receipt.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// applyDonation posts a confirmed pledge's money: from the organization's
+// donor clearing account to the fund or project, or to the need up to what
+// it lacks (the rest is held for the donor to move or have refunded).
+func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
+	from := OrgAccount(AccountDonations, p.OrgPublicID)
+	jt := &JournalTx{PublicID: s.NewID(), Kind: TxDonation, RefType: "pledge", RefID: p.PublicID, At: now}
+	if p.TargetType != TargetNeed {
+		acct := Account{AccountFund, p.TargetPublicID}
+		if p.TargetType == TargetProject {
+			acct.Kind = AccountProject
+		}
+		jt.Entries = transfer(from, acct, p.AmountFen)
+		return tx.Post(jt)
+	}
+	need, err := tx.LockNeedByID(p.NeedID)
+	if err != nil {
+		return err
+	}
+	take := int64(0)
+	if f := need.Facts(now); f.Status == marketplace.NeedOpen && f.Screening != marketplace.ScreenBlock {
+		take = min(p.AmountFen, need.Remaining())
+	}
+	jt.Entries = []Entry{{from, -p.AmountFen}}
+	if take > 0 {
+		jt.Entries = append(jt.Entries, Entry{NeedAccount(need.PublicID), take})
+	}
+	if rest := p.AmountFen - take; rest > 0 {
+		jt.Entries = append(jt.Entries, Entry{OrgAccount(AccountHeld, p.OrgPublicID), rest})
+	}
+	if err := tx.Post(jt); err != nil {
+		return err
+	}
+	if take == 0 {
+		return nil
+	}
+	need.FundedFen += take
+	if need.FundedFen == need.RequestedFen {
+		need.Status = marketplace.NeedFunded
+	}
+	if err := tx.SaveNeedMoney(need, now); err != nil {
+		return err
+	}
+	return tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now))
+}
+
+func (s *Service) disclosure(kind DisclosureKind, n *NeedState, amount int64, srcType, srcID, srcName, ref string, now time.Time) *Disclosure {
+	return &Disclosure{PublicID: s.NewID(), Kind: kind, NeedID: n.PublicID, Category: string(n.Category),
+		RegionCode: n.DisclosedRegion(), AmountFen: amount, SourceType: srcType, SourceID: srcID, SourceName: srcName,
+		RefID: ref, Emergency: n.Emergency, NoticeEndsAt: n.NoticeEndsAt, At: now}
+}
+
+// RefundPledge returns a confirmed donation to its donor (staff of the
+// receiving organization): a reversing transaction of the donation, possible
+// only while the money is still where it went. ErrInsufficientFunds when it
+// was spent, ErrConflict when the pledge is not confirmed.
+func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+	pre, err := s.Store.Pledge(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(by, pre.OrgID) {
+		return nil, fmt.Errorf("%w: only staff of %s refund its donations", marketplace.ErrForbidden, pre.OrgName)
+	}
+	var out *Pledge
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		now := s.now()
+		p, err := tx.LockPledge(publicID)
+		if err != nil {
+			return err
+		}
+		if p.Status != PledgeConfirmed {
+			return fmt.Errorf("%w: only a confirmed pledge can be refunded; this one is %s", marketplace.ErrConflict, p.Status)
+		}
+		if p.MatchedPledgeID != 0 {
+			return fmt.Errorf("%w: a matching gift is reversed with the pledge it matched", marketplace.ErrConflict)
+		}
+		if err := s.reverseDonation(tx, p, TxRefund, now); err != nil {
+			return err
+		}
+		p.Status, p.RefundedAt = PledgeRefunded, &now
+		if err := tx.UpdatePledge(p); err != nil {
+			return err
+		}
+		if err := tx.VoidReceipt(p.ID, now); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: refund pledge: %w", err)
+	}
+	return out, nil
+}
+
+// reverseDonation posts the reversal of a pledge's donation transaction and
+// takes the need's share back from its funded amount.
+func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) error {
+	orig, err := tx.DonationTx(p.PublicID)
+	if err != nil {
+		return err
+	}
+	var need *NeedState
+	var needShare int64
+	for _, e := range orig.Entries {
+		if e.Account.Kind == AccountNeed {
+			needShare += e.AmountFen
+		}
+	}
+	if needShare > 0 {
+		if need, err = tx.LockNeedByID(p.NeedID); err != nil {
+			return err
+		}
+		if need.FundedFen-need.DisbursedFen < needShare {
+			return fmt.Errorf("%w: the need has already disbursed this money", ErrInsufficientFunds)
+		}
+	}
+	rev := &JournalTx{PublicID: s.NewID(), Kind: kind, ReversesID: orig.ID, RefType: "pledge", RefID: p.PublicID, At: now, Entries: orig.Reverse()}
+	if err := tx.Post(rev); err != nil {
+		return err
+	}
+	if need == nil {
+		return nil
+	}
+	need.FundedFen -= needShare
+	if need.Status == marketplace.NeedFunded && need.FundedFen < need.RequestedFen {
+		need.Status = marketplace.NeedOpen
+	}
+	if err := tx.SaveNeedMoney(need, now); err != nil {
+		return err
+	}
+	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
+}
+
+// ExpirePledges marks unpaid pledges past their time as expired.
+func (s *Service) ExpirePledges(ctx context.Context) (int64, error) {
+	return s.Store.ExpirePledges(ctx, s.now())
+}
+
+// ReconcileLine is one line of a bank statement import's report.
+type ReconcileLine struct {
+	Line      int    `json:"line"`
+	Reference string `json:"reference"`
+	AmountFen int64  `json:"amount_fen"`
+	PledgeID  string `json:"pledge_id,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// ReconcileReport says what an import matched.
+type ReconcileReport struct {
+	Matched   []ReconcileLine `json:"matched"`
+	Already   []ReconcileLine `json:"already_confirmed"`
+	Unmatched []ReconcileLine `json:"unmatched"`
+}
+
+// StatementLine is a parsed bank statement row.
+type StatementLine struct {
+	Line      int
+	Reference string
+	AmountFen int64
+	Date      time.Time
+}
+
+// Reconcile confirms the pledges a bank statement shows as paid, matched
+// by reference and amount, for staff of the receiving organization. Every
+// confirmation is its own transaction; importing the same statement twice
+// confirms nothing twice.
+func (s *Service) Reconcile(ctx context.Context, by *marketplace.Principal, lines []StatementLine) (*ReconcileReport, error) {
+	rep := &ReconcileReport{Matched: []ReconcileLine{}, Already: []ReconcileLine{}, Unmatched: []ReconcileLine{}}
+	for _, l := range lines {
+		rl := ReconcileLine{Line: l.Line, Reference: l.Reference, AmountFen: l.AmountFen}
+		p, err := s.Store.PledgeByReference(ctx, strings.ToUpper(l.Reference))
+		switch {
+		case errors.Is(err, marketplace.ErrNotFound):
+			rl.Reason = "no pledge has this reference"
+			rep.Unmatched = append(rep.Unmatched, rl)
+			continue
+		case err != nil:
+			return nil, err
+		case !staffOf(by, p.OrgID):
+			rl.Reason = "the pledge is to another organization"
+			rep.Unmatched = append(rep.Unmatched, rl)
+			continue
+		}
+		rl.PledgeID = p.PublicID
+		switch {
+		case p.Status == PledgeConfirmed || p.Status == PledgeRefunded:
+			rep.Already = append(rep.Already, rl)
+			continue
+		case p.AmountFen != l.AmountFen:
+			rl.Reason = fmt.Sprintf("the pledge is %d fen", p.AmountFen)
+			rep.Unmatched = append(rep.Unmatched, rl)
+			continue
+		case p.DonorID == by.User.ID:
+			rl.Reason = "nobody confirms their own pledge"
+			rep.Unmatched = append(rep.Unmatched, rl)
+			continue
+		}
+		_, err = s.confirm(ctx, p.PublicID, ViaReconciliation, by.User.ID, "", l.AmountFen)
+		switch {
+		case err == nil:
+			rep.Matched = append(rep.Matched, rl)
+		case errors.Is(err, marketplace.ErrConflict) && strings.Contains(err.Error(), "already confirmed"):
+			rep.Already = append(rep.Already, rl)
+		case errors.Is(err, marketplace.ErrConflict), errors.Is(err, marketplace.ErrForbidden):
+			rl.Reason = err.Error()
+			rep.Unmatched = append(rep.Unmatched, rl)
+		default:
+			return nil, err
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,167 @@
+package funds
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the funds service needs of the database. Every money
+// movement runs in InTx: one database transaction holding the ledger
+// postings, the business rows and the need's new amounts, or nothing.
+type Store interface {
+	// InTx runs fn in one transaction. On a deadlock or a serialization
+	// failure it runs fn again (fn must touch nothing outside tx), a few
+	// times; an error from fn rolls everything back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// Source returns a fund or project with its balance; ErrNotFound.
+	Source(ctx context.Context, publicID string) (*Source, error)
+	// Sources lists funds or projects with balances, newest first.
+	Sources(ctx context.Context, kind SourceKind, limit, offset int) ([]Source, error)
+	// CreateSource stores s and opens its ledger account.
+	CreateSource(ctx context.Context, s *Source) error
+	// SetSourceReport records a project's progress disclosure.
+	SetSourceReport(ctx context.Context, sourceID int64, at time.Time) error
+
+	// OrgIDByPublicID resolves an organization; ErrNotFound.
+	OrgByPublicID(ctx context.Context, publicID string) (id int64, name string, kind string, err error)
+	// ReceivingOrg picks the charity federation receiving donations for a
+	// need in region: the one of its county, else city, else province; ErrNotFound.
+	ReceivingOrg(ctx context.Context, regionCode string) (id int64, publicID, name string, err error)
+	// UserName returns a user's display name.
+	UserName(ctx context.Context, userID int64) (string, error)
+
+	// Pledge returns a pledge; ErrNotFound.
+	Pledge(ctx context.Context, publicID string) (*Pledge, error)
+	// PledgeByReference returns a pledge by its transfer reference; ErrNotFound.
+	PledgeByReference(ctx context.Context, ref string) (*Pledge, error)
+	// DonorPledges lists a donor's pledges, newest first.
+	DonorPledges(ctx context.Context, donorID int64) ([]Pledge, error)
+	// ExpirePledges marks pending pledges whose time ran out as expired.
+	ExpirePledges(ctx context.Context, now time.Time) (int64, error)
+	// ConfirmedPledgesTo lists the confirmed (not refunded) pledges to a
+	// source in confirmation order.
+	ConfirmedPledgesTo(ctx context.Context, sourceID int64) ([]Pledge, error)
+
+	// Allocation returns an allocation; ErrNotFound.
+	Allocation(ctx context.Context, publicID string) (*Allocation, error)
+	// AllocationsOf lists the allocations of a source (sourceID) or to a
+	// need (needID) in creation order.
+	AllocationsOf(ctx context.Context, sourceID, needID int64) ([]Allocation, error)
+
+	// Need reads a need's state without locking; ErrNotFound.
+	Need(ctx context.Context, publicID string) (*NeedState, error)
+
+	// Disclosures lists the register, filtered, in time order.
+	Disclosures(ctx context.Context, f DisclosureFilter) ([]Disclosure, error)
+	// AccountLines lists an account's entries, oldest first.
+	AccountLines(ctx context.Context, code string, limit, offset int) ([]LedgerLine, error)
+
+	// Receipt returns a receipt; ErrNotFound.
+	Receipt(ctx context.Context, publicID string) (*Receipt, error)
+	// DonorReceipts lists a donor's receipts.
+	DonorReceipts(ctx context.Context, donorID int64) ([]Receipt, error)
+
+	// BeginIdempotent records that a request with key started, or returns
+	// the earlier record for that user and key.
+	BeginIdempotent(ctx context.Context, rec *IdemRecord, lease time.Duration) (*IdemRecord, error)
+	// AbortIdempotent forgets a started key whose request failed.
+	AbortIdempotent(ctx context.Context, userID int64, key string) error
+	// PurgeIdempotent deletes keys created before.
+	PurgeIdempotent(ctx context.Context, before time.Time) (int64, error)
+
+	// LedgerCheck computes what VerifyLedger compares.
+	LedgerCheck(ctx context.Context) (*LedgerFacts, error)
+}
+
+// Tx is the work inside one database transaction.
+type Tx interface {
+	// LockNeed reads and locks a need; ErrNotFound.
+	LockNeed(publicID string) (*NeedState, error)
+	// LockNeedByID reads and locks a need by row id.
+	LockNeedByID(id int64) (*NeedState, error)
+	// SaveNeedMoney writes the need's funded, disbursed and status, bumps
+	// its version and queues it for the search index.
+	SaveNeedMoney(n *NeedState, now time.Time) error
+	// Source reads a fund or project (with its balance).
+	Source(publicID string) (*Source, error)
+	// SourceByID reads a fund or project by row id.
+	SourceByID(id int64) (*Source, error)
+	// GivenFen sums what a source gave a need (allocations not reversed).
+	GivenFen(sourceID, needID int64) (int64, error)
+	// Post validates and writes a journal transaction and updates the
+	// balances; ErrInsufficientFunds when a non-negative account would go
+	// below zero. It sets t.ID.
+	Post(t *JournalTx) error
+	// DonationTx returns the donation transaction of a pledge.
+	DonationTx(pledgePublicID string) (*JournalTx, error)
+
+	// InsertPledge stores p (sets ID).
+	InsertPledge(p *Pledge) error
+	// LockPledge reads and locks a pledge; ErrNotFound.
+	LockPledge(publicID string) (*Pledge, error)
+	// UpdatePledge writes p's status fields.
+	UpdatePledge(p *Pledge) error
+	// MatchedFen sums a source's confirmed matching gifts, in all and for one donor.
+	MatchedFen(sourceID, donorID int64) (total, donor int64, err error)
+
+	// InsertAllocation stores a (sets ID).
+	InsertAllocation(a *Allocation) error
+	// LockAllocation reads and locks an allocation; ErrNotFound.
+	LockAllocation(publicID string) (*Allocation, error)
+	// UpdateAllocation writes a's status and payee fields.
+	UpdateAllocation(a *Allocation) error
+
+	// InsertDisclosure adds a line to the public register.
+	InsertDisclosure(d *Disclosure) error
+	// IssueReceipt numbers and stores a receipt (per organization and year).
+	IssueReceipt(r *Receipt, orgCode string) error
+	// VoidReceipt marks the receipt of a pledge void.
+	VoidReceipt(pledgeID int64, at time.Time) error
+	// RecordNotification stores a payment notification id; ErrReplayed
+	// when it was seen before.
+	RecordNotification(notificationID string, pledgeID int64, at time.Time) error
+	// FinishIdempotent stores the response of an idempotent request.
+	FinishIdempotent(userID int64, key string, status int, body []byte, at time.Time) error
+}
+
+// DisclosureFilter selects lines of the register.
+type DisclosureFilter struct {
+	SourceID     string // a fund's or project's public id
+	SourceType   string // fund | project
+	RegionPrefix string
+	From, To     *time.Time
+	Limit        int
+	Offset       int
+}
+
+// IdemRecord is a stored Idempotency-Key.
+type IdemRecord struct {
+	UserID      int64
+	Key         string
+	RequestHash string
+	Done        bool
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// LedgerFacts are the sums VerifyLedger checks.
+type LedgerFacts struct {
+	Transactions int64
+	Entries      int64
+	// Unbalanced lists public ids of transactions whose entries do not sum to zero.
+	Unbalanced []string
+	// BalanceMismatch lists account codes whose materialized balance differs
+	// from the sum of their entries.
+	BalanceMismatch []string
+	// Negative lists non-negative accounts below zero.
+	Negative []string
+	// Overfunded lists needs funded above their requested amount, or
+	// disbursed above their funded amount.
+	Overfunded []string
+	// NeedMismatch lists needs whose committed account differs from funded − disbursed.
+	NeedMismatch []string
+	// Total is the sum of every balance (must be zero).
+	Total int64
+}

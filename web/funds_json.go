@@ -1,0 +1,196 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// JSON shapes of the funds area.
+
+type fundJSON struct {
+	ID           string                   `json:"id"`
+	OrgID        string                   `json:"org_id"`
+	OrgName      string                   `json:"org_name"`
+	Name         string                   `json:"name"`
+	Namer        string                   `json:"namer"`
+	Purpose      string                   `json:"purpose"`
+	Restrictions marketplace.Restrictions `json:"restrictions"`
+	Match        funds.MatchOffer         `json:"match"`
+	Status       string                   `json:"status"`
+	BalanceFen   int64                    `json:"balance_fen"`
+	CreatedAt    time.Time                `json:"created_at"`
+}
+
+func nonNilRestrictions(r marketplace.Restrictions) marketplace.Restrictions {
+	if r.Categories == nil {
+		r.Categories = []marketplace.Category{}
+	}
+	if r.RegionPrefixes == nil {
+		r.RegionPrefixes = []string{}
+	}
+	if r.HouseholdTypes == nil {
+		r.HouseholdTypes = []marketplace.HouseholdType{}
+	}
+	return r
+}
+
+func toFundJSON(s *funds.Source) fundJSON {
+	return fundJSON{ID: s.PublicID, OrgID: s.OrgPublicID, OrgName: s.OrgName, Name: s.Name, Namer: s.Namer, Purpose: s.Purpose,
+		Restrictions: nonNilRestrictions(s.Restrictions), Match: s.Match, Status: string(s.Status), BalanceFen: s.BalanceFen, CreatedAt: s.CreatedAt}
+}
+
+type periodJSON struct {
+	From *time.Time `json:"from"`
+	To   *time.Time `json:"to"`
+}
+
+type projectJSON struct {
+	ID           string                   `json:"id"`
+	OrgID        string                   `json:"org_id"`
+	OrgName      string                   `json:"org_name"`
+	Title        string                   `json:"title"`
+	Description  string                   `json:"description"`
+	Restrictions marketplace.Restrictions `json:"restrictions"`
+	BudgetFen    int64                    `json:"budget_fen"`
+	Period       periodJSON               `json:"period"`
+	Status       string                   `json:"status"`
+	BalanceFen   int64                    `json:"balance_fen"`
+	LastReportAt *time.Time               `json:"last_report_at"`
+	CreatedAt    time.Time                `json:"created_at"`
+}
+
+func toProjectJSON(s *funds.Source) projectJSON {
+	return projectJSON{ID: s.PublicID, OrgID: s.OrgPublicID, OrgName: s.OrgName, Title: s.Name, Description: s.Purpose,
+		Restrictions: nonNilRestrictions(s.Restrictions), BudgetFen: s.BudgetFen, Period: periodJSON{s.PeriodFrom, s.PeriodTo},
+		Status: string(s.Status), BalanceFen: s.BalanceFen, LastReportAt: s.LastReportAt, CreatedAt: s.CreatedAt}
+}
+
+type pledgeJSON struct {
+	ID           string     `json:"id"`
+	Reference    string     `json:"reference"`
+	TargetType   string     `json:"target_type"`
+	TargetID     string     `json:"target_id"`
+	AmountFen    int64      `json:"amount_fen"`
+	Status       string     `json:"status"`
+	OrgID        string     `json:"org_id"`
+	OrgName      string     `json:"org_name"`
+	ConfirmedVia string     `json:"confirmed_via,omitempty"`
+	ReceiptID    string     `json:"receipt_id,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ExpiresAt    time.Time  `json:"expires_at"`
+	ConfirmedAt  *time.Time `json:"confirmed_at"`
+	RefundedAt   *time.Time `json:"refunded_at"`
+}
+
+func toPledgeJSON(p *funds.Pledge) pledgeJSON {
+	return pledgeJSON{ID: p.PublicID, Reference: p.Reference, TargetType: string(p.TargetType), TargetID: p.TargetPublicID,
+		AmountFen: p.AmountFen, Status: string(p.Status), OrgID: p.OrgPublicID, OrgName: p.OrgName, ConfirmedVia: string(p.ConfirmedVia),
+		ReceiptID: p.ReceiptID, CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ConfirmedAt: p.ConfirmedAt, RefundedAt: p.RefundedAt}
+}
+
+type allocationJSON struct {
+	ID          string     `json:"id"`
+	SourceType  string     `json:"source_type"`
+	SourceID    string     `json:"source_id"`
+	SourceName  string     `json:"source_name"`
+	NeedID      string     `json:"need_id"`
+	AmountFen   int64      `json:"amount_fen"`
+	Status      string     `json:"status"`
+	Screening   string     `json:"screening_result"`
+	PayeeType   string     `json:"payee_type,omitempty"`
+	Payee       string     `json:"payee,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DisbursedAt *time.Time `json:"disbursed_at"`
+}
+
+func toAllocationJSON(a *funds.Allocation) allocationJSON {
+	return allocationJSON{ID: a.PublicID, SourceType: string(a.SourceKind), SourceID: a.SourcePublicID, SourceName: a.SourceName,
+		NeedID: a.NeedPublicID, AmountFen: a.AmountFen, Status: string(a.Status), Screening: string(a.Screening),
+		PayeeType: string(a.PayeeType), Payee: a.PayeeMasked, CreatedAt: a.CreatedAt, DisbursedAt: a.DisbursedAt}
+}
+
+// idempotent runs a money-moving request once per Idempotency-Key (when
+// the header is sent): the key is bound to the caller and a hash of the
+// method, path and body; a retry gets the first answer with
+// Idempotency-Hit: true. run receives the idempotency to pass to the
+// service and returns the result; render turns it into the response body.
+func (s *Server) idempotent(c echo.Context, status int, render func(v any) any, run func(idem *funds.Idem) (any, error)) error {
+	key := c.Request().Header.Get("Idempotency-Key")
+	if key == "" {
+		v, err := run(nil)
+		if err != nil {
+			return err
+		}
+		return c.JSON(status, render(v))
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	by := PrincipalOf(c)
+	h := sha256.New()
+	h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
+	h.Write(body)
+	ctx := c.Request().Context()
+	rec, replay, err := s.Funds.BeginIdempotent(ctx, by, key, hex.EncodeToString(h.Sum(nil)))
+	if err != nil {
+		return err
+	}
+	if replay {
+		c.Response().Header().Set("Idempotency-Hit", "true")
+		return c.Blob(rec.Status, echo.MIMEApplicationJSON, rec.Body)
+	}
+	var first []byte
+	idem := &funds.Idem{Key: key, Render: func(v any) (int, []byte, error) {
+		b, err := json.Marshal(render(v))
+		first = b
+		return status, b, err
+	}}
+	v, err := run(idem)
+	if err != nil {
+		s.Funds.AbortIdempotent(ctx, by, key)
+		return err
+	}
+	if first == nil {
+		first, _ = json.Marshal(render(v))
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, first)
+}
+
+// queryInt reads a non-negative integer query parameter.
+func queryInt(c echo.Context, name string) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, marketplace.Invalid(name, "must be a non-negative integer")
+	}
+	return n, nil
+}
+
+// queryTime reads an RFC 3339 time or a YYYY-MM-DD date query parameter.
+func queryTime(c echo.Context, name string) (*time.Time, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, marketplace.Invalid(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+}

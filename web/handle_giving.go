@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/funds"
+)
+
+type givingLineJSON struct {
+	pledgeJSON
+	Traces     []funds.Trace `json:"traces"`
+	UnspentFen int64         `json:"unspent_fen"`
+}
+
+type yearTotalJSON struct {
+	Year     int   `json:"year"`
+	TotalFen int64 `json:"total_fen"`
+}
+
+// handleMyGiving returns the donor's pledges, each traced to the
+// allocations and disbursements it paid for, with yearly totals.
+func (s *Server) handleMyGiving(c echo.Context) error {
+	g, err := s.Funds.MyGiving(c.Request().Context(), PrincipalOf(c))
+	if err != nil {
+		return err
+	}
+	lines := make([]givingLineJSON, len(g.Lines))
+	for i, l := range g.Lines {
+		lines[i] = givingLineJSON{pledgeJSON: toPledgeJSON(&l.Pledge), Traces: l.Traces, UnspentFen: l.UnspentFen}
+	}
+	years := []yearTotalJSON{}
+	for y, t := range g.YearTotals {
+		years = append(years, yearTotalJSON{y, t})
+	}
+	sort.Slice(years, func(i, j int) bool { return years[i].Year > years[j].Year })
+	rs := make([]receiptJSON, len(g.Receipts))
+	for i := range g.Receipts {
+		rs[i] = toReceiptJSON(&g.Receipts[i])
+	}
+	return c.JSON(http.StatusOK, map[string]any{"pledges": lines, "years": years, "receipts": rs})
+}

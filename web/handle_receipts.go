@@ -1,0 +1,86 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/funds"
+)
+
+type receiptJSON struct {
+	ID        string     `json:"id"`
+	Number    string     `json:"number"`
+	PledgeID  string     `json:"pledge_id"`
+	Donor     string     `json:"donor"`
+	Charity   string     `json:"charity"`
+	AmountFen int64      `json:"amount_fen"`
+	Year      int        `json:"year"`
+	IssuedAt  time.Time  `json:"issued_at"`
+	VoidedAt  *time.Time `json:"voided_at"`
+}
+
+func toReceiptJSON(r *funds.Receipt) receiptJSON {
+	return receiptJSON{ID: r.PublicID, Number: r.Number, PledgeID: r.PledgePublicID, Donor: r.DonorName, Charity: r.OrgName,
+		AmountFen: r.AmountFen, Year: r.Year, IssuedAt: r.IssuedAt, VoidedAt: r.VoidedAt}
+}
+
+var receiptHTML = template.Must(template.New("receipt").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>捐赠票据信息 {{.Number}}</title></head>
+<body><h1>捐赠票据信息</h1>
+<table>
+<tr><th>票据号 Number</th><td>{{.Number}}</td></tr>
+<tr><th>捐赠人 Donor</th><td>{{.Donor}}</td></tr>
+<tr><th>受赠单位 Charity</th><td>{{.Charity}}</td></tr>
+<tr><th>金额 Amount</th><td>¥{{.Yuan}}</td></tr>
+<tr><th>日期 Date</th><td>{{.Date}}</td></tr>
+{{if .Voided}}<tr><th>状态 Status</th><td>已作废 void (refunded)</td></tr>{{end}}
+</table></body></html>
+`))
+
+// handleReceiptGet returns a donation receipt to its donor (or the issuing
+// staff): JSON, or format=text, csv or html for download.
+func (s *Server) handleReceiptGet(c echo.Context) error {
+	r, err := s.Funds.Receipt(c.Request().Context(), PrincipalOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	date := r.IssuedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	yuan := funds.FormatYuan(r.AmountFen)
+	name := "receipt-" + r.Number
+	switch c.QueryParam("format") {
+	case "", "json":
+		return c.JSON(http.StatusOK, toReceiptJSON(r))
+	case "text":
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.txt"`)
+		body := fmt.Sprintf("捐赠票据信息 Donation receipt\n票据号 Number: %s\n捐赠人 Donor: %s\n受赠单位 Charity: %s\n金额 Amount: ¥%s\n日期 Date: %s\n",
+			r.Number, r.DonorName, r.OrgName, yuan, date)
+		if r.VoidedAt != nil {
+			body += "状态 Status: 已作废 void (refunded)\n"
+		}
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(body))
+	case "csv":
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write([]string{"number", "donor", "charity", "amount_fen", "amount_yuan", "date", "void"})
+		_ = w.Write([]string{funds.CSVField(r.Number), funds.CSVField(r.DonorName), funds.CSVField(r.OrgName),
+			strconv.FormatInt(r.AmountFen, 10), yuan, date, strconv.FormatBool(r.VoidedAt != nil)})
+		w.Flush()
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+	case "html":
+		var b bytes.Buffer
+		if err := receiptHTML.Execute(&b, map[string]any{"Number": r.Number, "Donor": r.DonorName, "Charity": r.OrgName,
+			"Yuan": yuan, "Date": date, "Voided": r.VoidedAt != nil}); err != nil {
+			return err
+		}
+		return c.HTMLBlob(http.StatusOK, b.Bytes())
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, "format must be json, text, csv or html")
+}
