@@ -175,8 +175,10 @@ type disclosureRow struct {
 }
 
 type needPage struct {
-	Need        *marketplace.PublicNeed
-	Disclosures []disclosureRow
+	Need           *marketplace.PublicNeed
+	Disclosures    []disclosureRow
+	CanObject      bool
+	ObjectionError string
 }
 
 // handleNeedPage is the public page of one need.
@@ -184,9 +186,33 @@ func (s *Server) handleNeedPage(c echo.Context) error {
 	if s.pages.needs == nil {
 		return echo.ErrNotFound
 	}
+	return s.renderNeedPage(c, http.StatusOK, "")
+}
+
+func (s *Server) renderNeedPage(c echo.Context, status int, objectionErr string) error {
 	n, err := s.pages.needs.Need(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "need", needPage{Need: n})
+	return s.render(c, status, "need", needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr})
 }
+
+// handleNeedObjectionForm takes an objection during the notice, from
+// anyone; the need is then suspended (and leaves the public pages) until a
+// verifier resolves it.
+func (s *Server) handleNeedObjectionForm(c echo.Context) error {
+	if _, err := s.Needs.Object(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("text")); err != nil {
+		var ve *marketplace.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			return s.renderNeedPage(c, http.StatusBadRequest, s.pageT(c, "objection_invalid"))
+		case errors.Is(err, marketplace.ErrConflict):
+			return s.renderNeedPage(c, http.StatusConflict, s.pageT(c, "objection_closed"))
+		}
+		return err
+	}
+	return s.render(c, http.StatusOK, "message", message{Title: s.pageT(c, "objection_title"), Text: s.pageT(c, "objection_done")})
+}
+
+// message is a page that only says something.
+type message struct{ Title, Text string }

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+	"golang.org/x/time/rate"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -41,6 +42,8 @@ type pages struct {
 	// needs answers the public need pages; nil until a need service is
 	// wired (the pages then answer 404).
 	needs needBrowser
+	// now is the clock pages show time against (the services' clock).
+	now func() time.Time
 }
 
 func newPages() (*pages, error) {
@@ -190,6 +193,21 @@ func (s *Server) pageT(c echo.Context, id string) string {
 	return msg
 }
 
+// formLimiter limits forms anyone may send (objections, reports) per client
+// address, like logins.
+func (s *Server) formLimiter() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(s.cfg.AuthRate), Burst: s.cfg.AuthBurst, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			c.Response().Header().Set("Retry-After", "1")
+			return echo.NewHTTPError(http.StatusTooManyRequests, "too many requests; slow down")
+		},
+	})
+}
+
 // sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
@@ -223,6 +241,9 @@ func (s *Server) registerPages() {
 	if s.Browse != nil {
 		s.pages.needs = s.Browse
 	}
+	if s.Needs != nil {
+		s.pages.now = s.Needs.Now
+	}
 	sub, _ := fs.Sub(assetFS, "assets")
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
 	e.GET("/assets/*", func(c echo.Context) error {
@@ -233,6 +254,19 @@ func (s *Server) registerPages() {
 	e.GET("/", s.handleHomePage)
 	e.GET("/needs", s.handleNeedsPage)
 	e.GET("/needs/:id", s.handleNeedPage)
+	if s.Needs != nil {
+		sw := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker)}
+		e.GET("/worker/needs", s.handleWorkerNeeds, sw...)
+		e.GET("/worker/needs/new", s.handleWorkerNeedForm, sw...)
+		e.POST("/worker/needs/preview", s.handleWorkerNeedPreview, sw...)
+		e.POST("/worker/needs", s.handleWorkerNeedCreate, sw...)
+		staff := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier, marketplace.RoleFederationStaff, marketplace.RoleAuditor)}
+		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
+		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(marketplace.RoleVerifier))
+		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier))
+		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
+		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(marketplace.RoleVerifier))
+	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
 	e.POST("/logout", s.handleLogoutForm)

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -117,7 +119,7 @@ func buildPagesBench(b *testing.B) (*pagesBench, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := NewServer(Config{}, Deps{Browse: &search.Browse{Index: idx, Needs: store, Now: now}, Divisions: div})
+	srv := NewServer(Config{}, Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Browse: &search.Browse{Index: idx, Needs: store, Now: now}, Divisions: div})
 	var ids []string
 	if err := db.Gorm.Raw("SELECT public_id FROM needs ORDER BY id LIMIT 2000").Scan(&ids).Error; err != nil {
 		return nil, err

@@ -172,3 +172,34 @@ func newPager(path string, q url.Values, page, perPage, total int) pager {
 	}
 	return pg
 }
+
+// formData is a form shown again with what was typed and what is wrong.
+type formData interface {
+	V(field string) string
+	Err(field string) string
+}
+
+// fieldView is one labelled input of a form.
+type fieldView struct {
+	Name, Label, Type, Hint, Value, Error string
+}
+
+// Field describes an input of the page's form for the "input" partial:
+// {{template "input" (.Field "title" "label_id" "text" "hint_id")}}.
+func (p *page) Field(name, label, typ, hint string) *page {
+	f := fieldView{Name: name, Label: label, Type: typ, Hint: hint}
+	if fd, ok := p.Data.(formData); ok {
+		f.Value, f.Error = fd.V(name), fd.Err(name)
+	}
+	return p.With(f)
+}
+
+// Err is the page's form error for field, for the "fielderr" partial.
+func (p *page) Err(name string) *page {
+	if fd, ok := p.Data.(formData); ok {
+		if e := fd.Err(name); e != "" {
+			return p.With(e)
+		}
+	}
+	return p.With(nil)
+}

@@ -1,0 +1,374 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// Pages of social workers (post a need with a live preview of what the
+// public will see; their organization's needs) and of civil affairs
+// verifiers (the clearance queue and the decision). Everything private is
+// read through the need service, which decides who may see it.
+
+// ParseYuan reads an amount typed in yuan ("1234.5", "1,234.50", "¥12")
+// as fen. Empty is 0. It refuses negatives, more than two decimals and
+// amounts above a hundred million yuan.
+func ParseYuan(s string) (int64, error) {
+	s = strings.TrimSpace(strings.NewReplacer(",", "", "，", "", "¥", "", "￥", "", " ", "").Replace(s))
+	if s == "" {
+		return 0, nil
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if len(frac) > 2 || len(whole) > 9 {
+		return 0, errors.New("bad amount")
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, errors.New("bad amount")
+		}
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	return w*100 + f, nil
+}
+
+// needForm is the posting form as typed, kept to show it again.
+type needForm struct {
+	Values       url.Values
+	Errors       map[string]string
+	Categories   []marketplace.Category
+	Households   []marketplace.HouseholdType
+	Services     []marketplace.Service
+	Urgencies    []marketplace.Urgency
+	Relations    []string
+	Methods      []string
+	Preview      *previewView
+	Idempotency  string
+	FormErrorMsg string
+}
+
+// Has reports whether the multi-valued field k holds v.
+func (f needForm) Has(k, v string) bool {
+	for _, x := range f.Values[k] {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// V is the typed value of field k.
+func (f needForm) V(k string) string { return f.Values.Get(k) }
+
+func newNeedForm(v url.Values) needForm {
+	if v == nil {
+		v = url.Values{}
+	}
+	return needForm{Values: v, Errors: map[string]string{},
+		Categories: marketplace.Categories, Households: marketplace.HouseholdTypes, Services: marketplace.Services,
+		Urgencies: []marketplace.Urgency{marketplace.UrgencyNormal, marketplace.UrgencyUrgent, marketplace.UrgencyEmergency},
+		Relations: marketplace.ConsentRelations, Methods: marketplace.ConsentMethods}
+}
+
+// needInput turns the form into the service's input; amounts that are not
+// amounts are reported as field errors.
+func needInput(v url.Values, errs map[string]string) marketplace.NeedInput {
+	yuan := func(field string) int64 {
+		fen, err := ParseYuan(v.Get(field))
+		if err != nil {
+			errs[field] = "amount"
+		}
+		return fen
+	}
+	in := marketplace.NeedInput{
+		Beneficiary: marketplace.BeneficiaryInput{
+			IDNumber: v.Get("id_number"), Name: v.Get("name"), Phone: v.Get("phone"), Address: v.Get("address"),
+			RegionCode: strings.TrimSpace(v.Get("region_code")),
+		},
+		Category: marketplace.Category(v.Get("category")), Title: v.Get("title"), Story: v.Get("story"),
+		VerifiedCostFen: yuan("verified_cost"), StatutoryReliefFen: yuan("statutory_relief"),
+		CostFrom: v.Get("cost_from"), CostTo: v.Get("cost_to"), Urgency: marketplace.Urgency(v.Get("urgency")),
+		Deadline: v.Get("deadline"), Emergency: v.Get("emergency") == "1",
+		Consent: marketplace.ConsentInput{Given: v.Get("consent") == "1", GivenBy: v.Get("consent_by"),
+			Relation: v.Get("consent_relation"), Method: v.Get("consent_method"), At: v.Get("consent_at")},
+	}
+	if strings.TrimSpace(v.Get("requested")) != "" {
+		r := yuan("requested")
+		in.RequestedFen = &r
+	}
+	for _, h := range v["household_types"] {
+		in.Beneficiary.HouseholdTypes = append(in.Beneficiary.HouseholdTypes, marketplace.HouseholdType(h))
+	}
+	for _, s := range v["service_needs"] {
+		in.ServiceNeeds = append(in.ServiceNeeds, marketplace.Service(s))
+	}
+	for _, m := range strings.FieldsFunc(v.Get("members"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
+		if m = strings.TrimSpace(m); m != "" {
+			in.Beneficiary.Members = append(in.Beneficiary.Members, marketplace.Member{Name: m, Relation: "other"})
+		}
+	}
+	return in
+}
+
+// formFieldOf maps the service's field names to the form's.
+var formFieldOf = map[string]string{
+	"beneficiary.id_number": "id_number", "beneficiary.phone": "phone", "beneficiary.region_code": "region_code",
+	"beneficiary.household_types": "household_types", "beneficiary.members": "members", "beneficiary.name": "name",
+	"verified_cost_fen": "verified_cost", "statutory_relief_fen": "statutory_relief", "requested_fen": "requested",
+	"cost_period.from": "cost_from", "cost_period.to": "cost_to", "consent.relation": "consent_relation",
+	"consent.method": "consent_method", "consent.at": "consent_at", "consent.given_by": "consent_by", "consent.given": "consent",
+}
+
+func formErrors(ve *marketplace.ValidationError, errs map[string]string) {
+	for k, msg := range ve.Fields {
+		f := formFieldOf[k]
+		if f == "" {
+			f = k
+		}
+		errs[f] = msg
+	}
+}
+
+// previewView is what the public would see of the need being typed.
+type previewView struct {
+	Title, Story string
+	Redactions   int
+	RegionCode   string
+	AgeBand      marketplace.AgeBand
+	Households   []marketplace.HouseholdType
+	// Partial: the form is not complete yet, so only the text is scrubbed
+	// (with the names typed so far); region and age come once it is.
+	Partial bool
+}
+
+// handleWorkerNeedForm shows the posting form.
+func (s *Server) handleWorkerNeedForm(c echo.Context) error {
+	f := newNeedForm(nil)
+	f.Values.Set("urgency", "normal")
+	f.Values.Set("consent_at", s.now().In(chinaTime).Format("2006-01-02"))
+	return s.render(c, http.StatusOK, "worker_need_new", f)
+}
+
+// handleWorkerNeedPreview answers the live preview as the worker types:
+// the scrubbed title and story exactly as publication would compute them,
+// or, while the form is incomplete, the text scrubbed with the names typed.
+func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
+	v, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	in := needInput(v, errs)
+	pv := &previewView{}
+	p, err := s.Needs.Preview(c.Request().Context(), PrincipalOf(c), in)
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		pv.Title, pv.Story, pv.RegionCode, pv.AgeBand, pv.Households = p.Title, p.Story, p.RegionCode, p.AgeBand, p.HouseholdTypes
+		pv.Redactions = len(p.TitleRedactions) + len(p.StoryRedactions)
+	case errors.As(err, &ve):
+		names := []string{in.Beneficiary.Name}
+		for _, m := range in.Beneficiary.Members {
+			names = append(names, m.Name)
+		}
+		var r1, r2 []marketplace.Redaction
+		pv.Title, r1 = marketplace.ScrubPreview(in.Title, names)
+		pv.Story, r2 = marketplace.ScrubPreview(in.Story, names)
+		pv.Redactions, pv.Partial = len(r1)+len(r2), true
+	default:
+		return err
+	}
+	return s.renderBlock(c, http.StatusOK, "worker_need_new", "preview", pv)
+}
+
+// handleWorkerNeedCreate posts the need; the form comes back with what to
+// correct, or the worker goes to the new need's page with its screening.
+func (s *Server) handleWorkerNeedCreate(c echo.Context) error {
+	v, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	f := newNeedForm(v)
+	in := needInput(v, f.Errors)
+	if len(f.Errors) == 0 {
+		created, err := s.Needs.Create(c.Request().Context(), PrincipalOf(c), in)
+		var ve *marketplace.ValidationError
+		switch {
+		case err == nil:
+			return c.Redirect(http.StatusSeeOther, "/staff/needs/"+created.Need.PublicID+"?posted=1")
+		case errors.As(err, &ve):
+			formErrors(ve, f.Errors)
+		default:
+			return err
+		}
+	}
+	f.FormErrorMsg = s.pageT(c, "form_has_errors")
+	return s.render(c, http.StatusBadRequest, "worker_need_new", f)
+}
+
+// orgNeedsPage is a list of private needs with a status filter.
+type orgNeedsPage struct {
+	Status   string
+	Statuses []marketplace.NeedStatus
+	Needs    []marketplace.NeedSummary
+	Pager    pager
+	Now      time.Time
+}
+
+// handleWorkerNeeds lists the worker's organizations' needs by status.
+func (s *Server) handleWorkerNeeds(c echo.Context) error {
+	status := c.QueryParam("status")
+	page := atoiDefault(c.QueryParam("page"), 1)
+	const per = 25
+	list, total, err := s.Needs.OrgNeeds(c.Request().Context(), PrincipalOf(c), status, per, (page-1)*per)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "worker_needs", orgNeedsPage{Status: status, Statuses: marketplace.AllNeedStatuses, Needs: list,
+		Pager: newPager("/worker/needs", c.QueryParams(), page, per, total), Now: s.now()})
+}
+
+// handleVerifyQueuePage lists submitted needs in the verifier's regions,
+// the longest overdue first, with the time left against the limit.
+func (s *Server) handleVerifyQueuePage(c echo.Context) error {
+	page := atoiDefault(c.QueryParam("page"), 1)
+	const per = 25
+	overdue := c.QueryParam("overdue") == "1"
+	list, total, err := s.Needs.ClearanceQueue(c.Request().Context(), PrincipalOf(c), overdue, per, (page-1)*per)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "verify_queue", struct {
+		Overdue bool
+		Needs   []marketplace.NeedSummary
+		Pager   pager
+		Now     time.Time
+	}{overdue, list, newPager("/verify", c.QueryParams(), page, per, total), s.now()})
+}
+
+// TimeLeft says how long until due, or how long overdue, in hours and
+// days, from the catalogs.
+func (p *page) TimeLeft(due *time.Time, now time.Time) string {
+	if due == nil {
+		return ""
+	}
+	d := due.Sub(now)
+	id := "time_left"
+	if d < 0 {
+		id, d = "time_overdue", -d
+	}
+	h := int(d.Hours())
+	return p.Tf(id, "Days", h/24, "Hours", h%24)
+}
+
+// Overdue reports whether due has passed at now.
+func (p *page) Overdue(due *time.Time, now time.Time) bool { return due != nil && now.After(*due) }
+
+// staffNeedPage is the private page of one need.
+type staffNeedPage struct {
+	Private    *marketplace.PrivateNeed
+	Posted     bool
+	CanClear   bool
+	CanPublish bool
+	Screening  *marketplace.Screening
+	Error      string
+	Now        time.Time
+}
+
+// handleStaffNeed shows a need's full record to its posting organization
+// and covering verifiers (the need service refuses everyone else with
+// ErrNotFound), with the actions their role allows.
+func (s *Server) handleStaffNeed(c echo.Context) error {
+	return s.renderStaffNeed(c, http.StatusOK, "")
+}
+
+func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
+	p := PrincipalOf(c)
+	priv, err := s.Needs.Private(c.Request().Context(), p, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
+	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
+	d.CanPublish = priv.Need.Status == marketplace.NeedCleared
+	return s.render(c, status, "staff_need", d)
+}
+
+// handleStaffNeedClear records a verifier's decision from the form.
+func (s *Server) handleStaffNeedClear(c echo.Context) error {
+	in := marketplace.ClearanceInput{Decision: c.FormValue("decision"), Reference: c.FormValue("reference"), Note: c.FormValue("note")}
+	if r := strings.TrimSpace(c.FormValue("statutory_relief")); r != "" {
+		fen, err := ParseYuan(r)
+		if err != nil {
+			return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_bad_amount"))
+		}
+		in.StatutoryReliefFen = &fen
+	}
+	if _, err := s.Needs.Clear(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
+		return s.staffNeedError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
+}
+
+// handleStaffNeedPublish publishes a cleared need.
+func (s *Server) handleStaffNeedPublish(c echo.Context) error {
+	if _, _, err := s.Needs.Publish(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil {
+		return s.staffNeedError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
+}
+
+// staffNeedError shows a refused action on the need's page; errors that
+// mean "not yours" or "no such need" stay errors.
+func (s *Server) staffNeedError(c echo.Context, err error) error {
+	var ve *marketplace.ValidationError
+	var d Detailer
+	switch {
+	case errors.Is(err, marketplace.ErrNotFound), errors.Is(err, marketplace.ErrForbidden):
+		return err
+	case errors.As(err, &ve):
+		var parts []string
+		for k, m := range ve.Fields {
+			parts = append(parts, k+": "+m)
+		}
+		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
+	case errors.As(err, &d):
+		return s.renderStaffNeed(c, d.Status(), s.pageT(c, "action_refused")+" "+d.Error())
+	case errors.Is(err, marketplace.ErrConflict):
+		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_conflict"))
+	}
+	return err
+}
+
+func atoiDefault(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return def
+	}
+	return n
+}
+
+// now is the server's clock for pages (the services' clock in tests).
+func (s *Server) now() time.Time {
+	if s.pages.now != nil {
+		return s.pages.now()
+	}
+	return time.Now()
+}
+
+// Err is the error of field k ("" when none).
+func (f needForm) Err(k string) string { return f.Errors[k] }
