@@ -46,7 +46,7 @@ func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
 		verifier, _ := env.user(marketplace.RoleVerifier, nil)
 		donor, _ := env.user(marketplace.RoleDonor, nil)
-		id := idNumber("371725", "19630917", "452")    // ends in a digit or X
+		id := idNumber("371725", "19630917", "452")      // ends in a digit or X
 		childID := idNumber("371725", "20140302", "087") // a minor member
 		secrets := []string{"李桂兰", "桂兰", "赵德胜", "德胜", "李小雨", "小雨", id, id[:6] + " " + id[6:14], childID,
 			"13912345678", "1391234", "12345678", "唐庙镇", "李庄村", "15号", "502室", "ZY20263381", "20263381", "17床", "6222021234567890123"}

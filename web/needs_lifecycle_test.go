@@ -96,7 +96,11 @@ func TestNeedEmergencyPathConsentAndWithdraw(t *testing.T) {
 		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
 		verifier, _ := env.user(marketplace.RoleVerifier, nil)
 		// Emergency and small (≤ 3,000 yuan): open at once.
-		small := with(func(b map[string]any) { b["emergency"] = true; b["verified_cost_fen"] = 2_300_000; b["requested_fen"] = 300_000 })
+		small := with(func(b map[string]any) {
+			b["emergency"] = true
+			b["verified_cost_fen"] = 2_300_000
+			b["requested_fen"] = 300_000
+		})
 		id := env.createNeed(worker, small)
 		if p := env.clearAndPublish(id, worker, verifier); p["status"] != "open" || p["notice_ends_at"] != nil {
 			t.Errorf("emergency path: %v, notice until %v", p["status"], p["notice_ends_at"])
