@@ -52,6 +52,9 @@ Usage:
                                       show or rotate the keys in secrets.json
   jiujinan audit-verify               check every hash chain of the audit log
   jiujinan reindex                    rebuild the search index from the database
+  jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
+  jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] > FILE
+                                      write a realistic test payment file
   jiujinan version
 
 Run "jiujinan serve --help" for the configuration.
@@ -89,6 +92,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAuditVerify(ctx, rest, stdout, stderr, environ)
 	case "reindex":
 		err = cmdReindex(ctx, rest, stdout, stderr, environ)
+	case "import-payments":
+		err = cmdImportPayments(ctx, rest, stdout, stderr, environ)
+	case "gen-payments":
+		err = cmdGenPayments(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "jiujinan", version)
 	case "help", "-h", "--help":

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/matching/paymentgen"
+)
+
+// PaymentImporter builds the importer of statutory payment files over the
+// open database.
+func (m *Main) PaymentImporter() (*matching.PaymentImporter, error) {
+	pz, err := marketplace.NewPseudonymizer(m.Secrets.PseudonymKey)
+	if err != nil {
+		return nil, err
+	}
+	return &matching.PaymentImporter{Store: mstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
+		Now: m.Now, NewID: newID, Log: m.Log}, nil
+}
+
+// fileFirst moves a leading positional argument after the flags, so that
+// both "cmd FILE --flag" and "cmd --flag FILE" work with package flag.
+func fileFirst(args []string) []string {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return append(append([]string(nil), args[1:]...), args[0])
+	}
+	return args
+}
+
+func cmdImportPayments(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("import-payments FILE", stderr, "Import a statutory payment file (CSV, UTF-8 or GBK; see docs/payment-import.md).\n"+
+		"Importing the same file again adds nothing; an interrupted import is completed by running it again.")
+	show := fs.Int("show", 20, "how many rejected rows to print")
+	report := fs.String("report", "", "where to write every rejected row as CSV (default FILE.rejected.csv when any)")
+	cfg, err := loadConfig(fs, fileFirst(args), environ)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &exitError{2, "import-payments: want exactly one FILE"}
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("import-payments: %v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	m, err := Open(ctx, cfg, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	im, err := m.PaymentImporter()
+	if err != nil {
+		return err
+	}
+	pr := newProgressPrinter(stderr, st.Size())
+	res, err := im.Import(ctx, f, matching.ImportOptions{FileName: baseName(path), CreatedBy: "cli", Size: st.Size(),
+		Progress: pr.update, ReturnErrors: *show})
+	pr.done()
+	if err != nil {
+		var ve *marketplace.ValidationError
+		if errors.As(err, &ve) {
+			return &exitError{1, "import-payments: " + ve.Fields["file"]}
+		}
+		if errors.Is(err, context.Canceled) {
+			return &exitError{130, "import-payments: interrupted; nothing of this import is visible yet. Run the same command again to complete it."}
+		}
+		return err
+	}
+	b := res.Batch
+	resumed := ""
+	if res.Resumed {
+		resumed = " (resumed an interrupted import)"
+	}
+	fmt.Fprintf(stdout, "batch %s: %s%s\n", b.ID, b.Status, resumed)
+	fmt.Fprintf(stdout, "  accepted    %d\n  duplicates  %d (already on record)\n  rejected    %d\n", b.Accepted, b.Duplicates, b.Rejected)
+	if b.Rejected == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "first rejected rows:\n")
+	for _, e := range res.Errors {
+		fmt.Fprintf(stdout, "  line %d: %s\n", e.Line, e.Error)
+	}
+	out := *report
+	if out == "" {
+		out = path + ".rejected.csv"
+	}
+	n, err := writeRejected(ctx, m, b, out)
+	if err != nil {
+		return fmt.Errorf("import-payments: report: %w", err)
+	}
+	more := ""
+	if n < b.Rejected {
+		more = fmt.Sprintf(" (the first %d stored of %d)", n, b.Rejected)
+	}
+	fmt.Fprintf(stdout, "every rejected row%s: %s\n", more, out)
+	fmt.Fprintf(stdout, "also at GET /api/v1/statutory-payments/imports/%s\n", b.ID)
+	return nil
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// writeRejected writes the batch's stored rejected rows (line, reason;
+// never a value of the row) to path.
+func writeRejected(ctx context.Context, m *Main, b matching.ImportBatch, path string) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "line,error")
+	st := mstore.New(m.DB)
+	var n, after int64
+	for {
+		errs, err := st.ImportErrors(ctx, b.Key, after, 5000)
+		if err != nil {
+			return n, err
+		}
+		for _, e := range errs {
+			fmt.Fprintf(w, "%d,%q\n", e.Line, e.Error)
+		}
+		n += int64(len(errs))
+		if len(errs) < 5000 {
+			break
+		}
+		after = errs[len(errs)-1].Line
+	}
+	if err := w.Flush(); err != nil {
+		return n, err
+	}
+	return n, f.Close()
+}
+
+// progressPrinter shows an import's progress on stderr: a bar redrawn in
+// place on a terminal, a plain line every few seconds otherwise.
+type progressPrinter struct {
+	mu       sync.Mutex
+	w        io.Writer
+	tty      bool
+	size     int64
+	start    time.Time
+	last     time.Time
+	drawn    bool
+	lastProg matching.ImportProgress
+}
+
+func newProgressPrinter(w io.Writer, size int64) *progressPrinter {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progressPrinter{w: w, tty: tty, size: size, start: time.Now()}
+}
+
+func (p *progressPrinter) update(pr matching.ImportProgress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastProg = pr
+	now := time.Now()
+	every := 5 * time.Second
+	if p.tty {
+		every = 200 * time.Millisecond
+	}
+	if now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	p.print(now, false)
+}
+
+func (p *progressPrinter) print(now time.Time, final bool) {
+	pr := p.lastProg
+	rows := pr.Accepted + pr.Duplicates + pr.Rejected
+	rate := float64(rows) / max(now.Sub(p.start).Seconds(), 0.001)
+	frac := 0.0
+	if p.size > 0 {
+		frac = min(float64(pr.BytesRead)/float64(p.size), 1)
+	}
+	if final {
+		frac = 1
+	}
+	counts := fmt.Sprintf("%d rows (%d accepted, %d duplicates, %d rejected), %.0f rows/s", rows, pr.Accepted, pr.Duplicates, pr.Rejected, rate)
+	if p.tty {
+		const width = 30
+		fill := int(frac * width)
+		fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %3.0f%% %s", strings.Repeat("█", fill), strings.Repeat("░", width-fill), frac*100, counts)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintf(p.w, "import: %3.0f%% %s\n", frac*100, counts)
+}
+
+func (p *progressPrinter) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.drawn {
+		p.print(time.Now(), true)
+		fmt.Fprintln(p.w)
+	}
+}
+
+func cmdGenPayments(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("gen-payments", stderr, "Write a deterministic, realistic statutory payment file (test data) to standard output.")
+	rows := fs.Int64("rows", 1000, "data rows to write")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same file")
+	bad := fs.Float64("bad-share", 0.01, "share of malformed rows, 0 to 1")
+	enc := fs.String("encoding", "utf8", "utf8 or gbk")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rows < 0 || *bad < 0 || *bad > 1 {
+		return &exitError{2, "gen-payments: --rows must be ≥ 0 and --bad-share within 0..1"}
+	}
+	return paymentgen.Write(stdout, paymentgen.Options{Rows: *rows, Seed: *seed, BadShare: *bad, Encoding: *enc})
+}
