@@ -1,6 +1,17 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
 
-// registerPaymentRoutes adds the payments routes under /api/v1.
-func (s *Server) registerPaymentRoutes(g *echo.Group) {}
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// registerPaymentRoutes adds the payments routes under /api/v1: imports of
+// the statutory payment record, for verifiers.
+func (s *Server) registerPaymentRoutes(g *echo.Group) {
+	s.only(g, http.MethodPost, "/statutory-payments/imports", s.handlePaymentImportCreate, marketplace.RoleVerifier)
+	s.only(g, http.MethodGet, "/statutory-payments/imports", s.handlePaymentImportList, marketplace.RoleVerifier)
+	s.only(g, http.MethodGet, "/statutory-payments/imports/:id", s.handlePaymentImportGet, marketplace.RoleVerifier)
+}

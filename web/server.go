@@ -19,6 +19,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/matching"
 )
 
 // Config is the part of the service's configuration the HTTP layer needs.
@@ -52,6 +53,8 @@ type Deps struct {
 	// Browse answers the public browsing of needs; Divisions names regions.
 	Browse    *search.Browse
 	Divisions *marketplace.Divisions
+	// Payments imports the statutory payment record (nil: not served).
+	Payments *matching.PaymentImporter
 }
 
 // Server is the HTTP server.

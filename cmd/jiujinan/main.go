@@ -271,6 +271,10 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	payments, err := m.PaymentImporter()
+	if err != nil {
+		return nil, err
+	}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
@@ -282,6 +286,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Browse:    m.browse(),
 		Divisions: m.Divisions,
 		Funds:     m.Funds,
+		Payments:  payments,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
