@@ -90,9 +90,6 @@ func hoursToMinutes(h float64, min, max int) (int, bool) {
 	return int(m), true
 }
 
-// chinaTime is the time zone the service dates are in.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 func logAD(id string) string { return id + "/note" }
 
 // PledgeService records a volunteer's pledge of hours (0.5 to 200) of a skill

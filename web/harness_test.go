@@ -34,6 +34,7 @@ type testEnv struct {
 	store    *gormstore.Store
 	accounts *marketplace.AccountService
 	needs    *marketplace.NeedService
+	people   *marketplace.PeopleService
 	admin    *marketplace.Principal
 	key      SigningKey
 	now      atomic.Pointer[time.Time]
@@ -79,11 +80,13 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	}
 	env.needs = newTestNeeds(t, env.store, now)
 	env.funds = newTestFunds(t, db, now)
+	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
 		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},
 		Divisions: divisions,
+		People:    env.people,
 	})
 	ctx := context.Background()
 	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")

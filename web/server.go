@@ -46,6 +46,8 @@ type Deps struct {
 	Tokens *Tokens
 	// Funds runs funds, projects, pledges, allocations and disclosures.
 	Funds *funds.Service
+	// People runs volunteers, reports, claims and service pledges.
+	People *marketplace.PeopleService
 	// Ready reports whether the service can take traffic: the database
 	// answers and no migration is pending.
 	Ready func(ctx context.Context) error

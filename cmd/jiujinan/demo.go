@@ -99,5 +99,5 @@ func (m *Main) seedDemo(ctx context.Context) error {
 			return fmt.Errorf("user %s: %w", d.email, err)
 		}
 	}
-	return nil
+	return m.seedDemoPeople(ctx, admin)
 }

@@ -146,6 +146,7 @@ type Main struct {
 	Now       func() time.Time
 	Accounts  *marketplace.AccountService
 	Needs     *marketplace.NeedService
+	People    *marketplace.PeopleService
 	Store     *gormstore.Store
 	Divisions *marketplace.Divisions
 	// Index and Indexer are the search index and the worker that keeps it
@@ -230,6 +231,10 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 		db.Close()
 		return nil, fmt.Errorf("funds: %w", err)
 	}
+	if m.People, err = m.peopleService(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -287,6 +292,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Divisions: m.Divisions,
 		Funds:     m.Funds,
 		Payments:  payments,
+		People:    m.People,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

@@ -60,14 +60,6 @@ type volunteerSlotRow struct {
 
 func (volunteerSlotRow) TableName() string { return "volunteer_availability" }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // regionPrefix is the prefix every code inside a division starts with:
 // trailing zero pairs of a 6-digit province or city code dropped.
 func regionPrefix(code string) string {
@@ -436,17 +428,6 @@ func (s *Store) NeedRef(ctx context.Context, needPublicID string) (*marketplace.
 		AgeBand: marketplace.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[marketplace.HouseholdType](r.HouseholdTypes),
 		ServiceNeeds: splitCodes[marketplace.Service](r.ServiceNeeds), BeneficiaryPublicID: r.BeneficiaryPublicID,
 		IdentityCT: r.IdentityCt, IdentityKID: r.IdentityKid}, nil
-}
-
-// splitCodes reads a comma-separated code list as the needs table keeps it.
-func splitCodes[T ~string](s string) []T {
-	out := []T{}
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, T(p))
-		}
-	}
-	return out
 }
 
 type claimRow struct {

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// peopleService builds volunteers, reports, claims and service pledges over
+// the needs' cipher (an approved claim opens the household's contact that
+// the needs sealed).
+func (m *Main) peopleService() (*marketplace.PeopleService, error) {
+	return marketplace.NewPeopleService(m.Store, m.Needs.Cipher, m.Divisions, m.Now, newID), nil
+}
+
+// demoVolunteer is a demo volunteer: skills (service:level), regions,
+// availability and whether their background check is cleared. The first
+// one is the demo volunteer of demoUsers.
+type demoVolunteer struct {
+	email, name string
+	skills      map[marketplace.Service]string
+	regions     []string
+	slots       []marketplace.SlotInput
+	cleared     bool
+}
+
+var (
+	weekends = []marketplace.SlotInput{{Weekday: 6, From: "09:00", To: "17:00"}, {Weekday: 7, From: "09:00", To: "12:00"}}
+	evenings = []marketplace.SlotInput{{Weekday: 2, From: "18:30", To: "21:00"}, {Weekday: 4, From: "18:30", To: "21:00"}}
+	weekdays = []marketplace.SlotInput{{Weekday: 1, From: "08:30", To: "11:30"}, {Weekday: 3, From: "08:30", To: "11:30"}, {Weekday: 5, From: "14:00", To: "17:00"}}
+)
+
+var demoVolunteers = []demoVolunteer{
+	{"volunteer@demo.jiujinan.cn", "", map[marketplace.Service]string{marketplace.SvcHomeCare: "skilled", marketplace.SvcEmotional: "basic", marketplace.SvcHospitalEscort: "skilled"}, []string{"371725"}, weekends, true},
+	{"yc-v1@demo.jiujinan.cn", "护士志愿者周丽", map[marketplace.Service]string{marketplace.SvcHomeCare: "professional", marketplace.SvcHospitalEscort: "professional"}, []string{"371725", "371700"}, weekends, true},
+	{"yc-v2@demo.jiujinan.cn", "大学生志愿者孟浩", map[marketplace.Service]string{marketplace.SvcTutoring: "skilled", marketplace.SvcSocialIntegration: "basic"}, []string{"371725001", "371725002"}, evenings, false},
+	{"yc-v3@demo.jiujinan.cn", "律师志愿者宋哲", map[marketplace.Service]string{marketplace.SvcLegalAid: "professional", marketplace.SvcResourceLinking: "skilled"}, []string{"371700"}, evenings, true},
+	{"yc-v4@demo.jiujinan.cn", "退休木工刘师傅", map[marketplace.Service]string{marketplace.SvcHomeRepair: "professional", marketplace.SvcDailyHelp: "basic"}, []string{"371725"}, weekdays, false},
+	{"lh-v1@demo.jiujinan.cn", "心理咨询师曾敏", map[marketplace.Service]string{marketplace.SvcPsychological: "professional", marketplace.SvcEmotional: "skilled"}, []string{"430524"}, evenings, true},
+	{"lh-v2@demo.jiujinan.cn", "支教老师彭芳", map[marketplace.Service]string{marketplace.SvcTutoring: "professional", marketplace.SvcSkillsTraining: "skilled"}, []string{"430524"}, weekends, true},
+	{"lh-v3@demo.jiujinan.cn", "青年志愿者罗强", map[marketplace.Service]string{marketplace.SvcDailyHelp: "basic", marketplace.SvcHomeRepair: "basic"}, []string{"430524"}, weekends, false},
+	{"hy-v1@demo.jiujinan.cn", "就业指导师王军", map[marketplace.Service]string{marketplace.SvcJobGuidance: "professional", marketplace.SvcSkillsTraining: "skilled"}, []string{"610524"}, weekdays, false},
+	{"hy-v2@demo.jiujinan.cn", "社区医生李娜", map[marketplace.Service]string{marketplace.SvcHospitalEscort: "professional", marketplace.SvcHomeCare: "skilled"}, []string{"610524"}, weekends, true},
+	{"hy-v3@demo.jiujinan.cn", "助老志愿者赵红", map[marketplace.Service]string{marketplace.SvcEmotional: "skilled", marketplace.SvcDailyHelp: "skilled"}, []string{"610524", "610500"}, weekdays, true},
+}
+
+// demoVolunteerPassword is the (public) password of the extra demo volunteers.
+const demoVolunteerPassword = "demo-volunteer-pass"
+
+var demoReports = []marketplace.ReportInput{
+	{RegionCode: "371725001", Category: "care", Description: "我们小区有位独居老人，最近行动不便，常一个人在家，没人照顾吃饭。"},
+	{RegionCode: "371725", Category: "education", Description: "村里有个孩子父母外出打工联系不上，跟着年迈的奶奶生活，开学了还没交学费。"},
+	{RegionCode: "430524", Category: "medical", Description: "邻居家孩子得了重病在县医院住院，家里已经借遍了亲戚，想请社工上门看看。"},
+	{RegionCode: "610524", Category: "housing", Description: "暴雨后一户人家的房子后墙裂开了，家里只有两位老人，不敢住。"},
+}
+
+// seedDemoPeople adds volunteers with profiles (some with cleared background
+// checks) across the demo counties, and a few active-discovery reports.
+func (m *Main) seedDemoPeople(ctx context.Context, admin *marketplace.Principal) error {
+	for _, d := range demoVolunteers {
+		u, err := m.Store.UserByEmail(ctx, d.email)
+		if err != nil {
+			if u, err = m.Accounts.Register(ctx, marketplace.NewUser{Email: d.email, Password: demoVolunteerPassword, DisplayName: d.name, Role: marketplace.RoleVolunteer}); err != nil {
+				return fmt.Errorf("volunteer %s: %w", d.email, err)
+			}
+		}
+		p, err := m.Store.Principal(ctx, u.PublicID)
+		if err != nil {
+			return err
+		}
+		in := marketplace.ProfileInput{Regions: d.regions, Availability: d.slots, LoadLimit: 3}
+		for _, svc := range marketplace.Services {
+			if lvl, ok := d.skills[svc]; ok {
+				in.Skills = append(in.Skills, marketplace.SkillInput{Service: string(svc), Level: lvl})
+			}
+		}
+		v, err := m.People.SaveProfile(ctx, p, in)
+		if err != nil {
+			return fmt.Errorf("volunteer profile %s: %w", d.email, err)
+		}
+		if d.cleared {
+			checked := m.Now().AddDate(0, -2, 0).Format("2006-01-02")
+			if _, err := m.People.SetBackgroundCheck(ctx, admin, v.PublicID, marketplace.BackgroundCheckInput{Status: "cleared", CheckedAt: checked}); err != nil {
+				return fmt.Errorf("background check %s: %w", d.email, err)
+			}
+		}
+	}
+	for _, r := range demoReports {
+		if _, err := m.People.SubmitReport(ctx, nil, r); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	return nil
+}
