@@ -179,6 +179,9 @@ type needPage struct {
 	Disclosures    []disclosureRow
 	CanObject      bool
 	ObjectionError string
+	// Pledge is the donation form while the need is open (nil without a
+	// funds service).
+	Pledge *pledgeForm
 }
 
 // handleNeedPage is the public page of one need.
@@ -190,11 +193,30 @@ func (s *Server) handleNeedPage(c echo.Context) error {
 }
 
 func (s *Server) renderNeedPage(c echo.Context, status int, objectionErr string) error {
-	n, err := s.pages.needs.Need(c.Request().Context(), c.Param("id"))
+	return s.renderNeedPageWith(c, status, objectionErr, nil)
+}
+
+func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr string, form *pledgeForm) error {
+	ctx := c.Request().Context()
+	n, err := s.pages.needs.Need(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "need", needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr})
+	d := needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr}
+	if s.Funds != nil {
+		as, err := s.needAllocations(ctx, n.ID)
+		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+		d.Disclosures = moneyRows(as)
+		if form == nil {
+			form = &pledgeForm{TargetType: "need", TargetID: n.ID, Key: newFormKey()}
+		}
+		if n.Status == marketplace.NeedOpen && n.RemainingFen > 0 {
+			d.Pledge = form
+		}
+	}
+	return s.render(c, status, "need", d)
 }
 
 // handleNeedObjectionForm takes an objection during the notice, from

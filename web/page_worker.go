@@ -304,7 +304,7 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	}
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
 	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
-	d.CanPublish = priv.Need.Status == marketplace.NeedCleared
+	d.CanPublish = priv.Need.Status == marketplace.NeedCleared && p.HasAny(marketplace.RoleSocialWorker, marketplace.RoleVerifier)
 	return s.render(c, status, "staff_need", d)
 }
 

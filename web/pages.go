@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/time/rate"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
@@ -254,6 +255,18 @@ func (s *Server) registerPages() {
 	e.GET("/", s.handleHomePage)
 	e.GET("/needs", s.handleNeedsPage)
 	e.GET("/needs/:id", s.handleNeedPage)
+	if s.Funds != nil {
+		donor := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleDonor)}
+		e.POST("/pledge", s.handlePledgeForm, donor...)
+		e.GET("/my/giving", s.handleMyGivingPage, donor...)
+		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
+		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
+		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(marketplace.RoleFederationStaff))
+		e.GET("/funds", s.handleSourcesPage)
+		e.GET("/funds/:id", s.handleSourcePage(funds.KindFund))
+		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
+		e.GET("/disclosures", s.handleDisclosuresPage)
+	}
 	if s.Needs != nil {
 		sw := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker)}
 		e.GET("/worker/needs", s.handleWorkerNeeds, sw...)
@@ -265,6 +278,12 @@ func (s *Server) registerPages() {
 		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(marketplace.RoleVerifier))
 		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier))
 		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
+		if s.Funds != nil {
+			fed := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleFederationStaff)}
+			e.GET("/staff/money/:id", s.handleStaffMoneyPage, fed...)
+			e.POST("/staff/money/:id/allocations", s.handleAllocateForm, fed...)
+			e.POST("/staff/money/:id/disbursements", s.handleDisburseForm, fed...)
+		}
 		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(marketplace.RoleVerifier))
 	}
 	e.GET("/login", s.handleLoginPage)

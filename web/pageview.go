@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,8 +20,9 @@ func (p *page) label(l marketplace.Label) string {
 	return l.Zh
 }
 
-// Cat names a need category.
-func (p *page) Cat(c marketplace.Category) string {
+// Cat names a need category (a Category or its code as a string).
+func (p *page) Cat(code any) string {
+	c := marketplace.Category(fmt.Sprint(code))
 	if l, ok := marketplace.CategoryLabels[c]; ok {
 		return p.label(l)
 	}
@@ -203,3 +205,14 @@ func (p *page) Err(name string) *page {
 	}
 	return p.With(nil)
 }
+
+// YuanPlain formats fen for an input field: "12345.50".
+func (p *page) YuanPlain(fen int64) string {
+	if fen < 0 {
+		fen = 0
+	}
+	return strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
+}
+
+// Minus is a - b, for templates.
+func (p *page) Minus(a, b int64) int64 { return a - b }
