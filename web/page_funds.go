@@ -153,7 +153,9 @@ type moneyView struct {
 // the forms to allocate from their funds and projects and to disburse.
 // Staff see only the public projection of the need: the identity stays
 // with the posting organization and the verifiers.
-func (s *Server) handleStaffMoneyPage(c echo.Context) error { return s.renderStaffMoney(c, http.StatusOK, "") }
+func (s *Server) handleStaffMoneyPage(c echo.Context) error {
+	return s.renderStaffMoney(c, http.StatusOK, "")
+}
 
 func (s *Server) renderStaffMoney(c echo.Context, status int, msg string) error {
 	n, err := s.pages.needs.Need(c.Request().Context(), c.Param("id"))
