@@ -116,16 +116,6 @@ func (env *testEnv) insertNeed(n testNeed) string {
 	return nid
 }
 
-// fresh issues a new token for p (tokens live an hour of the test clock).
-func (env *testEnv) fresh(p *marketplace.Principal) string {
-	env.t.Helper()
-	tok, _, err := env.srv.Tokens.Issue(p.User.PublicID, p.RoleNames(), testID())
-	if err != nil {
-		env.t.Fatal(err)
-	}
-	return tok
-}
-
 func (env *testEnv) volunteerWith(t *testing.T, services ...string) (string, *marketplace.Principal, string) {
 	t.Helper()
 	tok, p := env.user(marketplace.RoleVolunteer, nil)
@@ -445,12 +435,12 @@ func TestClaimsRevealContactOnlyWhileApproved(t *testing.T) {
 		}
 		// Hidden again when the window ends.
 		env.advance(7*24*time.Hour - time.Minute)
-		vtok, sw, otherVol = env.fresh(vp), env.fresh(swp), env.fresh(ovp)
+		vtok, sw, otherVol = env.token(vp), env.token(swp), env.token(ovp)
 		if r := env.do("GET", "/api/v1/claims/"+claim+"/contact", vtok, nil); r.Status != 200 {
 			t.Errorf("a minute before the end: %d", r.Status)
 		}
 		env.advance(time.Minute)
-		vtok = env.fresh(vp)
+		vtok = env.token(vp)
 		if r := env.do("GET", "/api/v1/claims/"+claim+"/contact", vtok, nil); r.Status != 403 || strings.Contains(string(r.Body), hhPhone) {
 			t.Errorf("contact after the window: %d %s", r.Status, r.Body)
 		}
@@ -656,6 +646,65 @@ func TestServicePledges(t *testing.T) {
 		}
 		if strings.Contains(env.logs.String(), "张小明") {
 			t.Error("note in the logs")
+		}
+	})
+}
+
+// TestClaimOfANeedPostedThroughTheNeedsAPI runs the people rules over a need
+// as the needs service writes it: posted, cleared, published, open after the
+// notice; the contact an approved volunteer sees is the one the worker entered.
+func TestClaimOfANeedPostedThroughTheNeedsAPI(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
+		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		body := needBody()
+		body["service_needs"] = []string{"hospital_escort", "legal_aid"}
+		id := env.createNeed(worker, body)
+		env.clearAndPublish(id, worker, verifier)
+		vtok, vp, _ := env.volunteerWith(t, "legal_aid", "hospital_escort")
+		// In notice: not yet open for volunteers.
+		if r := env.do("POST", "/api/v1/needs/"+id+"/claims", vtok, map[string]any{"service": "legal_aid", "window_days": 5}); r.Status != 409 {
+			t.Errorf("claim during notice: %d %s", r.Status, r.Body)
+		}
+		env.advance(121 * time.Hour)
+		vtok, worker = env.token(vp), env.token(wp)
+		r := env.do("POST", "/api/v1/needs/"+id+"/claims", vtok, map[string]any{"service": "hospital_escort", "window_days": 5})
+		if r.Status != 201 {
+			t.Fatalf("claim: %d %s", r.Status, r.Body)
+		}
+		claim := r.JSON(t)["id"].(string)
+		if r := env.do("POST", "/api/v1/claims/"+claim+"/approve", worker, nil); r.Status != 200 {
+			t.Fatalf("approve: %d %s", r.Status, r.Body)
+		}
+		r = env.do("GET", "/api/v1/claims/"+claim+"/contact", vtok, nil)
+		if r.Status != 200 {
+			t.Fatalf("contact: %d %s", r.Status, r.Body)
+		}
+		c := r.JSON(t)
+		if c["name"] != "张建华" || c["phone"] != "13812345678" || c["address"] != "山东省菏泽市郓城县唐庙镇李庄村3组15号" {
+			t.Errorf("contact: %v", c)
+		}
+		// Pledge, accept, log; the public sees totals only.
+		r = env.do("POST", "/api/v1/service-pledges", vtok, map[string]any{"need_id": id, "skill": "legal_aid", "hours": 6})
+		if r.Status != 201 {
+			t.Fatalf("pledge: %d %s", r.Status, r.Body)
+		}
+		pledge := r.JSON(t)["id"].(string)
+		env.do("POST", "/api/v1/service-pledges/"+pledge+"/accept", worker, nil)
+		r = env.do("GET", "/api/v1/needs/"+id+"/service-pledges", "", nil)
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"hours":6`) {
+			t.Errorf("public pledges: %d %s", r.Status, r.Body)
+		}
+		for _, path := range []string{"/api/v1/needs/" + id, "/api/v1/needs/" + id + "/service-pledges"} {
+			body := string(env.do("GET", path, "", nil).Body)
+			for _, secret := range []string{"张建华", "13812345678", "李庄村", "volunteer"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("%s shows %q: %s", path, secret, body)
+				}
+			}
+		}
+		if strings.Contains(env.logs.String(), "张建华") || strings.Contains(env.logs.String(), "13812345678") {
+			t.Error("household data in the logs")
 		}
 	})
 }
