@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -705,6 +706,41 @@ func TestClaimOfANeedPostedThroughTheNeedsAPI(t *testing.T) {
 		}
 		if strings.Contains(env.logs.String(), "张建华") || strings.Contains(env.logs.String(), "13812345678") {
 			t.Error("household data in the logs")
+		}
+	})
+}
+
+// TestClaimLoadLimitUnderConcurrency: many claims at once by one volunteer
+// never exceed the load limit, and one need and service is claimed once.
+func TestClaimLoadLimitUnderConcurrency(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		var needs []string
+		for i := 0; i < 8; i++ {
+			needs = append(needs, env.insertNeed(testNeed{services: "legal_aid", public: true}))
+		}
+		vtok, _, _ := env.volunteerWith(t, "legal_aid")
+		var wg sync.WaitGroup
+		statuses := make(chan int, 2*len(needs))
+		for _, n := range append(needs, needs...) {
+			wg.Add(1)
+			go func(n string) {
+				defer wg.Done()
+				statuses <- env.do("POST", "/api/v1/needs/"+n+"/claims", vtok, map[string]any{"service": "legal_aid", "window_days": 3}).Status
+			}(n)
+		}
+		wg.Wait()
+		close(statuses)
+		count := map[int]int{}
+		for s := range statuses {
+			count[s]++
+		}
+		if count[201] != 3 || count[409] != 2*len(needs)-3 {
+			t.Errorf("statuses %v, want 3 created (the load limit) and the rest 409", count)
+		}
+		var n int64
+		env.db.Gorm.Raw("SELECT COUNT(*) FROM volunteer_claims").Scan(&n)
+		if n != 3 {
+			t.Errorf("%d claims stored, want 3", n)
 		}
 	})
 }
