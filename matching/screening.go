@@ -79,13 +79,7 @@ type ScreeningNeed struct {
 
 // StatutoryPayment is one payment of the statutory record as the rules see
 // it: a public id, the programme, the amount and the period it pays for.
-type StatutoryPayment struct {
-	ID         string
-	Programme  marketplace.Programme
-	AmountFen  int64
-	From, To   time.Time
-	RegionCode string
-}
+type StatutoryPayment = Payment
 
 // ScreeningInput is everything one screening looks at.
 type ScreeningInput struct {

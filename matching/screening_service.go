@@ -104,7 +104,7 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 	if now.After(to) {
 		to = now
 	}
-	pays, err := s.Payments.ScreeningPayments(ctx, n.Pseudonym, from, to)
+	pays, err := s.Payments.PaymentsFor(ctx, n.Pseudonym, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -7,14 +7,9 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
-// ScreeningSource gives screening the statutory payments of a person. The
-// payment record's store implements it (matching/gormstore).
-type ScreeningSource interface {
-	// ScreeningPayments returns the payments to the person with this
-	// pseudonym whose period overlaps [from, to] (calendar days, both
-	// included). None is not an error.
-	ScreeningPayments(ctx context.Context, pseudonym string, from, to time.Time) ([]StatutoryPayment, error)
-}
+// ScreeningSource gives screening the statutory payments of a person: the
+// payment record's store (matching/gormstore.Store) implements it.
+type ScreeningSource = PaymentReader
 
 // ScreenedNeed is a need as screening loads it: the rules' view plus the
 // row key and the posting organization.

@@ -22,6 +22,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -47,6 +48,8 @@ type testEnv struct {
 	indexPath string
 	indexer   *search.Indexer
 	funds     *funds.Service
+	// screening is the screening service; payments is its statutory record.
+	screening *matching.ScreeningService
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
@@ -87,6 +90,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},
 		Divisions: divisions,
 		People:    env.people,
+		Screening: newTestScreening(env, db, now),
 	})
 	ctx := context.Background()
 	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")

@@ -57,6 +57,8 @@ type Deps struct {
 	Divisions *marketplace.Divisions
 	// Payments imports the statutory payment record (nil: not served).
 	Payments *matching.PaymentImporter
+	// Screening runs and shows screenings, the review queue and referrals.
+	Screening *matching.ScreeningService
 }
 
 // Server is the HTTP server.

@@ -35,6 +35,7 @@ type Config struct {
 	KAnonymity        int           `env:"JIUJINAN_K_ANONYMITY" envDefault:"5" help:"k: fewest published needs that may share a region x category x age band cell"`
 	PledgeTTL         time.Duration `env:"JIUJINAN_PLEDGE_TTL" envDefault:"168h" help:"how long an unpaid pledge waits for its payment before it expires"`
 	EmergencyLimitFen int64         `env:"JIUJINAN_EMERGENCY_LIMIT_FEN" envDefault:"300000" help:"largest request (fen) that may take the emergency path (先行救助)"`
+	ScreeningConfig   string        `env:"JIUJINAN_SCREENING_CONFIG" help:"TOML (.toml) or JSON file changing the screening defaults: programme to category mapping, eligible programmes per household type, look-back months (docs/screening.md)"`
 
 	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`
 	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`

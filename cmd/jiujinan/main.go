@@ -25,6 +25,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
@@ -155,6 +156,9 @@ type Main struct {
 	Indexer       *search.Indexer
 	releaseSearch func()
 	Funds         *funds.Service
+	// Screening screens needs and money against the statutory record and
+	// other charities' needs; it is the Screener of needs and funds.
+	Screening *matching.ScreeningService
 
 	stderr io.Writer
 }
@@ -223,6 +227,10 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	m.Accounts.RegionKnown = m.Divisions.Known
 	m.Accounts.MaxFailures = cfg.LoginMaxFailures
 	m.Accounts.LockFor = cfg.LoginLockout
+	if err := m.openScreening(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if m.Needs, err = m.needService(); err != nil {
 		db.Close()
 		return nil, err
@@ -235,11 +243,15 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 		db.Close()
 		return nil, err
 	}
+	// Needs are screened when submitted and cleared, money before it is
+	// allocated and before it is disbursed.
+	m.Needs.Screener = m.Screening
+	m.Funds.Screener = m.Screening
 	return m, nil
 }
 
 // needService builds the need lifecycle from the configuration and keys.
-// The screener is set by whoever wires screening (Main.Needs.Screener).
+// Open sets its screener (Main.Screening) once every service is built.
 func (m *Main) needService() (*marketplace.NeedService, error) {
 	keys := make([]marketplace.DataKey, len(m.Secrets.DataKeys))
 	for i, k := range m.Secrets.DataKeys {
@@ -293,6 +305,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Funds:     m.Funds,
 		Payments:  payments,
 		People:    m.People,
+		Screening: m.Screening,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

@@ -37,7 +37,7 @@ func (f *fakePayments) add(pseudonym string, p matching.StatutoryPayment) {
 	f.rows[pseudonym] = append(f.rows[pseudonym], p)
 }
 
-func (f *fakePayments) ScreeningPayments(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.StatutoryPayment, error) {
+func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.StatutoryPayment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []matching.StatutoryPayment

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+)
+
+// screeningCipher seals the free text of screening (override reasons,
+// referral notes) with the data key ring: every key opens, the newest seals.
+func screeningCipher(sec *Secrets) (*marketplace.Cipher, error) {
+	keys := make([]marketplace.DataKey, 0, len(sec.DataKeys))
+	for _, k := range sec.DataKeys {
+		keys = append(keys, marketplace.DataKey{ID: k.ID, Key: k.Key})
+	}
+	return marketplace.NewCipher(keys)
+}
+
+// openScreening builds the screening service: its configuration from
+// JIUJINAN_SCREENING_CONFIG (defaults when unset), the payment record as its
+// source. The need lifecycle and funds take it as their Screener.
+func (m *Main) openScreening() error {
+	cfg, err := matching.LoadScreeningConfig(m.Config.ScreeningConfig)
+	if err != nil {
+		return fmt.Errorf("JIUJINAN_SCREENING_CONFIG: %w", err)
+	}
+	c, err := screeningCipher(m.Secrets)
+	if err != nil {
+		return err
+	}
+	m.Screening = matching.NewScreeningService(mstore.NewScreenings(m.DB), mstore.New(m.DB), cfg, c, m.Now, newID)
+	return nil
+}

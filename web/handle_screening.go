@@ -1,0 +1,67 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// screeningJSON is a stored screening: its checks and evidence hold public
+// ids, programmes, categories, periods and amounts, never identities.
+type screeningJSON struct {
+	ID         string                       `json:"id"`
+	NeedID     string                       `json:"need_id"`
+	Stage      marketplace.ScreeningStage   `json:"stage"`
+	Result     marketplace.ScreeningOutcome `json:"result"`
+	Checks     []marketplace.ScreeningCheck `json:"checks"`
+	AmountFen  int64                        `json:"amount_fen"`
+	At         time.Time                    `json:"at"`
+	Overridden bool                         `json:"overridden"`
+	Decision   string                       `json:"decision"`
+	DecidedBy  string                       `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time                   `json:"decided_at,omitempty"`
+}
+
+func toScreeningJSON(r *matching.ScreeningRecord) screeningJSON {
+	checks := r.Checks
+	if checks == nil {
+		checks = []marketplace.ScreeningCheck{}
+	}
+	return screeningJSON{ID: r.ID, NeedID: r.NeedID, Stage: r.Stage, Result: r.Result, Checks: checks, AmountFen: r.AmountFen,
+		At: r.At, Overridden: r.Overridden, Decision: string(r.Decision), DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt}
+}
+
+// handleNeedScreening returns a need's latest screening, with its history
+// (newest first) when ?all=1 (verifier, federation staff, social workers of
+// the posting organization).
+func (s *Server) handleNeedScreening(c echo.Context) error {
+	all := c.QueryParam("all") == "1" || c.QueryParam("all") == "true"
+	recs, err := s.Screening.Screenings(c.Request().Context(), PrincipalOf(c), c.Param("id"), all)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		screeningJSON
+		History []screeningJSON `json:"history,omitempty"`
+	}{screeningJSON: toScreeningJSON(&recs[0])}
+	if all {
+		out.History = make([]screeningJSON, len(recs))
+		for i := range recs {
+			out.History[i] = toScreeningJSON(&recs[i])
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// handleNeedScreeningRun screens a need again now (verifier).
+func (s *Server) handleNeedScreeningRun(c echo.Context) error {
+	rec, err := s.Screening.Rerun(c.Request().Context(), PrincipalOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toScreeningJSON(rec))
+}

@@ -1,0 +1,360 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/sqldb"
+)
+
+func init() {
+	addRouteAccess(map[string][]string{
+		"GET /api/v1/needs/:id/screening":         {"verifier", "federation_staff", "social_worker"},
+		"POST /api/v1/needs/:id/screening/run":    {"verifier"},
+		"GET /api/v1/review-queue":                {"verifier"},
+		"POST /api/v1/review-queue/:id/decisions": {"verifier"},
+		"GET /api/v1/referrals":                   {"verifier"},
+		"POST /api/v1/referrals/:id":              {"verifier"},
+	})
+}
+
+// testPseudonyms makes the pseudonyms of the screening tests' ID numbers.
+var testPseudonyms, _ = marketplace.NewPseudonymizer([]byte("screening-test-pseudonym-key-0123456789"))
+
+// newTestScreening builds the screening service of the test server over
+// the real statutory payment store.
+func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matching.ScreeningService {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	c, err := marketplace.NewCipher([]marketplace.DataKey{{ID: "test-data", Key: key}})
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	env.screening = matching.NewScreeningService(mstore.NewScreenings(db), mstore.New(db), matching.DefaultScreeningConfig(), c, now, testID)
+	return env.screening
+}
+
+type screenedNeed struct {
+	org        *marketplace.Org
+	idNumber   string
+	status     marketplace.NeedStatus
+	category   marketplace.Category
+	from, to   string
+	cost, stat int64
+	req, fund  int64
+	households string
+}
+
+func isoDay(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// postNeed writes a beneficiary and a need straight into the tables, as the
+// need lifecycle would, and returns the need's public id.
+func (env *testEnv) postNeed(n screenedNeed) string {
+	env.t.Helper()
+	if n.org == nil {
+		n.org = env.orgs[marketplace.OrgSocialWorkAgency]
+	}
+	if n.status == "" {
+		n.status = marketplace.NeedSubmitted
+	}
+	if n.category == "" {
+		n.category = marketplace.CatMedical
+	}
+	g := env.db.Gorm
+	p := testPseudonyms.Of(n.idNumber)
+	now := *env.now.Load()
+	bid := testID()
+	if err := g.Exec(`INSERT INTO beneficiaries (public_id, org_id, pseudonym, identity_ct, identity_kid, region_code, age_band, sex, household_types, created_at)
+		VALUES (?, ?, ?, ?, 'test-data', '371725', '18_59', 'F', ?, ?)`, bid, n.org.ID, p, []byte{1}, n.households, now).Error; err != nil {
+		env.t.Fatal(err)
+	}
+	var ben struct{ ID int64 }
+	g.Raw(`SELECT id FROM beneficiaries WHERE public_id = ?`, bid).Scan(&ben)
+	id := testID()
+	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code, age_band,
+		household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen, funded_fen, cost_from, cost_to, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', '371725', '18_59', ?, ?, 'test-data', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, n.org.ID, env.admin.User.ID, ben.ID, p, string(n.status), string(n.category), n.households, []byte{1}, n.cost, n.stat, n.req, n.fund,
+		isoDay(n.from), isoDay(n.to), now, now).Error; err != nil {
+		env.t.Fatal(err)
+	}
+	return id
+}
+
+// statutoryPayment records a payment of a completed import.
+func (env *testEnv) statutoryPayment(idNumber string, prog marketplace.Programme, fen int64, from, to string) {
+	env.t.Helper()
+	g := env.db.Gorm
+	now := *env.now.Load()
+	bid := testID()
+	if err := g.Exec(`INSERT INTO payment_import_batches (public_id, file_sha256, status, created_at, updated_at) VALUES (?, ?, 'done', ?, ?)`,
+		bid, bid, now, now).Error; err != nil {
+		env.t.Fatal(err)
+	}
+	var b struct{ ID int64 }
+	g.Raw(`SELECT id FROM payment_import_batches WHERE public_id = ?`, bid).Scan(&b)
+	if err := g.Exec(`INSERT INTO statutory_payments (pseudonym, programme, period_from, period_to, amount_fen, region_code, batch_id) VALUES (?, ?, ?, ?, ?, '371725', ?)`,
+		testPseudonyms.Of(idNumber), string(prog), from, to, fen, b.ID).Error; err != nil {
+		env.t.Fatal(err)
+	}
+}
+
+const screeningIDNumber = "11010519491231002X"
+
+type screeningBody struct {
+	ID         string                       `json:"id"`
+	NeedID     string                       `json:"need_id"`
+	Result     string                       `json:"result"`
+	Overridden bool                         `json:"overridden"`
+	Decision   string                       `json:"decision"`
+	Checks     []marketplace.ScreeningCheck `json:"checks"`
+	History    []json.RawMessage            `json:"history"`
+}
+
+func decodeInto[T any](t *testing.T, r response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("%v: %s", err, r.Body)
+	}
+	return v
+}
+
+func TestNeedScreeningAccess(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		id := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, req: 1_000_000})
+		if _, err := env.screening.Screen(context.Background(), id, marketplace.StageSubmit, 0); err != nil {
+			t.Fatal(err)
+		}
+		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
+		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		donor, _ := env.user(marketplace.RoleDonor, nil)
+		volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
+		auditor, _ := env.user(marketplace.RoleAuditor, nil)
+		path := "/api/v1/needs/" + id + "/screening"
+		for _, tc := range []struct {
+			name, token string
+			want        int
+		}{
+			{"the posting organization's social worker", worker, 200},
+			{"a verifier", verifier, 200},
+			{"federation staff", staff, 200},
+			{"a social worker of another organization", otherWorker, 404},
+			{"a donor", donor, 403},
+			{"a volunteer", volunteer, 403},
+			{"an auditor", auditor, 403},
+			{"anonymous", "", 401},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := env.do(http.MethodGet, path, tc.token, nil)
+				if r.Status != tc.want {
+					t.Fatalf("status %d, want %d: %s", r.Status, tc.want, r.Body)
+				}
+				if tc.want == 200 {
+					s := decodeInto[screeningBody](t, r)
+					if s.NeedID != id || s.Result != "clear" || len(s.Checks) != 4 {
+						t.Errorf("screening: %+v", s)
+					}
+				}
+			})
+		}
+		if r := env.do(http.MethodGet, "/api/v1/needs/01jjnotanid000000000000000/screening", verifier, nil); r.Status != 404 {
+			t.Errorf("unknown need: %d", r.Status)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/needs/"+id+"/screening/run", worker, nil); r.Status != 403 {
+			t.Errorf("a social worker re-ran screening: %d", r.Status)
+		}
+		r := env.do(http.MethodPost, "/api/v1/needs/"+id+"/screening/run", verifier, nil)
+		if r.Status != 201 {
+			t.Fatalf("run: %d %s", r.Status, r.Body)
+		}
+		r = env.do(http.MethodGet, path+"?all=1", verifier, nil)
+		if s := decodeInto[screeningBody](t, r); len(s.History) != 2 {
+			t.Errorf("history: %d entries, want 2", len(s.History))
+		}
+	})
+}
+
+type queueBody struct {
+	Items []struct {
+		Screening screeningBody          `json:"screening"`
+		Need      matching.NeedSummary   `json:"need"`
+		Related   []matching.NeedSummary `json:"related"`
+	} `json:"items"`
+}
+
+func TestReviewQueueDecisions(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		// Two charities ask for the same hospital stay of the same person
+		// (once with a lowercase x); the state paid 1,000 yuan of it.
+		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
+		b := env.postNeed(screenedNeed{org: env.orgs[marketplace.OrgCharity], idNumber: strings.ToLower(screeningIDNumber), status: marketplace.NeedOpen,
+			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
+		env.statutoryPayment(screeningIDNumber, marketplace.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
+		s, err := env.screening.Screen(ctx, a, marketplace.StageAllocate, 300_001)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Result != marketplace.ScreenBlock {
+			t.Fatalf("want block: %+v", s.Checks)
+		}
+		r := env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)
+		if r.Status != 200 {
+			t.Fatalf("queue: %d %s", r.Status, r.Body)
+		}
+		q := decodeInto[queueBody](t, r)
+		if len(q.Items) != 1 || q.Items[0].Screening.ID != s.ID || q.Items[0].Need.ID != a || len(q.Items[0].Related) != 1 || q.Items[0].Related[0].ID != b ||
+			q.Items[0].Related[0].FundedFen != 600_000 || q.Items[0].Related[0].OrgID != env.orgs[marketplace.OrgCharity].PublicID {
+			t.Fatalf("queue: %s", r.Body)
+		}
+		// Neither the ID number nor its pseudonym is anywhere in the answer.
+		for _, secret := range []string{screeningIDNumber, strings.ToLower(screeningIDNumber), testPseudonyms.Of(screeningIDNumber)} {
+			if strings.Contains(string(r.Body), secret) {
+				t.Fatalf("the queue shows an identity: %s", r.Body)
+			}
+		}
+		path := "/api/v1/review-queue/" + s.ID + "/decisions"
+		for _, tc := range []struct {
+			name string
+			body any
+			want int
+		}{
+			{"an override without a reason", map[string]any{"decision": "override"}, 400},
+			{"an override with a 9-character reason", map[string]any{"decision": "override", "reason": "123456789"}, 400},
+			{"an unknown decision", map[string]any{"decision": "approve", "reason": "because I say so"}, 400},
+			{"acknowledging a block", map[string]any{"decision": "acknowledge"}, 400},
+			{"an unknown field", map[string]any{"decision": "uphold", "note": "x"}, 400},
+			{"an injection string", map[string]any{"decision": "override'; DROP TABLE screenings; --"}, 400},
+		} {
+			if r := env.do(http.MethodPost, path, verifier, tc.body); r.Status != tc.want {
+				t.Errorf("%s: %d, want %d: %s", tc.name, r.Status, tc.want, r.Body)
+			}
+		}
+		if r := env.do(http.MethodPost, "/api/v1/review-queue/01jjnotanid000000000000000/decisions", verifier, map[string]any{"decision": "uphold"}); r.Status != 404 {
+			t.Errorf("unknown screening: %d", r.Status)
+		}
+		reason := "两家机构分担同一住院费用，已电话核实"
+		r = env.do(http.MethodPost, path, verifier, map[string]any{"decision": "override", "reason": reason})
+		if r.Status != 200 {
+			t.Fatalf("override: %d %s", r.Status, r.Body)
+		}
+		if d := decodeInto[screeningBody](t, r); d.Decision != "override" {
+			t.Errorf("decision: %+v", d)
+		}
+		if r := env.do(http.MethodPost, path, verifier, map[string]any{"decision": "uphold"}); r.Status != 409 {
+			t.Errorf("second decision: %d", r.Status)
+		}
+		if q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)); len(q.Items) != 0 {
+			t.Errorf("queue after the override: %d items", len(q.Items))
+		}
+		// The same allocation again: the override holds.
+		s2, _ := env.screening.Screen(ctx, a, marketplace.StageAllocate, 300_001)
+		if s2.Result != marketplace.ScreenWarn || !s2.Overridden {
+			t.Errorf("same evidence: %s overridden=%v", s2.Result, s2.Overridden)
+		}
+		// Another charity's new money changes the evidence: blocked again.
+		env.db.Gorm.Exec(`UPDATE needs SET funded_fen = 900001 WHERE public_id = ?`, b)
+		r = env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
+		s3 := decodeInto[screeningBody](t, r)
+		if s3.Result != "block" || s3.Overridden {
+			t.Errorf("new evidence: %+v", s3)
+		}
+		if q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)); len(q.Items) != 1 || q.Items[0].Screening.ID != s3.ID {
+			t.Errorf("queue after new evidence: %+v", q)
+		}
+		// The decision is on the need's audit chain, without its reason.
+		entries, err := env.store.AuditEntries(ctx, "need:"+a)
+		if err != nil || len(entries) != 1 || entries[0].Action != "screening.override" || entries[0].Actor != vp.User.PublicID {
+			t.Fatalf("audit: %+v %v", entries, err)
+		}
+		if strings.Contains(entries[0].Detail, "住院") {
+			t.Error("the reason is in the audit log")
+		}
+		if strings.Contains(env.logs.String(), "住院") || strings.Contains(env.logs.String(), screeningIDNumber) {
+			t.Error("the logs hold the reason or the ID number")
+		}
+	})
+}
+
+type referralsBody struct {
+	Items []struct {
+		ID        string `json:"id"`
+		NeedID    string `json:"need_id"`
+		Programme string `json:"programme"`
+		Status    string `json:"status"`
+		TakenBy   string `json:"taken_by"`
+		Notes     []struct {
+			Text string `json:"text"`
+		} `json:"notes"`
+	} `json:"items"`
+}
+
+func TestReferrals(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
+		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: marketplace.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
+			cost: 200_000, req: 200_000, households: "tekun"})
+		r := env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
+		if s := decodeInto[screeningBody](t, r); s.Result != "warn" || s.Checks[3].Result != marketplace.ScreenWarn {
+			t.Fatalf("missed relief: %s", r.Body)
+		}
+		if r := env.do(http.MethodGet, "/api/v1/referrals?status=open", worker, nil); r.Status != 403 {
+			t.Errorf("a social worker listed referrals: %d", r.Status)
+		}
+		if r := env.do(http.MethodGet, "/api/v1/referrals?status=lost", verifier, nil); r.Status != 400 {
+			t.Errorf("unknown status: %d", r.Status)
+		}
+		rs := decodeInto[referralsBody](t, env.do(http.MethodGet, "/api/v1/referrals?status=open", verifier, nil))
+		if len(rs.Items) != 1 || rs.Items[0].NeedID != a || rs.Items[0].Programme != "tekun" || rs.Items[0].Status != "open" {
+			t.Fatalf("referrals: %+v", rs)
+		}
+		path := "/api/v1/referrals/" + rs.Items[0].ID
+		if r := env.do(http.MethodPost, path, verifier, map[string]any{"status": "done"}); r.Status != 400 {
+			t.Errorf("unknown status: %d", r.Status)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/referrals/01jjnotanid000000000000000", verifier, map[string]any{"status": "accepted"}); r.Status != 404 {
+			t.Errorf("unknown referral: %d", r.Status)
+		}
+		r = env.do(http.MethodPost, path, verifier, map[string]any{"status": "accepted", "note": "已联系乡镇民政办"})
+		if r.Status != 200 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		r = env.do(http.MethodPost, path, verifier, map[string]any{"status": "closed", "note": "已纳入特困供养"})
+		if r.Status != 200 {
+			t.Fatalf("close: %d %s", r.Status, r.Body)
+		}
+		if r := env.do(http.MethodPost, path, verifier, map[string]any{"status": "open"}); r.Status != 409 {
+			t.Errorf("reopen a closed referral: %d", r.Status)
+		}
+		rs = decodeInto[referralsBody](t, env.do(http.MethodGet, "/api/v1/referrals?status=closed", verifier, nil))
+		if len(rs.Items) != 1 || rs.Items[0].TakenBy != vp.User.PublicID || len(rs.Items[0].Notes) != 2 || rs.Items[0].Notes[1].Text != "已纳入特困供养" {
+			t.Errorf("closed: %+v", rs)
+		}
+		if rs := decodeInto[referralsBody](t, env.do(http.MethodGet, "/api/v1/referrals?status=open", verifier, nil)); len(rs.Items) != 0 {
+			t.Errorf("still open: %+v", rs)
+		}
+		entries, _ := env.store.AuditEntries(context.Background(), "need:"+a)
+		if len(entries) != 2 || entries[0].Action != "referral.accepted" || entries[1].Action != "referral.closed" {
+			t.Errorf("audit: %+v", entries)
+		}
+	})
+}
