@@ -35,7 +35,7 @@ import (
 
 const browseBenchNeeds = 100_000
 
-var benchCounties = []string{
+var bbbrowseCounties = []string{
 	"371725", "371721", "371722", "371723", "371724", "371726", "371727", "371728",
 	"430521", "430522", "430523", "430524", "430525", "430527", "430528", "430529",
 	"610522", "610523", "610524", "610525", "610526", "610527", "610528",
@@ -47,9 +47,9 @@ var benchCounties = []string{
 	"510722", "510723", "510725", "510726", "130731", "130732", "130733",
 }
 
-var benchCoarse = []string{"371700", "430500", "610500", "370000", "520000", "411500", "360700"}
+var bbbrowseCoarse = []string{"371700", "430500", "610500", "370000", "520000", "411500", "360700"}
 
-var benchTitles = map[string][]string{
+var bbbrowseTitles = map[string][]string{
 	"medical": {"白血病患儿急需医疗费", "尿毒症透析费用", "癌症化疗费用", "脑瘫儿童康复治疗", "先天性心脏病手术",
 		"车祸重伤住院", "肾移植术后抗排异药费", "重度烧伤植皮手术", "骨折手术医疗费"},
 	"education":    {"大学新生助学", "高中生学费困难", "留守儿童助学", "孤儿上学生活费", "职业学校学费", "考上大学无力缴费"},
@@ -61,36 +61,36 @@ var benchTitles = map[string][]string{
 	"care":         {"失能老人照料", "重度残疾人照护", "独居老人上门照料"},
 }
 
-var benchCats = []string{"medical", "medical", "medical", "education", "education", "basic_living", "housing", "employment", "disaster", "heating", "care"}
+var bbbrowseCats = []string{"medical", "medical", "medical", "education", "education", "basic_living", "housing", "employment", "disaster", "heating", "care"}
 
-var benchSentences = []string{"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
+var bbbrowseSentences = []string{"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
 	"住院期间医疗费用已花费十多万元。", "医保报销后自付部分仍然很高。", "化疗需要持续半年，药费昂贵。",
 	"今年考上大学，学费和住宿费无着落。", "申请助学金以完成学业。", "房屋年久失修，雨季漏雨严重。", "墙体开裂，属于危房。",
 	"家庭主要劳动力丧失，收入微薄。", "家中还有年迈的老人需要赡养。", "已经享受低保，仍然入不敷出。",
 	"村委会和社工多次上门核实情况。", "亲友已经借遍，无力再借。", "孩子还在上小学，需要人照顾。", "当地民政部门已经给予临时救助。"}
 
-var benchWords = []string{"医疗", "白血病", "助学", "透析", "学费", "危房", "手术", "老人", "化疗", "大学", "住院", "取暖", "低保", "孩子", "康复"}
+var bbbrowseWords = []string{"医疗", "白血病", "助学", "透析", "学费", "危房", "手术", "老人", "化疗", "大学", "住院", "取暖", "低保", "孩子", "康复"}
 
-var benchNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+var bbbrowseNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-func benchNeed(r *rand.Rand) needfixture.Need {
-	cat := benchCats[r.IntN(len(benchCats))]
-	region := benchCounties[r.IntN(len(benchCounties))]
+func bbbrowseNeed(r *rand.Rand) needfixture.Need {
+	cat := bbbrowseCats[r.IntN(len(bbbrowseCats))]
+	region := bbbrowseCounties[r.IntN(len(bbbrowseCounties))]
 	if r.IntN(20) == 0 {
-		region = benchCoarse[r.IntN(len(benchCoarse))]
+		region = bbbrowseCoarse[r.IntN(len(bbbrowseCoarse))]
 	}
 	var sb strings.Builder
 	for k := 0; k < 2+r.IntN(3); k++ {
-		sb.WriteString(benchSentences[r.IntN(len(benchSentences))])
+		sb.WriteString(bbbrowseSentences[r.IntN(len(bbbrowseSentences))])
 	}
 	cost := int64(500_000 + r.IntN(30_000_000))
 	relief := cost * int64(r.IntN(50)) / 100
-	pub := benchNow.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
+	pub := bbbrowseNow.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
 	n := needfixture.Need{
 		Status: "open", Category: cat, PublicRegionCode: region, RegionCode: region,
 		AgeBand:              []string{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
 		PublicHouseholdTypes: string(marketplace.HouseholdTypes[r.IntN(len(marketplace.HouseholdTypes))]),
-		PublicTitle:          benchTitles[cat][r.IntN(len(benchTitles[cat]))], PublicStory: sb.String(),
+		PublicTitle:          bbbrowseTitles[cat][r.IntN(len(bbbrowseTitles[cat]))], PublicStory: sb.String(),
 		VerifiedCostFen: cost, StatutoryReliefFen: relief, FundedFen: (cost - relief) * int64(r.IntN(90)) / 100,
 		Urgency: "normal", ServiceNeeds: "hospital_escort", PublishedAt: &pub, NoOutbox: true,
 	}
@@ -101,27 +101,27 @@ func benchNeed(r *rand.Rand) needfixture.Need {
 		n.Urgency = "urgent"
 	}
 	if r.IntN(4) != 0 {
-		d := benchNow.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
+		d := bbbrowseNow.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
 		n.Deadline = &d
 	}
 	if r.IntN(10) == 0 {
 		n.Status = "notice"
-		end := benchNow.Add(time.Duration(r.IntN(240)-120) * time.Hour)
+		end := bbbrowseNow.Add(time.Duration(r.IntN(240)-120) * time.Hour)
 		n.NoticeEndsAt = &end
 	}
 	return n
 }
 
-// benchQuery is a GET /needs query like genQuery of the search benchmarks:
+// bbbrowseQuery is a GET /needs query like genQuery of the search benchmarks:
 // a word in 4 of 5, always the open filter, a region prefix in 3 of 4, a
 // category in 1 of 3, urgencies in 1 of 5, one of the four sorts, a deeper
 // page in 1 of 10.
-func benchQuery(r *rand.Rand) string {
+func bbbrowseQuery(r *rand.Rand) string {
 	v := url.Values{"status": {"open"}}
 	if r.IntN(5) != 0 {
-		v.Set("q", benchWords[r.IntN(len(benchWords))])
+		v.Set("q", bbbrowseWords[r.IntN(len(bbbrowseWords))])
 	}
-	c := benchKnownCounties()[r.IntN(len(benchKnownCounties()))]
+	c := bbbrowseKnownCounties()[r.IntN(len(bbbrowseKnownCounties()))]
 	switch r.IntN(4) {
 	case 0:
 		v.Set("region", c)
@@ -131,7 +131,7 @@ func benchQuery(r *rand.Rand) string {
 		v.Set("region", c[:2])
 	}
 	if r.IntN(3) == 0 {
-		v.Set("category", benchCats[r.IntN(len(benchCats))])
+		v.Set("category", bbbrowseCats[r.IntN(len(bbbrowseCats))])
 	}
 	if r.IntN(5) == 0 {
 		v["urgency"] = []string{"emergency", "urgent"}
@@ -143,13 +143,13 @@ func benchQuery(r *rand.Rand) string {
 	return "/api/v1/needs?" + v.Encode()
 }
 
-// benchKnownCounties are the generated counties that the division table
+// bbbrowseKnownCounties are the generated counties that the division table
 // knows (the region filter refuses the others, such as the old 6224xx of
 // 定西): the ones queries filter by.
-var benchKnownCounties = sync.OnceValue(func() []string {
+var bbbrowseKnownCounties = sync.OnceValue(func() []string {
 	d, _ := marketplace.LoadDivisions()
 	var out []string
-	for _, c := range benchCounties {
+	for _, c := range bbbrowseCounties {
 		if d.Known(c) && d.Known(c[:4]+"00") {
 			out = append(out, c)
 		}
@@ -196,7 +196,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 		for done := 0; done < browseBenchNeeds; done += 10_000 {
 			needs := make([]needfixture.Need, 10_000)
 			for i := range needs {
-				needs[i] = benchNeed(r)
+				needs[i] = bbbrowseNeed(r)
 			}
 			base.Insert(b, db, needs...)
 		}
@@ -210,7 +210,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 	}
 	if n, _ := idx.Count(ctx); n != browseBenchNeeds {
 		t1 := time.Now()
-		st, err := search.NewIndexer(idx, store, store, func() time.Time { return benchNow }, nil).Rebuild(ctx, nil)
+		st, err := search.NewIndexer(idx, store, store, func() time.Time { return bbbrowseNow }, nil).Rebuild(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 		b.Logf("opened the index of %d needs in %v", n, time.Since(t0))
 	}
 	divisions, _ := marketplace.LoadDivisions()
-	now := func() time.Time { return benchNow }
+	now := func() time.Time { return bbbrowseNow }
 	srv := NewServer(Config{}, Deps{
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)), // request lines are formatted, as in production
 		Browse:    &search.Browse{Index: idx, Needs: store, Now: now},
@@ -241,7 +241,7 @@ func runParallelGETs(b *testing.B, srv *Server, next func(r *rand.Rand) string) 
 		bytes atomic.Int64
 	)
 	b.ResetTimer()
-	cpu0 := benchCPU()
+	cpu0 := bbbrowseCPU()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		r := rand.New(rand.NewPCG(seed.Add(1), 5))
@@ -263,7 +263,7 @@ func runParallelGETs(b *testing.B, srv *Server, next func(r *rand.Rand) string) 
 		mu.Unlock()
 	})
 	elapsed := time.Since(start)
-	cpu := benchCPU() - cpu0
+	cpu := bbbrowseCPU() - cpu0
 	b.StopTimer()
 	if len(all) == 0 {
 		return
@@ -286,9 +286,9 @@ func BenchmarkBrowseSearchHTTP(b *testing.B) {
 	wr := rand.New(rand.NewPCG(99, 1))
 	for range 300 {
 		rec := httptest.NewRecorder()
-		bb.srv.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, benchQuery(wr), nil))
+		bb.srv.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, bbbrowseQuery(wr), nil))
 	}
-	runParallelGETs(b, bb.srv, benchQuery)
+	runParallelGETs(b, bb.srv, bbbrowseQuery)
 }
 
 // BenchmarkBrowseNeedHTTP: GET /needs/{id} (one projection read from
@@ -303,7 +303,7 @@ func BenchmarkBrowseNeedHTTP(b *testing.B) {
 	runParallelGETs(b, bb.srv, func(r *rand.Rand) string { return "/api/v1/needs/" + ids[r.IntN(len(ids))] })
 }
 
-func benchCPU() time.Duration {
+func bbbrowseCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
