@@ -212,3 +212,36 @@ func (s *PeopleService) SetBackgroundCheck(ctx context.Context, by *Principal, v
 	vol.UpdatedAt = now
 	return vol, nil
 }
+
+// CandidateVolunteers returns the volunteers who serve regionCode (one of
+// their regions contains it) and offer at least one of services, with their
+// current load and background check status (certificate numbers and staff
+// notes stay sealed): the candidates volunteer matching ranks. It checks no
+// caller; whoever shows the result decides who may see it. At most limit
+// (default 1000).
+func (s *PeopleService) CandidateVolunteers(ctx context.Context, regionCode string, services []Service, limit int) ([]Volunteer, error) {
+	if !RegionCodeFormatOK(regionCode) {
+		return nil, Invalid("region_code", "must be a GB/T 2260 code of 6, 9 or 12 digits")
+	}
+	if len(services) == 0 {
+		return []Volunteer{}, nil
+	}
+	if limit <= 0 {
+		limit = 1000
+	}
+	return s.Store.VolunteersServing(ctx, RegionPrefixesOf(regionCode), services, limit, s.Now().UTC())
+}
+
+// RegionPrefixesOf lists the prefixes a division containing code can have:
+// its first 2 (province), 4 (city), 6 (county) and 9 (town) digits, as far as
+// code is long. volunteer_regions.region_prefix is one of these for every
+// volunteer region that contains code.
+func RegionPrefixesOf(code string) []string {
+	var out []string
+	for _, n := range []int{2, 4, 6, 9} {
+		if len(code) >= n {
+			out = append(out, code[:n])
+		}
+	}
+	return out
+}

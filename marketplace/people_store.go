@@ -22,6 +22,10 @@ type PeopleStore interface {
 	// ListVolunteers lists profiles, those with background status bg only
 	// when bg is not empty, newest first, at most limit.
 	ListVolunteers(ctx context.Context, bg BackgroundStatus, limit int, now time.Time) ([]Volunteer, error)
+	// VolunteersServing returns the volunteers one of whose regions has a
+	// prefix in regionPrefixes and who offer at least one of services,
+	// CurrentLoad as at now, at most limit.
+	VolunteersServing(ctx context.Context, regionPrefixes []string, services []Service, limit int, now time.Time) ([]Volunteer, error)
 	// SetBackgroundCheck records a volunteer's background check.
 	SetBackgroundCheck(ctx context.Context, volunteerID int64, bc BackgroundCheck, at time.Time, audit AuditEntry) error
 

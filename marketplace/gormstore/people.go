@@ -228,6 +228,18 @@ func (s *Store) ListVolunteers(ctx context.Context, bg marketplace.BackgroundSta
 	return s.loadVolunteers(ctx, "v.bg_status = ?", []any{string(bg)}, limit, now)
 }
 
+// VolunteersServing implements marketplace.PeopleStore. Both conditions are
+// index lookups: volunteer_regions by region_prefix, volunteer_skills by
+// service.
+func (s *Store) VolunteersServing(ctx context.Context, regionPrefixes []string, services []marketplace.Service, limit int, now time.Time) ([]marketplace.Volunteer, error) {
+	svc := make([]string, len(services))
+	for i, x := range services {
+		svc[i] = string(x)
+	}
+	return s.loadVolunteers(ctx, "v.id IN (SELECT r.volunteer_id FROM volunteer_regions r WHERE r.region_prefix IN ?) AND "+
+		"v.id IN (SELECT k.volunteer_id FROM volunteer_skills k WHERE k.service IN ?)", []any{regionPrefixes, svc}, limit, now)
+}
+
 // SetBackgroundCheck implements marketplace.PeopleStore.
 func (s *Store) SetBackgroundCheck(ctx context.Context, volunteerID int64, bc marketplace.BackgroundCheck, at time.Time, audit marketplace.AuditEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
