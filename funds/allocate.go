@@ -61,6 +61,9 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 			return err
 		}
 		facts := need.Facts(now)
+		if facts.Status == marketplace.NeedOpen && !need.NoticeOver(now) {
+			return ineligible("notice", "the need's public notice has not ended and it is not on the emergency path")
+		}
 		if fails := src.Restrictions.Fails(facts, given); len(fails) > 0 {
 			return &IneligibleError{Reasons: fails}
 		}

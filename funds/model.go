@@ -93,6 +93,8 @@ type NeedState struct {
 	DisbursedFen     int64
 	Emergency        bool
 	ConsentPublic    bool
+	// Published: the need was published (its public projection exists).
+	Published bool
 	NoticeEndsAt     *time.Time
 	Screening        marketplace.ScreeningOutcome
 	BlockOverride    bool

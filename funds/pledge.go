@@ -47,7 +47,7 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 		if err != nil {
 			return nil, err
 		}
-		if !need.ConsentPublic {
+		if !need.ConsentPublic || !need.Published {
 			// An unpublished need is not public: it does not exist for donors.
 			return nil, marketplace.ErrNotFound
 		}
@@ -71,8 +71,8 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 	}
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		if p.NeedID != 0 {
-			// Checked again under the need's lock, against what others pledged meanwhile is not
-			// needed: a pledge moves no money; confirmation applies what the need can take.
+			// Checked under the need's lock. A pledge moves no money yet:
+			// confirmation applies what the need can take then.
 			need, err := tx.LockNeedByID(p.NeedID)
 			if err != nil {
 				return err

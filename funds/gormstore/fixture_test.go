@@ -134,6 +134,10 @@ func (f *fixture) need(s needSpec) string {
 	if s.RequestedFen == 0 {
 		s.RequestedFen = 100_000
 	}
+	if s.NoticeEndsAt == nil && s.Status == marketplace.NeedOpen && !s.Emergency {
+		past := (*f.now.Load()).Add(-time.Hour)
+		s.NoticeEndsAt = &past
+	}
 	g := f.db.Gorm
 	now := *f.now.Load()
 	bid := newID()
@@ -146,11 +150,11 @@ func (f *fixture) need(s needSpec) string {
 	id := newID()
 	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code,
 		public_region_code, age_band, household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen,
-		requested_fen, cost_from, cost_to, emergency, consent_public, screening_result, notice_ends_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'urgent', ?, ?, '18_59', ?, ?, 'k1', '', ?, 0, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		requested_fen, cost_from, cost_to, emergency, consent_public, screening_result, notice_ends_at, published_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'urgent', ?, ?, '18_59', ?, ?, 'k1', '', ?, 0, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
 		id, f.swa.ID, f.workerID, benID, strings.Repeat("a", 64), string(s.Status), string(s.Category), s.Region, s.Region[:6],
 		s.HouseholdTypes, []byte{1}, s.RequestedFen, s.RequestedFen, now, now.Add(30*24*time.Hour), s.Emergency, string(s.Screening),
-		s.NoticeEndsAt, now, now).Error; err != nil {
+		s.NoticeEndsAt, now, now, now).Error; err != nil {
 		f.t.Fatal(err)
 	}
 	return id

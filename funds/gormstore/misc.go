@@ -97,12 +97,21 @@ type receiptRow struct {
 func (receiptRow) TableName() string { return "receipts" }
 
 func (t *tx) IssueReceipt(r *funds.Receipt, orgCode string) error {
-	if err := t.g.Exec(insertIgnore(t.s.dialect, "receipt_counters (org_id, year, last_seq) VALUES (?, ?, 0)"), r.OrgID, r.Year).Error; err != nil {
+	// Lock the counter; create it only when missing (an INSERT IGNORE of an
+	// existing row takes a shared lock that two confirmations would each
+	// hold while waiting for the other's exclusive one).
+	var seqs []int64
+	lock := "SELECT last_seq FROM receipt_counters WHERE org_id = ? AND year = ?" + t.s.forUpdate()
+	if err := t.g.Raw(lock, r.OrgID, r.Year).Scan(&seqs).Error; err != nil {
 		return err
 	}
-	var seqs []int64
-	if err := t.g.Raw("SELECT last_seq FROM receipt_counters WHERE org_id = ? AND year = ?"+t.s.forUpdate(), r.OrgID, r.Year).Scan(&seqs).Error; err != nil {
-		return err
+	if len(seqs) == 0 {
+		if err := t.g.Exec(insertIgnore(t.s.dialect, "receipt_counters (org_id, year, last_seq) VALUES (?, ?, 0)"), r.OrgID, r.Year).Error; err != nil {
+			return err
+		}
+		if err := t.g.Raw(lock, r.OrgID, r.Year).Scan(&seqs).Error; err != nil {
+			return err
+		}
 	}
 	if len(seqs) == 0 {
 		return errors.New("receipts: counter missing")
@@ -188,11 +197,16 @@ func (idemRow) TableName() string { return "idempotency_keys" }
 // to a request that died before committing (its effect and its record
 // commit together), so this call takes it over.
 func (s *Store) BeginIdempotent(ctx context.Context, rec *funds.IdemRecord, lease time.Duration) (*funds.IdemRecord, error) {
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; attempt < 8; attempt++ {
 		g := s.db.WithContext(ctx)
 		err := g.Create(&idemRow{UserID: rec.UserID, IdemKey: rec.Key, RequestHash: rec.RequestHash, State: "running", CreatedAt: rec.CreatedAt}).Error
 		if err == nil {
 			return nil, nil
+		}
+		if retryable(err) {
+			// Two inserts of one key can deadlock on InnoDB's unique index.
+			time.Sleep(time.Duration(1+attempt) * time.Millisecond)
+			continue
 		}
 		if !errors.Is(mstore.MapError(err), marketplace.ErrConflict) {
 			return nil, err
@@ -225,7 +239,15 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec *funds.IdemRecord, leas
 
 // AbortIdempotent implements funds.Store.
 func (s *Store) AbortIdempotent(ctx context.Context, userID int64, key string) error {
-	return s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND state = ?", userID, key, "running").Error
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND state = ?", userID, key, "running").Error
+		if err == nil || !retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(1+attempt) * time.Millisecond)
+	}
+	return err
 }
 
 // PurgeIdempotent implements funds.Store.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -62,7 +63,7 @@ func retryable(err error) bool {
 // InTx implements funds.Store.
 func (s *Store) InTx(ctx context.Context, fn func(tx funds.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt := 0; attempt < 20; attempt++ {
 		t := &tx{s: s}
 		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			t.g = g
@@ -77,7 +78,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx funds.Tx) error) error {
 		if !retryable(err) || ctx.Err() != nil {
 			return mstore.MapError(err)
 		}
-		time.Sleep(time.Duration(1+attempt*attempt) * time.Millisecond)
+		time.Sleep(time.Duration(1+rand.IntN(1+attempt*attempt)) * time.Millisecond)
 	}
 	return mstore.MapError(err)
 }
@@ -104,13 +105,14 @@ type needRow struct {
 	DisbursedFen     int64
 	Emergency        bool
 	ConsentPublic    bool
+	Published        bool
 	NoticeEndsAt     *time.Time
 	ScreeningResult  string
 	BlockOverride    bool
 }
 
 const needCols = `id, public_id, org_id, status, category, region_code, public_region_code, household_types,
-	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, notice_ends_at, screening_result, block_override`
+	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, published_at IS NOT NULL AS published, notice_ends_at, screening_result, block_override`
 
 func (r *needRow) domain() *funds.NeedState {
 	var notice *time.Time
@@ -121,7 +123,7 @@ func (r *needRow) domain() *funds.NeedState {
 	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Status: marketplace.NeedStatus(r.Status),
 		Category: marketplace.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
 		HouseholdTypes: funds.ParseHouseholdTypes(r.HouseholdTypes), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
-		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, NoticeEndsAt: notice,
+		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, Published: r.Published, NoticeEndsAt: notice,
 		Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
 }
 
