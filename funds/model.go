@@ -94,10 +94,10 @@ type NeedState struct {
 	Emergency        bool
 	ConsentPublic    bool
 	// Published: the need was published (its public projection exists).
-	Published bool
-	NoticeEndsAt     *time.Time
-	Screening        marketplace.ScreeningOutcome
-	BlockOverride    bool
+	Published     bool
+	NoticeEndsAt  *time.Time
+	Screening     marketplace.ScreeningOutcome
+	BlockOverride bool
 }
 
 // Facts builds the eligibility facts at now, with the effective status.
