@@ -59,6 +59,8 @@ type Deps struct {
 	Payments *matching.PaymentImporter
 	// Screening runs and shows screenings, the review queue and referrals.
 	Screening *matching.ScreeningService
+	// Matching ranks matches and plans allocations; nil serves 404s.
+	Matching *matching.Service
 }
 
 // Server is the HTTP server.

@@ -159,6 +159,8 @@ type Main struct {
 	// Screening screens needs and money against the statutory record and
 	// other charities' needs; it is the Screener of needs and funds.
 	Screening *matching.ScreeningService
+	// Matching ranks matches and plans allocations.
+	Matching *matching.Service
 
 	stderr io.Writer
 }
@@ -247,6 +249,7 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	// allocated and before it is disbursed.
 	m.Needs.Screener = m.Screening
 	m.Funds.Screener = m.Screening
+	m.openMatching()
 	return m, nil
 }
 
@@ -306,6 +309,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Payments:  payments,
 		People:    m.People,
 		Screening: m.Screening,
+		Matching:  m.Matching,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

@@ -1,0 +1,15 @@
+package main
+
+import (
+	"github.com/jiujinan/jiujinan/matching"
+	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+)
+
+// openMatching builds the matching service over the funds service (the one
+// place money moves) and the matching store. Volunteer matches appear once
+// volunteer profiles are wired (Matching.Volunteers).
+func (m *Main) openMatching() {
+	st := mstore.NewMatches(m.DB)
+	m.Matching = &matching.Service{Store: st, Sources: &matching.FundsSources{Funds: m.Funds, OrgRegion: st.OrgRegion, Now: m.Now},
+		Divisions: m.Divisions, Now: m.Now, NewID: newID}
+}

@@ -1,0 +1,503 @@
+package matching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// SourceInfo is a fund or project as the matching service reads it.
+type SourceInfo struct {
+	Kind  string // "fund" or "project"
+	ID    string
+	Name  string
+	OrgID int64
+	// RegionCode is the holding organization's region.
+	RegionCode   string
+	Restrictions marketplace.Restrictions
+	BalanceFen   int64
+	// Running: the source gives money now (active, within its period).
+	Running bool
+}
+
+// RefusalError is a business refusal of an allocation (restrictions,
+// balance, screening), as opposed to a failure of the system.
+type RefusalError struct {
+	Reasons []marketplace.Ineligibility
+}
+
+func (e *RefusalError) Error() string {
+	if len(e.Reasons) == 0 {
+		return "refused"
+	}
+	return "refused: " + e.Reasons[0].Message
+}
+
+// Sources is what matching needs of the funds service.
+type Sources interface {
+	// AllSources lists every fund and project with its balance.
+	AllSources(ctx context.Context) ([]SourceInfo, error)
+	// SourceInfo returns a fund or project by public id; ErrNotFound.
+	SourceInfo(ctx context.Context, publicID string) (*SourceInfo, error)
+	// Allocate moves money from a source to a need atomically, with every
+	// check of an allocation; a refusal is a *RefusalError.
+	Allocate(ctx context.Context, by *marketplace.Principal, kind, sourceID, needID string, amountFen int64) (allocationID string, err error)
+}
+
+// Volunteers is what matching needs of the volunteer profiles.
+type Volunteers interface {
+	// VolunteersServing lists the volunteers who serve a region (one of
+	// their region prefixes is a prefix of code).
+	VolunteersServing(ctx context.Context, code string) ([]Volunteer, error)
+	// VolunteerOf returns a user's volunteer profile; ErrNotFound.
+	VolunteerOf(ctx context.Context, userID int64) (*Volunteer, error)
+}
+
+// Service serves matches and allocation plans.
+type Service struct {
+	Store      MatchStore
+	Sources    Sources    // nil: no funds yet, no source matches
+	Volunteers Volunteers // nil: no volunteer matches
+	Divisions  *marketplace.Divisions
+	Now        func() time.Time
+	NewID      func() string
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// MatchedNeed is what a match list shows of a need: public fields only.
+type MatchedNeed struct {
+	ID           string                       `json:"id"`
+	Status       marketplace.NeedStatus       `json:"status"`
+	Category     marketplace.Category         `json:"category"`
+	RegionCode   string                       `json:"region_code"`
+	AgeBand      marketplace.AgeBand          `json:"age_band"`
+	Urgency      marketplace.Urgency          `json:"urgency"`
+	Deadline     *time.Time                   `json:"deadline"`
+	RequestedFen int64                        `json:"requested_fen"`
+	FundedFen    int64                        `json:"funded_fen"`
+	RemainingFen int64                        `json:"remaining_fen"`
+	ServiceNeeds []marketplace.Service        `json:"service_needs"`
+	Screening    marketplace.ScreeningOutcome `json:"screening"`
+}
+
+func summary(n *NeedRecord, now time.Time) MatchedNeed {
+	f := n.Facts(now)
+	sv := n.ServiceNeeds
+	if sv == nil {
+		sv = []marketplace.Service{}
+	}
+	return MatchedNeed{ID: n.ID, Status: f.Status, Category: n.Category, RegionCode: n.PublicRegionCode, AgeBand: n.AgeBand, Urgency: n.Urgency,
+		Deadline: n.Deadline, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, RemainingFen: max(n.RequestedFen-n.FundedFen, 0),
+		ServiceNeeds: sv, Screening: f.Screening}
+}
+
+// RankedNeed is a need in a match list with its score and reasons.
+type RankedNeed struct {
+	Need    MatchedNeed `json:"need"`
+	Score   float64     `json:"score"`
+	MaxFen  int64       `json:"max_fen,omitempty"`
+	Factors []Factor    `json:"factors"`
+}
+
+// NeedMatches are a need's ranked funds, projects and volunteers.
+type NeedMatches struct {
+	Sources         []SourceMatch    `json:"sources"`
+	SourcesTotal    int              `json:"sources_total"`
+	Volunteers      []VolunteerMatch `json:"volunteers"`
+	VolunteersTotal int              `json:"volunteers_total"`
+}
+
+// canSeeNeed: social workers of the posting organization, verifiers of a
+// civil affairs office covering the need's region, federation staff.
+func (s *Service) canSeeNeed(p *marketplace.Principal, n *NeedRecord) bool {
+	if p == nil {
+		return false
+	}
+	if p.InOrg(marketplace.RoleSocialWorker, n.OrgID) || p.Has(marketplace.RoleFederationStaff) {
+		return true
+	}
+	for _, o := range p.OrgsWith(marketplace.RoleVerifier) {
+		if o.Kind != marketplace.OrgCivilAffairs {
+			continue
+		}
+		prefix := o.RegionCode
+		if s.Divisions != nil {
+			prefix = s.Divisions.Prefix(o.RegionCode)
+		}
+		if prefix != "" && strings.HasPrefix(n.RegionCode, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func toSource(si *SourceInfo) Source {
+	return Source{Kind: si.Kind, ID: si.ID, Name: si.Name, RegionCode: si.RegionCode, Restrictions: si.Restrictions, BalanceFen: si.BalanceFen}
+}
+
+func serviceNeed(n *NeedRecord) ServiceNeed {
+	return ServiceNeed{ID: n.ID, Category: n.Category, RegionCode: n.RegionCode, AgeBand: n.AgeBand, HouseholdTypes: n.HouseholdTypes,
+		Services: n.ServiceNeeds, Urgency: n.Urgency, Deadline: n.Deadline, PublishedAt: n.PublishedAt}
+}
+
+// NeedMatches ranks the funds and projects a need qualifies for and the
+// volunteers who may serve it, each with reasons. Callers who may not see
+// the need get ErrNotFound.
+func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, needID string, offset, limit int) (*NeedMatches, error) {
+	n, err := s.Store.NeedRecord(ctx, needID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSeeNeed(by, n) {
+		return nil, marketplace.ErrNotFound
+	}
+	now := s.now()
+	out := &NeedMatches{Sources: []SourceMatch{}, Volunteers: []VolunteerMatch{}}
+	if s.Sources != nil {
+		all, err := s.Sources.AllSources(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("matching: sources: %w", err)
+		}
+		given, err := s.Store.Given(ctx, nil, []string{n.ID})
+		if err != nil {
+			return nil, fmt.Errorf("matching: given: %w", err)
+		}
+		src := make([]Source, 0, len(all))
+		g := map[string]int64{}
+		for i := range all {
+			if all[i].Running {
+				src = append(src, toSource(&all[i]))
+				g[all[i].ID] = given[GivenKey{all[i].ID, n.ID}]
+			}
+		}
+		need := Need{ID: n.ID, Facts: n.Facts(now), Urgency: n.Urgency, Deadline: n.Deadline, PublishedAt: n.PublishedAt}
+		out.Sources, out.SourcesTotal = SourcesForNeed(&need, src, g, now, offset, limit)
+	}
+	if s.Volunteers != nil && len(n.ServiceNeeds) > 0 {
+		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode)
+		if err != nil {
+			return nil, fmt.Errorf("matching: volunteers: %w", err)
+		}
+		sn := serviceNeed(n)
+		out.Volunteers, out.VolunteersTotal = VolunteersFor(&sn, vols, offset, limit)
+	}
+	return out, nil
+}
+
+// SourceMatches ranks the open needs a fund or project may serve, most
+// urgent first. kind is "fund" or "project": the other kind is not found.
+func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, kind, sourceID string, offset, limit int) ([]RankedNeed, int, error) {
+	if s.Sources == nil {
+		return nil, 0, marketplace.ErrNotFound
+	}
+	si, err := s.Sources.SourceInfo(ctx, sourceID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if si.Kind != kind {
+		return nil, 0, marketplace.ErrNotFound
+	}
+	recs, err := s.Store.OpenNeeds(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	given, err := s.Store.Given(ctx, []string{si.ID}, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := s.now()
+	needs := make([]Need, len(recs))
+	byID := make(map[string]*NeedRecord, len(recs))
+	g := map[string]int64{}
+	for i := range recs {
+		r := &recs[i]
+		needs[i] = Need{ID: r.ID, Facts: r.Facts(now), Urgency: r.Urgency, Deadline: r.Deadline, PublishedAt: r.PublishedAt}
+		byID[r.ID] = r
+		if v := given[GivenKey{si.ID, r.ID}]; v > 0 {
+			g[r.ID] = v
+		}
+	}
+	src := toSource(si)
+	if !si.Running {
+		return []RankedNeed{}, 0, nil
+	}
+	ms, total := NeedsForSource(&src, needs, g, now, offset, limit)
+	out := make([]RankedNeed, len(ms))
+	for i, m := range ms {
+		out[i] = RankedNeed{Need: summary(byID[m.ID], now), Score: m.Score, MaxFen: m.MaxFen, Factors: m.Factors}
+	}
+	return out, total, nil
+}
+
+// VolunteerMatches ranks the open needs the signed-in volunteer may serve.
+// A volunteer without a profile gets a ValidationError.
+func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principal, offset, limit int) ([]RankedNeed, int, error) {
+	if s.Volunteers == nil || by == nil {
+		return []RankedNeed{}, 0, nil
+	}
+	v, err := s.Volunteers.VolunteerOf(ctx, by.User.ID)
+	if errors.Is(err, marketplace.ErrNotFound) {
+		return nil, 0, marketplace.Invalid("profile", "set up your volunteer profile first (PUT /volunteers/me)")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	recs, err := s.Store.OpenNeeds(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := s.now()
+	var needs []ServiceNeed
+	byID := map[string]*NeedRecord{}
+	for i := range recs {
+		r := &recs[i]
+		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil {
+			continue
+		}
+		needs = append(needs, serviceNeed(r))
+		byID[r.ID] = r
+	}
+	ms, total := NeedsForVolunteer(v, needs, offset, limit)
+	out := make([]RankedNeed, len(ms))
+	for i, m := range ms {
+		out[i] = RankedNeed{Need: summary(byID[m.ID], now), Score: m.Score, Factors: m.Factors}
+	}
+	return out, total, nil
+}
+
+// PlanInput asks for a plan: the funds and projects whose balances it
+// spends (the one in the path is always included) and at most how many of
+// the most urgent needs it considers (0: all).
+type PlanInput struct {
+	FundIDs  []string `json:"fund_ids"`
+	MaxNeeds int      `json:"max_needs"`
+}
+
+// CreatePlan plans the spending of the funds' balances over the open needs
+// and stores the plan for review. Only federation staff of the organization
+// holding every fund may plan (ErrForbidden); ValidationError for bad input.
+func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fundID string, in PlanInput) (*StoredPlan, error) {
+	if s.Sources == nil {
+		return nil, marketplace.ErrNotFound
+	}
+	v := &marketplace.ValidationError{}
+	if len(in.FundIDs) > 1000 {
+		v.Add("fund_ids", "at most 1000 funds")
+	}
+	for i, id := range in.FundIDs {
+		if id == "" || len(id) > 32 {
+			v.Add(fmt.Sprintf("fund_ids[%d]", i), "is not a fund id")
+		}
+	}
+	if in.MaxNeeds < 0 || in.MaxNeeds > 1_000_000 {
+		v.Add("max_needs", "must be from 0 (all) to 1000000")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	holder, err := s.Sources.SourceInfo(ctx, fundID)
+	if err != nil {
+		return nil, err
+	}
+	if holder.Kind != "fund" {
+		return nil, marketplace.ErrNotFound
+	}
+	if !by.InOrg(marketplace.RoleFederationStaff, holder.OrgID) {
+		return nil, fmt.Errorf("%w: only federation staff of the fund's organization plan its spending", marketplace.ErrForbidden)
+	}
+	ids := []string{holder.ID}
+	for _, id := range in.FundIDs {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	infos := []*SourceInfo{holder}
+	for i, id := range ids[1:] {
+		si, err := s.Sources.SourceInfo(ctx, id)
+		if errors.Is(err, marketplace.ErrNotFound) {
+			return nil, marketplace.Invalid(fmt.Sprintf("fund_ids[%d]", i), "no such fund or project")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if si.OrgID != holder.OrgID {
+			return nil, marketplace.Invalid(fmt.Sprintf("fund_ids[%d]", i), "is held by another organization")
+		}
+		infos = append(infos, si)
+	}
+	recs, err := s.Store.OpenNeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	given, err := s.Store.Given(ctx, ids, nil)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	funds := make([]PlanFund, 0, len(infos))
+	kinds := map[string]string{}
+	for _, si := range infos {
+		kinds[si.ID] = si.Kind
+		bal := si.BalanceFen
+		if !si.Running {
+			bal = 0
+		}
+		pf := PlanFund{ID: si.ID, BalanceFen: bal, Restrictions: si.Restrictions, Given: map[string]int64{}}
+		for k, g := range given {
+			if k.SourceID == si.ID {
+				pf.Given[k.NeedID] = g
+			}
+		}
+		funds = append(funds, pf)
+	}
+	needs := make([]PlanNeed, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		w, why := UrgencyWeight(r.Urgency, r.Deadline, now)
+		needs = append(needs, PlanNeed{ID: r.ID, Facts: r.Facts(now), Weight: w, Why: why})
+	}
+	plan := MakePlan(funds, needs, PlanOptions{MaxNeeds: in.MaxNeeds})
+	greedy := GreedyPlan(funds, needs)
+	sp := &StoredPlan{PublicID: s.NewID(), OrgID: holder.OrgID, FundID: holder.ID, SourceIDs: ids, MaxNeeds: in.MaxNeeds, Status: PlanPlanned,
+		Totals: plan.Totals, GreedyCovered: greedy.Totals.UrgencyCovered, CreatedBy: by.User.PublicID, CreatedAt: now, Lines: []StoredLine{}}
+	for i, l := range plan.Lines {
+		sp.Lines = append(sp.Lines, StoredLine{Seq: i + 1, SourceKind: kinds[l.FundID], SourceID: l.FundID, NeedID: l.NeedID, AmountFen: l.AmountFen,
+			Weight: l.Weight, Reasons: l.Reasons, Status: LinePlanned})
+	}
+	if err := s.Store.InsertPlan(ctx, sp); err != nil {
+		return nil, fmt.Errorf("matching: store plan: %w", err)
+	}
+	return sp, nil
+}
+
+// Plan returns a stored plan to federation staff of its organization
+// (others: ErrNotFound).
+func (s *Service) Plan(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+	p, err := s.Store.Plan(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	if !by.InOrg(marketplace.RoleFederationStaff, p.OrgID) {
+		return nil, marketplace.ErrNotFound
+	}
+	return p, nil
+}
+
+// ExecutePlan applies a plan once, line by line: each line is checked again
+// (the need and the source may have changed since planning) and applied
+// through the funds service's allocation, atomically on its own; a line
+// that no longer holds is refused with its reasons and the others go on.
+// Executing an executed plan returns it unchanged; one being executed is
+// ErrConflict.
+func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+	p, err := s.Plan(ctx, by, planID)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Status {
+	case PlanExecuted:
+		return p, nil
+	case PlanExecuting:
+		return nil, fmt.Errorf("%w: the plan is being executed", marketplace.ErrConflict)
+	}
+	now := s.now()
+	if err := s.Store.StartExecution(ctx, p.ID, by.User.PublicID, now); err != nil {
+		if errors.Is(err, marketplace.ErrConflict) {
+			return s.afterRace(ctx, by, planID)
+		}
+		return nil, err
+	}
+	// Detached from the request: once started, every line gets an outcome.
+	ctx = context.WithoutCancel(ctx)
+	var rep ExecutionReport
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if l.Status != LinePlanned {
+			continue
+		}
+		reasons, err := s.recheck(ctx, l)
+		if err == nil && len(reasons) == 0 {
+			var id string
+			id, err = s.Sources.Allocate(ctx, by, l.SourceKind, l.SourceID, l.NeedID, l.AmountFen)
+			if err == nil {
+				l.Status, l.AllocationID = LineApplied, id
+			}
+		}
+		var ref *RefusalError
+		switch {
+		case l.Status == LineApplied:
+		case errors.As(err, &ref):
+			reasons = ref.Reasons
+		case errors.Is(err, marketplace.ErrNotFound):
+			reasons = []marketplace.Ineligibility{{Code: "not_found", Message: "the need or the fund no longer exists"}}
+		case err != nil:
+			reasons = []marketplace.Ineligibility{{Code: "error", Message: "the allocation failed; nothing was moved"}}
+		}
+		if l.Status != LineApplied {
+			l.Status, l.Refusal = LineRefused, reasons
+			rep.Refused++
+		} else {
+			rep.Applied++
+			rep.AppliedFen += l.AmountFen
+		}
+		t := s.now()
+		l.DoneAt = &t
+		if err := s.Store.SaveLine(ctx, p.ID, l); err != nil {
+			return nil, fmt.Errorf("matching: save plan line: %w", err)
+		}
+	}
+	if err := s.Store.FinishExecution(ctx, p.ID, rep); err != nil {
+		return nil, err
+	}
+	return s.Store.Plan(ctx, planID)
+}
+
+func (s *Service) afterRace(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+	p, err := s.Plan(ctx, by, planID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == PlanExecuted {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: the plan is being executed", marketplace.ErrConflict)
+}
+
+// recheck applies the shared eligibility rule to a line as things are now,
+// and the balance; the allocation checks it all again atomically.
+func (s *Service) recheck(ctx context.Context, l *StoredLine) ([]marketplace.Ineligibility, error) {
+	n, err := s.Store.NeedRecord(ctx, l.NeedID)
+	if err != nil {
+		return nil, err
+	}
+	si, err := s.Sources.SourceInfo(ctx, l.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	given, err := s.Store.Given(ctx, []string{l.SourceID}, []string{l.NeedID})
+	if err != nil {
+		return nil, err
+	}
+	g := given[GivenKey{l.SourceID, l.NeedID}]
+	facts := n.Facts(s.now())
+	var out []marketplace.Ineligibility
+	if !si.Running {
+		out = append(out, marketplace.Ineligibility{Code: "source_closed", Message: "the fund gives no money now"})
+	}
+	out = append(out, si.Restrictions.Fails(facts, g)...)
+	if len(out) == 0 {
+		if m := si.Restrictions.MaxFen(facts, g); l.AmountFen > m {
+			out = append(out, marketplace.Ineligibility{Code: "over_max", Message: fmt.Sprintf("at most %d fen may go to this need now, the line has %d", m, l.AmountFen)})
+		}
+	}
+	if si.BalanceFen < l.AmountFen {
+		out = append(out, marketplace.Ineligibility{Code: "insufficient_funds", Message: fmt.Sprintf("the fund holds %d fen, the line needs %d", si.BalanceFen, l.AmountFen)})
+	}
+	return out, nil
+}

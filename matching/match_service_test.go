@@ -1,0 +1,335 @@
+package matching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// memStore is an in-memory MatchStore.
+type memStore struct {
+	mu    sync.Mutex
+	needs []NeedRecord
+	given map[GivenKey]int64
+	plans map[string]*StoredPlan
+}
+
+func (m *memStore) OpenNeeds(ctx context.Context) ([]NeedRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []NeedRecord
+	for _, n := range m.needs {
+		if n.Status == marketplace.NeedOpen || n.Status == marketplace.NeedNotice {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) need(id string) *NeedRecord {
+	for i := range m.needs {
+		if m.needs[i].ID == id {
+			return &m.needs[i]
+		}
+	}
+	return nil
+}
+
+func (m *memStore) NeedRecord(ctx context.Context, id string) (*NeedRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := m.need(id); n != nil {
+		c := *n
+		return &c, nil
+	}
+	return nil, marketplace.ErrNotFound
+}
+
+func (m *memStore) Given(ctx context.Context, sourceIDs, needIDs []string) (map[GivenKey]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[GivenKey]int64{}
+	for k, v := range m.given {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (m *memStore) InsertPlan(ctx context.Context, p *StoredPlan) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.ID = int64(len(m.plans) + 1)
+	c := *p
+	c.Lines = append([]StoredLine(nil), p.Lines...)
+	m.plans[p.PublicID] = &c
+	return nil
+}
+
+func (m *memStore) Plan(ctx context.Context, id string) (*StoredPlan, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.plans[id]
+	if !ok {
+		return nil, marketplace.ErrNotFound
+	}
+	c := *p
+	c.Lines = append([]StoredLine(nil), p.Lines...)
+	return &c, nil
+}
+
+func (m *memStore) byID(id int64) *StoredPlan {
+	for _, p := range m.plans {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (m *memStore) StartExecution(ctx context.Context, id int64, by string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.byID(id)
+	if p.Status != PlanPlanned {
+		return marketplace.ErrConflict
+	}
+	p.Status, p.ExecutedBy, p.ExecutedAt = PlanExecuting, by, &at
+	return nil
+}
+
+func (m *memStore) SaveLine(ctx context.Context, id int64, l *StoredLine) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.byID(id)
+	p.Lines[l.Seq-1] = *l
+	return nil
+}
+
+func (m *memStore) FinishExecution(ctx context.Context, id int64, r ExecutionReport) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.byID(id)
+	p.Status, p.Report = PlanExecuted, &r
+	return nil
+}
+
+// memFunds allocates like funds does: the shared rule, MaxFen, balance.
+type memFunds struct {
+	store   *memStore
+	sources map[string]*SourceInfo
+	calls   int
+}
+
+func (f *memFunds) AllSources(ctx context.Context) ([]SourceInfo, error) {
+	var out []SourceInfo
+	for _, s := range f.sources {
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+func (f *memFunds) SourceInfo(ctx context.Context, id string) (*SourceInfo, error) {
+	if s, ok := f.sources[id]; ok {
+		c := *s
+		return &c, nil
+	}
+	return nil, marketplace.ErrNotFound
+}
+
+func (f *memFunds) Allocate(ctx context.Context, by *marketplace.Principal, kind, sourceID, needID string, amount int64) (string, error) {
+	f.store.mu.Lock()
+	defer f.store.mu.Unlock()
+	f.calls++
+	s := f.sources[sourceID]
+	n := f.store.need(needID)
+	k := GivenKey{sourceID, needID}
+	facts := n.Facts(time.Now())
+	if fails := s.Restrictions.Fails(facts, f.store.given[k]); len(fails) > 0 {
+		return "", &RefusalError{Reasons: fails}
+	}
+	if amount > s.Restrictions.MaxFen(facts, f.store.given[k]) || amount > s.BalanceFen {
+		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "over", Message: "too much"}}}
+	}
+	s.BalanceFen -= amount
+	n.FundedFen += amount
+	f.store.given[k] += amount
+	return fmt.Sprintf("alloc%d", f.calls), nil
+}
+
+func staff(orgID int64) *marketplace.Principal {
+	return &marketplace.Principal{User: marketplace.User{ID: 7, PublicID: "staff1"},
+		Memberships: []marketplace.Membership{{Role: marketplace.RoleFederationStaff, Org: &marketplace.Org{ID: orgID, Kind: marketplace.OrgCharityFederation}}}}
+}
+
+func newTestService() (*Service, *memStore, *memFunds) {
+	st := &memStore{given: map[GivenKey]int64{}, plans: map[string]*StoredPlan{}}
+	open := func(id string, cat marketplace.Category, u marketplace.Urgency, req int64) NeedRecord {
+		return NeedRecord{ID: id, OrgID: 1, Status: marketplace.NeedOpen, Category: cat, Urgency: u, RegionCode: "370102", PublicRegionCode: "370100",
+			AgeBand: marketplace.Age18to59, RequestedFen: req, Screening: marketplace.ScreenClear}
+	}
+	st.needs = []NeedRecord{
+		open("n1", marketplace.CatMedical, marketplace.UrgencyEmergency, 3000),
+		open("n2", marketplace.CatMedical, marketplace.UrgencyNormal, 5000),
+		open("n3", marketplace.CatEducation, marketplace.UrgencyUrgent, 2000),
+		open("n4", marketplace.CatMedical, marketplace.UrgencyUrgent, 1000),
+	}
+	fu := &memFunds{store: st, sources: map[string]*SourceInfo{
+		"f1": {Kind: "fund", ID: "f1", OrgID: 9, Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, BalanceFen: 6000, Running: true},
+		"f2": {Kind: "fund", ID: "f2", OrgID: 9, Restrictions: marketplace.Restrictions{PerNeedCapFen: 1500}, BalanceFen: 3000, Running: true},
+		"fx": {Kind: "fund", ID: "fx", OrgID: 10, BalanceFen: 3000, Running: true},
+	}}
+	svc := &Service{Store: st, Sources: fu, Now: time.Now, NewID: func() string { return fmt.Sprintf("plan%d", len(st.plans)+1) }}
+	return svc, st, fu
+}
+
+func TestExecutingAStalePlanRefusesTheLinesThatNoLongerHold(t *testing.T) {
+	ctx := context.Background()
+	svc, st, fu := newTestService()
+	by := staff(9)
+	p, err := svc.CreatePlan(ctx, by, "f1", PlanInput{FundIDs: []string{"f2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Totals.MoneyLeftFen != 0 || len(p.Lines) == 0 {
+		t.Fatalf("plan %+v", p)
+	}
+	// Things change between planning and execution: n1 is funded by
+	// someone else, n3's screening now blocks, f2 lost part of its balance.
+	planned := map[string]bool{}
+	for _, l := range p.Lines {
+		planned[l.NeedID] = true
+	}
+	if !planned["n1"] || !planned["n3"] {
+		t.Fatalf("the plan should fund n1 and n3: %+v", p.Lines)
+	}
+	st.need("n1").FundedFen = 3000
+	st.need("n1").Status = marketplace.NeedFunded
+	st.need("n3").Screening = marketplace.ScreenBlock
+	fu.sources["f2"].BalanceFen = 0
+	out, err := svc.ExecutePlan(ctx, by, p.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != PlanExecuted || out.Report == nil {
+		t.Fatalf("status %s", out.Status)
+	}
+	for _, l := range out.Lines {
+		stale := l.NeedID == "n1" || l.NeedID == "n3" || l.SourceID == "f2"
+		if stale && l.Status != LineRefused {
+			t.Errorf("stale line %+v was applied", l)
+		}
+		if !stale && l.Status != LineApplied {
+			t.Errorf("line %+v refused: %v", l, l.Refusal)
+		}
+		if l.Status == LineRefused && len(l.Refusal) == 0 {
+			t.Errorf("refused line without reasons: %+v", l)
+		}
+	}
+	if out.Report.Applied+out.Report.Refused != len(out.Lines) || out.Report.Refused == 0 {
+		t.Fatalf("report %+v", out.Report)
+	}
+	// Executing again changes nothing.
+	calls := fu.calls
+	again, err := svc.ExecutePlan(ctx, by, p.PublicID)
+	if err != nil || again.Report.Applied != out.Report.Applied || fu.calls != calls {
+		t.Fatalf("second execution: %v, %+v, %d more allocations", err, again.Report, fu.calls-calls)
+	}
+}
+
+func TestPlanAccess(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newTestService()
+	if _, err := svc.CreatePlan(ctx, staff(10), "f1", PlanInput{}); !errors.Is(err, marketplace.ErrForbidden) {
+		t.Fatalf("other organization's staff: %v", err)
+	}
+	var v *marketplace.ValidationError
+	if _, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{FundIDs: []string{"fx"}}); !errors.As(err, &v) {
+		t.Fatalf("a fund of another organization: %v", err)
+	}
+	if _, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{MaxNeeds: -1}); !errors.As(err, &v) {
+		t.Fatalf("negative max_needs: %v", err)
+	}
+	p, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{MaxNeeds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Lines) != 1 || p.Lines[0].NeedID != "n1" {
+		t.Fatalf("max_needs 1: %+v", p.Lines)
+	}
+	if _, err := svc.Plan(ctx, staff(10), p.PublicID); !errors.Is(err, marketplace.ErrNotFound) {
+		t.Fatalf("other organization reads the plan: %v", err)
+	}
+	if _, err := svc.ExecutePlan(ctx, staff(10), p.PublicID); !errors.Is(err, marketplace.ErrNotFound) {
+		t.Fatalf("other organization executes the plan: %v", err)
+	}
+}
+
+// The same answer from matching, planning and allocation for each case.
+func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		need  func(*NeedRecord)
+		r     marketplace.Restrictions
+		given int64
+		ok    bool
+	}{
+		{"eligible", nil, marketplace.Restrictions{}, 0, true},
+		{"category", nil, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatHousing}}, 0, false},
+		{"region", nil, marketplace.Restrictions{RegionPrefixes: []string{"11"}}, 0, false},
+		{"household", nil, marketplace.Restrictions{HouseholdTypes: []marketplace.HouseholdType{marketplace.HHTekun}}, 0, false},
+		{"cap used", nil, marketplace.Restrictions{PerNeedCapFen: 500}, 500, false},
+		{"blocked", func(n *NeedRecord) { n.Screening = marketplace.ScreenBlock }, marketplace.Restrictions{}, 0, false},
+		{"block overridden", func(n *NeedRecord) { n.Screening, n.BlockOverride = marketplace.ScreenBlock, true }, marketplace.Restrictions{}, 0, true},
+		{"notice over", func(n *NeedRecord) {
+			t := time.Now().Add(-time.Minute)
+			n.Status, n.NoticeEndsAt = marketplace.NeedNotice, &t
+		}, marketplace.Restrictions{}, 0, true},
+		{"in notice", func(n *NeedRecord) {
+			t := time.Now().Add(time.Hour)
+			n.Status, n.NoticeEndsAt = marketplace.NeedNotice, &t
+		}, marketplace.Restrictions{}, 0, false},
+		{"fully funded", func(n *NeedRecord) { n.FundedFen = n.RequestedFen }, marketplace.Restrictions{}, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &memStore{given: map[GivenKey]int64{}, plans: map[string]*StoredPlan{}}
+			n := NeedRecord{ID: "n", OrgID: 1, Status: marketplace.NeedOpen, Category: marketplace.CatMedical, Urgency: marketplace.UrgencyUrgent,
+				RegionCode: "370102", HouseholdTypes: []marketplace.HouseholdType{marketplace.HHDibao}, RequestedFen: 1000, Screening: marketplace.ScreenClear}
+			if tc.need != nil {
+				tc.need(&n)
+			}
+			st.needs = []NeedRecord{n}
+			st.given[GivenKey{"f", "n"}] = tc.given
+			fu := &memFunds{store: st, sources: map[string]*SourceInfo{"f": {Kind: "fund", ID: "f", OrgID: 9, Restrictions: tc.r, BalanceFen: 10000, Running: true}}}
+			svc := &Service{Store: st, Sources: fu, Now: time.Now, NewID: func() string { return "p" }}
+			by := staff(9)
+			by.Memberships = append(by.Memberships, marketplace.Membership{Role: marketplace.RoleSocialWorker, Org: &marketplace.Org{ID: 1}})
+			listed, total, err := svc.SourceMatches(ctx, by, "fund", "f", 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nm, err := svc.NeedMatches(ctx, by, "n", 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := svc.CreatePlan(ctx, by, "f", PlanInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, allocErr := fu.Allocate(ctx, by, "fund", "f", "n", 100)
+			answers := map[string]bool{"listing": total == 1 && len(listed) == 1, "matching": nm.SourcesTotal == 1,
+				"planning": len(plan.Lines) == 1, "allocation": allocErr == nil}
+			for k, v := range answers {
+				if v != tc.ok {
+					t.Errorf("%s says eligible=%v, want %v", k, v, tc.ok)
+				}
+			}
+		})
+	}
+}

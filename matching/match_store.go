@@ -1,0 +1,131 @@
+package matching
+
+import (
+	"context"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// NeedRecord is what matching reads of a need: its facts and the public
+// fields a match list shows. RegionCode is exact and never leaves the
+// server; PublicRegionCode is the coarse one a list may show.
+type NeedRecord struct {
+	ID               string
+	OrgID            int64
+	Status           marketplace.NeedStatus // as stored
+	NoticeEndsAt     *time.Time
+	Category         marketplace.Category
+	Urgency          marketplace.Urgency
+	RegionCode       string
+	PublicRegionCode string
+	AgeBand          marketplace.AgeBand
+	HouseholdTypes   []marketplace.HouseholdType
+	RequestedFen     int64
+	FundedFen        int64
+	ServiceNeeds     []marketplace.Service
+	Deadline         *time.Time
+	PublishedAt      *time.Time
+	Screening        marketplace.ScreeningOutcome
+	BlockOverride    bool
+}
+
+// Facts are the eligibility facts at now, exactly as funds builds them for
+// an allocation: the effective status, and a block a verifier overrode
+// counts as a warning.
+func (n *NeedRecord) Facts(now time.Time) marketplace.NeedFacts {
+	scr := n.Screening
+	if scr == marketplace.ScreenBlock && n.BlockOverride {
+		scr = marketplace.ScreenWarn
+	}
+	return marketplace.NeedFacts{Status: marketplace.EffectiveStatus(n.Status, n.NoticeEndsAt, now), Category: n.Category,
+		RegionCode: n.RegionCode, HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: scr}
+}
+
+// GivenKey names what one source gave one need (public ids).
+type GivenKey struct{ SourceID, NeedID string }
+
+// PlanStatus is where a stored plan is.
+type PlanStatus string
+
+// Plan statuses: a plan executes once.
+const (
+	PlanPlanned   PlanStatus = "planned"
+	PlanExecuting PlanStatus = "executing"
+	PlanExecuted  PlanStatus = "executed"
+)
+
+// LineStatus is where a plan line is.
+type LineStatus string
+
+// Line statuses.
+const (
+	LinePlanned LineStatus = "planned"
+	LineApplied LineStatus = "applied"
+	LineRefused LineStatus = "refused"
+)
+
+// StoredPlan is a plan as it is kept for review and execution.
+type StoredPlan struct {
+	ID            int64            `json:"-"`
+	PublicID      string           `json:"id"`
+	OrgID         int64            `json:"-"`
+	FundID        string           `json:"fund_id"`
+	SourceIDs     []string         `json:"fund_ids"`
+	MaxNeeds      int              `json:"max_needs"`
+	Status        PlanStatus       `json:"status"`
+	Totals        PlanTotals       `json:"totals"`
+	GreedyCovered int64            `json:"greedy_urgency_covered"`
+	CreatedBy     string           `json:"created_by"`
+	CreatedAt     time.Time        `json:"created_at"`
+	ExecutedBy    string           `json:"executed_by,omitempty"`
+	ExecutedAt    *time.Time       `json:"executed_at"`
+	Report        *ExecutionReport `json:"execution,omitempty"`
+	Lines         []StoredLine     `json:"lines"`
+}
+
+// StoredLine is one line of a stored plan.
+type StoredLine struct {
+	ID           int64                       `json:"-"`
+	Seq          int                         `json:"seq"`
+	SourceKind   string                      `json:"source_kind"`
+	SourceID     string                      `json:"fund_id"`
+	NeedID       string                      `json:"need_id"`
+	AmountFen    int64                       `json:"amount_fen"`
+	Weight       int64                       `json:"weight"`
+	Reasons      []string                    `json:"reasons"`
+	Status       LineStatus                  `json:"status"`
+	AllocationID string                      `json:"allocation_id,omitempty"`
+	Refusal      []marketplace.Ineligibility `json:"refusal,omitempty"`
+	DoneAt       *time.Time                  `json:"done_at"`
+}
+
+// ExecutionReport sums up an execution.
+type ExecutionReport struct {
+	Applied    int   `json:"applied_lines"`
+	Refused    int   `json:"refused_lines"`
+	AppliedFen int64 `json:"applied_fen"`
+}
+
+// MatchStore is what the matching service needs of the database.
+type MatchStore interface {
+	// OpenNeeds returns the needs that are open or in notice (whose notice
+	// may have ended), oldest first.
+	OpenNeeds(ctx context.Context) ([]NeedRecord, error)
+	// NeedRecord returns one need; marketplace.ErrNotFound.
+	NeedRecord(ctx context.Context, publicID string) (*NeedRecord, error)
+	// Given sums the allocations (not reversed) from sources to needs; an
+	// empty list does not filter that side.
+	Given(ctx context.Context, sourceIDs, needIDs []string) (map[GivenKey]int64, error)
+	// InsertPlan stores a plan with its lines in one transaction.
+	InsertPlan(ctx context.Context, p *StoredPlan) error
+	// Plan returns a plan with its lines; marketplace.ErrNotFound.
+	Plan(ctx context.Context, publicID string) (*StoredPlan, error)
+	// StartExecution moves a plan from planned to executing, recording who
+	// and when; marketplace.ErrConflict if it is not planned any more.
+	StartExecution(ctx context.Context, planID int64, by string, at time.Time) error
+	// SaveLine records a line's outcome.
+	SaveLine(ctx context.Context, planID int64, l *StoredLine) error
+	// FinishExecution marks the plan executed with the report.
+	FinishExecution(ctx context.Context, planID int64, r ExecutionReport) error
+}
