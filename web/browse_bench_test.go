@@ -35,7 +35,7 @@ import (
 
 const browseBenchNeeds = 100_000
 
-var bbbrowseCounties = []string{
+var browseGenCounties = []string{
 	"371725", "371721", "371722", "371723", "371724", "371726", "371727", "371728",
 	"430521", "430522", "430523", "430524", "430525", "430527", "430528", "430529",
 	"610522", "610523", "610524", "610525", "610526", "610527", "610528",
@@ -47,9 +47,9 @@ var bbbrowseCounties = []string{
 	"510722", "510723", "510725", "510726", "130731", "130732", "130733",
 }
 
-var bbbrowseCoarse = []string{"371700", "430500", "610500", "370000", "520000", "411500", "360700"}
+var browseGenCoarse = []string{"371700", "430500", "610500", "370000", "520000", "411500", "360700"}
 
-var bbbrowseTitles = map[string][]string{
+var browseGenTitles = map[string][]string{
 	"medical": {"白血病患儿急需医疗费", "尿毒症透析费用", "癌症化疗费用", "脑瘫儿童康复治疗", "先天性心脏病手术",
 		"车祸重伤住院", "肾移植术后抗排异药费", "重度烧伤植皮手术", "骨折手术医疗费"},
 	"education":    {"大学新生助学", "高中生学费困难", "留守儿童助学", "孤儿上学生活费", "职业学校学费", "考上大学无力缴费"},
@@ -61,36 +61,36 @@ var bbbrowseTitles = map[string][]string{
 	"care":         {"失能老人照料", "重度残疾人照护", "独居老人上门照料"},
 }
 
-var bbbrowseCats = []string{"medical", "medical", "medical", "education", "education", "basic_living", "housing", "employment", "disaster", "heating", "care"}
+var browseGenCats = []string{"medical", "medical", "medical", "education", "education", "basic_living", "housing", "employment", "disaster", "heating", "care"}
 
-var bbbrowseSentences = []string{"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
+var browseGenSentences = []string{"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
 	"住院期间医疗费用已花费十多万元。", "医保报销后自付部分仍然很高。", "化疗需要持续半年，药费昂贵。",
 	"今年考上大学，学费和住宿费无着落。", "申请助学金以完成学业。", "房屋年久失修，雨季漏雨严重。", "墙体开裂，属于危房。",
 	"家庭主要劳动力丧失，收入微薄。", "家中还有年迈的老人需要赡养。", "已经享受低保，仍然入不敷出。",
 	"村委会和社工多次上门核实情况。", "亲友已经借遍，无力再借。", "孩子还在上小学，需要人照顾。", "当地民政部门已经给予临时救助。"}
 
-var bbbrowseWords = []string{"医疗", "白血病", "助学", "透析", "学费", "危房", "手术", "老人", "化疗", "大学", "住院", "取暖", "低保", "孩子", "康复"}
+var browseGenWords = []string{"医疗", "白血病", "助学", "透析", "学费", "危房", "手术", "老人", "化疗", "大学", "住院", "取暖", "低保", "孩子", "康复"}
 
-var bbbrowseNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+var browseGenNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-func bbbrowseNeed(r *rand.Rand) needfixture.Need {
-	cat := bbbrowseCats[r.IntN(len(bbbrowseCats))]
-	region := bbbrowseCounties[r.IntN(len(bbbrowseCounties))]
+func browseGenNeed(r *rand.Rand) needfixture.Need {
+	cat := browseGenCats[r.IntN(len(browseGenCats))]
+	region := browseGenCounties[r.IntN(len(browseGenCounties))]
 	if r.IntN(20) == 0 {
-		region = bbbrowseCoarse[r.IntN(len(bbbrowseCoarse))]
+		region = browseGenCoarse[r.IntN(len(browseGenCoarse))]
 	}
 	var sb strings.Builder
 	for k := 0; k < 2+r.IntN(3); k++ {
-		sb.WriteString(bbbrowseSentences[r.IntN(len(bbbrowseSentences))])
+		sb.WriteString(browseGenSentences[r.IntN(len(browseGenSentences))])
 	}
 	cost := int64(500_000 + r.IntN(30_000_000))
 	relief := cost * int64(r.IntN(50)) / 100
-	pub := bbbrowseNow.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
+	pub := browseGenNow.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
 	n := needfixture.Need{
 		Status: "open", Category: cat, PublicRegionCode: region, RegionCode: region,
 		AgeBand:              []string{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
 		PublicHouseholdTypes: string(marketplace.HouseholdTypes[r.IntN(len(marketplace.HouseholdTypes))]),
-		PublicTitle:          bbbrowseTitles[cat][r.IntN(len(bbbrowseTitles[cat]))], PublicStory: sb.String(),
+		PublicTitle:          browseGenTitles[cat][r.IntN(len(browseGenTitles[cat]))], PublicStory: sb.String(),
 		VerifiedCostFen: cost, StatutoryReliefFen: relief, FundedFen: (cost - relief) * int64(r.IntN(90)) / 100,
 		Urgency: "normal", ServiceNeeds: "hospital_escort", PublishedAt: &pub, NoOutbox: true,
 	}
@@ -101,27 +101,27 @@ func bbbrowseNeed(r *rand.Rand) needfixture.Need {
 		n.Urgency = "urgent"
 	}
 	if r.IntN(4) != 0 {
-		d := bbbrowseNow.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
+		d := browseGenNow.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
 		n.Deadline = &d
 	}
 	if r.IntN(10) == 0 {
 		n.Status = "notice"
-		end := bbbrowseNow.Add(time.Duration(r.IntN(240)-120) * time.Hour)
+		end := browseGenNow.Add(time.Duration(r.IntN(240)-120) * time.Hour)
 		n.NoticeEndsAt = &end
 	}
 	return n
 }
 
-// bbbrowseQuery is a GET /needs query like genQuery of the search benchmarks:
+// browseGenQuery is a GET /needs query like genQuery of the search benchmarks:
 // a word in 4 of 5, always the open filter, a region prefix in 3 of 4, a
 // category in 1 of 3, urgencies in 1 of 5, one of the four sorts, a deeper
 // page in 1 of 10.
-func bbbrowseQuery(r *rand.Rand) string {
+func browseGenQuery(r *rand.Rand) string {
 	v := url.Values{"status": {"open"}}
 	if r.IntN(5) != 0 {
-		v.Set("q", bbbrowseWords[r.IntN(len(bbbrowseWords))])
+		v.Set("q", browseGenWords[r.IntN(len(browseGenWords))])
 	}
-	c := bbbrowseKnownCounties()[r.IntN(len(bbbrowseKnownCounties()))]
+	c := browseGenKnownCounties()[r.IntN(len(browseGenKnownCounties()))]
 	switch r.IntN(4) {
 	case 0:
 		v.Set("region", c)
@@ -131,7 +131,7 @@ func bbbrowseQuery(r *rand.Rand) string {
 		v.Set("region", c[:2])
 	}
 	if r.IntN(3) == 0 {
-		v.Set("category", bbbrowseCats[r.IntN(len(bbbrowseCats))])
+		v.Set("category", browseGenCats[r.IntN(len(browseGenCats))])
 	}
 	if r.IntN(5) == 0 {
 		v["urgency"] = []string{"emergency", "urgent"}
@@ -143,13 +143,13 @@ func bbbrowseQuery(r *rand.Rand) string {
 	return "/api/v1/needs?" + v.Encode()
 }
 
-// bbbrowseKnownCounties are the generated counties that the division table
+// browseGenKnownCounties are the generated counties that the division table
 // knows (the region filter refuses the others, such as the old 6224xx of
 // 定西): the ones queries filter by.
-var bbbrowseKnownCounties = sync.OnceValue(func() []string {
+var browseGenKnownCounties = sync.OnceValue(func() []string {
 	d, _ := marketplace.LoadDivisions()
 	var out []string
-	for _, c := range bbbrowseCounties {
+	for _, c := range browseGenCounties {
 		if d.Known(c) && d.Known(c[:4]+"00") {
 			out = append(out, c)
 		}
@@ -196,7 +196,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 		for done := 0; done < browseBenchNeeds; done += 10_000 {
 			needs := make([]needfixture.Need, 10_000)
 			for i := range needs {
-				needs[i] = bbbrowseNeed(r)
+				needs[i] = browseGenNeed(r)
 			}
 			base.Insert(b, db, needs...)
 		}
@@ -210,7 +210,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 	}
 	if n, _ := idx.Count(ctx); n != browseBenchNeeds {
 		t1 := time.Now()
-		st, err := search.NewIndexer(idx, store, store, func() time.Time { return bbbrowseNow }, nil).Rebuild(ctx, nil)
+		st, err := search.NewIndexer(idx, store, store, func() time.Time { return browseGenNow }, nil).Rebuild(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 		b.Logf("opened the index of %d needs in %v", n, time.Since(t0))
 	}
 	divisions, _ := marketplace.LoadDivisions()
-	now := func() time.Time { return bbbrowseNow }
+	now := func() time.Time { return browseGenNow }
 	srv := NewServer(Config{}, Deps{
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)), // request lines are formatted, as in production
 		Browse:    &search.Browse{Index: idx, Needs: store, Now: now},
@@ -241,7 +241,7 @@ func runParallelGETs(b *testing.B, srv *Server, next func(r *rand.Rand) string) 
 		bytes atomic.Int64
 	)
 	b.ResetTimer()
-	cpu0 := bbbrowseCPU()
+	cpu0 := browseGenCPU()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		r := rand.New(rand.NewPCG(seed.Add(1), 5))
@@ -263,7 +263,7 @@ func runParallelGETs(b *testing.B, srv *Server, next func(r *rand.Rand) string) 
 		mu.Unlock()
 	})
 	elapsed := time.Since(start)
-	cpu := bbbrowseCPU() - cpu0
+	cpu := browseGenCPU() - cpu0
 	b.StopTimer()
 	if len(all) == 0 {
 		return
@@ -286,9 +286,9 @@ func BenchmarkBrowseSearchHTTP(b *testing.B) {
 	wr := rand.New(rand.NewPCG(99, 1))
 	for range 300 {
 		rec := httptest.NewRecorder()
-		bb.srv.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, bbbrowseQuery(wr), nil))
+		bb.srv.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, browseGenQuery(wr), nil))
 	}
-	runParallelGETs(b, bb.srv, bbbrowseQuery)
+	runParallelGETs(b, bb.srv, browseGenQuery)
 }
 
 // BenchmarkBrowseNeedHTTP: GET /needs/{id} (one projection read from
@@ -303,7 +303,7 @@ func BenchmarkBrowseNeedHTTP(b *testing.B) {
 	runParallelGETs(b, bb.srv, func(r *rand.Rand) string { return "/api/v1/needs/" + ids[r.IntN(len(ids))] })
 }
 
-func bbbrowseCPU() time.Duration {
+func browseGenCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
