@@ -268,7 +268,7 @@ func (m *Main) needService() (*marketplace.NeedService, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)
 	}
-	return marketplace.NewNeedService(m.Store, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
+	return marketplace.NewNeedService(wakingNeedStore{m.Store, m.wakeIndexer}, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
 		NoticePeriod: m.Config.NoticePeriod, K: m.Config.KAnonymity, EmergencyMaxFen: m.Config.EmergencyLimitFen,
 		ClearanceWorkingDays: 2,
 	}), nil

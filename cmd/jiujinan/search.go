@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
 
@@ -93,6 +94,30 @@ func (m *Main) closeSearch() error {
 		m.releaseSearch = nil
 	}
 	return err
+}
+
+// wakingNeedStore wakes the indexer after each committed change of a need
+// that wrote a search outbox row, so that a published or changed need is
+// searchable at once instead of at the next poll.
+type wakingNeedStore struct {
+	marketplace.NeedStore
+	wake func()
+}
+
+// SaveNeed implements marketplace.NeedStore.
+func (s wakingNeedStore) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
+	err := s.NeedStore.SaveNeed(ctx, w)
+	if err == nil && w.Outbox {
+		s.wake()
+	}
+	return err
+}
+
+// wakeIndexer wakes the indexer when serve runs one.
+func (m *Main) wakeIndexer() {
+	if ix := m.Indexer; ix != nil {
+		ix.Wake()
+	}
 }
 
 // runIndexer rebuilds the index when asked, then drains the search outbox

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -124,4 +126,33 @@ func TestServeIndexesAndReindexRebuilds(t *testing.T) {
 			t.Errorf("rebuilt index holds %d needs (%v), want 2", n, err)
 		}
 	})
+}
+
+type fakeNeedStore struct {
+	marketplace.NeedStore
+	err error
+}
+
+func (f fakeNeedStore) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error { return f.err }
+
+// The indexer is woken after a committed change that wrote an outbox row,
+// and only then.
+func TestNeedChangesWakeTheIndexer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		outbox bool
+		wake   bool
+	}{
+		{"change of the public projection", nil, true, true},
+		{"private change", nil, false, false},
+		{"failed write", errors.New("conflict"), true, false},
+	} {
+		woken := 0
+		s := wakingNeedStore{fakeNeedStore{err: tc.err}, func() { woken++ }}
+		_ = s.SaveNeed(context.Background(), marketplace.NeedWrite{Outbox: tc.outbox})
+		if (woken == 1) != tc.wake || woken > 1 {
+			t.Errorf("%s: woken %d times, want wake=%v", tc.name, woken, tc.wake)
+		}
+	}
 }
