@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -89,6 +91,99 @@ func (m *Main) seedDemoPeople(ctx context.Context, admin *marketplace.Principal)
 	for _, r := range demoReports {
 		if _, err := m.People.SubmitReport(ctx, nil, r); err != nil {
 			return fmt.Errorf("report: %w", err)
+		}
+	}
+	return m.seedDemoVolunteering(ctx)
+}
+
+// seedDemoVolunteering lets the demo volunteers claim and pledge service to
+// the open demo needs that ask for their skills, within every rule of the
+// people service (region, skill, load, background check); a social worker of
+// the posting organization approves the claims and accepts the pledges, and
+// part of the service is logged. Needs the rules refuse are skipped.
+func (m *Main) seedDemoVolunteering(ctx context.Context) error {
+	var needs []struct {
+		PublicID     string
+		OrgID        int64
+		ServiceNeeds string
+	}
+	// Demo only: the needs that may take volunteers, oldest first.
+	if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT public_id, org_id, service_needs FROM needs
+		WHERE status IN ('notice', 'open', 'funded') AND service_needs <> '' AND consent_public = 1 ORDER BY id LIMIT 300`).
+		Scan(&needs).Error; err != nil {
+		return err
+	}
+	workers := map[int64]*marketplace.Principal{}
+	workerOf := func(orgID int64) (*marketplace.Principal, error) {
+		if p, ok := workers[orgID]; ok {
+			return p, nil
+		}
+		var uid string
+		if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT u.public_id FROM memberships ms JOIN users u ON u.id = ms.user_id
+			WHERE ms.org_id = ? AND ms.role = ? ORDER BY u.id LIMIT 1`, orgID, string(marketplace.RoleSocialWorker)).Scan(&uid).Error; err != nil {
+			return nil, err
+		}
+		var p *marketplace.Principal
+		if uid != "" {
+			var err error
+			if p, err = m.Store.Principal(ctx, uid); err != nil {
+				return nil, err
+			}
+		}
+		workers[orgID] = p
+		return p, nil
+	}
+	today := m.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	n := 0
+	for _, d := range demoVolunteers {
+		u, err := m.Store.UserByEmail(ctx, d.email)
+		if err != nil {
+			return err
+		}
+		vol, err := m.Store.Principal(ctx, u.PublicID)
+		if err != nil {
+			return err
+		}
+		claims, pledges := 0, 0
+		for _, need := range needs {
+			if claims >= 2 && pledges >= 2 {
+				break
+			}
+			worker, err := workerOf(need.OrgID)
+			if err != nil {
+				return err
+			}
+			if worker == nil {
+				continue
+			}
+			for _, svc := range strings.Split(need.ServiceNeeds, ",") {
+				if _, ok := d.skills[marketplace.Service(svc)]; !ok {
+					continue
+				}
+				if claims < 2 {
+					if c, err := m.People.ClaimNeed(ctx, vol, need.PublicID, marketplace.ClaimInput{Service: svc, WindowDays: 7 + 7*claims}); err == nil {
+						claims++
+						n++
+						if n%3 != 0 { // every third claim stays pending for the worker to decide
+							if _, err := m.People.DecideClaim(ctx, worker, c.PublicID, true); err != nil {
+								return fmt.Errorf("demo claim approval: %w", err)
+							}
+						}
+					}
+				}
+				if pledges < 2 {
+					if p, err := m.People.PledgeService(ctx, vol, marketplace.ServicePledgeInput{NeedID: need.PublicID, Skill: svc, Hours: float64(4 * (1 + pledges))}); err == nil {
+						pledges++
+						if _, err := m.People.DecideServicePledge(ctx, worker, p.PublicID, true); err != nil {
+							return fmt.Errorf("demo pledge acceptance: %w", err)
+						}
+						if _, err := m.People.LogService(ctx, vol, p.PublicID, marketplace.ServiceLogInput{Hours: 2, Date: today}); err != nil {
+							return fmt.Errorf("demo service log: %w", err)
+						}
+					}
+				}
+				break
+			}
 		}
 	}
 	return nil
