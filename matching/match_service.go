@@ -52,8 +52,9 @@ type Sources interface {
 // Volunteers is what matching needs of the volunteer profiles.
 type Volunteers interface {
 	// VolunteersServing lists the volunteers who serve a region (one of
-	// their region prefixes is a prefix of code).
-	VolunteersServing(ctx context.Context, code string) ([]Volunteer, error)
+	// their region prefixes is a prefix of code)
+	// and who offer at least one of services.
+	VolunteersServing(ctx context.Context, code string, services []marketplace.Service) ([]Volunteer, error)
 	// VolunteerOf returns a user's volunteer profile; ErrNotFound.
 	VolunteerOf(ctx context.Context, userID int64) (*Volunteer, error)
 }
@@ -180,7 +181,7 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 		out.Sources, out.SourcesTotal = SourcesForNeed(&need, src, g, now, offset, limit)
 	}
 	if s.Volunteers != nil && len(n.ServiceNeeds) > 0 {
-		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode)
+		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode, n.ServiceNeeds)
 		if err != nil {
 			return nil, fmt.Errorf("matching: volunteers: %w", err)
 		}

@@ -285,7 +285,11 @@ func volunteerFactors(fs []Factor, n *ServiceNeed, v *Volunteer, text bool) []Fa
 	if len(n.Schedule) == 0 {
 		denom = 20 * 60 // any time: 20 free hours a week count as a full fit
 	}
-	fs = append(fs, Factor{"availability", 2, math.Min(float64(ov)/float64(denom), 1), sprintf(text, "%d free minutes a week overlap the need's schedule", ov)})
+	av := Factor{"availability", 2, math.Min(float64(ov)/float64(denom), 1), sprintf(text, "%d free minutes a week overlap the need's schedule", ov)}
+	if len(v.Availability) == 0 {
+		av.Text = "availability not stated"
+	}
+	fs = append(fs, av)
 	load := Factor{Factor: "load", Weight: 1, Value: 1, Text: "no load limit"}
 	if v.LoadLimit > 0 {
 		load.Value = 1 - float64(v.ActiveLoad)/float64(v.LoadLimit)
@@ -412,7 +416,7 @@ func (ix *VolunteerIndex) Match(n *ServiceNeed, offset, limit int) ([]VolunteerM
 				lists++
 			}
 			for _, e := range ps {
-				if int(e.level) < n.MinLevel || e.flags&(postLoadFull|postNoTime) != 0 || (vv && e.flags&postCleared == 0) {
+				if int(e.level) < n.MinLevel || e.flags&postLoadFull != 0 || (len(n.Schedule) > 0 && e.flags&postNoTime != 0) || (vv && e.flags&postCleared == 0) {
 					continue
 				}
 				cand = append(cand, e.vol)

@@ -78,19 +78,15 @@ const (
 	FailBackgroundCheck = "background_check_required"
 )
 
-// homeVisitServices are given in the household's home.
-var homeVisitServices = []marketplace.Service{
-	marketplace.SvcHomeCare, marketplace.SvcDailyHelp, marketplace.SvcHomeRepair, marketplace.SvcTutoring,
-}
-
 // NeedsHomeVisit reports whether serving the need means visiting the
-// household at home.
+// household at home or being alone with the person: a service among
+// marketplace.HomeVisitServices, or the care category.
 func NeedsHomeVisit(n ServiceNeed) bool {
 	if n.Category == marketplace.CatCare {
 		return true
 	}
 	for _, s := range n.Services {
-		if slices.Contains(homeVisitServices, s) {
+		if slices.Contains(marketplace.HomeVisitServices, s) {
 			return true
 		}
 	}
@@ -115,8 +111,18 @@ func VulnerableHousehold(n ServiceNeed) bool {
 
 // RequiresClearedCheck reports whether only volunteers with a cleared
 // background check may serve the need: a home visit to minors, the elderly
-// or the disabled. This is a hard constraint, never traded against a score.
-func RequiresClearedCheck(n ServiceNeed) bool { return NeedsHomeVisit(n) && VulnerableHousehold(n) }
+// or the disabled. It is the rule claims and service pledges apply
+// (marketplace.NeedsBackgroundCheck for any of the need's services), and
+// also holds for the care category. A hard constraint, never traded against
+// a score.
+func RequiresClearedCheck(n ServiceNeed) bool {
+	for _, s := range n.Services {
+		if marketplace.NeedsBackgroundCheck(s, n.AgeBand, n.HouseholdTypes) {
+			return true
+		}
+	}
+	return n.Category == marketplace.CatCare && VulnerableHousehold(n)
+}
 
 // VolunteerFails returns every reason the volunteer may not serve the need;
 // none means eligible.
@@ -140,7 +146,7 @@ func VolunteerFails(n ServiceNeed, v *Volunteer) []marketplace.Ineligibility {
 	if servesLevel(v.RegionPrefixes, n.RegionCode) == 0 {
 		out = append(out, marketplace.Ineligibility{Code: FailRegionNotServed, Message: "does not serve the need's region"})
 	}
-	if overlapMinutes(v.Availability, n.Schedule) == 0 {
+	if len(n.Schedule) > 0 && overlapMinutes(v.Availability, n.Schedule) == 0 {
 		out = append(out, marketplace.Ineligibility{Code: FailNoAvailability, Message: "no free time overlaps the need's schedule"})
 	}
 	if v.LoadLimit > 0 && v.ActiveLoad >= v.LoadLimit {
@@ -167,7 +173,7 @@ func volunteerAllows(n *ServiceNeed, v *Volunteer, vulnerableVisit bool) bool {
 			break
 		}
 	}
-	return levelOK && servesLevel(v.RegionPrefixes, n.RegionCode) > 0 && overlapMinutes(v.Availability, n.Schedule) > 0
+	return levelOK && servesLevel(v.RegionPrefixes, n.RegionCode) > 0 && (len(n.Schedule) == 0 || overlapMinutes(v.Availability, n.Schedule) > 0)
 }
 
 // servesLevel is how closely the prefixes serve code: 4 for the code's

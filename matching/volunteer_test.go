@@ -41,7 +41,8 @@ func TestVolunteerEligibility(t *testing.T) {
 		{"schedule on another day", nil, func(n *ServiceNeed) { n.Schedule[0].Weekday = time.Tuesday }, []string{FailNoAvailability}},
 		{"touching windows do not overlap", nil, func(n *ServiceNeed) { n.Schedule[0].From, n.Schedule[0].To = 12*60, 13*60 }, []string{FailNoAvailability}},
 		{"no schedule, some availability", nil, func(n *ServiceNeed) { n.Schedule = nil }, []string{}},
-		{"no availability at all", func(v *Volunteer) { v.Availability = nil }, func(n *ServiceNeed) { n.Schedule = nil }, []string{FailNoAvailability}},
+		{"no availability stated, no schedule", func(v *Volunteer) { v.Availability = nil }, func(n *ServiceNeed) { n.Schedule = nil }, []string{}},
+		{"no availability stated, a schedule", func(v *Volunteer) { v.Availability = nil }, nil, []string{FailNoAvailability}},
 		{"load full", func(v *Volunteer) { v.ActiveLoad = 3 }, nil, []string{FailLoadFull}},
 		{"no load limit", func(v *Volunteer) { v.LoadLimit, v.ActiveLoad = 0, 50 }, nil, []string{}},
 		{"home care for an adult needs no check", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, nil, []string{}},
@@ -201,6 +202,31 @@ func TestRankingPagesAreSlicesOfTheFullOrder(t *testing.T) {
 		for k := range pg {
 			if pg[k].ID != want[k].ID {
 				t.Fatalf("offset %d: result %d is %s, want %s", off, k, pg[k].ID, want[k].ID)
+			}
+		}
+	}
+}
+
+// Matching applies the same background-check rule as claims and service
+// pledges (marketplace.NeedsBackgroundCheck), and is stricter only for the
+// care category.
+func TestBackgroundRuleIsTheSharedOne(t *testing.T) {
+	bands := []marketplace.AgeBand{marketplace.AgeUnder14, marketplace.Age14to17, marketplace.Age18to59, marketplace.Age60Plus}
+	for _, s := range marketplace.Services {
+		for _, b := range bands {
+			for _, h := range append([]marketplace.HouseholdType{""}, marketplace.HouseholdTypes...) {
+				var hh []marketplace.HouseholdType
+				if h != "" {
+					hh = []marketplace.HouseholdType{h}
+				}
+				n := ServiceNeed{Category: marketplace.CatMedical, Services: []marketplace.Service{s}, AgeBand: b, HouseholdTypes: hh}
+				if got, want := RequiresClearedCheck(n), marketplace.NeedsBackgroundCheck(s, b, hh); got != want {
+					t.Errorf("%s for %s %v: matching says %v, claims say %v", s, b, hh, got, want)
+				}
+				n.Category = marketplace.CatCare
+				if marketplace.NeedsBackgroundCheck(s, b, hh) && !RequiresClearedCheck(n) {
+					t.Errorf("care category loosens the rule for %s %s %v", s, b, hh)
+				}
 			}
 		}
 	}

@@ -91,7 +91,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Divisions: divisions,
 		People:    env.people,
 		Screening: newTestScreening(env, db, now),
-		Matching:  newTestMatching(db, env.funds, now, divisions),
+		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 	})
 	ctx := context.Background()
 	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")

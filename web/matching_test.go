@@ -25,10 +25,10 @@ func init() {
 	})
 }
 
-func newTestMatching(db *sqldb.DB, f *funds.Service, now func() time.Time, d *marketplace.Divisions) *matching.Service {
+func newTestMatching(db *sqldb.DB, f *funds.Service, p *marketplace.PeopleService, now func() time.Time, d *marketplace.Divisions) *matching.Service {
 	st := mstore.NewMatches(db)
 	return &matching.Service{Store: st, Sources: &matching.FundsSources{Funds: f, OrgRegion: st.OrgRegion, Now: now},
-		Divisions: d, Now: now, NewID: testID}
+		Volunteers: &matching.PeopleVolunteers{People: p}, Divisions: d, Now: now, NewID: testID}
 }
 
 // fundWithBalance creates a fund held by staff's organization and gives it
@@ -182,7 +182,7 @@ func TestMatchingAccess(t *testing.T) {
 			{"bad max_needs", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"max_needs": -5}, 400},
 			{"huge fund list", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"fund_ids": make([]string, 1001)}, 400},
 			{"injection as fund id", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"fund_ids": []string{"x' OR '1'='1"}}, 400},
-			{"volunteer without profile", "GET", "/api/v1/volunteers/me/matches", vol, nil, 200},
+			{"volunteer without profile", "GET", "/api/v1/volunteers/me/matches", vol, nil, 400},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -190,6 +190,62 @@ func TestMatchingAccess(t *testing.T) {
 					t.Fatalf("%s %s: %d %s, want %d", tc.method, tc.path, r.Status, r.Body, tc.want)
 				}
 			})
+		}
+	})
+}
+
+// Volunteers see the needs their skills and area fit; a home visit to a
+// minor only with a cleared check, from both sides of the match.
+func TestVolunteerMatchesKeepTheBackgroundRule(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
+		ver, _ := env.user(marketplace.RoleVerifier, nil)
+		adult := env.createNeed(sw, needBody()) // hospital escort for an adult
+		b := needBody()
+		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "20140505", "246") // a child
+		b["consent"].(map[string]any)["relation"] = "guardian"
+		child := env.createNeed(sw, b)
+		env.clearAndPublish(adult, sw, ver)
+		env.clearAndPublish(child, sw, ver)
+		volTok, _, volID := env.volunteerWith(t, "hospital_escort")
+		ids := func(r response) map[string]bool {
+			t.Helper()
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			out := map[string]bool{}
+			for _, it := range r.JSON(t)["items"].([]any) {
+				out[it.(map[string]any)["need"].(map[string]any)["id"].(string)] = true
+			}
+			return out
+		}
+		got := ids(env.do("GET", "/api/v1/volunteers/me/matches", volTok, nil))
+		if !got[adult] || got[child] {
+			t.Fatalf("uncleared volunteer sees %v; want the adult's need only", got)
+		}
+		vols := func(need string) map[string]bool {
+			r := env.do("GET", "/api/v1/needs/"+need+"/matches", env.token(swP), nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			out := map[string]bool{}
+			for _, it := range r.JSON(t)["volunteers"].([]any) {
+				out[it.(map[string]any)["id"].(string)] = true
+			}
+			return out
+		}
+		if v := vols(child); v[volID] {
+			t.Fatalf("the child's need lists an uncleared volunteer")
+		}
+		if v := vols(adult); !v[volID] {
+			t.Fatalf("the adult's need does not list the volunteer")
+		}
+		env.clear(t, volID)
+		if got := ids(env.do("GET", "/api/v1/volunteers/me/matches", volTok, nil)); !got[child] {
+			t.Fatalf("cleared volunteer does not see the child's need: %v", got)
+		}
+		if v := vols(child); !v[volID] {
+			t.Fatalf("the child's need does not list the cleared volunteer")
 		}
 	})
 }

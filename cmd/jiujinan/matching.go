@@ -6,10 +6,9 @@ import (
 )
 
 // openMatching builds the matching service over the funds service (the one
-// place money moves) and the matching store. Volunteer matches appear once
-// volunteer profiles are wired (Matching.Volunteers).
+// place money moves), the volunteer profiles and the matching store.
 func (m *Main) openMatching() {
 	st := mstore.NewMatches(m.DB)
 	m.Matching = &matching.Service{Store: st, Sources: &matching.FundsSources{Funds: m.Funds, OrgRegion: st.OrgRegion, Now: m.Now},
-		Divisions: m.Divisions, Now: m.Now, NewID: newID}
+		Volunteers: &matching.PeopleVolunteers{People: m.People}, Divisions: m.Divisions, Now: m.Now, NewID: newID}
 }
