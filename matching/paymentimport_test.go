@@ -266,73 +266,84 @@ func countPayments(t *testing.T, db *sqldb.DB) int64 {
 }
 
 func TestImportCancelledHalfWayIsInvisibleAndARerunCompletesIt(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
-		var buf bytes.Buffer
-		if err := paymentgen.Write(&buf, paymentgen.Options{Rows: 20000, Seed: 11, BadShare: 0.01}); err != nil {
-			t.Fatal(err)
-		}
-		// What a clean import gives, on a database of its own.
-		var clean matching.ImportBatch
-		{
-			other := sqldbtest.MustOpenSQLite(t)
-			res, err := newFixture(t, other).importBytes(t, buf.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			clean = res.Batch
-		}
-
-		f := newFixture(t, db)
-		f.im.ChunkRows = 1000
-		ctx, cancel := context.WithCancel(context.Background())
-		chunks := 0
-		_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), matching.ImportOptions{FileName: "t.csv", Progress: func(p matching.ImportProgress) {
-			chunks++
-			if chunks == 5 {
-				cancel() // the kill, half-way
-			}
-		}})
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("cancelled import: %v", err)
-		}
-		bs, _ := f.store.ImportBatches(context.Background(), 10)
-		if len(bs) != 1 || bs[0].Status != matching.ImportFailed || bs[0].LinesDone == 0 || bs[0].Accepted == 0 {
-			t.Fatalf("after the kill: %+v", bs)
-		}
-		stored := countPayments(t, db)
-		if stored == 0 || stored >= clean.Accepted {
-			t.Fatalf("after the kill %d rows are stored, want some but not all of %d", stored, clean.Accepted)
-		}
-		// Nothing of the unfinished batch is visible.
-		var visible int64
-		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id WHERE b.status = 'done'`).Scan(&visible); err != nil || visible != 0 {
-			t.Fatalf("visible after the kill: %d %v", visible, err)
-		}
-
+	var buf bytes.Buffer
+	if err := paymentgen.Write(&buf, paymentgen.Options{Rows: 20000, Seed: 11, BadShare: 0.01}); err != nil {
+		t.Fatal(err)
+	}
+	// What a clean import gives, on a database of its own.
+	var clean matching.ImportBatch
+	{
+		f := newFixture(t, sqldbtest.MustOpenSQLite(t))
+		f.im.Parts = 8
 		res, err := f.importBytes(t, buf.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := res.Batch
-		if !res.Resumed || b.ID != bs[0].ID || b.Status != matching.ImportDone {
-			t.Fatalf("rerun: resumed=%v %+v", res.Resumed, b)
-		}
-		if b.Accepted != clean.Accepted || b.Duplicates != clean.Duplicates || b.Rejected != clean.Rejected || b.LinesDone != clean.LinesDone {
-			t.Fatalf("rerun counts %+v, clean import %+v", b, clean)
-		}
-		if n := countPayments(t, db); n != clean.Accepted {
-			t.Fatalf("%d rows stored after the rerun, want %d", n, clean.Accepted)
-		}
-		errs, _ := f.store.ImportErrors(context.Background(), b.Key, 0, 100000)
-		if int64(len(errs)) != b.Rejected {
-			t.Fatalf("%d errors stored, %d rejected", len(errs), b.Rejected)
-		}
-		for i := 1; i < len(errs); i++ {
-			if errs[i].Line <= errs[i-1].Line {
-				t.Fatalf("errors stored twice or out of order at %d: %+v", i, errs[i-1:i+1])
-			}
-		}
-	})
+		clean = res.Batch
+	}
+	for _, kill := range []struct {
+		name string
+		at   func(p matching.ImportProgress) bool
+	}{
+		{"while reading", func(p matching.ImportProgress) bool { return p.Staged >= 5000 }},
+		{"while merging", func(p matching.ImportProgress) bool { return p.PartsDone >= 3 }},
+	} {
+		t.Run(kill.name, func(t *testing.T) {
+			sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+				f := newFixture(t, db)
+				f.im.ChunkRows, f.im.Parts = 1000, 8
+				ctx, cancel := context.WithCancel(context.Background())
+				_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), matching.ImportOptions{FileName: "t.csv", Progress: func(p matching.ImportProgress) {
+					if kill.at(p) {
+						cancel() // the kill
+					}
+				}})
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("cancelled import: %v", err)
+				}
+				bs, _ := f.store.ImportBatches(context.Background(), 10)
+				if len(bs) != 1 || bs[0].Status != matching.ImportFailed || bs[0].LinesDone == 0 || bs[0].Staged == 0 {
+					t.Fatalf("after the kill: %+v", bs)
+				}
+				// Nothing of the unfinished batch is visible.
+				var visible int64
+				if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id WHERE b.status = 'done'`).Scan(&visible); err != nil || visible != 0 {
+					t.Fatalf("visible after the kill: %d %v", visible, err)
+				}
+
+				res, err := f.importBytes(t, buf.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := res.Batch
+				if !res.Resumed || b.ID != bs[0].ID || b.Status != matching.ImportDone {
+					t.Fatalf("rerun: resumed=%v %+v", res.Resumed, b)
+				}
+				if b.Accepted != clean.Accepted || b.Duplicates != clean.Duplicates || b.Rejected != clean.Rejected || b.LinesDone != clean.LinesDone || b.Staged != clean.Staged {
+					t.Fatalf("rerun counts %+v, clean import %+v", b, clean)
+				}
+				if n := countPayments(t, db); n != clean.Accepted {
+					t.Fatalf("%d rows stored after the rerun, want %d", n, clean.Accepted)
+				}
+				var staged int64
+				if err := db.SQL().QueryRow("SELECT COUNT(*) FROM payment_import_rows").Scan(&staged); err != nil || staged != 0 {
+					t.Fatalf("%d rows left in the stage (%v)", staged, err)
+				}
+				errs, _ := f.store.ImportErrors(context.Background(), b.Key, 0, 100000)
+				if int64(len(errs)) != b.Rejected {
+					t.Fatalf("%d errors stored, %d rejected", len(errs), b.Rejected)
+				}
+				for i := 1; i < len(errs); i++ {
+					if errs[i].Line <= errs[i-1].Line {
+						t.Fatalf("errors stored twice or out of order at %d: %+v", i, errs[i-1:i+1])
+					}
+				}
+				if got := f.payments(t, idA); got != nil {
+					t.Fatalf("unexpected payments: %+v", got)
+				}
+			})
+		})
+	}
 }
 
 func TestImportLeavesNoIDNumberInTheDatabaseFileOrTheLogs(t *testing.T) {

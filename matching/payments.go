@@ -85,10 +85,15 @@ type ImportBatch struct {
 	Status     ImportStatus
 	// LinesDone is the last line whose row (or rejection) is committed: a
 	// rerun of the same file resumes after it.
-	LinesDone  int64
-	Accepted   int64
-	Duplicates int64
-	Rejected   int64
+	LinesDone int64
+	// Parts is how many parts the batch's rows are merged in; MergedParts
+	// how many are merged; Staged how many valid rows were read.
+	Parts       int
+	MergedParts int
+	Staged      int64
+	Accepted    int64
+	Duplicates  int64
+	Rejected    int64
 	// CreatedBy is the public id of the user, or "cli".
 	CreatedBy  string
 	Error      string
@@ -104,25 +109,20 @@ type RowError struct {
 	Error string `json:"error"`
 }
 
-// ChunkResult is what storing one chunk of rows did.
-type ChunkResult struct {
-	Accepted   int64
-	Duplicates int64
-}
-
 // PaymentImportStore stores the statutory payment record and its imports.
 type PaymentImportStore interface {
 	PaymentReader
 	// ClaimImport returns the batch to import the file with this SHA-256
 	// into, leased to lease: an unfinished batch of the same file that
 	// failed or was not heard of since staleBefore is resumed (resumed
-	// true); otherwise nb is created. ErrConflict when an import of the
-	// same file is running elsewhere.
+	// true); otherwise nb (with its Parts) is created. ErrConflict when an
+	// import of the same file is running elsewhere.
 	ClaimImport(ctx context.Context, nb ImportBatch, lease string, staleBefore time.Time) (b ImportBatch, resumed bool, err error)
 	// OpenPaymentWriter returns a writer of the batch's rows on a
 	// database connection of its own; the caller must Close it.
 	OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (PaymentWriter, error)
-	// FinishImport sets the batch's final status (done or failed) and error.
+	// FinishImport sets the batch's final status (done or failed) and
+	// error; a done batch's duplicates are its staged rows not added.
 	FinishImport(ctx context.Context, batchKey int64, lease string, status ImportStatus, errText string, now time.Time) error
 	// OtherUnfinished reports whether a batch other than batchKey is not done.
 	OtherUnfinished(ctx context.Context, batchKey int64) (bool, error)
@@ -135,15 +135,37 @@ type PaymentImportStore interface {
 	ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]RowError, error)
 }
 
-// PaymentWriter writes the chunks of one import.
+// PaymentWriter stages the rows of one import and merges them.
 type PaymentWriter interface {
-	// WriteChunk stores rows (ignoring those already on record) and errs in
-	// one transaction with the batch's progress: linesDone and the counters
-	// (rejected counts every rejected row of the chunk, stored in errs or
-	// not). With takeOver, rows already on record from another unfinished
-	// batch are moved to this one and count as accepted. ErrConflict when
+	// WriteChunk stages rows and stores errs in one transaction with the
+	// batch's progress: linesDone and the counters (rejected counts every
+	// rejected row of the chunk, stored in errs or not). ErrConflict when
 	// the batch's lease was lost.
-	WriteChunk(ctx context.Context, rows []PaymentRow, errs []RowError, rejected, linesDone int64, takeOver bool, now time.Time) (ChunkResult, error)
+	WriteChunk(ctx context.Context, rows []PaymentRow, errs []RowError, rejected, linesDone int64, now time.Time) error
+	// MergePart moves the staged rows of one part into the record in key
+	// order, ignoring those already on record, deletes them from the stage
+	// and counts the part merged, in one transaction, and returns how many
+	// rows it added. With takeOver, rows already on record from another
+	// unfinished batch are moved to this one and count as added.
+	// ErrConflict when the lease was lost.
+	MergePart(ctx context.Context, part int, takeOver bool, now time.Time) (int64, error)
 	// Close releases the connection.
 	Close() error
+}
+
+// PartOf is the part of a batch of parts (a power of two up to 256) that
+// a row with this pseudonym (hex) is merged in: its leading bits.
+func PartOf(pseudonym string, parts int) int {
+	if parts <= 1 || len(pseudonym) < 2 {
+		return 0
+	}
+	b, err := hex.DecodeString(pseudonym[:2])
+	if err != nil {
+		return 0
+	}
+	shift := 8
+	for p := parts; p > 1; p >>= 1 {
+		shift--
+	}
+	return int(b[0]) >> shift
 }

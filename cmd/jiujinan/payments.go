@@ -193,16 +193,22 @@ func (p *progressPrinter) update(pr matching.ImportProgress) {
 
 func (p *progressPrinter) print(now time.Time, final bool) {
 	pr := p.lastProg
-	rows := pr.Accepted + pr.Duplicates + pr.Rejected
-	rate := float64(rows) / max(now.Sub(p.start).Seconds(), 0.001)
+	secs := max(now.Sub(p.start).Seconds(), 0.001)
 	frac := 0.0
-	if p.size > 0 {
-		frac = min(float64(pr.BytesRead)/float64(p.size), 1)
+	var counts string
+	if pr.PartsDone == 0 {
+		// Reading counts for 80% of the bar, merging for 20%.
+		if p.size > 0 {
+			frac = 0.8 * min(float64(pr.BytesRead)/float64(p.size), 1)
+		}
+		counts = fmt.Sprintf("reading: %d rows (%d rejected), %.0f rows/s", pr.Staged+pr.Rejected, pr.Rejected, float64(pr.Staged+pr.Rejected)/secs)
+	} else {
+		frac = 0.8 + 0.2*float64(pr.PartsDone)/float64(max(pr.Parts, 1))
+		counts = fmt.Sprintf("merging: part %d of %d, %d rows added", pr.PartsDone, pr.Parts, pr.Accepted)
 	}
 	if final {
 		frac = 1
 	}
-	counts := fmt.Sprintf("%d rows (%d accepted, %d duplicates, %d rejected), %.0f rows/s", rows, pr.Accepted, pr.Duplicates, pr.Rejected, rate)
 	if p.tty {
 		const width = 30
 		fill := int(frac * width)

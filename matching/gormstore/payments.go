@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,8 +22,11 @@ type batchRow struct {
 	FileSha256 string `gorm:"column:file_sha256"`
 	FileName   string
 	Status     string
-	LinesDone  int64
-	Accepted   int64
+	LinesDone   int64
+	Parts       int
+	Staged      int64
+	MergedParts int
+	Accepted    int64
 	Duplicates int64
 	Rejected   int64
 	CreatedBy  string
@@ -37,7 +41,7 @@ func (batchRow) TableName() string { return "payment_import_batches" }
 
 func (r batchRow) domain() matching.ImportBatch {
 	b := matching.ImportBatch{Key: r.ID, ID: r.PublicID, FileSHA256: r.FileSha256, FileName: r.FileName,
-		Status: matching.ImportStatus(r.Status), LinesDone: r.LinesDone, Accepted: r.Accepted, Duplicates: r.Duplicates,
+		Status: matching.ImportStatus(r.Status), LinesDone: r.LinesDone, Parts: r.Parts, Staged: r.Staged, MergedParts: r.MergedParts, Accepted: r.Accepted, Duplicates: r.Duplicates,
 		Rejected: r.Rejected, CreatedBy: r.CreatedBy, Error: r.Error, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.FinishedAt != nil {
 		t := r.FinishedAt.UTC()
@@ -135,7 +139,8 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 			out, resumed = r.domain(), true
 			return nil
 		}
-		r := batchRow{PublicID: nb.ID, FileSha256: nb.FileSHA256, FileName: nb.FileName, Status: string(matching.ImportRunning),
+		parts := max(nb.Parts, 1)
+		r := batchRow{PublicID: nb.ID, FileSha256: nb.FileSHA256, FileName: nb.FileName, Status: string(matching.ImportRunning), Parts: parts,
 			CreatedBy: nb.CreatedBy, Lease: lease, CreatedAt: nb.CreatedAt, UpdatedAt: nb.CreatedAt}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
@@ -154,8 +159,12 @@ func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, 
 	if len(errText) > 1000 {
 		errText = errText[:1000]
 	}
+	set := map[string]any{"status": string(status), "error": errText, "updated_at": now, "finished_at": now}
+	if status == matching.ImportDone {
+		set["duplicates"] = gorm.Expr("staged - accepted")
+	}
 	res := s.db.WithContext(ctx).Model(&batchRow{}).Where("id = ? AND lease = ? AND status = ?", batchKey, lease, string(matching.ImportRunning)).
-		Updates(map[string]any{"status": string(status), "error": errText, "updated_at": now, "finished_at": now})
+		Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("matching: finish import: %w", res.Error)
 	}
@@ -215,24 +224,27 @@ func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int6
 	return out, rows.Err()
 }
 
-// paymentWriter writes one batch's chunks on a connection of its own.
+// paymentWriter stages one batch's rows on a connection of its own.
 type paymentWriter struct {
 	s        *Store
 	conn     *sql.Conn
 	batchKey int64
+	parts    int
 	lease    string
 	insert   map[int]string // SQL by row count
-	sqb      strings.Builder
 	args     []any
+	jbuf     []byte
 }
 
-// importCacheKiB is the SQLite page cache of the import's connection: big
-// enough to keep the upper levels of the payments B-tree and a good share
-// of its leaves, small enough for the import's memory bound.
-const importCacheKiB = 96 << 10
+// importCacheKiB is the SQLite page cache of the import's connection.
+const importCacheKiB = 64 << 10
 
 // OpenPaymentWriter implements matching.PaymentImportStore.
 func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (matching.PaymentWriter, error) {
+	var parts int
+	if err := s.sql.QueryRowContext(ctx, "SELECT parts FROM payment_import_batches WHERE id = ?", batchKey).Scan(&parts); err != nil {
+		return nil, fmt.Errorf("matching: payment writer: %w", mgorm.MapError(err))
+	}
 	conn, err := s.sql.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("matching: payment writer: %w", err)
@@ -242,9 +254,8 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 			conn.Close()
 			return nil, fmt.Errorf("matching: payment writer: %w", err)
 		}
-		_, _ = conn.ExecContext(ctx, "PRAGMA synchronous = OFF")
 	}
-	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, lease: lease, insert: map[int]string{}}, nil
+	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, parts: parts, lease: lease, insert: map[int]string{}}, nil
 }
 
 // Close implements matching.PaymentWriter; it gives the connection back
@@ -261,17 +272,12 @@ func (w *paymentWriter) insertSQL(n int) string {
 		return q
 	}
 	var b strings.Builder
-	verb := "INSERT OR IGNORE INTO"
-	if w.s.dialect == sqldb.MySQL {
-		verb = "INSERT IGNORE INTO"
-	}
-	b.WriteString(verb)
-	b.WriteString(" statutory_payments (pseudonym, programme, period_from, period_to, amount_fen, region_code, batch_id) VALUES ")
+	b.WriteString("INSERT INTO payment_import_rows (batch_id, part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code) VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?)")
 	}
 	q := b.String()
 	if len(w.insert) < 4 {
@@ -288,65 +294,41 @@ func (s *Store) insertGroup() int {
 	return mysqlInsertGroup
 }
 
-// The rows per INSERT, measured (docs/benchmarks/payments.md).
+// The rows per INSERT. The SQLite driver parses a statement at every
+// execution and binds arguments in time quadratic in their number, so
+// statements there stay small; MySQL takes one round trip per statement,
+// so they are large there.
 var (
 	sqliteInsertGroup = 32
 	mysqlInsertGroup  = 500
 )
 
 // WriteChunk implements matching.PaymentWriter.
-func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentRow, errs []matching.RowError, rejected, linesDone int64, takeOver bool, now time.Time) (matching.ChunkResult, error) {
-	var res matching.ChunkResult
+func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentRow, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
-		return res, fmt.Errorf("matching: write chunk: %w", err)
+		return fmt.Errorf("matching: write chunk: %w", err)
 	}
 	defer tx.Rollback()
-	if len(rows) > 0 {
-		// Rows go in groups of a fixed size through one statement prepared
-		// per chunk: the SQLite driver binds arguments in time quadratic in
-		// their number, so one statement per chunk would be slow there.
-		group := w.s.insertGroup()
-		var stmt *sql.Stmt
-		var n int64
-		for start := 0; start < len(rows); start += group {
-			part := rows[start:min(start+group, len(rows))]
-			w.args = w.args[:0]
-			for i := range part {
-				r := &part[i]
-				w.args = append(w.args, r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode, w.batchKey)
-			}
-			var out sql.Result
-			var err error
-			if len(part) == group {
-				if stmt == nil {
-					if stmt, err = tx.PrepareContext(ctx, w.insertSQL(group)); err != nil {
-						return res, fmt.Errorf("matching: write chunk: prepare: %w", err)
-					}
-					defer stmt.Close()
-				}
-				out, err = stmt.ExecContext(ctx, w.args...)
-			} else {
-				out, err = tx.ExecContext(ctx, w.insertSQL(len(part)), w.args...)
-			}
-			if err != nil {
-				return res, fmt.Errorf("matching: write chunk: insert: %w", err)
-			}
-			k, err := out.RowsAffected()
-			if err != nil {
-				return res, fmt.Errorf("matching: write chunk: %w", err)
-			}
-			n += k
+	staged := int64(len(rows))
+	if w.s.dialect == sqldb.SQLite && len(rows) > 0 {
+		if err := w.stageJSON(ctx, tx, rows); err != nil {
+			return err
 		}
-		res.Accepted = n
-		if takeOver && n < int64(len(rows)) {
-			moved, err := w.takeOver(ctx, tx, rows)
-			if err != nil {
-				return res, err
-			}
-			res.Accepted += moved
+		rows = nil
+	}
+	group := w.s.insertGroup()
+	for start := 0; start < len(rows); start += group {
+		part := rows[start:min(start+group, len(rows))]
+		w.args = w.args[:0]
+		for i := range part {
+			r := &part[i]
+			w.args = append(w.args, w.batchKey, matching.PartOf(r.Pseudonym, w.parts), r.Line, r.Pseudonym, string(r.Programme),
+				dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode)
 		}
-		res.Duplicates = int64(len(rows)) - res.Accepted
+		if _, err := tx.ExecContext(ctx, w.insertSQL(len(part)), w.args...); err != nil {
+			return fmt.Errorf("matching: write chunk: stage: %w", err)
+		}
 	}
 	if len(errs) > 0 {
 		var b strings.Builder
@@ -364,63 +346,133 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 			args = append(args, w.batchKey, e.Line, msg)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return res, fmt.Errorf("matching: write chunk: errors: %w", err)
+			return fmt.Errorf("matching: write chunk: errors: %w", err)
 		}
 	}
-	up, err := tx.ExecContext(ctx, `UPDATE payment_import_batches SET lines_done = ?, accepted = accepted + ?,
-		duplicates = duplicates + ?, rejected = rejected + ?, updated_at = ? WHERE id = ? AND lease = ? AND status = ?`,
-		linesDone, res.Accepted, res.Duplicates, rejected, now, w.batchKey, w.lease, string(matching.ImportRunning))
+	if err := progress(ctx, tx, w.batchKey, w.lease, `lines_done = ?, staged = staged + ?, rejected = rejected + ?, updated_at = ?`,
+		linesDone, staged, rejected, now); err != nil {
+		return fmt.Errorf("matching: write chunk: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("matching: write chunk: commit: %w", err)
+	}
+	return nil
+}
+
+// stageJSON stages rows on SQLite through one statement with one argument,
+// a JSON array of rows that SQLite's json_each unpacks: the driver parses
+// every statement at each execution and binds arguments in quadratic time,
+// so this is several times cheaper than multi-row VALUES. Every value is
+// validated ASCII without quotes or backslashes, so none needs escaping.
+func (w *paymentWriter) stageJSON(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) error {
+	b := w.jbuf[:0]
+	b = append(b, '[')
+	for i := range rows {
+		r := &rows[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(matching.PartOf(r.Pseudonym, w.parts)), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, r.Line, 10)
+		b = append(b, `,"`...)
+		b = append(b, r.Pseudonym...)
+		b = append(b, `","`...)
+		b = append(b, r.Programme...)
+		b = append(b, `","`...)
+		b = r.From.AppendFormat(b, time.DateOnly)
+		b = append(b, `","`...)
+		b = r.To.AppendFormat(b, time.DateOnly)
+		b = append(b, `",`...)
+		b = strconv.AppendInt(b, r.AmountFen, 10)
+		b = append(b, `,"`...)
+		b = append(b, r.RegionCode...)
+		b = append(b, `"]`...)
+	}
+	b = append(b, ']')
+	w.jbuf = b
+	_, err := tx.ExecContext(ctx, `INSERT INTO payment_import_rows (batch_id, part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code)
+		SELECT ?, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7 FROM json_each(?) j`,
+		w.batchKey, string(b))
 	if err != nil {
-		return res, fmt.Errorf("matching: write chunk: progress: %w", err)
+		return fmt.Errorf("matching: write chunk: stage: %w", err)
+	}
+	return nil
+}
+
+// progress updates the batch's row under its lease, or fails with
+// ErrConflict when the lease is lost.
+func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string, args ...any) error {
+	args = append(args, batchKey, lease, string(matching.ImportRunning))
+	up, err := tx.ExecContext(ctx, "UPDATE payment_import_batches SET "+set+" WHERE id = ? AND lease = ? AND status = ?", args...)
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
 	}
 	if n, err := up.RowsAffected(); err != nil || n != 1 {
-		// MySQL counts changed rows only: a chunk that changed nothing
+		// MySQL counts changed rows only: an update that changed nothing
 		// (an empty last chunk) affects none under a lease still held.
 		var held int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_import_batches WHERE id = ? AND lease = ? AND status = ?`,
-			w.batchKey, w.lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
-			return res, fmt.Errorf("matching: write chunk: %w: the batch's lease was lost", marketplace.ErrConflict)
+			batchKey, lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
+			return fmt.Errorf("%w: the batch's lease was lost", marketplace.ErrConflict)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("matching: write chunk: commit: %w", err)
-	}
-	return res, nil
+	return nil
 }
 
-// takeOver moves the chunk's rows that another unfinished batch brought to
-// this batch, and returns how many it moved.
-func (w *paymentWriter) takeOver(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (int64, error) {
-	const per = 500
-	var moved int64
-	for start := 0; start < len(rows); start += per {
-		part := rows[start:min(start+per, len(rows))]
-		var b strings.Builder
-		b.WriteString(`UPDATE statutory_payments SET batch_id = ? WHERE batch_id IN
-			(SELECT id FROM payment_import_batches WHERE status <> 'done' AND id <> ?)
-			AND (pseudonym, programme, period_from, period_to, amount_fen, region_code) IN (`)
-		if w.s.dialect == sqldb.SQLite {
-			b.WriteString("VALUES ")
-		}
-		args := []any{w.batchKey, w.batchKey}
-		for i := range part {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?)")
-			r := &part[i]
-			args = append(args, r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode)
-		}
-		b.WriteString(")")
-		out, err := tx.ExecContext(ctx, b.String(), args...)
-		if err != nil {
-			return 0, fmt.Errorf("matching: write chunk: take over: %w", err)
-		}
-		n, err := out.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		moved += n
+const paymentKey = "pseudonym, programme, period_from, period_to, amount_fen, region_code"
+
+// MergePart implements matching.PaymentWriter.
+func (w *paymentWriter) MergePart(ctx context.Context, part int, takeOver bool, now time.Time) (int64, error) {
+	s, batchKey, lease := w.s, w.batchKey, w.lease
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("matching: merge part: %w", err)
 	}
-	return moved, nil
+	defer tx.Rollback()
+	var merged int
+	if err := tx.QueryRowContext(ctx, "SELECT merged_parts FROM payment_import_batches WHERE id = ?", batchKey).Scan(&merged); err != nil {
+		return 0, fmt.Errorf("matching: merge part: %w", err)
+	}
+	if merged != part {
+		return 0, fmt.Errorf("matching: merge part %d: %w: %d parts are merged", part, marketplace.ErrConflict, merged)
+	}
+	var added int64
+	if takeOver {
+		out, err := tx.ExecContext(ctx, `UPDATE statutory_payments SET batch_id = ? WHERE batch_id IN
+			(SELECT id FROM payment_import_batches WHERE status <> 'done' AND id <> ?)
+			AND (`+paymentKey+`) IN (SELECT `+paymentKey+` FROM payment_import_rows WHERE batch_id = ? AND part = ?)`,
+			batchKey, batchKey, batchKey, part)
+		if err != nil {
+			return 0, fmt.Errorf("matching: merge part: take over: %w", err)
+		}
+		n, _ := out.RowsAffected()
+		added += n
+	}
+	verb := "INSERT OR IGNORE INTO"
+	if s.dialect == sqldb.MySQL {
+		verb = "INSERT IGNORE INTO"
+	}
+	out, err := tx.ExecContext(ctx, verb+` statutory_payments (`+paymentKey+`, batch_id)
+		SELECT `+paymentKey+`, ? FROM payment_import_rows WHERE batch_id = ? AND part = ? ORDER BY `+paymentKey,
+		batchKey, batchKey, part)
+	if err != nil {
+		return 0, fmt.Errorf("matching: merge part: %w", err)
+	}
+	n, err := out.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	added += n
+	if _, err := tx.ExecContext(ctx, "DELETE FROM payment_import_rows WHERE batch_id = ? AND part = ?", batchKey, part); err != nil {
+		return 0, fmt.Errorf("matching: merge part: clear stage: %w", err)
+	}
+	if err := progress(ctx, tx, batchKey, lease, "merged_parts = ?, accepted = accepted + ?, updated_at = ?", part+1, added, now); err != nil {
+		return 0, fmt.Errorf("matching: merge part: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("matching: merge part: commit: %w", err)
+	}
+	return added, nil
 }

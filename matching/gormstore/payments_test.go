@@ -28,7 +28,7 @@ const (
 
 func claim(t *testing.T, s *gormstore.Store, id, sha, lease string, now time.Time) (matching.ImportBatch, bool) {
 	t.Helper()
-	b, resumed, err := s.ClaimImport(context.Background(), matching.ImportBatch{ID: id, FileSHA256: sha, FileName: "f.csv", CreatedBy: "cli", CreatedAt: now}, lease, now.Add(-time.Minute))
+	b, resumed, err := s.ClaimImport(context.Background(), matching.ImportBatch{ID: id, FileSHA256: sha, FileName: "f.csv", CreatedBy: "cli", CreatedAt: now, Parts: 1}, lease, now.Add(-time.Minute))
 	if err != nil {
 		t.Fatalf("claim: %v", err)
 	}
@@ -56,12 +56,15 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 			{Line: 5, Pseudonym: bob, Programme: marketplace.ProgTemporary, AmountFen: 50000, From: day("2026-02-10"), To: day("2026-02-10"), RegionCode: "110101"},
 			{Line: 6, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
 		}
-		res, err := w.WriteChunk(ctx, rows, []matching.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, false, now)
-		if err != nil {
+		if err := w.WriteChunk(ctx, rows, []matching.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, now); err != nil {
 			t.Fatal(err)
 		}
-		if res.Accepted != 4 || res.Duplicates != 1 {
-			t.Fatalf("chunk = %+v, want 4 accepted, 1 duplicate", res)
+		added, err := w.MergePart(ctx, 0, false, now)
+		if err != nil || added != 4 {
+			t.Fatalf("merge: %d %v, want 4 added", added, err)
+		}
+		if _, err := w.MergePart(ctx, 0, false, now); !errors.Is(err, marketplace.ErrConflict) {
+			t.Fatalf("merging a part twice: %v", err)
 		}
 		// Not visible before the batch is done.
 		got, err := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-12-31"))
@@ -94,7 +97,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bb.Status != matching.ImportDone || bb.Accepted != 4 || bb.Duplicates != 1 || bb.Rejected != 1 || bb.LinesDone != 7 || bb.FinishedAt == nil {
+		if bb.Status != matching.ImportDone || bb.Accepted != 4 || bb.Duplicates != 1 || bb.Rejected != 1 || bb.LinesDone != 7 || bb.Staged != 5 || bb.MergedParts != 1 || bb.FinishedAt == nil {
 			t.Fatalf("batch = %+v", bb)
 		}
 		errs, err := s.ImportErrors(ctx, b.Key, 0, 10)
@@ -128,7 +131,7 @@ func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if _, err := w.WriteChunk(ctx, nil, nil, 0, 10, false, later); !errors.Is(err, marketplace.ErrConflict) {
+		if err := w.WriteChunk(ctx, nil, nil, 0, 10, later); !errors.Is(err, marketplace.ErrConflict) {
 			t.Fatalf("write under a lost lease: %v", err)
 		}
 		if err := s.FinishImport(ctx, b.Key, "lease2", matching.ImportFailed, "cancelled", later); err != nil {
@@ -151,7 +154,10 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		a, _ := claim(t, s, "a", "shaA", "la", now)
 		wa, _ := s.OpenPaymentWriter(ctx, a.Key, "la")
 		defer wa.Close()
-		if _, err := wa.WriteChunk(ctx, []matching.PaymentRow{row}, nil, 0, 2, false, now); err != nil {
+		if err := wa.WriteChunk(ctx, []matching.PaymentRow{row}, nil, 0, 2, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wa.MergePart(ctx, 0, false, now); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.FinishImport(ctx, a.Key, "la", matching.ImportFailed, "killed", now); err != nil {
@@ -164,13 +170,12 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		wb, _ := s.OpenPaymentWriter(ctx, b.Key, "lb")
 		defer wb.Close()
 		row2 := row
-		row2.From, row2.To = day("2026-02-01"), day("2026-02-28")
-		res, err := wb.WriteChunk(ctx, []matching.PaymentRow{row, row2}, nil, 0, 3, true, now)
-		if err != nil {
+		row2.From, row2.To, row2.Line = day("2026-02-01"), day("2026-02-28"), 3
+		if err := wb.WriteChunk(ctx, []matching.PaymentRow{row, row2}, nil, 0, 3, now); err != nil {
 			t.Fatal(err)
 		}
-		if res.Accepted != 2 || res.Duplicates != 0 {
-			t.Fatalf("take over: %+v", res)
+		if added, err := wb.MergePart(ctx, 0, true, now); added != 2 || err != nil {
+			t.Fatalf("take over: %d %v", added, err)
 		}
 		if err := s.FinishImport(ctx, b.Key, "lb", matching.ImportDone, "", now); err != nil {
 			t.Fatal(err)

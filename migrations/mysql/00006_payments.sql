@@ -9,7 +9,9 @@
 -- B-tree. A payment's public id is derived from its key (matching.PaymentID).
 -- Rows carry the batch that brought them; readers see only rows of batches
 -- whose status is 'done', so an interrupted import is invisible until a
--- rerun completes it.
+-- rerun completes it. An import first appends its rows to
+-- payment_import_rows (cheap: no random index writes), then merges them
+-- part by part in key order (see matching/paymentimport.go).
 
 
 -- +goose Up
@@ -20,6 +22,9 @@ CREATE TABLE payment_import_batches (
     file_name    VARCHAR(255) NOT NULL DEFAULT '',
     status       VARCHAR(16)  NOT NULL,
     lines_done   BIGINT       NOT NULL DEFAULT 0,
+    parts        INT          NOT NULL DEFAULT 1,
+    staged       BIGINT       NOT NULL DEFAULT 0,
+    merged_parts INT          NOT NULL DEFAULT 0,
     accepted     BIGINT       NOT NULL DEFAULT 0,
     duplicates   BIGINT       NOT NULL DEFAULT 0,
     rejected     BIGINT       NOT NULL DEFAULT 0,
@@ -43,6 +48,22 @@ CREATE TABLE payment_import_errors (
     CONSTRAINT payment_import_errors_batch_fk FOREIGN KEY (batch_id) REFERENCES payment_import_batches (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Rows of an import in progress, in parts by the leading bits of the
+-- pseudonym, appended in line order; each part is merged into
+-- statutory_payments in key order in a transaction of its own, then deleted.
+CREATE TABLE payment_import_rows (
+    batch_id     BIGINT      NOT NULL,
+    part         INT         NOT NULL,
+    line         BIGINT      NOT NULL,
+    pseudonym    CHAR(64)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    programme    VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    period_from  DATE        NOT NULL,
+    period_to    DATE        NOT NULL,
+    amount_fen   BIGINT      NOT NULL,
+    region_code  VARCHAR(12) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    PRIMARY KEY (batch_id, part, line)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 CREATE TABLE statutory_payments (
     pseudonym    CHAR(64)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     programme    VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -56,5 +77,6 @@ CREATE TABLE statutory_payments (
 
 -- +goose Down
 DROP TABLE statutory_payments;
+DROP TABLE payment_import_rows;
 DROP TABLE payment_import_errors;
 DROP TABLE payment_import_batches;

@@ -9,7 +9,9 @@
 -- B-tree. A payment's public id is derived from its key (matching.PaymentID).
 -- Rows carry the batch that brought them; readers see only rows of batches
 -- whose status is 'done', so an interrupted import is invisible until a
--- rerun completes it.
+-- rerun completes it. An import first appends its rows to
+-- payment_import_rows (cheap: no random index writes), then merges them
+-- part by part in key order (see matching/paymentimport.go).
 
 -- +goose Up
 CREATE TABLE payment_import_batches (
@@ -19,6 +21,9 @@ CREATE TABLE payment_import_batches (
     file_name    TEXT    NOT NULL DEFAULT '',
     status       TEXT    NOT NULL,
     lines_done   INTEGER NOT NULL DEFAULT 0,
+    parts        INTEGER NOT NULL DEFAULT 1,
+    staged       INTEGER NOT NULL DEFAULT 0,
+    merged_parts INTEGER NOT NULL DEFAULT 0,
     accepted     INTEGER NOT NULL DEFAULT 0,
     duplicates   INTEGER NOT NULL DEFAULT 0,
     rejected     INTEGER NOT NULL DEFAULT 0,
@@ -40,6 +45,22 @@ CREATE TABLE payment_import_errors (
 );
 CREATE INDEX payment_import_errors_batch ON payment_import_errors (batch_id, line);
 
+-- Rows of an import in progress, in parts by the leading bits of the
+-- pseudonym, appended in line order; each part is merged into
+-- statutory_payments in key order in a transaction of its own, then deleted.
+CREATE TABLE payment_import_rows (
+    batch_id     INTEGER NOT NULL,
+    part         INTEGER NOT NULL,
+    line         INTEGER NOT NULL,
+    pseudonym    TEXT    NOT NULL,
+    programme    TEXT    NOT NULL,
+    period_from  DATE    NOT NULL,
+    period_to    DATE    NOT NULL,
+    amount_fen   INTEGER NOT NULL,
+    region_code  TEXT    NOT NULL,
+    PRIMARY KEY (batch_id, part, line)
+) WITHOUT ROWID;
+
 CREATE TABLE statutory_payments (
     pseudonym    TEXT    NOT NULL,
     programme    TEXT    NOT NULL,
@@ -53,5 +74,6 @@ CREATE TABLE statutory_payments (
 
 -- +goose Down
 DROP TABLE statutory_payments;
+DROP TABLE payment_import_rows;
 DROP TABLE payment_import_errors;
 DROP TABLE payment_import_batches;
