@@ -17,24 +17,24 @@ import (
 )
 
 type batchRow struct {
-	ID         int64 `gorm:"primaryKey"`
-	PublicID   string
-	FileSha256 string `gorm:"column:file_sha256"`
-	FileName   string
-	Status     string
+	ID          int64 `gorm:"primaryKey"`
+	PublicID    string
+	FileSha256  string `gorm:"column:file_sha256"`
+	FileName    string
+	Status      string
 	LinesDone   int64
 	Parts       int
 	Staged      int64
 	MergedParts int
 	Accepted    int64
-	Duplicates int64
-	Rejected   int64
-	CreatedBy  string
-	Lease      string
-	Error      string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	FinishedAt *time.Time
+	Duplicates  int64
+	Rejected    int64
+	CreatedBy   string
+	Lease       string
+	Error       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 func (batchRow) TableName() string { return "payment_import_batches" }
