@@ -186,3 +186,35 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		}
 	})
 }
+
+func TestRowsWithUnusualTextAreStoredThroughPlaceholders(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := gormstore.New(db)
+		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		b, _ := claim(t, s, "q", "shaQ", "lq", now)
+		w, err := s.OpenPaymentWriter(ctx, b.Key, "lq")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		// Not a row a file gives (the region is not digits), but the store
+		// must keep it as it is, quote and all, never as SQL.
+		odd := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 100, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "37'); --"}
+		ok := odd
+		ok.Line, ok.RegionCode = 3, "371725"
+		if err := w.WriteChunk(ctx, []matching.PaymentRow{odd, ok}, nil, 0, 3, now); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.MergePart(ctx, 0, false, now); n != 2 || err != nil {
+			t.Fatalf("merge: %d %v", n, err)
+		}
+		if err := s.FinishImport(ctx, b.Key, "lq", matching.ImportDone, "", now); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-01-31"))
+		if len(got) != 2 || (got[0].RegionCode != "37'); --" && got[1].RegionCode != "37'); --") {
+			t.Fatalf("payments: %+v", got)
+		}
+	})
+}
