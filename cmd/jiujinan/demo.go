@@ -99,5 +99,8 @@ func (m *Main) seedDemo(ctx context.Context) error {
 			return fmt.Errorf("user %s: %w", d.email, err)
 		}
 	}
+	if _, err := m.seedDemoNeeds(ctx, admin, orgs, m.Now()); err != nil {
+		return fmt.Errorf("demo needs: %w", err)
+	}
 	return m.seedDemoPeople(ctx, admin)
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+)
+
+// TestDemoNeedsCoverTheLifecycle: the demo's needs reach every status the
+// need lifecycle owns, went through it (audit chains intact), and their
+// public text is scrubbed. On SQLite only: TestServeDemoEndToEnd loads the
+// demo on MySQL too.
+func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
+	env := envFor(t, sqldbtest.SQLiteURL(t))
+	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	m := mustOpenMain(t, env)
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := m.DB.Gorm.Raw("SELECT status, COUNT(*) AS n FROM needs GROUP BY status").Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	got, total := map[string]int{}, 0
+	for _, r := range rows {
+		got[r.Status], total = r.N, total+r.N
+	}
+	if total != 3*demoNeedsPerCounty {
+		t.Errorf("%d demo needs, want %d", total, 3*demoNeedsPerCounty)
+	}
+	for _, st := range []marketplace.NeedStatus{marketplace.NeedSubmitted, marketplace.NeedCleared, marketplace.NeedReferred, marketplace.NeedRejected,
+		marketplace.NeedNotice, marketplace.NeedOpen, marketplace.NeedSuspended, marketplace.NeedWithdrawn} {
+		if got[string(st)] == 0 {
+			t.Errorf("no demo need is %s (%v)", st, got)
+		}
+	}
+	var c struct{ Overdue, Ended, Private, Regions int }
+	now := m.Now()
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE status = 'submitted' AND clearance_due_at < ?", now).Scan(&c.Overdue)
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE status = 'notice' AND notice_ends_at < ?", now).Scan(&c.Ended)
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE published_at IS NOT NULL AND consent_public = 0").Scan(&c.Private)
+	m.DB.Gorm.Raw("SELECT COUNT(DISTINCT public_region_code) FROM needs WHERE published_at IS NOT NULL").Scan(&c.Regions)
+	if c.Overdue == 0 || c.Ended == 0 || c.Private == 0 || c.Regions < 3 {
+		t.Errorf("overdue %d, notice ended %d, published without consent %d, public regions %d: want each present", c.Overdue, c.Ended, c.Private, c.Regions)
+	}
+	var texts []string
+	m.DB.Gorm.Raw("SELECT public_title || ' ' || public_story FROM needs WHERE published_at IS NOT NULL").Scan(&texts)
+	phone := regexp.MustCompile(`1[3-9]\d{9}`)
+	scrubbed := 0
+	for _, s := range texts {
+		if phone.MatchString(s) || strings.Contains(s, "住院号ZY") {
+			t.Errorf("public text not scrubbed: %s", s)
+		}
+		if strings.Contains(s, marketplace.ScrubNamePlaceholder) {
+			scrubbed++
+		}
+	}
+	if len(texts) == 0 || scrubbed != len(texts) {
+		t.Errorf("%d of %d public texts have their names replaced", scrubbed, len(texts))
+	}
+	if code, out, errs := runCmd(t, env, "", "audit-verify"); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("audit-verify after the demo: %d %q %q", code, out, errs)
+	}
+}
