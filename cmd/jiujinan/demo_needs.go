@@ -127,9 +127,9 @@ type demoJob struct {
 
 // seedDemoNeeds loads the demo needs. now is the demo's present; the needs
 // are spread over the weeks before it. The households are drawn in order
-// from a fixed seed; the needs are then posted by a few workers at once (a
-// database round trip per step dominates), so that the public regions, which
-// depend on what was published before, may differ from run to run.
+// from a fixed seed, then taken through the lifecycle (on MySQL by several
+// workers at once, so that which public region a need gets, which depends
+// on what was published before it, may differ from run to run).
 func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, orgs map[string]*marketplace.Org, now time.Time) (int, error) {
 	r := rand.New(rand.NewPCG(2026, 11))
 	staff := func(orgKey string, role marketplace.Role) (*marketplace.Principal, error) {
@@ -181,7 +181,8 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 	ch := make(chan int)
 	errs := make(chan error, len(jobs))
 	var wg sync.WaitGroup
-	// SQLite has one writer anyway; MySQL gains from commits in parallel.
+	// SQLite has one writer anyway; on MySQL commits in parallel save most of
+	// the time (a step that deadlocks is retried, see demoRetry).
 	workers := 1
 	if m.DB.Dialect == sqldb.MySQL {
 		workers = 8
@@ -214,7 +215,8 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	clock := j.submitAt
 	svc := *m.Needs
 	svc.Now = func() time.Time { return clock }
-	created, err := svc.Create(ctx, j.worker, j.in)
+	var created *marketplace.NeedCreated
+	err := demoRetry(func() (err error) { created, err = svc.Create(ctx, j.worker, j.in); return })
 	if err != nil {
 		return err
 	}
@@ -235,14 +237,14 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	case planRejected:
 		dec = marketplace.ClearanceInput{Decision: "rejected", Note: "经入户核查，家庭收入高于当地低保边缘标准"}
 	}
-	if _, err := svc.Clear(ctx, j.verifier, id, dec); err != nil {
+	if err := demoRetry(func() error { _, err := svc.Clear(ctx, j.verifier, id, dec); return err }); err != nil {
 		return fmt.Errorf("clearance: %w", err)
 	}
 	if j.plan == planCleared || j.plan == planReferred || j.plan == planRejected {
 		return nil
 	}
 	clock = clock.Add(j.publishAfter)
-	if _, _, err := svc.Publish(ctx, j.worker, id); err != nil {
+	if err := demoRetry(func() error { _, _, err := svc.Publish(ctx, j.worker, id); return err }); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	switch j.plan {
@@ -260,6 +262,19 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 			clock = clock.Add(m.Config.NoticePeriod + 24*time.Hour)
 			_, err = svc.AddUpdate(ctx, j.worker, id, "社工已入户回访，"+j.in.Beneficiary.Name+"情况稳定，感谢爱心人士关注。")
 		}
+	}
+	return err
+}
+
+// demoRetry runs step again when MySQL chose it as a deadlock victim (the
+// transaction was rolled back, so running it again is safe).
+func demoRetry(step func() error) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = step(); err == nil || !strings.Contains(err.Error(), "Deadlock found") {
+			return err
+		}
+		time.Sleep(time.Duration(try+1) * 20 * time.Millisecond)
 	}
 	return err
 }
