@@ -2,10 +2,12 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,11 +21,69 @@ import (
 // Screenings implements matching.ScreeningStore: screenings, overrides and
 // referrals, and the reads of the needs table screening makes.
 type Screenings struct {
-	db *gorm.DB
+	db      *gorm.DB
+	sql     *sql.DB
+	dialect sqldb.Dialect
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
 }
 
 // NewScreenings returns the screening store over db.
-func NewScreenings(db *sqldb.DB) *Screenings { return &Screenings{db: db.Gorm} }
+//
+// Its statements are prepared once per connection and reused: screening
+// runs before every allocation and must stay fast (docs/benchmarks/screening.md).
+func NewScreenings(db *sqldb.DB) *Screenings {
+	return &Screenings{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect, stmts: map[string]*sql.Stmt{}}
+}
+
+// stmt returns the prepared statement for q, preparing it on first use.
+// The hot path (a screening before every allocation) goes through these
+// and database/sql directly: gorm's reflection and SQLite's parsing of
+// each statement cost more than the queries themselves.
+func (s *Screenings) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := s.sql.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[q] = st
+	return st, nil
+}
+
+// dbTime scans a DATETIME column, which the SQLite driver may hand over as
+// text and MySQL as a time.
+type dbTime struct{ T time.Time }
+
+func (d *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		d.T = x.UTC()
+		return nil
+	case nil:
+		d.T = time.Time{}
+		return nil
+	case []byte:
+		return d.parse(string(x))
+	case string:
+		return d.parse(x)
+	}
+	return fmt.Errorf("time column holds %T", v)
+}
+
+func (d *dbTime) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			d.T = t.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read time %q", s)
+}
 
 var _ matching.ScreeningStore = (*Screenings)(nil)
 
@@ -129,11 +189,34 @@ func (r needRow) summary() matching.NeedSummary {
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 }
 
+func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]needRow, error) {
+	st, err := s.stmt(ctx, `SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE `+where+` ORDER BY n.id`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []needRow
+	for rows.Next() {
+		var r needRow
+		var from, to dbTime
+		if err := rows.Scan(&r.ID, &r.PublicID, &r.OrgPublicID, &r.Pseudonym, &r.Status, &r.Category, &from, &to,
+			&r.VerifiedCostFen, &r.StatutoryReliefFen, &r.RequestedFen, &r.FundedFen, &r.HouseholdTypes); err != nil {
+			return nil, err
+		}
+		r.CostFrom, r.CostTo = from.T, to.T
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // NeedForScreening implements matching.ScreeningStore.
 func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*matching.ScreenedNeed, error) {
-	var rows []needRow
-	if err := s.db.WithContext(ctx).Raw(`SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE n.public_id = ?`, publicID).
-		Scan(&rows).Error; err != nil {
+	rows, err := s.queryNeeds(ctx, "n.public_id = ?", publicID)
+	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
@@ -144,9 +227,8 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*ma
 
 // NeedsOfPerson implements matching.ScreeningStore.
 func (s *Screenings) NeedsOfPerson(ctx context.Context, pseudonym string) ([]matching.ScreeningNeed, error) {
-	var rows []needRow
-	if err := s.db.WithContext(ctx).Raw(`SELECT `+needColumns+` FROM needs n JOIN organizations o ON o.id = n.org_id WHERE n.pseudonym = ? ORDER BY n.id`, pseudonym).
-		Scan(&rows).Error; err != nil {
+	rows, err := s.queryNeeds(ctx, "n.pseudonym = ?", pseudonym)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]matching.ScreeningNeed, len(rows))
@@ -175,12 +257,22 @@ func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]m
 
 // OverrideFor implements matching.ScreeningStore.
 func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*matching.Override, error) {
-	var r overrideRow
-	if err := s.db.WithContext(ctx).Where("need_id = ? AND fingerprint = ?", needKey, fingerprint).Order("id DESC").Take(&r).Error; err != nil {
-		return nil, mgorm.MapError(err)
+	st, err := s.stmt(ctx, `SELECT need_id, screening_id, verifier, reason_ct, reason_kid, fingerprint, created_at
+		FROM screening_overrides WHERE need_id = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1`)
+	if err != nil {
+		return nil, err
 	}
-	return &matching.Override{NeedKey: r.NeedID, ScreeningKey: r.ScreeningID, Verifier: r.Verifier, ReasonCT: r.ReasonCt, ReasonKID: r.ReasonKid,
-		Fingerprint: r.Fingerprint, At: r.CreatedAt.UTC()}, nil
+	var o matching.Override
+	var at dbTime
+	err = st.QueryRowContext(ctx, needKey, fingerprint).Scan(&o.NeedKey, &o.ScreeningKey, &o.Verifier, &o.ReasonCT, &o.ReasonKID, &o.Fingerprint, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, marketplace.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.At = at.T
+	return &o, nil
 }
 
 func (r screeningRow) domain(needPublicID string) (matching.ScreeningRecord, error) {
@@ -219,16 +311,31 @@ func (s *Screenings) screenings(ctx context.Context, where string, order string,
 	return out, nil
 }
 
-// LatestScreening implements matching.ScreeningStore.
+// LatestScreening implements matching.ScreeningStore. The record comes
+// without its checks (screening only compares fingerprints and decisions).
 func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*matching.ScreeningRecord, error) {
-	recs, err := s.screenings(ctx, "s.need_id = ? AND s.latest = 1", "s.id DESC", 1, needKey)
+	st, err := s.stmt(ctx, `SELECT id, public_id, stage, result, amount_fen, block_fingerprint, warn_fingerprint, overridden, decision, decided_by, decided_at, at
+		FROM screenings WHERE need_id = ? AND latest = 1 ORDER BY id DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 {
+	rec := matching.ScreeningRecord{NeedKey: needKey, Latest: true}
+	var stage, result, decision string
+	var decided, at dbTime
+	err = st.QueryRowContext(ctx, needKey).Scan(&rec.Key, &rec.ID, &stage, &result, &rec.AmountFen, &rec.BlockFingerprint, &rec.WarnFingerprint,
+		&rec.Overridden, &decision, &rec.DecidedBy, &decided, &at)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, marketplace.ErrNotFound
 	}
-	return &recs[0], nil
+	if err != nil {
+		return nil, err
+	}
+	rec.Stage, rec.Result, rec.Decision, rec.At = marketplace.ScreeningStage(stage), marketplace.ScreeningOutcome(result), matching.Decision(decision), at.T
+	if !decided.T.IsZero() {
+		t := decided.T
+		rec.DecidedAt = &t
+	}
+	return &rec, nil
 }
 
 // Screenings implements matching.ScreeningStore.
@@ -260,45 +367,66 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *matching.ScreeningR
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Lock the need: screenings of one need are stored one at a time,
-		// so that exactly one is the latest.
-		var lock struct{ ID int64 }
-		if err := mgorm.ForUpdate(tx.Table("needs").Select("id")).Where("id = ?", rec.NeedKey).Take(&lock).Error; err != nil {
-			return mgorm.MapError(err)
-		}
-		if err := tx.Model(&screeningRow{}).Where("need_id = ? AND latest = 1", rec.NeedKey).Update("latest", false).Error; err != nil {
+	insertReferral := `INSERT INTO referrals (public_id, need_id, programme, reason, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	if s.dialect == sqldb.MySQL {
+		insertReferral += ` ON DUPLICATE KEY UPDATE id = id`
+	} else {
+		insertReferral += ` ON CONFLICT (need_id, programme) DO NOTHING`
+	}
+	queries := []string{
+		`UPDATE needs SET screening_result = ?, block_override = ? WHERE id = ?`,
+		`UPDATE screenings SET latest = 0 WHERE need_id = ? AND latest = 1`,
+		`INSERT INTO screenings (public_id, need_id, stage, result, checks, amount_fen, block_fingerprint, warn_fingerprint, overridden, latest,
+			decision, decided_by, decided_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		insertReferral,
+	}
+	stmts := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		if stmts[i], err = s.stmt(ctx, q); err != nil {
 			return err
 		}
-		row := screeningRow{PublicID: rec.ID, NeedID: rec.NeedKey, Stage: string(rec.Stage), Result: string(rec.Result), Checks: string(checks),
-			AmountFen: rec.AmountFen, BlockFingerprint: rec.BlockFingerprint, WarnFingerprint: rec.WarnFingerprint, Overridden: rec.Overridden,
-			Latest: true, Decision: string(rec.Decision), DecidedBy: rec.DecidedBy, DecidedAt: rec.DecidedAt, At: rec.At}
-		if err := tx.Create(&row).Error; err != nil {
-			return mgorm.MapError(err)
-		}
-		rec.Key = row.ID
-		if err := tx.Table("needs").Where("id = ?", rec.NeedKey).
-			Updates(map[string]any{"screening_result": string(rec.Result), "block_override": rec.Overridden}).Error; err != nil {
+	}
+	tx, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Updating the need first locks its row: screenings of one need are
+	// stored one at a time, so that exactly one is the latest.
+	// (MySQL counts changed rows only, so RowsAffected says nothing here;
+	// the need was read just before.)
+	if _, err := tx.StmtContext(ctx, stmts[0]).ExecContext(ctx, string(rec.Result), rec.Overridden, rec.NeedKey); err != nil {
+		return err
+	}
+	var res sql.Result
+	if _, err := tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, rec.NeedKey); err != nil {
+		return err
+	}
+	var decidedAt any
+	if rec.DecidedAt != nil {
+		decidedAt = rec.DecidedAt.UTC()
+	}
+	res, err = tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
+		rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
+	if err != nil {
+		return mgorm.MapError(err)
+	}
+	if rec.Key, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	// One referral per need and programme (a unique key): an existing one,
+	// whatever its status, is kept as it is.
+	for i := range refs {
+		r := &refs[i]
+		res, err := tx.StmtContext(ctx, stmts[3]).ExecContext(ctx, r.ID, rec.NeedKey, string(r.Programme), r.Reason, string(r.Status), r.CreatedAt.UTC(), r.UpdatedAt.UTC())
+		if err != nil {
 			return err
 		}
-		for i := range refs {
-			r := &refs[i]
-			var n int64
-			if err := tx.Model(&referralRow{}).Where("need_id = ? AND programme = ?", rec.NeedKey, string(r.Programme)).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				continue
-			}
-			rr := referralRow{PublicID: r.ID, NeedID: rec.NeedKey, Programme: string(r.Programme), Reason: r.Reason, Status: string(r.Status),
-				CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-			if err := tx.Create(&rr).Error; err != nil {
-				return mgorm.MapError(err)
-			}
-			r.Key = rr.ID
+		if n, _ := res.RowsAffected(); n == 1 {
+			r.Key, _ = res.LastInsertId()
 		}
-		return nil
-	})
+	}
+	return tx.Commit()
 }
 
 // Decide implements matching.ScreeningStore.

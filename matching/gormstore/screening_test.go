@@ -52,7 +52,7 @@ func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, 
 // fixture is a migrated database with organizations, a verifier and a way
 // to post needs directly into the needs table.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	db       *sqldb.DB
 	svc      *matching.ScreeningService
 	pays     *fakePayments
@@ -65,7 +65,7 @@ type fixture struct {
 	now      time.Time
 }
 
-func newFixture(t *testing.T, db *sqldb.DB) *fixture {
+func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, db: db, pays: &fakePayments{}, now: time.Date(2026, 2, 10, 3, 0, 0, 0, time.UTC)}
@@ -257,7 +257,10 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 		}
 		// Same evidence, later, at clearance: warn, overridden, not queued.
 		f.now = f.now.Add(24 * time.Hour)
-		s2, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		s2, err := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if s2.Result != marketplace.ScreenWarn || !s2.Overridden {
 			t.Errorf("re-screen with the same evidence: %s overridden=%v", s2.Result, s2.Overridden)
 		}
