@@ -79,21 +79,11 @@ func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stag
 }
 
 func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stage marketplace.ScreeningStage, amountFen int64) (*ScreeningRecord, error) {
-	n, err := s.Store.NeedForScreening(ctx, needPublicID)
+	n, others, err := s.Store.NeedWithPerson(ctx, needPublicID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now().UTC()
-	all, err := s.Store.NeedsOfPerson(ctx, n.Pseudonym)
-	if err != nil {
-		return nil, err
-	}
-	others := all[:0:0]
-	for _, o := range all {
-		if o.ID != n.ID {
-			others = append(others, o)
-		}
-	}
 	from, to := n.Period.From, n.Period.To
 	if to.Before(from) {
 		to = from

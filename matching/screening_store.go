@@ -117,8 +117,9 @@ type NeedSummary struct {
 type ScreeningStore interface {
 	// NeedForScreening loads a need by public id; ErrNotFound.
 	NeedForScreening(ctx context.Context, publicID string) (*ScreenedNeed, error)
-	// NeedsOfPerson returns every need with this pseudonym, any organization.
-	NeedsOfPerson(ctx context.Context, pseudonym string) ([]ScreeningNeed, error)
+	// NeedWithPerson loads a need by public id and the person's other
+	// needs (same pseudonym, any organization) in one read; ErrNotFound.
+	NeedWithPerson(ctx context.Context, publicID string) (*ScreenedNeed, []ScreeningNeed, error)
 	// OverrideFor returns the newest override of the need for this
 	// fingerprint; ErrNotFound when there is none.
 	OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*Override, error)

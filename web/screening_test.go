@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,8 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matchin
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	env.screening = matching.NewScreeningService(mstore.NewScreenings(db), mstore.New(db), matching.DefaultScreeningConfig(), c, now, testID)
+	store := mstore.NewScreenings(db)
+	env.screening = matching.NewScreeningService(store, store, matching.DefaultScreeningConfig(), c, now, testID)
 	return env.screening
 }
 
@@ -355,6 +357,127 @@ func TestReferrals(t *testing.T) {
 		entries, _ := env.store.AuditEntries(context.Background(), "need:"+a)
 		if len(entries) != 2 || entries[0].Action != "referral.accepted" || entries[1].Action != "referral.closed" {
 			t.Errorf("audit: %+v", entries)
+		}
+	})
+}
+
+// idNumberWithX returns a valid ID number of 371725 whose check character
+// is X.
+func idNumberWithX(t *testing.T) string {
+	for seq := 100; seq < 1000; seq++ {
+		s := "37172519800315" + strconv.Itoa(seq)
+		if marketplace.IDCheckChar(s) == 'X' {
+			return s + "X"
+		}
+	}
+	t.Fatal("no ID number with X")
+	return ""
+}
+
+// TestTwoCharitiesCannotPayTheSameHardshipTwice runs the whole path with
+// screening wired into the need lifecycle and funds: a need is posted,
+// cleared, funded to its limit; another charity posts the same hospital
+// stay for the same person (ID number with a lowercase x); its allocation
+// stops with 422 and the evidence, and the verifier sees the case.
+func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		env.needs.Screener = env.screening
+		env.funds.Screener = env.screening
+		id := idNumberWithX(t)
+		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
+		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		body := needBody()
+		body["beneficiary"].(map[string]any)["id_number"] = id
+		r := env.do(http.MethodPost, "/api/v1/needs", worker, body)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		var created struct {
+			ID        string                 `json:"id"`
+			Screening *marketplace.Screening `json:"screening"`
+		}
+		_ = json.Unmarshal(r.Body, &created)
+		if created.Screening == nil || created.Screening.Stage != marketplace.StageSubmit {
+			t.Fatalf("no screening at submit: %s", r.Body)
+		}
+		a := created.ID
+		env.clearAndPublish(a, worker, verifier)
+		env.advance(121 * time.Hour)
+		// Tokens live an hour: sign in again after the notice period.
+		worker, _ = env.user(marketplace.RoleSocialWorker, nil)
+		otherWorker, _ = env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
+		verifier, _ = env.user(marketplace.RoleVerifier, nil)
+		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		donor, _ := env.user(marketplace.RoleDonor, nil)
+
+		r = env.do(http.MethodPost, "/api/v1/funds", staff, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助",
+			"restrictions": map[string]any{"categories": []string{"medical"}}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("fund: %d %s", r.Status, r.Body)
+		}
+		fund := r.JSON(t)["id"].(string)
+		r = env.do(http.MethodPost, "/api/v1/pledges", donor, map[string]any{"target_type": "fund", "target_id": fund, "amount_fen": 10_000_000}, "Idempotency-Key", "pledge-"+fund)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("pledge: %d %s", r.Status, r.Body)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/pledges/"+r.JSON(t)["id"].(string)+"/confirm", staff, nil); r.Status != 200 {
+			t.Fatalf("confirm: %d %s", r.Status, r.Body)
+		}
+		// Cost 50,000 yuan − statutory 20,000: 30,000 yuan may come from charity.
+		if r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": a, "amount_fen": 3_000_000}, "Idempotency-Key", "alloc-a"); r.Status != http.StatusCreated {
+			t.Fatalf("allocate to the first need: %d %s", r.Status, r.Body)
+		}
+
+		// Another charity posts the same stay, the ID typed with a lowercase x.
+		body = needBody()
+		body["beneficiary"].(map[string]any)["id_number"] = strings.ToLower(id)
+		body["cost_period"] = map[string]any{"from": "2027-01-01", "to": "2027-02-28"}
+		r = env.do(http.MethodPost, "/api/v1/needs", otherWorker, body)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create the second need: %d %s", r.Status, r.Body)
+		}
+		_ = json.Unmarshal(r.Body, &created)
+		b := created.ID
+		if created.Screening == nil || created.Screening.Checks[1].Result != marketplace.ScreenWarn || created.Screening.Checks[1].Evidence[0].ID != a {
+			t.Fatalf("the duplicate is not seen at submit: %s", r.Body)
+		}
+		env.clearAndPublish(b, otherWorker, verifier)
+		env.advance(121 * time.Hour)
+		staff, _ = env.user(marketplace.RoleFederationStaff, nil)
+		verifier, _ = env.user(marketplace.RoleVerifier, nil)
+		r = env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": b, "amount_fen": 100}, "Idempotency-Key", "alloc-b")
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("second charity's allocation: %d %s", r.Status, r.Body)
+		}
+		var e struct {
+			Error struct {
+				Code    string                `json:"code"`
+				Details marketplace.Screening `json:"details"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(r.Body, &e)
+		if e.Error.Code != "screening_block" || e.Error.Details.Result != marketplace.ScreenBlock || e.Error.Details.Checks[2].Rule != marketplace.RuleOverAllocation ||
+			e.Error.Details.Checks[2].Result != marketplace.ScreenBlock {
+			t.Fatalf("422 without the screening: %s", r.Body)
+		}
+		for _, secret := range []string{id, strings.ToLower(id), "张建华"} {
+			if strings.Contains(string(r.Body), secret) {
+				t.Fatalf("the answer shows an identity: %s", r.Body)
+			}
+		}
+		q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
+		found := false
+		for _, it := range q.Items {
+			if it.Need.ID == b && it.Screening.Result == "block" && len(it.Related) == 1 && it.Related[0].ID == a && it.Related[0].FundedFen == 3_000_000 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the blocked case is not in the review queue side by side: %+v", q)
+		}
+		if strings.Contains(env.logs.String(), id) {
+			t.Error("the logs hold the ID number")
 		}
 	})
 }

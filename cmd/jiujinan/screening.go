@@ -30,6 +30,7 @@ func (m *Main) openScreening() error {
 	if err != nil {
 		return err
 	}
-	m.Screening = matching.NewScreeningService(mstore.NewScreenings(m.DB), mstore.New(m.DB), cfg, c, m.Now, newID)
+	scr := mstore.NewScreenings(m.DB)
+	m.Screening = matching.NewScreeningService(scr, scr, cfg, c, m.Now, newID)
 	return nil
 }

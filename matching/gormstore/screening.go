@@ -225,17 +225,63 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*ma
 	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, ScreeningNeed: rows[0].domain()}, nil
 }
 
-// NeedsOfPerson implements matching.ScreeningStore.
-func (s *Screenings) NeedsOfPerson(ctx context.Context, pseudonym string) ([]matching.ScreeningNeed, error) {
-	rows, err := s.queryNeeds(ctx, "n.pseudonym = ?", pseudonym)
+// NeedWithPerson implements matching.ScreeningStore.
+func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matching.ScreenedNeed, []matching.ScreeningNeed, error) {
+	rows, err := s.queryNeeds(ctx, "n.pseudonym = (SELECT x.pseudonym FROM needs x WHERE x.public_id = ?)", publicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var self *matching.ScreenedNeed
+	others := make([]matching.ScreeningNeed, 0, len(rows))
+	for _, r := range rows {
+		if r.PublicID == publicID {
+			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, ScreeningNeed: r.domain()}
+			continue
+		}
+		others = append(others, r.domain())
+	}
+	if self == nil {
+		return nil, nil, marketplace.ErrNotFound
+	}
+	return self, others, nil
+}
+
+// PaymentsFor implements matching.PaymentReader like Store.PaymentsFor
+// (the same query: payments of completed imports whose period overlaps
+// [from, to]), through a prepared statement: screening reads the record
+// before every allocation.
+func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.Payment, error) {
+	st, err := s.stmt(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
+		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
+		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'
+		ORDER BY p.period_from, p.programme, p.period_to, p.amount_fen, p.region_code`)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]matching.ScreeningNeed, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
+	rows, err := st.QueryContext(ctx, pseudonym, dateArg(to), dateArg(from))
+	if err != nil {
+		return nil, fmt.Errorf("matching: payments for: %w", err)
 	}
-	return out, nil
+	defer rows.Close()
+	var out []matching.Payment
+	for rows.Next() {
+		var p matching.Payment
+		var prog string
+		var f, t any
+		if err := rows.Scan(&prog, &f, &t, &p.AmountFen, &p.RegionCode); err != nil {
+			return nil, fmt.Errorf("matching: payments for: %w", err)
+		}
+		p.Programme = marketplace.Programme(prog)
+		if p.From, err = scanDate(f); err != nil {
+			return nil, err
+		}
+		if p.To, err = scanDate(t); err != nil {
+			return nil, err
+		}
+		p.ID = matching.PaymentID(pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // NeedSummaries implements matching.ScreeningStore.

@@ -200,7 +200,7 @@ func BenchmarkScreen(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := newFixture(b, db)
-	f.svc.Payments = gormstore.New(db)
+	f.svc.Payments = f.svc.Store.(*gormstore.Screenings)
 	f.svc.Now = time.Now
 	var needs []string
 	for i := 0; i < 200; i++ {
@@ -247,7 +247,7 @@ func BenchmarkPaymentsFor(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	store := gormstore.New(db)
+	store := gormstore.NewScreenings(db)
 	var ps []string
 	for i := 0; i < 1000; i++ {
 		ps = append(ps, pseudo.Of(benchIDNumber(i*(rows/10/1000))))
@@ -291,14 +291,17 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
 }
 
-var _ matching.ScreeningSource = (*gormstore.Store)(nil)
+var (
+	_ matching.ScreeningSource = (*gormstore.Store)(nil)
+	_ matching.ScreeningSource = (*gormstore.Screenings)(nil)
+)
 
 // TestScreenReadsTheStatutoryRecord screens against the real payment store
 // (completed imports only) on both databases.
 func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
-		f.svc.Payments = gormstore.New(db)
+		f.svc.Payments = f.svc.Store.(*gormstore.Screenings)
 		ctx := context.Background()
 		now := f.now
 		g := db.Gorm
@@ -338,6 +341,13 @@ func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 		want := matching.PaymentID(p, marketplace.ProgMedical, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), 300_000, "371725")
 		if c.Evidence[0].ID != want {
 			t.Errorf("payment id %s, want %s", c.Evidence[0].ID, want)
+		}
+		// The prepared read and the payment store's own read agree.
+		from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		mine, err1 := f.svc.Store.(*gormstore.Screenings).PaymentsFor(ctx, p, from, to)
+		theirs, err2 := gormstore.New(db).PaymentsFor(ctx, p, from, to)
+		if err1 != nil || err2 != nil || fmt.Sprint(mine) != fmt.Sprint(theirs) || len(mine) != 2 {
+			t.Errorf("payment reads differ: %v %v\n%v\n%v", err1, err2, mine, theirs)
 		}
 		// Requesting one fen more than cost − paid blocks.
 		g.Exec(`UPDATE needs SET requested_fen = 700001 WHERE public_id = ?`, a)
