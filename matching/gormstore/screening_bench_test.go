@@ -289,6 +289,8 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(q(0.50), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+	over := sort.Search(len(lat), func(i int) bool { return lat[i] > 2*time.Millisecond })
+	b.ReportMetric(100*float64(len(lat)-over)/float64(len(lat)), "%>2ms")
 }
 
 var (
