@@ -38,6 +38,8 @@ func TestBrowserFindANeed(t *testing.T) {
 	evalIn[bool](b, `window.stayed = true`)
 	b.fill("#q", "学费")
 	b.waitText(".total", "共 1 条求助")
+	b.settle()
+	b.waitText(".total", "共 1 条求助")
 	if !evalIn[bool](b, `window.stayed === true`) {
 		t.Error("typing reloaded the whole page instead of the result list")
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -185,7 +186,10 @@ func (b *tab) click(css string) {
 // fill types v into the field matching css, replacing what was there.
 func (b *tab) fill(css, v string) {
 	b.t.Helper()
-	b.do(chromedp.Clear(chromedp.CSS(css)), chromedp.SendKeys(chromedp.CSS(css), v))
+	b.do(chromedp.WaitVisible(chromedp.CSS(css)))
+	sel, _ := json.Marshal(css)
+	evalIn[bool](b, `(function(){var e=document.querySelector(`+string(sel)+`);e.value="";return true})()`)
+	b.do(chromedp.SendKeys(chromedp.CSS(css), v))
 }
 
 // waitText waits until the element matching css shows want.
@@ -266,4 +270,13 @@ func (b *tab) waitJS(js string) {
 	}
 	loc, _ := chromedp.Run(b.ctx, chromedp.Location())
 	b.t.Fatalf("at %s: %s never became true", loc, js)
+}
+
+// settle leaves the focused field (which fires its change event) and waits
+// until htmx has no request in flight, so that a click does not race a swap.
+func (b *tab) settle() {
+	b.t.Helper()
+	evalIn[bool](b, `(function(){if (document.activeElement) document.activeElement.blur(); return true})()`)
+	time.Sleep(100 * time.Millisecond)
+	b.waitJS(`document.querySelector(".htmx-request") === null`)
 }
