@@ -284,9 +284,10 @@ type staffNeedPage struct {
 	Posted     bool
 	CanClear   bool
 	CanPublish bool
-	Screening  *marketplace.Screening
-	Error      string
-	Now        time.Time
+	// Screening is the latest screening with its evidence (nil when none).
+	Screening *marketplace.Screening
+	Error     string
+	Now       time.Time
 }
 
 // handleStaffNeed shows a need's full record to its posting organization
@@ -305,6 +306,15 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
 	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
 	d.CanPublish = priv.Need.Status == marketplace.NeedCleared && p.HasAny(marketplace.RoleSocialWorker, marketplace.RoleVerifier)
+	if s.Screening != nil {
+		recs, err := s.Screening.Screenings(c.Request().Context(), p, priv.Need.PublicID, false)
+		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+		if len(recs) > 0 {
+			d.Screening = &recs[0].Screening
+		}
+	}
 	return s.render(c, status, "staff_need", d)
 }
 

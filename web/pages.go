@@ -267,6 +267,13 @@ func (s *Server) registerPages() {
 		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
 		e.GET("/disclosures", s.handleDisclosuresPage)
 	}
+	if s.Screening != nil {
+		ver := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVerifier)}
+		e.GET("/verify/review", s.handleReviewQueuePage, ver...)
+		e.POST("/verify/review/:id", s.handleReviewDecisionForm, ver...)
+		e.GET("/verify/referrals", s.handleReferralsPage, ver...)
+		e.POST("/verify/referrals/:id", s.handleReferralUpdateForm, ver...)
+	}
 	if s.Needs != nil {
 		sw := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker)}
 		e.GET("/worker/needs", s.handleWorkerNeeds, sw...)

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// Verifier pages over the screening service: the review queue of screenings
+// that warn or block, with their evidence and the decision, and referrals
+// to statutory programmes (转介).
+
+type reviewPage struct {
+	Items []matching.QueueItem
+	Error string
+}
+
+// handleReviewQueuePage lists the open screening cases, blocks first.
+func (s *Server) handleReviewQueuePage(c echo.Context) error {
+	return s.renderReviewQueue(c, http.StatusOK, "")
+}
+
+func (s *Server) renderReviewQueue(c echo.Context, status int, msg string) error {
+	items, err := s.Screening.ReviewQueue(c.Request().Context(), PrincipalOf(c), 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "verify_review", reviewPage{Items: items, Error: msg})
+}
+
+// handleReviewDecisionForm records a verifier's decision on a screening.
+func (s *Server) handleReviewDecisionForm(c echo.Context) error {
+	_, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.Decision(c.FormValue("decision")), c.FormValue("reason"))
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, "/verify/review")
+	case errors.As(err, &ve):
+		return s.renderReviewQueue(c, http.StatusBadRequest, s.pageT(c, "review_reason_needed"))
+	case errors.Is(err, marketplace.ErrConflict):
+		return s.renderReviewQueue(c, http.StatusConflict, s.pageT(c, "action_conflict"))
+	}
+	return err
+}
+
+type referralsPage struct {
+	Status    string
+	Statuses  []matching.ReferralStatus
+	Referrals []matching.ReferralView
+	Error     string
+}
+
+// handleReferralsPage lists referrals by status.
+func (s *Server) handleReferralsPage(c echo.Context) error {
+	return s.renderReferrals(c, http.StatusOK, "")
+}
+
+func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
+	st := c.QueryParam("status")
+	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), matching.ReferralStatus(st), 200)
+	var ve *marketplace.ValidationError
+	if errors.As(err, &ve) {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad status")
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "verify_referrals", referralsPage{Status: st, Referrals: rs, Error: msg,
+		Statuses: []matching.ReferralStatus{matching.ReferralOpen, matching.ReferralAccepted, matching.ReferralClosed}})
+}
+
+// handleReferralUpdateForm moves a referral on and adds a note.
+func (s *Server) handleReferralUpdateForm(c echo.Context) error {
+	_, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.ReferralStatus(c.FormValue("status")), c.FormValue("note"))
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, "/verify/referrals")
+	case errors.As(err, &ve):
+		return s.renderReferrals(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+	case errors.Is(err, marketplace.ErrConflict):
+		return s.renderReferrals(c, http.StatusConflict, s.pageT(c, "action_conflict"))
+	}
+	return err
+}

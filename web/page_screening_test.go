@@ -1,0 +1,59 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+func TestScreeningPages(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		// Two charities ask for the same hospital stay of the same person; the
+		// state paid part of it: allocating more blocks.
+		needID := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
+		env.postNeed(screenedNeed{org: env.orgs[marketplace.OrgCharity], idNumber: screeningIDNumber, status: marketplace.NeedOpen,
+			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
+		env.statutoryPayment(screeningIDNumber, marketplace.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
+		if _, err := env.screening.Screen(context.Background(), needID, marketplace.StageAllocate, 300_001); err != nil {
+			t.Fatal(err)
+		}
+		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		v := newBrowser(env)
+		v.login(verifier)
+
+		q := v.do(http.MethodGet, "/verify/review", nil)
+		body := q.Body.String()
+		if q.Code != 200 || !strings.Contains(body, needID) || !strings.Contains(body, "多家慈善重复救助") || !strings.Contains(body, "阻止") || !strings.Contains(body, "医疗救助") {
+			t.Fatalf("review queue: %d, lacks the blocked case with its evidence", q.Code)
+		}
+		if strings.Contains(body, screeningIDNumber) || strings.Contains(body, testPseudonyms.Of(screeningIDNumber)) {
+			t.Error("the review queue shows an identity")
+		}
+		m := regexp.MustCompile(`action="/verify/review/([^"]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no decision form")
+		}
+		if r := v.form("/verify/review/"+m[1], url.Values{"decision": {"override"}, "reason": {"短"}}); r.Code != http.StatusBadRequest {
+			t.Errorf("an override without a real reason: %d", r.Code)
+		}
+		if r := v.form("/verify/review/"+m[1], url.Values{"decision": {"uphold"}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("decide: %d", r.Code)
+		}
+		if body := v.do(http.MethodGet, "/verify/review", nil).Body.String(); strings.Contains(body, needID) {
+			t.Error("a decided case stays in the queue")
+		}
+		if r := v.do(http.MethodGet, "/verify/referrals", nil); r.Code != 200 {
+			t.Errorf("referrals: %d", r.Code)
+		}
+		for _, role := range []marketplace.Role{marketplace.RoleDonor, marketplace.RoleSocialWorker, marketplace.RoleFederationStaff} {
+			if r := signedIn(env, role).do(http.MethodGet, "/verify/review", nil); r.Code != http.StatusForbidden {
+				t.Errorf("%s sees the review queue: %d", role, r.Code)
+			}
+		}
+	})
+}
