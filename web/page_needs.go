@@ -179,6 +179,8 @@ type needPage struct {
 	Disclosures    []disclosureRow
 	CanObject      bool
 	ObjectionError string
+	// CanServe: volunteers may pledge service here.
+	CanServe bool
 	// Pledge is the donation form while the need is open (nil without a
 	// funds service).
 	Pledge *pledgeForm
@@ -202,7 +204,7 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 	if err != nil {
 		return err
 	}
-	d := needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr}
+	d := needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr, CanServe: s.People != nil}
 	if s.Funds != nil {
 		as, err := s.needAllocations(ctx, n.ID)
 		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {

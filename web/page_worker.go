@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
 )
 
 // Pages of social workers (post a need with a live preview of what the
@@ -284,6 +285,11 @@ type staffNeedPage struct {
 	Posted     bool
 	CanClear   bool
 	CanPublish bool
+	// ServicePledges are volunteers' offers of service (for the posting
+	// organization, with the decision).
+	ServicePledges *marketplace.NeedServicePledges
+	// Matches are the funds, projects and volunteers ranked for the need.
+	Matches *matching.NeedMatches
 	// Screening is the latest screening with its evidence (nil when none).
 	Screening *marketplace.Screening
 	Error     string
@@ -306,6 +312,20 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
 	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
 	d.CanPublish = priv.Need.Status == marketplace.NeedCleared && p.HasAny(marketplace.RoleSocialWorker, marketplace.RoleVerifier)
+	if s.People != nil {
+		sp, err := s.People.NeedServicePledges(c.Request().Context(), p, priv.Need.PublicID)
+		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+		d.ServicePledges = sp
+	}
+	if s.Matching != nil {
+		m, err := s.Matching.NeedMatches(c.Request().Context(), p, priv.Need.PublicID, 0, 10)
+		if err != nil && !errors.Is(err, marketplace.ErrNotFound) && !errors.Is(err, marketplace.ErrForbidden) {
+			return err
+		}
+		d.Matches = m
+	}
 	if s.Screening != nil {
 		recs, err := s.Screening.Screenings(c.Request().Context(), p, priv.Need.PublicID, false)
 		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {

@@ -43,6 +43,8 @@ type pages struct {
 	// needs answers the public need pages; nil until a need service is
 	// wired (the pages then answer 404).
 	needs needBrowser
+	// imports are the payment record imports started from the page.
+	imports importJobs
 	// now is the clock pages show time against (the services' clock).
 	now func() time.Time
 }
@@ -267,6 +269,25 @@ func (s *Server) registerPages() {
 		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
 		e.GET("/disclosures", s.handleDisclosuresPage)
 	}
+	if s.People != nil {
+		e.GET("/report", s.handleReportPage)
+		e.POST("/report", s.handleReportForm, s.formLimiter())
+		vol := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVolunteer)}
+		e.GET("/volunteer", s.handleVolunteerPage, vol...)
+		e.POST("/volunteer/profile", s.handleVolunteerProfileForm, vol...)
+		e.POST("/volunteer/service-pledges", s.handleServicePledgeForm, vol...)
+		e.POST("/volunteer/service-pledges/:id/log", s.handleServiceLogForm, vol...)
+		e.POST("/staff/service-pledges/:id", s.handleServicePledgeDecisionForm, requireAuth, requireRole(marketplace.RoleSocialWorker))
+	}
+	aud := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleAuditor)}
+	e.GET("/audit", s.handleAuditPage, aud...)
+	e.POST("/audit/check", s.handleAuditCheckForm, aud...)
+	// The importer may be set after the server is built: the handlers
+	// answer 404 while there is none.
+	imp := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVerifier), s.needsImporter}
+	e.GET("/verify/imports", s.handleImportsPage, imp...)
+	e.POST("/verify/imports", s.handleImportUpload, imp...)
+	e.GET("/verify/imports/:id", s.handleImportJobPage, imp...)
 	if s.Screening != nil {
 		ver := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVerifier)}
 		e.GET("/verify/review", s.handleReviewQueuePage, ver...)

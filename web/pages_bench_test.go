@@ -26,7 +26,7 @@ import (
 // The page benchmarks render the need list and the need page through the
 // whole server (middleware, search or database, template) with 100,000 open
 // needs in SQLite and the embedded index. The data is built once into
-// $TMPDIR/jiujinan-pages-bench-v1 (or $JIUJINAN_PAGES_BENCH_DIR) and reused.
+// $TMPDIR/jiujinan-pages-bench-v2 (or $JIUJINAN_PAGES_BENCH_DIR) and reused.
 
 const benchNeeds = 100_000
 
@@ -58,7 +58,7 @@ func buildPagesBench(b *testing.B) (*pagesBench, error) {
 	ctx := context.Background()
 	dir := os.Getenv("JIUJINAN_PAGES_BENCH_DIR")
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "jiujinan-pages-bench-v1")
+		dir = filepath.Join(os.TempDir(), "jiujinan-pages-bench-v2")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -68,7 +68,20 @@ func buildPagesBench(b *testing.B) (*pagesBench, error) {
 		return nil, err
 	}
 	if _, err := migrations.Up(ctx, db); err != nil {
-		return nil, err
+		// Built by an older schema: start again.
+		db.Close()
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if db, err = sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "needs.db")); err != nil {
+			return nil, err
+		}
+		if _, err := migrations.Up(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	store := gormstore.New(db)
 	now := func() time.Time { return time.Now().UTC() }

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// The verifier's page for importing the statutory payment record: an upload
+// form; the import then runs in the background while the page shows its
+// progress (htmx polls every second, a plain refresh works too) and, at
+// the end, the counts and the rows refused with their line numbers.
+
+// importJob is one import started from the page.
+type importJob struct {
+	ID       string
+	By       string // the verifier's public id: only they see the job
+	FileName string
+	Started  time.Time
+
+	mu       sync.Mutex
+	progress matching.ImportProgress
+	result   *matching.ImportResult
+	err      error
+}
+
+// importView is what the page shows of a job.
+type importView struct {
+	ID, FileName string
+	Progress     matching.ImportProgress
+	Result       *matching.ImportResult
+	Failed       bool
+	Done         bool
+	Invalid      string
+}
+
+func (j *importJob) view() importView {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	v := importView{ID: j.ID, FileName: j.FileName, Progress: j.progress, Result: j.result, Done: j.result != nil || j.err != nil, Failed: j.err != nil}
+	var ve *marketplace.ValidationError
+	if errors.As(j.err, &ve) {
+		for _, m := range ve.Fields {
+			v.Invalid = m
+		}
+	}
+	return v
+}
+
+// importJobs keeps the page's recent imports in memory (the batches
+// themselves are in the database; an interrupted import resumes when the
+// same file is uploaded again).
+type importJobs struct {
+	mu   sync.Mutex
+	jobs map[string]*importJob
+}
+
+func (s *Server) importJob(id, by string) *importJob {
+	s.pages.imports.mu.Lock()
+	defer s.pages.imports.mu.Unlock()
+	j := s.pages.imports.jobs[id]
+	if j == nil || j.By != by {
+		return nil
+	}
+	return j
+}
+
+// needsImporter answers 404 when no payment importer is configured.
+func (s *Server) needsImporter(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.Payments == nil {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}
+
+// handleImportsPage shows the upload form.
+func (s *Server) handleImportsPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "verify_imports", nil)
+}
+
+// handleImportUpload spools the upload to a private temporary file and
+// starts the import in the background.
+func (s *Server) handleImportUpload(c echo.Context) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.render(c, http.StatusBadRequest, "verify_imports", importView{Invalid: s.pageT(c, "import_no_file")})
+	}
+	src, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp("", "jiujinan-import-*")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(tmp, src); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	by := PrincipalOf(c).User.PublicID
+	j := &importJob{ID: newFormKey(), By: by, FileName: fh.Filename, Started: time.Now()}
+	s.pages.imports.mu.Lock()
+	if s.pages.imports.jobs == nil {
+		s.pages.imports.jobs = map[string]*importJob{}
+	}
+	for id, old := range s.pages.imports.jobs {
+		if time.Since(old.Started) > 24*time.Hour {
+			delete(s.pages.imports.jobs, id)
+		}
+	}
+	s.pages.imports.jobs[j.ID] = j
+	s.pages.imports.mu.Unlock()
+	size := fh.Size
+	go func() {
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			j.mu.Lock()
+			j.err = err
+			j.mu.Unlock()
+			return
+		}
+		// The import outlives the request that started it.
+		res, err := s.Payments.Import(context.Background(), tmp, matching.ImportOptions{FileName: j.FileName, CreatedBy: by, Size: size,
+			ReturnErrors: 1000, Progress: func(p matching.ImportProgress) {
+				j.mu.Lock()
+				j.progress = p
+				j.mu.Unlock()
+			}})
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if err != nil {
+			j.err = err
+			s.log.Warn("payment import from the page failed", "job", j.ID, "error", err.Error())
+			return
+		}
+		j.result = &res
+	}()
+	return c.Redirect(http.StatusSeeOther, "/verify/imports/"+j.ID)
+}
+
+// handleImportJobPage shows an import's progress or its result; htmx asks
+// for the status block only.
+func (s *Server) handleImportJobPage(c echo.Context) error {
+	j := s.importJob(c.Param("id"), PrincipalOf(c).User.PublicID)
+	if j == nil {
+		return echo.ErrNotFound
+	}
+	v := j.view()
+	if isPartial(c, "import-status") {
+		return s.renderBlock(c, http.StatusOK, "verify_import", "importstatus", v)
+	}
+	return s.render(c, http.StatusOK, "verify_import", v)
+}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// Pages over the people service: the active-discovery report form (主动发现)
+// anyone may send, and the volunteer's own page: profile (skills, areas,
+// weekly availability), needs matched to them with the reasons, service
+// pledges and the log of service given.
+
+type reportPage struct {
+	Categories []marketplace.Category
+	Values     map[string]string
+	Error      string
+	Receipt    *marketplace.ReportReceipt
+}
+
+// handleReportPage shows the report form.
+func (s *Server) handleReportPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "report", reportPage{Categories: marketplace.Categories, Values: map[string]string{}})
+}
+
+// handleReportForm takes a report of a person in hardship and routes it to
+// the social workers of the region.
+func (s *Server) handleReportForm(c echo.Context) error {
+	in := marketplace.ReportInput{RegionCode: strings.TrimSpace(c.FormValue("region_code")), Category: c.FormValue("category"),
+		Description: c.FormValue("description"), Contact: c.FormValue("contact")}
+	rec, err := s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in)
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return s.render(c, http.StatusOK, "report", reportPage{Receipt: rec})
+	case errors.As(err, &ve):
+		return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: marketplace.Categories, Error: s.pageT(c, "form_has_errors"),
+			Values: map[string]string{"region_code": in.RegionCode, "category": in.Category, "description": in.Description, "contact": in.Contact}})
+	}
+	return err
+}
+
+// volunteerPage is the volunteer's own page.
+type volunteerPage struct {
+	Profile  *marketplace.Volunteer
+	Services []marketplace.Service
+	Levels   map[marketplace.Service]int
+	Regions  string
+	Slots    []marketplace.Slot
+	Matches  []matching.RankedNeed
+	Record   *marketplace.ServiceRecord
+	Error    string
+	Saved    bool
+}
+
+// handleVolunteerPage shows the volunteer's profile, matches and service.
+func (s *Server) handleVolunteerPage(c echo.Context) error {
+	return s.renderVolunteer(c, http.StatusOK, "")
+}
+
+func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
+	ctx, p := c.Request().Context(), PrincipalOf(c)
+	d := volunteerPage{Services: marketplace.Services, Levels: map[marketplace.Service]int{}, Error: msg, Saved: c.QueryParam("saved") == "1"}
+	v, err := s.People.MyProfile(ctx, p)
+	switch {
+	case err == nil:
+		d.Profile = v
+		for _, sk := range v.Skills {
+			d.Levels[sk.Service] = int(sk.Level)
+		}
+		d.Regions = strings.Join(v.Regions, ", ")
+		d.Slots = v.Availability
+	case errors.Is(err, marketplace.ErrNotFound):
+	default:
+		return err
+	}
+	if d.Profile != nil && s.Matching != nil {
+		ms, _, err := s.Matching.VolunteerMatches(ctx, p, 0, 20)
+		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+		d.Matches = ms
+	}
+	if d.Record, err = s.People.MyService(ctx, p); err != nil {
+		return err
+	}
+	return s.render(c, status, "volunteer", d)
+}
+
+// handleVolunteerProfileForm saves the profile.
+func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
+	in := marketplace.ProfileInput{}
+	for _, svc := range marketplace.Services {
+		if lv := c.FormValue("level_" + string(svc)); lv != "" && lv != "0" {
+			in.Skills = append(in.Skills, marketplace.SkillInput{Service: string(svc), Level: lv})
+		}
+	}
+	for _, r := range strings.FieldsFunc(c.FormValue("regions"), func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' }) {
+		in.Regions = append(in.Regions, r)
+	}
+	for wd := 1; wd <= 7; wd++ {
+		from, to := c.FormValue("from_"+strconv.Itoa(wd)), c.FormValue("to_"+strconv.Itoa(wd))
+		if from != "" || to != "" {
+			in.Availability = append(in.Availability, marketplace.SlotInput{Weekday: wd, From: from, To: to})
+		}
+	}
+	if _, err := s.People.SaveProfile(c.Request().Context(), PrincipalOf(c), in); err != nil {
+		var ve *marketplace.ValidationError
+		if errors.As(err, &ve) {
+			var parts []string
+			for k, m := range ve.Fields {
+				parts = append(parts, k+": "+m)
+			}
+			return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/volunteer?saved=1")
+}
+
+// handleServicePledgeForm pledges hours of a skill to a need.
+func (s *Server) handleServicePledgeForm(c echo.Context) error {
+	hours, _ := strconv.ParseFloat(c.FormValue("hours"), 64)
+	_, err := s.People.PledgeService(c.Request().Context(), PrincipalOf(c), marketplace.ServicePledgeInput{NeedID: c.FormValue("need_id"), Skill: c.FormValue("skill"), Hours: hours})
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, "/volunteer")
+	case errors.As(err, &ve), errors.Is(err, marketplace.ErrConflict):
+		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "service_pledge_refused"))
+	}
+	return err
+}
+
+// handleServiceLogForm logs service given on an accepted pledge.
+func (s *Server) handleServiceLogForm(c echo.Context) error {
+	hours, _ := strconv.ParseFloat(c.FormValue("hours"), 64)
+	_, err := s.People.LogService(c.Request().Context(), PrincipalOf(c), c.Param("id"), marketplace.ServiceLogInput{Hours: hours, Date: c.FormValue("date"), Note: c.FormValue("note")})
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, "/volunteer")
+	case errors.As(err, &ve), errors.Is(err, marketplace.ErrConflict):
+		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+	}
+	return err
+}
+
+// handleServicePledgeDecisionForm lets the posting organization accept or
+// decline a volunteer's service pledge.
+func (s *Server) handleServicePledgeDecisionForm(c echo.Context) error {
+	_, err := s.People.DecideServicePledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("accept") == "1")
+	if err != nil && !errors.Is(err, marketplace.ErrConflict) {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.FormValue("need_id"))
+}
+
+// Clock formats minutes after midnight as HH:MM.
+func (p *page) Clock(min int) string { return marketplace.FormatClock(min) }
+
+// Hours formats minutes as hours with one decimal.
+func (p *page) Hours(min int) string { return strconv.FormatFloat(float64(min)/60, 'f', 1, 64) }
+
+// SlotOf is the volunteer's window on weekday wd, if any.
+func (d volunteerPage) SlotOf(wd int) *marketplace.Slot {
+	for i := range d.Slots {
+		if d.Slots[i].Weekday == wd {
+			return &d.Slots[i]
+		}
+	}
+	return nil
+}
+
+// Weekdays are 1 (Monday) to 7.
+func (d volunteerPage) Weekdays() []int { return []int{1, 2, 3, 4, 5, 6, 7} }
+
+// Factor says why a match ranked where it did, from the catalog when the
+// factor is known there.
+func (p *page) Factor(f matching.Factor) string {
+	if t := p.T("factor_" + f.Factor); t != "factor_"+f.Factor {
+		return t
+	}
+	return f.Text
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+func TestPeoplePages(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		t.Run("anyone reports a person in hardship and gets a number and a code", func(t *testing.T) {
+			b := newBrowser(env)
+			if r := b.do(http.MethodGet, "/report", nil); r.Code != 200 || !strings.Contains(r.Body.String(), `for="description"`) {
+				t.Fatalf("report form: %d", r.Code)
+			}
+			r := b.form("/report", url.Values{"region_code": {"371725"}, "category": {"medical"}, "description": {"村里一位独居老人腿脚不便，冬天没有取暖。"}})
+			if r.Code != 200 || !strings.Contains(r.Body.String(), "报告已收到") || !strings.Contains(r.Body.String(), "查询码") {
+				t.Fatalf("report: %d %.300s", r.Code, r.Body.String())
+			}
+			if r := b.form("/report", url.Values{"region_code": {"999999"}, "description": {""}}); r.Code != http.StatusBadRequest {
+				t.Errorf("bad report: %d", r.Code)
+			}
+		})
+		t.Run("a volunteer sets a profile, pledges service, the worker accepts, the volunteer logs it", func(t *testing.T) {
+			wtok, worker := env.user(marketplace.RoleSocialWorker, nil)
+			vtok, _ := env.user(marketplace.RoleVerifier, nil)
+			needID := env.createNeed(wtok, needBody())
+			env.clearAndPublish(needID, wtok, vtok)
+			env.advance(121 * time.Hour)
+			vol := signedIn(env, marketplace.RoleVolunteer)
+			if body := vol.do(http.MethodGet, "/volunteer", nil).Body.String(); !strings.Contains(body, "请先填写") {
+				t.Fatalf("new volunteer page: %.300s", body)
+			}
+			r := vol.form("/volunteer/profile", url.Values{"level_hospital_escort": {"2"}, "regions": {"371725"}, "from_6": {"09:00"}, "to_6": {"17:00"}})
+			if r.Code != http.StatusSeeOther {
+				t.Fatalf("profile: %d %.500s", r.Code, r.Body.String())
+			}
+			page := vol.do(http.MethodGet, "/volunteer", nil).Body.String()
+			if !strings.Contains(page, `value="09:00"`) || !strings.Contains(page, `value="371725"`) {
+				t.Errorf("the saved profile is not shown")
+			}
+			if need := vol.do(http.MethodGet, "/needs/"+needID, nil).Body.String(); !strings.Contains(need, "我能提供服务") {
+				t.Fatal("no service pledge form on the need page")
+			}
+			if r := vol.form("/volunteer/service-pledges", url.Values{"need_id": {needID}, "skill": {"hospital_escort"}, "hours": {"4"}}); r.Code != http.StatusSeeOther {
+				t.Fatalf("service pledge: %d %.300s", r.Code, r.Body.String())
+			}
+			w := newBrowser(env)
+			w.login(worker)
+			staffPage := w.do(http.MethodGet, "/staff/needs/"+needID, nil).Body.String()
+			if !strings.Contains(staffPage, "可以提供服务的志愿者") {
+				t.Error("the worker's need page has no matches")
+			}
+			m := regexp.MustCompile(`action="/staff/service-pledges/([^"]+)"`).FindStringSubmatch(staffPage)
+			if m == nil {
+				t.Fatal("the worker sees no service pledge to accept")
+			}
+			if r := w.form("/staff/service-pledges/"+m[1], url.Values{"need_id": {needID}, "accept": {"1"}}); r.Code != http.StatusSeeOther {
+				t.Fatalf("accept: %d", r.Code)
+			}
+			day := env.now.Load().Format("2006-01-02")
+			if r := vol.form("/volunteer/service-pledges/"+m[1]+"/log", url.Values{"hours": {"2"}, "date": {day}, "note": {"陪同复诊"}}); r.Code != http.StatusSeeOther {
+				t.Fatalf("log: %d %.300s", r.Code, r.Body.String())
+			}
+			if page := vol.do(http.MethodGet, "/volunteer", nil).Body.String(); !strings.Contains(page, "已服务 2.0 小时") {
+				t.Errorf("the log of service is not shown")
+			}
+		})
+	})
+}
