@@ -308,6 +308,14 @@ func (s *Server) registerPages() {
 		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
 		if s.Funds != nil {
 			fed := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleFederationStaff)}
+			e.GET("/staff", s.handleStaffPage, fed...)
+			e.GET("/staff/reconcile", s.handleReconcilePage, fed...)
+			e.POST("/staff/reconcile", s.handleReconcileForm, fed...)
+			if s.Matching != nil {
+				e.POST("/staff/plans", s.handlePlanCreateForm, fed...)
+				e.GET("/staff/plans/:id", s.handlePlanPage, fed...)
+				e.POST("/staff/plans/:id/execute", s.handlePlanExecuteForm, fed...)
+			}
 			e.GET("/staff/money/:id", s.handleStaffMoneyPage, fed...)
 			e.POST("/staff/money/:id/allocations", s.handleAllocateForm, fed...)
 			e.POST("/staff/money/:id/disbursements", s.handleDisburseForm, fed...)

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// Federation staff pages: their organization's funds and projects with a
+// batch plan for each (plan, review, execute), and the bank reconciliation
+// upload that confirms the pledges a statement shows as paid.
+
+type staffPage struct {
+	Sources []funds.Source
+	Error   string
+}
+
+// handleStaffPage lists the staff's own funds and projects.
+func (s *Server) handleStaffPage(c echo.Context) error {
+	return s.renderStaffPage(c, http.StatusOK, "")
+}
+
+func (s *Server) renderStaffPage(c echo.Context, status int, msg string) error {
+	ctx, p := c.Request().Context(), PrincipalOf(c)
+	d := staffPage{Error: msg}
+	for _, k := range []funds.SourceKind{funds.KindFund, funds.KindProject} {
+		ss, err := s.Funds.Sources(ctx, k, 500, 0)
+		if err != nil {
+			return err
+		}
+		for _, src := range ss {
+			if p.InOrg(marketplace.RoleFederationStaff, src.OrgID) {
+				d.Sources = append(d.Sources, src)
+			}
+		}
+	}
+	return s.render(c, status, "staff", d)
+}
+
+// handlePlanCreateForm plans the spending of a fund's balance over the
+// open needs, for review.
+func (s *Server) handlePlanCreateForm(c echo.Context) error {
+	fund := c.FormValue("fund")
+	max := atoiDefault(c.FormValue("max_needs"), 0)
+	plan, err := s.Matching.CreatePlan(c.Request().Context(), PrincipalOf(c), fund, matching.PlanInput{FundIDs: []string{fund}, MaxNeeds: max})
+	var ve *marketplace.ValidationError
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, "/staff/plans/"+plan.PublicID)
+	case errors.As(err, &ve):
+		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+	}
+	return err
+}
+
+// handlePlanPage shows a plan's lines with their reasons, and its result
+// once executed.
+func (s *Server) handlePlanPage(c echo.Context) error {
+	plan, err := s.Matching.Plan(c.Request().Context(), PrincipalOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "staff_plan", plan)
+}
+
+// handlePlanExecuteForm executes a reviewed plan: each line is allocated
+// with every check of a single allocation; refused lines are reported.
+func (s *Server) handlePlanExecuteForm(c echo.Context) error {
+	if _, err := s.Matching.ExecutePlan(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil && !errors.Is(err, marketplace.ErrConflict) {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/plans/"+c.Param("id"))
+}
+
+// handleReconcilePage shows the statement upload.
+func (s *Server) handleReconcilePage(c echo.Context) error {
+	return s.render(c, http.StatusOK, "staff_reconcile", struct {
+		Report *funds.ReconcileReport
+		Error  string
+	}{})
+}
+
+// handleReconcileForm confirms the pledges a bank statement (CSV:
+// reference, amount in yuan, date) shows as paid.
+func (s *Server) handleReconcileForm(c echo.Context) error {
+	bad := func(msg string) error {
+		return s.render(c, http.StatusBadRequest, "staff_reconcile", struct {
+			Report *funds.ReconcileReport
+			Error  string
+		}{nil, msg})
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return bad(s.pageT(c, "import_no_file"))
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lines, err := parseStatement(io.LimitReader(f, 20<<20))
+	var ve *marketplace.ValidationError
+	if errors.As(err, &ve) {
+		msg := s.pageT(c, "reconcile_bad_file")
+		for k, m := range ve.Fields {
+			msg += " " + k + ": " + m
+			break
+		}
+		return bad(msg)
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := s.Funds.Reconcile(c.Request().Context(), PrincipalOf(c), lines)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "staff_reconcile", struct {
+		Report *funds.ReconcileReport
+		Error  string
+	}{rep, ""})
+}
