@@ -446,6 +446,9 @@ func TestRegionsAndCodes(t *testing.T) {
 		}
 	}
 	r := env.do(http.MethodGet, "/api/v1/codes", "", nil)
+	if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("codes Cache-Control %q", cc)
+	}
 	var codes map[string][]struct{ Code, Zh, En string }
 	if err := json.Unmarshal(r.Body, &codes); err != nil || r.Status != http.StatusOK {
 		t.Fatalf("codes: %d %v", r.Status, err)

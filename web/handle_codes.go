@@ -8,6 +8,10 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
+// referenceCacheControl lets clients and proxies keep the reference data
+// (codes, divisions), which changes only with a new release, for an hour.
+const referenceCacheControl = "public, max-age=3600"
+
 // codeJSON is one code with its labels.
 type codeJSON struct {
 	Code string `json:"code"`
@@ -39,5 +43,6 @@ var codesJSON = map[string][]codeJSON{
 // (anyone): categories, household types, services, urgencies, age bands and
 // statutory programmes, each in display order.
 func (s *Server) handleCodeList(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", referenceCacheControl)
 	return c.JSON(http.StatusOK, codesJSON)
 }

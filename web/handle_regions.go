@@ -38,5 +38,6 @@ func (s *Server) handleRegionList(c echo.Context) error {
 	for i, code := range list {
 		out[i] = regionJSON{Code: code, Prefix: s.Divisions.Prefix(code), Name: s.Divisions.Name(code), Level: string(s.Divisions.Level(code))}
 	}
+	c.Response().Header().Set("Cache-Control", referenceCacheControl)
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }

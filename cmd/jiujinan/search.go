@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,6 +58,9 @@ func (m *Main) OpenSearch(ctx context.Context) (rebuild bool, err error) {
 		b, err := search.OpenBleve(m.Config.searchDir())
 		if err != nil {
 			release()
+			if !strings.Contains(err.Error(), "reindex") {
+				err = fmt.Errorf("%w: rebuild it from the database with jiujinan reindex", err)
+			}
 			return false, err
 		}
 		m.Index, m.releaseSearch = b, release

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,6 +117,17 @@ func TestServeIndexesAndReindexRebuilds(t *testing.T) {
 				!strings.Contains(out, "reindexed 2 needs") {
 				t.Fatalf("reindex %d: %d %q %q", i, code, out, errs)
 			}
+		}
+		// A damaged index stops serve with the way out; reindex repairs it.
+		meta := env["JIUJINAN_DATA_DIR"] + "/search/index_meta.json"
+		if err := os.WriteFile(meta, []byte("{not json"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errs := runCmd(t, env, "", "serve"); code == 0 || !strings.Contains(errs, "jiujinan reindex") {
+			t.Errorf("serve on a damaged index: %d %q", code, errs)
+		}
+		if code, out, errs := runCmd(t, env, "", "reindex"); code != 0 || !strings.Contains(out, "reindexed 2 needs") {
+			t.Fatalf("reindex of a damaged index: %d %q %q", code, out, errs)
 		}
 		idx, err := search.OpenBleve(env["JIUJINAN_DATA_DIR"] + "/search")
 		if err != nil {
