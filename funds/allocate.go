@@ -56,9 +56,11 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		if !src.Running(now) {
 			return ineligible("source_closed", "this %s gives no money now (closed or outside its period)", src.Kind)
 		}
-		given, err := tx.GivenFen(src.ID, need.ID)
-		if err != nil {
-			return err
+		var given int64
+		if src.Restrictions.PerNeedCapFen > 0 {
+			if given, err = tx.GivenFen(src.ID, need.ID); err != nil {
+				return err
+			}
 		}
 		facts := need.Facts(now)
 		if facts.Status == marketplace.NeedOpen && !need.NoticeOver(now) {
@@ -76,10 +78,6 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		if scr != nil {
 			a.Screening = scr.Result
 		}
-		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxAllocation, RefType: "allocation", RefID: a.PublicID, At: now,
-			Entries: transfer(SourceAccount(src), NeedAccount(need.PublicID), amountFen)}); err != nil {
-			return err
-		}
 		if err := tx.InsertAllocation(a); err != nil {
 			return err
 		}
@@ -91,6 +89,12 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseAllocation, need, amountFen, string(src.Kind), src.PublicID, src.Name, a.PublicID, now)); err != nil {
+			return err
+		}
+		// The posting comes last: the source's balance row is the one every
+		// allocation from it queues on, so it is locked for the shortest time.
+		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxAllocation, RefType: "allocation", RefID: a.PublicID, At: now,
+			Entries: transfer(SourceAccount(src), NeedAccount(need.PublicID), amountFen)}); err != nil {
 			return err
 		}
 		out = a

@@ -62,6 +62,9 @@ func ParseURL(url string) (Dialect, string, error) {
 		return "", "", errors.New("MySQL DSN names no database (want user:pass@tcp(host:3306)/dbname)")
 	}
 	cfg.ParseTime = true
+	// Arguments are interpolated client-side (safe with utf8mb4): one round
+	// trip per statement instead of prepare, execute and close.
+	cfg.InterpolateParams = true
 	cfg.Loc = time.UTC
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}

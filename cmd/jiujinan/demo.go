@@ -102,5 +102,8 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if _, err := m.seedDemoNeeds(ctx, admin, orgs, m.Now()); err != nil {
 		return fmt.Errorf("demo needs: %w", err)
 	}
-	return m.seedDemoPeople(ctx, admin)
+	if err := m.seedDemoPeople(ctx, admin); err != nil {
+		return err
+	}
+	return m.seedDemoFunds(ctx, admin, orgs)
 }

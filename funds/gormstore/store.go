@@ -241,23 +241,9 @@ func (t *tx) Post(jt *funds.JournalTx) error {
 		}
 		byCode[c].id = id
 	}
-	txRow := ledgerTxRow{PublicID: jt.PublicID, Kind: string(jt.Kind), RefType: jt.RefType, RefID: jt.RefID, Memo: jt.Memo, CreatedAt: jt.At}
-	if jt.ReversesID != 0 {
-		txRow.ReversesID = &jt.ReversesID
-	}
-	if err := t.g.Create(&txRow).Error; err != nil {
-		return mstore.MapError(err)
-	}
-	jt.ID = txRow.ID
-	vals := make([]string, 0, len(jt.Entries))
-	args := make([]any, 0, 3*len(jt.Entries))
-	for _, e := range jt.Entries {
-		vals = append(vals, "(?, ?, ?)")
-		args = append(args, jt.ID, byCode[e.Account.Code()].id, e.AmountFen)
-	}
-	if err := t.g.Exec("INSERT INTO ledger_entries (transaction_id, account_id, amount_fen) VALUES "+strings.Join(vals, ", "), args...).Error; err != nil {
-		return err
-	}
+	// Balances first: the row locks they take make the foreign key checks
+	// of the entries (shared locks on the same account rows) wait-free; the
+	// other order lets two transactions hold shared locks and deadlock.
 	for _, c := range codes {
 		a := byCode[c]
 		if a.sum == 0 {
@@ -276,6 +262,23 @@ func (t *tx) Post(jt *funds.JournalTx) error {
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("%w: %s holds less than %d fen", funds.ErrInsufficientFunds, c, -a.sum)
 		}
+	}
+	txRow := ledgerTxRow{PublicID: jt.PublicID, Kind: string(jt.Kind), RefType: jt.RefType, RefID: jt.RefID, Memo: jt.Memo, CreatedAt: jt.At}
+	if jt.ReversesID != 0 {
+		txRow.ReversesID = &jt.ReversesID
+	}
+	if err := t.g.Create(&txRow).Error; err != nil {
+		return mstore.MapError(err)
+	}
+	jt.ID = txRow.ID
+	vals := make([]string, 0, len(jt.Entries))
+	args := make([]any, 0, 3*len(jt.Entries))
+	for _, e := range jt.Entries {
+		vals = append(vals, "(?, ?, ?)")
+		args = append(args, jt.ID, byCode[e.Account.Code()].id, e.AmountFen)
+	}
+	if err := t.g.Exec("INSERT INTO ledger_entries (transaction_id, account_id, amount_fen) VALUES "+strings.Join(vals, ", "), args...).Error; err != nil {
+		return err
 	}
 	return nil
 }

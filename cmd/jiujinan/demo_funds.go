@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// The demo's money: named funds and projects with restrictions in the
+// three demo counties, donations confirmed by each holder's staff, and a
+// few allocations to open demo needs that fit. Staff of the other holders
+// log in with the demo password "demo-staff-pass".
+type demoSource struct {
+	kind         funds.SourceKind
+	org          string // key in demoOrgs
+	name, namer  string
+	purpose      string
+	restrictions marketplace.Restrictions
+	budgetFen    int64
+	from, to     string // project period, YYYY-MM-DD
+	match        funds.MatchOffer
+	donatedFen   []int64 // confirmed donations from the demo donor
+	reported     bool
+}
+
+var demoSources = []demoSource{
+	{kind: funds.KindFund, org: "yc-fed", name: "郓城县王氏助医冠名基金", namer: "王建国先生",
+		purpose:      "资助郓城县大病患者在医保和医疗救助之后仍需自付的医疗费用。",
+		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"371725"}, PerNeedCapFen: 500_000},
+		donatedFen:   []int64{10_000_000, 5_000_000}},
+	{kind: funds.KindProject, org: "yc-fed", name: "郓城县困境儿童助学项目",
+		purpose: "为孤儿、事实无人抚养儿童和低保家庭儿童提供学杂费、住宿费和学习用品。",
+		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"education"}, RegionPrefixes: []string{"3717"},
+			HouseholdTypes: []marketplace.HouseholdType{"orphan", "unsupported_child", "dibao"}, PerNeedCapFen: 300_000},
+		budgetFen: 30_000_000, from: "2026-09-01", to: "2027-08-31", donatedFen: []int64{8_000_000}},
+	{kind: funds.KindProject, org: "yc-fed", name: "2025—2026年度郓城县大病救助项目",
+		purpose:      "上一年度的大病救助项目，已结束，待公开最终报告。",
+		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"371725"}},
+		budgetFen:    20_000_000, from: "2025-07-01", to: "2026-06-30"},
+	{kind: funds.KindFund, org: "yc-charity", name: "春晖助学基金", namer: "菏泽市春晖助学慈善协会",
+		purpose:      "资助菏泽市困难家庭学生完成学业。",
+		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"education"}, RegionPrefixes: []string{"3717"}, PerNeedCapFen: 300_000},
+		donatedFen:   []int64{3_000_000}},
+	{kind: funds.KindFund, org: "lh-fed", name: "隆回县急难救助基金", namer: "隆回县爱心企业联合会",
+		purpose: "为低保、特困、低保边缘和支出型困难家庭的突发急难提供救助，配捐个人捐款。",
+		restrictions: marketplace.Restrictions{RegionPrefixes: []string{"430524"},
+			HouseholdTypes: []marketplace.HouseholdType{"dibao", "tekun", "dibao_edge", "expenditure_hardship"}},
+		match:      funds.MatchOffer{RatioPct: 100, DonorCapFen: 100_000, TotalCapFen: 5_000_000},
+		donatedFen: []int64{15_000_000}},
+	{kind: funds.KindProject, org: "hy-fed", name: "合阳县独居老人冬季取暖项目",
+		purpose: "为独居老人提供冬季取暖费用和上门照料。",
+		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"heating", "care"}, RegionPrefixes: []string{"610524"},
+			HouseholdTypes: []marketplace.HouseholdType{"elderly_alone"}, PerNeedCapFen: 200_000},
+		budgetFen: 12_000_000, from: "2026-11-01", to: "2027-03-31", donatedFen: []int64{4_000_000}},
+}
+
+// seedDemoFunds loads the demo funds and projects. admin creates the staff
+// of the holders that have none among the demo users.
+func (m *Main) seedDemoFunds(ctx context.Context, admin *marketplace.Principal, orgs map[string]*marketplace.Org) error {
+	staff := map[string]*marketplace.Principal{}
+	for key, org := range orgs {
+		if org.Kind != marketplace.OrgCharityFederation && org.Kind != marketplace.OrgCharity {
+			continue
+		}
+		email := key + "-staff@demo.jiujinan.cn"
+		if key == "yc-fed" {
+			email = "staff@demo.jiujinan.cn"
+		}
+		u, err := m.Store.UserByEmail(ctx, email)
+		if errors.Is(err, marketplace.ErrNotFound) {
+			u, err = m.Accounts.AddMember(ctx, admin, org.PublicID, marketplace.NewUser{Email: email, Password: "demo-staff-pass",
+				DisplayName: org.Name + "工作人员", Role: marketplace.RoleFederationStaff})
+		}
+		if err != nil {
+			return fmt.Errorf("staff of %s: %w", org.Name, err)
+		}
+		if staff[key], err = m.Store.Principal(ctx, u.PublicID); err != nil {
+			return err
+		}
+	}
+	du, err := m.Store.UserByEmail(ctx, "donor@demo.jiujinan.cn")
+	if err != nil {
+		return err
+	}
+	donor, err := m.Store.Principal(ctx, du.PublicID)
+	if err != nil {
+		return err
+	}
+	for _, d := range demoSources {
+		by := staff[d.org]
+		if by == nil {
+			return fmt.Errorf("demo source %s: no staff for %s", d.name, d.org)
+		}
+		n := funds.NewSource{Kind: d.kind, OrgID: orgs[d.org].PublicID, Name: d.name, Namer: d.namer, Purpose: d.purpose,
+			Restrictions: d.restrictions, BudgetFen: d.budgetFen, Match: d.match}
+		if d.kind == funds.KindProject {
+			from, _ := time.Parse("2006-01-02", d.from)
+			to, _ := time.Parse("2006-01-02", d.to)
+			from, to = from.Add(-8*time.Hour), to.Add(16*time.Hour) // whole days in China time
+			n.PeriodFrom, n.PeriodTo = &from, &to
+		}
+		src, err := m.Funds.CreateSource(ctx, by, n)
+		if err != nil {
+			return fmt.Errorf("demo source %s: %w", d.name, err)
+		}
+		for _, amt := range d.donatedFen {
+			p, err := m.Funds.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetType(d.kind), TargetID: src.PublicID, AmountFen: amt}, nil)
+			if err != nil {
+				return fmt.Errorf("demo donation to %s: %w", d.name, err)
+			}
+			if _, err := m.Funds.ConfirmPledge(ctx, by, p.PublicID); err != nil {
+				return fmt.Errorf("demo confirmation for %s: %w", d.name, err)
+			}
+		}
+		if err := m.demoAllocate(ctx, by, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoAllocate gives a fund's or project's money to up to two open demo
+// needs that its restrictions allow (there are none when no demo needs
+// were loaded).
+func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src *funds.Source) error {
+	if src.BalanceFen == 0 && src.Kind == funds.KindProject && !src.Running(m.Now()) {
+		return nil
+	}
+	var ids []string
+	if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT public_id FROM needs WHERE status IN ('open', 'notice') AND funded_fen < requested_fen ORDER BY id LIMIT 200").
+		Scan(&ids).Error; err != nil {
+		return err
+	}
+	given := 0
+	for _, id := range ids {
+		if given == 2 {
+			break
+		}
+		n, err := m.Funds.Store.Need(ctx, id)
+		if err != nil {
+			return err
+		}
+		amount := min(n.Remaining(), 100_000)
+		if src.Restrictions.PerNeedCapFen > 0 {
+			amount = min(amount, src.Restrictions.PerNeedCapFen)
+		}
+		if amount <= 0 || len(src.Restrictions.Fails(n.Facts(m.Now()), 0)) > 0 {
+			continue
+		}
+		_, err = m.Funds.Allocate(ctx, by, src.Kind, src.PublicID, id, amount, nil)
+		var ie *funds.IneligibleError
+		var sb *funds.ScreeningBlockError
+		switch {
+		case err == nil:
+			given++
+		case errors.As(err, &ie), errors.As(err, &sb), errors.Is(err, funds.ErrInsufficientFunds):
+		default:
+			return fmt.Errorf("demo allocation from %s: %w", src.Name, err)
+		}
+	}
+	return nil
+}
