@@ -25,6 +25,8 @@ type GivingLine struct {
 	Traces []Trace `json:"traces"`
 	// UnspentFen is what still waits in the fund or project.
 	UnspentFen int64 `json:"unspent_fen"`
+	// MatchedFen is what funds added to this pledge as matching gifts.
+	MatchedFen int64 `json:"matched_fen"`
 }
 
 // Giving is a donor's own view.
@@ -47,7 +49,7 @@ func (s *Service) MyGiving(ctx context.Context, by *marketplace.Principal) (*Giv
 	fifo := map[int64]map[int64][]Trace{} // source → pledge row id → traces
 	unspent := map[int64]map[int64]int64{}
 	for _, p := range ps {
-		if p.Status != PledgeConfirmed || p.SourceID == 0 || fifo[p.SourceID] != nil {
+		if p.Status != PledgeConfirmed || p.SourceID == 0 || p.MatchedPledgeID != 0 || fifo[p.SourceID] != nil {
 			continue
 		}
 		tr, un, err := s.traceSource(ctx, p.SourceID)
@@ -56,11 +58,20 @@ func (s *Service) MyGiving(ctx context.Context, by *marketplace.Principal) (*Giv
 		}
 		fifo[p.SourceID], unspent[p.SourceID] = tr, un
 	}
+	matched := map[int64]int64{}
 	for _, p := range ps {
-		line := GivingLine{Pledge: p, Traces: []Trace{}}
+		if p.MatchedPledgeID != 0 && p.Status == PledgeConfirmed {
+			matched[p.MatchedPledgeID] += p.AmountFen
+		}
+	}
+	for _, p := range ps {
+		if p.MatchedPledgeID != 0 {
+			continue
+		}
+		line := GivingLine{Pledge: p, Traces: []Trace{}, MatchedFen: matched[p.ID]}
 		switch {
 		case p.Status != PledgeConfirmed:
-		case p.SourceID != 0:
+		case p.SourceID != 0 && p.NeedID == 0:
 			line.Traces = append(line.Traces, fifo[p.SourceID][p.ID]...)
 			line.UnspentFen = unspent[p.SourceID][p.ID]
 		case p.NeedID != 0:

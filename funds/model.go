@@ -181,6 +181,8 @@ const (
 	ViaNotification   ConfirmVia = "notification"
 	ViaReconciliation ConfirmVia = "reconciliation"
 	ViaRecurring      ConfirmVia = "recurring"
+	// ViaMatch marks a fund's matching gift (配捐) to a donor's pledge.
+	ViaMatch ConfirmVia = "match"
 )
 
 // Pledge is a donor's promise of money to a need, project or fund, and once
@@ -266,6 +268,7 @@ const (
 	DiscloseDisbursement DisclosureKind = "disbursement"
 	DiscloseDonation     DisclosureKind = "donation" // a pledge to a need, confirmed
 	DiscloseRefund       DisclosureKind = "refund"
+	DiscloseMatch        DisclosureKind = "match" // a fund's matching gift to a need
 )
 
 // Disclosure is one line of the public register: public ids, category,

@@ -232,7 +232,80 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 	if err := tx.SaveNeedMoney(need, now); err != nil {
 		return err
 	}
-	return tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now))
+	if err := tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now)); err != nil {
+		return err
+	}
+	return s.applyMatches(tx, p, need, take, now)
+}
+
+// applyMatches adds the matching gifts (配捐) of every active fund whose
+// offer and restrictions cover the need: RatioPct percent of what the need
+// took from the donor, within the fund's per-donor and total caps, its
+// balance, its per-need cap and what the need still lacks. The staff and
+// members of the fund's own organization are never matched, and a gift is
+// reversed with the pledge it matched (RefundPledge).
+func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, now time.Time) error {
+	if p.MatchedPledgeID != 0 || took <= 0 {
+		return nil
+	}
+	offers, err := tx.MatchingFunds()
+	if err != nil {
+		return err
+	}
+	for i := range offers {
+		src := &offers[i]
+		if !src.Running(now) || need.Remaining() == 0 {
+			continue
+		}
+		if member, err := tx.IsMember(p.DonorID, src.OrgID); err != nil {
+			return err
+		} else if member {
+			continue
+		}
+		given, err := tx.GivenFen(src.ID, need.ID)
+		if err != nil {
+			return err
+		}
+		facts := need.Facts(now)
+		if len(src.Restrictions.Fails(facts, given)) > 0 {
+			continue
+		}
+		total, donor, err := tx.MatchedFen(src.ID, p.DonorID)
+		if err != nil {
+			return err
+		}
+		amt := min(took*src.Match.RatioPct/100, src.Match.DonorCapFen-donor, src.Match.TotalCapFen-total,
+			src.BalanceFen, src.Restrictions.MaxFen(facts, given))
+		if amt <= 0 {
+			continue
+		}
+		m := &Pledge{PublicID: s.NewID(), Reference: newReference(), DonorID: p.DonorID, OrgID: src.OrgID, OrgPublicID: src.OrgPublicID,
+			OrgName: src.OrgName, TargetType: TargetNeed, SourceID: src.ID, NeedID: need.ID, TargetPublicID: need.PublicID,
+			AmountFen: amt, Status: PledgeConfirmed, ConfirmedVia: ViaMatch, MatchedPledgeID: p.ID, CreatedAt: now, ExpiresAt: now, ConfirmedAt: &now}
+		// The balance check is the posting's: a fund emptied meanwhile matches nothing.
+		err = tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxMatch, RefType: "pledge", RefID: m.PublicID, At: now,
+			Entries: transfer(SourceAccount(src), NeedAccount(need.PublicID), amt)})
+		if errors.Is(err, ErrInsufficientFunds) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertPledge(m); err != nil {
+			return err
+		}
+		need.FundedFen += amt
+		if need.FundedFen == need.RequestedFen {
+			need.Status = marketplace.NeedFunded
+		}
+		if err := tx.SaveNeedMoney(need, now); err != nil {
+			return err
+		}
+		if err := tx.InsertDisclosure(s.disclosure(DiscloseMatch, need, amt, string(KindFund), src.PublicID, src.Name, m.PublicID, now)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) disclosure(kind DisclosureKind, n *NeedState, amount int64, srcType, srcID, srcName, ref string, now time.Time) *Disclosure {
@@ -268,6 +341,16 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 		}
 		if err := s.reverseDonation(tx, p, TxRefund, now); err != nil {
 			return err
+		}
+		matches, err := tx.MatchesOf(p.ID)
+		if err != nil {
+			return err
+		}
+		for i := range matches {
+			m := &matches[i]
+			if err := s.reverseMatch(tx, m, now); err != nil {
+				return err
+			}
 		}
 		p.Status, p.RefundedAt = PledgeRefunded, &now
 		if err := tx.UpdatePledge(p); err != nil {
@@ -322,6 +405,38 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) 
 		return err
 	}
 	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
+}
+
+// reverseMatch returns a matching gift to its fund when the pledge it
+// matched is refunded.
+func (s *Service) reverseMatch(tx Tx, m *Pledge, now time.Time) error {
+	orig, err := tx.PledgeTx(m.PublicID, TxMatch)
+	if err != nil {
+		return err
+	}
+	need, err := tx.LockNeedByID(m.NeedID)
+	if err != nil {
+		return err
+	}
+	if need.FundedFen-need.DisbursedFen < m.AmountFen {
+		return fmt.Errorf("%w: the need has already disbursed the matching gift", ErrInsufficientFunds)
+	}
+	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "pledge", RefID: m.PublicID,
+		At: now, Entries: orig.Reverse()}); err != nil {
+		return err
+	}
+	need.FundedFen -= m.AmountFen
+	if need.Status == marketplace.NeedFunded && need.FundedFen < need.RequestedFen {
+		need.Status = marketplace.NeedOpen
+	}
+	if err := tx.SaveNeedMoney(need, now); err != nil {
+		return err
+	}
+	m.Status, m.RefundedAt = PledgeRefunded, &now
+	if err := tx.UpdatePledge(m); err != nil {
+		return err
+	}
+	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -m.AmountFen, string(KindFund), "", m.OrgName, m.PublicID, now))
 }
 
 // ExpirePledges marks unpaid pledges past their time as expired.

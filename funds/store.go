@@ -104,6 +104,14 @@ type Tx interface {
 	UpdatePledge(p *Pledge) error
 	// MatchedFen sums a source's confirmed matching gifts, in all and for one donor.
 	MatchedFen(sourceID, donorID int64) (total, donor int64, err error)
+	// MatchingFunds lists active funds with a matching offer.
+	MatchingFunds() ([]Source, error)
+	// IsMember reports whether a user holds any role in an organization.
+	IsMember(userID, orgID int64) (bool, error)
+	// MatchesOf lists the confirmed matching gifts of a donor pledge.
+	MatchesOf(pledgeID int64) ([]Pledge, error)
+	// PledgeTx returns the first transaction of kind posted for a pledge.
+	PledgeTx(pledgePublicID string, kind TxKind) (*JournalTx, error)
 
 	// InsertAllocation stores a (sets ID).
 	InsertAllocation(a *Allocation) error

@@ -115,7 +115,8 @@ func (s *Store) DonorPledges(ctx context.Context, donorID int64) ([]funds.Pledge
 
 // ConfirmedPledgesTo implements funds.Store.
 func (s *Store) ConfirmedPledgesTo(ctx context.Context, sourceID int64) ([]funds.Pledge, error) {
-	return readPledges(s.db.WithContext(ctx), "p.source_id = ? AND p.status = ? ORDER BY p.confirmed_at, p.id", sourceID, string(funds.PledgeConfirmed))
+	return readPledges(s.db.WithContext(ctx), "p.source_id = ? AND p.status = ? AND p.matched_pledge_id IS NULL ORDER BY p.confirmed_at, p.id",
+		sourceID, string(funds.PledgeConfirmed))
 }
 
 // ExpirePledges implements funds.Store.
@@ -167,6 +168,29 @@ func (t *tx) MatchedFen(sourceID, donorID int64) (int64, int64, error) {
 		return 0, 0, err
 	}
 	return rows[0].Total, rows[0].Donor, nil
+}
+
+func (t *tx) MatchingFunds() ([]funds.Source, error) {
+	var rows []sourceView
+	if err := t.g.Raw(t.s.sourceSelect()+"WHERE s.kind = ? AND s.status = ? AND s.match_ratio_pct > 0 ORDER BY s.id",
+		string(funds.KindFund), string(funds.SourceActive)).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]funds.Source, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].domain()
+	}
+	return out, nil
+}
+
+func (t *tx) IsMember(userID, orgID int64) (bool, error) {
+	var n int64
+	err := t.g.Raw("SELECT COUNT(*) FROM memberships WHERE user_id = ? AND org_id = ?", userID, orgID).Scan(&n).Error
+	return n > 0, err
+}
+
+func (t *tx) MatchesOf(pledgeID int64) ([]funds.Pledge, error) {
+	return readPledges(t.g, "p.matched_pledge_id = ? AND p.status = ? ORDER BY p.id", pledgeID, string(funds.PledgeConfirmed))
 }
 
 func (t *tx) RecordNotification(id string, pledgeID int64, at time.Time) error {

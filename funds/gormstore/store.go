@@ -297,13 +297,17 @@ type ledgerTxRow struct {
 func (ledgerTxRow) TableName() string { return "ledger_transactions" }
 
 func (t *tx) DonationTx(pledgePublicID string) (*funds.JournalTx, error) {
+	return t.PledgeTx(pledgePublicID, funds.TxDonation)
+}
+
+func (t *tx) PledgeTx(pledgePublicID string, kind funds.TxKind) (*funds.JournalTx, error) {
 	var rows []ledgerTxRow
-	if err := t.g.Where("ref_type = ? AND ref_id = ? AND kind = ?", "pledge", pledgePublicID, string(funds.TxDonation)).
+	if err := t.g.Where("ref_type = ? AND ref_id = ? AND kind = ?", "pledge", pledgePublicID, string(kind)).
 		Order("id").Limit(1).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("donation transaction of pledge %s: %w", pledgePublicID, marketplace.ErrNotFound)
+		return nil, fmt.Errorf("%s transaction of pledge %s: %w", kind, pledgePublicID, marketplace.ErrNotFound)
 	}
 	r := rows[0]
 	jt := &funds.JournalTx{ID: r.ID, PublicID: r.PublicID, Kind: funds.TxKind(r.Kind), RefType: r.RefType, RefID: r.RefID, At: r.CreatedAt}
