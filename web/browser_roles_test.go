@@ -1,0 +1,50 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	chromekb "github.com/chromedp/chromedp/kb"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// TestBrowserRolePages: each role's own pages open in Chromium, in Chinese
+// and English, and the keyboard focus is visible.
+func TestBrowserRolePages(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	withPayments(t, env)
+	s := newSite(t, env)
+	pages := map[marketplace.Role][]struct{ path, shot, want string }{
+		marketplace.RoleVolunteer:       {{"/volunteer", "volunteer", "我的志愿服务"}},
+		marketplace.RoleVerifier:        {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"}},
+		marketplace.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "银行到账核对"}},
+		marketplace.RoleAuditor:         {{"/audit", "audit", "账目与审计"}},
+	}
+	for role, list := range pages {
+		_, p := env.user(role, nil)
+		b := s.tab(t)
+		b.login(p.User.Email, "password-"+string(role))
+		for _, pg := range list {
+			b.open(pg.path)
+			if got := b.text("h1"); !strings.Contains(got, pg.want) {
+				t.Errorf("%s %s: heading %q", role, pg.path, got)
+			}
+			b.screenshot(pg.shot)
+		}
+	}
+	// Keyboard: the first Tab reaches the skip link, visibly.
+	b := s.tab(t)
+	b.open("/needs")
+	b.do(chromedp.KeyEvent(chromekb.Tab))
+	if got := evalIn[string](b, `document.activeElement.className + "|" + getComputedStyle(document.activeElement).outlineStyle`); got != "skip|solid" {
+		t.Errorf("first Tab focuses %q, want the visible skip link", got)
+	}
+	// English, from the header.
+	b.click(`header form input[name="lang"] ~ button`)
+	b.waitJS(`document.documentElement.lang === "en"`)
+	if got := b.text("h1"); got != "Needs" {
+		t.Errorf("English heading %q", got)
+	}
+}
