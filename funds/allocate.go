@@ -3,6 +3,7 @@ package funds
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,8 +12,10 @@ import (
 
 // Allocate commits amountFen of a fund's or project's money to a need, for
 // federation staff of the holder organization. Screening runs first (a
-// block is a *ScreeningBlockError); then, in one transaction with the need
-// locked: the source's restrictions (marketplace.Restrictions.Fails), the
+// block is a *ScreeningBlockError); then, in one transaction with the
+// person's needs locked (screening runs again when any of them changed
+// since it read them, so two allocations to two needs of one person never
+// both pass on the same picture) and the need locked: the source's restrictions (marketplace.Restrictions.Fails), the
 // need effectively open, the amount within MaxFen, the source's balance
 // (ErrInsufficientFunds). ValidationError, ErrForbidden, ErrNotFound,
 // *IneligibleError.
@@ -32,7 +35,35 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 	if !staffOf(by, src.OrgID) {
 		return nil, fmt.Errorf("%w: only staff of %s allocate its money", marketplace.ErrForbidden, src.OrgName)
 	}
+	// Screening runs before the transaction (it stores its result, with
+	// its own transaction); the transaction then locks the person's needs
+	// and checks that nothing moved for the person since the screening
+	// read them. When something did (another charity's allocation to
+	// another need of the same person committed in between), the
+	// screening runs again on the new picture.
+	for attempt := 1; ; attempt++ {
+		out, err := s.allocate(ctx, by, src.PublicID, sourceID, needID, amountFen, idem)
+		if !errors.Is(err, errPersonChanged) {
+			return out, err
+		}
+		if attempt == allocateAttempts {
+			return nil, fmt.Errorf("funds: allocate: %w: money for the same beneficiary kept moving; try again", marketplace.ErrConflict)
+		}
+	}
+}
+
+// allocateAttempts bounds how often Allocate screens again because money
+// for the same person moved between its screening and its transaction.
+const allocateAttempts = 4
+
+// errPersonChanged: the person's needs changed after the screening.
+var errPersonChanged = errors.New("the beneficiary's needs changed since screening")
+
+// allocate is one attempt of Allocate; lane is the source's public id,
+// the key its transaction is grouped by.
+func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, lane, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
 	var scr *marketplace.Screening
+	var err error
 	if s.Screener != nil {
 		scr, err = s.Screener.Screen(ctx, needID, marketplace.StageAllocate, amountFen)
 		if err != nil {
@@ -43,8 +74,17 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		}
 	}
 	var out *Allocation
-	err = s.Store.InTx(ctx, func(tx Tx) error {
+	err = s.Store.InTxGrouped(ctx, lane, func(tx Tx) error {
 		now := s.now()
+		if scr != nil && scr.PersonState != "" {
+			state, err := tx.LockPerson(needID)
+			if err != nil {
+				return err
+			}
+			if state != scr.PersonState {
+				return errPersonChanged
+			}
+		}
 		need, err := tx.LockNeed(needID)
 		if err != nil {
 			return err
@@ -68,6 +108,9 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		}
 		if fails := src.Restrictions.Fails(facts, given); len(fails) > 0 {
 			return &IneligibleError{Reasons: fails}
+		}
+		if why := need.EndReason(now); why != "" {
+			return ineligible("need_ended", "the need has ended (%s)", why)
 		}
 		if m := src.Restrictions.MaxFen(facts, given); amountFen > m {
 			return ineligible("over_max", "at most %d fen may go from this %s to this need now", m, src.Kind)

@@ -35,6 +35,11 @@ type Giving struct {
 	// YearTotals sums confirmed, not refunded donations by receipt year (UTC+8).
 	YearTotals map[int]int64
 	Receipts   []Receipt
+	// Choices are the donor's choices for money in needs that ended,
+	// pending first (MyRedirects).
+	Choices []Redirect
+	// Recurring are the donor's monthly pledges.
+	Recurring []Recurring
 }
 
 // MyGiving returns the donor's pledges, each traced to what it paid for. A
@@ -85,6 +90,12 @@ func (s *Service) MyGiving(ctx context.Context, by *marketplace.Principal) (*Giv
 		return nil, err
 	}
 	g.Receipts = rs
+	if g.Choices, err = s.MyRedirects(ctx, by); err != nil {
+		return nil, err
+	}
+	if g.Recurring, err = s.MyRecurring(ctx, by); err != nil {
+		return nil, err
+	}
 	for _, r := range rs {
 		if r.VoidedAt == nil {
 			g.YearTotals[r.Year] += r.AmountFen

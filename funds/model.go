@@ -98,6 +98,24 @@ type NeedState struct {
 	NoticeEndsAt  *time.Time
 	Screening     marketplace.ScreeningOutcome
 	BlockOverride bool
+	// Deadline is when the need must be met; an open need past it that is
+	// not fully funded has ended (EndReason).
+	Deadline *time.Time
+}
+
+// Reasons a need ended before it could use its donors' money.
+const (
+	EndWithdrawn = marketplace.EndWithdrawn
+	EndClosed    = marketplace.EndClosed
+	EndExpired   = marketplace.EndExpired
+)
+
+// EndReason says why the money given to the need can no longer be used
+// there, or "" while it can (marketplace.NeedEndReason, the rule the public
+// projection shows as status expired). Donors of an ended need choose where
+// their money goes (OpenRedirects).
+func (n *NeedState) EndReason(now time.Time) string {
+	return marketplace.NeedEndReason(n.Status, n.Deadline, n.RequestedFen, n.FundedFen, n.DisbursedFen, now)
 }
 
 // Facts builds the eligibility facts at now, with the effective status.
@@ -130,15 +148,15 @@ func (n *NeedState) NoticeOver(now time.Time) bool {
 }
 
 // DisclosedRegion is the coarse region a disclosure shows: the need's public
-// region, or its province when it has none.
+// region, which publication and re-projection keep k-anonymous (see
+// docs/privacy.md), or the whole country (marketplace.NationalRegion) when
+// the need has none, e.g. money allocated to it before it was published.
+// Its own province would be finer than k may allow: nothing counted it.
 func (n *NeedState) DisclosedRegion() string {
 	if n.PublicRegionCode != "" {
 		return n.PublicRegionCode
 	}
-	if len(n.RegionCode) >= 2 {
-		return n.RegionCode[:2] + "0000"
-	}
-	return ""
+	return marketplace.NationalRegion
 }
 
 // ParseHouseholdTypes reads the stored list (comma separated, or a JSON list).
@@ -269,6 +287,10 @@ const (
 	DiscloseDonation     DisclosureKind = "donation" // a pledge to a need, confirmed
 	DiscloseRefund       DisclosureKind = "refund"
 	DiscloseMatch        DisclosureKind = "match" // a fund's matching gift to a need
+	// DiscloseMovedOut: a donor's money left an ended need (negative amount).
+	DiscloseMovedOut DisclosureKind = "moved_out"
+	// DiscloseMovedIn: a donor's money moved in from an ended need.
+	DiscloseMovedIn DisclosureKind = "moved_in"
 )
 
 // Disclosure is one line of the public register: public ids, category,

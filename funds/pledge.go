@@ -81,6 +81,9 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 			if fails := (marketplace.Restrictions{}).Fails(f, 0); len(fails) > 0 {
 				return &IneligibleError{Reasons: fails}
 			}
+			if why := need.EndReason(now); why != "" {
+				return ineligible("need_ended", "the need has ended (%s)", why)
+			}
 			if p.AmountFen > need.Remaining() {
 				return ineligible("over_remaining", "the need lacks only %d fen", need.Remaining())
 			}
@@ -209,7 +212,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 		return err
 	}
 	take := int64(0)
-	if f := need.Facts(now); f.Status == marketplace.NeedOpen && f.Screening != marketplace.ScreenBlock {
+	if f := need.Facts(now); f.Status == marketplace.NeedOpen && f.Screening != marketplace.ScreenBlock && need.EndReason(now) == "" {
 		take = min(p.AmountFen, need.Remaining())
 	}
 	jt.Entries = []Entry{{from, -p.AmountFen}}
@@ -338,6 +341,11 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 		}
 		if p.MatchedPledgeID != 0 {
 			return fmt.Errorf("%w: a matching gift is reversed with the pledge it matched", marketplace.ErrConflict)
+		}
+		if _, err := tx.LastRedirect(p.ID); err == nil {
+			return fmt.Errorf("%w: this pledge's need ended and the donor's choice decides where its money goes", marketplace.ErrConflict)
+		} else if !errors.Is(err, marketplace.ErrNotFound) {
+			return err
 		}
 		if err := s.reverseDonation(tx, p, TxRefund, now); err != nil {
 			return err

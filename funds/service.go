@@ -32,13 +32,16 @@ type Service struct {
 	PledgeTTL time.Duration
 	// IdemLease is how long a started idempotent request is presumed running.
 	IdemLease time.Duration
+	// RedirectWindow is how long donors of a need that ended have to choose
+	// where its money goes before the default applies (DefaultRedirectWindow).
+	RedirectWindow time.Duration
 }
 
 // NewService returns a service with the defaults (pledges expire after 7
 // days, idempotent requests are presumed running for 2 minutes).
 func NewService(store Store, cipher *marketplace.Cipher, div *marketplace.Divisions, now func() time.Time, newID func() string) *Service {
 	return &Service{Store: store, Cipher: cipher, Divisions: div, Now: now, NewID: newID,
-		PledgeTTL: 7 * 24 * time.Hour, IdemLease: 2 * time.Minute}
+		PledgeTTL: 7 * 24 * time.Hour, IdemLease: 2 * time.Minute, RedirectWindow: DefaultRedirectWindow}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

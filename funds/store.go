@@ -13,6 +13,13 @@ type Store interface {
 	// failure it runs fn again (fn must touch nothing outside tx), a few
 	// times; an error from fn rolls everything back.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// InTxGrouped is InTx for hot paths: where the database has one writer
+	// (SQLite), concurrent calls may share one database transaction and its
+	// commit, each inside its own savepoint. A call whose fn fails is rolled
+	// back alone and gets its own error; fn may run more than once, as with
+	// InTx. key names the row the caller's calls contend on (the source of
+	// an allocation), for stores that queue calls per key.
+	InTxGrouped(ctx context.Context, key string, fn func(tx Tx) error) error
 
 	// Source returns a fund or project with its balance; ErrNotFound.
 	Source(ctx context.Context, publicID string) (*Source, error)
@@ -72,18 +79,55 @@ type Store interface {
 
 	// LedgerCheck computes what VerifyLedger compares.
 	LedgerCheck(ctx context.Context) (*LedgerFacts, error)
+
+	// Recurring returns a monthly pledge; ErrNotFound.
+	Recurring(ctx context.Context, publicID string) (*Recurring, error)
+	// DonorRecurring lists a donor's monthly pledges, newest first, each
+	// with its latest twelve months.
+	DonorRecurring(ctx context.Context, donorID int64) ([]Recurring, error)
+	// DueRecurring lists up to limit active monthly pledges due at now.
+	DueRecurring(ctx context.Context, now time.Time, limit int) ([]string, error)
+
+	// RedirectCandidates lists up to limit confirmed donor pledges whose
+	// money sits in a need that ended at now (NeedState.EndReason) and has
+	// no choice recorded for that need yet.
+	RedirectCandidates(ctx context.Context, now time.Time, limit int) ([]RedirectCandidate, error)
+	// DueRedirects lists up to limit pending choices whose deadline passed.
+	DueRedirects(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// LastRedirect returns the latest choice of a pledge; ErrNotFound.
+	LastRedirect(ctx context.Context, pledgeID int64) (*Redirect, error)
+	// DonorRedirects lists the choices of a donor's pledges, newest first.
+	DonorRedirects(ctx context.Context, donorID int64) ([]Redirect, error)
+	// StrandedAllocations lists up to limit allocations not disbursed to
+	// needs that were withdrawn or closed.
+	StrandedAllocations(ctx context.Context, limit int) ([]string, error)
+	// GeneralFund returns an organization's general fund: its oldest
+	// active fund without restrictions; ErrNotFound.
+	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
+}
+
+// RedirectCandidate is a pledge whose money sits in an ended need.
+type RedirectCandidate struct {
+	PledgeID string // public id
+	NeedID   int64
 }
 
 // Tx is the work inside one database transaction.
 type Tx interface {
 	// LockNeed reads and locks a need; ErrNotFound.
 	LockNeed(publicID string) (*NeedState, error)
+	// LockPerson locks every need of the person the need is for (same
+	// pseudonym, in row id order) and returns marketplace.PersonStateOf
+	// them; ErrNotFound. A transaction takes it before any other lock.
+	LockPerson(needPublicID string) (string, error)
 	// LockNeedByID reads and locks a need by row id.
 	LockNeedByID(id int64) (*NeedState, error)
 	// SaveNeedMoney writes the need's funded, disbursed and status, bumps
 	// its version and queues it for the search index.
 	SaveNeedMoney(n *NeedState, now time.Time) error
-	// Source reads a fund or project (with its balance).
+	// Source reads a fund or project (with its balance). Inside
+	// InTxGrouped the balance may predate postings made earlier in the same
+	// batch; Post is what checks it.
 	Source(publicID string) (*Source, error)
 	// SourceByID reads a fund or project by row id.
 	SourceByID(id int64) (*Source, error)
@@ -110,6 +154,8 @@ type Tx interface {
 	IsMember(userID, orgID int64) (bool, error)
 	// MatchesOf lists the confirmed matching gifts of a donor pledge.
 	MatchesOf(pledgeID int64) ([]Pledge, error)
+	// AllocationTx returns the transaction that posted an allocation.
+	AllocationTx(allocationPublicID string) (*JournalTx, error)
 	// PledgeTx returns the first transaction of kind posted for a pledge.
 	PledgeTx(pledgePublicID string, kind TxKind) (*JournalTx, error)
 
@@ -131,6 +177,28 @@ type Tx interface {
 	RecordNotification(notificationID string, pledgeID int64, at time.Time) error
 	// FinishIdempotent stores the response of an idempotent request.
 	FinishIdempotent(userID int64, key string, status int, body []byte, at time.Time) error
+
+	// InsertRecurring stores r (sets ID).
+	InsertRecurring(r *Recurring) error
+	// LockRecurring reads and locks a monthly pledge; ErrNotFound.
+	LockRecurring(publicID string) (*Recurring, error)
+	// UpdateRecurring writes r's status, next due time and update time.
+	UpdateRecurring(r *Recurring) error
+	// InsertRecurringRun claims a month of a recurring pledge; ErrConflict
+	// when that month was claimed before.
+	InsertRecurringRun(recurringID int64, run *RecurringRun, pledgeID int64) error
+	// FinishRecurringRun writes the month's outcome, reason and pledge.
+	FinishRecurringRun(recurringID int64, run *RecurringRun, pledgeID int64) error
+
+	// InsertRedirect stores a pending choice (sets ID); ErrConflict when the
+	// pledge already has one for that need.
+	InsertRedirect(r *Redirect) error
+	// LockRedirect reads and locks a choice; ErrNotFound.
+	LockRedirect(publicID string) (*Redirect, error)
+	// LastRedirect returns the latest choice of a pledge; ErrNotFound.
+	LastRedirect(pledgeID int64) (*Redirect, error)
+	// UpdateRedirect writes a choice's status, action, target and decision.
+	UpdateRedirect(r *Redirect) error
 }
 
 // DisclosureFilter selects lines of the register.

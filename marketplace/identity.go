@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -43,7 +45,18 @@ func IDCheckChar(first17 string) byte {
 	return idCheckChars[sum%11]
 }
 
-var idShape = regexp.MustCompile(`^\d{17}[\dX]$`)
+// idShaped reports whether n is 17 ASCII digits and a digit or X.
+func idShaped(n string) bool {
+	if len(n) != 18 {
+		return false
+	}
+	for i := 0; i < 17; i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return false
+		}
+	}
+	return n[17] >= '0' && n[17] <= '9' || n[17] == 'X'
+}
 
 // IDInfo is what a valid ID number says about its holder.
 type IDInfo struct {
@@ -62,7 +75,7 @@ func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 	if len(n) != 18 {
 		return IDInfo{}, fmt.Errorf("must have 18 characters, has %d", len([]rune(n)))
 	}
-	if !idShape.MatchString(n) {
+	if !idShaped(n) {
 		return IDInfo{}, fmt.Errorf("must be 17 digits and a digit or X")
 	}
 	birth, err := time.Parse("20060102", n[6:14])
@@ -137,4 +150,24 @@ func (p *Pseudonymizer) AppendOf(dst []byte, normalizedID []byte) []byte {
 	m.Write(normalizedID)
 	var sum [sha256.Size]byte
 	return hex.AppendEncode(dst, m.Sum(sum[:0]))
+}
+
+// PseudonymHasher computes pseudonyms with one HMAC state reused from
+// row to row (bulk imports); it is not safe for concurrent use: one per
+// goroutine.
+type PseudonymHasher struct {
+	m hash.Hash
+}
+
+// NewHasher returns a PseudonymHasher with the pseudonymizer's key.
+func (p *Pseudonymizer) NewHasher() *PseudonymHasher {
+	return &PseudonymHasher{m: hmac.New(sha256.New, p.key)}
+}
+
+// AppendSum appends the 32 bytes of the pseudonym of a normalized ID number
+// to dst: the pseudonym is their hex (AppendOf).
+func (h *PseudonymHasher) AppendSum(dst []byte, normalizedID string) []byte {
+	h.m.Reset()
+	_, _ = io.WriteString(h.m, normalizedID)
+	return h.m.Sum(dst)
 }

@@ -1,5 +1,7 @@
 package marketplace
 
+import "slices"
+
 // k-anonymity of the public projection (DESIGN.md "Privacy"): a need is
 // published under a region and with household types that at least k
 // published needs share, so that no published need stands out in its cell
@@ -60,4 +62,140 @@ func KeepHouseholdTypes(types []HouseholdType, k int, countWith func(HouseholdTy
 		}
 	}
 	return out
+}
+
+// Re-projection. The counts a need's projection depends on grow as more
+// needs of its cell are published, so a projection computed once at
+// publication would leave the first needs of every county coarsened to the
+// whole country for good. Re-projection recomputes the projections of the
+// published needs of a cell from the cell's current counts.
+//
+// Which needs count: every need ever published with consent to publication
+// (published_at set, consent_public), whatever its status now: notice,
+// open, funded, disbursed, closed, and also suspended and withdrawn. A
+// projection once shown cannot be taken back (pages are archived, indexes
+// crawled), so the anonymity set a household hides in is everything ever
+// published in its cell, not what is listed today. Counting them all makes
+// counts never shrink: a level that reached k stays at k, a need's shown
+// region only ever gets finer and its shown household types only ever
+// grow, and no withdrawal or objection can make other needs flip back and
+// forth (which would let snapshots be differenced).
+//
+// Household types are counted in the need's county cell, whatever level the
+// region is shown at: a type is shown only when at least k needs of the
+// county cell carry it. Counting them at the shown level instead would let
+// an earlier projection (province, orphan) be joined with a later one
+// (county, orphan dropped) into a combination fewer than k share.
+
+// ProjectionCell is the unit of re-projection: the published needs of one
+// category and age band in one province, the coarsest level counted.
+type ProjectionCell struct {
+	Category Category
+	AgeBand  AgeBand
+	// Province is the province's division code ("370000").
+	Province string
+}
+
+// CellNeeds are Count published needs of a cell that share their exact
+// region, household types and current public projection: re-projection
+// gives them the same new projection.
+type CellNeeds struct {
+	RegionCode           string
+	HouseholdTypes       []HouseholdType
+	PublicRegionCode     string
+	PublicHouseholdTypes []HouseholdType
+	Count                int
+}
+
+// ProjectionChange is the new public region and household types of the
+// needs of a CellNeeds group (Group is its index).
+type ProjectionChange struct {
+	Group          int
+	RegionCode     string
+	HouseholdTypes []HouseholdType
+	// HidePlaces, set when the region becomes coarser than it was shown (a
+	// larger k), are the place names the stored public title and story must
+	// lose now (HiddenPlaceNames; ScrubHiding on the public text).
+	HidePlaces []string
+	// Retext, set when the region becomes finer than it was shown, asks for
+	// the public title and story to be derived again from the sealed
+	// original, so that they name what the finer region allows (Retexter).
+	Retext bool
+}
+
+// CellOf returns the re-projection cell of a need of category and age band
+// in region (any level down to town), or false for an unknown region.
+func CellOf(category Category, ageBand AgeBand, region string, d *Divisions) (ProjectionCell, bool) {
+	p := d.Coarsen(region, LevelProvince)
+	if p == "" {
+		return ProjectionCell{}, false
+	}
+	return ProjectionCell{Category: category, AgeBand: ageBand, Province: p}, true
+}
+
+// Reproject computes the projection every group of a cell's published needs
+// should have now (see CoarsenRegion, with household types counted in the
+// county cell) and returns the groups whose stored projection differs.
+func Reproject(groups []CellNeeds, k int, d *Divisions) []ProjectionChange {
+	counts := map[string]int{}                       // division code → needs within it
+	typeCounts := map[string]map[HouseholdType]int{} // county code → type → needs carrying it
+	levels := func(code string) []string {
+		var out []string
+		for _, l := range []DivisionLevel{LevelCounty, LevelCity, LevelProvince} {
+			if c := d.Coarsen(code, l); c != "" && (len(out) == 0 || out[len(out)-1] != c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for _, g := range groups {
+		ls := levels(g.RegionCode)
+		for _, c := range ls {
+			counts[c] += g.Count
+		}
+		if len(ls) == 0 {
+			continue
+		}
+		tc := typeCounts[ls[0]]
+		if tc == nil {
+			tc = map[HouseholdType]int{}
+			typeCounts[ls[0]] = tc
+		}
+		seen := map[HouseholdType]bool{}
+		for _, t := range g.HouseholdTypes {
+			if !seen[t] {
+				seen[t] = true
+				tc[t] += g.Count
+			}
+		}
+	}
+	var out []ProjectionChange
+	for i, g := range groups {
+		region := CoarsenRegion(g.RegionCode, k, func(code string) int { return counts[code] }, d)
+		county := d.Coarsen(g.RegionCode, LevelCounty)
+		types := KeepHouseholdTypes(g.HouseholdTypes, k, func(t HouseholdType) int { return typeCounts[county][t] })
+		if region != g.PublicRegionCode || !slices.Equal(types, g.PublicHouseholdTypes) {
+			c := ProjectionChange{Group: i, RegionCode: region, HouseholdTypes: types}
+			switch {
+			case coarser(region, g.PublicRegionCode, d):
+				c.HidePlaces = HiddenPlaceNames(d, g.RegionCode, region)
+			case g.PublicRegionCode != "" && region != g.PublicRegionCode:
+				c.Retext = true
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// coarser reports whether region shows less than the previously shown one
+// (a need shown at its county now shown at its province or nationwide).
+func coarser(region, was string, d *Divisions) bool {
+	if was == "" || region == was {
+		return false
+	}
+	if region == NationalRegion {
+		return true
+	}
+	return was != NationalRegion && d.Level(region).rank() < d.Level(was).rank()
 }

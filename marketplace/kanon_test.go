@@ -1,6 +1,7 @@
 package marketplace
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -104,5 +105,94 @@ func BenchmarkCoarsenRegion(b *testing.B) {
 	count := func(r string) int { return len(r) - 3 } // county 3, city 3, province 3: national
 	for b.Loop() {
 		CoarsenRegion("371725004", 5, count, d)
+	}
+}
+
+// TestReprojectNeverFinerThanK grows cells at random and checks after each
+// step that every need is shown at a region at least k needs of its cell
+// share (or nationwide), with household types at least k needs of its
+// county carry, and that a need's region only ever gets finer.
+func TestReprojectNeverFinerThanK(t *testing.T) {
+	d := mustDivisions(t)
+	regions := []string{"371725", "371725004", "371702", "370102", "110105", "110101", "429004"}
+	types := []HouseholdType{HHDibao, HHOrphan, HHSevereDisability}
+	r := rand.New(rand.NewPCG(3, 7))
+	for _, k := range []int{2, 5} {
+		var groups []CellNeeds
+		for step := 0; step < 60; step++ {
+			g := CellNeeds{RegionCode: regions[r.IntN(len(regions))], HouseholdTypes: []HouseholdType{types[r.IntN(len(types))]},
+				PublicRegionCode: NationalRegion, PublicHouseholdTypes: []HouseholdType{}, Count: 1}
+			groups = append(groups, g)
+			for _, c := range Reproject(groups, k, d) {
+				g := &groups[c.Group]
+				if c.RegionCode != NationalRegion && d.Level(g.PublicRegionCode) != LevelCounty && g.PublicRegionCode != NationalRegion &&
+					!strings.HasPrefix(d.Prefix(c.RegionCode), d.Prefix(g.PublicRegionCode)) {
+					t.Fatalf("k=%d step %d: %s moved from %s to %s, not finer", k, step, g.RegionCode, g.PublicRegionCode, c.RegionCode)
+				}
+				if c.RegionCode == NationalRegion && g.PublicRegionCode != NationalRegion {
+					t.Fatalf("k=%d step %d: %s coarsened from %s back to the whole country", k, step, g.RegionCode, g.PublicRegionCode)
+				}
+				g.PublicRegionCode, g.PublicHouseholdTypes = c.RegionCode, c.HouseholdTypes
+			}
+			for _, g := range groups {
+				if g.PublicRegionCode != NationalRegion {
+					if n := cellCounts(d, countsOf(groups, ""))(g.PublicRegionCode); n < k {
+						t.Fatalf("k=%d step %d: %s shown at %s, which %d needs share", k, step, g.RegionCode, g.PublicRegionCode, n)
+					}
+				}
+				county := d.Coarsen(g.RegionCode, LevelCounty)
+				for _, ty := range g.PublicHouseholdTypes {
+					if n := cellCounts(d, countsOf(groups, ty))(county); n < k {
+						t.Fatalf("k=%d step %d: %s shows %s, which %d needs of its county carry", k, step, g.RegionCode, ty, n)
+					}
+				}
+			}
+		}
+		if again := Reproject(groups, k, d); len(again) != 0 {
+			t.Errorf("k=%d: a second pass changes %d groups", k, len(again))
+		}
+	}
+}
+
+// countsOf counts groups by region code, only those carrying ty when set.
+func countsOf(groups []CellNeeds, ty HouseholdType) map[string]int {
+	m := map[string]int{}
+	for _, g := range groups {
+		if ty == "" || slices.Contains(g.HouseholdTypes, ty) {
+			m[g.RegionCode] += g.Count
+		}
+	}
+	return m
+}
+
+// A group shown finer asks for its text again; one shown coarser loses the
+// hidden places; one whose household types alone change asks for neither.
+func TestReprojectMarksRetextWhenFiner(t *testing.T) {
+	d := mustDivisions(t)
+	five := func(region, shown string, types []HouseholdType) CellNeeds {
+		return CellNeeds{RegionCode: region, HouseholdTypes: []HouseholdType{HHDibao}, PublicRegionCode: shown, PublicHouseholdTypes: types, Count: 5}
+	}
+	tests := []struct {
+		name       string
+		group      CellNeeds
+		k          int
+		wantRetext bool
+		wantHide   bool
+	}{
+		{"nationwide to county", five("371725", NationalRegion, []HouseholdType{}), 5, true, false},
+		{"province to county", five("371725", "370000", []HouseholdType{}), 5, true, false},
+		{"county to nationwide", five("371725", "371725", []HouseholdType{HHDibao}), 6, false, true},
+		{"household types only", five("371725", "371725", []HouseholdType{}), 5, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := Reproject([]CellNeeds{tc.group}, tc.k, d)
+			if len(out) != 1 {
+				t.Fatalf("changes: %v", out)
+			}
+			if out[0].Retext != tc.wantRetext || (len(out[0].HidePlaces) > 0) != tc.wantHide {
+				t.Errorf("Retext %v HidePlaces %v; want %v, hide %v", out[0].Retext, out[0].HidePlaces, tc.wantRetext, tc.wantHide)
+			}
+		})
 	}
 }

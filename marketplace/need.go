@@ -21,7 +21,48 @@ const (
 	NeedSuspended NeedStatus = "suspended"
 	// NeedReferred: the verifier referred the case to a statutory programme first (转介).
 	NeedReferred NeedStatus = "referred"
+	// NeedExpired is never stored: it is the public status of a need that
+	// ended at its deadline (EndExpired), computed at read time.
+	NeedExpired NeedStatus = "expired"
 )
+
+// Reasons a need ended before it could use its donors' money (NeedEndReason).
+const (
+	EndWithdrawn = "withdrawn"
+	EndClosed    = "closed"
+	EndExpired   = "expired"
+)
+
+// NeedEndReason says why money given to a need can no longer be used there
+// at now, or "" while it can: the need was withdrawn; it was closed with
+// money committed and not disbursed; or its deadline passed while it was
+// open (or in notice) and not fully funded. It is the one rule both funds
+// (which refuses pledges and allocations and offers donors a choice) and the
+// public projection (status "expired", see PublicStatusAt) apply.
+func NeedEndReason(stored NeedStatus, deadline *time.Time, requestedFen, fundedFen, disbursedFen int64, now time.Time) string {
+	switch stored {
+	case NeedWithdrawn:
+		return EndWithdrawn
+	case NeedClosed:
+		if fundedFen > disbursedFen {
+			return EndClosed
+		}
+	case NeedOpen, NeedNotice:
+		if deadline != nil && now.After(*deadline) && fundedFen < requestedFen {
+			return EndExpired
+		}
+	}
+	return ""
+}
+
+// PublicStatusAt is the status the public sees of a need at now: expired
+// when it ended at its deadline (NeedEndReason), else EffectiveStatus.
+func PublicStatusAt(stored NeedStatus, noticeEndsAt, deadline *time.Time, requestedFen, fundedFen int64, now time.Time) NeedStatus {
+	if NeedEndReason(stored, deadline, requestedFen, fundedFen, 0, now) == EndExpired {
+		return NeedExpired
+	}
+	return EffectiveStatus(stored, noticeEndsAt, now)
+}
 
 // EffectiveStatus is the status a need has at now: a need in notice whose
 // notice has ended is open, at once, without waiting for a background job.

@@ -51,6 +51,9 @@ type NeedService struct {
 	// Screener screens a need when it is submitted and cleared; nil skips
 	// screening (the need's stored result is still honoured).
 	Screener Screener
+	// Donors tells the donors of a need (funds implements it); nil: no
+	// donor reads its progress updates.
+	Donors NeedDonors
 }
 
 // NewNeedService returns a service; zero config fields take their defaults
@@ -542,13 +545,19 @@ func (s *NeedService) load(ctx context.Context, by *Principal, publicID string) 
 }
 
 func (s *NeedService) openNeed(ctx context.Context, n *Need) (*needPrivate, *Identity, error) {
-	var priv needPrivate
-	if err := s.open(n.PrivateCT, n.PrivateKID, n.PublicID, &priv); err != nil {
-		return nil, nil, fmt.Errorf("needs: open private record: %w", err)
-	}
 	b, err := s.Store.BeneficiaryByID(ctx, n.BeneficiaryID)
 	if err != nil {
 		return nil, nil, err
+	}
+	return s.openSealed(n, b)
+}
+
+// openSealed opens the private record of n and the identity of its
+// beneficiary b.
+func (s *NeedService) openSealed(n *Need, b *Beneficiary) (*needPrivate, *Identity, error) {
+	var priv needPrivate
+	if err := s.open(n.PrivateCT, n.PrivateKID, n.PublicID, &priv); err != nil {
+		return nil, nil, fmt.Errorf("needs: open private record: %w", err)
 	}
 	var id Identity
 	if err := s.open(b.IdentityCT, b.IdentityKID, b.PublicID, &id); err != nil {
@@ -568,8 +577,9 @@ type ClearanceInput struct {
 // Clear records a civil affairs verifier's decision on a submitted need:
 // cleared, rejected, or referred to a statutory programme first. A new
 // statutory relief figure lowers the requested amount so that it never
-// exceeds cost less relief. Clearing is refused with a
-// *ScreeningBlockedError when the latest screening blocks. ErrNotFound,
+// exceeds cost less relief; to clear, such corrected figures are stored
+// first and screening at the clear stage judges them. Clearing is refused
+// with a *ScreeningBlockedError when that screening blocks. ErrNotFound,
 // ErrForbidden, ErrConflict (*TransitionError), ValidationError.
 func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string, in ClearanceInput) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
@@ -607,6 +617,15 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 		return nil, &TransitionError{Action: "clear", From: n.Status}
 	}
 	if to == NeedCleared {
+		// Screening reads the stored need: the verifier's corrected figures
+		// are stored first, so that it judges the figures the need is
+		// cleared with. They stay stored when screening blocks: they are
+		// what civil affairs verified, and the block is about them.
+		if statutory != n.StatutoryReliefFen || requested != n.RequestedFen {
+			if err := s.correctFigures(ctx, by, n, statutory, requested, in); err != nil {
+				return nil, err
+			}
+		}
 		sc, err := s.screen(ctx, n, StageClear)
 		if err != nil {
 			return nil, err
@@ -639,6 +658,22 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 	return n, nil
 }
 
+// correctFigures stores the statutory relief and requested amount a
+// verifier corrected at clearance, with its event and audit entry, while
+// the need stays submitted.
+func (s *NeedService) correctFigures(ctx context.Context, by *Principal, n *Need, statutory, requested int64, in ClearanceInput) error {
+	n.StatutoryReliefFen, n.RequestedFen, n.UpdatedAt = statutory, requested, s.Now().UTC()
+	ev, err := s.event(n, by, "need.correct", n.Status, n.Status, &eventNote{Note: in.Note, Reference: in.Reference})
+	if err != nil {
+		return err
+	}
+	a := s.audit(n, by, ev, map[string]any{"statutory_relief_fen": statutory, "requested_fen": requested})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a}); err != nil {
+		return fmt.Errorf("needs: clear: correct figures: %w", err)
+	}
+	return nil
+}
+
 // Projection is the public projection of a need as publication computes
 // it, with the redactions the worker sees in the preview.
 type Projection struct {
@@ -650,30 +685,48 @@ type Projection struct {
 	RegionName      string          `json:"region_name"`
 	AgeBand         AgeBand         `json:"age_band"`
 	HouseholdTypes  []HouseholdType `json:"household_types"`
+	// reachedK: a count of the cell reached exactly K with this need, so
+	// that needs published before it may now be shown finer.
+	reachedK bool
 }
 
 // project is the one place the public projection of a need is computed:
 // title and story scrubbed of everything identifying (with every name
 // entered for the household), the region coarsened and rare household
 // types dropped so that at least K published needs share the cell
-// (region × category × age band). The need itself counts as one of them.
+// (region × category × age band; household types in the county's cell).
+// The need itself counts as one of them. Re-projection (Reproject) keeps
+// the stored projections of published needs to the same rule as their
+// cells grow.
 func (s *NeedService) project(ctx context.Context, category Category, ageBand AgeBand, region string, types []HouseholdType, title, story string, id *Identity) (Projection, error) {
-	names := householdNames(id)
 	p := Projection{AgeBand: ageBand}
-	p.Title, p.TitleRedactions = ScrubPreview(title, names)
-	p.Story, p.StoryRedactions = ScrubPreview(story, names)
 	var firstErr error
 	count := func(prefix string, t HouseholdType) int {
 		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, t)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
+		if c+1 == s.Config.K {
+			p.reachedK = true
+		}
 		return c + 1
 	}
 	p.RegionCode = CoarsenRegion(region, s.Config.K, func(code string) int { return count(s.Divisions.Prefix(code), "") }, s.Divisions)
-	cellPrefix := s.Divisions.Prefix(p.RegionCode) // "" for the whole country
-	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t HouseholdType) int { return count(cellPrefix, t) })
+	// Household types are counted in the county cell whatever level the
+	// region is shown at (see Reproject).
+	countyPrefix := s.Divisions.Prefix(s.Divisions.Coarsen(region, LevelCounty))
+	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t HouseholdType) int {
+		if countyPrefix == "" {
+			return 1
+		}
+		return count(countyPrefix, t)
+	})
 	p.RegionName = s.Divisions.FullName(p.RegionCode)
+	// The text must not name what the coarsened region hides (隆回县 shown
+	// as 全国); see HiddenPlaceNames.
+	names, places := householdNames(id), HiddenPlaceNames(s.Divisions, region, p.RegionCode)
+	p.Title, p.TitleRedactions = ScrubPreviewHiding(title, names, places)
+	p.Story, p.StoryRedactions = ScrubPreviewHiding(story, names, places)
 	if p.TitleRedactions == nil {
 		p.TitleRedactions = []Redaction{}
 	}
@@ -760,10 +813,90 @@ func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID strin
 	}
 	a := s.audit(n, by, ev, map[string]any{"public_region_code": p.RegionCode, "emergency_path": emergencyPath,
 		"consent_public": n.ConsentPublic, "notice_ends_at": n.NoticeEndsAt, "redactions": len(p.TitleRedactions) + len(p.StoryRedactions)})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true}); err != nil {
+	w := NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true}
+	if cell, ok := CellOf(n.Category, n.AgeBand, n.RegionCode, s.Divisions); ok && n.ConsentPublic && p.reachedK {
+		// A level of the cell (or a household type of the county's) reached
+		// K with this need: the needs published before it may now be shown
+		// finer. Counts that only grow past K change no projection, so the
+		// common publication re-projects nothing; two publications
+		// committing side by side may both miss the step to K, which the
+		// periodic pass (ReprojectAll) catches, coarser meanwhile.
+		w.Reproject, w.Reprojector, w.Retexter = &cell, s.reprojector(), s.retexter()
+	}
+	if err := s.Store.SaveNeed(ctx, w); err != nil {
 		return nil, nil, fmt.Errorf("needs: publish: %w", err)
 	}
+	if n.PublicRegionCode != p.RegionCode || !slices.Equal(n.PublicHouseholdTypes, p.HouseholdTypes) {
+		p.RegionCode, p.HouseholdTypes, p.RegionName = n.PublicRegionCode, n.PublicHouseholdTypes, s.Divisions.FullName(n.PublicRegionCode)
+	}
+	if n.PublicTitle != p.Title || n.PublicStory != p.Story {
+		// Re-projected in the same transaction: the preview's redaction
+		// lists no longer describe the text.
+		p.Title, p.Story, p.TitleRedactions, p.StoryRedactions = n.PublicTitle, n.PublicStory, []Redaction{}, []Redaction{}
+	}
 	return n, &p, nil
+}
+
+// shownPlacesHidden returns the place names an update of n must not name:
+// those its shown region hides (all of them while it has none), since the
+// donors and volunteers who read updates are not entitled to more.
+func (s *NeedService) shownPlacesHidden(n *Need) []string {
+	shown := n.PublicRegionCode
+	if shown == "" {
+		shown = NationalRegion
+	}
+	return HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
+}
+
+func (s *NeedService) reprojector() func([]CellNeeds) []ProjectionChange {
+	return func(groups []CellNeeds) []ProjectionChange { return Reproject(groups, s.Config.K, s.Divisions) }
+}
+
+// retexter derives the public text of a need shown finer than before the
+// way Publish does (see project): from the sealed title and story, scrubbed
+// of every name entered for the household and of the places the shown
+// region still hides, so that it shows what the new level allows and
+// nothing more. Without a cipher (a service that only re-projects) there is
+// nothing to open, and the stored text stays.
+func (s *NeedService) retexter() Retexter {
+	if s.Cipher == nil {
+		return nil
+	}
+	return func(n *Need, b *Beneficiary, shown string) (string, string, bool) {
+		priv, id, err := s.openSealed(n, b)
+		if err != nil {
+			return "", "", false
+		}
+		names, places := householdNames(id), HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
+		return ScrubHiding(priv.Title, names, places), ScrubHiding(priv.Story, names, places), true
+	}
+}
+
+// ReprojectAll re-projects the published needs of every cell (see
+// Reproject): the periodic pass of serve and the reproject command, which
+// also apply a changed K. It returns how many cells it went through and
+// how many needs changed.
+func (s *NeedService) ReprojectAll(ctx context.Context) (cells, changed int, err error) {
+	list, err := s.Store.ProjectionCells(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("needs: reproject: %w", err)
+	}
+	for _, c := range list {
+		n, err := s.Store.ReprojectCell(ctx, c, s.Now().UTC(), s.reprojector(), s.retexter())
+		if err != nil {
+			return cells, changed, fmt.Errorf("needs: reproject %s/%s/%s: %w", c.Category, c.AgeBand, c.Province, err)
+		}
+		cells, changed = cells+1, changed+n
+	}
+	return cells, changed, nil
+}
+
+// NeedDonors tells whether a user gave to a need.
+type NeedDonors interface {
+	// ConfirmedDonor reports whether the user with row id userID has a
+	// confirmed pledge of their own (not a matching gift) to the need with
+	// row id needID.
+	ConfirmedDonor(ctx context.Context, userID, needID int64) (bool, error)
 }
 
 // Object raises an objection during a need's public notice (anyone may;
@@ -966,7 +1099,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, te
 		return nil, err
 	}
 	now := s.Now().UTC()
-	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: Scrub(text, householdNames(id))}
+	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
 	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
 		return nil, err
 	}
@@ -982,20 +1115,44 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, te
 	return u, nil
 }
 
-// Updates returns a need's progress updates, scrubbed. Any signed-in user
-// may read those of a public need; the updates of a need that is not
-// public only its private readers. (Narrowing this to the need's donors and
-// volunteers waits for pledges and claims.) ErrNotFound.
+// Updates returns a need's progress updates, scrubbed, to those who back
+// the need or look after it: its private readers (members of the posting
+// organization, among them its federation staff and auditors, and the
+// verifiers of the civil affairs offices covering its region), donors with
+// a confirmed pledge to it (see NeedDonors; a gift to a fund or project
+// that was allocated to it does not count: the donor chose the fund, and
+// the allocation is in the public register) and volunteers with an
+// approved claim or an accepted service pledge on it. Everyone else gets
+// ErrNotFound, as for the need's other private records.
 func (s *NeedService) Updates(ctx context.Context, by *Principal, publicID string) ([]NeedUpdate, error) {
 	n, err := s.Store.NeedByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
-	public := n.PublishedAt != nil && n.ConsentPublic && shownPublicly(n.Status)
-	if !public && !s.canSeePrivate(by, n) {
+	ok, err := s.readsUpdates(ctx, by, n)
+	if err != nil {
+		return nil, fmt.Errorf("needs: updates: %w", err)
+	}
+	if !ok {
 		return nil, ErrNotFound
 	}
 	return s.Store.NeedUpdates(ctx, n.ID)
+}
+
+// readsUpdates reports whether by may read n's progress updates (see Updates).
+func (s *NeedService) readsUpdates(ctx context.Context, by *Principal, n *Need) (bool, error) {
+	if by == nil {
+		return false, nil
+	}
+	if s.canSeePrivate(by, n) {
+		return true, nil
+	}
+	if s.Donors != nil {
+		if ok, err := s.Donors.ConfirmedDonor(ctx, by.User.ID, n.ID); err != nil || ok {
+			return ok, err
+		}
+	}
+	return s.Store.ServesNeed(ctx, by.User.ID, n.ID)
 }
 
 // shownPublicly reports whether a published, consented need stored in

@@ -30,6 +30,20 @@ type NeedStore interface {
 	// code starts with regionPrefix and, when householdType is not empty,
 	// that carry it.
 	CountPublishedCell(ctx context.Context, category Category, ageBand AgeBand, regionPrefix string, householdType HouseholdType) (int, error)
+	// ReprojectCell recomputes, in one transaction, the public projections
+	// of the published needs of cell (published_at set, consent to
+	// publication given, any status): it hands fn the needs grouped by exact
+	// region, household types and current projection, and writes the new
+	// projection of each group fn returns, with a search_outbox row for each
+	// need changed (dated now). The needs of a change marked Retext get the
+	// public title and story retext returns (when it is not nil and can
+	// open them). It returns how many needs changed.
+	ReprojectCell(ctx context.Context, cell ProjectionCell, now time.Time, fn func([]CellNeeds) []ProjectionChange, retext Retexter) (int, error)
+	// ProjectionCells lists the cells that hold published needs.
+	ProjectionCells(ctx context.Context) ([]ProjectionCell, error)
+	// ServesNeed reports whether the user with row id userID is a volunteer
+	// with an approved claim or an accepted service pledge on the need.
+	ServesNeed(ctx context.Context, userID, needID int64) (bool, error)
 	// ListNeeds returns needs matching q, newest first, and how many match.
 	ListNeeds(ctx context.Context, q NeedQuery) ([]Need, int, error)
 	// NeedEvents returns a need's events, oldest first.
@@ -67,4 +81,18 @@ type NeedWrite struct {
 	NewObjection      *Objection
 	ResolveObjections []Objection
 	NewUpdate         *NeedUpdate
+	// Reproject, when set, re-projects the published needs of this cell
+	// with Reprojector after the change, in the same transaction (see
+	// ReprojectCell, with Retexter), and reads the need's own projection
+	// back into Need.
+	Reproject   *ProjectionCell
+	Reprojector func([]CellNeeds) []ProjectionChange
+	Retexter    Retexter
 }
+
+// Retexter returns the public title and story of a published need n (its
+// sealed record and its beneficiary b as stored) for the region shown, as
+// publication there would have made them; false when it cannot open them,
+// and the stored text, redacted for a coarser region, stays. Re-projection
+// calls it inside the store's transaction, so it must not use the store.
+type Retexter func(n *Need, b *Beneficiary, shown string) (title, story string, ok bool)

@@ -1,7 +1,11 @@
 package marketplace
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -66,6 +70,35 @@ type Screening struct {
 	// Overridden is set when a verifier overrode a block with a reason;
 	// Result is then warn.
 	Overridden bool `json:"overridden"`
+	// PersonState is PersonStateOf the person's needs as the screening
+	// read them (internal, never shown). A caller that moves money after
+	// screening compares it with the state under its lock: when they
+	// differ, another movement for the same person came between, and the
+	// screening must run again (funds.Allocate does).
+	PersonState string `json:"-"`
+}
+
+// PersonNeedState is what of a need of the person screened decides
+// whether a screening still holds: its row id, version (bumped by every
+// change of its amounts or status), status and funded money.
+type PersonNeedState struct {
+	ID        int64
+	Version   int64
+	Status    NeedStatus
+	FundedFen int64
+}
+
+// PersonStateOf fingerprints the needs of one person (every need with the
+// same pseudonym, the screened one included), in any order. Screening and
+// the money movements that follow compute it from their own reads.
+func PersonStateOf(needs []PersonNeedState) string {
+	ns := slices.Clone(needs)
+	slices.SortFunc(ns, func(a, b PersonNeedState) int { return cmp.Compare(a.ID, b.ID) })
+	var b strings.Builder
+	for _, n := range ns {
+		fmt.Fprintf(&b, "%d:%d:%s:%d;", n.ID, n.Version, n.Status, n.FundedFen)
+	}
+	return b.String()
 }
 
 // Screener runs and stores the screening of a need at a stage. Lower

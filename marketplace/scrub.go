@@ -77,14 +77,27 @@ type Redaction struct {
 // name the social worker entered for the household (beneficiary and
 // members). See the policy above.
 func Scrub(text string, names []string) string {
-	out, _ := scrub(text, names, false)
+	out, _ := scrub(text, names, nil, false)
 	return out
 }
 
 // ScrubPreview is Scrub that also lists what was removed and where the
 // placeholders stand in the output, for the worker's preview.
 func ScrubPreview(text string, names []string) (string, []Redaction) {
-	return scrub(text, names, true)
+	return scrub(text, names, nil, true)
+}
+
+// ScrubHiding is Scrub that also removes every occurrence of the place
+// names in places (HiddenPlaceNames: the divisions a coarsened region
+// hides), as addresses; adjacent ones (邵阳市隆回县) take one placeholder.
+func ScrubHiding(text string, names, places []string) string {
+	out, _ := scrub(text, names, places, false)
+	return out
+}
+
+// ScrubPreviewHiding is ScrubHiding with the preview's list of redactions.
+func ScrubPreviewHiding(text string, names, places []string) (string, []Redaction) {
+	return scrub(text, names, places, true)
 }
 
 type span struct {
@@ -106,7 +119,7 @@ func (s *scrubber) add(start, end int, kind RedactionKind) {
 	}
 }
 
-func scrub(text string, names []string, preview bool) (string, []Redaction) {
+func scrub(text string, names, places []string, preview bool) (string, []Redaction) {
 	s := &scrubber{src: []rune(text)}
 	s.norm = make([]rune, len(s.src))
 	for i, r := range s.src {
@@ -116,6 +129,7 @@ func scrub(text string, names []string, preview bool) (string, []Redaction) {
 	s.scanKeyed()
 	s.scanAddresses()
 	s.scanNames(names)
+	s.scanPlaces(places)
 	if len(s.spans) == 0 {
 		return text, nil
 	}
@@ -945,6 +959,44 @@ func (s *scrubber) scanNames(names []string) {
 			i = best - 1
 		}
 	}
+}
+
+// scanPlaces removes every occurrence of the given place names (longest
+// match first), joining adjacent ones into one span.
+func (s *scrubber) scanPlaces(places []string) {
+	if len(places) == 0 {
+		return
+	}
+	pats := make([][]rune, 0, len(places))
+	for _, p := range places {
+		if p != "" {
+			rs := []rune(p)
+			for i, r := range rs {
+				rs[i] = normRune(r)
+			}
+			pats = append(pats, rs)
+		}
+	}
+	start, end := -1, -1
+	for i := 0; i < len(s.norm); {
+		best := 0
+		for _, p := range pats {
+			if len(p) > best && s.hasAt(i, p) {
+				best = len(p)
+			}
+		}
+		if best == 0 {
+			i++
+			continue
+		}
+		if i != end {
+			s.add(start, end, RedactAddress)
+			start = i
+		}
+		i += best
+		end = i
+	}
+	s.add(start, end, RedactAddress)
 }
 
 // matchName matches p at i with any name separators between its runes and

@@ -390,6 +390,28 @@ func (s *Service) Plan(ctx context.Context, by *marketplace.Principal, planID st
 	return p, nil
 }
 
+// Plans returns the newest plans (without their lines) of the
+// organizations in which by is federation staff, at most limit; none for
+// anyone else.
+func (s *Service) Plans(ctx context.Context, by *marketplace.Principal, limit int) ([]StoredPlan, error) {
+	var orgs []int64
+	if by != nil {
+		for _, m := range by.Memberships {
+			if m.Role == marketplace.RoleFederationStaff && m.Org != nil {
+				orgs = append(orgs, m.Org.ID)
+			}
+		}
+	}
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	ps, err := s.Store.Plans(ctx, orgs, min(max(limit, 1), 200))
+	if err != nil {
+		return nil, fmt.Errorf("matching: plans: %w", err)
+	}
+	return ps, nil
+}
+
 // ExecutePlan applies a plan once, line by line: each line is checked again
 // (the need and the source may have changed since planning) and applied
 // through the funds service's allocation, atomically on its own; a line

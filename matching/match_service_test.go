@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,21 @@ func (m *memStore) InsertPlan(ctx context.Context, p *StoredPlan) error {
 	c.Lines = append([]StoredLine(nil), p.Lines...)
 	m.plans[p.PublicID] = &c
 	return nil
+}
+
+func (m *memStore) Plans(ctx context.Context, orgIDs []int64, limit int) ([]StoredPlan, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []StoredPlan
+	for _, p := range m.plans {
+		if slices.Contains(orgIDs, p.OrgID) {
+			c := *p
+			c.Lines = nil
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b StoredPlan) int { return int(b.ID - a.ID) })
+	return out[:min(len(out), limit)], nil
 }
 
 func (m *memStore) Plan(ctx context.Context, id string) (*StoredPlan, error) {

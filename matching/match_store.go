@@ -121,6 +121,9 @@ type MatchStore interface {
 	InsertPlan(ctx context.Context, p *StoredPlan) error
 	// Plan returns a plan with its lines; marketplace.ErrNotFound.
 	Plan(ctx context.Context, publicID string) (*StoredPlan, error)
+	// Plans returns the newest plans of the organizations with these row
+	// ids, at most limit, without their lines.
+	Plans(ctx context.Context, orgIDs []int64, limit int) ([]StoredPlan, error)
 	// StartExecution moves a plan from planned to executing, recording who
 	// and when; marketplace.ErrConflict if it is not planned any more.
 	StartExecution(ctx context.Context, planID int64, by string, at time.Time) error

@@ -99,7 +99,6 @@ type PaymentFile struct {
 	lastLine int64
 	counter  *countingReader
 	maxDate  time.Time
-	pbuf     []byte
 }
 
 // OpenPaymentFile reads the header of a payment file: its encoding (UTF-8
@@ -223,6 +222,20 @@ func (f *PaymentFile) mapHeader(header []string) error {
 // that ends the file (a read error, a line too long). Blank lines are
 // skipped.
 func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
+	rec, line, rowErr, err := f.NextRecord()
+	if err != nil || rowErr != nil {
+		return row, rowErr, err
+	}
+	var buf [64]byte
+	return f.ParseRecord(rec, line, buf[:0])
+}
+
+// NextRecord returns the fields of the next non-blank record after
+// SkipThrough and the line it starts on, unvalidated (ParseRecord validates
+// them), or a record that is not even CSV (rowErr set), or err io.EOF at the
+// end, or another err that ends the file. The fields stay valid after the
+// next call.
+func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, err error) {
 	for {
 		rec, err := f.cr.Read()
 		line := f.lastLine + 1
@@ -231,7 +244,7 @@ func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return row, nil, io.EOF
+				return nil, 0, nil, io.EOF
 			}
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(err, errLineTooLong) {
@@ -242,9 +255,9 @@ func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
 				if line <= f.opt.SkipThrough {
 					continue
 				}
-				return row, &RowError{Line: line, Error: "malformed CSV: " + csvReason(pe.Err)}, nil
+				return nil, line, &RowError{Line: line, Error: "malformed CSV: " + csvReason(pe.Err)}, nil
 			}
-			return row, nil, fmt.Errorf("matching: payment file after line %d: %w", f.lastLine, err)
+			return nil, 0, nil, fmt.Errorf("matching: payment file after line %d: %w", f.lastLine, err)
 		}
 		f.lastLine = line
 		if blank(rec) {
@@ -253,13 +266,21 @@ func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
 		if line <= f.opt.SkipThrough {
 			continue
 		}
-		row, reason := f.parse(rec)
-		if reason != "" {
-			return row, &RowError{Line: line, Error: reason}, nil
-		}
-		row.Line = line
-		return row, nil, nil
+		return rec, line, nil, nil
 	}
+}
+
+// ParseRecord validates a record that NextRecord returned: a valid row, or
+// a rejected row (rowErr set). It may run in several goroutines at once;
+// buf is scratch space for the pseudonym (64 bytes avoid an allocation).
+func (f *PaymentFile) ParseRecord(rec []string, line int64, buf []byte) (row PaymentRow, rowErr *RowError, err error) {
+	row, id, reason := f.parse(rec)
+	if reason != "" {
+		return row, &RowError{Line: line, Error: reason}, nil
+	}
+	row.Pseudonym = string(f.opt.Pseudonymizer.AppendOf(buf[:0], []byte(id)))
+	row.Line = line
+	return row, nil, nil
 }
 
 // LastLine is the line of the last record read.
@@ -299,20 +320,22 @@ func (f *PaymentFile) field(rec []string, c string) (string, bool) {
 
 // parse validates one record. The reasons name the column and what is
 // wrong, never the value.
-func (f *PaymentFile) parse(rec []string) (PaymentRow, string) {
-	var row PaymentRow
+//
+// It returns the row without its pseudonym and line, and the normalized ID
+// number the pseudonym is made of; it may run in several goroutines at once.
+func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reason string) {
 	if len(rec) < f.nHeader {
-		return row, fmt.Sprintf("has %d fields, the header has %d (truncated line?)", len(rec), f.nHeader)
+		return row, "", fmt.Sprintf("has %d fields, the header has %d (truncated line?)", len(rec), f.nHeader)
 	}
 	for _, extra := range rec[f.nHeader:] {
 		if strings.TrimSpace(extra) != "" {
-			return row, fmt.Sprintf("has %d fields, the header has %d", len(rec), f.nHeader)
+			return row, "", fmt.Sprintf("has %d fields, the header has %d", len(rec), f.nHeader)
 		}
 	}
 	idf, _ := f.field(rec, ColIDNumber)
 	id, err := marketplace.ParseIDNumber(idf, f.opt.Now)
 	if err != nil {
-		return row, "id_number: " + err.Error()
+		return row, "", "id_number: " + err.Error()
 	}
 	pf, _ := f.field(rec, ColProgramme)
 	prog, ok := programmeAliases[pf]
@@ -322,28 +345,26 @@ func (f *PaymentFile) parse(rec []string) (PaymentRow, string) {
 	}
 	if !ok {
 		if pf == "" {
-			return row, "programme: empty"
+			return row, "", "programme: empty"
 		}
-		return row, "programme: not a known programme (see docs/payment-import.md)"
+		return row, "", "programme: not a known programme (see docs/payment-import.md)"
 	}
 	af, _ := f.field(rec, ColAmount)
 	amount, reason := ParseYuan(af)
 	if reason != "" {
-		return row, "amount: " + reason
+		return row, "", "amount: " + reason
 	}
 	from, to, reason := f.period(rec)
 	if reason != "" {
-		return row, reason
+		return row, "", reason
 	}
 	rf, _ := f.field(rec, ColRegion)
 	region, reason := f.region(rf)
 	if reason != "" {
-		return row, "region_code: " + reason
+		return row, "", "region_code: " + reason
 	}
-	f.pbuf = f.opt.Pseudonymizer.AppendOf(f.pbuf[:0], []byte(id.Number))
-	row.Pseudonym = string(f.pbuf)
 	row.Programme, row.AmountFen, row.From, row.To, row.RegionCode = prog, amount, from, to, region
-	return row, ""
+	return row, id.Number, ""
 }
 
 func (f *PaymentFile) period(rec []string) (from, to time.Time, reason string) {

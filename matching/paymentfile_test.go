@@ -1,8 +1,11 @@
 package matching
 
 import (
+	"encoding/hex"
 	"testing"
 	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 func TestParseYuan(t *testing.T) {
@@ -89,5 +92,37 @@ func TestPartOfSplitsTheKeySpaceInOrder(t *testing.T) {
 			t.Fatalf("PartOf(%02x, 16) = %d", i, p)
 		}
 		prev = p
+	}
+}
+
+func TestPseudonymHasherGivesThePseudonym(t *testing.T) {
+	pz, err := marketplace.NewPseudonymizer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pz.NewHasher()
+	for _, id := range []string{"371725198001011235", "37172519820501004X", "430524197512300024"} {
+		if got := hex.EncodeToString(h.AppendSum(nil, id)); got != pz.Of(id) {
+			t.Fatalf("hasher %s, Of %s", got, pz.Of(id))
+		}
+	}
+}
+
+func TestPartOfKeepsTheLeadingBits(t *testing.T) {
+	for _, c := range []struct {
+		pseudonym string
+		parts     int
+		want      int
+	}{
+		{"ffff00", 1, 0}, {"ffff00", 2, 1}, {"7fff00", 2, 0}, {"ab1200", 256, 0xab}, {"ab1200", 4096, 0xab1}, {"0012", 4096, 1},
+	} {
+		if got := PartOf(c.pseudonym, c.parts); got != c.want {
+			t.Errorf("PartOf(%s, %d) = %d, want %d", c.pseudonym, c.parts, got, c.want)
+		}
+		var r rec
+		hex.Decode(r[:2], []byte(c.pseudonym[:4]))
+		if got := partOfRec(&r, c.parts); got != c.want {
+			t.Errorf("partOfRec(%s, %d) = %d, want %d", c.pseudonym, c.parts, got, c.want)
+		}
 	}
 }

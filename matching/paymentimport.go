@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,30 +9,41 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // PaymentImporter imports statutory payment files: streamed, validated row
-// by row, written in chunks, idempotent and resumable.
+// by row, written in key order, idempotent and resumable.
 //
-// An import runs in two phases. Stage: the file is read and validated
-// row by row and the valid rows are appended, chunk by chunk, to a staging
-// table in parts by the leading bits of the pseudonym; each chunk is one
-// transaction together with the batch's progress (last line done,
-// counters). Merge: each part is moved into the record in key order in a
-// transaction of its own. Appending, then merging in key order, writes each
-// page of the record's B-tree about once per import instead of once per
-// row, which is what keeps a 10-million-row import fast on both databases.
+// An import runs in two phases. Read: one goroutine splits the file into
+// records, Workers goroutines validate them and compute the pseudonyms, and
+// the valid rows are collected, in file order, into runs of ChunkRows rows;
+// each run is sorted by the record's key in memory, written to a file of
+// its own (an external sort; see paymentsort.go) and then committed with
+// the batch's progress (last line done, counters) and its rejected rows.
+// Merge: the runs are merged (k-way) into one stream in key order, which is
+// inserted into the record part by part (parts by the pseudonym's leading
+// bits), each part in a transaction of its own. Every row is written to
+// the database once, in key order, so that each page of the record's
+// B-tree is written about once per import, which is what keeps a
+// 10-million-row import fast on both databases; memory stays bounded by
+// one run and the merge's read buffers.
 //
 // How an import stays all-or-nothing for readers: rows in the record carry
 // the batch's id and readers (PaymentsFor) see only rows of done batches.
 // An import that fails, is cancelled or killed leaves its batch running or
 // failed; importing the same file again (same SHA-256) resumes that batch
-// after its last committed line or part, and the batch becomes visible
-// when it is done. Rows are keyed by their content, so the same row twice,
-// in one file or in two, is stored once.
+// after its last committed run (or reads the file again if the runs are
+// gone) and its last merged part, and the batch becomes visible when it is
+// done. Rows are keyed by their content, so the same row twice, in one file
+// or in two, is stored once.
 type PaymentImporter struct {
 	Store         PaymentImportStore
 	Pseudonymizer *marketplace.Pseudonymizer
@@ -39,14 +51,22 @@ type PaymentImporter struct {
 	Now           func() time.Time
 	NewID         func() string
 	Log           *slog.Logger
-	// ChunkRows is how many rows (and rejected rows) go into one
-	// transaction; default 4000.
+	// ChunkRows is how many rows (and rejected rows) go into one sorted
+	// run of the file, committed with the batch's progress; default
+	// 262,144 (some 18 MB of memory).
 	ChunkRows int
+	// Workers is how many goroutines validate rows and compute pseudonyms;
+	// default GOMAXPROCS.
+	Workers int
+	// TempDir is where the sorted runs of an import are kept until it is
+	// done (a folder per batch, mode 0700, removed when the batch is done);
+	// default os.TempDir(). The runs hold pseudonyms, never ID numbers.
+	TempDir string
 	// MaxStoredErrors bounds the rejected rows stored per batch (all are
 	// counted); default 100,000.
 	MaxStoredErrors int64
 	// Parts, if set, is how many parts every import is merged in (a power
-	// of two up to 256); by default it follows the file's size.
+	// of two up to 4096); by default it follows the file's size.
 	Parts int
 	// StaleAfter is how long a running batch may go without progress
 	// before another import of the same file may take it over; default 30s.
@@ -88,7 +108,7 @@ type ImportResult struct {
 
 func (im *PaymentImporter) defaults() {
 	if im.ChunkRows <= 0 {
-		im.ChunkRows = 4000
+		im.ChunkRows = 1 << 18
 	}
 	if im.MaxStoredErrors <= 0 {
 		im.MaxStoredErrors = 100_000
@@ -99,15 +119,6 @@ func (im *PaymentImporter) defaults() {
 	if im.Log == nil {
 		im.Log = slog.Default()
 	}
-}
-
-// chunk is what the reading goroutine hands to the writer.
-type chunk struct {
-	rows      []PaymentRow
-	errs      []RowError
-	rejected  int64
-	linesDone int64
-	bytesRead int64
 }
 
 // Import imports the payment file in f (read twice: once for its SHA-256,
@@ -122,9 +133,13 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 		opt.ReturnErrors = 1000
 	}
 	var res ImportResult
-	sum, err := hashFile(ctx, f)
+	start, startCPU := time.Now(), processCPU()
+	sum, size, err := hashFile(ctx, f)
 	if err != nil {
 		return res, err
+	}
+	if opt.Size <= 0 {
+		opt.Size = size
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return res, fmt.Errorf("matching: import: %w", err)
@@ -174,50 +189,35 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	}
 	defer w.Close()
 
-	rctx, stop := context.WithCancel(ctx)
-	defer stop()
-	chunks := make(chan chunk, 2)
-	readErr := make(chan error, 1)
-	stored := min(b.Rejected, im.MaxStoredErrors)
-	go func() {
-		defer close(chunks)
-		readErr <- im.read(rctx, pf, chunks, stored)
-	}()
+	// The runs committed so far, if they are all there; else the file is
+	// read again from its start (runs kept in another machine's folder, or
+	// a batch of an older version that staged its rows in the database).
+	dir := filepath.Join(im.tempDir(), "jiujinan-payment-import-"+filepath.Base(b.ID))
+	runs, err := im.committedRuns(dir, b)
+	if err != nil {
+		return fail(err)
+	}
+	if runs == nil && b.LinesDone > 0 {
+		log.Info("payment import: the sorted runs of the batch are gone; reading the file again", "dir", dir)
+		if err := w.RestartRead(ctx); err != nil {
+			return fail(err)
+		}
+		b.LinesDone, b.Staged, b.Rejected = 0, 0, 0
+		pf.opt.SkipThrough = 0
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fail(fmt.Errorf("run folder: %w", err))
+	}
 
 	prog := ImportProgress{BytesTotal: opt.Size, Staged: b.Staged, Rejected: b.Rejected, Line: b.LinesDone,
 		Parts: b.Parts, PartsDone: b.MergedParts, Accepted: b.Accepted}
-	for c := range chunks {
-		if err := ctx.Err(); err != nil {
-			stop()
-			return fail(err)
-		}
-		if err := w.WriteChunk(ctx, c.rows, c.errs, c.rejected, c.linesDone, im.Now()); err != nil {
-			stop()
-			return fail(err)
-		}
-		prog.Staged += int64(len(c.rows))
-		prog.Rejected += c.rejected
-		prog.Line, prog.BytesRead = c.linesDone, c.bytesRead
-		if opt.Progress != nil {
-			opt.Progress(prog)
-		}
-	}
-	if err := <-readErr; err != nil {
+	readStart, readCPU := time.Now(), processCPU()
+	if runs, err = im.readRuns(ctx, pf, w, dir, runs, b, &prog, opt.Progress); err != nil {
 		return fail(err)
 	}
-	for part := b.MergedParts; part < b.Parts; part++ {
-		if err := ctx.Err(); err != nil {
-			return fail(err)
-		}
-		n, err := w.MergePart(ctx, part, takeOver, im.Now())
-		if err != nil {
-			return fail(err)
-		}
-		prog.Accepted += n
-		prog.PartsDone = part + 1
-		if opt.Progress != nil {
-			opt.Progress(prog)
-		}
+	mergeStart, mergeCPU := time.Now(), processCPU()
+	if err := im.mergeRuns(ctx, w, runs, b, takeOver, &prog, opt.Progress); err != nil {
+		return fail(err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
@@ -225,85 +225,373 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	if err := im.Store.FinishImport(ctx, b.Key, lease, ImportDone, "", im.Now()); err != nil {
 		return fail(err)
 	}
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("payment import: could not remove the sorted runs", "dir", dir, "err", err)
+	}
 	if res.Batch, err = im.Store.ImportBatch(ctx, b.ID); err != nil {
 		return res, err
 	}
 	if res.Errors, err = im.Store.ImportErrors(ctx, b.Key, 0, opt.ReturnErrors); err != nil {
 		return res, err
 	}
-	log.Info("payment import done", "accepted", res.Batch.Accepted, "duplicates", res.Batch.Duplicates, "rejected", res.Batch.Rejected)
+	log.Info("payment import done", "accepted", res.Batch.Accepted, "duplicates", res.Batch.Duplicates, "rejected", res.Batch.Rejected,
+		"hash_s", readStart.Sub(start).Seconds(), "read_s", mergeStart.Sub(readStart).Seconds(), "merge_s", time.Since(mergeStart).Seconds(),
+		"hash_cpu_s", (readCPU - startCPU).Seconds(), "read_cpu_s", (mergeCPU - readCPU).Seconds(), "merge_cpu_s", (processCPU() - mergeCPU).Seconds())
 	return res, nil
 }
 
-// read parses the file into chunks until its end, an error or ctx's end.
-func (im *PaymentImporter) read(ctx context.Context, pf *PaymentFile, out chan<- chunk, stored int64) error {
-	c := chunk{rows: make([]PaymentRow, 0, im.ChunkRows)}
-	send := func() bool {
-		c.linesDone, c.bytesRead = pf.LastLine(), pf.BytesRead()
-		select {
-		case out <- c:
-		case <-ctx.Done():
-			return false
-		}
-		c = chunk{rows: make([]PaymentRow, 0, im.ChunkRows)}
-		return true
+func (im *PaymentImporter) tempDir() string {
+	if im.TempDir != "" {
+		return im.TempDir
 	}
-	for {
-		row, rowErr, err := pf.Next()
-		if errors.Is(err, io.EOF) {
-			if (len(c.rows) > 0 || c.rejected > 0 || pf.LastLine() > 0) && !send() {
-				return ctx.Err()
-			}
-			return nil
+	return os.TempDir()
+}
+
+// committedRuns returns the runs of dir that the batch's progress counts,
+// removing the others; nil if any counted run is missing.
+func (im *PaymentImporter) committedRuns(dir string, b ImportBatch) ([]runFile, error) {
+	if b.LinesDone == 0 {
+		return nil, os.RemoveAll(dir)
+	}
+	all, err := listRuns(dir)
+	if err != nil {
+		return nil, fmt.Errorf("run folder: %w", err)
+	}
+	var runs []runFile
+	var rows, last int64
+	for _, r := range all {
+		if r.lastLine > b.LinesDone {
+			_ = os.Remove(r.path) // written, never committed
+			continue
 		}
+		runs = append(runs, r)
+		rows += r.rows
+		last = max(last, r.lastLine)
+	}
+	if last != b.LinesDone || rows != b.Staged {
+		return nil, os.RemoveAll(dir)
+	}
+	return runs, nil
+}
+
+// readItem is one record of the file as the reading goroutine passes it on.
+type readItem struct {
+	fields []string
+	line   int64
+	err    *RowError
+}
+
+// readBlock is a block of records, validated by one of the workers.
+type readBlock struct {
+	items     []readItem
+	lastLine  int64
+	bytesRead int64
+	recs      []rec
+	errs      []RowError
+	err       error
+	done      chan struct{}
+}
+
+const readBlockRecords = 1024
+
+// readRuns reads the rest of the file: one goroutine splits it into
+// records, Workers goroutines validate them and compute the pseudonyms, and
+// this one collects the valid rows, in file order, into runs of ChunkRows
+// (rows and rejected rows), each sorted, written to dir and then committed
+// with the batch's progress and the rejected rows. It returns every
+// committed run of the batch.
+func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w PaymentWriter, dir string, runs []runFile,
+	b ImportBatch, prog *ImportProgress, progress func(ImportProgress)) ([]runFile, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	workers := im.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	jobs := make(chan *readBlock, workers)
+	order := make(chan *readBlock, 2*workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // before the Wait: stops the reader
+	wg.Add(1)
+	go func() { // the reader
+		defer wg.Done()
+		defer close(order)
+		defer close(jobs)
+		for {
+			blk := &readBlock{done: make(chan struct{})}
+			eof := false
+			for len(blk.items) < readBlockRecords {
+				fields, line, rowErr, err := pf.NextRecord()
+				if errors.Is(err, io.EOF) {
+					eof = true
+					break
+				}
+				if err != nil {
+					blk.err = err
+					eof = true
+					break
+				}
+				blk.items = append(blk.items, readItem{fields: slices.Clone(fields), line: line, err: rowErr})
+			}
+			blk.lastLine, blk.bytesRead = pf.LastLine(), pf.BytesRead()
+			select {
+			case order <- blk:
+			case <-rctx.Done():
+				return
+			}
+			select {
+			case jobs <- blk:
+			case <-rctx.Done():
+				return
+			}
+			if eof {
+				return
+			}
+		}
+	}()
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := pf.opt.Pseudonymizer.NewHasher()
+			for blk := range jobs {
+				im.validateBlock(pf, blk, h)
+				close(blk.done)
+			}
+		}()
+	}
+
+	seq := 0
+	if len(runs) > 0 {
+		seq = runs[len(runs)-1].seq + 1
+	}
+	stored := min(b.Rejected, im.MaxStoredErrors)
+	committed := b.LinesDone
+	buf := make([]rec, 0, min(im.ChunkRows, 1<<20)+readBlockRecords)
+	var errs []RowError
+	var rejected int64
+	commit := func(lastLine, bytesRead int64) error {
+		rf, err := writeRun(dir, seq, lastLine, buf)
+		if err != nil {
+			return fmt.Errorf("sorted run: %w", err)
+		}
+		seq++
+		if err := w.CommitRead(ctx, int64(len(buf)), errs, rejected, lastLine, im.Now()); err != nil {
+			return err
+		}
+		runs = append(runs, rf)
+		committed = lastLine
+		prog.Staged += int64(len(buf))
+		prog.Rejected += rejected
+		prog.Line, prog.BytesRead = lastLine, bytesRead
+		buf, errs, rejected = buf[:0], errs[:0], 0
+		if progress != nil {
+			progress(*prog)
+		}
+		return nil
+	}
+	var last, bytesRead int64
+	for blk := range order {
+		select {
+		case <-blk.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if blk.err != nil {
+			return nil, blk.err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		buf = append(buf, blk.recs...)
+		rejected += int64(len(blk.errs))
+		for _, e := range blk.errs {
+			if stored < im.MaxStoredErrors {
+				errs = append(errs, e)
+				stored++
+			}
+		}
+		last, bytesRead = blk.lastLine, blk.bytesRead
+		if len(buf)+int(rejected) >= im.ChunkRows {
+			if err := commit(last, bytesRead); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if last > committed || len(buf) > 0 || rejected > 0 {
+		if err := commit(last, bytesRead); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// validateBlock validates the records of blk into sort records and
+// rejected rows.
+func (im *PaymentImporter) validateBlock(pf *PaymentFile, blk *readBlock, h *marketplace.PseudonymHasher) {
+	var sum [32]byte
+	blk.recs = make([]rec, 0, len(blk.items))
+	for _, it := range blk.items {
+		if it.err != nil {
+			blk.errs = append(blk.errs, *it.err)
+			continue
+		}
+		row, id, reason := pf.parse(it.fields)
+		if reason != "" {
+			blk.errs = append(blk.errs, RowError{Line: it.line, Error: reason})
+			continue
+		}
+		row.Line = it.line
+		var r rec
+		if err := encodeRec(&r, &row, h.AppendSum(sum[:0], id)); err != nil {
+			blk.err = err
+			return
+		}
+		blk.recs = append(blk.recs, r)
+	}
+	blk.items = nil
+}
+
+// mergeRuns merges the runs into the record, part by part from the first
+// part not merged, each part in one transaction in key order. A row whose
+// key equals the previous one (the same payment twice in the file) is
+// passed on once.
+func (im *PaymentImporter) mergeRuns(ctx context.Context, w PaymentWriter, runs []runFile, b ImportBatch, takeOver bool,
+	prog *ImportProgress, progress func(ImportProgress)) error {
+	m, err := openMerger(runs)
+	if err != nil {
+		return fmt.Errorf("sorted runs: %w", err)
+	}
+	defer m.Close()
+	// A goroutine of its own merges the runs and decodes the rows, ahead
+	// of the database's work: a batch of rows at a time, and an empty batch
+	// at the end of each part.
+	type mergeBatch struct {
+		part int
+		rows []PaymentRow
+		err  error
+	}
+	batches := make(chan mergeBatch, 4)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(done) // before the Wait: stops the goroutine
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(batches)
+		send := func(mb mergeBatch) bool {
+			select {
+			case batches <- mb:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		regions := map[string]string{}
+		var prev [recKeySize]byte
+		havePrev := false
+		for part := b.MergedParts; part < b.Parts; part++ {
+			for {
+				out := make([]PaymentRow, 0, insertBatchRows)
+				for len(out) < insertBatchRows {
+					r := m.peek()
+					if r == nil {
+						break
+					}
+					p := partOfRec(r, b.Parts)
+					if p > part {
+						break
+					}
+					if p == part && !(havePrev && bytes.Equal(prev[:], r[:recKeySize])) {
+						copy(prev[:], r[:recKeySize])
+						havePrev = true
+						out = append(out, decodeRec(r, regions))
+					}
+					if err := m.advance(); err != nil {
+						send(mergeBatch{part: part, err: fmt.Errorf("sorted runs: %w", err)})
+						return
+					}
+				}
+				if len(out) == 0 {
+					break
+				}
+				if !send(mergeBatch{part: part, rows: out}) {
+					return
+				}
+			}
+			if !send(mergeBatch{part: part}) {
+				return
+			}
+		}
+	}()
+	for part := b.MergedParts; part < b.Parts; part++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		next := func() ([]PaymentRow, error) {
+			mb, ok := <-batches
+			switch {
+			case !ok:
+				return nil, errors.New("sorted runs: the merge stopped early")
+			case mb.err != nil:
+				return nil, mb.err
+			case mb.part != part:
+				return nil, fmt.Errorf("sorted runs: rows of part %d while merging part %d", mb.part, part)
+			}
+			return mb.rows, nil
+		}
+		n, err := w.InsertPart(ctx, part, next, takeOver, im.Now())
 		if err != nil {
 			return err
 		}
-		if rowErr != nil {
-			c.rejected++
-			if stored < im.MaxStoredErrors {
-				c.errs = append(c.errs, *rowErr)
-				stored++
-			}
-		} else {
-			c.rows = append(c.rows, row)
-		}
-		if len(c.rows)+int(c.rejected) >= im.ChunkRows {
-			if !send() {
-				return ctx.Err()
-			}
+		prog.Accepted += n
+		prog.PartsDone = part + 1
+		if progress != nil {
+			progress(*prog)
 		}
 	}
+	return nil
 }
 
+// insertBatchRows is how many rows InsertPart gets at a time.
+const insertBatchRows = 2048
+
 // partsFor is how many parts a file of size bytes is merged in: about
-// 4 MB of file per part (some 50,000 rows), a power of two from 1 to 256.
+// 4 MB of file per part (some 50,000 rows: a transaction's pages stay well
+// within the import's page cache), a power of two from 1 to 4096.
 func (im *PaymentImporter) partsFor(size int64) int {
 	if im.Parts > 0 {
-		return min(im.Parts, 256)
+		return min(im.Parts, 4096)
 	}
 	p := 1
-	for p < 256 && int64(p)*(4<<20) < size {
+	for p < 4096 && int64(p)*(4<<20) < size {
 		p *= 2
 	}
 	return p
 }
 
-func hashFile(ctx context.Context, r io.Reader) (string, error) {
+// hashFile returns the SHA-256 of what r reads (hex) and its size.
+func hashFile(ctx context.Context, r io.Reader) (string, int64, error) {
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
+	var size int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return "", err
+			return "", 0, err
 		}
 		n, err := r.Read(buf)
 		h.Write(buf[:n])
+		size += int64(n)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("matching: import: read: %w", err)
+			return "", 0, fmt.Errorf("matching: import: read: %w", err)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), size, nil
 }

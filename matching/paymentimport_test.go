@@ -401,3 +401,59 @@ func TestImportLeavesNoIDNumberInTheDatabaseFileOrTheLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestImportKilledWhileMergingWhoseSortedRunsAreGoneReadsTheFileAgain(t *testing.T) {
+	var buf bytes.Buffer
+	if err := paymentgen.Write(&buf, paymentgen.Options{Rows: 6000, Seed: 5, BadShare: 0.02}); err != nil {
+		t.Fatal(err)
+	}
+	var clean matching.ImportBatch
+	{
+		f := newFixture(t, sqldbtest.MustOpenSQLite(t))
+		f.im.Parts, f.im.TempDir = 4, t.TempDir()
+		res, err := f.importBytes(t, buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clean = res.Batch
+	}
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		tmp := t.TempDir()
+		f.im.ChunkRows, f.im.Parts, f.im.TempDir = 1000, 4, tmp
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), matching.ImportOptions{FileName: "t.csv", Progress: func(p matching.ImportProgress) {
+			if p.PartsDone >= 2 {
+				cancel()
+			}
+		}})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled import: %v", err)
+		}
+		ents, _ := os.ReadDir(tmp)
+		if len(ents) != 1 {
+			t.Fatalf("run folders after the kill: %v", ents)
+		}
+		if err := os.RemoveAll(filepath.Join(tmp, ents[0].Name())); err != nil { // as if on another machine
+			t.Fatal(err)
+		}
+		res, err := f.importBytes(t, buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := res.Batch
+		if !res.Resumed || b.Accepted != clean.Accepted || b.Duplicates != clean.Duplicates || b.Rejected != clean.Rejected || b.Staged != clean.Staged || b.LinesDone != clean.LinesDone {
+			t.Fatalf("rerun %+v, clean %+v", b, clean)
+		}
+		if n := countPayments(t, db); n != clean.Accepted {
+			t.Fatalf("%d rows stored, want %d", n, clean.Accepted)
+		}
+		errs, _ := f.store.ImportErrors(context.Background(), b.Key, 0, 100000)
+		if int64(len(errs)) != b.Rejected {
+			t.Fatalf("%d errors stored, %d rejected", len(errs), b.Rejected)
+		}
+		if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+			t.Fatalf("runs left after the import: %v", ents)
+		}
+	})
+}

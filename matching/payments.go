@@ -149,23 +149,50 @@ type PaymentWriter interface {
 	// unfinished batch are moved to this one and count as added.
 	// ErrConflict when the lease was lost.
 	MergePart(ctx context.Context, part int, takeOver bool, now time.Time) (int64, error)
+	// CommitRead stores errs in one transaction with the batch's progress
+	// while reading a file whose valid rows the importer keeps itself
+	// (sorted runs): linesDone and the counters (staged valid rows,
+	// rejected every rejected row, stored in errs or not). ErrConflict when
+	// the batch's lease was lost.
+	CommitRead(ctx context.Context, staged int64, errs []RowError, rejected, linesDone int64, now time.Time) error
+	// RestartRead forgets what was read of the batch (lines done, staged
+	// and rejected counts, stored errors, staged rows) so that the file is
+	// read again from its start; merged parts stay merged.
+	RestartRead(ctx context.Context) error
+	// InsertPart adds the rows of one part, which next returns in key order
+	// a slice at a time (nil at the part's end), to the record, ignoring
+	// those already on record, and counts the part merged, in one
+	// transaction, and returns how many rows it added. With takeOver, rows
+	// already on record from another unfinished batch are moved to this
+	// one and count as added. ErrConflict when the lease was lost or the
+	// part is not the next to merge.
+	InsertPart(ctx context.Context, part int, next func() ([]PaymentRow, error), takeOver bool, now time.Time) (int64, error)
 	// Close releases the connection.
 	Close() error
 }
 
-// PartOf is the part of a batch of parts (a power of two up to 256) that
+// PartOf is the part of a batch of parts (a power of two up to 4096) that
 // a row with this pseudonym (hex) is merged in: its leading bits.
 func PartOf(pseudonym string, parts int) int {
 	if parts <= 1 || len(pseudonym) < 2 {
 		return 0
 	}
-	b, err := hex.DecodeString(pseudonym[:2])
-	if err != nil {
+	var b [2]byte
+	n := min(len(pseudonym), 4) &^ 1
+	if _, err := hex.Decode(b[:], []byte(pseudonym[:n])); err != nil {
 		return 0
 	}
-	shift := 8
+	return partOfBytes(b[0], b[1], parts)
+}
+
+// partOfBytes is PartOf of a pseudonym whose first two bytes are b0, b1.
+func partOfBytes(b0, b1 byte, parts int) int {
+	if parts <= 1 {
+		return 0
+	}
+	shift := 16
 	for p := parts; p > 1; p >>= 1 {
 		shift--
 	}
-	return int(b[0]) >> shift
+	return (int(b0)<<8 | int(b1)) >> shift
 }

@@ -100,7 +100,8 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 	}
 	report := Screen(s.Config, ScreeningInput{Need: n.ScreeningNeed, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
 	rec := &ScreeningRecord{NeedKey: n.Key, Latest: true, Screening: marketplace.Screening{
-		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now}}
+		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now,
+		PersonState: n.PersonState}}
 	rec.BlockFingerprint = Fingerprint(report.Checks)
 	rec.WarnFingerprint = WarningFingerprint(report.Checks)
 	if rec.Result == marketplace.ScreenBlock {

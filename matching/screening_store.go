@@ -18,6 +18,9 @@ type ScreenedNeed struct {
 	Key int64
 	// OrgID is the public id of the posting organization.
 	OrgID string
+	// PersonState is marketplace.PersonStateOf the person's needs as read
+	// with it (NeedWithPerson only).
+	PersonState string
 	ScreeningNeed
 }
 

@@ -40,5 +40,13 @@ func (s *Server) handleMyGiving(c echo.Context) error {
 	for i := range g.Receipts {
 		rs[i] = toReceiptJSON(&g.Receipts[i])
 	}
-	return c.JSON(http.StatusOK, map[string]any{"pledges": lines, "years": years, "receipts": rs})
+	choices := make([]redirectJSON, len(g.Choices))
+	for i := range g.Choices {
+		choices[i] = toRedirectJSON(&g.Choices[i])
+	}
+	rec := make([]recurringJSON, len(g.Recurring))
+	for i := range g.Recurring {
+		rec[i] = toRecurringJSON(&g.Recurring[i])
+	}
+	return c.JSON(http.StatusOK, map[string]any{"pledges": lines, "years": years, "receipts": rs, "choices": choices, "recurring_pledges": rec})
 }

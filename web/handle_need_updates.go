@@ -31,9 +31,9 @@ func (s *Server) handleNeedUpdateCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, needUpdateJSON{ID: u.PublicID, CreatedAt: u.CreatedAt, Text: u.PublicText})
 }
 
-// handleNeedUpdateList lists a need's progress updates, scrubbed. For now
-// any signed-in user reads those of a public need; narrowing to its donors
-// and volunteers waits for pledges and claims.
+// handleNeedUpdateList lists a need's progress updates, scrubbed, to its
+// own staff, covering verifiers, confirmed donors and engaged volunteers
+// (marketplace.NeedService.Updates); others get 404.
 func (s *Server) handleNeedUpdateList(c echo.Context) error {
 	us, err := s.Needs.Updates(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {

@@ -108,8 +108,8 @@ func (s *Server) parseNeedQuery(c echo.Context) (search.Query, error) {
 		}
 	}
 	for _, st := range q.Statuses {
-		if !marketplace.IsPublicStatus(st) {
-			v.Add("status", "unknown status %q; want notice, open, funded, disbursed or closed", truncate(string(st), 40))
+		if !marketplace.IsPublicStatus(st) && st != marketplace.NeedExpired {
+			v.Add("status", "unknown status %q; want notice, open, expired, funded, disbursed or closed", truncate(string(st), 40))
 		}
 	}
 	switch q.Sort {

@@ -19,6 +19,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
+	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -83,6 +84,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	}
 	env.needs = newTestNeeds(t, env.store, now)
 	env.funds = newTestFunds(t, db, now)
+	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,

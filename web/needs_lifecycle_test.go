@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -236,9 +237,13 @@ func TestNeedUpdatesConfirmationAndOrgList(t *testing.T) {
 		if r := env.do("POST", "/api/v1/needs/"+id+"/updates", worker, map[string]any{"text": "已完成第一次透析"}); r.Status != http.StatusCreated {
 			t.Fatalf("update: %d %s", r.Status, r.Body)
 		}
-		u := env.do("GET", "/api/v1/needs/"+id+"/updates", volunteer, nil)
-		if items := u.JSON(t)["items"].([]any); u.Status != 200 || len(items) != 1 || items[0].(map[string]any)["text"] != "已完成第一次透析" {
+		u := env.do("GET", "/api/v1/needs/"+id+"/updates", verifier, nil)
+		if items, _ := u.JSON(t)["items"].([]any); u.Status != 200 || len(items) != 1 || items[0].(map[string]any)["text"] != "已完成第一次透析" {
 			t.Errorf("updates: %d %s", u.Status, u.Body)
+		}
+		// A volunteer who does not serve the need does not read them (see TestNeedUpdatesOnlyForItsBackers).
+		if r := env.do("GET", "/api/v1/needs/"+id+"/updates", volunteer, nil); r.Status != http.StatusNotFound {
+			t.Errorf("updates to a volunteer without a claim: %d", r.Status)
 		}
 		// Updates of an unpublished need are not for everyone.
 		if r := env.do("GET", "/api/v1/needs/"+other+"/updates", volunteer, nil); r.Status != http.StatusNotFound {
@@ -269,17 +274,48 @@ func TestNeedRegionCoarsenedUntilKShareTheCell(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
 		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		var regions []string
+		var regions, ids []string
 		for i := 0; i < 5; i++ {
-			p := env.clearAndPublish(env.createNeed(worker, needBody()), worker, verifier)
+			id := env.createNeed(worker, needBody())
+			ids = append(ids, id)
+			p := env.clearAndPublish(id, worker, verifier)
 			regions = append(regions, p["public_region_code"].(string))
 			if i == 0 && len(p["public_household_types"].([]any)) != 0 {
 				t.Errorf("first need keeps rare household types: %v", p["public_household_types"])
+			}
+			if i == 3 {
+				// Four in the cell: still nationwide, everywhere it is shown.
+				for _, id := range ids {
+					if r := env.do("GET", "/api/v1/needs/"+id, "", nil).JSON(t); r["region_code"] != marketplace.NationalRegion || len(r["household_types"].([]any)) != 0 {
+						t.Errorf("with 4 in the cell need %s is shown at %v with %v", id, r["region_code"], r["household_types"])
+					}
+				}
+				if _, err := env.indexer.Drain(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if res := env.do("GET", "/api/v1/needs?region=371725", "", nil).JSON(t); res["total"] != float64(0) {
+					t.Errorf("with 4 in the cell search by county finds %v needs, want 0", res["total"])
+				}
 			}
 		}
 		// k = 5: the first four are alone in every cell up to the province (national), the fifth has its county.
 		if regions[0] != marketplace.NationalRegion || regions[4] != "371725" {
 			t.Errorf("public regions %v", regions)
+		}
+		// Publishing the fifth re-projects the four published before it.
+		for _, id := range ids {
+			r := env.do("GET", "/api/v1/needs/"+id, "", nil).JSON(t)
+			if r["region_code"] != "371725" || fmt.Sprint(r["household_types"]) != "[dibao expenditure_hardship]" {
+				t.Errorf("after the fifth, need %s is shown at %v with %v, want 371725 with both household types", id, r["region_code"], r["household_types"])
+			}
+		}
+		// The search index got the change.
+		if _, err := env.indexer.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := env.do("GET", "/api/v1/needs?region=371725", "", nil).JSON(t)
+		if res["total"] != float64(5) {
+			t.Errorf("search by county finds %v needs, want 5", res["total"])
 		}
 	})
 }

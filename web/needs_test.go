@@ -24,7 +24,7 @@ func init() {
 		"GET /api/v1/needs/:id/objections":               {"social_worker", "verifier", "federation_staff", "auditor"},
 		"POST /api/v1/needs/:id/objections/:oid/resolve": {"verifier"},
 		"POST /api/v1/needs/:id/updates":                 {"social_worker"},
-		"GET /api/v1/needs/:id/updates":                  {"signed_in"},
+		"GET /api/v1/needs/:id/updates":                  {"social_worker", "verifier", "federation_staff", "auditor", "donor", "volunteer"},
 		"GET /api/v1/orgs/me/needs":                      {"social_worker"},
 		"GET /api/v1/clearance-queue":                    {"verifier"},
 	})

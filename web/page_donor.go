@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,6 +65,8 @@ func (s *Server) onceByForm(c echo.Context, content string, run func(idem *funds
 			id = x.PublicID
 		case *funds.Allocation:
 			id = x.PublicID
+		case *funds.Recurring:
+			id = x.PublicID
 		}
 		b, err := json.Marshal(struct{ ID string }{id})
 		return http.StatusOK, b, err
@@ -86,6 +90,9 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 	if perr != nil || fen <= 0 {
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_bad_amount"))
 	}
+	if c.FormValue("monthly") != "" {
+		return s.recurringForm(c, tt, tid, amount, fen)
+	}
 	id, err := s.onceByForm(c, tt+"\n"+tid+"\n"+itoa(fen), func(idem *funds.Idem) (string, error) {
 		p, err := s.Funds.CreatePledge(c.Request().Context(), PrincipalOf(c), funds.NewPledge{TargetType: funds.TargetType(tt), TargetID: tid, AmountFen: fen}, idem)
 		if err != nil {
@@ -104,6 +111,33 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_bad_amount"))
 	case errors.Is(err, funds.ErrIdempotencyInFlight):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_in_flight"))
+	}
+	return err
+}
+
+// recurringForm makes a monthly pledge from the pledge form's "every month"
+// box and shows it on "my giving".
+func (s *Server) recurringForm(c echo.Context, tt, tid, amount string, fen int64) error {
+	day, derr := strconv.Atoi(strings.TrimSpace(c.FormValue("day")))
+	if derr != nil || day < 1 || day > 28 {
+		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "monthly_bad_day"))
+	}
+	_, err := s.onceByForm(c, "monthly\n"+tt+"\n"+tid+"\n"+itoa(fen)+"\n"+strconv.Itoa(day), func(idem *funds.Idem) (string, error) {
+		r, err := s.Funds.CreateRecurring(c.Request().Context(), PrincipalOf(c), funds.NewRecurring{TargetType: funds.TargetType(tt),
+			TargetID: tid, AmountFen: fen, DayOfMonth: day}, idem)
+		if err != nil {
+			return "", err
+		}
+		return r.PublicID, nil
+	})
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
+	}
+	if errors.Is(err, funds.ErrIdempotencyInFlight) {
+		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_in_flight"))
+	}
+	if msg, ok := s.formProblem(c, err); ok {
+		return s.pledgeFormError(c, tt, tid, amount, msg)
 	}
 	return err
 }
@@ -130,14 +164,66 @@ func (s *Server) handleMyPledgePage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "my_pledge", p)
 }
 
+// givingPage is "my giving" with the problem of a form sent from it.
+type givingPage struct {
+	*funds.Giving
+	Error string
+}
+
 // handleMyGivingPage shows the donor's pledges, each traced to the needs its
-// money reached, with year totals and receipts.
+// money reached, the open choices for money in needs that ended, the
+// monthly pledges, year totals and receipts.
 func (s *Server) handleMyGivingPage(c echo.Context) error {
+	return s.renderGiving(c, http.StatusOK, "")
+}
+
+func (s *Server) renderGiving(c echo.Context, status int, msg string) error {
 	g, err := s.Funds.MyGiving(c.Request().Context(), PrincipalOf(c))
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "my_giving", g)
+	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg})
+}
+
+// formProblem turns the errors a donor can fix into a message for the page.
+func (s *Server) formProblem(c echo.Context, err error) (string, bool) {
+	var ie *funds.IneligibleError
+	var ve *marketplace.ValidationError
+	switch {
+	case errors.As(err, &ie):
+		return s.pageT(c, "pledge_ineligible") + " " + ie.Error(), true
+	case errors.As(err, &ve):
+		return ve.Error(), true
+	case errors.Is(err, marketplace.ErrConflict):
+		return err.Error(), true
+	}
+	return "", false
+}
+
+// handleRedirectForm applies the donor's choice for the money of a pledge
+// whose need ended (the form on "my giving").
+func (s *Server) handleRedirectForm(c echo.Context) error {
+	_, err := s.Funds.RedirectPledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RedirectChoice{
+		Action: funds.RedirectAction(c.FormValue("action")), TargetID: strings.TrimSpace(c.FormValue("target_id"))})
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/my/giving#choices")
+	}
+	if msg, ok := s.formProblem(c, err); ok {
+		return s.renderGiving(c, http.StatusBadRequest, msg)
+	}
+	return err
+}
+
+// handleRecurringForm pauses, resumes or cancels a monthly pledge.
+func (s *Server) handleRecurringForm(c echo.Context) error {
+	_, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
+	}
+	if msg, ok := s.formProblem(c, err); ok {
+		return s.renderGiving(c, http.StatusBadRequest, msg)
+	}
+	return err
 }
 
 // handleMyReceiptPage shows a donation receipt to its donor (or the issuing

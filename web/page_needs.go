@@ -184,6 +184,11 @@ type needPage struct {
 	// Pledge is the donation form while the need is open (nil without a
 	// funds service).
 	Pledge *pledgeForm
+	// ShowUpdates: the viewer reads the need's progress updates (its own
+	// staff, covering verifiers, donors who gave to it, volunteers serving
+	// it); Updates are they, newest first.
+	ShowUpdates bool
+	Updates     []marketplace.NeedUpdate
 }
 
 // handleNeedPage is the public page of one need.
@@ -216,6 +221,15 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 		}
 		if n.Status == marketplace.NeedOpen && n.RemainingFen > 0 {
 			d.Pledge = form
+		}
+	}
+	if p := PrincipalOf(c); p != nil && s.Needs != nil {
+		us, err := s.Needs.Updates(ctx, p, n.ID)
+		switch {
+		case err == nil:
+			d.ShowUpdates, d.Updates = true, us
+		case !errors.Is(err, marketplace.ErrNotFound):
+			return err
 		}
 	}
 	return s.render(c, status, "need", d)

@@ -18,6 +18,8 @@ import (
 
 type staffPage struct {
 	Sources []funds.Source
+	Plans   []matching.StoredPlan
+	Names   map[string]string // source public id → name
 	Error   string
 }
 
@@ -28,7 +30,7 @@ func (s *Server) handleStaffPage(c echo.Context) error {
 
 func (s *Server) renderStaffPage(c echo.Context, status int, msg string) error {
 	ctx, p := c.Request().Context(), PrincipalOf(c)
-	d := staffPage{Error: msg}
+	d := staffPage{Error: msg, Names: map[string]string{}}
 	for _, k := range []funds.SourceKind{funds.KindFund, funds.KindProject} {
 		ss, err := s.Funds.Sources(ctx, k, 500, 0)
 		if err != nil {
@@ -37,9 +39,15 @@ func (s *Server) renderStaffPage(c echo.Context, status int, msg string) error {
 		for _, src := range ss {
 			if p.InOrg(marketplace.RoleFederationStaff, src.OrgID) {
 				d.Sources = append(d.Sources, src)
+				d.Names[src.PublicID] = src.Name
 			}
 		}
 	}
+	plans, err := s.Matching.Plans(ctx, p, 20)
+	if err != nil {
+		return err
+	}
+	d.Plans = plans
 	return s.render(c, status, "staff", d)
 }
 

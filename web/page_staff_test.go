@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,19 @@ func TestStaffPlanAndReconcilePages(t *testing.T) {
 				t.Fatalf("plan page: %.500s", body)
 			}
 			id := regexp.MustCompile(`/staff/plans/([^/"]+)$`).FindStringSubmatch(plan)[1]
+			if body := sb.do(http.MethodGet, "/staff", nil).Body.String(); !strings.Contains(body, `href="/staff/plans/`+id+`"`) || !strings.Contains(body, "待审核") {
+				t.Errorf("the staff page does not list the stored plan for review: %.800s", body)
+			}
+			other, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: "另一个慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "430524"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, otherStaff := env.user(marketplace.RoleFederationStaff, other)
+			ob := newBrowser(env)
+			ob.login(otherStaff)
+			if body := ob.do(http.MethodGet, "/staff", nil).Body.String(); strings.Contains(body, id) || !strings.Contains(body, "还没有分配方案") {
+				t.Errorf("another federation's staff page shows this plan, or no empty state: %.800s", body)
+			}
 			if r := sb.form("/staff/plans/"+id+"/execute", url.Values{}); r.Code != http.StatusSeeOther {
 				t.Fatalf("execute: %d", r.Code)
 			}

@@ -261,6 +261,8 @@ func (s *Server) registerPages() {
 		donor := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleDonor)}
 		e.POST("/pledge", s.handlePledgeForm, donor...)
 		e.GET("/my/giving", s.handleMyGivingPage, donor...)
+		e.POST("/my/pledges/:id/redirect", s.handleRedirectForm, donor...)
+		e.POST("/my/recurring/:id", s.handleRecurringForm, donor...)
 		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
 		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
 		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(marketplace.RoleFederationStaff))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -34,10 +35,17 @@ func (s *Server) registerFundRoutes(g *echo.Group) {
 	s.signedIn(g, http.MethodGet, "/pledges/:id", s.handlePledgeGet)
 	s.only(g, http.MethodPost, "/pledges/:id/confirm", s.handlePledgeConfirm, staff)
 	s.only(g, http.MethodPost, "/pledges/:id/refund", s.handlePledgeRefund, staff)
+	s.only(g, http.MethodPost, "/pledges/:id/redirect", s.handlePledgeRedirect, marketplace.RoleDonor)
 	s.only(g, http.MethodPost, "/pledges/reconciliations", s.handleReconciliation, staff)
 	s.public(g, http.MethodPost, "/payment-notifications", s.handlePaymentNotification)
 
 	s.signedIn(g, http.MethodGet, "/receipts/:id", s.handleReceiptGet)
 	s.only(g, http.MethodGet, "/me/giving", s.handleMyGiving, marketplace.RoleDonor)
+
+	s.only(g, http.MethodPost, "/recurring-pledges", s.handleRecurringCreate, marketplace.RoleDonor)
+	s.only(g, http.MethodGet, "/me/recurring-pledges", s.handleMyRecurring, marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/pause", s.handleRecurringStatus(funds.RecurringPaused), marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/resume", s.handleRecurringStatus(funds.RecurringActive), marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/cancel", s.handleRecurringStatus(funds.RecurringCancelled), marketplace.RoleDonor)
 	s.public(g, http.MethodGet, "/disclosures", s.handleDisclosureList)
 }

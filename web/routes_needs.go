@@ -46,7 +46,9 @@ func (s *Server) registerNeedRoutes(g *echo.Group) {
 	s.only(g, http.MethodGet, "/needs/:id/objections", s.handleObjectionList, sw, ver, fed, aud)
 	s.only(g, http.MethodPost, "/needs/:id/objections/:oid/resolve", s.handleObjectionResolve, ver)
 	s.only(g, http.MethodPost, "/needs/:id/updates", s.handleNeedUpdateCreate, sw)
-	s.signedIn(g, http.MethodGet, "/needs/:id/updates", s.handleNeedUpdateList)
+	// Role gate only: the service admits the need's own staff, covering
+	// verifiers, its confirmed donors and its engaged volunteers.
+	s.only(g, http.MethodGet, "/needs/:id/updates", s.handleNeedUpdateList, sw, ver, fed, aud, marketplace.RoleDonor, marketplace.RoleVolunteer)
 	s.only(g, http.MethodGet, "/orgs/me/needs", s.handleOrgNeeds, sw)
 	s.only(g, http.MethodGet, "/clearance-queue", s.handleClearanceQueue, ver)
 }

@@ -34,6 +34,7 @@ type Config struct {
 	NoticePeriod      time.Duration `env:"JIUJINAN_NOTICE_PERIOD" envDefault:"120h" help:"public notice (公示) before a cleared need opens"`
 	KAnonymity        int           `env:"JIUJINAN_K_ANONYMITY" envDefault:"5" help:"k: fewest published needs that may share a region x category x age band cell"`
 	PledgeTTL         time.Duration `env:"JIUJINAN_PLEDGE_TTL" envDefault:"168h" help:"how long an unpaid pledge waits for its payment before it expires"`
+	RedirectWindow    time.Duration `env:"JIUJINAN_REDIRECT_WINDOW" envDefault:"360h" help:"how long donors of a need that ended unfunded have to move their money or ask for a refund before the default (the organization's unrestricted fund, else a refund)"`
 	EmergencyLimitFen int64         `env:"JIUJINAN_EMERGENCY_LIMIT_FEN" envDefault:"300000" help:"largest request (fen) that may take the emergency path (先行救助)"`
 	ScreeningConfig   string        `env:"JIUJINAN_SCREENING_CONFIG" help:"TOML (.toml) or JSON file changing the screening defaults: programme to category mapping, eligible programmes per household type, look-back months (docs/screening.md)"`
 
@@ -142,6 +143,7 @@ func (c *Config) validate() error {
 		{c.TokenTTL >= time.Minute && c.TokenTTL <= 30*24*time.Hour, "JIUJINAN_TOKEN_TTL", "must be between 1m and 720h"},
 		{c.TokenIssuer != "", "JIUJINAN_TOKEN_ISSUER", "must not be empty"},
 		{c.NoticePeriod >= 0 && c.NoticePeriod <= 90*24*time.Hour, "JIUJINAN_NOTICE_PERIOD", "must be between 0 and 2160h"},
+		{c.RedirectWindow >= time.Hour && c.RedirectWindow <= 90*24*time.Hour, "JIUJINAN_REDIRECT_WINDOW", "must be between 1h and 2160h"},
 		{c.KAnonymity >= 1 && c.KAnonymity <= 1000, "JIUJINAN_K_ANONYMITY", "must be between 1 and 1000"},
 		{c.EmergencyLimitFen >= 0 && c.EmergencyLimitFen <= 100_000_000, "JIUJINAN_EMERGENCY_LIMIT_FEN", "must be between 0 and 100000000 fen"},
 		{c.MaxBodyBytes >= 1024, "JIUJINAN_MAX_BODY_BYTES", "must be at least 1024"},

@@ -102,8 +102,16 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if _, err := m.seedDemoNeeds(ctx, admin, orgs, m.Now()); err != nil {
 		return fmt.Errorf("demo needs: %w", err)
 	}
+	// Needs published side by side (MySQL seeds in parallel) may not have
+	// seen each other in their cells.
+	if _, _, err := m.reproject(ctx); err != nil {
+		return fmt.Errorf("demo needs: %w", err)
+	}
 	if err := m.seedDemoPeople(ctx, admin); err != nil {
 		return err
 	}
-	return m.seedDemoFunds(ctx, admin, orgs)
+	if err := m.seedDemoFunds(ctx, admin, orgs); err != nil {
+		return err
+	}
+	return m.seedDemoPlan(ctx)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
 )
 
 // The demo's money: named funds and projects with restrictions in the
@@ -124,43 +125,106 @@ func (m *Main) seedDemoFunds(ctx context.Context, admin *marketplace.Principal, 
 }
 
 // demoAllocate gives a fund's or project's money to up to two open demo
-// needs that its restrictions allow (there are none when no demo needs
-// were loaded).
+// needs that its restrictions allow (there are none when no demo needs were
+// loaded), needs whose notice is over first and the smallest first: the
+// first is funded in full where the money allows and paid out to its
+// provider, so that funded and disbursed needs show on the need pages, the
+// register and the donor's trace out of the box.
 func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src *funds.Source) error {
 	if src.BalanceFen == 0 && src.Kind == funds.KindProject && !src.Running(m.Now()) {
 		return nil
 	}
 	var ids []string
-	if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT public_id FROM needs WHERE status IN ('open', 'notice') AND funded_fen < requested_fen ORDER BY id LIMIT 200").
-		Scan(&ids).Error; err != nil {
+	if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT public_id FROM needs WHERE status IN ('open', 'notice') AND funded_fen < requested_fen
+		ORDER BY requested_fen - funded_fen, id LIMIT 400`).Scan(&ids).Error; err != nil {
 		return err
 	}
-	given := 0
-	for _, id := range ids {
-		if given == 2 {
-			break
+	given, now := 0, m.Now()
+	for pass := 0; pass < 2; pass++ { // needs whose notice is over, then the others
+		for _, id := range ids {
+			if given == 2 {
+				return nil
+			}
+			n, err := m.Funds.Store.Need(ctx, id)
+			if err != nil {
+				return err
+			}
+			if n.NoticeOver(now) != (pass == 0) {
+				continue
+			}
+			amount := min(n.Remaining(), 100_000)
+			if given == 0 && n.Remaining() <= 500_000 {
+				amount = n.Remaining()
+			}
+			if src.Restrictions.PerNeedCapFen > 0 {
+				amount = min(amount, src.Restrictions.PerNeedCapFen)
+			}
+			if amount <= 0 || len(src.Restrictions.Fails(n.Facts(now), 0)) > 0 {
+				continue
+			}
+			a, err := m.Funds.Allocate(ctx, by, src.Kind, src.PublicID, id, amount, nil)
+			var ie *funds.IneligibleError
+			var sb *funds.ScreeningBlockError
+			switch {
+			case err == nil:
+				if given == 0 {
+					if err := m.demoDisburse(ctx, by, a, n.Category); err != nil {
+						return err
+					}
+				}
+				given++
+			case errors.As(err, &ie), errors.As(err, &sb), errors.Is(err, funds.ErrInsufficientFunds):
+			default:
+				return fmt.Errorf("demo allocation from %s: %w", src.Name, err)
+			}
 		}
-		n, err := m.Funds.Store.Need(ctx, id)
-		if err != nil {
-			return err
-		}
-		amount := min(n.Remaining(), 100_000)
-		if src.Restrictions.PerNeedCapFen > 0 {
-			amount = min(amount, src.Restrictions.PerNeedCapFen)
-		}
-		if amount <= 0 || len(src.Restrictions.Fails(n.Facts(m.Now()), 0)) > 0 {
-			continue
-		}
-		_, err = m.Funds.Allocate(ctx, by, src.Kind, src.PublicID, id, amount, nil)
-		var ie *funds.IneligibleError
-		var sb *funds.ScreeningBlockError
-		switch {
-		case err == nil:
-			given++
-		case errors.As(err, &ie), errors.As(err, &sb), errors.Is(err, funds.ErrInsufficientFunds):
-		default:
-			return fmt.Errorf("demo allocation from %s: %w", src.Name, err)
-		}
+	}
+	return nil
+}
+
+// demoProviders are the demo payees by need category: money goes to the
+// hospital or school directly where there is one.
+var demoProviders = map[marketplace.Category]string{
+	"medical": "县人民医院", "serious_illness": "县人民医院", "education": "县第一中学", "disability": "县康复中心",
+}
+
+// demoDisburse pays a demo allocation out, to the provider of its category
+// or else to the household; an allocation whose need is still in notice, or
+// that screening now stops, stays allocated.
+func (m *Main) demoDisburse(ctx context.Context, by *marketplace.Principal, a *funds.Allocation, category marketplace.Category) error {
+	payee := funds.Payee{Type: funds.PayeeHousehold, Name: "王某某", Reference: "DEMO-" + a.PublicID[len(a.PublicID)-6:], Account: "6222020200001234567"}
+	if name, ok := demoProviders[category]; ok {
+		payee = funds.Payee{Type: funds.PayeeProvider, Name: name, Reference: "DEMO-" + a.PublicID[len(a.PublicID)-6:], Account: "1608020309024001234"}
+	}
+	_, err := m.Funds.Disburse(ctx, by, a.PublicID, payee, nil)
+	var ie *funds.IneligibleError
+	var sb *funds.ScreeningBlockError
+	if err == nil || errors.As(err, &ie) || errors.As(err, &sb) {
+		return nil
+	}
+	return fmt.Errorf("demo disbursement of %s: %w", a.PublicID, err)
+}
+
+// seedDemoPlan stores a batch allocation plan for the first demo fund of
+// the demo staff's federation, for them to review and execute.
+func (m *Main) seedDemoPlan(ctx context.Context) error {
+	u, err := m.Store.UserByEmail(ctx, "staff@demo.jiujinan.cn")
+	if err != nil {
+		return err
+	}
+	staff, err := m.Store.Principal(ctx, u.PublicID)
+	if err != nil {
+		return err
+	}
+	var fundID string
+	if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT s.public_id FROM fund_sources s 
+		WHERE s.kind = 'fund' AND s.org_id IN (SELECT m.org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.public_id = ?)
+		ORDER BY s.id LIMIT 1`, u.PublicID).
+		Scan(&fundID).Error; err != nil || fundID == "" {
+		return err
+	}
+	if _, err := m.Matching.CreatePlan(ctx, staff, fundID, matching.PlanInput{FundIDs: []string{fundID}}); err != nil {
+		return fmt.Errorf("demo plan: %w", err)
 	}
 	return nil
 }

@@ -182,7 +182,7 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 	errs := make(chan error, len(jobs))
 	var wg sync.WaitGroup
 	// SQLite has one writer anyway; on MySQL commits in parallel save most of
-	// the time (a step that deadlocks is retried, see demoRetry).
+	// the time.
 	workers := 1
 	if m.DB.Dialect == sqldb.MySQL {
 		workers = 8
@@ -216,7 +216,7 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	svc := *m.Needs
 	svc.Now = func() time.Time { return clock }
 	var created *marketplace.NeedCreated
-	err := demoRetry(func() (err error) { created, err = svc.Create(ctx, j.worker, j.in); return })
+	created, err := svc.Create(ctx, j.worker, j.in)
 	if err != nil {
 		return err
 	}
@@ -237,14 +237,14 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	case planRejected:
 		dec = marketplace.ClearanceInput{Decision: "rejected", Note: "经入户核查，家庭收入高于当地低保边缘标准"}
 	}
-	if err := demoRetry(func() error { _, err := svc.Clear(ctx, j.verifier, id, dec); return err }); err != nil {
+	if _, err := svc.Clear(ctx, j.verifier, id, dec); err != nil {
 		return fmt.Errorf("clearance: %w", err)
 	}
 	if j.plan == planCleared || j.plan == planReferred || j.plan == planRejected {
 		return nil
 	}
 	clock = clock.Add(j.publishAfter)
-	if err := demoRetry(func() error { _, _, err := svc.Publish(ctx, j.worker, id); return err }); err != nil {
+	if _, _, err := svc.Publish(ctx, j.worker, id); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	switch j.plan {
@@ -266,33 +266,37 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	return err
 }
 
-// demoRetry runs step again when MySQL chose it as a deadlock victim (the
-// transaction was rolled back, so running it again is safe).
-func demoRetry(step func() error) error {
-	var err error
-	for try := 0; try < 5; try++ {
-		if err = step(); err == nil || !strings.Contains(err.Error(), "Deadlock found") {
-			return err
-		}
-		time.Sleep(time.Duration(try+1) * 20 * time.Millisecond)
-	}
-	return err
-}
-
 // demoNeed makes one household's need in county according to plan.
 func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Divisions, plan demoPlan, now time.Time, emergencyMaxFen int64) marketplace.NeedInput {
-	st := demoStories[r.IntN(len(demoStories))]
+	// Two needs in five are medical (the first three stories), as in
+	// practice; the others come from five of the other stories per county
+	// (the hardships of a county cluster), so that most cells (category ×
+	// age band) of a county hold the k needs that let it be shown.
+	ci := 0
+	for i, c := range demoCounties {
+		if c.code == county.code {
+			ci = i
+		}
+	}
+	st := demoStories[r.IntN(3)]
+	if r.IntN(5) >= 2 {
+		st = demoStories[3+(ci*4+r.IntN(5))%(len(demoStories)-3)]
+	}
 	surname := demoSurnames[r.IntN(len(demoSurnames))]
 	name := surname + demoGiven[r.IntN(len(demoGiven))]
 	member := demoSurnames[r.IntN(len(demoSurnames))] + demoGiven[r.IntN(len(demoGiven))]
 	var age int
 	switch st.category {
-	case marketplace.CatEducation:
-		age = 8 + r.IntN(12)
+	case marketplace.CatEducation: // a child (under 14) or a student (18 or 19): one age band per story
+		if strings.Contains(st.title, "大学") {
+			age = 18 + r.IntN(2)
+		} else {
+			age = 8 + r.IntN(5)
+		}
 	case marketplace.CatBasicLiving, marketplace.CatHeating:
 		age = 62 + r.IntN(25)
 	default:
-		age = 20 + r.IntN(55)
+		age = 25 + r.IntN(34)
 	}
 	birth := time.Date(now.Year()-age, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
 	town := towns[r.IntN(len(towns))]
@@ -303,6 +307,10 @@ func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Di
 	costYuan := st.minYuan + r.IntN(st.maxYuan-st.minYuan+1)
 	cost := int64(costYuan) * 100
 	statutory := cost * int64(20+r.IntN(40)) / 100
+	if plan == planEmergency { // a small sum, so that the story tells the figures the need asks for
+		costYuan = 3000 + r.IntN(5000)
+		cost, statutory = int64(costYuan)*100, int64(costYuan)*100/3
+	}
 	phone := demoPhone(r)
 	repl := strings.NewReplacer("{name}", name, "{age}", fmt.Sprint(age), "{town}", d.Name(town), "{village}", demoVillages[r.IntN(len(demoVillages))],
 		"{group}", fmt.Sprint(1+r.IntN(9)), "{num}", fmt.Sprint(1+r.IntN(60)), "{hospital}", county.hospital,
@@ -323,8 +331,6 @@ func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Di
 	}
 	if plan == planEmergency {
 		in.Emergency, in.Urgency = true, marketplace.UrgencyEmergency
-		in.VerifiedCostFen = int64(3000+r.IntN(5000)) * 100
-		in.StatutoryReliefFen = in.VerifiedCostFen / 3
 		req := min(in.VerifiedCostFen-in.StatutoryReliefFen, max(emergencyMaxFen, 1))
 		in.RequestedFen = &req
 	}

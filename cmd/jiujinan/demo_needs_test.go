@@ -66,4 +66,26 @@ func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
 	if code, out, errs := runCmd(t, env, "", "audit-verify"); code != 0 || !strings.Contains(out, "intact") {
 		t.Fatalf("audit-verify after the demo: %d %q %q", code, out, errs)
 	}
+	// Re-projection: most public needs are shown at their county (k = 5),
+	// and the demo left nothing for a pass to change.
+	var lv struct{ Public, County int }
+	public := "published_at IS NOT NULL AND consent_public = 1 AND status IN ('notice', 'open', 'funded', 'disbursed', 'closed')"
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE " + public).Scan(&lv.Public)
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE " + public + " AND public_region_code = SUBSTR(region_code, 1, 6)").Scan(&lv.County)
+	if lv.Public == 0 || lv.County*10 < lv.Public*8 {
+		t.Errorf("%d of %d public demo needs are shown at their county, want at least 80%%", lv.County, lv.Public)
+	}
+	// Refined to their county after being published coarser, needs name
+	// their county's hospital again: no hospital name left redacted.
+	var hidden, atCounty int
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE " + public + " AND public_region_code = SUBSTR(region_code, 1, 6)").Scan(&atCounty)
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE "+public+" AND public_region_code = SUBSTR(region_code, 1, 6) AND public_story LIKE ?",
+		"%"+marketplace.ScrubPlaceholder+"人民医院%").Scan(&hidden)
+	t.Logf("%d of %d needs shown at their county have the hospital redacted", hidden, atCounty)
+	if hidden != 0 {
+		t.Errorf("%d of %d needs shown at their county still redact their county's hospital", hidden, atCounty)
+	}
+	if code, out, errs := runCmd(t, env, "", "reproject"); code != 0 || !strings.Contains(out, ": 0 needs changed") {
+		t.Errorf("reproject after the demo: %d %q %q", code, out, errs)
+	}
 }

@@ -28,29 +28,54 @@ func (m *Main) openFunds() error {
 	if m.Config.PledgeTTL > 0 {
 		m.Funds.PledgeTTL = m.Config.PledgeTTL
 	}
+	if m.Config.RedirectWindow > 0 {
+		m.Funds.RedirectWindow = m.Config.RedirectWindow
+	}
 	return nil
 }
 
-// runFundJobs expires unpaid pledges and forgets old idempotency keys
-// every minute until ctx ends.
+// runFundJobs runs fundJobs every minute until ctx ends.
 func (m *Main) runFundJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := m.Funds.ExpirePledges(ctx); err != nil && ctx.Err() == nil {
-			m.Log.Warn("expire pledges", slog.String("error", err.Error()))
-		} else if n > 0 {
-			m.Log.Info("expired unpaid pledges", slog.Int64("count", n))
-		}
-		if _, err := m.Funds.PurgeIdempotent(ctx); err != nil && ctx.Err() == nil {
-			m.Log.Warn("purge idempotency keys", slog.String("error", err.Error()))
-		}
+		m.fundJobs(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// fundJobs runs the funds' background work once: expire unpaid pledges,
+// create the month's pledge of every recurring pledge due (once per month
+// however many instances run it), open the donors' choices for money in
+// needs that ended, apply the default to choices past their deadline, and
+// forget old idempotency keys. It logs what it did and returns the first error.
+func (m *Main) fundJobs(ctx context.Context) error {
+	var first error
+	note := func(what string, n int64, err error) {
+		if err != nil && ctx.Err() == nil {
+			m.Log.Warn(what, slog.String("error", err.Error()))
+			if first == nil {
+				first = fmt.Errorf("%s: %w", what, err)
+			}
+		} else if n > 0 {
+			m.Log.Info(what, slog.Int64("count", n))
+		}
+	}
+	n, err := m.Funds.ExpirePledges(ctx)
+	note("expired unpaid pledges", n, err)
+	r, err := m.Funds.RunRecurring(ctx)
+	note("generated monthly pledges", int64(r), err)
+	o, err := m.Funds.OpenRedirects(ctx)
+	note("opened donors' choices for ended needs", int64(o), err)
+	d, err := m.Funds.ApplyRedirectDefaults(ctx)
+	note("applied the default to donors' choices past their deadline", int64(d), err)
+	_, err = m.Funds.PurgeIdempotent(ctx)
+	note("purge idempotency keys", 0, err)
+	return first
 }
 
 // verifyLedger runs funds.VerifyLedger for audit-verify and prints what it

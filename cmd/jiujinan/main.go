@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
+	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -52,7 +54,12 @@ Usage:
   jiujinan keys list|rotate-token|rotate-data
                                       show or rotate the keys in secrets.json
   jiujinan audit-verify               check every hash chain of the audit log
-  jiujinan reindex                    rebuild the search index from the database
+  jiujinan reindex                    re-project, then rebuild the search index from the database
+  jiujinan reproject                  recompute how coarsely each published need is shown (k-anonymity)
+  jiujinan fund-jobs                  run the funds' background work once: expire unpaid
+                                      pledges, create due monthly pledges, open and default
+                                      donors' choices for needs that ended (serve does it
+                                      every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
   jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] > FILE
                                       write a realistic test payment file
@@ -93,6 +100,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAuditVerify(ctx, rest, stdout, stderr, environ)
 	case "reindex":
 		err = cmdReindex(ctx, rest, stdout, stderr, environ)
+	case "reproject":
+		err = cmdReproject(ctx, rest, stdout, stderr, environ)
+	case "fund-jobs":
+		err = cmdFundJobs(ctx, rest, stdout, stderr, environ)
 	case "import-payments":
 		err = cmdImportPayments(ctx, rest, stdout, stderr, environ)
 	case "gen-payments":
@@ -248,6 +259,7 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	// Needs are screened when submitted and cleared, money before it is
 	// allocated and before it is disbursed.
 	m.Needs.Screener = m.Screening
+	m.Needs.Donors = fstore.New(m.DB)
 	m.Funds.Screener = m.Screening
 	m.openMatching()
 	return m, nil
@@ -326,6 +338,22 @@ func (m *Main) Server() (*web.Server, error) {
 	}), nil
 }
 
+// serveGCPercent is the garbage collection target serve runs with (Go's
+// default is 100): a collection after the heap grew by 400 % of what was
+// live instead of 100 %. Screening, search and the pages allocate per
+// request, and at 100 the collector's pauses and assists were what pushed
+// one screening call in fifty over 2 ms (docs/benchmarks/screening.md);
+// the price is a larger heap between collections.
+const serveGCPercent = 400
+
+// tuneGC applies serveGCPercent unless the environment sets GOGC, which
+// the Go runtime has then applied already (as it applies GOMEMLIMIT).
+func tuneGC(environ map[string]string) {
+	if _, set := environ["GOGC"]; !set {
+		debug.SetGCPercent(serveGCPercent)
+	}
+}
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
 	fs := newFlagSet("serve", stderr, "Serve the web site and the JSON API. Applies pending migrations first.")
 	demo := fs.Bool("demo", false, "load the demo dataset (organizations, one user per role) and print its logins")
@@ -333,6 +361,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if err != nil {
 		return err
 	}
+	tuneGC(environ)
 	m, err := Open(ctx, cfg, stderr, true)
 	if err != nil {
 		return err
@@ -361,6 +390,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return fmt.Errorf("JIUJINAN_ADDR: cannot listen on %s: %v", cfg.Addr, err)
 	}
 	go m.runFundJobs(ctx)
+	go m.runReprojection(ctx)
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
 	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {
@@ -560,6 +590,24 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !ok {
 		return &exitError{1, "audit-verify: the ledger does not balance"}
 	}
+	return nil
+}
+
+func cmdFundJobs(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
+	fs := newFlagSet("fund-jobs", stderr, "Run the funds' background work once (serve runs it every minute).")
+	cfg, err := loadConfig(fs, args, environ)
+	if err != nil {
+		return err
+	}
+	m, err := Open(ctx, cfg, stderr, false)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.fundJobs(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "fund jobs done")
 	return nil
 }
 

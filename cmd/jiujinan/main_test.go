@@ -126,6 +126,9 @@ func TestMigrateAdminAndAuditVerify(t *testing.T) {
 		if code, _, errs := runCmd(t, env, "another-password\n", "admin", "create", "--email", "root@example.org"); code == 0 || !strings.Contains(errs, "exists") {
 			t.Fatalf("duplicate admin: %d %q", code, errs)
 		}
+		if code, out, errs := runCmd(t, env, "", "fund-jobs"); code != 0 || !strings.Contains(out, "fund jobs done") {
+			t.Fatalf("fund-jobs: %d %q %q", code, out, errs)
+		}
 		if code, out, errs := runCmd(t, env, "", "audit-verify"); code != 0 || !strings.Contains(out, "intact") {
 			t.Fatalf("audit-verify: %d %q %q", code, out, errs)
 		}

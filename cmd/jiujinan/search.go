@@ -153,6 +153,11 @@ func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	defer m.Close()
+	if cells, changed, err := m.reproject(ctx); err != nil {
+		return err
+	} else if changed > 0 {
+		fmt.Fprintf(stdout, "re-projected %d cells: %d needs changed\n", cells, changed)
+	}
 	total, err := m.Store.CountPublicNeeds(ctx)
 	if err != nil {
 		return err

@@ -106,7 +106,24 @@ func (s *Store) Source(ctx context.Context, publicID string) (*funds.Source, err
 }
 
 func (t *tx) Source(publicID string) (*funds.Source, error) {
-	return t.s.readSource(t.g, "s.public_id = ?", publicID)
+	if t.batch == nil {
+		return t.s.readSource(t.g, "s.public_id = ?", publicID)
+	}
+	// In a grouped transaction every call reads the same source: read it
+	// once. The row is not written by allocations, and the transaction
+	// would see the same version of it again (SQLite: it holds the write
+	// lock; MySQL: its consistent snapshot); only the balance moves.
+	if src, ok := t.batch.sources[publicID]; ok {
+		c := *src
+		return &c, nil
+	}
+	src, err := t.s.readSource(t.g, "s.public_id = ?", publicID)
+	if err != nil {
+		return nil, err
+	}
+	c := *src
+	t.batch.sources[publicID] = &c
+	return src, nil
 }
 
 func (t *tx) SourceByID(id int64) (*funds.Source, error) {

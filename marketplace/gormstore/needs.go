@@ -289,9 +289,13 @@ func (s *Store) BeneficiaryByID(ctx context.Context, id int64) (*marketplace.Ben
 	if err := s.db.WithContext(ctx).Take(&r, id).Error; err != nil {
 		return nil, MapError(err)
 	}
+	return r.domain(), nil
+}
+
+func (r *beneficiaryRow) domain() *marketplace.Beneficiary {
 	return &marketplace.Beneficiary{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Pseudonym: r.Pseudonym, IdentityCT: r.IdentityCT,
 		IdentityKID: r.IdentityKID, RegionCode: r.RegionCode, AgeBand: marketplace.AgeBand(r.AgeBand), Sex: r.Sex,
-		HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes), CreatedAt: r.CreatedAt.UTC()}, nil
+		HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes), CreatedAt: r.CreatedAt.UTC()}
 }
 
 // SaveNeed implements marketplace.NeedStore.
@@ -354,9 +358,192 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 		if err := AppendAudit(tx, &audit); err != nil {
 			return err
 		}
+		if w.Reproject != nil && w.Reprojector != nil {
+			if _, err := reprojectCell(tx, *w.Reproject, w.Reprojector, w.Retexter, r.UpdatedAt); err != nil {
+				return err
+			}
+			var back needRow
+			if err := tx.Select("public_region_code", "public_household_types", "public_title", "public_story").Take(&back, n.ID).Error; err != nil {
+				return MapError(err)
+			}
+			n.PublicRegionCode, n.PublicHouseholdTypes = back.PublicRegionCode, splitList[marketplace.HouseholdType](back.PublicHouseholdTypes)
+			n.PublicTitle, n.PublicStory = back.PublicTitle, back.PublicStory
+		}
 		n.Version++
 		return nil
 	})
+}
+
+// publishedCell selects the needs re-projection counts in a cell: every
+// need ever published with consent, whatever its status now.
+func publishedCell(db *gorm.DB, cell marketplace.ProjectionCell) *gorm.DB {
+	return db.Model(&needRow{}).Where("category = ? AND age_band = ? AND region_code LIKE ? AND published_at IS NOT NULL AND consent_public = 1",
+		string(cell.Category), string(cell.AgeBand), likePrefix(provincePrefix(cell.Province)))
+}
+
+// provincePrefix is the two digits every division of a province starts with.
+func provincePrefix(code string) string {
+	if len(code) < 2 {
+		return code
+	}
+	return code[:2]
+}
+
+// reprojectCell implements ReprojectCell inside tx.
+func reprojectCell(tx *gorm.DB, cell marketplace.ProjectionCell, fn func([]marketplace.CellNeeds) []marketplace.ProjectionChange, retext marketplace.Retexter, now time.Time) (int, error) {
+	type groupRow struct {
+		RegionCode           string
+		HouseholdTypes       string
+		PublicRegionCode     string
+		PublicHouseholdTypes string
+		N                    int
+	}
+	var rows []groupRow
+	err := publishedCell(tx, cell).
+		Select("region_code, household_types, public_region_code, public_household_types, COUNT(*) AS n").
+		Group("region_code, household_types, public_region_code, public_household_types").
+		Order("region_code, household_types, public_region_code, public_household_types").Scan(&rows).Error
+	if err != nil {
+		return 0, fmt.Errorf("reproject: read cell: %w", err)
+	}
+	groups := make([]marketplace.CellNeeds, len(rows))
+	for i, r := range rows {
+		groups[i] = marketplace.CellNeeds{RegionCode: r.RegionCode, HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes),
+			PublicRegionCode: r.PublicRegionCode, PublicHouseholdTypes: splitList[marketplace.HouseholdType](r.PublicHouseholdTypes), Count: r.N}
+	}
+	changed := 0
+	for _, c := range fn(groups) {
+		if c.Group < 0 || c.Group >= len(rows) {
+			return 0, fmt.Errorf("reproject: no group %d", c.Group)
+		}
+		g := rows[c.Group]
+		var ids []int64
+		err := publishedCell(tx, cell).Where("region_code = ? AND household_types = ? AND public_region_code = ? AND public_household_types = ?",
+			g.RegionCode, g.HouseholdTypes, g.PublicRegionCode, g.PublicHouseholdTypes).Order("id").Pluck("id", &ids).Error
+		if err != nil {
+			return 0, fmt.Errorf("reproject: read group: %w", err)
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		err = tx.Model(&needRow{}).Where("id IN ?", ids).
+			Updates(map[string]any{"public_region_code": c.RegionCode, "public_household_types": joinCodes(c.HouseholdTypes)}).Error
+		if err != nil {
+			return 0, fmt.Errorf("reproject: write: %w", err)
+		}
+		if len(c.HidePlaces) > 0 {
+			if err := hidePlaces(tx, ids, c.HidePlaces); err != nil {
+				return 0, err
+			}
+		}
+		if c.Retext && retext != nil {
+			if err := retextNeeds(tx, ids, c.RegionCode, retext); err != nil {
+				return 0, err
+			}
+		}
+		out := make([]outboxRow, len(ids))
+		for i, id := range ids {
+			out[i] = outboxRow{NeedID: id, CreatedAt: now}
+		}
+		if err := tx.CreateInBatches(out, 500).Error; err != nil {
+			return 0, fmt.Errorf("reproject: outbox: %w", err)
+		}
+		changed += len(ids)
+	}
+	return changed, nil
+}
+
+// hidePlaces removes the place names a coarser region now hides from the
+// public title and story of the needs with these row ids.
+func hidePlaces(tx *gorm.DB, ids []int64, places []string) error {
+	type textRow struct {
+		ID          int64
+		PublicTitle string
+		PublicStory string
+	}
+	var rows []textRow
+	if err := tx.Model(&needRow{}).Select("id, public_title, public_story").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("reproject: read text: %w", err)
+	}
+	for _, r := range rows {
+		title, story := marketplace.ScrubHiding(r.PublicTitle, nil, places), marketplace.ScrubHiding(r.PublicStory, nil, places)
+		if title == r.PublicTitle && story == r.PublicStory {
+			continue
+		}
+		if err := tx.Model(&needRow{}).Where("id = ?", r.ID).Updates(map[string]any{"public_title": title, "public_story": story}).Error; err != nil {
+			return fmt.Errorf("reproject: write text: %w", err)
+		}
+	}
+	return nil
+}
+
+// retextNeeds writes the public title and story retext derives for the
+// needs with these row ids, now shown at region (finer than before). The
+// sealed records are read in tx: retext must not use the store.
+func retextNeeds(tx *gorm.DB, ids []int64, region string, retext marketplace.Retexter) error {
+	var needs []needRow
+	if err := tx.Where("id IN ?", ids).Find(&needs).Error; err != nil {
+		return fmt.Errorf("reproject: read sealed text: %w", err)
+	}
+	benIDs := make([]int64, len(needs))
+	for i, n := range needs {
+		benIDs[i] = n.BeneficiaryID
+	}
+	var bens []beneficiaryRow
+	if err := tx.Where("id IN ?", benIDs).Find(&bens).Error; err != nil {
+		return fmt.Errorf("reproject: read identities: %w", err)
+	}
+	byID := make(map[int64]*beneficiaryRow, len(bens))
+	for i := range bens {
+		byID[bens[i].ID] = &bens[i]
+	}
+	for _, r := range needs {
+		br := byID[r.BeneficiaryID]
+		if br == nil {
+			continue
+		}
+		title, story, ok := retext(needListRow{needRow: r}.domain(), br.domain(), region)
+		if !ok || (title == r.PublicTitle && story == r.PublicStory) {
+			continue
+		}
+		if err := tx.Model(&needRow{}).Where("id = ?", r.ID).Updates(map[string]any{"public_title": title, "public_story": story}).Error; err != nil {
+			return fmt.Errorf("reproject: write text: %w", err)
+		}
+	}
+	return nil
+}
+
+// ReprojectCell implements marketplace.NeedStore.
+func (s *Store) ReprojectCell(ctx context.Context, cell marketplace.ProjectionCell, now time.Time, fn func([]marketplace.CellNeeds) []marketplace.ProjectionChange, retext marketplace.Retexter) (int, error) {
+	var changed int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		changed, err = reprojectCell(tx, cell, fn, retext, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return changed, nil
+}
+
+// ProjectionCells implements marketplace.NeedStore.
+func (s *Store) ProjectionCells(ctx context.Context) ([]marketplace.ProjectionCell, error) {
+	type cellRow struct {
+		Category, AgeBand, Province string
+	}
+	var rows []cellRow
+	err := s.db.WithContext(ctx).Model(&needRow{}).Where("published_at IS NOT NULL AND consent_public = 1").
+		Select("category, age_band, SUBSTR(region_code, 1, 2) AS province").Group("category, age_band, SUBSTR(region_code, 1, 2)").
+		Order("category, age_band, province").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("projection cells: %w", err)
+	}
+	out := make([]marketplace.ProjectionCell, len(rows))
+	for i, r := range rows {
+		out[i] = marketplace.ProjectionCell{Category: marketplace.Category(r.Category), AgeBand: marketplace.AgeBand(r.AgeBand), Province: r.Province + "0000"}
+	}
+	return out, nil
 }
 
 // SetScreeningResult implements marketplace.NeedStore.
@@ -478,4 +665,17 @@ func (s *Store) NeedUpdates(ctx context.Context, needID int64) ([]marketplace.Ne
 			TextCT: r.TextCT, TextKID: r.TextKID, PublicText: r.PublicText}
 	}
 	return out, nil
+}
+
+// ServesNeed implements marketplace.NeedStore.
+func (s *Store) ServesNeed(ctx context.Context, userID, needID int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM volunteers v WHERE v.user_id = ? AND ("+
+		"EXISTS (SELECT 1 FROM volunteer_claims c WHERE c.volunteer_id = v.id AND c.need_id = ? AND c.status = 'approved') OR "+
+		"EXISTS (SELECT 1 FROM service_pledges p WHERE p.volunteer_id = v.id AND p.need_id = ? AND p.status = 'accepted'))",
+		userID, needID, needID).Scan(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("serves need: %w", err)
+	}
+	return n > 0, nil
 }

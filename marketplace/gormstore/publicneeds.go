@@ -93,7 +93,7 @@ func (r *publicNeedRow) projection(now time.Time) marketplace.PublicNeed {
 	}
 	n := marketplace.PublicNeed{
 		ID:                 r.PublicID,
-		Status:             marketplace.EffectiveStatus(marketplace.NeedStatus(r.Status), r.NoticeEndsAt, now),
+		Status:             marketplace.PublicStatusAt(marketplace.NeedStatus(r.Status), r.NoticeEndsAt, r.Deadline, r.RequestedFen, r.FundedFen, now),
 		Category:           marketplace.Category(r.Category),
 		RegionCode:         r.PublicRegionCode,
 		RegionName:         regionName,

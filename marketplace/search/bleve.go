@@ -563,23 +563,41 @@ func bleveQuery(p *plan) query.Query {
 	return bleve.NewConjunctionQuery(must...)
 }
 
-// bleveStatusQuery matches the effective statuses: open includes a need in
-// notice whose notice ended at or before now; notice excludes it.
+// bleveStatusQuery matches the effective statuses (marketplace.PublicStatusAt):
+// open includes a need in notice whose notice ended at or before now; notice
+// excludes it; an open or notice need past its deadline with money still
+// lacking is expired and neither open nor notice.
 func bleveStatusQuery(statuses []marketplace.NeedStatus, nowMs int64) query.Query {
 	now := float64(nowMs)
+	zero := 0.0
 	yes, no := true, false
+	past := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, &no)
+	past.SetField(fDeadline)
+	lacking := bleve.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
+	lacking.SetField(fRemaining)
+	expired := bleve.NewDisjunctionQuery(term(fStatus, string(marketplace.NeedExpired)),
+		bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(term(fStatus, string(marketplace.NeedOpen)),
+			term(fStatus, string(marketplace.NeedNotice))), past, lacking))
+	notExpired := func(q query.Query) query.Query {
+		b := bleve.NewBooleanQuery()
+		b.AddMust(q)
+		b.AddMustNot(expired)
+		return b
+	}
 	var any []query.Query
 	for _, s := range statuses {
 		switch s {
 		case marketplace.NeedOpen:
 			ended := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, &yes)
 			ended.SetField(fNoticeEnds)
-			any = append(any, term(fStatus, string(s)),
-				bleve.NewConjunctionQuery(term(fStatus, string(marketplace.NeedNotice)), ended))
+			any = append(any, notExpired(bleve.NewDisjunctionQuery(term(fStatus, string(s)),
+				bleve.NewConjunctionQuery(term(fStatus, string(marketplace.NeedNotice)), ended))))
 		case marketplace.NeedNotice:
 			running := bleve.NewNumericRangeInclusiveQuery(&now, nil, &no, nil)
 			running.SetField(fNoticeEnds)
-			any = append(any, bleve.NewConjunctionQuery(term(fStatus, string(s)), running))
+			any = append(any, notExpired(bleve.NewConjunctionQuery(term(fStatus, string(s)), running)))
+		case marketplace.NeedExpired:
+			any = append(any, expired)
 		default:
 			any = append(any, term(fStatus, string(s)))
 		}

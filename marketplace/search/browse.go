@@ -32,15 +32,15 @@ type Browse struct {
 var DefaultStatuses = []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice}
 
 // Search runs q at b.Now. Statuses default to DefaultStatuses and must be
-// public ones (marketplace.PublicStatuses); other bounds are those of Query.
+// public ones (marketplace.PublicStatuses) or expired; other bounds are those of Query.
 // It returns a *marketplace.ValidationError naming the bad field.
 func (b *Browse) Search(ctx context.Context, q Query) (*Result, error) {
 	if len(q.Statuses) == 0 {
 		q.Statuses = DefaultStatuses
 	}
 	for _, s := range q.Statuses {
-		if !marketplace.IsPublicStatus(s) {
-			return nil, marketplace.Invalid("status", "must be one of notice, open, funded, disbursed, closed")
+		if !marketplace.IsPublicStatus(s) && s != marketplace.NeedExpired {
+			return nil, marketplace.Invalid("status", "must be one of notice, open, expired, funded, disbursed, closed")
 		}
 	}
 	q.Now = b.Now()

@@ -49,7 +49,7 @@ type meiliDoc struct {
 func meiliSettings() *meilisearch.Settings {
 	return &meilisearch.Settings{
 		SearchableAttributes: []string{"title", "story"},
-		FilterableAttributes: []string{"category", "status", "urgency", "region", "region_canon", "notice_ends_ms"},
+		FilterableAttributes: []string{"category", "status", "urgency", "region", "region_canon", "notice_ends_ms", "deadline_ms", "remaining_fen"},
 		SortableAttributes:   []string{"urgency_rank", "deadline_ms", "remaining_fen", "published_ms", "id"},
 		DisplayedAttributes:  []string{"need"},
 		LocalizedAttributes:  []*meilisearch.LocalizedAttributes{{Locales: []string{"cmn"}, AttributePatterns: []string{"title", "story"}}},
@@ -279,14 +279,20 @@ func meiliFilter(p *plan) string {
 	}
 	if len(p.Statuses) > 0 {
 		now := strconv.FormatInt(p.nowMs, 10)
+		// expired: see marketplace.PublicStatusAt.
+		expired := "(status = " + meiliQuote(string(marketplace.NeedExpired)) + " OR (status IN [" +
+			meiliQuote(string(marketplace.NeedOpen)) + ", " + meiliQuote(string(marketplace.NeedNotice)) +
+			"] AND deadline_ms < " + now + " AND remaining_fen > 0))"
 		var or []string
 		for _, s := range p.Statuses {
 			switch s {
 			case marketplace.NeedOpen:
-				or = append(or, "status = "+meiliQuote(string(s)),
-					"(status = "+meiliQuote(string(marketplace.NeedNotice))+" AND notice_ends_ms <= "+now+")")
+				or = append(or, "((status = "+meiliQuote(string(s))+
+					" OR (status = "+meiliQuote(string(marketplace.NeedNotice))+" AND notice_ends_ms <= "+now+")) AND NOT "+expired+")")
 			case marketplace.NeedNotice:
-				or = append(or, "(status = "+meiliQuote(string(s))+" AND notice_ends_ms > "+now+")")
+				or = append(or, "(status = "+meiliQuote(string(s))+" AND notice_ends_ms > "+now+" AND NOT "+expired+")")
+			case marketplace.NeedExpired:
+				or = append(or, expired)
 			default:
 				or = append(or, "status = "+meiliQuote(string(s)))
 			}

@@ -160,7 +160,7 @@ func TestMeiliContract(t *testing.T) {
 		if !reflect.DeepEqual(s.Searchable, []string{"title", "story"}) {
 			t.Errorf("searchable %v", s.Searchable)
 		}
-		for _, a := range []string{"category", "status", "urgency", "region", "region_canon", "notice_ends_ms"} {
+		for _, a := range []string{"category", "status", "urgency", "region", "region_canon", "notice_ends_ms", "deadline_ms", "remaining_fen"} {
 			if !contains(s.Filterable, a) {
 				t.Errorf("%s not filterable: %v", a, s.Filterable)
 			}
@@ -231,8 +231,8 @@ func TestMeiliContract(t *testing.T) {
 		now := fmt.Sprint(suiteNow.UnixMilli())
 		want := map[string]any{
 			"q": `"医疗"`,
-			"filter": `category IN ["medical"] AND region = "37" AND (status = "open" OR (status = "notice" AND notice_ends_ms <= ` + now +
-				`) OR status = "funded")`,
+			"filter": `category IN ["medical"] AND region = "37" AND (((status = "open" OR (status = "notice" AND notice_ends_ms <= ` + now +
+				`)) AND NOT (status = "expired" OR (status IN ["open", "notice"] AND deadline_ms < ` + now + ` AND remaining_fen > 0))) OR status = "funded")`,
 			"sort": []any{"deadline_ms:asc", "id:asc"},
 			"page": 1.0, "hitsPerPage": 2.0,
 			"facets": []any{"category", "region_canon"}, "attributesToRetrieve": []any{"need"},

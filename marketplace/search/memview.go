@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"container/heap"
+	"math"
 	"slices"
 	"sync"
 
@@ -48,6 +49,12 @@ type memView struct {
 	notices     []noticeRow
 	endedCount  int // len of the prefix of notices in ended; -1 when stale
 	ended       *roaring.Bitmap
+	// Likewise the open and notice needs with money lacking by deadline
+	// (and those indexed as expired first), and the bitmap of those expired
+	// by the last Query.Now seen; rebuilt with notices.
+	deadlines    []noticeRow
+	expiredCount int // -1 when stale
+	expiredBM    *roaring.Bitmap
 
 	// Decoded projections of recently shown needs, so that a popular page
 	// is neither fetched from Bleve nor decoded again.
@@ -88,6 +95,8 @@ type row struct {
 	status    marketplace.NeedStatus
 	urgency   marketplace.Urgency
 	noticeEnd int64
+	deadline  int64     // deadlineMs
+	lacking   bool      // remaining_fen > 0
 	keys      [4]uint64 // ascending sort keys by sortIndex
 }
 
@@ -210,7 +219,7 @@ func (m *memView) put(needs []marketplace.PublicNeed) {
 			}
 		}
 		m.rows[r] = row{id: n.ID, live: true, cat: cat, canon: ix, status: n.Status, urgency: n.Urgency,
-			noticeEnd: noticeEndMs(n), keys: sortKeys(n)}
+			noticeEnd: noticeEndMs(n), deadline: deadlineMs(n), lacking: n.RemainingFen > 0, keys: sortKeys(n)}
 		m.all.Add(r)
 		bm(m.byCat, n.Category).Add(r)
 		bm(m.byStatus, n.Status).Add(r)
@@ -289,7 +298,41 @@ func (m *memView) keepDoc(n *marketplace.PublicNeed) {
 func (m *memView) endedNotices(nowMs int64) *roaring.Bitmap {
 	m.smu.Lock()
 	defer m.smu.Unlock()
+	m.refresh()
+	n, _ := slices.BinarySearchFunc(m.notices, nowMs+1, func(e noticeRow, t int64) int { return cmp.Compare(e.end, t) })
+	if n != m.endedCount {
+		b := roaring.New()
+		for _, e := range m.notices[:n] {
+			b.Add(e.r)
+		}
+		m.ended, m.endedCount = b, n
+	}
+	return m.ended
+}
+
+// refresh rebuilds the notice and deadline orders after a write; the caller
+// holds mu for reading and smu.
+func (m *memView) refresh() {
 	if m.noticeDirty {
+		m.deadlines = m.deadlines[:0]
+		if b := m.byStatus[marketplace.NeedExpired]; b != nil {
+			it := b.Iterator()
+			for it.HasNext() {
+				m.deadlines = append(m.deadlines, noticeRow{end: math.MinInt64, r: it.Next()})
+			}
+		}
+		for _, st := range []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice} {
+			if b := m.byStatus[st]; b != nil {
+				it := b.Iterator()
+				for it.HasNext() {
+					if r := it.Next(); m.rows[r].lacking {
+						m.deadlines = append(m.deadlines, noticeRow{end: m.rows[r].deadline, r: r})
+					}
+				}
+			}
+		}
+		slices.SortFunc(m.deadlines, func(a, b noticeRow) int { return cmp.Compare(a.end, b.end) })
+		m.expiredCount = -1
 		m.notices = m.notices[:0]
 		if b := m.byStatus[marketplace.NeedNotice]; b != nil {
 			it := b.Iterator()
@@ -301,15 +344,6 @@ func (m *memView) endedNotices(nowMs int64) *roaring.Bitmap {
 		slices.SortFunc(m.notices, func(a, b noticeRow) int { return cmp.Compare(a.end, b.end) })
 		m.noticeDirty, m.endedCount = false, -1
 	}
-	n, _ := slices.BinarySearchFunc(m.notices, nowMs+1, func(e noticeRow, t int64) int { return cmp.Compare(e.end, t) })
-	if n != m.endedCount {
-		b := roaring.New()
-		for _, e := range m.notices[:n] {
-			b.Add(e.r)
-		}
-		m.ended, m.endedCount = b, n
-	}
-	return m.ended
 }
 
 // unindex takes row r out of every bitmap; the caller holds mu and wmu.
@@ -384,20 +418,43 @@ func (m *memView) word(w string, lookup func(string) ([]string, error)) (*roarin
 	return b, nil
 }
 
+// expired returns the rows expired at nowMs (marketplace.PublicStatusAt):
+// indexed as expired, or open or in notice with money lacking and the
+// deadline before nowMs. The caller holds mu for reading; the bitmap must
+// not be changed.
+func (m *memView) expired(nowMs int64) *roaring.Bitmap {
+	m.smu.Lock()
+	defer m.smu.Unlock()
+	m.refresh()
+	n, _ := slices.BinarySearchFunc(m.deadlines, nowMs, func(e noticeRow, t int64) int { return cmp.Compare(e.end, t) })
+	if n != m.expiredCount {
+		b := roaring.New()
+		for _, e := range m.deadlines[:n] {
+			b.Add(e.r)
+		}
+		m.expiredBM, m.expiredCount = b, n
+	}
+	return m.expiredBM
+}
+
 // statusSet is the rows whose effective status at nowMs is one of statuses.
 func (m *memView) statusSet(statuses []marketplace.NeedStatus, nowMs int64) *roaring.Bitmap {
 	out := roaring.New()
 	for _, s := range statuses {
 		switch s {
 		case marketplace.NeedOpen:
+			open := roaring.New()
 			if b := m.byStatus[s]; b != nil {
-				out.Or(b)
+				open.Or(b)
 			}
-			out.Or(m.endedNotices(nowMs))
+			open.Or(m.endedNotices(nowMs))
+			out.Or(roaring.AndNot(open, m.expired(nowMs)))
 		case marketplace.NeedNotice:
 			if b := m.byStatus[s]; b != nil {
-				out.Or(roaring.AndNot(b, m.endedNotices(nowMs)))
+				out.Or(roaring.AndNot(roaring.AndNot(b, m.endedNotices(nowMs)), m.expired(nowMs)))
 			}
+		case marketplace.NeedExpired:
+			out.Or(m.expired(nowMs))
 		default:
 			if b := m.byStatus[s]; b != nil {
 				out.Or(b)

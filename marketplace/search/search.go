@@ -77,8 +77,9 @@ type Query struct {
 	RegionPrefix string
 	Urgencies    []marketplace.Urgency
 	// Statuses filter by the effective status at Now (see
-	// marketplace.EffectiveStatus): a need stored as notice whose notice has
-	// ended counts as open, not notice.
+	// marketplace.PublicStatusAt): a need stored as notice whose notice has
+	// ended counts as open, not notice; an open or notice need past its
+	// deadline and not fully funded counts as expired only.
 	Statuses []marketplace.NeedStatus
 	Sort     Sort // "" means SortUrgency
 	// Page counts from 1 (0 means 1); PerPage is 1..MaxPerPage (0 means
@@ -221,7 +222,7 @@ var validStatus = map[marketplace.NeedStatus]bool{
 	marketplace.NeedDraft: true, marketplace.NeedSubmitted: true, marketplace.NeedCleared: true,
 	marketplace.NeedNotice: true, marketplace.NeedOpen: true, marketplace.NeedFunded: true,
 	marketplace.NeedDisbursed: true, marketplace.NeedClosed: true, marketplace.NeedRejected: true,
-	marketplace.NeedWithdrawn: true, marketplace.NeedSuspended: true, marketplace.NeedReferred: true,
+	marketplace.NeedWithdrawn: true, marketplace.NeedSuspended: true, marketplace.NeedReferred: true, marketplace.NeedExpired: true,
 }
 
 // words splits free text into the runs of letters, digits and marks, cut to
@@ -260,9 +261,17 @@ func effective(n marketplace.PublicNeed, nowMs int64) marketplace.PublicNeed {
 			*t = &c
 		}
 	}
+	var end, deadline *time.Time
 	if n.NoticeEndsAt != nil {
-		end := time.UnixMilli(n.NoticeEndsAt.UnixMilli())
-		n.Status = marketplace.EffectiveStatus(n.Status, &end, time.UnixMilli(nowMs))
+		t := time.UnixMilli(n.NoticeEndsAt.UnixMilli())
+		end = &t
+	}
+	if n.Deadline != nil {
+		t := time.UnixMilli(n.Deadline.UnixMilli())
+		deadline = &t
+	}
+	if n.Status != marketplace.NeedExpired {
+		n.Status = marketplace.PublicStatusAt(n.Status, end, deadline, n.RequestedFen, n.FundedFen, time.UnixMilli(nowMs))
 	}
 	return n
 }

@@ -179,7 +179,11 @@ func testIndex(t *testing.T, idx Index) {
 		matches(t, Query{Statuses: []marketplace.NeedStatus{open}, Now: *suiteNeeds()[2].NoticeEndsAt}, "n01", "n02", "n03", "n06")
 		later := suiteNow.Add(3 * day)
 		matches(t, Query{Statuses: []marketplace.NeedStatus{notice}, Now: later}, "n08")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open, marketplace.NeedFunded}, Now: later}, "n01", "n02", "n03", "n04", "n05", "n06")
+		// n01's deadline (2 days) passed with money lacking: expired, not open
+		// (marketplace.PublicStatusAt); n05's passed too but it is funded.
+		matches(t, Query{Statuses: []marketplace.NeedStatus{open, marketplace.NeedFunded}, Now: later}, "n02", "n03", "n04", "n05", "n06")
+		matches(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}, Now: later}, "n01")
+		matches(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}}) // none yet
 
 		status := func(now time.Time, id string) marketplace.NeedStatus {
 			for _, n := range search(t, Query{Now: now}).Needs {
@@ -189,6 +193,9 @@ func testIndex(t *testing.T, idx Index) {
 			}
 			t.Fatalf("%s not found", id)
 			return ""
+		}
+		if r := search(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}, Now: later}); len(r.Needs) != 1 || r.Needs[0].Status != marketplace.NeedExpired {
+			t.Errorf("expired needs shown as %+v, want n01 expired", r.Needs)
 		}
 		if got := status(suiteNow, "n03"); got != open {
 			t.Errorf("n03 shown as %q after its notice ended, want open", got)

@@ -89,6 +89,13 @@ func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time
 	if err != nil {
 		return nil, fmt.Errorf("matching: payments for: %w", err)
 	}
+	return scanPayments(rows, pseudonym)
+}
+
+// scanPayments reads and closes the rows of a payment-record query that
+// selects programme, period_from, period_to, amount_fen and region_code of
+// the person with this pseudonym.
+func scanPayments(rows *sql.Rows, pseudonym string) ([]matching.Payment, error) {
 	defer rows.Close()
 	var out []matching.Payment
 	for rows.Next() {
@@ -99,6 +106,7 @@ func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time
 			return nil, fmt.Errorf("matching: payments for: %w", err)
 		}
 		p.Programme = marketplace.Programme(prog)
+		var err error
 		if p.From, err = scanDate(f); err != nil {
 			return nil, err
 		}
@@ -244,8 +252,12 @@ type paymentWriter struct {
 	noLoadData bool
 }
 
-// importCacheKiB is the SQLite page cache of the import's connection.
-const importCacheKiB = 32 << 10
+// importCacheKiB is the SQLite page cache of the import's connection. The
+// import writes in key order, so it needs little more than the pages of
+// one part's transaction (a few MB); dirty pages are not spilled to the WAL
+// before the commit (cache_spill off: spilling cost some 12 % of the
+// merge's CPU), which a part's bounded size keeps bounded.
+const importCacheKiB = 16 << 10
 
 // OpenPaymentWriter implements matching.PaymentImportStore.
 func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (matching.PaymentWriter, error) {
@@ -258,9 +270,11 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 		return nil, fmt.Errorf("matching: payment writer: %w", err)
 	}
 	if s.dialect == sqldb.SQLite {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("matching: payment writer: %w", err)
+		for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB), "PRAGMA cache_spill = OFF"} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("matching: payment writer: %w", err)
+			}
 		}
 	}
 	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, parts: parts, lease: lease, insert: map[int]string{}}, nil
@@ -271,6 +285,7 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 func (w *paymentWriter) Close() error {
 	if w.s.dialect == sqldb.SQLite {
 		_, _ = w.conn.ExecContext(context.Background(), "PRAGMA cache_size = -2000")
+		_, _ = w.conn.ExecContext(context.Background(), "PRAGMA cache_spill = ON")
 	}
 	return w.conn.Close()
 }
@@ -318,7 +333,87 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 		return fmt.Errorf("matching: write chunk: %w", err)
 	}
 	defer tx.Rollback()
-	staged := int64(len(rows))
+	if err := w.stageRows(ctx, tx, rows); err != nil {
+		return err
+	}
+	if err := w.commitRead(ctx, tx, int64(len(rows)), errs, rejected, linesDone, now); err != nil {
+		return fmt.Errorf("matching: write chunk: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("matching: write chunk: commit: %w", err)
+	}
+	return nil
+}
+
+// CommitRead implements matching.PaymentWriter.
+func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("matching: commit read: %w", err)
+	}
+	defer tx.Rollback()
+	if err := w.commitRead(ctx, tx, staged, errs, rejected, linesDone, now); err != nil {
+		return fmt.Errorf("matching: commit read: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("matching: commit read: commit: %w", err)
+	}
+	return nil
+}
+
+// RestartRead implements matching.PaymentWriter.
+func (w *paymentWriter) RestartRead(ctx context.Context) error {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("matching: restart read: %w", err)
+	}
+	defer tx.Rollback()
+	if err := progress(ctx, tx, w.batchKey, w.lease, "lines_done = 0, staged = 0, rejected = 0"); err != nil {
+		return fmt.Errorf("matching: restart read: %w", err)
+	}
+	for _, q := range []string{"DELETE FROM payment_import_errors WHERE batch_id = ?", "DELETE FROM payment_import_rows WHERE batch_id = ?"} {
+		if _, err := tx.ExecContext(ctx, q, w.batchKey); err != nil {
+			return fmt.Errorf("matching: restart read: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("matching: restart read: commit: %w", err)
+	}
+	return nil
+}
+
+// commitRead stores errs and the batch's progress in tx.
+func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
+	if len(errs) > 0 {
+		const per = 1000
+		for start := 0; start < len(errs); start += per {
+			var b strings.Builder
+			b.WriteString("INSERT INTO payment_import_errors (batch_id, line, error) VALUES ")
+			part := errs[start:min(start+per, len(errs))]
+			args := make([]any, 0, 3*len(part))
+			for i, e := range part {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString("(?,?,?)")
+				msg := e.Error
+				if len(msg) > 250 {
+					msg = msg[:250]
+				}
+				args = append(args, w.batchKey, e.Line, msg)
+			}
+			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+				return fmt.Errorf("errors: %w", err)
+			}
+		}
+	}
+	return progress(ctx, tx, w.batchKey, w.lease, `lines_done = ?, staged = staged + ?, rejected = rejected + ?, updated_at = ?`,
+		linesDone, staged, rejected, now)
+}
+
+// stageRows appends rows to the stage (payment_import_rows) in tx.
+func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) error {
+	var err error
 	switch {
 	case len(rows) == 0:
 	case w.s.dialect == sqldb.SQLite && sqliteFixedSafe(rows):
@@ -353,33 +448,190 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 			return fmt.Errorf("matching: write chunk: stage: %w", err)
 		}
 	}
-	if len(errs) > 0 {
-		var b strings.Builder
-		b.WriteString("INSERT INTO payment_import_errors (batch_id, line, error) VALUES ")
-		args := make([]any, 0, 3*len(errs))
-		for i, e := range errs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?)")
-			msg := e.Error
-			if len(msg) > 250 {
-				msg = msg[:250]
-			}
-			args = append(args, w.batchKey, e.Line, msg)
+	return nil
+}
+
+// InsertPart implements matching.PaymentWriter. The rows go straight into
+// the record in the order given (key order: each page of the record's
+// B-tree is written about once): on SQLite through INSERT OR IGNORE from
+// json_each, on MySQL/MariaDB through one streamed LOAD DATA LOCAL INFILE
+// IGNORE. With takeOver (rare: another import is unfinished), and on a
+// MySQL server that refuses LOCAL INFILE, they go through the stage and
+// MergePart's statements instead.
+func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([]matching.PaymentRow, error), takeOver bool, now time.Time) (int64, error) {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("matching: insert part: %w", err)
+	}
+	defer tx.Rollback()
+	if err := w.checkPart(ctx, tx, part); err != nil {
+		return 0, err
+	}
+	var added int64
+	direct := !takeOver
+	if direct && w.s.dialect == sqldb.MySQL && !w.noLoadData {
+		n, loaded, err := w.insertLoadData(ctx, tx, next)
+		if err != nil {
+			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("matching: write chunk: errors: %w", err)
+		added, direct = n, loaded
+		if loaded {
+			next = func() ([]matching.PaymentRow, error) { return nil, nil }
 		}
 	}
-	if err := progress(ctx, tx, w.batchKey, w.lease, `lines_done = ?, staged = staged + ?, rejected = rejected + ?, updated_at = ?`,
-		linesDone, staged, rejected, now); err != nil {
-		return fmt.Errorf("matching: write chunk: %w", err)
+	for {
+		rows, err := next()
+		if err != nil {
+			return 0, err
+		}
+		if rows == nil {
+			break
+		}
+		if direct && w.s.dialect == sqldb.SQLite {
+			n, err := w.insertSQLite(ctx, tx, rows)
+			if err != nil {
+				return 0, err
+			}
+			added += n
+			continue
+		}
+		if err := w.stageRows(ctx, tx, rows); err != nil {
+			return 0, err
+		}
+	}
+	n, err := w.mergeStaged(ctx, tx, part, takeOver)
+	if err != nil {
+		return 0, err
+	}
+	added += n
+	if err := progress(ctx, tx, w.batchKey, w.lease, "merged_parts = ?, accepted = accepted + ?, updated_at = ?", part+1, added, now); err != nil {
+		return 0, fmt.Errorf("matching: insert part: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("matching: write chunk: commit: %w", err)
+		return 0, fmt.Errorf("matching: insert part: commit: %w", err)
 	}
-	return nil
+	return added, nil
+}
+
+// insertSQLite inserts rows into the record in one statement, ignoring
+// those already on record, and returns how many it added. The rows travel
+// as one JSON array of fixed-width strings (see stageJSON).
+func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (int64, error) {
+	if !sqliteFixedSafe(rows) {
+		var n int64
+		for _, r := range rows {
+			out, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO statutory_payments (`+paymentKey+`, batch_id) VALUES (?,?,?,?,?,?,?)`,
+				r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode, w.batchKey)
+			if err != nil {
+				return 0, fmt.Errorf("matching: insert part: %w", err)
+			}
+			k, _ := out.RowsAffected()
+			n += k
+		}
+		return n, nil
+	}
+	b := w.jbuf[:0]
+	b = append(b, '[')
+	for i := range rows {
+		r := &rows[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = r.From.AppendFormat(b, time.DateOnly)
+		b = r.To.AppendFormat(b, time.DateOnly)
+		b = appendPadded(b, r.AmountFen, 19)
+		b = appendSpaced(b, r.RegionCode, 12)
+		b = appendSpaced(b, string(r.Programme), 32)
+		b = append(b, r.Pseudonym...)
+		b = append(b, '"')
+	}
+	b = append(b, ']')
+	w.jbuf = b
+	out, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO statutory_payments (`+paymentKey+`, batch_id)
+		SELECT substr(j.value, 84), rtrim(substr(j.value, 52, 32)), substr(j.value, 1, 10), substr(j.value, 11, 10),
+			CAST(substr(j.value, 21, 19) AS INTEGER), rtrim(substr(j.value, 40, 12)), ? FROM json_each(?) j`,
+		w.batchKey, string(b))
+	if err != nil {
+		return 0, fmt.Errorf("matching: insert part: %w", err)
+	}
+	return out.RowsAffected()
+}
+
+// rowsReader streams rows as LOAD DATA lines (see insertLoadData).
+type rowsReader struct {
+	next func() ([]matching.PaymentRow, error)
+	buf  []byte
+	off  int
+	fed  int64
+	err  error
+}
+
+func (r *rowsReader) Read(p []byte) (int, error) {
+	for r.off >= len(r.buf) {
+		if r.err != nil {
+			return 0, r.err
+		}
+		rows, err := r.next()
+		if err == nil && rows == nil {
+			err = io.EOF
+		}
+		if err == nil && !literalSafe(rows) {
+			err = errors.New("a value is not plain text")
+		}
+		if err != nil {
+			r.err = err
+			return 0, err
+		}
+		b := r.buf[:0]
+		for i := range rows {
+			x := &rows[i]
+			b = appendPaymentCSV(b, x)
+		}
+		r.buf, r.off = b, 0
+		r.fed += int64(len(rows))
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// insertLoadData streams the rows next returns into the record through one
+// LOAD DATA LOCAL INFILE … IGNORE in tx and returns how many it added. It
+// reports false, with nothing read or written, when the server refuses
+// LOCAL INFILE. Rows already on record are skipped with a warning each;
+// any other warning (a value the server had to change) fails the part.
+func (w *paymentWriter) insertLoadData(ctx context.Context, tx *sql.Tx, next func() ([]matching.PaymentRow, error)) (int64, bool, error) {
+	rr := &rowsReader{next: next}
+	name := "jiujinan-payment-import-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
+	mysqldrv.RegisterReaderHandler(name, func() io.Reader { return rr })
+	defer mysqldrv.DeregisterReaderHandler(name)
+	res, err := tx.ExecContext(ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' IGNORE INTO TABLE statutory_payments CHARACTER SET ascii
+		FIELDS TERMINATED BY ',' ESCAPED BY '' LINES TERMINATED BY '\n'
+		(`+paymentKey+`) SET batch_id = ?`, w.batchKey)
+	if err != nil {
+		var me *mysqldrv.MySQLError
+		if errors.As(err, &me) && (me.Number == 1148 || me.Number == 3948 || me.Number == 4166) && rr.fed == 0 {
+			w.noLoadData = true
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("matching: insert part: load data: %w", err)
+	}
+	if rr.err != nil && !errors.Is(rr.err, io.EOF) {
+		return 0, false, fmt.Errorf("matching: insert part: %w", rr.err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, false, err
+	}
+	var warnings int64
+	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
+		return 0, false, fmt.Errorf("matching: insert part: %w", err)
+	}
+	if warnings != rr.fed-n {
+		return 0, false, fmt.Errorf("matching: insert part: load data added %d of %d rows with %d warnings", n, rr.fed, warnings)
+	}
+	return n, true, nil
 }
 
 // stageJSON stages rows on SQLite through one statement with one argument,
@@ -547,18 +799,7 @@ func (w *paymentWriter) stageLoadData(ctx context.Context, tx *sql.Tx, rows []ma
 		b = append(b, ',')
 		b = strconv.AppendInt(b, r.Line, 10)
 		b = append(b, ',')
-		b = append(b, r.Pseudonym...)
-		b = append(b, ',')
-		b = append(b, r.Programme...)
-		b = append(b, ',')
-		b = r.From.AppendFormat(b, time.DateOnly)
-		b = append(b, ',')
-		b = r.To.AppendFormat(b, time.DateOnly)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, r.AmountFen, 10)
-		b = append(b, ',')
-		b = append(b, r.RegionCode...)
-		b = append(b, '\n')
+		b = appendPaymentCSV(b, r)
 	}
 	w.jbuf = b
 	name := "jiujinan-payment-import-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
@@ -605,19 +846,45 @@ const paymentKey = "pseudonym, programme, period_from, period_to, amount_fen, re
 
 // MergePart implements matching.PaymentWriter.
 func (w *paymentWriter) MergePart(ctx context.Context, part int, takeOver bool, now time.Time) (int64, error) {
-	s, batchKey, lease := w.s, w.batchKey, w.lease
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("matching: merge part: %w", err)
 	}
 	defer tx.Rollback()
-	var merged int
-	if err := tx.QueryRowContext(ctx, "SELECT merged_parts FROM payment_import_batches WHERE id = ?", batchKey).Scan(&merged); err != nil {
+	if err := w.checkPart(ctx, tx, part); err != nil {
+		return 0, err
+	}
+	added, err := w.mergeStaged(ctx, tx, part, takeOver)
+	if err != nil {
+		return 0, err
+	}
+	if err := progress(ctx, tx, w.batchKey, w.lease, "merged_parts = ?, accepted = accepted + ?, updated_at = ?", part+1, added, now); err != nil {
 		return 0, fmt.Errorf("matching: merge part: %w", err)
 	}
-	if merged != part {
-		return 0, fmt.Errorf("matching: merge part %d: %w: %d parts are merged", part, marketplace.ErrConflict, merged)
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("matching: merge part: commit: %w", err)
 	}
+	return added, nil
+}
+
+// checkPart fails with ErrConflict unless part is the batch's next part to merge.
+func (w *paymentWriter) checkPart(ctx context.Context, tx *sql.Tx, part int) error {
+	var merged int
+	if err := tx.QueryRowContext(ctx, "SELECT merged_parts FROM payment_import_batches WHERE id = ?", w.batchKey).Scan(&merged); err != nil {
+		return fmt.Errorf("matching: merge part: %w", err)
+	}
+	if merged != part {
+		return fmt.Errorf("matching: merge part %d: %w: %d parts are merged", part, marketplace.ErrConflict, merged)
+	}
+	return nil
+}
+
+// mergeStaged moves the staged rows of one part into the record in key
+// order, ignoring those already on record (taking over those of other
+// unfinished batches with takeOver), deletes them from the stage and
+// returns how many rows it added.
+func (w *paymentWriter) mergeStaged(ctx context.Context, tx *sql.Tx, part int, takeOver bool) (int64, error) {
+	s, batchKey := w.s, w.batchKey
 	var added int64
 	if takeOver {
 		out, err := tx.ExecContext(ctx, `UPDATE statutory_payments SET batch_id = ? WHERE batch_id IN
@@ -648,11 +915,24 @@ func (w *paymentWriter) MergePart(ctx context.Context, part int, takeOver bool, 
 	if _, err := tx.ExecContext(ctx, "DELETE FROM payment_import_rows WHERE batch_id = ? AND part = ?", batchKey, part); err != nil {
 		return 0, fmt.Errorf("matching: merge part: clear stage: %w", err)
 	}
-	if err := progress(ctx, tx, batchKey, lease, "merged_parts = ?, accepted = accepted + ?, updated_at = ?", part+1, added, now); err != nil {
-		return 0, fmt.Errorf("matching: merge part: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("matching: merge part: commit: %w", err)
-	}
 	return added, nil
+}
+
+// appendPaymentCSV appends a validated payment row as the CSV line LOAD
+// DATA reads: pseudonym, programme, period from and to, amount in fen,
+// region code. Every value is hex, a code, a date or digits (validated when
+// read), so nothing needs quoting.
+func appendPaymentCSV(b []byte, r *matching.PaymentRow) []byte {
+	b = append(b, r.Pseudonym...)
+	b = append(b, ',')
+	b = append(b, r.Programme...)
+	b = append(b, ',')
+	b = r.From.AppendFormat(b, time.DateOnly)
+	b = append(b, ',')
+	b = r.To.AppendFormat(b, time.DateOnly)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, r.AmountFen, 10)
+	b = append(b, ',')
+	b = append(b, r.RegionCode...)
+	return append(b, '\n')
 }

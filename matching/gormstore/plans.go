@@ -243,6 +243,27 @@ func (s *Matches) Plan(ctx context.Context, publicID string) (*matching.StoredPl
 	return p, nil
 }
 
+// Plans implements matching.MatchStore.
+func (s *Matches) Plans(ctx context.Context, orgIDs []int64, limit int) ([]matching.StoredPlan, error) {
+	var rows []planRow
+	if err := s.db.WithContext(ctx).Where("org_id IN ?", orgIDs).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, mgorm.MapError(err)
+	}
+	out := make([]matching.StoredPlan, 0, len(rows))
+	for _, r := range rows {
+		p := matching.StoredPlan{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, FundID: r.FundID, SourceIDs: splitCodes[string](r.SourceIDs),
+			MaxNeeds: r.MaxNeeds, Status: matching.PlanStatus(r.Status), GreedyCovered: r.GreedyCovered, CreatedBy: r.CreatedBy,
+			CreatedAt: r.CreatedAt.UTC(), ExecutedBy: r.ExecutedBy, ExecutedAt: utcp(r.ExecutedAt),
+			Totals: matching.PlanTotals{NeedsFullyFunded: r.NeedsFullyFunded, NeedsPartlyFunded: r.NeedsPartlyFunded, AllocatedFen: r.AllocatedFen,
+				MoneyLeftFen: r.MoneyLeftFen, UrgencyCovered: r.UrgencyCovered, UpperBound: r.UpperBound}}
+		if p.Status == matching.PlanExecuted {
+			p.Report = &matching.ExecutionReport{Applied: r.AppliedLines, Refused: r.RefusedLines, AppliedFen: r.AppliedFen}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // StartExecution implements matching.MatchStore: a conditional update, so
 // that of two concurrent executions exactly one starts.
 func (s *Matches) StartExecution(ctx context.Context, planID int64, by string, at time.Time) error {

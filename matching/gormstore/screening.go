@@ -158,10 +158,11 @@ type needRow struct {
 	RequestedFen       int64
 	FundedFen          int64
 	HouseholdTypes     string
+	Version            int64
 }
 
 const needColumns = `n.id, n.public_id, o.public_id AS org_public_id, n.pseudonym, n.status, n.category, n.cost_from, n.cost_to,
-	n.verified_cost_fen, n.statutory_relief_fen, n.requested_fen, n.funded_fen, n.household_types`
+	n.verified_cost_fen, n.statutory_relief_fen, n.requested_fen, n.funded_fen, n.household_types, n.version`
 
 func splitList(s string) []string {
 	var out []string
@@ -204,7 +205,7 @@ func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]n
 		var r needRow
 		var from, to dbTime
 		if err := rows.Scan(&r.ID, &r.PublicID, &r.OrgPublicID, &r.Pseudonym, &r.Status, &r.Category, &from, &to,
-			&r.VerifiedCostFen, &r.StatutoryReliefFen, &r.RequestedFen, &r.FundedFen, &r.HouseholdTypes); err != nil {
+			&r.VerifiedCostFen, &r.StatutoryReliefFen, &r.RequestedFen, &r.FundedFen, &r.HouseholdTypes, &r.Version); err != nil {
 			return nil, err
 		}
 		r.CostFrom, r.CostTo = from.T, to.T
@@ -233,7 +234,9 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 	}
 	var self *matching.ScreenedNeed
 	others := make([]matching.ScreeningNeed, 0, len(rows))
+	state := make([]marketplace.PersonNeedState, 0, len(rows))
 	for _, r := range rows {
+		state = append(state, marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen})
 		if r.PublicID == publicID {
 			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, ScreeningNeed: r.domain()}
 			continue
@@ -243,6 +246,7 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 	if self == nil {
 		return nil, nil, marketplace.ErrNotFound
 	}
+	self.PersonState = marketplace.PersonStateOf(state)
 	return self, others, nil
 }
 
@@ -262,26 +266,7 @@ func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to
 	if err != nil {
 		return nil, fmt.Errorf("matching: payments for: %w", err)
 	}
-	defer rows.Close()
-	var out []matching.Payment
-	for rows.Next() {
-		var p matching.Payment
-		var prog string
-		var f, t any
-		if err := rows.Scan(&prog, &f, &t, &p.AmountFen, &p.RegionCode); err != nil {
-			return nil, fmt.Errorf("matching: payments for: %w", err)
-		}
-		p.Programme = marketplace.Programme(prog)
-		if p.From, err = scanDate(f); err != nil {
-			return nil, err
-		}
-		if p.To, err = scanDate(t); err != nil {
-			return nil, err
-		}
-		p.ID = matching.PaymentID(pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return scanPayments(rows, pseudonym)
 }
 
 // NeedSummaries implements matching.ScreeningStore.
@@ -408,23 +393,32 @@ func (s *Screenings) ReviewQueue(ctx context.Context, limit int) ([]matching.Scr
 }
 
 // SaveScreening implements matching.ScreeningStore.
+//
+// Lock order and extent (MySQL/MariaDB): the need's row first (UPDATE by
+// primary key), which queues the screenings of one need; then only rows
+// of this need by primary key: its latest screening (found by a plain
+// read, which cannot miss one: every writer of a need's screenings holds
+// the need's row), the new screening, its new referrals (the existing
+// ones read plainly, so no INSERT meets a duplicate). No statement scans
+// a range, so no gap or next-key lock is taken on screenings or referrals,
+// and screenings of different needs of one person never wait for each
+// other. (An UPDATE … WHERE need_id = ? AND latest = 1 did: on a small
+// table InnoDB scanned the primary key and locked every screening, and
+// two screenings of the same person deadlocked, error 1213.) A deadlock
+// or busy database that still happens is retried (sqldb.RetryTx).
 func (s *Screenings) SaveScreening(ctx context.Context, rec *matching.ScreeningRecord, refs []matching.Referral) error {
 	checks, err := json.Marshal(rec.Checks)
 	if err != nil {
 		return err
 	}
-	insertReferral := `INSERT INTO referrals (public_id, need_id, programme, reason, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	if s.dialect == sqldb.MySQL {
-		insertReferral += ` ON DUPLICATE KEY UPDATE id = id`
-	} else {
-		insertReferral += ` ON CONFLICT (need_id, programme) DO NOTHING`
-	}
 	queries := []string{
 		`UPDATE needs SET screening_result = ?, block_override = ? WHERE id = ?`,
-		`UPDATE screenings SET latest = 0 WHERE need_id = ? AND latest = 1`,
+		`SELECT id FROM screenings WHERE need_id = ? AND latest = 1`,
+		`UPDATE screenings SET latest = 0 WHERE id = ?`,
 		`INSERT INTO screenings (public_id, need_id, stage, result, checks, amount_fen, block_fingerprint, warn_fingerprint, overridden, latest,
 			decision, decided_by, decided_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-		insertReferral,
+		`SELECT programme FROM referrals WHERE need_id = ?`,
+		`INSERT INTO referrals (public_id, need_id, programme, reason, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	}
 	stmts := make([]*sql.Stmt, len(queries))
 	for i, q := range queries {
@@ -432,52 +426,117 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *matching.ScreeningR
 			return err
 		}
 	}
-	tx, err := s.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	// Updating the need first locks its row: screenings of one need are
-	// stored one at a time, so that exactly one is the latest.
-	// (MySQL counts changed rows only, so RowsAffected says nothing here;
-	// the need was read just before.)
-	if _, err := tx.StmtContext(ctx, stmts[0]).ExecContext(ctx, string(rec.Result), rec.Overridden, rec.NeedKey); err != nil {
-		return err
-	}
-	var res sql.Result
-	if _, err := tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, rec.NeedKey); err != nil {
-		return err
-	}
 	var decidedAt any
 	if rec.DecidedAt != nil {
 		decidedAt = rec.DecidedAt.UTC()
 	}
-	res, err = tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
-		rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
-	if err != nil {
-		return mgorm.MapError(err)
-	}
-	if rec.Key, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	// One referral per need and programme (a unique key): an existing one,
-	// whatever its status, is kept as it is.
-	for i := range refs {
-		r := &refs[i]
-		res, err := tx.StmtContext(ctx, stmts[3]).ExecContext(ctx, r.ID, rec.NeedKey, string(r.Programme), r.Reason, string(r.Status), r.CreatedAt.UTC(), r.UpdatedAt.UTC())
+	return sqldb.RetryTx(ctx, func() error {
+		rec.Key = 0
+		for i := range refs {
+			refs[i].Key = 0
+		}
+		tx, err := s.sql.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		defer tx.Rollback()
+		// (MySQL counts changed rows only, so RowsAffected says nothing
+		// here; the need was read just before.)
+		if _, err := tx.StmtContext(ctx, stmts[0]).ExecContext(ctx, string(rec.Result), rec.Overridden, rec.NeedKey); err != nil {
+			return err
+		}
+		latest, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[1]), rec.NeedKey)
+		if err != nil {
+			return err
+		}
+		for _, id := range latest {
+			if _, err := tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+		res, err := tx.StmtContext(ctx, stmts[3]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
+			rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
+		if err != nil {
+			return mgorm.MapError(err)
+		}
+		if rec.Key, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		// One referral per need and programme (a unique key): an existing
+		// one, whatever its status, is kept as it is.
+		have := map[string]bool{}
+		if len(refs) > 0 {
+			rows, err := tx.StmtContext(ctx, stmts[4]).QueryContext(ctx, rec.NeedKey)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var p string
+				if err := rows.Scan(&p); err != nil {
+					rows.Close()
+					return err
+				}
+				have[p] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for i := range refs {
+			r := &refs[i]
+			if have[string(r.Programme)] {
+				continue
+			}
+			have[string(r.Programme)] = true
+			res, err := tx.StmtContext(ctx, stmts[5]).ExecContext(ctx, r.ID, rec.NeedKey, string(r.Programme), r.Reason, string(r.Status), r.CreatedAt.UTC(), r.UpdatedAt.UTC())
+			if err != nil {
+				return err
+			}
 			r.Key, _ = res.LastInsertId()
 		}
+		return tx.Commit()
+	})
+}
+
+// queryInt64s runs a query of one integer column.
+func queryInt64s(ctx context.Context, st *sql.Stmt, args ...any) ([]int64, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
 	}
-	return tx.Commit()
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // Decide implements matching.ScreeningStore.
 func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d matching.Decision, by string, reasonCT []byte, reasonKID string, ov *matching.Override, at time.Time, audit marketplace.AuditEntry) error {
+	// The need's row is locked before the screening's, in the order
+	// SaveScreening takes them, so that a decision and a screening of the
+	// same need queue instead of deadlocking.
+	var needKey struct{ NeedID int64 }
+	if err := s.db.WithContext(ctx).Table("screenings").Select("need_id").Where("id = ?", screeningKey).Take(&needKey).Error; err != nil {
+		return mgorm.MapError(err)
+	}
+	return sqldb.RetryTx(ctx, func() error {
+		return s.decide(ctx, needKey.NeedID, screeningKey, d, by, reasonCT, reasonKID, ov, at, audit)
+	})
+}
+
+func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d matching.Decision, by string, reasonCT []byte, reasonKID string, ov *matching.Override, at time.Time, audit marketplace.AuditEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var need struct{ ID int64 }
+		if err := mgorm.ForUpdate(tx).Table("needs").Select("id").Where("id = ?", needKey).Take(&need).Error; err != nil {
+			return mgorm.MapError(err)
+		}
 		var r screeningRow
 		if err := mgorm.ForUpdate(tx).Take(&r, screeningKey).Error; err != nil {
 			return mgorm.MapError(err)

@@ -420,3 +420,47 @@ func TestConcurrentScreeningsKeepOneLatest(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentScreeningsOfOnePerson screens several needs of the same
+// person from many goroutines at once: no deadlock (MySQL error 1213) or
+// busy error reaches the caller, and each need keeps one latest screening.
+func TestConcurrentScreeningsOfOnePerson(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		var ids []string
+		for i := 0; i < 6; i++ {
+			org := f.orgA
+			if i%2 == 1 {
+				org = f.orgB
+			}
+			ids = append(ids, f.post(needSpec{org: org, idNumber: idX, status: marketplace.NeedOpen, from: "2026-01-01", to: "2026-01-31",
+				cost: 100_000, req: 40_000, fund: 10_000, households: "dibao,tekun"}))
+		}
+		const workers, rounds = 24, 4
+		var wg sync.WaitGroup
+		errs := make(chan error, workers*rounds)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for r := 0; r < rounds; r++ {
+					stage := []marketplace.ScreeningStage{marketplace.StageSubmit, marketplace.StageClear, marketplace.StageAllocate, marketplace.StageDisburse}[(w+r)%4]
+					if _, err := f.svc.Screen(context.Background(), ids[(w+r)%len(ids)], stage, 1_000); err != nil {
+						errs <- err
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		var n struct{ Latest, All, Refs int64 }
+		db.Gorm.Raw(`SELECT (SELECT COUNT(*) FROM screenings WHERE latest = 1) AS latest, (SELECT COUNT(*) FROM screenings) AS "all",
+			(SELECT COUNT(*) FROM referrals) AS refs`).Scan(&n)
+		if n.Latest != int64(len(ids)) || n.All != workers*rounds || n.Refs != 2*int64(len(ids)) {
+			t.Errorf("latest %d, all %d, referrals %d; want %d, %d, %d", n.Latest, n.All, n.Refs, len(ids), workers*rounds, 2*len(ids))
+		}
+	})
+}

@@ -1,0 +1,585 @@
+package funds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// DefaultRedirectWindow is how long donors have to choose before the
+// default applies.
+const DefaultRedirectWindow = 15 * 24 * time.Hour
+
+// RedirectStatus is where a donor's choice is.
+type RedirectStatus string
+
+const (
+	RedirectPending RedirectStatus = "pending"
+	RedirectApplied RedirectStatus = "applied"
+)
+
+// RedirectAction is what a donor chose for money in an ended need.
+type RedirectAction string
+
+const (
+	RedirectToNeed    RedirectAction = "need"
+	RedirectToFund    RedirectAction = "fund"
+	RedirectToProject RedirectAction = "project"
+	RedirectRefund    RedirectAction = "refund"
+)
+
+// Decided by: the donor, or the default after the deadline.
+const (
+	DecidedByDonor   = "donor"
+	DecidedByDefault = "default"
+)
+
+// Redirect is the choice a donor has for the money of one pledge that sits
+// in a need which ended before it could use it (NeedState.EndReason): move
+// it to another need or a fund or project of the same organization, or have
+// it refunded. The whole of the pledge's money there moves together. After
+// Deadline the default applies: the receiving organization's general fund
+// (its oldest active fund without restrictions) when it has one, else a
+// refund.
+type Redirect struct {
+	ID             int64
+	PublicID       string
+	PledgeID       int64
+	PledgePublicID string
+	DonorID        int64
+	OrgID          int64
+	OrgPublicID    string
+	OrgName        string
+	NeedID         int64
+	NeedPublicID   string
+	// Reason is why the need ended: withdrawn, closed or expired.
+	Reason string
+	// FromNeedFen is what sits in the need's committed account, FromHeldFen
+	// what the organization held because the need could not take it.
+	FromNeedFen    int64
+	FromHeldFen    int64
+	AmountFen      int64
+	Deadline       time.Time
+	Status         RedirectStatus
+	Action         RedirectAction
+	TargetID       int64 // need or source row
+	TargetPublicID string
+	DecidedBy      string
+	CreatedAt      time.Time
+	AppliedAt      *time.Time
+	// DefaultAction and DefaultTargetID preview the default (when read for the donor).
+	DefaultAction   RedirectAction
+	DefaultTargetID string
+}
+
+// RedirectChoice is a donor's answer.
+type RedirectChoice struct {
+	Action   RedirectAction
+	TargetID string
+	// AmountFen, when given, must be the whole amount: money moves whole.
+	AmountFen *int64
+}
+
+// OpenRedirects records a pending choice, with a deadline RedirectWindow
+// ahead, for every confirmed pledge whose money sits in a need that has
+// ended. It returns how many it opened. Running it twice opens nothing twice.
+// It also returns to their fund or project the allocations not disbursed to
+// needs that were withdrawn or closed (ReturnAllocations).
+func (s *Service) OpenRedirects(ctx context.Context) (int, error) {
+	if _, err := s.ReturnAllocations(ctx); err != nil {
+		return 0, err
+	}
+	cands, err := s.Store.RedirectCandidates(ctx, s.now(), 500)
+	if err != nil {
+		return 0, err
+	}
+	opened := 0
+	for _, c := range cands {
+		ok, err := s.openRedirect(ctx, c)
+		if err != nil {
+			return opened, err
+		}
+		if ok {
+			opened++
+		}
+	}
+	return opened, nil
+}
+
+func (s *Service) openRedirect(ctx context.Context, c RedirectCandidate) (bool, error) {
+	opened := false
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		opened = false
+		now := s.now()
+		p, err := tx.LockPledge(c.PledgeID)
+		if err != nil {
+			return err
+		}
+		need, err := tx.LockNeedByID(c.NeedID)
+		if err != nil {
+			return err
+		}
+		reason := need.EndReason(now)
+		if reason == "" || p.Status != PledgeConfirmed || p.MatchedPledgeID != 0 {
+			return nil
+		}
+		r := &Redirect{PublicID: s.NewID(), PledgeID: p.ID, PledgePublicID: p.PublicID, DonorID: p.DonorID, OrgID: p.OrgID,
+			OrgPublicID: p.OrgPublicID, NeedID: need.ID, NeedPublicID: need.PublicID, Reason: reason,
+			Deadline: now.Add(s.redirectWindow()), Status: RedirectPending, CreatedAt: now}
+		last, err := tx.LastRedirect(p.ID)
+		switch {
+		case errors.Is(err, marketplace.ErrNotFound):
+			if p.NeedID != need.ID {
+				return nil
+			}
+			jt, err := tx.DonationTx(p.PublicID)
+			if err != nil {
+				return err
+			}
+			for _, e := range jt.Entries {
+				switch {
+				case e.Account == NeedAccount(need.PublicID):
+					r.FromNeedFen += e.AmountFen
+				case e.Account == OrgAccount(AccountHeld, p.OrgPublicID):
+					r.FromHeldFen += e.AmountFen
+				}
+			}
+		case err != nil:
+			return err
+		default:
+			if last.Status != RedirectApplied || last.Action != RedirectToNeed || last.TargetID != need.ID {
+				return nil
+			}
+			r.FromNeedFen = last.AmountFen
+		}
+		r.AmountFen = r.FromNeedFen + r.FromHeldFen
+		if r.AmountFen <= 0 {
+			return nil
+		}
+		err = tx.InsertRedirect(r)
+		if errors.Is(err, marketplace.ErrConflict) {
+			return nil
+		}
+		opened = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("funds: open choice: %w", err)
+	}
+	return opened, nil
+}
+
+func (s *Service) redirectWindow() time.Duration {
+	if s.RedirectWindow > 0 {
+		return s.RedirectWindow
+	}
+	return DefaultRedirectWindow
+}
+
+// redirectTarget is a resolved destination.
+type redirectTarget struct {
+	action   RedirectAction
+	needID   int64
+	sourceID string
+}
+
+// RedirectPledge applies the donor's answer to the open choice of their
+// pledge: to an open, eligible need of the same receiving organization that
+// still lacks the whole amount, to an active fund or project of that
+// organization, or a refund. Answering again with the same answer returns
+// the applied choice; with another, ErrConflict. ErrNotFound (not the
+// caller's pledge, or no choice), ErrForbidden (staff), ValidationError,
+// IneligibleError.
+func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal, pledgeID string, c RedirectChoice) (*Redirect, error) {
+	v := &marketplace.ValidationError{}
+	switch c.Action {
+	case RedirectToNeed, RedirectToFund, RedirectToProject:
+		if c.TargetID == "" || len(c.TargetID) > 32 {
+			v.Add("target_id", "is required")
+		}
+	case RedirectRefund:
+		if c.TargetID != "" {
+			v.Add("target_id", "must be empty for a refund")
+		}
+	default:
+		v.Add("action", "must be need, fund, project or refund")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.Store.Pledge(ctx, pledgeID)
+	if err != nil {
+		return nil, err
+	}
+	if p.DonorID != by.User.ID {
+		if staffOf(by, p.OrgID) {
+			return nil, fmt.Errorf("%w: only the donor chooses where their money goes", marketplace.ErrForbidden)
+		}
+		return nil, marketplace.ErrNotFound
+	}
+	r, err := s.Store.LastRedirect(ctx, p.ID)
+	if errors.Is(err, marketplace.ErrNotFound) {
+		return nil, fmt.Errorf("%w: this pledge has no open choice", marketplace.ErrConflict)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.AmountFen != nil && *c.AmountFen != r.AmountFen {
+		return nil, marketplace.Invalid("amount_fen", "the whole %d fen moves together; omit amount_fen or send %d", r.AmountFen, r.AmountFen)
+	}
+	t := redirectTarget{action: c.Action}
+	if r.Status == RedirectPending {
+		switch c.Action {
+		case RedirectToNeed:
+			need, err := s.Store.Need(ctx, c.TargetID)
+			if errors.Is(err, marketplace.ErrNotFound) || (err == nil && (!need.ConsentPublic || !need.Published)) {
+				return nil, marketplace.Invalid("target_id", "no published need has this id")
+			}
+			if err != nil {
+				return nil, err
+			}
+			if need.ID == r.NeedID {
+				return nil, marketplace.Invalid("target_id", "this is the need that ended")
+			}
+			orgID, _, _, err := s.Store.ReceivingOrg(ctx, need.RegionCode)
+			if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+				return nil, err
+			}
+			if orgID != p.OrgID {
+				return nil, ineligible("other_org", "the money was given to %s; it can move only to needs %s receives donations for", p.OrgName, p.OrgName)
+			}
+			t.needID = need.ID
+		case RedirectToFund, RedirectToProject:
+			src, err := s.Store.Source(ctx, c.TargetID)
+			if errors.Is(err, marketplace.ErrNotFound) || (err == nil && string(src.Kind) != string(c.Action)) {
+				return nil, marketplace.Invalid("target_id", "no %s has this id", c.Action)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if src.OrgID != p.OrgID {
+				return nil, ineligible("other_org", "the money was given to %s; it can move only to its own funds and projects", p.OrgName)
+			}
+			t.sourceID = src.PublicID
+		}
+	}
+	var out *Redirect
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		now := s.now()
+		cur, err := tx.LockRedirect(r.PublicID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != RedirectPending {
+			if cur.Action == c.Action && cur.DecidedBy == DecidedByDonor && cur.TargetPublicID == c.TargetID {
+				out = cur
+				return nil
+			}
+			return fmt.Errorf("%w: this choice was already applied (%s by %s)", marketplace.ErrConflict, cur.Action, cur.DecidedBy)
+		}
+		if err := s.applyRedirect(tx, cur, t, DecidedByDonor, now); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: redirect pledge: %w", err)
+	}
+	return out, nil
+}
+
+// ApplyRedirectDefaults applies the default to every pending choice whose
+// deadline passed: the receiving organization's general fund when it has
+// one, else a refund. It returns how many it applied.
+func (s *Service) ApplyRedirectDefaults(ctx context.Context) (int, error) {
+	ids, err := s.Store.DueRedirects(ctx, s.now(), 500)
+	if err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, id := range ids {
+		ok, err := s.applyDefault(ctx, id)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+func (s *Service) applyDefault(ctx context.Context, publicID string) (bool, error) {
+	done := false
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		done = false
+		now := s.now()
+		r, err := tx.LockRedirect(publicID)
+		if err != nil {
+			return err
+		}
+		if r.Status != RedirectPending || r.Deadline.After(now) {
+			return nil
+		}
+		t := redirectTarget{action: RedirectRefund}
+		if gf, err := s.Store.GeneralFund(ctx, r.OrgID, now); err == nil {
+			t = redirectTarget{action: RedirectToFund, sourceID: gf.PublicID}
+		} else if !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+		err = s.applyRedirect(tx, r, t, DecidedByDefault, now)
+		var ie *IneligibleError
+		if errors.As(err, &ie) && t.action != RedirectRefund {
+			// The general fund closed meanwhile: refund instead.
+			err = s.applyRedirect(tx, r, redirectTarget{action: RedirectRefund}, DecidedByDefault, now)
+		}
+		done = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("funds: default choice: %w", err)
+	}
+	return done, nil
+}
+
+// applyRedirect moves a pending choice's money in one balanced journal
+// transaction: out of the ended need's committed account (and the held
+// account), into the target need, fund or project, or back to the donor
+// clearing account for a refund. The ended need's funded amount drops by
+// what left it; matching gifts the pledge drew on that need go back to
+// their funds; a refund voids the receipt. Register lines record both sides.
+func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy string, now time.Time) error {
+	p, err := tx.LockPledge(r.PledgePublicID)
+	if err != nil {
+		return err
+	}
+	if p.Status != PledgeConfirmed {
+		return fmt.Errorf("%w: the pledge is %s", marketplace.ErrConflict, p.Status)
+	}
+	// Needs in row order, as every other movement that locks two.
+	var ended, target *NeedState
+	lock := func(id int64) (*NeedState, error) { return tx.LockNeedByID(id) }
+	if t.action == RedirectToNeed && t.needID < r.NeedID {
+		if target, err = lock(t.needID); err != nil {
+			return err
+		}
+	}
+	if ended, err = lock(r.NeedID); err != nil {
+		return err
+	}
+	if t.action == RedirectToNeed && target == nil {
+		if target, err = lock(t.needID); err != nil {
+			return err
+		}
+	}
+	entries := []Entry{}
+	if r.FromNeedFen > 0 {
+		entries = append(entries, Entry{NeedAccount(ended.PublicID), -r.FromNeedFen})
+	}
+	if r.FromHeldFen > 0 {
+		entries = append(entries, Entry{OrgAccount(AccountHeld, r.OrgPublicID), -r.FromHeldFen})
+	}
+	kind := TxMove
+	var src *Source
+	switch t.action {
+	case RedirectToNeed:
+		if why := needTakes(target, r.AmountFen, now); why != "" {
+			code := "need_unavailable"
+			if target.Remaining() < r.AmountFen {
+				code = "over_remaining"
+			}
+			return ineligible(code, "%s", why)
+		}
+		entries = append(entries, Entry{NeedAccount(target.PublicID), r.AmountFen})
+		r.TargetID, r.TargetPublicID = target.ID, target.PublicID
+	case RedirectToFund, RedirectToProject:
+		if src, err = tx.Source(t.sourceID); err != nil {
+			return err
+		}
+		if !src.Running(now) {
+			return ineligible("source_closed", "this %s takes no money now", src.Kind)
+		}
+		if src.OrgID != r.OrgID {
+			return ineligible("other_org", "the %s belongs to another organization", src.Kind)
+		}
+		entries = append(entries, Entry{SourceAccount(src), r.AmountFen})
+		r.TargetID, r.TargetPublicID = src.ID, src.PublicID
+	case RedirectRefund:
+		if r.AmountFen != p.AmountFen {
+			return fmt.Errorf("%w: only a pledge's whole money can be refunded", marketplace.ErrConflict)
+		}
+		kind = TxRefund
+		entries = append(entries, Entry{OrgAccount(AccountDonations, r.OrgPublicID), r.AmountFen})
+		r.TargetID, r.TargetPublicID = 0, ""
+	default:
+		return marketplace.Invalid("action", "must be need, fund, project or refund")
+	}
+	// Matching gifts the pledge drew on the ended need were for that need:
+	// they go back to their funds (as with a refund).
+	matches, err := tx.MatchesOf(p.ID)
+	if err != nil {
+		return err
+	}
+	for i := range matches {
+		if matches[i].NeedID == ended.ID {
+			if err := s.reverseMatch(tx, &matches[i], now); err != nil {
+				return err
+			}
+			// reverseMatch saved its own copy of the need.
+			if ended, err = tx.LockNeedByID(ended.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: kind, RefType: "pledge", RefID: p.PublicID, At: now,
+		Memo: fmt.Sprintf("need %s %s: %s", ended.PublicID, r.Reason, t.action), Entries: entries}); err != nil {
+		return err
+	}
+	if r.FromNeedFen > 0 {
+		ended.FundedFen -= r.FromNeedFen
+		if err := tx.SaveNeedMoney(ended, now); err != nil {
+			return err
+		}
+		dk, srcType := DiscloseMovedOut, string(t.action)
+		if t.action == RedirectRefund {
+			dk, srcType = DiscloseRefund, "donation"
+		}
+		if err := tx.InsertDisclosure(s.disclosure(dk, ended, -r.FromNeedFen, srcType, r.TargetPublicID, p.OrgName, p.PublicID, now)); err != nil {
+			return err
+		}
+	}
+	if target != nil {
+		target.FundedFen += r.AmountFen
+		if target.FundedFen == target.RequestedFen {
+			target.Status = marketplace.NeedFunded
+		}
+		if err := tx.SaveNeedMoney(target, now); err != nil {
+			return err
+		}
+		if err := tx.InsertDisclosure(s.disclosure(DiscloseMovedIn, target, r.AmountFen, "donation", ended.PublicID, p.OrgName, p.PublicID, now)); err != nil {
+			return err
+		}
+	}
+	if t.action == RedirectRefund {
+		p.Status, p.RefundedAt = PledgeRefunded, &now
+		if err := tx.UpdatePledge(p); err != nil {
+			return err
+		}
+		if err := tx.VoidReceipt(p.ID, now); err != nil {
+			return err
+		}
+	}
+	r.Status, r.Action, r.DecidedBy, r.AppliedAt = RedirectApplied, t.action, decidedBy, &now
+	return tx.UpdateRedirect(r)
+}
+
+// MyRedirects lists the choices of the donor's pledges, pending first,
+// each pending one with the default it will get.
+func (s *Service) MyRedirects(ctx context.Context, by *marketplace.Principal) ([]Redirect, error) {
+	rs, err := s.Store.DonorRedirects(ctx, by.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	general := map[int64]string{}
+	for i := range rs {
+		r := &rs[i]
+		if r.Status != RedirectPending {
+			continue
+		}
+		gf, ok := general[r.OrgID]
+		if !ok {
+			src, err := s.Store.GeneralFund(ctx, r.OrgID, now)
+			if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+				return nil, err
+			}
+			if src != nil {
+				gf = src.PublicID
+			}
+			general[r.OrgID] = gf
+		}
+		r.DefaultAction, r.DefaultTargetID = RedirectRefund, ""
+		if gf != "" {
+			r.DefaultAction, r.DefaultTargetID = RedirectToFund, gf
+		}
+	}
+	out := make([]Redirect, 0, len(rs))
+	for _, r := range rs {
+		if r.Status == RedirectPending {
+			out = append(out, r)
+		}
+	}
+	for _, r := range rs {
+		if r.Status != RedirectPending {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ReturnAllocations reverses every allocation not disbursed to a need that
+// was withdrawn or closed: the money goes back to its fund or project in a
+// reversing transaction, the need's funded amount drops, and the register
+// shows it. (A need past its deadline keeps its allocations: staff may
+// still pay the bill they were for.) It returns how many it reversed.
+func (s *Service) ReturnAllocations(ctx context.Context) (int, error) {
+	ids, err := s.Store.StrandedAllocations(ctx, 500)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, id := range ids {
+		pre, err := s.Store.Allocation(ctx, id)
+		if err != nil {
+			return done, err
+		}
+		ok := false
+		err = s.Store.InTx(ctx, func(tx Tx) error {
+			ok = false
+			now := s.now()
+			need, err := tx.LockNeedByID(pre.NeedID)
+			if err != nil {
+				return err
+			}
+			if need.Status != marketplace.NeedWithdrawn && need.Status != marketplace.NeedClosed {
+				return nil
+			}
+			a, err := tx.LockAllocation(id)
+			if err != nil {
+				return err
+			}
+			if a.Status != AllocAllocated {
+				return nil
+			}
+			orig, err := tx.AllocationTx(a.PublicID)
+			if err != nil {
+				return err
+			}
+			if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "allocation", RefID: a.PublicID,
+				Memo: "need " + string(need.Status), At: now, Entries: orig.Reverse()}); err != nil {
+				return err
+			}
+			a.Status = AllocReversed
+			if err := tx.UpdateAllocation(a); err != nil {
+				return err
+			}
+			need.FundedFen -= a.AmountFen
+			if err := tx.SaveNeedMoney(need, now); err != nil {
+				return err
+			}
+			ok = true
+			return tx.InsertDisclosure(s.disclosure(DiscloseMovedOut, need, -a.AmountFen, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now))
+		})
+		if err != nil {
+			return done, fmt.Errorf("funds: return allocation %s: %w", id, err)
+		}
+		if ok {
+			done++
+		}
+	}
+	return done, nil
+}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package matching
+
+import "time"
+
+// processCPU is the CPU time the process has used so far; 0 here (unknown).
+func processCPU() time.Duration { return 0 }

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// barrierScreener holds the first n screenings at the allocate stage until
+// all n have run, so that n allocations screen on the same picture before
+// any of them commits: the race the allocation's transaction must close.
+type barrierScreener struct {
+	inner marketplace.Screener
+	mu    sync.Mutex
+	left  int
+	all   chan struct{}
+}
+
+func newBarrierScreener(inner marketplace.Screener, n int) *barrierScreener {
+	return &barrierScreener{inner: inner, left: n, all: make(chan struct{})}
+}
+
+func (b *barrierScreener) Screen(ctx context.Context, need string, st marketplace.ScreeningStage, amt int64) (*marketplace.Screening, error) {
+	s, err := b.inner.Screen(ctx, need, st, amt)
+	if st != marketplace.StageAllocate {
+		return s, err
+	}
+	b.mu.Lock()
+	wait := b.left > 0
+	if wait {
+		if b.left--; b.left == 0 {
+			close(b.all)
+		}
+	}
+	b.mu.Unlock()
+	if wait {
+		<-b.all
+	}
+	return s, err
+}
+
+// statutoryPaymentOf records a payment of a completed import for the
+// person a need is for.
+func (env *testEnv) statutoryPaymentOf(needID string, prog marketplace.Programme, fen int64, from, to string) {
+	env.t.Helper()
+	g := env.db.Gorm
+	var n struct{ Pseudonym string }
+	if err := g.Raw(`SELECT pseudonym FROM needs WHERE public_id = ?`, needID).Scan(&n).Error; err != nil || n.Pseudonym == "" {
+		env.t.Fatalf("need %s: %v", needID, err)
+	}
+	now := *env.now.Load()
+	bid := testID()
+	if err := g.Exec(`INSERT INTO payment_import_batches (public_id, file_sha256, status, created_at, updated_at) VALUES (?, ?, 'done', ?, ?)`,
+		bid, bid, now, now).Error; err != nil {
+		env.t.Fatal(err)
+	}
+	var b struct{ ID int64 }
+	g.Raw(`SELECT id FROM payment_import_batches WHERE public_id = ?`, bid).Scan(&b)
+	if err := g.Exec(`INSERT INTO statutory_payments (pseudonym, programme, period_from, period_to, amount_fen, region_code, batch_id) VALUES (?, ?, ?, ?, ?, '371725', ?)`,
+		n.Pseudonym, string(prog), from, to, fen, b.ID).Error; err != nil {
+		env.t.Fatal(err)
+	}
+}
+
+type blockBody struct {
+	Error struct {
+		Code    string                `json:"code"`
+		Details marketplace.Screening `json:"details"`
+	} `json:"error"`
+}
+
+// blockedBy reports whether a 422 answer is a screening block by rule.
+func blockedBy(r response, rule string) bool {
+	var e blockBody
+	if r.Status != http.StatusUnprocessableEntity || json.Unmarshal(r.Body, &e) != nil || e.Error.Code != "screening_block" ||
+		e.Error.Details.Result != marketplace.ScreenBlock {
+		return false
+	}
+	for _, c := range e.Error.Details.Checks {
+		if c.Rule == rule && c.Result == marketplace.ScreenBlock {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen: two needs
+// of the same person for the same hospital stay, posted by two
+// organizations; two allocations to them screen at the same moment (each
+// alone within the cost less statutory relief, together above it):
+// exactly one goes through, the other gets 422 with the reasons and is in
+// the review queue. Then the statutory record shows a payment for the stay
+// after the allocation: the disbursement stops with 422 for review.
+func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		env.needs.Screener = env.screening
+		id := idNumberWithX(t)
+		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
+		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		// Cost 50,000 yuan − statutory 20,000: 30,000 yuan may come from charity.
+		body := needBody()
+		body["beneficiary"].(map[string]any)["id_number"] = id
+		a := env.createNeed(worker, body)
+		body = needBody()
+		body["beneficiary"].(map[string]any)["id_number"] = strings.ToLower(id)
+		b := env.createNeed(otherWorker, body)
+		env.clearAndPublish(a, worker, verifier)
+		env.clearAndPublish(b, otherWorker, verifier)
+		env.advance(121 * time.Hour)
+		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		donor, _ := env.user(marketplace.RoleDonor, nil)
+		verifier, _ = env.user(marketplace.RoleVerifier, nil)
+		r := env.do(http.MethodPost, "/api/v1/funds", staff, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助",
+			"restrictions": map[string]any{"categories": []string{"medical"}}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("fund: %d %s", r.Status, r.Body)
+		}
+		fund := r.JSON(t)["id"].(string)
+		r = env.do(http.MethodPost, "/api/v1/pledges", donor, map[string]any{"target_type": "fund", "target_id": fund, "amount_fen": 10_000_000}, "Idempotency-Key", "pledge-"+fund)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("pledge: %d %s", r.Status, r.Body)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/pledges/"+r.JSON(t)["id"].(string)+"/confirm", staff, nil); r.Status != 200 {
+			t.Fatalf("confirm: %d %s", r.Status, r.Body)
+		}
+
+		// 20,000 yuan to each, at the same moment: both screenings run
+		// before either allocation commits.
+		env.funds.Screener = newBarrierScreener(env.screening, 2)
+		var wg sync.WaitGroup
+		answers := map[string]response{}
+		var mu sync.Mutex
+		for _, need := range []string{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": need, "amount_fen": 2_000_000}, "Idempotency-Key", "alloc-"+need)
+				mu.Lock()
+				answers[need] = r
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		var won, lost string
+		for need, r := range answers {
+			switch {
+			case r.Status == http.StatusCreated:
+				won = need
+			case blockedBy(r, string(marketplace.RuleOverAllocation)):
+				lost = need
+			default:
+				t.Errorf("allocation to %s: %d %s", need, r.Status, r.Body)
+			}
+		}
+		if won == "" || lost == "" {
+			t.Fatalf("want one allocation through and one blocked: %v / %v", won, lost)
+		}
+		var funded struct{ Sum int64 }
+		env.db.Gorm.Raw(`SELECT SUM(funded_fen) AS sum FROM needs WHERE public_id IN (?, ?)`, a, b).Scan(&funded)
+		if funded.Sum != 2_000_000 {
+			t.Errorf("funded together %d fen, want 2,000,000", funded.Sum)
+		}
+		q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
+		found := false
+		for _, it := range q.Items {
+			if it.Need.ID == lost && it.Screening.Result == "block" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the blocked allocation is not in the review queue: %+v", q)
+		}
+		env.funds.Screener = env.screening
+
+		// The provincial export of the next month shows 35,000 yuan of
+		// medical relief for the stay: charity may now pay 15,000 at most.
+		// Disbursing the 20,000 allocated stops for review.
+		alloc := answers[won].JSON(t)["id"].(string)
+		env.statutoryPaymentOf(won, marketplace.ProgMedical, 3_500_000, "2026-12-01", "2026-12-31")
+		r = env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
+			"payee_name": "郓城县人民医院", "reference": "INV-20261201"}, "Idempotency-Key", "disburse-"+alloc)
+		if !blockedBy(r, string(marketplace.RuleOverAllocation)) || !blockedBy(r, string(marketplace.RuleStatutoryOverlap)) {
+			t.Fatalf("disbursement after the statutory payment: %d %s", r.Status, r.Body)
+		}
+		var e blockBody
+		_ = json.Unmarshal(r.Body, &e)
+		if e.Error.Details.Stage != marketplace.StageDisburse {
+			t.Errorf("the block is not the disbursement's screening: %s", e.Error.Details.Stage)
+		}
+		q = decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
+		found = false
+		for _, it := range q.Items {
+			if it.Need.ID == won && it.Screening.Result == "block" && it.Screening.ID == e.Error.Details.ID {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the stopped disbursement is not in the review queue: %+v", q)
+		}
+		var st struct{ Status string }
+		env.db.Gorm.Raw(`SELECT status FROM allocations WHERE public_id = ?`, alloc).Scan(&st)
+		if st.Status != "allocated" {
+			t.Errorf("allocation status %q after the stopped disbursement, want allocated", st.Status)
+		}
+		var paid struct{ N int64 }
+		env.db.Gorm.Raw(`SELECT disbursed_fen AS n FROM needs WHERE public_id = ?`, won).Scan(&paid)
+		if paid.N != 0 {
+			t.Errorf("disbursed %d fen", paid.N)
+		}
+	})
+}
