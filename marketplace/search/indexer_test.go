@@ -242,6 +242,10 @@ func TestIndexerRunWakesUp(t *testing.T) {
 	idx := openIndex(t)
 	ix := search.NewIndexer(idx, store, store, nowFunc, nil)
 	ix.PollInterval = time.Hour
+	// The first need is in the outbox before Run starts, so the drain at
+	// start must find it; inserted after, it could miss that drain and then
+	// wait an hour for the next poll.
+	base.Insert(t, db, needfixture.Need{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); ix.Run(ctx) }()
@@ -255,7 +259,6 @@ func TestIndexerRunWakesUp(t *testing.T) {
 		}
 		t.Fatalf("index never reached %d needs", want)
 	}
-	base.Insert(t, db, needfixture.Need{})
 	waitCount(1) // the drain at start
 	base.Insert(t, db, needfixture.Need{})
 	ix.Wake()
