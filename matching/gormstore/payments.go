@@ -250,6 +250,9 @@ type paymentWriter struct {
 	// noLoadData is set once the MySQL server refused LOAD DATA LOCAL
 	// INFILE: the writer stages through literal INSERTs from then on.
 	noLoadData bool
+	// noRawSQLite is set once the SQLite connection refused direct
+	// statement access (sqldb.ErrNoRawSQLite): json_each from then on.
+	noRawSQLite bool
 }
 
 // importCacheKiB is the SQLite page cache of the import's connection. The
@@ -513,10 +516,19 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 	return added, nil
 }
 
-// insertSQLite inserts rows into the record in one statement, ignoring
-// those already on record, and returns how many it added. The rows travel
-// as one JSON array of fixed-width strings (see stageJSON).
+// insertSQLite inserts rows into the record, ignoring those already on
+// record, and returns how many it added: through statements prepared once
+// per batch (insertSQLiteRaw) or, where the connection does not allow
+// that, in one statement with the rows as one JSON array of fixed-width
+// strings (see stageJSON).
 func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (int64, error) {
+	if !w.noRawSQLite {
+		n, err := w.insertSQLiteRaw(rows)
+		if !errors.Is(err, sqldb.ErrNoRawSQLite) {
+			return n, err
+		}
+		w.noRawSQLite = true
+	}
 	if !sqliteFixedSafe(rows) {
 		var n int64
 		for _, r := range rows {
@@ -556,6 +568,87 @@ func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []mat
 		return 0, fmt.Errorf("matching: insert part: %w", err)
 	}
 	return out.RowsAffected()
+}
+
+// insertSQLiteRaw inserts rows through INSERT OR IGNORE statements of
+// sqliteRawGroup rows prepared once per batch and executed with the values
+// bound (sqldb.WithSQLite): no statement parsed per execution, no JSON and
+// no substr for SQLite to evaluate per row. sqldb.ErrNoRawSQLite, with
+// nothing inserted, when the connection does not allow it.
+func (w *paymentWriter) insertSQLiteRaw(rows []matching.PaymentRow) (int64, error) {
+	var n int64
+	err := sqldb.WithSQLite(w.conn, func(c *sqldb.SQLiteConn) error {
+		group := sqliteRawGroup
+		var full, one *sqldb.SQLiteStmt
+		var err error
+		if len(rows) >= group {
+			if full, err = c.Prepare(sqliteRawInsert(group)); err != nil {
+				return fmt.Errorf("matching: insert part: %w", err)
+			}
+			full.BindInt64(6*group+1, w.batchKey)
+		}
+		if len(rows)%group != 0 {
+			if one, err = c.Prepare(sqliteRawInsert(1)); err != nil {
+				return fmt.Errorf("matching: insert part: %w", err)
+			}
+			one.BindInt64(7, w.batchKey)
+		}
+		var d [10]byte
+		for start := 0; start < len(rows); {
+			st, k := full, group
+			if len(rows)-start < group {
+				st, k = one, 1
+			}
+			for j, r := range rows[start : start+k] {
+				p := 6 * j
+				st.BindString(p+1, r.Pseudonym)
+				st.BindString(p+2, string(r.Programme))
+				st.BindText(p+3, appendDate(d[:0], r.From))
+				st.BindText(p+4, appendDate(d[:0], r.To))
+				st.BindInt64(p+5, r.AmountFen)
+				st.BindString(p+6, r.RegionCode)
+			}
+			added, err := st.Exec()
+			if err != nil {
+				return fmt.Errorf("matching: insert part: %w", err)
+			}
+			n += added
+			start += k
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// sqliteRawGroup is how many rows one execution of insertSQLiteRaw's
+// statement inserts.
+var sqliteRawGroup = 16
+
+// sqliteRawInsert is an INSERT OR IGNORE of rows rows into the record: six
+// parameters per row, then the batch's key.
+func sqliteRawInsert(rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT OR IGNORE INTO statutory_payments (" + paymentKey + ", batch_id) VALUES ")
+	for j := 0; j < rows; j++ {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", 6*j+1, 6*j+2, 6*j+3, 6*j+4, 6*j+5, 6*j+6, 6*rows+1)
+	}
+	return b.String()
+}
+
+// appendDate appends t's date as YYYY-MM-DD (dateArg), years 0–9999.
+func appendDate(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.DateOnly)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // rowsReader streams rows as LOAD DATA lines (see insertLoadData).
