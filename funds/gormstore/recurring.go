@@ -224,7 +224,7 @@ func oneRedirect(rs []funds.Redirect, err error) (*funds.Redirect, error) {
 }
 
 // endedNeed is the SQL form of funds.NeedState.EndReason != "" (one
-// argument: now).
+// argument: now); TestEndedNeedSQLAgreesWithNeedEndReason holds the two together.
 const endedNeed = `(n.status = 'withdrawn' OR (n.status = 'closed' AND n.funded_fen > n.disbursed_fen)
 	OR (n.status IN ('open', 'notice') AND n.deadline IS NOT NULL AND n.deadline < ? AND n.funded_fen < n.requested_fen))`
 
