@@ -26,10 +26,31 @@ func TestBrowserRolePages(t *testing.T) {
 		_, p := env.user(role, nil)
 		b := s.tab(t)
 		b.login(p.User.Email, "password-"+string(role))
+		if role == marketplace.RoleFederationStaff {
+			// Staff with a fund that holds money, and a plan made for it
+			// from the page: what the page is for, not its empty state.
+			for range 3 {
+				env.insertNeed(testNeed{public: true}) // open, care, ¥1,000 each
+			}
+			env.fundWithBalance(p, marketplace.Restrictions{}, 250_000)
+			b.open("/staff")
+			b.click(`form[action="/staff/plans"] button`)
+			b.waitJS(`location.pathname.startsWith("/staff/plans/")`)
+		}
 		for _, pg := range list {
 			b.open(pg.path)
 			if got := b.text("h1"); !strings.Contains(got, pg.want) {
 				t.Errorf("%s %s: heading %q", role, pg.path, got)
+			}
+			if pg.path == "/staff" {
+				for _, want := range []string{"助医基金", "¥2,500.00", "全额资助 2 户"} {
+					if got := b.text("main"); !strings.Contains(got, want) {
+						t.Errorf("/staff does not show %q: %q", want, got)
+					}
+				}
+				if n := evalIn[int](b, `document.querySelectorAll('a[href^="/staff/plans/"]').length`); n != 1 {
+					t.Errorf("/staff lists %d plans, want the one just made", n)
+				}
 			}
 			b.screenshot(pg.shot)
 		}
