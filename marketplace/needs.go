@@ -1069,6 +1069,59 @@ func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, not
 	return n, nil
 }
 
+// closable are the statuses a need may be closed from (结案): money was
+// given to it (open or in notice with allocations, funded, disbursed), or
+// it was suspended after money was given.
+var closable = []NeedStatus{NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedSuspended}
+
+// Closable reports whether by may close n now (what Close would accept,
+// but for the note).
+func Closable(by *Principal, n *Need) bool {
+	return poster(by, n) && slices.Contains(closable, n.Status) && (n.FundedFen > 0 || n.DisbursedFen > 0)
+}
+
+// Close ends a need that money was given to, for the posting organization's
+// social workers, with a closing note (结案说明, required): after the money
+// was paid out, or earlier when the need ended some other way (the
+// treatment stopped, the household moved away). Money allocated and not
+// paid out then goes back to its fund or project, and donors who gave to
+// the need directly choose where their money goes (funds.ReturnAllocations
+// and funds.OpenRedirects, run by serve and fund-jobs). A need no money
+// was given to is withdrawn instead. ErrNotFound, ErrForbidden,
+// ErrConflict, *TransitionError, *ValidationError.
+func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note string) (*Need, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	if !poster(by, n) {
+		return nil, fmt.Errorf("%w: only the posting organization's social workers close a need", ErrForbidden)
+	}
+	v := &ValidationError{}
+	textOK(v, "note", note, MaxNoteRunes, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(closable, n.Status) {
+		return nil, &TransitionError{Action: "close", From: n.Status}
+	}
+	if !Closable(by, n) {
+		return nil, fmt.Errorf("%w: no money was given to this need; withdraw it instead of closing it", ErrConflict)
+	}
+	now := s.Now().UTC()
+	from := n.Status
+	n.Status, n.ClosedAt, n.UpdatedAt = NeedClosed, &now, now
+	ev, err := s.event(n, by, "need.close", from, NeedClosed, &eventNote{Note: note})
+	if err != nil {
+		return nil, err
+	}
+	a := s.audit(n, by, ev, map[string]any{"funded_fen": n.FundedFen, "disbursed_fen": n.DisbursedFen})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil}); err != nil {
+		return nil, fmt.Errorf("needs: close: %w", err)
+	}
+	return n, nil
+}
+
 func (v *ValidationError) addText(field, s string, max int) *ValidationError {
 	textOK(v, field, s, max, false)
 	return v

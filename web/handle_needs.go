@@ -255,6 +255,21 @@ func (s *Server) handleNeedWithdraw(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.toNeedJSON(n))
 }
 
+// handleNeedClose closes a need money was given to, with a closing note.
+func (s *Server) handleNeedClose(c echo.Context) error {
+	var req noteRequest
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	n, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), req.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.toNeedJSON(n))
+}
+
 // handleNeedConfirm records that the need is still there.
 func (s *Server) handleNeedConfirm(c echo.Context) error {
 	n, err := s.Needs.ConfirmStillNeeded(c.Request().Context(), PrincipalOf(c), c.Param("id"))

@@ -19,6 +19,7 @@ func init() {
 		"POST /api/v1/needs/:id/clearance":               {"verifier"},
 		"POST /api/v1/needs/:id/publish":                 {"social_worker", "verifier"},
 		"POST /api/v1/needs/:id/withdraw":                {"social_worker"},
+		"POST /api/v1/needs/:id/close":                   {"social_worker"},
 		"POST /api/v1/needs/:id/confirm-still-needed":    {"social_worker"},
 		"POST /api/v1/needs/:id/objections":              {"*"},
 		"GET /api/v1/needs/:id/objections":               {"social_worker", "verifier", "federation_staff", "auditor"},

@@ -285,6 +285,9 @@ type staffNeedPage struct {
 	Posted     bool
 	CanClear   bool
 	CanPublish bool
+	// CanClose: the posting organization's social worker may close the
+	// need (结案), money having been given to it.
+	CanClose bool
 	// ServicePledges are volunteers' offers of service (for the posting
 	// organization, with the decision).
 	ServicePledges *marketplace.NeedServicePledges
@@ -312,6 +315,7 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
 	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
 	d.CanPublish = priv.Need.Status == marketplace.NeedCleared && p.HasAny(marketplace.RoleSocialWorker, marketplace.RoleVerifier)
+	d.CanClose = marketplace.Closable(p, priv.Need)
 	if s.People != nil {
 		sp, err := s.People.NeedServicePledges(c.Request().Context(), p, priv.Need.PublicID)
 		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
@@ -349,6 +353,14 @@ func (s *Server) handleStaffNeedClear(c echo.Context) error {
 		in.StatutoryReliefFen = &fen
 	}
 	if _, err := s.Needs.Clear(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
+		return s.staffNeedError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
+}
+
+// handleStaffNeedClose closes a need with the worker's closing note.
+func (s *Server) handleStaffNeedClose(c echo.Context) error {
+	if _, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("note")); err != nil {
 		return s.staffNeedError(c, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))

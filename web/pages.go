@@ -307,6 +307,7 @@ func (s *Server) registerPages() {
 		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
 		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(marketplace.RoleVerifier))
 		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier))
+		e.POST("/staff/needs/:id/close", s.handleStaffNeedClose, sw...)
 		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
 		if s.Funds != nil {
 			fed := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleFederationStaff)}

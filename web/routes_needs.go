@@ -41,6 +41,7 @@ func (s *Server) registerNeedRoutes(g *echo.Group) {
 	s.only(g, http.MethodPost, "/needs/:id/clearance", s.handleNeedClearance, ver)
 	s.only(g, http.MethodPost, "/needs/:id/publish", s.handleNeedPublish, sw, ver)
 	s.only(g, http.MethodPost, "/needs/:id/withdraw", s.handleNeedWithdraw, sw)
+	s.only(g, http.MethodPost, "/needs/:id/close", s.handleNeedClose, sw)
 	s.only(g, http.MethodPost, "/needs/:id/confirm-still-needed", s.handleNeedConfirm, sw)
 	s.public(g, http.MethodPost, "/needs/:id/objections", s.handleObjectionCreate, objectionLimiter)
 	s.only(g, http.MethodGet, "/needs/:id/objections", s.handleObjectionList, sw, ver, fed, aud)
