@@ -81,6 +81,10 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 			return fmt.Sprintf("id%04d", n)
 		},
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The batch ids above repeat across tests and test processes; the
+		// sorted runs live under the batch id, so each test keeps its own
+		// folder (two tests once shared /tmp/jiujinan-payment-import-id0002).
+		TempDir: t.TempDir(),
 	}
 	return &fixture{im: im, store: st, pz: pz, logs: logs}
 }
