@@ -298,8 +298,8 @@ const readBlockRecords = 1024
 // records, Workers goroutines validate them and compute the pseudonyms, and
 // this one collects the valid rows, in file order, into runs of ChunkRows
 // (rows and rejected rows), each sorted, written to dir and then committed
-// with the batch's progress and the rejected rows. It returns every
-// committed run of the batch.
+// with the batch's progress and the rejected rows by a goroutine of its own
+// while the next run fills. It returns every committed run of the batch.
 func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w PaymentWriter, dir string, runs []runFile,
 	b ImportBatch, prog *ImportProgress, progress func(ImportProgress)) ([]runFile, error) {
 	rctx, cancel := context.WithCancel(ctx)
@@ -367,27 +367,71 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 	}
 	stored := min(b.Rejected, im.MaxStoredErrors)
 	committed := b.LinesDone
-	buf := make([]rec, 0, min(im.ChunkRows, 1<<20)+readBlockRecords)
+	// Two run buffers: while one run is sorted, written and committed in
+	// the background (its own goroutine, one run at a time, in order), the
+	// next one fills. The bookkeeping of a committed run (runs, progress)
+	// stays in this goroutine.
+	size := min(im.ChunkRows, 1<<20) + readBlockRecords
+	buf, spare := make([]rec, 0, size), make([]rec, 0, size)
 	var errs []RowError
 	var rejected int64
-	commit := func(lastLine, bytesRead int64) error {
-		rf, err := writeRun(dir, seq, lastLine, buf)
-		if err != nil {
-			return fmt.Errorf("sorted run: %w", err)
+	type runDone struct {
+		rf                  runFile
+		rs                  []rec
+		rows, rej           int64
+		lastLine, bytesRead int64
+		err                 error
+	}
+	var inflight chan runDone
+	// wait waits for the run in flight, if any, and books it.
+	wait := func() error {
+		if inflight == nil {
+			return nil
 		}
-		seq++
-		if err := w.CommitRead(ctx, int64(len(buf)), errs, rejected, lastLine, im.Now()); err != nil {
-			return err
+		d := <-inflight
+		inflight = nil
+		spare = d.rs[:0]
+		if d.err != nil {
+			return d.err
 		}
-		runs = append(runs, rf)
-		committed = lastLine
-		prog.Staged += int64(len(buf))
-		prog.Rejected += rejected
-		prog.Line, prog.BytesRead = lastLine, bytesRead
-		buf, errs, rejected = buf[:0], errs[:0], 0
+		runs = append(runs, d.rf)
+		committed = d.lastLine
+		prog.Staged += d.rows
+		prog.Rejected += d.rej
+		prog.Line, prog.BytesRead = d.lastLine, d.bytesRead
 		if progress != nil {
 			progress(*prog)
 		}
+		return nil
+	}
+	defer func() { // an early return still waits for the writer
+		if inflight != nil {
+			<-inflight
+		}
+	}()
+	// commit hands the collected run to the background writer; the run
+	// file is durable before its commit, and runs commit in order.
+	commit := func(lastLine, bytesRead int64) error {
+		if err := wait(); err != nil {
+			return err
+		}
+		d := runDone{rs: buf, rows: int64(len(buf)), rej: rejected, lastLine: lastLine, bytesRead: bytesRead}
+		runErrs, runSeq, now := errs, seq, im.Now()
+		seq++
+		ch := make(chan runDone, 1)
+		inflight = ch
+		go func() {
+			rf, err := writeRun(dir, runSeq, lastLine, d.rs)
+			if err != nil {
+				d.err = fmt.Errorf("sorted run: %w", err)
+			} else if err := w.CommitRead(ctx, d.rows, runErrs, d.rej, lastLine, now); err != nil {
+				d.err = err
+			}
+			d.rf = rf
+			ch <- d
+		}()
+		buf, spare = spare[:0], nil
+		errs, rejected = nil, 0
 		return nil
 	}
 	var last, bytesRead int64
@@ -421,8 +465,14 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := wait(); err != nil {
+		return nil, err
+	}
 	if last > committed || len(buf) > 0 || rejected > 0 {
 		if err := commit(last, bytesRead); err != nil {
+			return nil, err
+		}
+		if err := wait(); err != nil {
 			return nil, err
 		}
 	}

@@ -192,9 +192,35 @@ func listRuns(dir string) ([]runFile, error) {
 	return runs, nil
 }
 
+// runKey is a record's place in the sort of a run: its first 8 bytes (the
+// pseudonym's, which nearly always decide) and its index.
+type runKey struct {
+	prefix uint64
+	i      uint32
+}
+
+// sortRun returns the order of rs by key (indexes into rs): sorting 16-byte
+// keys instead of moving 69-byte records costs about half as much.
+func sortRun(rs []rec) []runKey {
+	keys := make([]runKey, len(rs))
+	for i := range rs {
+		keys[i] = runKey{binary.BigEndian.Uint64(rs[i][:8]), uint32(i)}
+	}
+	slices.SortFunc(keys, func(a, b runKey) int {
+		switch {
+		case a.prefix < b.prefix:
+			return -1
+		case a.prefix > b.prefix:
+			return 1
+		}
+		return bytes.Compare(rs[a.i][8:], rs[b.i][8:])
+	})
+	return keys
+}
+
 // writeRun sorts rs and writes them durably as run seq of dir.
 func writeRun(dir string, seq int, lastLine int64, rs []rec) (runFile, error) {
-	slices.SortFunc(rs, func(a, b rec) int { return cmpRec(&a, &b) })
+	order := sortRun(rs)
 	// A temporary name of its own: an import that lost its lease may
 	// still be writing into the same folder until its next commit fails.
 	// Two runs with the same final name have the same bytes (the same
@@ -205,8 +231,8 @@ func writeRun(dir string, seq int, lastLine int64, rs []rec) (runFile, error) {
 	}
 	tmp := f.Name()
 	bw := bufio.NewWriterSize(f, 256<<10)
-	for i := range rs {
-		if _, err := bw.Write(rs[i][:]); err != nil {
+	for _, k := range order {
+		if _, err := bw.Write(rs[k.i][:]); err != nil {
 			f.Close()
 			return runFile{}, err
 		}
