@@ -28,11 +28,20 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	src, err := s.Source(ctx, kind, sourceID)
+	// Who holds the source never changes: the store may answer this from
+	// memory, and the transaction reads the source itself.
+	srcKind, orgID, err := s.Store.SourceOwner(ctx, sourceID)
 	if err != nil {
 		return nil, err
 	}
-	if !staffOf(by, src.OrgID) {
+	if srcKind != kind {
+		return nil, marketplace.ErrNotFound
+	}
+	if !staffOf(by, orgID) {
+		src, err := s.Source(ctx, kind, sourceID)
+		if err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: only staff of %s allocate its money", marketplace.ErrForbidden, src.OrgName)
 	}
 	// Screening runs before the transaction (it stores its result, with
@@ -42,7 +51,7 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 	// another need of the same person committed in between), the
 	// screening runs again on the new picture.
 	for attempt := 1; ; attempt++ {
-		out, err := s.allocate(ctx, by, src.PublicID, sourceID, needID, amountFen, idem)
+		out, err := s.allocate(ctx, by, sourceID, needID, amountFen, idem)
 		if !errors.Is(err, errPersonChanged) {
 			return out, err
 		}
@@ -59,9 +68,8 @@ const allocateAttempts = 4
 // errPersonChanged: the person's needs changed after the screening.
 var errPersonChanged = errors.New("the beneficiary's needs changed since screening")
 
-// allocate is one attempt of Allocate; lane is the source's public id,
-// the key its transaction is grouped by.
-func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, lane, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
+// allocate is one attempt of Allocate.
+func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
 	var scr *marketplace.Screening
 	var err error
 	if s.Screener != nil {
@@ -74,7 +82,8 @@ func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, lane,
 		}
 	}
 	var out *Allocation
-	err = s.Store.InTxGrouped(ctx, lane, func(tx Tx) error {
+	hint := GroupHint{Source: sourceID, Need: needID, Person: scr != nil && scr.PersonState != ""}
+	err = s.Store.InTxGrouped(ctx, hint, func(tx Tx) error {
 		now := s.now()
 		if scr != nil && scr.PersonState != "" {
 			state, err := tx.LockPerson(needID)

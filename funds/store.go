@@ -13,13 +13,16 @@ type Store interface {
 	// failure it runs fn again (fn must touch nothing outside tx), a few
 	// times; an error from fn rolls everything back.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
-	// InTxGrouped is InTx for hot paths: where the database has one writer
-	// (SQLite), concurrent calls may share one database transaction and its
-	// commit, each inside its own savepoint. A call whose fn fails is rolled
-	// back alone and gets its own error; fn may run more than once, as with
-	// InTx. key names the row the caller's calls contend on (the source of
-	// an allocation), for stores that queue calls per key.
-	InTxGrouped(ctx context.Context, key string, fn func(tx Tx) error) error
+	// InTxGrouped is InTx for hot paths: concurrent calls may share one
+	// database transaction and its commit. A call whose fn fails leaves
+	// nothing behind and gets its own error; fn may run more than once, as
+	// with InTx. hint names the rows fn will touch, so that a store batching
+	// calls can read and lock them for the whole batch at once; a call that
+	// touches more than its hint runs alone, through InTx.
+	InTxGrouped(ctx context.Context, hint GroupHint, fn func(tx Tx) error) error
+	// SourceOwner returns what never changes of a fund or project: its kind
+	// and holder organization; ErrNotFound.
+	SourceOwner(ctx context.Context, publicID string) (SourceKind, int64, error)
 
 	// Source returns a fund or project with its balance; ErrNotFound.
 	Source(ctx context.Context, publicID string) (*Source, error)
@@ -104,6 +107,15 @@ type Store interface {
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
+}
+
+// GroupHint names the rows of an InTxGrouped call: the fund or project
+// money leaves, the need it goes to, and whether fn locks the need's
+// person (Tx.LockPerson).
+type GroupHint struct {
+	Source string // public id
+	Need   string // public id
+	Person bool
 }
 
 // RedirectCandidate is a pledge whose money sits in an ended need.

@@ -106,24 +106,35 @@ func (s *Store) Source(ctx context.Context, publicID string) (*funds.Source, err
 }
 
 func (t *tx) Source(publicID string) (*funds.Source, error) {
-	if t.batch == nil {
-		return t.s.readSource(t.g, "s.public_id = ?", publicID)
+	return t.s.readSource(t.g, "s.public_id = ?", publicID)
+}
+
+// SourceOwner implements funds.Store. A source's kind and holder never
+// change (nothing updates them and sources are not deleted): the answer is
+// kept in memory.
+func (s *Store) SourceOwner(ctx context.Context, publicID string) (funds.SourceKind, int64, error) {
+	if v, ok := s.owners.Load(publicID); ok {
+		o := v.(sourceOwner)
+		return o.kind, o.orgID, nil
 	}
-	// In a grouped transaction every call reads the same source: read it
-	// once. The row is not written by allocations, and the transaction
-	// would see the same version of it again (SQLite: it holds the write
-	// lock; MySQL: its consistent snapshot); only the balance moves.
-	if src, ok := t.batch.sources[publicID]; ok {
-		c := *src
-		return &c, nil
+	var rows []struct {
+		Kind  string
+		OrgID int64
 	}
-	src, err := t.s.readSource(t.g, "s.public_id = ?", publicID)
-	if err != nil {
-		return nil, err
+	if err := s.db.WithContext(ctx).Raw("SELECT kind, org_id FROM fund_sources WHERE public_id = ?", publicID).Scan(&rows).Error; err != nil {
+		return "", 0, err
 	}
-	c := *src
-	t.batch.sources[publicID] = &c
-	return src, nil
+	if len(rows) == 0 {
+		return "", 0, fmt.Errorf("fund or project: %w", marketplace.ErrNotFound)
+	}
+	o := sourceOwner{kind: funds.SourceKind(rows[0].Kind), orgID: rows[0].OrgID}
+	s.owners.Store(publicID, o)
+	return o.kind, o.orgID, nil
+}
+
+type sourceOwner struct {
+	kind  funds.SourceKind
+	orgID int64
 }
 
 func (t *tx) SourceByID(id int64) (*funds.Source, error) {

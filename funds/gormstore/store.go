@@ -36,8 +36,13 @@ type Store struct {
 	// one writer at a time anyway, and waiting here costs nothing, while
 	// waiting in SQLite's busy handler sleeps in steps of up to 100 ms.
 	writeMu sync.Mutex
-	// group queues SQLite's InTxGrouped calls for group commit (group.go).
+	// owners caches SourceOwner (a source's kind and holder never change).
+	owners sync.Map
+	// group queues InTxGrouped calls into batches (group.go, batch.go).
 	group groupLane
+	// failFlush, when set (tests), is called before a batch writes; an
+	// error from it spoils the batch as a database error would.
+	failFlush func() error
 }
 
 // New returns a store over db.
@@ -99,8 +104,6 @@ type tx struct {
 	s        *Store
 	g        *gorm.DB
 	onCommit []func()
-	// batch is shared by the calls of one grouped transaction; nil in InTx.
-	batch *groupBatch
 }
 
 // ---- needs

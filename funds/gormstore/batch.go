@@ -1,0 +1,755 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// The unit of work of a batch of InTxGrouped calls (group.go): the rows the
+// calls' hints name, read and locked once; each call's fn run against a btx
+// that reads from them and buffers its writes; one flush and one commit.
+
+// errUnsupported: a call used something the batch does not serve; it runs
+// again alone through InTx.
+var errUnsupported = errors.New("funds: not served inside a batch")
+
+type batch struct {
+	s    *Store
+	ctx  context.Context
+	g    *gorm.DB
+	pool gorm.ConnPool
+
+	needs       map[string]*funds.NeedState // by public id, as the batch's calls left them
+	needMissing map[string]bool
+	persons     map[string]string  // need public id → pseudonym, for hinted people
+	personIDs   map[string][]int64 // pseudonym → its needs' ids, in id order
+	pneeds      map[int64]marketplace.PersonNeedState
+	sources     map[string]*funds.Source // by public id; BalanceFen unused
+	srcMissing  map[string]bool
+	accounts    map[string]*bacct  // by code
+	givenBase   map[[2]int64]int64 // GivenFen read from the database, by (source, need)
+	allocated   map[[2]int64]int64 // allocated by the batch's calls so far
+	saves       map[string]*needSave
+	saveOrder   []string
+
+	allocs []*funds.Allocation
+	discl  []*funds.Disclosure
+	jtxs   []*funds.JournalTx
+	idem   []idemDone
+	idemIn map[idemKey]bool
+
+	// dbErr is a database error met while a call ran: it spoils the batch.
+	dbErr error
+}
+
+// bacct is a ledger account locked by the batch.
+type bacct struct {
+	id      int64 // 0: created by the flush
+	code    string
+	kind    funds.AccountKind
+	balance int64 // after the batch's calls so far
+	delta   int64 // what the batch's calls posted
+	used    bool
+	at      time.Time // first posting, the creation time of a new account
+}
+
+type needSave struct {
+	count int
+	at    time.Time
+}
+
+type idemKey struct {
+	user int64
+	key  string
+}
+
+type idemDone struct {
+	idemKey
+	status int
+	body   []byte
+	at     time.Time
+}
+
+// runBatch runs calls in one transaction, leaving each call's outcome in
+// c.err, or c.alone when it must run again alone.
+func (s *Store) runBatch(ctx context.Context, calls []*groupCall) {
+	spoil := func() {
+		for _, c := range calls {
+			c.alone, c.t, c.err = true, nil, nil
+		}
+	}
+	if !s.mysql() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	g := s.db.WithContext(ctx).Begin()
+	if g.Error != nil {
+		spoil()
+		return
+	}
+	b := &batch{s: s, ctx: ctx, g: g, pool: g.Statement.ConnPool,
+		needs: map[string]*funds.NeedState{}, needMissing: map[string]bool{}, sources: map[string]*funds.Source{},
+		srcMissing: map[string]bool{}, accounts: map[string]*bacct{}, allocated: map[[2]int64]int64{},
+		saves: map[string]*needSave{}, idemIn: map[idemKey]bool{}}
+	if err := b.load(calls); err != nil {
+		g.Rollback()
+		spoil()
+		return
+	}
+	ok := 0
+	for _, c := range calls {
+		t := &btx{b: b}
+		err := runGuarded(c.fn, t)
+		if b.dbErr != nil {
+			g.Rollback()
+			spoil()
+			return
+		}
+		if t.hit || errors.Is(err, errUnsupported) || errors.Is(err, errPanicked) {
+			c.alone = true
+			continue
+		}
+		if err != nil {
+			c.err = mapErr(err)
+			continue
+		}
+		b.merge(t)
+		c.t = t
+		ok++
+	}
+	if ok == 0 {
+		g.Rollback()
+		return
+	}
+	if err := b.flush(); err != nil {
+		g.Rollback()
+		spoil()
+		return
+	}
+	if err := g.Commit().Error; err != nil {
+		for _, c := range calls {
+			if c.t != nil {
+				c.err = mapErr(err)
+			}
+		}
+		return
+	}
+	for _, a := range b.accounts {
+		if a.id != 0 {
+			s.accounts.Store(a.code, a.id)
+		}
+	}
+}
+
+// load reads and locks what the calls' hints name: the people's needs, the
+// needs, the sources and the accounts of both, in that order (a need before
+// an account, as every money movement does).
+func (b *batch) load(calls []*groupCall) error {
+	var needIDs, srcIDs, personNeeds []string
+	seenN, seenS, seenP := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, c := range calls {
+		if h := c.hint.Need; h != "" && !seenN[h] {
+			seenN[h] = true
+			needIDs = append(needIDs, h)
+		}
+		if h := c.hint.Source; h != "" && !seenS[h] {
+			seenS[h] = true
+			srcIDs = append(srcIDs, h)
+		}
+		if h := c.hint.Need; c.hint.Person && h != "" && !seenP[h] {
+			seenP[h] = true
+			personNeeds = append(personNeeds, h)
+		}
+	}
+	lock := b.s.forUpdate()
+	if len(personNeeds) > 0 {
+		// On MySQL the pseudonyms (which never change) are read outside
+		// the transaction, as LockPerson does: a plain read inside it would
+		// fix its snapshot before the locks.
+		rg := b.g
+		if b.s.mysql() {
+			rg = b.s.db.WithContext(b.ctx)
+		}
+		var ps []struct {
+			PublicID  string
+			Pseudonym string
+		}
+		if err := rg.Raw("SELECT public_id, pseudonym FROM needs WHERE public_id IN ?", personNeeds).Scan(&ps).Error; err != nil {
+			return err
+		}
+		b.persons = map[string]string{}
+		var names []string
+		for _, p := range ps {
+			if _, dup := b.personIDs[p.Pseudonym]; !dup {
+				names = append(names, p.Pseudonym)
+			}
+			b.persons[p.PublicID] = p.Pseudonym
+			if b.personIDs == nil {
+				b.personIDs = map[string][]int64{}
+			}
+			b.personIDs[p.Pseudonym] = nil
+		}
+		for _, n := range personNeeds {
+			if _, ok := b.persons[n]; !ok {
+				b.needMissing[n] = true
+			}
+		}
+		if len(names) > 0 {
+			from := "needs"
+			if b.s.mysql() {
+				from = "needs FORCE INDEX (needs_pseudonym)"
+			}
+			var rows []struct {
+				ID        int64
+				Version   int64
+				Status    string
+				FundedFen int64
+				Pseudonym string
+			}
+			if err := b.g.Raw("SELECT id, version, status, funded_fen, pseudonym FROM "+from+" WHERE pseudonym IN ? ORDER BY id"+lock, names).
+				Scan(&rows).Error; err != nil {
+				return err
+			}
+			b.pneeds = make(map[int64]marketplace.PersonNeedState, len(rows))
+			for _, r := range rows {
+				b.pneeds[r.ID] = marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen}
+				b.personIDs[r.Pseudonym] = append(b.personIDs[r.Pseudonym], r.ID)
+			}
+		}
+	}
+	var codes []string
+	if len(needIDs) > 0 {
+		var rows []needRow
+		if err := b.g.Raw("SELECT "+needCols+" FROM needs WHERE public_id IN ? ORDER BY id"+lock, needIDs).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			b.needs[rows[i].PublicID] = rows[i].domain()
+		}
+		for _, id := range needIDs {
+			if b.needs[id] == nil {
+				b.needMissing[id] = true
+				continue
+			}
+			codes = append(codes, funds.NeedAccount(id).Code())
+		}
+	}
+	if len(srcIDs) > 0 {
+		var rows []sourceView
+		if err := b.g.Raw(`SELECT s.*, o.public_id AS org_public_id, o.name AS org_name, 0 AS balance_fen
+			FROM fund_sources s JOIN organizations o ON o.id = s.org_id WHERE s.public_id IN ?`, srcIDs).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			src := rows[i].domain()
+			b.sources[src.PublicID] = src
+			codes = append(codes, funds.SourceAccount(src).Code())
+		}
+		for _, id := range srcIDs {
+			if b.sources[id] == nil {
+				b.srcMissing[id] = true
+			}
+		}
+	}
+	if len(codes) > 0 {
+		var rows []struct {
+			ID         int64
+			Code       string
+			Kind       string
+			BalanceFen int64
+		}
+		if err := b.g.Raw("SELECT id, code, kind, balance_fen FROM ledger_accounts WHERE code IN ? ORDER BY id"+lock, codes).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			b.accounts[r.Code] = &bacct{id: r.ID, code: r.Code, kind: funds.AccountKind(r.Kind), balance: r.BalanceFen}
+		}
+		// A need's account is created by its first posting.
+		for _, id := range needIDs {
+			if c := funds.NeedAccount(id).Code(); b.needs[id] != nil && b.accounts[c] == nil {
+				b.accounts[c] = &bacct{code: c, kind: funds.AccountNeed}
+			}
+		}
+	}
+	return nil
+}
+
+// merge applies a call that succeeded to the batch.
+func (b *batch) merge(t *btx) {
+	for id, n := range t.needs {
+		b.needs[id] = n
+	}
+	for id, sv := range t.saves {
+		cur := b.saves[id]
+		if cur == nil {
+			cur = &needSave{}
+			b.saves[id] = cur
+			b.saveOrder = append(b.saveOrder, id)
+		}
+		cur.count += sv.count
+		cur.at = sv.at
+	}
+	for id, p := range t.pneeds {
+		b.pneeds[id] = p
+	}
+	for code, d := range t.deltas {
+		a := b.accounts[code]
+		a.balance += d.sum
+		a.delta += d.sum
+		if !a.used {
+			a.used, a.at = true, d.at
+		}
+	}
+	for k, v := range t.allocated {
+		b.allocated[k] += v
+	}
+	b.allocs = append(b.allocs, t.allocs...)
+	b.discl = append(b.discl, t.discl...)
+	b.jtxs = append(b.jtxs, t.jtxs...)
+	for _, d := range t.idem {
+		b.idemIn[d.idemKey] = true
+	}
+	b.idem = append(b.idem, t.idem...)
+}
+
+// ---- the flush
+
+func (b *batch) exec(q string, args ...any) (int64, error) {
+	res, err := b.pool.ExecContext(b.ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// insert writes rows (each cols values) into table and returns the new ids
+// by the value of keyCol (the rows' first column): with RETURNING on SQLite,
+// with a second SELECT on MySQL (which has no RETURNING; MariaDB's is not
+// MySQL's).
+func (b *batch) insert(table string, cols []string, rows [][]any, wantIDs bool) (map[string]int64, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ph := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	args := make([]any, 0, len(cols)*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(ph)
+		args = append(args, r...)
+	}
+	if !wantIDs {
+		n, err := b.exec(q.String(), args...)
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("funds: batch: %d of %d %s rows written", n, len(rows), table)
+		}
+		return nil, err
+	}
+	ids := make(map[string]int64, len(rows))
+	if b.s.mysql() {
+		if _, err := b.exec(q.String(), args...); err != nil {
+			return nil, err
+		}
+		keys := make([]any, len(rows))
+		for i, r := range rows {
+			keys[i] = r[0]
+		}
+		if err := b.scanIDs(ids, "SELECT id, "+cols[0]+" FROM "+table+" WHERE "+cols[0]+" IN ("+strings.Repeat("?, ", len(keys)-1)+"?)", keys...); err != nil {
+			return nil, err
+		}
+	} else if err := b.scanIDs(ids, q.String()+" RETURNING id, "+cols[0], args...); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("funds: batch: %d of %d %s rows found after writing", len(ids), len(rows), table)
+	}
+	return ids, nil
+}
+
+func (b *batch) scanIDs(into map[string]int64, q string, args ...any) error {
+	rs, err := b.pool.QueryContext(b.ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var key string
+		if err := rs.Scan(&id, &key); err != nil {
+			return err
+		}
+		into[key] = id
+	}
+	return rs.Err()
+}
+
+// flush writes what the batch's successful calls did: new accounts, the
+// balances, the needs, then the rows that refer to them.
+func (b *batch) flush() error {
+	if b.s.failFlush != nil {
+		if err := b.s.failFlush(); err != nil {
+			return err
+		}
+	}
+	// Accounts, in code order: created (a need's first money) or updated.
+	accts := make([]*bacct, 0, len(b.accounts))
+	for _, a := range b.accounts {
+		if a.used {
+			accts = append(accts, a)
+		}
+	}
+	sort.Slice(accts, func(i, j int) bool { return accts[i].code < accts[j].code })
+	var newRows [][]any
+	var upd []*bacct
+	for _, a := range accts {
+		switch {
+		case a.id == 0:
+			newRows = append(newRows, []any{a.code, string(a.kind), a.delta, a.at})
+		case a.delta != 0:
+			upd = append(upd, a)
+		}
+	}
+	if len(upd) > 0 {
+		var q strings.Builder
+		args := make([]any, 0, 3*len(upd))
+		q.WriteString("UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id")
+		for _, a := range upd {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, a.id, a.delta)
+		}
+		q.WriteString(" END WHERE id IN (" + strings.Repeat("?, ", len(upd)-1) + "?)")
+		for _, a := range upd {
+			args = append(args, a.id)
+		}
+		n, err := b.exec(q.String(), args...)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(upd)) {
+			return fmt.Errorf("funds: batch: %d of %d balances updated", n, len(upd))
+		}
+	}
+	if len(newRows) > 0 {
+		ids, err := b.insert("ledger_accounts", []string{"code", "kind", "balance_fen", "created_at"}, newRows, true)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			if a.id == 0 {
+				a.id = ids[a.code]
+			}
+		}
+	}
+	if len(b.saveOrder) > 0 {
+		var q strings.Builder
+		args := make([]any, 0, 11*len(b.saveOrder))
+		col := func(name string, val func(n *funds.NeedState, sv *needSave) any) {
+			q.WriteString(name + " CASE id")
+			for _, id := range b.saveOrder {
+				n := b.needs[id]
+				q.WriteString(" WHEN ? THEN ?")
+				args = append(args, n.ID, val(n, b.saves[id]))
+			}
+			q.WriteString(" END")
+		}
+		q.WriteString("UPDATE needs SET ")
+		col("funded_fen =", func(n *funds.NeedState, _ *needSave) any { return n.FundedFen })
+		col(", disbursed_fen =", func(n *funds.NeedState, _ *needSave) any { return n.DisbursedFen })
+		col(", status =", func(n *funds.NeedState, _ *needSave) any { return string(n.Status) })
+		col(", version = version +", func(_ *funds.NeedState, sv *needSave) any { return sv.count })
+		col(", updated_at =", func(_ *funds.NeedState, sv *needSave) any { return sv.at })
+		q.WriteString(" WHERE id IN (" + strings.Repeat("?, ", len(b.saveOrder)-1) + "?)")
+		outbox := make([][]any, 0, len(b.saveOrder))
+		for _, id := range b.saveOrder {
+			args = append(args, b.needs[id].ID)
+			outbox = append(outbox, []any{b.needs[id].ID, b.saves[id].at})
+		}
+		n, err := b.exec(q.String(), args...)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(b.saveOrder)) {
+			return fmt.Errorf("funds: batch: %d of %d needs updated", n, len(b.saveOrder))
+		}
+		// One search outbox row per need changed: the indexer reads the
+		// need's current state, however often the batch changed it.
+		if _, err := b.insert("search_outbox", []string{"need_id", "created_at"}, outbox, false); err != nil {
+			return err
+		}
+	}
+	if len(b.allocs) > 0 {
+		rows := make([][]any, len(b.allocs))
+		for i, a := range b.allocs {
+			rows[i] = []any{a.PublicID, a.SourceID, a.NeedID, a.AmountFen, string(a.Status), a.CreatedBy, a.CreatedAt, string(a.Screening)}
+		}
+		ids, err := b.insert("allocations", []string{"public_id", "source_id", "need_id", "amount_fen", "status", "created_by", "created_at", "screening_result"}, rows, true)
+		if err != nil {
+			return err
+		}
+		for _, a := range b.allocs {
+			a.ID = ids[a.PublicID]
+		}
+	}
+	if len(b.discl) > 0 {
+		rows := make([][]any, len(b.discl))
+		for i, d := range b.discl {
+			rows[i] = []any{d.PublicID, string(d.Kind), d.NeedID, d.Category, d.RegionCode, d.AmountFen, d.SourceType, d.SourceID,
+				d.SourceName, d.RefID, d.Emergency, d.NoticeEndsAt, d.At}
+		}
+		ids, err := b.insert("disclosures", []string{"public_id", "kind", "need_public_id", "category", "region_code", "amount_fen", "source_type",
+			"source_public_id", "source_name", "ref_public_id", "emergency", "notice_ends_at", "occurred_at"}, rows, true)
+		if err != nil {
+			return err
+		}
+		for _, d := range b.discl {
+			d.ID = ids[d.PublicID]
+		}
+	}
+	if len(b.jtxs) > 0 {
+		rows := make([][]any, len(b.jtxs))
+		for i, jt := range b.jtxs {
+			var rev any
+			if jt.ReversesID != 0 {
+				rev = jt.ReversesID
+			}
+			rows[i] = []any{jt.PublicID, string(jt.Kind), rev, jt.RefType, jt.RefID, jt.Memo, jt.At}
+		}
+		ids, err := b.insert("ledger_transactions", []string{"public_id", "kind", "reverses_id", "ref_type", "ref_id", "memo", "created_at"}, rows, true)
+		if err != nil {
+			return err
+		}
+		var entries [][]any
+		for _, jt := range b.jtxs {
+			jt.ID = ids[jt.PublicID]
+			for _, e := range jt.Entries {
+				entries = append(entries, []any{jt.ID, b.accounts[e.Account.Code()].id, e.AmountFen})
+			}
+		}
+		if _, err := b.insert("ledger_entries", []string{"transaction_id", "account_id", "amount_fen"}, entries, false); err != nil {
+			return err
+		}
+	}
+	for _, d := range b.idem {
+		n, err := b.exec("UPDATE idempotency_keys SET state = ?, response_status = ?, response_body = ?, done_at = ? WHERE user_id = ? AND idem_key = ? AND state = ?",
+			"done", d.status, d.body, d.at, d.user, d.key, "running")
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			// Taken over or finished by another request: the calls run alone
+			// and the one concerned gets ErrConflict from InTx.
+			return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// ---- the Tx of one call in a batch
+
+// btx serves a call's reads from its batch and buffers its writes; the
+// batch takes them (merge) only when the call's fn succeeds.
+type btx struct {
+	unsupported
+	b         *batch
+	needs     map[string]*funds.NeedState
+	saves     map[string]needSave
+	pneeds    map[int64]marketplace.PersonNeedState
+	deltas    map[string]delta
+	allocated map[[2]int64]int64
+	allocs    []*funds.Allocation
+	discl     []*funds.Disclosure
+	jtxs      []*funds.JournalTx
+	idem      []idemDone
+}
+
+type delta struct {
+	sum int64
+	at  time.Time
+}
+
+var _ funds.Tx = (*btx)(nil)
+
+func (t *btx) need(publicID string) *funds.NeedState {
+	if n := t.needs[publicID]; n != nil {
+		return n
+	}
+	return t.b.needs[publicID]
+}
+
+func (t *btx) LockNeed(publicID string) (*funds.NeedState, error) {
+	n := t.need(publicID)
+	if n == nil {
+		if t.b.needMissing[publicID] {
+			return nil, fmt.Errorf("need: %w", marketplace.ErrNotFound)
+		}
+		return nil, t.no()
+	}
+	c := *n
+	return &c, nil
+}
+
+func (t *btx) LockPerson(needPublicID string) (string, error) {
+	ps, ok := t.b.persons[needPublicID]
+	if !ok {
+		if t.b.persons != nil && t.b.needMissing[needPublicID] {
+			return "", fmt.Errorf("need: %w", marketplace.ErrNotFound)
+		}
+		return "", t.no()
+	}
+	ids := t.b.personIDs[ps]
+	state := make([]marketplace.PersonNeedState, len(ids))
+	for i, id := range ids {
+		p, ok := t.pneeds[id]
+		if !ok {
+			p = t.b.pneeds[id]
+		}
+		state[i] = p
+	}
+	return marketplace.PersonStateOf(state), nil
+}
+
+func (t *btx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
+	if t.need(n.PublicID) == nil {
+		return t.no()
+	}
+	c := *n
+	if t.needs == nil {
+		t.needs, t.saves = map[string]*funds.NeedState{}, map[string]needSave{}
+	}
+	t.needs[n.PublicID] = &c
+	sv := t.saves[n.PublicID]
+	sv.count++
+	sv.at = now
+	t.saves[n.PublicID] = sv
+	if p, ok := t.pneeds[n.ID]; ok || t.b.pneeds != nil {
+		if !ok {
+			p, ok = t.b.pneeds[n.ID]
+		}
+		if ok {
+			p.Version++
+			p.Status, p.FundedFen = n.Status, n.FundedFen
+			if t.pneeds == nil {
+				t.pneeds = map[int64]marketplace.PersonNeedState{}
+			}
+			t.pneeds[n.ID] = p
+		}
+	}
+	return nil
+}
+
+func (t *btx) Source(publicID string) (*funds.Source, error) {
+	src := t.b.sources[publicID]
+	if src == nil {
+		if t.b.srcMissing[publicID] {
+			return nil, fmt.Errorf("fund or project: %w", marketplace.ErrNotFound)
+		}
+		return nil, t.no()
+	}
+	c := *src
+	code := funds.SourceAccount(src).Code()
+	if a := t.b.accounts[code]; a != nil {
+		c.BalanceFen = a.balance + t.deltas[code].sum
+	}
+	return &c, nil
+}
+
+func (t *btx) GivenFen(sourceID, needID int64) (int64, error) {
+	k := [2]int64{sourceID, needID}
+	base, ok := t.b.givenBase[k]
+	if !ok {
+		var err error
+		if base, err = (&tx{s: t.b.s, g: t.b.g}).GivenFen(sourceID, needID); err != nil {
+			t.b.dbErr = err
+			return 0, err
+		}
+		if t.b.givenBase == nil {
+			t.b.givenBase = map[[2]int64]int64{}
+		}
+		t.b.givenBase[k] = base
+	}
+	return base + t.b.allocated[k] + t.allocated[k], nil
+}
+
+func (t *btx) InsertAllocation(a *funds.Allocation) error {
+	if a.Status != funds.AllocAllocated {
+		return t.no()
+	}
+	if t.allocated == nil {
+		t.allocated = map[[2]int64]int64{}
+	}
+	t.allocated[[2]int64{a.SourceID, a.NeedID}] += a.AmountFen
+	t.allocs = append(t.allocs, a)
+	return nil
+}
+
+func (t *btx) InsertDisclosure(d *funds.Disclosure) error {
+	t.discl = append(t.discl, d)
+	return nil
+}
+
+// Post checks the balances in memory against the rows the batch locked;
+// the flush writes them.
+func (t *btx) Post(jt *funds.JournalTx) error {
+	if err := jt.Validate(); err != nil {
+		return err
+	}
+	sums := make(map[string]int64, len(jt.Entries))
+	codes := make([]string, 0, len(jt.Entries))
+	for _, e := range jt.Entries {
+		c := e.Account.Code()
+		if t.b.accounts[c] == nil {
+			return t.no()
+		}
+		if _, ok := sums[c]; !ok {
+			codes = append(codes, c)
+		}
+		sums[c] += e.AmountFen
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		a, sum := t.b.accounts[c], sums[c]
+		if a.kind.NonNegative() && sum < 0 && a.balance+t.deltas[c].sum+sum < 0 {
+			return fmt.Errorf("%w: %s holds less than %d fen", funds.ErrInsufficientFunds, c, -sum)
+		}
+	}
+	if t.deltas == nil {
+		t.deltas = make(map[string]delta, len(codes))
+	}
+	for _, c := range codes {
+		d, ok := t.deltas[c]
+		if !ok {
+			d.at = jt.At
+		}
+		d.sum += sums[c]
+		t.deltas[c] = d
+	}
+	// jt.ID is set by the flush, before the commit.
+	t.jtxs = append(t.jtxs, jt)
+	return nil
+}
+
+func (t *btx) FinishIdempotent(userID int64, key string, status int, body []byte, at time.Time) error {
+	k := idemKey{userID, key}
+	if t.b.idemIn[k] {
+		return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+	}
+	for _, d := range t.idem {
+		if d.idemKey == k {
+			return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+		}
+	}
+	t.idem = append(t.idem, idemDone{idemKey: k, status: status, body: append([]byte(nil), body...), at: at})
+	return nil
+}
