@@ -16,6 +16,9 @@ import (
 // canonical form: full-width digits and X made ASCII, spaces and dashes
 // dropped, a lowercase x made upper. It does not validate.
 func NormalizeIDNumber(s string) string {
+	if idShaped(s) { // already canonical (nearly every number in a file)
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {

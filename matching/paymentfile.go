@@ -460,7 +460,18 @@ func parseDateOrMonth(s string) (from, to time.Time, reason string) {
 		}
 	} else {
 		cur, digits := 0, 0
-		for _, r := range s + "|" {
+		end := func() bool { // a number ends: false if it is a fourth
+			if digits > 0 {
+				if n == 3 {
+					return false
+				}
+				parts[n] = cur
+				n++
+				cur, digits = 0, 0
+			}
+			return true
+		}
+		for _, r := range s {
 			if r >= '0' && r <= '9' {
 				cur = cur*10 + int(r-'0')
 				digits++
@@ -469,19 +480,17 @@ func parseDateOrMonth(s string) (from, to time.Time, reason string) {
 				}
 				continue
 			}
-			if digits > 0 {
-				if n == 3 {
-					return from, to, "not a date"
-				}
-				parts[n] = cur
-				n++
-				cur, digits = 0, 0
+			if !end() {
+				return from, to, "not a date"
 			}
 			switch r {
 			case '-', '/', '.', '年', '月', '日', '|':
 			default:
 				return from, to, "not a date"
 			}
+		}
+		if !end() {
+			return from, to, "not a date"
 		}
 	}
 	if n < 2 || parts[0] < 1000 || parts[1] < 1 || parts[1] > 12 {
