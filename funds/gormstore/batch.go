@@ -81,7 +81,7 @@ type idemDone struct {
 
 // runBatch runs calls in one transaction, leaving each call's outcome in
 // c.err, or c.alone when it must run again alone.
-func (s *Store) runBatch(ctx context.Context, calls []*groupCall) {
+func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()) {
 	spoil := func() {
 		for _, c := range calls {
 			c.alone, c.t, c.err = true, nil, nil
@@ -134,6 +134,9 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall) {
 		g.Rollback()
 		spoil()
 		return
+	}
+	if s.mysql() {
+		handOff()
 	}
 	if err := g.Commit().Error; err != nil {
 		for _, c := range calls {
@@ -332,9 +335,8 @@ func (b *batch) exec(q string, args ...any) (int64, error) {
 }
 
 // insert writes rows (each cols values) into table and returns the new ids
-// by the value of keyCol (the rows' first column): with RETURNING on SQLite,
-// with a second SELECT on MySQL (which has no RETURNING; MariaDB's is not
-// MySQL's).
+// by the value of the rows' first column: with RETURNING on SQLite and
+// MariaDB (10.5 and later), with a second SELECT on MySQL, which has none.
 func (b *batch) insert(table string, cols []string, rows [][]any, wantIDs bool) (map[string]int64, error) {
 	if len(rows) == 0 {
 		return nil, nil
@@ -358,7 +360,7 @@ func (b *batch) insert(table string, cols []string, rows [][]any, wantIDs bool) 
 		return nil, err
 	}
 	ids := make(map[string]int64, len(rows))
-	if b.s.mysql() {
+	if b.s.mysql() && !b.s.hasReturning(b.ctx) {
 		if _, err := b.exec(q.String(), args...); err != nil {
 			return nil, err
 		}
@@ -752,4 +754,31 @@ func (t *btx) FinishIdempotent(userID int64, key string, status int, body []byte
 	}
 	t.idem = append(t.idem, idemDone{idemKey: k, status: status, body: append([]byte(nil), body...), at: at})
 	return nil
+}
+
+// hasReturning reports whether the MySQL server is a MariaDB that knows
+// INSERT … RETURNING (10.5 and later); asked once.
+func (s *Store) hasReturning(ctx context.Context) bool {
+	s.returningOnce.Do(func() {
+		var v []string
+		if err := s.db.WithContext(ctx).Raw("SELECT VERSION()").Scan(&v).Error; err != nil || len(v) == 0 {
+			return
+		}
+		s.returning = mariaDBReturning(v[0])
+	})
+	return s.returning
+}
+
+// mariaDBReturning reports whether a server version string is MariaDB 10.5
+// or later.
+func mariaDBReturning(version string) bool {
+	if !strings.Contains(strings.ToLower(version), "mariadb") {
+		return false
+	}
+	version = strings.TrimPrefix(version, "5.5.5-") // an old replication prefix
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 10 || (major == 10 && minor >= 5)
 }

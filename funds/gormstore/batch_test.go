@@ -345,3 +345,12 @@ func TestSpoiledBatchRunsEachAllocationAlone(t *testing.T) {
 		f.verify()
 	})
 }
+
+func TestMariaDBReturningByVersion(t *testing.T) {
+	for v, want := range map[string]bool{"10.11.19-MariaDB-0+deb12u1": true, "5.5.5-10.6.12-MariaDB": true, "10.4.32-MariaDB": false,
+		"11.4.2-MariaDB": true, "8.0.36": false, "8.4.0-commercial": false} {
+		if got := fstore.MariaDBReturning(v); got != want {
+			t.Errorf("%s: %v, want %v", v, got, want)
+		}
+	}
+}

@@ -7,3 +7,6 @@ const EndedNeedSQL = endedNeed
 // SetFailFlush makes every batch call fail before it writes; an error from
 // it spoils the batch as a database error would.
 func SetFailFlush(s *Store, fail func() error) { s.failFlush = fail }
+
+// MariaDBReturning exposes the server version check of the batch's inserts.
+var MariaDBReturning = mariaDBReturning

@@ -37,7 +37,11 @@ import (
 //
 // When the lane's batch is done the leader hands the lane to the first call
 // that queued meanwhile, so no goroutine runs in the background and a caller
-// leads at most one batch. One lane for the whole store: on SQLite there is
+// leads at most one batch. On MySQL it hands the lane over as soon as the
+// batch is written, before its COMMIT: the next batch reads and locks while
+// this one waits for its redo log flush; where they share rows, the next
+// one's locking reads wait for the commit. A batch about to commit takes no
+// more locks, so the two cannot deadlock. One lane for the whole store: on SQLite there is
 // one writer anyway (the leader holds the write mutex for the batch), and on
 // MySQL two concurrent batches would lock overlapping sets of rows and
 // deadlock each other, while one batch's work is a dozen statements.
@@ -97,17 +101,19 @@ func (s *Store) InTxGrouped(ctx context.Context, hint funds.GroupHint, fn func(t
 	l.queue = l.queue[len(batch):]
 	l.mu.Unlock()
 
-	s.runGroup(batch, c)
-
-	l.mu.Lock()
-	if len(l.queue) > 0 {
-		next := l.queue[0]
-		l.mu.Unlock()
-		next.done <- verdictLead
-	} else {
-		l.busy = false
-		l.mu.Unlock()
-	}
+	handOff := sync.OnceFunc(func() {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			next := l.queue[0]
+			l.mu.Unlock()
+			next.done <- verdictLead
+		} else {
+			l.busy = false
+			l.mu.Unlock()
+		}
+	})
+	s.runGroup(batch, c, handOff)
+	handOff()
 	if c.alone {
 		return s.InTx(ctx, fn)
 	}
@@ -117,7 +123,7 @@ func (s *Store) InTxGrouped(ctx context.Context, hint funds.GroupHint, fn func(t
 // runGroup runs batch (which holds self, the leader's own call) and gives
 // every other call its verdict; self's outcome is left in self.err, or
 // self.alone when it must run alone.
-func (s *Store) runGroup(batch []*groupCall, self *groupCall) {
+func (s *Store) runGroup(batch []*groupCall, self *groupCall, handOff func()) {
 	live := batch[:0:0]
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
@@ -132,7 +138,7 @@ func (s *Store) runGroup(batch []*groupCall, self *groupCall) {
 	if len(live) == 0 {
 		return
 	}
-	s.runBatch(context.WithoutCancel(self.ctx), live)
+	s.runBatch(context.WithoutCancel(self.ctx), live, handOff)
 	for _, c := range live {
 		if c == self {
 			continue

@@ -40,6 +40,9 @@ type Store struct {
 	owners sync.Map
 	// group queues InTxGrouped calls into batches (group.go, batch.go).
 	group groupLane
+	// returning: the server is a MariaDB with INSERT … RETURNING.
+	returningOnce sync.Once
+	returning     bool
 	// failFlush, when set (tests), is called before a batch writes; an
 	// error from it spoils the batch as a database error would.
 	failFlush func() error
