@@ -456,8 +456,10 @@ func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []matchi
 
 // InsertPart implements matching.PaymentWriter. The rows go straight into
 // the record in the order given (key order: each page of the record's
-// B-tree is written about once): on SQLite through INSERT OR IGNORE from
-// json_each, on MySQL/MariaDB through one streamed LOAD DATA LOCAL INFILE
+// B-tree is written about once): on SQLite through INSERT OR IGNORE
+// statements prepared once per part (insertSQLiteRaw; from json_each where
+// the connection does not allow that), on MySQL/MariaDB through one
+// streamed LOAD DATA LOCAL INFILE
 // IGNORE. With takeOver (rare: another import is unfinished), and on a
 // MySQL server that refuses LOCAL INFILE, they go through the stage and
 // MergePart's statements instead.
@@ -479,6 +481,18 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 		}
 		added, direct = n, loaded
 		if loaded {
+			next = func() ([]matching.PaymentRow, error) { return nil, nil }
+		}
+	}
+	if direct && w.s.dialect == sqldb.SQLite && !w.noRawSQLite {
+		n, err := w.insertSQLiteRaw(next)
+		switch {
+		case errors.Is(err, sqldb.ErrNoRawSQLite): // nothing was read: the loop below
+			w.noRawSQLite = true
+		case err != nil:
+			return 0, err
+		default:
+			added = n
 			next = func() ([]matching.PaymentRow, error) { return nil, nil }
 		}
 	}
@@ -517,18 +531,10 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 }
 
 // insertSQLite inserts rows into the record, ignoring those already on
-// record, and returns how many it added: through statements prepared once
-// per batch (insertSQLiteRaw) or, where the connection does not allow
-// that, in one statement with the rows as one JSON array of fixed-width
-// strings (see stageJSON).
+// record, and returns how many it added, in one statement with the rows as
+// one JSON array of fixed-width strings (see stageJSON): for connections
+// that do not allow insertSQLiteRaw.
 func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (int64, error) {
-	if !w.noRawSQLite {
-		n, err := w.insertSQLiteRaw(rows)
-		if !errors.Is(err, sqldb.ErrNoRawSQLite) {
-			return n, err
-		}
-		w.noRawSQLite = true
-	}
 	if !sqliteFixedSafe(rows) {
 		var n int64
 		for _, r := range rows {
@@ -570,52 +576,61 @@ func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []mat
 	return out.RowsAffected()
 }
 
-// insertSQLiteRaw inserts rows through INSERT OR IGNORE statements of
-// sqliteRawGroup rows prepared once per batch and executed with the values
+// insertSQLiteRaw inserts the rows next returns, up to its nil, through
+// INSERT OR IGNORE statements of sqliteRawGroup rows (and of one row for
+// the rest of a batch) prepared once per part and executed with the values
 // bound (sqldb.WithSQLite): no statement parsed per execution, no JSON and
-// no substr for SQLite to evaluate per row. sqldb.ErrNoRawSQLite, with
-// nothing inserted, when the connection does not allow it.
-func (w *paymentWriter) insertSQLiteRaw(rows []matching.PaymentRow) (int64, error) {
+// no substr for SQLite to evaluate per row. It returns how many rows it
+// added; sqldb.ErrNoRawSQLite, with nothing read or inserted, when the
+// connection does not allow it.
+func (w *paymentWriter) insertSQLiteRaw(next func() ([]matching.PaymentRow, error)) (int64, error) {
 	var n int64
 	err := sqldb.WithSQLite(w.conn, func(c *sqldb.SQLiteConn) error {
 		group := sqliteRawGroup
 		var full, one *sqldb.SQLiteStmt
-		var err error
-		if len(rows) >= group {
-			if full, err = c.Prepare(sqliteRawInsert(group)); err != nil {
-				return fmt.Errorf("matching: insert part: %w", err)
-			}
-			full.BindInt64(6*group+1, w.batchKey)
-		}
-		if len(rows)%group != 0 {
-			if one, err = c.Prepare(sqliteRawInsert(1)); err != nil {
-				return fmt.Errorf("matching: insert part: %w", err)
-			}
-			one.BindInt64(7, w.batchKey)
-		}
 		var d [10]byte
-		for start := 0; start < len(rows); {
-			st, k := full, group
-			if len(rows)-start < group {
-				st, k = one, 1
-			}
-			for j, r := range rows[start : start+k] {
-				p := 6 * j
-				st.BindString(p+1, r.Pseudonym)
-				st.BindString(p+2, string(r.Programme))
-				st.BindText(p+3, appendDate(d[:0], r.From))
-				st.BindText(p+4, appendDate(d[:0], r.To))
-				st.BindInt64(p+5, r.AmountFen)
-				st.BindString(p+6, r.RegionCode)
-			}
-			added, err := st.Exec()
+		for {
+			rows, err := next()
 			if err != nil {
-				return fmt.Errorf("matching: insert part: %w", err)
+				return err
 			}
-			n += added
-			start += k
+			if rows == nil {
+				return nil
+			}
+			if full == nil && len(rows) >= group {
+				if full, err = c.Prepare(sqliteRawInsert(group)); err != nil {
+					return fmt.Errorf("matching: insert part: %w", err)
+				}
+				full.BindInt64(6*group+1, w.batchKey)
+			}
+			if one == nil && len(rows)%group != 0 {
+				if one, err = c.Prepare(sqliteRawInsert(1)); err != nil {
+					return fmt.Errorf("matching: insert part: %w", err)
+				}
+				one.BindInt64(7, w.batchKey)
+			}
+			for start := 0; start < len(rows); {
+				st, k := full, group
+				if len(rows)-start < group {
+					st, k = one, 1
+				}
+				for j, r := range rows[start : start+k] {
+					p := 6 * j
+					st.BindString(p+1, r.Pseudonym)
+					st.BindString(p+2, string(r.Programme))
+					st.BindText(p+3, appendDate(d[:0], r.From))
+					st.BindText(p+4, appendDate(d[:0], r.To))
+					st.BindInt64(p+5, r.AmountFen)
+					st.BindString(p+6, r.RegionCode)
+				}
+				added, err := st.Exec()
+				if err != nil {
+					return fmt.Errorf("matching: insert part: %w", err)
+				}
+				n += added
+				start += k
+			}
 		}
-		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -225,72 +225,80 @@ func TestRowsWithUnusualTextAreStoredThroughPlaceholders(t *testing.T) {
 // not added or counted; on SQLite a value with a quote is stored as it is.
 func TestInsertPartAddsNewRowsOnly(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
-		ctx := context.Background()
-		s := gormstore.New(db)
-		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-		b, _ := claim(t, s, "ip", "shaIP", "lip", now)
-		w, err := s.OpenPaymentWriter(ctx, b.Key, "lip")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		var rows []matching.PaymentRow
-		for i := 0; i < 40; i++ {
-			rows = append(rows, matching.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: marketplace.ProgDibao,
-				AmountFen: int64(10_000 + i), From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"})
-		}
-		oddRegion := "371726"
-		if db.Dialect == sqldb.SQLite { // MySQL's LOAD DATA takes validated (plain) values only
-			oddRegion = "37'); --"
-		}
-		rows[17].RegionCode = oddRegion
-		rows = append(rows[:21], append([]matching.PaymentRow{rows[20]}, rows[21:]...)...) // the same payment twice
-		// One row is already on record (an earlier part of this batch).
-		first := func(rs []matching.PaymentRow) func() ([]matching.PaymentRow, error) {
-			done := false
-			return func() ([]matching.PaymentRow, error) {
-				if done {
-					return nil, nil
-				}
-				done = true
-				return rs, nil
-			}
-		}
-		if n, err := w.InsertPart(ctx, 0, first(rows[30:31]), false, now); n != 1 || err != nil {
-			t.Fatalf("first part: %d %v", n, err)
-		}
-		// The next part gets every row, in two batches.
-		batches := [][]matching.PaymentRow{rows[:33], rows[33:]}
-		next := func() ([]matching.PaymentRow, error) {
-			if len(batches) == 0 {
+		testInsertPart(t, db, false)
+	})
+	t.Run("sqlite-json", func(t *testing.T) { testInsertPart(t, sqldbtest.MustOpenSQLite(t), true) })
+}
+
+func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
+	ctx := context.Background()
+	s := gormstore.New(db)
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	b, _ := claim(t, s, "ip", "shaIP", "lip", now)
+	w, err := s.OpenPaymentWriter(ctx, b.Key, "lip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if useJSON {
+		gormstore.UseJSONInsert(w)
+	}
+	var rows []matching.PaymentRow
+	for i := 0; i < 40; i++ {
+		rows = append(rows, matching.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: marketplace.ProgDibao,
+			AmountFen: int64(10_000 + i), From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"})
+	}
+	oddRegion := "371726"
+	if db.Dialect == sqldb.SQLite { // MySQL's LOAD DATA takes validated (plain) values only
+		oddRegion = "37'); --"
+	}
+	rows[17].RegionCode = oddRegion
+	rows = append(rows[:21], append([]matching.PaymentRow{rows[20]}, rows[21:]...)...) // the same payment twice
+	// One row is already on record (an earlier part of this batch).
+	first := func(rs []matching.PaymentRow) func() ([]matching.PaymentRow, error) {
+		done := false
+		return func() ([]matching.PaymentRow, error) {
+			if done {
 				return nil, nil
 			}
-			rs := batches[0]
-			batches = batches[1:]
+			done = true
 			return rs, nil
 		}
-		n, err := w.InsertPart(ctx, 1, next, false, now)
-		if n != 39 || err != nil {
-			t.Fatalf("insert part: %d %v, want 39 rows added (41 given, one repeated, one on record)", n, err)
+	}
+	if n, err := w.InsertPart(ctx, 0, first(rows[30:31]), false, now); n != 1 || err != nil {
+		t.Fatalf("first part: %d %v", n, err)
+	}
+	// The next part gets every row, in two batches.
+	batches := [][]matching.PaymentRow{rows[:33], rows[33:]}
+	next := func() ([]matching.PaymentRow, error) {
+		if len(batches) == 0 {
+			return nil, nil
 		}
-		if gormstore.RawSQLiteRefused(w) {
-			t.Fatal("the SQLite connection refused prepared statements; the import fell back to json_each")
+		rs := batches[0]
+		batches = batches[1:]
+		return rs, nil
+	}
+	n, err := w.InsertPart(ctx, 1, next, false, now)
+	if n != 39 || err != nil {
+		t.Fatalf("insert part: %d %v, want 39 rows added (41 given, one repeated, one on record)", n, err)
+	}
+	if gormstore.RawSQLiteRefused(w) != useJSON {
+		t.Fatal("the SQLite connection refused prepared statements; the import fell back to json_each")
+	}
+	if err := s.FinishImport(ctx, b.Key, "lip", matching.ImportDone, "", now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-01-31"))
+	if len(got) != 40 || err != nil {
+		t.Fatalf("payments: %d %v, want 40", len(got), err)
+	}
+	odd := 0
+	for _, p := range got {
+		if p.RegionCode == oddRegion {
+			odd++
 		}
-		if err := s.FinishImport(ctx, b.Key, "lip", matching.ImportDone, "", now); err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-01-31"))
-		if len(got) != 40 || err != nil {
-			t.Fatalf("payments: %d %v, want 40", len(got), err)
-		}
-		odd := 0
-		for _, p := range got {
-			if p.RegionCode == oddRegion {
-				odd++
-			}
-		}
-		if odd != 1 {
-			t.Fatalf("%d rows with the quoted region, want 1", odd)
-		}
-	})
+	}
+	if odd != 1 {
+		t.Fatalf("%d rows with the quoted region, want 1", odd)
+	}
 }
