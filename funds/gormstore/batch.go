@@ -229,10 +229,17 @@ func (b *batch) load(calls []*groupCall) error {
 			}
 		}
 	}
+	// On MySQL the locking reads name their unique index: with a long IN
+	// list on a small table InnoDB may prefer scanning the primary key,
+	// which would lock every row it passes for the batch's duration.
+	needsFrom, accountsFrom := "needs", "ledger_accounts"
+	if b.s.mysql() {
+		needsFrom, accountsFrom = "needs FORCE INDEX (needs_public_id)", "ledger_accounts FORCE INDEX (ledger_accounts_code)"
+	}
 	var codes []string
 	if len(needIDs) > 0 {
 		var rows []needRow
-		if err := b.g.Raw("SELECT "+needCols+" FROM needs WHERE public_id IN ? ORDER BY id"+lock, needIDs).Scan(&rows).Error; err != nil {
+		if err := b.g.Raw("SELECT "+needCols+" FROM "+needsFrom+" WHERE public_id IN ? ORDER BY id"+lock, needIDs).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for i := range rows {
@@ -270,7 +277,7 @@ func (b *batch) load(calls []*groupCall) error {
 			Kind       string
 			BalanceFen int64
 		}
-		if err := b.g.Raw("SELECT id, code, kind, balance_fen FROM ledger_accounts WHERE code IN ? ORDER BY id"+lock, codes).Scan(&rows).Error; err != nil {
+		if err := b.g.Raw("SELECT id, code, kind, balance_fen FROM "+accountsFrom+" WHERE code IN ? ORDER BY id"+lock, codes).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for _, r := range rows {
