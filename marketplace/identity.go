@@ -81,8 +81,12 @@ func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 	if !idShaped(n) {
 		return IDInfo{}, fmt.Errorf("must be 17 digits and a digit or X")
 	}
-	birth, err := time.Parse("20060102", n[6:14])
-	if err != nil {
+	// The birth date, YYYYMMDD (digits: idShaped), must be a real date.
+	y := int(n[6]-'0')*1000 + int(n[7]-'0')*100 + int(n[8]-'0')*10 + int(n[9]-'0')
+	m := time.Month(int(n[10]-'0')*10 + int(n[11]-'0'))
+	d := int(n[12]-'0')*10 + int(n[13]-'0')
+	birth := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || birth.Day() != d || birth.Month() != m {
 		return IDInfo{}, fmt.Errorf("birth date is not a real date")
 	}
 	if birth.Year() < 1900 || birth.After(now) {

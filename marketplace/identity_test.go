@@ -293,3 +293,39 @@ func TestCipher(t *testing.T) {
 		}
 	})
 }
+
+// The birth date inside an ID number must be a real calendar date between
+// 1900 and now; the check character is verified after it.
+func TestParseIDNumberChecksTheBirthDate(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	num := func(birth string) string {
+		first := "371725" + birth + "123"
+		return first + string(IDCheckChar(first))
+	}
+	for birth, want := range map[string]string{
+		"19800229": "", // 1980 was a leap year
+		"19810229": "birth date is not a real date",
+		"19801301": "birth date is not a real date",
+		"19800001": "birth date is not a real date",
+		"19800100": "birth date is not a real date",
+		"19800431": "birth date is not a real date",
+		"18991231": "birth date is out of range",
+		"20260302": "birth date is out of range",
+		"00000101": "birth date is out of range",
+	} {
+		_, err := ParseIDNumber(num(birth), now)
+		if want == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want valid", birth, err)
+			}
+			continue
+		}
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", birth, err, want)
+		}
+	}
+	info, err := ParseIDNumber(num("20000131"), now)
+	if err != nil || !info.BirthDate.Equal(time.Date(2000, 1, 31, 0, 0, 0, 0, time.UTC)) || info.Region != "371725" {
+		t.Fatalf("parse: %+v %v", info, err)
+	}
+}

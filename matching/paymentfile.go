@@ -93,6 +93,7 @@ type PaymentFile struct {
 	opt      PaymentFileOptions
 	cr       *csv.Reader
 	col      map[string]int
+	ix       [numCols]int // col's index of each column read per row, -1 if absent
 	nHeader  int
 	Encoding string // "utf-8" or "gb18030"
 	Comma    rune
@@ -214,7 +215,51 @@ func (f *PaymentFile) mapHeader(header []string) error {
 	if len(missing) > 0 {
 		return &FileError{Reason: "the header lacks columns: " + strings.Join(missing, ", ")}
 	}
+	for c := range f.ix {
+		f.ix[c] = -1
+	}
+	for name, i := range f.col {
+		if c := colNumber(name); c >= 0 {
+			f.ix[c] = i
+		}
+	}
 	return nil
+}
+
+// The columns read per row, numbered for PaymentFile.ix (a map lookup per
+// field and row was about 7 % of the reading CPU).
+const (
+	cIDNumber = iota
+	cProgramme
+	cAmount
+	cDate
+	cPeriod
+	cPeriodFrom
+	cPeriodTo
+	cRegion
+	numCols
+)
+
+func colNumber(c string) int {
+	switch c {
+	case ColIDNumber:
+		return cIDNumber
+	case ColProgramme:
+		return cProgramme
+	case ColAmount:
+		return cAmount
+	case ColDate:
+		return cDate
+	case ColPeriod:
+		return cPeriod
+	case ColPeriodFrom:
+		return cPeriodFrom
+	case ColPeriodTo:
+		return cPeriodTo
+	case ColRegion:
+		return cRegion
+	}
+	return -1
 }
 
 // Next returns the next row: a valid row (rowErr nil), or a rejected row
@@ -311,7 +356,14 @@ func blank(rec []string) bool {
 }
 
 func (f *PaymentFile) field(rec []string, c string) (string, bool) {
-	i, ok := f.col[c]
+	var i int
+	var ok bool
+	if n := colNumber(c); n >= 0 {
+		i = f.ix[n]
+		ok = i >= 0
+	} else {
+		i, ok = f.col[c]
+	}
 	if !ok || i >= len(rec) {
 		return "", ok
 	}
