@@ -83,6 +83,7 @@ type idemDone struct {
 // c.err, or c.alone when it must run again alone.
 func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()) {
 	spoil := func() {
+		s.spoiled.Add(1)
 		for _, c := range calls {
 			c.alone, c.t, c.err = true, nil, nil
 		}

@@ -134,6 +134,11 @@ func TestBatchedAllocationsKeepEveryNeedWithinItsRequest(t *testing.T) {
 		if outbox < int64(len(needs)+1) {
 			t.Errorf("%d needs queued for the search index, want at least %d", outbox, len(needs)+1)
 		}
+		// The refusals are each call's own: no batch fell back to running
+		// its calls alone (that would hide a broken batch path).
+		if n := fstore.Spoiled(f.svc.Store.(*fstore.Store)); n != 0 {
+			t.Errorf("%d batches spoiled", n)
+		}
 		f.verify()
 	})
 }
@@ -292,6 +297,9 @@ func TestBatchedAllocationsToOnePersonScreenAgain(t *testing.T) {
 		if won != 1 || countAllocations(db) != 1 {
 			t.Errorf("%d allocations went through (%d stored), want exactly one", won, countAllocations(db))
 		}
+		if n := fstore.Spoiled(f.svc.Store.(*fstore.Store)); n != 0 {
+			t.Errorf("%d batches spoiled", n)
+		}
 		f.verify()
 	})
 }
@@ -353,4 +361,79 @@ func TestMariaDBReturningByVersion(t *testing.T) {
 			t.Errorf("%s: %v, want %v", v, got, want)
 		}
 	}
+}
+
+// TestBatchCallsBeyondTheirHintRunAlone: grouped calls that lock a need
+// their hint did not name, or use a Tx method a batch does not serve
+// (LockNeedByID), share batches with ordinary allocations; they run again
+// alone through InTx and take effect exactly once, and the ledger proves.
+func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		fund := f.fund(marketplace.Restrictions{})
+		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
+		needs := make([]string, 4)
+		for i := range needs {
+			needs[i] = f.need(needSpec{RequestedFen: 1_000_000})
+		}
+		other := f.need(needSpec{RequestedFen: 1_000_000})
+		st, err := f.svc.Store.Need(ctx, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// give moves 100 fen from the fund to the other need by hand, the
+		// way an allocation moves the money (without its allocation row).
+		give := func(byID bool) func(tx funds.Tx) error {
+			return func(tx funds.Tx) error {
+				var n *funds.NeedState
+				var err error
+				if byID {
+					n, err = tx.LockNeedByID(st.ID)
+				} else {
+					n, err = tx.LockNeed(other)
+				}
+				if err != nil {
+					return err
+				}
+				n.FundedFen += 100
+				if err := tx.SaveNeedMoney(n, *f.now.Load()); err != nil {
+					return err
+				}
+				return tx.Post(&funds.JournalTx{PublicID: newID(), Kind: funds.TxAllocation, RefType: "test", RefID: newID(), At: *f.now.Load(),
+					Entries: []funds.Entry{{Account: funds.SourceAccount(fund), AmountFen: -100}, {Account: funds.NeedAccount(other), AmountFen: 100}}})
+			}
+		}
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				switch i % 4 {
+				case 1:
+					err = f.svc.Store.InTxGrouped(ctx, funds.GroupHint{Source: fund.PublicID, Need: needs[0]}, give(false))
+				case 3:
+					err = f.svc.Store.InTxGrouped(ctx, funds.GroupHint{Source: fund.PublicID, Need: needs[1]}, give(true))
+				default:
+					_, err = f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, needs[i%len(needs)], 1_000, nil)
+				}
+				if err != nil {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if funded, _, _ := f.needMoney(other); funded != 20*100 {
+			t.Errorf("the other need got %d fen, want %d", funded, 20*100)
+		}
+		if n := countAllocations(db); n != 20 {
+			t.Errorf("%d allocations stored, want 20", n)
+		}
+		got, err := f.svc.Source(ctx, funds.KindFund, fund.PublicID)
+		if err != nil || got.BalanceFen != 1_000_000-20*1_000-20*100 {
+			t.Errorf("fund: %v %v", got, err)
+		}
+		f.verify()
+	})
 }

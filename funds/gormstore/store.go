@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -43,6 +44,8 @@ type Store struct {
 	// returning: the server is a MariaDB with INSERT … RETURNING.
 	returningOnce sync.Once
 	returning     bool
+	// spoiled counts the batches the database spoiled (tests).
+	spoiled atomic.Int64
 	// failFlush, when set (tests), is called before a batch writes; an
 	// error from it spoils the batch as a database error would.
 	failFlush func() error
