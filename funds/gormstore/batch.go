@@ -92,6 +92,20 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
+	// On MySQL whatever the batch reads outside its transaction is read
+	// before the transaction takes its connection: a read from the pool
+	// while holding one waits for a free connection, and when every
+	// connection is held by a transaction waiting for this batch's row
+	// locks none comes (all of them then stall until their contexts end).
+	var pseudonyms []needPseudonym
+	if s.mysql() {
+		s.hasReturning(ctx)
+		var err error
+		if pseudonyms, err = s.personPseudonyms(ctx, calls); err != nil {
+			spoil()
+			return
+		}
+	}
 	g := s.db.WithContext(ctx).Begin()
 	if g.Error != nil {
 		spoil()
@@ -101,7 +115,7 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()
 		needs: map[string]*funds.NeedState{}, needMissing: map[string]bool{}, sources: map[string]*funds.Source{},
 		srcMissing: map[string]bool{}, accounts: map[string]*bacct{}, allocated: map[[2]int64]int64{},
 		saves: map[string]*needSave{}, idemIn: map[idemKey]bool{}}
-	if err := b.load(calls); err != nil {
+	if err := b.load(calls, pseudonyms); err != nil {
 		g.Rollback()
 		spoil()
 		return
@@ -154,10 +168,35 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()
 	}
 }
 
+// needPseudonym is a need's public id and its person's pseudonym.
+type needPseudonym struct {
+	PublicID  string
+	Pseudonym string
+}
+
+// personPseudonyms reads the pseudonyms of the needs whose person the
+// calls' hints ask to lock.
+func (s *Store) personPseudonyms(ctx context.Context, calls []*groupCall) ([]needPseudonym, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range calls {
+		if h := c.hint.Need; c.hint.Person && h != "" && !seen[h] {
+			seen[h] = true
+			ids = append(ids, h)
+		}
+	}
+	var ps []needPseudonym
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT public_id, pseudonym FROM needs WHERE public_id IN ?", ids).Scan(&ps).Error
+	return ps, err
+}
+
 // load reads and locks what the calls' hints name: the people's needs, the
 // needs, the sources and the accounts of both, in that order (a need before
 // an account, as every money movement does).
-func (b *batch) load(calls []*groupCall) error {
+func (b *batch) load(calls []*groupCall, pre []needPseudonym) error {
 	var needIDs, srcIDs, personNeeds []string
 	seenN, seenS, seenP := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, c := range calls {
@@ -176,19 +215,14 @@ func (b *batch) load(calls []*groupCall) error {
 	}
 	lock := b.s.forUpdate()
 	if len(personNeeds) > 0 {
-		// On MySQL the pseudonyms (which never change) are read outside
-		// the transaction, as LockPerson does: a plain read inside it would
+		// On MySQL the pseudonyms (which never change) were read before
+		// the transaction began (runBatch): a plain read inside it would
 		// fix its snapshot before the locks.
-		rg := b.g
-		if b.s.mysql() {
-			rg = b.s.db.WithContext(b.ctx)
-		}
-		var ps []struct {
-			PublicID  string
-			Pseudonym string
-		}
-		if err := rg.Raw("SELECT public_id, pseudonym FROM needs WHERE public_id IN ?", personNeeds).Scan(&ps).Error; err != nil {
-			return err
+		ps := pre
+		if !b.s.mysql() {
+			if err := b.g.Raw("SELECT public_id, pseudonym FROM needs WHERE public_id IN ?", personNeeds).Scan(&ps).Error; err != nil {
+				return err
+			}
 		}
 		b.persons = map[string]string{}
 		var names []string

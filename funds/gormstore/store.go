@@ -179,12 +179,13 @@ func (t *tx) LockNeed(publicID string) (*funds.NeedState, error) {
 // queue. On SQLite the immediate transaction already holds the one write
 // lock: the reads are current.
 func (t *tx) LockPerson(needPublicID string) (string, error) {
-	g := t.g
-	if t.s.mysql() {
-		g = t.s.db.WithContext(t.g.Statement.Context)
-	}
+	// On MySQL the need's row is read with a lock: a plain read would fix
+	// the transaction's snapshot before its locks, and a read outside the
+	// transaction would wait for a second connection while holding one
+	// (with every connection held by transactions waiting for this one's
+	// locks, none comes). The row is locked again below with the person's.
 	var ps []string
-	if err := g.Raw("SELECT pseudonym FROM needs WHERE public_id = ?", needPublicID).Scan(&ps).Error; err != nil {
+	if err := t.g.Raw("SELECT pseudonym FROM needs WHERE public_id = ?"+t.s.forUpdate(), needPublicID).Scan(&ps).Error; err != nil {
 		return "", err
 	}
 	if len(ps) == 0 {
