@@ -326,7 +326,7 @@ func (s *Service) applyDefault(ctx context.Context, publicID string) (bool, erro
 			return nil
 		}
 		t := redirectTarget{action: RedirectRefund}
-		if gf, err := s.Store.GeneralFund(ctx, r.OrgID, now); err == nil {
+		if gf, err := tx.GeneralFund(r.OrgID, now); err == nil {
 			t = redirectTarget{action: RedirectToFund, sourceID: gf.PublicID}
 		} else if !errors.Is(err, marketplace.ErrNotFound) {
 			return err

@@ -209,6 +209,8 @@ type Tx interface {
 	LockRedirect(publicID string) (*Redirect, error)
 	// LastRedirect returns the latest choice of a pledge; ErrNotFound.
 	LastRedirect(pledgeID int64) (*Redirect, error)
+	// GeneralFund is Store.GeneralFund read inside the transaction.
+	GeneralFund(orgID int64, now time.Time) (*Source, error)
 	// UpdateRedirect writes a choice's status, action, target and decision.
 	UpdateRedirect(r *Redirect) error
 }

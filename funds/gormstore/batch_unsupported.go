@@ -40,7 +40,8 @@ func (u *unsupported) InsertRecurringRun(int64, *funds.RecurringRun, int64) erro
 func (u *unsupported) FinishRecurringRun(int64, *funds.RecurringRun, int64) error {
 	return u.no()
 }
-func (u *unsupported) InsertRedirect(*funds.Redirect) error         { return u.no() }
-func (u *unsupported) LockRedirect(string) (*funds.Redirect, error) { return nil, u.no() }
-func (u *unsupported) LastRedirect(int64) (*funds.Redirect, error)  { return nil, u.no() }
-func (u *unsupported) UpdateRedirect(*funds.Redirect) error         { return u.no() }
+func (u *unsupported) InsertRedirect(*funds.Redirect) error                { return u.no() }
+func (u *unsupported) LockRedirect(string) (*funds.Redirect, error)        { return nil, u.no() }
+func (u *unsupported) LastRedirect(int64) (*funds.Redirect, error)         { return nil, u.no() }
+func (u *unsupported) UpdateRedirect(*funds.Redirect) error                { return u.no() }
+func (u *unsupported) GeneralFund(int64, time.Time) (*funds.Source, error) { return nil, u.no() }

@@ -274,8 +274,18 @@ func (s *Store) DonorRedirects(ctx context.Context, donorID int64) ([]funds.Redi
 
 // GeneralFund implements funds.Store.
 func (s *Store) GeneralFund(ctx context.Context, orgID int64, now time.Time) (*funds.Source, error) {
+	return s.generalFund(s.db.WithContext(ctx), orgID, now)
+}
+
+// GeneralFund implements funds.Tx: inside the transaction, so that it
+// needs no second connection while the transaction holds one.
+func (t *tx) GeneralFund(orgID int64, now time.Time) (*funds.Source, error) {
+	return t.s.generalFund(t.g, orgID, now)
+}
+
+func (s *Store) generalFund(g *gorm.DB, orgID int64, now time.Time) (*funds.Source, error) {
 	var rows []sourceView
-	if err := s.db.WithContext(ctx).Raw(s.sourceSelect()+"WHERE s.org_id = ? AND s.kind = ? AND s.status = ? ORDER BY s.id",
+	if err := g.Raw(s.sourceSelect()+"WHERE s.org_id = ? AND s.kind = ? AND s.status = ? ORDER BY s.id",
 		orgID, string(funds.KindFund), string(funds.SourceActive)).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
