@@ -28,27 +28,14 @@ func TestClearanceScreensTheCorrectedFigures(t *testing.T) {
 		env.advance(121 * time.Hour)
 		otherWorker, _ = env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
 		verifier, _ = env.user(marketplace.RoleVerifier, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		r := env.do(http.MethodPost, "/api/v1/funds", staff, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助",
-			"restrictions": map[string]any{"categories": []string{"medical"}}})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("fund: %d %s", r.Status, r.Body)
-		}
-		fund := r.JSON(t)["id"].(string)
-		r = env.do(http.MethodPost, "/api/v1/pledges", donor, map[string]any{"target_type": "fund", "target_id": fund, "amount_fen": 10_000_000}, "Idempotency-Key", "pledge-"+fund)
-		if r.Status != http.StatusCreated {
-			t.Fatalf("pledge: %d %s", r.Status, r.Body)
-		}
-		if r := env.do(http.MethodPost, "/api/v1/pledges/"+r.JSON(t)["id"].(string)+"/confirm", staff, nil); r.Status != 200 {
-			t.Fatalf("confirm: %d %s", r.Status, r.Body)
-		}
+		staff, staffP := env.user(marketplace.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staffP, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 10_000_000)
 		if r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": a, "amount_fen": 3_000_000}, "Idempotency-Key", "alloc-a"); r.Status != http.StatusCreated {
 			t.Fatalf("allocate to the first need: %d %s", r.Status, r.Body)
 		}
 		b := env.createNeed(otherWorker, needBody())
 
-		r = env.do(http.MethodPost, "/api/v1/needs/"+b+"/clearance", verifier, map[string]any{"decision": "cleared", "statutory_relief_fen": 2_500_000, "reference": "民救2026-90"})
+		r := env.do(http.MethodPost, "/api/v1/needs/"+b+"/clearance", verifier, map[string]any{"decision": "cleared", "statutory_relief_fen": 2_500_000, "reference": "民救2026-90"})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("clearance with relief corrected to 25,000 yuan: %d %s, want 422", r.Status, r.Body)
 		}

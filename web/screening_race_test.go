@@ -114,22 +114,9 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		env.clearAndPublish(a, worker, verifier)
 		env.clearAndPublish(b, otherWorker, verifier)
 		env.advance(121 * time.Hour)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
+		staff, staffP := env.user(marketplace.RoleFederationStaff, nil)
 		verifier, _ = env.user(marketplace.RoleVerifier, nil)
-		r := env.do(http.MethodPost, "/api/v1/funds", staff, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助",
-			"restrictions": map[string]any{"categories": []string{"medical"}}})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("fund: %d %s", r.Status, r.Body)
-		}
-		fund := r.JSON(t)["id"].(string)
-		r = env.do(http.MethodPost, "/api/v1/pledges", donor, map[string]any{"target_type": "fund", "target_id": fund, "amount_fen": 10_000_000}, "Idempotency-Key", "pledge-"+fund)
-		if r.Status != http.StatusCreated {
-			t.Fatalf("pledge: %d %s", r.Status, r.Body)
-		}
-		if r := env.do(http.MethodPost, "/api/v1/pledges/"+r.JSON(t)["id"].(string)+"/confirm", staff, nil); r.Status != 200 {
-			t.Fatalf("confirm: %d %s", r.Status, r.Body)
-		}
+		fund := env.fundWithBalance(staffP, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 10_000_000)
 
 		// 20,000 yuan to each, at the same moment: both screenings run
 		// before either allocation commits.
@@ -184,7 +171,7 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		// Disbursing the 20,000 allocated stops for review.
 		alloc := answers[won].JSON(t)["id"].(string)
 		env.statutoryPaymentOf(won, marketplace.ProgMedical, 3_500_000, "2026-12-01", "2026-12-31")
-		r = env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
+		r := env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
 			"payee_name": "郓城县人民医院", "reference": "INV-20261201"}, "Idempotency-Key", "disburse-"+alloc)
 		if !blockedBy(r, string(marketplace.RuleOverAllocation)) || !blockedBy(r, string(marketplace.RuleStatutoryOverlap)) {
 			t.Fatalf("disbursement after the statutory payment: %d %s", r.Status, r.Body)
