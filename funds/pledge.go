@@ -17,24 +17,36 @@ type NewPledge struct {
 	AmountFen  int64
 }
 
+// checkGift checks what a one-off and a monthly pledge share: a donor
+// gives, to a need, a project or a fund, an amount in fen. An error is
+// ErrForbidden; field problems are left in the ValidationError for the
+// caller to add its own.
+func checkGift(by *marketplace.Principal, tt TargetType, targetID string, amountFen int64) (*marketplace.ValidationError, error) {
+	if !by.Has(marketplace.RoleDonor) {
+		return nil, fmt.Errorf("%w: only donors pledge", marketplace.ErrForbidden)
+	}
+	v := &marketplace.ValidationError{}
+	switch tt {
+	case TargetNeed, TargetProject, TargetFund:
+	default:
+		v.Add("target_type", "must be need, project or fund")
+	}
+	if targetID == "" || len(targetID) > 32 {
+		v.Add("target_id", "is required")
+	}
+	checkAmount(v, "amount_fen", amountFen)
+	return v, nil
+}
+
 // CreatePledge records a donor's promise to give to a need, a project or a
 // fund; the money counts once the pledge is confirmed. A need must be open
 // and published and lack at least the amount. ValidationError, ErrNotFound,
 // IneligibleError.
 func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n NewPledge, idem *Idem) (*Pledge, error) {
-	if !by.Has(marketplace.RoleDonor) {
-		return nil, fmt.Errorf("%w: only donors pledge", marketplace.ErrForbidden)
+	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
+	if err != nil {
+		return nil, err
 	}
-	v := &marketplace.ValidationError{}
-	switch n.TargetType {
-	case TargetNeed, TargetProject, TargetFund:
-	default:
-		v.Add("target_type", "must be need, project or fund")
-	}
-	if n.TargetID == "" || len(n.TargetID) > 32 {
-		v.Add("target_id", "is required")
-	}
-	checkAmount(v, "amount_fen", n.AmountFen)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -69,7 +81,7 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 		}
 		p.SourceID, p.OrgID, p.OrgPublicID, p.OrgName = src.ID, src.OrgID, src.OrgPublicID, src.OrgName
 	}
-	err := s.Store.InTx(ctx, func(tx Tx) error {
+	err = s.Store.InTx(ctx, func(tx Tx) error {
 		if p.NeedID != 0 {
 			// Checked under the need's lock. A pledge moves no money yet:
 			// confirmation applies what the need can take then.

@@ -117,19 +117,10 @@ func nextDue(due time.Time, day int) time.Time {
 // money. The first month is due on the next DayOfMonth (today when today is
 // that day). ValidationError, ErrForbidden, ErrNotFound, IneligibleError.
 func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal, n NewRecurring, idem *Idem) (*Recurring, error) {
-	if !by.Has(marketplace.RoleDonor) {
-		return nil, fmt.Errorf("%w: only donors pledge", marketplace.ErrForbidden)
+	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
+	if err != nil {
+		return nil, err
 	}
-	v := &marketplace.ValidationError{}
-	switch n.TargetType {
-	case TargetNeed, TargetProject, TargetFund:
-	default:
-		v.Add("target_type", "must be need, project or fund")
-	}
-	if n.TargetID == "" || len(n.TargetID) > 32 {
-		v.Add("target_id", "is required")
-	}
-	checkAmount(v, "amount_fen", n.AmountFen)
 	if n.DayOfMonth < 1 || n.DayOfMonth > 28 {
 		v.Add("day_of_month", "must be between 1 and 28")
 	}
@@ -187,7 +178,7 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 		}
 		r.FallbackSourceID, r.FallbackPublicID = fb.ID, fb.PublicID
 	}
-	err := s.Store.InTx(ctx, func(tx Tx) error {
+	err = s.Store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertRecurring(r); err != nil {
 			return err
 		}
