@@ -54,18 +54,7 @@ func (env *testEnv) statutoryPaymentOf(needID string, prog marketplace.Programme
 	if err := g.Raw(`SELECT pseudonym FROM needs WHERE public_id = ?`, needID).Scan(&n).Error; err != nil || n.Pseudonym == "" {
 		env.t.Fatalf("need %s: %v", needID, err)
 	}
-	now := *env.now.Load()
-	bid := testID()
-	if err := g.Exec(`INSERT INTO payment_import_batches (public_id, file_sha256, status, created_at, updated_at) VALUES (?, ?, 'done', ?, ?)`,
-		bid, bid, now, now).Error; err != nil {
-		env.t.Fatal(err)
-	}
-	var b struct{ ID int64 }
-	g.Raw(`SELECT id FROM payment_import_batches WHERE public_id = ?`, bid).Scan(&b)
-	if err := g.Exec(`INSERT INTO statutory_payments (pseudonym, programme, period_from, period_to, amount_fen, region_code, batch_id) VALUES (?, ?, ?, ?, ?, '371725', ?)`,
-		n.Pseudonym, string(prog), from, to, fen, b.ID).Error; err != nil {
-		env.t.Fatal(err)
-	}
+	env.statutoryPaymentFor(n.Pseudonym, prog, fen, from, to)
 }
 
 type blockBody struct {

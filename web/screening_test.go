@@ -100,6 +100,13 @@ func (env *testEnv) postNeed(n screenedNeed) string {
 // statutoryPayment records a payment of a completed import.
 func (env *testEnv) statutoryPayment(idNumber string, prog marketplace.Programme, fen int64, from, to string) {
 	env.t.Helper()
+	env.statutoryPaymentFor(testPseudonyms.Of(idNumber), prog, fen, from, to)
+}
+
+// statutoryPaymentFor records a payment of a completed import to the
+// person with this pseudonym.
+func (env *testEnv) statutoryPaymentFor(pseudonym string, prog marketplace.Programme, fen int64, from, to string) {
+	env.t.Helper()
 	g := env.db.Gorm
 	now := *env.now.Load()
 	bid := testID()
@@ -110,7 +117,7 @@ func (env *testEnv) statutoryPayment(idNumber string, prog marketplace.Programme
 	var b struct{ ID int64 }
 	g.Raw(`SELECT id FROM payment_import_batches WHERE public_id = ?`, bid).Scan(&b)
 	if err := g.Exec(`INSERT INTO statutory_payments (pseudonym, programme, period_from, period_to, amount_fen, region_code, batch_id) VALUES (?, ?, ?, ?, ?, '371725', ?)`,
-		testPseudonyms.Of(idNumber), string(prog), from, to, fen, b.ID).Error; err != nil {
+		pseudonym, string(prog), from, to, fen, b.ID).Error; err != nil {
 		env.t.Fatal(err)
 	}
 }
