@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -242,28 +243,24 @@ type noteRequest struct {
 
 // handleNeedWithdraw withdraws a need before it is funded.
 func (s *Server) handleNeedWithdraw(c echo.Context) error {
-	var req noteRequest
-	if c.Request().ContentLength != 0 {
-		if err := decodeJSON(c, &req); err != nil {
-			return err
-		}
-	}
-	n, err := s.Needs.Withdraw(c.Request().Context(), PrincipalOf(c), c.Param("id"), req.Note)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, s.toNeedJSON(n))
+	return s.needNoteAction(c, s.Needs.Withdraw)
 }
 
 // handleNeedClose closes a need money was given to, with a closing note.
 func (s *Server) handleNeedClose(c echo.Context) error {
+	return s.needNoteAction(c, s.Needs.Close)
+}
+
+// needNoteAction runs a transition whose body is an optional {note} and
+// answers with the need.
+func (s *Server) needNoteAction(c echo.Context, act func(context.Context, *marketplace.Principal, string, string) (*marketplace.Need, error)) error {
 	var req noteRequest
 	if c.Request().ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
 	}
-	n, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), req.Note)
+	n, err := act(c.Request().Context(), PrincipalOf(c), c.Param("id"), req.Note)
 	if err != nil {
 		return err
 	}
