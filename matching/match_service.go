@@ -363,8 +363,9 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 		w, why := UrgencyWeight(r.Urgency, r.Deadline, now)
 		needs = append(needs, PlanNeed{ID: r.ID, Facts: r.Facts(now), Weight: w, Why: why})
 	}
-	plan := MakePlan(funds, needs, PlanOptions{MaxNeeds: in.MaxNeeds})
-	greedy := GreedyPlan(funds, needs)
+	opt := PlanOptions{MaxNeeds: in.MaxNeeds}
+	plan := MakePlan(funds, needs, opt)
+	greedy := GreedyPlan(funds, needs, opt)
 	sp := &StoredPlan{PublicID: s.NewID(), OrgID: holder.OrgID, FundID: holder.ID, SourceIDs: ids, MaxNeeds: in.MaxNeeds, Status: PlanPlanned,
 		Totals: plan.Totals, GreedyCovered: greedy.Totals.UrgencyCovered, CreatedBy: by.User.PublicID, CreatedAt: now, Lines: []StoredLine{}}
 	for i, l := range plan.Lines {

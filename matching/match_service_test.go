@@ -349,3 +349,19 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 		})
 	}
 }
+
+// A stored plan's greedy figure is over the same needs as the plan, so it
+// never exceeds the plan's upper bound, whatever max_needs.
+func TestStoredPlanGreedyFigureWithinItsBound(t *testing.T) {
+	ctx := context.Background()
+	for _, max := range []int{0, 1, 2, 3} {
+		svc, _, _ := newTestService()
+		p, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{FundIDs: []string{"f2"}, MaxNeeds: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.GreedyCovered > p.Totals.UrgencyCovered || p.Totals.UrgencyCovered > p.Totals.UpperBound {
+			t.Errorf("max_needs %d: greedy %d, plan %d, upper bound %d", max, p.GreedyCovered, p.Totals.UrgencyCovered, p.Totals.UpperBound)
+		}
+	}
+}
