@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// A need whose deadline passed before it was fully funded can take no money
+// (funds refuses it as need_ended, its public page says expired): a fund's
+// matches and a plan leave it out, and say why, in the staff's language.
+func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		sw, _ := env.user(marketplace.RoleSocialWorker, nil)
+		ver, _ := env.user(marketplace.RoleVerifier, nil)
+		_, staff := env.user(marketplace.RoleFederationStaff, nil)
+		later := env.createNeed(sw, needBody()) // deadline 2027-01-31
+		b := needBody()
+		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "19700101", "135")
+		b["deadline"] = "2026-12-02"
+		soon := env.createNeed(sw, b)
+		env.clearAndPublish(later, sw, ver)
+		env.clearAndPublish(soon, sw, ver)
+		env.advance(10 * 24 * time.Hour) // the notice ended (5 days) and soon's deadline passed
+		staffTok := env.token(staff)
+		if m := env.do("GET", "/api/v1/needs/"+soon, "", nil).JSON(t); m["status"] != "expired" {
+			t.Fatalf("the public page shows %v, want expired", m["status"])
+		}
+		fund := env.fundWithBalance(staff, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 5_000_000)
+
+		r := env.do("GET", "/api/v1/funds/"+fund+"/matches", staffTok, nil, "Accept-Language", "en")
+		if r.Status != http.StatusOK {
+			t.Fatalf("fund matches: %d %s", r.Status, r.Body)
+		}
+		m := r.JSON(t)
+		items := m["items"].([]any)
+		if m["total"].(float64) != 1 || len(items) != 1 || items[0].(map[string]any)["need"].(map[string]any)["id"] != later {
+			t.Fatalf("fund matches list a need past its deadline: %s", r.Body)
+		}
+		lo := m["left_out"].([]any)
+		if len(lo) != 1 {
+			t.Fatalf("left_out %v, want the expired need counted", lo)
+		}
+		e := lo[0].(map[string]any)
+		if e["reason"] != "expired" || e["count"].(float64) != 1 || e["text"] != "Past its deadline before it was fully funded" {
+			t.Fatalf("left_out %v", e)
+		}
+
+		r = env.do("POST", "/api/v1/funds/"+fund+"/plans", staffTok, map[string]any{})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("plan: %d %s", r.Status, r.Body)
+		}
+		plan := r.JSON(t)
+		for _, l := range plan["lines"].([]any) {
+			if l.(map[string]any)["need_id"] != later {
+				t.Fatalf("the plan funds a need past its deadline: %s", r.Body)
+			}
+		}
+		lo = plan["left_out"].([]any)
+		if len(lo) != 1 || lo[0].(map[string]any)["reason"] != "expired" || !strings.Contains(lo[0].(map[string]any)["text"].(string), "截止") {
+			t.Fatalf("plan left_out %v", lo)
+		}
+		out := env.do("POST", "/api/v1/plans/"+plan["id"].(string)+"/execute", staffTok, nil).JSON(t)
+		if rep := out["execution"].(map[string]any); rep["refused_lines"].(float64) != 0 || rep["applied_lines"].(float64) != 1 {
+			t.Fatalf("execution %v, want every line applied", rep)
+		}
+	})
+}
