@@ -311,8 +311,11 @@ func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, 
 }
 
 // VolunteerMatches ranks the open needs the signed-in volunteer may serve:
-// open or in notice at now (not past their deadline). A volunteer without a
-// profile gets a ValidationError.
+// only needs published with the household's consent (they have a public
+// page, and claims and service pledges accept them), open or in notice at
+// now (not past their deadline). A need without public consent is matched
+// to volunteers only through its social worker (NeedMatches). A volunteer
+// without a profile gets a ValidationError.
 func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principal, offset, limit int) ([]RankedNeed, int, error) {
 	if s.Volunteers == nil || by == nil {
 		return []RankedNeed{}, 0, nil
@@ -333,7 +336,7 @@ func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principa
 	byID := map[string]*NeedRecord{}
 	for i := range recs {
 		r := &recs[i]
-		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil {
+		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil || !r.ConsentPublic {
 			continue
 		}
 		if st := r.StatusAt(now); st != marketplace.NeedOpen && st != marketplace.NeedNotice {

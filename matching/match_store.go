@@ -28,6 +28,11 @@ type NeedRecord struct {
 	PublishedAt      *time.Time
 	Screening        marketplace.ScreeningOutcome
 	BlockOverride    bool
+
+	// ConsentPublic: the household consented to publication, so the need
+	// has a public page; without it only staff match it (through its
+	// social worker), never a volunteer's own list.
+	ConsentPublic bool
 }
 
 // Facts are the eligibility facts at now, as funds checks them for an

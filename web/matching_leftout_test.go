@@ -69,3 +69,69 @@ func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 		}
 	})
 }
+
+// A volunteer's list holds only needs the volunteer can act on: published
+// with the household's consent (a need without it is matched through its
+// social worker only) and not past its deadline; every link on the list
+// opens.
+func TestVolunteerMatchesOnlyNeedsWithAPublicPage(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
+		ver, _ := env.user(marketplace.RoleVerifier, nil)
+		consented := env.createNeed(sw, needBody())
+		b := needBody()
+		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "19700101", "135")
+		b["consent"] = map[string]any{"given": false}
+		private := env.createNeed(sw, b)
+		b = needBody()
+		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "19750101", "246")
+		b["deadline"] = "2026-12-02"
+		soon := env.createNeed(sw, b)
+		for _, id := range []string{consented, private, soon} {
+			env.clearAndPublish(id, sw, ver)
+		}
+		volTok, volP, volID := env.volunteerWith(t, "hospital_escort")
+		listed := func() map[string]bool {
+			t.Helper()
+			r := env.do("GET", "/api/v1/volunteers/me/matches", volTok, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			out := map[string]bool{}
+			for _, it := range r.JSON(t)["items"].([]any) {
+				id := it.(map[string]any)["need"].(map[string]any)["id"].(string)
+				out[id] = true
+				if r := env.do("GET", "/api/v1/needs/"+id, volTok, nil); r.Status != http.StatusOK {
+					t.Errorf("listed need %s: GET /needs/{id} %d", id, r.Status)
+				}
+			}
+			return out
+		}
+		if got := listed(); !got[consented] || !got[soon] || got[private] {
+			t.Fatalf("volunteer sees %v; want %s and %s, not the need without public consent %s", got, consented, soon, private)
+		}
+		page := newBrowser(env)
+		page.login(volP)
+		body := page.do(http.MethodGet, "/volunteer", nil).Body.String()
+		if strings.Contains(body, private) || !strings.Contains(body, `href="/needs/`+consented+`"`) {
+			t.Fatalf("the volunteer page links the private need, or not the consented one")
+		}
+		if r := page.do(http.MethodGet, "/needs/"+consented, nil); r.Code != http.StatusOK {
+			t.Fatalf("the consented need's page: %d", r.Code)
+		}
+		// Its social worker still matches the private need to the volunteer.
+		r := env.do("GET", "/api/v1/needs/"+private+"/matches", env.token(swP), nil)
+		found := false
+		for _, v := range r.JSON(t)["volunteers"].([]any) {
+			found = found || v.(map[string]any)["id"] == volID
+		}
+		if !found {
+			t.Fatalf("the social worker's matches of the private need lack the volunteer: %s", r.Body)
+		}
+		env.advance(10 * 24 * time.Hour) // soon's deadline passed
+		volTok = env.token(volP)
+		if got := listed(); !got[consented] || got[soon] || got[private] {
+			t.Fatalf("after soon's deadline the volunteer sees %v; want %s only", got, consented)
+		}
+	})
+}
