@@ -180,6 +180,10 @@ type NeedMatches struct {
 	SourcesTotal    int              `json:"sources_total"`
 	Volunteers      []VolunteerMatch `json:"volunteers"`
 	VolunteersTotal int              `json:"volunteers_total"`
+
+	// LeftOut says why the need can take no money now (LeftOutExpired, …),
+	// and so has no funds or projects; "" while it can.
+	LeftOut string `json:"left_out,omitempty"`
 }
 
 // canSeeNeed: social workers of the posting organization, verifiers of a
@@ -247,6 +251,7 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 		}
 		need := Need{ID: n.ID, Facts: n.Facts(now), Urgency: n.Urgency, Deadline: n.Deadline, PublishedAt: n.PublishedAt}
 		out.Sources, out.SourcesTotal = SourcesForNeed(&need, src, g, now, offset, limit)
+		out.LeftOut = leftOutReason(&marketplace.Restrictions{}, need.Facts, 0)
 	}
 	if s.Volunteers != nil && len(n.ServiceNeeds) > 0 {
 		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode, n.ServiceNeeds)

@@ -23,8 +23,12 @@ func (s *Server) handleNeedMatches(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"sources": m.Sources, "sources_total": m.SourcesTotal, "volunteers": m.Volunteers,
-		"volunteers_total": m.VolunteersTotal, "limit": limit, "offset": offset})
+	out := map[string]any{"sources": m.Sources, "sources_total": m.SourcesTotal, "volunteers": m.Volunteers,
+		"volunteers_total": m.VolunteersTotal, "limit": limit, "offset": offset}
+	if m.LeftOut != "" {
+		out["left_out"] = s.leftOutJSON(c, []matching.LeftOut{{Reason: m.LeftOut, Count: 1}})[0]
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) sourceMatches(c echo.Context, kind string) error {

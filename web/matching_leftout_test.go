@@ -14,7 +14,7 @@ import (
 // matches and a plan leave it out, and say why, in the staff's language.
 func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, _ := env.user(marketplace.RoleSocialWorker, nil)
+		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
 		ver, _ := env.user(marketplace.RoleVerifier, nil)
 		_, staff := env.user(marketplace.RoleFederationStaff, nil)
 		later := env.createNeed(sw, needBody()) // deadline 2027-01-31
@@ -47,6 +47,22 @@ func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 		e := lo[0].(map[string]any)
 		if e["reason"] != "expired" || e["count"].(float64) != 1 || e["text"] != "Past its deadline before it was fully funded" {
 			t.Fatalf("left_out %v", e)
+		}
+
+		// The need's own matches: no fund, and why.
+		r = env.do("GET", "/api/v1/needs/"+soon+"/matches", env.token(swP), nil)
+		m = r.JSON(t)
+		why, _ := m["left_out"].(map[string]any)
+		if r.Status != http.StatusOK || len(m["sources"].([]any)) != 0 || why["reason"] != "expired" {
+			t.Fatalf("the expired need's matches: %d %s", r.Status, r.Body)
+		}
+		if m := env.do("GET", "/api/v1/needs/"+later+"/matches", env.token(swP), nil).JSON(t); m["left_out"] != nil || len(m["sources"].([]any)) != 1 {
+			t.Fatalf("the open need's matches: %v", m)
+		}
+		worker := newBrowser(env)
+		worker.login(swP)
+		if page := worker.do(http.MethodGet, "/staff/needs/"+soon, nil).Body.String(); !strings.Contains(page, `id="matches-left-out">已过截止日期且未筹满`) {
+			t.Fatalf("the staff page of the expired need does not say why it has no fund")
 		}
 
 		r = env.do("POST", "/api/v1/funds/"+fund+"/plans", staffTok, map[string]any{})
