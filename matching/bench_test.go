@@ -168,7 +168,7 @@ func BenchmarkPlan(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu_s/op")
 	t0 := time.Now()
-	g := GreedyPlan(funds, needs)
+	g := GreedyPlan(funds, needs, PlanOptions{})
 	greedyTime := time.Since(t0)
 	b.ReportMetric(float64(p.Totals.UrgencyCovered)/float64(g.Totals.UrgencyCovered), "coverage_vs_greedy")
 	b.ReportMetric(p.Totals.Gap*100, "gap_%")

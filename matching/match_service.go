@@ -106,12 +106,84 @@ type RankedNeed struct {
 	Factors []Factor    `json:"factors"`
 }
 
+// Why a need a source's restrictions would accept is left out of its
+// matches or of a plan: it cannot take money now.
+const (
+	LeftOutExpired   = "expired"         // its deadline passed before it was fully funded
+	LeftOutNotice    = "notice"          // still in public notice (公示)
+	LeftOutStatus    = "status"          // suspended, closed or otherwise not open
+	LeftOutFunded    = "fully_funded"    // nothing remains to fund
+	LeftOutScreening = "screening_block" // its screening blocks it
+	LeftOutCap       = "per_need_cap"    // the source already gave it its per-need cap
+)
+
+// LeftOut counts the needs left out of a list or plan for one reason
+// (LeftOutExpired, …), so that staff see why a need they expect is missing.
+type LeftOut struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// leftOutReason is why a need that the restrictions' category, region and
+// household types accept cannot take money from the source now, or "" when
+// it can or when those restrictions refuse it anyway. The reasons follow
+// marketplace.Restrictions.Fails; the status is facts' (NeedRecord.StatusAt).
+func leftOutReason(r *marketplace.Restrictions, f marketplace.NeedFacts, given int64) string {
+	if r.Allows(f, given) {
+		return ""
+	}
+	scope := marketplace.Restrictions{Categories: r.Categories, RegionPrefixes: r.RegionPrefixes, HouseholdTypes: r.HouseholdTypes}
+	open := f
+	open.Status, open.RequestedFen, open.FundedFen, open.Screening = marketplace.NeedOpen, 1, 0, marketplace.ScreenClear
+	if !scope.Allows(open, 0) {
+		return ""
+	}
+	switch {
+	case f.Status == marketplace.NeedExpired:
+		return LeftOutExpired
+	case f.Status == marketplace.NeedNotice:
+		return LeftOutNotice
+	case f.Status != marketplace.NeedOpen:
+		return LeftOutStatus
+	case f.FundedFen >= f.RequestedFen:
+		return LeftOutFunded
+	case f.Screening == marketplace.ScreenBlock:
+		return LeftOutScreening
+	}
+	return LeftOutCap
+}
+
+// leftOutCounts turns counts by reason into a list in a fixed order.
+func leftOutCounts(counts map[string]int) []LeftOut {
+	out := []LeftOut{}
+	for _, r := range []string{LeftOutExpired, LeftOutNotice, LeftOutStatus, LeftOutFunded, LeftOutScreening, LeftOutCap} {
+		if counts[r] > 0 {
+			out = append(out, LeftOut{Reason: r, Count: counts[r]})
+		}
+	}
+	return out
+}
+
+// SourceNeeds is a page of the needs a fund or project may serve, with the
+// number of them and the needs left out.
+type SourceNeeds struct {
+	Items []RankedNeed
+	Total int
+	// LeftOut counts the needs within the source's categories, regions and
+	// household types that cannot take its money now, by reason.
+	LeftOut []LeftOut
+}
+
 // NeedMatches are a need's ranked funds, projects and volunteers.
 type NeedMatches struct {
 	Sources         []SourceMatch    `json:"sources"`
 	SourcesTotal    int              `json:"sources_total"`
 	Volunteers      []VolunteerMatch `json:"volunteers"`
 	VolunteersTotal int              `json:"volunteers_total"`
+
+	// LeftOut says why the need can take no money now (LeftOutExpired, …),
+	// and so has no funds or projects; "" while it can.
+	LeftOut string `json:"left_out,omitempty"`
 }
 
 // canSeeNeed: social workers of the posting organization, verifiers of a
@@ -179,6 +251,7 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 		}
 		need := Need{ID: n.ID, Facts: n.Facts(now), Urgency: n.Urgency, Deadline: n.Deadline, PublishedAt: n.PublishedAt}
 		out.Sources, out.SourcesTotal = SourcesForNeed(&need, src, g, now, offset, limit)
+		out.LeftOut = leftOutReason(&marketplace.Restrictions{}, need.Facts, 0)
 	}
 	if s.Volunteers != nil && len(n.ServiceNeeds) > 0 {
 		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode, n.ServiceNeeds)
@@ -192,30 +265,33 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 }
 
 // SourceMatches ranks the open needs a fund or project may serve, most
-// urgent first. kind is "fund" or "project": the other kind is not found.
-func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, kind, sourceID string, offset, limit int) ([]RankedNeed, int, error) {
+// urgent first, and counts the needs it leaves out because they cannot take
+// money now (past their deadline, in notice, …). kind is "fund" or
+// "project": the other kind is not found.
+func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, kind, sourceID string, offset, limit int) (*SourceNeeds, error) {
 	if s.Sources == nil {
-		return nil, 0, marketplace.ErrNotFound
+		return nil, marketplace.ErrNotFound
 	}
 	si, err := s.Sources.SourceInfo(ctx, sourceID)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if si.Kind != kind {
-		return nil, 0, marketplace.ErrNotFound
+		return nil, marketplace.ErrNotFound
 	}
 	recs, err := s.Store.OpenNeeds(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	given, err := s.Store.Given(ctx, []string{si.ID}, nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	now := s.now()
 	needs := make([]Need, len(recs))
 	byID := make(map[string]*NeedRecord, len(recs))
 	g := map[string]int64{}
+	left := map[string]int{}
 	for i := range recs {
 		r := &recs[i]
 		needs[i] = Need{ID: r.ID, Facts: r.Facts(now), Urgency: r.Urgency, Deadline: r.Deadline, PublishedAt: r.PublishedAt}
@@ -223,21 +299,28 @@ func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, 
 		if v := given[GivenKey{si.ID, r.ID}]; v > 0 {
 			g[r.ID] = v
 		}
+		if why := leftOutReason(&si.Restrictions, needs[i].Facts, g[r.ID]); why != "" {
+			left[why]++
+		}
 	}
 	src := toSource(si)
 	if !si.Running {
-		return []RankedNeed{}, 0, nil
+		return &SourceNeeds{Items: []RankedNeed{}, LeftOut: []LeftOut{}}, nil
 	}
 	ms, total := NeedsForSource(&src, needs, g, now, offset, limit)
 	out := make([]RankedNeed, len(ms))
 	for i, m := range ms {
 		out[i] = RankedNeed{Need: summary(byID[m.ID], now), Score: m.Score, MaxFen: m.MaxFen, Factors: m.Factors}
 	}
-	return out, total, nil
+	return &SourceNeeds{Items: out, Total: total, LeftOut: leftOutCounts(left)}, nil
 }
 
-// VolunteerMatches ranks the open needs the signed-in volunteer may serve.
-// A volunteer without a profile gets a ValidationError.
+// VolunteerMatches ranks the open needs the signed-in volunteer may serve:
+// only needs published with the household's consent (they have a public
+// page, and claims and service pledges accept them), open or in notice at
+// now (not past their deadline). A need without public consent is matched
+// to volunteers only through its social worker (NeedMatches). A volunteer
+// without a profile gets a ValidationError.
 func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principal, offset, limit int) ([]RankedNeed, int, error) {
 	if s.Volunteers == nil || by == nil {
 		return []RankedNeed{}, 0, nil
@@ -258,7 +341,10 @@ func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principa
 	byID := map[string]*NeedRecord{}
 	for i := range recs {
 		r := &recs[i]
-		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil {
+		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil || !r.ConsentPublic {
+			continue
+		}
+		if st := r.StatusAt(now); st != marketplace.NeedOpen && st != marketplace.NeedNotice {
 			continue
 		}
 		needs = append(needs, serviceNeed(r))
@@ -358,15 +444,23 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 		funds = append(funds, pf)
 	}
 	needs := make([]PlanNeed, 0, len(recs))
+	left := map[string]int{}
 	for i := range recs {
 		r := &recs[i]
 		w, why := UrgencyWeight(r.Urgency, r.Deadline, now)
 		needs = append(needs, PlanNeed{ID: r.ID, Facts: r.Facts(now), Weight: w, Why: why})
+		for _, si := range infos {
+			if why := leftOutReason(&si.Restrictions, needs[i].Facts, 0); why != "" {
+				left[why]++
+				break
+			}
+		}
 	}
-	plan := MakePlan(funds, needs, PlanOptions{MaxNeeds: in.MaxNeeds})
-	greedy := GreedyPlan(funds, needs)
+	opt := PlanOptions{MaxNeeds: in.MaxNeeds}
+	plan := MakePlan(funds, needs, opt)
+	greedy := GreedyPlan(funds, needs, opt)
 	sp := &StoredPlan{PublicID: s.NewID(), OrgID: holder.OrgID, FundID: holder.ID, SourceIDs: ids, MaxNeeds: in.MaxNeeds, Status: PlanPlanned,
-		Totals: plan.Totals, GreedyCovered: greedy.Totals.UrgencyCovered, CreatedBy: by.User.PublicID, CreatedAt: now, Lines: []StoredLine{}}
+		Totals: plan.Totals, GreedyCovered: greedy.Totals.UrgencyCovered, CreatedBy: by.User.PublicID, CreatedAt: now, Lines: []StoredLine{}, LeftOut: leftOutCounts(left)}
 	for i, l := range plan.Lines {
 		sp.Lines = append(sp.Lines, StoredLine{Seq: i + 1, SourceKind: kinds[l.FundID], SourceID: l.FundID, NeedID: l.NeedID, AmountFen: l.AmountFen,
 			Weight: l.Weight, Reasons: l.Reasons, Status: LinePlanned})

@@ -311,6 +311,18 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 			n.Status, n.NoticeEndsAt = marketplace.NeedNotice, &t
 		}, marketplace.Restrictions{}, 0, false},
 		{"fully funded", func(n *NeedRecord) { n.FundedFen = n.RequestedFen }, marketplace.Restrictions{}, 0, false},
+		{"deadline passed", func(n *NeedRecord) {
+			t := time.Now().Add(-time.Hour)
+			n.Deadline = &t
+		}, marketplace.Restrictions{}, 0, false},
+		{"deadline passed in notice", func(n *NeedRecord) {
+			t, e := time.Now().Add(-time.Hour), time.Now().Add(-2*time.Hour)
+			n.Status, n.NoticeEndsAt, n.Deadline = marketplace.NeedNotice, &e, &t
+		}, marketplace.Restrictions{}, 0, false},
+		{"deadline ahead", func(n *NeedRecord) {
+			t := time.Now().Add(time.Hour)
+			n.Deadline = &t
+		}, marketplace.Restrictions{}, 0, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -326,10 +338,11 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 			svc := &Service{Store: st, Sources: fu, Now: time.Now, NewID: func() string { return "p" }}
 			by := staff(9)
 			by.Memberships = append(by.Memberships, marketplace.Membership{Role: marketplace.RoleSocialWorker, Org: &marketplace.Org{ID: 1}})
-			listed, total, err := svc.SourceMatches(ctx, by, "fund", "f", 0, 10)
+			sm, err := svc.SourceMatches(ctx, by, "fund", "f", 0, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
+			listed, total := sm.Items, sm.Total
 			nm, err := svc.NeedMatches(ctx, by, "n", 0, 10)
 			if err != nil {
 				t.Fatal(err)
@@ -347,5 +360,53 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A stored plan's greedy figure is over the same needs as the plan, so it
+// never exceeds the plan's upper bound, whatever max_needs.
+func TestStoredPlanGreedyFigureWithinItsBound(t *testing.T) {
+	ctx := context.Background()
+	for _, max := range []int{0, 1, 2, 3} {
+		svc, _, _ := newTestService()
+		p, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{FundIDs: []string{"f2"}, MaxNeeds: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.GreedyCovered > p.Totals.UrgencyCovered || p.Totals.UrgencyCovered > p.Totals.UpperBound {
+			t.Errorf("max_needs %d: greedy %d, plan %d, upper bound %d", max, p.GreedyCovered, p.Totals.UrgencyCovered, p.Totals.UpperBound)
+		}
+	}
+}
+
+// Staff see why a need within a fund's scope is missing from its matches
+// and from a plan: past its deadline, in notice, blocked; a need outside
+// the fund's categories is not counted.
+func TestMatchesAndPlansSayWhyNeedsAreLeftOut(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newTestService()
+	past, later := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	st.need("n2").Deadline = &past
+	st.need("n4").Status, st.need("n4").NoticeEndsAt = marketplace.NeedNotice, &later
+	st.need("n3").Deadline = &past // education: outside f1's categories
+	m, err := svc.SourceMatches(ctx, staff(9), "fund", "f1", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []LeftOut{{LeftOutExpired, 1}, {LeftOutNotice, 1}}
+	if !slices.Equal(m.LeftOut, want) || m.Total != 1 || len(m.Items) != 1 || m.Items[0].Need.ID != "n1" {
+		t.Fatalf("matches %+v, left out %+v; want n1 only, left out %+v", m.Items, m.LeftOut, want)
+	}
+	p, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range p.Lines {
+		if l.NeedID != "n1" {
+			t.Errorf("the plan funds %s, which cannot take money", l.NeedID)
+		}
+	}
+	if !slices.Equal(p.LeftOut, want) {
+		t.Fatalf("plan left out %+v, want %+v", p.LeftOut, want)
 	}
 }

@@ -28,18 +28,32 @@ type NeedRecord struct {
 	PublishedAt      *time.Time
 	Screening        marketplace.ScreeningOutcome
 	BlockOverride    bool
+
+	// ConsentPublic: the household consented to publication, so the need
+	// has a public page; without it only staff match it (through its
+	// social worker), never a volunteer's own list.
+	ConsentPublic bool
 }
 
-// Facts are the eligibility facts at now, exactly as funds builds them for
-// an allocation: the effective status, and a block a verifier overrode
+// Facts are the eligibility facts at now, as funds checks them for an
+// allocation: the status the public need page shows (marketplace.PublicStatusAt:
+// expired once the deadline passed unfunded, which funds refuses as
+// need_ended; open once the notice ended), and a block a verifier overrode
 // counts as a warning.
 func (n *NeedRecord) Facts(now time.Time) marketplace.NeedFacts {
 	scr := n.Screening
 	if scr == marketplace.ScreenBlock && n.BlockOverride {
 		scr = marketplace.ScreenWarn
 	}
-	return marketplace.NeedFacts{Status: marketplace.EffectiveStatus(n.Status, n.NoticeEndsAt, now), Category: n.Category,
+	return marketplace.NeedFacts{Status: n.StatusAt(now), Category: n.Category,
 		RegionCode: n.RegionCode, HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: scr}
+}
+
+// StatusAt is the need's status at now as the public need page shows it
+// (marketplace.PublicStatusAt): expired, open once its notice ended, else
+// as stored.
+func (n *NeedRecord) StatusAt(now time.Time) marketplace.NeedStatus {
+	return marketplace.PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
 // GivenKey names what one source gave one need (public ids).
@@ -82,6 +96,11 @@ type StoredPlan struct {
 	ExecutedAt    *time.Time       `json:"executed_at"`
 	Report        *ExecutionReport `json:"execution,omitempty"`
 	Lines         []StoredLine     `json:"lines"`
+
+	// LeftOut counts, when the plan is made, the needs within its funds'
+	// categories, regions and household types that it could not consider
+	// because they cannot take money now; it is not stored.
+	LeftOut []LeftOut `json:"left_out,omitempty"`
 }
 
 // StoredLine is one line of a stored plan.

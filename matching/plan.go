@@ -119,15 +119,61 @@ func MakePlan(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *Plan {
 	p.classify()
 	p.flow()
 	p.repair()
+	// Per-need caps can leave the placement of the flow (steps 3 and 4)
+	// below what the greedy baseline reaches on a rare instance; the plan
+	// is never worse than the baseline it is compared with.
+	if g := greedy(funds, needs, opt); g.covered() > p.covered() {
+		g.bound = p.bound
+		p = g
+	}
 	if !opt.NoImprove {
 		p.improveFullFunding()
 	}
 	return p.result()
 }
 
+// covered is Σ weight × fen planned so far.
+func (p *planner) covered() int64 {
+	var c int64
+	for i := range p.needs {
+		c += p.got[i] * p.needs[i].Weight
+	}
+	return c
+}
+
 func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
-	// Only needs that can take money at all: open, not fully funded, not
-	// blocked by screening. Restrictions{} keeps exactly those checks.
+	keep := considered(needs, opt.MaxNeeds)
+	rem := func(n *PlanNeed) int64 { return n.Facts.RequestedFen - n.Facts.FundedFen }
+	p := &planner{funds: funds, needs: keep, words: (len(funds) + 63) / 64}
+	p.rem = make([]int64, len(keep))
+	p.got = make([]int64, len(keep))
+	idx := make(map[string]int32, len(keep))
+	for i := range keep {
+		p.rem[i] = rem(&keep[i])
+		idx[keep[i].ID] = int32(i)
+	}
+	p.given = make([]map[int32]int64, len(funds))
+	p.alloc = make([]map[int32]int64, len(funds))
+	p.left = make([]int64, len(funds))
+	for f := range funds {
+		p.alloc[f] = map[int32]int64{}
+		p.given[f] = map[int32]int64{}
+		p.left[f] = max(funds[f].BalanceFen, 0)
+		for id, g := range funds[f].Given {
+			if i, ok := idx[id]; ok && g > 0 {
+				p.given[f][i] = g
+			}
+		}
+	}
+	return p
+}
+
+// considered is what a plan considers of the needs, heaviest first (then
+// smallest remaining, then id): only needs that can take money at all —
+// open, not fully funded, not blocked by screening; Restrictions{} keeps
+// exactly those checks — and, when maxNeeds is positive, the maxNeeds most
+// urgent of them.
+func considered(needs []PlanNeed, maxNeeds int) []PlanNeed {
 	var keep []PlanNeed
 	for _, n := range needs {
 		if n.Weight > 0 && (marketplace.Restrictions{}).Allows(n.Facts, 0) {
@@ -154,32 +200,10 @@ func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
 	for i, o := range order {
 		sorted[i] = keep[o]
 	}
-	keep = sorted
-	if opt.MaxNeeds > 0 && len(keep) > opt.MaxNeeds {
-		keep = keep[:opt.MaxNeeds]
+	if maxNeeds > 0 && len(sorted) > maxNeeds {
+		sorted = sorted[:maxNeeds]
 	}
-	p := &planner{funds: funds, needs: keep, words: (len(funds) + 63) / 64}
-	p.rem = make([]int64, len(keep))
-	p.got = make([]int64, len(keep))
-	idx := make(map[string]int32, len(keep))
-	for i := range keep {
-		p.rem[i] = rem(&keep[i])
-		idx[keep[i].ID] = int32(i)
-	}
-	p.given = make([]map[int32]int64, len(funds))
-	p.alloc = make([]map[int32]int64, len(funds))
-	p.left = make([]int64, len(funds))
-	for f := range funds {
-		p.alloc[f] = map[int32]int64{}
-		p.given[f] = map[int32]int64{}
-		p.left[f] = max(funds[f].BalanceFen, 0)
-		for id, g := range funds[f].Given {
-			if i, ok := idx[id]; ok && g > 0 {
-				p.given[f][i] = g
-			}
-		}
-	}
-	return p
+	return sorted
 }
 
 // maxFen is the most fund f may still give need i in this plan.
@@ -676,9 +700,15 @@ func (p *planner) result() *Plan {
 }
 
 // GreedyPlan is the baseline: fund by fund, each fund gives to its eligible
-// needs most urgent first (then smallest remaining), as much as it may.
-func GreedyPlan(funds []PlanFund, needs []PlanNeed) *Plan {
-	p := newPlanner(funds, needs, PlanOptions{})
+// needs most urgent first (then smallest remaining), as much as it may. It
+// considers the same needs as MakePlan with the same options (MaxNeeds), so
+// that the two and the upper bound compare.
+func GreedyPlan(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *Plan {
+	return greedy(funds, needs, opt).result()
+}
+
+func greedy(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
+	p := newPlanner(funds, needs, opt)
 	p.classify()
 	var cand []int32
 	for f := range p.funds {
@@ -698,5 +728,5 @@ func GreedyPlan(funds []PlanFund, needs []PlanNeed) *Plan {
 			}
 		}
 	}
-	return p.result()
+	return p
 }

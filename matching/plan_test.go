@@ -208,7 +208,7 @@ func TestPlanNeverBreaksRestrictionsCapsBalancesOrBlocks(t *testing.T) {
 	for it := 0; it < 3000; it++ {
 		funds, needs := randomInstance(rng, rng.IntN(5), rng.IntN(10), 20)
 		checkPlan(t, funds, needs, MakePlan(funds, needs, PlanOptions{}))
-		checkPlan(t, funds, needs, GreedyPlan(funds, needs))
+		checkPlan(t, funds, needs, GreedyPlan(funds, needs, PlanOptions{}))
 	}
 }
 
@@ -256,7 +256,7 @@ func TestPlanCoversAtLeastAsMuchAsGreedy(t *testing.T) {
 	better := 0
 	for it := 0; it < 300; it++ {
 		funds, needs := randomInstance(rng, 2+rng.IntN(10), 5+rng.IntN(60), 1000)
-		p, g := MakePlan(funds, needs, PlanOptions{}), GreedyPlan(funds, needs)
+		p, g := MakePlan(funds, needs, PlanOptions{}), GreedyPlan(funds, needs, PlanOptions{})
 		if p.Totals.UrgencyCovered < g.Totals.UrgencyCovered {
 			t.Fatalf("instance %d: plan covers %d, greedy %d", it, p.Totals.UrgencyCovered, g.Totals.UrgencyCovered)
 		}
@@ -299,5 +299,30 @@ func TestPlanMaxNeedsKeepsTheMostUrgent(t *testing.T) {
 	}
 	if len(got) != 2 || !got["e1"] || !got["u1"] {
 		t.Fatalf("planned needs %v, want e1 and u1", got)
+	}
+}
+
+// The figures a plan reports hold together on any instance, whatever
+// max_needs: the greedy baseline is a feasible plan over the same needs, so
+// greedy ≤ optimizer ≤ upper bound, and the bound is never below the exact
+// optimum of the needs the plan considers.
+func TestPlanGreedyNeverAboveOptimizerNorBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 4))
+	for it := 0; it < 3000; it++ {
+		funds, needs := randomInstance(rng, 1+rng.IntN(5), 1+rng.IntN(12), 40)
+		opt := PlanOptions{}
+		if rng.IntN(2) == 0 {
+			opt.MaxNeeds = 1 + rng.IntN(len(needs))
+		}
+		p, g := MakePlan(funds, needs, opt), GreedyPlan(funds, needs, opt)
+		checkPlan(t, funds, needs, p)
+		checkPlan(t, funds, needs, g)
+		if g.Totals.UrgencyCovered > p.Totals.UrgencyCovered || p.Totals.UrgencyCovered > p.Totals.UpperBound {
+			t.Fatalf("instance %d (max_needs %d): greedy %d, optimizer %d, bound %d", it, opt.MaxNeeds,
+				g.Totals.UrgencyCovered, p.Totals.UrgencyCovered, p.Totals.UpperBound)
+		}
+		if exact := optimum(funds, considered(needs, opt.MaxNeeds)); p.Totals.UpperBound < exact {
+			t.Fatalf("instance %d (max_needs %d): bound %d below the exact optimum %d", it, opt.MaxNeeds, p.Totals.UpperBound, exact)
+		}
 	}
 }

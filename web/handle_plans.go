@@ -23,7 +23,10 @@ func (s *Server) handlePlanCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, p)
+	return c.JSON(http.StatusCreated, struct {
+		*matching.StoredPlan
+		LeftOut []leftOutEntry `json:"left_out"`
+	}{p, s.leftOutJSON(c, p.LeftOut)})
 }
 
 // handlePlanGet returns a stored plan with its lines and totals.

@@ -42,11 +42,12 @@ type matchNeedRow struct {
 	ServiceNeeds     string
 	Deadline         *time.Time
 	PublishedAt      *time.Time
+	ConsentPublic    bool
 	ScreeningResult  string
 	BlockOverride    bool
 }
 
-const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, screening_result, block_override"
+const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, consent_public, screening_result, block_override"
 
 func splitCodes[T ~string](s string) []T {
 	var out []T
@@ -71,7 +72,7 @@ func (r *matchNeedRow) record() matching.NeedRecord {
 		Category: marketplace.Category(r.Category), Urgency: marketplace.Urgency(r.Urgency), RegionCode: r.RegionCode,
 		PublicRegionCode: r.PublicRegionCode, AgeBand: marketplace.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[marketplace.HouseholdType](r.HouseholdTypes),
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, ServiceNeeds: splitCodes[marketplace.Service](r.ServiceNeeds),
-		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
+		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
 }
 
 // OpenNeeds implements matching.MatchStore.
