@@ -59,6 +59,28 @@ func TestAPIRefusesWhatItsDescriptionForbids(t *testing.T) {
 			}
 		}
 
+		t.Run("required numbers left out", func(t *testing.T) {
+			donor, _ := env.user(marketplace.RoleDonor, nil)
+			volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
+			const id = "01jjnotanid000000000000000"
+			for _, tc := range []struct {
+				path, token string
+				body        map[string]any
+				field       string
+			}{
+				{"/api/v1/pledges", donor, map[string]any{"target_type": "fund", "target_id": id}, "amount_fen"},
+				{"/api/v1/recurring-pledges", donor, map[string]any{"target_type": "fund", "target_id": id, "amount_fen": 100}, "day_of_month"},
+				{"/api/v1/funds/" + id + "/allocations", staff, map[string]any{"need_id": id}, "amount_fen"},
+				{"/api/v1/needs/" + id + "/claims", volunteer, map[string]any{"service": "tutoring"}, "window_days"},
+				{"/api/v1/service-pledges", volunteer, map[string]any{"need_id": id, "skill": "tutoring"}, "hours"},
+			} {
+				wantInvalid(t, env.do("POST", tc.path, tc.token, tc.body), tc.field)
+			}
+			r := env.do("PUT", "/api/v1/volunteers/me", volunteer, map[string]any{"regions": []string{"371725"},
+				"availability": []map[string]any{{"from": "09:00", "to": "12:00"}}})
+			wantInvalid(t, r, "availability[0].weekday")
+		})
+
 		t.Run("a project period of the wrong type", func(t *testing.T) {
 			for _, from := range []any{20261201, true, "next week", []string{"2026-12-01"}} {
 				r := env.do("POST", "/api/v1/projects", staff, map[string]any{"title": "助学", "description": "学费",

@@ -28,7 +28,7 @@ type skillJSON struct {
 }
 
 type slotJSON struct {
-	Weekday int    `json:"weekday"`
+	Weekday int    `json:"weekday" required:"true"`
 	From    string `json:"from"`
 	To      string `json:"to"`
 }
