@@ -62,8 +62,6 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 	yuan := funds.FormatYuan(r.AmountFen)
 	name := "receipt-" + r.Number
 	switch format {
-	case "", "json":
-		return c.JSON(http.StatusOK, toReceiptJSON(r))
 	case "text":
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.txt"`)
 		body := fmt.Sprintf("捐赠票据信息 Donation receipt\n票据号 Number: %s\n捐赠人 Donor: %s\n受赠单位 Charity: %s\n金额 Amount: ¥%s\n日期 Date: %s\n",
@@ -89,5 +87,6 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 		}
 		return c.HTMLBlob(http.StatusOK, b.Bytes())
 	}
+	// format is "" or "json", as checked above.
 	return c.JSON(http.StatusOK, toReceiptJSON(r))
 }
