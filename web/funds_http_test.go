@@ -194,6 +194,9 @@ func TestFundsAPIScenarios(t *testing.T) {
 				t.Errorf("receipt %q: %d %s %s", format, r.Status, r.Header.Get("Content-Type"), r.Body)
 			}
 		}
+		for _, format := range []string{"x", "pdf", "JSON"} {
+			wantInvalid(t, env.do("GET", "/api/v1/receipts/"+rid+"?format="+format, donor, nil), "format")
+		}
 		if r := env.do("GET", "/api/v1/receipts/"+rid, stranger, nil); r.Status != 404 {
 			t.Errorf("another donor's receipt: %d", r.Status)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -168,17 +167,13 @@ func (s *Server) idempotent(c echo.Context, status int, render func(v any) any, 
 	return c.Blob(status, echo.MIMEApplicationJSON, first)
 }
 
-// queryInt reads a non-negative integer query parameter.
+// queryInt reads the paging parameters of the funds' lists: limit 1..500
+// (0 when absent: the service's default) and offset 0..1,000,000.
 func queryInt(c echo.Context, name string) (int, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return 0, nil
+	if name == "limit" {
+		return queryIntIn(c, name, 0, 1, 500)
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > 1_000_000 {
-		return 0, marketplace.Invalid(name, "must be a non-negative integer")
-	}
-	return n, nil
+	return queryIntIn(c, name, 0, 0, 1_000_000)
 }
 
 // queryTime reads an RFC 3339 time or a YYYY-MM-DD date query parameter.

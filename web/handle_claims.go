@@ -11,7 +11,7 @@ import (
 
 type claimRequest struct {
 	Service    string `json:"service"`
-	WindowDays int    `json:"window_days"`
+	WindowDays int    `json:"window_days" required:"true"`
 }
 
 type claimJSON struct {

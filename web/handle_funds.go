@@ -83,7 +83,7 @@ func (s *Server) sourceLedger(c echo.Context, kind funds.SourceKind) error {
 
 type allocationRequest struct {
 	NeedID    string `json:"need_id"`
-	AmountFen int64  `json:"amount_fen"`
+	AmountFen int64  `json:"amount_fen" required:"true"`
 }
 
 // handleFundAllocationCreate allocates fund money to a need.

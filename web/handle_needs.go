@@ -31,8 +31,8 @@ type needRequest struct {
 	Category           marketplace.Category `json:"category"`
 	Title              string               `json:"title"`
 	Story              string               `json:"story"`
-	VerifiedCostFen    int64                `json:"verified_cost_fen"`
-	StatutoryReliefFen int64                `json:"statutory_relief_fen"`
+	VerifiedCostFen    int64                `json:"verified_cost_fen" required:"true"`
+	StatutoryReliefFen int64                `json:"statutory_relief_fen" required:"true"`
 	RequestedFen       *int64               `json:"requested_fen"`
 	CostPeriod         struct {
 		From string `json:"from"`

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -130,13 +129,5 @@ func (s *Server) handlePaymentImportGet(c echo.Context) error {
 
 // paymentIntParam reads an optional integer query parameter within [lo, hi].
 func paymentIntParam(c echo.Context, name string, def, lo, hi int) (int, error) {
-	s := c.QueryParam(name)
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		return 0, &marketplace.ValidationError{Fields: map[string]string{name: "must be a whole number from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi)}}
-	}
-	return n, nil
+	return queryIntIn(c, name, def, lo, hi)
 }

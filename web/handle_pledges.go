@@ -17,7 +17,7 @@ import (
 type pledgeRequest struct {
 	TargetType string `json:"target_type"`
 	TargetID   string `json:"target_id"`
-	AmountFen  int64  `json:"amount_fen"`
+	AmountFen  int64  `json:"amount_fen" required:"true"`
 }
 
 // handlePledgeCreate records a donor's pledge, once per Idempotency-Key.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 type receiptJSON struct {
@@ -47,6 +48,12 @@ var receiptHTML = template.Must(template.New("receipt").Parse(`<!doctype html>
 // handleReceiptGet returns a donation receipt to its donor (or the issuing
 // staff): JSON, or format=text, csv or html for download.
 func (s *Server) handleReceiptGet(c echo.Context) error {
+	format := c.QueryParam("format")
+	switch format {
+	case "", "json", "text", "csv", "html":
+	default:
+		return marketplace.Invalid("format", "must be json, text, csv or html")
+	}
 	r, err := s.Funds.Receipt(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {
 		return err
@@ -54,9 +61,7 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 	date := r.IssuedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
 	yuan := funds.FormatYuan(r.AmountFen)
 	name := "receipt-" + r.Number
-	switch c.QueryParam("format") {
-	case "", "json":
-		return c.JSON(http.StatusOK, toReceiptJSON(r))
+	switch format {
 	case "text":
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.txt"`)
 		body := fmt.Sprintf("捐赠票据信息 Donation receipt\n票据号 Number: %s\n捐赠人 Donor: %s\n受赠单位 Charity: %s\n金额 Amount: ¥%s\n日期 Date: %s\n",
@@ -82,5 +87,6 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 		}
 		return c.HTMLBlob(http.StatusOK, b.Bytes())
 	}
-	return echo.NewHTTPError(http.StatusBadRequest, "format must be json, text, csv or html")
+	// format is "" or "json", as checked above.
+	return c.JSON(http.StatusOK, toReceiptJSON(r))
 }

@@ -12,8 +12,8 @@ import (
 type recurringRequest struct {
 	TargetType     string `json:"target_type"`
 	TargetID       string `json:"target_id"`
-	AmountFen      int64  `json:"amount_fen"`
-	DayOfMonth     int    `json:"day_of_month"`
+	AmountFen      int64  `json:"amount_fen" required:"true"`
+	DayOfMonth     int    `json:"day_of_month" required:"true"`
 	FallbackFundID string `json:"fallback_fund_id"`
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -80,7 +79,10 @@ func (s *Server) handleReportStatus(c echo.Context) error {
 
 // handleReportList lists the reports routed to the caller's organizations.
 func (s *Server) handleReportList(c echo.Context) error {
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	limit, err := queryIntIn(c, "limit", 0, 1, 500)
+	if err != nil {
+		return err
+	}
 	rs, err := s.People.Reports(c.Request().Context(), PrincipalOf(c), marketplace.ReportStatus(c.QueryParam("status")), limit)
 	if err != nil {
 		return err

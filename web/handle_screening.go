@@ -39,7 +39,10 @@ func toScreeningJSON(r *matching.ScreeningRecord) screeningJSON {
 // (newest first) when ?all=1 (verifier, federation staff, social workers of
 // the posting organization).
 func (s *Server) handleNeedScreening(c echo.Context) error {
-	all := c.QueryParam("all") == "1" || c.QueryParam("all") == "true"
+	all, err := queryBool(c, "all")
+	if err != nil {
+		return err
+	}
 	recs, err := s.Screening.Screenings(c.Request().Context(), PrincipalOf(c), c.Param("id"), all)
 	if err != nil {
 		return err

@@ -12,11 +12,11 @@ import (
 type servicePledgeRequest struct {
 	NeedID string  `json:"need_id"`
 	Skill  string  `json:"skill"`
-	Hours  float64 `json:"hours"`
+	Hours  float64 `json:"hours" required:"true"`
 }
 
 type serviceLogRequest struct {
-	Hours float64 `json:"hours"`
+	Hours float64 `json:"hours" required:"true"`
 	Date  string  `json:"date"`
 	Note  string  `json:"note"`
 }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,7 +28,7 @@ type skillJSON struct {
 }
 
 type slotJSON struct {
-	Weekday int    `json:"weekday"`
+	Weekday int    `json:"weekday" required:"true"`
 	From    string `json:"from"`
 	To      string `json:"to"`
 }
@@ -100,11 +102,13 @@ func (s *Server) handleVolunteerSave(c echo.Context) error {
 		return err
 	}
 	in := marketplace.ProfileInput{Regions: req.Regions, LoadLimit: req.LoadLimit}
-	for _, k := range req.Skills {
+	for i, k := range req.Skills {
 		si := marketplace.SkillInput{Service: k.Service}
-		if k.Level != nil {
-			si.Level = fmt.Sprint(k.Level)
+		lvl, err := skillLevelParam(k.Level, fmt.Sprintf("skills[%d].level", i))
+		if err != nil {
+			return err
 		}
+		si.Level = lvl
 		if k.Certificate != nil {
 			si.Certificate = &marketplace.CertificateInput{Name: k.Certificate.Name, Number: k.Certificate.Number,
 				Issuer: k.Certificate.Issuer, ValidUntil: k.Certificate.ValidUntil}
@@ -133,7 +137,10 @@ func (s *Server) handleVolunteerMe(c echo.Context) error {
 
 // handleVolunteerList lists volunteers for staff (filter background_check).
 func (s *Server) handleVolunteerList(c echo.Context) error {
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	limit, err := queryIntIn(c, "limit", 0, 1, 500)
+	if err != nil {
+		return err
+	}
 	vs, err := s.People.Volunteers(c.Request().Context(), PrincipalOf(c), marketplace.BackgroundStatus(c.QueryParam("background_check")), limit)
 	if err != nil {
 		return err
@@ -163,4 +170,21 @@ func (s *Server) handleVolunteerBackgroundCheck(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.toVolunteerJSON(v))
+}
+
+// skillLevelParam reads a skill level as docs/openapi.yaml describes it: the
+// number 1 to 3, or the word; a number sent as a string is refused, as any
+// other type is.
+func skillLevelParam(v any, field string) (string, error) {
+	switch l := v.(type) {
+	case nil:
+		return "", nil
+	case json.Number:
+		return l.String(), nil
+	case string:
+		if _, err := strconv.Atoi(strings.TrimSpace(l)); err != nil {
+			return l, nil
+		}
+	}
+	return "", marketplace.Invalid(field, "must be 1, 2 or 3 as a number, or basic, skilled or professional")
 }

@@ -195,19 +195,23 @@ func (r response) ErrorCode() string {
 // (sent as JSON). Headers come in pairs.
 func (env *testEnv) do(method, path, token string, body any, headers ...string) response {
 	env.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			env.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if body != nil {
@@ -221,6 +225,7 @@ func (env *testEnv) do(method, path, token string, body any, headers ...string) 
 	}
 	rec := httptest.NewRecorder()
 	env.srv.Echo.ServeHTTP(rec, req)
+	checkAgainstSpec(env.t, req, raw, rec)
 	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 

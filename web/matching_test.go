@@ -179,6 +179,7 @@ func TestMatchingAccess(t *testing.T) {
 			{"another federation plans our fund", "POST", "/api/v1/funds/" + fund + "/plans", otherStaff, map[string]any{}, 403},
 			{"another federation reads our plan", "GET", "/api/v1/plans/" + plan, otherStaff, nil, 404},
 			{"another federation executes our plan", "POST", "/api/v1/plans/" + plan + "/execute", otherStaff, nil, 404},
+			{"null body", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, "null", 400},
 			{"bad max_needs", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"max_needs": -5}, 400},
 			{"huge fund list", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"fund_ids": make([]string, 1001)}, 400},
 			{"injection as fund id", "POST", "/api/v1/funds/" + fund + "/plans", staffTok, map[string]any{"fund_ids": []string{"x' OR '1'='1"}}, 400},

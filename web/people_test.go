@@ -194,6 +194,8 @@ func TestVolunteerProfile(t *testing.T) {
 			{"no region", map[string]any{"regions": []string{}}, "regions"},
 			{"bad level", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "home_care", "level": 4}}}, "skills[0].level"},
 			{"level word", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "home_care", "level": "expert"}}}, "skills[0].level"},
+			{"level number as a string", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "home_care", "level": "1"}}}, "skills[0].level"},
+			{"level as true", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "home_care", "level": true}}}, "skills[0].level"},
 			{"unknown service", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "magic", "level": 1}}}, "skills[0].service"},
 			{"duplicate service", map[string]any{"regions": []string{"371725"}, "skills": []map[string]any{{"service": "tutoring", "level": 1}, {"service": "tutoring", "level": 2}}}, "skills[1].service"},
 			{"overlapping availability", map[string]any{"regions": []string{"371725"}, "availability": []map[string]any{{"weekday": 2, "from": "09:00", "to": "12:00"}, {"weekday": 2, "from": "11:00", "to": "13:00"}}}, "availability"},

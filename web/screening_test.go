@@ -197,6 +197,12 @@ func TestNeedScreeningAccess(t *testing.T) {
 		if s := decodeInto[screeningBody](t, r); len(s.History) != 2 {
 			t.Errorf("history: %d entries, want 2", len(s.History))
 		}
+		for _, all := range []string{"abc", "yes", "2"} {
+			wantInvalid(t, env.do(http.MethodGet, path+"?all="+all, verifier, nil), "all")
+		}
+		if s := decodeInto[screeningBody](t, env.do(http.MethodGet, path+"?all=false", verifier, nil)); len(s.History) != 0 {
+			t.Errorf("all=false gave a history of %d", len(s.History))
+		}
 	})
 }
 
@@ -339,6 +345,9 @@ func TestReferrals(t *testing.T) {
 		path := "/api/v1/referrals/" + rs.Items[0].ID
 		if r := env.do(http.MethodPost, path, verifier, map[string]any{"status": "done"}); r.Status != 400 {
 			t.Errorf("unknown status: %d", r.Status)
+		}
+		for _, note := range []string{"已联系\x00乡镇", "已联系\x07乡镇"} {
+			wantInvalid(t, env.do(http.MethodPost, path, verifier, map[string]any{"status": "accepted", "note": note}), "note")
 		}
 		if r := env.do(http.MethodPost, "/api/v1/referrals/01jjnotanid000000000000000", verifier, map[string]any{"status": "accepted"}); r.Status != 404 {
 			t.Errorf("unknown referral: %d", r.Status)
