@@ -284,7 +284,9 @@ func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, 
 	for {
 		rec, err := f.cr.Read()
 		line := f.lastLine + 1
-		if rec != nil || err == nil {
+		if err == nil {
+			// Only a record read whole has field positions: after an
+			// error FieldPos panics (the reused record is not nil).
 			line = int64(lineOf(f.cr))
 		}
 		if err != nil {

@@ -1,0 +1,62 @@
+package matching_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+)
+
+// A stray quote is a rejected row with a reason; the rest of the file
+// imports, and sending the same file again neither crashes nor adds
+// anything.
+func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
+	const header = "身份证号,救助类别,金额,发放日期,行政区划代码\n"
+	row := func(id, region string) string { return id + ",低保金,850,2026-01," + region + "\n" }
+	cases := []struct {
+		name     string
+		data     string
+		accepted int64
+		errLines map[int64]string
+	}{
+		{
+			name:     "unclosed quote on the last line",
+			data:     header + row(idA, "371725") + "\"1\n",
+			accepted: 1,
+			errLines: map[int64]string{3: "quoted field is not closed"},
+		},
+		{
+			name:     "unclosed quote alone",
+			data:     header + "\"1\n",
+			errLines: map[int64]string{2: "quoted field is not closed"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+				f := newFixture(t, db)
+				for run := 0; run < 2; run++ {
+					res, err := f.importBytes(t, []byte(tc.data))
+					if err != nil {
+						t.Fatalf("run %d: %v", run, err)
+					}
+					b := res.Batch
+					if b.Status != matching.ImportDone || b.Rejected != int64(len(tc.errLines)) || b.Accepted+b.Duplicates != tc.accepted {
+						t.Fatalf("run %d: batch %+v, errors %+v; want %d rows, %d rejected", run, b, res.Errors, tc.accepted, len(tc.errLines))
+					}
+					if run == 1 && b.Accepted != 0 {
+						t.Fatalf("the same file again added %d rows", b.Accepted)
+					}
+					for _, e := range res.Errors {
+						if want, ok := tc.errLines[e.Line]; !ok || !strings.Contains(e.Error, want) {
+							t.Errorf("line %d: %q, want %q", e.Line, e.Error, want)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
