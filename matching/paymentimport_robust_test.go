@@ -9,9 +9,9 @@ import (
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
-// A stray quote is a rejected row with a reason; the rest of the file
-// imports, and sending the same file again neither crashes nor adds
-// anything.
+// A stray quote, a line longer than the limit and a line of 100,000
+// columns are rejected rows with a reason; the rest of the file imports,
+// and sending the same file again neither crashes nor adds anything.
 func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 	const header = "身份证号,救助类别,金额,发放日期,行政区划代码\n"
 	row := func(id, region string) string { return id + ",低保金,850,2026-01," + region + "\n" }
@@ -31,6 +31,19 @@ func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 			name:     "unclosed quote alone",
 			data:     header + "\"1\n",
 			errLines: map[int64]string{2: "quoted field is not closed"},
+		},
+		{
+			name: "a line longer than 64 KiB and a line of 100,000 columns",
+			data: header + row(idA, "371725") + idB + ",低保金," + strings.Repeat("9", 70<<10) + ",2026-01,430524\n" +
+				row(idB, "430524") + strings.Repeat("1,", 100_000) + "1\n" + row(idD, "110101"),
+			accepted: 3,
+			errLines: map[int64]string{3: "longer than 64 KiB", 5: "longer than 64 KiB"},
+		},
+		{
+			name:     "a long line without a line break at the end of the file",
+			data:     header + row(idA, "371725") + strings.Repeat("x", 200<<10),
+			accepted: 1,
+			errLines: map[int64]string{3: "longer than 64 KiB"},
 		},
 	}
 	for _, tc := range cases {
@@ -60,3 +73,11 @@ func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 	}
 }
 
+// A header line longer than the limit refuses the file, naming why.
+func TestImportRefusesAFileWhoseHeaderIsTooLong(t *testing.T) {
+	f := newFixture(t, sqldbtest.MustOpenSQLite(t))
+	_, err := f.importBytes(t, []byte("身份证号,"+strings.Repeat("x", 70<<10)+"\n"+idA+"\n"))
+	if err == nil || !strings.Contains(err.Error(), "longer than 64 KiB") {
+		t.Fatalf("err = %v, want the file refused for a line too long", err)
+	}
+}
