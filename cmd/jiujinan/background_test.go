@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
 // lockedLog is a logger whose text tests read.
@@ -46,4 +50,22 @@ func TestServeLoopsSurviveAPanic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The file of issue 12 that crashed import-payments: its stray quote is a
+// rejected row, and running the command again works too.
+func TestImportPaymentsRejectsAStrayQuote(t *testing.T) {
+	sqldbtest.EachURL(t, func(t *testing.T, url string) {
+		env := envFor(t, url)
+		path := filepath.Join(t.TempDir(), "f.csv")
+		if err := os.WriteFile(path, []byte("身份证号,救助类别,金额,发放日期,行政区划代码\n\"1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, try := range []string{"first", "again"} {
+			code, out, errs := runCmd(t, env, "", "import-payments", path)
+			if code != 0 || !strings.Contains(out, "rejected    1") || !strings.Contains(out, "line 2: malformed CSV: a quoted field is not closed") {
+				t.Fatalf("%s: %d %q %q", try, code, out, errs)
+			}
+		}
+	})
 }
