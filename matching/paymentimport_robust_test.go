@@ -33,6 +33,12 @@ func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 			errLines: map[int64]string{2: "quoted field is not closed"},
 		},
 		{
+			name:     "a stray quote mid-file costs its row only",
+			data:     header + row(idA, "371725") + "\"" + row(idB, "430524") + row(idD, "110101") + "\"a\"\"b\",低保金,850,2026-01,110101\n" + row(idC, "610524"),
+			accepted: 3,
+			errLines: map[int64]string{3: "quoted field is not closed", 5: "id_number"},
+		},
+		{
 			name: "a line longer than 64 KiB and a line of 100,000 columns",
 			data: header + row(idA, "371725") + idB + ",低保金," + strings.Repeat("9", 70<<10) + ",2026-01,430524\n" +
 				row(idB, "430524") + strings.Repeat("1,", 100_000) + "1\n" + row(idD, "110101"),
