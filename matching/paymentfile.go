@@ -134,8 +134,11 @@ func OpenPaymentFile(r io.Reader, opt PaymentFileOptions) (*PaymentFile, error) 
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i]
 	}
-	if string(head) == tooLongLine {
+	switch string(head) {
+	case tooLongLine:
 		return nil, &FileError{Reason: "the first line (the header) " + errLineTooLong}
+	case openQuoteLine:
+		return nil, &FileError{Reason: `the first line (the header) has a " that does not close`}
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &FileError{Reason: "the file is empty or its first line is blank; the first line must be the header"}

@@ -79,11 +79,17 @@ func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 	}
 }
 
-// A header line longer than the limit refuses the file, naming why.
-func TestImportRefusesAFileWhoseHeaderIsTooLong(t *testing.T) {
+// A header line longer than the limit, or whose quotes do not close,
+// refuses the file, naming why.
+func TestImportRefusesAFileWhoseHeaderIsUnreadable(t *testing.T) {
 	f := newFixture(t, sqldbtest.MustOpenSQLite(t))
-	_, err := f.importBytes(t, []byte("身份证号,"+strings.Repeat("x", 70<<10)+"\n"+idA+"\n"))
-	if err == nil || !strings.Contains(err.Error(), "longer than 64 KiB") {
-		t.Fatalf("err = %v, want the file refused for a line too long", err)
+	for data, want := range map[string]string{
+		"身份证号," + strings.Repeat("x", 70<<10) + "\n" + idA + "\n": "longer than 64 KiB",
+		"\"身份证号,救助类别,金额,发放日期,行政区划代码\n" + idA + "\n":               "does not close",
+	} {
+		_, err := f.importBytes(t, []byte(data))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want the file refused: %s", err, want)
+		}
 	}
 }
