@@ -68,7 +68,8 @@ var programmeAliases = map[string]marketplace.Programme{
 const MaxPaymentFen = 100_000_000
 
 // maxLineBytes bounds one line of a payment file, so that a file without
-// line breaks cannot make the reader hold it whole.
+// line breaks cannot make the reader hold it whole. A longer line is a
+// rejected row (the header: a refused file).
 const maxLineBytes = 64 << 10
 
 // FileError is why a whole payment file is refused (no valid header, not
@@ -126,12 +127,18 @@ func OpenPaymentFile(r io.Reader, opt PaymentFileOptions) (*PaymentFile, error) 
 		f.Encoding = "gb18030"
 		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 	}
-	lr := &lineLimitReader{r: text, limit: maxLineBytes}
+	lr := newLineLimitReader(text, maxLineBytes)
 	// The separator is sniffed from the header line.
 	tb := bufio.NewReaderSize(lr, 64<<10)
 	head, _ := tb.Peek(maxLineBytes)
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i]
+	}
+	switch string(head) {
+	case tooLongLine:
+		return nil, &FileError{Reason: "the first line (the header) " + errLineTooLong}
+	case openQuoteLine:
+		return nil, &FileError{Reason: `the first line (the header) has a " that does not close`}
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &FileError{Reason: "the file is empty or its first line is blank; the first line must be the header"}
@@ -146,8 +153,9 @@ func OpenPaymentFile(r io.Reader, opt PaymentFileOptions) (*PaymentFile, error) 
 	f.cr.ReuseRecord = true
 	header, err := f.cr.Read()
 	if err != nil {
-		if errors.Is(err, errLineTooLong) {
-			return nil, &FileError{Reason: err.Error()}
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("matching: payment file: %w", err)
 		}
 		return nil, &FileError{Reason: "the first line is not a readable header"}
 	}
@@ -263,9 +271,9 @@ func colNumber(c string) int {
 }
 
 // Next returns the next row: a valid row (rowErr nil), or a rejected row
-// (rowErr set, the rest go on), or err io.EOF at the end, or another err
-// that ends the file (a read error, a line too long). Blank lines are
-// skipped.
+// (rowErr set, the rest go on: a line too long, not CSV, invalid), or err
+// io.EOF at the end, or another err that ends the file (a read error).
+// Blank lines are skipped.
 func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
 	rec, line, rowErr, err := f.NextRecord()
 	if err != nil || rowErr != nil {
@@ -284,7 +292,9 @@ func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, 
 	for {
 		rec, err := f.cr.Read()
 		line := f.lastLine + 1
-		if rec != nil || err == nil {
+		if err == nil {
+			// Only a record read whole has field positions: after an
+			// error FieldPos panics (the reused record is not nil).
 			line = int64(lineOf(f.cr))
 		}
 		if err != nil {
@@ -292,7 +302,7 @@ func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, 
 				return nil, 0, nil, io.EOF
 			}
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(err, errLineTooLong) {
+			if errors.As(err, &pe) {
 				if pe.StartLine > 0 {
 					line = int64(pe.StartLine)
 				}
@@ -310,6 +320,14 @@ func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, 
 		}
 		if line <= f.opt.SkipThrough {
 			continue
+		}
+		if len(rec) == 1 {
+			switch rec[0] {
+			case tooLongLine:
+				return nil, line, &RowError{Line: line, Error: errLineTooLong}, nil
+			case openQuoteLine:
+				return nil, line, &RowError{Line: line, Error: "malformed CSV: " + csvReason(csv.ErrQuote)}, nil
+			}
 		}
 		return rec, line, nil, nil
 	}
@@ -671,32 +689,72 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var errLineTooLong = fmt.Errorf("a line is longer than %d KiB", maxLineBytes>>10)
+// errLineTooLong is why a line longer than maxLineBytes is rejected (a
+// header too: the file).
+var errLineTooLong = fmt.Sprintf("is longer than %d KiB (not a payment row; a line break missing?)", maxLineBytes>>10)
 
-// lineLimitReader fails when a line exceeds limit bytes, so that the CSV
-// reader never holds more than one bounded line.
+// tooLongLine and openQuoteLine are what lineLimitReader passes on instead
+// of a line that is too long or whose quotes do not close: a record of one
+// field that no export holds (NUL bytes), which NextRecord reports as a
+// rejected row, keeping the line numbers.
+const (
+	tooLongLine   = "\x00jiujinan: line too long\x00"
+	openQuoteLine = "\x00jiujinan: quote not closed\x00"
+)
+
+// lineLimitReader passes on the lines of r; a line longer than limit bytes
+// is replaced by tooLongLine, so that the CSV reader never holds more than
+// one bounded line and the rest of the file is still read. A line with an
+// odd number of quotes is replaced by openQuoteLine: a quoted field ends on
+// its line (no payment field holds a line break), so that a stray quote
+// costs its row only instead of swallowing the rest of the file into one
+// field.
 type lineLimitReader struct {
-	r     io.Reader
-	limit int
-	cur   int
+	br      *bufio.Reader
+	pending []byte // of the line being passed on
+	err     error
+}
+
+func newLineLimitReader(r io.Reader, limit int) *lineLimitReader {
+	return &lineLimitReader{br: bufio.NewReaderSize(r, limit)}
 }
 
 func (l *lineLimitReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	// Lines between two breaks within p are bounded by the reader's
-	// buffer, which is no larger than limit; only the line that spans
-	// reads needs counting.
-	first := bytes.IndexByte(p[:n], '\n')
-	if first < 0 {
-		l.cur += n
-	} else {
-		if l.cur+first > l.limit {
-			return 0, errLineTooLong
+	n := 0
+	for n < len(p) {
+		if len(l.pending) == 0 {
+			if l.err != nil || n > 0 && l.br.Buffered() == 0 {
+				break // what is read so far before blocking on r
+			}
+			l.next()
+			if len(l.pending) == 0 {
+				break
+			}
 		}
-		l.cur = n - bytes.LastIndexByte(p[:n], '\n') - 1
+		c := copy(p[n:], l.pending)
+		l.pending = l.pending[c:]
+		n += c
 	}
-	if l.cur > l.limit {
-		return 0, errLineTooLong
+	if n == 0 && l.err != nil {
+		return 0, l.err
 	}
-	return n, err
+	return n, nil
+}
+
+// next reads the next line into pending (it stays valid until the next
+// call), or sets err.
+func (l *lineLimitReader) next() {
+	line, err := l.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = l.br.ReadSlice('\n')
+		}
+		line = []byte(tooLongLine + "\n")
+	} else if bytes.Count(line, []byte{'"'})%2 != 0 {
+		line = []byte(openQuoteLine + "\n")
+	}
+	l.pending = line
+	if err != nil {
+		l.err = err
+	}
 }

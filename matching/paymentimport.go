@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // PaymentImporter imports statutory payment files: streamed, validated row
@@ -126,13 +127,14 @@ func (im *PaymentImporter) defaults() {
 // *marketplace.ValidationError and no batch; ErrConflict when the same file
 // is being imported elsewhere. On any other error (ctx cancelled included)
 // the batch is left failed, invisible, and an Import of the same file
-// resumes it.
-func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt ImportOptions) (ImportResult, error) {
+// resumes it. A panic in the import (in any of its goroutines) is such an
+// error (a *recovery.PanicError), logged with its stack.
+func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt ImportOptions) (res ImportResult, err error) {
 	im.defaults()
 	if opt.ReturnErrors <= 0 {
 		opt.ReturnErrors = 1000
 	}
-	var res ImportResult
+	defer recovery.Catch(im.Log, "payment import", &err)
 	start, startCPU := time.Now(), processCPU()
 	sum, size, err := hashFile(ctx, f)
 	if err != nil {
@@ -178,6 +180,15 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 		res.Batch = b
 		return res, fmt.Errorf("matching: import of batch %s stopped (rerun the same file to resume): %w", b.ID, cause)
 	}
+	// A panic from here on fails the batch like any other error, so that
+	// it is not left running (deferred before the Catch: runs after it).
+	defer func() {
+		var pe *recovery.PanicError
+		if errors.As(err, &pe) && res.Batch.ID == "" {
+			res, err = fail(pe)
+		}
+	}()
+	defer recovery.Catch(log, "payment import", &err)
 
 	takeOver, err := im.Store.OtherUnfinished(ctx, b.Key)
 	if err != nil {
@@ -326,6 +337,18 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 		defer wg.Done()
 		defer close(order)
 		defer close(jobs)
+		var panicked error
+		defer func() { // a panic: the collector fails the import
+			if panicked != nil {
+				blk := &readBlock{err: panicked, done: make(chan struct{})}
+				close(blk.done)
+				select {
+				case order <- blk:
+				case <-rctx.Done():
+				}
+			}
+		}()
+		defer recovery.Catch(im.Log, "payment import: reader", &panicked)
 		for {
 			blk := &readBlock{done: make(chan struct{})}
 			eof := false
@@ -364,7 +387,12 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 			defer wg.Done()
 			h := pf.opt.Pseudonymizer.NewHasher()
 			for blk := range jobs {
-				im.validateBlock(pf, blk, h)
+				if err := recovery.Run(im.Log, "payment import: validation", func() error {
+					im.validateBlock(pf, blk, h)
+					return nil
+				}); err != nil {
+					blk.err = err
+				}
 				close(blk.done)
 			}
 		}()
@@ -430,6 +458,8 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 		ch := make(chan runDone, 1)
 		inflight = ch
 		go func() {
+			defer func() { ch <- d }()
+			defer recovery.Catch(im.Log, "payment import: run writer", &d.err)
 			rf, err := writeRun(dir, runSeq, lastLine, d.rs)
 			if err != nil {
 				d.err = fmt.Errorf("sorted run: %w", err)
@@ -437,7 +467,6 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 				d.err = err
 			}
 			d.rf = rf
-			ch <- d
 		}()
 		buf, spare = spare[:0], nil
 		errs, rejected = nil, 0
@@ -542,6 +571,16 @@ func (im *PaymentImporter) mergeRuns(ctx context.Context, w PaymentWriter, runs 
 	go func() {
 		defer wg.Done()
 		defer close(batches)
+		var panicked error
+		defer func() { // a panic: the import fails
+			if panicked != nil {
+				select {
+				case batches <- mergeBatch{err: panicked}:
+				case <-done:
+				}
+			}
+		}()
+		defer recovery.Catch(im.Log, "payment import: merge", &panicked)
 		send := func(mb mergeBatch) bool {
 			select {
 			case batches <- mb:

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // CheckpointEvery is how often the background checkpointer of an SQLite
@@ -41,7 +43,12 @@ func startCheckpointer(pool *sql.DB) *checkpointer {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, err := pool.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && strings.Contains(err.Error(), "database is closed") {
+				// A panic (of the driver) is logged; the next tick
+				// checkpoints again.
+				if err := recovery.Run(nil, "sqlite checkpoint", func() error {
+					_, err := pool.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+					return err
+				}); err != nil && strings.Contains(err.Error(), "database is closed") {
 					return
 				}
 			}

@@ -106,10 +106,13 @@ func (s *Server) handleDisclosuresPage(c echo.Context) error {
 	if len(ds) > per {
 		ds = ds[:per]
 	}
-	return s.render(c, http.StatusOK, "disclosures", struct {
-		Lines []funds.Disclosure
-		Pager pager
-	}{ds, newPager("/disclosures", c.QueryParams(), page, per, total)})
+	return s.render(c, http.StatusOK, "disclosures", disclosuresPage{ds, newPager("/disclosures", c.QueryParams(), page, per, total)})
+}
+
+// disclosuresPage is a page of the public disclosures.
+type disclosuresPage struct {
+	Lines []funds.Disclosure
+	Pager pager
 }
 
 // staffMoney is what federation staff see and do about a need's money.

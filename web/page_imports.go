@@ -13,6 +13,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // The verifier's page for importing the statutory payment record: an upload
@@ -31,6 +32,8 @@ type importJob struct {
 	progress matching.ImportProgress
 	result   *matching.ImportResult
 	err      error
+	// done is closed when the import has ended (result or err set).
+	done chan struct{}
 }
 
 // importView is what the page shows of a job.
@@ -111,7 +114,7 @@ func (s *Server) handleImportUpload(c echo.Context) error {
 		return err
 	}
 	by := PrincipalOf(c).User.PublicID
-	j := &importJob{ID: newFormKey(), By: by, FileName: fh.Filename, Started: time.Now()}
+	j := &importJob{ID: newFormKey(), By: by, FileName: fh.Filename, Started: time.Now(), done: make(chan struct{})}
 	s.pages.imports.mu.Lock()
 	if s.pages.imports.jobs == nil {
 		s.pages.imports.jobs = map[string]*importJob{}
@@ -125,21 +128,25 @@ func (s *Server) handleImportUpload(c echo.Context) error {
 	s.pages.imports.mu.Unlock()
 	size := fh.Size
 	go func() {
+		defer close(j.done)
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
-		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-			j.mu.Lock()
-			j.err = err
-			j.mu.Unlock()
-			return
-		}
-		// The import outlives the request that started it.
-		res, err := s.Payments.Import(context.Background(), tmp, matching.ImportOptions{FileName: j.FileName, CreatedBy: by, Size: size,
-			ReturnErrors: 1000, Progress: func(p matching.ImportProgress) {
-				j.mu.Lock()
-				j.progress = p
-				j.mu.Unlock()
-			}})
+		var res matching.ImportResult
+		// A panic fails the job (and its batch, which Import marks
+		// failed), never the process.
+		err := recovery.Run(s.log, "payment import from the page", func() (err error) {
+			if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+			// The import outlives the request that started it.
+			res, err = s.Payments.Import(context.Background(), tmp, matching.ImportOptions{FileName: j.FileName, CreatedBy: by, Size: size,
+				ReturnErrors: 1000, Progress: func(p matching.ImportProgress) {
+					j.mu.Lock()
+					j.progress = p
+					j.mu.Unlock()
+				}})
+			return err
+		})
 		j.mu.Lock()
 		defer j.mu.Unlock()
 		if err != nil {

@@ -88,20 +88,20 @@ func (s *Server) handlePlanExecuteForm(c echo.Context) error {
 
 // handleReconcilePage shows the statement upload.
 func (s *Server) handleReconcilePage(c echo.Context) error {
-	return s.render(c, http.StatusOK, "staff_reconcile", struct {
-		Report *funds.ReconcileReport
-		Error  string
-	}{})
+	return s.render(c, http.StatusOK, "staff_reconcile", reconcilePage{})
+}
+
+// reconcilePage is the statement upload with its report or error.
+type reconcilePage struct {
+	Report *funds.ReconcileReport
+	Error  string
 }
 
 // handleReconcileForm confirms the pledges a bank statement (CSV:
 // reference, amount in yuan, date) shows as paid.
 func (s *Server) handleReconcileForm(c echo.Context) error {
 	bad := func(msg string) error {
-		return s.render(c, http.StatusBadRequest, "staff_reconcile", struct {
-			Report *funds.ReconcileReport
-			Error  string
-		}{nil, msg})
+		return s.render(c, http.StatusBadRequest, "staff_reconcile", reconcilePage{nil, msg})
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
@@ -129,8 +129,5 @@ func (s *Server) handleReconcileForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "staff_reconcile", struct {
-		Report *funds.ReconcileReport
-		Error  string
-	}{rep, ""})
+	return s.render(c, http.StatusOK, "staff_reconcile", reconcilePage{rep, ""})
 }

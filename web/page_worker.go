@@ -253,12 +253,15 @@ func (s *Server) handleVerifyQueuePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "verify_queue", struct {
-		Overdue bool
-		Needs   []marketplace.NeedSummary
-		Pager   pager
-		Now     time.Time
-	}{overdue, list, newPager("/verify", c.QueryParams(), page, per, total), s.now()})
+	return s.render(c, http.StatusOK, "verify_queue", verifyQueuePage{overdue, list, newPager("/verify", c.QueryParams(), page, per, total), s.now()})
+}
+
+// verifyQueuePage is a page of the verifier's clearance queue.
+type verifyQueuePage struct {
+	Overdue bool
+	Needs   []marketplace.NeedSummary
+	Pager   pager
+	Now     time.Time
 }
 
 // TimeLeft says how long until due, or how long overdue, in hours and

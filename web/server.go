@@ -20,6 +20,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // Config is the part of the service's configuration the HTTP layer needs.
@@ -249,7 +250,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- recovery.Run(s.log, "http server", func() error { return srv.Serve(ln) }) }()
 	select {
 	case err := <-errc:
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -192,7 +193,7 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 		go func() {
 			defer wg.Done()
 			for i := range ch {
-				if err := m.runDemoJob(ctx, jobs[i], i); err != nil {
+				if err := recovery.Run(m.Log, "demo data", func() error { return m.runDemoJob(ctx, jobs[i], i) }); err != nil {
 					errs <- fmt.Errorf("demo need %d: %w", i, err)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // openFunds builds the funds service: payee details sealed with the data
@@ -34,12 +35,13 @@ func (m *Main) openFunds() error {
 	return nil
 }
 
-// runFundJobs runs fundJobs every minute until ctx ends.
+// runFundJobs runs fundJobs every minute until ctx ends; a panic in one
+// run is logged and the next minute runs again.
 func (m *Main) runFundJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		m.fundJobs(ctx)
+		_ = recovery.Run(m.Log, "fund jobs", func() error { return m.fundJobs(ctx) })
 		select {
 		case <-ctx.Done():
 			return

@@ -29,6 +29,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
 )
@@ -378,7 +379,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	}
 	ictx, stopIndexer := context.WithCancel(ctx)
 	indexerDone := make(chan struct{})
-	go func() { defer close(indexerDone); m.runIndexer(ictx, rebuild) }()
+	go func() {
+		defer close(indexerDone)
+		_ = recovery.Run(m.Log, "search indexer", func() error { m.runIndexer(ictx, rebuild); return nil })
+	}()
 	// Runs before m.Close: the index is closed only once the worker is done.
 	defer func() { stopIndexer(); <-indexerDone }()
 	srv, err := m.Server()
@@ -389,8 +393,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if err != nil {
 		return fmt.Errorf("JIUJINAN_ADDR: cannot listen on %s: %v", cfg.Addr, err)
 	}
-	go m.runFundJobs(ctx)
-	go m.runReprojection(ctx)
+	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
 	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // reprojectInterval is how often serve re-projects every cell. Publishing
@@ -40,12 +41,16 @@ func (m *Main) reproject(ctx context.Context) (cells, changed int, err error) {
 }
 
 // runReprojection re-projects every cell at start and then every
-// reprojectInterval until ctx ends.
+// reprojectInterval until ctx ends; a panic in a pass is logged like an
+// error and the next pass runs.
 func (m *Main) runReprojection(ctx context.Context) {
 	t := time.NewTicker(reprojectInterval)
 	defer t.Stop()
 	for {
-		if _, _, err := m.reproject(ctx); err != nil && ctx.Err() == nil {
+		if err := recovery.Run(m.Log, "re-projection", func() error {
+			_, _, err := m.reproject(ctx)
+			return err
+		}); err != nil && ctx.Err() == nil {
 			m.Log.Warn("re-projection", slog.String("error", err.Error()))
 		}
 		select {

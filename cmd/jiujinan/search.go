@@ -14,6 +14,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // meiliIndexName is the Meilisearch index of the needs.
@@ -129,7 +130,11 @@ func (m *Main) wakeIndexer() {
 func (m *Main) runIndexer(ctx context.Context, rebuild bool) {
 	if rebuild {
 		start := time.Now()
-		st, err := m.Indexer.Rebuild(ctx, nil)
+		var st search.RebuildStats
+		err := recovery.Run(m.Log, "search index rebuild", func() (err error) {
+			st, err = m.Indexer.Rebuild(ctx, nil)
+			return err
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				m.Log.Error("search index rebuild failed; it stays incomplete until jiujinan reindex", slog.String("error", err.Error()))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/recovery"
 )
 
 // Indexer keeps an Index in step with the database: it drains the search
@@ -128,7 +129,12 @@ func (ix *Indexer) Run(ctx context.Context) {
 		case <-ix.wake:
 		case <-t.C:
 		}
-		if _, err := ix.Drain(ctx); err != nil && ctx.Err() == nil {
+		// A panic in a drain is logged and retried like an error, so
+		// that the index keeps following the database.
+		if err := recovery.Run(ix.Log, "search indexer: drain", func() error {
+			_, err := ix.Drain(ctx)
+			return err
+		}); err != nil && ctx.Err() == nil {
 			ix.Log.Error("indexer: drain failed; will retry", slog.String("error", err.Error()), slog.Duration("retry_in", pause))
 			pause = min(2*pause, time.Minute)
 		} else {

@@ -1,12 +1,16 @@
 package search_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,3 +268,57 @@ func TestIndexerRunWakesUp(t *testing.T) {
 	ix.Wake()
 	waitCount(2) // only Wake can have done it: the next poll is an hour away
 }
+
+// panickingIndex panics in its first upsert, then works.
+type panickingIndex struct {
+	search.Index
+	calls    atomic.Int32
+	upserted chan struct{}
+}
+
+func (p *panickingIndex) Upsert(ctx context.Context, needs []marketplace.PublicNeed) error {
+	if p.calls.Add(1) == 1 {
+		panic("index broke")
+	}
+	err := p.Index.Upsert(ctx, needs)
+	if err == nil && p.calls.Load() == 2 {
+		close(p.upserted)
+	}
+	return err
+}
+
+// A panic while draining is logged and the drain retried, instead of
+// ending the process (Run is a goroutine of serve).
+func TestIndexerRunSurvivesAPanicAndRetries(t *testing.T) {
+	db := sqldbtest.MustOpenSQLite(t)
+	store := gormstore.New(db)
+	base := needfixture.Setup(t, db, "阳光社工站")
+	idx := &panickingIndex{Index: openIndex(t), upserted: make(chan struct{})}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	ix := search.NewIndexer(idx, store, store, nowFunc, slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil)))
+	ix.PollInterval = time.Millisecond
+	base.Insert(t, db, needfixture.Need{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); ix.Run(ctx) }()
+	<-idx.upserted // the retry after the panic
+	cancel()
+	<-done
+	if n, _ := idx.Count(context.Background()); n != 1 {
+		t.Fatalf("index holds %d needs, want 1", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "index broke") {
+		t.Fatalf("the panic is not logged: %s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jiujinan/jiujinan/marketplace"
+)
+
+// Files from issue 12: a stray quote (it crashed the process) and lines
+// too long (they failed the import with a 500).
+var unreadableLineFiles = map[string]struct {
+	data    string
+	line    float64
+	problem string
+}{
+	"stray quote": {"身份证号,救助类别,金额,发放日期,行政区划代码\n\"1\n", 2, "quoted field is not closed"},
+	"100,000 columns": {"身份证号,救助类别,金额,发放日期,行政区划代码\n" + strings.Repeat("1,", 100_000) + "1\n" +
+		"110101199003071233,低保金,800,2026-01,110101\n", 2, "longer than 64 KiB"},
+}
+
+func TestPaymentImportOfAnUnreadableLineRejectsTheRowAndGoesOn(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		withPayments(t, env)
+		tok, _ := env.user(marketplace.RoleVerifier, nil)
+		for name, f := range unreadableLineFiles {
+			for _, try := range []string{"first", "again"} {
+				r := env.upload("/api/v1/statutory-payments/imports", tok, "file", "f.csv", []byte(f.data))
+				if r.Status != http.StatusCreated {
+					t.Fatalf("%s, %s: %d %s", name, try, r.Status, r.Body)
+				}
+				m := r.JSON(t)
+				rej := m["rejected"].([]any)
+				if m["status"] != "done" || len(rej) != 1 || rej[0].(map[string]any)["line"] != f.line ||
+					!strings.Contains(rej[0].(map[string]any)["error"].(string), f.problem) {
+					t.Fatalf("%s, %s: %s", name, try, r.Body)
+				}
+			}
+		}
+	})
+}
+
+func TestImportPageFinishesAFileWithAnUnreadableLine(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		withPayments(t, env)
+		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		v := newBrowser(env)
+		v.login(verifier)
+		for name, f := range unreadableLineFiles {
+			page := v.do(http.MethodGet, "/verify/imports", nil)
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			mw.WriteField("_csrf", v.csrf(page.Body.String()))
+			fw, _ := mw.CreateFormFile("file", "f.csv")
+			fw.Write([]byte(f.data))
+			mw.Close()
+			req := httptest.NewRequest(http.MethodPost, "/verify/imports", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Accept", "text/html")
+			for _, c := range v.cookies {
+				req.AddCookie(c)
+			}
+			rec := serve(env, req)
+			if rec.Code != http.StatusSeeOther {
+				t.Fatalf("%s: upload: %d %.300s", name, rec.Code, rec.Body.String())
+			}
+			job := rec.Header().Get("Location")
+			j := env.srv.importJob(strings.TrimPrefix(job, "/verify/imports/"), verifier.User.PublicID)
+			if j == nil {
+				t.Fatalf("%s: no job at %s", name, job)
+			}
+			<-j.done
+			res := v.do(http.MethodGet, job, nil)
+			if res.Code != http.StatusOK || !strings.Contains(res.Body.String(), "导入完成") || !strings.Contains(res.Body.String(), f.problem) {
+				t.Fatalf("%s: result page: %d %.2000s", name, res.Code, res.Body.String())
+			}
+		}
+	})
+}

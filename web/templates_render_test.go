@@ -1,0 +1,213 @@
+package web
+
+import (
+	"bytes"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
+)
+
+// fillMode says how fill fills: lists empty or not, flags false or true.
+type fillMode struct{ empty, noFlags bool }
+
+// fill returns a value of type t with every exported field set: strings
+// and numbers not zero, flags true, pointers not nil, lists of two and
+// maps of one element (as mode says: lists and maps empty, flags false).
+// It is how a template test reaches the branches a page can show without
+// knowing the view types' fields.
+func fill(t reflect.Type, mode fillMode, depth int) reflect.Value {
+	v := reflect.New(t).Elem()
+	if depth > 6 {
+		return v
+	}
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString("x1")
+	case reflect.Bool:
+		v.SetBool(!mode.noFlags)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if t == reflect.TypeOf(time.Duration(0)) {
+			v.SetInt(int64(36 * time.Hour))
+		} else {
+			v.SetInt(2)
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(2)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(0.5)
+	case reflect.Pointer:
+		v.Set(fill(t.Elem(), mode, depth+1).Addr())
+	case reflect.Slice:
+		if !mode.empty {
+			s := reflect.MakeSlice(t, 0, 2)
+			for i := 0; i < 2; i++ {
+				s = reflect.Append(s, fill(t.Elem(), mode, depth+1))
+			}
+			v.Set(s)
+		}
+	case reflect.Array:
+		for i := 0; i < t.Len(); i++ {
+			v.Index(i).Set(fill(t.Elem(), mode, depth+1))
+		}
+	case reflect.Map:
+		m := reflect.MakeMap(t)
+		if !mode.empty {
+			m.SetMapIndex(fill(t.Key(), mode, depth+1), fill(t.Elem(), mode, depth+1))
+		}
+		v.Set(m)
+	case reflect.Struct:
+		if t == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)))
+			break
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() {
+				v.Field(i).Set(fill(f.Type, mode, depth+1))
+			}
+		}
+	}
+	return v
+}
+
+// filled returns a filled value of type T.
+func filled[T any](mode fillMode) T {
+	var x T
+	return fill(reflect.TypeOf(&x).Elem(), mode, 0).Interface().(T)
+}
+
+// pageState is one state of a page: the view its handler passes, and the
+// block rendered ("layout" for the page, another for an htmx update).
+type pageState struct {
+	name, template, block string
+	data                  any
+}
+
+// pageStates lists, for every page template, the views its handlers pass:
+// filled with empty and non-empty lists, flags true and false, and each
+// state the page shows.
+func pageStates() []pageState {
+	var out []pageState
+	add := func(tmpl, block, name string, data any) {
+		out = append(out, pageState{name: tmpl + "/" + block + "/" + name, template: tmpl, block: block, data: data})
+	}
+	both := func(tmpl, block string, view func(fillMode) any) {
+		add(tmpl, block, "filled", view(fillMode{}))
+		add(tmpl, block, "empty lists", view(fillMode{empty: true}))
+		add(tmpl, block, "flags false", view(fillMode{noFlags: true}))
+	}
+	// The payment import: running, finished, failed, refused.
+	running := importView{ID: "j1", FileName: "2026-11.csv", Progress: matching.ImportProgress{BytesRead: 10, BytesTotal: 100, Line: 40, Staged: 30, Rejected: 9}}
+	merging := running
+	merging.Progress.Parts, merging.Progress.PartsDone, merging.Progress.Accepted = 4, 2, 20
+	finished := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Result: &matching.ImportResult{Resumed: true,
+		Batch:  matching.ImportBatch{Accepted: 30, Duplicates: 1, Rejected: 2, LinesDone: 40},
+		Errors: []matching.RowError{{Line: 3, Error: "amount: negative"}, {Line: 7, Error: "malformed CSV"}}}}
+	clean := finished
+	clean.Result = &matching.ImportResult{Batch: matching.ImportBatch{Accepted: 30, LinesDone: 31}}
+	failed := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Failed: true}
+	invalid := failed
+	invalid.Invalid = "the header lacks columns: amount"
+	for name, v := range map[string]importView{"running": running, "merging": merging, "finished": finished,
+		"finished without bad rows": clean, "failed": failed, "refused": invalid} {
+		add("verify_import", "layout", name, v)
+		add("verify_import", "importstatus", name, v)
+	}
+	add("verify_imports", "layout", "form", nil)
+	add("verify_imports", "layout", "no file", importView{Invalid: "x"})
+
+	both("audit", "layout", func(e fillMode) any { return filled[auditPage](e) })
+	add("audit", "layout", "form", auditPage{})
+	both("my_pledge", "layout", func(e fillMode) any { return filled[*funds.Pledge](e) })
+	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
+	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
+	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
+	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
+	both("disclosures", "layout", func(e fillMode) any { return filled[disclosuresPage](e) })
+	both("staff_money", "layout", func(e fillMode) any { return filled[moneyView](e) })
+	both("needs", "layout", func(e fillMode) any { return filled[needsPage](e) })
+	both("needs", "results", func(e fillMode) any { return filled[needsPage](e) })
+	both("need", "layout", func(e fillMode) any { return filled[needPage](e) })
+	add("message", "layout", "message", message{Title: "t", Text: "x"})
+	both("report", "layout", func(e fillMode) any { return filled[reportPage](e) })
+	add("report", "layout", "form", reportPage{Categories: marketplace.Categories, Values: map[string]string{}})
+	both("volunteer", "layout", func(e fillMode) any { return filled[volunteerPage](e) })
+	both("verify_review", "layout", func(e fillMode) any { return filled[reviewPage](e) })
+	both("verify_referrals", "layout", func(e fillMode) any { return filled[referralsPage](e) })
+	both("staff", "layout", func(e fillMode) any { return filled[staffPage](e) })
+	both("staff_plan", "layout", func(e fillMode) any { return filled[*matching.StoredPlan](e) })
+	both("staff_reconcile", "layout", func(e fillMode) any { return filled[reconcilePage](e) })
+	add("staff_reconcile", "layout", "form", reconcilePage{})
+	both("worker_need_new", "layout", func(e fillMode) any { return filled[needForm](e) })
+	both("worker_need_new", "preview", func(e fillMode) any { return filled[previewView](e) })
+	both("worker_needs", "layout", func(e fillMode) any { return filled[orgNeedsPage](e) })
+	both("verify_queue", "layout", func(e fillMode) any { return filled[verifyQueuePage](e) })
+	both("staff_need", "layout", func(e fillMode) any { return filled[staffNeedPage](e) })
+	both("home", "layout", func(e fillMode) any { return filled[homePage](e) })
+	add("home", "layout", "no search", homePage{})
+	add("login", "layout", "form", loginPage{})
+	add("login", "layout", "failed", loginPage{Email: "a@b.cn", Error: "x"})
+	add("error", "layout", "error", map[string]string{"Message": "x"})
+	return out
+}
+
+// TestEveryPageTemplateRendersInEveryState renders every page template
+// against the view types its handlers pass, in each state, in Chinese and
+// English, signed out and signed in with every role: a template that reads
+// a field its view lacks (or a nil one) fails here, not in front of a user.
+func TestEveryPageTemplateRendersInEveryState(t *testing.T) {
+	ps, err := newPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := pageStates()
+	covered := map[string]bool{}
+	for _, st := range states {
+		covered[st.template] = true
+	}
+	var missing []string
+	for name := range ps.tmpl {
+		if !covered[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("page templates without states in pageStates: %v", missing)
+	}
+	everyone := &marketplace.Principal{User: marketplace.User{PublicID: "u1", Email: "a@b.cn"}}
+	for _, r := range marketplace.Roles {
+		everyone.Memberships = append(everyone.Memberships, marketplace.Membership{Role: r, Org: &marketplace.Org{PublicID: "o1", Name: "x"}})
+	}
+	for _, st := range states {
+		t.Run(st.name, func(t *testing.T) {
+			tmpl, ok := ps.tmpl[st.template]
+			if !ok {
+				t.Fatalf("no template %q", st.template)
+			}
+			for _, lang := range []string{"zh", "en"} {
+				for _, user := range []*marketplace.Principal{nil, everyone} {
+					p := &page{Lang: lang, CSRF: "c", Path: "/", User: user, Data: st.data,
+						loc: i18n.NewLocalizer(ps.bundle, lang), div: ps.div}
+					var buf bytes.Buffer
+					if err := tmpl.ExecuteTemplate(&buf, st.block, p); err != nil {
+						t.Fatalf("%s, signed in %v: %v", lang, user != nil, err)
+					}
+					if strings.TrimSpace(buf.String()) == "" {
+						t.Fatalf("%s: renders nothing", lang)
+					}
+					if out := buf.String(); strings.Contains(out, "no value>") {
+						t.Fatalf("%s: a message lacks its template data: %s", lang, out)
+					}
+				}
+			}
+		})
+	}
+}
