@@ -175,6 +175,8 @@ type Main struct {
 	Matching *matching.Service
 
 	stderr io.Writer
+	// demoFault, when set (tests), can fail a step of the demo load.
+	demoFault func(need int, step string) error
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -545,7 +547,7 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
-	fs := newFlagSet("demo", stderr, "Load the demo dataset into the configured database (once; later runs change nothing).")
+	fs := newFlagSet("demo", stderr, "Load the demo dataset into the configured database (once; a load that stopped part-way is resumed, a complete one is left as it is).")
 	cfg, err := loadConfig(fs, args, environ)
 	if err != nil {
 		return err
