@@ -41,8 +41,10 @@ type testEnv struct {
 	key      SigningKey
 	now      atomic.Pointer[time.Time]
 	logs     *bytes.Buffer
-	orgs     map[marketplace.OrgKind]*marketplace.Org
-	n        int
+	// reqlog holds the status each request was logged with.
+	reqlog *requestLog
+	orgs   map[marketplace.OrgKind]*marketplace.Org
+	n      int
 	// index is the embedded search index of the server; indexer drains the
 	// search outbox into it (tests call env.indexer.Drain).
 	index     *search.Bleve
@@ -76,7 +78,8 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { env.index.Close() })
-	log := slog.New(slog.NewTextHandler(env.logs, nil))
+	env.reqlog = newRequestLog(slog.NewTextHandler(env.logs, nil))
+	log := slog.New(env.reqlog)
 	env.indexer = search.NewIndexer(env.index, env.store, env.store, now, log)
 	divisions, err := marketplace.LoadDivisions()
 	if err != nil {
@@ -95,6 +98,9 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Screening: newTestScreening(env, db, now),
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 	})
+	// Every test over the harness checks that logs and metrics say the
+	// status each client got.
+	t.Cleanup(func() { env.checkCounted(t) })
 	ctx := context.Background()
 	u, err := env.accounts.CreateAdmin(ctx, "admin@test.example", "admin-password-1", "Admin")
 	if err != nil {
@@ -226,6 +232,7 @@ func (env *testEnv) do(method, path, token string, body any, headers ...string) 
 	rec := httptest.NewRecorder()
 	env.srv.Echo.ServeHTTP(rec, req)
 	checkAgainstSpec(env.t, req, raw, rec)
+	env.checkLogged(req, rec)
 	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 

@@ -36,6 +36,19 @@ func newRequestID() string {
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
+// answerErrors writes the answer to an error (errorHandler) where it
+// happens, so that the request logger and the metrics above it see the
+// status the client got: a domain error that errorHandler maps to 404 or
+// 422 must not be logged as 200 or counted as 500.
+func (s *Server) answerErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		return nil
+	}
+}
+
 // recoverer turns a panic into a logged 500 without the stack reaching the client.
 func (s *Server) recoverer() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

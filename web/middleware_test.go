@@ -77,3 +77,37 @@ func TestServerBehaviour(t *testing.T) {
 		}
 	})
 }
+
+// TestLogsAndMetricsSayTheStatusTheClientGot runs a request of each kind of
+// answer; the harness compares each one's logged status with the response
+// and, at the end, jiujinan_requests_total with the log.
+func TestLogsAndMetricsSayTheStatusTheClientGot(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	env.srv.Echo.GET("/test-panic", func(c echo.Context) error { panic("boom") })
+	staffTok, staff := env.user(marketplace.RoleFederationStaff, nil)
+	donorTok, _ := env.user(marketplace.RoleDonor, nil)
+	fund := env.fundWithBalance(staff, marketplace.Restrictions{}, 100_000)
+	for _, tc := range []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+	}{
+		{"ok", "GET", "/api/v1/funds/" + fund, "", nil, 200},
+		{"bad input", "POST", "/api/v1/funds/" + fund + "/allocations", staffTok, map[string]any{"need_id": "x", "amount_fen": 0}, 400},
+		{"not signed in", "POST", "/api/v1/funds/" + fund + "/allocations", "", map[string]any{"need_id": "x", "amount_fen": 1}, 401},
+		{"wrong role", "POST", "/api/v1/funds/" + fund + "/allocations", donorTok, map[string]any{"need_id": "x", "amount_fen": 1}, 403},
+		{"unknown need", "POST", "/api/v1/funds/" + fund + "/allocations", staffTok, map[string]any{"need_id": "01jz000000000000000000nope", "amount_fen": 1}, 404},
+		{"unknown allocation", "POST", "/api/v1/allocations/01jz000000000000000000nope/disburse", staffTok, map[string]any{"payee_type": "household", "payee_name": "x", "reference": "r"}, 404},
+		{"unknown route", "GET", "/api/v1/nothing-here", "", nil, 404},
+		{"not JSON", "POST", "/api/v1/auth/login", "", "email=a", 415},
+		{"panic", "GET", "/test-panic", "", nil, 500},
+	} {
+		var headers []string
+		if s, ok := tc.body.(string); ok && s == "email=a" {
+			headers = []string{"Content-Type", "application/x-www-form-urlencoded"}
+		}
+		if r := env.do(tc.method, tc.path, tc.token, tc.body, headers...); r.Status != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.name, r.Status, r.Body, tc.status)
+		}
+	}
+}

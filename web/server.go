@@ -118,7 +118,6 @@ func NewServer(cfg Config, deps Deps) *Server {
 		// An id from outside is kept only when it looks like one of ours.
 		Generator: newRequestID,
 	}))
-	e.Use(s.recoverer())
 	e.Use(s.requestLogger())
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Subsystem: "jiujinan", Registerer: reg,
@@ -137,6 +136,10 @@ func NewServer(cfg Config, deps Deps) *Server {
 		},
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
+	// Below the logger and the metrics, so that both see the status the
+	// client got (a panic included) and not the error before it is mapped.
+	e.Use(s.answerErrors)
+	e.Use(s.recoverer())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",

@@ -23,7 +23,7 @@ type Config struct {
 	DataDir     string `env:"JIUJINAN_DATA_DIR" envDefault:"./data" flag:"data-dir" help:"folder for the SQLite database, the search index and secrets.json"`
 	DatabaseURL string `env:"JIUJINAN_DATABASE_URL" flag:"database-url" help:"sqlite:PATH or a MySQL DSN such as user:pass@tcp(127.0.0.1:3306)/jiujinan (default sqlite:DATA_DIR/jiujinan.db)"`
 	Addr        string `env:"JIUJINAN_ADDR" envDefault:":8080" flag:"addr" help:"address to listen on"`
-	SecretsFile string `env:"JIUJINAN_SECRETS_FILE" flag:"secrets-file" help:"key file, created with fresh keys when missing (default DATA_DIR/secrets.json); share it between instances"`
+	SecretsFile string `env:"JIUJINAN_SECRETS_FILE" flag:"secrets-file" help:"key file (default DATA_DIR/secrets.json), created by keys init or by serve on an empty database; share it between instances"`
 
 	MeiliURL    string `env:"MEILI_URL" help:"Meilisearch URL; when set, needs are indexed there instead of the embedded index"`
 	MeiliAPIKey string `env:"MEILI_API_KEY" help:"Meilisearch API key"`

@@ -48,14 +48,28 @@ var demoUsers = []demoUser{
 	{"auditor@demo.jiujinan.cn", "demo-auditor-pass", "审计员孙伟", marketplace.RoleAuditor, "yc-fed"},
 }
 
-// LoadDemo loads the demo dataset once: when the demo administrator exists
-// already it only prints the logins.
+// LoadDemo loads the demo dataset once. A load that stopped part-way (a
+// full disk, a killed process) is resumed where it stopped: every step
+// skips what an earlier run wrote. The demo counts as loaded only once its
+// last step, the batch plan, is stored.
 func (m *Main) LoadDemo(ctx context.Context, out io.Writer) error {
 	admin := demoUsers[0]
 	_, err := m.Store.UserByEmail(ctx, admin.email)
 	switch {
 	case err == nil:
-		fmt.Fprintln(out, "Demo data is already loaded.")
+		done, err := m.demoComplete(ctx)
+		if err != nil {
+			return err
+		}
+		if done {
+			fmt.Fprintln(out, "Demo data is already loaded.")
+			break
+		}
+		fmt.Fprintln(out, "Resuming the demo data a previous load left incomplete.")
+		if err := m.seedDemo(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "Loaded the demo data.")
 	case errors.Is(err, marketplace.ErrNotFound):
 		if err := m.seedDemo(ctx); err != nil {
 			return err
@@ -71,24 +85,76 @@ func (m *Main) LoadDemo(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
+// demoComplete reports whether the last step of the demo, the plan of the
+// demo staff's federation, is stored.
+func (m *Main) demoComplete(ctx context.Context) (bool, error) {
+	var n int64
+	err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM plans p WHERE p.org_id IN
+		(SELECT ms.org_id FROM memberships ms JOIN users u ON u.id = ms.user_id WHERE u.email = ?)`, "staff@demo.jiujinan.cn").Scan(&n).Error
+	return n > 0, err
+}
+
+// demoStep asks demoFault (tests) before a step of the demo load: step of
+// demo need number need, or of the money (need -1); an error stops the
+// load there, as a full disk would.
+func (m *Main) demoStep(need int, step string) error {
+	if m.demoFault == nil {
+		return nil
+	}
+	return m.demoFault(need, step)
+}
+
+// demoUserByEmail returns the principal of the user with email, or nil when there
+// is none yet.
+func (m *Main) demoUserByEmail(ctx context.Context, email string) (*marketplace.Principal, error) {
+	u, err := m.Store.UserByEmail(ctx, email)
+	if errors.Is(err, marketplace.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.Store.Principal(ctx, u.PublicID)
+}
+
 func (m *Main) seedDemo(ctx context.Context) error {
-	u, err := m.Accounts.CreateAdmin(ctx, demoUsers[0].email, demoUsers[0].password, demoUsers[0].name)
+	admin, err := m.demoUserByEmail(ctx, demoUsers[0].email)
 	if err != nil {
 		return err
 	}
-	admin, err := m.Store.Principal(ctx, u.PublicID)
-	if err != nil {
-		return err
+	if admin == nil {
+		u, err := m.Accounts.CreateAdmin(ctx, demoUsers[0].email, demoUsers[0].password, demoUsers[0].name)
+		if err != nil {
+			return err
+		}
+		if admin, err = m.Store.Principal(ctx, u.PublicID); err != nil {
+			return err
+		}
 	}
 	orgs := map[string]*marketplace.Org{}
 	for _, o := range demoOrgs {
-		org, err := m.Accounts.CreateOrg(ctx, admin, marketplace.NewOrg{Name: o.name, Kind: o.kind, RegionCode: o.regionCode})
+		var id string
+		if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT public_id FROM organizations WHERE name = ?", o.name).Scan(&id).Error; err != nil {
+			return err
+		}
+		var org *marketplace.Org
+		if id != "" {
+			org, err = m.Store.OrgByPublicID(ctx, id)
+		} else {
+			org, err = m.Accounts.CreateOrg(ctx, admin, marketplace.NewOrg{Name: o.name, Kind: o.kind, RegionCode: o.regionCode})
+		}
 		if err != nil {
 			return fmt.Errorf("org %s: %w", o.name, err)
 		}
 		orgs[o.key] = org
 	}
 	for _, d := range demoUsers[1:] {
+		if p, err := m.demoUserByEmail(ctx, d.email); err != nil || p != nil {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		n := marketplace.NewUser{Email: d.email, Password: d.password, DisplayName: d.name, Role: d.role}
 		if d.org == "" {
 			_, err = m.Accounts.Register(ctx, n)

@@ -104,33 +104,68 @@ func (m *Main) seedDemoFunds(ctx context.Context, admin *marketplace.Principal, 
 			from, to = from.Add(-8*time.Hour), to.Add(16*time.Hour) // whole days in China time
 			n.PeriodFrom, n.PeriodTo = &from, &to
 		}
-		src, err := m.Funds.CreateSource(ctx, by, n)
-		if err != nil {
-			return fmt.Errorf("demo source %s: %w", d.name, err)
+		// A load that stopped part-way made some sources, donations and
+		// allocations already: they are kept and the rest is added.
+		var done demoSourceDone
+		if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT s.public_id,
+			(SELECT COUNT(*) FROM pledges p WHERE p.source_id = s.id AND p.donor_id = ? AND p.matched_pledge_id IS NULL) AS pledges,
+			(SELECT COUNT(*) FROM allocations a WHERE a.source_id = s.id) AS allocations
+			FROM fund_sources s WHERE s.name = ?`, du.ID, d.name).Scan(&done).Error; err != nil {
+			return err
 		}
-		for _, amt := range d.donatedFen {
-			p, err := m.Funds.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetType(d.kind), TargetID: src.PublicID, AmountFen: amt}, nil)
+		if done.PublicID == "" {
+			src, err := m.Funds.CreateSource(ctx, by, n)
+			if err != nil {
+				return fmt.Errorf("demo source %s: %w", d.name, err)
+			}
+			done.PublicID = src.PublicID
+		}
+		var unconfirmed []string
+		if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT p.public_id FROM pledges p JOIN fund_sources s ON s.id = p.source_id
+			WHERE s.public_id = ? AND p.status = 'pending'`, done.PublicID).Scan(&unconfirmed).Error; err != nil {
+			return err
+		}
+		for _, amt := range d.donatedFen[min(done.Pledges, len(d.donatedFen)):] {
+			p, err := m.Funds.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetType(d.kind), TargetID: done.PublicID, AmountFen: amt}, nil)
 			if err != nil {
 				return fmt.Errorf("demo donation to %s: %w", d.name, err)
 			}
-			if _, err := m.Funds.ConfirmPledge(ctx, by, p.PublicID); err != nil {
+			unconfirmed = append(unconfirmed, p.PublicID)
+		}
+		for _, id := range unconfirmed {
+			if err := m.demoStep(-1, "confirm "+d.name); err != nil {
+				return err
+			}
+			if _, err := m.Funds.ConfirmPledge(ctx, by, id); err != nil {
 				return fmt.Errorf("demo confirmation for %s: %w", d.name, err)
 			}
 		}
-		if err := m.demoAllocate(ctx, by, src); err != nil {
+		src, err := m.Funds.Source(ctx, d.kind, done.PublicID)
+		if err != nil {
+			return err
+		}
+		if err := m.demoAllocate(ctx, by, src, done.Allocations); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// demoSourceDone is what a demo load that stopped part-way did for a
+// source: the source, the demo donor's pledges to it and its allocations.
+type demoSourceDone struct {
+	PublicID    string `gorm:"column:public_id"`
+	Pledges     int    `gorm:"column:pledges"`
+	Allocations int    `gorm:"column:allocations"`
+}
+
 // demoAllocate gives a fund's or project's money to up to two open demo
 // needs that its restrictions allow (there are none when no demo needs were
 // loaded), needs whose notice is over first and the smallest first: the
 // first is funded in full where the money allows and paid out to its
-// provider, so that funded and disbursed needs show on the need pages, the
+// provider (given counts the allocations a load that stopped part-way made), so that funded and disbursed needs show on the need pages, the
 // register and the donor's trace out of the box.
-func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src *funds.Source) error {
+func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src *funds.Source, given int) error {
 	if src.BalanceFen == 0 && src.Kind == funds.KindProject && !src.Running(m.Now()) {
 		return nil
 	}
@@ -139,7 +174,7 @@ func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src 
 		ORDER BY requested_fen - funded_fen, id LIMIT 400`).Scan(&ids).Error; err != nil {
 		return err
 	}
-	given, now := 0, m.Now()
+	now := m.Now()
 	for pass := 0; pass < 2; pass++ { // needs whose notice is over, then the others
 		for _, id := range ids {
 			if given == 2 {

@@ -136,6 +136,10 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 	staff := func(orgKey string, role marketplace.Role) (*marketplace.Principal, error) {
 		n := marketplace.NewUser{Email: fmt.Sprintf("%s.%s@staff.demo.jiujinan.cn", orgKey, role), Password: fmt.Sprintf("%x%x", r.Uint64(), r.Uint64()),
 			DisplayName: "演示" + string(role), Role: role}
+		// A load that stopped part-way made some of them already.
+		if p, err := m.demoUserByEmail(ctx, n.Email); err != nil || p != nil {
+			return p, err
+		}
 		u, err := m.Accounts.AddMember(ctx, admin, orgs[orgKey].PublicID, n)
 		if err != nil {
 			return nil, err
@@ -211,22 +215,43 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 	return len(jobs), nil
 }
 
-// runDemoJob takes one demo need through its plan, on its own clock.
+// runDemoJob takes one demo need through its plan, on its own clock. It
+// resumes a need that a load which stopped part-way left behind: a step
+// whose effect the need's status shows already is skipped.
 func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	clock := j.submitAt
 	svc := *m.Needs
 	svc.Now = func() time.Time { return clock }
-	var created *marketplace.NeedCreated
-	created, err := svc.Create(ctx, j.worker, j.in)
-	if err != nil {
+	var found []struct {
+		PublicID string `gorm:"column:public_id"`
+		Status   string `gorm:"column:status"`
+	}
+	if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT public_id, status FROM needs WHERE pseudonym = ? AND category = ? ORDER BY id LIMIT 1",
+		m.Needs.Pseudonymizer.Of(j.in.Beneficiary.IDNumber), string(j.in.Category)).Scan(&found).Error; err != nil {
 		return err
 	}
-	id := created.Need.PublicID
+	var id string
+	status := marketplace.NeedStatus("")
+	if len(found) == 1 {
+		id, status = found[0].PublicID, marketplace.NeedStatus(found[0].Status)
+	} else {
+		if err := m.demoStep(n, "create"); err != nil {
+			return err
+		}
+		created, err := svc.Create(ctx, j.worker, j.in)
+		if err != nil {
+			return err
+		}
+		id, status = created.Need.PublicID, created.Need.Status
+	}
 	switch {
 	case j.plan == planSubmitted || j.plan == planSubmittedOverdue:
 		return nil
 	case j.plan == planWithdrawn && j.withdrawEarly:
 		clock = clock.Add(5 * time.Hour)
+		if status != marketplace.NeedSubmitted {
+			return nil
+		}
 		_, err := svc.Withdraw(ctx, j.worker, id, "家属表示已通过其他渠道解决")
 		return err
 	}
@@ -238,28 +263,51 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	case planRejected:
 		dec = marketplace.ClearanceInput{Decision: "rejected", Note: "经入户核查，家庭收入高于当地低保边缘标准"}
 	}
-	if _, err := svc.Clear(ctx, j.verifier, id, dec); err != nil {
-		return fmt.Errorf("clearance: %w", err)
+	if status == marketplace.NeedSubmitted {
+		if err := m.demoStep(n, "clearance"); err != nil {
+			return err
+		}
+		cleared, err := svc.Clear(ctx, j.verifier, id, dec)
+		if err != nil {
+			return fmt.Errorf("clearance: %w", err)
+		}
+		status = cleared.Status
 	}
 	if j.plan == planCleared || j.plan == planReferred || j.plan == planRejected {
 		return nil
 	}
 	clock = clock.Add(j.publishAfter)
-	if _, _, err := svc.Publish(ctx, j.worker, id); err != nil {
-		return fmt.Errorf("publish: %w", err)
+	if status == marketplace.NeedCleared {
+		if err := m.demoStep(n, "publish"); err != nil {
+			return err
+		}
+		published, _, err := svc.Publish(ctx, j.worker, id)
+		if err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		status = published.Status
 	}
+	var err error
 	switch j.plan {
 	case planSuspended:
-		if m.Config.NoticePeriod < 3*time.Hour {
-			return nil // no notice to object in
+		if m.Config.NoticePeriod < 3*time.Hour || status != marketplace.NeedNotice {
+			return nil // no notice to object in, or objected to already
 		}
 		clock = clock.Add(2 * time.Hour)
 		_, err = svc.Object(ctx, nil, id, "据村民反映，该户子女在城里有稳定工作，请核实。")
 	case planWithdrawn:
+		if status == marketplace.NeedWithdrawn {
+			return nil
+		}
 		clock = clock.Add(30 * time.Hour)
 		_, err = svc.Withdraw(ctx, j.worker, id, "患者已转院，费用由原单位承担")
 	case planOpen:
 		if j.update {
+			var updates int64
+			if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM need_updates u JOIN needs n ON n.id = u.need_id WHERE n.public_id = ?", id).
+				Scan(&updates).Error; err != nil || updates > 0 {
+				return err
+			}
 			clock = clock.Add(m.Config.NoticePeriod + 24*time.Hour)
 			_, err = svc.AddUpdate(ctx, j.worker, id, "社工已入户回访，"+j.in.Beneficiary.Name+"情况稳定，感谢爱心人士关注。")
 		}

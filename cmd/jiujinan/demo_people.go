@@ -88,7 +88,12 @@ func (m *Main) seedDemoPeople(ctx context.Context, admin *marketplace.Principal)
 			}
 		}
 	}
-	for _, r := range demoReports {
+	// The reports a load that stopped part-way submitted already (in order).
+	var reports int64
+	if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM reports").Scan(&reports).Error; err != nil {
+		return err
+	}
+	for _, r := range demoReports[min(int(reports), len(demoReports)):] {
 		if _, err := m.People.SubmitReport(ctx, nil, r); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
@@ -144,7 +149,18 @@ func (m *Main) seedDemoVolunteering(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		claims, pledges := 0, 0
+		// What a load that stopped part-way did already counts.
+		var done struct {
+			Claims  int `gorm:"column:claims"`
+			Pledges int `gorm:"column:pledges"`
+		}
+		if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT
+			(SELECT COUNT(*) FROM volunteer_claims c JOIN volunteers v ON v.id = c.volunteer_id WHERE v.user_id = ?) AS claims,
+			(SELECT COUNT(*) FROM service_pledges p JOIN volunteers v ON v.id = p.volunteer_id WHERE v.user_id = ?) AS pledges`,
+			u.ID, u.ID).Scan(&done).Error; err != nil {
+			return err
+		}
+		claims, pledges := done.Claims, done.Pledges
 		for _, need := range needs {
 			if claims >= 2 && pledges >= 2 {
 				break

@@ -52,8 +52,9 @@ Usage:
   jiujinan admin create --email E     create an administrator; password from
                                       $JIUJINAN_ADMIN_PASSWORD or standard input
   jiujinan demo                       load the demo dataset into the database
-  jiujinan keys list|rotate-token|rotate-data
-                                      show or rotate the keys in secrets.json
+  jiujinan keys init|list|rotate-token|rotate-data
+                                      create (new installation), show or rotate the
+                                      keys in secrets.json
   jiujinan audit-verify               check every hash chain of the audit log
   jiujinan reindex                    re-project, then rebuild the search index from the database
   jiujinan reproject                  recompute how coarsely each published need is shown (k-anonymity)
@@ -175,6 +176,8 @@ type Main struct {
 	Matching *matching.Service
 
 	stderr io.Writer
+	// demoFault, when set (tests), can fail a step of the demo load.
+	demoFault func(need int, step string) error
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -196,18 +199,32 @@ func newID() string {
 // Open prepares the data folder and keys and connects to the database. With
 // migrate it also applies pending migrations; without, it refuses to go on
 // while any is pending.
+// The key file is never created by Open: a missing one stops the command.
 func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Main, error) {
+	return openMain(ctx, cfg, stderr, migrate, false)
+}
+
+// missingSecrets is the way out of a missing key file.
+func missingSecrets(err error) error {
+	return fmt.Errorf("%w: restore it from the backup, or, for a new installation, run \"jiujinan keys init\" "+
+		"(serve creates it too, on an empty database)", err)
+}
+
+// openMain is Open; with createKeys (serve) it creates the key file when it
+// is missing and the database holds nothing made with keys.
+func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, createKeys bool) (*Main, error) {
 	m := &Main{Config: cfg, Now: func() time.Time { return time.Now().UTC() }, stderr: stderr}
 	m.Log = newLogger(cfg, stderr)
 	if err := cfg.prepareDataDir(); err != nil {
 		return nil, err
 	}
-	sec, created, err := loadSecrets(cfg.SecretsFile, m.Now())
-	if err != nil {
-		return nil, err
+	sec, err := loadSecrets(cfg.SecretsFile)
+	noKeys := errors.Is(err, errNoSecrets)
+	if noKeys && !createKeys {
+		return nil, missingSecrets(err)
 	}
-	if created {
-		m.Log.Info("created a new key file; back it up apart from the database", slog.String("path", cfg.SecretsFile))
+	if err != nil && !noKeys {
+		return nil, err
 	}
 	m.Secrets = sec
 	db, err := sqldb.Open(ctx, cfg.DatabaseURL)
@@ -230,6 +247,12 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 			return nil, err
 		}
 		return nil, errors.New("the database has pending migrations: run jiujinan migrate up")
+	}
+	if noKeys {
+		if m.Secrets, err = m.createKeysForEmptyDB(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	m.Divisions, err = marketplace.LoadDivisions()
 	if err != nil {
@@ -264,6 +287,26 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	m.Funds.Screener = m.Screening
 	m.openMatching()
 	return m, nil
+}
+
+// createKeysForEmptyDB creates the missing key file when the database
+// holds nothing made with keys; otherwise it stops: new keys would read
+// none of the data and match none of its pseudonyms.
+func (m *Main) createKeysForEmptyDB(ctx context.Context) (*Secrets, error) {
+	holds, err := holdsData(ctx, m.DB)
+	if err != nil {
+		return nil, err
+	}
+	if holds {
+		return nil, fmt.Errorf("secrets file %s does not exist, and the database %s holds data made with its keys: "+
+			"restore the file from the backup (new keys could read none of it)", m.Config.SecretsFile, m.DB.Target)
+	}
+	sec, err := createSecrets(m.Config.SecretsFile, m.Now())
+	if err != nil {
+		return nil, err
+	}
+	m.Log.Info("created a new key file for an empty database; back it up apart from the database", slog.String("path", m.Config.SecretsFile))
+	return sec, nil
 }
 
 // needService builds the need lifecycle from the configuration and keys.
@@ -334,6 +377,10 @@ func (m *Main) Server() (*web.Server, error) {
 			if pending {
 				return errors.New("migrations pending")
 			}
+			if err := m.keysOpenData(ctx); err != nil {
+				m.Log.Error("not ready: the keys do not open the data", slog.String("error", err.Error()))
+				return errors.New("the keys cannot open the data")
+			}
 			return nil
 		},
 	}), nil
@@ -363,11 +410,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return err
 	}
 	tuneGC(environ)
-	m, err := Open(ctx, cfg, stderr, true)
+	m, err := openMain(ctx, cfg, stderr, true, true)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	if err := m.keysOpenData(ctx); err != nil {
+		m.Log.Error("the keys do not open the data: /readyz fails until the right secrets file is in place", slog.String("error", err.Error()))
+	}
 	if *demo {
 		if err := m.LoadDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -501,7 +551,7 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
-	fs := newFlagSet("demo", stderr, "Load the demo dataset into the configured database (once; later runs change nothing).")
+	fs := newFlagSet("demo", stderr, "Load the demo dataset into the configured database (once; a load that stopped part-way is resumed, a complete one is left as it is).")
 	cfg, err := loadConfig(fs, args, environ)
 	if err != nil {
 		return err
@@ -519,7 +569,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("keys", stderr, "  keys list           key ids and dates (never the keys)\n  keys rotate-token   new token signing key; old tokens verify until they expire\n  keys rotate-data    new encryption key for new data; old data stays readable\nRestart every instance after a rotation.")
+	fs := newFlagSet("keys", stderr, "  keys init           create the key file of a new installation (never over an existing one,\n                      nor for a database that holds data)\n  keys list           key ids and dates (never the keys)\n  keys rotate-token   new token signing key; old tokens verify until they expire\n  keys rotate-data    new encryption key for new data; old data stays readable\nRestart every instance after a rotation.")
 	cfg, err := loadConfig(fs, args, environ)
 	if err != nil {
 		return err
@@ -528,7 +578,13 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 		return err
 	}
 	now := time.Now().UTC()
-	sec, _, err := loadSecrets(cfg.SecretsFile, now)
+	if sub == "init" {
+		return keysInit(ctx, cfg, now, stdout)
+	}
+	sec, err := loadSecrets(cfg.SecretsFile)
+	if errors.Is(err, errNoSecrets) {
+		return missingSecrets(err)
+	}
 	if err != nil {
 		return err
 	}
@@ -562,7 +618,33 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 		fmt.Fprintf(stdout, "new data key %s; restart the service to use it\n", id)
 		return nil
 	}
-	return &exitError{2, "keys: want list, rotate-token or rotate-data"}
+	return &exitError{2, "keys: want init, list, rotate-token or rotate-data"}
+}
+
+// keysInit creates the key file of a new installation: never over an
+// existing file, nor for a database that holds data made with other keys.
+func keysInit(ctx context.Context, cfg Config, now time.Time, stdout io.Writer) error {
+	if _, err := os.Stat(cfg.SecretsFile); err == nil {
+		return fmt.Errorf("keys init: secrets file %s exists already: it is kept", cfg.SecretsFile)
+	}
+	db, err := sqldb.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("JIUJINAN_DATABASE_URL: %v", err)
+	}
+	defer db.Close()
+	holds, err := holdsData(ctx, db)
+	if err != nil {
+		return err
+	}
+	if holds {
+		return fmt.Errorf("keys init: the database %s holds data made with other keys: restore secrets file %s from the backup "+
+			"(new keys could read none of it)", db.Target, cfg.SecretsFile)
+	}
+	if _, err := createSecrets(cfg.SecretsFile, now); err != nil {
+		return fmt.Errorf("keys init: %w", err)
+	}
+	fmt.Fprintf(stdout, "created %s with new keys; back it up apart from the database\n", cfg.SecretsFile)
+	return nil
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {

@@ -92,7 +92,19 @@ func TestServeHelpListsConfiguration(t *testing.T) {
 }
 
 // envFor returns the environment of a fresh data folder on the given database.
+// envFor is the environment of an installed service over url: its key
+// file exists (as after "jiujinan keys init").
 func envFor(t *testing.T, url string) map[string]string {
+	env := envWithoutKeys(t, url)
+	if _, err := createSecrets(filepath.Join(env["JIUJINAN_DATA_DIR"], "secrets.json"), time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// envWithoutKeys is the environment of a service over url whose key file
+// does not exist.
+func envWithoutKeys(t *testing.T, url string) map[string]string {
 	return map[string]string{"JIUJINAN_DATA_DIR": t.TempDir(), "JIUJINAN_DATABASE_URL": url, "JIUJINAN_LOG_LEVEL": "warn"}
 }
 
