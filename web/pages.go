@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -397,11 +399,28 @@ func (s *Server) handlePrefsForm(c echo.Context) error {
 	if v := c.FormValue("care"); v == "0" || v == "1" {
 		c.SetCookie(&http.Cookie{Name: careCookie, Value: v, Path: "/", Expires: year, SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure, HttpOnly: true})
 	}
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/"
+	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("back")))
+}
+
+// localPath returns back when it names a page of this site, else "/".
+// Browsers drop tabs and newlines from a URL and read a backslash as a
+// slash, so "/\t/evil.example" would leave the site: any control
+// character, space or backslash is refused before the path is parsed, and
+// the parsed path must still be one absolute path without a host.
+func localPath(back string) string {
+	if strings.ContainsFunc(back, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return "/"
 	}
-	return c.Redirect(http.StatusSeeOther, back)
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(back, "//") {
+		return "/"
+	}
+	out := (&url.URL{Path: path.Clean(u.Path), RawQuery: u.RawQuery}).RequestURI()
+	if strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
 
 // renderError shows an error as a page for browsers.

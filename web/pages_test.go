@@ -109,11 +109,20 @@ func TestPagesLoginLanguageAndCareMode(t *testing.T) {
 		}
 	})
 	t.Run("the way back after switching stays on this site", func(t *testing.T) {
-		for _, back := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		for _, back := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example",
+			"/\t/evil.example", "/\n/evil.example", "/ /evil.example", "\t//evil.example", "/\x00/evil.example", "/../\t/evil.example", "/..//evil.example"} {
 			r := b.do(http.MethodPost, "/prefs", url.Values{"_csrf": {token}, "lang": {"zh"}, "back": {back}})
-			if loc := r.Header().Get("Location"); loc != "/" {
+			// Browsers drop tabs and newlines and read "\\" as "/": the
+			// answer must be a plain path on this site.
+			loc := r.Header().Get("Location")
+			if u, err := url.Parse(loc); err != nil || u.Host != "" || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") ||
+				strings.ContainsAny(loc, "\\ \t\r\n\x00") {
 				t.Errorf("back %q redirected to %q", back, loc)
 			}
+		}
+		r := b.do(http.MethodPost, "/prefs", url.Values{"_csrf": {token}, "lang": {"zh"}, "back": {"/needs?category=medical"}})
+		if loc := r.Header().Get("Location"); loc != "/needs?category=medical" {
+			t.Errorf("a local page with a query redirected to %q", loc)
 		}
 	})
 	t.Run("unknown pages are an HTML 404", func(t *testing.T) {
