@@ -224,6 +224,15 @@ func (s *AccountService) Authenticate(ctx context.Context, email, password strin
 	return s.Store.Principal(ctx, u.PublicID)
 }
 
+// EndSessions ends every session of the user p: each token issued before
+// carries an older session version and is refused from now on.
+func (s *AccountService) EndSessions(ctx context.Context, p *Principal) error {
+	if err := s.Store.EndSessions(ctx, p.User.ID); err != nil {
+		return fmt.Errorf("accounts: end sessions: %w", err)
+	}
+	return nil
+}
+
 // Principal loads the current roles of the user a token names. A disabled
 // or deleted user is ErrUnauthorized.
 func (s *AccountService) Principal(ctx context.Context, userPublicID string) (*Principal, error) {

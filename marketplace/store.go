@@ -19,6 +19,9 @@ type AccountStore interface {
 	RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error)
 	// ResetLoginFailures clears the failure count after a successful login.
 	ResetLoginFailures(ctx context.Context, userID int64) error
+	// EndSessions moves the user's session version on, so that every token
+	// issued before stops working.
+	EndSessions(ctx context.Context, userID int64) error
 	// CreateOrg stores o.
 	CreateOrg(ctx context.Context, o *Org, audit AuditEntry) error
 	// OrgByPublicID returns ErrNotFound when there is no such organization.

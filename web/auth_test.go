@@ -245,3 +245,43 @@ func mustB64(t *testing.T, s string) string {
 	}
 	return string(b)
 }
+
+func TestLogoutEndsTheAccountsSessions(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		_, p := env.user(marketplace.RoleDonor, nil)
+		login := func() string {
+			t.Helper()
+			r := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
+			if r.Status != 200 {
+				t.Fatalf("login: %d %s", r.Status, r.Body)
+			}
+			tok, _ := r.JSON(t)["token"].(string)
+			return tok
+		}
+		tok := login()
+		other := login() // the same account signed in elsewhere
+		if r := env.do(http.MethodGet, "/api/v1/auth/me", tok, nil); r.Status != 200 {
+			t.Fatalf("me before logout: %d", r.Status)
+		}
+		if r := env.do(http.MethodGet, "/my/giving", "", nil, "Cookie", SessionCookie+"="+other); r.Status != 200 {
+			t.Fatalf("page with the cookie before logout: %d", r.Status)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/auth/logout", tok, nil); r.Status != http.StatusNoContent {
+			t.Fatalf("logout: %d %s", r.Status, r.Body)
+		}
+		for name, tk := range map[string]string{"the token logged out with": tok, "another session of the account": other} {
+			if r := env.do(http.MethodGet, "/api/v1/auth/me", tk, nil); r.Status != 401 {
+				t.Errorf("%s after logout: %d, want 401", name, r.Status)
+			}
+			// The same token as the page cookie is refused too.
+			if r := env.do(http.MethodGet, "/my/giving", "", nil, "Cookie", SessionCookie+"="+tk); r.Status == 200 {
+				t.Errorf("%s as a cookie after logout: %d", name, r.Status)
+			}
+		}
+		// Signing in again works.
+		again := login()
+		if r := env.do(http.MethodGet, "/api/v1/auth/me", again, nil); r.Status != 200 {
+			t.Errorf("me after signing in again: %d", r.Status)
+		}
+	})
+}

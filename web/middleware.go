@@ -22,6 +22,8 @@ import (
 
 const (
 	principalKey = "jj.principal"
+	// sessionKey holds the signed-in session's token id (jti).
+	sessionKey = "jj.session"
 	// SessionCookie carries the token for the HTML pages.
 	SessionCookie = "jj_session"
 )
@@ -122,7 +124,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if claims.SessionVersion != p.User.SessionVersion {
+			c.Set("jj.authError", "the session has ended; sign in again")
+			return next(c)
+		}
 		c.Set(principalKey, p)
+		c.Set(sessionKey, claims.ID)
 		return next(c)
 	}
 }

@@ -377,7 +377,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 		}
 		return err
 	}
-	tok, exp, err := s.Tokens.Issue(p.User.PublicID, p.RoleNames(), newRequestID())
+	tok, exp, err := s.Tokens.IssueFor(p, newRequestID())
 	if err != nil {
 		return err
 	}
@@ -386,7 +386,9 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 }
 
 func (s *Server) handleLogoutForm(c echo.Context) error {
-	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	if err := s.endSession(c); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 

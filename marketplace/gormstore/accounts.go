@@ -26,22 +26,23 @@ func (r orgRow) domain() *marketplace.Org {
 }
 
 type userRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	PublicID     string
-	Email        string
-	PasswordHash string
-	DisplayName  string
-	Disabled     bool
-	FailedLogins int
-	LockedUntil  *time.Time
-	CreatedAt    time.Time
+	ID             int64 `gorm:"primaryKey"`
+	PublicID       string
+	Email          string
+	PasswordHash   string
+	DisplayName    string
+	Disabled       bool
+	SessionVersion int64
+	FailedLogins   int
+	LockedUntil    *time.Time
+	CreatedAt      time.Time
 }
 
 func (userRow) TableName() string { return "users" }
 
 func (r userRow) domain() *marketplace.User {
 	u := &marketplace.User{ID: r.ID, PublicID: r.PublicID, Email: r.Email, PasswordHash: r.PasswordHash, DisplayName: r.DisplayName,
-		Disabled: r.Disabled, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
+		Disabled: r.Disabled, SessionVersion: r.SessionVersion, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
 	if r.LockedUntil != nil {
 		t := r.LockedUntil.UTC()
 		u.LockedUntil = &t
@@ -146,6 +147,12 @@ func (s *Store) RecordLoginFailure(ctx context.Context, userID int64, max int, l
 func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
 	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
 		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+}
+
+// EndSessions implements marketplace.AccountStore.
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
+	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
+		Update("session_version", gorm.Expr("session_version + 1")).Error
 }
 
 // CreateOrg implements marketplace.AccountStore.
