@@ -74,7 +74,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password)
+	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
 		if err == marketplace.ErrUnauthorized {
 			return marketplace.ErrUnauthorizedf("wrong e-mail or password")

@@ -362,13 +362,14 @@ func (s *Server) handleLoginPage(c echo.Context) error {
 
 func (s *Server) handleLoginForm(c echo.Context) error {
 	email := c.FormValue("email")
-	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if err != nil {
 		var locked *marketplace.LockedError
 		data := loginPage{Email: email}
 		loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
 		switch {
 		case errors.As(err, &locked):
+			setRetryAfter(c, locked)
 			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_locked"})
 			return s.render(c, http.StatusTooManyRequests, "login", data)
 		case errors.Is(err, marketplace.ErrUnauthorized):

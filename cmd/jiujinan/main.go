@@ -238,8 +238,7 @@ func Open(ctx context.Context, cfg Config, stderr io.Writer, migrate bool) (*Mai
 	m.Store = gormstore.New(db)
 	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
 	m.Accounts.RegionKnown = m.Divisions.Known
-	m.Accounts.MaxFailures = cfg.LoginMaxFailures
-	m.Accounts.LockFor = cfg.LoginLockout
+	m.Accounts.Throttle = marketplace.NewLoginThrottle(cfg.LoginMaxFailures, cfg.LoginMaxDelay)
 	if err := m.openScreening(); err != nil {
 		db.Close()
 		return nil, err

@@ -123,32 +123,6 @@ func (s *Store) Principal(ctx context.Context, userPublicID string) (*marketplac
 	return p, nil
 }
 
-// RecordLoginFailure implements marketplace.AccountStore.
-func (s *Store) RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error) {
-	var locked *time.Time
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var r userRow
-		if err := ForUpdate(tx).Take(&r, userID).Error; err != nil {
-			return MapError(err)
-		}
-		n := r.FailedLogins + 1
-		upd := map[string]any{"failed_logins": n}
-		if n >= max {
-			upd["locked_until"] = lockUntil
-			upd["failed_logins"] = 0
-			locked = &lockUntil
-		}
-		return tx.Model(&userRow{}).Where("id = ?", userID).Updates(upd).Error
-	})
-	return locked, err
-}
-
-// ResetLoginFailures implements marketplace.AccountStore.
-func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
-	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
-		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
-}
-
 // EndSessions implements marketplace.AccountStore.
 func (s *Store) EndSessions(ctx context.Context, userID int64) error {
 	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
