@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -67,6 +68,26 @@ func TestServerBehaviour(t *testing.T) {
 		}
 		if !strings.Contains(logs, "/api/v1/auth/login") {
 			t.Errorf("requests are not logged at all")
+		}
+	})
+	t.Run("metrics are served to the operator's scraper only", func(t *testing.T) {
+		admin, _ := env.user(marketplace.RoleAdmin, nil)
+		for name, auth := range map[string]string{"anyone": "", "a wrong token": "Bearer nope", "a signed-in admin": "Bearer " + admin} {
+			r := env.do(http.MethodGet, "/metrics", "", nil, "Authorization", auth)
+			if r.Status == 200 || strings.Contains(string(r.Body), "go_goroutines") {
+				t.Errorf("%s got the metrics: %d", name, r.Status)
+			}
+		}
+		r := env.do(http.MethodGet, "/metrics", "", nil, "Authorization", "Bearer "+testMetricsToken)
+		if r.Status != 200 || !strings.Contains(string(r.Body), "go_goroutines") {
+			t.Errorf("operator's scraper: %d", r.Status)
+		}
+		// Without a configured token there are no metrics at all.
+		bare := NewServer(Config{}, Deps{Accounts: env.accounts, Tokens: env.srv.Tokens, Log: env.srv.log})
+		rec := httptest.NewRecorder()
+		bare.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("no token configured: %d, want 404", rec.Code)
 		}
 	})
 	t.Run("cookies do not authenticate the API", func(t *testing.T) {

@@ -309,6 +309,7 @@ func (m *Main) Server() (*web.Server, error) {
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
+		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
 		Accounts:  m.Accounts,
 		Needs:     m.Needs,
