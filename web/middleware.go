@@ -134,6 +134,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// noStoreForCallers keeps every answer that may hold something of one caller
+// out of browser and proxy caches: answers to a signed-in caller or to any
+// request with credentials (a token, a reporter's phone, certificate
+// numbers, receipts, private records), and answers to anything but GET or
+// HEAD (a login's token). A handler may still set its own header for public
+// reference data.
+func noStoreForCallers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		_, ckErr := r.Cookie(SessionCookie)
+		if PrincipalOf(c) != nil || r.Header.Get(echo.HeaderAuthorization) != "" || ckErr == nil ||
+			(r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
 // PrincipalOf returns the signed-in caller, or nil.
 func PrincipalOf(c echo.Context) *marketplace.Principal {
 	p, _ := c.Get(principalKey).(*marketplace.Principal)

@@ -98,3 +98,29 @@ func TestServerBehaviour(t *testing.T) {
 		}
 	})
 }
+
+func TestAnswersForOneCallerAreNotCached(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	_, p := env.user(marketplace.RoleDonor, nil)
+	staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+	admin, _ := env.user(marketplace.RoleAdmin, nil)
+
+	login := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
+	if login.Status != 200 || login.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("login with its token: %d Cache-Control %q", login.Status, login.Header.Get("Cache-Control"))
+	}
+	if r := env.do(http.MethodGet, "/api/v1/volunteers", staff, nil); r.Status != 200 || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("volunteer list: %d Cache-Control %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	// Every route for signed-in callers, whatever its answer.
+	for _, rt := range env.srv.Routes() {
+		if !rt.Auth || rt.Method != http.MethodGet {
+			continue
+		}
+		path := strings.NewReplacer(":id", "01jzzzzzzzzzzzzzzzzzzzzzzz", ":need_id", "x", ":code", "110101").Replace(rt.Path)
+		r := env.do(http.MethodGet, path, admin, nil)
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s (%d): Cache-Control %q", rt.Path, r.Status, cc)
+		}
+	}
+}

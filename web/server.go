@@ -165,6 +165,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) },
 	}))
 	e.Use(s.authenticate)
+	e.Use(noStoreForCallers)
 	e.Use(s.csrf())
 
 	e.GET("/healthz", s.handleHealthz)
