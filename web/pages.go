@@ -178,7 +178,7 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 	if ck, err := c.Cookie(careCookie); err == nil && ck.Value == "1" {
 		care = true
 	}
-	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	csrf, _ := c.Get(csrfKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
 		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
 	var buf bytes.Buffer
@@ -221,24 +221,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// csrf protects every state-changing page form; the API is exempt because it
-// takes Bearer tokens only.
-func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     "jj_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.CookieSecure,
-		CookieSameSite: http.SameSiteStrictMode,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/assets/") ||
-				p == "/healthz" || p == "/readyz" || p == "/metrics"
-		},
-	})
 }
 
 func (s *Server) registerPages() {

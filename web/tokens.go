@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
@@ -66,6 +67,16 @@ func NewTokens(keys []SigningKey, issuer, audience string, ttl time.Duration, no
 		return nil, errors.New("token key ring has no active key")
 	}
 	return t, nil
+}
+
+// csrfKey derives the key of the forms' CSRF tokens from the active signing
+// key, so that every instance sharing the key ring makes the same tokens
+// and no other secret has to be configured.
+func (t *Tokens) csrfKey() []byte {
+	h := sha256.New()
+	h.Write([]byte("jiujinan csrf v1\x00"))
+	h.Write(t.active.Private.Seed())
+	return h.Sum(nil)
 }
 
 // Issue signs a token for the user with the given public id and roles, at
