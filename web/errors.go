@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -103,27 +102,15 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	status, body := toAPIError(err)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
-	cause := err.Error()
-	var v *marketplace.ValidationError
-	if errors.As(err, &v) {
-		// Field reasons may quote what was sent: log only which fields.
-		cause = "invalid fields: " + strings.Join(sortedKeys(v.Fields), ", ")
-	}
 	if status >= 500 {
-		s.log.Error("request failed", slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", cause))
-	} else {
-		s.log.Info("request refused", slog.String("request_id", rid), slog.String("route", c.Path()),
-			slog.Int("status", status), slog.String("code", body.Code), slog.String("error", cause))
+		s.log.Error("request failed", slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", err.Error()))
 	}
-	// The user reads a message in their language; the error chain, with
-	// its package prefixes, stays in the log under the request id.
-	body.Message = s.errorMessage(c, body.Code)
 	var locked *marketplace.LockedError
 	if errors.As(err, &locked) {
 		setRetryAfter(c, locked)
 	}
 	if !strings.HasPrefix(c.Request().URL.Path, "/api/") && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
-		if rerr := s.renderError(c, status, body.Message); rerr == nil {
+		if rerr := s.renderError(c, status); rerr == nil {
 			return
 		}
 	}
@@ -142,14 +129,4 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 func setRetryAfter(c echo.Context, locked *marketplace.LockedError) {
 	secs := int64((locked.RetryAfter + time.Second - 1) / time.Second)
 	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-}
-
-// errorMessage is the catalogue's message for an error code in the
-// request's language.
-func (s *Server) errorMessage(c echo.Context, code string) string {
-	msg, err := i18n.NewLocalizer(s.pages.bundle, pageLang(c)).Localize(&i18n.LocalizeConfig{MessageID: "api_error_" + code})
-	if err != nil {
-		msg, _ = i18n.NewLocalizer(s.pages.bundle, pageLang(c)).Localize(&i18n.LocalizeConfig{MessageID: "api_error_error"})
-	}
-	return msg
 }

@@ -408,19 +408,15 @@ func localPath(back string) string {
 	return out
 }
 
-// renderError shows an error as a page for browsers, with the error code's
-// message (fallback) unless the status has a page of its own.
-func (s *Server) renderError(c echo.Context, status int, fallback string) error {
+// renderError shows an error as a page for browsers.
+func (s *Server) renderError(c echo.Context, status int) error {
 	lang := pageLang(c)
 	loc := i18n.NewLocalizer(s.pages.bundle, lang)
 	id := map[int]string{http.StatusNotFound: "error_not_found", http.StatusForbidden: "error_forbidden", http.StatusUnauthorized: "error_forbidden"}[status]
-	if id == "" && status >= 500 {
+	if id == "" {
 		id = "error_generic"
 	}
-	msg := fallback
-	if id != "" {
-		msg, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: id})
-	}
+	msg, _ := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
 	if status == http.StatusUnauthorized {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
