@@ -88,9 +88,12 @@ type User struct {
 	PasswordHash string
 	DisplayName  string
 	Disabled     bool
-	FailedLogins int
-	LockedUntil  *time.Time
-	CreatedAt    time.Time
+	// SessionVersion is the version every token of the user must carry;
+	// moving it on ends all their sessions at once.
+	SessionVersion int64
+	FailedLogins   int
+	LockedUntil    *time.Time
+	CreatedAt      time.Time
 }
 
 // Membership grants a role, within an organization for staff roles.

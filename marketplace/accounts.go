@@ -19,23 +19,23 @@ type AccountService struct {
 	// RegionKnown reports whether a region code names a real place; nil
 	// accepts any well-formed code.
 	RegionKnown func(code string) bool
-	// MaxFailures failed logins in a row lock an account for LockFor.
-	MaxFailures int
-	LockFor     time.Duration
+	// Throttle slows down repeated failed logins per e-mail and source
+	// address; it never locks an account for everyone.
+	Throttle *LoginThrottle
 
 	// dummyHash is compared against when the user does not exist, so that
 	// an unknown e-mail costs as much time as a wrong password.
 	dummyHash string
 }
 
-// NewAccountService returns a service with the lockout defaults (5 failures,
-// 15 minutes).
+// NewAccountService returns a service with the throttling defaults (5 free
+// failures per e-mail and address, then delays doubling up to 15 minutes).
 func NewAccountService(store AccountStore, now func() time.Time, newID func() string) *AccountService {
 	h, err := HashPassword("not a real password, only for timing")
 	if err != nil {
 		panic(err)
 	}
-	return &AccountService{Store: store, Now: now, NewID: newID, MaxFailures: 5, LockFor: 15 * time.Minute, dummyHash: h}
+	return &AccountService{Store: store, Now: now, NewID: newID, Throttle: NewLoginThrottle(5, 15*time.Minute), dummyHash: h}
 }
 
 // NewUser is what it takes to create an account.
@@ -179,49 +179,58 @@ func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg)
 	return o, nil
 }
 
-// Authenticate checks an e-mail and password. It returns ErrUnauthorized for
-// an unknown user, a wrong password or a disabled account alike, and a
-// *LockedError while the account is locked after repeated failures.
-func (s *AccountService) Authenticate(ctx context.Context, email, password string) (*Principal, error) {
+// Authenticate checks an e-mail and password sent from source (the client's
+// address). It returns ErrUnauthorized for an unknown user, a wrong password
+// or a disabled account alike, and a *LockedError while attempts for this
+// e-mail from this address must wait after repeated failures; unknown and
+// known e-mails are throttled alike.
+func (s *AccountService) Authenticate(ctx context.Context, email, password, source string) (*Principal, error) {
 	email = NormalizeEmail(email)
 	if email == "" || password == "" || len(password) > MaxPasswordLen || len(email) > 254 {
 		return nil, ErrUnauthorized
 	}
+	now := s.Now().UTC()
+	if s.Throttle != nil {
+		if until := s.Throttle.Wait(email, source, now); !until.IsZero() {
+			return nil, &LockedError{Until: until, RetryAfter: until.Sub(now)}
+		}
+	}
+	fail := func() error {
+		if s.Throttle != nil {
+			if until := s.Throttle.Fail(email, source, now); !until.IsZero() {
+				return &LockedError{Until: until, RetryAfter: until.Sub(now)}
+			}
+		}
+		return ErrUnauthorized
+	}
 	u, err := s.Store.UserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		_, _ = CheckPassword(s.dummyHash, password)
-		return nil, ErrUnauthorized
+		return nil, fail()
 	}
 	if err != nil {
 		return nil, err
-	}
-	now := s.Now().UTC()
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return nil, &LockedError{Until: *u.LockedUntil}
 	}
 	ok, err := CheckPassword(u.PasswordHash, password)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		lock, err := s.Store.RecordLoginFailure(ctx, u.ID, s.MaxFailures, now.Add(s.LockFor))
-		if err != nil {
-			return nil, err
-		}
-		if lock != nil {
-			return nil, &LockedError{Until: *lock}
-		}
-		return nil, ErrUnauthorized
+	if !ok || u.Disabled {
+		return nil, fail()
 	}
-	if u.Disabled {
-		return nil, ErrUnauthorized
-	}
-	if u.FailedLogins > 0 || u.LockedUntil != nil {
-		if err := s.Store.ResetLoginFailures(ctx, u.ID); err != nil {
-			return nil, err
-		}
+	if s.Throttle != nil {
+		s.Throttle.Succeed(email, source)
 	}
 	return s.Store.Principal(ctx, u.PublicID)
+}
+
+// EndSessions ends every session of the user p: each token issued before
+// carries an older session version and is refused from now on.
+func (s *AccountService) EndSessions(ctx context.Context, p *Principal) error {
+	if err := s.Store.EndSessions(ctx, p.User.ID); err != nil {
+		return fmt.Errorf("accounts: end sessions: %w", err)
+	}
+	return nil
 }
 
 // Principal loads the current roles of the user a token names. A disabled

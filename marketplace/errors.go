@@ -67,9 +67,12 @@ func Invalid(field, format string, args ...any) error {
 	return v
 }
 
-// LockedError says that an account is locked after repeated failed logins.
+// LockedError says that login attempts must wait until Until after repeated
+// failures (for one e-mail from one address).
 type LockedError struct {
 	Until time.Time
+	// RetryAfter is how long from now that is, by the service's clock.
+	RetryAfter time.Duration
 }
 
 func (e *LockedError) Error() string {

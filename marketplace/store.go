@@ -2,7 +2,6 @@ package marketplace
 
 import (
 	"context"
-	"time"
 )
 
 // AccountStore keeps users, organizations and memberships. Methods that
@@ -14,11 +13,9 @@ type AccountStore interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// Principal loads a user and their memberships by public id; ErrNotFound.
 	Principal(ctx context.Context, userPublicID string) (*Principal, error)
-	// RecordLoginFailure counts a failed login and, at max failures in a row,
-	// locks the account until lockUntil. It returns the new lock, if any.
-	RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error)
-	// ResetLoginFailures clears the failure count after a successful login.
-	ResetLoginFailures(ctx context.Context, userID int64) error
+	// EndSessions moves the user's session version on, so that every token
+	// issued before stops working.
+	EndSessions(ctx context.Context, userID int64) error
 	// CreateOrg stores o.
 	CreateOrg(ctx context.Context, o *Org, audit AuditEntry) error
 	// OrgByPublicID returns ErrNotFound when there is no such organization.

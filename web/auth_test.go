@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,28 +67,75 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestLoginLocksAfterRepeatedFailures(t *testing.T) {
+// loginFrom signs in from a given client address.
+func (env *testEnv) loginFrom(addr, email, password string) response {
+	env.t.Helper()
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.RemoteAddr = addr + ":40000"
+	rec := httptest.NewRecorder()
+	env.srv.Echo.ServeHTTP(rec, req)
+	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+func TestLoginFailuresSlowTheGuesserWithoutLockingOutTheOwner(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		_, p := env.user(marketplace.RoleDonor, nil)
-		bad := map[string]string{"email": p.User.Email, "password": "wrong-password-1"}
-		good := map[string]string{"email": p.User.Email, "password": "password-donor"}
-		for i := 1; i < env.accounts.MaxFailures; i++ {
-			if r := env.do(http.MethodPost, "/api/v1/auth/login", "", bad); r.Status != 401 {
-				t.Fatalf("failure %d: status %d", i, r.Status)
+		const attacker, owner = "198.51.100.7", "203.0.113.9"
+		free := env.accounts.Throttle.Free
+		// The same sequence for a registered and an unknown e-mail: the
+		// answers must not tell them apart.
+		answers := map[string][]string{}
+		for _, email := range []string{p.User.Email, "nobody-here@test.example"} {
+			var seen []string
+			for i := 1; i <= free+1; i++ {
+				r := env.loginFrom(attacker, email, "wrong-password-1")
+				seen = append(seen, fmt.Sprintf("%d %s %s", r.Status, r.ErrorCode(), r.Header.Get("Retry-After")))
+			}
+			// Waiting before the next try is enforced, even with the right password.
+			r := env.loginFrom(attacker, email, "password-donor")
+			seen = append(seen, fmt.Sprintf("%d %s %s", r.Status, r.ErrorCode(), r.Header.Get("Retry-After")))
+			answers[email] = seen
+		}
+		known, unknown := answers[p.User.Email], answers["nobody-here@test.example"]
+		if strings.Join(known, "|") != strings.Join(unknown, "|") {
+			t.Errorf("a registered e-mail is answered differently:\n known   %v\n unknown %v", known, unknown)
+		}
+		for i, a := range known[:free] {
+			if !strings.HasPrefix(a, "401 ") {
+				t.Errorf("failure %d: %q, want 401", i+1, a)
 			}
 		}
-		r := env.do(http.MethodPost, "/api/v1/auth/login", "", bad)
-		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
-			t.Fatalf("failure %d: status %d (Retry-After %q), want 429", env.accounts.MaxFailures, r.Status, r.Header.Get("Retry-After"))
+		for _, a := range known[free:] {
+			if !strings.HasPrefix(a, "429 ") || strings.HasSuffix(a, " ") {
+				t.Errorf("after %d failures: %q, want 429 with Retry-After", free, a)
+			}
 		}
-		// Even the right password is refused while locked...
-		if r := env.do(http.MethodPost, "/api/v1/auth/login", "", good); r.Status != 429 {
-			t.Fatalf("right password while locked: %d, want 429", r.Status)
+		// The owner, from their own address, signs in at once.
+		if r := env.loginFrom(owner, p.User.Email, "password-donor"); r.Status != 200 {
+			t.Fatalf("owner from another address: %d %s", r.Status, r.Body)
 		}
-		// ...and accepted once the lock has passed.
-		env.advance(env.accounts.LockFor + time.Second)
-		if r := env.do(http.MethodPost, "/api/v1/auth/login", "", good); r.Status != 200 {
-			t.Fatalf("after the lock: %d %s", r.Status, r.Body)
+		// The guesser's waits grow.
+		wait := func() time.Duration {
+			r := env.loginFrom(attacker, p.User.Email, "wrong-password-2")
+			s, err := strconv.Atoi(r.Header.Get("Retry-After"))
+			if r.Status != 429 || err != nil {
+				t.Fatalf("status %d, Retry-After %q", r.Status, r.Header.Get("Retry-After"))
+			}
+			return time.Duration(s) * time.Second
+		}
+		env.advance(2 * time.Second)
+		first := wait()
+		env.advance(first)
+		second := wait()
+		if second <= first {
+			t.Errorf("the wait did not grow: %v then %v", first, second)
+		}
+		// Once the wait has passed, the right password works from there too.
+		env.advance(second)
+		if r := env.loginFrom(attacker, p.User.Email, "password-donor"); r.Status != 200 {
+			t.Fatalf("after the wait: %d %s", r.Status, r.Body)
 		}
 	})
 }
@@ -244,4 +295,44 @@ func mustB64(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestLogoutEndsTheAccountsSessions(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		_, p := env.user(marketplace.RoleDonor, nil)
+		login := func() string {
+			t.Helper()
+			r := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
+			if r.Status != 200 {
+				t.Fatalf("login: %d %s", r.Status, r.Body)
+			}
+			tok, _ := r.JSON(t)["token"].(string)
+			return tok
+		}
+		tok := login()
+		other := login() // the same account signed in elsewhere
+		if r := env.do(http.MethodGet, "/api/v1/auth/me", tok, nil); r.Status != 200 {
+			t.Fatalf("me before logout: %d", r.Status)
+		}
+		if r := env.do(http.MethodGet, "/my/giving", "", nil, "Cookie", SessionCookie+"="+other); r.Status != 200 {
+			t.Fatalf("page with the cookie before logout: %d", r.Status)
+		}
+		if r := env.do(http.MethodPost, "/api/v1/auth/logout", tok, nil); r.Status != http.StatusNoContent {
+			t.Fatalf("logout: %d %s", r.Status, r.Body)
+		}
+		for name, tk := range map[string]string{"the token logged out with": tok, "another session of the account": other} {
+			if r := env.do(http.MethodGet, "/api/v1/auth/me", tk, nil); r.Status != 401 {
+				t.Errorf("%s after logout: %d, want 401", name, r.Status)
+			}
+			// The same token as the page cookie is refused too.
+			if r := env.do(http.MethodGet, "/my/giving", "", nil, "Cookie", SessionCookie+"="+tk); r.Status == 200 {
+				t.Errorf("%s as a cookie after logout: %d", name, r.Status)
+			}
+		}
+		// Signing in again works.
+		again := login()
+		if r := env.do(http.MethodGet, "/api/v1/auth/me", again, nil); r.Status != 200 {
+			t.Errorf("me after signing in again: %d", r.Status)
+		}
+	})
 }

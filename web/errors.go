@@ -107,7 +107,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	var locked *marketplace.LockedError
 	if errors.As(err, &locked) {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(locked.Until).Seconds())+1))
+		setRetryAfter(c, locked)
 	}
 	if !strings.HasPrefix(c.Request().URL.Path, "/api/") && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
 		if rerr := s.renderError(c, status); rerr == nil {
@@ -122,4 +122,11 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if err != nil {
 		s.log.Error("write error response", slog.String("request_id", rid), slog.String("error", err.Error()))
 	}
+}
+
+// setRetryAfter tells the client in whole seconds, rounded up, when it may
+// try to sign in again.
+func setRetryAfter(c echo.Context, locked *marketplace.LockedError) {
+	secs := int64((locked.RetryAfter + time.Second - 1) / time.Second)
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
 }

@@ -74,14 +74,14 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password)
+	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
 		if err == marketplace.ErrUnauthorized {
 			return marketplace.ErrUnauthorizedf("wrong e-mail or password")
 		}
 		return err
 	}
-	tok, exp, err := s.Tokens.Issue(p.User.PublicID, p.RoleNames(), newRequestID())
+	tok, exp, err := s.Tokens.IssueFor(p, newRequestID())
 	if err != nil {
 		return err
 	}
@@ -89,10 +89,25 @@ func (s *Server) handleLogin(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginResponse{Token: tok, ExpiresAt: exp, User: toUserJSON(p)})
 }
 
-// handleLogout clears the session cookie. Bearer tokens simply expire.
+// handleLogout ends every session of the signed-in account (the token it
+// came with, cookie or Bearer, and any other) and clears the cookie.
 func (s *Server) handleLogout(c echo.Context) error {
-	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	if err := s.endSession(c); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// endSession ends the caller's sessions, when signed in, and clears the
+// session cookie.
+func (s *Server) endSession(c echo.Context) error {
+	if p := PrincipalOf(c); p != nil {
+		if err := s.Accounts.EndSessions(c.Request().Context(), p); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	return nil
 }
 
 // handleMe returns the signed-in user with their current roles.

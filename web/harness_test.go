@@ -59,6 +59,9 @@ func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Read
 
 // newTestEnv builds a server over db with one organization of each kind and
 // an administrator.
+// testMetricsToken is the operator's token for /metrics in tests.
+const testMetricsToken = "operator-metrics-token-for-tests"
+
 func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	t.Helper()
 	env := &testEnv{t: t, db: db, store: gormstore.New(db), logs: &bytes.Buffer{}, orgs: map[marketplace.OrgKind]*marketplace.Org{}}
@@ -89,7 +92,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.funds = newTestFunds(t, db, now)
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
-	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000}, Deps{
+	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
 		Browse:    &search.Browse{Index: env.index, Needs: env.store, Now: now},

@@ -22,6 +22,8 @@ import (
 
 const (
 	principalKey = "jj.principal"
+	// sessionKey holds the signed-in session's token id (jti).
+	sessionKey = "jj.session"
 	// SessionCookie carries the token for the HTML pages.
 	SessionCookie = "jj_session"
 )
@@ -135,7 +137,30 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if claims.SessionVersion != p.User.SessionVersion {
+			c.Set("jj.authError", "the session has ended; sign in again")
+			return next(c)
+		}
 		c.Set(principalKey, p)
+		c.Set(sessionKey, claims.ID)
+		return next(c)
+	}
+}
+
+// noStoreForCallers keeps every answer that may hold something of one caller
+// out of browser and proxy caches: answers to a signed-in caller or to any
+// request with credentials (a token, a reporter's phone, certificate
+// numbers, receipts, private records), and answers to anything but GET or
+// HEAD (a login's token). A handler may still set its own header for public
+// reference data.
+func noStoreForCallers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		_, ckErr := r.Cookie(SessionCookie)
+		if PrincipalOf(c) != nil || r.Header.Get(echo.HeaderAuthorization) != "" || ckErr == nil ||
+			(r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
 		return next(c)
 	}
 }

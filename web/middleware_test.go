@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -69,6 +70,26 @@ func TestServerBehaviour(t *testing.T) {
 			t.Errorf("requests are not logged at all")
 		}
 	})
+	t.Run("metrics are served to the operator's scraper only", func(t *testing.T) {
+		admin, _ := env.user(marketplace.RoleAdmin, nil)
+		for name, auth := range map[string]string{"anyone": "", "a wrong token": "Bearer nope", "a signed-in admin": "Bearer " + admin} {
+			r := env.do(http.MethodGet, "/metrics", "", nil, "Authorization", auth)
+			if r.Status == 200 || strings.Contains(string(r.Body), "go_goroutines") {
+				t.Errorf("%s got the metrics: %d", name, r.Status)
+			}
+		}
+		r := env.do(http.MethodGet, "/metrics", "", nil, "Authorization", "Bearer "+testMetricsToken)
+		if r.Status != 200 || !strings.Contains(string(r.Body), "go_goroutines") {
+			t.Errorf("operator's scraper: %d", r.Status)
+		}
+		// Without a configured token there are no metrics at all.
+		bare := NewServer(Config{}, Deps{Accounts: env.accounts, Tokens: env.srv.Tokens, Log: env.srv.log})
+		rec := httptest.NewRecorder()
+		bare.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("no token configured: %d, want 404", rec.Code)
+		}
+	})
 	t.Run("cookies do not authenticate the API", func(t *testing.T) {
 		tok, _ := env.user(marketplace.RoleAdmin, nil)
 		r := env.do(http.MethodGet, "/api/v1/auth/me", "", nil, "Cookie", SessionCookie+"="+tok)
@@ -108,6 +129,32 @@ func TestLogsAndMetricsSayTheStatusTheClientGot(t *testing.T) {
 		}
 		if r := env.do(tc.method, tc.path, tc.token, tc.body, headers...); r.Status != tc.status {
 			t.Errorf("%s: %d %s, want %d", tc.name, r.Status, r.Body, tc.status)
+		}
+	}
+}
+
+func TestAnswersForOneCallerAreNotCached(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	_, p := env.user(marketplace.RoleDonor, nil)
+	staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+	admin, _ := env.user(marketplace.RoleAdmin, nil)
+
+	login := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
+	if login.Status != 200 || login.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("login with its token: %d Cache-Control %q", login.Status, login.Header.Get("Cache-Control"))
+	}
+	if r := env.do(http.MethodGet, "/api/v1/volunteers", staff, nil); r.Status != 200 || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("volunteer list: %d Cache-Control %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	// Every route for signed-in callers, whatever its answer.
+	for _, rt := range env.srv.Routes() {
+		if !rt.Auth || rt.Method != http.MethodGet {
+			continue
+		}
+		path := strings.NewReplacer(":id", "01jzzzzzzzzzzzzzzzzzzzzzzz", ":need_id", "x", ":code", "110101").Replace(rt.Path)
+		r := env.do(http.MethodGet, path, admin, nil)
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s (%d): Cache-Control %q", rt.Path, r.Status, cc)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +178,7 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 	if ck, err := c.Cookie(careCookie); err == nil && ck.Value == "1" {
 		care = true
 	}
-	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	csrf, _ := c.Get(csrfKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
 		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
 	var buf bytes.Buffer
@@ -219,24 +221,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// csrf protects every state-changing page form; the API is exempt because it
-// takes Bearer tokens only.
-func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     "jj_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.CookieSecure,
-		CookieSameSite: http.SameSiteStrictMode,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/assets/") ||
-				p == "/healthz" || p == "/readyz" || p == "/metrics"
-		},
-	})
 }
 
 func (s *Server) registerPages() {
@@ -360,13 +344,14 @@ func (s *Server) handleLoginPage(c echo.Context) error {
 
 func (s *Server) handleLoginForm(c echo.Context) error {
 	email := c.FormValue("email")
-	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"))
+	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if err != nil {
 		var locked *marketplace.LockedError
 		data := loginPage{Email: email}
 		loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
 		switch {
 		case errors.As(err, &locked):
+			setRetryAfter(c, locked)
 			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_locked"})
 			return s.render(c, http.StatusTooManyRequests, "login", data)
 		case errors.Is(err, marketplace.ErrUnauthorized):
@@ -375,7 +360,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 		}
 		return err
 	}
-	tok, exp, err := s.Tokens.Issue(p.User.PublicID, p.RoleNames(), newRequestID())
+	tok, exp, err := s.Tokens.IssueFor(p, newRequestID())
 	if err != nil {
 		return err
 	}
@@ -384,7 +369,9 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 }
 
 func (s *Server) handleLogoutForm(c echo.Context) error {
-	c.SetCookie(s.sessionCookie("", time.Unix(0, 0)))
+	if err := s.endSession(c); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -397,11 +384,28 @@ func (s *Server) handlePrefsForm(c echo.Context) error {
 	if v := c.FormValue("care"); v == "0" || v == "1" {
 		c.SetCookie(&http.Cookie{Name: careCookie, Value: v, Path: "/", Expires: year, SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure, HttpOnly: true})
 	}
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/"
+	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("back")))
+}
+
+// localPath returns back when it names a page of this site, else "/".
+// Browsers drop tabs and newlines from a URL and read a backslash as a
+// slash, so "/\t/evil.example" would leave the site: any control
+// character, space or backslash is refused before the path is parsed, and
+// the parsed path must still be one absolute path without a host.
+func localPath(back string) string {
+	if strings.ContainsFunc(back, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return "/"
 	}
-	return c.Redirect(http.StatusSeeOther, back)
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(back, "//") {
+		return "/"
+	}
+	out := (&url.URL{Path: path.Clean(u.Path), RawQuery: u.RawQuery}).RequestURI()
+	if strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
 
 // renderError shows an error as a page for browsers.

@@ -94,9 +94,16 @@ func TestPagesLoginLanguageAndCareMode(t *testing.T) {
 		if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
 			t.Fatalf("session cookie %+v", ck)
 		}
-		if r := b.do(http.MethodGet, "/", nil); !strings.Contains(r.Body.String(), p.User.DisplayName) {
+		home := b.do(http.MethodGet, "/", nil)
+		if !strings.Contains(home.Body.String(), p.User.DisplayName) {
 			t.Errorf("home page does not show the signed-in user")
 		}
+		// The forms' token belongs to the session: signing in gives a new one.
+		fresh := b.csrf(home.Body.String())
+		if fresh == token {
+			t.Errorf("the CSRF token stayed the same across signing in")
+		}
+		token = fresh
 	})
 	t.Run("English and care mode are switched from any page", func(t *testing.T) {
 		r := b.do(http.MethodPost, "/prefs", url.Values{"_csrf": {token}, "lang": {"en"}, "care": {"1"}, "back": {"/"}})
@@ -109,11 +116,20 @@ func TestPagesLoginLanguageAndCareMode(t *testing.T) {
 		}
 	})
 	t.Run("the way back after switching stays on this site", func(t *testing.T) {
-		for _, back := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		for _, back := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example",
+			"/\t/evil.example", "/\n/evil.example", "/ /evil.example", "\t//evil.example", "/\x00/evil.example", "/../\t/evil.example", "/..//evil.example"} {
 			r := b.do(http.MethodPost, "/prefs", url.Values{"_csrf": {token}, "lang": {"zh"}, "back": {back}})
-			if loc := r.Header().Get("Location"); loc != "/" {
+			// Browsers drop tabs and newlines and read "\\" as "/": the
+			// answer must be a plain path on this site.
+			loc := r.Header().Get("Location")
+			if u, err := url.Parse(loc); err != nil || u.Host != "" || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") ||
+				strings.ContainsAny(loc, "\\ \t\r\n\x00") {
 				t.Errorf("back %q redirected to %q", back, loc)
 			}
+		}
+		r := b.do(http.MethodPost, "/prefs", url.Values{"_csrf": {token}, "lang": {"zh"}, "back": {"/needs?category=medical"}})
+		if loc := r.Header().Get("Location"); loc != "/needs?category=medical" {
+			t.Errorf("a local page with a query redirected to %q", loc)
 		}
 	})
 	t.Run("unknown pages are an HTML 404", func(t *testing.T) {
@@ -137,4 +153,62 @@ func TestFormatYuan(t *testing.T) {
 			t.Errorf("FormatYuan(%d) = %q, want %q", fen, got, want)
 		}
 	}
+}
+
+func TestPageFormsNeedTheirOwnSessionsTokenAndThisSite(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	_, p := env.user(marketplace.RoleDonor, nil)
+	signIn := func() (*browser, string) {
+		b := newBrowser(env)
+		r := b.do(http.MethodPost, "/login", url.Values{"_csrf": {b.csrf(b.do(http.MethodGet, "/login", nil).Body.String())},
+			"email": {p.User.Email}, "password": {"password-donor"}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", r.Code)
+		}
+		return b, b.csrf(b.do(http.MethodGet, "/", nil).Body.String())
+	}
+	victim, victimToken := signIn()
+	_, otherToken := signIn() // the same account in another browser
+
+	post := func(b *browser, form url.Values, headers ...string) int {
+		req := httptest.NewRequest(http.MethodPost, "/logout", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		for _, c := range b.cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		env.srv.Echo.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	cases := []struct {
+		name    string
+		form    url.Values
+		headers []string
+	}{
+		{"another session's token", url.Values{"_csrf": {otherToken}}, nil},
+		{"a cookie and field pair planted by someone else", url.Values{"_csrf": {"planted-planted-planted-1"}},
+			[]string{"Cookie", "jj_csrf=planted-planted-planted-1"}},
+		{"a cross-site form with the right token (Sec-Fetch-Site)", url.Values{"_csrf": {victimToken}},
+			[]string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}},
+		{"a cross-site form with the right token (Origin only)", url.Values{"_csrf": {victimToken}},
+			[]string{"Origin", "https://evil.example"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			if code := post(victim, tc.form, tc.headers...); code != http.StatusForbidden {
+				t.Errorf("status %d, want 403", code)
+			}
+			if r := victim.do(http.MethodGet, "/my/giving", nil); r.Code != 200 {
+				t.Fatalf("the victim was signed out: %d", r.Code)
+			}
+		})
+	}
+	t.Run("the session's own token from this site is accepted", func(t *testing.T) {
+		if code := post(victim, url.Values{"_csrf": {victimToken}}, "Sec-Fetch-Site", "same-origin", "Origin", "http://example.com"); code != http.StatusSeeOther {
+			t.Fatalf("status %d, want 303", code)
+		}
+	})
 }

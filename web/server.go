@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -37,6 +38,9 @@ type Config struct {
 	// allowed per client address, with AuthBurst at once.
 	AuthRate  float64
 	AuthBurst int
+	// MetricsToken is the Bearer token an operator's scraper sends for
+	// /metrics; empty serves no metrics at all.
+	MetricsToken string
 }
 
 // Deps are the services the handlers call.
@@ -165,11 +169,12 @@ func NewServer(cfg Config, deps Deps) *Server {
 		Skipper: func(c echo.Context) bool { return isUpload(c.Request()) },
 	}))
 	e.Use(s.authenticate)
+	e.Use(noStoreForCallers)
 	e.Use(s.csrf())
 
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
-	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: reg}))
+	e.GET("/metrics", s.operatorOnly(echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: reg})))
 
 	authLimiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
@@ -266,4 +271,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		err = e
 	}
 	return err
+}
+
+// operatorOnly serves h only to a caller with the metrics token: the metrics
+// tell how the service is used and are not for the public. Without a
+// configured token the route does not exist.
+func (s *Server) operatorOnly(h echo.HandlerFunc) echo.HandlerFunc {
+	want := []byte("Bearer " + s.cfg.MetricsToken)
+	return func(c echo.Context) error {
+		if s.cfg.MetricsToken == "" {
+			return echo.ErrNotFound
+		}
+		if subtle.ConstantTimeCompare([]byte(c.Request().Header.Get(echo.HeaderAuthorization)), want) != 1 {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			return echo.ErrUnauthorized
+		}
+		return h(c)
+	}
 }

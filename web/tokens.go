@@ -2,12 +2,15 @@ package web
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // SigningKey is one Ed25519 key of the token key ring. Keys are never
@@ -37,6 +40,9 @@ type Tokens struct {
 // claim: it reloads the user's memberships from the store.
 type Claims struct {
 	Roles []string `json:"roles,omitempty"`
+	// SessionVersion is the user's session version when the token was
+	// issued; a token whose version is behind the user's is refused.
+	SessionVersion int64 `json:"sv,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -63,11 +69,31 @@ func NewTokens(keys []SigningKey, issuer, audience string, ttl time.Duration, no
 	return t, nil
 }
 
-// Issue signs a token for the user with the given public id and roles.
+// csrfKey derives the key of the forms' CSRF tokens from the active signing
+// key, so that every instance sharing the key ring makes the same tokens
+// and no other secret has to be configured.
+func (t *Tokens) csrfKey() []byte {
+	h := sha256.New()
+	h.Write([]byte("jiujinan csrf v1\x00"))
+	h.Write(t.active.Private.Seed())
+	return h.Sum(nil)
+}
+
+// Issue signs a token for the user with the given public id and roles, at
+// session version 0.
 func (t *Tokens) Issue(userPublicID string, roles []string, jti string) (string, time.Time, error) {
+	return t.issue(userPublicID, roles, jti, 0)
+}
+
+// IssueFor signs a token for p at p's current session version.
+func (t *Tokens) IssueFor(p *marketplace.Principal, jti string) (string, time.Time, error) {
+	return t.issue(p.User.PublicID, p.RoleNames(), jti, p.User.SessionVersion)
+}
+
+func (t *Tokens) issue(userPublicID string, roles []string, jti string, sv int64) (string, time.Time, error) {
 	now := t.Now().UTC().Truncate(time.Second)
 	exp := now.Add(t.TTL)
-	c := Claims{Roles: roles, RegisteredClaims: jwt.RegisteredClaims{
+	c := Claims{Roles: roles, SessionVersion: sv, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: t.Issuer, Subject: userPublicID, Audience: jwt.ClaimStrings{t.Audience},
 		ExpiresAt: jwt.NewNumericDate(exp), NotBefore: jwt.NewNumericDate(now), IssuedAt: jwt.NewNumericDate(now), ID: jti,
 	}}

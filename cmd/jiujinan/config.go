@@ -42,8 +42,9 @@ type Config struct {
 	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`
 	RequestTimeout   time.Duration `env:"JIUJINAN_REQUEST_TIMEOUT" envDefault:"30s" help:"time limit of one API request"`
 	CookieSecure     bool          `env:"JIUJINAN_COOKIE_SECURE" envDefault:"false" help:"mark the session cookie Secure (set when served over TLS)"`
-	LoginMaxFailures int           `env:"JIUJINAN_LOGIN_MAX_FAILURES" envDefault:"5" help:"failed logins in a row that lock an account"`
-	LoginLockout     time.Duration `env:"JIUJINAN_LOGIN_LOCKOUT" envDefault:"15m" help:"how long a locked account stays locked"`
+	LoginMaxFailures int           `env:"JIUJINAN_LOGIN_MAX_FAILURES" envDefault:"5" help:"failed logins for one e-mail from one address before each further attempt must wait"`
+	LoginMaxDelay    time.Duration `env:"JIUJINAN_LOGIN_MAX_DELAY" envDefault:"15m" help:"the longest wait between login attempts after repeated failures (the wait starts at 1s and doubles)"`
+	MetricsToken     string        `env:"JIUJINAN_METRICS_TOKEN" help:"Bearer token a Prometheus scraper sends for /metrics (at least 16 characters); unset serves no metrics"`
 	AuthRate         float64       `env:"JIUJINAN_AUTH_RATE" envDefault:"2" help:"login/registration requests per second per client address"`
 
 	LogLevel  string `env:"JIUJINAN_LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
@@ -150,8 +151,9 @@ func (c *Config) validate() error {
 		{c.MaxUploadBytes >= 1024, "JIUJINAN_MAX_UPLOAD_BYTES", "must be at least 1024"},
 		{c.RequestTimeout >= time.Second, "JIUJINAN_REQUEST_TIMEOUT", "must be at least 1s"},
 		{c.LoginMaxFailures >= 1, "JIUJINAN_LOGIN_MAX_FAILURES", "must be at least 1"},
-		{c.LoginLockout >= 0, "JIUJINAN_LOGIN_LOCKOUT", "must not be negative"},
+		{c.LoginMaxDelay >= time.Second, "JIUJINAN_LOGIN_MAX_DELAY", "must be at least 1s"},
 		{c.AuthRate > 0, "JIUJINAN_AUTH_RATE", "must be above 0"},
+		{c.MetricsToken == "" || len(c.MetricsToken) >= 16, "JIUJINAN_METRICS_TOKEN", "must be at least 16 characters"},
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
 	}

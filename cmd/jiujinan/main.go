@@ -262,8 +262,7 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	m.Store = gormstore.New(db)
 	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
 	m.Accounts.RegionKnown = m.Divisions.Known
-	m.Accounts.MaxFailures = cfg.LoginMaxFailures
-	m.Accounts.LockFor = cfg.LoginLockout
+	m.Accounts.Throttle = marketplace.NewLoginThrottle(cfg.LoginMaxFailures, cfg.LoginMaxDelay)
 	if err := m.openScreening(); err != nil {
 		db.Close()
 		return nil, err
@@ -354,6 +353,7 @@ func (m *Main) Server() (*web.Server, error) {
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
+		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
 		Accounts:  m.Accounts,
 		Needs:     m.Needs,

@@ -191,6 +191,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	sqldbtest.EachURL(t, func(t *testing.T, url string) {
 		env := envFor(t, url)
 		env["JIUJINAN_ADDR"] = "127.0.0.1:0"
+		env["JIUJINAN_METRICS_TOKEN"] = "scraper-token-0123456789"
 		ctx, cancel := context.WithCancel(context.Background())
 		pr, pw := io.Pipe()
 		done := make(chan int, 1)
@@ -232,8 +233,15 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		if c := get("/readyz"); c != 200 {
 			t.Errorf("/readyz %d", c)
 		}
-		if c := get("/metrics"); c != 200 {
-			t.Errorf("/metrics %d", c)
+		if c := get("/metrics"); c != http.StatusUnauthorized {
+			t.Errorf("/metrics without the operator's token: %d, want 401", c)
+		}
+		req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer scraper-token-0123456789")
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Errorf("/metrics with the operator's token: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
 		}
 		for _, u := range demoUsers {
 			body, _ := json.Marshal(map[string]string{"email": u.email, "password": u.password})

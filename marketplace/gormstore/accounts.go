@@ -26,22 +26,23 @@ func (r orgRow) domain() *marketplace.Org {
 }
 
 type userRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	PublicID     string
-	Email        string
-	PasswordHash string
-	DisplayName  string
-	Disabled     bool
-	FailedLogins int
-	LockedUntil  *time.Time
-	CreatedAt    time.Time
+	ID             int64 `gorm:"primaryKey"`
+	PublicID       string
+	Email          string
+	PasswordHash   string
+	DisplayName    string
+	Disabled       bool
+	SessionVersion int64
+	FailedLogins   int
+	LockedUntil    *time.Time
+	CreatedAt      time.Time
 }
 
 func (userRow) TableName() string { return "users" }
 
 func (r userRow) domain() *marketplace.User {
 	u := &marketplace.User{ID: r.ID, PublicID: r.PublicID, Email: r.Email, PasswordHash: r.PasswordHash, DisplayName: r.DisplayName,
-		Disabled: r.Disabled, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
+		Disabled: r.Disabled, SessionVersion: r.SessionVersion, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
 	if r.LockedUntil != nil {
 		t := r.LockedUntil.UTC()
 		u.LockedUntil = &t
@@ -122,30 +123,10 @@ func (s *Store) Principal(ctx context.Context, userPublicID string) (*marketplac
 	return p, nil
 }
 
-// RecordLoginFailure implements marketplace.AccountStore.
-func (s *Store) RecordLoginFailure(ctx context.Context, userID int64, max int, lockUntil time.Time) (*time.Time, error) {
-	var locked *time.Time
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var r userRow
-		if err := ForUpdate(tx).Take(&r, userID).Error; err != nil {
-			return MapError(err)
-		}
-		n := r.FailedLogins + 1
-		upd := map[string]any{"failed_logins": n}
-		if n >= max {
-			upd["locked_until"] = lockUntil
-			upd["failed_logins"] = 0
-			locked = &lockUntil
-		}
-		return tx.Model(&userRow{}).Where("id = ?", userID).Updates(upd).Error
-	})
-	return locked, err
-}
-
-// ResetLoginFailures implements marketplace.AccountStore.
-func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
+// EndSessions implements marketplace.AccountStore.
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
 	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", userID).
-		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+		Update("session_version", gorm.Expr("session_version + 1")).Error
 }
 
 // CreateOrg implements marketplace.AccountStore.
