@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -98,6 +100,72 @@ func TestVerifierOfAnotherCountyReachesNoScreeningWork(t *testing.T) {
 		}
 		if r := env.do(http.MethodPost, "/api/v1/review-queue/"+sc.ID+"/decisions", city, map[string]any{"decision": "acknowledge"}); r.Status != http.StatusOK {
 			t.Errorf("the city's verifier acknowledges: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations: federation staff see
+// on a need's money page the allocations of their own organization's funds
+// only, as GET /allocations/{id} answers them; another organization's
+// allocations, payees and disbursement forms are not theirs (404).
+func TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		wtok, _ := env.user(marketplace.RoleSocialWorker, nil)
+		vtok, _ := env.user(marketplace.RoleVerifier, nil)
+		needID := env.createNeed(wtok, needBody())
+		env.clearAndPublish(needID, wtok, vtok)
+		env.advance(121 * time.Hour) // past the notice: open
+		_, staffA := env.user(marketplace.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staffA, marketplace.Restrictions{}, 2_000_000)
+		paid, err := env.funds.Allocate(ctx, staffA, funds.KindFund, fund, needID, 500_000, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if paid, err = env.funds.Disburse(ctx, staffA, paid.PublicID, funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "YC20261123001"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		open, err := env.funds.Allocate(ctx, staffA, funds.KindFund, fund, needID, 300_000, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fedB, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "371725"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		btok, staffB := env.user(marketplace.RoleFederationStaff, fedB)
+
+		a := newBrowser(env)
+		a.login(staffA)
+		if page := a.do(http.MethodGet, "/staff/money/"+needID, nil).Body.String(); !strings.Contains(page, open.PublicID) || !strings.Contains(page, paid.PayeeMasked) {
+			t.Fatalf("the holder's staff do not see their allocations")
+		}
+		b := newBrowser(env)
+		b.login(staffB)
+		r := b.do(http.MethodGet, "/staff/money/"+needID, nil)
+		if r.Code != http.StatusOK {
+			t.Fatalf("money page: %d", r.Code)
+		}
+		for _, secret := range []string{paid.PublicID, open.PublicID, paid.PayeeMasked} {
+			if strings.Contains(r.Body.String(), secret) {
+				t.Errorf("another organization's staff see %q on the money page", secret)
+			}
+		}
+		for _, id := range []string{paid.PublicID, open.PublicID} {
+			if r := env.do(http.MethodGet, "/api/v1/allocations/"+id, btok, nil); r.Status != http.StatusNotFound {
+				t.Errorf("GET /allocations/%s: %d, want 404", id, r.Status)
+			}
+		}
+		payee := map[string]any{"payee_type": "provider", "payee_name": "某医院", "reference": "X1"}
+		if r := env.do(http.MethodPost, "/api/v1/allocations/"+open.PublicID+"/disburse", btok, payee, "Idempotency-Key", "b-disburse-1"); r.Status != http.StatusNotFound {
+			t.Errorf("disburse another organization's allocation: %d, want 404: %s", r.Status, r.Body)
+		}
+		d := url.Values{"idempotency_key": {"b-disburse-2"}, "allocation": {open.PublicID}, "payee_type": {"provider"}, "payee_name": {"某医院"}, "reference": {"X2"}}
+		if r := b.form("/staff/money/"+needID+"/disbursements", d); r.Code != http.StatusNotFound {
+			t.Errorf("disbursement form for another organization's allocation: %d, want 404", r.Code)
+		}
+		if got, err := env.funds.Allocation(ctx, staffA, open.PublicID); err != nil || got.Status != funds.AllocAllocated {
+			t.Errorf("the allocation after the attempts: %+v %v", got, err)
 		}
 	})
 }

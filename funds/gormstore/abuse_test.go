@@ -145,7 +145,10 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 		}
 		f.svc.Screener = fakeScreener{marketplace.ScreenWarn}
 		other := f.user(marketplace.RoleFederationStaff, f.other)
-		if _, err := f.svc.Disburse(ctx, other, a.PublicID, payee, nil); !errors.Is(err, marketplace.ErrForbidden) {
+		// Another organization cannot see the allocation (GET answers 404), so
+		// it cannot disburse it either: the same answer, not a 403 that would
+		// tell it exists.
+		if _, err := f.svc.Disburse(ctx, other, a.PublicID, payee, nil); !errors.Is(err, marketplace.ErrNotFound) {
 			t.Errorf("another organization disbursing: %v", err)
 		}
 		d, err := f.svc.Disburse(ctx, f.staff, a.PublicID, payee, nil)
