@@ -499,6 +499,9 @@ func (s *NeedService) audit(n *Need, by *Principal, ev *NeedEvent, detail map[st
 // regionPrefix is the prefix every region code inside the region code
 // starts with.
 func regionPrefix(d *Divisions, code string) string {
+	if d == nil {
+		return code
+	}
 	if p := d.Prefix(code); p != "" {
 		return p
 	}
