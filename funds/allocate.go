@@ -200,7 +200,8 @@ func maskTail(s string) string {
 // federation staff of the holder, after the need's notice period (or at
 // once on the emergency path). Screening runs again first: a block stops
 // it for review (*ScreeningBlockError). The ledger moves the money from the
-// need's committed account to payable and on to paid.
+// need's committed account to payable and on to paid. ErrNotFound for an
+// allocation by may not see (MaySeeAllocation).
 func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
 	v := &marketplace.ValidationError{}
 	payee.Name, payee.Reference, payee.Account = strings.TrimSpace(payee.Name), strings.TrimSpace(payee.Reference), strings.TrimSpace(payee.Account)
@@ -217,8 +218,8 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 	if err != nil {
 		return nil, err
 	}
-	if !staffOf(by, pre.SourceOrgID) {
-		return nil, fmt.Errorf("%w: only staff of the holder disburse its allocations", marketplace.ErrForbidden)
+	if !MaySeeAllocation(by, pre) {
+		return nil, fmt.Errorf("funds: disburse: %w", marketplace.ErrNotFound)
 	}
 	if pre.Status != AllocAllocated {
 		return nil, fmt.Errorf("%w: the allocation is %s", marketplace.ErrConflict, pre.Status)
@@ -296,13 +297,21 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 	return out, nil
 }
 
+// MaySeeAllocation reports whether by may see allocation a, its payee
+// (masked) and disburse it: federation staff of the organization holding
+// the fund or project it came from. It is the one rule for allocations, by
+// API and by page; the others are answered as if it did not exist.
+func MaySeeAllocation(by *marketplace.Principal, a *Allocation) bool {
+	return staffOf(by, a.SourceOrgID)
+}
+
 // Allocation returns an allocation to staff of its holder; ErrNotFound to others.
 func (s *Service) Allocation(ctx context.Context, by *marketplace.Principal, publicID string) (*Allocation, error) {
 	a, err := s.Store.Allocation(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
-	if !staffOf(by, a.SourceOrgID) {
+	if !MaySeeAllocation(by, a) {
 		return nil, marketplace.ErrNotFound
 	}
 	return a, nil

@@ -118,22 +118,33 @@ func (s *Service) Pledge(ctx context.Context, by *marketplace.Principal, publicI
 	if err != nil {
 		return nil, err
 	}
-	if p.DonorID != by.User.ID && !staffOf(by, p.OrgID) {
+	if !MaySeePledge(by, p) {
 		return nil, marketplace.ErrNotFound
 	}
 	return p, nil
 }
 
+// MaySeePledge reports whether by may see pledge p: its donor, and staff
+// of the receiving organization (who alone confirm and refund it). Anyone
+// else is answered as if the pledge did not exist.
+func MaySeePledge(by *marketplace.Principal, p *Pledge) bool {
+	return by != nil && (p.DonorID == by.User.ID || staffOf(by, p.OrgID))
+}
+
 // ConfirmPledge records, for staff of the receiving organization, that a
 // pledge's money arrived. A donor never confirms their own pledge.
-// ErrForbidden, ErrNotFound, ErrConflict (not pending, expired).
+// ErrForbidden, ErrNotFound (also for staff of another organization, who
+// may not see it), ErrConflict (not pending, expired).
 func (s *Service) ConfirmPledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
 	p, err := s.Store.Pledge(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !staffOf(by, p.OrgID) {
-		return nil, fmt.Errorf("%w: only staff of %s confirm its donations", marketplace.ErrForbidden, p.OrgName)
+		if MaySeePledge(by, p) {
+			return nil, fmt.Errorf("%w: only staff of %s confirm its donations", marketplace.ErrForbidden, p.OrgName)
+		}
+		return nil, fmt.Errorf("funds: confirm pledge: %w", marketplace.ErrNotFound)
 	}
 	if p.DonorID == by.User.ID {
 		return nil, fmt.Errorf("%w: nobody confirms their own pledge", marketplace.ErrForbidden)
@@ -339,7 +350,10 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 		return nil, err
 	}
 	if !staffOf(by, pre.OrgID) {
-		return nil, fmt.Errorf("%w: only staff of %s refund its donations", marketplace.ErrForbidden, pre.OrgName)
+		if MaySeePledge(by, pre) {
+			return nil, fmt.Errorf("%w: only staff of %s refund its donations", marketplace.ErrForbidden, pre.OrgName)
+		}
+		return nil, fmt.Errorf("funds: refund pledge: %w", marketplace.ErrNotFound)
 	}
 	var out *Pledge
 	err = s.Store.InTx(ctx, func(tx Tx) error {

@@ -496,23 +496,48 @@ func (s *NeedService) audit(n *Need, by *Principal, ev *NeedEvent, detail map[st
 		ObjectID: n.PublicID, Detail: auditDetail(detail)}
 }
 
-// orgPrefix is the prefix every region code inside an organization's region starts with.
-func (s *NeedService) orgPrefix(o *Org) string {
-	if p := s.Divisions.Prefix(o.RegionCode); p != "" {
+// regionPrefix is the prefix every region code inside the region code
+// starts with.
+func regionPrefix(d *Divisions, code string) string {
+	if d == nil {
+		return code
+	}
+	if p := d.Prefix(code); p != "" {
 		return p
 	}
-	return o.RegionCode
+	return code
 }
 
-// coveringVerifier reports whether p is a verifier of a civil affairs
-// organization whose region contains region.
-func (s *NeedService) coveringVerifier(p *Principal, region string) bool {
+// VerifierRegions returns the region prefixes of the civil affairs
+// organizations in which p is a verifier: the needs whose region code
+// starts with one of them are the needs p clears, reviews and refers
+// (see CoveringVerifier). None for anyone else.
+func VerifierRegions(d *Divisions, p *Principal) []string {
+	var out []string
 	for _, o := range p.OrgsWith(RoleVerifier) {
-		if o.Kind == OrgCivilAffairs && strings.HasPrefix(region, s.orgPrefix(o)) {
+		if o.Kind == OrgCivilAffairs {
+			out = append(out, regionPrefix(d, o.RegionCode))
+		}
+	}
+	return out
+}
+
+// CoveringVerifier reports whether p is a verifier of a civil affairs
+// organization whose region contains region. It is the one rule for the
+// verifier's work on a need: clearance, objections, the review queue and
+// its decisions, screenings and referrals.
+func CoveringVerifier(d *Divisions, p *Principal, region string) bool {
+	for _, prefix := range VerifierRegions(d, p) {
+		if strings.HasPrefix(region, prefix) {
 			return true
 		}
 	}
 	return false
+}
+
+// coveringVerifier is CoveringVerifier over the service's divisions.
+func (s *NeedService) coveringVerifier(p *Principal, region string) bool {
+	return CoveringVerifier(s.Divisions, p, region)
 }
 
 // poster reports whether p is a social worker of the posting organization.
@@ -1400,12 +1425,7 @@ var AllNeedStatuses = []NeedStatus{NeedDraft, NeedSubmitted, NeedCleared, NeedNo
 // affairs offices where by is a verifier, the longest overdue first; with
 // overdue, only those past their clearance time limit. ErrForbidden.
 func (s *NeedService) ClearanceQueue(ctx context.Context, by *Principal, overdue bool, limit, offset int) ([]NeedSummary, int, error) {
-	var prefixes []string
-	for _, o := range by.OrgsWith(RoleVerifier) {
-		if o.Kind == OrgCivilAffairs {
-			prefixes = append(prefixes, s.orgPrefix(o))
-		}
-	}
+	prefixes := VerifierRegions(s.Divisions, by)
 	if len(prefixes) == 0 {
 		return nil, 0, ErrForbidden
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -195,19 +194,7 @@ func (s *Service) canSeeNeed(p *marketplace.Principal, n *NeedRecord) bool {
 	if p.InOrg(marketplace.RoleSocialWorker, n.OrgID) || p.Has(marketplace.RoleFederationStaff) {
 		return true
 	}
-	for _, o := range p.OrgsWith(marketplace.RoleVerifier) {
-		if o.Kind != marketplace.OrgCivilAffairs {
-			continue
-		}
-		prefix := o.RegionCode
-		if s.Divisions != nil {
-			prefix = s.Divisions.Prefix(o.RegionCode)
-		}
-		if prefix != "" && strings.HasPrefix(n.RegionCode, prefix) {
-			return true
-		}
-	}
-	return false
+	return marketplace.CoveringVerifier(s.Divisions, p, n.RegionCode)
 }
 
 func toSource(si *SourceInfo) Source {

@@ -21,15 +21,18 @@ type ScreeningService struct {
 	Config   ScreeningConfig
 	// Cipher seals the free text verifiers write (reasons, notes).
 	Cipher *marketplace.Cipher
-	Now    func() time.Time
-	NewID  func() string
+	// Divisions tell which needs a verifier's office covers
+	// (marketplace.CoveringVerifier).
+	Divisions *marketplace.Divisions
+	Now       func() time.Time
+	NewID     func() string
 }
 
 var _ marketplace.Screener = (*ScreeningService)(nil)
 
 // NewScreeningService returns a service over its stores.
-func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, now func() time.Time, newID func() string) *ScreeningService {
-	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Now: now, NewID: newID}
+func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *marketplace.Divisions, now func() time.Time, newID func() string) *ScreeningService {
+	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
 }
 
 // BlockedError is returned by callers of Screen when the result is block:
@@ -157,24 +160,30 @@ func applyOverride(rec *ScreeningRecord, ov *Override) {
 	rec.Decision, rec.DecidedBy, rec.DecidedAt = DecisionOverride, ov.Verifier, &at
 }
 
-// canSee reports whether p may read the screenings of a need posted by
-// orgID: verifiers and federation staff always, social workers of the
-// posting organization.
-func canSee(p *marketplace.Principal, orgID string) bool {
+// canSee reports whether p may read the screenings of n: verifiers whose
+// office covers the need's region, federation staff (who allocate to any
+// need), social workers of the posting organization.
+func (s *ScreeningService) canSee(p *marketplace.Principal, n *ScreenedNeed) bool {
 	if p == nil {
 		return false
 	}
 	for _, m := range p.Memberships {
 		switch m.Role {
-		case marketplace.RoleVerifier, marketplace.RoleFederationStaff:
+		case marketplace.RoleFederationStaff:
 			return true
 		case marketplace.RoleSocialWorker:
-			if m.Org != nil && m.Org.PublicID == orgID {
+			if m.Org != nil && m.Org.PublicID == n.OrgID {
 				return true
 			}
 		}
 	}
-	return false
+	return s.covers(p, n.RegionCode)
+}
+
+// covers reports whether p is a verifier whose office covers region: the
+// rule of clearance, for every verifier's work here.
+func (s *ScreeningService) covers(p *marketplace.Principal, region string) bool {
+	return marketplace.CoveringVerifier(s.Divisions, p, region)
 }
 
 // Screenings returns the need's latest screening, or with all its history
@@ -185,7 +194,7 @@ func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Princi
 	if err != nil {
 		return nil, fmt.Errorf("matching: screenings: %w", err)
 	}
-	if !canSee(p, n.OrgID) {
+	if !s.canSee(p, n) {
 		return nil, fmt.Errorf("matching: screenings: %w", marketplace.ErrNotFound)
 	}
 	limit := 1
@@ -203,10 +212,18 @@ func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Princi
 }
 
 // Rerun screens the need again now, at the clear stage (a verifier's
-// re-check); only verifiers may.
+// re-check); only verifiers may, and only those whose office covers the
+// need's region: ErrNotFound for the others.
 func (s *ScreeningService) Rerun(ctx context.Context, p *marketplace.Principal, needPublicID string) (*ScreeningRecord, error) {
 	if !p.Has(marketplace.RoleVerifier) {
 		return nil, marketplace.ErrForbidden
+	}
+	n, err := s.Store.NeedForScreening(ctx, needPublicID)
+	if err != nil {
+		return nil, fmt.Errorf("matching: rerun screening: %w", err)
+	}
+	if !s.covers(p, n.RegionCode) {
+		return nil, fmt.Errorf("matching: rerun screening: %w", marketplace.ErrNotFound)
 	}
 	rec, err := s.screen(ctx, needPublicID, marketplace.StageClear, 0)
 	if err != nil {
@@ -223,16 +240,19 @@ type QueueItem struct {
 	Related   []NeedSummary
 }
 
-// ReviewQueue returns the open cases: latest screenings that warn or block
-// and no verifier has decided, blocks first, at most limit (1..500).
+// ReviewQueue returns the open cases of the needs in the regions p's civil
+// affairs offices cover: latest screenings that warn or block and no
+// verifier has decided, blocks first, at most limit (1..500). ErrForbidden
+// for anyone who is not a verifier of a civil affairs office.
 func (s *ScreeningService) ReviewQueue(ctx context.Context, p *marketplace.Principal, limit int) ([]QueueItem, error) {
-	if !p.Has(marketplace.RoleVerifier) {
+	regions := marketplace.VerifierRegions(s.Divisions, p)
+	if len(regions) == 0 {
 		return nil, marketplace.ErrForbidden
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	recs, err := s.Store.ReviewQueue(ctx, limit)
+	recs, err := s.Store.ReviewQueue(ctx, regions, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matching: review queue: %w", err)
 	}
@@ -282,8 +302,9 @@ const MinOverrideReason = 10
 // acknowledge (a warning), override (a block, with a reason of at least
 // MinOverrideReason characters) or uphold (a block). It is audited on the
 // need's stream; the reason is stored sealed and never in the audit.
-// ErrNotFound for an unknown screening; ErrConflict when the screening is
-// no longer the need's latest or was already decided.
+// ErrNotFound for an unknown screening or one of a need outside the
+// regions p's office covers; ErrConflict when the screening is no longer
+// the need's latest or was already decided.
 func (s *ScreeningService) Decide(ctx context.Context, p *marketplace.Principal, screeningID string, d Decision, reason string) (*ScreeningRecord, error) {
 	if !p.Has(marketplace.RoleVerifier) {
 		return nil, marketplace.ErrForbidden
@@ -307,6 +328,13 @@ func (s *ScreeningService) Decide(ctx context.Context, p *marketplace.Principal,
 	rec, err := s.Store.ScreeningByPublicID(ctx, screeningID)
 	if err != nil {
 		return nil, fmt.Errorf("matching: decide: %w", err)
+	}
+	n, err := s.Store.NeedForScreening(ctx, rec.NeedID)
+	if err != nil {
+		return nil, fmt.Errorf("matching: decide: %w", err)
+	}
+	if !s.covers(p, n.RegionCode) {
+		return nil, fmt.Errorf("matching: decide: %w", marketplace.ErrNotFound)
 	}
 	switch {
 	case rec.Result == marketplace.ScreenClear:
@@ -369,9 +397,12 @@ func (s *ScreeningService) openNotes(r *Referral) ([]ReferralNote, error) {
 	return notes, nil
 }
 
-// Referrals lists referrals (only verifiers), with status when not "".
+// Referrals lists the referrals of the needs in the regions p's civil
+// affairs offices cover, with status when not "". ErrForbidden for anyone
+// who is not a verifier of a civil affairs office.
 func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
-	if !p.Has(marketplace.RoleVerifier) {
+	regions := marketplace.VerifierRegions(s.Divisions, p)
+	if len(regions) == 0 {
 		return nil, marketplace.ErrForbidden
 	}
 	if status != "" && !status.Valid() {
@@ -380,7 +411,7 @@ func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Princip
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rs, err := s.Store.Referrals(ctx, status, limit)
+	rs, err := s.Store.Referrals(ctx, status, regions, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matching: referrals: %w", err)
 	}
@@ -398,7 +429,8 @@ func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Princip
 // UpdateReferral moves a referral (open → accepted → closed, open →
 // closed; the same status only adds the note) and adds a note, audited on
 // the need's stream. Accepting records the verifier as taking it.
-// ErrNotFound; ErrConflict for a closed referral or a move back.
+// ErrNotFound, also for a referral of a need outside the regions p's office
+// covers; ErrConflict for a closed referral or a move back.
 func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
 	if !p.Has(marketplace.RoleVerifier) {
 		return nil, marketplace.ErrForbidden
@@ -417,6 +449,9 @@ func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Pr
 	now := s.Now().UTC()
 	var notes []ReferralNote
 	r, err := s.Store.UpdateReferral(ctx, publicID, func(r *Referral) (marketplace.AuditEntry, error) {
+		if !s.covers(p, r.NeedRegion) {
+			return marketplace.AuditEntry{}, marketplace.ErrNotFound
+		}
 		rank := map[ReferralStatus]int{ReferralOpen: 0, ReferralAccepted: 1, ReferralClosed: 2}
 		if r.Status == ReferralClosed {
 			return marketplace.AuditEntry{}, fmt.Errorf("%w: the referral is closed", marketplace.ErrConflict)

@@ -18,6 +18,9 @@ type ScreenedNeed struct {
 	Key int64
 	// OrgID is the public id of the posting organization.
 	OrgID string
+	// RegionCode is the need's region: verifiers whose civil affairs
+	// office covers it work on the need (marketplace.CoveringVerifier).
+	RegionCode string
 	// PersonState is marketplace.PersonStateOf the person's needs as read
 	// with it (NeedWithPerson only).
 	PersonState string
@@ -97,6 +100,10 @@ type Referral struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+
+	// NeedRegion is the region code of the need: verifiers whose office
+	// covers it work on the referral.
+	NeedRegion string
 }
 
 // NeedSummary is what the review queue shows of a need: public facts and
@@ -141,14 +148,16 @@ type ScreeningStore interface {
 	// need's latest and undecided, else ErrConflict), with the override
 	// when d is DecisionOverride, and the audit entry.
 	Decide(ctx context.Context, screeningKey int64, d Decision, by string, reasonCT []byte, reasonKID string, ov *Override, at time.Time, audit marketplace.AuditEntry) error
-	// ReviewQueue returns the latest, undecided warn and block screenings,
-	// blocks first then oldest first, at most limit.
-	ReviewQueue(ctx context.Context, limit int) ([]ScreeningRecord, error)
+	// ReviewQueue returns the latest, undecided warn and block screenings
+	// of needs whose region code starts with one of regionPrefixes, blocks
+	// first then oldest first, at most limit.
+	ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]ScreeningRecord, error)
 	// NeedSummaries returns the needs with these public ids (unknown ids
 	// are left out).
 	NeedSummaries(ctx context.Context, publicIDs []string) ([]NeedSummary, error)
-	// Referrals lists referrals, with status when not "", oldest first.
-	Referrals(ctx context.Context, status ReferralStatus, limit int) ([]Referral, error)
+	// Referrals lists the referrals of needs whose region code starts
+	// with one of regionPrefixes, with status when not "", oldest first.
+	Referrals(ctx context.Context, status ReferralStatus, regionPrefixes []string, limit int) ([]Referral, error)
 	// UpdateReferral loads the referral by public id with a lock, lets fn
 	// change it, stores it and appends the audit entry fn returns;
 	// ErrNotFound; fn's error aborts.

@@ -122,20 +122,27 @@ type staffMoney struct {
 	Key         string
 }
 
-// staffMoneyOf loads the need's allocations and the sources that may give.
+// staffMoneyOf loads the need's allocations the user may see (those of
+// their organization's funds and projects, as GET /allocations/{id}) and
+// the sources that may give.
 func (s *Server) staffMoneyOf(c echo.Context, needID string) (*staffMoney, error) {
 	ctx := c.Request().Context()
 	as, err := s.needAllocations(ctx, needID)
 	if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
 		return nil, err
 	}
-	m := &staffMoney{Allocations: as, Key: newFormKey()}
+	p := PrincipalOf(c)
+	m := &staffMoney{Key: newFormKey()}
+	for i := range as {
+		if funds.MaySeeAllocation(p, &as[i]) {
+			m.Allocations = append(m.Allocations, as[i])
+		}
+	}
 	for _, k := range []funds.SourceKind{funds.KindFund, funds.KindProject} {
 		ss, err := s.Funds.Sources(ctx, k, 200, 0)
 		if err != nil {
 			return nil, err
 		}
-		p := PrincipalOf(c)
 		for _, src := range ss {
 			if p.InOrg(marketplace.RoleFederationStaff, src.OrgID) && src.Running(s.now()) {
 				m.Sources = append(m.Sources, src)

@@ -18,7 +18,9 @@ import (
 //	roles       only these roles (others get 403, anonymous 401)
 //
 // Each area adds its routes from its own test file with addRouteAccess in an
-// init function.
+// init function. Which of those users pass for a given object (own
+// organization, containing region, own record, …) is the route's scope, in
+// routeScope (routes_scope_test.go), which every route must also have.
 var routeAccess = map[string][]string{
 	"POST /api/v1/auth/register":    {"*"},
 	"POST /api/v1/auth/login":       {"*"},

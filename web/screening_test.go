@@ -39,13 +39,19 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matchin
 	if err != nil {
 		env.t.Fatal(err)
 	}
+	d, err := marketplace.LoadDivisions()
+	if err != nil {
+		env.t.Fatal(err)
+	}
 	store := mstore.NewScreenings(db)
-	env.screening = matching.NewScreeningService(store, store, matching.DefaultScreeningConfig(), c, now, testID)
+	env.screening = matching.NewScreeningService(store, store, matching.DefaultScreeningConfig(), c, d, now, testID)
 	return env.screening
 }
 
 type screenedNeed struct {
-	org        *marketplace.Org
+	org *marketplace.Org
+	// region is the need's region code (371725 when "").
+	region     string
 	idNumber   string
 	status     marketplace.NeedStatus
 	category   marketplace.Category
@@ -76,6 +82,9 @@ func (env *testEnv) postNeed(n screenedNeed) string {
 	if n.category == "" {
 		n.category = marketplace.CatMedical
 	}
+	if n.region == "" {
+		n.region = "371725"
+	}
 	g := env.db.Gorm
 	p := testPseudonyms.Of(n.idNumber)
 	now := *env.now.Load()
@@ -89,8 +98,8 @@ func (env *testEnv) postNeed(n screenedNeed) string {
 	id := testID()
 	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code, age_band,
 		household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen, funded_fen, cost_from, cost_to, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', '371725', '18_59', ?, ?, 'test-data', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.org.ID, env.admin.User.ID, ben.ID, p, string(n.status), string(n.category), n.households, []byte{1}, n.cost, n.stat, n.req, n.fund,
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', ?, '18_59', ?, ?, 'test-data', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, n.org.ID, env.admin.User.ID, ben.ID, p, string(n.status), string(n.category), n.region, n.households, []byte{1}, n.cost, n.stat, n.req, n.fund,
 		isoDay(n.from), isoDay(n.to), now, now).Error; err != nil {
 		env.t.Fatal(err)
 	}

@@ -31,6 +31,6 @@ func (m *Main) openScreening() error {
 		return err
 	}
 	scr := mstore.NewScreenings(m.DB)
-	m.Screening = matching.NewScreeningService(scr, scr, cfg, c, m.Now, newID)
+	m.Screening = matching.NewScreeningService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
 	return nil
 }

@@ -551,6 +551,10 @@ func (s *Store) SetScreeningResult(ctx context.Context, needID int64, result mar
 	return s.db.WithContext(ctx).Model(&needRow{}).Where("id = ?", needID).Update("screening_result", string(result)).Error
 }
 
+// LikePrefix is the LIKE pattern of the region codes starting with the
+// prefix p, for the stores of other packages.
+func LikePrefix(p string) string { return likePrefix(p) }
+
 // likePrefix escapes a region prefix (digits only, but be safe) for LIKE.
 func likePrefix(p string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

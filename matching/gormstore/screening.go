@@ -137,8 +137,10 @@ type referralRow struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
-	// NeedPublicID is read from the needs table in queries that join it.
-	NeedPublicID string `gorm:"->"`
+	// NeedPublicID and NeedRegionCode are read from the needs table in
+	// queries that join it.
+	NeedPublicID   string `gorm:"->"`
+	NeedRegionCode string `gorm:"->"`
 }
 
 func (referralRow) TableName() string { return "referrals" }
@@ -148,6 +150,7 @@ type needRow struct {
 	ID                 int64
 	PublicID           string
 	OrgPublicID        string
+	RegionCode         string
 	Pseudonym          string
 	Status             string
 	Category           string
@@ -161,7 +164,7 @@ type needRow struct {
 	Version            int64
 }
 
-const needColumns = `n.id, n.public_id, o.public_id AS org_public_id, n.pseudonym, n.status, n.category, n.cost_from, n.cost_to,
+const needColumns = `n.id, n.public_id, o.public_id AS org_public_id, n.region_code, n.pseudonym, n.status, n.category, n.cost_from, n.cost_to,
 	n.verified_cost_fen, n.statutory_relief_fen, n.requested_fen, n.funded_fen, n.household_types, n.version`
 
 func splitList(s string) []string {
@@ -204,7 +207,7 @@ func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]n
 	for rows.Next() {
 		var r needRow
 		var from, to dbTime
-		if err := rows.Scan(&r.ID, &r.PublicID, &r.OrgPublicID, &r.Pseudonym, &r.Status, &r.Category, &from, &to,
+		if err := rows.Scan(&r.ID, &r.PublicID, &r.OrgPublicID, &r.RegionCode, &r.Pseudonym, &r.Status, &r.Category, &from, &to,
 			&r.VerifiedCostFen, &r.StatutoryReliefFen, &r.RequestedFen, &r.FundedFen, &r.HouseholdTypes, &r.Version); err != nil {
 			return nil, err
 		}
@@ -223,7 +226,7 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*ma
 	if len(rows) == 0 {
 		return nil, marketplace.ErrNotFound
 	}
-	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, ScreeningNeed: rows[0].domain()}, nil
+	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, ScreeningNeed: rows[0].domain()}, nil
 }
 
 // NeedWithPerson implements matching.ScreeningStore.
@@ -238,7 +241,7 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 	for _, r := range rows {
 		state = append(state, marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen})
 		if r.PublicID == publicID {
-			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, ScreeningNeed: r.domain()}
+			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, ScreeningNeed: r.domain()}
 			continue
 		}
 		others = append(others, r.domain())
@@ -387,9 +390,24 @@ func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (
 }
 
 // ReviewQueue implements matching.ScreeningStore.
-func (s *Screenings) ReviewQueue(ctx context.Context, limit int) ([]matching.ScreeningRecord, error) {
-	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block')",
-		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit)
+func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]matching.ScreeningRecord, error) {
+	in, args := inRegions(regionPrefixes)
+	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block') AND "+in,
+		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit, args...)
+}
+
+// inRegions is the condition that the need n lies in one of the regions
+// with these code prefixes (none: no need does).
+func inRegions(prefixes []string) (string, []any) {
+	if len(prefixes) == 0 {
+		return "1 = 0", nil
+	}
+	ors := make([]string, len(prefixes))
+	args := make([]any, len(prefixes))
+	for i, p := range prefixes {
+		ors[i], args[i] = "n.region_code LIKE ?", mgorm.LikePrefix(p)
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
 // SaveScreening implements matching.ScreeningStore.
@@ -570,8 +588,8 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 	})
 }
 
-func (r referralRow) domain(needPublicID string) matching.Referral {
-	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, Programme: marketplace.Programme(r.Programme),
+func (r referralRow) domain(needPublicID, needRegion string) matching.Referral {
+	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, NeedRegion: needRegion, Programme: marketplace.Programme(r.Programme),
 		Reason: r.Reason, Status: matching.ReferralStatus(r.Status), TakenBy: r.TakenBy, NotesCT: r.NotesCt, NotesKID: r.NotesKid,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ClosedAt != nil {
@@ -582,9 +600,11 @@ func (r referralRow) domain(needPublicID string) matching.Referral {
 }
 
 // Referrals implements matching.ScreeningStore.
-func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStatus, limit int) ([]matching.Referral, error) {
+func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStatus, regionPrefixes []string, limit int) ([]matching.Referral, error) {
 	var rows []referralRow
-	q := s.db.WithContext(ctx).Table("referrals r").Select("r.*, n.public_id AS need_public_id").Joins("JOIN needs n ON n.id = r.need_id")
+	in, args := inRegions(regionPrefixes)
+	q := s.db.WithContext(ctx).Table("referrals r").Select("r.*, n.public_id AS need_public_id, n.region_code AS need_region_code").
+		Joins("JOIN needs n ON n.id = r.need_id").Where(in, args...)
 	if status != "" {
 		q = q.Where("r.status = ?", string(status))
 	}
@@ -593,7 +613,7 @@ func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStat
 	}
 	out := make([]matching.Referral, len(rows))
 	for i, r := range rows {
-		out[i] = r.domain(r.NeedPublicID)
+		out[i] = r.domain(r.NeedPublicID, r.NeedRegionCode)
 	}
 	return out, nil
 }
@@ -606,11 +626,11 @@ func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn fun
 		if err := mgorm.ForUpdate(tx).Where("public_id = ?", publicID).Take(&r).Error; err != nil {
 			return mgorm.MapError(err)
 		}
-		var need struct{ PublicID string }
-		if err := tx.Table("needs").Select("public_id").Where("id = ?", r.NeedID).Take(&need).Error; err != nil {
+		var need struct{ PublicID, RegionCode string }
+		if err := tx.Table("needs").Select("public_id, region_code").Where("id = ?", r.NeedID).Take(&need).Error; err != nil {
 			return mgorm.MapError(err)
 		}
-		out = r.domain(need.PublicID)
+		out = r.domain(need.PublicID, need.RegionCode)
 		audit, err := fn(&out)
 		if err != nil {
 			return err

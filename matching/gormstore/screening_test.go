@@ -94,7 +94,11 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	c, _ := marketplace.NewCipher([]marketplace.DataKey{{ID: "d1", Key: key}})
-	f.svc = matching.NewScreeningService(gormstore.NewScreenings(db), f.pays, matching.DefaultScreeningConfig(), c, func() time.Time { return f.now }, newID)
+	d, err := marketplace.LoadDivisions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = matching.NewScreeningService(gormstore.NewScreenings(db), f.pays, matching.DefaultScreeningConfig(), c, d, func() time.Time { return f.now }, newID)
 	return f
 }
 
