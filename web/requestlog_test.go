@@ -92,7 +92,9 @@ var requestsTotalRe = regexp.MustCompile(`(?m)^jiujinan_requests_total\{code="(\
 func (env *testEnv) checkCounted(t *testing.T) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	env.srv.Echo.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	env.srv.Echo.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("metrics: %d", rec.Code)
 	}
