@@ -90,6 +90,9 @@ type NeedRef struct {
 	OrgPublicID    string
 	Status         NeedStatus
 	NoticeEndsAt   *time.Time
+	Deadline       *time.Time
+	RequestedFen   int64
+	FundedFen      int64
 	PublishedAt    *time.Time
 	ConsentPublic  bool
 	RegionCode     string
@@ -102,9 +105,11 @@ type NeedRef struct {
 	IdentityKID         string
 }
 
-// EffectiveStatus is the need's status at now.
+// EffectiveStatus is the need's status at now as its public page shows
+// it: expired once its deadline passed unfunded (PublicStatusAt), so that
+// volunteers are not sent to a need that can no longer be served.
 func (n *NeedRef) EffectiveStatus(now time.Time) NeedStatus {
-	return EffectiveStatus(n.Status, n.NoticeEndsAt, now)
+	return PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
 // Public reports whether the need appears on public surfaces at now:
@@ -114,7 +119,7 @@ func (n *NeedRef) Public(now time.Time) bool {
 		return false
 	}
 	switch n.EffectiveStatus(now) {
-	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed:
+	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed, NeedExpired:
 		return true
 	}
 	return false

@@ -746,3 +746,40 @@ func TestClaimLoadLimitUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestVolunteersCannotServeANeedPastItsDeadline: a need whose deadline
+// passed unfunded shows as expired on its public page; volunteers can no
+// longer claim its services or pledge hours to it (409), as its matches
+// already leave it out.
+func TestVolunteersCannotServeANeedPastItsDeadline(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
+		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		body := needBody()
+		body["service_needs"] = []string{"hospital_escort", "legal_aid"}
+		body["deadline"] = env.now.Load().In(chinaTime).AddDate(0, 0, 8).Format("2006-01-02")
+		id := env.createNeed(worker, body)
+		env.clearAndPublish(id, worker, verifier)
+		vtok, vp, _ := env.volunteerWith(t, "legal_aid", "hospital_escort")
+		env.advance(121 * time.Hour) // notice over: open, before the deadline
+		vtok, worker = env.token(vp), env.token(wp)
+		r := env.do("POST", "/api/v1/needs/"+id+"/claims", vtok, map[string]any{"service": "hospital_escort", "window_days": 2})
+		if r.Status != 201 {
+			t.Fatalf("claim before the deadline: %d %s", r.Status, r.Body)
+		}
+		env.advance(6 * 24 * time.Hour) // the deadline passed, nothing funded
+		vtok = env.token(vp)
+		if got := env.do("GET", "/api/v1/needs/"+id, "", nil).JSON(t)["status"]; got != "expired" {
+			t.Fatalf("public status after the deadline: %v", got)
+		}
+		if r := env.do("POST", "/api/v1/needs/"+id+"/claims", vtok, map[string]any{"service": "legal_aid", "window_days": 2}); r.Status != 409 {
+			t.Errorf("claim after the deadline: %d %s, want 409", r.Status, r.Body)
+		}
+		if r := env.do("POST", "/api/v1/service-pledges", vtok, map[string]any{"need_id": id, "skill": "legal_aid", "hours": 3}); r.Status != 409 {
+			t.Errorf("service pledge after the deadline: %d %s, want 409", r.Status, r.Body)
+		}
+		if r := env.do("GET", "/api/v1/needs/"+id+"/service-pledges", "", nil); r.Status != 200 {
+			t.Errorf("the expired need's public pledges: %d, want 200 (it is still shown)", r.Status)
+		}
+	})
+}

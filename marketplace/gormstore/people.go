@@ -417,6 +417,9 @@ func (s *Store) NeedRef(ctx context.Context, needPublicID string) (*marketplace.
 		OrgPublicID         string
 		Status              string
 		NoticeEndsAt        *time.Time
+		Deadline            *time.Time
+		RequestedFen        int64
+		FundedFen           int64
 		PublishedAt         *time.Time
 		ConsentPublic       bool
 		RegionCode          string
@@ -428,7 +431,7 @@ func (s *Store) NeedRef(ctx context.Context, needPublicID string) (*marketplace.
 		IdentityKid         string
 	}
 	err := s.db.WithContext(ctx).Table("needs n").
-		Select("n.id, n.public_id, n.org_id, o.public_id AS org_public_id, n.status, n.notice_ends_at, n.published_at, n.consent_public, "+
+		Select("n.id, n.public_id, n.org_id, o.public_id AS org_public_id, n.status, n.notice_ends_at, n.deadline, n.requested_fen, n.funded_fen, n.published_at, n.consent_public, "+
 			"n.region_code, n.age_band, n.household_types, n.service_needs, b.public_id AS beneficiary_public_id, b.identity_ct, b.identity_kid").
 		Joins("JOIN organizations o ON o.id = n.org_id").Joins("JOIN beneficiaries b ON b.id = n.beneficiary_id").
 		Where("n.public_id = ?", needPublicID).Take(&r).Error
@@ -436,7 +439,8 @@ func (s *Store) NeedRef(ctx context.Context, needPublicID string) (*marketplace.
 		return nil, MapError(err)
 	}
 	return &marketplace.NeedRef{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, Status: marketplace.NeedStatus(r.Status),
-		NoticeEndsAt: utcPtr(r.NoticeEndsAt), PublishedAt: utcPtr(r.PublishedAt), ConsentPublic: r.ConsentPublic, RegionCode: r.RegionCode,
+		NoticeEndsAt: utcPtr(r.NoticeEndsAt), Deadline: utcPtr(r.Deadline), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
+		PublishedAt: utcPtr(r.PublishedAt), ConsentPublic: r.ConsentPublic, RegionCode: r.RegionCode,
 		AgeBand: marketplace.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[marketplace.HouseholdType](r.HouseholdTypes),
 		ServiceNeeds: splitCodes[marketplace.Service](r.ServiceNeeds), BeneficiaryPublicID: r.BeneficiaryPublicID,
 		IdentityCT: r.IdentityCt, IdentityKID: r.IdentityKid}, nil
