@@ -163,4 +163,3 @@ func loggedWith(logs, rid, chain string) bool {
 	}
 	return false
 }
-
