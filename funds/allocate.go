@@ -42,7 +42,7 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: only staff of %s allocate its money", marketplace.ErrForbidden, src.OrgName)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_allocate_org_only", map[string]any{"Org": src.OrgName}, "only staff of %s allocate its money", src.OrgName)
 	}
 	// Screening runs before the transaction (it stores its result, with
 	// its own transaction); the transaction then locks the person's needs
@@ -103,7 +103,7 @@ func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourc
 			return err
 		}
 		if !src.Running(now) {
-			return ineligible("source_closed", "this %s gives no money now (closed or outside its period)", src.Kind)
+			return ineligible("source_closed", nil, "this %s gives no money now (closed or outside its period)", src.Kind)
 		}
 		var given int64
 		if src.Restrictions.PerNeedCapFen > 0 {
@@ -113,16 +113,16 @@ func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourc
 		}
 		facts := need.Facts(now)
 		if facts.Status == marketplace.NeedOpen && !need.NoticeOver(now) {
-			return ineligible("notice", "the need's public notice has not ended and it is not on the emergency path")
+			return ineligible("notice", nil, "the need's public notice has not ended and it is not on the emergency path")
 		}
 		if fails := src.Restrictions.Fails(facts, given); len(fails) > 0 {
 			return &IneligibleError{Reasons: fails}
 		}
 		if why := need.EndReason(now); why != "" {
-			return ineligible("need_ended", "the need has ended (%s)", why)
+			return ineligible("need_ended", nil, "the need has ended (%s)", why)
 		}
 		if m := src.Restrictions.MaxFen(facts, given); amountFen > m {
-			return ineligible("over_max", "at most %d fen may go from this %s to this need now", m, src.Kind)
+			return ineligible("over_max", map[string]any{"MaxFen": m}, "at most %d fen may go from this %s to this need now", m, src.Kind)
 		}
 		a := &Allocation{PublicID: s.NewID(), SourceID: src.ID, SourcePublicID: src.PublicID, SourceKind: src.Kind,
 			SourceName: src.Name, SourceOrgID: src.OrgID, NeedID: need.ID, NeedPublicID: need.PublicID,
@@ -222,7 +222,7 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 		return nil, fmt.Errorf("funds: disburse: %w", marketplace.ErrNotFound)
 	}
 	if pre.Status != AllocAllocated {
-		return nil, fmt.Errorf("%w: the allocation is %s", marketplace.ErrConflict, pre.Status)
+		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(pre.Status)}, "the allocation is %s", pre.Status)
 	}
 	if s.Screener != nil {
 		scr, err := s.Screener.Screen(ctx, pre.NeedPublicID, marketplace.StageDisburse, pre.AmountFen)
@@ -250,18 +250,18 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 			return err
 		}
 		if a.Status != AllocAllocated {
-			return fmt.Errorf("%w: the allocation is %s", marketplace.ErrConflict, a.Status)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(a.Status)}, "the allocation is %s", a.Status)
 		}
 		if !need.NoticeOver(now) {
-			return ineligible("notice", "the need's public notice has not ended; money leaves only after it")
+			return ineligible("notice", nil, "the need's public notice has not ended; money leaves only after it")
 		}
 		switch st := marketplace.EffectiveStatus(need.Status, need.NoticeEndsAt, now); st {
 		case marketplace.NeedOpen, marketplace.NeedFunded, marketplace.NeedDisbursed:
 		default:
-			return ineligible(marketplace.FailStatus, "the need is %s", st)
+			return ineligible(marketplace.FailStatus, map[string]any{"Status": string(st)}, "the need is %s", st)
 		}
 		if need.Facts(now).Screening == marketplace.ScreenBlock {
-			return ineligible(marketplace.FailScreening, "the need's screening blocks it; stopped for review")
+			return ineligible(marketplace.FailScreening, nil, "the need's screening blocks it; stopped for review")
 		}
 		org := a.SourceOrgPublicID
 		payable, paid := OrgAccount(AccountPayable, org), OrgAccount(AccountPaid, org)

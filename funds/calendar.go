@@ -2,7 +2,6 @@ package funds
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -98,7 +97,7 @@ func (s *Service) RecordProjectReport(ctx context.Context, by *marketplace.Princ
 		return nil, err
 	}
 	if !staffOf(by, p.OrgID) {
-		return nil, fmt.Errorf("%w: only staff of the holder disclose its projects", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_disclose_holder_only", nil, "only staff of the holder disclose its projects")
 	}
 	now := s.now()
 	if err := s.Store.SetSourceReport(ctx, p.ID, now); err != nil {

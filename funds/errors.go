@@ -13,12 +13,12 @@ import (
 var (
 	// ErrInsufficientFunds: the account the money would leave holds less
 	// than the amount. It is a conflict (409).
-	ErrInsufficientFunds = fmt.Errorf("%w: insufficient funds", marketplace.ErrConflict)
+	ErrInsufficientFunds error = marketplace.Refuse(marketplace.ErrConflict, "refusal_insufficient_funds", nil, "insufficient funds")
 	// ErrIdempotencyInFlight: a request with the same Idempotency-Key is
 	// still running (409).
-	ErrIdempotencyInFlight = fmt.Errorf("%w: a request with this Idempotency-Key is still in progress; retry later", marketplace.ErrConflict)
+	ErrIdempotencyInFlight error = marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_in_flight", nil, "a request with this Idempotency-Key is still in progress; retry later")
 	// ErrReplayed: a payment notification was seen before.
-	ErrReplayed = fmt.Errorf("%w: this notification was already received", marketplace.ErrConflict)
+	ErrReplayed error = marketplace.Refuse(marketplace.ErrConflict, "refusal_replayed", nil, "this notification was already received")
 	// ErrUnbalanced: a journal transaction whose entries do not sum to zero.
 	ErrUnbalanced = errors.New("ledger: entries do not sum to zero")
 )
@@ -44,6 +44,8 @@ func (IdempotencyMismatchError) Details() any { return nil }
 // source's restrictions, the need's state, its remaining amount.
 type IneligibleError struct {
 	Reasons []marketplace.Ineligibility
+	// Args fill the catalogue message of the first reason's code.
+	Args map[string]any
 }
 
 func (e *IneligibleError) Error() string {
@@ -69,8 +71,8 @@ func (e *IneligibleError) Details() any { return map[string]any{"reasons": e.Rea
 // Unwrap lets errors.Is(err, marketplace.ErrConflict) hold.
 func (e *IneligibleError) Unwrap() error { return marketplace.ErrConflict }
 
-func ineligible(code, format string, args ...any) *IneligibleError {
-	return &IneligibleError{Reasons: []marketplace.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}}
+func ineligible(code string, targs map[string]any, format string, args ...any) *IneligibleError {
+	return &IneligibleError{Reasons: []marketplace.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}, Args: targs}
 }
 
 // ScreeningBlockError: screening blocked the money movement (422); the

@@ -23,7 +23,7 @@ type NewPledge struct {
 // caller to add its own.
 func checkGift(by *marketplace.Principal, tt TargetType, targetID string, amountFen int64) (*marketplace.ValidationError, error) {
 	if !by.Has(marketplace.RoleDonor) {
-		return nil, fmt.Errorf("%w: only donors pledge", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_pledge_donors_only", nil, "only donors pledge")
 	}
 	v := &marketplace.ValidationError{}
 	switch tt {
@@ -66,7 +66,7 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 		p.NeedID = need.ID
 		p.OrgID, p.OrgPublicID, p.OrgName, err = s.Store.ReceivingOrg(ctx, need.RegionCode)
 		if errors.Is(err, marketplace.ErrNotFound) {
-			return nil, ineligible("no_receiver", "no charity federation receives donations for this need's region yet")
+			return nil, ineligible("no_receiver", nil, "no charity federation receives donations for this need's region yet")
 		}
 		if err != nil {
 			return nil, err
@@ -77,7 +77,7 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 			return nil, err
 		}
 		if !src.Running(now) {
-			return nil, ineligible("source_closed", "this %s takes no donations now", src.Kind)
+			return nil, ineligible("source_closed", nil, "this %s takes no donations now", src.Kind)
 		}
 		p.SourceID, p.OrgID, p.OrgPublicID, p.OrgName = src.ID, src.OrgID, src.OrgPublicID, src.OrgName
 	}
@@ -94,10 +94,10 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 				return &IneligibleError{Reasons: fails}
 			}
 			if why := need.EndReason(now); why != "" {
-				return ineligible("need_ended", "the need has ended (%s)", why)
+				return ineligible("need_ended", nil, "the need has ended (%s)", why)
 			}
 			if p.AmountFen > need.Remaining() {
-				return ineligible("over_remaining", "the need lacks only %d fen", need.Remaining())
+				return ineligible("over_remaining", map[string]any{"RemainingFen": need.Remaining()}, "the need lacks only %d fen", need.Remaining())
 			}
 		}
 		if err := tx.InsertPledge(p); err != nil {
@@ -142,12 +142,12 @@ func (s *Service) ConfirmPledge(ctx context.Context, by *marketplace.Principal, 
 	}
 	if !staffOf(by, p.OrgID) {
 		if MaySeePledge(by, p) {
-			return nil, fmt.Errorf("%w: only staff of %s confirm its donations", marketplace.ErrForbidden, p.OrgName)
+			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_org_only", map[string]any{"Org": p.OrgName}, "only staff of %s confirm its donations", p.OrgName)
 		}
 		return nil, fmt.Errorf("funds: confirm pledge: %w", marketplace.ErrNotFound)
 	}
 	if p.DonorID == by.User.ID {
-		return nil, fmt.Errorf("%w: nobody confirms their own pledge", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
 	}
 	return s.confirm(ctx, publicID, ViaStaff, by.User.ID, "", 0)
 }
@@ -178,13 +178,13 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 		}
 		switch {
 		case p.Status == PledgeConfirmed:
-			return fmt.Errorf("%w: the pledge is already confirmed", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_confirmed", nil, "the pledge is already confirmed")
 		case p.Status != PledgePending:
-			return fmt.Errorf("%w: the pledge is %s", marketplace.ErrConflict, p.Status)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 		case !now.Before(p.ExpiresAt):
-			return fmt.Errorf("%w: the pledge expired at %s", marketplace.ErrConflict, p.ExpiresAt.Format(time.RFC3339))
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_expired", nil, "the pledge expired at %s", p.ExpiresAt.Format(time.RFC3339))
 		case byUser != 0 && byUser == p.DonorID:
-			return fmt.Errorf("%w: nobody confirms their own pledge", marketplace.ErrForbidden)
+			return marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
 		case expectFen != 0 && expectFen != p.AmountFen:
 			return marketplace.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
 		}
@@ -351,7 +351,7 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 	}
 	if !staffOf(by, pre.OrgID) {
 		if MaySeePledge(by, pre) {
-			return nil, fmt.Errorf("%w: only staff of %s refund its donations", marketplace.ErrForbidden, pre.OrgName)
+			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_refund_org_only", map[string]any{"Org": pre.OrgName}, "only staff of %s refund its donations", pre.OrgName)
 		}
 		return nil, fmt.Errorf("funds: refund pledge: %w", marketplace.ErrNotFound)
 	}
@@ -363,13 +363,13 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 			return err
 		}
 		if p.Status != PledgeConfirmed {
-			return fmt.Errorf("%w: only a confirmed pledge can be refunded; this one is %s", marketplace.ErrConflict, p.Status)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_confirmed_only", map[string]any{"Status": string(p.Status)}, "only a confirmed pledge can be refunded; this one is %s", p.Status)
 		}
 		if p.MatchedPledgeID != 0 {
-			return fmt.Errorf("%w: a matching gift is reversed with the pledge it matched", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
 		}
 		if _, err := tx.LastRedirect(p.ID); err == nil {
-			return fmt.Errorf("%w: this pledge's need ended and the donor's choice decides where its money goes", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
 		} else if !errors.Is(err, marketplace.ErrNotFound) {
 			return err
 		}
@@ -421,7 +421,7 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) 
 			return err
 		}
 		if need.FundedFen-need.DisbursedFen < needShare {
-			return fmt.Errorf("%w: the need has already disbursed this money", ErrInsufficientFunds)
+			return marketplace.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
 		}
 	}
 	rev := &JournalTx{PublicID: s.NewID(), Kind: kind, ReversesID: orig.ID, RefType: "pledge", RefID: p.PublicID, At: now, Entries: orig.Reverse()}
@@ -453,7 +453,7 @@ func (s *Service) reverseMatch(tx Tx, m *Pledge, now time.Time) error {
 		return err
 	}
 	if need.FundedFen-need.DisbursedFen < m.AmountFen {
-		return fmt.Errorf("%w: the need has already disbursed the matching gift", ErrInsufficientFunds)
+		return marketplace.Refuse(ErrInsufficientFunds, "refusal_refund_gift_disbursed", nil, "the need has already disbursed the matching gift")
 	}
 	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "pledge", RefID: m.PublicID,
 		At: now, Entries: orig.Reverse()}); err != nil {

@@ -149,10 +149,10 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 			return nil, &IneligibleError{Reasons: fails}
 		}
 		if why := need.EndReason(now); why != "" {
-			return nil, ineligible("need_ended", "the need has ended (%s)", why)
+			return nil, ineligible("need_ended", nil, "the need has ended (%s)", why)
 		}
 		if n.AmountFen > need.Remaining() {
-			return nil, ineligible("over_remaining", "the need lacks only %d fen", need.Remaining())
+			return nil, ineligible("over_remaining", map[string]any{"RemainingFen": need.Remaining()}, "the need lacks only %d fen", need.Remaining())
 		}
 		r.NeedID = need.ID
 	} else {
@@ -161,7 +161,7 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 			return nil, err
 		}
 		if !src.Running(now) {
-			return nil, ineligible("source_closed", "this %s takes no donations now", src.Kind)
+			return nil, ineligible("source_closed", nil, "this %s takes no donations now", src.Kind)
 		}
 		r.SourceID = src.ID
 	}
@@ -174,7 +174,7 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 			return nil, err
 		}
 		if !fb.Running(now) {
-			return nil, ineligible("source_closed", "the fallback fund takes no donations now")
+			return nil, ineligible("source_closed", nil, "the fallback fund takes no donations now")
 		}
 		r.FallbackSourceID, r.FallbackPublicID = fb.ID, fb.PublicID
 	}
@@ -221,7 +221,7 @@ func (s *Service) SetRecurringStatus(ctx context.Context, by *marketplace.Princi
 		case r.Status == status:
 			return nil
 		case r.Status == RecurringCancelled:
-			return fmt.Errorf("%w: the monthly pledge is cancelled; create a new one", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_recurring_cancelled", nil, "the monthly pledge is cancelled; create a new one")
 		}
 		if status == RecurringActive {
 			r.NextAt = firstDue(r.DayOfMonth, now)

@@ -216,13 +216,13 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 	}
 	if p.DonorID != by.User.ID {
 		if staffOf(by, p.OrgID) {
-			return nil, fmt.Errorf("%w: only the donor chooses where their money goes", marketplace.ErrForbidden)
+			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_choice_donor_only", nil, "only the donor chooses where their money goes")
 		}
 		return nil, marketplace.ErrNotFound
 	}
 	r, err := s.Store.LastRedirect(ctx, p.ID)
 	if errors.Is(err, marketplace.ErrNotFound) {
-		return nil, fmt.Errorf("%w: this pledge has no open choice", marketplace.ErrConflict)
+		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_choice_none_open", nil, "this pledge has no open choice")
 	}
 	if err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 				return nil, err
 			}
 			if orgID != p.OrgID {
-				return nil, ineligible("other_org", "the money was given to %s; it can move only to needs %s receives donations for", p.OrgName, p.OrgName)
+				return nil, ineligible("other_org", map[string]any{"Org": p.OrgName}, "the money was given to %s; it can move only to needs %s receives donations for", p.OrgName, p.OrgName)
 			}
 			t.needID = need.ID
 		case RedirectToFund, RedirectToProject:
@@ -261,7 +261,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 				return nil, err
 			}
 			if src.OrgID != p.OrgID {
-				return nil, ineligible("other_org", "the money was given to %s; it can move only to its own funds and projects", p.OrgName)
+				return nil, ineligible("other_org", map[string]any{"Org": p.OrgName}, "the money was given to %s; it can move only to its own funds and projects", p.OrgName)
 			}
 			t.sourceID = src.PublicID
 		}
@@ -278,7 +278,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 				out = cur
 				return nil
 			}
-			return fmt.Errorf("%w: this choice was already applied (%s by %s)", marketplace.ErrConflict, cur.Action, cur.DecidedBy)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_choice_applied", nil, "this choice was already applied (%s by %s)", cur.Action, cur.DecidedBy)
 		}
 		if err := s.applyRedirect(tx, cur, t, DecidedByDonor, now); err != nil {
 			return err
@@ -358,7 +358,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		return err
 	}
 	if p.Status != PledgeConfirmed {
-		return fmt.Errorf("%w: the pledge is %s", marketplace.ErrConflict, p.Status)
+		return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 	}
 	// Needs in row order, as every other movement that locks two.
 	var ended, target *NeedState
@@ -392,7 +392,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 			if target.Remaining() < r.AmountFen {
 				code = "over_remaining"
 			}
-			return ineligible(code, "%s", why)
+			return ineligible(code, map[string]any{"RemainingFen": target.Remaining()}, "%s", why)
 		}
 		entries = append(entries, Entry{NeedAccount(target.PublicID), r.AmountFen})
 		r.TargetID, r.TargetPublicID = target.ID, target.PublicID
@@ -401,16 +401,16 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 			return err
 		}
 		if !src.Running(now) {
-			return ineligible("source_closed", "this %s takes no money now", src.Kind)
+			return ineligible("source_closed", nil, "this %s takes no money now", src.Kind)
 		}
 		if src.OrgID != r.OrgID {
-			return ineligible("other_org", "the %s belongs to another organization", src.Kind)
+			return ineligible("other_org", nil, "the %s belongs to another organization", src.Kind)
 		}
 		entries = append(entries, Entry{SourceAccount(src), r.AmountFen})
 		r.TargetID, r.TargetPublicID = src.ID, src.PublicID
 	case RedirectRefund:
 		if r.AmountFen != p.AmountFen {
-			return fmt.Errorf("%w: only a pledge's whole money can be refunded", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_whole_only", nil, "only a pledge's whole money can be refunded")
 		}
 		kind = TxRefund
 		entries = append(entries, Entry{OrgAccount(AccountDonations, r.OrgPublicID), r.AmountFen})

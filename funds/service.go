@@ -164,10 +164,10 @@ func (s *Service) CreateSource(ctx context.Context, by *marketplace.Principal, n
 		if n.OrgID == "" && len(orgs) > 1 {
 			return nil, marketplace.Invalid("org_id", "you are staff of several organizations: name the holder")
 		}
-		return nil, fmt.Errorf("%w: only staff of the holder organization may create its funds and projects", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_holder_staff_only", nil, "only staff of the holder organization may create its funds and projects")
 	}
 	if org.Kind != marketplace.OrgCharityFederation && org.Kind != marketplace.OrgCharity {
-		return nil, fmt.Errorf("%w: only a charity federation or a charity may hold funds", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_holder_kind", nil, "only a charity federation or a charity may hold funds")
 	}
 	v := &marketplace.ValidationError{}
 	n.Name, n.Namer, n.Purpose = strings.TrimSpace(n.Name), strings.TrimSpace(n.Namer), strings.TrimSpace(n.Purpose)

@@ -80,7 +80,7 @@ func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []Members
 	a := AuditEntry{Stream: "accounts", At: now, Actor: actor, Action: action, ObjectType: "user", ObjectID: u.PublicID, Detail: auditDetail(detail)}
 	if err := s.Store.CreateUser(ctx, u, ms, a); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return nil, fmt.Errorf("%w: an account with this e-mail exists", ErrConflict)
+			return nil, Refuse(ErrConflict, "refusal_email_taken", nil, "an account with this e-mail exists")
 		}
 		return nil, fmt.Errorf("accounts: create user: %w", err)
 	}

@@ -66,7 +66,7 @@ type ClaimInput struct {
 // ErrBackgroundCheckRequired refuses a home-visit service to a household with
 // a minor, an elderly or a disabled person by a volunteer without a cleared
 // background check (see NeedsBackgroundCheck). It wraps ErrForbidden.
-var ErrBackgroundCheckRequired = fmt.Errorf("%w: a cleared background check is required to visit a household with a minor, an elderly or a disabled person at home", ErrForbidden)
+var ErrBackgroundCheckRequired error = Refuse(ErrForbidden, "refusal_background_check", nil, "a cleared background check is required to visit a household with a minor, an elderly or a disabled person at home")
 
 // serviceable reports whether a need accepts volunteers now.
 func serviceable(n *NeedRef, now time.Time) bool {
@@ -100,7 +100,7 @@ func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 // region, and the background check rule.
 func (s *PeopleService) checkServe(v *Volunteer, n *NeedRef, svc Service, field string, now time.Time) error {
 	if !serviceable(n, now) {
-		return fmt.Errorf("%w: the need is not open for volunteers", ErrConflict)
+		return Refuse(ErrConflict, "refusal_need_not_open_volunteers", nil, "the need is not open for volunteers")
 	}
 	if !n.AsksFor(svc) {
 		return Invalid(field, "the need does not ask for %s", svc)
@@ -184,7 +184,7 @@ func (s *PeopleService) DecideClaim(ctx context.Context, by *Principal, claimPub
 		return nil, ErrNotFound
 	}
 	if c.Status != ClaimPending {
-		return nil, fmt.Errorf("%w: the claim is %s", ErrConflict, c.Status)
+		return nil, Refuse(ErrConflict, "refusal_claim_status", map[string]any{"Status": string(c.Status)}, "the claim is %s", c.Status)
 	}
 	now := s.Now().UTC()
 	action := "claim.reject"
@@ -225,7 +225,7 @@ func (s *PeopleService) ReleaseClaim(ctx context.Context, by *Principal, claimPu
 	}
 	from := c.Status
 	if st := c.EffectiveStatus(now); st != ClaimPending && st != ClaimApproved {
-		return nil, fmt.Errorf("%w: the claim is %s", ErrConflict, st)
+		return nil, Refuse(ErrConflict, "refusal_claim_status", map[string]any{"Status": string(st)}, "the claim is %s", st)
 	}
 	c.Status, c.ReleasedAt, c.UpdatedAt = ClaimReleased, &now, now
 	a := AuditEntry{Stream: "claim:" + c.PublicID, At: now, Actor: by.User.PublicID, Action: "claim.release", ObjectType: "claim", ObjectID: c.PublicID,
@@ -275,7 +275,7 @@ func (s *PeopleService) ClaimContact(ctx context.Context, by *Principal, claimPu
 		return nil, err
 	}
 	if st := c.EffectiveStatus(now); st != ClaimApproved {
-		return nil, fmt.Errorf("%w: the contact is shown only while an approved claim runs (the claim is %s)", ErrForbidden, st)
+		return nil, Refuse(ErrForbidden, "refusal_contact_hidden", map[string]any{"Status": string(st)}, "the contact is shown only while an approved claim runs (the claim is %s)", st)
 	}
 	n, err := s.Store.NeedRef(ctx, c.NeedPublicID)
 	if err != nil {

@@ -193,7 +193,7 @@ func (s *NeedService) postingOrg(by *Principal, orgID string) (*Org, error) {
 	if orgID != "" && by.Has(RoleSocialWorker) {
 		return nil, Invalid("org_id", "you are not a social worker of that organization")
 	}
-	return nil, fmt.Errorf("%w: only social workers of a social work agency, charity or charity federation post needs", ErrForbidden)
+	return nil, Refuse(ErrForbidden, "refusal_post_need_role", nil, "only social workers of a social work agency, charity or charity federation post needs")
 }
 
 // validate checks the whole input and returns every problem at once.
@@ -612,7 +612,7 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 		return nil, err
 	}
 	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, fmt.Errorf("%w: only a verifier of the civil affairs office covering the need's region clears it", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
 	}
 	v := &ValidationError{}
 	to := map[string]NeedStatus{"cleared": NeedCleared, "rejected": NeedRejected, "referred": NeedReferred}[in.Decision]
@@ -809,7 +809,7 @@ func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID strin
 		return nil, nil, err
 	}
 	if !poster(by, n) && !s.coveringVerifier(by, n.RegionCode) {
-		return nil, nil, fmt.Errorf("%w: only the posting organization's social workers or a covering verifier publish a need", ErrForbidden)
+		return nil, nil, Refuse(ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
 	}
 	if n.Status != NeedCleared {
 		return nil, nil, &TransitionError{Action: "publish", From: n.Status}
@@ -989,7 +989,7 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publi
 		return nil, err
 	}
 	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, fmt.Errorf("%w: only a covering verifier resolves objections", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
 	}
 	v := &ValidationError{}
 	if decision != string(ObjectionUpheld) && decision != string(ObjectionDismissed) {
@@ -1008,7 +1008,7 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publi
 		return nil, ErrNotFound
 	}
 	if all[idx].Status != ObjectionOpen {
-		return nil, fmt.Errorf("%w: the objection is already %s", ErrConflict, all[idx].Status)
+		return nil, Refuse(ErrConflict, "refusal_objection_status", map[string]any{"Status": string(all[idx].Status)}, "the objection is already %s", all[idx].Status)
 	}
 	now := s.Now().UTC()
 	var resolve []Objection
@@ -1069,7 +1069,7 @@ func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, not
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, fmt.Errorf("%w: only the posting organization's social workers withdraw a need", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
 	}
 	if err := (&ValidationError{}).addText("note", note, MaxNoteRunes).Err(); err != nil {
 		return nil, err
@@ -1078,7 +1078,7 @@ func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, not
 		return nil, &TransitionError{Action: "withdraw", From: n.Status}
 	}
 	if n.FundedFen > 0 {
-		return nil, fmt.Errorf("%w: money has been allocated to this need; it can no longer be withdrawn", ErrConflict)
+		return nil, Refuse(ErrConflict, "refusal_withdraw_allocated", nil, "money has been allocated to this need; it can no longer be withdrawn")
 	}
 	now := s.Now().UTC()
 	from := n.Status
@@ -1120,7 +1120,7 @@ func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note s
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, fmt.Errorf("%w: only the posting organization's social workers close a need", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
 	}
 	v := &ValidationError{}
 	textOK(v, "note", note, MaxNoteRunes, true)
@@ -1131,7 +1131,7 @@ func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note s
 		return nil, &TransitionError{Action: "close", From: n.Status}
 	}
 	if !Closable(by, n) {
-		return nil, fmt.Errorf("%w: no money was given to this need; withdraw it instead of closing it", ErrConflict)
+		return nil, Refuse(ErrConflict, "refusal_close_no_money", nil, "no money was given to this need; withdraw it instead of closing it")
 	}
 	now := s.Now().UTC()
 	from := n.Status
@@ -1162,7 +1162,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, te
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, fmt.Errorf("%w: only the posting organization's social workers post updates", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
 	}
 	v := &ValidationError{}
 	textOK(v, "text", text, MaxUpdateRunes, true)
@@ -1252,7 +1252,7 @@ func (s *NeedService) ConfirmStillNeeded(ctx context.Context, by *Principal, pub
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, fmt.Errorf("%w: only the posting organization's social workers confirm a need", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
 	}
 	now := s.Now().UTC()
 	switch EffectiveStatus(n.Status, n.NoticeEndsAt, now) {

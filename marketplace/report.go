@@ -309,7 +309,7 @@ func (s *PeopleService) UpdateReport(ctx context.Context, by *Principal, publicI
 		return nil, ErrNotFound
 	}
 	if r.OwnerOrgID != nil && *r.OwnerOrgID != org {
-		return nil, fmt.Errorf("%w: another organization has taken this report", ErrForbidden)
+		return nil, Refuse(ErrForbidden, "refusal_report_taken", nil, "another organization has taken this report")
 	}
 	v := &ValidationError{}
 	to := ReportStatus(strings.TrimSpace(in.Status))
@@ -321,7 +321,7 @@ func (s *PeopleService) UpdateReport(ctx context.Context, by *Principal, publicI
 		return nil, err
 	}
 	if !slices.Contains(reportNext[r.Status], to) {
-		return nil, fmt.Errorf("%w: a report that is %s cannot become %s", ErrConflict, r.Status, to)
+		return nil, Refuse(ErrConflict, "refusal_report_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(to)}, "a report that is %s cannot become %s", r.Status, to)
 	}
 	from := r.Status
 	now := s.Now().UTC()

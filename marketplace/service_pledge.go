@@ -161,7 +161,7 @@ func (s *PeopleService) DecideServicePledge(ctx context.Context, by *Principal, 
 		return nil, ErrNotFound
 	}
 	if p.Status != PledgeOffered {
-		return nil, fmt.Errorf("%w: the pledge is %s", ErrConflict, p.Status)
+		return nil, Refuse(ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 	}
 	now := s.Now().UTC()
 	p.Status = PledgeDeclined
@@ -228,7 +228,7 @@ func (s *PeopleService) LogService(ctx context.Context, by *Principal, publicID 
 		return nil, err
 	}
 	if p.Status != PledgeAccepted {
-		return nil, fmt.Errorf("%w: service is logged only on an accepted pledge (this one is %s)", ErrConflict, p.Status)
+		return nil, Refuse(ErrConflict, "refusal_service_log_accepted_only", map[string]any{"Status": string(p.Status)}, "service is logged only on an accepted pledge (this one is %s)", p.Status)
 	}
 	l := &ServiceLog{PublicID: s.NewID(), PledgeID: p.ID, Minutes: mins, Date: d, LoggedBy: by.User.PublicID, LoggedRole: role, CreatedAt: now}
 	if l.NoteCT, l.NoteKID, err = s.sealText(note, logAD(l.PublicID)); err != nil {

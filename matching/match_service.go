@@ -383,7 +383,7 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 		return nil, marketplace.ErrNotFound
 	}
 	if !by.InOrg(marketplace.RoleFederationStaff, holder.OrgID) {
-		return nil, fmt.Errorf("%w: only federation staff of the fund's organization plan its spending", marketplace.ErrForbidden)
+		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_plan_role", nil, "only federation staff of the fund's organization plan its spending")
 	}
 	ids := []string{holder.ID}
 	for _, id := range in.FundIDs {
@@ -508,7 +508,7 @@ func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, pl
 	case PlanExecuted:
 		return p, nil
 	case PlanExecuting:
-		return nil, fmt.Errorf("%w: the plan is being executed", marketplace.ErrConflict)
+		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
 	}
 	now := s.now()
 	if err := s.Store.StartExecution(ctx, p.ID, by.User.PublicID, now); err != nil {
@@ -570,7 +570,7 @@ func (s *Service) afterRace(ctx context.Context, by *marketplace.Principal, plan
 	if p.Status == PlanExecuted {
 		return p, nil
 	}
-	return nil, fmt.Errorf("%w: the plan is being executed", marketplace.ErrConflict)
+	return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
 }
 
 // recheck applies the shared eligibility rule to a line as things are now,

@@ -454,10 +454,10 @@ func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Pr
 		}
 		rank := map[ReferralStatus]int{ReferralOpen: 0, ReferralAccepted: 1, ReferralClosed: 2}
 		if r.Status == ReferralClosed {
-			return marketplace.AuditEntry{}, fmt.Errorf("%w: the referral is closed", marketplace.ErrConflict)
+			return marketplace.AuditEntry{}, marketplace.Refuse(marketplace.ErrConflict, "refusal_referral_closed", nil, "the referral is closed")
 		}
 		if rank[status] < rank[r.Status] {
-			return marketplace.AuditEntry{}, fmt.Errorf("%w: a referral cannot go back from %s to %s", marketplace.ErrConflict, r.Status, status)
+			return marketplace.AuditEntry{}, marketplace.Refuse(marketplace.ErrConflict, "refusal_referral_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(status)}, "a referral cannot go back from %s to %s", r.Status, status)
 		}
 		if status == r.Status && note == "" {
 			return marketplace.AuditEntry{}, marketplace.Invalid("note", "give a note or a new status")

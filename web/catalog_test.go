@@ -2,7 +2,10 @@ package web
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -51,6 +54,43 @@ func TestCatalogsAreComplete(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every refusal's message, and every message web/errors.go names.
+	keys := regexp.MustCompile(`Refuse\([\w.]+, "([a-z0-9_]+)"|\bt\("([a-z0-9_]+)"|MessageID: "([a-z0-9_]+)"`)
+	codes := regexp.MustCompile(`\bineligible\("([a-z_]+)"|\bFail\w+ += "([a-z_]+)"`)
+	for _, dir := range []string{"../marketplace", "../marketplace/gormstore", "../funds", "../funds/gormstore", "../matching", "../matching/gormstore", "."} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range keys.FindAllStringSubmatch(string(raw), -1) {
+				if k := m[1] + m[2] + m[3]; !strings.HasSuffix(k, "_") && (zh[k] == nil || en[k] == nil) {
+					t.Errorf("%s uses message %q, which a catalog lacks", f, k)
+				}
+			}
+			if strings.Contains(dir, "matching") {
+				continue // volunteer match reasons are details, not refusals
+			}
+			for _, m := range codes.FindAllStringSubmatch(string(raw), -1) {
+				if k := "ineligible_" + m[1] + m[2]; zh[k] == nil || en[k] == nil {
+					t.Errorf("%s refuses with reason %q, which a catalog lacks as %s", f, m[1]+m[2], k)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"pending", "approved", "rejected", "released", "ended", "open", "upheld", "dismissed", "new", "accepted",
+		"need_posted", "no_action", "offered", "declined", "confirmed", "expired", "refunded", "allocated", "disbursed", "reversed", "closed"} {
+		if zh["state_"+s] == nil || en["state_"+s] == nil {
+			t.Errorf("no message state_%s for a refusal's status", s)
+		}
 	}
 	// Messages built from codes.
 	for _, prefix := range []string{"status_"} {

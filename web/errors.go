@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/matching"
 )
 
 // apiError is the one JSON error shape of the API.
@@ -102,15 +105,27 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	status, body := toAPIError(err)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
+	cause := err.Error()
+	var v *marketplace.ValidationError
+	if errors.As(err, &v) {
+		// Field reasons may quote what was sent: log only which fields.
+		cause = "invalid fields: " + strings.Join(sortedKeys(v.Fields), ", ")
+	}
 	if status >= 500 {
-		s.log.Error("request failed", slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", err.Error()))
+		s.log.Error("request failed", slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", cause))
+	} else {
+		s.log.Info("request refused", slog.String("request_id", rid), slog.String("route", c.Path()),
+			slog.Int("status", status), slog.String("code", body.Code), slog.String("error", cause))
+		// The user reads the refusal in their language; the chain, with its
+		// package prefixes, stays in the log under the request id.
+		body.Message = s.userMessage(c, err, body.Message)
 	}
 	var locked *marketplace.LockedError
 	if errors.As(err, &locked) {
 		setRetryAfter(c, locked)
 	}
 	if !strings.HasPrefix(c.Request().URL.Path, "/api/") && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
-		if rerr := s.renderError(c, status); rerr == nil {
+		if rerr := s.renderError(c, status, body.Message); rerr == nil {
 			return
 		}
 	}
@@ -129,4 +144,114 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 func setRetryAfter(c echo.Context, locked *marketplace.LockedError) {
 	secs := int64((locked.RetryAfter + time.Second - 1) / time.Second)
 	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+}
+
+// userMessage is what err tells people, in the request's language (see
+// pageLang): the catalogue message of the refusal in its chain, or of its
+// kind; fallback when the catalogue has nothing for it (an echo error a
+// handler wrote).
+func (s *Server) userMessage(c echo.Context, err error, fallback string) string {
+	loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
+	t := func(id string, args map[string]any) string {
+		msg, lerr := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: s.messageArgs(loc, args)})
+		if lerr != nil {
+			s.log.Warn("no catalogue message", slog.String("id", id))
+			msg, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "err_generic"})
+		}
+		return msg
+	}
+	var (
+		v          *marketplace.ValidationError
+		locked     *marketplace.LockedError
+		blocked    *marketplace.ScreeningBlockedError
+		transition *marketplace.TransitionError
+		ie         *funds.IneligibleError
+		fblock     *funds.ScreeningBlockError
+		mblock     *matching.BlockedError
+		refusal    *marketplace.Refusal
+	)
+	switch {
+	case errors.As(err, &v):
+		return t("err_invalid", nil)
+	case errors.As(err, &locked):
+		return t("err_locked", map[string]any{"Until": locked.Until.In(chinaTime).Format("2006-01-02 15:04")})
+	case errors.As(err, &blocked):
+		return t("err_screening_blocked", nil)
+	case errors.As(err, &ie):
+		return t("err_ineligible", nil) + " " + s.ineligibleReason(c, ie)
+	case errors.As(err, &fblock):
+		if fblock.Stage == marketplace.StageDisburse {
+			return t("err_screening_block_disburse", nil)
+		}
+		return t("err_screening_block_allocate", nil)
+	case errors.As(err, &mblock):
+		return t("err_screening_block", nil)
+	case errors.As(err, new(funds.IdempotencyMismatchError)):
+		return t("err_idempotency_key_reused", nil)
+	case errors.As(err, &refusal):
+		return t(refusal.Key, refusal.Args)
+	case errors.As(err, &transition):
+		state, lerr := loc.Localize(&i18n.LocalizeConfig{MessageID: "status_" + string(transition.From)})
+		if lerr != nil {
+			state = string(transition.From)
+		}
+		return t("err_transition", map[string]any{"State": state})
+	case errors.Is(err, marketplace.ErrNotFound):
+		return t("err_not_found", nil)
+	case errors.Is(err, marketplace.ErrUnauthorized):
+		return t("err_unauthorized", nil)
+	case errors.Is(err, marketplace.ErrForbidden):
+		return t("err_forbidden", nil)
+	case errors.Is(err, marketplace.ErrConflict):
+		return t("err_conflict", nil)
+	}
+	return fallback
+}
+
+// ineligibleReason is the first reason of ie in the request's language.
+func (s *Server) ineligibleReason(c echo.Context, ie *funds.IneligibleError) string {
+	loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
+	code := ""
+	if len(ie.Reasons) > 0 {
+		code = ie.Reasons[0].Code
+	}
+	msg, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "ineligible_" + code, TemplateData: s.messageArgs(loc, ie.Args)})
+	if err != nil {
+		s.log.Warn("no catalogue message", slog.String("id", "ineligible_"+code))
+		msg, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "ineligible_other"})
+	}
+	return msg
+}
+
+// messageArgs readies a refusal's args for its message: an amount in fen
+// (a name ending in Fen) becomes yuan under the name without Fen, and a
+// status (a name ending in Status) its catalogue word (state_…).
+func (s *Server) messageArgs(loc *i18n.Localizer, args map[string]any) map[string]any {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(args))
+	for k, a := range args {
+		switch {
+		case strings.HasSuffix(k, "Fen"):
+			var fen int64
+			switch n := a.(type) {
+			case int64:
+				fen = n
+			case int:
+				fen = int64(n)
+			}
+			out[strings.TrimSuffix(k, "Fen")] = FormatYuan(fen)
+		case strings.HasSuffix(k, "Status"):
+			str, _ := a.(string)
+			if msg, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "state_" + str}); err == nil {
+				out[k] = msg
+			} else {
+				out[k] = str
+			}
+		default:
+			out[k] = a
+		}
+	}
+	return out
 }

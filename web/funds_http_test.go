@@ -61,7 +61,7 @@ func TestFundsAPIScenarios(t *testing.T) {
 			{"pledge: staff may not pledge", "POST", "/api/v1/pledges", staff, `{"target_type":"fund","target_id":"` + fund + `","amount_fen":100}`, 403, ""},
 			{"fund: bad restrictions", "POST", "/api/v1/funds", staff, map[string]any{"name": "x", "namer": "y", "purpose": "z",
 				"restrictions": map[string]any{"categories": []string{"lottery"}, "region_prefixes": []string{"99"}, "per_need_cap_fen": -1}}, 400, "restrictions.categories"},
-			{"allocation: empty fund", "POST", "/api/v1/funds/" + fund + "/allocations", staff, map[string]any{"need_id": open, "amount_fen": 1000}, 409, "insufficient"},
+			{"allocation: empty fund", "POST", "/api/v1/funds/" + fund + "/allocations", staff, map[string]any{"need_id": open, "amount_fen": 1000}, 409, "Insufficient funds"},
 		}
 		run := func(s []struct {
 			name, method, path, token string
@@ -70,7 +70,7 @@ func TestFundsAPIScenarios(t *testing.T) {
 			contains                  string
 		}) {
 			for _, st := range s {
-				r := env.do(st.method, st.path, st.token, st.body)
+				r := env.do(st.method, st.path, st.token, st.body, "Accept-Language", "en")
 				if r.Status != st.status || !strings.Contains(string(r.Body), st.contains) {
 					t.Errorf("%s: %d %s; want %d containing %q", st.name, r.Status, r.Body, st.status, st.contains)
 				}

@@ -77,7 +77,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
 		if err == marketplace.ErrUnauthorized {
-			return marketplace.ErrUnauthorizedf("wrong e-mail or password")
+			return marketplace.Refuse(marketplace.ErrUnauthorized, "refusal_wrong_password", nil, "wrong e-mail or password")
 		}
 		return err
 	}

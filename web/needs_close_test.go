@@ -71,7 +71,7 @@ func TestNeedClose(t *testing.T) {
 			{"no money given", nothing, worker, map[string]any{"note": "结案"}, 409, "withdraw"},
 			{"no such need", "01nosuchneed0000000000000", worker, map[string]any{"note": "结案"}, 404, ""},
 		} {
-			r := env.do("POST", "/api/v1/needs/"+tc.need+"/close", tc.token, tc.body)
+			r := env.do("POST", "/api/v1/needs/"+tc.need+"/close", tc.token, tc.body, "Accept-Language", "en")
 			if r.Status != tc.status || !strings.Contains(string(r.Body), tc.contains) {
 				t.Errorf("%s: %d %s; want %d with %q", tc.name, r.Status, r.Body, tc.status, tc.contains)
 			}

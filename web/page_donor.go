@@ -106,7 +106,7 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/my/pledges/"+id)
 	case errors.As(err, &ie):
-		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_ineligible")+" "+ie.Error())
+		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_ineligible")+" "+s.ineligibleReason(c, ie))
 	case errors.As(err, &ve), errors.As(err, new(funds.IdempotencyMismatchError)):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_bad_amount"))
 	case errors.Is(err, funds.ErrIdempotencyInFlight):
@@ -191,11 +191,11 @@ func (s *Server) formProblem(c echo.Context, err error) (string, bool) {
 	var ve *marketplace.ValidationError
 	switch {
 	case errors.As(err, &ie):
-		return s.pageT(c, "pledge_ineligible") + " " + ie.Error(), true
+		return s.pageT(c, "pledge_ineligible") + " " + s.ineligibleReason(c, ie), true
 	case errors.As(err, &ve):
 		return ve.Error(), true
 	case errors.Is(err, marketplace.ErrConflict):
-		return err.Error(), true
+		return s.userMessage(c, err, ""), true
 	}
 	return "", false
 }

@@ -223,13 +223,13 @@ func (s *Server) moneyError(c echo.Context, err error) error {
 	var ve *marketplace.ValidationError
 	switch {
 	case errors.As(err, &ie):
-		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+ie.Error())
+		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.ineligibleReason(c, ie))
 	case errors.As(err, &d):
-		return s.renderStaffMoney(c, d.Status(), s.pageT(c, "action_refused")+" "+d.Error())
+		return s.renderStaffMoney(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.As(err, &ve):
 		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
 	case errors.Is(err, marketplace.ErrConflict), errors.Is(err, marketplace.ErrForbidden):
-		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+err.Error())
+		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	}
 	return err
 }

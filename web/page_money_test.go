@@ -111,6 +111,15 @@ func TestMoneyPathPages(t *testing.T) {
 			if r := sb.form("/staff/money/"+needID+"/disbursements", d); r.Code != http.StatusSeeOther {
 				t.Fatalf("disburse: %d %s", r.Code, r.Body)
 			}
+			// More than the fund holds: the refusal reads in Chinese, without the error chain.
+			staffPage = sb.do(http.MethodGet, "/staff/money/"+needID, nil).Body.String()
+			over := url.Values{"idempotency_key": {formKey(t, staffPage)}, "source": {"fund:" + fundID}, "amount": {"6000"}}
+			r = sb.form("/staff/money/"+needID+"/allocations", over)
+			refused := r.Body.String()
+			if r.Code != http.StatusConflict || !strings.Contains(refused, "操作未完成") || !regexp.MustCompile(`操作未完成：\s*\p{Han}`).MatchString(refused) ||
+				regexp.MustCompile(`conflict: |not eligible|funds: |\bfen\b`).MatchString(refused) {
+				t.Errorf("over-allocation: %d %s", r.Code, regexp.MustCompile(`(?s)操作未完成.{0,200}`).FindString(refused))
+			}
 		})
 		t.Run("the need page, the register and my giving show where the money went", func(t *testing.T) {
 			pub := newBrowser(env)

@@ -392,7 +392,7 @@ func (s *Server) staffNeedError(c echo.Context, err error) error {
 		}
 		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
 	case errors.As(err, &d):
-		return s.renderStaffNeed(c, d.Status(), s.pageT(c, "action_refused")+" "+d.Error())
+		return s.renderStaffNeed(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.Is(err, marketplace.ErrConflict):
 		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}

@@ -408,15 +408,20 @@ func localPath(back string) string {
 	return out
 }
 
-// renderError shows an error as a page for browsers.
-func (s *Server) renderError(c echo.Context, status int) error {
+// renderError shows an error as a page for browsers: the page's own
+// message for a missing or forbidden page and a failure, otherwise the
+// refusal's message (already in the user's language).
+func (s *Server) renderError(c echo.Context, status int, refusal string) error {
 	lang := pageLang(c)
 	loc := i18n.NewLocalizer(s.pages.bundle, lang)
 	id := map[int]string{http.StatusNotFound: "error_not_found", http.StatusForbidden: "error_forbidden", http.StatusUnauthorized: "error_forbidden"}[status]
-	if id == "" {
+	if id == "" && (status >= 500 || refusal == "") {
 		id = "error_generic"
 	}
-	msg, _ := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	msg := refusal
+	if id != "" {
+		msg, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	}
 	if status == http.StatusUnauthorized {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}

@@ -594,7 +594,7 @@ func (b *batch) flush() error {
 		if n != 1 {
 			// Taken over or finished by another request: the calls run alone
 			// and the one concerned gets ErrConflict from InTx.
-			return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 		}
 	}
 	return nil
@@ -765,7 +765,7 @@ func (t *btx) Post(jt *funds.JournalTx) error {
 	for _, c := range codes {
 		a, sum := t.b.accounts[c], sums[c]
 		if a.kind.NonNegative() && sum < 0 && a.balance+t.deltas[c].sum+sum < 0 {
-			return fmt.Errorf("%w: %s holds less than %d fen", funds.ErrInsufficientFunds, c, -sum)
+			return marketplace.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -sum}, "%s holds less than %d fen", c, -sum)
 		}
 	}
 	if t.deltas == nil {
@@ -787,11 +787,11 @@ func (t *btx) Post(jt *funds.JournalTx) error {
 func (t *btx) FinishIdempotent(userID int64, key string, status int, body []byte, at time.Time) error {
 	k := idemKey{userID, key}
 	if t.b.idemIn[k] {
-		return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+		return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 	}
 	for _, d := range t.idem {
 		if d.idemKey == k {
-			return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 		}
 	}
 	t.idem = append(t.idem, idemDone{idemKey: k, status: status, body: append([]byte(nil), body...), at: at})

@@ -263,7 +263,7 @@ func (t *tx) FinishIdempotent(userID int64, key string, status int, body []byte,
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("%w: the Idempotency-Key was taken over or finished by another request", marketplace.ErrConflict)
+		return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 	}
 	return nil
 }

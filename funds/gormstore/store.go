@@ -355,7 +355,7 @@ func (t *tx) Post(jt *funds.JournalTx) error {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: %s holds less than %d fen", funds.ErrInsufficientFunds, c, -a.sum)
+			return marketplace.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -a.sum}, "%s holds less than %d fen", c, -a.sum)
 		}
 	}
 	txRow := ledgerTxRow{PublicID: jt.PublicID, Kind: string(jt.Kind), RefType: jt.RefType, RefID: jt.RefID, Memo: jt.Memo, CreatedAt: jt.At}

@@ -6,7 +6,6 @@ package gormstore
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 
 	"gorm.io/gorm"
@@ -44,7 +43,7 @@ func MapError(err error) error {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return marketplace.ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return fmt.Errorf("%w: duplicate", marketplace.ErrConflict)
+		return marketplace.Refuse(marketplace.ErrConflict, "refusal_duplicate", nil, "duplicate")
 	}
 	return err
 }

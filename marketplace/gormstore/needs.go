@@ -316,7 +316,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			return MapError(res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the need was changed meanwhile; reload and try again", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_need_changed", nil, "the need was changed meanwhile; reload and try again")
 		}
 		if err := insertEvent(tx, n.ID, w.Event); err != nil {
 			return err
@@ -337,7 +337,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
-				return fmt.Errorf("%w: the objection was resolved meanwhile", marketplace.ErrConflict)
+				return marketplace.Refuse(marketplace.ErrConflict, "refusal_objection_resolved", nil, "the objection was resolved meanwhile")
 			}
 		}
 		if u := w.NewUpdate; u != nil {

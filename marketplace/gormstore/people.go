@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -401,7 +400,7 @@ func (s *Store) UpdateReport(ctx context.Context, r *marketplace.Report, from ma
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the report changed meanwhile", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_report_changed", nil, "the report changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -494,11 +493,11 @@ func (s *Store) CreateClaim(ctx context.Context, c *marketplace.Claim, loadLimit
 		}
 		for _, a := range active {
 			if a.NeedID == c.NeedID && a.Service == string(c.Service) {
-				return fmt.Errorf("%w: you already claim this service of this need", marketplace.ErrConflict)
+				return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_duplicate", nil, "you already claim this service of this need")
 			}
 		}
 		if len(active) >= loadLimit {
-			return fmt.Errorf("%w: you are at your load limit of %d claims at once", marketplace.ErrConflict, loadLimit)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_load_limit", map[string]any{"Limit": loadLimit}, "you are at your load limit of %d claims at once", loadLimit)
 		}
 		row := claimRow{PublicID: c.PublicID, NeedID: c.NeedID, VolunteerID: c.VolunteerID, Service: string(c.Service), WindowDays: c.WindowDays,
 			Status: string(c.Status), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
@@ -557,7 +556,7 @@ func (s *Store) UpdateClaim(ctx context.Context, c *marketplace.Claim, from mark
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the claim changed meanwhile", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_changed", nil, "the claim changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -660,7 +659,7 @@ func (s *Store) UpdateServicePledge(ctx context.Context, p *marketplace.ServiceP
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the pledge changed meanwhile", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_changed", nil, "the pledge changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -675,7 +674,7 @@ func (s *Store) AddServiceLog(ctx context.Context, l *marketplace.ServiceLog, au
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the pledge is not accepted", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_not_accepted", nil, "the pledge is not accepted")
 		}
 		row := serviceLogRow{PublicID: l.PublicID, PledgeID: l.PledgeID, Minutes: l.Minutes, ServiceDate: l.Date, NoteCt: l.NoteCT, NoteKid: l.NoteKID,
 			LoggedBy: l.LoggedBy, LoggedRole: string(l.LoggedRole), CreatedAt: l.CreatedAt}

@@ -135,7 +135,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 		if len(rows) == 1 {
 			r := rows[0]
 			if r.Status == string(matching.ImportRunning) && !r.UpdatedAt.Before(staleBefore) {
-				return fmt.Errorf("%w: an import of this file is running (batch %s)", marketplace.ErrConflict, r.PublicID)
+				return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_running", nil, "an import of this file is running (batch %s)", r.PublicID)
 			}
 			res := tx.Model(&batchRow{}).Where("id = ? AND lease = ?", r.ID, r.Lease).
 				Updates(map[string]any{"status": string(matching.ImportRunning), "lease": lease, "error": "", "updated_at": nb.CreatedAt})
@@ -143,7 +143,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
-				return fmt.Errorf("%w: the unfinished import of this file was claimed by another", marketplace.ErrConflict)
+				return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_claimed", nil, "the unfinished import of this file was claimed by another")
 			}
 			r.Status, r.Lease, r.Error, r.UpdatedAt = string(matching.ImportRunning), lease, "", nb.CreatedAt
 			if nb.FileName != "" {
@@ -944,7 +944,7 @@ func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string
 		var held int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_import_batches WHERE id = ? AND lease = ? AND status = ?`,
 			batchKey, lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
-			return fmt.Errorf("%w: the batch's lease was lost", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_lease_lost", nil, "the batch's lease was lost")
 		}
 	}
 	return nil

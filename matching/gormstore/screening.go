@@ -560,10 +560,10 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			return mgorm.MapError(err)
 		}
 		if !r.Latest {
-			return fmt.Errorf("%w: a newer screening of the need exists; decide on that one", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_newer", nil, "a newer screening of the need exists; decide on that one")
 		}
 		if r.Decision != "" {
-			return fmt.Errorf("%w: the screening was already decided (%s)", marketplace.ErrConflict, r.Decision)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_decided", nil, "the screening was already decided (%s)", r.Decision)
 		}
 		res := tx.Model(&screeningRow{}).Where("id = ? AND decision = ''", screeningKey).Updates(map[string]any{
 			"decision": string(d), "decided_by": by, "decided_at": at, "decision_reason_ct": reasonCT, "decision_reason_kid": reasonKID})
@@ -571,7 +571,7 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: the screening was decided meanwhile", marketplace.ErrConflict)
+			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_decided", nil, "the screening was decided meanwhile")
 		}
 		if ov != nil {
 			if err := tx.Create(&overrideRow{NeedID: ov.NeedKey, ScreeningID: ov.ScreeningKey, Verifier: ov.Verifier, ReasonCt: ov.ReasonCT,
