@@ -1233,16 +1233,6 @@ func (s *NeedService) readsUpdates(ctx context.Context, by *Principal, n *Need) 
 	return s.Store.ServesNeed(ctx, by.User.ID, n.ID)
 }
 
-// shownPublicly reports whether a published, consented need stored in
-// status st may appear on public surfaces.
-func shownPublicly(st NeedStatus) bool {
-	switch st {
-	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed:
-		return true
-	}
-	return false
-}
-
 // ConfirmStillNeeded records that the posting organization confirmed the
 // need is still there (required recently before a disbursement).
 // ErrNotFound, ErrForbidden, ErrConflict.

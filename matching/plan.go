@@ -105,7 +105,6 @@ type planner struct {
 	got    []int64           // per need: planned in total
 	left   []int64           // per fund: balance not yet planned
 	bound  int64
-	improv bool
 }
 
 // MakePlan spends the funds' balances over the needs: it maximizes the

@@ -36,7 +36,22 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
+// requestIDRe is what an incoming X-Request-Id must look like to be kept:
+// anything else (a forged id made to confuse the logs, control characters,
+// a kilobyte of text) is dropped and replaced with one of ours.
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// dropForeignRequestID removes an incoming X-Request-Id that does not look
+// like a request id, before echo's RequestID middleware keeps it.
+func dropForeignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !requestIDRe.MatchString(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
 
 // answerErrors writes the answer to an error (errorHandler) where it
 // happens, so that the request logger and the metrics above it see the

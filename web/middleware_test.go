@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -155,6 +156,33 @@ func TestAnswersForOneCallerAreNotCached(t *testing.T) {
 		r := env.do(http.MethodGet, path, admin, nil)
 		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("GET %s (%d): Cache-Control %q", rt.Path, r.Status, cc)
+		}
+	}
+}
+
+// TestIncomingRequestIDsAreKeptOnlyWhenTheyLookLikeOne: a caller's
+// X-Request-Id is kept for tracing across a proxy when it is a plain id;
+// anything else is replaced by one of ours, so that nobody writes text of
+// their choosing into the logs as a request id.
+func TestIncomingRequestIDsAreKeptOnlyWhenTheyLookLikeOne(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	for _, tc := range []struct {
+		name, in string
+		kept     bool
+	}{
+		{"a plain id", "proxy-3f2a9c1b.77", true},
+		{"too short", "abc", false},
+		{"spaces and quotes", `x" status=200 user="admin`, false},
+		{"too long", strings.Repeat("a", 65), false},
+		{"non-ASCII", "请求编号12345678", false},
+	} {
+		r := env.do(http.MethodGet, "/healthz", "", nil, echo.HeaderXRequestID, tc.in)
+		got := r.Header.Get(echo.HeaderXRequestID)
+		if tc.kept && got != tc.in {
+			t.Errorf("%s: X-Request-Id %q, want it kept", tc.name, got)
+		}
+		if !tc.kept && (got == tc.in || !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(got)) {
+			t.Errorf("%s: X-Request-Id %q, want a new id of ours", tc.name, got)
 		}
 	}
 }

@@ -229,7 +229,10 @@ func (s *Server) moneyError(c echo.Context, err error) error {
 	case errors.As(err, &ve):
 		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
 	case errors.Is(err, marketplace.ErrConflict), errors.Is(err, marketplace.ErrForbidden):
-		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
+		// The status is the API's for the same refusal (toAPIError):
+		// 403 for another organization's money, 409 for a conflict.
+		status, _ := toAPIError(err)
+		return s.renderStaffMoney(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	}
 	return err
 }

@@ -164,8 +164,20 @@ func TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations(t *testing.T) {
 		if r := b.form("/staff/money/"+needID+"/disbursements", d); r.Code != http.StatusNotFound {
 			t.Errorf("disbursement form for another organization's allocation: %d, want 404", r.Code)
 		}
+		// Allocating from another organization's (public) fund: the page
+		// answers as the API does (403), and no money moves.
+		if r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", btok, map[string]any{"need_id": needID, "amount_fen": 10_000}, "Idempotency-Key", "b-alloc-1"); r.Status != http.StatusForbidden {
+			t.Errorf("API allocation from another organization's fund: %d, want 403: %s", r.Status, r.Body)
+		}
+		alloc := url.Values{"idempotency_key": {"b-alloc-2"}, "source": {"fund:" + fund}, "amount": {"100"}}
+		if r := b.form("/staff/money/"+needID+"/allocations", alloc); r.Code != http.StatusForbidden {
+			t.Errorf("allocation form from another organization's fund: %d, want 403 as the API", r.Code)
+		}
 		if got, err := env.funds.Allocation(ctx, staffA, open.PublicID); err != nil || got.Status != funds.AllocAllocated {
 			t.Errorf("the allocation after the attempts: %+v %v", got, err)
+		}
+		if f, err := env.funds.Source(ctx, funds.KindFund, fund); err != nil || f.BalanceFen != 2_000_000-800_000 {
+			t.Errorf("the fund after the attempts: %+v %v", f, err)
 		}
 	})
 }

@@ -118,6 +118,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	e.Pre(dropForeignRequestID)
 	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		// An id from outside is kept only when it looks like one of ours.
 		Generator: newRequestID,
