@@ -94,17 +94,17 @@ type needClass struct {
 }
 
 type planner struct {
-	funds  []PlanFund
-	needs  []PlanNeed
-	rem    []int64 // remaining of each need
-	words  int
-	cls    []needClass
-	clsOf  []int32
-	given  []map[int32]int64 // per fund: need index → already given
-	alloc  []map[int32]int64 // per fund: need index → planned
-	got    []int64           // per need: planned in total
-	left   []int64           // per fund: balance not yet planned
-	bound  int64
+	funds []PlanFund
+	needs []PlanNeed
+	rem   []int64 // remaining of each need
+	words int
+	cls   []needClass
+	clsOf []int32
+	given []map[int32]int64 // per fund: need index → already given
+	alloc []map[int32]int64 // per fund: need index → planned
+	got   []int64           // per need: planned in total
+	left  []int64           // per fund: balance not yet planned
+	bound int64
 }
 
 // MakePlan spends the funds' balances over the needs: it maximizes the
