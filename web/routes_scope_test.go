@@ -522,8 +522,9 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed, want: 200, absent: fx.allocation}}
 	},
 	"POST /staff/money/:id/allocations": func(fx *scopeFixture) []scopeCall {
-		// The fund is public: the page refuses with the reason, as the API's 403.
-		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed + "/allocations", body: map[string]string{"source": "fund:" + fx.fund, "amount": "1"}, want: 409, absent: fx.allocation}}
+		// The fund is public: the page refuses with the reason and the
+		// API's status for the same refusal (403).
+		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed + "/allocations", body: map[string]string{"source": "fund:" + fx.fund, "amount": "1"}, want: 403, absent: fx.allocation}}
 	},
 	"POST /staff/money/:id/disbursements": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed + "/disbursements",
