@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -19,8 +21,8 @@ import (
 // need effectively open, the amount within MaxFen, the source's balance
 // (ErrInsufficientFunds). ValidationError, ErrForbidden, ErrNotFound,
 // *IneligibleError.
-func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind SourceKind, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
-	v := &marketplace.ValidationError{}
+func (s *Service) Allocate(ctx context.Context, by *kernel.Principal, kind SourceKind, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
+	v := &kernel.ValidationError{}
 	if needID == "" || len(needID) > 32 {
 		v.Add("need_id", "is required")
 	}
@@ -35,14 +37,14 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 		return nil, err
 	}
 	if srcKind != kind {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if !staffOf(by, orgID) {
 		src, err := s.Source(ctx, kind, sourceID)
 		if err != nil {
 			return nil, err
 		}
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_allocate_org_only", map[string]any{"Org": src.OrgName}, "only staff of %s allocate its money", src.OrgName)
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_allocate_org_only", map[string]any{"Org": src.OrgName}, "only staff of %s allocate its money", src.OrgName)
 	}
 	// Screening runs before the transaction (it stores its result, with
 	// its own transaction); the transaction then locks the person's needs
@@ -56,7 +58,7 @@ func (s *Service) Allocate(ctx context.Context, by *marketplace.Principal, kind 
 			return out, err
 		}
 		if attempt == allocateAttempts {
-			return nil, fmt.Errorf("funds: allocate: %w: money for the same beneficiary kept moving; try again", marketplace.ErrConflict)
+			return nil, fmt.Errorf("funds: allocate: %w: money for the same beneficiary kept moving; try again", kernel.ErrConflict)
 		}
 	}
 }
@@ -69,16 +71,16 @@ const allocateAttempts = 4
 var errPersonChanged = errors.New("the beneficiary's needs changed since screening")
 
 // allocate is one attempt of Allocate.
-func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
-	var scr *marketplace.Screening
+func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, needID string, amountFen int64, idem *Idem) (*Allocation, error) {
+	var scr *kernel.Screening
 	var err error
 	if s.Screener != nil {
-		scr, err = s.Screener.Screen(ctx, needID, marketplace.StageAllocate, amountFen)
+		scr, err = s.Screener.Screen(ctx, needID, kernel.StageAllocate, amountFen)
 		if err != nil {
 			return nil, fmt.Errorf("funds: allocate: screening: %w", err)
 		}
-		if scr.Result == marketplace.ScreenBlock {
-			return nil, &ScreeningBlockError{Stage: marketplace.StageAllocate, Screening: scr}
+		if scr.Result == kernel.ScreenBlock {
+			return nil, &ScreeningBlockError{Stage: kernel.StageAllocate, Screening: scr}
 		}
 	}
 	var out *Allocation
@@ -112,7 +114,7 @@ func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourc
 			}
 		}
 		facts := need.Facts(now)
-		if facts.Status == marketplace.NeedOpen && !need.NoticeOver(now) {
+		if facts.Status == kernel.NeedOpen && !need.NoticeOver(now) {
 			return ineligible("notice", nil, "the need's public notice has not ended and it is not on the emergency path")
 		}
 		if fails := src.Restrictions.Fails(facts, given); len(fails) > 0 {
@@ -135,7 +137,7 @@ func (s *Service) allocate(ctx context.Context, by *marketplace.Principal, sourc
 		}
 		need.FundedFen += amountFen
 		if need.FundedFen == need.RequestedFen {
-			need.Status = marketplace.NeedFunded
+			need.Status = kernel.NeedFunded
 		}
 		if err := tx.SaveNeedMoney(need, now); err != nil {
 			return err
@@ -202,8 +204,8 @@ func maskTail(s string) string {
 // it for review (*ScreeningBlockError). The ledger moves the money from the
 // need's committed account to payable and on to paid. ErrNotFound for an
 // allocation by may not see (MaySeeAllocation).
-func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
-	v := &marketplace.ValidationError{}
+func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
+	v := &kernel.ValidationError{}
 	payee.Name, payee.Reference, payee.Account = strings.TrimSpace(payee.Name), strings.TrimSpace(payee.Reference), strings.TrimSpace(payee.Account)
 	if payee.Type != PayeeProvider && payee.Type != PayeeHousehold {
 		v.Add("payee_type", "must be provider or household")
@@ -219,18 +221,18 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 		return nil, err
 	}
 	if !MaySeeAllocation(by, pre) {
-		return nil, fmt.Errorf("funds: disburse: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("funds: disburse: %w", kernel.ErrNotFound)
 	}
 	if pre.Status != AllocAllocated {
-		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(pre.Status)}, "the allocation is %s", pre.Status)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(pre.Status)}, "the allocation is %s", pre.Status)
 	}
 	if s.Screener != nil {
-		scr, err := s.Screener.Screen(ctx, pre.NeedPublicID, marketplace.StageDisburse, pre.AmountFen)
+		scr, err := s.Screener.Screen(ctx, pre.NeedPublicID, kernel.StageDisburse, pre.AmountFen)
 		if err != nil {
 			return nil, fmt.Errorf("funds: disburse: screening: %w", err)
 		}
-		if scr.Result == marketplace.ScreenBlock {
-			return nil, &ScreeningBlockError{Stage: marketplace.StageDisburse, Screening: scr}
+		if scr.Result == kernel.ScreenBlock {
+			return nil, &ScreeningBlockError{Stage: kernel.StageDisburse, Screening: scr}
 		}
 	}
 	plain, _ := json.Marshal(payee)
@@ -250,18 +252,18 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 			return err
 		}
 		if a.Status != AllocAllocated {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(a.Status)}, "the allocation is %s", a.Status)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(a.Status)}, "the allocation is %s", a.Status)
 		}
 		if !need.NoticeOver(now) {
 			return ineligible("notice", nil, "the need's public notice has not ended; money leaves only after it")
 		}
 		switch st := marketplace.EffectiveStatus(need.Status, need.NoticeEndsAt, now); st {
-		case marketplace.NeedOpen, marketplace.NeedFunded, marketplace.NeedDisbursed:
+		case kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed:
 		default:
-			return ineligible(marketplace.FailStatus, map[string]any{"Status": string(st)}, "the need is %s", st)
+			return ineligible(kernel.FailStatus, map[string]any{"Status": string(st)}, "the need is %s", st)
 		}
-		if need.Facts(now).Screening == marketplace.ScreenBlock {
-			return ineligible(marketplace.FailScreening, nil, "the need's screening blocks it; stopped for review")
+		if need.Facts(now).Screening == kernel.ScreenBlock {
+			return ineligible(kernel.FailScreening, nil, "the need's screening blocks it; stopped for review")
 		}
 		org := a.SourceOrgPublicID
 		payable, paid := OrgAccount(AccountPayable, org), OrgAccount(AccountPaid, org)
@@ -280,7 +282,7 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 		}
 		need.DisbursedFen += a.AmountFen
 		if need.DisbursedFen == need.RequestedFen {
-			need.Status = marketplace.NeedDisbursed
+			need.Status = kernel.NeedDisbursed
 		}
 		if err := tx.SaveNeedMoney(need, now); err != nil {
 			return err
@@ -301,18 +303,18 @@ func (s *Service) Disburse(ctx context.Context, by *marketplace.Principal, alloc
 // (masked) and disburse it: federation staff of the organization holding
 // the fund or project it came from. It is the one rule for allocations, by
 // API and by page; the others are answered as if it did not exist.
-func MaySeeAllocation(by *marketplace.Principal, a *Allocation) bool {
+func MaySeeAllocation(by *kernel.Principal, a *Allocation) bool {
 	return staffOf(by, a.SourceOrgID)
 }
 
 // Allocation returns an allocation to staff of its holder; ErrNotFound to others.
-func (s *Service) Allocation(ctx context.Context, by *marketplace.Principal, publicID string) (*Allocation, error) {
+func (s *Service) Allocation(ctx context.Context, by *kernel.Principal, publicID string) (*Allocation, error) {
 	a, err := s.Store.Allocation(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !MaySeeAllocation(by, a) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return a, nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // CalendarEntry is a project's next disclosure under the Charity Law
@@ -59,7 +59,7 @@ func DisclosureDue(p *Source, now time.Time) (CalendarEntry, bool) {
 
 // DisclosureCalendar lists, for federation staff, the disclosures their
 // organizations' projects owe, overdue first.
-func (s *Service) DisclosureCalendar(ctx context.Context, by *marketplace.Principal) ([]CalendarEntry, error) {
+func (s *Service) DisclosureCalendar(ctx context.Context, by *kernel.Principal) ([]CalendarEntry, error) {
 	now := s.now()
 	out := []CalendarEntry{}
 	for offset := 0; ; offset += 500 {
@@ -91,13 +91,13 @@ func (s *Service) DisclosureCalendar(ctx context.Context, by *marketplace.Princi
 
 // RecordProjectReport notes that staff of the holder published a progress
 // or final disclosure of a project now.
-func (s *Service) RecordProjectReport(ctx context.Context, by *marketplace.Principal, projectID string) (*Source, error) {
+func (s *Service) RecordProjectReport(ctx context.Context, by *kernel.Principal, projectID string) (*Source, error) {
 	p, err := s.Source(ctx, KindProject, projectID)
 	if err != nil {
 		return nil, err
 	}
 	if !staffOf(by, p.OrgID) {
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_disclose_holder_only", nil, "only staff of the holder disclose its projects")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_disclose_holder_only", nil, "only staff of the holder disclose its projects")
 	}
 	now := s.now()
 	if err := s.Store.SetSourceReport(ctx, p.ID, now); err != nil {

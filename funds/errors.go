@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Errors of the funds package besides marketplace's ErrNotFound,
@@ -13,12 +13,12 @@ import (
 var (
 	// ErrInsufficientFunds: the account the money would leave holds less
 	// than the amount. It is a conflict (409).
-	ErrInsufficientFunds error = marketplace.Refuse(marketplace.ErrConflict, "refusal_insufficient_funds", nil, "insufficient funds")
+	ErrInsufficientFunds error = kernel.Refuse(kernel.ErrConflict, "refusal_insufficient_funds", nil, "insufficient funds")
 	// ErrIdempotencyInFlight: a request with the same Idempotency-Key is
 	// still running (409).
-	ErrIdempotencyInFlight error = marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_in_flight", nil, "a request with this Idempotency-Key is still in progress; retry later")
+	ErrIdempotencyInFlight error = kernel.Refuse(kernel.ErrConflict, "refusal_idempotency_in_flight", nil, "a request with this Idempotency-Key is still in progress; retry later")
 	// ErrReplayed: a payment notification was seen before.
-	ErrReplayed error = marketplace.Refuse(marketplace.ErrConflict, "refusal_replayed", nil, "this notification was already received")
+	ErrReplayed error = kernel.Refuse(kernel.ErrConflict, "refusal_replayed", nil, "this notification was already received")
 	// ErrUnbalanced: a journal transaction whose entries do not sum to zero.
 	ErrUnbalanced = errors.New("ledger: entries do not sum to zero")
 )
@@ -43,7 +43,7 @@ func (IdempotencyMismatchError) Details() any { return nil }
 // IneligibleError says why a need may not receive this money (409): the
 // source's restrictions, the need's state, its remaining amount.
 type IneligibleError struct {
-	Reasons []marketplace.Ineligibility
+	Reasons []kernel.Ineligibility
 	// Args fill the catalogue message of the first reason's code.
 	Args map[string]any
 }
@@ -69,21 +69,21 @@ func (e *IneligibleError) Code() string { return "ineligible" }
 func (e *IneligibleError) Details() any { return map[string]any{"reasons": e.Reasons} }
 
 // Unwrap lets errors.Is(err, marketplace.ErrConflict) hold.
-func (e *IneligibleError) Unwrap() error { return marketplace.ErrConflict }
+func (e *IneligibleError) Unwrap() error { return kernel.ErrConflict }
 
 func ineligible(code string, targs map[string]any, format string, args ...any) *IneligibleError {
-	return &IneligibleError{Reasons: []marketplace.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}, Args: targs}
+	return &IneligibleError{Reasons: []kernel.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}, Args: targs}
 }
 
 // ScreeningBlockError: screening blocked the money movement (422); the
 // screening with its evidence is the details.
 type ScreeningBlockError struct {
-	Stage     marketplace.ScreeningStage
-	Screening *marketplace.Screening
+	Stage     kernel.ScreeningStage
+	Screening *kernel.Screening
 }
 
 func (e *ScreeningBlockError) Error() string {
-	if e.Stage == marketplace.StageDisburse {
+	if e.Stage == kernel.StageDisburse {
 		return "disbursement stopped for review: screening blocks it"
 	}
 	return "screening blocks this allocation"

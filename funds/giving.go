@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Trace is a part of a donation that went on to a need.
@@ -45,7 +45,7 @@ type Giving struct {
 // MyGiving returns the donor's pledges, each traced to what it paid for. A
 // fund's or project's money is fungible, so donations are traced first in,
 // first out: the earliest confirmed donations pay for the earliest allocations.
-func (s *Service) MyGiving(ctx context.Context, by *marketplace.Principal) (*Giving, error) {
+func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, error) {
 	ps, err := s.Store.DonorPledges(ctx, by.User.ID)
 	if err != nil {
 		return nil, err
@@ -156,13 +156,13 @@ func (s *Service) traceSource(ctx context.Context, sourceID int64) (map[int64][]
 
 // Receipt returns a receipt to its donor or to staff of the issuing
 // organization; ErrNotFound to anyone else.
-func (s *Service) Receipt(ctx context.Context, by *marketplace.Principal, publicID string) (*Receipt, error) {
+func (s *Service) Receipt(ctx context.Context, by *kernel.Principal, publicID string) (*Receipt, error) {
 	r, err := s.Store.Receipt(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if r.DonorID != by.User.ID && !staffOf(by, r.OrgID) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return r, nil
 }

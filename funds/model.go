@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -38,7 +40,7 @@ type Source struct {
 	Namer string
 	// Purpose is a fund's purpose or a project's description.
 	Purpose      string
-	Restrictions marketplace.Restrictions
+	Restrictions kernel.Restrictions
 	// BudgetFen is a project's budget (0 for funds).
 	BudgetFen  int64
 	PeriodFrom *time.Time
@@ -83,11 +85,11 @@ type NeedState struct {
 	ID               int64
 	PublicID         string
 	OrgID            int64
-	Status           marketplace.NeedStatus // as stored
-	Category         marketplace.Category
+	Status           kernel.NeedStatus // as stored
+	Category         kernel.Category
 	RegionCode       string
 	PublicRegionCode string
-	HouseholdTypes   []marketplace.HouseholdType
+	HouseholdTypes   []kernel.HouseholdType
 	RequestedFen     int64
 	FundedFen        int64
 	DisbursedFen     int64
@@ -96,7 +98,7 @@ type NeedState struct {
 	// Published: the need was published (its public projection exists).
 	Published     bool
 	NoticeEndsAt  *time.Time
-	Screening     marketplace.ScreeningOutcome
+	Screening     kernel.ScreeningOutcome
 	BlockOverride bool
 	// Deadline is when the need must be met; an open need past it that is
 	// not fully funded has ended (EndReason).
@@ -119,12 +121,12 @@ func (n *NeedState) EndReason(now time.Time) string {
 }
 
 // Facts builds the eligibility facts at now, with the effective status.
-func (n *NeedState) Facts(now time.Time) marketplace.NeedFacts {
+func (n *NeedState) Facts(now time.Time) kernel.NeedFacts {
 	scr := n.Screening
-	if scr == marketplace.ScreenBlock && n.BlockOverride {
-		scr = marketplace.ScreenWarn
+	if scr == kernel.ScreenBlock && n.BlockOverride {
+		scr = kernel.ScreenWarn
 	}
-	return marketplace.NeedFacts{
+	return kernel.NeedFacts{
 		Status:         marketplace.EffectiveStatus(n.Status, n.NoticeEndsAt, now),
 		Category:       n.Category,
 		RegionCode:     n.RegionCode,
@@ -156,17 +158,17 @@ func (n *NeedState) DisclosedRegion() string {
 	if n.PublicRegionCode != "" {
 		return n.PublicRegionCode
 	}
-	return marketplace.NationalRegion
+	return kernel.NationalRegion
 }
 
 // ParseHouseholdTypes reads the stored list (comma separated, or a JSON list).
-func ParseHouseholdTypes(s string) []marketplace.HouseholdType {
+func ParseHouseholdTypes(s string) []kernel.HouseholdType {
 	s = strings.Trim(strings.TrimSpace(s), "[]")
-	var out []marketplace.HouseholdType
+	var out []kernel.HouseholdType
 	for _, p := range strings.Split(s, ",") {
 		p = strings.Trim(strings.TrimSpace(p), `"`)
 		if p != "" {
-			out = append(out, marketplace.HouseholdType(p))
+			out = append(out, kernel.HouseholdType(p))
 		}
 	}
 	return out
@@ -268,7 +270,7 @@ type Allocation struct {
 	Status            AllocationStatus
 	CreatedBy         int64
 	CreatedAt         time.Time
-	Screening         marketplace.ScreeningOutcome
+	Screening         kernel.ScreeningOutcome
 	PayeeType         PayeeType
 	PayeeCT           []byte
 	PayeeKID          string

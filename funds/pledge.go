@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // NewPledge is a donor's pledge request.
@@ -21,11 +21,11 @@ type NewPledge struct {
 // gives, to a need, a project or a fund, an amount in fen. An error is
 // ErrForbidden; field problems are left in the ValidationError for the
 // caller to add its own.
-func checkGift(by *marketplace.Principal, tt TargetType, targetID string, amountFen int64) (*marketplace.ValidationError, error) {
-	if !by.Has(marketplace.RoleDonor) {
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_pledge_donors_only", nil, "only donors pledge")
+func checkGift(by *kernel.Principal, tt TargetType, targetID string, amountFen int64) (*kernel.ValidationError, error) {
+	if !by.Has(kernel.RoleDonor) {
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_pledge_donors_only", nil, "only donors pledge")
 	}
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	switch tt {
 	case TargetNeed, TargetProject, TargetFund:
 	default:
@@ -42,7 +42,7 @@ func checkGift(by *marketplace.Principal, tt TargetType, targetID string, amount
 // fund; the money counts once the pledge is confirmed. A need must be open
 // and published and lack at least the amount. ValidationError, ErrNotFound,
 // IneligibleError.
-func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n NewPledge, idem *Idem) (*Pledge, error) {
+func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewPledge, idem *Idem) (*Pledge, error) {
 	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
 	if err != nil {
 		return nil, err
@@ -61,11 +61,11 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 		}
 		if !need.ConsentPublic || !need.Published {
 			// An unpublished need is not public: it does not exist for donors.
-			return nil, marketplace.ErrNotFound
+			return nil, kernel.ErrNotFound
 		}
 		p.NeedID = need.ID
 		p.OrgID, p.OrgPublicID, p.OrgName, err = s.Store.ReceivingOrg(ctx, need.RegionCode)
-		if errors.Is(err, marketplace.ErrNotFound) {
+		if errors.Is(err, kernel.ErrNotFound) {
 			return nil, ineligible("no_receiver", nil, "no charity federation receives donations for this need's region yet")
 		}
 		if err != nil {
@@ -90,7 +90,7 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 				return err
 			}
 			f := need.Facts(now)
-			if fails := (marketplace.Restrictions{}).Fails(f, 0); len(fails) > 0 {
+			if fails := (kernel.Restrictions{}).Fails(f, 0); len(fails) > 0 {
 				return &IneligibleError{Reasons: fails}
 			}
 			if why := need.EndReason(now); why != "" {
@@ -113,13 +113,13 @@ func (s *Service) CreatePledge(ctx context.Context, by *marketplace.Principal, n
 
 // Pledge returns a pledge to its donor or to staff of the receiving
 // organization; ErrNotFound to anyone else.
-func (s *Service) Pledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+func (s *Service) Pledge(ctx context.Context, by *kernel.Principal, publicID string) (*Pledge, error) {
 	p, err := s.Store.Pledge(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !MaySeePledge(by, p) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return p, nil
 }
@@ -127,7 +127,7 @@ func (s *Service) Pledge(ctx context.Context, by *marketplace.Principal, publicI
 // MaySeePledge reports whether by may see pledge p: its donor, and staff
 // of the receiving organization (who alone confirm and refund it). Anyone
 // else is answered as if the pledge did not exist.
-func MaySeePledge(by *marketplace.Principal, p *Pledge) bool {
+func MaySeePledge(by *kernel.Principal, p *Pledge) bool {
 	return by != nil && (p.DonorID == by.User.ID || staffOf(by, p.OrgID))
 }
 
@@ -135,19 +135,19 @@ func MaySeePledge(by *marketplace.Principal, p *Pledge) bool {
 // pledge's money arrived. A donor never confirms their own pledge.
 // ErrForbidden, ErrNotFound (also for staff of another organization, who
 // may not see it), ErrConflict (not pending, expired).
-func (s *Service) ConfirmPledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+func (s *Service) ConfirmPledge(ctx context.Context, by *kernel.Principal, publicID string) (*Pledge, error) {
 	p, err := s.Store.Pledge(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !staffOf(by, p.OrgID) {
 		if MaySeePledge(by, p) {
-			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_org_only", map[string]any{"Org": p.OrgName}, "only staff of %s confirm its donations", p.OrgName)
+			return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_org_only", map[string]any{"Org": p.OrgName}, "only staff of %s confirm its donations", p.OrgName)
 		}
-		return nil, fmt.Errorf("funds: confirm pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("funds: confirm pledge: %w", kernel.ErrNotFound)
 	}
 	if p.DonorID == by.User.ID {
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
 	}
 	return s.confirm(ctx, publicID, ViaStaff, by.User.ID, "", 0)
 }
@@ -178,15 +178,15 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 		}
 		switch {
 		case p.Status == PledgeConfirmed:
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_confirmed", nil, "the pledge is already confirmed")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_confirmed", nil, "the pledge is already confirmed")
 		case p.Status != PledgePending:
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 		case !now.Before(p.ExpiresAt):
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_expired", nil, "the pledge expired at %s", p.ExpiresAt.Format(time.RFC3339))
+			return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_expired", nil, "the pledge expired at %s", p.ExpiresAt.Format(time.RFC3339))
 		case byUser != 0 && byUser == p.DonorID:
-			return marketplace.Refuse(marketplace.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
+			return kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
 		case expectFen != 0 && expectFen != p.AmountFen:
-			return marketplace.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
+			return kernel.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
 		}
 		if err := s.applyDonation(tx, p, now); err != nil {
 			return err
@@ -198,7 +198,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 		if err := tx.UpdatePledge(p); err != nil {
 			return err
 		}
-		r := &Receipt{PublicID: s.NewID(), OrgID: p.OrgID, Year: now.In(chinaTime).Year(), PledgeID: p.ID,
+		r := &Receipt{PublicID: s.NewID(), OrgID: p.OrgID, Year: now.In(kernel.ChinaTime).Year(), PledgeID: p.ID,
 			DonorID: p.DonorID, DonorName: donorName, OrgName: p.OrgName, AmountFen: p.AmountFen, IssuedAt: now}
 		if err := tx.IssueReceipt(r, p.OrgPublicID); err != nil {
 			return err
@@ -212,9 +212,6 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	}
 	return out, nil
 }
-
-// chinaTime is UTC+8, the year of a receipt.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // applyDonation posts a confirmed pledge's money: from the organization's
 // donor clearing account to the fund or project, or to the need up to what
@@ -235,7 +232,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 		return err
 	}
 	take := int64(0)
-	if f := need.Facts(now); f.Status == marketplace.NeedOpen && f.Screening != marketplace.ScreenBlock && need.EndReason(now) == "" {
+	if f := need.Facts(now); f.Status == kernel.NeedOpen && f.Screening != kernel.ScreenBlock && need.EndReason(now) == "" {
 		take = min(p.AmountFen, need.Remaining())
 	}
 	jt.Entries = []Entry{{from, -p.AmountFen}}
@@ -253,7 +250,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 	}
 	need.FundedFen += take
 	if need.FundedFen == need.RequestedFen {
-		need.Status = marketplace.NeedFunded
+		need.Status = kernel.NeedFunded
 	}
 	if err := tx.SaveNeedMoney(need, now); err != nil {
 		return err
@@ -322,7 +319,7 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 		}
 		need.FundedFen += amt
 		if need.FundedFen == need.RequestedFen {
-			need.Status = marketplace.NeedFunded
+			need.Status = kernel.NeedFunded
 		}
 		if err := tx.SaveNeedMoney(need, now); err != nil {
 			return err
@@ -344,16 +341,16 @@ func (s *Service) disclosure(kind DisclosureKind, n *NeedState, amount int64, sr
 // receiving organization): a reversing transaction of the donation, possible
 // only while the money is still where it went. ErrInsufficientFunds when it
 // was spent, ErrConflict when the pledge is not confirmed.
-func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, publicID string) (*Pledge, error) {
+func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, publicID string) (*Pledge, error) {
 	pre, err := s.Store.Pledge(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !staffOf(by, pre.OrgID) {
 		if MaySeePledge(by, pre) {
-			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_refund_org_only", map[string]any{"Org": pre.OrgName}, "only staff of %s refund its donations", pre.OrgName)
+			return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_refund_org_only", map[string]any{"Org": pre.OrgName}, "only staff of %s refund its donations", pre.OrgName)
 		}
-		return nil, fmt.Errorf("funds: refund pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("funds: refund pledge: %w", kernel.ErrNotFound)
 	}
 	var out *Pledge
 	err = s.Store.InTx(ctx, func(tx Tx) error {
@@ -363,14 +360,14 @@ func (s *Service) RefundPledge(ctx context.Context, by *marketplace.Principal, p
 			return err
 		}
 		if p.Status != PledgeConfirmed {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_confirmed_only", map[string]any{"Status": string(p.Status)}, "only a confirmed pledge can be refunded; this one is %s", p.Status)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_confirmed_only", map[string]any{"Status": string(p.Status)}, "only a confirmed pledge can be refunded; this one is %s", p.Status)
 		}
 		if p.MatchedPledgeID != 0 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
 		}
 		if _, err := tx.LastRedirect(p.ID); err == nil {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
-		} else if !errors.Is(err, marketplace.ErrNotFound) {
+			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
+		} else if !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		if err := s.reverseDonation(tx, p, TxRefund, now); err != nil {
@@ -421,7 +418,7 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) 
 			return err
 		}
 		if need.FundedFen-need.DisbursedFen < needShare {
-			return marketplace.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
+			return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
 		}
 	}
 	rev := &JournalTx{PublicID: s.NewID(), Kind: kind, ReversesID: orig.ID, RefType: "pledge", RefID: p.PublicID, At: now, Entries: orig.Reverse()}
@@ -432,8 +429,8 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) 
 		return nil
 	}
 	need.FundedFen -= needShare
-	if need.Status == marketplace.NeedFunded && need.FundedFen < need.RequestedFen {
-		need.Status = marketplace.NeedOpen
+	if need.Status == kernel.NeedFunded && need.FundedFen < need.RequestedFen {
+		need.Status = kernel.NeedOpen
 	}
 	if err := tx.SaveNeedMoney(need, now); err != nil {
 		return err
@@ -453,15 +450,15 @@ func (s *Service) reverseMatch(tx Tx, m *Pledge, now time.Time) error {
 		return err
 	}
 	if need.FundedFen-need.DisbursedFen < m.AmountFen {
-		return marketplace.Refuse(ErrInsufficientFunds, "refusal_refund_gift_disbursed", nil, "the need has already disbursed the matching gift")
+		return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_gift_disbursed", nil, "the need has already disbursed the matching gift")
 	}
 	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "pledge", RefID: m.PublicID,
 		At: now, Entries: orig.Reverse()}); err != nil {
 		return err
 	}
 	need.FundedFen -= m.AmountFen
-	if need.Status == marketplace.NeedFunded && need.FundedFen < need.RequestedFen {
-		need.Status = marketplace.NeedOpen
+	if need.Status == kernel.NeedFunded && need.FundedFen < need.RequestedFen {
+		need.Status = kernel.NeedOpen
 	}
 	if err := tx.SaveNeedMoney(need, now); err != nil {
 		return err
@@ -506,13 +503,13 @@ type StatementLine struct {
 // by reference and amount, for staff of the receiving organization. Every
 // confirmation is its own transaction; importing the same statement twice
 // confirms nothing twice.
-func (s *Service) Reconcile(ctx context.Context, by *marketplace.Principal, lines []StatementLine) (*ReconcileReport, error) {
+func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []StatementLine) (*ReconcileReport, error) {
 	rep := &ReconcileReport{Matched: []ReconcileLine{}, Already: []ReconcileLine{}, Unmatched: []ReconcileLine{}}
 	for _, l := range lines {
 		rl := ReconcileLine{Line: l.Line, Reference: l.Reference, AmountFen: l.AmountFen}
 		p, err := s.Store.PledgeByReference(ctx, strings.ToUpper(l.Reference))
 		switch {
-		case errors.Is(err, marketplace.ErrNotFound):
+		case errors.Is(err, kernel.ErrNotFound):
 			rl.Reason = "no pledge has this reference"
 			rep.Unmatched = append(rep.Unmatched, rl)
 			continue
@@ -541,9 +538,9 @@ func (s *Service) Reconcile(ctx context.Context, by *marketplace.Principal, line
 		switch {
 		case err == nil:
 			rep.Matched = append(rep.Matched, rl)
-		case errors.Is(err, marketplace.ErrConflict) && strings.Contains(err.Error(), "already confirmed"):
+		case errors.Is(err, kernel.ErrConflict) && strings.Contains(err.Error(), "already confirmed"):
 			rep.Already = append(rep.Already, rl)
-		case errors.Is(err, marketplace.ErrConflict), errors.Is(err, marketplace.ErrForbidden):
+		case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):
 			rl.Reason = err.Error()
 			rep.Unmatched = append(rep.Unmatched, rl)
 		default:

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // RecurringStatus is where a monthly pledge is.
@@ -77,20 +77,20 @@ type NewRecurring struct {
 }
 
 // periodOf is the month (China time) a due time belongs to.
-func periodOf(t time.Time) string { return t.In(chinaTime).Format("2006-01") }
+func periodOf(t time.Time) string { return t.In(kernel.ChinaTime).Format("2006-01") }
 
 // dueIn is day of the month of t (China time) at midnight, in UTC.
 func dueIn(t time.Time, day int) time.Time {
-	c := t.In(chinaTime)
-	return time.Date(c.Year(), c.Month(), day, 0, 0, 0, 0, chinaTime).UTC()
+	c := t.In(kernel.ChinaTime)
+	return time.Date(c.Year(), c.Month(), day, 0, 0, 0, 0, kernel.ChinaTime).UTC()
 }
 
 // firstDue is the first due time on or after now's day: today when today is
 // the day, else this month's day if still ahead, else next month's.
 func firstDue(day int, now time.Time) time.Time {
 	d := dueIn(now, day)
-	if now.In(chinaTime).Day() > day {
-		d = dueIn(now.In(chinaTime).AddDate(0, 0, 1-now.In(chinaTime).Day()).AddDate(0, 1, 0), day)
+	if now.In(kernel.ChinaTime).Day() > day {
+		d = dueIn(now.In(kernel.ChinaTime).AddDate(0, 0, 1-now.In(kernel.ChinaTime).Day()).AddDate(0, 1, 0), day)
 	}
 	return d
 }
@@ -99,7 +99,7 @@ func firstDue(day int, now time.Time) time.Time {
 func latestDue(day int, now time.Time) time.Time {
 	d := dueIn(now, day)
 	if d.After(now) {
-		first := now.In(chinaTime).AddDate(0, 0, 1-now.In(chinaTime).Day())
+		first := now.In(kernel.ChinaTime).AddDate(0, 0, 1-now.In(kernel.ChinaTime).Day())
 		d = dueIn(first.AddDate(0, -1, 0), day)
 	}
 	return d
@@ -107,8 +107,8 @@ func latestDue(day int, now time.Time) time.Time {
 
 // nextDue is the due time a month after due.
 func nextDue(due time.Time, day int) time.Time {
-	c := due.In(chinaTime)
-	first := time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, chinaTime)
+	c := due.In(kernel.ChinaTime)
+	first := time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, kernel.ChinaTime)
 	return dueIn(first.AddDate(0, 1, 0), day)
 }
 
@@ -116,7 +116,7 @@ func nextDue(due time.Time, day int) time.Time {
 // a fund, with an optional fallback fund for months a need cannot take the
 // money. The first month is due on the next DayOfMonth (today when today is
 // that day). ValidationError, ErrForbidden, ErrNotFound, IneligibleError.
-func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal, n NewRecurring, idem *Idem) (*Recurring, error) {
+func (s *Service) CreateRecurring(ctx context.Context, by *kernel.Principal, n NewRecurring, idem *Idem) (*Recurring, error) {
 	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
 	if err != nil {
 		return nil, err
@@ -143,9 +143,9 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 			return nil, err
 		}
 		if !need.ConsentPublic || !need.Published {
-			return nil, marketplace.ErrNotFound
+			return nil, kernel.ErrNotFound
 		}
-		if fails := (marketplace.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
+		if fails := (kernel.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
 			return nil, &IneligibleError{Reasons: fails}
 		}
 		if why := need.EndReason(now); why != "" {
@@ -167,8 +167,8 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 	}
 	if n.FallbackFundID != "" {
 		fb, err := s.Source(ctx, KindFund, n.FallbackFundID)
-		if errors.Is(err, marketplace.ErrNotFound) {
-			return nil, marketplace.Invalid("fallback_fund_id", "no fund has this id")
+		if errors.Is(err, kernel.ErrNotFound) {
+			return nil, kernel.Invalid("fallback_fund_id", "no fund has this id")
 		}
 		if err != nil {
 			return nil, err
@@ -192,7 +192,7 @@ func (s *Service) CreateRecurring(ctx context.Context, by *marketplace.Principal
 }
 
 // MyRecurring lists the donor's monthly pledges with their latest months.
-func (s *Service) MyRecurring(ctx context.Context, by *marketplace.Principal) ([]Recurring, error) {
+func (s *Service) MyRecurring(ctx context.Context, by *kernel.Principal) ([]Recurring, error) {
 	return s.Store.DonorRecurring(ctx, by.User.ID)
 }
 
@@ -200,11 +200,11 @@ func (s *Service) MyRecurring(ctx context.Context, by *marketplace.Principal) ([
 // pledge. Resuming does not catch up on the months it was paused: the next
 // month due is the next DayOfMonth. A cancelled pledge stays cancelled.
 // ValidationError, ErrNotFound (not the caller's), ErrConflict.
-func (s *Service) SetRecurringStatus(ctx context.Context, by *marketplace.Principal, publicID string, status RecurringStatus) (*Recurring, error) {
+func (s *Service) SetRecurringStatus(ctx context.Context, by *kernel.Principal, publicID string, status RecurringStatus) (*Recurring, error) {
 	switch status {
 	case RecurringActive, RecurringPaused, RecurringCancelled:
 	default:
-		return nil, marketplace.Invalid("status", "must be active, paused or cancelled")
+		return nil, kernel.Invalid("status", "must be active, paused or cancelled")
 	}
 	var out *Recurring
 	err := s.Store.InTx(ctx, func(tx Tx) error {
@@ -214,14 +214,14 @@ func (s *Service) SetRecurringStatus(ctx context.Context, by *marketplace.Princi
 			return err
 		}
 		if r.DonorID != by.User.ID {
-			return marketplace.ErrNotFound
+			return kernel.ErrNotFound
 		}
 		out = r
 		switch {
 		case r.Status == status:
 			return nil
 		case r.Status == RecurringCancelled:
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_recurring_cancelled", nil, "the monthly pledge is cancelled; create a new one")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_recurring_cancelled", nil, "the monthly pledge is cancelled; create a new one")
 		}
 		if status == RecurringActive {
 			r.NextAt = firstDue(r.DayOfMonth, now)
@@ -286,7 +286,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 			return false, err
 		}
 		needOrg.id, needOrg.publicID, needOrg.name, needOrg.err = s.Store.ReceivingOrg(ctx, n.RegionCode)
-		if needOrg.err != nil && !errors.Is(needOrg.err, marketplace.ErrNotFound) {
+		if needOrg.err != nil && !errors.Is(needOrg.err, kernel.ErrNotFound) {
 			return false, needOrg.err
 		}
 	}
@@ -308,7 +308,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 			return err
 		}
 		run := &RecurringRun{Period: period, At: now}
-		if err := tx.InsertRecurringRun(r.ID, run, 0); errors.Is(err, marketplace.ErrConflict) {
+		if err := tx.InsertRecurringRun(r.ID, run, 0); errors.Is(err, kernel.ErrConflict) {
 			// Already generated (a resume within the month): only the
 			// next due time moves.
 			return nil
@@ -387,7 +387,7 @@ func needTakes(need *NeedState, amount int64, now time.Time) string {
 	if why := need.EndReason(now); why != "" {
 		return "the need has ended (" + why + ")"
 	}
-	if fails := (marketplace.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
+	if fails := (kernel.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
 		return fails[0].Message
 	}
 	if need.Remaining() < amount {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // DefaultRedirectWindow is how long donors have to choose before the
@@ -131,7 +131,7 @@ func (s *Service) openRedirect(ctx context.Context, c RedirectCandidate) (bool, 
 			Deadline: now.Add(s.redirectWindow()), Status: RedirectPending, CreatedAt: now}
 		last, err := tx.LastRedirect(p.ID)
 		switch {
-		case errors.Is(err, marketplace.ErrNotFound):
+		case errors.Is(err, kernel.ErrNotFound):
 			if p.NeedID != need.ID {
 				return nil
 			}
@@ -160,7 +160,7 @@ func (s *Service) openRedirect(ctx context.Context, c RedirectCandidate) (bool, 
 			return nil
 		}
 		err = tx.InsertRedirect(r)
-		if errors.Is(err, marketplace.ErrConflict) {
+		if errors.Is(err, kernel.ErrConflict) {
 			return nil
 		}
 		opened = err == nil
@@ -193,8 +193,8 @@ type redirectTarget struct {
 // the applied choice; with another, ErrConflict. ErrNotFound (not the
 // caller's pledge, or no choice), ErrForbidden (staff), ValidationError,
 // IneligibleError.
-func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal, pledgeID string, c RedirectChoice) (*Redirect, error) {
-	v := &marketplace.ValidationError{}
+func (s *Service) RedirectPledge(ctx context.Context, by *kernel.Principal, pledgeID string, c RedirectChoice) (*Redirect, error) {
+	v := &kernel.ValidationError{}
 	switch c.Action {
 	case RedirectToNeed, RedirectToFund, RedirectToProject:
 		if c.TargetID == "" || len(c.TargetID) > 32 {
@@ -216,36 +216,36 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 	}
 	if p.DonorID != by.User.ID {
 		if staffOf(by, p.OrgID) {
-			return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_choice_donor_only", nil, "only the donor chooses where their money goes")
+			return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_choice_donor_only", nil, "only the donor chooses where their money goes")
 		}
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	r, err := s.Store.LastRedirect(ctx, p.ID)
-	if errors.Is(err, marketplace.ErrNotFound) {
-		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_choice_none_open", nil, "this pledge has no open choice")
+	if errors.Is(err, kernel.ErrNotFound) {
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_choice_none_open", nil, "this pledge has no open choice")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if c.AmountFen != nil && *c.AmountFen != r.AmountFen {
-		return nil, marketplace.Invalid("amount_fen", "the whole %d fen moves together; omit amount_fen or send %d", r.AmountFen, r.AmountFen)
+		return nil, kernel.Invalid("amount_fen", "the whole %d fen moves together; omit amount_fen or send %d", r.AmountFen, r.AmountFen)
 	}
 	t := redirectTarget{action: c.Action}
 	if r.Status == RedirectPending {
 		switch c.Action {
 		case RedirectToNeed:
 			need, err := s.Store.Need(ctx, c.TargetID)
-			if errors.Is(err, marketplace.ErrNotFound) || (err == nil && (!need.ConsentPublic || !need.Published)) {
-				return nil, marketplace.Invalid("target_id", "no published need has this id")
+			if errors.Is(err, kernel.ErrNotFound) || (err == nil && (!need.ConsentPublic || !need.Published)) {
+				return nil, kernel.Invalid("target_id", "no published need has this id")
 			}
 			if err != nil {
 				return nil, err
 			}
 			if need.ID == r.NeedID {
-				return nil, marketplace.Invalid("target_id", "this is the need that ended")
+				return nil, kernel.Invalid("target_id", "this is the need that ended")
 			}
 			orgID, _, _, err := s.Store.ReceivingOrg(ctx, need.RegionCode)
-			if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 				return nil, err
 			}
 			if orgID != p.OrgID {
@@ -254,8 +254,8 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 			t.needID = need.ID
 		case RedirectToFund, RedirectToProject:
 			src, err := s.Store.Source(ctx, c.TargetID)
-			if errors.Is(err, marketplace.ErrNotFound) || (err == nil && string(src.Kind) != string(c.Action)) {
-				return nil, marketplace.Invalid("target_id", "no %s has this id", c.Action)
+			if errors.Is(err, kernel.ErrNotFound) || (err == nil && string(src.Kind) != string(c.Action)) {
+				return nil, kernel.Invalid("target_id", "no %s has this id", c.Action)
 			}
 			if err != nil {
 				return nil, err
@@ -278,7 +278,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *marketplace.Principal,
 				out = cur
 				return nil
 			}
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_choice_applied", nil, "this choice was already applied (%s by %s)", cur.Action, cur.DecidedBy)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_choice_applied", nil, "this choice was already applied (%s by %s)", cur.Action, cur.DecidedBy)
 		}
 		if err := s.applyRedirect(tx, cur, t, DecidedByDonor, now); err != nil {
 			return err
@@ -328,7 +328,7 @@ func (s *Service) applyDefault(ctx context.Context, publicID string) (bool, erro
 		t := redirectTarget{action: RedirectRefund}
 		if gf, err := tx.GeneralFund(r.OrgID, now); err == nil {
 			t = redirectTarget{action: RedirectToFund, sourceID: gf.PublicID}
-		} else if !errors.Is(err, marketplace.ErrNotFound) {
+		} else if !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		err = s.applyRedirect(tx, r, t, DecidedByDefault, now)
@@ -358,7 +358,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		return err
 	}
 	if p.Status != PledgeConfirmed {
-		return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
+		return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 	}
 	// Needs in row order, as every other movement that locks two.
 	var ended, target *NeedState
@@ -410,13 +410,13 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		r.TargetID, r.TargetPublicID = src.ID, src.PublicID
 	case RedirectRefund:
 		if r.AmountFen != p.AmountFen {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_refund_whole_only", nil, "only a pledge's whole money can be refunded")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_whole_only", nil, "only a pledge's whole money can be refunded")
 		}
 		kind = TxRefund
 		entries = append(entries, Entry{OrgAccount(AccountDonations, r.OrgPublicID), r.AmountFen})
 		r.TargetID, r.TargetPublicID = 0, ""
 	default:
-		return marketplace.Invalid("action", "must be need, fund, project or refund")
+		return kernel.Invalid("action", "must be need, fund, project or refund")
 	}
 	// Matching gifts the pledge drew on the ended need were for that need:
 	// they go back to their funds (as with a refund).
@@ -455,7 +455,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	if target != nil {
 		target.FundedFen += r.AmountFen
 		if target.FundedFen == target.RequestedFen {
-			target.Status = marketplace.NeedFunded
+			target.Status = kernel.NeedFunded
 		}
 		if err := tx.SaveNeedMoney(target, now); err != nil {
 			return err
@@ -479,7 +479,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 
 // MyRedirects lists the choices of the donor's pledges, pending first,
 // each pending one with the default it will get.
-func (s *Service) MyRedirects(ctx context.Context, by *marketplace.Principal) ([]Redirect, error) {
+func (s *Service) MyRedirects(ctx context.Context, by *kernel.Principal) ([]Redirect, error) {
 	rs, err := s.Store.DonorRedirects(ctx, by.User.ID)
 	if err != nil {
 		return nil, err
@@ -494,7 +494,7 @@ func (s *Service) MyRedirects(ctx context.Context, by *marketplace.Principal) ([
 		gf, ok := general[r.OrgID]
 		if !ok {
 			src, err := s.Store.GeneralFund(ctx, r.OrgID, now)
-			if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+			if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 				return nil, err
 			}
 			if src != nil {
@@ -545,7 +545,7 @@ func (s *Service) ReturnAllocations(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if need.Status != marketplace.NeedWithdrawn && need.Status != marketplace.NeedClosed {
+			if need.Status != kernel.NeedWithdrawn && need.Status != kernel.NeedClosed {
 				return nil
 			}
 			a, err := tx.LockAllocation(id)

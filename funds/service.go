@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -20,10 +22,10 @@ type Service struct {
 	Store Store
 	// Screener screens a need before money moves to it or out of it; nil
 	// leaves only the need's stored screening result to decide.
-	Screener marketplace.Screener
+	Screener kernel.Screener
 	// Cipher seals payee details.
 	Cipher    *marketplace.Cipher
-	Divisions *marketplace.Divisions
+	Divisions *kernel.Divisions
 	Now       func() time.Time
 	NewID     func() string
 	// WebhookSecret authenticates payment notifications.
@@ -39,7 +41,7 @@ type Service struct {
 
 // NewService returns a service with the defaults (pledges expire after 7
 // days, idempotent requests are presumed running for 2 minutes).
-func NewService(store Store, cipher *marketplace.Cipher, div *marketplace.Divisions, now func() time.Time, newID func() string) *Service {
+func NewService(store Store, cipher *marketplace.Cipher, div *kernel.Divisions, now func() time.Time, newID func() string) *Service {
 	return &Service{Store: store, Cipher: cipher, Divisions: div, Now: now, NewID: newID,
 		PledgeTTL: 7 * 24 * time.Hour, IdemLease: 2 * time.Minute, RedirectWindow: DefaultRedirectWindow}
 }
@@ -47,7 +49,7 @@ func NewService(store Store, cipher *marketplace.Cipher, div *marketplace.Divisi
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // checkAmount validates an amount of money in fen.
-func checkAmount(v *marketplace.ValidationError, field string, fen int64) {
+func checkAmount(v *kernel.ValidationError, field string, fen int64) {
 	switch {
 	case fen <= 0:
 		v.Add(field, "must be a positive whole number of fen")
@@ -57,8 +59,8 @@ func checkAmount(v *marketplace.ValidationError, field string, fen int64) {
 }
 
 // staffOf reports whether by is federation staff of the organization.
-func staffOf(by *marketplace.Principal, orgID int64) bool {
-	return by != nil && by.InOrg(marketplace.RoleFederationStaff, orgID)
+func staffOf(by *kernel.Principal, orgID int64) bool {
+	return by != nil && by.InOrg(kernel.RoleFederationStaff, orgID)
 }
 
 // Idem asks for a request to take effect once: the store keeps the rendered
@@ -69,7 +71,7 @@ type Idem struct {
 	Render func(v any) (status int, body []byte, err error)
 }
 
-func (s *Service) finishIdem(tx Tx, by *marketplace.Principal, idem *Idem, v any) error {
+func (s *Service) finishIdem(tx Tx, by *kernel.Principal, idem *Idem, v any) error {
 	if idem == nil || idem.Key == "" {
 		return nil
 	}
@@ -85,9 +87,9 @@ func (s *Service) finishIdem(tx Tx, by *marketplace.Principal, idem *Idem, v any
 // before, IdempotencyMismatchError when the key was used for other content,
 // ErrIdempotencyInFlight while the first request still runs; otherwise the
 // caller runs the request and calls AbortIdempotent if it fails.
-func (s *Service) BeginIdempotent(ctx context.Context, by *marketplace.Principal, key, requestHash string) (rec *IdemRecord, replay bool, err error) {
+func (s *Service) BeginIdempotent(ctx context.Context, by *kernel.Principal, key, requestHash string) (rec *IdemRecord, replay bool, err error) {
 	if key == "" || len(key) > 255 || strings.ContainsAny(key, "\x00\r\n") {
-		return nil, false, marketplace.Invalid("Idempotency-Key", "must be 1 to 255 characters")
+		return nil, false, kernel.Invalid("Idempotency-Key", "must be 1 to 255 characters")
 	}
 	in := &IdemRecord{UserID: by.User.ID, Key: key, RequestHash: requestHash, CreatedAt: s.now()}
 	old, err := s.Store.BeginIdempotent(ctx, in, s.IdemLease)
@@ -108,7 +110,7 @@ func (s *Service) BeginIdempotent(ctx context.Context, by *marketplace.Principal
 
 // AbortIdempotent forgets a started key after its request failed, so that a
 // retry runs it again.
-func (s *Service) AbortIdempotent(ctx context.Context, by *marketplace.Principal, key string) {
+func (s *Service) AbortIdempotent(ctx context.Context, by *kernel.Principal, key string) {
 	if key == "" || by == nil {
 		return
 	}
@@ -130,14 +132,14 @@ type NewSource struct {
 	Name         string
 	Namer        string
 	Purpose      string
-	Restrictions marketplace.Restrictions
+	Restrictions kernel.Restrictions
 	BudgetFen    int64
 	PeriodFrom   *time.Time
 	PeriodTo     *time.Time
 	Match        MatchOffer
 }
 
-func checkText(v *marketplace.ValidationError, field, s string, required bool, maxRunes int) {
+func checkText(v *kernel.ValidationError, field, s string, required bool, maxRunes int) {
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0 && required:
 		v.Add(field, "is required")
@@ -151,9 +153,9 @@ func checkText(v *marketplace.ValidationError, field, s string, required bool, m
 // CreateSource creates a named fund or a project held by the caller's
 // organization (federation staff of a charity federation or charity).
 // ValidationError, ErrForbidden.
-func (s *Service) CreateSource(ctx context.Context, by *marketplace.Principal, n NewSource) (*Source, error) {
-	orgs := by.OrgsWith(marketplace.RoleFederationStaff)
-	var org *marketplace.Org
+func (s *Service) CreateSource(ctx context.Context, by *kernel.Principal, n NewSource) (*Source, error) {
+	orgs := by.OrgsWith(kernel.RoleFederationStaff)
+	var org *kernel.Org
 	for _, o := range orgs {
 		if n.OrgID == "" || o.PublicID == n.OrgID {
 			org = o
@@ -162,14 +164,14 @@ func (s *Service) CreateSource(ctx context.Context, by *marketplace.Principal, n
 	}
 	if org == nil || (n.OrgID == "" && len(orgs) > 1) {
 		if n.OrgID == "" && len(orgs) > 1 {
-			return nil, marketplace.Invalid("org_id", "you are staff of several organizations: name the holder")
+			return nil, kernel.Invalid("org_id", "you are staff of several organizations: name the holder")
 		}
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_holder_staff_only", nil, "only staff of the holder organization may create its funds and projects")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_holder_staff_only", nil, "only staff of the holder organization may create its funds and projects")
 	}
-	if org.Kind != marketplace.OrgCharityFederation && org.Kind != marketplace.OrgCharity {
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_holder_kind", nil, "only a charity federation or a charity may hold funds")
+	if org.Kind != kernel.OrgCharityFederation && org.Kind != kernel.OrgCharity {
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_holder_kind", nil, "only a charity federation or a charity may hold funds")
 	}
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	n.Name, n.Namer, n.Purpose = strings.TrimSpace(n.Name), strings.TrimSpace(n.Namer), strings.TrimSpace(n.Purpose)
 	nameField, purposeField := "name", "purpose"
 	if n.Kind == KindProject {
@@ -179,7 +181,7 @@ func (s *Service) CreateSource(ctx context.Context, by *marketplace.Principal, n
 	checkText(v, "namer", n.Namer, n.Kind == KindFund, 100)
 	checkText(v, purposeField, n.Purpose, true, 2000)
 	if err := n.Restrictions.Validate(s.Divisions, "restrictions"); err != nil {
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		if errors.As(err, &ve) {
 			for k, m := range ve.Fields {
 				v.Add(k, "%s", m)
@@ -240,7 +242,7 @@ func (s *Service) Source(ctx context.Context, kind SourceKind, publicID string) 
 		return nil, err
 	}
 	if src.Kind != kind {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return src, nil
 }

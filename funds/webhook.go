@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // NotificationWindow is how far a notification's timestamp may be from now.
@@ -37,7 +37,7 @@ func mac(secret []byte, ts string, body []byte) []byte {
 // within NotificationWindow of now. ErrUnauthorized otherwise.
 func VerifySignature(secret []byte, header string, body []byte, now time.Time) error {
 	if len(secret) == 0 {
-		return marketplace.ErrUnauthorizedf("payment notifications are not configured")
+		return kernel.ErrUnauthorizedf("payment notifications are not configured")
 	}
 	var ts string
 	var sigs [][]byte
@@ -57,7 +57,7 @@ func VerifySignature(secret []byte, header string, body []byte, now time.Time) e
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || len(sigs) == 0 {
-		return marketplace.ErrUnauthorizedf("missing or malformed X-Jiujinan-Signature")
+		return kernel.ErrUnauthorizedf("missing or malformed X-Jiujinan-Signature")
 	}
 	want := mac(secret, ts, body)
 	ok := false
@@ -67,11 +67,11 @@ func VerifySignature(secret []byte, header string, body []byte, now time.Time) e
 		}
 	}
 	if !ok {
-		return marketplace.ErrUnauthorizedf("signature does not match")
+		return kernel.ErrUnauthorizedf("signature does not match")
 	}
 	at := time.Unix(sec, 0)
 	if d := now.Sub(at); d > NotificationWindow || d < -NotificationWindow {
-		return marketplace.ErrUnauthorizedf("signature timestamp outside the %s window", NotificationWindow)
+		return kernel.ErrUnauthorizedf("signature timestamp outside the %s window", NotificationWindow)
 	}
 	return nil
 }
@@ -96,9 +96,9 @@ func (s *Service) HandleNotification(ctx context.Context, signature string, body
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&n); err != nil {
-		return nil, marketplace.Invalid("body", "is not a payment notification: %v", err)
+		return nil, kernel.Invalid("body", "is not a payment notification: %v", err)
 	}
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	if n.ID == "" || len(n.ID) > 100 {
 		v.Add("id", "is required (at most 100 characters)")
 	}
@@ -120,7 +120,7 @@ func (s *Service) HandleNotification(ctx context.Context, signature string, body
 		return nil, err
 	}
 	if n.PledgeID != "" && n.Reference != "" && !strings.EqualFold(p.Reference, n.Reference) {
-		return nil, marketplace.Invalid("reference", "does not belong to the pledge")
+		return nil, kernel.Invalid("reference", "does not belong to the pledge")
 	}
 	out, err := s.confirm(ctx, p.PublicID, ViaNotification, 0, n.ID, n.AmountFen)
 	if err != nil {

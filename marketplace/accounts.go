@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // AccountService registers users, authenticates them and manages
@@ -43,16 +46,16 @@ type NewUser struct {
 	Email       string
 	Password    string
 	DisplayName string
-	Role        Role
+	Role        kernel.Role
 }
 
-func (s *AccountService) validateNewUser(n *NewUser) *ValidationError {
-	v := &ValidationError{}
+func (s *AccountService) validateNewUser(n *NewUser) *kernel.ValidationError {
+	v := &kernel.ValidationError{}
 	n.Email = NormalizeEmail(n.Email)
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
 	validateEmail(v, n.Email)
 	if err := ValidatePassword(n.Password); err != nil {
-		v.Add("password", "%s", err.(*ValidationError).Fields["password"])
+		v.Add("password", "%s", err.(*kernel.ValidationError).Fields["password"])
 	}
 	validateDisplayName(v, n.DisplayName)
 	return v
@@ -63,13 +66,13 @@ func auditDetail(kv map[string]any) string {
 	return string(b)
 }
 
-func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []Membership, actor, action string) (*User, error) {
+func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []kernel.Membership, actor, action string) (*kernel.User, error) {
 	hash, err := HashPassword(n.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now().UTC()
-	u := &User{PublicID: s.NewID(), Email: n.Email, PasswordHash: hash, DisplayName: n.DisplayName, CreatedAt: now}
+	u := &kernel.User{PublicID: s.NewID(), Email: n.Email, PasswordHash: hash, DisplayName: n.DisplayName, CreatedAt: now}
 	detail := map[string]any{"role": n.Role}
 	if len(ms) > 0 && ms[0].Org != nil {
 		detail["org"] = ms[0].Org.PublicID
@@ -79,8 +82,8 @@ func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []Members
 	}
 	a := AuditEntry{Stream: "accounts", At: now, Actor: actor, Action: action, ObjectType: "user", ObjectID: u.PublicID, Detail: auditDetail(detail)}
 	if err := s.Store.CreateUser(ctx, u, ms, a); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return nil, Refuse(ErrConflict, "refusal_email_taken", nil, "an account with this e-mail exists")
+		if errors.Is(err, kernel.ErrConflict) {
+			return nil, kernel.Refuse(kernel.ErrConflict, "refusal_email_taken", nil, "an account with this e-mail exists")
 		}
 		return nil, fmt.Errorf("accounts: create user: %w", err)
 	}
@@ -89,34 +92,34 @@ func (s *AccountService) createUser(ctx context.Context, n NewUser, ms []Members
 
 // Register creates a donor or volunteer account: the only roles anyone may
 // take for themselves. ValidationError, ErrConflict.
-func (s *AccountService) Register(ctx context.Context, n NewUser) (*User, error) {
+func (s *AccountService) Register(ctx context.Context, n NewUser) (*kernel.User, error) {
 	v := s.validateNewUser(&n)
-	if n.Role != RoleDonor && n.Role != RoleVolunteer {
+	if n.Role != kernel.RoleDonor && n.Role != kernel.RoleVolunteer {
 		v.Add("role", "must be donor or volunteer; staff accounts are created by an administrator")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.createUser(ctx, n, []Membership{{Role: n.Role}}, "", "user.register")
+	return s.createUser(ctx, n, []kernel.Membership{{Role: n.Role}}, "", "user.register")
 }
 
 // CreateAdmin creates an administrator, for bootstrapping from the command line.
-func (s *AccountService) CreateAdmin(ctx context.Context, email, password, displayName string) (*User, error) {
-	n := NewUser{Email: email, Password: password, DisplayName: displayName, Role: RoleAdmin}
+func (s *AccountService) CreateAdmin(ctx context.Context, email, password, displayName string) (*kernel.User, error) {
+	n := NewUser{Email: email, Password: password, DisplayName: displayName, Role: kernel.RoleAdmin}
 	if n.DisplayName == "" {
 		n.DisplayName = "Administrator"
 	}
 	if err := s.validateNewUser(&n).Err(); err != nil {
 		return nil, err
 	}
-	return s.createUser(ctx, n, []Membership{{Role: RoleAdmin}}, "system", "admin.create")
+	return s.createUser(ctx, n, []kernel.Membership{{Role: kernel.RoleAdmin}}, "system", "admin.create")
 }
 
 // AddMember creates a staff account in org with role. Only admins may call
 // it; the role must be one the organization's kind can hold.
-func (s *AccountService) AddMember(ctx context.Context, by *Principal, orgPublicID string, n NewUser) (*User, error) {
-	if !by.Has(RoleAdmin) {
-		return nil, ErrForbidden
+func (s *AccountService) AddMember(ctx context.Context, by *kernel.Principal, orgPublicID string, n NewUser) (*kernel.User, error) {
+	if !by.Has(kernel.RoleAdmin) {
+		return nil, kernel.ErrForbidden
 	}
 	org, err := s.Store.OrgByPublicID(ctx, orgPublicID)
 	if err != nil {
@@ -127,27 +130,27 @@ func (s *AccountService) AddMember(ctx context.Context, by *Principal, orgPublic
 	case !n.Role.Valid():
 		v.Add("role", "unknown role %q", n.Role)
 	case !org.Kind.CanGrant(n.Role):
-		v.Add("role", "a %s cannot have members with role %s (allowed: %v)", org.Kind, n.Role, orgRoles[org.Kind])
+		v.Add("role", "a %s cannot have members with role %s (allowed: %v)", org.Kind, n.Role, org.Kind.Roles())
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.createUser(ctx, n, []Membership{{Role: n.Role, Org: org}}, by.User.PublicID, "org.member.add")
+	return s.createUser(ctx, n, []kernel.Membership{{Role: n.Role, Org: org}}, by.User.PublicID, "org.member.add")
 }
 
 // NewOrg is what it takes to create an organization.
 type NewOrg struct {
 	Name       string
-	Kind       OrgKind
+	Kind       kernel.OrgKind
 	RegionCode string
 }
 
 // CreateOrg creates an organization. Admins only. ValidationError.
-func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg) (*Org, error) {
-	if !by.Has(RoleAdmin) {
-		return nil, ErrForbidden
+func (s *AccountService) CreateOrg(ctx context.Context, by *kernel.Principal, n NewOrg) (*kernel.Org, error) {
+	if !by.Has(kernel.RoleAdmin) {
+		return nil, kernel.ErrForbidden
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	n.Name = strings.TrimSpace(n.Name)
 	switch l := utf8.RuneCountInString(n.Name); {
 	case l == 0:
@@ -158,10 +161,10 @@ func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg)
 		v.Add("name", "must not contain control characters or angle brackets")
 	}
 	if !n.Kind.Valid() {
-		v.Add("kind", "must be one of %v", OrgKinds)
+		v.Add("kind", "must be one of %v", kernel.OrgKinds)
 	}
 	switch {
-	case !RegionCodeFormatOK(n.RegionCode):
+	case !kernel.RegionCodeFormatOK(n.RegionCode):
 		v.Add("region_code", "must be a GB/T 2260 code of 6, 9 or 12 digits")
 	case s.RegionKnown != nil && !s.RegionKnown(n.RegionCode):
 		v.Add("region_code", "no such administrative division: %s", n.RegionCode)
@@ -170,7 +173,7 @@ func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg)
 		return nil, err
 	}
 	now := s.Now().UTC()
-	o := &Org{PublicID: s.NewID(), Name: n.Name, Kind: n.Kind, RegionCode: n.RegionCode, CreatedAt: now}
+	o := &kernel.Org{PublicID: s.NewID(), Name: n.Name, Kind: n.Kind, RegionCode: n.RegionCode, CreatedAt: now}
 	a := AuditEntry{Stream: "accounts", At: now, Actor: by.User.PublicID, Action: "org.create", ObjectType: "org", ObjectID: o.PublicID,
 		Detail: auditDetail(map[string]any{"kind": o.Kind, "region_code": o.RegionCode})}
 	if err := s.Store.CreateOrg(ctx, o, a); err != nil {
@@ -184,27 +187,27 @@ func (s *AccountService) CreateOrg(ctx context.Context, by *Principal, n NewOrg)
 // or a disabled account alike, and a *LockedError while attempts for this
 // e-mail from this address must wait after repeated failures; unknown and
 // known e-mails are throttled alike.
-func (s *AccountService) Authenticate(ctx context.Context, email, password, source string) (*Principal, error) {
+func (s *AccountService) Authenticate(ctx context.Context, email, password, source string) (*kernel.Principal, error) {
 	email = NormalizeEmail(email)
 	if email == "" || password == "" || len(password) > MaxPasswordLen || len(email) > 254 {
-		return nil, ErrUnauthorized
+		return nil, kernel.ErrUnauthorized
 	}
 	now := s.Now().UTC()
 	if s.Throttle != nil {
 		if until := s.Throttle.Wait(email, source, now); !until.IsZero() {
-			return nil, &LockedError{Until: until, RetryAfter: until.Sub(now)}
+			return nil, &kernel.LockedError{Until: until, RetryAfter: until.Sub(now)}
 		}
 	}
 	fail := func() error {
 		if s.Throttle != nil {
 			if until := s.Throttle.Fail(email, source, now); !until.IsZero() {
-				return &LockedError{Until: until, RetryAfter: until.Sub(now)}
+				return &kernel.LockedError{Until: until, RetryAfter: until.Sub(now)}
 			}
 		}
-		return ErrUnauthorized
+		return kernel.ErrUnauthorized
 	}
 	u, err := s.Store.UserByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, kernel.ErrNotFound) {
 		_, _ = CheckPassword(s.dummyHash, password)
 		return nil, fail()
 	}
@@ -226,7 +229,7 @@ func (s *AccountService) Authenticate(ctx context.Context, email, password, sour
 
 // EndSessions ends every session of the user p: each token issued before
 // carries an older session version and is refused from now on.
-func (s *AccountService) EndSessions(ctx context.Context, p *Principal) error {
+func (s *AccountService) EndSessions(ctx context.Context, p *kernel.Principal) error {
 	if err := s.Store.EndSessions(ctx, p.User.ID); err != nil {
 		return fmt.Errorf("accounts: end sessions: %w", err)
 	}
@@ -235,16 +238,42 @@ func (s *AccountService) EndSessions(ctx context.Context, p *Principal) error {
 
 // Principal loads the current roles of the user a token names. A disabled
 // or deleted user is ErrUnauthorized.
-func (s *AccountService) Principal(ctx context.Context, userPublicID string) (*Principal, error) {
+func (s *AccountService) Principal(ctx context.Context, userPublicID string) (*kernel.Principal, error) {
 	p, err := s.Store.Principal(ctx, userPublicID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, ErrUnauthorized
+	if errors.Is(err, kernel.ErrNotFound) {
+		return nil, kernel.ErrUnauthorized
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.User.Disabled {
-		return nil, ErrUnauthorized
+		return nil, kernel.ErrUnauthorized
 	}
 	return p, nil
+}
+
+// NormalizeEmail trims and lower-cases an address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func validateEmail(v *kernel.ValidationError, email string) {
+	if len(email) > 254 {
+		v.Add("email", "must be at most 254 characters")
+		return
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		v.Add("email", "is not an e-mail address")
+	}
+}
+
+func validateDisplayName(v *kernel.ValidationError, name string) {
+	name = strings.TrimSpace(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		v.Add("display_name", "is required")
+	case n > 50:
+		v.Add("display_name", "must be at most 50 characters")
+	case strings.ContainsAny(name, "\x00\r\n<>"):
+		v.Add("display_name", "must not contain control characters or angle brackets")
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // ClaimStatus is where a volunteer's claim of a service need is. An approved
@@ -36,7 +38,7 @@ type Claim struct {
 	VolunteerID       int64
 	VolunteerPublicID string // filled when read
 	VolunteerName     string // filled when read
-	Service           Service
+	Service           kernel.Service
 	WindowDays        int
 	Status            ClaimStatus
 	DecidedBy         string
@@ -66,12 +68,12 @@ type ClaimInput struct {
 // ErrBackgroundCheckRequired refuses a home-visit service to a household with
 // a minor, an elderly or a disabled person by a volunteer without a cleared
 // background check (see NeedsBackgroundCheck). It wraps ErrForbidden.
-var ErrBackgroundCheckRequired error = Refuse(ErrForbidden, "refusal_background_check", nil, "a cleared background check is required to visit a household with a minor, an elderly or a disabled person at home")
+var ErrBackgroundCheckRequired error = kernel.Refuse(kernel.ErrForbidden, "refusal_background_check", nil, "a cleared background check is required to visit a household with a minor, an elderly or a disabled person at home")
 
 // serviceable reports whether a need accepts volunteers now.
 func serviceable(n *NeedRef, now time.Time) bool {
 	switch n.EffectiveStatus(now) {
-	case NeedOpen, NeedFunded:
+	case kernel.NeedOpen, kernel.NeedFunded:
 		return true
 	}
 	return false
@@ -79,37 +81,37 @@ func serviceable(n *NeedRef, now time.Time) bool {
 
 // myVolunteer loads the caller's profile; ErrForbidden for non-volunteers,
 // a validation error when they have none yet.
-func (s *PeopleService) myVolunteer(ctx context.Context, by *Principal, now time.Time) (*Volunteer, error) {
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+func (s *PeopleService) myVolunteer(ctx context.Context, by *kernel.Principal, now time.Time) (*Volunteer, error) {
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	v, err := s.Store.VolunteerByUser(ctx, by.User.ID, now)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, Invalid("volunteer", "write your volunteer profile first (PUT /volunteers/me)")
+			return nil, kernel.Invalid("volunteer", "write your volunteer profile first (PUT /volunteers/me)")
 		}
 		return nil, err
 	}
 	return v, nil
 }
 
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, kernel.ErrNotFound) }
 
 // checkServe applies the rules a volunteer must meet to serve a need with
 // service: the need open (or funded) and asking for it, the skill, the
 // region, and the background check rule.
-func (s *PeopleService) checkServe(v *Volunteer, n *NeedRef, svc Service, field string, now time.Time) error {
+func (s *PeopleService) checkServe(v *Volunteer, n *NeedRef, svc kernel.Service, field string, now time.Time) error {
 	if !serviceable(n, now) {
-		return Refuse(ErrConflict, "refusal_need_not_open_volunteers", nil, "the need is not open for volunteers")
+		return kernel.Refuse(kernel.ErrConflict, "refusal_need_not_open_volunteers", nil, "the need is not open for volunteers")
 	}
 	if !n.AsksFor(svc) {
-		return Invalid(field, "the need does not ask for %s", svc)
+		return kernel.Invalid(field, "the need does not ask for %s", svc)
 	}
 	if _, ok := v.HasSkill(svc); !ok {
-		return Invalid(field, "your profile does not offer %s", svc)
+		return kernel.Invalid(field, "your profile does not offer %s", svc)
 	}
 	if !v.Serves(s.Divisions, n.RegionCode) {
-		return Invalid("need_id", "the need is outside the regions you serve")
+		return kernel.Invalid("need_id", "the need is outside the regions you serve")
 	}
 	if !MayServe(v.Background.Status, svc, n.AgeBand, n.HouseholdTypes) {
 		return ErrBackgroundCheckRequired
@@ -121,7 +123,7 @@ func (s *PeopleService) checkServe(v *Volunteer, n *NeedRef, svc Service, field 
 // MaxClaimWindowDays. *ValidationError, ErrNotFound for a need that is not
 // public, ErrBackgroundCheckRequired, ErrConflict when the need is not open,
 // the volunteer is at their load limit or already claims it.
-func (s *PeopleService) ClaimNeed(ctx context.Context, by *Principal, needPublicID string, in ClaimInput) (*Claim, error) {
+func (s *PeopleService) ClaimNeed(ctx context.Context, by *kernel.Principal, needPublicID string, in ClaimInput) (*Claim, error) {
 	now := s.Now().UTC()
 	v, err := s.myVolunteer(ctx, by, now)
 	if err != nil {
@@ -132,10 +134,10 @@ func (s *PeopleService) ClaimNeed(ctx context.Context, by *Principal, needPublic
 		return nil, err
 	}
 	if !n.Public(now) {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
-	val := &ValidationError{}
-	svc := Service(strings.TrimSpace(in.Service))
+	val := &kernel.ValidationError{}
+	svc := kernel.Service(strings.TrimSpace(in.Service))
 	if !svc.Valid() {
 		val.Add("service", "unknown service %q", in.Service)
 	}
@@ -175,16 +177,16 @@ func (s *PeopleService) claimAndNeed(ctx context.Context, claimPublicID string) 
 // posting organization only (ErrNotFound for others). Approval starts the
 // window and checks the rules again (the volunteer's background check may
 // have lapsed). ErrConflict when the claim is no longer pending.
-func (s *PeopleService) DecideClaim(ctx context.Context, by *Principal, claimPublicID string, approve bool) (*Claim, error) {
+func (s *PeopleService) DecideClaim(ctx context.Context, by *kernel.Principal, claimPublicID string, approve bool) (*Claim, error) {
 	c, n, err := s.claimAndNeed(ctx, claimPublicID)
 	if err != nil {
 		return nil, err
 	}
-	if !by.InOrg(RoleSocialWorker, n.OrgID) {
-		return nil, ErrNotFound
+	if !by.InOrg(kernel.RoleSocialWorker, n.OrgID) {
+		return nil, kernel.ErrNotFound
 	}
 	if c.Status != ClaimPending {
-		return nil, Refuse(ErrConflict, "refusal_claim_status", map[string]any{"Status": string(c.Status)}, "the claim is %s", c.Status)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_claim_status", map[string]any{"Status": string(c.Status)}, "the claim is %s", c.Status)
 	}
 	now := s.Now().UTC()
 	action := "claim.reject"
@@ -217,7 +219,7 @@ func (s *PeopleService) DecideClaim(ctx context.Context, by *Principal, claimPub
 
 // ReleaseClaim lets the volunteer give a pending or running claim up. The
 // claim's volunteer only (ErrNotFound for others); ErrConflict otherwise.
-func (s *PeopleService) ReleaseClaim(ctx context.Context, by *Principal, claimPublicID string) (*Claim, error) {
+func (s *PeopleService) ReleaseClaim(ctx context.Context, by *kernel.Principal, claimPublicID string) (*Claim, error) {
 	now := s.Now().UTC()
 	c, err := s.ownClaim(ctx, by, claimPublicID, now)
 	if err != nil {
@@ -225,7 +227,7 @@ func (s *PeopleService) ReleaseClaim(ctx context.Context, by *Principal, claimPu
 	}
 	from := c.Status
 	if st := c.EffectiveStatus(now); st != ClaimPending && st != ClaimApproved {
-		return nil, Refuse(ErrConflict, "refusal_claim_status", map[string]any{"Status": string(st)}, "the claim is %s", st)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_claim_status", map[string]any{"Status": string(st)}, "the claim is %s", st)
 	}
 	c.Status, c.ReleasedAt, c.UpdatedAt = ClaimReleased, &now, now
 	a := AuditEntry{Stream: "claim:" + c.PublicID, At: now, Actor: by.User.PublicID, Action: "claim.release", ObjectType: "claim", ObjectID: c.PublicID,
@@ -236,9 +238,9 @@ func (s *PeopleService) ReleaseClaim(ctx context.Context, by *Principal, claimPu
 	return c, nil
 }
 
-func (s *PeopleService) ownClaim(ctx context.Context, by *Principal, claimPublicID string, now time.Time) (*Claim, error) {
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+func (s *PeopleService) ownClaim(ctx context.Context, by *kernel.Principal, claimPublicID string, now time.Time) (*Claim, error) {
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	c, err := s.Store.ClaimByPublicID(ctx, claimPublicID)
 	if err != nil {
@@ -246,7 +248,7 @@ func (s *PeopleService) ownClaim(ctx context.Context, by *Principal, claimPublic
 	}
 	v, err := s.Store.VolunteerByUser(ctx, by.User.ID, now)
 	if err != nil || v.ID != c.VolunteerID {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return c, nil
 }
@@ -268,14 +270,14 @@ type HouseholdContact struct {
 // volunteer while the claim is approved and its window runs, and the
 // background check rule still holds; every reveal is audited. ErrNotFound for
 // anyone else, ErrForbidden before approval or after the window.
-func (s *PeopleService) ClaimContact(ctx context.Context, by *Principal, claimPublicID string) (*HouseholdContact, error) {
+func (s *PeopleService) ClaimContact(ctx context.Context, by *kernel.Principal, claimPublicID string) (*HouseholdContact, error) {
 	now := s.Now().UTC()
 	c, err := s.ownClaim(ctx, by, claimPublicID, now)
 	if err != nil {
 		return nil, err
 	}
 	if st := c.EffectiveStatus(now); st != ClaimApproved {
-		return nil, Refuse(ErrForbidden, "refusal_contact_hidden", map[string]any{"Status": string(st)}, "the contact is shown only while an approved claim runs (the claim is %s)", st)
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_contact_hidden", map[string]any{"Status": string(st)}, "the contact is shown only while an approved claim runs (the claim is %s)", st)
 	}
 	n, err := s.Store.NeedRef(ctx, c.NeedPublicID)
 	if err != nil {
@@ -311,22 +313,22 @@ func (s *PeopleService) ClaimContact(ctx context.Context, by *Principal, claimPu
 
 // NeedClaims lists a need's claims for the social workers of its posting
 // organization (ErrNotFound for others).
-func (s *PeopleService) NeedClaims(ctx context.Context, by *Principal, needPublicID string) ([]Claim, error) {
+func (s *PeopleService) NeedClaims(ctx context.Context, by *kernel.Principal, needPublicID string) ([]Claim, error) {
 	n, err := s.Store.NeedRef(ctx, needPublicID)
 	if err != nil {
 		return nil, err
 	}
-	if !by.InOrg(RoleSocialWorker, n.OrgID) {
-		return nil, ErrNotFound
+	if !by.InOrg(kernel.RoleSocialWorker, n.OrgID) {
+		return nil, kernel.ErrNotFound
 	}
 	return s.Store.ClaimsForNeed(ctx, n.ID)
 }
 
 // MyClaims lists the caller's claims (volunteers).
-func (s *PeopleService) MyClaims(ctx context.Context, by *Principal) ([]Claim, error) {
+func (s *PeopleService) MyClaims(ctx context.Context, by *kernel.Principal) ([]Claim, error) {
 	now := s.Now().UTC()
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	v, err := s.Store.VolunteerByUser(ctx, by.User.ID, now)
 	if isNotFound(err) {

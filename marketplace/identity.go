@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // NormalizeIDNumber turns a resident ID number as people write it into its
@@ -99,20 +101,20 @@ func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 }
 
 // AgeBandAt returns the age band of someone born on birth, at now.
-func AgeBandAt(birth, now time.Time) AgeBand {
+func AgeBandAt(birth, now time.Time) kernel.AgeBand {
 	age := now.Year() - birth.Year()
 	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
 		age--
 	}
 	switch {
 	case age < 14:
-		return AgeUnder14
+		return kernel.AgeUnder14
 	case age < 18:
-		return Age14to17
+		return kernel.Age14to17
 	case age < 60:
-		return Age18to59
+		return kernel.Age18to59
 	}
-	return Age60Plus
+	return kernel.Age60Plus
 }
 
 var phoneRe = regexp.MustCompile(`^1[3-9]\d{9}$`)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 var idNow = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -91,19 +93,19 @@ func TestAgeBandAt(t *testing.T) {
 	}
 	tests := []struct {
 		name, birth, at string
-		want            AgeBand
+		want            kernel.AgeBand
 	}{
-		{"newborn", "2026-11-23", "2026-11-23", AgeUnder14},
-		{"day before 14th birthday", "2012-11-23", "2026-11-22", AgeUnder14},
-		{"on 14th birthday", "2012-11-23", "2026-11-23", Age14to17},
-		{"month before 14th birthday", "2012-12-01", "2026-11-30", AgeUnder14},
-		{"day before 18th birthday", "2008-11-24", "2026-11-23", Age14to17},
-		{"on 18th birthday", "2008-11-23", "2026-11-23", Age18to59},
-		{"day before 60th birthday", "1966-11-24", "2026-11-23", Age18to59},
-		{"on 60th birthday", "1966-11-23", "2026-11-23", Age60Plus},
-		{"very old", "1920-01-01", "2026-11-23", Age60Plus},
-		{"leap-day birth, 28 February", "2012-02-29", "2026-02-28", AgeUnder14},
-		{"leap-day birth, 1 March", "2012-02-29", "2026-03-01", Age14to17},
+		{"newborn", "2026-11-23", "2026-11-23", kernel.AgeUnder14},
+		{"day before 14th birthday", "2012-11-23", "2026-11-22", kernel.AgeUnder14},
+		{"on 14th birthday", "2012-11-23", "2026-11-23", kernel.Age14to17},
+		{"month before 14th birthday", "2012-12-01", "2026-11-30", kernel.AgeUnder14},
+		{"day before 18th birthday", "2008-11-24", "2026-11-23", kernel.Age14to17},
+		{"on 18th birthday", "2008-11-23", "2026-11-23", kernel.Age18to59},
+		{"day before 60th birthday", "1966-11-24", "2026-11-23", kernel.Age18to59},
+		{"on 60th birthday", "1966-11-23", "2026-11-23", kernel.Age60Plus},
+		{"very old", "1920-01-01", "2026-11-23", kernel.Age60Plus},
+		{"leap-day birth, 28 February", "2012-02-29", "2026-02-28", kernel.AgeUnder14},
+		{"leap-day birth, 1 March", "2012-02-29", "2026-03-01", kernel.Age14to17},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,10 @@
 package marketplace
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/jiujinan/jiujinan/kernel"
+)
 
 // k-anonymity of the public projection (DESIGN.md "Privacy"): a need is
 // published under a region and with household types that at least k
@@ -22,16 +26,16 @@ import "slices"
 // one; the caller's func closes over the category and age band. With k <= 1
 // count is not called and the county is returned. An unknown fine code
 // gives NationalRegion.
-func CoarsenRegion(fine string, k int, count func(regionCode string) int, d *Divisions) string {
-	county := d.Coarsen(fine, LevelCounty)
+func CoarsenRegion(fine string, k int, count func(regionCode string) int, d *kernel.Divisions) string {
+	county := d.Coarsen(fine, kernel.LevelCounty)
 	if county == "" {
-		return NationalRegion
+		return kernel.NationalRegion
 	}
 	if k <= 1 {
 		return county
 	}
 	prev := ""
-	for _, level := range []DivisionLevel{LevelCounty, LevelCity, LevelProvince} {
+	for _, level := range []kernel.DivisionLevel{kernel.LevelCounty, kernel.LevelCity, kernel.LevelProvince} {
 		code := d.Coarsen(fine, level)
 		if code == prev {
 			continue // the level is skipped for this division
@@ -41,7 +45,7 @@ func CoarsenRegion(fine string, k int, count func(regionCode string) int, d *Div
 			return code
 		}
 	}
-	return NationalRegion
+	return kernel.NationalRegion
 }
 
 // KeepHouseholdTypes returns the household types of a need that at least k
@@ -49,9 +53,9 @@ func CoarsenRegion(fine string, k int, count func(regionCode string) int, d *Div
 // this one), in their original order and without repeats; the others are
 // dropped, since a rare type (an orphan in a small county) would single the
 // household out. It never returns nil. With k <= 1 every type is kept.
-func KeepHouseholdTypes(types []HouseholdType, k int, countWith func(HouseholdType) int) []HouseholdType {
-	out := make([]HouseholdType, 0, len(types))
-	seen := make(map[HouseholdType]bool, len(types))
+func KeepHouseholdTypes(types []kernel.HouseholdType, k int, countWith func(kernel.HouseholdType) int) []kernel.HouseholdType {
+	out := make([]kernel.HouseholdType, 0, len(types))
+	seen := make(map[kernel.HouseholdType]bool, len(types))
 	for _, t := range types {
 		if seen[t] {
 			continue
@@ -90,8 +94,8 @@ func KeepHouseholdTypes(types []HouseholdType, k int, countWith func(HouseholdTy
 // ProjectionCell is the unit of re-projection: the published needs of one
 // category and age band in one province, the coarsest level counted.
 type ProjectionCell struct {
-	Category Category
-	AgeBand  AgeBand
+	Category kernel.Category
+	AgeBand  kernel.AgeBand
 	// Province is the province's division code ("370000").
 	Province string
 }
@@ -101,9 +105,9 @@ type ProjectionCell struct {
 // gives them the same new projection.
 type CellNeeds struct {
 	RegionCode           string
-	HouseholdTypes       []HouseholdType
+	HouseholdTypes       []kernel.HouseholdType
 	PublicRegionCode     string
-	PublicHouseholdTypes []HouseholdType
+	PublicHouseholdTypes []kernel.HouseholdType
 	Count                int
 }
 
@@ -112,7 +116,7 @@ type CellNeeds struct {
 type ProjectionChange struct {
 	Group          int
 	RegionCode     string
-	HouseholdTypes []HouseholdType
+	HouseholdTypes []kernel.HouseholdType
 	// HidePlaces, set when the region becomes coarser than it was shown (a
 	// larger k), are the place names the stored public title and story must
 	// lose now (HiddenPlaceNames; ScrubHiding on the public text).
@@ -125,8 +129,8 @@ type ProjectionChange struct {
 
 // CellOf returns the re-projection cell of a need of category and age band
 // in region (any level down to town), or false for an unknown region.
-func CellOf(category Category, ageBand AgeBand, region string, d *Divisions) (ProjectionCell, bool) {
-	p := d.Coarsen(region, LevelProvince)
+func CellOf(category kernel.Category, ageBand kernel.AgeBand, region string, d *kernel.Divisions) (ProjectionCell, bool) {
+	p := d.Coarsen(region, kernel.LevelProvince)
 	if p == "" {
 		return ProjectionCell{}, false
 	}
@@ -136,12 +140,12 @@ func CellOf(category Category, ageBand AgeBand, region string, d *Divisions) (Pr
 // Reproject computes the projection every group of a cell's published needs
 // should have now (see CoarsenRegion, with household types counted in the
 // county cell) and returns the groups whose stored projection differs.
-func Reproject(groups []CellNeeds, k int, d *Divisions) []ProjectionChange {
-	counts := map[string]int{}                       // division code → needs within it
-	typeCounts := map[string]map[HouseholdType]int{} // county code → type → needs carrying it
+func Reproject(groups []CellNeeds, k int, d *kernel.Divisions) []ProjectionChange {
+	counts := map[string]int{}                              // division code → needs within it
+	typeCounts := map[string]map[kernel.HouseholdType]int{} // county code → type → needs carrying it
 	levels := func(code string) []string {
 		var out []string
-		for _, l := range []DivisionLevel{LevelCounty, LevelCity, LevelProvince} {
+		for _, l := range []kernel.DivisionLevel{kernel.LevelCounty, kernel.LevelCity, kernel.LevelProvince} {
 			if c := d.Coarsen(code, l); c != "" && (len(out) == 0 || out[len(out)-1] != c) {
 				out = append(out, c)
 			}
@@ -158,10 +162,10 @@ func Reproject(groups []CellNeeds, k int, d *Divisions) []ProjectionChange {
 		}
 		tc := typeCounts[ls[0]]
 		if tc == nil {
-			tc = map[HouseholdType]int{}
+			tc = map[kernel.HouseholdType]int{}
 			typeCounts[ls[0]] = tc
 		}
-		seen := map[HouseholdType]bool{}
+		seen := map[kernel.HouseholdType]bool{}
 		for _, t := range g.HouseholdTypes {
 			if !seen[t] {
 				seen[t] = true
@@ -172,8 +176,8 @@ func Reproject(groups []CellNeeds, k int, d *Divisions) []ProjectionChange {
 	var out []ProjectionChange
 	for i, g := range groups {
 		region := CoarsenRegion(g.RegionCode, k, func(code string) int { return counts[code] }, d)
-		county := d.Coarsen(g.RegionCode, LevelCounty)
-		types := KeepHouseholdTypes(g.HouseholdTypes, k, func(t HouseholdType) int { return typeCounts[county][t] })
+		county := d.Coarsen(g.RegionCode, kernel.LevelCounty)
+		types := KeepHouseholdTypes(g.HouseholdTypes, k, func(t kernel.HouseholdType) int { return typeCounts[county][t] })
 		if region != g.PublicRegionCode || !slices.Equal(types, g.PublicHouseholdTypes) {
 			c := ProjectionChange{Group: i, RegionCode: region, HouseholdTypes: types}
 			switch {
@@ -190,12 +194,12 @@ func Reproject(groups []CellNeeds, k int, d *Divisions) []ProjectionChange {
 
 // coarser reports whether region shows less than the previously shown one
 // (a need shown at its county now shown at its province or nationwide).
-func coarser(region, was string, d *Divisions) bool {
+func coarser(region, was string, d *kernel.Divisions) bool {
 	if was == "" || region == was {
 		return false
 	}
-	if region == NationalRegion {
+	if region == kernel.NationalRegion {
 		return true
 	}
-	return was != NationalRegion && d.Level(region).rank() < d.Level(was).rank()
+	return was != kernel.NationalRegion && d.Level(region).Rank() < d.Level(was).Rank()
 }

@@ -1,29 +1,9 @@
 package marketplace
 
-import "time"
+import (
+	"time"
 
-// NeedStatus is where a need is in its lifecycle:
-// draft → submitted → cleared → notice → open → funded → disbursed → closed,
-// with rejected, withdrawn and suspended as side exits.
-type NeedStatus string
-
-const (
-	NeedDraft     NeedStatus = "draft"
-	NeedSubmitted NeedStatus = "submitted"
-	NeedCleared   NeedStatus = "cleared"
-	NeedNotice    NeedStatus = "notice"
-	NeedOpen      NeedStatus = "open"
-	NeedFunded    NeedStatus = "funded"
-	NeedDisbursed NeedStatus = "disbursed"
-	NeedClosed    NeedStatus = "closed"
-	NeedRejected  NeedStatus = "rejected"
-	NeedWithdrawn NeedStatus = "withdrawn"
-	NeedSuspended NeedStatus = "suspended"
-	// NeedReferred: the verifier referred the case to a statutory programme first (转介).
-	NeedReferred NeedStatus = "referred"
-	// NeedExpired is never stored: it is the public status of a need that
-	// ended at its deadline (EndExpired), computed at read time.
-	NeedExpired NeedStatus = "expired"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Reasons a need ended before it could use its donors' money (NeedEndReason).
@@ -39,15 +19,15 @@ const (
 // open (or in notice) and not fully funded. It is the one rule both funds
 // (which refuses pledges and allocations and offers donors a choice) and the
 // public projection (status "expired", see PublicStatusAt) apply.
-func NeedEndReason(stored NeedStatus, deadline *time.Time, requestedFen, fundedFen, disbursedFen int64, now time.Time) string {
+func NeedEndReason(stored kernel.NeedStatus, deadline *time.Time, requestedFen, fundedFen, disbursedFen int64, now time.Time) string {
 	switch stored {
-	case NeedWithdrawn:
+	case kernel.NeedWithdrawn:
 		return EndWithdrawn
-	case NeedClosed:
+	case kernel.NeedClosed:
 		if fundedFen > disbursedFen {
 			return EndClosed
 		}
-	case NeedOpen, NeedNotice:
+	case kernel.NeedOpen, kernel.NeedNotice:
 		if deadline != nil && now.After(*deadline) && fundedFen < requestedFen {
 			return EndExpired
 		}
@@ -57,18 +37,18 @@ func NeedEndReason(stored NeedStatus, deadline *time.Time, requestedFen, fundedF
 
 // PublicStatusAt is the status the public sees of a need at now: expired
 // when it ended at its deadline (NeedEndReason), else EffectiveStatus.
-func PublicStatusAt(stored NeedStatus, noticeEndsAt, deadline *time.Time, requestedFen, fundedFen int64, now time.Time) NeedStatus {
+func PublicStatusAt(stored kernel.NeedStatus, noticeEndsAt, deadline *time.Time, requestedFen, fundedFen int64, now time.Time) kernel.NeedStatus {
 	if NeedEndReason(stored, deadline, requestedFen, fundedFen, 0, now) == EndExpired {
-		return NeedExpired
+		return kernel.NeedExpired
 	}
 	return EffectiveStatus(stored, noticeEndsAt, now)
 }
 
 // EffectiveStatus is the status a need has at now: a need in notice whose
 // notice has ended is open, at once, without waiting for a background job.
-func EffectiveStatus(stored NeedStatus, noticeEndsAt *time.Time, now time.Time) NeedStatus {
-	if stored == NeedNotice && noticeEndsAt != nil && !now.Before(*noticeEndsAt) {
-		return NeedOpen
+func EffectiveStatus(stored kernel.NeedStatus, noticeEndsAt *time.Time, now time.Time) kernel.NeedStatus {
+	if stored == kernel.NeedNotice && noticeEndsAt != nil && !now.Before(*noticeEndsAt) {
+		return kernel.NeedOpen
 	}
 	return stored
 }
@@ -78,26 +58,26 @@ func EffectiveStatus(stored NeedStatus, noticeEndsAt *time.Time, now time.Time) 
 // built in one place from a need (see the anonymization code) and holds no
 // identity, no exact region below the k-anonymous cell and no unscrubbed text.
 type PublicNeed struct {
-	ID                 string          `json:"id"`
-	Status             NeedStatus      `json:"status"`
-	Category           Category        `json:"category"`
-	RegionCode         string          `json:"region_code"`
-	RegionName         string          `json:"region_name"`
-	AgeBand            AgeBand         `json:"age_band"`
-	HouseholdTypes     []HouseholdType `json:"household_types"`
-	Title              string          `json:"title"`
-	Story              string          `json:"story"`
-	VerifiedCostFen    int64           `json:"verified_cost_fen"`
-	StatutoryReliefFen int64           `json:"statutory_relief_fen"`
-	RequestedFen       int64           `json:"requested_fen"`
-	FundedFen          int64           `json:"funded_fen"`
-	RemainingFen       int64           `json:"remaining_fen"`
-	Urgency            Urgency         `json:"urgency"`
-	Deadline           *time.Time      `json:"deadline"`
-	ServiceNeeds       []Service       `json:"service_needs"`
-	Emergency          bool            `json:"emergency"`
-	NoticeEndsAt       *time.Time      `json:"notice_ends_at"`
-	PublishedAt        *time.Time      `json:"published_at"`
+	ID                 string                 `json:"id"`
+	Status             kernel.NeedStatus      `json:"status"`
+	Category           kernel.Category        `json:"category"`
+	RegionCode         string                 `json:"region_code"`
+	RegionName         string                 `json:"region_name"`
+	AgeBand            kernel.AgeBand         `json:"age_band"`
+	HouseholdTypes     []kernel.HouseholdType `json:"household_types"`
+	Title              string                 `json:"title"`
+	Story              string                 `json:"story"`
+	VerifiedCostFen    int64                  `json:"verified_cost_fen"`
+	StatutoryReliefFen int64                  `json:"statutory_relief_fen"`
+	RequestedFen       int64                  `json:"requested_fen"`
+	FundedFen          int64                  `json:"funded_fen"`
+	RemainingFen       int64                  `json:"remaining_fen"`
+	Urgency            kernel.Urgency         `json:"urgency"`
+	Deadline           *time.Time             `json:"deadline"`
+	ServiceNeeds       []kernel.Service       `json:"service_needs"`
+	Emergency          bool                   `json:"emergency"`
+	NoticeEndsAt       *time.Time             `json:"notice_ends_at"`
+	PublishedAt        *time.Time             `json:"published_at"`
 	// OrgID and OrgName name the organization that posted the need.
 	OrgID   string `json:"org_id"`
 	OrgName string `json:"org_name"`

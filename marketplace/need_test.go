@@ -3,6 +3,8 @@ package marketplace
 import (
 	"testing"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestNeedEndReason is the one rule funds and the public projection share.
@@ -12,26 +14,26 @@ func TestNeedEndReason(t *testing.T) {
 	noticeEnd := now.Add(-time.Hour)
 	for _, tc := range []struct {
 		name                         string
-		status                       NeedStatus
+		status                       kernel.NeedStatus
 		deadline                     *time.Time
 		requested, funded, disbursed int64
 		reason                       string
-		public                       NeedStatus
+		public                       kernel.NeedStatus
 	}{
-		{"open before deadline", NeedOpen, &future, 100, 10, 0, "", NeedOpen},
-		{"open at deadline", NeedOpen, &exact, 100, 10, 0, "", NeedOpen},
-		{"open past deadline unfunded", NeedOpen, &past, 100, 10, 0, EndExpired, NeedExpired},
-		{"open past deadline nothing given", NeedOpen, &past, 100, 0, 0, EndExpired, NeedExpired},
-		{"open past deadline fully funded", NeedOpen, &past, 100, 100, 0, "", NeedOpen},
-		{"open without deadline", NeedOpen, nil, 100, 10, 0, "", NeedOpen},
-		{"notice past deadline", NeedNotice, &past, 100, 0, 0, EndExpired, NeedExpired},
-		{"notice before deadline (notice over)", NeedNotice, &future, 100, 0, 0, "", NeedOpen},
-		{"funded past deadline", NeedFunded, &past, 100, 100, 0, "", NeedFunded},
-		{"disbursed past deadline", NeedDisbursed, &past, 100, 50, 50, "", NeedDisbursed},
-		{"withdrawn", NeedWithdrawn, nil, 100, 10, 0, EndWithdrawn, NeedWithdrawn},
-		{"closed with undisbursed money", NeedClosed, nil, 100, 60, 50, EndClosed, NeedClosed},
-		{"closed all disbursed", NeedClosed, &past, 100, 50, 50, "", NeedClosed},
-		{"suspended past deadline", NeedSuspended, &past, 100, 10, 0, "", NeedSuspended},
+		{"open before deadline", kernel.NeedOpen, &future, 100, 10, 0, "", kernel.NeedOpen},
+		{"open at deadline", kernel.NeedOpen, &exact, 100, 10, 0, "", kernel.NeedOpen},
+		{"open past deadline unfunded", kernel.NeedOpen, &past, 100, 10, 0, EndExpired, kernel.NeedExpired},
+		{"open past deadline nothing given", kernel.NeedOpen, &past, 100, 0, 0, EndExpired, kernel.NeedExpired},
+		{"open past deadline fully funded", kernel.NeedOpen, &past, 100, 100, 0, "", kernel.NeedOpen},
+		{"open without deadline", kernel.NeedOpen, nil, 100, 10, 0, "", kernel.NeedOpen},
+		{"notice past deadline", kernel.NeedNotice, &past, 100, 0, 0, EndExpired, kernel.NeedExpired},
+		{"notice before deadline (notice over)", kernel.NeedNotice, &future, 100, 0, 0, "", kernel.NeedOpen},
+		{"funded past deadline", kernel.NeedFunded, &past, 100, 100, 0, "", kernel.NeedFunded},
+		{"disbursed past deadline", kernel.NeedDisbursed, &past, 100, 50, 50, "", kernel.NeedDisbursed},
+		{"withdrawn", kernel.NeedWithdrawn, nil, 100, 10, 0, EndWithdrawn, kernel.NeedWithdrawn},
+		{"closed with undisbursed money", kernel.NeedClosed, nil, 100, 60, 50, EndClosed, kernel.NeedClosed},
+		{"closed all disbursed", kernel.NeedClosed, &past, 100, 50, 50, "", kernel.NeedClosed},
+		{"suspended past deadline", kernel.NeedSuspended, &past, 100, 10, 0, "", kernel.NeedSuspended},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := NeedEndReason(tc.status, tc.deadline, tc.requested, tc.funded, tc.disbursed, now); got != tc.reason {

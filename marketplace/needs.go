@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Limits of a need's fields.
@@ -21,9 +23,6 @@ const (
 	// MaxAmountFen is the largest amount a need may carry: 100,000,000 yuan.
 	MaxAmountFen int64 = 100_000_000 * 100
 )
-
-// chinaTime is the time zone working days and calendar dates are counted in.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // NeedConfig is the part of the configuration the need lifecycle uses.
 type NeedConfig struct {
@@ -44,13 +43,13 @@ type NeedService struct {
 	Store         NeedStore
 	Cipher        *Cipher
 	Pseudonymizer *Pseudonymizer
-	Divisions     *Divisions
+	Divisions     *kernel.Divisions
 	Now           func() time.Time
 	NewID         func() string
 	Config        NeedConfig
 	// Screener screens a need when it is submitted and cleared; nil skips
 	// screening (the need's stored result is still honoured).
-	Screener Screener
+	Screener kernel.Screener
 	// Donors tells the donors of a need (funds implements it); nil: no
 	// donor reads its progress updates.
 	Donors NeedDonors
@@ -58,7 +57,7 @@ type NeedService struct {
 
 // NewNeedService returns a service; zero config fields take their defaults
 // (notice 120h, k 5, clearance 2 working days).
-func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *Divisions, now func() time.Time, newID func() string, cfg NeedConfig) *NeedService {
+func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *kernel.Divisions, now func() time.Time, newID func() string, cfg NeedConfig) *NeedService {
 	if cfg.K <= 0 {
 		cfg.K = 5
 	}
@@ -72,7 +71,7 @@ func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *Divisions, 
 // China time skipped), keeping the time of day. Public holidays are not
 // known to it.
 func AddWorkingDays(t time.Time, n int) time.Time {
-	c := t.In(chinaTime)
+	c := t.In(kernel.ChinaTime)
 	for n > 0 {
 		c = c.AddDate(0, 0, 1)
 		if wd := c.Weekday(); wd != time.Saturday && wd != time.Sunday {
@@ -87,7 +86,7 @@ type NeedInput struct {
 	// OrgID picks the posting organization when the worker is in several.
 	OrgID              string
 	Beneficiary        BeneficiaryInput
-	Category           Category
+	Category           kernel.Category
 	Title              string
 	Story              string
 	VerifiedCostFen    int64
@@ -96,8 +95,8 @@ type NeedInput struct {
 	// CostFrom, CostTo and Deadline are dates (2026-01-31) or RFC 3339 times.
 	CostFrom     string
 	CostTo       string
-	ServiceNeeds []Service
-	Urgency      Urgency
+	ServiceNeeds []kernel.Service
+	Urgency      kernel.Urgency
 	Deadline     string
 	Consent      ConsentInput
 	Emergency    bool
@@ -110,7 +109,7 @@ type BeneficiaryInput struct {
 	Phone          string
 	Address        string
 	RegionCode     string
-	HouseholdTypes []HouseholdType
+	HouseholdTypes []kernel.HouseholdType
 	Members        []Member
 }
 
@@ -126,23 +125,23 @@ type ConsentInput struct {
 // validNeed is a validated input with what was derived from it.
 type validNeed struct {
 	in        NeedInput
-	org       *Org
+	org       *kernel.Org
 	id        IDInfo
 	members   []Member
-	types     []HouseholdType
-	services  []Service
+	types     []kernel.HouseholdType
+	services  []kernel.Service
 	requested int64
 	costFrom  time.Time
 	costTo    time.Time
 	deadline  *time.Time
 	consent   Consent
-	ageBand   AgeBand
+	ageBand   kernel.AgeBand
 }
 
 // parseWhen reads a date (in China time) or an RFC 3339 time.
 func parseWhen(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if t, err := time.ParseInLocation("2006-01-02", s, chinaTime); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", s, kernel.ChinaTime); err == nil {
 		return t.UTC(), true
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
@@ -151,7 +150,7 @@ func parseWhen(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func textOK(v *ValidationError, field, s string, max int, required bool) {
+func textOK(v *kernel.ValidationError, field, s string, max int, required bool) {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case !utf8.ValidString(s):
@@ -165,14 +164,14 @@ func textOK(v *ValidationError, field, s string, max int, required bool) {
 	}
 }
 
-func shortTextOK(v *ValidationError, field, s string, max int, required bool) {
+func shortTextOK(v *kernel.ValidationError, field, s string, max int, required bool) {
 	textOK(v, field, s, max, required)
 	if strings.ContainsAny(s, "\r\n\t<>") {
 		v.Add(field, "must be one line without angle brackets")
 	}
 }
 
-func amountOK(v *ValidationError, field string, fen int64) {
+func amountOK(v *kernel.ValidationError, field string, fen int64) {
 	switch {
 	case fen < 0:
 		v.Add(field, "must not be negative")
@@ -182,28 +181,28 @@ func amountOK(v *ValidationError, field string, fen int64) {
 }
 
 // posterOrgs are the organization kinds whose social workers post needs.
-var posterOrgs = []OrgKind{OrgSocialWorkAgency, OrgCharity, OrgCharityFederation}
+var posterOrgs = []kernel.OrgKind{kernel.OrgSocialWorkAgency, kernel.OrgCharity, kernel.OrgCharityFederation}
 
-func (s *NeedService) postingOrg(by *Principal, orgID string) (*Org, error) {
-	for _, o := range by.OrgsWith(RoleSocialWorker) {
+func (s *NeedService) postingOrg(by *kernel.Principal, orgID string) (*kernel.Org, error) {
+	for _, o := range by.OrgsWith(kernel.RoleSocialWorker) {
 		if slices.Contains(posterOrgs, o.Kind) && (orgID == "" || o.PublicID == orgID) {
 			return o, nil
 		}
 	}
-	if orgID != "" && by.Has(RoleSocialWorker) {
-		return nil, Invalid("org_id", "you are not a social worker of that organization")
+	if orgID != "" && by.Has(kernel.RoleSocialWorker) {
+		return nil, kernel.Invalid("org_id", "you are not a social worker of that organization")
 	}
-	return nil, Refuse(ErrForbidden, "refusal_post_need_role", nil, "only social workers of a social work agency, charity or charity federation post needs")
+	return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_post_need_role", nil, "only social workers of a social work agency, charity or charity federation post needs")
 }
 
 // validate checks the whole input and returns every problem at once.
-func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) {
+func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, error) {
 	org, err := s.postingOrg(by, in.OrgID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now().UTC()
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	out := &validNeed{in: in, org: org}
 	b := in.Beneficiary
 
@@ -221,12 +220,12 @@ func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) 
 	}
 	shortTextOK(v, "beneficiary.address", b.Address, 200, false)
 	switch {
-	case !RegionCodeFormatOK(b.RegionCode):
+	case !kernel.RegionCodeFormatOK(b.RegionCode):
 		v.Add("beneficiary.region_code", "must be a GB/T 2260 code of 6 or 9 digits")
 	case !s.Divisions.Known(b.RegionCode):
 		v.Add("beneficiary.region_code", "no such administrative division: %s", b.RegionCode)
 	default:
-		if l := s.Divisions.Level(b.RegionCode); l != LevelCounty && l != LevelTown {
+		if l := s.Divisions.Level(b.RegionCode); l != kernel.LevelCounty && l != kernel.LevelTown {
 			v.Add("beneficiary.region_code", "must be a county or town, not a %s", l)
 		}
 	}
@@ -257,7 +256,7 @@ func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) 
 		out.members = append(out.members, m)
 	}
 	if !in.Category.Valid() {
-		v.Add("category", "must be one of %v", Categories)
+		v.Add("category", "must be one of %v", kernel.Categories)
 	}
 	if !in.Urgency.Valid() {
 		v.Add("urgency", "must be emergency, urgent or normal")
@@ -313,7 +312,7 @@ func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) 
 	out.costFrom, out.costTo = from, to
 	if strings.TrimSpace(in.Deadline) != "" {
 		d, ok := parseWhen(in.Deadline)
-		today := time.Date(now.In(chinaTime).Year(), now.In(chinaTime).Month(), now.In(chinaTime).Day(), 0, 0, 0, 0, chinaTime)
+		today := kernel.ChinaDay(now)
 		switch {
 		case !ok:
 			v.Add("deadline", "must be a date (YYYY-MM-DD)")
@@ -332,7 +331,7 @@ func (s *NeedService) validate(by *Principal, in NeedInput) (*validNeed, error) 
 		shortTextOK(v, "consent.given_by", out.consent.GivenBy, 50, true)
 		if !slices.Contains(ConsentRelations, c.Relation) {
 			v.Add("consent.relation", "must be one of %v", ConsentRelations)
-		} else if out.ageBand == AgeUnder14 && c.Relation != "guardian" && c.Relation != "parent" {
+		} else if out.ageBand == kernel.AgeUnder14 && c.Relation != "guardian" && c.Relation != "parent" {
 			v.Add("consent.relation", "the beneficiary is under 14: a guardian or parent must consent (PIPL art. 31)")
 		}
 		if !slices.Contains(ConsentMethods, c.Method) {
@@ -366,7 +365,7 @@ func householdNames(id *Identity) []string {
 // NeedCreated is the answer to a new need: the need and its screening.
 type NeedCreated struct {
 	Need      *Need
-	Screening *Screening
+	Screening *kernel.Screening
 	// ScreeningErr is set when the screener failed; the need exists anyway
 	// and is screened again at clearance.
 	ScreeningErr error
@@ -392,7 +391,7 @@ func (s *NeedService) open(ct []byte, kid, ad string, v any) error {
 // the identity and private text are sealed, and the need is stored as
 // submitted with its clearance due in ClearanceWorkingDays working days.
 // Then it is screened (StageSubmit). ErrForbidden, ValidationError.
-func (s *NeedService) Create(ctx context.Context, by *Principal, in NeedInput) (*NeedCreated, error) {
+func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedInput) (*NeedCreated, error) {
 	vn, err := s.validate(by, in)
 	if err != nil {
 		return nil, err
@@ -415,8 +414,8 @@ func (s *NeedService) Create(ctx context.Context, by *Principal, in NeedInput) (
 		return nil, err
 	}
 	n := &Need{PublicID: s.NewID(), OrgID: vn.org.ID, OrgPublicID: vn.org.PublicID, OrgName: vn.org.Name, CreatedBy: by.User.ID,
-		Pseudonym: b.Pseudonym, Status: NeedSubmitted, Category: in.Category, Urgency: in.Urgency, RegionCode: b.RegionCode,
-		AgeBand: vn.ageBand, HouseholdTypes: vn.types, PublicHouseholdTypes: []HouseholdType{}, VerifiedCostFen: in.VerifiedCostFen,
+		Pseudonym: b.Pseudonym, Status: kernel.NeedSubmitted, Category: in.Category, Urgency: in.Urgency, RegionCode: b.RegionCode,
+		AgeBand: vn.ageBand, HouseholdTypes: vn.types, PublicHouseholdTypes: []kernel.HouseholdType{}, VerifiedCostFen: in.VerifiedCostFen,
 		StatutoryReliefFen: in.StatutoryReliefFen, RequestedFen: vn.requested, CostFrom: vn.costFrom, CostTo: vn.costTo,
 		ServiceNeeds: vn.services, Deadline: vn.deadline, Emergency: in.Emergency, ConsentPublic: vn.consent.Given,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
@@ -426,7 +425,7 @@ func (s *NeedService) Create(ctx context.Context, by *Principal, in NeedInput) (
 	if n.PrivateCT, n.PrivateKID, err = s.seal(priv, n.PublicID); err != nil {
 		return nil, err
 	}
-	ev, err := s.event(n, by, "need.submit", NeedDraft, NeedSubmitted, nil)
+	ev, err := s.event(n, by, "need.submit", kernel.NeedDraft, kernel.NeedSubmitted, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -437,12 +436,12 @@ func (s *NeedService) Create(ctx context.Context, by *Principal, in NeedInput) (
 		return nil, fmt.Errorf("needs: create: %w", err)
 	}
 	out := &NeedCreated{Need: n}
-	out.Screening, out.ScreeningErr = s.screen(ctx, n, StageSubmit)
+	out.Screening, out.ScreeningErr = s.screen(ctx, n, kernel.StageSubmit)
 	return out, nil
 }
 
 // screen runs the screener (if any) and records its outcome on the need.
-func (s *NeedService) screen(ctx context.Context, n *Need, stage ScreeningStage) (*Screening, error) {
+func (s *NeedService) screen(ctx context.Context, n *Need, stage kernel.ScreeningStage) (*kernel.Screening, error) {
 	if s.Screener == nil {
 		return nil, nil
 	}
@@ -465,7 +464,7 @@ type eventNote struct {
 	Reference string `json:"reference,omitempty"`
 }
 
-func (s *NeedService) event(n *Need, by *Principal, action string, from, to NeedStatus, note *eventNote) (*NeedEvent, error) {
+func (s *NeedService) event(n *Need, by *kernel.Principal, action string, from, to kernel.NeedStatus, note *eventNote) (*NeedEvent, error) {
 	ev := &NeedEvent{PublicID: s.NewID(), At: s.Now().UTC(), Actor: actorOf(by), Action: action, From: from, To: to}
 	if note != nil && (note.Note != "" || note.Reference != "") {
 		var err error
@@ -476,7 +475,7 @@ func (s *NeedService) event(n *Need, by *Principal, action string, from, to Need
 	return ev, nil
 }
 
-func actorOf(by *Principal) string {
+func actorOf(by *kernel.Principal) string {
 	if by == nil {
 		return "anonymous"
 	}
@@ -484,7 +483,7 @@ func actorOf(by *Principal) string {
 }
 
 // audit builds the audit entry of an event: public facts only.
-func (s *NeedService) audit(n *Need, by *Principal, ev *NeedEvent, detail map[string]any) AuditEntry {
+func (s *NeedService) audit(n *Need, by *kernel.Principal, ev *NeedEvent, detail map[string]any) AuditEntry {
 	if detail == nil {
 		detail = map[string]any{}
 	}
@@ -498,7 +497,7 @@ func (s *NeedService) audit(n *Need, by *Principal, ev *NeedEvent, detail map[st
 
 // regionPrefix is the prefix every region code inside the region code
 // starts with.
-func regionPrefix(d *Divisions, code string) string {
+func regionPrefix(d *kernel.Divisions, code string) string {
 	if d == nil {
 		return code
 	}
@@ -512,10 +511,10 @@ func regionPrefix(d *Divisions, code string) string {
 // organizations in which p is a verifier: the needs whose region code
 // starts with one of them are the needs p clears, reviews and refers
 // (see CoveringVerifier). None for anyone else.
-func VerifierRegions(d *Divisions, p *Principal) []string {
+func VerifierRegions(d *kernel.Divisions, p *kernel.Principal) []string {
 	var out []string
-	for _, o := range p.OrgsWith(RoleVerifier) {
-		if o.Kind == OrgCivilAffairs {
+	for _, o := range p.OrgsWith(kernel.RoleVerifier) {
+		if o.Kind == kernel.OrgCivilAffairs {
 			out = append(out, regionPrefix(d, o.RegionCode))
 		}
 	}
@@ -526,7 +525,7 @@ func VerifierRegions(d *Divisions, p *Principal) []string {
 // organization whose region contains region. It is the one rule for the
 // verifier's work on a need: clearance, objections, the review queue and
 // its decisions, screenings and referrals.
-func CoveringVerifier(d *Divisions, p *Principal, region string) bool {
+func CoveringVerifier(d *kernel.Divisions, p *kernel.Principal, region string) bool {
 	for _, prefix := range VerifierRegions(d, p) {
 		if strings.HasPrefix(region, prefix) {
 			return true
@@ -536,15 +535,15 @@ func CoveringVerifier(d *Divisions, p *Principal, region string) bool {
 }
 
 // coveringVerifier is CoveringVerifier over the service's divisions.
-func (s *NeedService) coveringVerifier(p *Principal, region string) bool {
+func (s *NeedService) coveringVerifier(p *kernel.Principal, region string) bool {
 	return CoveringVerifier(s.Divisions, p, region)
 }
 
 // poster reports whether p is a social worker of the posting organization.
-func poster(p *Principal, n *Need) bool { return p.InOrg(RoleSocialWorker, n.OrgID) }
+func poster(p *kernel.Principal, n *Need) bool { return p.InOrg(kernel.RoleSocialWorker, n.OrgID) }
 
 // canSeePrivate: staff of the posting organization and covering verifiers.
-func (s *NeedService) canSeePrivate(p *Principal, n *Need) bool {
+func (s *NeedService) canSeePrivate(p *kernel.Principal, n *Need) bool {
 	if p == nil {
 		return false
 	}
@@ -558,13 +557,13 @@ func (s *NeedService) canSeePrivate(p *Principal, n *Need) bool {
 
 // load returns a need the caller may see privately; others get ErrNotFound,
 // so that they cannot learn which unpublished needs exist.
-func (s *NeedService) load(ctx context.Context, by *Principal, publicID string) (*Need, error) {
+func (s *NeedService) load(ctx context.Context, by *kernel.Principal, publicID string) (*Need, error) {
 	n, err := s.Store.NeedByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !s.canSeePrivate(by, n) {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return n, nil
 }
@@ -606,21 +605,21 @@ type ClearanceInput struct {
 // first and screening at the clear stage judges them. Clearing is refused
 // with a *ScreeningBlockedError when that screening blocks. ErrNotFound,
 // ErrForbidden, ErrConflict (*TransitionError), ValidationError.
-func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string, in ClearanceInput) (*Need, error) {
+func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID string, in ClearanceInput) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, Refuse(ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
 	}
-	v := &ValidationError{}
-	to := map[string]NeedStatus{"cleared": NeedCleared, "rejected": NeedRejected, "referred": NeedReferred}[in.Decision]
+	v := &kernel.ValidationError{}
+	to := map[string]kernel.NeedStatus{"cleared": kernel.NeedCleared, "rejected": kernel.NeedRejected, "referred": kernel.NeedReferred}[in.Decision]
 	if to == "" {
 		v.Add("decision", "must be cleared, rejected or referred")
 	}
 	shortTextOK(v, "reference", in.Reference, 100, false)
-	textOK(v, "note", in.Note, MaxNoteRunes, to == NeedRejected || to == NeedReferred)
+	textOK(v, "note", in.Note, MaxNoteRunes, to == kernel.NeedRejected || to == kernel.NeedReferred)
 	statutory, requested := n.StatutoryReliefFen, n.RequestedFen
 	if in.StatutoryReliefFen != nil {
 		statutory = *in.StatutoryReliefFen
@@ -631,17 +630,17 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 		if gap := n.VerifiedCostFen - statutory; requested > gap {
 			requested = gap
 		}
-		if requested <= 0 && to == NeedCleared {
+		if requested <= 0 && to == kernel.NeedCleared {
 			v.Add("statutory_relief_fen", "leaves nothing to request: reject or refer the need instead")
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if n.Status != NeedSubmitted {
+	if n.Status != kernel.NeedSubmitted {
 		return nil, &TransitionError{Action: "clear", From: n.Status}
 	}
-	if to == NeedCleared {
+	if to == kernel.NeedCleared {
 		// Screening reads the stored need: the verifier's corrected figures
 		// are stored first, so that it judges the figures the need is
 		// cleared with. They stay stored when screening blocks: they are
@@ -651,13 +650,13 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 				return nil, err
 			}
 		}
-		sc, err := s.screen(ctx, n, StageClear)
+		sc, err := s.screen(ctx, n, kernel.StageClear)
 		if err != nil {
 			return nil, err
 		}
-		if n.ScreeningResult == ScreenBlock && !n.BlockOverride {
+		if n.ScreeningResult == kernel.ScreenBlock && !n.BlockOverride {
 			if sc == nil {
-				sc = &Screening{NeedID: n.PublicID, Stage: StageClear, Result: ScreenBlock, Checks: []ScreeningCheck{}}
+				sc = &kernel.Screening{NeedID: n.PublicID, Stage: kernel.StageClear, Result: kernel.ScreenBlock, Checks: []kernel.ScreeningCheck{}}
 			}
 			return nil, &ScreeningBlockedError{Screening: sc}
 		}
@@ -666,9 +665,9 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 	from := n.Status
 	n.Status, n.StatutoryReliefFen, n.RequestedFen, n.UpdatedAt = to, statutory, requested, now
 	switch to {
-	case NeedCleared:
+	case kernel.NeedCleared:
 		n.ClearedAt = &now
-	case NeedRejected:
+	case kernel.NeedRejected:
 		n.ClosedAt = &now
 	}
 	ev, err := s.event(n, by, "need.clearance", from, to, &eventNote{Note: in.Note, Reference: in.Reference})
@@ -686,7 +685,7 @@ func (s *NeedService) Clear(ctx context.Context, by *Principal, publicID string,
 // correctFigures stores the statutory relief and requested amount a
 // verifier corrected at clearance, with its event and audit entry, while
 // the need stays submitted.
-func (s *NeedService) correctFigures(ctx context.Context, by *Principal, n *Need, statutory, requested int64, in ClearanceInput) error {
+func (s *NeedService) correctFigures(ctx context.Context, by *kernel.Principal, n *Need, statutory, requested int64, in ClearanceInput) error {
 	n.StatutoryReliefFen, n.RequestedFen, n.UpdatedAt = statutory, requested, s.Now().UTC()
 	ev, err := s.event(n, by, "need.correct", n.Status, n.Status, &eventNote{Note: in.Note, Reference: in.Reference})
 	if err != nil {
@@ -702,14 +701,14 @@ func (s *NeedService) correctFigures(ctx context.Context, by *Principal, n *Need
 // Projection is the public projection of a need as publication computes
 // it, with the redactions the worker sees in the preview.
 type Projection struct {
-	Title           string          `json:"title"`
-	Story           string          `json:"story"`
-	TitleRedactions []Redaction     `json:"title_redactions"`
-	StoryRedactions []Redaction     `json:"story_redactions"`
-	RegionCode      string          `json:"region_code"`
-	RegionName      string          `json:"region_name"`
-	AgeBand         AgeBand         `json:"age_band"`
-	HouseholdTypes  []HouseholdType `json:"household_types"`
+	Title           string                 `json:"title"`
+	Story           string                 `json:"story"`
+	TitleRedactions []Redaction            `json:"title_redactions"`
+	StoryRedactions []Redaction            `json:"story_redactions"`
+	RegionCode      string                 `json:"region_code"`
+	RegionName      string                 `json:"region_name"`
+	AgeBand         kernel.AgeBand         `json:"age_band"`
+	HouseholdTypes  []kernel.HouseholdType `json:"household_types"`
 	// reachedK: a count of the cell reached exactly K with this need, so
 	// that needs published before it may now be shown finer.
 	reachedK bool
@@ -723,10 +722,10 @@ type Projection struct {
 // The need itself counts as one of them. Re-projection (Reproject) keeps
 // the stored projections of published needs to the same rule as their
 // cells grow.
-func (s *NeedService) project(ctx context.Context, category Category, ageBand AgeBand, region string, types []HouseholdType, title, story string, id *Identity) (Projection, error) {
+func (s *NeedService) project(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, region string, types []kernel.HouseholdType, title, story string, id *Identity) (Projection, error) {
 	p := Projection{AgeBand: ageBand}
 	var firstErr error
-	count := func(prefix string, t HouseholdType) int {
+	count := func(prefix string, t kernel.HouseholdType) int {
 		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, t)
 		if err != nil && firstErr == nil {
 			firstErr = err
@@ -739,8 +738,8 @@ func (s *NeedService) project(ctx context.Context, category Category, ageBand Ag
 	p.RegionCode = CoarsenRegion(region, s.Config.K, func(code string) int { return count(s.Divisions.Prefix(code), "") }, s.Divisions)
 	// Household types are counted in the county cell whatever level the
 	// region is shown at (see Reproject).
-	countyPrefix := s.Divisions.Prefix(s.Divisions.Coarsen(region, LevelCounty))
-	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t HouseholdType) int {
+	countyPrefix := s.Divisions.Prefix(s.Divisions.Coarsen(region, kernel.LevelCounty))
+	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t kernel.HouseholdType) int {
 		if countyPrefix == "" {
 			return 1
 		}
@@ -764,7 +763,7 @@ func (s *NeedService) project(ctx context.Context, category Category, ageBand Ag
 // Preview returns the public projection a new need would get, without
 // saving anything: what the worker checks before posting. ErrForbidden,
 // ValidationError.
-func (s *NeedService) Preview(ctx context.Context, by *Principal, in NeedInput) (*Projection, error) {
+func (s *NeedService) Preview(ctx context.Context, by *kernel.Principal, in NeedInput) (*Projection, error) {
 	vn, err := s.validate(by, in)
 	if err != nil {
 		return nil, err
@@ -779,7 +778,7 @@ func (s *NeedService) Preview(ctx context.Context, by *Principal, in NeedInput) 
 
 // PreviewStored returns the public projection a stored need would get if
 // published now. ErrNotFound.
-func (s *NeedService) PreviewStored(ctx context.Context, by *Principal, publicID string) (*Projection, error) {
+func (s *NeedService) PreviewStored(ctx context.Context, by *kernel.Principal, publicID string) (*Projection, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
@@ -803,15 +802,15 @@ func (s *NeedService) PreviewStored(ctx context.Context, by *Principal, publicID
 // (ConsentPublic false): no public surface shows it. The posting
 // organization's social workers and covering verifiers may publish.
 // ErrNotFound, ErrForbidden, ErrConflict.
-func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID string) (*Need, *Projection, error) {
+func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicID string) (*Need, *Projection, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !poster(by, n) && !s.coveringVerifier(by, n.RegionCode) {
-		return nil, nil, Refuse(ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
+		return nil, nil, kernel.Refuse(kernel.ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
 	}
-	if n.Status != NeedCleared {
+	if n.Status != kernel.NeedCleared {
 		return nil, nil, &TransitionError{Action: "publish", From: n.Status}
 	}
 	priv, id, err := s.openNeed(ctx, n)
@@ -827,12 +826,12 @@ func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID strin
 	n.PublishedAt, n.UpdatedAt = &now, now
 	emergencyPath := n.Emergency && n.RequestedFen <= s.Config.EmergencyMaxFen
 	if emergencyPath {
-		n.Status, n.NoticeEndsAt = NeedOpen, nil
+		n.Status, n.NoticeEndsAt = kernel.NeedOpen, nil
 	} else {
 		ends := now.Add(s.Config.NoticePeriod)
-		n.Status, n.NoticeEndsAt = NeedNotice, &ends
+		n.Status, n.NoticeEndsAt = kernel.NeedNotice, &ends
 	}
-	ev, err := s.event(n, by, "need.publish", NeedCleared, n.Status, nil)
+	ev, err := s.event(n, by, "need.publish", kernel.NeedCleared, n.Status, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -868,7 +867,7 @@ func (s *NeedService) Publish(ctx context.Context, by *Principal, publicID strin
 func (s *NeedService) shownPlacesHidden(n *Need) []string {
 	shown := n.PublicRegionCode
 	if shown == "" {
-		shown = NationalRegion
+		shown = kernel.NationalRegion
 	}
 	return HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
 }
@@ -929,24 +928,24 @@ type NeedDonors interface {
 // copy for staff lists, and the need is suspended until a verifier
 // resolves it. A need that is not public is ErrNotFound; outside notice
 // ErrConflict; ValidationError.
-func (s *NeedService) Object(ctx context.Context, by *Principal, publicID, text string) (*Objection, error) {
+func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID, text string) (*Objection, error) {
 	n, err := s.Store.NeedByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if n.PublishedAt == nil || !n.ConsentPublic {
 		if !s.canSeePrivate(by, n) {
-			return nil, ErrNotFound
+			return nil, kernel.ErrNotFound
 		}
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	textOK(v, "text", text, MaxObjectionRunes, true)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	now := s.Now().UTC()
 	eff := EffectiveStatus(n.Status, n.NoticeEndsAt, now)
-	inNotice := eff == NeedNotice || (n.Status == NeedSuspended && n.SuspendedFrom == NeedNotice)
+	inNotice := eff == kernel.NeedNotice || (n.Status == kernel.NeedSuspended && n.SuspendedFrom == kernel.NeedNotice)
 	if !inNotice {
 		return nil, &TransitionError{Action: "object to", From: eff}
 	}
@@ -962,8 +961,8 @@ func (s *NeedService) Object(ctx context.Context, by *Principal, publicID, text 
 		return nil, err
 	}
 	from := n.Status
-	if n.Status == NeedNotice {
-		n.Status, n.SuspendedFrom = NeedSuspended, NeedNotice
+	if n.Status == kernel.NeedNotice {
+		n.Status, n.SuspendedFrom = kernel.NeedSuspended, kernel.NeedNotice
 		n.NoticeLeft = n.NoticeEndsAt.Sub(now)
 	}
 	n.UpdatedAt = now
@@ -983,15 +982,15 @@ func (s *NeedService) Object(ctx context.Context, by *Principal, publicID, text 
 // are upheld with it). Dismissed: when no other objection is open, the
 // need returns to notice for the notice time it had left (open at once
 // when none was left). ErrNotFound, ErrForbidden, ErrConflict, ValidationError.
-func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publicID, objectionID, decision, note string) (*Need, error) {
+func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal, publicID, objectionID, decision, note string) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, Refuse(ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	if decision != string(ObjectionUpheld) && decision != string(ObjectionDismissed) {
 		v.Add("decision", "must be upheld or dismissed")
 	}
@@ -1005,10 +1004,10 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publi
 	}
 	idx := slices.IndexFunc(all, func(o Objection) bool { return o.PublicID == objectionID })
 	if idx < 0 {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if all[idx].Status != ObjectionOpen {
-		return nil, Refuse(ErrConflict, "refusal_objection_status", map[string]any{"Status": string(all[idx].Status)}, "the objection is already %s", all[idx].Status)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_objection_status", map[string]any{"Status": string(all[idx].Status)}, "the objection is already %s", all[idx].Status)
 	}
 	now := s.Now().UTC()
 	var resolve []Objection
@@ -1030,17 +1029,17 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publi
 		resolve = append(resolve, o)
 	}
 	from := n.Status
-	if n.Status == NeedSuspended {
+	if n.Status == kernel.NeedSuspended {
 		switch {
 		case decision == string(ObjectionUpheld):
-			n.Status, n.ClosedAt = NeedRejected, &now
+			n.Status, n.ClosedAt = kernel.NeedRejected, &now
 			n.SuspendedFrom, n.NoticeLeft = "", 0
 		case otherOpen == 0:
 			if n.NoticeLeft > 0 {
 				ends := now.Add(n.NoticeLeft)
-				n.Status, n.NoticeEndsAt = NeedNotice, &ends
+				n.Status, n.NoticeEndsAt = kernel.NeedNotice, &ends
 			} else {
-				n.Status, n.NoticeEndsAt = NeedOpen, &now
+				n.Status, n.NoticeEndsAt = kernel.NeedOpen, &now
 			}
 			n.SuspendedFrom, n.NoticeLeft = "", 0
 		}
@@ -1059,31 +1058,32 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *Principal, publi
 
 // withdrawable are the statuses a need may be withdrawn from: every state
 // before money was given.
-var withdrawable = []NeedStatus{NeedDraft, NeedSubmitted, NeedCleared, NeedReferred, NeedNotice, NeedOpen, NeedSuspended}
+var withdrawable = []kernel.NeedStatus{kernel.NeedDraft, kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedReferred, kernel.NeedNotice, kernel.NeedOpen, kernel.NeedSuspended}
 
 // Withdraw withdraws a need before it is funded (posting organization's
 // social workers). ErrNotFound, ErrForbidden, ErrConflict.
-func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, note string) (*Need, error) {
+func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, publicID, note string) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, Refuse(ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
 	}
-	if err := (&ValidationError{}).addText("note", note, MaxNoteRunes).Err(); err != nil {
-		return nil, err
+	v := &kernel.ValidationError{}
+	if textOK(v, "note", note, MaxNoteRunes, false); v.Err() != nil {
+		return nil, v.Err()
 	}
 	if !slices.Contains(withdrawable, n.Status) {
 		return nil, &TransitionError{Action: "withdraw", From: n.Status}
 	}
 	if n.FundedFen > 0 {
-		return nil, Refuse(ErrConflict, "refusal_withdraw_allocated", nil, "money has been allocated to this need; it can no longer be withdrawn")
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_withdraw_allocated", nil, "money has been allocated to this need; it can no longer be withdrawn")
 	}
 	now := s.Now().UTC()
 	from := n.Status
-	n.Status, n.ClosedAt, n.UpdatedAt = NeedWithdrawn, &now, now
-	ev, err := s.event(n, by, "need.withdraw", from, NeedWithdrawn, &eventNote{Note: note})
+	n.Status, n.ClosedAt, n.UpdatedAt = kernel.NeedWithdrawn, &now, now
+	ev, err := s.event(n, by, "need.withdraw", from, kernel.NeedWithdrawn, &eventNote{Note: note})
 	if err != nil {
 		return nil, err
 	}
@@ -1097,11 +1097,11 @@ func (s *NeedService) Withdraw(ctx context.Context, by *Principal, publicID, not
 // closable are the statuses a need may be closed from (结案): money was
 // given to it (open or in notice with allocations, funded, disbursed), or
 // it was suspended after money was given.
-var closable = []NeedStatus{NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedSuspended}
+var closable = []kernel.NeedStatus{kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedSuspended}
 
 // Closable reports whether by may close n now (what Close would accept,
 // but for the note).
-func Closable(by *Principal, n *Need) bool {
+func Closable(by *kernel.Principal, n *Need) bool {
 	return poster(by, n) && slices.Contains(closable, n.Status) && (n.FundedFen > 0 || n.DisbursedFen > 0)
 }
 
@@ -1114,15 +1114,15 @@ func Closable(by *Principal, n *Need) bool {
 // and funds.OpenRedirects, run by serve and fund-jobs). A need no money
 // was given to is withdrawn instead. ErrNotFound, ErrForbidden,
 // ErrConflict, *TransitionError, *ValidationError.
-func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note string) (*Need, error) {
+func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID, note string) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, Refuse(ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	textOK(v, "note", note, MaxNoteRunes, true)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -1131,12 +1131,12 @@ func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note s
 		return nil, &TransitionError{Action: "close", From: n.Status}
 	}
 	if !Closable(by, n) {
-		return nil, Refuse(ErrConflict, "refusal_close_no_money", nil, "no money was given to this need; withdraw it instead of closing it")
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_close_no_money", nil, "no money was given to this need; withdraw it instead of closing it")
 	}
 	now := s.Now().UTC()
 	from := n.Status
-	n.Status, n.ClosedAt, n.UpdatedAt = NeedClosed, &now, now
-	ev, err := s.event(n, by, "need.close", from, NeedClosed, &eventNote{Note: note})
+	n.Status, n.ClosedAt, n.UpdatedAt = kernel.NeedClosed, &now, now
+	ev, err := s.event(n, by, "need.close", from, kernel.NeedClosed, &eventNote{Note: note})
 	if err != nil {
 		return nil, err
 	}
@@ -1147,29 +1147,24 @@ func (s *NeedService) Close(ctx context.Context, by *Principal, publicID, note s
 	return n, nil
 }
 
-func (v *ValidationError) addText(field, s string, max int) *ValidationError {
-	textOK(v, field, s, max, false)
-	return v
-}
-
 // AddUpdate posts a progress update on a published need (posting
 // organization's social workers). The text is sealed and a scrubbed copy
 // is what donors and volunteers see. ErrNotFound, ErrForbidden,
 // ErrConflict, ValidationError.
-func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, text string) (*NeedUpdate, error) {
+func (s *NeedService) AddUpdate(ctx context.Context, by *kernel.Principal, publicID, text string) (*NeedUpdate, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, Refuse(ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	textOK(v, "text", text, MaxUpdateRunes, true)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if n.PublishedAt == nil || n.Status == NeedWithdrawn || n.Status == NeedRejected {
+	if n.PublishedAt == nil || n.Status == kernel.NeedWithdrawn || n.Status == kernel.NeedRejected {
 		return nil, &TransitionError{Action: "post an update on", From: n.Status}
 	}
 	_, id, err := s.openNeed(ctx, n)
@@ -1202,7 +1197,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *Principal, publicID, te
 // the allocation is in the public register) and volunteers with an
 // approved claim or an accepted service pledge on it. Everyone else gets
 // ErrNotFound, as for the need's other private records.
-func (s *NeedService) Updates(ctx context.Context, by *Principal, publicID string) ([]NeedUpdate, error) {
+func (s *NeedService) Updates(ctx context.Context, by *kernel.Principal, publicID string) ([]NeedUpdate, error) {
 	n, err := s.Store.NeedByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
@@ -1212,13 +1207,13 @@ func (s *NeedService) Updates(ctx context.Context, by *Principal, publicID strin
 		return nil, fmt.Errorf("needs: updates: %w", err)
 	}
 	if !ok {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return s.Store.NeedUpdates(ctx, n.ID)
 }
 
 // readsUpdates reports whether by may read n's progress updates (see Updates).
-func (s *NeedService) readsUpdates(ctx context.Context, by *Principal, n *Need) (bool, error) {
+func (s *NeedService) readsUpdates(ctx context.Context, by *kernel.Principal, n *Need) (bool, error) {
 	if by == nil {
 		return false, nil
 	}
@@ -1236,17 +1231,17 @@ func (s *NeedService) readsUpdates(ctx context.Context, by *Principal, n *Need) 
 // ConfirmStillNeeded records that the posting organization confirmed the
 // need is still there (required recently before a disbursement).
 // ErrNotFound, ErrForbidden, ErrConflict.
-func (s *NeedService) ConfirmStillNeeded(ctx context.Context, by *Principal, publicID string) (*Need, error) {
+func (s *NeedService) ConfirmStillNeeded(ctx context.Context, by *kernel.Principal, publicID string) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if !poster(by, n) {
-		return nil, Refuse(ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
 	}
 	now := s.Now().UTC()
 	switch EffectiveStatus(n.Status, n.NoticeEndsAt, now) {
-	case NeedNotice, NeedOpen, NeedFunded:
+	case kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded:
 	default:
 		return nil, &TransitionError{Action: "confirm", From: n.Status}
 	}
@@ -1287,14 +1282,14 @@ type PrivateNeed struct {
 
 // PrivateEvent is an event with its note opened.
 type PrivateEvent struct {
-	ID        string     `json:"id"`
-	At        time.Time  `json:"at"`
-	Actor     string     `json:"actor"`
-	Action    string     `json:"action"`
-	From      NeedStatus `json:"from"`
-	To        NeedStatus `json:"to"`
-	Note      string     `json:"note,omitempty"`
-	Reference string     `json:"reference,omitempty"`
+	ID        string            `json:"id"`
+	At        time.Time         `json:"at"`
+	Actor     string            `json:"actor"`
+	Action    string            `json:"action"`
+	From      kernel.NeedStatus `json:"from"`
+	To        kernel.NeedStatus `json:"to"`
+	Note      string            `json:"note,omitempty"`
+	Reference string            `json:"reference,omitempty"`
 }
 
 // PrivateObjection is an objection with its text opened.
@@ -1308,7 +1303,7 @@ type PrivateObjection struct {
 }
 
 // Private returns the full decrypted record. ErrNotFound for anyone else.
-func (s *NeedService) Private(ctx context.Context, by *Principal, publicID string) (*PrivateNeed, error) {
+func (s *NeedService) Private(ctx context.Context, by *kernel.Principal, publicID string) (*PrivateNeed, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
@@ -1355,7 +1350,7 @@ func (s *NeedService) Private(ctx context.Context, by *Principal, publicID strin
 
 // Objections returns a need's objections in their scrubbed form, for its
 // private readers. ErrNotFound.
-func (s *NeedService) Objections(ctx context.Context, by *Principal, publicID string) ([]Objection, error) {
+func (s *NeedService) Objections(ctx context.Context, by *kernel.Principal, publicID string) ([]Objection, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
@@ -1383,21 +1378,21 @@ func (s *NeedService) summaries(ns []Need) ([]NeedSummary, error) {
 
 // OrgNeeds lists the needs of the organizations where by is a social
 // worker, newest first, optionally of one status. ErrForbidden, ValidationError.
-func (s *NeedService) OrgNeeds(ctx context.Context, by *Principal, status string, limit, offset int) ([]NeedSummary, int, error) {
+func (s *NeedService) OrgNeeds(ctx context.Context, by *kernel.Principal, status string, limit, offset int) ([]NeedSummary, int, error) {
 	var ids []int64
-	for _, o := range by.OrgsWith(RoleSocialWorker) {
+	for _, o := range by.OrgsWith(kernel.RoleSocialWorker) {
 		ids = append(ids, o.ID)
 	}
 	if len(ids) == 0 {
-		return nil, 0, ErrForbidden
+		return nil, 0, kernel.ErrForbidden
 	}
 	q := NeedQuery{OrgIDs: ids, Limit: limit, Offset: offset}
 	if status != "" {
-		st := NeedStatus(status)
+		st := kernel.NeedStatus(status)
 		if !slices.Contains(AllNeedStatuses, st) {
-			return nil, 0, Invalid("status", "unknown status %q", status)
+			return nil, 0, kernel.Invalid("status", "unknown status %q", status)
 		}
-		q.Statuses = []NeedStatus{st}
+		q.Statuses = []kernel.NeedStatus{st}
 	}
 	ns, total, err := s.Store.ListNeeds(ctx, q)
 	if err != nil {
@@ -1408,18 +1403,18 @@ func (s *NeedService) OrgNeeds(ctx context.Context, by *Principal, status string
 }
 
 // AllNeedStatuses lists every need status.
-var AllNeedStatuses = []NeedStatus{NeedDraft, NeedSubmitted, NeedCleared, NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed,
-	NeedRejected, NeedWithdrawn, NeedSuspended, NeedReferred}
+var AllNeedStatuses = []kernel.NeedStatus{kernel.NeedDraft, kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed,
+	kernel.NeedRejected, kernel.NeedWithdrawn, kernel.NeedSuspended, kernel.NeedReferred}
 
 // ClearanceQueue lists the submitted needs in the regions of the civil
 // affairs offices where by is a verifier, the longest overdue first; with
 // overdue, only those past their clearance time limit. ErrForbidden.
-func (s *NeedService) ClearanceQueue(ctx context.Context, by *Principal, overdue bool, limit, offset int) ([]NeedSummary, int, error) {
+func (s *NeedService) ClearanceQueue(ctx context.Context, by *kernel.Principal, overdue bool, limit, offset int) ([]NeedSummary, int, error) {
 	prefixes := VerifierRegions(s.Divisions, by)
 	if len(prefixes) == 0 {
-		return nil, 0, ErrForbidden
+		return nil, 0, kernel.ErrForbidden
 	}
-	q := NeedQuery{RegionPrefixes: prefixes, Statuses: []NeedStatus{NeedSubmitted}, ByDue: true, Limit: limit, Offset: offset}
+	q := NeedQuery{RegionPrefixes: prefixes, Statuses: []kernel.NeedStatus{kernel.NeedSubmitted}, ByDue: true, Limit: limit, Offset: offset}
 	if overdue {
 		now := s.Now().UTC()
 		q.DueBefore = &now

@@ -3,6 +3,8 @@ package marketplace
 import (
 	"context"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // NeedStore keeps beneficiaries, needs and their lifecycle records. Every
@@ -24,12 +26,12 @@ type NeedStore interface {
 	// audit entry and, with w.Outbox, a search_outbox row.
 	SaveNeed(ctx context.Context, w NeedWrite) error
 	// SetScreeningResult records the latest screening outcome of a need.
-	SetScreeningResult(ctx context.Context, needID int64, result ScreeningOutcome) error
+	SetScreeningResult(ctx context.Context, needID int64, result kernel.ScreeningOutcome) error
 	// CountPublishedCell counts the published needs (published_at set,
 	// consent to publication given) of category and age band whose region
 	// code starts with regionPrefix and, when householdType is not empty,
 	// that carry it.
-	CountPublishedCell(ctx context.Context, category Category, ageBand AgeBand, regionPrefix string, householdType HouseholdType) (int, error)
+	CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType) (int, error)
 	// ReprojectCell recomputes, in one transaction, the public projections
 	// of the published needs of cell (published_at set, consent to
 	// publication given, any status): it hands fn the needs grouped by exact
@@ -60,7 +62,7 @@ type NeedQuery struct {
 	OrgIDs []int64
 	// RegionPrefixes: the need's exact region starts with one of them.
 	RegionPrefixes []string
-	Statuses       []NeedStatus
+	Statuses       []kernel.NeedStatus
 	// DueBefore keeps needs whose clearance is due before it.
 	DueBefore *time.Time
 	// ByDue orders by clearance due time (oldest first) instead of newest first.

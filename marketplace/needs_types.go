@@ -3,6 +3,8 @@ package marketplace
 import (
 	"fmt"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Need is a need as the store keeps it. Private text (title, story,
@@ -19,14 +21,14 @@ type Need struct {
 	BeneficiaryID int64
 	Pseudonym     string
 
-	Status               NeedStatus
-	Category             Category
-	Urgency              Urgency
+	Status               kernel.NeedStatus
+	Category             kernel.Category
+	Urgency              kernel.Urgency
 	RegionCode           string
 	PublicRegionCode     string
-	AgeBand              AgeBand
-	HouseholdTypes       []HouseholdType
-	PublicHouseholdTypes []HouseholdType
+	AgeBand              kernel.AgeBand
+	HouseholdTypes       []kernel.HouseholdType
+	PublicHouseholdTypes []kernel.HouseholdType
 	PrivateCT            []byte
 	PrivateKID           string
 	PublicTitle          string
@@ -38,11 +40,11 @@ type Need struct {
 	FundedFen          int64
 	DisbursedFen       int64
 	CostFrom, CostTo   time.Time
-	ServiceNeeds       []Service
+	ServiceNeeds       []kernel.Service
 	Deadline           *time.Time
 	Emergency          bool
 	ConsentPublic      bool
-	ScreeningResult    ScreeningOutcome
+	ScreeningResult    kernel.ScreeningOutcome
 	BlockOverride      bool
 
 	SubmittedAt    *time.Time
@@ -56,7 +58,7 @@ type Need struct {
 	StillNeededAt *time.Time
 	// SuspendedFrom is the status a suspended need returns to when its
 	// objections are dismissed; NoticeLeft the notice time it still had.
-	SuspendedFrom NeedStatus
+	SuspendedFrom kernel.NeedStatus
 	NoticeLeft    time.Duration
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -64,8 +66,8 @@ type Need struct {
 }
 
 // Facts returns what eligibility looks at of the need at now.
-func (n *Need) Facts(now time.Time) NeedFacts {
-	return NeedFacts{Status: EffectiveStatus(n.Status, n.NoticeEndsAt, now), Category: n.Category, RegionCode: n.RegionCode,
+func (n *Need) Facts(now time.Time) kernel.NeedFacts {
+	return kernel.NeedFacts{Status: EffectiveStatus(n.Status, n.NoticeEndsAt, now), Category: n.Category, RegionCode: n.RegionCode,
 		HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: n.ScreeningResult}
 }
 
@@ -80,9 +82,9 @@ type Beneficiary struct {
 	IdentityCT     []byte
 	IdentityKID    string
 	RegionCode     string
-	AgeBand        AgeBand
+	AgeBand        kernel.AgeBand
 	Sex            string // "m" or "f"
-	HouseholdTypes []HouseholdType
+	HouseholdTypes []kernel.HouseholdType
 	CreatedAt      time.Time
 }
 
@@ -139,7 +141,7 @@ type NeedEvent struct {
 	At       time.Time
 	Actor    string // a user's public id, or "system"
 	Action   string
-	From, To NeedStatus
+	From, To kernel.NeedStatus
 	NoteCT   []byte
 	NoteKID  string
 }
@@ -186,7 +188,7 @@ type NeedUpdate struct {
 // ScreeningBlockedError says that an action is refused because the need's
 // latest screening blocks it (web maps it to 422 with the screening).
 type ScreeningBlockedError struct {
-	Screening *Screening
+	Screening *kernel.Screening
 }
 
 func (e *ScreeningBlockedError) Error() string {
@@ -197,7 +199,7 @@ func (e *ScreeningBlockedError) Error() string {
 // It wraps ErrConflict.
 type TransitionError struct {
 	Action string
-	From   NeedStatus
+	From   kernel.NeedStatus
 }
 
 func (e *TransitionError) Error() string {
@@ -205,4 +207,4 @@ func (e *TransitionError) Error() string {
 }
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
-func (e *TransitionError) Unwrap() error { return ErrConflict }
+func (e *TransitionError) Unwrap() error { return kernel.ErrConflict }

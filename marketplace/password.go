@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"golang.org/x/crypto/argon2"
 )
 
@@ -33,9 +35,9 @@ const (
 func ValidatePassword(pw string) error {
 	switch n := utf8.RuneCountInString(pw); {
 	case n < MinPasswordLen:
-		return Invalid("password", "must be at least %d characters", MinPasswordLen)
+		return kernel.Invalid("password", "must be at least %d characters", MinPasswordLen)
 	case len(pw) > MaxPasswordLen:
-		return Invalid("password", "must be at most %d bytes", MaxPasswordLen)
+		return kernel.Invalid("password", "must be at most %d bytes", MaxPasswordLen)
 	}
 	return nil
 }

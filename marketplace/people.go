@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // PeopleService runs volunteer profiles, active-discovery reports (主动发现),
@@ -13,7 +15,7 @@ import (
 type PeopleService struct {
 	Store     PeopleStore
 	Cipher    *Cipher
-	Divisions *Divisions
+	Divisions *kernel.Divisions
 	Now       func() time.Time
 	NewID     func() string
 }
@@ -21,7 +23,7 @@ type PeopleService struct {
 // NewPeopleService returns the service. The cipher must be the key ring the
 // needs are sealed with: revealing a household's contact opens the
 // beneficiary's identity.
-func NewPeopleService(store PeopleStore, c *Cipher, d *Divisions, now func() time.Time, newID func() string) *PeopleService {
+func NewPeopleService(store PeopleStore, c *Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *PeopleService {
 	return &PeopleService{Store: store, Cipher: c, Divisions: d, Now: now, NewID: newID}
 }
 
@@ -43,18 +45,20 @@ func (s *PeopleService) openText(ct []byte, kid, ad string) (string, error) {
 	return string(b), nil
 }
 
-func certAD(volunteerID string, svc Service) string { return volunteerID + "/cert/" + string(svc) }
-func bgNoteAD(volunteerID string) string            { return volunteerID + "/background_note" }
+func certAD(volunteerID string, svc kernel.Service) string {
+	return volunteerID + "/cert/" + string(svc)
+}
+func bgNoteAD(volunteerID string) string { return volunteerID + "/background_note" }
 
 // isStaff reports whether p may administer volunteers' background checks.
-func isStaff(p *Principal) bool { return p.HasAny(RoleFederationStaff, RoleAdmin) }
+func isStaff(p *kernel.Principal) bool { return p.HasAny(kernel.RoleFederationStaff, kernel.RoleAdmin) }
 
 // SaveProfile creates or replaces the caller's volunteer profile. Volunteers
 // only (ErrForbidden); *ValidationError naming the field; nothing is written
 // unless the whole profile is valid.
-func (s *PeopleService) SaveProfile(ctx context.Context, by *Principal, in ProfileInput) (*Volunteer, error) {
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+func (s *PeopleService) SaveProfile(ctx context.Context, by *kernel.Principal, in ProfileInput) (*Volunteer, error) {
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	now := s.Now().UTC()
 	v, err := validateProfile(s.Divisions, in, now)
@@ -65,7 +69,7 @@ func (s *PeopleService) SaveProfile(ctx context.Context, by *Principal, in Profi
 	switch {
 	case err == nil:
 		v.ID, v.PublicID, v.CreatedAt, v.Background = old.ID, old.PublicID, old.CreatedAt, old.Background
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, kernel.ErrNotFound):
 		v.PublicID, v.CreatedAt, v.Background = s.NewID(), now, BackgroundCheck{Status: BackgroundNone}
 	default:
 		return nil, err
@@ -93,9 +97,9 @@ func (s *PeopleService) SaveProfile(ctx context.Context, by *Principal, in Profi
 
 // MyProfile returns the caller's profile with certificate numbers opened.
 // ErrNotFound when they have written none yet.
-func (s *PeopleService) MyProfile(ctx context.Context, by *Principal) (*Volunteer, error) {
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+func (s *PeopleService) MyProfile(ctx context.Context, by *kernel.Principal) (*Volunteer, error) {
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	v, err := s.Store.VolunteerByUser(ctx, by.User.ID, s.Now().UTC())
 	if err != nil {
@@ -123,12 +127,12 @@ func (s *PeopleService) openCertificates(v *Volunteer) error {
 
 // Volunteers lists profiles for federation staff and administrators (who
 // set background checks), filtered by background status when bg is set.
-func (s *PeopleService) Volunteers(ctx context.Context, by *Principal, bg BackgroundStatus, limit int) ([]Volunteer, error) {
+func (s *PeopleService) Volunteers(ctx context.Context, by *kernel.Principal, bg BackgroundStatus, limit int) ([]Volunteer, error) {
 	if !isStaff(by) {
-		return nil, ErrForbidden
+		return nil, kernel.ErrForbidden
 	}
 	if bg != "" && !bg.Valid() {
-		return nil, Invalid("background_check", "must be one of %v", BackgroundStatuses)
+		return nil, kernel.Invalid("background_check", "must be one of %v", BackgroundStatuses)
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -159,16 +163,16 @@ type BackgroundCheckInput struct {
 // SetBackgroundCheck records a volunteer's background check: federation
 // staff and administrators only (ErrForbidden), ErrNotFound for an unknown
 // volunteer, *ValidationError.
-func (s *PeopleService) SetBackgroundCheck(ctx context.Context, by *Principal, volunteerPublicID string, in BackgroundCheckInput) (*Volunteer, error) {
+func (s *PeopleService) SetBackgroundCheck(ctx context.Context, by *kernel.Principal, volunteerPublicID string, in BackgroundCheckInput) (*Volunteer, error) {
 	if !isStaff(by) {
-		return nil, ErrForbidden
+		return nil, kernel.ErrForbidden
 	}
 	now := s.Now().UTC()
 	vol, err := s.Store.VolunteerByPublicID(ctx, volunteerPublicID, now)
 	if err != nil {
 		return nil, err
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	bc := BackgroundCheck{Status: BackgroundStatus(strings.TrimSpace(in.Status)), SetBy: by.User.PublicID}
 	if !bc.Status.Valid() {
 		v.Add("status", "must be one of %v", BackgroundStatuses)
@@ -219,9 +223,9 @@ func (s *PeopleService) SetBackgroundCheck(ctx context.Context, by *Principal, v
 // notes stay sealed): the candidates volunteer matching ranks. It checks no
 // caller; whoever shows the result decides who may see it. At most limit
 // (default 1000).
-func (s *PeopleService) CandidateVolunteers(ctx context.Context, regionCode string, services []Service, limit int) ([]Volunteer, error) {
-	if !RegionCodeFormatOK(regionCode) {
-		return nil, Invalid("region_code", "must be a GB/T 2260 code of 6, 9 or 12 digits")
+func (s *PeopleService) CandidateVolunteers(ctx context.Context, regionCode string, services []kernel.Service, limit int) ([]Volunteer, error) {
+	if !kernel.RegionCodeFormatOK(regionCode) {
+		return nil, kernel.Invalid("region_code", "must be a GB/T 2260 code of 6, 9 or 12 digits")
 	}
 	if len(services) == 0 {
 		return []Volunteer{}, nil

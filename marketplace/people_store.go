@@ -3,6 +3,8 @@ package marketplace
 import (
 	"context"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // PeopleStore keeps volunteers, active-discovery reports, volunteer claims
@@ -25,13 +27,13 @@ type PeopleStore interface {
 	// VolunteersServing returns the volunteers one of whose regions has a
 	// prefix in regionPrefixes and who offer at least one of services,
 	// CurrentLoad as at now, at most limit.
-	VolunteersServing(ctx context.Context, regionPrefixes []string, services []Service, limit int, now time.Time) ([]Volunteer, error)
+	VolunteersServing(ctx context.Context, regionPrefixes []string, services []kernel.Service, limit int, now time.Time) ([]Volunteer, error)
 	// SetBackgroundCheck records a volunteer's background check.
 	SetBackgroundCheck(ctx context.Context, volunteerID int64, bc BackgroundCheck, at time.Time, audit AuditEntry) error
 
 	// OrgsCovering returns the organizations of the given kinds whose region
 	// is one of codes.
-	OrgsCovering(ctx context.Context, codes []string, kinds []OrgKind) ([]Org, error)
+	OrgsCovering(ctx context.Context, codes []string, kinds []kernel.OrgKind) ([]kernel.Org, error)
 	// CreateReport stores r and where it is routed.
 	CreateReport(ctx context.Context, r *Report, audit AuditEntry) error
 	// ReportByPublicID loads a report with its routes.
@@ -88,7 +90,7 @@ type NeedRef struct {
 	PublicID       string
 	OrgID          int64
 	OrgPublicID    string
-	Status         NeedStatus
+	Status         kernel.NeedStatus
 	NoticeEndsAt   *time.Time
 	Deadline       *time.Time
 	RequestedFen   int64
@@ -96,9 +98,9 @@ type NeedRef struct {
 	PublishedAt    *time.Time
 	ConsentPublic  bool
 	RegionCode     string
-	AgeBand        AgeBand
-	HouseholdTypes []HouseholdType
-	ServiceNeeds   []Service
+	AgeBand        kernel.AgeBand
+	HouseholdTypes []kernel.HouseholdType
+	ServiceNeeds   []kernel.Service
 	// The beneficiary's sealed identity (AD: BeneficiaryPublicID).
 	BeneficiaryPublicID string
 	IdentityCT          []byte
@@ -108,7 +110,7 @@ type NeedRef struct {
 // EffectiveStatus is the need's status at now as its public page shows
 // it: expired once its deadline passed unfunded (PublicStatusAt), so that
 // volunteers are not sent to a need that can no longer be served.
-func (n *NeedRef) EffectiveStatus(now time.Time) NeedStatus {
+func (n *NeedRef) EffectiveStatus(now time.Time) kernel.NeedStatus {
 	return PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
@@ -119,14 +121,14 @@ func (n *NeedRef) Public(now time.Time) bool {
 		return false
 	}
 	switch n.EffectiveStatus(now) {
-	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed, NeedExpired:
+	case kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed, kernel.NeedExpired:
 		return true
 	}
 	return false
 }
 
 // AsksFor reports whether the need lists service among its service needs.
-func (n *NeedRef) AsksFor(s Service) bool {
+func (n *NeedRef) AsksFor(s kernel.Service) bool {
 	for _, x := range n.ServiceNeeds {
 		if x == s {
 			return true

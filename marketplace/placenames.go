@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Place names hidden by the coarsening. A need shown under a region coarser
@@ -24,17 +26,17 @@ import (
 // shown (a coarser division, the same one, or NationalRegion): the full
 // and short names of fine's divisions below shown, longest first. It is
 // empty when nothing is hidden or fine is unknown.
-func HiddenPlaceNames(d *Divisions, fine, shown string) []string {
+func HiddenPlaceNames(d *kernel.Divisions, fine, shown string) []string {
 	if d == nil || !d.Known(fine) {
 		return nil
 	}
 	shownRank := 0 // NationalRegion or unknown: every level is hidden
 	if d.Known(shown) {
-		shownRank = d.Level(shown).rank()
+		shownRank = d.Level(shown).Rank()
 	}
 	var hidden, visible []string
 	prev := ""
-	for _, level := range []DivisionLevel{LevelTown, LevelCounty, LevelCity, LevelProvince} {
+	for _, level := range []kernel.DivisionLevel{kernel.LevelTown, kernel.LevelCounty, kernel.LevelCity, kernel.LevelProvince} {
 		code := d.Coarsen(fine, level)
 		if code == "" || code == prev {
 			continue
@@ -45,7 +47,7 @@ func HiddenPlaceNames(d *Divisions, fine, shown string) []string {
 		if s := shortPlaceName(name); s != "" {
 			names = append(names, s)
 		}
-		if code != shown && d.Level(code).rank() > shownRank {
+		if code != shown && d.Level(code).Rank() > shownRank {
 			hidden = append(hidden, names...)
 		} else {
 			visible = append(visible, names...)

@@ -3,6 +3,8 @@ package marketplace
 import (
 	"context"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Which needs are public. A need appears on public surfaces (GET /needs,
@@ -17,12 +19,12 @@ import (
 // PublicStatuses are the stored statuses a published, consented need is
 // shown in. A need in notice whose notice has ended is shown as open (see
 // EffectiveStatus).
-var PublicStatuses = []NeedStatus{NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed}
+var PublicStatuses = []kernel.NeedStatus{kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed}
 
 // IsPublicStatus reports whether a need stored in status s may be public.
-func IsPublicStatus(s NeedStatus) bool {
+func IsPublicStatus(s kernel.NeedStatus) bool {
 	switch s {
-	case NeedNotice, NeedOpen, NeedFunded, NeedDisbursed, NeedClosed:
+	case kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed:
 		return true
 	}
 	return false

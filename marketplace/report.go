@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // ReportStatus is where an active-discovery report (主动发现) is.
@@ -38,7 +40,7 @@ const MaxReportRunes = 2000
 
 // ReportRoutedKinds are the kinds of organization whose social workers
 // receive reports.
-var ReportRoutedKinds = []OrgKind{OrgSocialWorkAgency, OrgCharity, OrgCharityFederation}
+var ReportRoutedKinds = []kernel.OrgKind{kernel.OrgSocialWorkAgency, kernel.OrgCharity, kernel.OrgCharityFederation}
 
 // Report is an active-discovery report of a person in hardship. The
 // description, the reporter's contact and the handler's note are sealed.
@@ -46,7 +48,7 @@ type Report struct {
 	ID             int64
 	PublicID       string
 	RegionCode     string
-	Category       Category // "" when not given
+	Category       kernel.Category // "" when not given
 	DescriptionCT  []byte
 	DescriptionKID string
 	ContactCT      []byte
@@ -108,13 +110,13 @@ func hashToken(tok string) string {
 // a known division; the report is routed to the organizations of
 // ReportRoutedKinds whose region is the report's or contains it, nearest
 // first. *ValidationError.
-func (s *PeopleService) SubmitReport(ctx context.Context, by *Principal, in ReportInput) (*ReportReceipt, error) {
-	v := &ValidationError{}
+func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, in ReportInput) (*ReportReceipt, error) {
+	v := &kernel.ValidationError{}
 	region := strings.TrimSpace(in.RegionCode)
-	if !RegionCodeFormatOK(region) || s.Divisions == nil || !s.Divisions.Known(region) {
+	if !kernel.RegionCodeFormatOK(region) || s.Divisions == nil || !s.Divisions.Known(region) {
 		v.Add("region_code", "no such administrative division: %q", in.RegionCode)
 	}
-	cat := Category(strings.TrimSpace(in.Category))
+	cat := kernel.Category(strings.TrimSpace(in.Category))
 	if cat != "" && !cat.Valid() {
 		v.Add("category", "unknown category %q", in.Category)
 	}
@@ -193,21 +195,21 @@ func (s *PeopleService) ReportStatusByToken(ctx context.Context, publicID, token
 		return nil, err
 	}
 	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(r.TokenHash)) != 1 {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return r, nil
 }
 
 // routedOrgOf returns the org of by (as a social worker) that r is routed
 // to, preferring the owner; 0 when none.
-func routedOrgOf(by *Principal, r *Report) int64 {
+func routedOrgOf(by *kernel.Principal, r *Report) int64 {
 	if r.OwnerOrgID != nil {
-		if by.InOrg(RoleSocialWorker, *r.OwnerOrgID) {
+		if by.InOrg(kernel.RoleSocialWorker, *r.OwnerOrgID) {
 			return *r.OwnerOrgID
 		}
 	}
 	for _, rt := range r.Routes {
-		if by.InOrg(RoleSocialWorker, rt.OrgID) {
+		if by.InOrg(kernel.RoleSocialWorker, rt.OrgID) {
 			return rt.OrgID
 		}
 	}
@@ -233,13 +235,13 @@ func (s *PeopleService) viewReport(r *Report, withContact bool) (*ReportView, er
 
 // Reports lists the reports routed to the caller's organizations (social
 // workers), optionally by status, without the reporters' contacts.
-func (s *PeopleService) Reports(ctx context.Context, by *Principal, status ReportStatus, limit int) ([]ReportView, error) {
-	orgs := by.OrgsWith(RoleSocialWorker)
+func (s *PeopleService) Reports(ctx context.Context, by *kernel.Principal, status ReportStatus, limit int) ([]ReportView, error) {
+	orgs := by.OrgsWith(kernel.RoleSocialWorker)
 	if len(orgs) == 0 {
-		return nil, ErrForbidden
+		return nil, kernel.ErrForbidden
 	}
 	if status != "" && !status.Valid() {
-		return nil, Invalid("status", "must be one of %v", ReportStatuses)
+		return nil, kernel.Invalid("status", "must be one of %v", ReportStatuses)
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -265,13 +267,13 @@ func (s *PeopleService) Reports(ctx context.Context, by *Principal, status Repor
 
 // Report returns one report, with the reporter's contact, to a social worker
 // of a routed organization; the read is audited. ErrNotFound for anyone else.
-func (s *PeopleService) Report(ctx context.Context, by *Principal, publicID string) (*ReportView, error) {
+func (s *PeopleService) Report(ctx context.Context, by *kernel.Principal, publicID string) (*ReportView, error) {
 	r, err := s.Store.ReportByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	if routedOrgOf(by, r) == 0 {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if len(r.ContactCT) > 0 {
 		a := AuditEntry{Stream: "report:" + r.PublicID, At: s.Now().UTC(), Actor: by.User.PublicID, Action: "report.contact.reveal",
@@ -299,19 +301,19 @@ var reportNext = map[ReportStatus][]ReportStatus{
 // no_action. Only social workers of a routed organization (ErrNotFound for
 // others); once an organization has taken the report, only it may go on
 // (ErrForbidden). ErrConflict for a move the status does not allow.
-func (s *PeopleService) UpdateReport(ctx context.Context, by *Principal, publicID string, in ReportUpdate) (*ReportView, error) {
+func (s *PeopleService) UpdateReport(ctx context.Context, by *kernel.Principal, publicID string, in ReportUpdate) (*ReportView, error) {
 	r, err := s.Store.ReportByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	org := routedOrgOf(by, r)
 	if org == 0 {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if r.OwnerOrgID != nil && *r.OwnerOrgID != org {
-		return nil, Refuse(ErrForbidden, "refusal_report_taken", nil, "another organization has taken this report")
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_report_taken", nil, "another organization has taken this report")
 	}
-	v := &ValidationError{}
+	v := &kernel.ValidationError{}
 	to := ReportStatus(strings.TrimSpace(in.Status))
 	if to != ReportAccepted && to != ReportNeedPosted && to != ReportNoAction {
 		v.Add("status", "must be accepted, need_posted or no_action")
@@ -321,7 +323,7 @@ func (s *PeopleService) UpdateReport(ctx context.Context, by *Principal, publicI
 		return nil, err
 	}
 	if !slices.Contains(reportNext[r.Status], to) {
-		return nil, Refuse(ErrConflict, "refusal_report_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(to)}, "a report that is %s cannot become %s", r.Status, to)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_report_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(to)}, "a report that is %s cannot become %s", r.Status, to)
 	}
 	from := r.Status
 	now := s.Now().UTC()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // The scrubber removes from a story what identifies a household before it
@@ -440,21 +442,21 @@ var divisionNamesOnce = sync.OnceValue(buildDivisionNames)
 
 func buildDivisionNames() *divisionNameTable {
 	t := &divisionNameTable{local: map[string]bool{}}
-	d, err := LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		return t // corrupt embedded data fails LoadDivisions' own tests
 	}
-	for code, v := range d.byCode {
-		rs := []rune(v.name)
+	for code, name := range d.All() {
+		rs := []rune(name)
 		if len(rs) < 2 || len(rs) == 2 && rs[1] != '县' || len(rs) > 12 {
 			continue
 		}
-		isTown := d.Level(code) == LevelTown
-		if isTown && !(strings.HasSuffix(v.name, "镇") || strings.HasSuffix(v.name, "乡") ||
-			strings.HasSuffix(v.name, "街道") || strings.HasSuffix(v.name, "苏木") || strings.HasSuffix(v.name, "办事处")) {
+		isTown := d.Level(code) == kernel.LevelTown
+		if isTown && !(strings.HasSuffix(name, "镇") || strings.HasSuffix(name, "乡") ||
+			strings.HasSuffix(name, "街道") || strings.HasSuffix(name, "苏木") || strings.HasSuffix(name, "办事处")) {
 			continue
 		}
-		t.local[v.name] = t.local[v.name] || isTown
+		t.local[name] = t.local[name] || isTown
 		t.final.add(rs[len(rs)-1])
 		t.max = max(t.max, len(rs))
 	}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // ServicePledgeStatus is where a volunteer's pledge of service hours is.
@@ -37,7 +39,7 @@ type ServicePledge struct {
 	VolunteerID       int64
 	VolunteerPublicID string // filled when read
 	VolunteerName     string // filled when read
-	Service           Service
+	Service           kernel.Service
 	Minutes           int
 	LoggedMinutes     int
 	Status            ServicePledgeStatus
@@ -59,7 +61,7 @@ type ServiceLog struct {
 	NoteCT     []byte
 	NoteKID    string
 	LoggedBy   string // user public id
-	LoggedRole Role
+	LoggedRole kernel.Role
 	CreatedAt  time.Time
 }
 
@@ -95,14 +97,14 @@ func logAD(id string) string { return id + "/note" }
 // PledgeService records a volunteer's pledge of hours (0.5 to 200) of a skill
 // the need asks for. Volunteers only; the background check rule applies as
 // for claims. *ValidationError, ErrNotFound, ErrConflict, ErrBackgroundCheckRequired.
-func (s *PeopleService) PledgeService(ctx context.Context, by *Principal, in ServicePledgeInput) (*ServicePledge, error) {
+func (s *PeopleService) PledgeService(ctx context.Context, by *kernel.Principal, in ServicePledgeInput) (*ServicePledge, error) {
 	now := s.Now().UTC()
 	v, err := s.myVolunteer(ctx, by, now)
 	if err != nil {
 		return nil, err
 	}
-	val := &ValidationError{}
-	svc := Service(strings.TrimSpace(in.Skill))
+	val := &kernel.ValidationError{}
+	svc := kernel.Service(strings.TrimSpace(in.Skill))
 	if !svc.Valid() {
 		val.Add("skill", "unknown service %q", in.Skill)
 	}
@@ -121,7 +123,7 @@ func (s *PeopleService) PledgeService(ctx context.Context, by *Principal, in Ser
 		return nil, err
 	}
 	if !n.Public(now) {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if err := s.checkServe(v, n, svc, "skill", now); err != nil {
 		return nil, err
@@ -152,16 +154,16 @@ func (s *PeopleService) pledgeAndNeed(ctx context.Context, publicID string) (*Se
 // DecideServicePledge accepts or declines an offered pledge: social workers
 // of the posting organization only (ErrNotFound for others). Acceptance
 // checks the background check rule again. ErrConflict when no longer offered.
-func (s *PeopleService) DecideServicePledge(ctx context.Context, by *Principal, publicID string, accept bool) (*ServicePledge, error) {
+func (s *PeopleService) DecideServicePledge(ctx context.Context, by *kernel.Principal, publicID string, accept bool) (*ServicePledge, error) {
 	p, n, err := s.pledgeAndNeed(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
-	if !by.InOrg(RoleSocialWorker, n.OrgID) {
-		return nil, ErrNotFound
+	if !by.InOrg(kernel.RoleSocialWorker, n.OrgID) {
+		return nil, kernel.ErrNotFound
 	}
 	if p.Status != PledgeOffered {
-		return nil, Refuse(ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_pledge_status", map[string]any{"Status": string(p.Status)}, "the pledge is %s", p.Status)
 	}
 	now := s.Now().UTC()
 	p.Status = PledgeDeclined
@@ -188,33 +190,33 @@ func (s *PeopleService) DecideServicePledge(ctx context.Context, by *Principal, 
 // volunteer or a social worker of the posting organization (ErrNotFound for
 // others). ErrConflict unless the pledge is accepted; *ValidationError for
 // hours outside 0.5-24 or a date in the future or before the pledge.
-func (s *PeopleService) LogService(ctx context.Context, by *Principal, publicID string, in ServiceLogInput) (*ServiceLog, error) {
+func (s *PeopleService) LogService(ctx context.Context, by *kernel.Principal, publicID string, in ServiceLogInput) (*ServiceLog, error) {
 	p, n, err := s.pledgeAndNeed(ctx, publicID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now().UTC()
-	var role Role
+	var role kernel.Role
 	switch {
-	case by.InOrg(RoleSocialWorker, n.OrgID):
-		role = RoleSocialWorker
-	case by.Has(RoleVolunteer):
+	case by.InOrg(kernel.RoleSocialWorker, n.OrgID):
+		role = kernel.RoleSocialWorker
+	case by.Has(kernel.RoleVolunteer):
 		v, err := s.Store.VolunteerByUser(ctx, by.User.ID, now)
 		if err != nil || v.ID != p.VolunteerID {
-			return nil, ErrNotFound
+			return nil, kernel.ErrNotFound
 		}
-		role = RoleVolunteer
+		role = kernel.RoleVolunteer
 	default:
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
-	val := &ValidationError{}
+	val := &kernel.ValidationError{}
 	mins, ok := hoursToMinutes(in.Hours, MinLogMinutes, MaxLogMinutes)
 	if !ok {
 		val.Add("hours", "must be 0.5 to 24 hours, in whole minutes")
 	}
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(in.Date))
-	today, _ := time.Parse(time.DateOnly, now.In(chinaTime).Format(time.DateOnly))
-	created, _ := time.Parse(time.DateOnly, p.CreatedAt.In(chinaTime).Format(time.DateOnly))
+	today, _ := time.Parse(time.DateOnly, now.In(kernel.ChinaTime).Format(time.DateOnly))
+	created, _ := time.Parse(time.DateOnly, p.CreatedAt.In(kernel.ChinaTime).Format(time.DateOnly))
 	switch {
 	case err != nil:
 		val.Add("date", "must be a date YYYY-MM-DD")
@@ -228,7 +230,7 @@ func (s *PeopleService) LogService(ctx context.Context, by *Principal, publicID 
 		return nil, err
 	}
 	if p.Status != PledgeAccepted {
-		return nil, Refuse(ErrConflict, "refusal_service_log_accepted_only", map[string]any{"Status": string(p.Status)}, "service is logged only on an accepted pledge (this one is %s)", p.Status)
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_service_log_accepted_only", map[string]any{"Status": string(p.Status)}, "service is logged only on an accepted pledge (this one is %s)", p.Status)
 	}
 	l := &ServiceLog{PublicID: s.NewID(), PledgeID: p.ID, Minutes: mins, Date: d, LoggedBy: by.User.PublicID, LoggedRole: role, CreatedAt: now}
 	if l.NoteCT, l.NoteKID, err = s.sealText(note, logAD(l.PublicID)); err != nil {
@@ -247,7 +249,7 @@ func (s *PeopleService) LogService(ctx context.Context, by *Principal, publicID 
 // SkillTotal is the public aggregate of a need's accepted service pledges
 // for one skill: no volunteer is named.
 type SkillTotal struct {
-	Skill         Service
+	Skill         kernel.Service
 	Pledges       int
 	Minutes       int
 	LoggedMinutes int
@@ -265,21 +267,21 @@ type NeedServicePledges struct {
 // by skill to anyone when the need is public, and the full list to the
 // social workers and staff of the posting organization. ErrNotFound when the
 // need is neither public nor the caller's.
-func (s *PeopleService) NeedServicePledges(ctx context.Context, by *Principal, needPublicID string) (*NeedServicePledges, error) {
+func (s *PeopleService) NeedServicePledges(ctx context.Context, by *kernel.Principal, needPublicID string) (*NeedServicePledges, error) {
 	n, err := s.Store.NeedRef(ctx, needPublicID)
 	if err != nil {
 		return nil, err
 	}
-	own := by != nil && (by.InOrg(RoleSocialWorker, n.OrgID) || by.InOrg(RoleFederationStaff, n.OrgID))
+	own := by != nil && (by.InOrg(kernel.RoleSocialWorker, n.OrgID) || by.InOrg(kernel.RoleFederationStaff, n.OrgID))
 	if !own && !n.Public(s.Now().UTC()) {
-		return nil, ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	ps, err := s.Store.ServicePledgesForNeed(ctx, n.ID)
 	if err != nil {
 		return nil, err
 	}
 	out := &NeedServicePledges{NeedID: n.PublicID, Totals: []SkillTotal{}}
-	idx := map[Service]int{}
+	idx := map[kernel.Service]int{}
 	for _, p := range ps {
 		if p.Status != PledgeAccepted {
 			continue
@@ -337,9 +339,9 @@ type ServiceRecord struct {
 }
 
 // MyService returns the caller's service pledges with their logs (volunteers).
-func (s *PeopleService) MyService(ctx context.Context, by *Principal) (*ServiceRecord, error) {
-	if !by.Has(RoleVolunteer) {
-		return nil, ErrForbidden
+func (s *PeopleService) MyService(ctx context.Context, by *kernel.Principal) (*ServiceRecord, error) {
+	if !by.Has(kernel.RoleVolunteer) {
+		return nil, kernel.ErrForbidden
 	}
 	out := &ServiceRecord{Pledges: []ServicePledge{}}
 	v, err := s.Store.VolunteerByUser(ctx, by.User.ID, s.Now().UTC())

@@ -2,26 +2,28 @@ package marketplace
 
 import (
 	"context"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // AccountStore keeps users, organizations and memberships. Methods that
 // change something take the audit entry to append in the same transaction.
 type AccountStore interface {
 	// CreateUser stores u with its memberships; ErrConflict when the e-mail is taken.
-	CreateUser(ctx context.Context, u *User, ms []Membership, audit AuditEntry) error
+	CreateUser(ctx context.Context, u *kernel.User, ms []kernel.Membership, audit AuditEntry) error
 	// UserByEmail returns ErrNotFound when no user has that (normalized) e-mail.
-	UserByEmail(ctx context.Context, email string) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*kernel.User, error)
 	// Principal loads a user and their memberships by public id; ErrNotFound.
-	Principal(ctx context.Context, userPublicID string) (*Principal, error)
+	Principal(ctx context.Context, userPublicID string) (*kernel.Principal, error)
 	// EndSessions moves the user's session version on, so that every token
 	// issued before stops working.
 	EndSessions(ctx context.Context, userID int64) error
 	// CreateOrg stores o.
-	CreateOrg(ctx context.Context, o *Org, audit AuditEntry) error
+	CreateOrg(ctx context.Context, o *kernel.Org, audit AuditEntry) error
 	// OrgByPublicID returns ErrNotFound when there is no such organization.
-	OrgByPublicID(ctx context.Context, publicID string) (*Org, error)
+	OrgByPublicID(ctx context.Context, publicID string) (*kernel.Org, error)
 	// ListOrgs returns organizations by creation.
-	ListOrgs(ctx context.Context) ([]Org, error)
+	ListOrgs(ctx context.Context) ([]kernel.Org, error)
 	// CountAdmins counts users holding the admin role.
 	CountAdmins(ctx context.Context) (int64, error)
 }

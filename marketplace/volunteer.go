@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // BackgroundStatus is where a volunteer's background check stands. Only
@@ -72,7 +74,7 @@ type Certificate struct {
 
 // Skill is a service a volunteer offers, at a level, with an optional certificate.
 type Skill struct {
-	Service     Service
+	Service     kernel.Service
 	Level       SkillLevel
 	Certificate *Certificate
 }
@@ -134,7 +136,7 @@ type Volunteer struct {
 }
 
 // HasSkill returns the volunteer's skill for s, if any.
-func (v *Volunteer) HasSkill(s Service) (Skill, bool) {
+func (v *Volunteer) HasSkill(s kernel.Service) (Skill, bool) {
 	for _, k := range v.Skills {
 		if k.Service == s {
 			return k, true
@@ -145,7 +147,7 @@ func (v *Volunteer) HasSkill(s Service) (Skill, bool) {
 
 // Serves reports whether regionCode lies inside one of the volunteer's
 // regions (by the division prefix).
-func (v *Volunteer) Serves(d *Divisions, regionCode string) bool {
+func (v *Volunteer) Serves(d *kernel.Divisions, regionCode string) bool {
 	for _, r := range v.Regions {
 		if p := d.Prefix(r); p != "" && strings.HasPrefix(regionCode, p) {
 			return true
@@ -190,7 +192,7 @@ const (
 	MaxSlots         = 50
 )
 
-func cleanText(v *ValidationError, field, s string, max int, required bool) string {
+func cleanText(v *kernel.ValidationError, field, s string, max int, required bool) string {
 	s = strings.TrimSpace(s)
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0 && required:
@@ -205,8 +207,8 @@ func cleanText(v *ValidationError, field, s string, max int, required bool) stri
 
 // validateProfile checks a profile whole and returns it in domain form
 // (certificate numbers not yet sealed).
-func validateProfile(d *Divisions, in ProfileInput, now time.Time) (*Volunteer, error) {
-	v := &ValidationError{}
+func validateProfile(d *kernel.Divisions, in ProfileInput, now time.Time) (*Volunteer, error) {
+	v := &kernel.ValidationError{}
 	out := &Volunteer{LoadLimit: in.LoadLimit}
 	if out.LoadLimit == 0 {
 		out.LoadLimit = DefaultLoadLimit
@@ -214,13 +216,13 @@ func validateProfile(d *Divisions, in ProfileInput, now time.Time) (*Volunteer, 
 	if out.LoadLimit < 1 || out.LoadLimit > MaxLoadLimit {
 		v.Add("load_limit", "must be between 1 and %d claims at once", MaxLoadLimit)
 	}
-	if len(in.Skills) > len(Services) {
-		v.Add("skills", "at most one entry per service (%d)", len(Services))
+	if len(in.Skills) > len(kernel.Services) {
+		v.Add("skills", "at most one entry per service (%d)", len(kernel.Services))
 	}
-	seen := map[Service]bool{}
+	seen := map[kernel.Service]bool{}
 	for i, s := range in.Skills {
 		f := fmt.Sprintf("skills[%d]", i)
-		svc := Service(strings.TrimSpace(s.Service))
+		svc := kernel.Service(strings.TrimSpace(s.Service))
 		if !svc.Valid() {
 			v.Add(f+".service", "unknown service %q", s.Service)
 		} else if seen[svc] {
@@ -262,7 +264,7 @@ func validateProfile(d *Divisions, in ProfileInput, now time.Time) (*Volunteer, 
 	seenR := map[string]bool{}
 	for i, r := range in.Regions {
 		r = strings.TrimSpace(r)
-		if !RegionCodeFormatOK(r) || d == nil || !d.Known(r) {
+		if !kernel.RegionCodeFormatOK(r) || d == nil || !d.Known(r) {
 			v.Add(fmt.Sprintf("regions[%d]", i), "no such administrative division: %q", r)
 			continue
 		}
@@ -311,11 +313,11 @@ func validateProfile(d *Divisions, in ProfileInput, now time.Time) (*Volunteer, 
 
 // HomeVisitServices are the services given in the household's home or alone
 // with the person (escorting them): the ones the background check rule covers.
-var HomeVisitServices = []Service{SvcDailyHelp, SvcEmotional, SvcHomeCare, SvcHospitalEscort, SvcTutoring, SvcHomeRepair}
+var HomeVisitServices = []kernel.Service{kernel.SvcDailyHelp, kernel.SvcEmotional, kernel.SvcHomeCare, kernel.SvcHospitalEscort, kernel.SvcTutoring, kernel.SvcHomeRepair}
 
 // vulnerableHouseholds are the household types that mean a minor, an elderly
 // or a disabled person lives there.
-var vulnerableHouseholds = []HouseholdType{HHOrphan, HHUnsupportedChild, HHSevereDisability, HHElderlyAlone}
+var vulnerableHouseholds = []kernel.HouseholdType{kernel.HHOrphan, kernel.HHUnsupportedChild, kernel.HHSevereDisability, kernel.HHElderlyAlone}
 
 // NeedsBackgroundCheck is the hard rule shared by claims, service pledges
 // and volunteer matching: a volunteer may give a home-visit service
@@ -323,12 +325,12 @@ var vulnerableHouseholds = []HouseholdType{HHOrphan, HHUnsupportedChild, HHSever
 // 14_17, orphan, unsupported child), an elderly person (60_plus, elderly
 // living alone) or a severely disabled person only with a cleared
 // background check. It reports whether the check is required.
-func NeedsBackgroundCheck(service Service, ageBand AgeBand, householdTypes []HouseholdType) bool {
+func NeedsBackgroundCheck(service kernel.Service, ageBand kernel.AgeBand, householdTypes []kernel.HouseholdType) bool {
 	if !slices.Contains(HomeVisitServices, service) {
 		return false
 	}
 	switch ageBand {
-	case AgeUnder14, Age14to17, Age60Plus:
+	case kernel.AgeUnder14, kernel.Age14to17, kernel.Age60Plus:
 		return true
 	}
 	for _, h := range householdTypes {
@@ -342,6 +344,6 @@ func NeedsBackgroundCheck(service Service, ageBand AgeBand, householdTypes []Hou
 // MayServe reports whether a volunteer with background status bg may give
 // service to a need with ageBand and householdTypes under the rule of
 // NeedsBackgroundCheck.
-func MayServe(bg BackgroundStatus, service Service, ageBand AgeBand, householdTypes []HouseholdType) bool {
+func MayServe(bg BackgroundStatus, service kernel.Service, ageBand kernel.AgeBand, householdTypes []kernel.HouseholdType) bool {
 	return bg == BackgroundCleared || !NeedsBackgroundCheck(service, ageBand, householdTypes)
 }

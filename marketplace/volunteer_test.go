@@ -1,24 +1,28 @@
 package marketplace
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/jiujinan/jiujinan/kernel"
+)
 
 func TestNeedsBackgroundCheck(t *testing.T) {
 	tests := []struct {
 		name    string
-		service Service
-		age     AgeBand
-		types   []HouseholdType
+		service kernel.Service
+		age     kernel.AgeBand
+		types   []kernel.HouseholdType
 		want    bool
 	}{
-		{"home care to a child", SvcHomeCare, AgeUnder14, nil, true},
-		{"tutoring a teenager", SvcTutoring, Age14to17, nil, true},
-		{"home repair for the elderly", SvcHomeRepair, Age60Plus, nil, true},
-		{"hospital escort of a disabled adult", SvcHospitalEscort, Age18to59, []HouseholdType{HHDibao, HHSevereDisability}, true},
-		{"daily help for an orphan's household", SvcDailyHelp, Age18to59, []HouseholdType{HHOrphan}, true},
-		{"emotional support to an elderly person alone", SvcEmotional, Age18to59, []HouseholdType{HHElderlyAlone}, true},
-		{"home care to an adult without vulnerable members", SvcHomeCare, Age18to59, []HouseholdType{HHDibao}, false},
-		{"legal aid to a child", SvcLegalAid, AgeUnder14, []HouseholdType{HHOrphan}, false},
-		{"job guidance to the elderly", SvcJobGuidance, Age60Plus, nil, false},
+		{"home care to a child", kernel.SvcHomeCare, kernel.AgeUnder14, nil, true},
+		{"tutoring a teenager", kernel.SvcTutoring, kernel.Age14to17, nil, true},
+		{"home repair for the elderly", kernel.SvcHomeRepair, kernel.Age60Plus, nil, true},
+		{"hospital escort of a disabled adult", kernel.SvcHospitalEscort, kernel.Age18to59, []kernel.HouseholdType{kernel.HHDibao, kernel.HHSevereDisability}, true},
+		{"daily help for an orphan's household", kernel.SvcDailyHelp, kernel.Age18to59, []kernel.HouseholdType{kernel.HHOrphan}, true},
+		{"emotional support to an elderly person alone", kernel.SvcEmotional, kernel.Age18to59, []kernel.HouseholdType{kernel.HHElderlyAlone}, true},
+		{"home care to an adult without vulnerable members", kernel.SvcHomeCare, kernel.Age18to59, []kernel.HouseholdType{kernel.HHDibao}, false},
+		{"legal aid to a child", kernel.SvcLegalAid, kernel.AgeUnder14, []kernel.HouseholdType{kernel.HHOrphan}, false},
+		{"job guidance to the elderly", kernel.SvcJobGuidance, kernel.Age60Plus, nil, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

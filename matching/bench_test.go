@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // A synthetic country: 5 provinces × 10 cities × 6 counties.
@@ -18,10 +18,10 @@ func benchRegion(rng *rand.Rand) (prov, city, county string) {
 	return fmt.Sprintf("%02d", p), fmt.Sprintf("%02d%02d", p, c), fmt.Sprintf("%02d%02d%02d", p, c, k)
 }
 
-var hhSets = [][]marketplace.HouseholdType{
-	{}, {marketplace.HHDibao}, {marketplace.HHTekun}, {marketplace.HHDibaoEdge}, {marketplace.HHExpenditureHardship},
-	{marketplace.HHDibao, marketplace.HHSevereDisability}, {marketplace.HHElderlyAlone}, {marketplace.HHOrphan},
-	{marketplace.HHDibao, marketplace.HHElderlyAlone}, {marketplace.HHPovertyRisk}, {marketplace.HHUnsupportedChild}, {marketplace.HHSevereDisability},
+var hhSets = [][]kernel.HouseholdType{
+	{}, {kernel.HHDibao}, {kernel.HHTekun}, {kernel.HHDibaoEdge}, {kernel.HHExpenditureHardship},
+	{kernel.HHDibao, kernel.HHSevereDisability}, {kernel.HHElderlyAlone}, {kernel.HHOrphan},
+	{kernel.HHDibao, kernel.HHElderlyAlone}, {kernel.HHPovertyRisk}, {kernel.HHUnsupportedChild}, {kernel.HHSevereDisability},
 }
 
 func benchVolunteers(n int) []Volunteer {
@@ -31,7 +31,7 @@ func benchVolunteers(n int) []Volunteer {
 	for i := range vs {
 		v := Volunteer{ID: fmt.Sprintf("%026d", i), LoadLimit: 1 + rng.IntN(5), ActiveLoad: rng.IntN(4), BackgroundCheck: checks[rng.IntN(len(checks))]}
 		for range 1 + rng.IntN(3) {
-			v.Skills = append(v.Skills, Skill{marketplace.Services[rng.IntN(len(marketplace.Services))], 1 + rng.IntN(3)})
+			v.Skills = append(v.Skills, Skill{kernel.Services[rng.IntN(len(kernel.Services))], 1 + rng.IntN(3)})
 		}
 		for range 1 + rng.IntN(2) {
 			p, c, k := benchRegion(rng)
@@ -56,7 +56,7 @@ func benchVolunteers(n int) []Volunteer {
 func benchFunds(rng *rand.Rand, n int, balanceScale int64) []PlanFund {
 	fs := make([]PlanFund, n)
 	for f := range fs {
-		r := marketplace.Restrictions{}
+		r := kernel.Restrictions{}
 		p, c, k := benchRegion(rng)
 		switch x := rng.IntN(10); {
 		case x < 3:
@@ -67,9 +67,9 @@ func benchFunds(rng *rand.Rand, n int, balanceScale int64) []PlanFund {
 			r.RegionPrefixes = []string{k}
 		}
 		if rng.IntN(2) == 0 {
-			r.Categories = []marketplace.Category{marketplace.Categories[rng.IntN(10)]}
+			r.Categories = []kernel.Category{kernel.Categories[rng.IntN(10)]}
 			if rng.IntN(2) == 0 {
-				r.Categories = append(r.Categories, marketplace.Categories[rng.IntN(10)])
+				r.Categories = append(r.Categories, kernel.Categories[rng.IntN(10)])
 			}
 		}
 		if rng.IntN(10) < 3 {
@@ -85,17 +85,17 @@ func benchFunds(rng *rand.Rand, n int, balanceScale int64) []PlanFund {
 
 func benchNeeds(rng *rand.Rand, n int) []PlanNeed {
 	needs := make([]PlanNeed, n)
-	urg := []marketplace.Urgency{marketplace.UrgencyEmergency, marketplace.UrgencyUrgent, marketplace.UrgencyUrgent, marketplace.UrgencyNormal, marketplace.UrgencyNormal, marketplace.UrgencyNormal}
+	urg := []kernel.Urgency{kernel.UrgencyEmergency, kernel.UrgencyUrgent, kernel.UrgencyUrgent, kernel.UrgencyNormal, kernel.UrgencyNormal, kernel.UrgencyNormal}
 	for i := range needs {
 		_, _, k := benchRegion(rng)
 		req := (500 + rng.Int64N(50000)) * 100
-		f := marketplace.NeedFacts{Status: marketplace.NeedOpen, Category: marketplace.Categories[rng.IntN(10)], RegionCode: k,
-			HouseholdTypes: hhSets[rng.IntN(len(hhSets))], RequestedFen: req, Screening: marketplace.ScreenClear}
+		f := kernel.NeedFacts{Status: kernel.NeedOpen, Category: kernel.Categories[rng.IntN(10)], RegionCode: k,
+			HouseholdTypes: hhSets[rng.IntN(len(hhSets))], RequestedFen: req, Screening: kernel.ScreenClear}
 		if rng.IntN(4) == 0 {
 			f.FundedFen = rng.Int64N(req)
 		}
 		if rng.IntN(50) == 0 {
-			f.Screening = marketplace.ScreenBlock
+			f.Screening = kernel.ScreenBlock
 		}
 		var dl *time.Time
 		if rng.IntN(3) == 0 {
@@ -129,7 +129,7 @@ func BenchmarkMatchNeed(b *testing.B) {
 		sn.Schedule = nil
 		needs = append(needs, sn)
 		pn := benchNeeds(rng, 1)[0]
-		fneeds = append(fneeds, Need{ID: sn.ID, Facts: pn.Facts, Urgency: marketplace.UrgencyUrgent})
+		fneeds = append(fneeds, Need{ID: sn.ID, Facts: pn.Facts, Urgency: kernel.UrgencyUrgent})
 	}
 	lat := make([]time.Duration, 0, b.N)
 	var vfound, sfound int

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // FundsSources gives the matching service the funds and projects of the
@@ -72,27 +73,27 @@ func (f *FundsSources) SourceInfo(ctx context.Context, publicID string) (*Source
 
 // Allocate implements Sources through funds.Service.Allocate, turning the
 // funds service's refusals into a *RefusalError with their reasons.
-func (f *FundsSources) Allocate(ctx context.Context, by *marketplace.Principal, kind, sourceID, needID string, amountFen int64) (string, error) {
+func (f *FundsSources) Allocate(ctx context.Context, by *kernel.Principal, kind, sourceID, needID string, amountFen int64) (string, error) {
 	a, err := f.Funds.Allocate(ctx, by, funds.SourceKind(kind), sourceID, needID, amountFen, nil)
 	if err == nil {
 		return a.PublicID, nil
 	}
 	var inel *funds.IneligibleError
 	var blk *funds.ScreeningBlockError
-	var val *marketplace.ValidationError
+	var val *kernel.ValidationError
 	switch {
 	case errors.As(err, &inel):
 		return "", &RefusalError{Reasons: inel.Reasons}
 	case errors.As(err, &blk):
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: marketplace.FailScreening, Message: "screening blocks this allocation now"}}}
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: kernel.FailScreening, Message: "screening blocks this allocation now"}}}
 	case errors.Is(err, funds.ErrInsufficientFunds):
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "insufficient_funds", Message: "the fund's balance is too low now"}}}
-	case errors.Is(err, marketplace.ErrForbidden):
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "forbidden", Message: "only staff of the fund's organization allocate its money"}}}
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "insufficient_funds", Message: "the fund's balance is too low now"}}}
+	case errors.Is(err, kernel.ErrForbidden):
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "forbidden", Message: "only staff of the fund's organization allocate its money"}}}
 	case errors.As(err, &val):
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "invalid", Message: val.Error()}}}
-	case errors.Is(err, marketplace.ErrConflict):
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "conflict", Message: fmt.Sprint("the need or the fund changed: ", err)}}}
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "invalid", Message: val.Error()}}}
+	case errors.Is(err, kernel.ErrConflict):
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "conflict", Message: fmt.Sprint("the need or the fund changed: ", err)}}}
 	}
 	return "", err
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -18,7 +20,7 @@ type SourceInfo struct {
 	OrgID int64
 	// RegionCode is the holding organization's region.
 	RegionCode   string
-	Restrictions marketplace.Restrictions
+	Restrictions kernel.Restrictions
 	BalanceFen   int64
 	// Running: the source gives money now (active, within its period).
 	Running bool
@@ -27,7 +29,7 @@ type SourceInfo struct {
 // RefusalError is a business refusal of an allocation (restrictions,
 // balance, screening), as opposed to a failure of the system.
 type RefusalError struct {
-	Reasons []marketplace.Ineligibility
+	Reasons []kernel.Ineligibility
 }
 
 func (e *RefusalError) Error() string {
@@ -45,7 +47,7 @@ type Sources interface {
 	SourceInfo(ctx context.Context, publicID string) (*SourceInfo, error)
 	// Allocate moves money from a source to a need atomically, with every
 	// check of an allocation; a refusal is a *RefusalError.
-	Allocate(ctx context.Context, by *marketplace.Principal, kind, sourceID, needID string, amountFen int64) (allocationID string, err error)
+	Allocate(ctx context.Context, by *kernel.Principal, kind, sourceID, needID string, amountFen int64) (allocationID string, err error)
 }
 
 // Volunteers is what matching needs of the volunteer profiles.
@@ -53,7 +55,7 @@ type Volunteers interface {
 	// VolunteersServing lists the volunteers who serve a region (one of
 	// their region prefixes is a prefix of code)
 	// and who offer at least one of services.
-	VolunteersServing(ctx context.Context, code string, services []marketplace.Service) ([]Volunteer, error)
+	VolunteersServing(ctx context.Context, code string, services []kernel.Service) ([]Volunteer, error)
 	// VolunteerOf returns a user's volunteer profile; ErrNotFound.
 	VolunteerOf(ctx context.Context, userID int64) (*Volunteer, error)
 }
@@ -63,7 +65,7 @@ type Service struct {
 	Store      MatchStore
 	Sources    Sources    // nil: no funds yet, no source matches
 	Volunteers Volunteers // nil: no volunteer matches
-	Divisions  *marketplace.Divisions
+	Divisions  *kernel.Divisions
 	Now        func() time.Time
 	NewID      func() string
 }
@@ -72,25 +74,25 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 
 // MatchedNeed is what a match list shows of a need: public fields only.
 type MatchedNeed struct {
-	ID           string                       `json:"id"`
-	Status       marketplace.NeedStatus       `json:"status"`
-	Category     marketplace.Category         `json:"category"`
-	RegionCode   string                       `json:"region_code"`
-	AgeBand      marketplace.AgeBand          `json:"age_band"`
-	Urgency      marketplace.Urgency          `json:"urgency"`
-	Deadline     *time.Time                   `json:"deadline"`
-	RequestedFen int64                        `json:"requested_fen"`
-	FundedFen    int64                        `json:"funded_fen"`
-	RemainingFen int64                        `json:"remaining_fen"`
-	ServiceNeeds []marketplace.Service        `json:"service_needs"`
-	Screening    marketplace.ScreeningOutcome `json:"screening"`
+	ID           string                  `json:"id"`
+	Status       kernel.NeedStatus       `json:"status"`
+	Category     kernel.Category         `json:"category"`
+	RegionCode   string                  `json:"region_code"`
+	AgeBand      kernel.AgeBand          `json:"age_band"`
+	Urgency      kernel.Urgency          `json:"urgency"`
+	Deadline     *time.Time              `json:"deadline"`
+	RequestedFen int64                   `json:"requested_fen"`
+	FundedFen    int64                   `json:"funded_fen"`
+	RemainingFen int64                   `json:"remaining_fen"`
+	ServiceNeeds []kernel.Service        `json:"service_needs"`
+	Screening    kernel.ScreeningOutcome `json:"screening"`
 }
 
 func summary(n *NeedRecord, now time.Time) MatchedNeed {
 	f := n.Facts(now)
 	sv := n.ServiceNeeds
 	if sv == nil {
-		sv = []marketplace.Service{}
+		sv = []kernel.Service{}
 	}
 	return MatchedNeed{ID: n.ID, Status: f.Status, Category: n.Category, RegionCode: n.PublicRegionCode, AgeBand: n.AgeBand, Urgency: n.Urgency,
 		Deadline: n.Deadline, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, RemainingFen: max(n.RequestedFen-n.FundedFen, 0),
@@ -127,26 +129,26 @@ type LeftOut struct {
 // household types accept cannot take money from the source now, or "" when
 // it can or when those restrictions refuse it anyway. The reasons follow
 // marketplace.Restrictions.Fails; the status is facts' (NeedRecord.StatusAt).
-func leftOutReason(r *marketplace.Restrictions, f marketplace.NeedFacts, given int64) string {
+func leftOutReason(r *kernel.Restrictions, f kernel.NeedFacts, given int64) string {
 	if r.Allows(f, given) {
 		return ""
 	}
-	scope := marketplace.Restrictions{Categories: r.Categories, RegionPrefixes: r.RegionPrefixes, HouseholdTypes: r.HouseholdTypes}
+	scope := kernel.Restrictions{Categories: r.Categories, RegionPrefixes: r.RegionPrefixes, HouseholdTypes: r.HouseholdTypes}
 	open := f
-	open.Status, open.RequestedFen, open.FundedFen, open.Screening = marketplace.NeedOpen, 1, 0, marketplace.ScreenClear
+	open.Status, open.RequestedFen, open.FundedFen, open.Screening = kernel.NeedOpen, 1, 0, kernel.ScreenClear
 	if !scope.Allows(open, 0) {
 		return ""
 	}
 	switch {
-	case f.Status == marketplace.NeedExpired:
+	case f.Status == kernel.NeedExpired:
 		return LeftOutExpired
-	case f.Status == marketplace.NeedNotice:
+	case f.Status == kernel.NeedNotice:
 		return LeftOutNotice
-	case f.Status != marketplace.NeedOpen:
+	case f.Status != kernel.NeedOpen:
 		return LeftOutStatus
 	case f.FundedFen >= f.RequestedFen:
 		return LeftOutFunded
-	case f.Screening == marketplace.ScreenBlock:
+	case f.Screening == kernel.ScreenBlock:
 		return LeftOutScreening
 	}
 	return LeftOutCap
@@ -187,11 +189,11 @@ type NeedMatches struct {
 
 // canSeeNeed: social workers of the posting organization, verifiers of a
 // civil affairs office covering the need's region, federation staff.
-func (s *Service) canSeeNeed(p *marketplace.Principal, n *NeedRecord) bool {
+func (s *Service) canSeeNeed(p *kernel.Principal, n *NeedRecord) bool {
 	if p == nil {
 		return false
 	}
-	if p.InOrg(marketplace.RoleSocialWorker, n.OrgID) || p.Has(marketplace.RoleFederationStaff) {
+	if p.InOrg(kernel.RoleSocialWorker, n.OrgID) || p.Has(kernel.RoleFederationStaff) {
 		return true
 	}
 	return marketplace.CoveringVerifier(s.Divisions, p, n.RegionCode)
@@ -209,13 +211,13 @@ func serviceNeed(n *NeedRecord) ServiceNeed {
 // NeedMatches ranks the funds and projects a need qualifies for and the
 // volunteers who may serve it, each with reasons. Callers who may not see
 // the need get ErrNotFound.
-func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, needID string, offset, limit int) (*NeedMatches, error) {
+func (s *Service) NeedMatches(ctx context.Context, by *kernel.Principal, needID string, offset, limit int) (*NeedMatches, error) {
 	n, err := s.Store.NeedRecord(ctx, needID)
 	if err != nil {
 		return nil, err
 	}
 	if !s.canSeeNeed(by, n) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	now := s.now()
 	out := &NeedMatches{Sources: []SourceMatch{}, Volunteers: []VolunteerMatch{}}
@@ -238,7 +240,7 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 		}
 		need := Need{ID: n.ID, Facts: n.Facts(now), Urgency: n.Urgency, Deadline: n.Deadline, PublishedAt: n.PublishedAt}
 		out.Sources, out.SourcesTotal = SourcesForNeed(&need, src, g, now, offset, limit)
-		out.LeftOut = leftOutReason(&marketplace.Restrictions{}, need.Facts, 0)
+		out.LeftOut = leftOutReason(&kernel.Restrictions{}, need.Facts, 0)
 	}
 	if s.Volunteers != nil && len(n.ServiceNeeds) > 0 {
 		vols, err := s.Volunteers.VolunteersServing(ctx, n.RegionCode, n.ServiceNeeds)
@@ -255,16 +257,16 @@ func (s *Service) NeedMatches(ctx context.Context, by *marketplace.Principal, ne
 // urgent first, and counts the needs it leaves out because they cannot take
 // money now (past their deadline, in notice, …). kind is "fund" or
 // "project": the other kind is not found.
-func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, kind, sourceID string, offset, limit int) (*SourceNeeds, error) {
+func (s *Service) SourceMatches(ctx context.Context, by *kernel.Principal, kind, sourceID string, offset, limit int) (*SourceNeeds, error) {
 	if s.Sources == nil {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	si, err := s.Sources.SourceInfo(ctx, sourceID)
 	if err != nil {
 		return nil, err
 	}
 	if si.Kind != kind {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	recs, err := s.Store.OpenNeeds(ctx)
 	if err != nil {
@@ -308,13 +310,13 @@ func (s *Service) SourceMatches(ctx context.Context, by *marketplace.Principal, 
 // now (not past their deadline). A need without public consent is matched
 // to volunteers only through its social worker (NeedMatches). A volunteer
 // without a profile gets a ValidationError.
-func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principal, offset, limit int) ([]RankedNeed, int, error) {
+func (s *Service) VolunteerMatches(ctx context.Context, by *kernel.Principal, offset, limit int) ([]RankedNeed, int, error) {
 	if s.Volunteers == nil || by == nil {
 		return []RankedNeed{}, 0, nil
 	}
 	v, err := s.Volunteers.VolunteerOf(ctx, by.User.ID)
-	if errors.Is(err, marketplace.ErrNotFound) {
-		return nil, 0, marketplace.Invalid("profile", "set up your volunteer profile first (PUT /volunteers/me)")
+	if errors.Is(err, kernel.ErrNotFound) {
+		return nil, 0, kernel.Invalid("profile", "set up your volunteer profile first (PUT /volunteers/me)")
 	}
 	if err != nil {
 		return nil, 0, err
@@ -331,7 +333,7 @@ func (s *Service) VolunteerMatches(ctx context.Context, by *marketplace.Principa
 		if len(r.ServiceNeeds) == 0 || r.PublishedAt == nil || !r.ConsentPublic {
 			continue
 		}
-		if st := r.StatusAt(now); st != marketplace.NeedOpen && st != marketplace.NeedNotice {
+		if st := r.StatusAt(now); st != kernel.NeedOpen && st != kernel.NeedNotice {
 			continue
 		}
 		needs = append(needs, serviceNeed(r))
@@ -356,11 +358,11 @@ type PlanInput struct {
 // CreatePlan plans the spending of the funds' balances over the open needs
 // and stores the plan for review. Only federation staff of the organization
 // holding every fund may plan (ErrForbidden); ValidationError for bad input.
-func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fundID string, in PlanInput) (*StoredPlan, error) {
+func (s *Service) CreatePlan(ctx context.Context, by *kernel.Principal, fundID string, in PlanInput) (*StoredPlan, error) {
 	if s.Sources == nil {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	if len(in.FundIDs) > 1000 {
 		v.Add("fund_ids", "at most 1000 funds")
 	}
@@ -380,10 +382,10 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 		return nil, err
 	}
 	if holder.Kind != "fund" {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
-	if !by.InOrg(marketplace.RoleFederationStaff, holder.OrgID) {
-		return nil, marketplace.Refuse(marketplace.ErrForbidden, "refusal_plan_role", nil, "only federation staff of the fund's organization plan its spending")
+	if !by.InOrg(kernel.RoleFederationStaff, holder.OrgID) {
+		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_plan_role", nil, "only federation staff of the fund's organization plan its spending")
 	}
 	ids := []string{holder.ID}
 	for _, id := range in.FundIDs {
@@ -394,14 +396,14 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 	infos := []*SourceInfo{holder}
 	for i, id := range ids[1:] {
 		si, err := s.Sources.SourceInfo(ctx, id)
-		if errors.Is(err, marketplace.ErrNotFound) {
-			return nil, marketplace.Invalid(fmt.Sprintf("fund_ids[%d]", i), "no such fund or project")
+		if errors.Is(err, kernel.ErrNotFound) {
+			return nil, kernel.Invalid(fmt.Sprintf("fund_ids[%d]", i), "no such fund or project")
 		}
 		if err != nil {
 			return nil, err
 		}
 		if si.OrgID != holder.OrgID {
-			return nil, marketplace.Invalid(fmt.Sprintf("fund_ids[%d]", i), "is held by another organization")
+			return nil, kernel.Invalid(fmt.Sprintf("fund_ids[%d]", i), "is held by another organization")
 		}
 		infos = append(infos, si)
 	}
@@ -460,13 +462,13 @@ func (s *Service) CreatePlan(ctx context.Context, by *marketplace.Principal, fun
 
 // Plan returns a stored plan to federation staff of its organization
 // (others: ErrNotFound).
-func (s *Service) Plan(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+func (s *Service) Plan(ctx context.Context, by *kernel.Principal, planID string) (*StoredPlan, error) {
 	p, err := s.Store.Plan(ctx, planID)
 	if err != nil {
 		return nil, err
 	}
-	if !by.InOrg(marketplace.RoleFederationStaff, p.OrgID) {
-		return nil, marketplace.ErrNotFound
+	if !by.InOrg(kernel.RoleFederationStaff, p.OrgID) {
+		return nil, kernel.ErrNotFound
 	}
 	return p, nil
 }
@@ -474,11 +476,11 @@ func (s *Service) Plan(ctx context.Context, by *marketplace.Principal, planID st
 // Plans returns the newest plans (without their lines) of the
 // organizations in which by is federation staff, at most limit; none for
 // anyone else.
-func (s *Service) Plans(ctx context.Context, by *marketplace.Principal, limit int) ([]StoredPlan, error) {
+func (s *Service) Plans(ctx context.Context, by *kernel.Principal, limit int) ([]StoredPlan, error) {
 	var orgs []int64
 	if by != nil {
 		for _, m := range by.Memberships {
-			if m.Role == marketplace.RoleFederationStaff && m.Org != nil {
+			if m.Role == kernel.RoleFederationStaff && m.Org != nil {
 				orgs = append(orgs, m.Org.ID)
 			}
 		}
@@ -499,7 +501,7 @@ func (s *Service) Plans(ctx context.Context, by *marketplace.Principal, limit in
 // that no longer holds is refused with its reasons and the others go on.
 // Executing an executed plan returns it unchanged; one being executed is
 // ErrConflict.
-func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+func (s *Service) ExecutePlan(ctx context.Context, by *kernel.Principal, planID string) (*StoredPlan, error) {
 	p, err := s.Plan(ctx, by, planID)
 	if err != nil {
 		return nil, err
@@ -508,11 +510,11 @@ func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, pl
 	case PlanExecuted:
 		return p, nil
 	case PlanExecuting:
-		return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
+		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
 	}
 	now := s.now()
 	if err := s.Store.StartExecution(ctx, p.ID, by.User.PublicID, now); err != nil {
-		if errors.Is(err, marketplace.ErrConflict) {
+		if errors.Is(err, kernel.ErrConflict) {
 			return s.afterRace(ctx, by, planID)
 		}
 		return nil, err
@@ -538,10 +540,10 @@ func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, pl
 		case l.Status == LineApplied:
 		case errors.As(err, &ref):
 			reasons = ref.Reasons
-		case errors.Is(err, marketplace.ErrNotFound):
-			reasons = []marketplace.Ineligibility{{Code: "not_found", Message: "the need or the fund no longer exists"}}
+		case errors.Is(err, kernel.ErrNotFound):
+			reasons = []kernel.Ineligibility{{Code: "not_found", Message: "the need or the fund no longer exists"}}
 		case err != nil:
-			reasons = []marketplace.Ineligibility{{Code: "error", Message: "the allocation failed; nothing was moved"}}
+			reasons = []kernel.Ineligibility{{Code: "error", Message: "the allocation failed; nothing was moved"}}
 		}
 		if l.Status != LineApplied {
 			l.Status, l.Refusal = LineRefused, reasons
@@ -562,7 +564,7 @@ func (s *Service) ExecutePlan(ctx context.Context, by *marketplace.Principal, pl
 	return s.Store.Plan(ctx, planID)
 }
 
-func (s *Service) afterRace(ctx context.Context, by *marketplace.Principal, planID string) (*StoredPlan, error) {
+func (s *Service) afterRace(ctx context.Context, by *kernel.Principal, planID string) (*StoredPlan, error) {
 	p, err := s.Plan(ctx, by, planID)
 	if err != nil {
 		return nil, err
@@ -570,12 +572,12 @@ func (s *Service) afterRace(ctx context.Context, by *marketplace.Principal, plan
 	if p.Status == PlanExecuted {
 		return p, nil
 	}
-	return nil, marketplace.Refuse(marketplace.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
+	return nil, kernel.Refuse(kernel.ErrConflict, "refusal_plan_executing", nil, "the plan is being executed")
 }
 
 // recheck applies the shared eligibility rule to a line as things are now,
 // and the balance; the allocation checks it all again atomically.
-func (s *Service) recheck(ctx context.Context, l *StoredLine) ([]marketplace.Ineligibility, error) {
+func (s *Service) recheck(ctx context.Context, l *StoredLine) ([]kernel.Ineligibility, error) {
 	n, err := s.Store.NeedRecord(ctx, l.NeedID)
 	if err != nil {
 		return nil, err
@@ -590,18 +592,18 @@ func (s *Service) recheck(ctx context.Context, l *StoredLine) ([]marketplace.Ine
 	}
 	g := given[GivenKey{l.SourceID, l.NeedID}]
 	facts := n.Facts(s.now())
-	var out []marketplace.Ineligibility
+	var out []kernel.Ineligibility
 	if !si.Running {
-		out = append(out, marketplace.Ineligibility{Code: "source_closed", Message: "the fund gives no money now"})
+		out = append(out, kernel.Ineligibility{Code: "source_closed", Message: "the fund gives no money now"})
 	}
 	out = append(out, si.Restrictions.Fails(facts, g)...)
 	if len(out) == 0 {
 		if m := si.Restrictions.MaxFen(facts, g); l.AmountFen > m {
-			out = append(out, marketplace.Ineligibility{Code: "over_max", Message: fmt.Sprintf("at most %d fen may go to this need now, the line has %d", m, l.AmountFen)})
+			out = append(out, kernel.Ineligibility{Code: "over_max", Message: fmt.Sprintf("at most %d fen may go to this need now, the line has %d", m, l.AmountFen)})
 		}
 	}
 	if si.BalanceFen < l.AmountFen {
-		out = append(out, marketplace.Ineligibility{Code: "insufficient_funds", Message: fmt.Sprintf("the fund holds %d fen, the line needs %d", si.BalanceFen, l.AmountFen)})
+		out = append(out, kernel.Ineligibility{Code: "insufficient_funds", Message: fmt.Sprintf("the fund holds %d fen, the line needs %d", si.BalanceFen, l.AmountFen)})
 	}
 	return out, nil
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // memStore is an in-memory MatchStore.
@@ -25,7 +25,7 @@ func (m *memStore) OpenNeeds(ctx context.Context) ([]NeedRecord, error) {
 	defer m.mu.Unlock()
 	var out []NeedRecord
 	for _, n := range m.needs {
-		if n.Status == marketplace.NeedOpen || n.Status == marketplace.NeedNotice {
+		if n.Status == kernel.NeedOpen || n.Status == kernel.NeedNotice {
 			out = append(out, n)
 		}
 	}
@@ -48,7 +48,7 @@ func (m *memStore) NeedRecord(ctx context.Context, id string) (*NeedRecord, erro
 		c := *n
 		return &c, nil
 	}
-	return nil, marketplace.ErrNotFound
+	return nil, kernel.ErrNotFound
 }
 
 func (m *memStore) Given(ctx context.Context, sourceIDs, needIDs []string) (map[GivenKey]int64, error) {
@@ -91,7 +91,7 @@ func (m *memStore) Plan(ctx context.Context, id string) (*StoredPlan, error) {
 	defer m.mu.Unlock()
 	p, ok := m.plans[id]
 	if !ok {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	c := *p
 	c.Lines = append([]StoredLine(nil), p.Lines...)
@@ -112,7 +112,7 @@ func (m *memStore) StartExecution(ctx context.Context, id int64, by string, at t
 	defer m.mu.Unlock()
 	p := m.byID(id)
 	if p.Status != PlanPlanned {
-		return marketplace.ErrConflict
+		return kernel.ErrConflict
 	}
 	p.Status, p.ExecutedBy, p.ExecutedAt = PlanExecuting, by, &at
 	return nil
@@ -154,10 +154,10 @@ func (f *memFunds) SourceInfo(ctx context.Context, id string) (*SourceInfo, erro
 		c := *s
 		return &c, nil
 	}
-	return nil, marketplace.ErrNotFound
+	return nil, kernel.ErrNotFound
 }
 
-func (f *memFunds) Allocate(ctx context.Context, by *marketplace.Principal, kind, sourceID, needID string, amount int64) (string, error) {
+func (f *memFunds) Allocate(ctx context.Context, by *kernel.Principal, kind, sourceID, needID string, amount int64) (string, error) {
 	f.store.mu.Lock()
 	defer f.store.mu.Unlock()
 	f.calls++
@@ -169,7 +169,7 @@ func (f *memFunds) Allocate(ctx context.Context, by *marketplace.Principal, kind
 		return "", &RefusalError{Reasons: fails}
 	}
 	if amount > s.Restrictions.MaxFen(facts, f.store.given[k]) || amount > s.BalanceFen {
-		return "", &RefusalError{Reasons: []marketplace.Ineligibility{{Code: "over", Message: "too much"}}}
+		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "over", Message: "too much"}}}
 	}
 	s.BalanceFen -= amount
 	n.FundedFen += amount
@@ -177,26 +177,26 @@ func (f *memFunds) Allocate(ctx context.Context, by *marketplace.Principal, kind
 	return fmt.Sprintf("alloc%d", f.calls), nil
 }
 
-func staff(orgID int64) *marketplace.Principal {
-	return &marketplace.Principal{User: marketplace.User{ID: 7, PublicID: "staff1"},
-		Memberships: []marketplace.Membership{{Role: marketplace.RoleFederationStaff, Org: &marketplace.Org{ID: orgID, Kind: marketplace.OrgCharityFederation}}}}
+func staff(orgID int64) *kernel.Principal {
+	return &kernel.Principal{User: kernel.User{ID: 7, PublicID: "staff1"},
+		Memberships: []kernel.Membership{{Role: kernel.RoleFederationStaff, Org: &kernel.Org{ID: orgID, Kind: kernel.OrgCharityFederation}}}}
 }
 
 func newTestService() (*Service, *memStore, *memFunds) {
 	st := &memStore{given: map[GivenKey]int64{}, plans: map[string]*StoredPlan{}}
-	open := func(id string, cat marketplace.Category, u marketplace.Urgency, req int64) NeedRecord {
-		return NeedRecord{ID: id, OrgID: 1, Status: marketplace.NeedOpen, Category: cat, Urgency: u, RegionCode: "370102", PublicRegionCode: "370100",
-			AgeBand: marketplace.Age18to59, RequestedFen: req, Screening: marketplace.ScreenClear}
+	open := func(id string, cat kernel.Category, u kernel.Urgency, req int64) NeedRecord {
+		return NeedRecord{ID: id, OrgID: 1, Status: kernel.NeedOpen, Category: cat, Urgency: u, RegionCode: "370102", PublicRegionCode: "370100",
+			AgeBand: kernel.Age18to59, RequestedFen: req, Screening: kernel.ScreenClear}
 	}
 	st.needs = []NeedRecord{
-		open("n1", marketplace.CatMedical, marketplace.UrgencyEmergency, 3000),
-		open("n2", marketplace.CatMedical, marketplace.UrgencyNormal, 5000),
-		open("n3", marketplace.CatEducation, marketplace.UrgencyUrgent, 2000),
-		open("n4", marketplace.CatMedical, marketplace.UrgencyUrgent, 1000),
+		open("n1", kernel.CatMedical, kernel.UrgencyEmergency, 3000),
+		open("n2", kernel.CatMedical, kernel.UrgencyNormal, 5000),
+		open("n3", kernel.CatEducation, kernel.UrgencyUrgent, 2000),
+		open("n4", kernel.CatMedical, kernel.UrgencyUrgent, 1000),
 	}
 	fu := &memFunds{store: st, sources: map[string]*SourceInfo{
-		"f1": {Kind: "fund", ID: "f1", OrgID: 9, Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, BalanceFen: 6000, Running: true},
-		"f2": {Kind: "fund", ID: "f2", OrgID: 9, Restrictions: marketplace.Restrictions{PerNeedCapFen: 1500}, BalanceFen: 3000, Running: true},
+		"f1": {Kind: "fund", ID: "f1", OrgID: 9, Restrictions: kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, BalanceFen: 6000, Running: true},
+		"f2": {Kind: "fund", ID: "f2", OrgID: 9, Restrictions: kernel.Restrictions{PerNeedCapFen: 1500}, BalanceFen: 3000, Running: true},
 		"fx": {Kind: "fund", ID: "fx", OrgID: 10, BalanceFen: 3000, Running: true},
 	}}
 	svc := &Service{Store: st, Sources: fu, Now: time.Now, NewID: func() string { return fmt.Sprintf("plan%d", len(st.plans)+1) }}
@@ -224,8 +224,8 @@ func TestExecutingAStalePlanRefusesTheLinesThatNoLongerHold(t *testing.T) {
 		t.Fatalf("the plan should fund n1 and n3: %+v", p.Lines)
 	}
 	st.need("n1").FundedFen = 3000
-	st.need("n1").Status = marketplace.NeedFunded
-	st.need("n3").Screening = marketplace.ScreenBlock
+	st.need("n1").Status = kernel.NeedFunded
+	st.need("n3").Screening = kernel.ScreenBlock
 	fu.sources["f2"].BalanceFen = 0
 	out, err := svc.ExecutePlan(ctx, by, p.PublicID)
 	if err != nil {
@@ -260,10 +260,10 @@ func TestExecutingAStalePlanRefusesTheLinesThatNoLongerHold(t *testing.T) {
 func TestPlanAccess(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newTestService()
-	if _, err := svc.CreatePlan(ctx, staff(10), "f1", PlanInput{}); !errors.Is(err, marketplace.ErrForbidden) {
+	if _, err := svc.CreatePlan(ctx, staff(10), "f1", PlanInput{}); !errors.Is(err, kernel.ErrForbidden) {
 		t.Fatalf("other organization's staff: %v", err)
 	}
-	var v *marketplace.ValidationError
+	var v *kernel.ValidationError
 	if _, err := svc.CreatePlan(ctx, staff(9), "f1", PlanInput{FundIDs: []string{"fx"}}); !errors.As(err, &v) {
 		t.Fatalf("a fund of another organization: %v", err)
 	}
@@ -277,10 +277,10 @@ func TestPlanAccess(t *testing.T) {
 	if len(p.Lines) != 1 || p.Lines[0].NeedID != "n1" {
 		t.Fatalf("max_needs 1: %+v", p.Lines)
 	}
-	if _, err := svc.Plan(ctx, staff(10), p.PublicID); !errors.Is(err, marketplace.ErrNotFound) {
+	if _, err := svc.Plan(ctx, staff(10), p.PublicID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("other organization reads the plan: %v", err)
 	}
-	if _, err := svc.ExecutePlan(ctx, staff(10), p.PublicID); !errors.Is(err, marketplace.ErrNotFound) {
+	if _, err := svc.ExecutePlan(ctx, staff(10), p.PublicID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("other organization executes the plan: %v", err)
 	}
 }
@@ -291,44 +291,44 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 	cases := []struct {
 		name  string
 		need  func(*NeedRecord)
-		r     marketplace.Restrictions
+		r     kernel.Restrictions
 		given int64
 		ok    bool
 	}{
-		{"eligible", nil, marketplace.Restrictions{}, 0, true},
-		{"category", nil, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatHousing}}, 0, false},
-		{"region", nil, marketplace.Restrictions{RegionPrefixes: []string{"11"}}, 0, false},
-		{"household", nil, marketplace.Restrictions{HouseholdTypes: []marketplace.HouseholdType{marketplace.HHTekun}}, 0, false},
-		{"cap used", nil, marketplace.Restrictions{PerNeedCapFen: 500}, 500, false},
-		{"blocked", func(n *NeedRecord) { n.Screening = marketplace.ScreenBlock }, marketplace.Restrictions{}, 0, false},
-		{"block overridden", func(n *NeedRecord) { n.Screening, n.BlockOverride = marketplace.ScreenBlock, true }, marketplace.Restrictions{}, 0, true},
+		{"eligible", nil, kernel.Restrictions{}, 0, true},
+		{"category", nil, kernel.Restrictions{Categories: []kernel.Category{kernel.CatHousing}}, 0, false},
+		{"region", nil, kernel.Restrictions{RegionPrefixes: []string{"11"}}, 0, false},
+		{"household", nil, kernel.Restrictions{HouseholdTypes: []kernel.HouseholdType{kernel.HHTekun}}, 0, false},
+		{"cap used", nil, kernel.Restrictions{PerNeedCapFen: 500}, 500, false},
+		{"blocked", func(n *NeedRecord) { n.Screening = kernel.ScreenBlock }, kernel.Restrictions{}, 0, false},
+		{"block overridden", func(n *NeedRecord) { n.Screening, n.BlockOverride = kernel.ScreenBlock, true }, kernel.Restrictions{}, 0, true},
 		{"notice over", func(n *NeedRecord) {
 			t := time.Now().Add(-time.Minute)
-			n.Status, n.NoticeEndsAt = marketplace.NeedNotice, &t
-		}, marketplace.Restrictions{}, 0, true},
+			n.Status, n.NoticeEndsAt = kernel.NeedNotice, &t
+		}, kernel.Restrictions{}, 0, true},
 		{"in notice", func(n *NeedRecord) {
 			t := time.Now().Add(time.Hour)
-			n.Status, n.NoticeEndsAt = marketplace.NeedNotice, &t
-		}, marketplace.Restrictions{}, 0, false},
-		{"fully funded", func(n *NeedRecord) { n.FundedFen = n.RequestedFen }, marketplace.Restrictions{}, 0, false},
+			n.Status, n.NoticeEndsAt = kernel.NeedNotice, &t
+		}, kernel.Restrictions{}, 0, false},
+		{"fully funded", func(n *NeedRecord) { n.FundedFen = n.RequestedFen }, kernel.Restrictions{}, 0, false},
 		{"deadline passed", func(n *NeedRecord) {
 			t := time.Now().Add(-time.Hour)
 			n.Deadline = &t
-		}, marketplace.Restrictions{}, 0, false},
+		}, kernel.Restrictions{}, 0, false},
 		{"deadline passed in notice", func(n *NeedRecord) {
 			t, e := time.Now().Add(-time.Hour), time.Now().Add(-2*time.Hour)
-			n.Status, n.NoticeEndsAt, n.Deadline = marketplace.NeedNotice, &e, &t
-		}, marketplace.Restrictions{}, 0, false},
+			n.Status, n.NoticeEndsAt, n.Deadline = kernel.NeedNotice, &e, &t
+		}, kernel.Restrictions{}, 0, false},
 		{"deadline ahead", func(n *NeedRecord) {
 			t := time.Now().Add(time.Hour)
 			n.Deadline = &t
-		}, marketplace.Restrictions{}, 0, true},
+		}, kernel.Restrictions{}, 0, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &memStore{given: map[GivenKey]int64{}, plans: map[string]*StoredPlan{}}
-			n := NeedRecord{ID: "n", OrgID: 1, Status: marketplace.NeedOpen, Category: marketplace.CatMedical, Urgency: marketplace.UrgencyUrgent,
-				RegionCode: "370102", HouseholdTypes: []marketplace.HouseholdType{marketplace.HHDibao}, RequestedFen: 1000, Screening: marketplace.ScreenClear}
+			n := NeedRecord{ID: "n", OrgID: 1, Status: kernel.NeedOpen, Category: kernel.CatMedical, Urgency: kernel.UrgencyUrgent,
+				RegionCode: "370102", HouseholdTypes: []kernel.HouseholdType{kernel.HHDibao}, RequestedFen: 1000, Screening: kernel.ScreenClear}
 			if tc.need != nil {
 				tc.need(&n)
 			}
@@ -337,7 +337,7 @@ func TestMatchingPlanningAndAllocationAgree(t *testing.T) {
 			fu := &memFunds{store: st, sources: map[string]*SourceInfo{"f": {Kind: "fund", ID: "f", OrgID: 9, Restrictions: tc.r, BalanceFen: 10000, Running: true}}}
 			svc := &Service{Store: st, Sources: fu, Now: time.Now, NewID: func() string { return "p" }}
 			by := staff(9)
-			by.Memberships = append(by.Memberships, marketplace.Membership{Role: marketplace.RoleSocialWorker, Org: &marketplace.Org{ID: 1}})
+			by.Memberships = append(by.Memberships, kernel.Membership{Role: kernel.RoleSocialWorker, Org: &kernel.Org{ID: 1}})
 			sm, err := svc.SourceMatches(ctx, by, "fund", "f", 0, 10)
 			if err != nil {
 				t.Fatal(err)
@@ -387,7 +387,7 @@ func TestMatchesAndPlansSayWhyNeedsAreLeftOut(t *testing.T) {
 	svc, st, _ := newTestService()
 	past, later := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	st.need("n2").Deadline = &past
-	st.need("n4").Status, st.need("n4").NoticeEndsAt = marketplace.NeedNotice, &later
+	st.need("n4").Status, st.need("n4").NoticeEndsAt = kernel.NeedNotice, &later
 	st.need("n3").Deadline = &past // education: outside f1's categories
 	m, err := svc.SourceMatches(ctx, staff(9), "fund", "f1", 0, 10)
 	if err != nil {

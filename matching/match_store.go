@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -13,20 +15,20 @@ import (
 type NeedRecord struct {
 	ID               string
 	OrgID            int64
-	Status           marketplace.NeedStatus // as stored
+	Status           kernel.NeedStatus // as stored
 	NoticeEndsAt     *time.Time
-	Category         marketplace.Category
-	Urgency          marketplace.Urgency
+	Category         kernel.Category
+	Urgency          kernel.Urgency
 	RegionCode       string
 	PublicRegionCode string
-	AgeBand          marketplace.AgeBand
-	HouseholdTypes   []marketplace.HouseholdType
+	AgeBand          kernel.AgeBand
+	HouseholdTypes   []kernel.HouseholdType
 	RequestedFen     int64
 	FundedFen        int64
-	ServiceNeeds     []marketplace.Service
+	ServiceNeeds     []kernel.Service
 	Deadline         *time.Time
 	PublishedAt      *time.Time
-	Screening        marketplace.ScreeningOutcome
+	Screening        kernel.ScreeningOutcome
 	BlockOverride    bool
 
 	// ConsentPublic: the household consented to publication, so the need
@@ -40,19 +42,19 @@ type NeedRecord struct {
 // expired once the deadline passed unfunded, which funds refuses as
 // need_ended; open once the notice ended), and a block a verifier overrode
 // counts as a warning.
-func (n *NeedRecord) Facts(now time.Time) marketplace.NeedFacts {
+func (n *NeedRecord) Facts(now time.Time) kernel.NeedFacts {
 	scr := n.Screening
-	if scr == marketplace.ScreenBlock && n.BlockOverride {
-		scr = marketplace.ScreenWarn
+	if scr == kernel.ScreenBlock && n.BlockOverride {
+		scr = kernel.ScreenWarn
 	}
-	return marketplace.NeedFacts{Status: n.StatusAt(now), Category: n.Category,
+	return kernel.NeedFacts{Status: n.StatusAt(now), Category: n.Category,
 		RegionCode: n.RegionCode, HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: scr}
 }
 
 // StatusAt is the need's status at now as the public need page shows it
 // (marketplace.PublicStatusAt): expired, open once its notice ended, else
 // as stored.
-func (n *NeedRecord) StatusAt(now time.Time) marketplace.NeedStatus {
+func (n *NeedRecord) StatusAt(now time.Time) kernel.NeedStatus {
 	return marketplace.PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
@@ -105,18 +107,18 @@ type StoredPlan struct {
 
 // StoredLine is one line of a stored plan.
 type StoredLine struct {
-	ID           int64                       `json:"-"`
-	Seq          int                         `json:"seq"`
-	SourceKind   string                      `json:"source_kind"`
-	SourceID     string                      `json:"fund_id"`
-	NeedID       string                      `json:"need_id"`
-	AmountFen    int64                       `json:"amount_fen"`
-	Weight       int64                       `json:"weight"`
-	Reasons      []string                    `json:"reasons"`
-	Status       LineStatus                  `json:"status"`
-	AllocationID string                      `json:"allocation_id,omitempty"`
-	Refusal      []marketplace.Ineligibility `json:"refusal,omitempty"`
-	DoneAt       *time.Time                  `json:"done_at"`
+	ID           int64                  `json:"-"`
+	Seq          int                    `json:"seq"`
+	SourceKind   string                 `json:"source_kind"`
+	SourceID     string                 `json:"fund_id"`
+	NeedID       string                 `json:"need_id"`
+	AmountFen    int64                  `json:"amount_fen"`
+	Weight       int64                  `json:"weight"`
+	Reasons      []string               `json:"reasons"`
+	Status       LineStatus             `json:"status"`
+	AllocationID string                 `json:"allocation_id,omitempty"`
+	Refusal      []kernel.Ineligibility `json:"refusal,omitempty"`
+	DoneAt       *time.Time             `json:"done_at"`
 }
 
 // ExecutionReport sums up an execution.

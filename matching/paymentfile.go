@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
@@ -50,17 +52,17 @@ var headerAliases = map[string]string{
 
 // programmeAliases maps the programme names in use in the exports, and the
 // programme codes, to the programme.
-var programmeAliases = map[string]marketplace.Programme{
-	"低保金": marketplace.ProgDibao, "最低生活保障金": marketplace.ProgDibao, "低保": marketplace.ProgDibao,
-	"最低生活保障": marketplace.ProgDibao, "城市低保": marketplace.ProgDibao, "农村低保": marketplace.ProgDibao,
-	"特困供养金": marketplace.ProgTekun, "特困人员救助供养金": marketplace.ProgTekun, "特困": marketplace.ProgTekun,
-	"特困供养": marketplace.ProgTekun, "特困人员救助供养": marketplace.ProgTekun,
-	"临时救助": marketplace.ProgTemporary, "临时救助金": marketplace.ProgTemporary,
-	"医疗救助": marketplace.ProgMedical, "医疗救助金": marketplace.ProgMedical,
-	"教育救助": marketplace.ProgEducation, "教育救助金": marketplace.ProgEducation,
-	"住房救助": marketplace.ProgHousing, "住房救助金": marketplace.ProgHousing,
-	"就业救助": marketplace.ProgEmployment, "就业救助金": marketplace.ProgEmployment,
-	"受灾人员救助": marketplace.ProgDisaster, "受灾救助": marketplace.ProgDisaster, "自然灾害救助": marketplace.ProgDisaster,
+var programmeAliases = map[string]kernel.Programme{
+	"低保金": kernel.ProgDibao, "最低生活保障金": kernel.ProgDibao, "低保": kernel.ProgDibao,
+	"最低生活保障": kernel.ProgDibao, "城市低保": kernel.ProgDibao, "农村低保": kernel.ProgDibao,
+	"特困供养金": kernel.ProgTekun, "特困人员救助供养金": kernel.ProgTekun, "特困": kernel.ProgTekun,
+	"特困供养": kernel.ProgTekun, "特困人员救助供养": kernel.ProgTekun,
+	"临时救助": kernel.ProgTemporary, "临时救助金": kernel.ProgTemporary,
+	"医疗救助": kernel.ProgMedical, "医疗救助金": kernel.ProgMedical,
+	"教育救助": kernel.ProgEducation, "教育救助金": kernel.ProgEducation,
+	"住房救助": kernel.ProgHousing, "住房救助金": kernel.ProgHousing,
+	"就业救助": kernel.ProgEmployment, "就业救助金": kernel.ProgEmployment,
+	"受灾人员救助": kernel.ProgDisaster, "受灾救助": kernel.ProgDisaster, "自然灾害救助": kernel.ProgDisaster,
 }
 
 // MaxPaymentFen is the largest single payment an import accepts: one
@@ -81,7 +83,7 @@ func (e *FileError) Error() string { return "payment file refused: " + e.Reason 
 // PaymentFileOptions are what reading a payment file needs.
 type PaymentFileOptions struct {
 	Pseudonymizer *marketplace.Pseudonymizer
-	Divisions     *marketplace.Divisions
+	Divisions     *kernel.Divisions
 	// Now bounds birth dates and payment dates.
 	Now time.Time
 	// SkipThrough skips, without validating them, the records that start on
@@ -410,7 +412,7 @@ func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reas
 	pf, _ := f.field(rec, ColProgramme)
 	prog, ok := programmeAliases[pf]
 	if !ok {
-		prog = marketplace.Programme(strings.ToLower(pf))
+		prog = kernel.Programme(strings.ToLower(pf))
 		ok = prog.Valid()
 	}
 	if !ok {

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/recovery"
 )
@@ -48,7 +50,7 @@ import (
 type PaymentImporter struct {
 	Store         PaymentImportStore
 	Pseudonymizer *marketplace.Pseudonymizer
-	Divisions     *marketplace.Divisions
+	Divisions     *kernel.Divisions
 	Now           func() time.Time
 	NewID         func() string
 	Log           *slog.Logger
@@ -151,7 +153,7 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
-			ve := &marketplace.ValidationError{}
+			ve := &kernel.ValidationError{}
 			ve.Add("file", "%s", fe.Reason)
 			return res, ve
 		}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -64,7 +66,7 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +133,7 @@ func TestImportReadsTheFormatsOfRealExports(t *testing.T) {
 				accepted: 2,
 				check: func(t *testing.T, f *fixture) {
 					ps := f.payments(t, idB)
-					if len(ps) != 1 || ps[0].Programme != marketplace.ProgTekun || ps[0].AmountFen != 120000 {
+					if len(ps) != 1 || ps[0].Programme != kernel.ProgTekun || ps[0].AmountFen != 120000 {
 						t.Fatalf("payments of B: %+v", ps)
 					}
 				},
@@ -156,7 +158,7 @@ func TestImportReadsTheFormatsOfRealExports(t *testing.T) {
 					}
 					// The lowercase x is the same person as the capital X; the month is its whole period.
 					ps := f.payments(t, idX)
-					if len(ps) != 1 || ps[0].From.Day() != 1 || ps[0].To.Day() != 31 || ps[0].Programme != marketplace.ProgDibao {
+					if len(ps) != 1 || ps[0].From.Day() != 1 || ps[0].To.Day() != 31 || ps[0].Programme != kernel.ProgDibao {
 						t.Fatalf("payments of X: %+v", ps)
 					}
 				},
@@ -217,7 +219,7 @@ func TestImportRefusesAFileWithoutAValidHeader(t *testing.T) {
 			"empty":          "",
 		} {
 			_, err := f.importBytes(t, []byte(data))
-			var ve *marketplace.ValidationError
+			var ve *kernel.ValidationError
 			if !errors.As(err, &ve) || ve.Fields["file"] == "" {
 				t.Fatalf("%s: err = %v, want a validation error on file", name, err)
 			}

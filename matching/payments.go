@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Payment is one payment of the statutory payment record (政府救助发放记录)
@@ -16,7 +16,7 @@ import (
 // PaymentID), so the same payment has the same id in every import.
 type Payment struct {
 	ID         string
-	Programme  marketplace.Programme
+	Programme  kernel.Programme
 	AmountFen  int64
 	From, To   time.Time // calendar dates (UTC midnight), both inclusive
 	RegionCode string
@@ -37,7 +37,7 @@ type PaymentRow struct {
 	// Line is the line of the file the row starts on (1 is the header).
 	Line       int64
 	Pseudonym  string
-	Programme  marketplace.Programme
+	Programme  kernel.Programme
 	AmountFen  int64
 	From, To   time.Time
 	RegionCode string
@@ -46,7 +46,7 @@ type PaymentRow struct {
 // PaymentID is the public id of a payment: 32 hex characters of a SHA-256
 // of its identity (pseudonym, programme, period, amount, region). It is
 // stable across imports and reveals nothing of the person.
-func PaymentID(pseudonym string, p marketplace.Programme, from, to time.Time, amountFen int64, region string) string {
+func PaymentID(pseudonym string, p kernel.Programme, from, to time.Time, amountFen int64, region string) string {
 	h := sha256.New()
 	var b []byte
 	b = append(b, pseudonym...)

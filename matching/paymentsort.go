@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // An import sorts the valid rows of a file in Go before the database sees
@@ -49,17 +49,17 @@ type rec [recSize]byte
 
 // programmeCodes are the programme codes in byte order, so that their index
 // sorts like the code.
-var programmeCodes = func() []marketplace.Programme {
-	var ps []marketplace.Programme
-	for p := range marketplace.ProgrammeLabels {
+var programmeCodes = func() []kernel.Programme {
+	var ps []kernel.Programme
+	for p := range kernel.ProgrammeLabels {
 		ps = append(ps, p)
 	}
 	slices.Sort(ps)
 	return ps
 }()
 
-var programmeIndex = func() map[marketplace.Programme]byte {
-	m := map[marketplace.Programme]byte{}
+var programmeIndex = func() map[kernel.Programme]byte {
+	m := map[kernel.Programme]byte{}
 	for i, p := range programmeCodes {
 		m[p] = byte(i)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -17,7 +19,7 @@ var _ Volunteers = (*PeopleVolunteers)(nil)
 
 // FromProfile converts a stored profile: regions (division codes) become
 // their prefixes, weekdays 1 (Monday) … 7 (Sunday) become time.Weekday.
-func FromProfile(d *marketplace.Divisions, p *marketplace.Volunteer) Volunteer {
+func FromProfile(d *kernel.Divisions, p *marketplace.Volunteer) Volunteer {
 	v := Volunteer{ID: p.PublicID, LoadLimit: p.LoadLimit, ActiveLoad: p.CurrentLoad, BackgroundCheck: BackgroundCheck(p.Background.Status)}
 	for _, s := range p.Skills {
 		v.Skills = append(v.Skills, Skill{Service: s.Service, Level: int(s.Level)})
@@ -38,7 +40,7 @@ func FromProfile(d *marketplace.Divisions, p *marketplace.Volunteer) Volunteer {
 }
 
 // VolunteersServing implements Volunteers.
-func (p *PeopleVolunteers) VolunteersServing(ctx context.Context, code string, services []marketplace.Service) ([]Volunteer, error) {
+func (p *PeopleVolunteers) VolunteersServing(ctx context.Context, code string, services []kernel.Service) ([]Volunteer, error) {
 	vs, err := p.People.CandidateVolunteers(ctx, code, services, 5000)
 	if err != nil {
 		return nil, err

@@ -9,14 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // PlanFund is a fund whose balance a plan may spend.
 type PlanFund struct {
 	ID           string
 	BalanceFen   int64
-	Restrictions marketplace.Restrictions
+	Restrictions kernel.Restrictions
 	// Given is what the fund already gave each need (for the per-need cap).
 	Given map[string]int64
 }
@@ -24,7 +24,7 @@ type PlanFund struct {
 // PlanNeed is an open need a plan may fund.
 type PlanNeed struct {
 	ID    string
-	Facts marketplace.NeedFacts
+	Facts kernel.NeedFacts
 	// Weight is the urgency weight of one fen for this need (see
 	// UrgencyWeight); higher is served first.
 	Weight int64
@@ -35,8 +35,8 @@ type PlanNeed struct {
 // UrgencyWeight is the weight of one fen given to a need: 9 emergency,
 // 3 urgent, 1 normal, doubled when the deadline is within 14 days or past.
 // Few distinct weights keep plans fast (see docs/matching.md).
-func UrgencyWeight(u marketplace.Urgency, deadline *time.Time, now time.Time) (int64, string) {
-	w := map[marketplace.Urgency]int64{marketplace.UrgencyEmergency: 9, marketplace.UrgencyUrgent: 3, marketplace.UrgencyNormal: 1}[u]
+func UrgencyWeight(u kernel.Urgency, deadline *time.Time, now time.Time) (int64, string) {
+	w := map[kernel.Urgency]int64{kernel.UrgencyEmergency: 9, kernel.UrgencyUrgent: 3, kernel.UrgencyNormal: 1}[u]
 	w = max(w, 1)
 	why := "urgency " + string(u)
 	if deadline != nil && deadline.Sub(now) <= 14*24*time.Hour {
@@ -175,7 +175,7 @@ func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
 func considered(needs []PlanNeed, maxNeeds int) []PlanNeed {
 	var keep []PlanNeed
 	for _, n := range needs {
-		if n.Weight > 0 && (marketplace.Restrictions{}).Allows(n.Facts, 0) {
+		if n.Weight > 0 && (kernel.Restrictions{}).Allows(n.Facts, 0) {
 			keep = append(keep, n)
 		}
 	}
@@ -224,11 +224,11 @@ func (p *planner) maxFen(f int, i int32) int64 {
 // bitsets.
 func (p *planner) classify() {
 	w := p.words
-	open := func(n marketplace.NeedFacts) marketplace.NeedFacts {
-		n.Status, n.RequestedFen, n.FundedFen, n.Screening = marketplace.NeedOpen, 1, 0, marketplace.ScreenClear
+	open := func(n kernel.NeedFacts) kernel.NeedFacts {
+		n.Status, n.RequestedFen, n.FundedFen, n.Screening = kernel.NeedOpen, 1, 0, kernel.ScreenClear
 		return n
 	}
-	catSet := map[marketplace.Category][]uint64{}
+	catSet := map[kernel.Category][]uint64{}
 	regSet := map[string][]uint64{}
 	hhSet := map[string][]uint64{}
 	bit := func(b []uint64, f int) { b[f/64] |= 1 << (f % 64) }
@@ -242,7 +242,7 @@ func (p *planner) classify() {
 		if !ok {
 			cs = make([]uint64, w)
 			for f := range p.funds {
-				if (marketplace.Restrictions{Categories: p.funds[f].Restrictions.Categories}).Allows(n, 0) {
+				if (kernel.Restrictions{Categories: p.funds[f].Restrictions.Categories}).Allows(n, 0) {
 					bit(cs, f)
 				}
 			}
@@ -252,7 +252,7 @@ func (p *planner) classify() {
 		if !ok {
 			rs = make([]uint64, w)
 			for f := range p.funds {
-				if (marketplace.Restrictions{RegionPrefixes: p.funds[f].Restrictions.RegionPrefixes}).Allows(n, 0) {
+				if (kernel.Restrictions{RegionPrefixes: p.funds[f].Restrictions.RegionPrefixes}).Allows(n, 0) {
 					bit(rs, f)
 				}
 			}
@@ -263,7 +263,7 @@ func (p *planner) classify() {
 		if !ok {
 			hs = make([]uint64, w)
 			for f := range p.funds {
-				if (marketplace.Restrictions{HouseholdTypes: p.funds[f].Restrictions.HouseholdTypes}).Allows(n, 0) {
+				if (kernel.Restrictions{HouseholdTypes: p.funds[f].Restrictions.HouseholdTypes}).Allows(n, 0) {
 					bit(hs, f)
 				}
 			}
@@ -286,7 +286,7 @@ func (p *planner) classify() {
 	}
 }
 
-func hhKey(h []marketplace.HouseholdType) string {
+func hhKey(h []kernel.HouseholdType) string {
 	s := make([]string, len(h))
 	for i, x := range h {
 		s[i] = string(x)

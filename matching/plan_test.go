@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // randomInstance builds a small random planning problem with every kind of
@@ -13,13 +13,13 @@ import (
 func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []PlanNeed) {
 	regions := []string{"370102", "370103", "370211", "110101", "110102"}
 	prefixes := []string{"37", "3701", "370102", "11", "3702"}
-	cats := marketplace.Categories[:4]
-	hhs := marketplace.HouseholdTypes[:4]
+	cats := kernel.Categories[:4]
+	hhs := kernel.HouseholdTypes[:4]
 	funds := make([]PlanFund, nf)
 	for f := range funds {
-		r := marketplace.Restrictions{}
+		r := kernel.Restrictions{}
 		if rng.IntN(2) == 0 {
-			r.Categories = []marketplace.Category{cats[rng.IntN(len(cats))]}
+			r.Categories = []kernel.Category{cats[rng.IntN(len(cats))]}
 			if rng.IntN(2) == 0 {
 				r.Categories = append(r.Categories, cats[rng.IntN(len(cats))])
 			}
@@ -28,7 +28,7 @@ func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []Pla
 			r.RegionPrefixes = []string{prefixes[rng.IntN(len(prefixes))]}
 		}
 		if rng.IntN(3) == 0 {
-			r.HouseholdTypes = []marketplace.HouseholdType{hhs[rng.IntN(len(hhs))]}
+			r.HouseholdTypes = []kernel.HouseholdType{hhs[rng.IntN(len(hhs))]}
 		}
 		if rng.IntN(3) == 0 {
 			r.PerNeedCapFen = 1 + rng.Int64N(amount)
@@ -38,26 +38,26 @@ func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []Pla
 	needs := make([]PlanNeed, nn)
 	for i := range needs {
 		req := 1 + rng.Int64N(amount)
-		n := marketplace.NeedFacts{
-			Status:       marketplace.NeedOpen,
+		n := kernel.NeedFacts{
+			Status:       kernel.NeedOpen,
 			Category:     cats[rng.IntN(len(cats))],
 			RegionCode:   regions[rng.IntN(len(regions))],
 			RequestedFen: req,
 			FundedFen:    rng.Int64N(req),
-			Screening:    marketplace.ScreenClear,
+			Screening:    kernel.ScreenClear,
 		}
 		for range rng.IntN(3) {
 			n.HouseholdTypes = append(n.HouseholdTypes, hhs[rng.IntN(len(hhs))])
 		}
 		switch rng.IntN(12) {
 		case 0:
-			n.Screening = marketplace.ScreenBlock
+			n.Screening = kernel.ScreenBlock
 		case 1:
-			n.Status = marketplace.NeedNotice
+			n.Status = kernel.NeedNotice
 		case 2:
 			n.FundedFen = n.RequestedFen
 		case 3:
-			n.Screening = marketplace.ScreenWarn
+			n.Screening = kernel.ScreenWarn
 		}
 		id := fmt.Sprintf("n%04d", i)
 		if nf > 0 && rng.IntN(6) == 0 {
@@ -77,7 +77,7 @@ func checkPlan(t *testing.T, funds []PlanFund, needs []PlanNeed, p *Plan) {
 	for i, f := range funds {
 		fi[f.ID] = i
 	}
-	facts := map[string]marketplace.NeedFacts{}
+	facts := map[string]kernel.NeedFacts{}
 	weight := map[string]int64{}
 	for _, n := range needs {
 		facts[n.ID] = n.Facts
@@ -272,8 +272,8 @@ func TestPlanCoversAtLeastAsMuchAsGreedy(t *testing.T) {
 // The full-funding preference: among needs of one weight the plan completes
 // the small ones rather than spreading the money.
 func TestPlanPrefersFullFunding(t *testing.T) {
-	open := func(req int64) marketplace.NeedFacts {
-		return marketplace.NeedFacts{Status: marketplace.NeedOpen, Category: marketplace.CatMedical, RegionCode: "370102", RequestedFen: req}
+	open := func(req int64) kernel.NeedFacts {
+		return kernel.NeedFacts{Status: kernel.NeedOpen, Category: kernel.CatMedical, RegionCode: "370102", RequestedFen: req}
 	}
 	funds := []PlanFund{{ID: "f", BalanceFen: 100}}
 	needs := []PlanNeed{{ID: "big", Facts: open(90), Weight: 1}, {ID: "a", Facts: open(30), Weight: 1}, {ID: "b", Facts: open(30), Weight: 1}, {ID: "c", Facts: open(30), Weight: 1}, {ID: "urgent", Facts: open(5), Weight: 9}}
@@ -287,8 +287,8 @@ func TestPlanPrefersFullFunding(t *testing.T) {
 }
 
 func TestPlanMaxNeedsKeepsTheMostUrgent(t *testing.T) {
-	open := func(req int64) marketplace.NeedFacts {
-		return marketplace.NeedFacts{Status: marketplace.NeedOpen, Category: marketplace.CatMedical, RegionCode: "370102", RequestedFen: req}
+	open := func(req int64) kernel.NeedFacts {
+		return kernel.NeedFacts{Status: kernel.NeedOpen, Category: kernel.CatMedical, RegionCode: "370102", RequestedFen: req}
 	}
 	funds := []PlanFund{{ID: "f", BalanceFen: 1000}}
 	needs := []PlanNeed{{ID: "n1", Facts: open(10), Weight: 1}, {ID: "e1", Facts: open(10), Weight: 9}, {ID: "u1", Facts: open(10), Weight: 3}}

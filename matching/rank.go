@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Factor is one part of a result's score: Weight × Value, with a sentence
@@ -35,15 +35,15 @@ type Source struct {
 	Name string
 	// RegionCode is the holding organization's region.
 	RegionCode   string
-	Restrictions marketplace.Restrictions
+	Restrictions kernel.Restrictions
 	BalanceFen   int64
 }
 
 // Need is an open need as ranking against funds and projects sees it.
 type Need struct {
 	ID          string
-	Facts       marketplace.NeedFacts
-	Urgency     marketplace.Urgency
+	Facts       kernel.NeedFacts
+	Urgency     kernel.Urgency
 	Deadline    *time.Time
 	PublishedAt *time.Time
 }
@@ -134,7 +134,7 @@ func pairFactors(fs []Factor, n *Need, s *Source, maxFen int64, now time.Time, t
 	fs = append(fs, cov)
 	p := sourceProximity(s, n.Facts.RegionCode)
 	fs = append(fs, Factor{"proximity", 1, proximityValue[p], proximityText[p]})
-	if n.Facts.Screening == marketplace.ScreenWarn {
+	if n.Facts.Screening == kernel.ScreenWarn {
 		fs = append(fs, Factor{"screening", -2, 1, "screening warns: read its evidence before allocating"})
 	}
 	return fs

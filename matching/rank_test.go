@@ -5,36 +5,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 var rankNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func openFacts(cat marketplace.Category, region string, req, funded int64, hh ...marketplace.HouseholdType) marketplace.NeedFacts {
-	return marketplace.NeedFacts{Status: marketplace.NeedOpen, Category: cat, RegionCode: region, HouseholdTypes: hh, RequestedFen: req, FundedFen: funded, Screening: marketplace.ScreenClear}
+func openFacts(cat kernel.Category, region string, req, funded int64, hh ...kernel.HouseholdType) kernel.NeedFacts {
+	return kernel.NeedFacts{Status: kernel.NeedOpen, Category: cat, RegionCode: region, HouseholdTypes: hh, RequestedFen: req, FundedFen: funded, Screening: kernel.ScreenClear}
 }
 
 // The ranking of sources for a need keeps exactly the sources whose
 // restrictions Fails finds nothing against.
 func TestSourceEligibilityFollowsRestrictions(t *testing.T) {
-	n := Need{ID: "n1", Facts: openFacts(marketplace.CatMedical, "370102", 10000, 2000, marketplace.HHDibao), Urgency: marketplace.UrgencyUrgent}
+	n := Need{ID: "n1", Facts: openFacts(kernel.CatMedical, "370102", 10000, 2000, kernel.HHDibao), Urgency: kernel.UrgencyUrgent}
 	cases := []struct {
 		name  string
-		r     marketplace.Restrictions
+		r     kernel.Restrictions
 		given int64
-		facts func(*marketplace.NeedFacts)
+		facts func(*kernel.NeedFacts)
 		want  []string
 	}{
-		{"no restrictions", marketplace.Restrictions{}, 0, nil, nil},
-		{"category held", marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 0, nil, nil},
-		{"category not held", marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatEducation}}, 0, nil, []string{marketplace.FailCategory}},
-		{"city prefix", marketplace.Restrictions{RegionPrefixes: []string{"3701"}}, 0, nil, nil},
-		{"other province", marketplace.Restrictions{RegionPrefixes: []string{"11"}}, 0, nil, []string{marketplace.FailRegion}},
-		{"household type", marketplace.Restrictions{HouseholdTypes: []marketplace.HouseholdType{marketplace.HHTekun}}, 0, nil, []string{marketplace.FailHouseholdType}},
-		{"cap used up", marketplace.Restrictions{PerNeedCapFen: 3000}, 3000, nil, []string{marketplace.FailCap}},
-		{"screening block", marketplace.Restrictions{}, 0, func(f *marketplace.NeedFacts) { f.Screening = marketplace.ScreenBlock }, []string{marketplace.FailScreening}},
-		{"in notice", marketplace.Restrictions{}, 0, func(f *marketplace.NeedFacts) { f.Status = marketplace.NeedNotice }, []string{marketplace.FailStatus}},
-		{"fully funded", marketplace.Restrictions{}, 0, func(f *marketplace.NeedFacts) { f.FundedFen = f.RequestedFen }, []string{marketplace.FailFullyFunded}},
+		{"no restrictions", kernel.Restrictions{}, 0, nil, nil},
+		{"category held", kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 0, nil, nil},
+		{"category not held", kernel.Restrictions{Categories: []kernel.Category{kernel.CatEducation}}, 0, nil, []string{kernel.FailCategory}},
+		{"city prefix", kernel.Restrictions{RegionPrefixes: []string{"3701"}}, 0, nil, nil},
+		{"other province", kernel.Restrictions{RegionPrefixes: []string{"11"}}, 0, nil, []string{kernel.FailRegion}},
+		{"household type", kernel.Restrictions{HouseholdTypes: []kernel.HouseholdType{kernel.HHTekun}}, 0, nil, []string{kernel.FailHouseholdType}},
+		{"cap used up", kernel.Restrictions{PerNeedCapFen: 3000}, 3000, nil, []string{kernel.FailCap}},
+		{"screening block", kernel.Restrictions{}, 0, func(f *kernel.NeedFacts) { f.Screening = kernel.ScreenBlock }, []string{kernel.FailScreening}},
+		{"in notice", kernel.Restrictions{}, 0, func(f *kernel.NeedFacts) { f.Status = kernel.NeedNotice }, []string{kernel.FailStatus}},
+		{"fully funded", kernel.Restrictions{}, 0, func(f *kernel.NeedFacts) { f.FundedFen = f.RequestedFen }, []string{kernel.FailFullyFunded}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,12 +74,12 @@ func factor(fs []Factor, name string) Factor {
 func TestSourcesRankWithReasons(t *testing.T) {
 	pub := rankNow.Add(-30 * 24 * time.Hour)
 	dl := rankNow.Add(2 * 24 * time.Hour)
-	n := Need{ID: "n1", Facts: openFacts(marketplace.CatMedical, "370102", 10000, 0), Urgency: marketplace.UrgencyEmergency, Deadline: &dl, PublishedAt: &pub}
+	n := Need{ID: "n1", Facts: openFacts(kernel.CatMedical, "370102", 10000, 0), Urgency: kernel.UrgencyEmergency, Deadline: &dl, PublishedAt: &pub}
 	sources := []Source{
 		{Kind: "fund", ID: "far", RegionCode: "110000", BalanceFen: 100000},
-		{Kind: "fund", ID: "county", Restrictions: marketplace.Restrictions{RegionPrefixes: []string{"370102"}}, BalanceFen: 100000},
+		{Kind: "fund", ID: "county", Restrictions: kernel.Restrictions{RegionPrefixes: []string{"370102"}}, BalanceFen: 100000},
 		{Kind: "project", ID: "city-small", RegionCode: "370100", BalanceFen: 2500},
-		{Kind: "fund", ID: "capped", RegionCode: "370102", Restrictions: marketplace.Restrictions{PerNeedCapFen: 5000}, BalanceFen: 100000},
+		{Kind: "fund", ID: "capped", RegionCode: "370102", Restrictions: kernel.Restrictions{PerNeedCapFen: 5000}, BalanceFen: 100000},
 	}
 	ms, total := SourcesForNeed(&n, sources, nil, rankNow, 0, 10)
 	if total != 4 {
@@ -105,7 +105,7 @@ func TestSourcesRankWithReasons(t *testing.T) {
 		t.Fatalf("waiting %+v", w)
 	}
 	// A screening warning lowers the rank and says so.
-	n.Facts.Screening = marketplace.ScreenWarn
+	n.Facts.Screening = kernel.ScreenWarn
 	warned, _ := SourcesForNeed(&n, sources[:1], nil, rankNow, 0, 1)
 	if f := factor(warned[0].Factors, "screening"); f.Weight >= 0 || warned[0].Score >= ms[2].Score {
 		t.Fatalf("warning factor %+v, score %v vs %v", f, warned[0].Score, ms[2].Score)
@@ -113,11 +113,11 @@ func TestSourcesRankWithReasons(t *testing.T) {
 }
 
 func TestNeedsForSourceMostUrgentFirst(t *testing.T) {
-	mk := func(id string, u marketplace.Urgency) Need {
-		return Need{ID: id, Facts: openFacts(marketplace.CatMedical, "370102", 1000, 0), Urgency: u}
+	mk := func(id string, u kernel.Urgency) Need {
+		return Need{ID: id, Facts: openFacts(kernel.CatMedical, "370102", 1000, 0), Urgency: u}
 	}
-	needs := []Need{mk("a", marketplace.UrgencyNormal), mk("b", marketplace.UrgencyEmergency), mk("c", marketplace.UrgencyUrgent), {ID: "x", Facts: openFacts(marketplace.CatEducation, "370102", 1000, 0), Urgency: marketplace.UrgencyEmergency}}
-	src := Source{Kind: "fund", ID: "f", Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, BalanceFen: 5000}
+	needs := []Need{mk("a", kernel.UrgencyNormal), mk("b", kernel.UrgencyEmergency), mk("c", kernel.UrgencyUrgent), {ID: "x", Facts: openFacts(kernel.CatEducation, "370102", 1000, 0), Urgency: kernel.UrgencyEmergency}}
+	src := Source{Kind: "fund", ID: "f", Restrictions: kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, BalanceFen: 5000}
 	ms, total := NeedsForSource(&src, needs, nil, rankNow, 0, 10)
 	ids := []string{}
 	for _, m := range ms {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // The screening rules are pure functions of their inputs: the need, the
@@ -25,9 +25,6 @@ import (
 // periods that only touch (one ends 2026-01-31, the next starts 2026-02-01)
 // do not overlap. Times within a day are ignored, so a value stored as
 // midnight UTC and one stored as midnight in Beijing name the same day.
-
-// chinaTime is the zone in which calendar days are counted.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // dayOf returns the number of the calendar day (UTC+8) that holds t.
 func dayOf(t time.Time) int64 {
@@ -67,14 +64,14 @@ type ScreeningNeed struct {
 	// ID is the need's public id.
 	ID                 string
 	Pseudonym          string
-	Status             marketplace.NeedStatus
-	Category           marketplace.Category
+	Status             kernel.NeedStatus
+	Category           kernel.Category
 	Period             Period
 	VerifiedCostFen    int64
 	StatutoryReliefFen int64
 	RequestedFen       int64
 	FundedFen          int64
-	HouseholdTypes     []marketplace.HouseholdType
+	HouseholdTypes     []kernel.HouseholdType
 }
 
 // StatutoryPayment is one payment of the statutory record as the rules see
@@ -90,7 +87,7 @@ type ScreeningInput struct {
 	// Others are the person's other needs (same pseudonym, any
 	// organization), without Need itself.
 	Others []ScreeningNeed
-	Stage  marketplace.ScreeningStage
+	Stage  kernel.ScreeningStage
 	// AmountFen is the money about to move (allocate and disburse stages).
 	AmountFen int64
 	// Now is when the screening runs: the look-back window of missed
@@ -101,15 +98,15 @@ type ScreeningInput struct {
 // ReferralSuggestion is a statutory programme a household looks eligible
 // for with no payment of it on record: a referral (转介) to civil affairs.
 type ReferralSuggestion struct {
-	Programme     marketplace.Programme
-	HouseholdType marketplace.HouseholdType
+	Programme     kernel.Programme
+	HouseholdType kernel.HouseholdType
 	Reason        string
 }
 
 // ScreeningReport is the answer of the rules.
 type ScreeningReport struct {
-	Result    marketplace.ScreeningOutcome
-	Checks    []marketplace.ScreeningCheck
+	Result    kernel.ScreeningOutcome
+	Checks    []kernel.ScreeningCheck
 	Referrals []ReferralSuggestion
 }
 
@@ -121,18 +118,18 @@ const (
 )
 
 // outcomeRank orders outcomes from clear to block.
-func outcomeRank(o marketplace.ScreeningOutcome) int {
+func outcomeRank(o kernel.ScreeningOutcome) int {
 	switch o {
-	case marketplace.ScreenWarn:
+	case kernel.ScreenWarn:
 		return 1
-	case marketplace.ScreenBlock:
+	case kernel.ScreenBlock:
 		return 2
 	}
 	return 0
 }
 
 // Worst returns the more serious of a and b.
-func Worst(a, b marketplace.ScreeningOutcome) marketplace.ScreeningOutcome {
+func Worst(a, b kernel.ScreeningOutcome) kernel.ScreeningOutcome {
 	if outcomeRank(b) > outcomeRank(a) {
 		return b
 	}
@@ -146,7 +143,7 @@ func Screen(cfg ScreeningConfig, in ScreeningInput) ScreeningReport {
 	dup, related := checkCrossCharityDuplicate(in)
 	over := checkOverAllocation(in, statutory, related)
 	missed, refs := checkMissedRelief(cfg, in)
-	r := ScreeningReport{Result: marketplace.ScreenClear, Checks: []marketplace.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs}
+	r := ScreeningReport{Result: kernel.ScreenClear, Checks: []kernel.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs}
 	for _, c := range r.Checks {
 		r.Result = Worst(r.Result, c.Result)
 	}
@@ -170,13 +167,13 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
-func paymentEvidence(p StatutoryPayment) marketplace.ScreeningEvidence {
-	return marketplace.ScreeningEvidence{Kind: EvidencePayment, ID: p.ID, Programme: p.Programme,
+func paymentEvidence(p StatutoryPayment) kernel.ScreeningEvidence {
+	return kernel.ScreeningEvidence{Kind: EvidencePayment, ID: p.ID, Programme: p.Programme,
 		From: timePtr(p.From), To: timePtr(p.To), AmountFen: p.AmountFen}
 }
 
-func needEvidence(n ScreeningNeed, amount int64) marketplace.ScreeningEvidence {
-	return marketplace.ScreeningEvidence{Kind: EvidenceNeed, ID: n.ID, Category: n.Category,
+func needEvidence(n ScreeningNeed, amount int64) kernel.ScreeningEvidence {
+	return kernel.ScreeningEvidence{Kind: EvidenceNeed, ID: n.ID, Category: n.Category,
 		From: timePtr(n.Period.From), To: timePtr(n.Period.To), AmountFen: amount, Status: string(n.Status)}
 }
 
@@ -209,10 +206,10 @@ func relevantPayments(cfg ScreeningConfig, in ScreeningInput) ([]StatutoryPaymen
 // worker declared and what the record shows; requested must not exceed
 // verified cost − statutory (block); a record that differs from the
 // declaration is a warning. It returns the statutory amount it used.
-func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, marketplace.ScreeningCheck) {
+func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, kernel.ScreeningCheck) {
 	n := in.Need
 	pays, found := relevantPayments(cfg, in)
-	c := marketplace.ScreeningCheck{Rule: marketplace.RuleStatutoryOverlap, Result: marketplace.ScreenClear, Evidence: []marketplace.ScreeningEvidence{}}
+	c := kernel.ScreeningCheck{Rule: kernel.RuleStatutoryOverlap, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	for _, p := range pays {
 		c.Evidence = append(c.Evidence, paymentEvidence(p))
 	}
@@ -220,11 +217,11 @@ func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, marke
 	limit := max(n.VerifiedCostFen-statutory, 0)
 	switch {
 	case n.RequestedFen > limit:
-		c.Result = marketplace.ScreenBlock
+		c.Result = kernel.ScreenBlock
 		c.Message = fmt.Sprintf("requested %s yuan exceeds verified cost %s minus statutory relief %s (declared %s, on record %s in %d payment(s)): at most %s yuan",
 			yuan(n.RequestedFen), yuan(n.VerifiedCostFen), yuan(statutory), yuan(n.StatutoryReliefFen), yuan(found), len(pays), yuan(limit))
 	case found != n.StatutoryReliefFen:
-		c.Result = marketplace.ScreenWarn
+		c.Result = kernel.ScreenWarn
 		c.Message = fmt.Sprintf("statutory relief on record for this category and period is %s yuan in %d payment(s); the worker declared %s yuan",
 			yuan(found), len(pays), yuan(n.StatutoryReliefFen))
 	case len(pays) > 0:
@@ -240,9 +237,9 @@ func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, marke
 // money.
 func live(n ScreeningNeed) bool {
 	switch n.Status {
-	case marketplace.NeedDraft, marketplace.NeedRejected, marketplace.NeedWithdrawn:
+	case kernel.NeedDraft, kernel.NeedRejected, kernel.NeedWithdrawn:
 		return false
-	case marketplace.NeedClosed:
+	case kernel.NeedClosed:
 		return n.FundedFen > 0
 	}
 	return true
@@ -271,9 +268,9 @@ func relatedNeeds(in ScreeningInput) []ScreeningNeed {
 // together exceeds the hardship's cost is over-allocation's question, which
 // blocks; two claims that together stay within the cost (a hospital bill
 // split between two charities) are legitimate.
-func checkCrossCharityDuplicate(in ScreeningInput) (marketplace.ScreeningCheck, []ScreeningNeed) {
+func checkCrossCharityDuplicate(in ScreeningInput) (kernel.ScreeningCheck, []ScreeningNeed) {
 	rel := relatedNeeds(in)
-	c := marketplace.ScreeningCheck{Rule: marketplace.RuleCrossCharityDuplicate, Result: marketplace.ScreenClear, Evidence: []marketplace.ScreeningEvidence{}}
+	c := kernel.ScreeningCheck{Rule: kernel.RuleCrossCharityDuplicate, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	if len(rel) == 0 {
 		c.Message = "no other live need of this person for this category and period"
 		return c, nil
@@ -284,7 +281,7 @@ func checkCrossCharityDuplicate(in ScreeningInput) (marketplace.ScreeningCheck, 
 		requested += o.RequestedFen
 		funded += o.FundedFen
 	}
-	c.Result = marketplace.ScreenWarn
+	c.Result = kernel.ScreenWarn
 	c.Message = fmt.Sprintf("%d other live need(s) of the same person for the same category and an overlapping period (requested %s yuan, funded %s yuan)",
 		len(rel), yuan(requested), yuan(funded))
 	return c, rel
@@ -299,9 +296,9 @@ func checkCrossCharityDuplicate(in ScreeningInput) (marketplace.ScreeningCheck, 
 // check asks whether the picture changed since. At submit and clear no
 // money moves: a total already above the limit blocks, and a request that
 // would take the total above it warns.
-func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed) marketplace.ScreeningCheck {
+func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed) kernel.ScreeningCheck {
 	n := in.Need
-	c := marketplace.ScreeningCheck{Rule: marketplace.RuleOverAllocation, Result: marketplace.ScreenClear, Evidence: []marketplace.ScreeningEvidence{}}
+	c := kernel.ScreeningCheck{Rule: kernel.RuleOverAllocation, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	limit := max(n.VerifiedCostFen-statutory, 0)
 	total := n.FundedFen
 	for _, o := range rel {
@@ -311,18 +308,18 @@ func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed
 		total += o.FundedFen
 	}
 	moving := int64(0)
-	if in.Stage == marketplace.StageAllocate {
+	if in.Stage == kernel.StageAllocate {
 		moving = in.AmountFen
 	}
 	total += moving
 	switch {
 	case total > limit:
-		c.Result = marketplace.ScreenBlock
+		c.Result = kernel.ScreenBlock
 		c.Message = fmt.Sprintf("charity money for this hardship would be %s yuan (funded here %s, on other needs %s, now moving %s), above verified cost minus statutory relief of %s yuan",
 			yuan(total), yuan(n.FundedFen), yuan(total-n.FundedFen-moving), yuan(moving), yuan(limit))
-	case in.Stage != marketplace.StageAllocate && in.Stage != marketplace.StageDisburse &&
+	case in.Stage != kernel.StageAllocate && in.Stage != kernel.StageDisburse &&
 		total+max(n.RequestedFen-n.FundedFen, 0) > limit && len(c.Evidence) > 0:
-		c.Result = marketplace.ScreenWarn
+		c.Result = kernel.ScreenWarn
 		c.Message = fmt.Sprintf("other needs already hold %s yuan for this hardship; funding the request in full (%s yuan more) would exceed verified cost minus statutory relief of %s yuan",
 			yuan(total-n.FundedFen), yuan(max(n.RequestedFen-n.FundedFen, 0)), yuan(limit))
 	default:
@@ -334,11 +331,11 @@ func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed
 // checkMissedRelief: a household typed as eligible for a statutory
 // programme with no payment of it on record in the look-back window (the
 // months before Now) is flagged for referral to civil affairs.
-func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (marketplace.ScreeningCheck, []ReferralSuggestion) {
-	c := marketplace.ScreeningCheck{Rule: marketplace.RuleMissedRelief, Result: marketplace.ScreenClear, Evidence: []marketplace.ScreeningEvidence{}}
+func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (kernel.ScreeningCheck, []ReferralSuggestion) {
+	c := kernel.ScreeningCheck{Rule: kernel.RuleMissedRelief, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	window := Period{From: cfg.LookBackStart(in.Now), To: in.Now}
 	var refs []ReferralSuggestion
-	seen := map[marketplace.Programme]bool{}
+	seen := map[kernel.Programme]bool{}
 	types := slices.Clone(in.Need.HouseholdTypes)
 	slices.Sort(types)
 	for _, h := range types {
@@ -360,7 +357,7 @@ func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (marketplace.Scre
 			reason := fmt.Sprintf("household typed %s, eligible for %s, has no %s payment on record in the last %d month(s)",
 				h, prog, prog, cfg.LookBackMonths)
 			refs = append(refs, ReferralSuggestion{Programme: prog, HouseholdType: h, Reason: reason})
-			c.Evidence = append(c.Evidence, marketplace.ScreeningEvidence{Kind: EvidenceProgramme, ID: string(prog), Programme: prog,
+			c.Evidence = append(c.Evidence, kernel.ScreeningEvidence{Kind: EvidenceProgramme, ID: string(prog), Programme: prog,
 				From: timePtr(window.From), To: timePtr(window.To)})
 		}
 	}
@@ -368,7 +365,7 @@ func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (marketplace.Scre
 		c.Message = "no missed statutory relief"
 		return c, nil
 	}
-	c.Result = marketplace.ScreenWarn
+	c.Result = kernel.ScreenWarn
 	parts := make([]string, len(refs))
 	for i, r := range refs {
 		parts[i] = r.Reason
@@ -382,10 +379,10 @@ func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (marketplace.Scre
 // their evidence. A verifier's override holds for one fingerprint; a new
 // payment, a new need, changed amounts or new money moving change it, and
 // the block comes back. It is "" when nothing blocks.
-func Fingerprint(checks []marketplace.ScreeningCheck) string {
+func Fingerprint(checks []kernel.ScreeningCheck) string {
 	var parts []string
 	for _, c := range checks {
-		if c.Result != marketplace.ScreenBlock {
+		if c.Result != kernel.ScreenBlock {
 			continue
 		}
 		var b strings.Builder
@@ -415,11 +412,11 @@ func Fingerprint(checks []marketplace.ScreeningCheck) string {
 
 // WarningFingerprint identifies a screening's warnings and blocks alike:
 // an acknowledgement holds while it stays the same.
-func WarningFingerprint(checks []marketplace.ScreeningCheck) string {
+func WarningFingerprint(checks []kernel.ScreeningCheck) string {
 	c := slices.Clone(checks)
 	for i := range c {
-		if c[i].Result == marketplace.ScreenWarn {
-			c[i].Result = marketplace.ScreenBlock
+		if c[i].Result == kernel.ScreenWarn {
+			c[i].Result = kernel.ScreenBlock
 		}
 	}
 	return Fingerprint(c)

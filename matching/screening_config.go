@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/BurntSushi/toml"
 )
 
 // AnyCategory in ProgrammeCategories says that a programme pays for every
@@ -26,10 +26,10 @@ type ScreeningConfig struct {
 	// ProgrammeCategories maps a statutory programme to the need categories
 	// its payments pay for ("*" = every category). A payment of a programme
 	// reduces what charity may give only to needs of these categories.
-	ProgrammeCategories map[marketplace.Programme][]string `json:"programme_categories" toml:"programme_categories"`
+	ProgrammeCategories map[kernel.Programme][]string `json:"programme_categories" toml:"programme_categories"`
 	// EligibleProgrammes maps a household type to the statutory programmes
 	// such a household is entitled to; none on record is missed relief.
-	EligibleProgrammes map[marketplace.HouseholdType][]marketplace.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
+	EligibleProgrammes map[kernel.HouseholdType][]kernel.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
 	// LookBackMonths is the missed-relief window: a payment of the programme
 	// whose period reaches into the last LookBackMonths months counts.
 	LookBackMonths int `json:"look_back_months" toml:"look_back_months"`
@@ -46,26 +46,26 @@ type ScreeningConfig struct {
 // look-back window is 3 months.
 func DefaultScreeningConfig() ScreeningConfig {
 	return ScreeningConfig{
-		ProgrammeCategories: map[marketplace.Programme][]string{
-			marketplace.ProgDibao:      {string(marketplace.CatBasicLiving)},
-			marketplace.ProgTekun:      {string(marketplace.CatBasicLiving), string(marketplace.CatCare), string(marketplace.CatFuneral)},
-			marketplace.ProgTemporary:  {AnyCategory},
-			marketplace.ProgMedical:    {string(marketplace.CatMedical)},
-			marketplace.ProgEducation:  {string(marketplace.CatEducation)},
-			marketplace.ProgHousing:    {string(marketplace.CatHousing)},
-			marketplace.ProgEmployment: {string(marketplace.CatEmployment)},
-			marketplace.ProgDisaster:   {string(marketplace.CatDisaster), string(marketplace.CatHousing)},
+		ProgrammeCategories: map[kernel.Programme][]string{
+			kernel.ProgDibao:      {string(kernel.CatBasicLiving)},
+			kernel.ProgTekun:      {string(kernel.CatBasicLiving), string(kernel.CatCare), string(kernel.CatFuneral)},
+			kernel.ProgTemporary:  {AnyCategory},
+			kernel.ProgMedical:    {string(kernel.CatMedical)},
+			kernel.ProgEducation:  {string(kernel.CatEducation)},
+			kernel.ProgHousing:    {string(kernel.CatHousing)},
+			kernel.ProgEmployment: {string(kernel.CatEmployment)},
+			kernel.ProgDisaster:   {string(kernel.CatDisaster), string(kernel.CatHousing)},
 		},
-		EligibleProgrammes: map[marketplace.HouseholdType][]marketplace.Programme{
-			marketplace.HHDibao: {marketplace.ProgDibao},
-			marketplace.HHTekun: {marketplace.ProgTekun},
+		EligibleProgrammes: map[kernel.HouseholdType][]kernel.Programme{
+			kernel.HHDibao: {kernel.ProgDibao},
+			kernel.HHTekun: {kernel.ProgTekun},
 		},
 		LookBackMonths: 3,
 	}
 }
 
 // Covers reports whether a payment of programme p pays for category c.
-func (c ScreeningConfig) Covers(p marketplace.Programme, cat marketplace.Category) bool {
+func (c ScreeningConfig) Covers(p kernel.Programme, cat kernel.Category) bool {
 	for _, x := range c.ProgrammeCategories[p] {
 		if x == AnyCategory || x == string(cat) {
 			return true
@@ -77,20 +77,19 @@ func (c ScreeningConfig) Covers(p marketplace.Programme, cat marketplace.Categor
 // LookBackStart returns the first moment of the missed-relief window ending
 // at now: the same calendar day (UTC+8) LookBackMonths months earlier.
 func (c ScreeningConfig) LookBackStart(now time.Time) time.Time {
-	n := now.In(chinaTime)
-	d := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, chinaTime)
+	d := kernel.ChinaDay(now)
 	return d.AddDate(0, -c.LookBackMonths, 0)
 }
 
 // Validate checks every code against DOMAIN.md's lists.
 func (c ScreeningConfig) Validate() error {
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	for p, cats := range c.ProgrammeCategories {
 		if !p.Valid() {
 			v.Add("programme_categories", "unknown programme %q", p)
 		}
 		for _, x := range cats {
-			if x != AnyCategory && !marketplace.Category(x).Valid() {
+			if x != AnyCategory && !kernel.Category(x).Valid() {
 				v.Add("programme_categories."+string(p), "unknown category %q", x)
 			}
 		}
@@ -126,9 +125,9 @@ func LoadScreeningConfig(path string) (ScreeningConfig, error) {
 		return cfg, fmt.Errorf("screening config: %w", err)
 	}
 	var f struct {
-		ProgrammeCategories map[marketplace.Programme][]string                    `json:"programme_categories" toml:"programme_categories"`
-		EligibleProgrammes  map[marketplace.HouseholdType][]marketplace.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
-		LookBackMonths      *int                                                  `json:"look_back_months" toml:"look_back_months"`
+		ProgrammeCategories map[kernel.Programme][]string               `json:"programme_categories" toml:"programme_categories"`
+		EligibleProgrammes  map[kernel.HouseholdType][]kernel.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
+		LookBackMonths      *int                                        `json:"look_back_months" toml:"look_back_months"`
 	}
 	if strings.EqualFold(filepath.Ext(path), ".toml") {
 		md, err := toml.Decode(string(b), &f)

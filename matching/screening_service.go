@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -23,28 +25,28 @@ type ScreeningService struct {
 	Cipher *marketplace.Cipher
 	// Divisions tell which needs a verifier's office covers
 	// (marketplace.CoveringVerifier).
-	Divisions *marketplace.Divisions
+	Divisions *kernel.Divisions
 	Now       func() time.Time
 	NewID     func() string
 }
 
-var _ marketplace.Screener = (*ScreeningService)(nil)
+var _ kernel.Screener = (*ScreeningService)(nil)
 
 // NewScreeningService returns a service over its stores.
-func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *marketplace.Divisions, now func() time.Time, newID func() string) *ScreeningService {
+func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *ScreeningService {
 	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
 }
 
 // BlockedError is returned by callers of Screen when the result is block:
 // the action stops with 422 and the screening as details.
 type BlockedError struct {
-	Screening *marketplace.Screening
+	Screening *kernel.Screening
 }
 
 func (e *BlockedError) Error() string {
 	var rules []string
 	for _, c := range e.Screening.Checks {
-		if c.Result == marketplace.ScreenBlock {
+		if c.Result == kernel.ScreenBlock {
 			rules = append(rules, c.Rule)
 		}
 	}
@@ -65,14 +67,14 @@ func (e *BlockedError) Details() any { return e.Screening }
 // verifier's override of the same evidence, stores the screening (with the
 // referrals missed relief suggests) and returns it. ErrNotFound when the
 // need does not exist; a negative amount is a ValidationError.
-func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stage marketplace.ScreeningStage, amountFen int64) (*marketplace.Screening, error) {
+func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error) {
 	switch stage {
-	case marketplace.StageSubmit, marketplace.StageClear, marketplace.StageAllocate, marketplace.StageDisburse:
+	case kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse:
 	default:
-		return nil, marketplace.Invalid("stage", "unknown stage %q", stage)
+		return nil, kernel.Invalid("stage", "unknown stage %q", stage)
 	}
 	if amountFen < 0 {
-		return nil, marketplace.Invalid("amount_fen", "must not be negative")
+		return nil, kernel.Invalid("amount_fen", "must not be negative")
 	}
 	rec, err := s.screen(ctx, needPublicID, stage, amountFen)
 	if err != nil {
@@ -81,7 +83,7 @@ func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stag
 	return &rec.Screening, nil
 }
 
-func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stage marketplace.ScreeningStage, amountFen int64) (*ScreeningRecord, error) {
+func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*ScreeningRecord, error) {
 	n, others, err := s.Store.NeedWithPerson(ctx, needPublicID)
 	if err != nil {
 		return nil, err
@@ -102,33 +104,33 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 		return nil, err
 	}
 	report := Screen(s.Config, ScreeningInput{Need: n.ScreeningNeed, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
-	rec := &ScreeningRecord{NeedKey: n.Key, Latest: true, Screening: marketplace.Screening{
+	rec := &ScreeningRecord{NeedKey: n.Key, Latest: true, Screening: kernel.Screening{
 		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now,
 		PersonState: n.PersonState}}
 	rec.BlockFingerprint = Fingerprint(report.Checks)
 	rec.WarnFingerprint = WarningFingerprint(report.Checks)
-	if rec.Result == marketplace.ScreenBlock {
+	if rec.Result == kernel.ScreenBlock {
 		ov, err := s.Store.OverrideFor(ctx, n.Key, rec.BlockFingerprint)
 		switch {
 		case err == nil:
 			applyOverride(rec, ov)
-		case !errors.Is(err, marketplace.ErrNotFound):
+		case !errors.Is(err, kernel.ErrNotFound):
 			return nil, err
 		}
 	}
 	// A decision on the same evidence carries over, so that re-running a
 	// screening does not put a settled case back in the queue.
-	if rec.Decision == "" && rec.Result != marketplace.ScreenClear {
+	if rec.Decision == "" && rec.Result != kernel.ScreenClear {
 		prev, err := s.Store.LatestScreening(ctx, n.Key)
 		switch {
 		case err == nil:
 			if prev.Decision != "" && prev.WarnFingerprint == rec.WarnFingerprint &&
-				(prev.Decision != DecisionUphold || rec.Result == marketplace.ScreenBlock) &&
-				(prev.Decision != DecisionAcknowledge || rec.Result == marketplace.ScreenWarn) &&
+				(prev.Decision != DecisionUphold || rec.Result == kernel.ScreenBlock) &&
+				(prev.Decision != DecisionAcknowledge || rec.Result == kernel.ScreenWarn) &&
 				prev.Decision != DecisionOverride {
 				rec.Decision, rec.DecidedBy, rec.DecidedAt = prev.Decision, prev.DecidedBy, prev.DecidedAt
 			}
-		case !errors.Is(err, marketplace.ErrNotFound):
+		case !errors.Is(err, kernel.ErrNotFound):
 			return nil, err
 		}
 	}
@@ -146,11 +148,11 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 // applyOverride turns the blocks of rec into warnings: a verifier lifted
 // them for exactly this evidence.
 func applyOverride(rec *ScreeningRecord, ov *Override) {
-	rec.Result = marketplace.ScreenClear
+	rec.Result = kernel.ScreenClear
 	for i := range rec.Checks {
 		c := &rec.Checks[i]
-		if c.Result == marketplace.ScreenBlock {
-			c.Result = marketplace.ScreenWarn
+		if c.Result == kernel.ScreenBlock {
+			c.Result = kernel.ScreenWarn
 			c.Message = "block overridden by a verifier for this evidence: " + c.Message
 		}
 		rec.Result = Worst(rec.Result, c.Result)
@@ -163,15 +165,15 @@ func applyOverride(rec *ScreeningRecord, ov *Override) {
 // canSee reports whether p may read the screenings of n: verifiers whose
 // office covers the need's region, federation staff (who allocate to any
 // need), social workers of the posting organization.
-func (s *ScreeningService) canSee(p *marketplace.Principal, n *ScreenedNeed) bool {
+func (s *ScreeningService) canSee(p *kernel.Principal, n *ScreenedNeed) bool {
 	if p == nil {
 		return false
 	}
 	for _, m := range p.Memberships {
 		switch m.Role {
-		case marketplace.RoleFederationStaff:
+		case kernel.RoleFederationStaff:
 			return true
-		case marketplace.RoleSocialWorker:
+		case kernel.RoleSocialWorker:
 			if m.Org != nil && m.Org.PublicID == n.OrgID {
 				return true
 			}
@@ -182,20 +184,20 @@ func (s *ScreeningService) canSee(p *marketplace.Principal, n *ScreenedNeed) boo
 
 // covers reports whether p is a verifier whose office covers region: the
 // rule of clearance, for every verifier's work here.
-func (s *ScreeningService) covers(p *marketplace.Principal, region string) bool {
+func (s *ScreeningService) covers(p *kernel.Principal, region string) bool {
 	return marketplace.CoveringVerifier(s.Divisions, p, region)
 }
 
 // Screenings returns the need's latest screening, or with all its history
 // (newest first, at most 200). ErrNotFound when the need does not exist,
 // has no screening, or p may not see it.
-func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Principal, needPublicID string, all bool) ([]ScreeningRecord, error) {
+func (s *ScreeningService) Screenings(ctx context.Context, p *kernel.Principal, needPublicID string, all bool) ([]ScreeningRecord, error) {
 	n, err := s.Store.NeedForScreening(ctx, needPublicID)
 	if err != nil {
 		return nil, fmt.Errorf("matching: screenings: %w", err)
 	}
 	if !s.canSee(p, n) {
-		return nil, fmt.Errorf("matching: screenings: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("matching: screenings: %w", kernel.ErrNotFound)
 	}
 	limit := 1
 	if all {
@@ -206,7 +208,7 @@ func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Princi
 		return nil, fmt.Errorf("matching: screenings: %w", err)
 	}
 	if len(recs) == 0 {
-		return nil, fmt.Errorf("matching: screenings: no screening yet: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("matching: screenings: no screening yet: %w", kernel.ErrNotFound)
 	}
 	return recs, nil
 }
@@ -214,18 +216,18 @@ func (s *ScreeningService) Screenings(ctx context.Context, p *marketplace.Princi
 // Rerun screens the need again now, at the clear stage (a verifier's
 // re-check); only verifiers may, and only those whose office covers the
 // need's region: ErrNotFound for the others.
-func (s *ScreeningService) Rerun(ctx context.Context, p *marketplace.Principal, needPublicID string) (*ScreeningRecord, error) {
-	if !p.Has(marketplace.RoleVerifier) {
-		return nil, marketplace.ErrForbidden
+func (s *ScreeningService) Rerun(ctx context.Context, p *kernel.Principal, needPublicID string) (*ScreeningRecord, error) {
+	if !p.Has(kernel.RoleVerifier) {
+		return nil, kernel.ErrForbidden
 	}
 	n, err := s.Store.NeedForScreening(ctx, needPublicID)
 	if err != nil {
 		return nil, fmt.Errorf("matching: rerun screening: %w", err)
 	}
 	if !s.covers(p, n.RegionCode) {
-		return nil, fmt.Errorf("matching: rerun screening: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("matching: rerun screening: %w", kernel.ErrNotFound)
 	}
-	rec, err := s.screen(ctx, needPublicID, marketplace.StageClear, 0)
+	rec, err := s.screen(ctx, needPublicID, kernel.StageClear, 0)
 	if err != nil {
 		return nil, fmt.Errorf("matching: rerun screening: %w", err)
 	}
@@ -244,10 +246,10 @@ type QueueItem struct {
 // affairs offices cover: latest screenings that warn or block and no
 // verifier has decided, blocks first, at most limit (1..500). ErrForbidden
 // for anyone who is not a verifier of a civil affairs office.
-func (s *ScreeningService) ReviewQueue(ctx context.Context, p *marketplace.Principal, limit int) ([]QueueItem, error) {
+func (s *ScreeningService) ReviewQueue(ctx context.Context, p *kernel.Principal, limit int) ([]QueueItem, error) {
 	regions := marketplace.VerifierRegions(s.Divisions, p)
 	if len(regions) == 0 {
-		return nil, marketplace.ErrForbidden
+		return nil, kernel.ErrForbidden
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -305,12 +307,12 @@ const MinOverrideReason = 10
 // ErrNotFound for an unknown screening or one of a need outside the
 // regions p's office covers; ErrConflict when the screening is no longer
 // the need's latest or was already decided.
-func (s *ScreeningService) Decide(ctx context.Context, p *marketplace.Principal, screeningID string, d Decision, reason string) (*ScreeningRecord, error) {
-	if !p.Has(marketplace.RoleVerifier) {
-		return nil, marketplace.ErrForbidden
+func (s *ScreeningService) Decide(ctx context.Context, p *kernel.Principal, screeningID string, d Decision, reason string) (*ScreeningRecord, error) {
+	if !p.Has(kernel.RoleVerifier) {
+		return nil, kernel.ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	switch d {
 	case DecisionAcknowledge, DecisionOverride, DecisionUphold:
 	default:
@@ -334,15 +336,15 @@ func (s *ScreeningService) Decide(ctx context.Context, p *marketplace.Principal,
 		return nil, fmt.Errorf("matching: decide: %w", err)
 	}
 	if !s.covers(p, n.RegionCode) {
-		return nil, fmt.Errorf("matching: decide: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("matching: decide: %w", kernel.ErrNotFound)
 	}
 	switch {
-	case rec.Result == marketplace.ScreenClear:
-		return nil, fmt.Errorf("matching: decide: %w: the screening is clear; nothing to decide", marketplace.ErrConflict)
-	case d == DecisionAcknowledge && rec.Result != marketplace.ScreenWarn:
-		return nil, marketplace.Invalid("decision", "a block is overridden or upheld, not acknowledged")
-	case d != DecisionAcknowledge && rec.Result != marketplace.ScreenBlock:
-		return nil, marketplace.Invalid("decision", "only a block is overridden or upheld; acknowledge a warning")
+	case rec.Result == kernel.ScreenClear:
+		return nil, fmt.Errorf("matching: decide: %w: the screening is clear; nothing to decide", kernel.ErrConflict)
+	case d == DecisionAcknowledge && rec.Result != kernel.ScreenWarn:
+		return nil, kernel.Invalid("decision", "a block is overridden or upheld, not acknowledged")
+	case d != DecisionAcknowledge && rec.Result != kernel.ScreenBlock:
+		return nil, kernel.Invalid("decision", "only a block is overridden or upheld; acknowledge a warning")
 	}
 	now := s.Now().UTC()
 	var ct []byte
@@ -400,13 +402,13 @@ func (s *ScreeningService) openNotes(r *Referral) ([]ReferralNote, error) {
 // Referrals lists the referrals of the needs in the regions p's civil
 // affairs offices cover, with status when not "". ErrForbidden for anyone
 // who is not a verifier of a civil affairs office.
-func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
+func (s *ScreeningService) Referrals(ctx context.Context, p *kernel.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
 	regions := marketplace.VerifierRegions(s.Divisions, p)
 	if len(regions) == 0 {
-		return nil, marketplace.ErrForbidden
+		return nil, kernel.ErrForbidden
 	}
 	if status != "" && !status.Valid() {
-		return nil, marketplace.Invalid("status", "must be open, accepted or closed")
+		return nil, kernel.Invalid("status", "must be open, accepted or closed")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -431,12 +433,12 @@ func (s *ScreeningService) Referrals(ctx context.Context, p *marketplace.Princip
 // the need's stream. Accepting records the verifier as taking it.
 // ErrNotFound, also for a referral of a need outside the regions p's office
 // covers; ErrConflict for a closed referral or a move back.
-func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
-	if !p.Has(marketplace.RoleVerifier) {
-		return nil, marketplace.ErrForbidden
+func (s *ScreeningService) UpdateReferral(ctx context.Context, p *kernel.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
+	if !p.Has(kernel.RoleVerifier) {
+		return nil, kernel.ErrForbidden
 	}
 	note = strings.TrimSpace(note)
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	if !status.Valid() {
 		v.Add("status", "must be open, accepted or closed")
 	}
@@ -450,17 +452,17 @@ func (s *ScreeningService) UpdateReferral(ctx context.Context, p *marketplace.Pr
 	var notes []ReferralNote
 	r, err := s.Store.UpdateReferral(ctx, publicID, func(r *Referral) (marketplace.AuditEntry, error) {
 		if !s.covers(p, r.NeedRegion) {
-			return marketplace.AuditEntry{}, marketplace.ErrNotFound
+			return marketplace.AuditEntry{}, kernel.ErrNotFound
 		}
 		rank := map[ReferralStatus]int{ReferralOpen: 0, ReferralAccepted: 1, ReferralClosed: 2}
 		if r.Status == ReferralClosed {
-			return marketplace.AuditEntry{}, marketplace.Refuse(marketplace.ErrConflict, "refusal_referral_closed", nil, "the referral is closed")
+			return marketplace.AuditEntry{}, kernel.Refuse(kernel.ErrConflict, "refusal_referral_closed", nil, "the referral is closed")
 		}
 		if rank[status] < rank[r.Status] {
-			return marketplace.AuditEntry{}, marketplace.Refuse(marketplace.ErrConflict, "refusal_referral_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(status)}, "a referral cannot go back from %s to %s", r.Status, status)
+			return marketplace.AuditEntry{}, kernel.Refuse(kernel.ErrConflict, "refusal_referral_transition", map[string]any{"Status": string(r.Status), "ToStatus": string(status)}, "a referral cannot go back from %s to %s", r.Status, status)
 		}
 		if status == r.Status && note == "" {
-			return marketplace.AuditEntry{}, marketplace.Invalid("note", "give a note or a new status")
+			return marketplace.AuditEntry{}, kernel.Invalid("note", "give a note or a new status")
 		}
 		var err error
 		notes, err = s.openNotes(r)

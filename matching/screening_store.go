@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -32,7 +34,7 @@ type ScreeningRecord struct {
 	// Key is the row id, internal to the store.
 	Key     int64
 	NeedKey int64
-	marketplace.Screening
+	kernel.Screening
 	// BlockFingerprint identifies the evidence of the blocks (see
 	// Fingerprint); WarnFingerprint that of warnings and blocks.
 	BlockFingerprint string
@@ -91,7 +93,7 @@ type Referral struct {
 	ID        string
 	NeedKey   int64
 	NeedID    string
-	Programme marketplace.Programme
+	Programme kernel.Programme
 	Reason    string
 	Status    ReferralStatus
 	TakenBy   string
@@ -109,16 +111,16 @@ type Referral struct {
 // NeedSummary is what the review queue shows of a need: public facts and
 // amounts only, never an identity.
 type NeedSummary struct {
-	ID                 string                 `json:"id"`
-	OrgID              string                 `json:"org_id"`
-	Status             marketplace.NeedStatus `json:"status"`
-	Category           marketplace.Category   `json:"category"`
-	From               time.Time              `json:"from"`
-	To                 time.Time              `json:"to"`
-	VerifiedCostFen    int64                  `json:"verified_cost_fen"`
-	StatutoryReliefFen int64                  `json:"statutory_relief_fen"`
-	RequestedFen       int64                  `json:"requested_fen"`
-	FundedFen          int64                  `json:"funded_fen"`
+	ID                 string            `json:"id"`
+	OrgID              string            `json:"org_id"`
+	Status             kernel.NeedStatus `json:"status"`
+	Category           kernel.Category   `json:"category"`
+	From               time.Time         `json:"from"`
+	To                 time.Time         `json:"to"`
+	VerifiedCostFen    int64             `json:"verified_cost_fen"`
+	StatutoryReliefFen int64             `json:"statutory_relief_fen"`
+	RequestedFen       int64             `json:"requested_fen"`
+	FundedFen          int64             `json:"funded_fen"`
 }
 
 // ScreeningStore keeps screenings, overrides and referrals, and reads the

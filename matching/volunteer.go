@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -25,8 +27,8 @@ const (
 // Skill is a service a volunteer offers at a level (1 basic, 2 experienced,
 // 3 professional).
 type Skill struct {
-	Service marketplace.Service `json:"service"`
-	Level   int                 `json:"level"`
+	Service kernel.Service `json:"service"`
+	Level   int            `json:"level"`
 }
 
 // Slot is a weekly time window, minutes from midnight, [From, To).
@@ -54,16 +56,16 @@ type Volunteer struct {
 // ServiceNeed is what matching looks at of a need when matching volunteers.
 type ServiceNeed struct {
 	ID             string
-	Category       marketplace.Category
+	Category       kernel.Category
 	RegionCode     string
-	AgeBand        marketplace.AgeBand
-	HouseholdTypes []marketplace.HouseholdType
-	Services       []marketplace.Service
+	AgeBand        kernel.AgeBand
+	HouseholdTypes []kernel.HouseholdType
+	Services       []kernel.Service
 	// MinLevel is the lowest skill level the need accepts (0 or 1: any).
 	MinLevel int
 	// Schedule is when the help is wanted; empty means any time.
 	Schedule    []Slot
-	Urgency     marketplace.Urgency
+	Urgency     kernel.Urgency
 	Deadline    *time.Time
 	PublishedAt *time.Time
 }
@@ -82,7 +84,7 @@ const (
 // household at home or being alone with the person: a service among
 // marketplace.HomeVisitServices, or the care category.
 func NeedsHomeVisit(n ServiceNeed) bool {
-	if n.Category == marketplace.CatCare {
+	if n.Category == kernel.CatCare {
 		return true
 	}
 	for _, s := range n.Services {
@@ -97,12 +99,12 @@ func NeedsHomeVisit(n ServiceNeed) bool {
 // or a disabled member as far as the need shows.
 func VulnerableHousehold(n ServiceNeed) bool {
 	switch n.AgeBand {
-	case marketplace.AgeUnder14, marketplace.Age14to17, marketplace.Age60Plus:
+	case kernel.AgeUnder14, kernel.Age14to17, kernel.Age60Plus:
 		return true
 	}
 	for _, h := range n.HouseholdTypes {
 		switch h {
-		case marketplace.HHElderlyAlone, marketplace.HHSevereDisability, marketplace.HHOrphan, marketplace.HHUnsupportedChild:
+		case kernel.HHElderlyAlone, kernel.HHSevereDisability, kernel.HHOrphan, kernel.HHUnsupportedChild:
 			return true
 		}
 	}
@@ -121,13 +123,13 @@ func RequiresClearedCheck(n ServiceNeed) bool {
 			return true
 		}
 	}
-	return n.Category == marketplace.CatCare && VulnerableHousehold(n)
+	return n.Category == kernel.CatCare && VulnerableHousehold(n)
 }
 
 // VolunteerFails returns every reason the volunteer may not serve the need;
 // none means eligible.
-func VolunteerFails(n ServiceNeed, v *Volunteer) []marketplace.Ineligibility {
-	var out []marketplace.Ineligibility
+func VolunteerFails(n ServiceNeed, v *Volunteer) []kernel.Ineligibility {
+	var out []kernel.Ineligibility
 	has, levelOK := false, false
 	for _, s := range v.Skills {
 		if slices.Contains(n.Services, s.Service) {
@@ -139,21 +141,21 @@ func VolunteerFails(n ServiceNeed, v *Volunteer) []marketplace.Ineligibility {
 	}
 	switch {
 	case !has:
-		out = append(out, marketplace.Ineligibility{Code: FailSkillMissing, Message: fmt.Sprintf("offers none of the services asked: %v", n.Services)})
+		out = append(out, kernel.Ineligibility{Code: FailSkillMissing, Message: fmt.Sprintf("offers none of the services asked: %v", n.Services)})
 	case !levelOK:
-		out = append(out, marketplace.Ineligibility{Code: FailLevelTooLow, Message: fmt.Sprintf("skill level below the level %d asked", n.MinLevel)})
+		out = append(out, kernel.Ineligibility{Code: FailLevelTooLow, Message: fmt.Sprintf("skill level below the level %d asked", n.MinLevel)})
 	}
 	if servesLevel(v.RegionPrefixes, n.RegionCode) == 0 {
-		out = append(out, marketplace.Ineligibility{Code: FailRegionNotServed, Message: "does not serve the need's region"})
+		out = append(out, kernel.Ineligibility{Code: FailRegionNotServed, Message: "does not serve the need's region"})
 	}
 	if len(n.Schedule) > 0 && overlapMinutes(v.Availability, n.Schedule) == 0 {
-		out = append(out, marketplace.Ineligibility{Code: FailNoAvailability, Message: "no free time overlaps the need's schedule"})
+		out = append(out, kernel.Ineligibility{Code: FailNoAvailability, Message: "no free time overlaps the need's schedule"})
 	}
 	if v.LoadLimit > 0 && v.ActiveLoad >= v.LoadLimit {
-		out = append(out, marketplace.Ineligibility{Code: FailLoadFull, Message: fmt.Sprintf("already at the load limit of %d", v.LoadLimit)})
+		out = append(out, kernel.Ineligibility{Code: FailLoadFull, Message: fmt.Sprintf("already at the load limit of %d", v.LoadLimit)})
 	}
 	if RequiresClearedCheck(n) && v.BackgroundCheck != CheckCleared {
-		out = append(out, marketplace.Ineligibility{Code: FailBackgroundCheck, Message: "home visits to minors, the elderly or the disabled need a cleared background check"})
+		out = append(out, kernel.Ineligibility{Code: FailBackgroundCheck, Message: "home visits to minors, the elderly or the disabled need a cleared background check"})
 	}
 	return out
 }
@@ -231,7 +233,7 @@ func scheduleMinutes(s []Slot) int {
 
 // ValidateSlots checks weekly slots: weekday 0–6, 0 ≤ from < to ≤ 1440.
 func ValidateSlots(field string, slots []Slot) error {
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	for i, s := range slots {
 		if s.Weekday < time.Sunday || s.Weekday > time.Saturday || s.From < 0 || s.To > 24*60 || s.From >= s.To {
 			v.Add(fmt.Sprintf("%s[%d]", field, i), "needs weekday 0–6 and 0 ≤ from_min < to_min ≤ 1440")

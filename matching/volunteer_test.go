@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
-func codes(fs []marketplace.Ineligibility) []string {
+func codes(fs []kernel.Ineligibility) []string {
 	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.Code)
@@ -21,12 +23,12 @@ func codes(fs []marketplace.Ineligibility) []string {
 func TestVolunteerEligibility(t *testing.T) {
 	mon := []Slot{{Weekday: time.Monday, From: 9 * 60, To: 12 * 60}}
 	base := func() Volunteer {
-		return Volunteer{ID: "v", Skills: []Skill{{marketplace.SvcHomeCare, 2}, {marketplace.SvcLegalAid, 3}}, RegionPrefixes: []string{"3701"},
+		return Volunteer{ID: "v", Skills: []Skill{{kernel.SvcHomeCare, 2}, {kernel.SvcLegalAid, 3}}, RegionPrefixes: []string{"3701"},
 			Availability: mon, LoadLimit: 3, ActiveLoad: 1, BackgroundCheck: CheckCleared}
 	}
 	need := func() ServiceNeed {
-		return ServiceNeed{ID: "n", Category: marketplace.CatMedical, RegionCode: "370102", AgeBand: marketplace.Age18to59,
-			Services: []marketplace.Service{marketplace.SvcHomeCare}, MinLevel: 1, Schedule: []Slot{{Weekday: time.Monday, From: 10 * 60, To: 11 * 60}}}
+		return ServiceNeed{ID: "n", Category: kernel.CatMedical, RegionCode: "370102", AgeBand: kernel.Age18to59,
+			Services: []kernel.Service{kernel.SvcHomeCare}, MinLevel: 1, Schedule: []Slot{{Weekday: time.Monday, From: 10 * 60, To: 11 * 60}}}
 	}
 	cases := []struct {
 		name string
@@ -35,7 +37,7 @@ func TestVolunteerEligibility(t *testing.T) {
 		want []string
 	}{
 		{"eligible", nil, nil, []string{}},
-		{"skill missing", nil, func(n *ServiceNeed) { n.Services = []marketplace.Service{marketplace.SvcTutoring} }, []string{FailSkillMissing}},
+		{"skill missing", nil, func(n *ServiceNeed) { n.Services = []kernel.Service{kernel.SvcTutoring} }, []string{FailSkillMissing}},
 		{"level too low", nil, func(n *ServiceNeed) { n.MinLevel = 3 }, []string{FailLevelTooLow}},
 		{"another city", nil, func(n *ServiceNeed) { n.RegionCode = "370211" }, []string{FailRegionNotServed}},
 		{"schedule on another day", nil, func(n *ServiceNeed) { n.Schedule[0].Weekday = time.Tuesday }, []string{FailNoAvailability}},
@@ -46,20 +48,20 @@ func TestVolunteerEligibility(t *testing.T) {
 		{"load full", func(v *Volunteer) { v.ActiveLoad = 3 }, nil, []string{FailLoadFull}},
 		{"no load limit", func(v *Volunteer) { v.LoadLimit, v.ActiveLoad = 0, 50 }, nil, []string{}},
 		{"home care for an adult needs no check", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, nil, []string{}},
-		{"home care for a minor needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckPending }, func(n *ServiceNeed) { n.AgeBand = marketplace.AgeUnder14 }, []string{FailBackgroundCheck}},
-		{"home care for 14-17 needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, func(n *ServiceNeed) { n.AgeBand = marketplace.Age14to17 }, []string{FailBackgroundCheck}},
-		{"home care for the elderly needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckExpired }, func(n *ServiceNeed) { n.AgeBand = marketplace.Age60Plus }, []string{FailBackgroundCheck}},
-		{"elderly living alone", func(v *Volunteer) { v.BackgroundCheck = CheckFailed }, func(n *ServiceNeed) { n.HouseholdTypes = []marketplace.HouseholdType{marketplace.HHElderlyAlone} }, []string{FailBackgroundCheck}},
-		{"severe disability", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, func(n *ServiceNeed) { n.HouseholdTypes = []marketplace.HouseholdType{marketplace.HHSevereDisability} }, []string{FailBackgroundCheck}},
-		{"care category is a home visit", func(v *Volunteer) { v.BackgroundCheck = CheckNone; v.Skills = []Skill{{marketplace.SvcLegalAid, 3}} }, func(n *ServiceNeed) {
-			n.Category, n.Services, n.AgeBand = marketplace.CatCare, []marketplace.Service{marketplace.SvcLegalAid}, marketplace.Age60Plus
+		{"home care for a minor needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckPending }, func(n *ServiceNeed) { n.AgeBand = kernel.AgeUnder14 }, []string{FailBackgroundCheck}},
+		{"home care for 14-17 needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, func(n *ServiceNeed) { n.AgeBand = kernel.Age14to17 }, []string{FailBackgroundCheck}},
+		{"home care for the elderly needs a cleared check", func(v *Volunteer) { v.BackgroundCheck = CheckExpired }, func(n *ServiceNeed) { n.AgeBand = kernel.Age60Plus }, []string{FailBackgroundCheck}},
+		{"elderly living alone", func(v *Volunteer) { v.BackgroundCheck = CheckFailed }, func(n *ServiceNeed) { n.HouseholdTypes = []kernel.HouseholdType{kernel.HHElderlyAlone} }, []string{FailBackgroundCheck}},
+		{"severe disability", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, func(n *ServiceNeed) { n.HouseholdTypes = []kernel.HouseholdType{kernel.HHSevereDisability} }, []string{FailBackgroundCheck}},
+		{"care category is a home visit", func(v *Volunteer) { v.BackgroundCheck = CheckNone; v.Skills = []Skill{{kernel.SvcLegalAid, 3}} }, func(n *ServiceNeed) {
+			n.Category, n.Services, n.AgeBand = kernel.CatCare, []kernel.Service{kernel.SvcLegalAid}, kernel.Age60Plus
 		}, []string{FailBackgroundCheck}},
 		{"legal aid for a minor is no home visit", func(v *Volunteer) { v.BackgroundCheck = CheckNone }, func(n *ServiceNeed) {
-			n.Services, n.AgeBand = []marketplace.Service{marketplace.SvcLegalAid}, marketplace.AgeUnder14
+			n.Services, n.AgeBand = []kernel.Service{kernel.SvcLegalAid}, kernel.AgeUnder14
 		}, []string{}},
-		{"cleared check visits a minor", nil, func(n *ServiceNeed) { n.AgeBand = marketplace.AgeUnder14 }, []string{}},
+		{"cleared check visits a minor", nil, func(n *ServiceNeed) { n.AgeBand = kernel.AgeUnder14 }, []string{}},
 		{"every reason at once", func(v *Volunteer) { v.ActiveLoad = 9; v.BackgroundCheck = CheckNone; v.Availability = nil }, func(n *ServiceNeed) {
-			n.MinLevel, n.RegionCode, n.AgeBand = 3, "110101", marketplace.AgeUnder14
+			n.MinLevel, n.RegionCode, n.AgeBand = 3, "110101", kernel.AgeUnder14
 		}, []string{FailLevelTooLow, FailRegionNotServed, FailNoAvailability, FailLoadFull, FailBackgroundCheck}},
 	}
 	for _, tc := range cases {
@@ -93,7 +95,7 @@ func randomVolunteers(rng *rand.Rand, n int) []Volunteer {
 	for i := range vs {
 		v := Volunteer{ID: fmt.Sprintf("v%07d", i), LoadLimit: rng.IntN(4), ActiveLoad: rng.IntN(4), BackgroundCheck: checks[rng.IntN(len(checks))]}
 		for range 1 + rng.IntN(3) {
-			v.Skills = append(v.Skills, Skill{marketplace.Services[rng.IntN(len(marketplace.Services))], 1 + rng.IntN(3)})
+			v.Skills = append(v.Skills, Skill{kernel.Services[rng.IntN(len(kernel.Services))], 1 + rng.IntN(3)})
 		}
 		for range 1 + rng.IntN(2) {
 			v.RegionPrefixes = append(v.RegionPrefixes, prefixes[rng.IntN(len(prefixes))])
@@ -109,14 +111,14 @@ func randomVolunteers(rng *rand.Rand, n int) []Volunteer {
 
 func randomServiceNeed(rng *rand.Rand, i int) ServiceNeed {
 	regions := []string{"370102", "370103", "370211", "110101", "370102001"}
-	bands := []marketplace.AgeBand{marketplace.AgeUnder14, marketplace.Age14to17, marketplace.Age18to59, marketplace.Age60Plus}
-	n := ServiceNeed{ID: fmt.Sprintf("n%05d", i), Category: marketplace.Categories[rng.IntN(len(marketplace.Categories))], RegionCode: regions[rng.IntN(len(regions))],
-		AgeBand: bands[rng.IntN(len(bands))], MinLevel: rng.IntN(4), Urgency: marketplace.UrgencyNormal}
+	bands := []kernel.AgeBand{kernel.AgeUnder14, kernel.Age14to17, kernel.Age18to59, kernel.Age60Plus}
+	n := ServiceNeed{ID: fmt.Sprintf("n%05d", i), Category: kernel.Categories[rng.IntN(len(kernel.Categories))], RegionCode: regions[rng.IntN(len(regions))],
+		AgeBand: bands[rng.IntN(len(bands))], MinLevel: rng.IntN(4), Urgency: kernel.UrgencyNormal}
 	for range 1 + rng.IntN(2) {
-		n.Services = append(n.Services, marketplace.Services[rng.IntN(len(marketplace.Services))])
+		n.Services = append(n.Services, kernel.Services[rng.IntN(len(kernel.Services))])
 	}
 	if rng.IntN(3) == 0 {
-		n.HouseholdTypes = []marketplace.HouseholdType{marketplace.HouseholdTypes[rng.IntN(len(marketplace.HouseholdTypes))]}
+		n.HouseholdTypes = []kernel.HouseholdType{kernel.HouseholdTypes[rng.IntN(len(kernel.HouseholdTypes))]}
 	}
 	for range rng.IntN(3) {
 		from := rng.IntN(20) * 60
@@ -185,7 +187,7 @@ func TestVolunteerHardConstraintIsNeverBroken(t *testing.T) {
 func TestRankingPagesAreSlicesOfTheFullOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	vols := randomVolunteers(rng, 2000)
-	n := ServiceNeed{ID: "n", RegionCode: "370102", Services: marketplace.Services, AgeBand: marketplace.Age18to59}
+	n := ServiceNeed{ID: "n", RegionCode: "370102", Services: kernel.Services, AgeBand: kernel.Age18to59}
 	all, total := VolunteersFor(&n, vols, 0, len(vols))
 	if total < 30 {
 		t.Fatalf("only %d eligible", total)
@@ -211,19 +213,19 @@ func TestRankingPagesAreSlicesOfTheFullOrder(t *testing.T) {
 // pledges (marketplace.NeedsBackgroundCheck), and is stricter only for the
 // care category.
 func TestBackgroundRuleIsTheSharedOne(t *testing.T) {
-	bands := []marketplace.AgeBand{marketplace.AgeUnder14, marketplace.Age14to17, marketplace.Age18to59, marketplace.Age60Plus}
-	for _, s := range marketplace.Services {
+	bands := []kernel.AgeBand{kernel.AgeUnder14, kernel.Age14to17, kernel.Age18to59, kernel.Age60Plus}
+	for _, s := range kernel.Services {
 		for _, b := range bands {
-			for _, h := range append([]marketplace.HouseholdType{""}, marketplace.HouseholdTypes...) {
-				var hh []marketplace.HouseholdType
+			for _, h := range append([]kernel.HouseholdType{""}, kernel.HouseholdTypes...) {
+				var hh []kernel.HouseholdType
 				if h != "" {
-					hh = []marketplace.HouseholdType{h}
+					hh = []kernel.HouseholdType{h}
 				}
-				n := ServiceNeed{Category: marketplace.CatMedical, Services: []marketplace.Service{s}, AgeBand: b, HouseholdTypes: hh}
+				n := ServiceNeed{Category: kernel.CatMedical, Services: []kernel.Service{s}, AgeBand: b, HouseholdTypes: hh}
 				if got, want := RequiresClearedCheck(n), marketplace.NeedsBackgroundCheck(s, b, hh); got != want {
 					t.Errorf("%s for %s %v: matching says %v, claims say %v", s, b, hh, got, want)
 				}
-				n.Category = marketplace.CatCare
+				n.Category = kernel.CatCare
 				if marketplace.NeedsBackgroundCheck(s, b, hh) && !RequiresClearedCheck(n) {
 					t.Errorf("care category loosens the rule for %s %s %v", s, b, hh)
 				}

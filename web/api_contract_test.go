@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // wantInvalid fails unless r is a 400 whose error.fields names field, with a
@@ -28,8 +28,8 @@ func wantInvalid(t *testing.T, r response, field string) {
 // parameter, and writes nothing.
 func TestAPIRefusesWhatItsDescriptionForbids(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
 
 		t.Run("a need without statutory relief", func(t *testing.T) {
 			before := env.rowCounts()
@@ -60,8 +60,8 @@ func TestAPIRefusesWhatItsDescriptionForbids(t *testing.T) {
 		}
 
 		t.Run("required numbers left out", func(t *testing.T) {
-			donor, _ := env.user(marketplace.RoleDonor, nil)
-			volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
+			donor, _ := env.user(kernel.RoleDonor, nil)
+			volunteer, _ := env.user(kernel.RoleVolunteer, nil)
 			const id = "01jjnotanid000000000000000"
 			for _, tc := range []struct {
 				path, token string

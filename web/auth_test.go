@@ -14,14 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func TestLogin(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		_, p := env.user(marketplace.RoleFederationStaff, nil)
+		_, p := env.user(kernel.RoleFederationStaff, nil)
 		email, pw := p.User.Email, "password-federation_staff"
 		cases := []struct {
 			name     string
@@ -81,7 +81,7 @@ func (env *testEnv) loginFrom(addr, email, password string) response {
 
 func TestLoginFailuresSlowTheGuesserWithoutLockingOutTheOwner(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		_, p := env.user(marketplace.RoleDonor, nil)
+		_, p := env.user(kernel.RoleDonor, nil)
 		const attacker, owner = "198.51.100.7", "203.0.113.9"
 		free := env.accounts.Throttle.Free
 		// The same sequence for a registered and an unknown e-mail: the
@@ -189,7 +189,7 @@ func signRaw(t *testing.T, method jwt.SigningMethod, key any, kid string, claims
 
 func TestForgedAndExpiredTokensAreRefused(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		valid, p := env.user(marketplace.RoleDonor, nil)
+		valid, p := env.user(kernel.RoleDonor, nil)
 		now := *env.now.Load()
 		claims := func(mut func(jwt.MapClaims)) jwt.MapClaims {
 			c := jwt.MapClaims{"iss": "jiujinan", "aud": "jiujinan", "sub": p.User.PublicID, "roles": []string{"donor"},
@@ -299,7 +299,7 @@ func mustB64(t *testing.T, s string) string {
 
 func TestLogoutEndsTheAccountsSessions(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		_, p := env.user(marketplace.RoleDonor, nil)
+		_, p := env.user(kernel.RoleDonor, nil)
 		login := func() string {
 			t.Helper()
 			r := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})

@@ -19,7 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -89,7 +90,7 @@ func browseGenNeed(r *rand.Rand) needfixture.Need {
 	n := needfixture.Need{
 		Status: "open", Category: cat, PublicRegionCode: region, RegionCode: region,
 		AgeBand:              []string{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
-		PublicHouseholdTypes: string(marketplace.HouseholdTypes[r.IntN(len(marketplace.HouseholdTypes))]),
+		PublicHouseholdTypes: string(kernel.HouseholdTypes[r.IntN(len(kernel.HouseholdTypes))]),
 		PublicTitle:          browseGenTitles[cat][r.IntN(len(browseGenTitles[cat]))], PublicStory: sb.String(),
 		VerifiedCostFen: cost, StatutoryReliefFen: relief, FundedFen: (cost - relief) * int64(r.IntN(90)) / 100,
 		Urgency: "normal", ServiceNeeds: "hospital_escort", PublishedAt: &pub, NoOutbox: true,
@@ -147,7 +148,7 @@ func browseGenQuery(r *rand.Rand) string {
 // knows (the region filter refuses the others, such as the old 6224xx of
 // 定西): the ones queries filter by.
 var browseGenKnownCounties = sync.OnceValue(func() []string {
-	d, _ := marketplace.LoadDivisions()
+	d, _ := kernel.LoadDivisions()
 	var out []string
 	for _, c := range browseGenCounties {
 		if d.Known(c) && d.Known(c[:4]+"00") {
@@ -219,7 +220,7 @@ func openBrowseBench(b *testing.B) *browseBench {
 	} else {
 		b.Logf("opened the index of %d needs in %v", n, time.Since(t0))
 	}
-	divisions, _ := marketplace.LoadDivisions()
+	divisions, _ := kernel.LoadDivisions()
 	now := func() time.Time { return browseGenNow }
 	srv := NewServer(Config{}, Deps{
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)), // request lines are formatted, as in production

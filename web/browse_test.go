@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -304,7 +306,7 @@ func TestNoticeEndsOpenWithoutReindex(t *testing.T) {
 			t.Errorf("still in notice: %v", got)
 		}
 		b, _ := f.list(t, "q="+url.QueryEscape("透析"))
-		if len(b.Items) != 1 || b.Items[0].Status != marketplace.NeedOpen {
+		if len(b.Items) != 1 || b.Items[0].Status != kernel.NeedOpen {
 			t.Errorf("listed as %+v, want open", b.Items)
 		}
 		if m := env.do(http.MethodGet, "/api/v1/needs/"+f.ids["dialysis"], "", nil).JSON(t); m["status"] != "open" {
@@ -364,7 +366,7 @@ func TestSearchIndexHoldsOnlyProjections(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := env.index.Search(context.Background(), search.Query{Now: *env.now.Load(), PerPage: 100,
-			Statuses: []marketplace.NeedStatus{"notice", "open", "funded", "disbursed", "closed", "rejected", "draft", "suspended", "withdrawn"}})
+			Statuses: []kernel.NeedStatus{"notice", "open", "funded", "disbursed", "closed", "rejected", "draft", "suspended", "withdrawn"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -453,8 +455,8 @@ func TestRegionsAndCodes(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &codes); err != nil || r.Status != http.StatusOK {
 		t.Fatalf("codes: %d %v", r.Status, err)
 	}
-	for list, n := range map[string]int{"categories": len(marketplace.Categories), "household_types": len(marketplace.HouseholdTypes),
-		"services": len(marketplace.Services), "urgencies": 3, "age_bands": 4} {
+	for list, n := range map[string]int{"categories": len(kernel.Categories), "household_types": len(kernel.HouseholdTypes),
+		"services": len(kernel.Services), "urgencies": 3, "age_bands": 4} {
 		if len(codes[list]) != n {
 			t.Errorf("%s: %d codes, want %d", list, len(codes[list]), n)
 		}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestBrowserSignInCareModeEnglishPhone: a person signs in through the form,
@@ -13,7 +13,7 @@ import (
 func TestBrowserSignInCareModeEnglishPhone(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	s := newSite(t, env)
-	_, donor := env.user(marketplace.RoleDonor, nil)
+	_, donor := env.user(kernel.RoleDonor, nil)
 	b := s.tab(t)
 
 	b.open("/")

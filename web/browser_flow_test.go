@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // setValues sets form fields by id without typing (dates, selects).
@@ -26,8 +26,8 @@ func (b *tab) setValues(kv map[string]string) {
 func TestBrowserMainPath(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	s := newSite(t, env)
-	_, worker := env.user(marketplace.RoleSocialWorker, nil)
-	_, verifier := env.user(marketplace.RoleVerifier, nil)
+	_, worker := env.user(kernel.RoleSocialWorker, nil)
+	_, verifier := env.user(kernel.RoleVerifier, nil)
 
 	// The social worker posts, watching the preview.
 	w := s.tab(t)
@@ -75,9 +75,9 @@ func TestBrowserMainPath(t *testing.T) {
 	if _, err := env.indexer.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	stok, staff := env.user(marketplace.RoleFederationStaff, nil)
-	_, donor := env.user(marketplace.RoleDonor, nil)
-	dtok, _ := env.user(marketplace.RoleDonor, nil)
+	stok, staff := env.user(kernel.RoleFederationStaff, nil)
+	_, donor := env.user(kernel.RoleDonor, nil)
+	dtok, _ := env.user(kernel.RoleDonor, nil)
 	r := env.do("POST", "/api/v1/funds", stok, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助", "restrictions": map[string]any{"categories": []string{"medical"}}})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("fund: %d %s", r.Status, r.Body)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -15,12 +17,12 @@ func TestBrowserFindANeed(t *testing.T) {
 	s := newSite(t, env)
 	med := samplePublicNeed(1, "独居老人住院手术费", "老人独自生活，近日因病住院，需要手术。<script>alert(1)</script>")
 	edu := samplePublicNeed(2, "孩子上学的学费", "孩子考上高中，学费没有着落。")
-	edu.Category, edu.Urgency, edu.RegionCode, edu.RegionName = marketplace.CatEducation, marketplace.UrgencyEmergency, "430524", "湖南省邵阳市隆回县"
-	edu.ServiceNeeds = []marketplace.Service{marketplace.SvcTutoring}
+	edu.Category, edu.Urgency, edu.RegionCode, edu.RegionName = kernel.CatEducation, kernel.UrgencyEmergency, "430524", "湖南省邵阳市隆回县"
+	edu.ServiceNeeds = []kernel.Service{kernel.SvcTutoring}
 	var more []marketplace.PublicNeed
 	for i := 3; i < 9; i++ {
 		n := samplePublicNeed(i, "家庭困难求助", "因病致贫，需要帮助。")
-		n.Urgency = marketplace.UrgencyNormal
+		n.Urgency = kernel.UrgencyNormal
 		more = append(more, n)
 	}
 	env.withPublicNeeds(append([]marketplace.PublicNeed{med, edu}, more...)...)

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/chromedp/chromedp"
 	chromekb "github.com/chromedp/chromedp/kb"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // TestBrowserRolePages: each role's own pages open in Chromium, in Chinese
@@ -16,23 +16,23 @@ func TestBrowserRolePages(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	withPayments(t, env)
 	s := newSite(t, env)
-	pages := map[marketplace.Role][]struct{ path, shot, want string }{
-		marketplace.RoleVolunteer:       {{"/volunteer", "volunteer", "我的志愿服务"}},
-		marketplace.RoleVerifier:        {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"}},
-		marketplace.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "银行到账核对"}},
-		marketplace.RoleAuditor:         {{"/audit", "audit", "账目与审计"}},
+	pages := map[kernel.Role][]struct{ path, shot, want string }{
+		kernel.RoleVolunteer:       {{"/volunteer", "volunteer", "我的志愿服务"}},
+		kernel.RoleVerifier:        {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"}},
+		kernel.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "银行到账核对"}},
+		kernel.RoleAuditor:         {{"/audit", "audit", "账目与审计"}},
 	}
 	for role, list := range pages {
 		_, p := env.user(role, nil)
 		b := s.tab(t)
 		b.login(p.User.Email, "password-"+string(role))
-		if role == marketplace.RoleFederationStaff {
+		if role == kernel.RoleFederationStaff {
 			// Staff with a fund that holds money, and a plan made for it
 			// from the page: what the page is for, not its empty state.
 			for range 3 {
 				env.insertNeed(testNeed{public: true}) // open, care, ¥1,000 each
 			}
-			env.fundWithBalance(p, marketplace.Restrictions{}, 250_000)
+			env.fundWithBalance(p, kernel.Restrictions{}, 250_000)
 			b.open("/staff")
 			b.click(`form[action="/staff/plans"] button`)
 			b.waitJS(`location.pathname.startsWith("/staff/plans/")`)

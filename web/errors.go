@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
@@ -36,10 +38,10 @@ var errorMapping = []struct {
 	status int
 	code   string
 }{
-	{marketplace.ErrNotFound, http.StatusNotFound, "not_found"},
-	{marketplace.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
-	{marketplace.ErrForbidden, http.StatusForbidden, "forbidden"},
-	{marketplace.ErrConflict, http.StatusConflict, "conflict"},
+	{kernel.ErrNotFound, http.StatusNotFound, "not_found"},
+	{kernel.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{kernel.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{kernel.ErrConflict, http.StatusConflict, "conflict"},
 }
 
 // Detailer is an error that carries structured details for the client (a
@@ -53,11 +55,11 @@ type Detailer interface {
 
 // toAPIError decides status and body for err.
 func toAPIError(err error) (int, apiError) {
-	var v *marketplace.ValidationError
+	var v *kernel.ValidationError
 	if errors.As(err, &v) {
 		return http.StatusBadRequest, apiError{Code: "invalid", Message: "the request has invalid fields", Fields: v.Fields}
 	}
-	var locked *marketplace.LockedError
+	var locked *kernel.LockedError
 	if errors.As(err, &locked) {
 		return http.StatusTooManyRequests, apiError{Code: "locked", Message: locked.Error()}
 	}
@@ -106,7 +108,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	status, body := toAPIError(err)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	cause := err.Error()
-	var v *marketplace.ValidationError
+	var v *kernel.ValidationError
 	if errors.As(err, &v) {
 		// Field reasons may quote what was sent: log only which fields.
 		cause = "invalid fields: " + strings.Join(sortedKeys(v.Fields), ", ")
@@ -120,7 +122,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		// package prefixes, stays in the log under the request id.
 		body.Message = s.userMessage(c, err, body.Message)
 	}
-	var locked *marketplace.LockedError
+	var locked *kernel.LockedError
 	if errors.As(err, &locked) {
 		setRetryAfter(c, locked)
 	}
@@ -141,7 +143,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 
 // setRetryAfter tells the client in whole seconds, rounded up, when it may
 // try to sign in again.
-func setRetryAfter(c echo.Context, locked *marketplace.LockedError) {
+func setRetryAfter(c echo.Context, locked *kernel.LockedError) {
 	secs := int64((locked.RetryAfter + time.Second - 1) / time.Second)
 	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
 }
@@ -161,26 +163,26 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 		return msg
 	}
 	var (
-		v          *marketplace.ValidationError
-		locked     *marketplace.LockedError
+		v          *kernel.ValidationError
+		locked     *kernel.LockedError
 		blocked    *marketplace.ScreeningBlockedError
 		transition *marketplace.TransitionError
 		ie         *funds.IneligibleError
 		fblock     *funds.ScreeningBlockError
 		mblock     *matching.BlockedError
-		refusal    *marketplace.Refusal
+		refusal    *kernel.Refusal
 	)
 	switch {
 	case errors.As(err, &v):
 		return t("err_invalid", nil)
 	case errors.As(err, &locked):
-		return t("err_locked", map[string]any{"Until": locked.Until.In(chinaTime).Format("2006-01-02 15:04")})
+		return t("err_locked", map[string]any{"Until": locked.Until.In(kernel.ChinaTime).Format("2006-01-02 15:04")})
 	case errors.As(err, &blocked):
 		return t("err_screening_blocked", nil)
 	case errors.As(err, &ie):
 		return t("err_ineligible", nil) + " " + s.ineligibleReason(c, ie)
 	case errors.As(err, &fblock):
-		if fblock.Stage == marketplace.StageDisburse {
+		if fblock.Stage == kernel.StageDisburse {
 			return t("err_screening_block_disburse", nil)
 		}
 		return t("err_screening_block_allocate", nil)
@@ -196,13 +198,13 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 			state = string(transition.From)
 		}
 		return t("err_transition", map[string]any{"State": state})
-	case errors.Is(err, marketplace.ErrNotFound):
+	case errors.Is(err, kernel.ErrNotFound):
 		return t("err_not_found", nil)
-	case errors.Is(err, marketplace.ErrUnauthorized):
+	case errors.Is(err, kernel.ErrUnauthorized):
 		return t("err_unauthorized", nil)
-	case errors.Is(err, marketplace.ErrForbidden):
+	case errors.Is(err, kernel.ErrForbidden):
 		return t("err_forbidden", nil)
-	case errors.Is(err, marketplace.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		return t("err_conflict", nil)
 	}
 	return fallback

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -28,7 +30,7 @@ var hanText = regexp.MustCompile(`\p{Han}`)
 // the whole chain with the request id.
 func TestRefusalsAreInTheUsersLanguageAndTheChainIsLogged(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	screening := &marketplace.Screening{}
+	screening := &kernel.Screening{}
 	cases := []struct {
 		name   string
 		err    error
@@ -36,30 +38,30 @@ func TestRefusalsAreInTheUsersLanguageAndTheChainIsLogged(t *testing.T) {
 		code   string
 		zh, en string
 	}{
-		{"not found in marketplace", fmt.Errorf("marketplace: need: %w", marketplace.ErrNotFound), 404, "not_found", "未找到", "Not found"},
-		{"not found in matching", fmt.Errorf("matching: screenings: %w", marketplace.ErrNotFound), 404, "not_found", "未找到", "Not found"},
-		{"not found in funds", fmt.Errorf("funds: pledge: %w", marketplace.ErrNotFound), 404, "not_found", "未找到", "Not found"},
+		{"not found in marketplace", fmt.Errorf("marketplace: need: %w", kernel.ErrNotFound), 404, "not_found", "未找到", "Not found"},
+		{"not found in matching", fmt.Errorf("matching: screenings: %w", kernel.ErrNotFound), 404, "not_found", "未找到", "Not found"},
+		{"not found in funds", fmt.Errorf("funds: pledge: %w", kernel.ErrNotFound), 404, "not_found", "未找到", "Not found"},
 		{"forbidden with a reason", fmt.Errorf("marketplace: claim: %w", marketplace.ErrBackgroundCheckRequired), 403, "forbidden", "背景审查", "background check"},
 		{"forbidden naming the organization",
-			fmt.Errorf("funds: allocate: %w", marketplace.Refuse(marketplace.ErrForbidden, "refusal_allocate_org_only", map[string]any{"Org": "Relief Federation"}, "only staff of %s allocate its money", "Relief Federation")),
+			fmt.Errorf("funds: allocate: %w", kernel.Refuse(kernel.ErrForbidden, "refusal_allocate_org_only", map[string]any{"Org": "Relief Federation"}, "only staff of %s allocate its money", "Relief Federation")),
 			403, "forbidden", "只有Relief Federation的工作人员", "Only staff of Relief Federation"},
 		{"conflict with a translated status",
-			fmt.Errorf("funds: payment notification: %w", fmt.Errorf("funds: confirm pledge: %w", marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_status", map[string]any{"Status": "expired"}, "the pledge is %s", "expired"))),
+			fmt.Errorf("funds: payment notification: %w", fmt.Errorf("funds: confirm pledge: %w", kernel.Refuse(kernel.ErrConflict, "refusal_pledge_status", map[string]any{"Status": "expired"}, "the pledge is %s", "expired"))),
 			409, "conflict", "已过期", "The pledge is expired"},
-		{"a need that must be withdrawn", fmt.Errorf("marketplace: close need: %w", marketplace.Refuse(marketplace.ErrConflict, "refusal_close_no_money", nil, "no money was given")), 409, "conflict", "撤回", "withdraw it instead"},
-		{"a status transition", fmt.Errorf("marketplace: publish: %w", &marketplace.TransitionError{Action: "publish", From: marketplace.NeedClosed}), 409, "conflict", "已结案", "while the need is Closed"},
+		{"a need that must be withdrawn", fmt.Errorf("marketplace: close need: %w", kernel.Refuse(kernel.ErrConflict, "refusal_close_no_money", nil, "no money was given")), 409, "conflict", "撤回", "withdraw it instead"},
+		{"a status transition", fmt.Errorf("marketplace: publish: %w", &marketplace.TransitionError{Action: "publish", From: kernel.NeedClosed}), 409, "conflict", "已结案", "while the need is Closed"},
 		{"insufficient funds", fmt.Errorf("funds: disburse: %w", funds.ErrInsufficientFunds), 409, "conflict", "余额不足", "Insufficient funds"},
 		{"insufficient funds with an amount in yuan",
-			fmt.Errorf("funds: allocate: %w", marketplace.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": int64(123456)}, "fund:x holds less than %d fen", 123456)),
+			fmt.Errorf("funds: allocate: %w", kernel.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": int64(123456)}, "fund:x holds less than %d fen", 123456)),
 			409, "conflict", "¥1,234.56", "less than ¥1,234.56"},
 		{"replayed notification", fmt.Errorf("funds: payment notification: %w", funds.ErrReplayed), 409, "conflict", "已经收到过", "already received"},
 		{"idempotency key in flight", fmt.Errorf("funds: pledge: %w", funds.ErrIdempotencyInFlight), 409, "conflict", "仍在处理中", "still in progress"},
 		{"idempotency key reused", fmt.Errorf("funds: pledge: %w", funds.IdempotencyMismatchError{}), 422, "idempotency_key_reused", "新的键", "use a new key"},
 		{"ineligible with an amount in yuan",
-			fmt.Errorf("funds: pledge: %w", &funds.IneligibleError{Reasons: []marketplace.Ineligibility{{Code: "over_remaining", Message: "the need lacks only 5000 fen"}}, Args: map[string]any{"RemainingFen": int64(5000)}}),
+			fmt.Errorf("funds: pledge: %w", &funds.IneligibleError{Reasons: []kernel.Ineligibility{{Code: "over_remaining", Message: "the need lacks only 5000 fen"}}, Args: map[string]any{"RemainingFen": int64(5000)}}),
 			409, "ineligible", "只差 ¥50.00", "lacks only ¥50.00"},
-		{"ineligible by restrictions", fmt.Errorf("funds: allocate: %w", &funds.IneligibleError{Reasons: []marketplace.Ineligibility{{Code: marketplace.FailRegion, Message: "the need's region is outside the source's regions"}}}), 409, "ineligible", "地区", "region"},
-		{"screening block on disbursement", fmt.Errorf("funds: disburse: %w", &funds.ScreeningBlockError{Stage: marketplace.StageDisburse, Screening: screening}), 422, "screening_block", "拨付", "disbursement is stopped"},
+		{"ineligible by restrictions", fmt.Errorf("funds: allocate: %w", &funds.IneligibleError{Reasons: []kernel.Ineligibility{{Code: kernel.FailRegion, Message: "the need's region is outside the source's regions"}}}), 409, "ineligible", "地区", "region"},
+		{"screening block on disbursement", fmt.Errorf("funds: disburse: %w", &funds.ScreeningBlockError{Stage: kernel.StageDisburse, Screening: screening}), 422, "screening_block", "拨付", "disbursement is stopped"},
 		{"screening block in matching", fmt.Errorf("matching: plan: %w", &matching.BlockedError{Screening: screening}), 422, "screening_block", "筛查", "Screening blocks"},
 		{"screening block of a need", fmt.Errorf("marketplace: publish: %w", &marketplace.ScreeningBlockedError{Screening: screening}), 422, "screening_block", "筛查", "screening blocks"},
 	}
@@ -99,7 +101,7 @@ func TestRefusalsAreInTheUsersLanguageAndTheChainIsLogged(t *testing.T) {
 // screening (matching), a taken e-mail (marketplace) and a role refusal.
 func TestErrorAnswersThroughRoutesSayNoInternals(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	verifier, _ := env.user(marketplace.RoleVerifier, nil)
+	verifier, _ := env.user(kernel.RoleVerifier, nil)
 	register := map[string]string{"email": "twice@test.example", "password": "a-long-password", "display_name": "x", "role": "donor"}
 	if r := env.do(http.MethodPost, "/api/v1/auth/register", "", register); r.Status != 201 {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
@@ -136,7 +138,7 @@ func TestErrorAnswersThroughRoutesSayNoInternals(t *testing.T) {
 // quote what was sent, so the log names the field and no more.
 func TestValidationRefusalsLogFieldNamesOnly(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	err := fmt.Errorf("marketplace: need: %w", marketplace.Invalid("title", "%q is too long", "秘密的标题"))
+	err := fmt.Errorf("marketplace: need: %w", kernel.Invalid("title", "%q is too long", "秘密的标题"))
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/anything", nil)
 	rec := httptest.NewRecorder()
 	c := env.srv.Echo.NewContext(req, rec)

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 )
 
@@ -18,9 +19,9 @@ import (
 // year's total; the donor pauses and cancels it; nobody else can.
 func TestRecurringPledgesAPI(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		stranger, _ := env.user(marketplace.RoleDonor, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		stranger, _ := env.user(kernel.RoleDonor, nil)
 		r := env.do("POST", "/api/v1/funds", staff, map[string]any{"name": "助学基金", "namer": "李女士", "purpose": "助学",
 			"restrictions": map[string]any{"categories": []string{"education"}}})
 		if r.Status != 201 {
@@ -107,9 +108,9 @@ func TestRecurringPledgesAPI(t *testing.T) {
 // deadline; the ledger stays sound.
 func TestEndedNeedChoicesAPI(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		a, _ := env.user(marketplace.RoleDonor, nil)
-		b, bP := env.user(marketplace.RoleDonor, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		a, _ := env.user(kernel.RoleDonor, nil)
+		b, bP := env.user(kernel.RoleDonor, nil)
 		r := env.do("POST", "/api/v1/funds", staff, map[string]any{"name": "综合救助基金", "namer": "县慈善总会", "purpose": "不限定用途"})
 		if r.Status != 201 {
 			t.Fatalf("fund: %d %s", r.Status, r.Body)
@@ -220,8 +221,8 @@ func TestEndedNeedChoicesAPI(t *testing.T) {
 // sets up a monthly pledge that "my giving" lists with pause and cancel.
 func TestChoicePages(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-	_, donorP := env.user(marketplace.RoleDonor, nil)
+	staff, _ := env.user(kernel.RoleFederationStaff, nil)
+	_, donorP := env.user(kernel.RoleDonor, nil)
 	past := env.now.Load().Add(-time.Hour)
 	base := needfixture.Setup(t, env.db, "社工站")
 	_, ids := base.Insert(t, env.db,

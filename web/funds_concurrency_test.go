@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 )
@@ -22,7 +24,7 @@ import (
 // ledger proves.
 func TestMoneyUnderConcurrency(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
 		r := env.do("POST", "/api/v1/funds", staff, map[string]any{"name": "助医基金", "namer": "王先生", "purpose": "大病医疗",
 			"restrictions": map[string]any{"categories": []string{"medical"}}})
 		if r.Status != 201 {
@@ -213,8 +215,8 @@ func TestMoneyUnderConcurrency(t *testing.T) {
 func quickDonor(t *testing.T, env *testEnv) string {
 	t.Helper()
 	id := testID()
-	u := &marketplace.User{PublicID: id, Email: id + "@donor.example", PasswordHash: "x", DisplayName: "捐赠人", CreatedAt: *env.now.Load()}
-	if err := env.store.CreateUser(context.Background(), u, []marketplace.Membership{{Role: marketplace.RoleDonor}},
+	u := &kernel.User{PublicID: id, Email: id + "@donor.example", PasswordHash: "x", DisplayName: "捐赠人", CreatedAt: *env.now.Load()}
+	if err := env.store.CreateUser(context.Background(), u, []kernel.Membership{{Role: kernel.RoleDonor}},
 		marketplace.AuditEntry{Stream: "accounts", At: u.CreatedAt, Actor: id, Action: "user.register", ObjectType: "user", ObjectID: id}); err != nil {
 		t.Fatal(err)
 	}

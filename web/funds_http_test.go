@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
@@ -18,14 +20,14 @@ import (
 // and nothing is written.
 func TestFundsAPIScenarios(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		otherFed, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "隆回县慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "430524"})
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		otherFed, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "隆回县慈善总会", Kind: kernel.OrgCharityFederation, RegionCode: "430524"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		otherStaff, _ := env.user(marketplace.RoleFederationStaff, otherFed)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		stranger, _ := env.user(marketplace.RoleDonor, nil)
+		otherStaff, _ := env.user(kernel.RoleFederationStaff, otherFed)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		stranger, _ := env.user(kernel.RoleDonor, nil)
 		r := env.do("POST", "/api/v1/funds", staff, map[string]any{"name": "=HYPERLINK(\"http://x\")助医基金", "namer": "王先生", "purpose": "大病医疗",
 			"restrictions": map[string]any{"categories": []string{"medical"}, "region_prefixes": []string{"3717"}}})
 		if r.Status != 201 {

@@ -8,37 +8,38 @@ import (
 	"io"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // JSON shapes of the funds area.
 
 type fundJSON struct {
-	ID           string                   `json:"id"`
-	OrgID        string                   `json:"org_id"`
-	OrgName      string                   `json:"org_name"`
-	Name         string                   `json:"name"`
-	Namer        string                   `json:"namer"`
-	Purpose      string                   `json:"purpose"`
-	Restrictions marketplace.Restrictions `json:"restrictions"`
-	Match        funds.MatchOffer         `json:"match"`
-	Status       string                   `json:"status"`
-	BalanceFen   int64                    `json:"balance_fen"`
-	CreatedAt    time.Time                `json:"created_at"`
+	ID           string              `json:"id"`
+	OrgID        string              `json:"org_id"`
+	OrgName      string              `json:"org_name"`
+	Name         string              `json:"name"`
+	Namer        string              `json:"namer"`
+	Purpose      string              `json:"purpose"`
+	Restrictions kernel.Restrictions `json:"restrictions"`
+	Match        funds.MatchOffer    `json:"match"`
+	Status       string              `json:"status"`
+	BalanceFen   int64               `json:"balance_fen"`
+	CreatedAt    time.Time           `json:"created_at"`
 }
 
-func nonNilRestrictions(r marketplace.Restrictions) marketplace.Restrictions {
+func nonNilRestrictions(r kernel.Restrictions) kernel.Restrictions {
 	if r.Categories == nil {
-		r.Categories = []marketplace.Category{}
+		r.Categories = []kernel.Category{}
 	}
 	if r.RegionPrefixes == nil {
 		r.RegionPrefixes = []string{}
 	}
 	if r.HouseholdTypes == nil {
-		r.HouseholdTypes = []marketplace.HouseholdType{}
+		r.HouseholdTypes = []kernel.HouseholdType{}
 	}
 	return r
 }
@@ -54,18 +55,18 @@ type periodJSON struct {
 }
 
 type projectJSON struct {
-	ID           string                   `json:"id"`
-	OrgID        string                   `json:"org_id"`
-	OrgName      string                   `json:"org_name"`
-	Title        string                   `json:"title"`
-	Description  string                   `json:"description"`
-	Restrictions marketplace.Restrictions `json:"restrictions"`
-	BudgetFen    int64                    `json:"budget_fen"`
-	Period       periodJSON               `json:"period"`
-	Status       string                   `json:"status"`
-	BalanceFen   int64                    `json:"balance_fen"`
-	LastReportAt *time.Time               `json:"last_report_at"`
-	CreatedAt    time.Time                `json:"created_at"`
+	ID           string              `json:"id"`
+	OrgID        string              `json:"org_id"`
+	OrgName      string              `json:"org_name"`
+	Title        string              `json:"title"`
+	Description  string              `json:"description"`
+	Restrictions kernel.Restrictions `json:"restrictions"`
+	BudgetFen    int64               `json:"budget_fen"`
+	Period       periodJSON          `json:"period"`
+	Status       string              `json:"status"`
+	BalanceFen   int64               `json:"balance_fen"`
+	LastReportAt *time.Time          `json:"last_report_at"`
+	CreatedAt    time.Time           `json:"created_at"`
 }
 
 func toProjectJSON(s *funds.Source) projectJSON {
@@ -187,5 +188,5 @@ func queryTime(c echo.Context, name string) (*time.Time, error) {
 			return &t, nil
 		}
 	}
-	return nil, marketplace.Invalid(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+	return nil, kernel.Invalid(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
 }

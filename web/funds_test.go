@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -49,7 +51,7 @@ var testWebhookSecret = []byte("test-webhook-secret-0123456789abcdef")
 
 func newTestFunds(t *testing.T, db *sqldb.DB, now func() time.Time) *funds.Service {
 	t.Helper()
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}

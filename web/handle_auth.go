@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -22,7 +24,7 @@ type membershipJSON struct {
 	OrgName string `json:"org_name,omitempty"`
 }
 
-func toUserJSON(p *marketplace.Principal) userJSON {
+func toUserJSON(p *kernel.Principal) userJSON {
 	u := userJSON{ID: p.User.PublicID, Email: p.User.Email, DisplayName: p.User.DisplayName, Roles: []membershipJSON{}}
 	for _, m := range p.Memberships {
 		mj := membershipJSON{Role: string(m.Role)}
@@ -48,7 +50,7 @@ func (s *Server) handleRegister(c echo.Context) error {
 		return err
 	}
 	u, err := s.Accounts.Register(c.Request().Context(), marketplace.NewUser{
-		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Role: marketplace.Role(req.Role)})
+		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Role: kernel.Role(req.Role)})
 	if err != nil {
 		return err
 	}
@@ -76,8 +78,8 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	p, err := s.Accounts.Authenticate(c.Request().Context(), req.Email, req.Password, c.RealIP())
 	if err != nil {
-		if err == marketplace.ErrUnauthorized {
-			return marketplace.Refuse(marketplace.ErrUnauthorized, "refusal_wrong_password", nil, "wrong e-mail or password")
+		if err == kernel.ErrUnauthorized {
+			return kernel.Refuse(kernel.ErrUnauthorized, "refusal_wrong_password", nil, "wrong e-mail or password")
 		}
 		return err
 	}

@@ -3,9 +3,9 @@ package web
 import (
 	"net/http"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // handleClearanceQueue lists the submitted needs in the verifier's regions,
@@ -21,7 +21,7 @@ func (s *Server) handleClearanceQueue(c echo.Context) error {
 	case "true":
 		overdue = true
 	default:
-		return marketplace.Invalid("overdue", "must be true or false")
+		return kernel.Invalid("overdue", "must be true or false")
 	}
 	items, total, err := s.Needs.ClearanceQueue(c.Request().Context(), PrincipalOf(c), overdue, limit, offset)
 	if err != nil {

@@ -3,9 +3,9 @@ package web
 import (
 	"net/http"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // referenceCacheControl lets clients and proxies keep the reference data
@@ -19,7 +19,7 @@ type codeJSON struct {
 	En   string `json:"en"`
 }
 
-func codeList[T ~string](order []T, labels map[T]marketplace.Label) []codeJSON {
+func codeList[T ~string](order []T, labels map[T]kernel.Label) []codeJSON {
 	out := make([]codeJSON, len(order))
 	for i, c := range order {
 		out[i] = codeJSON{Code: string(c), Zh: labels[c].Zh, En: labels[c].En}
@@ -29,14 +29,14 @@ func codeList[T ~string](order []T, labels map[T]marketplace.Label) []codeJSON {
 
 // codesJSON is built once: the lists never change while the process runs.
 var codesJSON = map[string][]codeJSON{
-	"categories":      codeList(marketplace.Categories, marketplace.CategoryLabels),
-	"household_types": codeList(marketplace.HouseholdTypes, marketplace.HouseholdTypeLabels),
-	"services":        codeList(marketplace.Services, marketplace.ServiceLabels),
-	"urgencies": codeList([]marketplace.Urgency{marketplace.UrgencyEmergency, marketplace.UrgencyUrgent, marketplace.UrgencyNormal},
-		marketplace.UrgencyLabels),
-	"age_bands": codeList([]marketplace.AgeBand{marketplace.AgeUnder14, marketplace.Age14to17, marketplace.Age18to59, marketplace.Age60Plus},
-		marketplace.AgeBandLabels),
-	"programmes": codeList(marketplace.Programmes, marketplace.ProgrammeLabels),
+	"categories":      codeList(kernel.Categories, kernel.CategoryLabels),
+	"household_types": codeList(kernel.HouseholdTypes, kernel.HouseholdTypeLabels),
+	"services":        codeList(kernel.Services, kernel.ServiceLabels),
+	"urgencies": codeList([]kernel.Urgency{kernel.UrgencyEmergency, kernel.UrgencyUrgent, kernel.UrgencyNormal},
+		kernel.UrgencyLabels),
+	"age_bands": codeList([]kernel.AgeBand{kernel.AgeUnder14, kernel.Age14to17, kernel.Age18to59, kernel.Age60Plus},
+		kernel.AgeBandLabels),
+	"programmes": codeList(kernel.Programmes, kernel.ProgrammeLabels),
 }
 
 // handleCodeList returns the code lists with Chinese and English labels

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // handleDisclosureList returns the public register of allocations,
@@ -19,18 +20,18 @@ func (s *Server) handleDisclosureList(c echo.Context) error {
 	}
 	if id := c.QueryParam("project"); id != "" {
 		if f.SourceID != "" {
-			return marketplace.Invalid("project", "filter by a fund or a project, not both")
+			return kernel.Invalid("project", "filter by a fund or a project, not both")
 		}
 		f.SourceID, f.SourceType = id, string(funds.KindProject)
 	}
 	if f.RegionPrefix != "" {
 		for _, r := range f.RegionPrefix {
 			if r < '0' || r > '9' {
-				return marketplace.Invalid("region", "must be digits of a region code")
+				return kernel.Invalid("region", "must be digits of a region code")
 			}
 		}
 		if len(f.RegionPrefix) > 12 {
-			return marketplace.Invalid("region", "must be at most 12 digits")
+			return kernel.Invalid("region", "must be at most 12 digits")
 		}
 	}
 	var err error
@@ -64,5 +65,5 @@ func (s *Server) handleDisclosureList(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="disclosures.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 	}
-	return marketplace.Invalid("format", "must be json or csv")
+	return kernel.Invalid("format", "must be json or csv")
 }

@@ -3,19 +3,20 @@ package web
 import (
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 type fundRequest struct {
-	OrgID        string                   `json:"org_id"`
-	Name         string                   `json:"name"`
-	Namer        string                   `json:"namer"`
-	Purpose      string                   `json:"purpose"`
-	Restrictions marketplace.Restrictions `json:"restrictions"`
-	Match        funds.MatchOffer         `json:"match"`
+	OrgID        string              `json:"org_id"`
+	Name         string              `json:"name"`
+	Namer        string              `json:"namer"`
+	Purpose      string              `json:"purpose"`
+	Restrictions kernel.Restrictions `json:"restrictions"`
+	Match        funds.MatchOffer    `json:"match"`
 }
 
 // handleFundCreate creates a named fund held by the caller's organization.

@@ -3,9 +3,10 @@ package web
 import (
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -13,7 +14,7 @@ import (
 // reasons of each rank.
 func (s *Server) handleNeedMatches(c echo.Context) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	limit, offset, err := needPaging(c)
 	if err != nil {
@@ -33,7 +34,7 @@ func (s *Server) handleNeedMatches(c echo.Context) error {
 
 func (s *Server) sourceMatches(c echo.Context, kind string) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	limit, offset, err := needPaging(c)
 	if err != nil {
@@ -72,7 +73,7 @@ func (s *Server) handleProjectMatches(c echo.Context) error { return s.sourceMat
 // handleVolunteerMatches lists the needs the signed-in volunteer may serve.
 func (s *Server) handleVolunteerMatches(c echo.Context) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	limit, offset, err := needPaging(c)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -16,31 +18,31 @@ import (
 type needRequest struct {
 	OrgID       string `json:"org_id"`
 	Beneficiary struct {
-		IDNumber       string                      `json:"id_number"`
-		Name           string                      `json:"name"`
-		Phone          string                      `json:"phone"`
-		Address        string                      `json:"address"`
-		RegionCode     string                      `json:"region_code"`
-		HouseholdTypes []marketplace.HouseholdType `json:"household_types"`
+		IDNumber       string                 `json:"id_number"`
+		Name           string                 `json:"name"`
+		Phone          string                 `json:"phone"`
+		Address        string                 `json:"address"`
+		RegionCode     string                 `json:"region_code"`
+		HouseholdTypes []kernel.HouseholdType `json:"household_types"`
 		Members        []struct {
 			Name     string `json:"name"`
 			Relation string `json:"relation"`
 			IDNumber string `json:"id_number"`
 		} `json:"members"`
 	} `json:"beneficiary"`
-	Category           marketplace.Category `json:"category"`
-	Title              string               `json:"title"`
-	Story              string               `json:"story"`
-	VerifiedCostFen    int64                `json:"verified_cost_fen" required:"true"`
-	StatutoryReliefFen int64                `json:"statutory_relief_fen" required:"true"`
-	RequestedFen       *int64               `json:"requested_fen"`
+	Category           kernel.Category `json:"category"`
+	Title              string          `json:"title"`
+	Story              string          `json:"story"`
+	VerifiedCostFen    int64           `json:"verified_cost_fen" required:"true"`
+	StatutoryReliefFen int64           `json:"statutory_relief_fen" required:"true"`
+	RequestedFen       *int64          `json:"requested_fen"`
 	CostPeriod         struct {
 		From string `json:"from"`
 		To   string `json:"to"`
 	} `json:"cost_period"`
-	ServiceNeeds []marketplace.Service `json:"service_needs"`
-	Urgency      marketplace.Urgency   `json:"urgency"`
-	Deadline     string                `json:"deadline"`
+	ServiceNeeds []kernel.Service `json:"service_needs"`
+	Urgency      kernel.Urgency   `json:"urgency"`
+	Deadline     string           `json:"deadline"`
 	Consent      struct {
 		Given    bool   `json:"given"`
 		GivenBy  string `json:"given_by"`
@@ -70,43 +72,43 @@ func (r *needRequest) input() marketplace.NeedInput {
 // amounts, dates and the published projection, never identity or the
 // unscrubbed text.
 type needJSON struct {
-	ID                   string                      `json:"id"`
-	Status               marketplace.NeedStatus      `json:"status"`
-	StoredStatus         marketplace.NeedStatus      `json:"stored_status"`
-	Category             marketplace.Category        `json:"category"`
-	Urgency              marketplace.Urgency         `json:"urgency"`
-	RegionCode           string                      `json:"region_code"`
-	RegionName           string                      `json:"region_name"`
-	AgeBand              marketplace.AgeBand         `json:"age_band"`
-	HouseholdTypes       []marketplace.HouseholdType `json:"household_types"`
-	PublicRegionCode     string                      `json:"public_region_code"`
-	PublicHouseholdTypes []marketplace.HouseholdType `json:"public_household_types"`
-	PublicTitle          string                      `json:"public_title"`
-	PublicStory          string                      `json:"public_story"`
-	VerifiedCostFen      int64                       `json:"verified_cost_fen"`
-	StatutoryReliefFen   int64                       `json:"statutory_relief_fen"`
-	RequestedFen         int64                       `json:"requested_fen"`
-	FundedFen            int64                       `json:"funded_fen"`
-	RemainingFen         int64                       `json:"remaining_fen"`
+	ID                   string                 `json:"id"`
+	Status               kernel.NeedStatus      `json:"status"`
+	StoredStatus         kernel.NeedStatus      `json:"stored_status"`
+	Category             kernel.Category        `json:"category"`
+	Urgency              kernel.Urgency         `json:"urgency"`
+	RegionCode           string                 `json:"region_code"`
+	RegionName           string                 `json:"region_name"`
+	AgeBand              kernel.AgeBand         `json:"age_band"`
+	HouseholdTypes       []kernel.HouseholdType `json:"household_types"`
+	PublicRegionCode     string                 `json:"public_region_code"`
+	PublicHouseholdTypes []kernel.HouseholdType `json:"public_household_types"`
+	PublicTitle          string                 `json:"public_title"`
+	PublicStory          string                 `json:"public_story"`
+	VerifiedCostFen      int64                  `json:"verified_cost_fen"`
+	StatutoryReliefFen   int64                  `json:"statutory_relief_fen"`
+	RequestedFen         int64                  `json:"requested_fen"`
+	FundedFen            int64                  `json:"funded_fen"`
+	RemainingFen         int64                  `json:"remaining_fen"`
 	CostPeriod           struct {
 		From time.Time `json:"from"`
 		To   time.Time `json:"to"`
 	} `json:"cost_period"`
-	ServiceNeeds           []marketplace.Service        `json:"service_needs"`
-	Deadline               *time.Time                   `json:"deadline"`
-	Emergency              bool                         `json:"emergency"`
-	ConsentPublic          bool                         `json:"consent_public"`
-	ScreeningResult        marketplace.ScreeningOutcome `json:"screening_result"`
-	SubmittedAt            *time.Time                   `json:"submitted_at"`
-	ClearanceDueAt         *time.Time                   `json:"clearance_due_at"`
-	ClearedAt              *time.Time                   `json:"cleared_at"`
-	NoticeEndsAt           *time.Time                   `json:"notice_ends_at"`
-	PublishedAt            *time.Time                   `json:"published_at"`
-	ClosedAt               *time.Time                   `json:"closed_at"`
-	StillNeededConfirmedAt *time.Time                   `json:"still_needed_confirmed_at"`
-	OrgID                  string                       `json:"org_id"`
-	OrgName                string                       `json:"org_name"`
-	CreatedAt              time.Time                    `json:"created_at"`
+	ServiceNeeds           []kernel.Service        `json:"service_needs"`
+	Deadline               *time.Time              `json:"deadline"`
+	Emergency              bool                    `json:"emergency"`
+	ConsentPublic          bool                    `json:"consent_public"`
+	ScreeningResult        kernel.ScreeningOutcome `json:"screening_result"`
+	SubmittedAt            *time.Time              `json:"submitted_at"`
+	ClearanceDueAt         *time.Time              `json:"clearance_due_at"`
+	ClearedAt              *time.Time              `json:"cleared_at"`
+	NoticeEndsAt           *time.Time              `json:"notice_ends_at"`
+	PublishedAt            *time.Time              `json:"published_at"`
+	ClosedAt               *time.Time              `json:"closed_at"`
+	StillNeededConfirmedAt *time.Time              `json:"still_needed_confirmed_at"`
+	OrgID                  string                  `json:"org_id"`
+	OrgName                string                  `json:"org_name"`
+	CreatedAt              time.Time               `json:"created_at"`
 }
 
 func (s *Server) toNeedJSON(n *marketplace.Need) needJSON {
@@ -148,7 +150,7 @@ func (s *Server) handleNeedCreate(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, struct {
 		needJSON
-		Screening *marketplace.Screening `json:"screening"`
+		Screening *kernel.Screening `json:"screening"`
 	}{s.toNeedJSON(out.Need), out.Screening})
 }
 
@@ -253,7 +255,7 @@ func (s *Server) handleNeedClose(c echo.Context) error {
 
 // needNoteAction runs a transition whose body is an optional {note} and
 // answers with the need.
-func (s *Server) needNoteAction(c echo.Context, act func(context.Context, *marketplace.Principal, string, string) (*marketplace.Need, error)) error {
+func (s *Server) needNoteAction(c echo.Context, act func(context.Context, *kernel.Principal, string, string) (*marketplace.Need, error)) error {
 	var req noteRequest
 	if c.Request().ContentLength != 0 {
 		if err := decodeJSON(c, &req); err != nil {
@@ -282,14 +284,14 @@ func needPaging(c echo.Context) (int, int, error) {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
-			return 0, 0, marketplace.Invalid("limit", "must be a number from 1 to 200")
+			return 0, 0, kernel.Invalid("limit", "must be a number from 1 to 200")
 		}
 		limit = n
 	}
 	if v := c.QueryParam("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 1_000_000 {
-			return 0, 0, marketplace.Invalid("offset", "must be a number from 0")
+			return 0, 0, kernel.Invalid("offset", "must be a number from 0")
 		}
 		offset = n
 	}

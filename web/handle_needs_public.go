@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -25,8 +27,8 @@ type needListJSON struct {
 // level below the region filter (provinces without one; a city's counties
 // under a city). Region keys are prefixes ready for the region parameter.
 type needFacetsJSON struct {
-	Category map[marketplace.Category]int `json:"category"`
-	Region   map[string]int               `json:"region"`
+	Category map[kernel.Category]int `json:"category"`
+	Region   map[string]int          `json:"region"`
 }
 
 // handleNeedList searches the published needs (anyone).
@@ -86,12 +88,12 @@ func codes[T ~string](in []string) []T {
 // parseNeedQuery reads the search parameters, naming the first bad one of
 // each kind in a *marketplace.ValidationError.
 func (s *Server) parseNeedQuery(c echo.Context) (search.Query, error) {
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	q := search.Query{
 		Q:          strings.TrimSpace(c.QueryParam("q")),
-		Categories: codes[marketplace.Category](multi(c, "category")),
-		Urgencies:  codes[marketplace.Urgency](multi(c, "urgency")),
-		Statuses:   codes[marketplace.NeedStatus](multi(c, "status")),
+		Categories: codes[kernel.Category](multi(c, "category")),
+		Urgencies:  codes[kernel.Urgency](multi(c, "urgency")),
+		Statuses:   codes[kernel.NeedStatus](multi(c, "status")),
 		Sort:       search.Sort(strings.TrimSpace(c.QueryParam("sort"))),
 	}
 	if utf8.RuneCountInString(q.Q) > search.MaxQueryRunes {
@@ -108,7 +110,7 @@ func (s *Server) parseNeedQuery(c echo.Context) (search.Query, error) {
 		}
 	}
 	for _, st := range q.Statuses {
-		if !marketplace.IsPublicStatus(st) && st != marketplace.NeedExpired {
+		if !marketplace.IsPublicStatus(st) && st != kernel.NeedExpired {
 			v.Add("status", "unknown status %q; want notice, open, expired, funded, disbursed or closed", truncate(string(st), 40))
 		}
 	}

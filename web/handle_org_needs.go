@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -24,7 +26,7 @@ func (s *Server) toSummaries(items []marketplace.NeedSummary) []needSummaryJSON 
 	out := make([]needSummaryJSON, len(items))
 	for i, it := range items {
 		out[i] = needSummaryJSON{needJSON: s.toNeedJSON(it.Need), Title: it.Title}
-		if due := it.Need.ClearanceDueAt; due != nil && it.Need.Status == marketplace.NeedSubmitted {
+		if due := it.Need.ClearanceDueAt; due != nil && it.Need.Status == kernel.NeedSubmitted {
 			left := due.Sub(now)
 			out[i].Overdue, out[i].SecondsLeft = left < 0, int64(left/time.Second)
 		}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -17,7 +19,7 @@ type orgJSON struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-func toOrgJSON(o *marketplace.Org) orgJSON {
+func toOrgJSON(o *kernel.Org) orgJSON {
 	return orgJSON{ID: o.PublicID, Name: o.Name, Kind: string(o.Kind), RegionCode: o.RegionCode, CreatedAt: o.CreatedAt}
 }
 
@@ -34,7 +36,7 @@ func (s *Server) handleOrgCreate(c echo.Context) error {
 		return err
 	}
 	o, err := s.Accounts.CreateOrg(c.Request().Context(), PrincipalOf(c), marketplace.NewOrg{
-		Name: req.Name, Kind: marketplace.OrgKind(req.Kind), RegionCode: req.RegionCode})
+		Name: req.Name, Kind: kernel.OrgKind(req.Kind), RegionCode: req.RegionCode})
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,7 @@ func (s *Server) handleOrgMemberCreate(c echo.Context) error {
 		return err
 	}
 	u, err := s.Accounts.AddMember(c.Request().Context(), PrincipalOf(c), c.Param("id"), marketplace.NewUser{
-		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Role: marketplace.Role(req.Role)})
+		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Role: kernel.Role(req.Role)})
 	if err != nil {
 		return err
 	}

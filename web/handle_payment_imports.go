@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -48,12 +49,12 @@ func (s *Server) handlePaymentImportCreate(c echo.Context) error {
 		if errors.As(err, &mbe) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
 		}
-		return &marketplace.ValidationError{Fields: map[string]string{"file": "not a readable multipart/form-data upload"}}
+		return &kernel.ValidationError{Fields: map[string]string{"file": "not a readable multipart/form-data upload"}}
 	}
 	defer r.MultipartForm.RemoveAll()
 	fh := r.MultipartForm.File["file"]
 	if len(fh) != 1 {
-		return &marketplace.ValidationError{Fields: map[string]string{"file": "send exactly one file in the multipart field \"file\""}}
+		return &kernel.ValidationError{Fields: map[string]string{"file": "send exactly one file in the multipart field \"file\""}}
 	}
 	f, err := fh[0].Open()
 	if err != nil {

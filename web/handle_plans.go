@@ -3,9 +3,10 @@ package web
 import (
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -13,7 +14,7 @@ import (
 // the open needs and stores the plan for review (201).
 func (s *Server) handlePlanCreate(c echo.Context) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	var in matching.PlanInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -32,7 +33,7 @@ func (s *Server) handlePlanCreate(c echo.Context) error {
 // handlePlanGet returns a stored plan with its lines and totals.
 func (s *Server) handlePlanGet(c echo.Context) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	p, err := s.Matching.Plan(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {
@@ -45,7 +46,7 @@ func (s *Server) handlePlanGet(c echo.Context) error {
 // each line's allocation or refusal reasons.
 func (s *Server) handlePlanExecute(c echo.Context) error {
 	if s.Matching == nil {
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	}
 	p, err := s.Matching.ExecutePlan(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 type pledgeRequest struct {
@@ -70,7 +71,7 @@ func (s *Server) handleReconciliation(c echo.Context) error {
 	case strings.HasPrefix(ct, echo.MIMEMultipartForm):
 		fh, err := c.FormFile("file")
 		if err != nil {
-			return marketplace.Invalid("file", "attach the statement as the multipart field file")
+			return kernel.Invalid("file", "attach the statement as the multipart field file")
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -100,7 +101,7 @@ func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	var out []funds.StatementLine
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
@@ -108,7 +109,7 @@ func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 			break
 		}
 		if err != nil {
-			return nil, marketplace.Invalid("file", "line %d: not CSV: %v", line, err)
+			return nil, kernel.Invalid("file", "line %d: not CSV: %v", line, err)
 		}
 		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "reference") {
 			continue
@@ -129,7 +130,7 @@ func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 		}
 		out = append(out, funds.StatementLine{Line: line, Reference: strings.TrimSpace(rec[0]), AmountFen: fen, Date: d})
 		if len(out) > 100_000 {
-			return nil, marketplace.Invalid("file", "at most 100000 lines per import")
+			return nil, kernel.Invalid("file", "at most 100000 lines per import")
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -3,19 +3,20 @@ package web
 import (
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 type projectRequest struct {
-	OrgID        string                   `json:"org_id"`
-	Title        string                   `json:"title"`
-	Description  string                   `json:"description"`
-	Restrictions marketplace.Restrictions `json:"restrictions"`
-	BudgetFen    int64                    `json:"budget_fen"`
-	Period       periodJSON               `json:"period"`
+	OrgID        string              `json:"org_id"`
+	Title        string              `json:"title"`
+	Description  string              `json:"description"`
+	Restrictions kernel.Restrictions `json:"restrictions"`
+	BudgetFen    int64               `json:"budget_fen"`
+	Period       periodJSON          `json:"period"`
 }
 
 // handleProjectCreate creates a charity project held by the caller's organization.

@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 type receiptJSON struct {
@@ -52,13 +53,13 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 	switch format {
 	case "", "json", "text", "csv", "html":
 	default:
-		return marketplace.Invalid("format", "must be json, text, csv or html")
+		return kernel.Invalid("format", "must be json, text, csv or html")
 	}
 	r, err := s.Funds.Receipt(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	date := r.IssuedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	date := r.IssuedAt.In(kernel.ChinaTime).Format("2006-01-02")
 	yuan := funds.FormatYuan(r.AmountFen)
 	name := "receipt-" + r.Number
 	switch format {

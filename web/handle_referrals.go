@@ -4,9 +4,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -19,7 +20,7 @@ type referralNoteJSON struct {
 type referralJSON struct {
 	ID        string                  `json:"id"`
 	NeedID    string                  `json:"need_id"`
-	Programme marketplace.Programme   `json:"programme"`
+	Programme kernel.Programme        `json:"programme"`
 	Reason    string                  `json:"reason"`
 	Status    matching.ReferralStatus `json:"status"`
 	TakenBy   string                  `json:"taken_by"`

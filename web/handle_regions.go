@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // regionJSON is one administrative division for a picker.
@@ -27,7 +27,7 @@ func (s *Server) handleRegionList(c echo.Context) error {
 	} else {
 		p, err := s.Divisions.ParseRegionFilter(parent)
 		if err != nil {
-			return marketplace.Invalid("parent", "must be the code or prefix of an existing division (37, 3717, 371725)")
+			return kernel.Invalid("parent", "must be the code or prefix of an existing division (37, 3717, 371725)")
 		}
 		if len(p) < 6 {
 			p += strings.Repeat("0", 6-len(p))

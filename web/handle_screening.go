@@ -4,32 +4,33 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
 // screeningJSON is a stored screening: its checks and evidence hold public
 // ids, programmes, categories, periods and amounts, never identities.
 type screeningJSON struct {
-	ID         string                       `json:"id"`
-	NeedID     string                       `json:"need_id"`
-	Stage      marketplace.ScreeningStage   `json:"stage"`
-	Result     marketplace.ScreeningOutcome `json:"result"`
-	Checks     []marketplace.ScreeningCheck `json:"checks"`
-	AmountFen  int64                        `json:"amount_fen"`
-	At         time.Time                    `json:"at"`
-	Overridden bool                         `json:"overridden"`
-	Decision   string                       `json:"decision"`
-	DecidedBy  string                       `json:"decided_by,omitempty"`
-	DecidedAt  *time.Time                   `json:"decided_at,omitempty"`
+	ID         string                  `json:"id"`
+	NeedID     string                  `json:"need_id"`
+	Stage      kernel.ScreeningStage   `json:"stage"`
+	Result     kernel.ScreeningOutcome `json:"result"`
+	Checks     []kernel.ScreeningCheck `json:"checks"`
+	AmountFen  int64                   `json:"amount_fen"`
+	At         time.Time               `json:"at"`
+	Overridden bool                    `json:"overridden"`
+	Decision   string                  `json:"decision"`
+	DecidedBy  string                  `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time              `json:"decided_at,omitempty"`
 }
 
 func toScreeningJSON(r *matching.ScreeningRecord) screeningJSON {
 	checks := r.Checks
 	if checks == nil {
-		checks = []marketplace.ScreeningCheck{}
+		checks = []kernel.ScreeningCheck{}
 	}
 	return screeningJSON{ID: r.ID, NeedID: r.NeedID, Stage: r.Stage, Result: r.Result, Checks: checks, AmountFen: r.AmountFen,
 		At: r.At, Overridden: r.Overridden, Decision: string(r.Decision), DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt}

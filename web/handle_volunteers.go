@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -186,5 +188,5 @@ func skillLevelParam(v any, field string) (string, error) {
 			return l, nil
 		}
 	}
-	return "", marketplace.Invalid(field, "must be 1, 2 or 3 as a number, or basic, skilled or professional")
+	return "", kernel.Invalid(field, "must be 1, 2 or 3 as a number, or basic, skilled or professional")
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -37,13 +39,13 @@ type testEnv struct {
 	accounts *marketplace.AccountService
 	needs    *marketplace.NeedService
 	people   *marketplace.PeopleService
-	admin    *marketplace.Principal
+	admin    *kernel.Principal
 	key      SigningKey
 	now      atomic.Pointer[time.Time]
 	logs     *bytes.Buffer
 	// reqlog holds the status each request was logged with.
 	reqlog *requestLog
-	orgs   map[marketplace.OrgKind]*marketplace.Org
+	orgs   map[kernel.OrgKind]*kernel.Org
 	n      int
 	// index is the embedded search index of the server; indexer drains the
 	// search outbox into it (tests call env.indexer.Drain).
@@ -64,7 +66,7 @@ const testMetricsToken = "operator-metrics-token-for-tests"
 
 func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	t.Helper()
-	env := &testEnv{t: t, db: db, store: gormstore.New(db), logs: &bytes.Buffer{}, orgs: map[marketplace.OrgKind]*marketplace.Org{}}
+	env := &testEnv{t: t, db: db, store: gormstore.New(db), logs: &bytes.Buffer{}, orgs: map[kernel.OrgKind]*kernel.Org{}}
 	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	env.now.Store(&start)
 	now := func() time.Time { return *env.now.Load() }
@@ -84,7 +86,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.reqlog = newRequestLog(slog.NewTextHandler(env.logs, nil))
 	log := slog.New(env.reqlog)
 	env.indexer = search.NewIndexer(env.index, env.store, env.store, now, log)
-	divisions, err := marketplace.LoadDivisions()
+	divisions, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range marketplace.OrgKinds {
+	for _, k := range kernel.OrgKinds {
 		o, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "测试" + string(k), Kind: k, RegionCode: "371725"})
 		if err != nil {
 			t.Fatal(err)
@@ -130,31 +132,31 @@ func (env *testEnv) advance(d time.Duration) {
 }
 
 // orgFor returns the organization a staff role is created in by default.
-func (env *testEnv) orgFor(role marketplace.Role) *marketplace.Org {
+func (env *testEnv) orgFor(role kernel.Role) *kernel.Org {
 	switch role {
-	case marketplace.RoleSocialWorker:
-		return env.orgs[marketplace.OrgSocialWorkAgency]
-	case marketplace.RoleVerifier:
-		return env.orgs[marketplace.OrgCivilAffairs]
-	case marketplace.RoleFederationStaff, marketplace.RoleAuditor:
-		return env.orgs[marketplace.OrgCharityFederation]
+	case kernel.RoleSocialWorker:
+		return env.orgs[kernel.OrgSocialWorkAgency]
+	case kernel.RoleVerifier:
+		return env.orgs[kernel.OrgCivilAffairs]
+	case kernel.RoleFederationStaff, kernel.RoleAuditor:
+		return env.orgs[kernel.OrgCharityFederation]
 	}
 	return nil
 }
 
 // user creates a user with role (in org for staff roles, nil for the
 // default organization of the role) and returns a token for them.
-func (env *testEnv) user(role marketplace.Role, org *marketplace.Org) (string, *marketplace.Principal) {
+func (env *testEnv) user(role kernel.Role, org *kernel.Org) (string, *kernel.Principal) {
 	env.t.Helper()
 	ctx := context.Background()
 	env.n++
 	n := marketplace.NewUser{Email: string(role) + itoa(int64(env.n)) + "@test.example", Password: "password-" + string(role), DisplayName: string(role), Role: role}
-	var u *marketplace.User
+	var u *kernel.User
 	var err error
 	switch role {
-	case marketplace.RoleDonor, marketplace.RoleVolunteer:
+	case kernel.RoleDonor, kernel.RoleVolunteer:
 		u, err = env.accounts.Register(ctx, n)
-	case marketplace.RoleAdmin:
+	case kernel.RoleAdmin:
 		u, err = env.accounts.CreateAdmin(ctx, n.Email, n.Password, n.DisplayName)
 	default:
 		if org == nil {
@@ -262,7 +264,7 @@ func newTestNeeds(t testing.TB, store *gormstore.Store, now func() time.Time) *m
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // decodeJSON reads the request body into v strictly: JSON content type, one
@@ -37,7 +37,7 @@ func decodeJSON(c echo.Context, v any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return marketplace.Invalid("body", "must hold exactly one JSON object")
+		return kernel.Invalid("body", "must hold exactly one JSON object")
 	}
 	t := reflect.TypeOf(v).Elem()
 	if err := checkJSONKind(raw, t, "body"); err != nil {
@@ -49,7 +49,7 @@ func decodeJSON(c echo.Context, v any) error {
 	if err := strict.Decode(v); err != nil {
 		return jsonFieldError(err, raw, t)
 	}
-	verr := &marketplace.ValidationError{}
+	verr := &kernel.ValidationError{}
 	checkRequired(raw, t, "", verr)
 	checkText(reflect.ValueOf(v), "", verr)
 	return verr.Err()
@@ -66,11 +66,11 @@ func checkJSONKind(raw json.RawMessage, t reflect.Type, field string) error {
 	switch t.Kind() {
 	case reflect.Struct, reflect.Map:
 		if first != '{' {
-			return marketplace.Invalid(field, "must be a JSON object")
+			return kernel.Invalid(field, "must be a JSON object")
 		}
 	case reflect.Slice:
 		if first != '[' {
-			return marketplace.Invalid(field, "must be a JSON list")
+			return kernel.Invalid(field, "must be a JSON list")
 		}
 	}
 	return nil
@@ -96,22 +96,22 @@ func jsonFieldError(err error, raw json.RawMessage, t reflect.Type) error {
 		if field == "" {
 			field = "body"
 		}
-		return marketplace.Invalid(field, "must be %s, not %s", jsonType(te.Type), jsonValueName(te.Value))
+		return kernel.Invalid(field, "must be %s, not %s", jsonType(te.Type), jsonValueName(te.Value))
 	case errors.As(err, &se):
-		return marketplace.Invalid("body", "is not valid JSON (at byte %d)", se.Offset)
+		return kernel.Invalid("body", "is not valid JSON (at byte %d)", se.Offset)
 	case errors.Is(err, io.EOF):
-		return marketplace.Invalid("body", "is empty")
+		return kernel.Invalid("body", "is empty")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return marketplace.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
+		return kernel.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
 	case strings.Contains(err.Error(), "http: request body too large"):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body is too large")
 	}
 	// A type's own UnmarshalJSON (a time, a code) failed: find which field
 	// it was, and say what that field takes rather than the Go error.
 	if field, ft := badJSONField(raw, t, ""); field != "" {
-		return marketplace.Invalid(field, "must be %s", jsonType(ft))
+		return kernel.Invalid(field, "must be %s", jsonType(ft))
 	}
-	return marketplace.Invalid("body", "is not valid JSON")
+	return kernel.Invalid("body", "is not valid JSON")
 }
 
 var (
@@ -215,7 +215,7 @@ func joinPath(path, name string) string {
 
 // checkRequired records every field of t tagged `required:"true"` that raw
 // leaves out or sends as null: an absent amount must not read as 0.
-func checkRequired(raw json.RawMessage, t reflect.Type, path string, v *marketplace.ValidationError) {
+func checkRequired(raw json.RawMessage, t reflect.Type, path string, v *kernel.ValidationError) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -252,7 +252,7 @@ func checkRequired(raw json.RawMessage, t reflect.Type, path string, v *marketpl
 // checkText records every string in v that holds a control character other
 // than tab and line breaks (a NUL, an escape): no text field takes them, and
 // stored they break exports, logs and pages.
-func checkText(v reflect.Value, path string, verr *marketplace.ValidationError) {
+func checkText(v reflect.Value, path string, verr *kernel.ValidationError) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // A need whose deadline passed before it was fully funded can take no money
@@ -14,9 +14,9 @@ import (
 // matches and a plan leave it out, and say why, in the staff's language.
 func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
-		ver, _ := env.user(marketplace.RoleVerifier, nil)
-		_, staff := env.user(marketplace.RoleFederationStaff, nil)
+		sw, swP := env.user(kernel.RoleSocialWorker, nil)
+		ver, _ := env.user(kernel.RoleVerifier, nil)
+		_, staff := env.user(kernel.RoleFederationStaff, nil)
 		later := env.createNeed(sw, needBody()) // deadline 2027-01-31
 		b := needBody()
 		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "19700101", "135")
@@ -29,7 +29,7 @@ func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 		if m := env.do("GET", "/api/v1/needs/"+soon, "", nil).JSON(t); m["status"] != "expired" {
 			t.Fatalf("the public page shows %v, want expired", m["status"])
 		}
-		fund := env.fundWithBalance(staff, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 5_000_000)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 5_000_000)
 
 		r := env.do("GET", "/api/v1/funds/"+fund+"/matches", staffTok, nil, "Accept-Language", "en")
 		if r.Status != http.StatusOK {
@@ -92,8 +92,8 @@ func TestFundMatchesAndPlansLeaveOutNeedsPastTheirDeadline(t *testing.T) {
 // opens.
 func TestVolunteerMatchesOnlyNeedsWithAPublicPage(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
-		ver, _ := env.user(marketplace.RoleVerifier, nil)
+		sw, swP := env.user(kernel.RoleSocialWorker, nil)
+		ver, _ := env.user(kernel.RoleVerifier, nil)
 		consented := env.createNeed(sw, needBody())
 		b := needBody()
 		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "19700101", "135")

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
@@ -25,7 +27,7 @@ func init() {
 	})
 }
 
-func newTestMatching(db *sqldb.DB, f *funds.Service, p *marketplace.PeopleService, now func() time.Time, d *marketplace.Divisions) *matching.Service {
+func newTestMatching(db *sqldb.DB, f *funds.Service, p *marketplace.PeopleService, now func() time.Time, d *kernel.Divisions) *matching.Service {
 	st := mstore.NewMatches(db)
 	return &matching.Service{Store: st, Sources: &matching.FundsSources{Funds: f, OrgRegion: st.OrgRegion, Now: now},
 		Volunteers: &matching.PeopleVolunteers{People: p}, Divisions: d, Now: now, NewID: testID}
@@ -33,14 +35,14 @@ func newTestMatching(db *sqldb.DB, f *funds.Service, p *marketplace.PeopleServic
 
 // fundWithBalance creates a fund held by staff's organization and gives it
 // amount through a confirmed pledge.
-func (env *testEnv) fundWithBalance(staff *marketplace.Principal, r marketplace.Restrictions, amount int64) string {
+func (env *testEnv) fundWithBalance(staff *kernel.Principal, r kernel.Restrictions, amount int64) string {
 	env.t.Helper()
 	ctx := context.Background()
 	f, err := env.funds.CreateSource(ctx, staff, funds.NewSource{Kind: funds.KindFund, Name: "助医基金", Namer: "爱心企业", Purpose: "医疗救助", Restrictions: r})
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	_, donor := env.user(marketplace.RoleDonor, nil)
+	_, donor := env.user(kernel.RoleDonor, nil)
 	p, err := env.funds.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetFund, TargetID: f.PublicID, AmountFen: amount}, nil)
 	if err != nil {
 		env.t.Fatal(err)
@@ -53,9 +55,9 @@ func (env *testEnv) fundWithBalance(staff *marketplace.Principal, r marketplace.
 
 func TestMatchesAndPlansOverTheAPI(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
-		ver, _ := env.user(marketplace.RoleVerifier, nil)
-		_, staff := env.user(marketplace.RoleFederationStaff, nil)
+		sw, swP := env.user(kernel.RoleSocialWorker, nil)
+		ver, _ := env.user(kernel.RoleVerifier, nil)
+		_, staff := env.user(kernel.RoleFederationStaff, nil)
 		// Two open needs: an urgent one (remaining 3,000,000 fen) and an
 		// emergency one (remaining 1,000,000 fen).
 		urgent := env.createNeed(sw, needBody())
@@ -67,7 +69,7 @@ func TestMatchesAndPlansOverTheAPI(t *testing.T) {
 		env.clearAndPublish(emergency, sw, ver)
 		env.advance(121 * time.Hour) // the notice ends: both needs are open
 		sw, staffTok := env.token(swP), env.token(staff)
-		fund := env.fundWithBalance(staff, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 3_500_000)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 3_500_000)
 
 		r := env.do("GET", "/api/v1/needs/"+urgent+"/matches", sw, nil)
 		if r.Status != http.StatusOK {
@@ -146,23 +148,23 @@ func TestMatchesAndPlansOverTheAPI(t *testing.T) {
 
 func TestMatchingAccess(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, _ := env.user(marketplace.RoleSocialWorker, nil)
+		sw, _ := env.user(kernel.RoleSocialWorker, nil)
 		need := env.createNeed(sw, needBody())
-		staffTok, staff := env.user(marketplace.RoleFederationStaff, nil)
-		fund := env.fundWithBalance(staff, marketplace.Restrictions{}, 100_000)
+		staffTok, staff := env.user(kernel.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{}, 100_000)
 		ctx := context.Background()
-		other, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "370100"})
+		other, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: kernel.OrgCharityFederation, RegionCode: "370100"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		otherStaff, _ := env.user(marketplace.RoleFederationStaff, other)
-		otherAgency, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一社工机构", Kind: marketplace.OrgSocialWorkAgency, RegionCode: "370100"})
+		otherStaff, _ := env.user(kernel.RoleFederationStaff, other)
+		otherAgency, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一社工机构", Kind: kernel.OrgSocialWorkAgency, RegionCode: "370100"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		otherSW, _ := env.user(marketplace.RoleSocialWorker, otherAgency)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		vol, _ := env.user(marketplace.RoleVolunteer, nil)
+		otherSW, _ := env.user(kernel.RoleSocialWorker, otherAgency)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		vol, _ := env.user(kernel.RoleVolunteer, nil)
 		plan := env.do("POST", "/api/v1/funds/"+fund+"/plans", staffTok, map[string]any{}).JSON(t)["id"].(string)
 		cases := []struct {
 			name, method, path, token string
@@ -199,8 +201,8 @@ func TestMatchingAccess(t *testing.T) {
 // minor only with a cleared check, from both sides of the match.
 func TestVolunteerMatchesKeepTheBackgroundRule(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, swP := env.user(marketplace.RoleSocialWorker, nil)
-		ver, _ := env.user(marketplace.RoleVerifier, nil)
+		sw, swP := env.user(kernel.RoleSocialWorker, nil)
+		ver, _ := env.user(kernel.RoleVerifier, nil)
 		adult := env.createNeed(sw, needBody()) // hospital escort for an adult
 		b := needBody()
 		b["beneficiary"].(map[string]any)["id_number"] = idNumber("371725", "20140505", "246") // a child

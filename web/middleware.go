@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 const (
@@ -145,7 +145,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		p, err := s.Accounts.Principal(c.Request().Context(), claims.Subject)
-		if errors.Is(err, marketplace.ErrUnauthorized) {
+		if errors.Is(err, kernel.ErrUnauthorized) {
 			c.Set("jj.authError", "the account no longer exists or is disabled")
 			return next(c)
 		}
@@ -181,8 +181,8 @@ func noStoreForCallers(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // PrincipalOf returns the signed-in caller, or nil.
-func PrincipalOf(c echo.Context) *marketplace.Principal {
-	p, _ := c.Get(principalKey).(*marketplace.Principal)
+func PrincipalOf(c echo.Context) *kernel.Principal {
+	p, _ := c.Get(principalKey).(*kernel.Principal)
 	return p
 }
 
@@ -194,24 +194,24 @@ func requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 				msg = "sign in first"
 			}
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="jiujinan"`)
-			return fmt.Errorf("%w: %s", marketplace.ErrUnauthorized, msg)
+			return fmt.Errorf("%w: %s", kernel.ErrUnauthorized, msg)
 		}
 		return next(c)
 	}
 }
 
-func requireRole(roles ...marketplace.Role) echo.MiddlewareFunc {
+func requireRole(roles ...kernel.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !PrincipalOf(c).HasAny(roles...) {
-				return fmt.Errorf("%w: this needs the role %s", marketplace.ErrForbidden, joinRoles(roles))
+				return fmt.Errorf("%w: this needs the role %s", kernel.ErrForbidden, joinRoles(roles))
 			}
 			return next(c)
 		}
 	}
 }
 
-func joinRoles(roles []marketplace.Role) string {
+func joinRoles(roles []kernel.Role) string {
 	s := make([]string, len(roles))
 	for i, r := range roles {
 		s[i] = string(r)

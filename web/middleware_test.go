@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 func TestServerBehaviour(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	env.srv.Echo.GET("/test-panic", func(c echo.Context) error { panic("boom: secret detail") })
-	_, p := env.user(marketplace.RoleDonor, nil)
+	_, p := env.user(kernel.RoleDonor, nil)
 
 	t.Run("an oversized body is 413 in the error shape", func(t *testing.T) {
 		big := `{"email":"` + strings.Repeat("a", 2<<20) + `","password":"x"}`
@@ -72,7 +72,7 @@ func TestServerBehaviour(t *testing.T) {
 		}
 	})
 	t.Run("metrics are served to the operator's scraper only", func(t *testing.T) {
-		admin, _ := env.user(marketplace.RoleAdmin, nil)
+		admin, _ := env.user(kernel.RoleAdmin, nil)
 		for name, auth := range map[string]string{"anyone": "", "a wrong token": "Bearer nope", "a signed-in admin": "Bearer " + admin} {
 			r := env.do(http.MethodGet, "/metrics", "", nil, "Authorization", auth)
 			if r.Status == 200 || strings.Contains(string(r.Body), "go_goroutines") {
@@ -92,7 +92,7 @@ func TestServerBehaviour(t *testing.T) {
 		}
 	})
 	t.Run("cookies do not authenticate the API", func(t *testing.T) {
-		tok, _ := env.user(marketplace.RoleAdmin, nil)
+		tok, _ := env.user(kernel.RoleAdmin, nil)
 		r := env.do(http.MethodGet, "/api/v1/auth/me", "", nil, "Cookie", SessionCookie+"="+tok)
 		if r.Status != 401 {
 			t.Fatalf("cookie on the API: %d, want 401", r.Status)
@@ -106,9 +106,9 @@ func TestServerBehaviour(t *testing.T) {
 func TestLogsAndMetricsSayTheStatusTheClientGot(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	env.srv.Echo.GET("/test-panic", func(c echo.Context) error { panic("boom") })
-	staffTok, staff := env.user(marketplace.RoleFederationStaff, nil)
-	donorTok, _ := env.user(marketplace.RoleDonor, nil)
-	fund := env.fundWithBalance(staff, marketplace.Restrictions{}, 100_000)
+	staffTok, staff := env.user(kernel.RoleFederationStaff, nil)
+	donorTok, _ := env.user(kernel.RoleDonor, nil)
+	fund := env.fundWithBalance(staff, kernel.Restrictions{}, 100_000)
 	for _, tc := range []struct {
 		name, method, path, token string
 		body                      any
@@ -136,9 +136,9 @@ func TestLogsAndMetricsSayTheStatusTheClientGot(t *testing.T) {
 
 func TestAnswersForOneCallerAreNotCached(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	_, p := env.user(marketplace.RoleDonor, nil)
-	staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-	admin, _ := env.user(marketplace.RoleAdmin, nil)
+	_, p := env.user(kernel.RoleDonor, nil)
+	staff, _ := env.user(kernel.RoleFederationStaff, nil)
+	admin, _ := env.user(kernel.RoleAdmin, nil)
 
 	login := env.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": p.User.Email, "password": "password-donor"})
 	if login.Status != 200 || login.Header.Get("Cache-Control") != "no-store" {

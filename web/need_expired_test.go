@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestNeedPastDeadlineShowsExpired: an open need whose deadline passed
@@ -19,7 +19,7 @@ import (
 func TestNeedPastDeadlineShowsExpired(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		f := newBrowseFixture(t, env)
-		_, donorP := env.user(marketplace.RoleDonor, nil)
+		_, donorP := env.user(kernel.RoleDonor, nil)
 		donor := newBrowser(env)
 		donor.login(donorP)
 		if _, got := f.list(t, "status=open"); !slices.Contains(got, "leukemia") {
@@ -36,7 +36,7 @@ func TestNeedPastDeadlineShowsExpired(t *testing.T) {
 			t.Errorf("default listing shows the expired need: %v", got)
 		}
 		b, got := f.list(t, "status=expired")
-		if !slices.Equal(got, []string{"leukemia"}) || b.Items[0].Status != marketplace.NeedExpired {
+		if !slices.Equal(got, []string{"leukemia"}) || b.Items[0].Status != kernel.NeedExpired {
 			t.Errorf("status=expired: %v %+v", got, b.Items)
 		}
 		if m := env.do(http.MethodGet, "/api/v1/needs/"+f.ids["leukemia"], "", nil).JSON(t); m["status"] != "expired" {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestNeedUpdatesOnlyForItsBackers: a need's progress updates are read by
@@ -15,8 +15,8 @@ import (
 // users get 404 (403 for roles that never read updates), anonymous 401.
 func TestNeedUpdatesOnlyForItsBackers(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		id := env.createNeed(worker, needBody())
 		env.clearAndPublish(id, worker, verifier)
 		env.advance(121 * time.Hour) // open: pledges and claims accepted
@@ -24,15 +24,15 @@ func TestNeedUpdatesOnlyForItsBackers(t *testing.T) {
 		if r := env.do("POST", "/api/v1/needs/"+id+"/updates", worker, map[string]any{"text": "已完成第一次透析"}); r.Status != http.StatusCreated {
 			t.Fatalf("update: %d %s", r.Status, r.Body)
 		}
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		otherDonor, _ := env.user(marketplace.RoleDonor, nil)
-		pendingDonor, _ := env.user(marketplace.RoleDonor, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		otherDonor, _ := env.user(kernel.RoleDonor, nil)
+		pendingDonor, _ := env.user(kernel.RoleDonor, nil)
 		volunteer, _, vid := env.volunteerWith(t, "hospital_escort")
 		env.clear(t, vid)
 		otherVolunteer, _, _ := env.volunteerWith(t, "hospital_escort")
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		admin, _ := env.user(marketplace.RoleAdmin, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		admin, _ := env.user(kernel.RoleAdmin, nil)
 		read := func(token string) int { return env.do("GET", "/api/v1/needs/"+id+"/updates", token, nil).Status }
 
 		for name, tok := range map[string]string{"donor": donor, "volunteer": volunteer} {

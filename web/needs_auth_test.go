@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // newOrg creates another organization for authorization tests.
-func (env *testEnv) newOrg(kind marketplace.OrgKind, region string) *marketplace.Org {
+func (env *testEnv) newOrg(kind kernel.OrgKind, region string) *kernel.Org {
 	env.t.Helper()
 	o, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: "其他" + string(kind) + region, Kind: kind, RegionCode: region})
 	if err != nil {
@@ -23,15 +25,15 @@ func (env *testEnv) newOrg(kind marketplace.OrgKind, region string) *marketplace
 // covering its region, whatever role they hold elsewhere.
 func TestNeedObjectAuthorization(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.newOrg(marketplace.OrgSocialWorkAgency, "371725"))
-		farVerifier, _ := env.user(marketplace.RoleVerifier, env.newOrg(marketplace.OrgCivilAffairs, "430524"))
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.newOrg(kernel.OrgSocialWorkAgency, "371725"))
+		farVerifier, _ := env.user(kernel.RoleVerifier, env.newOrg(kernel.OrgCivilAffairs, "430524"))
 		// A provincial civil affairs office covers the county: 370000 is a prefix-ancestor of 371725.
-		provVerifier, _ := env.user(marketplace.RoleVerifier, env.newOrg(marketplace.OrgCivilAffairs, "370000"))
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil) // another organization than the poster's
+		provVerifier, _ := env.user(kernel.RoleVerifier, env.newOrg(kernel.OrgCivilAffairs, "370000"))
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		volunteer, _ := env.user(kernel.RoleVolunteer, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil) // another organization than the poster's
 		submitted := env.createNeed(worker, needBody())
 
 		outsiders := map[string]string{"other org's social worker": otherWorker, "verifier of another county": farVerifier,

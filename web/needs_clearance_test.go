@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestClearanceScreensTheCorrectedFigures: a verifier who clears a need
@@ -20,16 +20,16 @@ func TestClearanceScreensTheCorrectedFigures(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		env.needs.Screener = env.screening
 		env.funds.Screener = env.screening
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		a := env.createNeed(worker, needBody())
 		env.clearAndPublish(a, worker, verifier)
 		env.advance(121 * time.Hour)
-		otherWorker, _ = env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ = env.user(marketplace.RoleVerifier, nil)
-		staff, staffP := env.user(marketplace.RoleFederationStaff, nil)
-		fund := env.fundWithBalance(staffP, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 10_000_000)
+		otherWorker, _ = env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ = env.user(kernel.RoleVerifier, nil)
+		staff, staffP := env.user(kernel.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staffP, kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 10_000_000)
 		if r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": a, "amount_fen": 3_000_000}, "Idempotency-Key", "alloc-a"); r.Status != http.StatusCreated {
 			t.Fatalf("allocate to the first need: %d %s", r.Status, r.Body)
 		}
@@ -41,13 +41,13 @@ func TestClearanceScreensTheCorrectedFigures(t *testing.T) {
 		}
 		var e struct {
 			Error struct {
-				Code    string                `json:"code"`
-				Details marketplace.Screening `json:"details"`
+				Code    string           `json:"code"`
+				Details kernel.Screening `json:"details"`
 			} `json:"error"`
 		}
 		_ = json.Unmarshal(r.Body, &e)
-		if e.Error.Code != "screening_block" || e.Error.Details.Stage != marketplace.StageClear || len(e.Error.Details.Checks) < 3 ||
-			e.Error.Details.Checks[2].Rule != marketplace.RuleOverAllocation || e.Error.Details.Checks[2].Result != marketplace.ScreenBlock ||
+		if e.Error.Code != "screening_block" || e.Error.Details.Stage != kernel.StageClear || len(e.Error.Details.Checks) < 3 ||
+			e.Error.Details.Checks[2].Rule != kernel.RuleOverAllocation || e.Error.Details.Checks[2].Result != kernel.ScreenBlock ||
 			!strings.Contains(e.Error.Details.Checks[2].Message, "25000.00") {
 			t.Fatalf("the screening is not the corrected figures': %s", r.Body)
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestNeedClose: the posting organization's social worker closes a need
@@ -16,8 +16,8 @@ import (
 // allocated but not paid out goes back to its fund.
 func TestNeedClose(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, workerP := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, verifierP := env.user(marketplace.RoleVerifier, nil)
+		worker, workerP := env.user(kernel.RoleSocialWorker, nil)
+		verifier, verifierP := env.user(kernel.RoleVerifier, nil)
 
 		paid := env.createNeed(worker, needBody())
 		env.clearAndPublish(paid, worker, verifier)
@@ -31,11 +31,11 @@ func TestNeedClose(t *testing.T) {
 		env.clearAndPublish(nothing, worker, verifier)
 		env.advance(121 * time.Hour) // the notice ends: all three are open
 		worker, verifier = env.token(workerP), env.token(verifierP)
-		staff, staffP := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		other := env.newOrg(marketplace.OrgSocialWorkAgency, "371725")
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, other)
-		fund := env.fundWithBalance(staffP, marketplace.Restrictions{}, 5_000_000)
+		staff, staffP := env.user(kernel.RoleFederationStaff, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		other := env.newOrg(kernel.OrgSocialWorkAgency, "371725")
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, other)
+		fund := env.fundWithBalance(staffP, kernel.Restrictions{}, 5_000_000)
 		alloc := func(need string, fen int64) response {
 			t.Helper()
 			return env.do("POST", "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": need, "amount_fen": fen})

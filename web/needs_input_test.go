@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // rowCounts counts the rows the need lifecycle writes.
@@ -92,7 +92,7 @@ func TestNeedBadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		{"unknown field", with(func(b map[string]any) { b["bank_account"] = "6222020200112233445" }), "bank_account"},
 	}
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
 		before := env.rowCounts()
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -115,7 +115,7 @@ func TestNeedBadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		sameCounts(t, before, env.rowCounts())
 
 		// Invalid transitions and decisions: nothing written either.
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		id := env.createNeed(worker, needBody())
 		before = env.rowCounts()
 		bad := []struct {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // fullWidth writes ASCII digits and X as full-width forms.
@@ -44,9 +44,9 @@ func spaced(s string, groups ...int) string {
 // columns of the database and the logs.
 func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
 		id := idNumber("371725", "19630917", "452")      // ends in a digit or X
 		childID := idNumber("371725", "20140302", "087") // a minor member
 		secrets := []string{"李桂兰", "桂兰", "赵德胜", "德胜", "李小雨", "小雨", id, id[:6] + " " + id[6:14], childID,
@@ -112,8 +112,8 @@ func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 		// A donor who gave to a need reads its updates (nobody else outside
 		// its staff does): scrubbed too.
 		env.advance(121 * time.Hour)
-		donor, _ = env.user(marketplace.RoleDonor, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		donor, _ = env.user(kernel.RoleDonor, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
 		pr := env.do("POST", "/api/v1/pledges", donor, map[string]any{"target_type": "need", "target_id": ids[1], "amount_fen": 10_000}, "Idempotency-Key", "leak-gift")
 		if pr.Status != http.StatusCreated {
 			t.Fatalf("pledge: %d %s", pr.Status, pr.Body)

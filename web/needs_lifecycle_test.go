@@ -7,19 +7,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // fakeScreener answers every screening with result.
 type fakeScreener struct {
-	result marketplace.ScreeningOutcome
-	calls  []marketplace.ScreeningStage
+	result kernel.ScreeningOutcome
+	calls  []kernel.ScreeningStage
 }
 
-func (f *fakeScreener) Screen(ctx context.Context, needID string, stage marketplace.ScreeningStage, amountFen int64) (*marketplace.Screening, error) {
+func (f *fakeScreener) Screen(ctx context.Context, needID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error) {
 	f.calls = append(f.calls, stage)
-	return &marketplace.Screening{ID: testID(), NeedID: needID, Stage: stage, Result: f.result, At: time.Now(),
-		Checks: []marketplace.ScreeningCheck{{Rule: marketplace.RuleCrossCharityDuplicate, Result: f.result, Message: "test", Evidence: []marketplace.ScreeningEvidence{}}}}, nil
+	return &kernel.Screening{ID: testID(), NeedID: needID, Stage: stage, Result: f.result, At: time.Now(),
+		Checks: []kernel.ScreeningCheck{{Rule: kernel.RuleCrossCharityDuplicate, Result: f.result, Message: "test", Evidence: []kernel.ScreeningEvidence{}}}}, nil
 }
 
 func (env *testEnv) status(id, token string) string {
@@ -33,8 +33,8 @@ func (env *testEnv) status(id, token string) string {
 
 func TestNeedObjectionSuspendsUntilResolved(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		id := env.createNeed(worker, needBody())
 		env.clearAndPublish(id, worker, verifier)
 		env.advance(20 * time.Hour) // 100h of notice left
@@ -94,8 +94,8 @@ func TestNeedObjectionSuspendsUntilResolved(t *testing.T) {
 
 func TestNeedEmergencyPathConsentAndWithdraw(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		// Emergency and small (≤ 3,000 yuan): open at once.
 		small := with(func(b map[string]any) {
 			b["emergency"] = true
@@ -153,8 +153,8 @@ func TestNeedEmergencyPathConsentAndWithdraw(t *testing.T) {
 
 func TestNeedClearanceRulesAndQueue(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		// Created on Friday 17:00 China time: due Tuesday (weekend skipped).
 		fri := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 		env.now.Store(&fri)
@@ -196,7 +196,7 @@ func TestNeedClearanceRulesAndQueue(t *testing.T) {
 			t.Errorf("after new relief: %v / %v", n["statutory_relief_fen"], n["requested_fen"])
 		}
 		// A blocking screening refuses clearance with 422 and the screening.
-		scr := &fakeScreener{result: marketplace.ScreenBlock}
+		scr := &fakeScreener{result: kernel.ScreenBlock}
 		env.needs.Screener = scr
 		b := env.do("POST", "/api/v1/needs/"+early+"/clearance", verifier, map[string]any{"decision": "cleared"})
 		if b.Status != http.StatusUnprocessableEntity || b.ErrorCode() != "screening_block" {
@@ -215,12 +215,12 @@ func TestNeedClearanceRulesAndQueue(t *testing.T) {
 			t.Errorf("refer: %d %s", r.Status, r.Body)
 		}
 		// The screening answer of a new need is in the 201.
-		scr.result = marketplace.ScreenWarn
+		scr.result = kernel.ScreenWarn
 		cr := env.do("POST", "/api/v1/needs", worker, needBody()).JSON(t)
 		if s, _ := cr["screening"].(map[string]any); s == nil || s["result"] != "warn" || cr["screening_result"] != "warn" {
 			t.Errorf("screening in 201: %v", cr["screening"])
 		}
-		if len(scr.calls) != 2 || scr.calls[0] != marketplace.StageClear || scr.calls[1] != marketplace.StageSubmit {
+		if len(scr.calls) != 2 || scr.calls[0] != kernel.StageClear || scr.calls[1] != kernel.StageSubmit {
 			t.Errorf("screener calls: %v", scr.calls)
 		}
 	})
@@ -228,9 +228,9 @@ func TestNeedClearanceRulesAndQueue(t *testing.T) {
 
 func TestNeedUpdatesConfirmationAndOrgList(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		volunteer, _ := env.user(kernel.RoleVolunteer, nil)
 		id := env.createNeed(worker, needBody())
 		other := env.createNeed(worker, needBody())
 		env.clearAndPublish(id, worker, verifier)
@@ -272,8 +272,8 @@ func TestNeedUpdatesConfirmationAndOrgList(t *testing.T) {
 
 func TestNeedRegionCoarsenedUntilKShareTheCell(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		var regions, ids []string
 		for i := 0; i < 5; i++ {
 			id := env.createNeed(worker, needBody())
@@ -286,7 +286,7 @@ func TestNeedRegionCoarsenedUntilKShareTheCell(t *testing.T) {
 			if i == 3 {
 				// Four in the cell: still nationwide, everywhere it is shown.
 				for _, id := range ids {
-					if r := env.do("GET", "/api/v1/needs/"+id, "", nil).JSON(t); r["region_code"] != marketplace.NationalRegion || len(r["household_types"].([]any)) != 0 {
+					if r := env.do("GET", "/api/v1/needs/"+id, "", nil).JSON(t); r["region_code"] != kernel.NationalRegion || len(r["household_types"].([]any)) != 0 {
 						t.Errorf("with 4 in the cell need %s is shown at %v with %v", id, r["region_code"], r["household_types"])
 					}
 				}
@@ -299,7 +299,7 @@ func TestNeedRegionCoarsenedUntilKShareTheCell(t *testing.T) {
 			}
 		}
 		// k = 5: the first four are alone in every cell up to the province (national), the fifth has its county.
-		if regions[0] != marketplace.NationalRegion || regions[4] != "371725" {
+		if regions[0] != kernel.NationalRegion || regions[4] != "371725" {
 			t.Errorf("public regions %v", regions)
 		}
 		// Publishing the fifth re-projects the four published before it.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
@@ -19,13 +21,13 @@ import (
 // county keeps the county's name.
 func TestCoarsenedNeedTextDoesNotNameHiddenPlaces(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		hunan, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "隆回县民政局", Kind: marketplace.OrgCivilAffairs, RegionCode: "430524"})
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		hunan, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "隆回县民政局", Kind: kernel.OrgCivilAffairs, RegionCode: "430524"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		hunanVerifier, _ := env.user(marketplace.RoleVerifier, hunan)
+		hunanVerifier, _ := env.user(kernel.RoleVerifier, hunan)
 
 		// Alone in its cell: shown nationwide.
 		b := needBody()
@@ -64,7 +66,7 @@ func TestCoarsenedNeedTextDoesNotNameHiddenPlaces(t *testing.T) {
 		}
 
 		got := env.do("GET", "/api/v1/needs/"+hidden, "", nil)
-		if got.Status != 200 || got.JSON(t)["region_code"] != marketplace.NationalRegion || !strings.Contains(string(got.Body), "血液科化疗") {
+		if got.Status != 200 || got.JSON(t)["region_code"] != kernel.NationalRegion || !strings.Contains(string(got.Body), "血液科化疗") {
 			t.Fatalf("public need: %d %s", got.Status, got.Body)
 		}
 		answers = append(answers, got,
@@ -118,12 +120,12 @@ func TestCoarsenedNeedTextDoesNotNameHiddenPlaces(t *testing.T) {
 // the household's names, ID numbers, phone and address stay scrubbed.
 func TestRefinedNeedTextNamesWhatItsRegionAllows(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		shandong, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "山东省民政厅", Kind: marketplace.OrgCivilAffairs, RegionCode: "370000"})
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		shandong, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: "山东省民政厅", Kind: kernel.OrgCivilAffairs, RegionCode: "370000"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		verifier, _ := env.user(marketplace.RoleVerifier, shandong)
+		verifier, _ := env.user(kernel.RoleVerifier, shandong)
 		personal := []string{"张建华", "王秀英", "张小明", "13812345678", idNumber("371725", "19800315", "123"), "唐庙镇", "李庄村"}
 		body := func(category, region, story string) map[string]any {
 			b := needBody()
@@ -154,7 +156,7 @@ func TestRefinedNeedTextNamesWhatItsRegionAllows(t *testing.T) {
 		// County: the first is alone in its cell, shown nationwide without 郓城.
 		first := env.createNeed(worker, body("medical", "371725", story))
 		env.clearAndPublish(first, worker, verifier)
-		if region, title, text := show(first); region != marketplace.NationalRegion || strings.Contains(title+text, "郓城") || strings.Contains(text, "山东") {
+		if region, title, text := show(first); region != kernel.NationalRegion || strings.Contains(title+text, "郓城") || strings.Contains(text, "山东") {
 			t.Fatalf("first publication: %s %s %s", region, title, text)
 		}
 		for range 4 {

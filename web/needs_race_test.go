@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // TestNeedTransitionsRaceToOneWinner: two verifiers deciding the same need
@@ -13,10 +13,10 @@ import (
 // other gets 409 and the audit chain has one entry for it.
 func TestNeedTransitionsRaceToOneWinner(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		worker2, _ := env.user(marketplace.RoleSocialWorker, nil)
-		v1, _ := env.user(marketplace.RoleVerifier, nil)
-		v2, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		worker2, _ := env.user(kernel.RoleSocialWorker, nil)
+		v1, _ := env.user(kernel.RoleVerifier, nil)
+		v2, _ := env.user(kernel.RoleVerifier, nil)
 		for round := 0; round < 3; round++ {
 			id := env.createNeed(worker, needBody())
 			race := func(calls ...func() response) []int {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -80,8 +82,8 @@ func (env *testEnv) clearAndPublish(id, worker, verifier string) map[string]any 
 
 func TestNeedLifecycleThroughNotice(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		r := env.do("POST", "/api/v1/needs", worker, needBody())
 		if r.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -145,7 +147,7 @@ func TestNeedLifecycleThroughNotice(t *testing.T) {
 }
 
 // token issues a fresh token for p (after the clock moved past the old one's expiry).
-func (env *testEnv) token(p *marketplace.Principal) string {
+func (env *testEnv) token(p *kernel.Principal) string {
 	env.t.Helper()
 	tok, _, err := env.srv.Tokens.Issue(p.User.PublicID, p.RoleNames(), testID())
 	if err != nil {

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 func TestAuditPage(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		wtok, _ := env.user(marketplace.RoleSocialWorker, nil)
+		wtok, _ := env.user(kernel.RoleSocialWorker, nil)
 		env.createNeed(wtok, needBody())
-		a := signedIn(env, marketplace.RoleAuditor)
+		a := signedIn(env, kernel.RoleAuditor)
 		r := a.form("/audit/check", url.Values{})
 		body := r.Body.String()
 		if r.Code != 200 || !strings.Contains(body, "账本平衡") || !strings.Contains(body, "审计日志完整") {
@@ -25,7 +25,7 @@ func TestAuditPage(t *testing.T) {
 		if body := a.form("/audit/check", url.Values{}).Body.String(); !strings.Contains(body, "审计日志有问题") {
 			t.Error("a tampered audit entry is not reported")
 		}
-		if r := signedIn(env, marketplace.RoleDonor).do(http.MethodGet, "/audit", nil); r.Code != http.StatusForbidden {
+		if r := signedIn(env, kernel.RoleDonor).do(http.MethodGet, "/audit", nil); r.Code != http.StatusForbidden {
 			t.Errorf("a donor opens the audit page: %d", r.Code)
 		}
 	})

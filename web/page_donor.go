@@ -10,10 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // Donor pages: the pledge form, a pledge with how to pay, "my giving" with
@@ -101,7 +102,7 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 		return p.PublicID, nil
 	})
 	var ie *funds.IneligibleError
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/my/pledges/"+id)
@@ -188,13 +189,13 @@ func (s *Server) renderGiving(c echo.Context, status int, msg string) error {
 // formProblem turns the errors a donor can fix into a message for the page.
 func (s *Server) formProblem(c echo.Context, err error) (string, bool) {
 	var ie *funds.IneligibleError
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case errors.As(err, &ie):
 		return s.pageT(c, "pledge_ineligible") + " " + s.ineligibleReason(c, ie), true
 	case errors.As(err, &ve):
 		return ve.Error(), true
-	case errors.Is(err, marketplace.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		return s.userMessage(c, err, ""), true
 	}
 	return "", false

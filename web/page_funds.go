@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -95,7 +97,7 @@ func (s *Server) handleDisclosuresPage(c echo.Context) error {
 		f.RegionPrefix = r
 	}
 	ds, err := s.Funds.Disclosures(c.Request().Context(), f)
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		return echo.NewHTTPError(http.StatusBadRequest, "bad filter")
 	}
@@ -128,7 +130,7 @@ type staffMoney struct {
 func (s *Server) staffMoneyOf(c echo.Context, needID string) (*staffMoney, error) {
 	ctx := c.Request().Context()
 	as, err := s.needAllocations(ctx, needID)
-	if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+	if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 		return nil, err
 	}
 	p := PrincipalOf(c)
@@ -144,7 +146,7 @@ func (s *Server) staffMoneyOf(c echo.Context, needID string) (*staffMoney, error
 			return nil, err
 		}
 		for _, src := range ss {
-			if p.InOrg(marketplace.RoleFederationStaff, src.OrgID) && src.Running(s.now()) {
+			if p.InOrg(kernel.RoleFederationStaff, src.OrgID) && src.Running(s.now()) {
 				m.Sources = append(m.Sources, src)
 			}
 		}
@@ -220,7 +222,7 @@ func (s *Server) handleDisburseForm(c echo.Context) error {
 func (s *Server) moneyError(c echo.Context, err error) error {
 	var ie *funds.IneligibleError
 	var d Detailer
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case errors.As(err, &ie):
 		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.ineligibleReason(c, ie))
@@ -228,7 +230,7 @@ func (s *Server) moneyError(c echo.Context, err error) error {
 		return s.renderStaffMoney(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.As(err, &ve):
 		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
-	case errors.Is(err, marketplace.ErrConflict), errors.Is(err, marketplace.ErrForbidden):
+	case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):
 		// The status is the API's for the same refusal (toAPIError):
 		// 403 for another organization's money, 409 for a conflict.
 		status, _ := toAPIError(err)

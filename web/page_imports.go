@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/recovery"
 )
@@ -50,7 +51,7 @@ func (j *importJob) view() importView {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	v := importView{ID: j.ID, FileName: j.FileName, Progress: j.progress, Result: j.result, Done: j.result != nil || j.err != nil, Failed: j.err != nil}
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	if errors.As(j.err, &ve) {
 		for _, m := range ve.Fields {
 			v.Invalid = m

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 func TestImportPage(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		withPayments(t, env)
-		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		_, verifier := env.user(kernel.RoleVerifier, nil)
 		v := newBrowser(env)
 		v.login(verifier)
 		page := v.do(http.MethodGet, "/verify/imports", nil)
@@ -49,7 +49,7 @@ func TestImportPage(t *testing.T) {
 		if !strings.Contains(status, "导入完成") || !strings.Contains(status, "有问题的行") {
 			t.Fatalf("import result: %.2000s", status)
 		}
-		if other := signedIn(env, marketplace.RoleVerifier).do(http.MethodGet, job, nil); other.Code != http.StatusNotFound {
+		if other := signedIn(env, kernel.RoleVerifier).do(http.MethodGet, job, nil); other.Code != http.StatusNotFound {
 			t.Errorf("another verifier sees the job: %d", other.Code)
 		}
 		partial := serve(env, func() *http.Request {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 var formKeyRe = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
@@ -28,18 +28,18 @@ func formKey(t *testing.T, body string) string {
 // page and disburse; the need page, the register and "my giving" show it.
 func TestMoneyPathPages(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		wtok, _ := env.user(marketplace.RoleSocialWorker, nil)
-		vtok, _ := env.user(marketplace.RoleVerifier, nil)
+		wtok, _ := env.user(kernel.RoleSocialWorker, nil)
+		vtok, _ := env.user(kernel.RoleVerifier, nil)
 		needID := env.createNeed(wtok, needBody())
 		env.clearAndPublish(needID, wtok, vtok)
 		env.advance(121 * time.Hour) // past the notice: open
-		stok, staff := env.user(marketplace.RoleFederationStaff, nil)
+		stok, staff := env.user(kernel.RoleFederationStaff, nil)
 		r := env.do("POST", "/api/v1/funds", stok, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助", "restrictions": map[string]any{"categories": []string{"medical"}}})
 		if r.Status != http.StatusCreated {
 			t.Fatalf("fund: %d %s", r.Status, r.Body)
 		}
 		fundID := r.JSON(t)["id"].(string)
-		_, donorP := env.user(marketplace.RoleDonor, nil)
+		_, donorP := env.user(kernel.RoleDonor, nil)
 		donor := newBrowser(env)
 		donor.login(donorP)
 		sb := newBrowser(env)

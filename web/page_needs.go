@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -30,7 +32,7 @@ func (p *page) With(data any) *page {
 }
 
 type facetLink struct {
-	Cat  marketplace.Category
+	Cat  kernel.Category
 	Code string
 	N    int
 	Link string
@@ -42,9 +44,9 @@ type needsPage struct {
 	// RegionExtra: the region filter is below province level and gets its
 	// own option.
 	RegionExtra  bool
-	Categories   []marketplace.Category
-	Urgencies    []marketplace.Urgency
-	Statuses     []marketplace.NeedStatus
+	Categories   []kernel.Category
+	Urgencies    []kernel.Urgency
+	Statuses     []kernel.NeedStatus
 	Sorts        []search.Sort
 	Provinces    []string
 	Total        int
@@ -66,21 +68,21 @@ func (s *Server) handleNeedsPage(c echo.Context) error {
 	d := needsPage{
 		Q: qv.Get("q"), Category: qv.Get("category"), Region: qv.Get("region"), Urgency: qv.Get("urgency"),
 		Status: qv.Get("status"), Sort: qv.Get("sort"),
-		Categories: marketplace.Categories,
-		Urgencies:  []marketplace.Urgency{marketplace.UrgencyEmergency, marketplace.UrgencyUrgent, marketplace.UrgencyNormal},
-		Statuses:   []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice, marketplace.NeedFunded, marketplace.NeedDisbursed, marketplace.NeedClosed},
+		Categories: kernel.Categories,
+		Urgencies:  []kernel.Urgency{kernel.UrgencyEmergency, kernel.UrgencyUrgent, kernel.UrgencyNormal},
+		Statuses:   []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedNotice, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed},
 		Sorts:      []search.Sort{search.SortUrgency, search.SortDeadline, search.SortRemaining, search.SortNewest},
 		Provinces:  s.pages.div.Provinces(),
 	}
 	q := search.Query{Q: d.Q, Sort: search.Sort(d.Sort), PerPage: 20}
 	if d.Category != "" {
-		q.Categories = []marketplace.Category{marketplace.Category(d.Category)}
+		q.Categories = []kernel.Category{kernel.Category(d.Category)}
 	}
 	if d.Urgency != "" {
-		q.Urgencies = []marketplace.Urgency{marketplace.Urgency(d.Urgency)}
+		q.Urgencies = []kernel.Urgency{kernel.Urgency(d.Urgency)}
 	}
 	if d.Status != "" {
-		q.Statuses = []marketplace.NeedStatus{marketplace.NeedStatus(d.Status)}
+		q.Statuses = []kernel.NeedStatus{kernel.NeedStatus(d.Status)}
 	}
 	if d.Region != "" {
 		q.RegionPrefix = search.CanonicalRegion(padRegion(d.Region))
@@ -98,7 +100,7 @@ func (s *Server) handleNeedsPage(c echo.Context) error {
 	}
 	status := http.StatusOK
 	res, err := s.pages.needs.Search(c.Request().Context(), q)
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		status = http.StatusBadRequest
@@ -121,7 +123,7 @@ func (s *Server) handleNeedsPage(c echo.Context) error {
 		}
 		return "/needs?" + u.Encode()
 	}
-	for _, cat := range marketplace.Categories {
+	for _, cat := range kernel.Categories {
 		if n := res.Facets.Categories[cat]; n > 0 {
 			on := string(cat) == d.Category
 			l := link("category", string(cat))
@@ -212,14 +214,14 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 	d := needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr, CanServe: s.People != nil}
 	if s.Funds != nil {
 		as, err := s.needAllocations(ctx, n.ID)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		d.Disclosures = moneyRows(as)
 		if form == nil {
 			form = &pledgeForm{TargetType: "need", TargetID: n.ID, Key: newFormKey()}
 		}
-		if n.Status == marketplace.NeedOpen && n.RemainingFen > 0 {
+		if n.Status == kernel.NeedOpen && n.RemainingFen > 0 {
 			d.Pledge = form
 		}
 	}
@@ -228,7 +230,7 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 		switch {
 		case err == nil:
 			d.ShowUpdates, d.Updates = true, us
-		case !errors.Is(err, marketplace.ErrNotFound):
+		case !errors.Is(err, kernel.ErrNotFound):
 			return err
 		}
 	}
@@ -240,11 +242,11 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 // verifier resolves it.
 func (s *Server) handleNeedObjectionForm(c echo.Context) error {
 	if _, err := s.Needs.Object(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("text")); err != nil {
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		switch {
 		case errors.As(err, &ve):
 			return s.renderNeedPage(c, http.StatusBadRequest, s.pageT(c, "objection_invalid"))
-		case errors.Is(err, marketplace.ErrConflict):
+		case errors.Is(err, kernel.ErrConflict):
 			return s.renderNeedPage(c, http.StatusConflict, s.pageT(c, "objection_closed"))
 		}
 		return err

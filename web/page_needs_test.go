@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -25,7 +27,7 @@ type indexedNeeds struct {
 
 func (x *indexedNeeds) Search(ctx context.Context, q search.Query) (*search.Result, error) {
 	if len(q.Statuses) == 0 {
-		q.Statuses = []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice}
+		q.Statuses = []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedNotice}
 	}
 	q.Now = x.now()
 	return x.idx.Search(ctx, q)
@@ -34,7 +36,7 @@ func (x *indexedNeeds) Search(ctx context.Context, q search.Query) (*search.Resu
 func (x *indexedNeeds) Need(ctx context.Context, id string) (*marketplace.PublicNeed, error) {
 	n, ok := x.needs[id]
 	if !ok {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	n.Status = marketplace.EffectiveStatus(n.Status, n.NoticeEndsAt, x.now())
 	return &n, nil
@@ -64,11 +66,11 @@ func samplePublicNeed(i int, title, story string) marketplace.PublicNeed {
 	pub := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 	deadline := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 	return marketplace.PublicNeed{
-		ID: fmt.Sprintf("01jjneed%018d", i), Status: marketplace.NeedOpen, Category: marketplace.CatMedical,
-		RegionCode: "371725", RegionName: "山东省菏泽市郓城县", AgeBand: marketplace.Age60Plus,
-		HouseholdTypes: []marketplace.HouseholdType{marketplace.HHDibao}, Title: title, Story: story,
+		ID: fmt.Sprintf("01jjneed%018d", i), Status: kernel.NeedOpen, Category: kernel.CatMedical,
+		RegionCode: "371725", RegionName: "山东省菏泽市郓城县", AgeBand: kernel.Age60Plus,
+		HouseholdTypes: []kernel.HouseholdType{kernel.HHDibao}, Title: title, Story: story,
 		VerifiedCostFen: 5000000, StatutoryReliefFen: 2000000, RequestedFen: 3000000, FundedFen: 1234550, RemainingFen: 1765450,
-		Urgency: marketplace.UrgencyUrgent, Deadline: &deadline, ServiceNeeds: []marketplace.Service{marketplace.SvcHospitalEscort},
+		Urgency: kernel.UrgencyUrgent, Deadline: &deadline, ServiceNeeds: []kernel.Service{kernel.SvcHospitalEscort},
 		PublishedAt: &pub, OrgID: "01jjorg", OrgName: "郓城县慈善总会",
 	}
 }
@@ -77,7 +79,7 @@ func TestNeedPages(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
 	evil := samplePublicNeed(1, `<script>alert("t")</script>老人住院`, `<img src=x onerror=alert(1)>某某因病住院，需要手术。`)
 	edu := samplePublicNeed(2, "孩子上学的学费", "孩子考上高中，学费没有着落。")
-	edu.Category, edu.Urgency, edu.RegionCode, edu.RegionName = marketplace.CatEducation, marketplace.UrgencyEmergency, "430524", "湖南省邵阳市隆回县"
+	edu.Category, edu.Urgency, edu.RegionCode, edu.RegionName = kernel.CatEducation, kernel.UrgencyEmergency, "430524", "湖南省邵阳市隆回县"
 	env.withPublicNeeds(evil, edu)
 	b := newBrowser(env)
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -18,7 +20,7 @@ import (
 // pledges and the log of service given.
 
 type reportPage struct {
-	Categories []marketplace.Category
+	Categories []kernel.Category
 	Values     map[string]string
 	Error      string
 	Receipt    *marketplace.ReportReceipt
@@ -26,7 +28,7 @@ type reportPage struct {
 
 // handleReportPage shows the report form.
 func (s *Server) handleReportPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, "report", reportPage{Categories: marketplace.Categories, Values: map[string]string{}})
+	return s.render(c, http.StatusOK, "report", reportPage{Categories: kernel.Categories, Values: map[string]string{}})
 }
 
 // handleReportForm takes a report of a person in hardship and routes it to
@@ -35,12 +37,12 @@ func (s *Server) handleReportForm(c echo.Context) error {
 	in := marketplace.ReportInput{RegionCode: strings.TrimSpace(c.FormValue("region_code")), Category: c.FormValue("category"),
 		Description: c.FormValue("description"), Contact: c.FormValue("contact")}
 	rec, err := s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in)
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return s.render(c, http.StatusOK, "report", reportPage{Receipt: rec})
 	case errors.As(err, &ve):
-		return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: marketplace.Categories, Error: s.pageT(c, "form_has_errors"),
+		return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: kernel.Categories, Error: s.pageT(c, "form_has_errors"),
 			Values: map[string]string{"region_code": in.RegionCode, "category": in.Category, "description": in.Description, "contact": in.Contact}})
 	}
 	return err
@@ -49,8 +51,8 @@ func (s *Server) handleReportForm(c echo.Context) error {
 // volunteerPage is the volunteer's own page.
 type volunteerPage struct {
 	Profile  *marketplace.Volunteer
-	Services []marketplace.Service
-	Levels   map[marketplace.Service]int
+	Services []kernel.Service
+	Levels   map[kernel.Service]int
 	Regions  string
 	Slots    []marketplace.Slot
 	Matches  []matching.RankedNeed
@@ -66,7 +68,7 @@ func (s *Server) handleVolunteerPage(c echo.Context) error {
 
 func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
 	ctx, p := c.Request().Context(), PrincipalOf(c)
-	d := volunteerPage{Services: marketplace.Services, Levels: map[marketplace.Service]int{}, Error: msg, Saved: c.QueryParam("saved") == "1"}
+	d := volunteerPage{Services: kernel.Services, Levels: map[kernel.Service]int{}, Error: msg, Saved: c.QueryParam("saved") == "1"}
 	v, err := s.People.MyProfile(ctx, p)
 	switch {
 	case err == nil:
@@ -76,13 +78,13 @@ func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
 		}
 		d.Regions = strings.Join(v.Regions, ", ")
 		d.Slots = v.Availability
-	case errors.Is(err, marketplace.ErrNotFound):
+	case errors.Is(err, kernel.ErrNotFound):
 	default:
 		return err
 	}
 	if d.Profile != nil && s.Matching != nil {
 		ms, _, err := s.Matching.VolunteerMatches(ctx, p, 0, 20)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		d.Matches = ms
@@ -96,7 +98,7 @@ func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
 // handleVolunteerProfileForm saves the profile.
 func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
 	in := marketplace.ProfileInput{}
-	for _, svc := range marketplace.Services {
+	for _, svc := range kernel.Services {
 		if lv := c.FormValue("level_" + string(svc)); lv != "" && lv != "0" {
 			in.Skills = append(in.Skills, marketplace.SkillInput{Service: string(svc), Level: lv})
 		}
@@ -111,7 +113,7 @@ func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
 		}
 	}
 	if _, err := s.People.SaveProfile(c.Request().Context(), PrincipalOf(c), in); err != nil {
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		if errors.As(err, &ve) {
 			var parts []string
 			for k, m := range ve.Fields {
@@ -128,11 +130,11 @@ func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
 func (s *Server) handleServicePledgeForm(c echo.Context) error {
 	hours, _ := strconv.ParseFloat(c.FormValue("hours"), 64)
 	_, err := s.People.PledgeService(c.Request().Context(), PrincipalOf(c), marketplace.ServicePledgeInput{NeedID: c.FormValue("need_id"), Skill: c.FormValue("skill"), Hours: hours})
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
-	case errors.As(err, &ve), errors.Is(err, marketplace.ErrConflict):
+	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
 		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "service_pledge_refused"))
 	}
 	return err
@@ -142,11 +144,11 @@ func (s *Server) handleServicePledgeForm(c echo.Context) error {
 func (s *Server) handleServiceLogForm(c echo.Context) error {
 	hours, _ := strconv.ParseFloat(c.FormValue("hours"), 64)
 	_, err := s.People.LogService(c.Request().Context(), PrincipalOf(c), c.Param("id"), marketplace.ServiceLogInput{Hours: hours, Date: c.FormValue("date"), Note: c.FormValue("note")})
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
-	case errors.As(err, &ve), errors.Is(err, marketplace.ErrConflict):
+	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
 		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
 	}
 	return err
@@ -156,7 +158,7 @@ func (s *Server) handleServiceLogForm(c echo.Context) error {
 // decline a volunteer's service pledge.
 func (s *Server) handleServicePledgeDecisionForm(c echo.Context) error {
 	_, err := s.People.DecideServicePledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("accept") == "1")
-	if err != nil && !errors.Is(err, marketplace.ErrConflict) {
+	if err != nil && !errors.Is(err, kernel.ErrConflict) {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.FormValue("need_id"))

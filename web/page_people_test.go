@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 func TestPeoplePages(t *testing.T) {
@@ -27,12 +27,12 @@ func TestPeoplePages(t *testing.T) {
 			}
 		})
 		t.Run("a volunteer sets a profile, pledges service, the worker accepts, the volunteer logs it", func(t *testing.T) {
-			wtok, worker := env.user(marketplace.RoleSocialWorker, nil)
-			vtok, _ := env.user(marketplace.RoleVerifier, nil)
+			wtok, worker := env.user(kernel.RoleSocialWorker, nil)
+			vtok, _ := env.user(kernel.RoleVerifier, nil)
 			needID := env.createNeed(wtok, needBody())
 			env.clearAndPublish(needID, wtok, vtok)
 			env.advance(121 * time.Hour)
-			vol := signedIn(env, marketplace.RoleVolunteer)
+			vol := signedIn(env, kernel.RoleVolunteer)
 			if body := vol.do(http.MethodGet, "/volunteer", nil).Body.String(); !strings.Contains(body, "请先填写") {
 				t.Fatalf("new volunteer page: %.300s", body)
 			}

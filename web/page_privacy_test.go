@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -15,8 +17,8 @@ import (
 // and another organization's private list never shows the need.
 func TestNoPageShowsAnIdentityToTheUnentitled(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		wtok, worker := env.user(marketplace.RoleSocialWorker, nil)
-		vtok, _ := env.user(marketplace.RoleVerifier, nil)
+		wtok, worker := env.user(kernel.RoleSocialWorker, nil)
+		vtok, _ := env.user(kernel.RoleVerifier, nil)
 		needID := env.createNeed(wtok, needBody())
 		env.clearAndPublish(needID, wtok, vtok)
 		second := env.createNeed(wtok, needBody()) // still submitted: private to its readers
@@ -29,12 +31,12 @@ func TestNoPageShowsAnIdentityToTheUnentitled(t *testing.T) {
 			"/staff/money/" + needID, "/worker/needs", "/verify", "/verify/review", "/verify/referrals", "/disclosures", "/funds",
 			"/my/giving", "/volunteer", "/audit", "/report"}
 
-		login := func(p *marketplace.Principal) *browser { b := newBrowser(env); b.login(p); return b }
-		_, otherWorker := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		_, otherVerifier := env.user(marketplace.RoleVerifier, mustOrg(t, env, "隆回县民政局", marketplace.OrgCivilAffairs, "430524"))
+		login := func(p *kernel.Principal) *browser { b := newBrowser(env); b.login(p); return b }
+		_, otherWorker := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		_, otherVerifier := env.user(kernel.RoleVerifier, mustOrg(t, env, "隆回县民政局", kernel.OrgCivilAffairs, "430524"))
 		users := map[string]*browser{"anonymous": newBrowser(env), "other organization's worker": login(otherWorker),
 			"verifier of another county": login(otherVerifier)}
-		for _, role := range []marketplace.Role{marketplace.RoleDonor, marketplace.RoleVolunteer, marketplace.RoleFederationStaff, marketplace.RoleAuditor, marketplace.RoleAdmin} {
+		for _, role := range []kernel.Role{kernel.RoleDonor, kernel.RoleVolunteer, kernel.RoleFederationStaff, kernel.RoleAuditor, kernel.RoleAdmin} {
 			_, p := env.user(role, nil)
 			users[string(role)] = login(p)
 		}
@@ -52,8 +54,8 @@ func TestNoPageShowsAnIdentityToTheUnentitled(t *testing.T) {
 			}
 		}
 		// The entitled do see it (the check above can fail).
-		_, verifier := env.user(marketplace.RoleVerifier, nil)
-		for who, p := range map[string]*marketplace.Principal{"posting worker": worker, "covering verifier": verifier} {
+		_, verifier := env.user(kernel.RoleVerifier, nil)
+		for who, p := range map[string]*kernel.Principal{"posting worker": worker, "covering verifier": verifier} {
 			if body := login(p).do(http.MethodGet, "/staff/needs/"+second, nil).Body.String(); !strings.Contains(body, "张建华") {
 				t.Errorf("the %s does not see the household", who)
 			}
@@ -62,7 +64,7 @@ func TestNoPageShowsAnIdentityToTheUnentitled(t *testing.T) {
 }
 
 // mustOrg creates an organization.
-func mustOrg(t *testing.T, env *testEnv, name string, kind marketplace.OrgKind, region string) *marketplace.Org {
+func mustOrg(t *testing.T, env *testEnv, name string, kind kernel.OrgKind, region string) *kernel.Org {
 	t.Helper()
 	o, err := env.accounts.CreateOrg(t.Context(), env.admin, marketplace.NewOrg{Name: name, Kind: kind, RegionCode: region})
 	if err != nil {

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -35,13 +36,13 @@ func (s *Server) renderReviewQueue(c echo.Context, status int, msg string) error
 // handleReviewDecisionForm records a verifier's decision on a screening.
 func (s *Server) handleReviewDecisionForm(c echo.Context) error {
 	_, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.Decision(c.FormValue("decision")), c.FormValue("reason"))
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/verify/review")
 	case errors.As(err, &ve):
 		return s.renderReviewQueue(c, http.StatusBadRequest, s.pageT(c, "review_reason_needed"))
-	case errors.Is(err, marketplace.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		return s.renderReviewQueue(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}
 	return err
@@ -62,7 +63,7 @@ func (s *Server) handleReferralsPage(c echo.Context) error {
 func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
 	st := c.QueryParam("status")
 	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), matching.ReferralStatus(st), 200)
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		return echo.NewHTTPError(http.StatusBadRequest, "bad status")
 	}
@@ -76,13 +77,13 @@ func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
 // handleReferralUpdateForm moves a referral on and adds a note.
 func (s *Server) handleReferralUpdateForm(c echo.Context) error {
 	_, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.ReferralStatus(c.FormValue("status")), c.FormValue("note"))
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/verify/referrals")
 	case errors.As(err, &ve):
 		return s.renderReferrals(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
-	case errors.Is(err, marketplace.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		return s.renderReferrals(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}
 	return err

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 func TestScreeningPages(t *testing.T) {
@@ -16,13 +16,13 @@ func TestScreeningPages(t *testing.T) {
 		// Two charities ask for the same hospital stay of the same person; the
 		// state paid part of it: allocating more blocks.
 		needID := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
-		env.postNeed(screenedNeed{org: env.orgs[marketplace.OrgCharity], idNumber: screeningIDNumber, status: marketplace.NeedOpen,
+		env.postNeed(screenedNeed{org: env.orgs[kernel.OrgCharity], idNumber: screeningIDNumber, status: kernel.NeedOpen,
 			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
-		env.statutoryPayment(screeningIDNumber, marketplace.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
-		if _, err := env.screening.Screen(context.Background(), needID, marketplace.StageAllocate, 300_001); err != nil {
+		env.statutoryPayment(screeningIDNumber, kernel.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
+		if _, err := env.screening.Screen(context.Background(), needID, kernel.StageAllocate, 300_001); err != nil {
 			t.Fatal(err)
 		}
-		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		_, verifier := env.user(kernel.RoleVerifier, nil)
 		v := newBrowser(env)
 		v.login(verifier)
 
@@ -50,7 +50,7 @@ func TestScreeningPages(t *testing.T) {
 		if r := v.do(http.MethodGet, "/verify/referrals", nil); r.Code != 200 {
 			t.Errorf("referrals: %d", r.Code)
 		}
-		for _, role := range []marketplace.Role{marketplace.RoleDonor, marketplace.RoleSocialWorker, marketplace.RoleFederationStaff} {
+		for _, role := range []kernel.Role{kernel.RoleDonor, kernel.RoleSocialWorker, kernel.RoleFederationStaff} {
 			if r := signedIn(env, role).do(http.MethodGet, "/verify/review", nil); r.Code != http.StatusForbidden {
 				t.Errorf("%s sees the review queue: %d", role, r.Code)
 			}

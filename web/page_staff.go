@@ -5,10 +5,11 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -37,7 +38,7 @@ func (s *Server) renderStaffPage(c echo.Context, status int, msg string) error {
 			return err
 		}
 		for _, src := range ss {
-			if p.InOrg(marketplace.RoleFederationStaff, src.OrgID) {
+			if p.InOrg(kernel.RoleFederationStaff, src.OrgID) {
 				d.Sources = append(d.Sources, src)
 				d.Names[src.PublicID] = src.Name
 			}
@@ -57,7 +58,7 @@ func (s *Server) handlePlanCreateForm(c echo.Context) error {
 	fund := c.FormValue("fund")
 	max := atoiDefault(c.FormValue("max_needs"), 0)
 	plan, err := s.Matching.CreatePlan(c.Request().Context(), PrincipalOf(c), fund, matching.PlanInput{FundIDs: []string{fund}, MaxNeeds: max})
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/staff/plans/"+plan.PublicID)
@@ -80,7 +81,7 @@ func (s *Server) handlePlanPage(c echo.Context) error {
 // handlePlanExecuteForm executes a reviewed plan: each line is allocated
 // with every check of a single allocation; refused lines are reported.
 func (s *Server) handlePlanExecuteForm(c echo.Context) error {
-	if _, err := s.Matching.ExecutePlan(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil && !errors.Is(err, marketplace.ErrConflict) {
+	if _, err := s.Matching.ExecutePlan(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil && !errors.Is(err, kernel.ErrConflict) {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/plans/"+c.Param("id"))
@@ -113,7 +114,7 @@ func (s *Server) handleReconcileForm(c echo.Context) error {
 	}
 	defer f.Close()
 	lines, err := parseStatement(io.LimitReader(f, 20<<20))
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		msg := s.pageT(c, "reconcile_bad_file")
 		for k, m := range ve.Fields {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -35,18 +37,18 @@ func (b *browser) postFile(path, page, name string, data []byte) *httptest.Respo
 
 func TestStaffPlanAndReconcilePages(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		wtok, _ := env.user(marketplace.RoleSocialWorker, nil)
-		vtok, _ := env.user(marketplace.RoleVerifier, nil)
+		wtok, _ := env.user(kernel.RoleSocialWorker, nil)
+		vtok, _ := env.user(kernel.RoleVerifier, nil)
 		needID := env.createNeed(wtok, needBody())
 		env.clearAndPublish(needID, wtok, vtok)
 		env.advance(121 * time.Hour)
-		stok, staff := env.user(marketplace.RoleFederationStaff, nil)
+		stok, staff := env.user(kernel.RoleFederationStaff, nil)
 		r := env.do("POST", "/api/v1/funds", stok, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助", "restrictions": map[string]any{"categories": []string{"medical"}}})
 		if r.Status != http.StatusCreated {
 			t.Fatalf("fund: %d %s", r.Status, r.Body)
 		}
 		fundID := r.JSON(t)["id"].(string)
-		dtok, _ := env.user(marketplace.RoleDonor, nil)
+		dtok, _ := env.user(kernel.RoleDonor, nil)
 		r = env.do("POST", "/api/v1/pledges", dtok, map[string]any{"target_type": "fund", "target_id": fundID, "amount_fen": 1_000_000})
 		if r.Status != http.StatusCreated {
 			t.Fatalf("pledge: %d %s", r.Status, r.Body)
@@ -81,11 +83,11 @@ func TestStaffPlanAndReconcilePages(t *testing.T) {
 			if body := sb.do(http.MethodGet, "/staff", nil).Body.String(); !strings.Contains(body, `href="/staff/plans/`+id+`"`) || !strings.Contains(body, "待审核") {
 				t.Errorf("the staff page does not list the stored plan for review: %.800s", body)
 			}
-			other, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: "另一个慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "430524"})
+			other, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: "另一个慈善总会", Kind: kernel.OrgCharityFederation, RegionCode: "430524"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, otherStaff := env.user(marketplace.RoleFederationStaff, other)
+			_, otherStaff := env.user(kernel.RoleFederationStaff, other)
 			ob := newBrowser(env)
 			ob.login(otherStaff)
 			if body := ob.do(http.MethodGet, "/staff", nil).Body.String(); strings.Contains(body, id) || !strings.Contains(body, "还没有分配方案") {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -51,10 +53,10 @@ func ParseYuan(s string) (int64, error) {
 type needForm struct {
 	Values       url.Values
 	Errors       map[string]string
-	Categories   []marketplace.Category
-	Households   []marketplace.HouseholdType
-	Services     []marketplace.Service
-	Urgencies    []marketplace.Urgency
+	Categories   []kernel.Category
+	Households   []kernel.HouseholdType
+	Services     []kernel.Service
+	Urgencies    []kernel.Urgency
 	Relations    []string
 	Methods      []string
 	Preview      *previewView
@@ -80,8 +82,8 @@ func newNeedForm(v url.Values) needForm {
 		v = url.Values{}
 	}
 	return needForm{Values: v, Errors: map[string]string{},
-		Categories: marketplace.Categories, Households: marketplace.HouseholdTypes, Services: marketplace.Services,
-		Urgencies: []marketplace.Urgency{marketplace.UrgencyNormal, marketplace.UrgencyUrgent, marketplace.UrgencyEmergency},
+		Categories: kernel.Categories, Households: kernel.HouseholdTypes, Services: kernel.Services,
+		Urgencies: []kernel.Urgency{kernel.UrgencyNormal, kernel.UrgencyUrgent, kernel.UrgencyEmergency},
 		Relations: marketplace.ConsentRelations, Methods: marketplace.ConsentMethods}
 }
 
@@ -100,9 +102,9 @@ func needInput(v url.Values, errs map[string]string) marketplace.NeedInput {
 			IDNumber: v.Get("id_number"), Name: v.Get("name"), Phone: v.Get("phone"), Address: v.Get("address"),
 			RegionCode: strings.TrimSpace(v.Get("region_code")),
 		},
-		Category: marketplace.Category(v.Get("category")), Title: v.Get("title"), Story: v.Get("story"),
+		Category: kernel.Category(v.Get("category")), Title: v.Get("title"), Story: v.Get("story"),
 		VerifiedCostFen: yuan("verified_cost"), StatutoryReliefFen: yuan("statutory_relief"),
-		CostFrom: v.Get("cost_from"), CostTo: v.Get("cost_to"), Urgency: marketplace.Urgency(v.Get("urgency")),
+		CostFrom: v.Get("cost_from"), CostTo: v.Get("cost_to"), Urgency: kernel.Urgency(v.Get("urgency")),
 		Deadline: v.Get("deadline"), Emergency: v.Get("emergency") == "1",
 		Consent: marketplace.ConsentInput{Given: v.Get("consent") == "1", GivenBy: v.Get("consent_by"),
 			Relation: v.Get("consent_relation"), Method: v.Get("consent_method"), At: v.Get("consent_at")},
@@ -112,10 +114,10 @@ func needInput(v url.Values, errs map[string]string) marketplace.NeedInput {
 		in.RequestedFen = &r
 	}
 	for _, h := range v["household_types"] {
-		in.Beneficiary.HouseholdTypes = append(in.Beneficiary.HouseholdTypes, marketplace.HouseholdType(h))
+		in.Beneficiary.HouseholdTypes = append(in.Beneficiary.HouseholdTypes, kernel.HouseholdType(h))
 	}
 	for _, s := range v["service_needs"] {
-		in.ServiceNeeds = append(in.ServiceNeeds, marketplace.Service(s))
+		in.ServiceNeeds = append(in.ServiceNeeds, kernel.Service(s))
 	}
 	for _, m := range strings.FieldsFunc(v.Get("members"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
 		if m = strings.TrimSpace(m); m != "" {
@@ -134,7 +136,7 @@ var formFieldOf = map[string]string{
 	"consent.method": "consent_method", "consent.at": "consent_at", "consent.given_by": "consent_by", "consent.given": "consent",
 }
 
-func formErrors(ve *marketplace.ValidationError, errs map[string]string) {
+func formErrors(ve *kernel.ValidationError, errs map[string]string) {
 	for k, msg := range ve.Fields {
 		f := formFieldOf[k]
 		if f == "" {
@@ -149,8 +151,8 @@ type previewView struct {
 	Title, Story string
 	Redactions   int
 	RegionCode   string
-	AgeBand      marketplace.AgeBand
-	Households   []marketplace.HouseholdType
+	AgeBand      kernel.AgeBand
+	Households   []kernel.HouseholdType
 	// Partial: the form is not complete yet, so only the text is scrubbed
 	// (with the names typed so far); region and age come once it is.
 	Partial bool
@@ -160,7 +162,7 @@ type previewView struct {
 func (s *Server) handleWorkerNeedForm(c echo.Context) error {
 	f := newNeedForm(nil)
 	f.Values.Set("urgency", "normal")
-	f.Values.Set("consent_at", s.now().In(chinaTime).Format("2006-01-02"))
+	f.Values.Set("consent_at", s.now().In(kernel.ChinaTime).Format("2006-01-02"))
 	return s.render(c, http.StatusOK, "worker_need_new", f)
 }
 
@@ -176,7 +178,7 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 	in := needInput(v, errs)
 	pv := &previewView{}
 	p, err := s.Needs.Preview(c.Request().Context(), PrincipalOf(c), in)
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
 		pv.Title, pv.Story, pv.RegionCode, pv.AgeBand, pv.Households = p.Title, p.Story, p.RegionCode, p.AgeBand, p.HouseholdTypes
@@ -207,7 +209,7 @@ func (s *Server) handleWorkerNeedCreate(c echo.Context) error {
 	in := needInput(v, f.Errors)
 	if len(f.Errors) == 0 {
 		created, err := s.Needs.Create(c.Request().Context(), PrincipalOf(c), in)
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		switch {
 		case err == nil:
 			return c.Redirect(http.StatusSeeOther, "/staff/needs/"+created.Need.PublicID+"?posted=1")
@@ -224,7 +226,7 @@ func (s *Server) handleWorkerNeedCreate(c echo.Context) error {
 // orgNeedsPage is a list of private needs with a status filter.
 type orgNeedsPage struct {
 	Status   string
-	Statuses []marketplace.NeedStatus
+	Statuses []kernel.NeedStatus
 	Needs    []marketplace.NeedSummary
 	Pager    pager
 	Now      time.Time
@@ -297,7 +299,7 @@ type staffNeedPage struct {
 	// Matches are the funds, projects and volunteers ranked for the need.
 	Matches *matching.NeedMatches
 	// Screening is the latest screening with its evidence (nil when none).
-	Screening *marketplace.Screening
+	Screening *kernel.Screening
 	Error     string
 	Now       time.Time
 }
@@ -316,26 +318,26 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 		return err
 	}
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
-	d.CanClear = priv.Need.Status == marketplace.NeedSubmitted && p.Has(marketplace.RoleVerifier)
-	d.CanPublish = priv.Need.Status == marketplace.NeedCleared && p.HasAny(marketplace.RoleSocialWorker, marketplace.RoleVerifier)
+	d.CanClear = priv.Need.Status == kernel.NeedSubmitted && p.Has(kernel.RoleVerifier)
+	d.CanPublish = priv.Need.Status == kernel.NeedCleared && p.HasAny(kernel.RoleSocialWorker, kernel.RoleVerifier)
 	d.CanClose = marketplace.Closable(p, priv.Need)
 	if s.People != nil {
 		sp, err := s.People.NeedServicePledges(c.Request().Context(), p, priv.Need.PublicID)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		d.ServicePledges = sp
 	}
 	if s.Matching != nil {
 		m, err := s.Matching.NeedMatches(c.Request().Context(), p, priv.Need.PublicID, 0, 10)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) && !errors.Is(err, marketplace.ErrForbidden) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) && !errors.Is(err, kernel.ErrForbidden) {
 			return err
 		}
 		d.Matches = m
 	}
 	if s.Screening != nil {
 		recs, err := s.Screening.Screenings(c.Request().Context(), p, priv.Need.PublicID, false)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		if len(recs) > 0 {
@@ -380,10 +382,10 @@ func (s *Server) handleStaffNeedPublish(c echo.Context) error {
 // staffNeedError shows a refused action on the need's page; errors that
 // mean "not yours" or "no such need" stay errors.
 func (s *Server) staffNeedError(c echo.Context, err error) error {
-	var ve *marketplace.ValidationError
+	var ve *kernel.ValidationError
 	var d Detailer
 	switch {
-	case errors.Is(err, marketplace.ErrNotFound), errors.Is(err, marketplace.ErrForbidden):
+	case errors.Is(err, kernel.ErrNotFound), errors.Is(err, kernel.ErrForbidden):
 		return err
 	case errors.As(err, &ve):
 		var parts []string
@@ -393,7 +395,7 @@ func (s *Server) staffNeedError(c echo.Context, err error) error {
 		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
 	case errors.As(err, &d):
 		return s.renderStaffNeed(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
-	case errors.Is(err, marketplace.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}
 	return err

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // login signs the browser in through the form.
-func (b *browser) login(p *marketplace.Principal) {
+func (b *browser) login(p *kernel.Principal) {
 	b.t.Helper()
 	home := b.do(http.MethodGet, "/login", nil)
 	r := b.do(http.MethodPost, "/login", url.Values{"_csrf": {b.csrf(home.Body.String())}, "email": {p.User.Email}, "password": {"password-" + string(p.Memberships[0].Role)}})
@@ -44,8 +44,8 @@ func needFormValues() url.Values {
 
 func TestWorkerAndVerifierPages(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		_, worker := env.user(marketplace.RoleSocialWorker, nil)
-		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		_, worker := env.user(kernel.RoleSocialWorker, nil)
+		_, verifier := env.user(kernel.RoleVerifier, nil)
 		w := newBrowser(env)
 		w.login(worker)
 
@@ -124,8 +124,8 @@ func TestWorkerAndVerifierPages(t *testing.T) {
 			}
 		})
 		t.Run("no one else sees the identity", func(t *testing.T) {
-			_, otherWorker := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-			for name, b := range map[string]*browser{"anonymous": newBrowser(env), "donor": signedIn(env, marketplace.RoleDonor), "volunteer": signedIn(env, marketplace.RoleVolunteer), "other organization's worker": func() *browser { b := newBrowser(env); b.login(otherWorker); return b }()} {
+			_, otherWorker := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+			for name, b := range map[string]*browser{"anonymous": newBrowser(env), "donor": signedIn(env, kernel.RoleDonor), "volunteer": signedIn(env, kernel.RoleVolunteer), "other organization's worker": func() *browser { b := newBrowser(env); b.login(otherWorker); return b }()} {
 				r := b.do(http.MethodGet, "/staff/needs/"+needID, nil)
 				if r.Code == 200 || strings.Contains(r.Body.String(), "张建华") || strings.Contains(r.Body.String(), "13812345678") {
 					t.Errorf("%s: %d, identity shown", name, r.Code)
@@ -139,7 +139,7 @@ func TestWorkerAndVerifierPages(t *testing.T) {
 }
 
 // signedIn is a browser signed in as a new user of role.
-func signedIn(env *testEnv, role marketplace.Role) *browser {
+func signedIn(env *testEnv, role kernel.Role) *browser {
 	_, p := env.user(role, nil)
 	b := newBrowser(env)
 	b.login(p)

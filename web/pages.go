@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/BurntSushi/toml"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -41,7 +43,7 @@ var catalogFS embed.FS
 type pages struct {
 	tmpl   map[string]*template.Template
 	bundle *i18n.Bundle
-	div    *marketplace.Divisions
+	div    *kernel.Divisions
 	// needs answers the public need pages; nil until a need service is
 	// wired (the pages then answer 404).
 	needs needBrowser
@@ -59,7 +61,7 @@ func newPages() (*pages, error) {
 			return nil, fmt.Errorf("pages: catalog %s: %w", f, err)
 		}
 	}
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
@@ -87,10 +89,10 @@ type page struct {
 	Care bool
 	CSRF string
 	Path string
-	User *marketplace.Principal
+	User *kernel.Principal
 	Data any
 	loc  *i18n.Localizer
-	div  *marketplace.Divisions
+	div  *kernel.Divisions
 }
 
 // T translates a message id.
@@ -137,14 +139,12 @@ func FormatYuan(fen int64) string {
 
 // Date formats a date the Chinese way (2026年11月23日) or, in English, 23 Nov 2026.
 func (p *page) Date(t time.Time) string {
-	t = t.In(chinaTime)
+	t = t.In(kernel.ChinaTime)
 	if p.Lang == "en" {
 		return t.Format("2 Jan 2006")
 	}
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 const (
 	langCookie = "jj_lang"
@@ -242,14 +242,14 @@ func (s *Server) registerPages() {
 	e.GET("/needs", s.handleNeedsPage)
 	e.GET("/needs/:id", s.handleNeedPage)
 	if s.Funds != nil {
-		donor := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleDonor)}
+		donor := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleDonor)}
 		e.POST("/pledge", s.handlePledgeForm, donor...)
 		e.GET("/my/giving", s.handleMyGivingPage, donor...)
 		e.POST("/my/pledges/:id/redirect", s.handleRedirectForm, donor...)
 		e.POST("/my/recurring/:id", s.handleRecurringForm, donor...)
 		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
 		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
-		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(marketplace.RoleFederationStaff))
+		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(kernel.RoleFederationStaff))
 		e.GET("/funds", s.handleSourcesPage)
 		e.GET("/funds/:id", s.handleSourcePage(funds.KindFund))
 		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
@@ -258,43 +258,43 @@ func (s *Server) registerPages() {
 	if s.People != nil {
 		e.GET("/report", s.handleReportPage)
 		e.POST("/report", s.handleReportForm, s.formLimiter())
-		vol := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVolunteer)}
+		vol := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVolunteer)}
 		e.GET("/volunteer", s.handleVolunteerPage, vol...)
 		e.POST("/volunteer/profile", s.handleVolunteerProfileForm, vol...)
 		e.POST("/volunteer/service-pledges", s.handleServicePledgeForm, vol...)
 		e.POST("/volunteer/service-pledges/:id/log", s.handleServiceLogForm, vol...)
-		e.POST("/staff/service-pledges/:id", s.handleServicePledgeDecisionForm, requireAuth, requireRole(marketplace.RoleSocialWorker))
+		e.POST("/staff/service-pledges/:id", s.handleServicePledgeDecisionForm, requireAuth, requireRole(kernel.RoleSocialWorker))
 	}
-	aud := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleAuditor)}
+	aud := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAuditor)}
 	e.GET("/audit", s.handleAuditPage, aud...)
 	e.POST("/audit/check", s.handleAuditCheckForm, aud...)
 	// The importer may be set after the server is built: the handlers
 	// answer 404 while there is none.
-	imp := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVerifier), s.needsImporter}
+	imp := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier), s.needsImporter}
 	e.GET("/verify/imports", s.handleImportsPage, imp...)
 	e.POST("/verify/imports", s.handleImportUpload, imp...)
 	e.GET("/verify/imports/:id", s.handleImportJobPage, imp...)
 	if s.Screening != nil {
-		ver := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleVerifier)}
+		ver := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier)}
 		e.GET("/verify/review", s.handleReviewQueuePage, ver...)
 		e.POST("/verify/review/:id", s.handleReviewDecisionForm, ver...)
 		e.GET("/verify/referrals", s.handleReferralsPage, ver...)
 		e.POST("/verify/referrals/:id", s.handleReferralUpdateForm, ver...)
 	}
 	if s.Needs != nil {
-		sw := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker)}
+		sw := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleSocialWorker)}
 		e.GET("/worker/needs", s.handleWorkerNeeds, sw...)
 		e.GET("/worker/needs/new", s.handleWorkerNeedForm, sw...)
 		e.POST("/worker/needs/preview", s.handleWorkerNeedPreview, sw...)
 		e.POST("/worker/needs", s.handleWorkerNeedCreate, sw...)
-		staff := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier, marketplace.RoleFederationStaff, marketplace.RoleAuditor)}
+		staff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier, kernel.RoleFederationStaff, kernel.RoleAuditor)}
 		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
-		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(marketplace.RoleVerifier))
-		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(marketplace.RoleSocialWorker, marketplace.RoleVerifier))
+		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(kernel.RoleVerifier))
+		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier))
 		e.POST("/staff/needs/:id/close", s.handleStaffNeedClose, sw...)
 		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
 		if s.Funds != nil {
-			fed := []echo.MiddlewareFunc{requireAuth, requireRole(marketplace.RoleFederationStaff)}
+			fed := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff)}
 			e.GET("/staff", s.handleStaffPage, fed...)
 			e.GET("/staff/reconcile", s.handleReconcilePage, fed...)
 			e.POST("/staff/reconcile", s.handleReconcileForm, fed...)
@@ -307,7 +307,7 @@ func (s *Server) registerPages() {
 			e.POST("/staff/money/:id/allocations", s.handleAllocateForm, fed...)
 			e.POST("/staff/money/:id/disbursements", s.handleDisburseForm, fed...)
 		}
-		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(marketplace.RoleVerifier))
+		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(kernel.RoleVerifier))
 	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
@@ -324,7 +324,7 @@ type homePage struct {
 func (s *Server) handleHomePage(c echo.Context) error {
 	var d homePage
 	if s.pages.needs != nil {
-		res, err := s.pages.needs.Search(c.Request().Context(), search.Query{Statuses: []marketplace.NeedStatus{marketplace.NeedOpen}, PerPage: 6})
+		res, err := s.pages.needs.Search(c.Request().Context(), search.Query{Statuses: []kernel.NeedStatus{kernel.NeedOpen}, PerPage: 6})
 		if err != nil {
 			return err
 		}
@@ -346,7 +346,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 	email := c.FormValue("email")
 	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if err != nil {
-		var locked *marketplace.LockedError
+		var locked *kernel.LockedError
 		data := loginPage{Email: email}
 		loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
 		switch {
@@ -354,7 +354,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 			setRetryAfter(c, locked)
 			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_locked"})
 			return s.render(c, http.StatusTooManyRequests, "login", data)
-		case errors.Is(err, marketplace.ErrUnauthorized):
+		case errors.Is(err, kernel.ErrUnauthorized):
 			data.Error, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: "login_failed"})
 			return s.render(c, http.StatusUnauthorized, "login", data)
 		}

@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -99,7 +100,7 @@ func buildPagesBench(b *testing.B) (*pagesBench, error) {
 				dl := time.Now().AddDate(0, 0, 10+r.IntN(200))
 				cost := int64(100_000 + r.IntN(20_000_000))
 				batch = append(batch, needfixture.Need{
-					Category:         string(marketplace.Categories[r.IntN(len(marketplace.Categories))]),
+					Category:         string(kernel.Categories[r.IntN(len(kernel.Categories))]),
 					Urgency:          []string{"emergency", "urgent", "urgent", "normal", "normal", "normal"}[r.IntN(6)],
 					PublicRegionCode: benchCounties[r.IntN(len(benchCounties))],
 					AgeBand:          []string{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
@@ -128,7 +129,7 @@ func buildPagesBench(b *testing.B) (*pagesBench, error) {
 	if _, err := ix.Drain(ctx); err != nil {
 		return nil, err
 	}
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func BenchmarkNeedListPage(b *testing.B) {
 			p += "&q=" + words[r.IntN(len(words))]
 		}
 		if r.IntN(3) == 0 {
-			p += "&category=" + string(marketplace.Categories[r.IntN(len(marketplace.Categories))])
+			p += "&category=" + string(kernel.Categories[r.IntN(len(kernel.Categories))])
 		}
 		if r.IntN(3) == 0 {
 			p += "&region=" + benchCounties[r.IntN(len(benchCounties))][:2+2*r.IntN(3)]

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // browser keeps cookies between requests, like a browser.
@@ -58,7 +58,7 @@ func (b *browser) csrf(body string) string {
 
 func TestPagesLoginLanguageAndCareMode(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	_, p := env.user(marketplace.RoleDonor, nil)
+	_, p := env.user(kernel.RoleDonor, nil)
 	b := newBrowser(env)
 
 	home := b.do(http.MethodGet, "/", nil)
@@ -157,7 +157,7 @@ func TestFormatYuan(t *testing.T) {
 
 func TestPageFormsNeedTheirOwnSessionsTokenAndThisSite(t *testing.T) {
 	env := newTestEnv(t, mustSQLite(t))
-	_, p := env.user(marketplace.RoleDonor, nil)
+	_, p := env.user(kernel.RoleDonor, nil)
 	signIn := func() (*browser, string) {
 		b := newBrowser(env)
 		r := b.do(http.MethodPost, "/login", url.Values{"_csrf": {b.csrf(b.do(http.MethodGet, "/login", nil).Body.String())},

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // What templates call to show codes, regions, amounts and dates to people.
 // Amounts stay int64 fen until this edge; codes stay codes until here.
 
-func (p *page) label(l marketplace.Label) string {
+func (p *page) label(l kernel.Label) string {
 	if p.Lang == "en" {
 		return l.En
 	}
@@ -22,55 +22,55 @@ func (p *page) label(l marketplace.Label) string {
 
 // Cat names a need category (a Category or its code as a string).
 func (p *page) Cat(code any) string {
-	c := marketplace.Category(fmt.Sprint(code))
-	if l, ok := marketplace.CategoryLabels[c]; ok {
+	c := kernel.Category(fmt.Sprint(code))
+	if l, ok := kernel.CategoryLabels[c]; ok {
 		return p.label(l)
 	}
 	return string(c)
 }
 
 // HH names a household type.
-func (p *page) HH(h marketplace.HouseholdType) string {
-	if l, ok := marketplace.HouseholdTypeLabels[h]; ok {
+func (p *page) HH(h kernel.HouseholdType) string {
+	if l, ok := kernel.HouseholdTypeLabels[h]; ok {
 		return p.label(l)
 	}
 	return string(h)
 }
 
 // Svc names a service or skill.
-func (p *page) Svc(s marketplace.Service) string {
-	if l, ok := marketplace.ServiceLabels[s]; ok {
+func (p *page) Svc(s kernel.Service) string {
+	if l, ok := kernel.ServiceLabels[s]; ok {
 		return p.label(l)
 	}
 	return string(s)
 }
 
 // Urg names an urgency.
-func (p *page) Urg(u marketplace.Urgency) string {
-	if l, ok := marketplace.UrgencyLabels[u]; ok {
+func (p *page) Urg(u kernel.Urgency) string {
+	if l, ok := kernel.UrgencyLabels[u]; ok {
 		return p.label(l)
 	}
 	return string(u)
 }
 
 // Age names an age band (under_14 only as "minor").
-func (p *page) Age(a marketplace.AgeBand) string {
-	if l, ok := marketplace.AgeBandLabels[a]; ok {
+func (p *page) Age(a kernel.AgeBand) string {
+	if l, ok := kernel.AgeBandLabels[a]; ok {
 		return p.label(l)
 	}
 	return ""
 }
 
 // Prog names a statutory programme.
-func (p *page) Prog(g marketplace.Programme) string {
-	if l, ok := marketplace.ProgrammeLabels[g]; ok {
+func (p *page) Prog(g kernel.Programme) string {
+	if l, ok := kernel.ProgrammeLabels[g]; ok {
 		return p.label(l)
 	}
 	return string(g)
 }
 
 // Status names a need status from the catalog (status_open, …).
-func (p *page) Status(s marketplace.NeedStatus) string { return p.T("status_" + string(s)) }
+func (p *page) Status(s kernel.NeedStatus) string { return p.T("status_" + string(s)) }
 
 // Region names a region code or canonical prefix ("37", "3717", "371725")
 // from the division table, from the province down.
@@ -122,7 +122,7 @@ func (p *page) When(t *time.Time) string {
 
 // DateTime formats a time with hours and minutes, in China time.
 func (p *page) DateTime(t time.Time) string {
-	t = t.In(chinaTime)
+	t = t.In(kernel.ChinaTime)
 	if p.Lang == "en" {
 		return t.Format("2006-01-02 15:04")
 	}
@@ -130,10 +130,10 @@ func (p *page) DateTime(t time.Time) string {
 }
 
 // ISO is the machine-readable date for <time datetime>.
-func (p *page) ISO(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
+func (p *page) ISO(t time.Time) string { return t.In(kernel.ChinaTime).Format("2006-01-02") }
 
 // Is reports whether the signed-in user holds role.
-func (p *page) Is(role string) bool { return p.User.Has(marketplace.Role(role)) }
+func (p *page) Is(role string) bool { return p.User.Has(kernel.Role(role)) }
 
 // Itoa formats an int for templates.
 func (p *page) Itoa(n int) string { return strconv.Itoa(n) }

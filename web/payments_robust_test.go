@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Files from issue 12: a stray quote (it crashed the process) and lines
@@ -26,7 +26,7 @@ var unreadableLineFiles = map[string]struct {
 func TestPaymentImportOfAnUnreadableLineRejectsTheRowAndGoesOn(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		withPayments(t, env)
-		tok, _ := env.user(marketplace.RoleVerifier, nil)
+		tok, _ := env.user(kernel.RoleVerifier, nil)
 		for name, f := range unreadableLineFiles {
 			for _, try := range []string{"first", "again"} {
 				r := env.upload("/api/v1/statutory-payments/imports", tok, "file", "f.csv", []byte(f.data))
@@ -47,7 +47,7 @@ func TestPaymentImportOfAnUnreadableLineRejectsTheRowAndGoesOn(t *testing.T) {
 func TestImportPageFinishesAFileWithAnUnreadableLine(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		withPayments(t, env)
-		_, verifier := env.user(marketplace.RoleVerifier, nil)
+		_, verifier := env.user(kernel.RoleVerifier, nil)
 		v := newBrowser(env)
 		v.login(verifier)
 		for name, f := range unreadableLineFiles {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
@@ -68,7 +70,7 @@ func genFile(t *testing.T, rows int64, bad float64) []byte {
 func TestVerifierImportsAPaymentFileAndReadsTheBatch(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		withPayments(t, env)
-		tok, _ := env.user(marketplace.RoleVerifier, nil)
+		tok, _ := env.user(kernel.RoleVerifier, nil)
 		data := genFile(t, 3000, 0.02)
 		r := env.upload("/api/v1/statutory-payments/imports", tok, "file", "2026-01.csv", data)
 		if r.Status != http.StatusCreated {
@@ -125,14 +127,14 @@ func TestVerifierImportsAPaymentFileAndReadsTheBatch(t *testing.T) {
 func TestPaymentImportRefusesBadUploadsAndOtherRoles(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		withPayments(t, env)
-		tok, _ := env.user(marketplace.RoleVerifier, nil)
+		tok, _ := env.user(kernel.RoleVerifier, nil)
 		if r := env.upload("/api/v1/statutory-payments/imports", tok, "file", "x.csv", []byte("110101199003071233,张三,低保金,800,2026-01,110101\n")); r.Status != http.StatusBadRequest || r.ErrorCode() != "invalid" || strings.Contains(string(r.Body), "110101199003071233") {
 			t.Fatalf("no header: %d %s", r.Status, r.Body)
 		}
 		if r := env.upload("/api/v1/statutory-payments/imports", tok, "upload", "x.csv", genFile(t, 10, 0)); r.Status != http.StatusBadRequest {
 			t.Fatalf("wrong field: %d %s", r.Status, r.Body)
 		}
-		for _, role := range []marketplace.Role{marketplace.RoleSocialWorker, marketplace.RoleFederationStaff, marketplace.RoleDonor, marketplace.RoleAdmin} {
+		for _, role := range []kernel.Role{kernel.RoleSocialWorker, kernel.RoleFederationStaff, kernel.RoleDonor, kernel.RoleAdmin} {
 			other, _ := env.user(role, nil)
 			if r := env.upload("/api/v1/statutory-payments/imports", other, "file", "x.csv", genFile(t, 10, 0)); r.Status != http.StatusForbidden {
 				t.Fatalf("%s upload: %d", role, r.Status)

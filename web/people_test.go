@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
@@ -44,7 +46,7 @@ func init() {
 // cipher (revealing a household's contact opens what the needs sealed).
 func newTestPeople(t testing.TB, store *gormstore.Store, c *marketplace.Cipher, now func() time.Time) *marketplace.PeopleService {
 	t.Helper()
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +62,9 @@ const (
 )
 
 type testNeed struct {
-	status   marketplace.NeedStatus
-	org      *marketplace.Org
-	ageBand  marketplace.AgeBand
+	status   kernel.NeedStatus
+	org      *kernel.Org
+	ageBand  kernel.AgeBand
 	types    string
 	services string
 	region   string
@@ -75,16 +77,16 @@ type testNeed struct {
 func (env *testEnv) insertNeed(n testNeed) string {
 	env.t.Helper()
 	if n.org == nil {
-		n.org = env.orgs[marketplace.OrgSocialWorkAgency]
+		n.org = env.orgs[kernel.OrgSocialWorkAgency]
 	}
 	if n.region == "" {
 		n.region = "371725001"
 	}
 	if n.status == "" {
-		n.status = marketplace.NeedOpen
+		n.status = kernel.NeedOpen
 	}
 	if n.ageBand == "" {
-		n.ageBand = marketplace.Age18to59
+		n.ageBand = kernel.Age18to59
 	}
 	db := env.db.Gorm
 	now := *env.now.Load()
@@ -117,9 +119,9 @@ func (env *testEnv) insertNeed(n testNeed) string {
 	return nid
 }
 
-func (env *testEnv) volunteerWith(t *testing.T, services ...string) (string, *marketplace.Principal, string) {
+func (env *testEnv) volunteerWith(t *testing.T, services ...string) (string, *kernel.Principal, string) {
 	t.Helper()
-	tok, p := env.user(marketplace.RoleVolunteer, nil)
+	tok, p := env.user(kernel.RoleVolunteer, nil)
 	var skills []map[string]any
 	for _, s := range services {
 		skills = append(skills, map[string]any{"service": s, "level": 2})
@@ -133,7 +135,7 @@ func (env *testEnv) volunteerWith(t *testing.T, services ...string) (string, *ma
 
 func (env *testEnv) clear(t *testing.T, volunteerID string) {
 	t.Helper()
-	staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+	staff, _ := env.user(kernel.RoleFederationStaff, nil)
 	r := env.do("POST", "/api/v1/volunteers/"+volunteerID+"/background-check", staff,
 		map[string]any{"status": "cleared", "checked_at": "2026-11-01", "note": "无犯罪记录证明"})
 	if r.Status != 200 {
@@ -143,7 +145,7 @@ func (env *testEnv) clear(t *testing.T, volunteerID string) {
 
 func TestVolunteerProfile(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		tok, _ := env.user(marketplace.RoleVolunteer, nil)
+		tok, _ := env.user(kernel.RoleVolunteer, nil)
 		if r := env.do("GET", "/api/v1/volunteers/me", tok, nil); r.Status != 404 {
 			t.Fatalf("before any profile: %d, want 404", r.Status)
 		}
@@ -225,7 +227,7 @@ func TestVolunteerProfile(t *testing.T) {
 		if r := env.do("POST", "/api/v1/volunteers/"+v.ID+"/background-check", tok, map[string]any{"status": "cleared"}); r.Status != 403 {
 			t.Errorf("volunteer sets own check: %d", r.Status)
 		}
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
 		for _, body := range []map[string]any{{"status": "great"}, {"status": "cleared"}, {"status": "cleared", "checked_at": "2099-01-01"}} {
 			if r := env.do("POST", "/api/v1/volunteers/"+v.ID+"/background-check", staff, body); r.Status != 400 {
 				t.Errorf("bad check %v: %d", body, r.Status)
@@ -246,17 +248,17 @@ func TestVolunteerProfile(t *testing.T) {
 func TestReportsAreRoutedAndPrivate(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
-		mk := func(kind marketplace.OrgKind, region string) *marketplace.Org {
+		mk := func(kind kernel.OrgKind, region string) *kernel.Org {
 			o, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "机构" + region + string(kind), Kind: kind, RegionCode: region})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return o
 		}
-		city := mk(marketplace.OrgCharity, "371700")
-		prov := mk(marketplace.OrgCharityFederation, "370000")
-		elsewhere := mk(marketplace.OrgSocialWorkAgency, "430524")
-		local := env.orgs[marketplace.OrgSocialWorkAgency]
+		city := mk(kernel.OrgCharity, "371700")
+		prov := mk(kernel.OrgCharityFederation, "370000")
+		elsewhere := mk(kernel.OrgSocialWorkAgency, "430524")
+		local := env.orgs[kernel.OrgSocialWorkAgency]
 
 		const secret = "村里王大爷独居，腿摔伤了没人照顾，电话13900001111"
 		r := env.do("POST", "/api/v1/reports", "", map[string]any{"region_code": "371725001", "category": "care", "description": secret, "contact": "139 0000 2222"})
@@ -277,7 +279,7 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 
 		// Routed to the county (the report names a town in it), city and
 		// province organizations of the routed kinds, nearest first.
-		swLocal, _ := env.user(marketplace.RoleSocialWorker, local)
+		swLocal, _ := env.user(kernel.RoleSocialWorker, local)
 		r = env.do("GET", "/api/v1/reports", swLocal, nil)
 		var list struct{ Items []reportJSON }
 		_ = json.Unmarshal(r.Body, &list)
@@ -289,7 +291,7 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 			routed = append(routed, fmt.Sprintf("%s:%d", rt.OrgID, rt.Distance))
 		}
 		want := []string{
-			env.orgs[marketplace.OrgCharityFederation].PublicID + ":1", env.orgs[marketplace.OrgCharity].PublicID + ":1", local.PublicID + ":1",
+			env.orgs[kernel.OrgCharityFederation].PublicID + ":1", env.orgs[kernel.OrgCharity].PublicID + ":1", local.PublicID + ":1",
 			city.PublicID + ":2", prov.PublicID + ":3",
 		}
 		if len(routed) != len(want) || routed[3] != want[3] || routed[4] != want[4] {
@@ -300,12 +302,12 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 				t.Errorf("routes %v miss %s", routed, w)
 			}
 		}
-		if strings.Contains(string(r.Body), env.orgs[marketplace.OrgCivilAffairs].PublicID) || strings.Contains(string(r.Body), elsewhere.PublicID) {
+		if strings.Contains(string(r.Body), env.orgs[kernel.OrgCivilAffairs].PublicID) || strings.Contains(string(r.Body), elsewhere.PublicID) {
 			t.Errorf("routed to civil affairs or another county: %s", r.Body)
 		}
 
 		// Other county's worker and other roles do not see it.
-		swElse, _ := env.user(marketplace.RoleSocialWorker, elsewhere)
+		swElse, _ := env.user(kernel.RoleSocialWorker, elsewhere)
 		if r := env.do("GET", "/api/v1/reports", swElse, nil); !strings.Contains(string(r.Body), `"items":[]`) {
 			t.Errorf("other county sees: %s", r.Body)
 		}
@@ -330,7 +332,7 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 		}
 
 		// First asked, responsible: the city charity accepts; the local agency may not take over.
-		swCity, _ := env.user(marketplace.RoleSocialWorker, city)
+		swCity, _ := env.user(kernel.RoleSocialWorker, city)
 		if r := env.do("POST", "/api/v1/reports/"+id, swCity, map[string]any{"status": "maybe"}); r.Status != 400 {
 			t.Errorf("bad status: %d", r.Status)
 		}
@@ -372,8 +374,8 @@ func TestClaimsRevealContactOnlyWhileApproved(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		need := env.insertNeed(testNeed{services: "home_care,tutoring,legal_aid", public: true})
 		vtok, vp, vid := env.volunteerWith(t, "home_care", "legal_aid")
-		sw, swp := env.user(marketplace.RoleSocialWorker, nil)
-		swOther, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
+		sw, swp := env.user(kernel.RoleSocialWorker, nil)
+		swOther, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
 
 		// Bad claims.
 		for name, tc := range map[string]struct {
@@ -478,7 +480,7 @@ func TestClaimsRevealContactOnlyWhileApproved(t *testing.T) {
 		}
 
 		// A need that is not public, or not open, cannot be claimed.
-		draft := env.insertNeed(testNeed{services: "home_care", status: marketplace.NeedSubmitted})
+		draft := env.insertNeed(testNeed{services: "home_care", status: kernel.NeedSubmitted})
 		if r := env.do("POST", "/api/v1/needs/"+draft+"/claims", otherVol, map[string]any{"service": "home_care", "window_days": 3}); r.Status != 404 {
 			t.Errorf("claim a submitted need: %d", r.Status)
 		}
@@ -491,12 +493,12 @@ func TestClaimsRevealContactOnlyWhileApproved(t *testing.T) {
 
 func TestHomeVisitsToVulnerableHouseholdsNeedACheck(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		sw, _ := env.user(marketplace.RoleSocialWorker, nil)
+		sw, _ := env.user(kernel.RoleSocialWorker, nil)
 		vtok, _, vid := env.volunteerWith(t, "home_care", "legal_aid", "tutoring")
 		needs := map[string]string{
-			"minor":    env.insertNeed(testNeed{services: "home_care,legal_aid", ageBand: marketplace.AgeUnder14, public: true}),
-			"teen":     env.insertNeed(testNeed{services: "tutoring", ageBand: marketplace.Age14to17, public: true}),
-			"elderly":  env.insertNeed(testNeed{services: "home_care", ageBand: marketplace.Age60Plus, public: true}),
+			"minor":    env.insertNeed(testNeed{services: "home_care,legal_aid", ageBand: kernel.AgeUnder14, public: true}),
+			"teen":     env.insertNeed(testNeed{services: "tutoring", ageBand: kernel.Age14to17, public: true}),
+			"elderly":  env.insertNeed(testNeed{services: "home_care", ageBand: kernel.Age60Plus, public: true}),
 			"disabled": env.insertNeed(testNeed{services: "home_care", types: "dibao,severe_disability", public: true}),
 			"orphan":   env.insertNeed(testNeed{services: "home_care", types: "orphan", public: true}),
 		}
@@ -519,7 +521,7 @@ func TestHomeVisitsToVulnerableHouseholdsNeedACheck(t *testing.T) {
 			t.Errorf("legal aid to a minor's household: %d %s", r.Status, r.Body)
 		}
 		// Pending check is not enough; expired is not either.
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
 		env.do("POST", "/api/v1/volunteers/"+vid+"/background-check", staff, map[string]any{"status": "pending"})
 		if r := env.do("POST", "/api/v1/needs/"+needs["elderly"]+"/claims", vtok, map[string]any{"service": "home_care", "window_days": 3}); r.Status != 403 {
 			t.Errorf("pending check: %d", r.Status)
@@ -554,9 +556,9 @@ func TestServicePledges(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		need := env.insertNeed(testNeed{services: "legal_aid,job_guidance", public: true})
 		vtok, _, _ := env.volunteerWith(t, "legal_aid", "job_guidance")
-		sw, _ := env.user(marketplace.RoleSocialWorker, nil)
-		swOther, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		donor, _ := env.user(marketplace.RoleDonor, nil)
+		sw, _ := env.user(kernel.RoleSocialWorker, nil)
+		swOther, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		donor, _ := env.user(kernel.RoleDonor, nil)
 
 		for name, body := range map[string]map[string]any{
 			"too few hours":   {"need_id": need, "skill": "legal_aid", "hours": 0.25},
@@ -643,7 +645,7 @@ func TestServicePledges(t *testing.T) {
 			t.Errorf("record: %s", r.Body)
 		}
 		// A need that is not public shows nothing to the public.
-		hidden := env.insertNeed(testNeed{services: "legal_aid", status: marketplace.NeedSubmitted})
+		hidden := env.insertNeed(testNeed{services: "legal_aid", status: kernel.NeedSubmitted})
 		if r := env.do("GET", "/api/v1/needs/"+hidden+"/service-pledges", "", nil); r.Status != 404 {
 			t.Errorf("hidden need: %d", r.Status)
 		}
@@ -658,8 +660,8 @@ func TestServicePledges(t *testing.T) {
 // notice; the contact an approved volunteer sees is the one the worker entered.
 func TestClaimOfANeedPostedThroughTheNeedsAPI(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		body := needBody()
 		body["service_needs"] = []string{"hospital_escort", "legal_aid"}
 		id := env.createNeed(worker, body)
@@ -753,11 +755,11 @@ func TestClaimLoadLimitUnderConcurrency(t *testing.T) {
 // already leave it out.
 func TestVolunteersCannotServeANeedPastItsDeadline(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		worker, wp := env.user(marketplace.RoleSocialWorker, nil)
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, wp := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		body := needBody()
 		body["service_needs"] = []string{"hospital_escort", "legal_aid"}
-		body["deadline"] = env.now.Load().In(chinaTime).AddDate(0, 0, 8).Format("2006-01-02")
+		body["deadline"] = env.now.Load().In(kernel.ChinaTime).AddDate(0, 0, 8).Format("2006-01-02")
 		id := env.createNeed(worker, body)
 		env.clearAndPublish(id, worker, verifier)
 		vtok, vp, _ := env.volunteerWith(t, "legal_aid", "hospital_escort")

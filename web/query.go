@@ -3,9 +3,9 @@ package web
 import (
 	"strconv"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // queryIntIn reads an optional whole-number query parameter within [lo, hi],
@@ -19,7 +19,7 @@ func queryIntIn(c echo.Context, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, marketplace.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+		return 0, kernel.Invalid(name, "must be a whole number from %d to %d", lo, hi)
 	}
 	return n, nil
 }
@@ -33,5 +33,5 @@ func queryBool(c echo.Context, name string) (bool, error) {
 	case "1", "true":
 		return true, nil
 	}
-	return false, marketplace.Invalid(name, "must be true or false (1 or 0)")
+	return false, kernel.Invalid(name, "must be true or false (1 or 0)")
 }

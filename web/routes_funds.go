@@ -3,17 +3,18 @@ package web
 import (
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // registerFundRoutes adds the funds routes under /api/v1: named funds and
 // projects, pledges, allocations, disbursements, receipts, the donor's own
 // view and the public register.
 func (s *Server) registerFundRoutes(g *echo.Group) {
-	staff := marketplace.RoleFederationStaff
+	staff := kernel.RoleFederationStaff
 	s.only(g, http.MethodPost, "/funds", s.handleFundCreate, staff)
 	s.public(g, http.MethodGet, "/funds", s.handleFundList)
 	s.public(g, http.MethodGet, "/funds/:id", s.handleFundGet)
@@ -31,21 +32,21 @@ func (s *Server) registerFundRoutes(g *echo.Group) {
 	s.only(g, http.MethodGet, "/allocations/:id", s.handleAllocationGet, staff)
 	s.only(g, http.MethodPost, "/allocations/:id/disburse", s.handleAllocationDisburse, staff)
 
-	s.only(g, http.MethodPost, "/pledges", s.handlePledgeCreate, marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/pledges", s.handlePledgeCreate, kernel.RoleDonor)
 	s.signedIn(g, http.MethodGet, "/pledges/:id", s.handlePledgeGet)
 	s.only(g, http.MethodPost, "/pledges/:id/confirm", s.handlePledgeConfirm, staff)
 	s.only(g, http.MethodPost, "/pledges/:id/refund", s.handlePledgeRefund, staff)
-	s.only(g, http.MethodPost, "/pledges/:id/redirect", s.handlePledgeRedirect, marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/pledges/:id/redirect", s.handlePledgeRedirect, kernel.RoleDonor)
 	s.only(g, http.MethodPost, "/pledges/reconciliations", s.handleReconciliation, staff)
 	s.public(g, http.MethodPost, "/payment-notifications", s.handlePaymentNotification)
 
 	s.signedIn(g, http.MethodGet, "/receipts/:id", s.handleReceiptGet)
-	s.only(g, http.MethodGet, "/me/giving", s.handleMyGiving, marketplace.RoleDonor)
+	s.only(g, http.MethodGet, "/me/giving", s.handleMyGiving, kernel.RoleDonor)
 
-	s.only(g, http.MethodPost, "/recurring-pledges", s.handleRecurringCreate, marketplace.RoleDonor)
-	s.only(g, http.MethodGet, "/me/recurring-pledges", s.handleMyRecurring, marketplace.RoleDonor)
-	s.only(g, http.MethodPost, "/recurring-pledges/:id/pause", s.handleRecurringStatus(funds.RecurringPaused), marketplace.RoleDonor)
-	s.only(g, http.MethodPost, "/recurring-pledges/:id/resume", s.handleRecurringStatus(funds.RecurringActive), marketplace.RoleDonor)
-	s.only(g, http.MethodPost, "/recurring-pledges/:id/cancel", s.handleRecurringStatus(funds.RecurringCancelled), marketplace.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges", s.handleRecurringCreate, kernel.RoleDonor)
+	s.only(g, http.MethodGet, "/me/recurring-pledges", s.handleMyRecurring, kernel.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/pause", s.handleRecurringStatus(funds.RecurringPaused), kernel.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/resume", s.handleRecurringStatus(funds.RecurringActive), kernel.RoleDonor)
+	s.only(g, http.MethodPost, "/recurring-pledges/:id/cancel", s.handleRecurringStatus(funds.RecurringCancelled), kernel.RoleDonor)
 	s.public(g, http.MethodGet, "/disclosures", s.handleDisclosureList)
 }

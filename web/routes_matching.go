@@ -3,19 +3,19 @@ package web
 import (
 	"net/http"
 
-	"github.com/labstack/echo/v4"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/labstack/echo/v4"
 )
 
 // registerMatchingRoutes adds the matching routes under /api/v1: ranked
 // matches with reasons, and allocation plans.
 func (s *Server) registerMatchingRoutes(g *echo.Group) {
 	const (
-		sw  = marketplace.RoleSocialWorker
-		ver = marketplace.RoleVerifier
-		fed = marketplace.RoleFederationStaff
-		vol = marketplace.RoleVolunteer
+		sw  = kernel.RoleSocialWorker
+		ver = kernel.RoleVerifier
+		fed = kernel.RoleFederationStaff
+		vol = kernel.RoleVolunteer
 	)
 	s.only(g, http.MethodGet, "/needs/:id/matches", s.handleNeedMatches, sw, ver, fed)
 	s.only(g, http.MethodGet, "/funds/:id/matches", s.handleFundMatches, fed)

@@ -4,21 +4,21 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // registerNeedRoutes adds the need lifecycle routes under /api/v1 (the
 // public listing, GET /needs and GET /needs/{id}, is the browse area's).
 func (s *Server) registerNeedRoutes(g *echo.Group) {
 	const (
-		sw  = marketplace.RoleSocialWorker
-		ver = marketplace.RoleVerifier
-		fed = marketplace.RoleFederationStaff
-		aud = marketplace.RoleAuditor
+		sw  = kernel.RoleSocialWorker
+		ver = kernel.RoleVerifier
+		fed = kernel.RoleFederationStaff
+		aud = kernel.RoleAuditor
 	)
 	// Objections are open to anyone: limited per client address like logins.
 	objectionLimiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
@@ -49,7 +49,7 @@ func (s *Server) registerNeedRoutes(g *echo.Group) {
 	s.only(g, http.MethodPost, "/needs/:id/updates", s.handleNeedUpdateCreate, sw)
 	// Role gate only: the service admits the need's own staff, covering
 	// verifiers, its confirmed donors and its engaged volunteers.
-	s.only(g, http.MethodGet, "/needs/:id/updates", s.handleNeedUpdateList, sw, ver, fed, aud, marketplace.RoleDonor, marketplace.RoleVolunteer)
+	s.only(g, http.MethodGet, "/needs/:id/updates", s.handleNeedUpdateList, sw, ver, fed, aud, kernel.RoleDonor, kernel.RoleVolunteer)
 	s.only(g, http.MethodGet, "/orgs/me/needs", s.handleOrgNeeds, sw)
 	s.only(g, http.MethodGet, "/clearance-queue", s.handleClearanceQueue, ver)
 }

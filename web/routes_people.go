@@ -4,21 +4,21 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // registerPeopleRoutes adds the people routes under /api/v1: volunteer
 // profiles, active-discovery reports, volunteer claims and service pledges.
 func (s *Server) registerPeopleRoutes(g *echo.Group) {
 	const (
-		vol   = marketplace.RoleVolunteer
-		sw    = marketplace.RoleSocialWorker
-		staff = marketplace.RoleFederationStaff
-		admin = marketplace.RoleAdmin
+		vol   = kernel.RoleVolunteer
+		sw    = kernel.RoleSocialWorker
+		staff = kernel.RoleFederationStaff
+		admin = kernel.RoleAdmin
 	)
 	s.only(g, http.MethodPut, "/volunteers/me", s.handleVolunteerSave, vol)
 	s.only(g, http.MethodGet, "/volunteers/me", s.handleVolunteerMe, vol)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -191,20 +193,20 @@ type scopeFixture struct {
 	pledge, pledgeRef, receipt, recurring     string
 	swB, verB, staffB, donorB, volB, auditorB string
 	// as holds the principal of each out-of-scope user's token, for pages.
-	as map[string]*marketplace.Principal
+	as map[string]*kernel.Principal
 }
 
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &scopeFixture{}
-	swA, _ := env.user(marketplace.RoleSocialWorker, nil)
-	verA, _ := env.user(marketplace.RoleVerifier, nil)
-	_, staffA := env.user(marketplace.RoleFederationStaff, nil)
+	swA, _ := env.user(kernel.RoleSocialWorker, nil)
+	verA, _ := env.user(kernel.RoleVerifier, nil)
+	_, staffA := env.user(kernel.RoleFederationStaff, nil)
 
 	fx.need = env.createNeed(swA, needBody())
 	fx.publicNeed = env.insertNeed(testNeed{services: "legal_aid", public: true})
-	fx.screenedNeed = env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: marketplace.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
+	fx.screenedNeed = env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: kernel.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
 		cost: 200_000, req: 200_000, households: "tekun"})
 	r := env.do(http.MethodPost, "/api/v1/needs/"+fx.screenedNeed+"/screening/run", verA, nil)
 	fx.screening = decodeInto[screeningBody](t, r).ID
@@ -214,7 +216,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	env.clearAndPublish(fx.moneyNeed, swA, verA)
 	env.advance(121 * time.Hour)
 	// Tokens live an hour: the users below sign in after the notice.
-	donorA, _ := env.user(marketplace.RoleDonor, nil)
+	donorA, _ := env.user(kernel.RoleDonor, nil)
 	r = env.do(http.MethodPost, "/api/v1/reports", "", map[string]any{"region_code": "371725001", "category": "care", "description": "村里老人独居需要照顾", "contact": "139 0000 2222"})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
@@ -233,7 +235,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	}
 	fx.servicePledge = r.JSON(t)["id"].(string)
 
-	fx.fund = env.fundWithBalance(staffA, marketplace.Restrictions{}, 2_000_000)
+	fx.fund = env.fundWithBalance(staffA, kernel.Restrictions{}, 2_000_000)
 	from, to := env.now.Load().AddDate(0, 0, -1), env.now.Load().AddDate(1, 0, 0)
 	p, err := env.funds.CreateSource(ctx, staffA, funds.NewSource{Kind: funds.KindProject, Name: "助学项目", Namer: "爱心企业", Purpose: "助学",
 		BudgetFen: 1_000_000, PeriodFrom: &from, PeriodTo: &to})
@@ -274,21 +276,21 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatal("no receipt")
 	}
 
-	fx.as = map[string]*marketplace.Principal{}
-	keep := func(tok string, p *marketplace.Principal) string { fx.as[tok] = p; return tok }
-	elsewhere, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "隆回县社工站", Kind: marketplace.OrgSocialWorkAgency, RegionCode: "430524"})
+	fx.as = map[string]*kernel.Principal{}
+	keep := func(tok string, p *kernel.Principal) string { fx.as[tok] = p; return tok }
+	elsewhere, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "隆回县社工站", Kind: kernel.OrgSocialWorkAgency, RegionCode: "430524"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.swB = keep(env.user(marketplace.RoleSocialWorker, elsewhere))
+	fx.swB = keep(env.user(kernel.RoleSocialWorker, elsewhere))
 	fx.verB = keep(env.civilAffairsVerifier("牡丹区民政局", "371702"))
-	fedB, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "430524"})
+	fedB, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: kernel.OrgCharityFederation, RegionCode: "430524"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.staffB = keep(env.user(marketplace.RoleFederationStaff, fedB))
-	fx.auditorB = keep(env.user(marketplace.RoleAuditor, fedB))
-	fx.donorB = keep(env.user(marketplace.RoleDonor, nil))
+	fx.staffB = keep(env.user(kernel.RoleFederationStaff, fedB))
+	fx.auditorB = keep(env.user(kernel.RoleAuditor, fedB))
+	fx.donorB = keep(env.user(kernel.RoleDonor, nil))
 	volB, volBP, _ := env.volunteerWith(t, "legal_aid")
 	fx.volB = keep(volB, volBP)
 	return fx

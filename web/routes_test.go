@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Who may call each API route. Every route the server registers must be
@@ -114,8 +114,8 @@ func sorted(s []string) []string {
 // inside never do (they may get 400 or 404 for the empty request).
 func TestRoutesRefuseWrongRoles(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		tokens := map[marketplace.Role]string{}
-		for _, role := range marketplace.Roles {
+		tokens := map[kernel.Role]string{}
+		for _, role := range kernel.Roles {
 			tokens[role], _ = env.user(role, nil)
 		}
 		for _, r := range env.srv.Routes() {
@@ -131,7 +131,7 @@ func TestRoutesRefuseWrongRoles(t *testing.T) {
 						t.Errorf("anonymous: %d, want 401", got)
 					}
 				}
-				for _, role := range marketplace.Roles {
+				for _, role := range kernel.Roles {
 					tok := tokens[role]
 					if key == "POST /api/v1/auth/logout" {
 						// Logout ends every session of the account: use

@@ -8,19 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // civilAffairsVerifier creates a civil affairs office of region with a
 // verifier, and returns the verifier's token and principal.
-func (env *testEnv) civilAffairsVerifier(name, region string) (string, *marketplace.Principal) {
+func (env *testEnv) civilAffairsVerifier(name, region string) (string, *kernel.Principal) {
 	env.t.Helper()
-	o, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: name, Kind: marketplace.OrgCivilAffairs, RegionCode: region})
+	o, err := env.accounts.CreateOrg(context.Background(), env.admin, marketplace.NewOrg{Name: name, Kind: kernel.OrgCivilAffairs, RegionCode: region})
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	return env.user(marketplace.RoleVerifier, o)
+	return env.user(kernel.RoleVerifier, o)
 }
 
 // TestVerifierOfAnotherCountyReachesNoScreeningWork: a verifier works on the
@@ -32,9 +34,9 @@ func TestVerifierOfAnotherCountyReachesNoScreeningWork(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		// A household of 郓城县 (371725) whose need warns: missed relief,
 		// with a referral to 特困供养.
-		need := env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: marketplace.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
+		need := env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: kernel.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
 			cost: 200_000, req: 200_000, households: "tekun"})
-		home, _ := env.user(marketplace.RoleVerifier, nil) // 郓城县民政
+		home, _ := env.user(kernel.RoleVerifier, nil) // 郓城县民政
 		r := env.do(http.MethodPost, "/api/v1/needs/"+need+"/screening/run", home, nil)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("run: %d %s", r.Status, r.Body)
@@ -111,13 +113,13 @@ func TestVerifierOfAnotherCountyReachesNoScreeningWork(t *testing.T) {
 func TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
-		wtok, _ := env.user(marketplace.RoleSocialWorker, nil)
-		vtok, _ := env.user(marketplace.RoleVerifier, nil)
+		wtok, _ := env.user(kernel.RoleSocialWorker, nil)
+		vtok, _ := env.user(kernel.RoleVerifier, nil)
 		needID := env.createNeed(wtok, needBody())
 		env.clearAndPublish(needID, wtok, vtok)
 		env.advance(121 * time.Hour) // past the notice: open
-		_, staffA := env.user(marketplace.RoleFederationStaff, nil)
-		fund := env.fundWithBalance(staffA, marketplace.Restrictions{}, 2_000_000)
+		_, staffA := env.user(kernel.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staffA, kernel.Restrictions{}, 2_000_000)
 		paid, err := env.funds.Allocate(ctx, staffA, funds.KindFund, fund, needID, 500_000, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -129,11 +131,11 @@ func TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fedB, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: marketplace.OrgCharityFederation, RegionCode: "371725"})
+		fedB, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "另一慈善总会", Kind: kernel.OrgCharityFederation, RegionCode: "371725"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		btok, staffB := env.user(marketplace.RoleFederationStaff, fedB)
+		btok, staffB := env.user(kernel.RoleFederationStaff, fedB)
 
 		a := newBrowser(env)
 		a.login(staffA)

@@ -9,26 +9,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // barrierScreener holds the first n screenings at the allocate stage until
 // all n have run, so that n allocations screen on the same picture before
 // any of them commits: the race the allocation's transaction must close.
 type barrierScreener struct {
-	inner marketplace.Screener
+	inner kernel.Screener
 	mu    sync.Mutex
 	left  int
 	all   chan struct{}
 }
 
-func newBarrierScreener(inner marketplace.Screener, n int) *barrierScreener {
+func newBarrierScreener(inner kernel.Screener, n int) *barrierScreener {
 	return &barrierScreener{inner: inner, left: n, all: make(chan struct{})}
 }
 
-func (b *barrierScreener) Screen(ctx context.Context, need string, st marketplace.ScreeningStage, amt int64) (*marketplace.Screening, error) {
+func (b *barrierScreener) Screen(ctx context.Context, need string, st kernel.ScreeningStage, amt int64) (*kernel.Screening, error) {
 	s, err := b.inner.Screen(ctx, need, st, amt)
-	if st != marketplace.StageAllocate {
+	if st != kernel.StageAllocate {
 		return s, err
 	}
 	b.mu.Lock()
@@ -47,7 +47,7 @@ func (b *barrierScreener) Screen(ctx context.Context, need string, st marketplac
 
 // statutoryPaymentOf records a payment of a completed import for the
 // person a need is for.
-func (env *testEnv) statutoryPaymentOf(needID string, prog marketplace.Programme, fen int64, from, to string) {
+func (env *testEnv) statutoryPaymentOf(needID string, prog kernel.Programme, fen int64, from, to string) {
 	env.t.Helper()
 	g := env.db.Gorm
 	var n struct{ Pseudonym string }
@@ -59,8 +59,8 @@ func (env *testEnv) statutoryPaymentOf(needID string, prog marketplace.Programme
 
 type blockBody struct {
 	Error struct {
-		Code    string                `json:"code"`
-		Details marketplace.Screening `json:"details"`
+		Code    string           `json:"code"`
+		Details kernel.Screening `json:"details"`
 	} `json:"error"`
 }
 
@@ -68,11 +68,11 @@ type blockBody struct {
 func blockedBy(r response, rule string) bool {
 	var e blockBody
 	if r.Status != http.StatusUnprocessableEntity || json.Unmarshal(r.Body, &e) != nil || e.Error.Code != "screening_block" ||
-		e.Error.Details.Result != marketplace.ScreenBlock {
+		e.Error.Details.Result != kernel.ScreenBlock {
 		return false
 	}
 	for _, c := range e.Error.Details.Checks {
-		if c.Rule == rule && c.Result == marketplace.ScreenBlock {
+		if c.Rule == rule && c.Result == kernel.ScreenBlock {
 			return true
 		}
 	}
@@ -90,9 +90,9 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 	each(t, func(t *testing.T, env *testEnv) {
 		env.needs.Screener = env.screening
 		id := idNumberWithX(t)
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		// Cost 50,000 yuan − statutory 20,000: 30,000 yuan may come from charity.
 		body := needBody()
 		body["beneficiary"].(map[string]any)["id_number"] = id
@@ -103,9 +103,9 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		env.clearAndPublish(a, worker, verifier)
 		env.clearAndPublish(b, otherWorker, verifier)
 		env.advance(121 * time.Hour)
-		staff, staffP := env.user(marketplace.RoleFederationStaff, nil)
-		verifier, _ = env.user(marketplace.RoleVerifier, nil)
-		fund := env.fundWithBalance(staffP, marketplace.Restrictions{Categories: []marketplace.Category{marketplace.CatMedical}}, 10_000_000)
+		staff, staffP := env.user(kernel.RoleFederationStaff, nil)
+		verifier, _ = env.user(kernel.RoleVerifier, nil)
+		fund := env.fundWithBalance(staffP, kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 10_000_000)
 
 		// 20,000 yuan to each, at the same moment: both screenings run
 		// before either allocation commits.
@@ -129,7 +129,7 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 			switch {
 			case r.Status == http.StatusCreated:
 				won = need
-			case blockedBy(r, string(marketplace.RuleOverAllocation)):
+			case blockedBy(r, string(kernel.RuleOverAllocation)):
 				lost = need
 			default:
 				t.Errorf("allocation to %s: %d %s", need, r.Status, r.Body)
@@ -159,15 +159,15 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		// medical relief for the stay: charity may now pay 15,000 at most.
 		// Disbursing the 20,000 allocated stops for review.
 		alloc := answers[won].JSON(t)["id"].(string)
-		env.statutoryPaymentOf(won, marketplace.ProgMedical, 3_500_000, "2026-12-01", "2026-12-31")
+		env.statutoryPaymentOf(won, kernel.ProgMedical, 3_500_000, "2026-12-01", "2026-12-31")
 		r := env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
 			"payee_name": "郓城县人民医院", "reference": "INV-20261201"}, "Idempotency-Key", "disburse-"+alloc)
-		if !blockedBy(r, string(marketplace.RuleOverAllocation)) || !blockedBy(r, string(marketplace.RuleStatutoryOverlap)) {
+		if !blockedBy(r, string(kernel.RuleOverAllocation)) || !blockedBy(r, string(kernel.RuleStatutoryOverlap)) {
 			t.Fatalf("disbursement after the statutory payment: %d %s", r.Status, r.Body)
 		}
 		var e blockBody
 		_ = json.Unmarshal(r.Body, &e)
-		if e.Error.Details.Stage != marketplace.StageDisburse {
+		if e.Error.Details.Stage != kernel.StageDisburse {
 			t.Errorf("the block is not the disbursement's screening: %s", e.Error.Details.Stage)
 		}
 		q = decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
@@ -39,7 +41,7 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matchin
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		env.t.Fatal(err)
 	}
@@ -49,12 +51,12 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matchin
 }
 
 type screenedNeed struct {
-	org *marketplace.Org
+	org *kernel.Org
 	// region is the need's region code (371725 when "").
 	region     string
 	idNumber   string
-	status     marketplace.NeedStatus
-	category   marketplace.Category
+	status     kernel.NeedStatus
+	category   kernel.Category
 	from, to   string
 	cost, stat int64
 	req, fund  int64
@@ -74,13 +76,13 @@ func isoDay(s string) time.Time {
 func (env *testEnv) postNeed(n screenedNeed) string {
 	env.t.Helper()
 	if n.org == nil {
-		n.org = env.orgs[marketplace.OrgSocialWorkAgency]
+		n.org = env.orgs[kernel.OrgSocialWorkAgency]
 	}
 	if n.status == "" {
-		n.status = marketplace.NeedSubmitted
+		n.status = kernel.NeedSubmitted
 	}
 	if n.category == "" {
-		n.category = marketplace.CatMedical
+		n.category = kernel.CatMedical
 	}
 	if n.region == "" {
 		n.region = "371725"
@@ -107,14 +109,14 @@ func (env *testEnv) postNeed(n screenedNeed) string {
 }
 
 // statutoryPayment records a payment of a completed import.
-func (env *testEnv) statutoryPayment(idNumber string, prog marketplace.Programme, fen int64, from, to string) {
+func (env *testEnv) statutoryPayment(idNumber string, prog kernel.Programme, fen int64, from, to string) {
 	env.t.Helper()
 	env.statutoryPaymentFor(testPseudonyms.Of(idNumber), prog, fen, from, to)
 }
 
 // statutoryPaymentFor records a payment of a completed import to the
 // person with this pseudonym.
-func (env *testEnv) statutoryPaymentFor(pseudonym string, prog marketplace.Programme, fen int64, from, to string) {
+func (env *testEnv) statutoryPaymentFor(pseudonym string, prog kernel.Programme, fen int64, from, to string) {
 	env.t.Helper()
 	g := env.db.Gorm
 	now := *env.now.Load()
@@ -134,13 +136,13 @@ func (env *testEnv) statutoryPaymentFor(pseudonym string, prog marketplace.Progr
 const screeningIDNumber = "11010519491231002X"
 
 type screeningBody struct {
-	ID         string                       `json:"id"`
-	NeedID     string                       `json:"need_id"`
-	Result     string                       `json:"result"`
-	Overridden bool                         `json:"overridden"`
-	Decision   string                       `json:"decision"`
-	Checks     []marketplace.ScreeningCheck `json:"checks"`
-	History    []json.RawMessage            `json:"history"`
+	ID         string                  `json:"id"`
+	NeedID     string                  `json:"need_id"`
+	Result     string                  `json:"result"`
+	Overridden bool                    `json:"overridden"`
+	Decision   string                  `json:"decision"`
+	Checks     []kernel.ScreeningCheck `json:"checks"`
+	History    []json.RawMessage       `json:"history"`
 }
 
 func decodeInto[T any](t *testing.T, r response) T {
@@ -155,16 +157,16 @@ func decodeInto[T any](t *testing.T, r response) T {
 func TestNeedScreeningAccess(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		id := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, req: 1_000_000})
-		if _, err := env.screening.Screen(context.Background(), id, marketplace.StageSubmit, 0); err != nil {
+		if _, err := env.screening.Screen(context.Background(), id, kernel.StageSubmit, 0); err != nil {
 			t.Fatal(err)
 		}
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
-		volunteer, _ := env.user(marketplace.RoleVolunteer, nil)
-		auditor, _ := env.user(marketplace.RoleAuditor, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
+		volunteer, _ := env.user(kernel.RoleVolunteer, nil)
+		auditor, _ := env.user(kernel.RoleAuditor, nil)
 		path := "/api/v1/needs/" + id + "/screening"
 		for _, tc := range []struct {
 			name, token string
@@ -226,18 +228,18 @@ type queueBody struct {
 func TestReviewQueueDecisions(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
-		verifier, vp := env.user(marketplace.RoleVerifier, nil)
+		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		// Two charities ask for the same hospital stay of the same person
 		// (once with a lowercase x); the state paid 1,000 yuan of it.
 		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
-		b := env.postNeed(screenedNeed{org: env.orgs[marketplace.OrgCharity], idNumber: strings.ToLower(screeningIDNumber), status: marketplace.NeedOpen,
+		b := env.postNeed(screenedNeed{org: env.orgs[kernel.OrgCharity], idNumber: strings.ToLower(screeningIDNumber), status: kernel.NeedOpen,
 			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
-		env.statutoryPayment(screeningIDNumber, marketplace.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
-		s, err := env.screening.Screen(ctx, a, marketplace.StageAllocate, 300_001)
+		env.statutoryPayment(screeningIDNumber, kernel.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
+		s, err := env.screening.Screen(ctx, a, kernel.StageAllocate, 300_001)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Result != marketplace.ScreenBlock {
+		if s.Result != kernel.ScreenBlock {
 			t.Fatalf("want block: %+v", s.Checks)
 		}
 		r := env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)
@@ -246,7 +248,7 @@ func TestReviewQueueDecisions(t *testing.T) {
 		}
 		q := decodeInto[queueBody](t, r)
 		if len(q.Items) != 1 || q.Items[0].Screening.ID != s.ID || q.Items[0].Need.ID != a || len(q.Items[0].Related) != 1 || q.Items[0].Related[0].ID != b ||
-			q.Items[0].Related[0].FundedFen != 600_000 || q.Items[0].Related[0].OrgID != env.orgs[marketplace.OrgCharity].PublicID {
+			q.Items[0].Related[0].FundedFen != 600_000 || q.Items[0].Related[0].OrgID != env.orgs[kernel.OrgCharity].PublicID {
 			t.Fatalf("queue: %s", r.Body)
 		}
 		// Neither the ID number nor its pseudonym is anywhere in the answer.
@@ -290,8 +292,8 @@ func TestReviewQueueDecisions(t *testing.T) {
 			t.Errorf("queue after the override: %d items", len(q.Items))
 		}
 		// The same allocation again: the override holds.
-		s2, _ := env.screening.Screen(ctx, a, marketplace.StageAllocate, 300_001)
-		if s2.Result != marketplace.ScreenWarn || !s2.Overridden {
+		s2, _ := env.screening.Screen(ctx, a, kernel.StageAllocate, 300_001)
+		if s2.Result != kernel.ScreenWarn || !s2.Overridden {
 			t.Errorf("same evidence: %s overridden=%v", s2.Result, s2.Overridden)
 		}
 		// Another charity's new money changes the evidence: blocked again.
@@ -333,12 +335,12 @@ type referralsBody struct {
 
 func TestReferrals(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		verifier, vp := env.user(marketplace.RoleVerifier, nil)
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: marketplace.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
+		verifier, vp := env.user(kernel.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, category: kernel.CatBasicLiving, from: "2026-11-01", to: "2026-11-30",
 			cost: 200_000, req: 200_000, households: "tekun"})
 		r := env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
-		if s := decodeInto[screeningBody](t, r); s.Result != "warn" || s.Checks[3].Result != marketplace.ScreenWarn {
+		if s := decodeInto[screeningBody](t, r); s.Result != "warn" || s.Checks[3].Result != kernel.ScreenWarn {
 			t.Fatalf("missed relief: %s", r.Body)
 		}
 		if r := env.do(http.MethodGet, "/api/v1/referrals?status=open", worker, nil); r.Status != 403 {
@@ -409,9 +411,9 @@ func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 		env.needs.Screener = env.screening
 		env.funds.Screener = env.screening
 		id := idNumberWithX(t)
-		worker, _ := env.user(marketplace.RoleSocialWorker, nil)
-		otherWorker, _ := env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ := env.user(marketplace.RoleVerifier, nil)
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		otherWorker, _ := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
 		body := needBody()
 		body["beneficiary"].(map[string]any)["id_number"] = id
 		r := env.do(http.MethodPost, "/api/v1/needs", worker, body)
@@ -419,22 +421,22 @@ func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		var created struct {
-			ID        string                 `json:"id"`
-			Screening *marketplace.Screening `json:"screening"`
+			ID        string            `json:"id"`
+			Screening *kernel.Screening `json:"screening"`
 		}
 		_ = json.Unmarshal(r.Body, &created)
-		if created.Screening == nil || created.Screening.Stage != marketplace.StageSubmit {
+		if created.Screening == nil || created.Screening.Stage != kernel.StageSubmit {
 			t.Fatalf("no screening at submit: %s", r.Body)
 		}
 		a := created.ID
 		env.clearAndPublish(a, worker, verifier)
 		env.advance(121 * time.Hour)
 		// Tokens live an hour: sign in again after the notice period.
-		worker, _ = env.user(marketplace.RoleSocialWorker, nil)
-		otherWorker, _ = env.user(marketplace.RoleSocialWorker, env.orgs[marketplace.OrgCharity])
-		verifier, _ = env.user(marketplace.RoleVerifier, nil)
-		staff, _ := env.user(marketplace.RoleFederationStaff, nil)
-		donor, _ := env.user(marketplace.RoleDonor, nil)
+		worker, _ = env.user(kernel.RoleSocialWorker, nil)
+		otherWorker, _ = env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])
+		verifier, _ = env.user(kernel.RoleVerifier, nil)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		donor, _ := env.user(kernel.RoleDonor, nil)
 
 		r = env.do(http.MethodPost, "/api/v1/funds", staff, map[string]any{"name": "春晖助医基金", "namer": "春晖公司", "purpose": "大病医疗救助",
 			"restrictions": map[string]any{"categories": []string{"medical"}}})
@@ -464,26 +466,26 @@ func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 		}
 		_ = json.Unmarshal(r.Body, &created)
 		b := created.ID
-		if created.Screening == nil || created.Screening.Checks[1].Result != marketplace.ScreenWarn || created.Screening.Checks[1].Evidence[0].ID != a {
+		if created.Screening == nil || created.Screening.Checks[1].Result != kernel.ScreenWarn || created.Screening.Checks[1].Evidence[0].ID != a {
 			t.Fatalf("the duplicate is not seen at submit: %s", r.Body)
 		}
 		env.clearAndPublish(b, otherWorker, verifier)
 		env.advance(121 * time.Hour)
-		staff, _ = env.user(marketplace.RoleFederationStaff, nil)
-		verifier, _ = env.user(marketplace.RoleVerifier, nil)
+		staff, _ = env.user(kernel.RoleFederationStaff, nil)
+		verifier, _ = env.user(kernel.RoleVerifier, nil)
 		r = env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": b, "amount_fen": 100}, "Idempotency-Key", "alloc-b")
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("second charity's allocation: %d %s", r.Status, r.Body)
 		}
 		var e struct {
 			Error struct {
-				Code    string                `json:"code"`
-				Details marketplace.Screening `json:"details"`
+				Code    string           `json:"code"`
+				Details kernel.Screening `json:"details"`
 			} `json:"error"`
 		}
 		_ = json.Unmarshal(r.Body, &e)
-		if e.Error.Code != "screening_block" || e.Error.Details.Result != marketplace.ScreenBlock || e.Error.Details.Checks[2].Rule != marketplace.RuleOverAllocation ||
-			e.Error.Details.Checks[2].Result != marketplace.ScreenBlock {
+		if e.Error.Code != "screening_block" || e.Error.Details.Result != kernel.ScreenBlock || e.Error.Details.Checks[2].Rule != kernel.RuleOverAllocation ||
+			e.Error.Details.Checks[2].Result != kernel.ScreenBlock {
 			t.Fatalf("422 without the screening: %s", r.Body)
 		}
 		for _, secret := range []string{id, strings.ToLower(id), "张建华"} {

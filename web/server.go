@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -59,7 +61,7 @@ type Deps struct {
 	Log   *slog.Logger
 	// Browse answers the public browsing of needs; Divisions names regions.
 	Browse    *search.Browse
-	Divisions *marketplace.Divisions
+	Divisions *kernel.Divisions
 	// Payments imports the statutory payment record (nil: not served).
 	Payments *matching.PaymentImporter
 	// Screening runs and shows screenings, the review queue and referrals.
@@ -84,7 +86,7 @@ type Route struct {
 	Method string
 	Path   string
 	Auth   bool
-	Roles  []marketplace.Role
+	Roles  []kernel.Role
 }
 
 // NewServer builds the echo server with its middleware and routes.
@@ -196,9 +198,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.public(api, http.MethodPost, "/auth/login", s.handleLogin, authLimiter)
 	s.public(api, http.MethodPost, "/auth/logout", s.handleLogout)
 	s.signedIn(api, http.MethodGet, "/auth/me", s.handleMe)
-	s.only(api, http.MethodPost, "/orgs", s.handleOrgCreate, marketplace.RoleAdmin)
-	s.only(api, http.MethodGet, "/orgs", s.handleOrgList, marketplace.RoleAdmin)
-	s.only(api, http.MethodPost, "/orgs/:id/members", s.handleOrgMemberCreate, marketplace.RoleAdmin)
+	s.only(api, http.MethodPost, "/orgs", s.handleOrgCreate, kernel.RoleAdmin)
+	s.only(api, http.MethodGet, "/orgs", s.handleOrgList, kernel.RoleAdmin)
+	s.only(api, http.MethodPost, "/orgs/:id/members", s.handleOrgMemberCreate, kernel.RoleAdmin)
 
 	// Each area registers its routes in its own file.
 	s.registerNeedRoutes(api)
@@ -228,7 +230,7 @@ func (s *Server) signedIn(g *echo.Group, method, path string, h echo.HandlerFunc
 	g.Add(method, path, h, append([]echo.MiddlewareFunc{requireAuth}, m...)...)
 }
 
-func (s *Server) only(g *echo.Group, method, path string, h echo.HandlerFunc, roles ...marketplace.Role) {
+func (s *Server) only(g *echo.Group, method, path string, h echo.HandlerFunc, roles ...kernel.Role) {
 	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Auth: true, Roles: roles})
 	g.Add(method, path, h, requireAuth, requireRole(roles...))
 }

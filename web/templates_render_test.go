@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 )
 
@@ -137,7 +138,7 @@ func pageStates() []pageState {
 	both("need", "layout", func(e fillMode) any { return filled[needPage](e) })
 	add("message", "layout", "message", message{Title: "t", Text: "x"})
 	both("report", "layout", func(e fillMode) any { return filled[reportPage](e) })
-	add("report", "layout", "form", reportPage{Categories: marketplace.Categories, Values: map[string]string{}})
+	add("report", "layout", "form", reportPage{Categories: kernel.Categories, Values: map[string]string{}})
 	both("volunteer", "layout", func(e fillMode) any { return filled[volunteerPage](e) })
 	both("verify_review", "layout", func(e fillMode) any { return filled[reviewPage](e) })
 	both("verify_referrals", "layout", func(e fillMode) any { return filled[referralsPage](e) })
@@ -182,9 +183,9 @@ func TestEveryPageTemplateRendersInEveryState(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("page templates without states in pageStates: %v", missing)
 	}
-	everyone := &marketplace.Principal{User: marketplace.User{PublicID: "u1", Email: "a@b.cn"}}
-	for _, r := range marketplace.Roles {
-		everyone.Memberships = append(everyone.Memberships, marketplace.Membership{Role: r, Org: &marketplace.Org{PublicID: "o1", Name: "x"}})
+	everyone := &kernel.Principal{User: kernel.User{PublicID: "u1", Email: "a@b.cn"}}
+	for _, r := range kernel.Roles {
+		everyone.Memberships = append(everyone.Memberships, kernel.Membership{Role: r, Org: &kernel.Org{PublicID: "o1", Name: "x"}})
 	}
 	for _, st := range states {
 		t.Run(st.name, func(t *testing.T) {
@@ -193,7 +194,7 @@ func TestEveryPageTemplateRendersInEveryState(t *testing.T) {
 				t.Fatalf("no template %q", st.template)
 			}
 			for _, lang := range []string{"zh", "en"} {
-				for _, user := range []*marketplace.Principal{nil, everyone} {
+				for _, user := range []*kernel.Principal{nil, everyone} {
 					p := &page{Lang: lang, CSRF: "c", Path: "/", User: user, Data: st.data,
 						loc: i18n.NewLocalizer(ps.bundle, lang), div: ps.div}
 					var buf bytes.Buffer

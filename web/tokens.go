@@ -8,9 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // SigningKey is one Ed25519 key of the token key ring. Keys are never
@@ -86,7 +86,7 @@ func (t *Tokens) Issue(userPublicID string, roles []string, jti string) (string,
 }
 
 // IssueFor signs a token for p at p's current session version.
-func (t *Tokens) IssueFor(p *marketplace.Principal, jti string) (string, time.Time, error) {
+func (t *Tokens) IssueFor(p *kernel.Principal, jti string) (string, time.Time, error) {
 	return t.issue(p.User.PublicID, p.RoleNames(), jti, p.User.SessionVersion)
 }
 

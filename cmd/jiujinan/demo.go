@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -14,38 +16,38 @@ import (
 // into a production database.
 type demoOrg struct {
 	key, name  string
-	kind       marketplace.OrgKind
+	kind       kernel.OrgKind
 	regionCode string
 }
 
 var demoOrgs = []demoOrg{
-	{"yc-fed", "郓城县慈善总会", marketplace.OrgCharityFederation, "371725"},
-	{"yc-swa", "郓城县阳光社会工作服务中心", marketplace.OrgSocialWorkAgency, "371725"},
-	{"yc-mz", "郓城县民政局", marketplace.OrgCivilAffairs, "371725"},
-	{"yc-charity", "菏泽市春晖助学慈善协会", marketplace.OrgCharity, "371700"},
-	{"lh-fed", "隆回县慈善总会", marketplace.OrgCharityFederation, "430524"},
-	{"lh-swa", "隆回县同心社会工作服务站", marketplace.OrgSocialWorkAgency, "430524"},
-	{"lh-mz", "隆回县民政局", marketplace.OrgCivilAffairs, "430524"},
-	{"hy-fed", "合阳县慈善协会", marketplace.OrgCharityFederation, "610524"},
-	{"hy-swa", "合阳县乐助社会工作服务中心", marketplace.OrgSocialWorkAgency, "610524"},
-	{"hy-mz", "合阳县民政局", marketplace.OrgCivilAffairs, "610524"},
+	{"yc-fed", "郓城县慈善总会", kernel.OrgCharityFederation, "371725"},
+	{"yc-swa", "郓城县阳光社会工作服务中心", kernel.OrgSocialWorkAgency, "371725"},
+	{"yc-mz", "郓城县民政局", kernel.OrgCivilAffairs, "371725"},
+	{"yc-charity", "菏泽市春晖助学慈善协会", kernel.OrgCharity, "371700"},
+	{"lh-fed", "隆回县慈善总会", kernel.OrgCharityFederation, "430524"},
+	{"lh-swa", "隆回县同心社会工作服务站", kernel.OrgSocialWorkAgency, "430524"},
+	{"lh-mz", "隆回县民政局", kernel.OrgCivilAffairs, "430524"},
+	{"hy-fed", "合阳县慈善协会", kernel.OrgCharityFederation, "610524"},
+	{"hy-swa", "合阳县乐助社会工作服务中心", kernel.OrgSocialWorkAgency, "610524"},
+	{"hy-mz", "合阳县民政局", kernel.OrgCivilAffairs, "610524"},
 }
 
 type demoUser struct {
 	email, password, name string
-	role                  marketplace.Role
+	role                  kernel.Role
 	org                   string // key in demoOrgs; empty for donor, volunteer, admin
 }
 
 // DemoUsers are printed at start and listed in the README.
 var demoUsers = []demoUser{
-	{"admin@demo.jiujinan.cn", "demo-admin-pass", "系统管理员", marketplace.RoleAdmin, ""},
-	{"donor@demo.jiujinan.cn", "demo-donor-pass", "爱心人士王女士", marketplace.RoleDonor, ""},
-	{"volunteer@demo.jiujinan.cn", "demo-volunteer-pass", "志愿者小刘", marketplace.RoleVolunteer, ""},
-	{"worker@demo.jiujinan.cn", "demo-worker-pass", "社工李敏", marketplace.RoleSocialWorker, "yc-swa"},
-	{"verifier@demo.jiujinan.cn", "demo-verifier-pass", "民政核查员赵刚", marketplace.RoleVerifier, "yc-mz"},
-	{"staff@demo.jiujinan.cn", "demo-staff-pass", "慈善总会陈静", marketplace.RoleFederationStaff, "yc-fed"},
-	{"auditor@demo.jiujinan.cn", "demo-auditor-pass", "审计员孙伟", marketplace.RoleAuditor, "yc-fed"},
+	{"admin@demo.jiujinan.cn", "demo-admin-pass", "系统管理员", kernel.RoleAdmin, ""},
+	{"donor@demo.jiujinan.cn", "demo-donor-pass", "爱心人士王女士", kernel.RoleDonor, ""},
+	{"volunteer@demo.jiujinan.cn", "demo-volunteer-pass", "志愿者小刘", kernel.RoleVolunteer, ""},
+	{"worker@demo.jiujinan.cn", "demo-worker-pass", "社工李敏", kernel.RoleSocialWorker, "yc-swa"},
+	{"verifier@demo.jiujinan.cn", "demo-verifier-pass", "民政核查员赵刚", kernel.RoleVerifier, "yc-mz"},
+	{"staff@demo.jiujinan.cn", "demo-staff-pass", "慈善总会陈静", kernel.RoleFederationStaff, "yc-fed"},
+	{"auditor@demo.jiujinan.cn", "demo-auditor-pass", "审计员孙伟", kernel.RoleAuditor, "yc-fed"},
 }
 
 // LoadDemo loads the demo dataset once. A load that stopped part-way (a
@@ -70,7 +72,7 @@ func (m *Main) LoadDemo(ctx context.Context, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(out, "Loaded the demo data.")
-	case errors.Is(err, marketplace.ErrNotFound):
+	case errors.Is(err, kernel.ErrNotFound):
 		if err := m.seedDemo(ctx); err != nil {
 			return err
 		}
@@ -106,9 +108,9 @@ func (m *Main) demoStep(need int, step string) error {
 
 // demoUserByEmail returns the principal of the user with email, or nil when there
 // is none yet.
-func (m *Main) demoUserByEmail(ctx context.Context, email string) (*marketplace.Principal, error) {
+func (m *Main) demoUserByEmail(ctx context.Context, email string) (*kernel.Principal, error) {
 	u, err := m.Store.UserByEmail(ctx, email)
-	if errors.Is(err, marketplace.ErrNotFound) {
+	if errors.Is(err, kernel.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -131,13 +133,13 @@ func (m *Main) seedDemo(ctx context.Context) error {
 			return err
 		}
 	}
-	orgs := map[string]*marketplace.Org{}
+	orgs := map[string]*kernel.Org{}
 	for _, o := range demoOrgs {
 		var id string
 		if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT public_id FROM organizations WHERE name = ?", o.name).Scan(&id).Error; err != nil {
 			return err
 		}
-		var org *marketplace.Org
+		var org *kernel.Org
 		if id != "" {
 			org, err = m.Store.OrgByPublicID(ctx, id)
 		} else {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
@@ -20,7 +22,7 @@ type demoSource struct {
 	org          string // key in demoOrgs
 	name, namer  string
 	purpose      string
-	restrictions marketplace.Restrictions
+	restrictions kernel.Restrictions
 	budgetFen    int64
 	from, to     string // project period, YYYY-MM-DD
 	match        funds.MatchOffer
@@ -31,40 +33,40 @@ type demoSource struct {
 var demoSources = []demoSource{
 	{kind: funds.KindFund, org: "yc-fed", name: "郓城县王氏助医冠名基金", namer: "王建国先生",
 		purpose:      "资助郓城县大病患者在医保和医疗救助之后仍需自付的医疗费用。",
-		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"371725"}, PerNeedCapFen: 500_000},
+		restrictions: kernel.Restrictions{Categories: []kernel.Category{"medical"}, RegionPrefixes: []string{"371725"}, PerNeedCapFen: 500_000},
 		donatedFen:   []int64{10_000_000, 5_000_000}},
 	{kind: funds.KindProject, org: "yc-fed", name: "郓城县困境儿童助学项目",
 		purpose: "为孤儿、事实无人抚养儿童和低保家庭儿童提供学杂费、住宿费和学习用品。",
-		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"education"}, RegionPrefixes: []string{"3717"},
-			HouseholdTypes: []marketplace.HouseholdType{"orphan", "unsupported_child", "dibao"}, PerNeedCapFen: 300_000},
+		restrictions: kernel.Restrictions{Categories: []kernel.Category{"education"}, RegionPrefixes: []string{"3717"},
+			HouseholdTypes: []kernel.HouseholdType{"orphan", "unsupported_child", "dibao"}, PerNeedCapFen: 300_000},
 		budgetFen: 30_000_000, from: "2026-09-01", to: "2027-08-31", donatedFen: []int64{8_000_000}},
 	{kind: funds.KindProject, org: "yc-fed", name: "2025—2026年度郓城县大病救助项目",
 		purpose:      "上一年度的大病救助项目，已结束，待公开最终报告。",
-		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"371725"}},
+		restrictions: kernel.Restrictions{Categories: []kernel.Category{"medical"}, RegionPrefixes: []string{"371725"}},
 		budgetFen:    20_000_000, from: "2025-07-01", to: "2026-06-30"},
 	{kind: funds.KindFund, org: "yc-charity", name: "春晖助学基金", namer: "菏泽市春晖助学慈善协会",
 		purpose:      "资助菏泽市困难家庭学生完成学业。",
-		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"education"}, RegionPrefixes: []string{"3717"}, PerNeedCapFen: 300_000},
+		restrictions: kernel.Restrictions{Categories: []kernel.Category{"education"}, RegionPrefixes: []string{"3717"}, PerNeedCapFen: 300_000},
 		donatedFen:   []int64{3_000_000}},
 	{kind: funds.KindFund, org: "lh-fed", name: "隆回县急难救助基金", namer: "隆回县爱心企业联合会",
 		purpose: "为低保、特困、低保边缘和支出型困难家庭的突发急难提供救助，配捐个人捐款。",
-		restrictions: marketplace.Restrictions{RegionPrefixes: []string{"430524"},
-			HouseholdTypes: []marketplace.HouseholdType{"dibao", "tekun", "dibao_edge", "expenditure_hardship"}},
+		restrictions: kernel.Restrictions{RegionPrefixes: []string{"430524"},
+			HouseholdTypes: []kernel.HouseholdType{"dibao", "tekun", "dibao_edge", "expenditure_hardship"}},
 		match:      funds.MatchOffer{RatioPct: 100, DonorCapFen: 100_000, TotalCapFen: 5_000_000},
 		donatedFen: []int64{15_000_000}},
 	{kind: funds.KindProject, org: "hy-fed", name: "合阳县独居老人冬季取暖项目",
 		purpose: "为独居老人提供冬季取暖费用和上门照料。",
-		restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"heating", "care"}, RegionPrefixes: []string{"610524"},
-			HouseholdTypes: []marketplace.HouseholdType{"elderly_alone"}, PerNeedCapFen: 200_000},
+		restrictions: kernel.Restrictions{Categories: []kernel.Category{"heating", "care"}, RegionPrefixes: []string{"610524"},
+			HouseholdTypes: []kernel.HouseholdType{"elderly_alone"}, PerNeedCapFen: 200_000},
 		budgetFen: 12_000_000, from: "2026-11-01", to: "2027-03-31", donatedFen: []int64{4_000_000}},
 }
 
 // seedDemoFunds loads the demo funds and projects. admin creates the staff
 // of the holders that have none among the demo users.
-func (m *Main) seedDemoFunds(ctx context.Context, admin *marketplace.Principal, orgs map[string]*marketplace.Org) error {
-	staff := map[string]*marketplace.Principal{}
+func (m *Main) seedDemoFunds(ctx context.Context, admin *kernel.Principal, orgs map[string]*kernel.Org) error {
+	staff := map[string]*kernel.Principal{}
 	for key, org := range orgs {
-		if org.Kind != marketplace.OrgCharityFederation && org.Kind != marketplace.OrgCharity {
+		if org.Kind != kernel.OrgCharityFederation && org.Kind != kernel.OrgCharity {
 			continue
 		}
 		email := key + "-staff@demo.jiujinan.cn"
@@ -72,9 +74,9 @@ func (m *Main) seedDemoFunds(ctx context.Context, admin *marketplace.Principal, 
 			email = "staff@demo.jiujinan.cn"
 		}
 		u, err := m.Store.UserByEmail(ctx, email)
-		if errors.Is(err, marketplace.ErrNotFound) {
+		if errors.Is(err, kernel.ErrNotFound) {
 			u, err = m.Accounts.AddMember(ctx, admin, org.PublicID, marketplace.NewUser{Email: email, Password: "demo-staff-pass",
-				DisplayName: org.Name + "工作人员", Role: marketplace.RoleFederationStaff})
+				DisplayName: org.Name + "工作人员", Role: kernel.RoleFederationStaff})
 		}
 		if err != nil {
 			return fmt.Errorf("staff of %s: %w", org.Name, err)
@@ -165,7 +167,7 @@ type demoSourceDone struct {
 // first is funded in full where the money allows and paid out to its
 // provider (given counts the allocations a load that stopped part-way made), so that funded and disbursed needs show on the need pages, the
 // register and the donor's trace out of the box.
-func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src *funds.Source, given int) error {
+func (m *Main) demoAllocate(ctx context.Context, by *kernel.Principal, src *funds.Source, given int) error {
 	if src.BalanceFen == 0 && src.Kind == funds.KindProject && !src.Running(m.Now()) {
 		return nil
 	}
@@ -219,14 +221,14 @@ func (m *Main) demoAllocate(ctx context.Context, by *marketplace.Principal, src 
 
 // demoProviders are the demo payees by need category: money goes to the
 // hospital or school directly where there is one.
-var demoProviders = map[marketplace.Category]string{
+var demoProviders = map[kernel.Category]string{
 	"medical": "县人民医院", "serious_illness": "县人民医院", "education": "县第一中学", "disability": "县康复中心",
 }
 
 // demoDisburse pays a demo allocation out, to the provider of its category
 // or else to the household; an allocation whose need is still in notice, or
 // that screening now stops, stays allocated.
-func (m *Main) demoDisburse(ctx context.Context, by *marketplace.Principal, a *funds.Allocation, category marketplace.Category) error {
+func (m *Main) demoDisburse(ctx context.Context, by *kernel.Principal, a *funds.Allocation, category kernel.Category) error {
 	payee := funds.Payee{Type: funds.PayeeHousehold, Name: "王某某", Reference: "DEMO-" + a.PublicID[len(a.PublicID)-6:], Account: "6222020200001234567"}
 	if name, ok := demoProviders[category]; ok {
 		payee = funds.Payee{Type: funds.PayeeProvider, Name: name, Reference: "DEMO-" + a.PublicID[len(a.PublicID)-6:], Account: "1608020309024001234"}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -43,43 +45,43 @@ var (
 )
 
 type demoStory struct {
-	category  marketplace.Category
+	category  kernel.Category
 	title     string // %s: name
 	story     string // see demoNeedText
-	services  []marketplace.Service
+	services  []kernel.Service
 	minYuan   int
 	maxYuan   int
 	hospital  bool
-	household []marketplace.HouseholdType
+	household []kernel.HouseholdType
 }
 
 var demoStories = []demoStory{
-	{marketplace.CatMedical, "%s尿毒症透析费用求助", "{name}，{age}岁，家住{town}{village}{group}组{num}号。两年前确诊尿毒症，每周需透析三次，在{hospital}住院治疗，住院号{record}，{bed}床。家中{member}靠打零工维持生活。目前治疗费用共计{cost}元，医保和医疗救助已报销{statutory}元，仍有较大缺口。联系人{member}，电话{phone}。",
-		[]marketplace.Service{marketplace.Service("hospital_escort"), marketplace.Service("psychological_support")}, 30000, 200000, true, []marketplace.HouseholdType{"expenditure_hardship", "dibao_edge"}},
-	{marketplace.CatMedical, "%s白血病化疗费用", "{name}今年{age}岁，去年被确诊急性白血病，现于{hospital}血液科化疗，住院号{record}。为治病家里已借遍亲友，{member}辞去工作专职照顾。已获大病保险和医疗救助{statutory}元，剩余自付部分难以承担。如需核实请联系{phone}。",
-		[]marketplace.Service{marketplace.Service("hospital_escort"), marketplace.Service("emotional_support")}, 80000, 300000, true, []marketplace.HouseholdType{"expenditure_hardship"}},
-	{marketplace.CatMedical, "%s车祸重伤后续治疗", "{name}在外务工时遭遇车祸，多处骨折，现在{hospital}骨科{bed}床。肇事方无力赔偿，{member}独自带着孩子。家住{town}{village}。已申请临时救助{statutory}元，后续康复仍需费用{cost}元。",
-		[]marketplace.Service{marketplace.Service("hospital_escort"), marketplace.Service("legal_aid")}, 20000, 120000, true, []marketplace.HouseholdType{"poverty_risk"}},
-	{marketplace.CatEducation, "%s大学学费和生活费", "{name}今年考入大学，父亲早逝，母亲{member}患慢性病无法劳动，家中为低保户，住{town}{village}{group}组。学费和住宿费每年约{cost}元，已获教育救助{statutory}元。孩子成绩优秀，希望社会帮助完成学业。联系电话{phone}。",
-		[]marketplace.Service{marketplace.Service("tutoring"), marketplace.Service("job_guidance")}, 8000, 30000, false, []marketplace.HouseholdType{"dibao"}},
-	{marketplace.CatEducation, "事实无人抚养儿童%s助学", "{name}，{age}岁，父母一方服刑一方失联，随祖母{member}生活，家住{town}{village}{num}号。祖母年迈多病，孩子上学的书本费、伙食费无着落，已领取基本生活补贴{statutory}元。",
-		[]marketplace.Service{marketplace.Service("tutoring"), marketplace.Service("emotional_support")}, 3000, 12000, false, []marketplace.HouseholdType{"unsupported_child"}},
-	{marketplace.CatHousing, "%s家危房改造", "{name}一家住在{town}{village}{group}组的土坯房里，墙体开裂、屋顶漏雨，经鉴定为C级危房。{member}常年卧病，家中无劳动力。危房改造补助{statutory}元到位后，仍差材料和人工费用。联系人电话{phone}。",
-		[]marketplace.Service{marketplace.Service("home_repair")}, 20000, 80000, false, []marketplace.HouseholdType{"dibao", "severe_disability"}},
-	{marketplace.CatDisaster, "%s家洪灾后重建", "今年夏季强降雨，{name}家位于{town}{village}的房屋被冲毁，{member}在转移时受伤。已领取受灾人员救助{statutory}元，重建房屋和添置基本生活用品仍需{cost}元。",
-		[]marketplace.Service{marketplace.Service("home_repair"), marketplace.Service("psychological_support")}, 15000, 100000, false, []marketplace.HouseholdType{"poverty_risk"}},
-	{marketplace.CatBasicLiving, "特困老人%s基本生活", "{name}，{age}岁，无儿无女，独自住在{town}{village}{num}号，已纳入特困供养。老人行动不便，冬季取暖、日常用品和营养品开支超出供养金{statutory}元的范围。邻居{member}时常照看，电话{phone}。",
-		[]marketplace.Service{marketplace.Service("daily_help"), marketplace.Service("home_care"), marketplace.Service("emotional_support")}, 3000, 15000, false, []marketplace.HouseholdType{"tekun", "elderly_alone"}},
-	{marketplace.CatCare, "重度残疾人%s照料服务", "{name}因脑梗后遗症重度残疾，生活不能自理，妻子{member}也年过六旬。家住{town}{village}{group}组。需要上门照料和康复器具，残疾人两项补贴{statutory}元不足以支付护理费用。",
-		[]marketplace.Service{marketplace.Service("home_care"), marketplace.Service("daily_help")}, 6000, 40000, false, []marketplace.HouseholdType{"severe_disability", "dibao"}},
-	{marketplace.CatFuneral, "%s家丧葬费用", "{name}的{member}突发疾病去世，家中仅靠{name}打零工为生，住{town}{village}。基本殡葬服务费用减免{statutory}元后，仍有部分费用无力支付。联系电话{phone}。",
-		[]marketplace.Service{marketplace.Service("emotional_support")}, 4000, 15000, false, []marketplace.HouseholdType{"dibao_edge"}},
-	{marketplace.CatHeating, "%s家冬季取暖", "{name}，{age}岁，和老伴{member}住在{town}{village}{num}号，房屋保温差，冬季取暖燃料费用高。已领取取暖补贴{statutory}元，仍需购买煤炭和保暖衣物。",
-		[]marketplace.Service{marketplace.Service("daily_help")}, 2000, 6000, false, []marketplace.HouseholdType{"elderly_alone", "dibao"}},
-	{marketplace.CatEmployment, "%s就业技能培训", "{name}因病致贫，病愈后希望学习技能重新就业，家住{town}{village}。参加职业技能培训和购置工具需{cost}元，已获就业救助{statutory}元。联系电话{phone}。",
-		[]marketplace.Service{marketplace.Service("skills_training"), marketplace.Service("job_guidance")}, 3000, 12000, false, []marketplace.HouseholdType{"poverty_risk"}},
-	{marketplace.CatLegal, "%s工伤维权援助", "{name}在工地受伤致残，用工方拒绝赔偿，{member}多次讨要无果。家住{town}{village}{group}组。诉讼和鉴定费用约{cost}元，已获法律援助减免{statutory}元。",
-		[]marketplace.Service{marketplace.Service("legal_aid")}, 5000, 20000, false, []marketplace.HouseholdType{"expenditure_hardship"}},
+	{kernel.CatMedical, "%s尿毒症透析费用求助", "{name}，{age}岁，家住{town}{village}{group}组{num}号。两年前确诊尿毒症，每周需透析三次，在{hospital}住院治疗，住院号{record}，{bed}床。家中{member}靠打零工维持生活。目前治疗费用共计{cost}元，医保和医疗救助已报销{statutory}元，仍有较大缺口。联系人{member}，电话{phone}。",
+		[]kernel.Service{kernel.Service("hospital_escort"), kernel.Service("psychological_support")}, 30000, 200000, true, []kernel.HouseholdType{"expenditure_hardship", "dibao_edge"}},
+	{kernel.CatMedical, "%s白血病化疗费用", "{name}今年{age}岁，去年被确诊急性白血病，现于{hospital}血液科化疗，住院号{record}。为治病家里已借遍亲友，{member}辞去工作专职照顾。已获大病保险和医疗救助{statutory}元，剩余自付部分难以承担。如需核实请联系{phone}。",
+		[]kernel.Service{kernel.Service("hospital_escort"), kernel.Service("emotional_support")}, 80000, 300000, true, []kernel.HouseholdType{"expenditure_hardship"}},
+	{kernel.CatMedical, "%s车祸重伤后续治疗", "{name}在外务工时遭遇车祸，多处骨折，现在{hospital}骨科{bed}床。肇事方无力赔偿，{member}独自带着孩子。家住{town}{village}。已申请临时救助{statutory}元，后续康复仍需费用{cost}元。",
+		[]kernel.Service{kernel.Service("hospital_escort"), kernel.Service("legal_aid")}, 20000, 120000, true, []kernel.HouseholdType{"poverty_risk"}},
+	{kernel.CatEducation, "%s大学学费和生活费", "{name}今年考入大学，父亲早逝，母亲{member}患慢性病无法劳动，家中为低保户，住{town}{village}{group}组。学费和住宿费每年约{cost}元，已获教育救助{statutory}元。孩子成绩优秀，希望社会帮助完成学业。联系电话{phone}。",
+		[]kernel.Service{kernel.Service("tutoring"), kernel.Service("job_guidance")}, 8000, 30000, false, []kernel.HouseholdType{"dibao"}},
+	{kernel.CatEducation, "事实无人抚养儿童%s助学", "{name}，{age}岁，父母一方服刑一方失联，随祖母{member}生活，家住{town}{village}{num}号。祖母年迈多病，孩子上学的书本费、伙食费无着落，已领取基本生活补贴{statutory}元。",
+		[]kernel.Service{kernel.Service("tutoring"), kernel.Service("emotional_support")}, 3000, 12000, false, []kernel.HouseholdType{"unsupported_child"}},
+	{kernel.CatHousing, "%s家危房改造", "{name}一家住在{town}{village}{group}组的土坯房里，墙体开裂、屋顶漏雨，经鉴定为C级危房。{member}常年卧病，家中无劳动力。危房改造补助{statutory}元到位后，仍差材料和人工费用。联系人电话{phone}。",
+		[]kernel.Service{kernel.Service("home_repair")}, 20000, 80000, false, []kernel.HouseholdType{"dibao", "severe_disability"}},
+	{kernel.CatDisaster, "%s家洪灾后重建", "今年夏季强降雨，{name}家位于{town}{village}的房屋被冲毁，{member}在转移时受伤。已领取受灾人员救助{statutory}元，重建房屋和添置基本生活用品仍需{cost}元。",
+		[]kernel.Service{kernel.Service("home_repair"), kernel.Service("psychological_support")}, 15000, 100000, false, []kernel.HouseholdType{"poverty_risk"}},
+	{kernel.CatBasicLiving, "特困老人%s基本生活", "{name}，{age}岁，无儿无女，独自住在{town}{village}{num}号，已纳入特困供养。老人行动不便，冬季取暖、日常用品和营养品开支超出供养金{statutory}元的范围。邻居{member}时常照看，电话{phone}。",
+		[]kernel.Service{kernel.Service("daily_help"), kernel.Service("home_care"), kernel.Service("emotional_support")}, 3000, 15000, false, []kernel.HouseholdType{"tekun", "elderly_alone"}},
+	{kernel.CatCare, "重度残疾人%s照料服务", "{name}因脑梗后遗症重度残疾，生活不能自理，妻子{member}也年过六旬。家住{town}{village}{group}组。需要上门照料和康复器具，残疾人两项补贴{statutory}元不足以支付护理费用。",
+		[]kernel.Service{kernel.Service("home_care"), kernel.Service("daily_help")}, 6000, 40000, false, []kernel.HouseholdType{"severe_disability", "dibao"}},
+	{kernel.CatFuneral, "%s家丧葬费用", "{name}的{member}突发疾病去世，家中仅靠{name}打零工为生，住{town}{village}。基本殡葬服务费用减免{statutory}元后，仍有部分费用无力支付。联系电话{phone}。",
+		[]kernel.Service{kernel.Service("emotional_support")}, 4000, 15000, false, []kernel.HouseholdType{"dibao_edge"}},
+	{kernel.CatHeating, "%s家冬季取暖", "{name}，{age}岁，和老伴{member}住在{town}{village}{num}号，房屋保温差，冬季取暖燃料费用高。已领取取暖补贴{statutory}元，仍需购买煤炭和保暖衣物。",
+		[]kernel.Service{kernel.Service("daily_help")}, 2000, 6000, false, []kernel.HouseholdType{"elderly_alone", "dibao"}},
+	{kernel.CatEmployment, "%s就业技能培训", "{name}因病致贫，病愈后希望学习技能重新就业，家住{town}{village}。参加职业技能培训和购置工具需{cost}元，已获就业救助{statutory}元。联系电话{phone}。",
+		[]kernel.Service{kernel.Service("skills_training"), kernel.Service("job_guidance")}, 3000, 12000, false, []kernel.HouseholdType{"poverty_risk"}},
+	{kernel.CatLegal, "%s工伤维权援助", "{name}在工地受伤致残，用工方拒绝赔偿，{member}多次讨要无果。家住{town}{village}{group}组。诉讼和鉴定费用约{cost}元，已获法律援助减免{statutory}元。",
+		[]kernel.Service{kernel.Service("legal_aid")}, 5000, 20000, false, []kernel.HouseholdType{"expenditure_hardship"}},
 }
 
 // demoPlan is what happens to one demo need.
@@ -116,7 +118,7 @@ func demoPhone(r *rand.Rand) string {
 
 // demoJob is one demo need: its input and when each step happens.
 type demoJob struct {
-	worker, verifier *marketplace.Principal
+	worker, verifier *kernel.Principal
 	plan             demoPlan
 	in               marketplace.NeedInput
 	submitAt         time.Time
@@ -131,9 +133,9 @@ type demoJob struct {
 // from a fixed seed, then taken through the lifecycle (on MySQL by several
 // workers at once, so that which public region a need gets, which depends
 // on what was published before it, may differ from run to run).
-func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, orgs map[string]*marketplace.Org, now time.Time) (int, error) {
+func (m *Main) seedDemoNeeds(ctx context.Context, admin *kernel.Principal, orgs map[string]*kernel.Org, now time.Time) (int, error) {
 	r := rand.New(rand.NewPCG(2026, 11))
-	staff := func(orgKey string, role marketplace.Role) (*marketplace.Principal, error) {
+	staff := func(orgKey string, role kernel.Role) (*kernel.Principal, error) {
 		n := marketplace.NewUser{Email: fmt.Sprintf("%s.%s@staff.demo.jiujinan.cn", orgKey, role), Password: fmt.Sprintf("%x%x", r.Uint64(), r.Uint64()),
 			DisplayName: "演示" + string(role), Role: role}
 		// A load that stopped part-way made some of them already.
@@ -149,11 +151,11 @@ func (m *Main) seedDemoNeeds(ctx context.Context, admin *marketplace.Principal, 
 	notice := m.Config.NoticePeriod
 	var jobs []demoJob
 	for _, county := range demoCounties {
-		worker, err := staff(county.swa, marketplace.RoleSocialWorker)
+		worker, err := staff(county.swa, kernel.RoleSocialWorker)
 		if err != nil {
 			return 0, err
 		}
-		verifier, err := staff(county.mz, marketplace.RoleVerifier)
+		verifier, err := staff(county.mz, kernel.RoleVerifier)
 		if err != nil {
 			return 0, err
 		}
@@ -231,9 +233,9 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 		return err
 	}
 	var id string
-	status := marketplace.NeedStatus("")
+	status := kernel.NeedStatus("")
 	if len(found) == 1 {
-		id, status = found[0].PublicID, marketplace.NeedStatus(found[0].Status)
+		id, status = found[0].PublicID, kernel.NeedStatus(found[0].Status)
 	} else {
 		if err := m.demoStep(n, "create"); err != nil {
 			return err
@@ -249,7 +251,7 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 		return nil
 	case j.plan == planWithdrawn && j.withdrawEarly:
 		clock = clock.Add(5 * time.Hour)
-		if status != marketplace.NeedSubmitted {
+		if status != kernel.NeedSubmitted {
 			return nil
 		}
 		_, err := svc.Withdraw(ctx, j.worker, id, "家属表示已通过其他渠道解决")
@@ -263,7 +265,7 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	case planRejected:
 		dec = marketplace.ClearanceInput{Decision: "rejected", Note: "经入户核查，家庭收入高于当地低保边缘标准"}
 	}
-	if status == marketplace.NeedSubmitted {
+	if status == kernel.NeedSubmitted {
 		if err := m.demoStep(n, "clearance"); err != nil {
 			return err
 		}
@@ -277,7 +279,7 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 		return nil
 	}
 	clock = clock.Add(j.publishAfter)
-	if status == marketplace.NeedCleared {
+	if status == kernel.NeedCleared {
 		if err := m.demoStep(n, "publish"); err != nil {
 			return err
 		}
@@ -290,13 +292,13 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	var err error
 	switch j.plan {
 	case planSuspended:
-		if m.Config.NoticePeriod < 3*time.Hour || status != marketplace.NeedNotice {
+		if m.Config.NoticePeriod < 3*time.Hour || status != kernel.NeedNotice {
 			return nil // no notice to object in, or objected to already
 		}
 		clock = clock.Add(2 * time.Hour)
 		_, err = svc.Object(ctx, nil, id, "据村民反映，该户子女在城里有稳定工作，请核实。")
 	case planWithdrawn:
-		if status == marketplace.NeedWithdrawn {
+		if status == kernel.NeedWithdrawn {
 			return nil
 		}
 		clock = clock.Add(30 * time.Hour)
@@ -316,7 +318,7 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 }
 
 // demoNeed makes one household's need in county according to plan.
-func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Divisions, plan demoPlan, now time.Time, emergencyMaxFen int64) marketplace.NeedInput {
+func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *kernel.Divisions, plan demoPlan, now time.Time, emergencyMaxFen int64) marketplace.NeedInput {
 	// Two needs in five are medical (the first three stories), as in
 	// practice; the others come from five of the other stories per county
 	// (the hardships of a county cluster), so that most cells (category ×
@@ -336,13 +338,13 @@ func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Di
 	member := demoSurnames[r.IntN(len(demoSurnames))] + demoGiven[r.IntN(len(demoGiven))]
 	var age int
 	switch st.category {
-	case marketplace.CatEducation: // a child (under 14) or a student (18 or 19): one age band per story
+	case kernel.CatEducation: // a child (under 14) or a student (18 or 19): one age band per story
 		if strings.Contains(st.title, "大学") {
 			age = 18 + r.IntN(2)
 		} else {
 			age = 8 + r.IntN(5)
 		}
-	case marketplace.CatBasicLiving, marketplace.CatHeating:
+	case kernel.CatBasicLiving, kernel.CatHeating:
 		age = 62 + r.IntN(25)
 	default:
 		age = 25 + r.IntN(34)
@@ -365,7 +367,7 @@ func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Di
 		"{group}", fmt.Sprint(1+r.IntN(9)), "{num}", fmt.Sprint(1+r.IntN(60)), "{hospital}", county.hospital,
 		"{record}", fmt.Sprintf("ZY%d%05d", 2026, r.IntN(100000)), "{bed}", fmt.Sprint(1+r.IntN(40)), "{member}", member,
 		"{cost}", fmt.Sprint(costYuan), "{statutory}", fmt.Sprint(statutory/100), "{phone}", phone)
-	urgency := []marketplace.Urgency{marketplace.UrgencyNormal, marketplace.UrgencyUrgent, marketplace.UrgencyEmergency}[r.IntN(3)]
+	urgency := []kernel.Urgency{kernel.UrgencyNormal, kernel.UrgencyUrgent, kernel.UrgencyEmergency}[r.IntN(3)]
 	in := marketplace.NeedInput{
 		Beneficiary: marketplace.BeneficiaryInput{IDNumber: demoIDNumber(r, county.code, birth), Name: name, Phone: phone,
 			Address: d.FullName(town) + repl.Replace("{village}{group}组{num}号"), RegionCode: region, HouseholdTypes: st.household,
@@ -379,7 +381,7 @@ func demoNeed(r *rand.Rand, county demoCounty, towns []string, d *marketplace.Di
 		in.Consent.GivenBy, in.Consent.Relation = member, "guardian"
 	}
 	if plan == planEmergency {
-		in.Emergency, in.Urgency = true, marketplace.UrgencyEmergency
+		in.Emergency, in.Urgency = true, kernel.UrgencyEmergency
 		req := min(in.VerifiedCostFen-in.StatutoryReliefFen, max(emergencyMaxFen, 1))
 		in.RequestedFen = &req
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -33,8 +35,8 @@ func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
 	if total != 3*demoNeedsPerCounty {
 		t.Errorf("%d demo needs, want %d", total, 3*demoNeedsPerCounty)
 	}
-	for _, st := range []marketplace.NeedStatus{marketplace.NeedSubmitted, marketplace.NeedCleared, marketplace.NeedReferred, marketplace.NeedRejected,
-		marketplace.NeedNotice, marketplace.NeedOpen, marketplace.NeedSuspended, marketplace.NeedWithdrawn} {
+	for _, st := range []kernel.NeedStatus{kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedReferred, kernel.NeedRejected,
+		kernel.NeedNotice, kernel.NeedOpen, kernel.NeedSuspended, kernel.NeedWithdrawn} {
 		if got[string(st)] == 0 {
 			t.Errorf("no demo need is %s (%v)", st, got)
 		}

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -21,7 +22,7 @@ func (m *Main) peopleService() (*marketplace.PeopleService, error) {
 // one is the demo volunteer of demoUsers.
 type demoVolunteer struct {
 	email, name string
-	skills      map[marketplace.Service]string
+	skills      map[kernel.Service]string
 	regions     []string
 	slots       []marketplace.SlotInput
 	cleared     bool
@@ -34,17 +35,17 @@ var (
 )
 
 var demoVolunteers = []demoVolunteer{
-	{"volunteer@demo.jiujinan.cn", "", map[marketplace.Service]string{marketplace.SvcHomeCare: "skilled", marketplace.SvcEmotional: "basic", marketplace.SvcHospitalEscort: "skilled"}, []string{"371725"}, weekends, true},
-	{"yc-v1@demo.jiujinan.cn", "护士志愿者周丽", map[marketplace.Service]string{marketplace.SvcHomeCare: "professional", marketplace.SvcHospitalEscort: "professional"}, []string{"371725", "371700"}, weekends, true},
-	{"yc-v2@demo.jiujinan.cn", "大学生志愿者孟浩", map[marketplace.Service]string{marketplace.SvcTutoring: "skilled", marketplace.SvcSocialIntegration: "basic"}, []string{"371725001", "371725002"}, evenings, false},
-	{"yc-v3@demo.jiujinan.cn", "律师志愿者宋哲", map[marketplace.Service]string{marketplace.SvcLegalAid: "professional", marketplace.SvcResourceLinking: "skilled"}, []string{"371700"}, evenings, true},
-	{"yc-v4@demo.jiujinan.cn", "退休木工刘师傅", map[marketplace.Service]string{marketplace.SvcHomeRepair: "professional", marketplace.SvcDailyHelp: "basic"}, []string{"371725"}, weekdays, false},
-	{"lh-v1@demo.jiujinan.cn", "心理咨询师曾敏", map[marketplace.Service]string{marketplace.SvcPsychological: "professional", marketplace.SvcEmotional: "skilled"}, []string{"430524"}, evenings, true},
-	{"lh-v2@demo.jiujinan.cn", "支教老师彭芳", map[marketplace.Service]string{marketplace.SvcTutoring: "professional", marketplace.SvcSkillsTraining: "skilled"}, []string{"430524"}, weekends, true},
-	{"lh-v3@demo.jiujinan.cn", "青年志愿者罗强", map[marketplace.Service]string{marketplace.SvcDailyHelp: "basic", marketplace.SvcHomeRepair: "basic"}, []string{"430524"}, weekends, false},
-	{"hy-v1@demo.jiujinan.cn", "就业指导师王军", map[marketplace.Service]string{marketplace.SvcJobGuidance: "professional", marketplace.SvcSkillsTraining: "skilled"}, []string{"610524"}, weekdays, false},
-	{"hy-v2@demo.jiujinan.cn", "社区医生李娜", map[marketplace.Service]string{marketplace.SvcHospitalEscort: "professional", marketplace.SvcHomeCare: "skilled"}, []string{"610524"}, weekends, true},
-	{"hy-v3@demo.jiujinan.cn", "助老志愿者赵红", map[marketplace.Service]string{marketplace.SvcEmotional: "skilled", marketplace.SvcDailyHelp: "skilled"}, []string{"610524", "610500"}, weekdays, true},
+	{"volunteer@demo.jiujinan.cn", "", map[kernel.Service]string{kernel.SvcHomeCare: "skilled", kernel.SvcEmotional: "basic", kernel.SvcHospitalEscort: "skilled"}, []string{"371725"}, weekends, true},
+	{"yc-v1@demo.jiujinan.cn", "护士志愿者周丽", map[kernel.Service]string{kernel.SvcHomeCare: "professional", kernel.SvcHospitalEscort: "professional"}, []string{"371725", "371700"}, weekends, true},
+	{"yc-v2@demo.jiujinan.cn", "大学生志愿者孟浩", map[kernel.Service]string{kernel.SvcTutoring: "skilled", kernel.SvcSocialIntegration: "basic"}, []string{"371725001", "371725002"}, evenings, false},
+	{"yc-v3@demo.jiujinan.cn", "律师志愿者宋哲", map[kernel.Service]string{kernel.SvcLegalAid: "professional", kernel.SvcResourceLinking: "skilled"}, []string{"371700"}, evenings, true},
+	{"yc-v4@demo.jiujinan.cn", "退休木工刘师傅", map[kernel.Service]string{kernel.SvcHomeRepair: "professional", kernel.SvcDailyHelp: "basic"}, []string{"371725"}, weekdays, false},
+	{"lh-v1@demo.jiujinan.cn", "心理咨询师曾敏", map[kernel.Service]string{kernel.SvcPsychological: "professional", kernel.SvcEmotional: "skilled"}, []string{"430524"}, evenings, true},
+	{"lh-v2@demo.jiujinan.cn", "支教老师彭芳", map[kernel.Service]string{kernel.SvcTutoring: "professional", kernel.SvcSkillsTraining: "skilled"}, []string{"430524"}, weekends, true},
+	{"lh-v3@demo.jiujinan.cn", "青年志愿者罗强", map[kernel.Service]string{kernel.SvcDailyHelp: "basic", kernel.SvcHomeRepair: "basic"}, []string{"430524"}, weekends, false},
+	{"hy-v1@demo.jiujinan.cn", "就业指导师王军", map[kernel.Service]string{kernel.SvcJobGuidance: "professional", kernel.SvcSkillsTraining: "skilled"}, []string{"610524"}, weekdays, false},
+	{"hy-v2@demo.jiujinan.cn", "社区医生李娜", map[kernel.Service]string{kernel.SvcHospitalEscort: "professional", kernel.SvcHomeCare: "skilled"}, []string{"610524"}, weekends, true},
+	{"hy-v3@demo.jiujinan.cn", "助老志愿者赵红", map[kernel.Service]string{kernel.SvcEmotional: "skilled", kernel.SvcDailyHelp: "skilled"}, []string{"610524", "610500"}, weekdays, true},
 }
 
 // demoVolunteerPassword is the (public) password of the extra demo volunteers.
@@ -59,11 +60,11 @@ var demoReports = []marketplace.ReportInput{
 
 // seedDemoPeople adds volunteers with profiles (some with cleared background
 // checks) across the demo counties, and a few active-discovery reports.
-func (m *Main) seedDemoPeople(ctx context.Context, admin *marketplace.Principal) error {
+func (m *Main) seedDemoPeople(ctx context.Context, admin *kernel.Principal) error {
 	for _, d := range demoVolunteers {
 		u, err := m.Store.UserByEmail(ctx, d.email)
 		if err != nil {
-			if u, err = m.Accounts.Register(ctx, marketplace.NewUser{Email: d.email, Password: demoVolunteerPassword, DisplayName: d.name, Role: marketplace.RoleVolunteer}); err != nil {
+			if u, err = m.Accounts.Register(ctx, marketplace.NewUser{Email: d.email, Password: demoVolunteerPassword, DisplayName: d.name, Role: kernel.RoleVolunteer}); err != nil {
 				return fmt.Errorf("volunteer %s: %w", d.email, err)
 			}
 		}
@@ -72,7 +73,7 @@ func (m *Main) seedDemoPeople(ctx context.Context, admin *marketplace.Principal)
 			return err
 		}
 		in := marketplace.ProfileInput{Regions: d.regions, Availability: d.slots, LoadLimit: 3}
-		for _, svc := range marketplace.Services {
+		for _, svc := range kernel.Services {
 			if lvl, ok := d.skills[svc]; ok {
 				in.Skills = append(in.Skills, marketplace.SkillInput{Service: string(svc), Level: lvl})
 			}
@@ -118,17 +119,17 @@ func (m *Main) seedDemoVolunteering(ctx context.Context) error {
 		Scan(&needs).Error; err != nil {
 		return err
 	}
-	workers := map[int64]*marketplace.Principal{}
-	workerOf := func(orgID int64) (*marketplace.Principal, error) {
+	workers := map[int64]*kernel.Principal{}
+	workerOf := func(orgID int64) (*kernel.Principal, error) {
 		if p, ok := workers[orgID]; ok {
 			return p, nil
 		}
 		var uid string
 		if err := m.DB.Gorm.WithContext(ctx).Raw(`SELECT u.public_id FROM memberships ms JOIN users u ON u.id = ms.user_id
-			WHERE ms.org_id = ? AND ms.role = ? ORDER BY u.id LIMIT 1`, orgID, string(marketplace.RoleSocialWorker)).Scan(&uid).Error; err != nil {
+			WHERE ms.org_id = ? AND ms.role = ? ORDER BY u.id LIMIT 1`, orgID, string(kernel.RoleSocialWorker)).Scan(&uid).Error; err != nil {
 			return nil, err
 		}
-		var p *marketplace.Principal
+		var p *kernel.Principal
 		if uid != "" {
 			var err error
 			if p, err = m.Store.Principal(ctx, uid); err != nil {
@@ -138,7 +139,7 @@ func (m *Main) seedDemoVolunteering(ctx context.Context) error {
 		workers[orgID] = p
 		return p, nil
 	}
-	today := m.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	today := m.Now().In(kernel.ChinaTime).Format("2006-01-02")
 	n := 0
 	for _, d := range demoVolunteers {
 		u, err := m.Store.UserByEmail(ctx, d.email)
@@ -173,7 +174,7 @@ func (m *Main) seedDemoVolunteering(ctx context.Context) error {
 				continue
 			}
 			for _, svc := range strings.Split(need.ServiceNeeds, ",") {
-				if _, ok := d.skills[marketplace.Service(svc)]; !ok {
+				if _, ok := d.skills[kernel.Service(svc)]; !ok {
 					continue
 				}
 				if claims < 2 {

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -162,7 +164,7 @@ type Main struct {
 	Needs     *marketplace.NeedService
 	People    *marketplace.PeopleService
 	Store     *gormstore.Store
-	Divisions *marketplace.Divisions
+	Divisions *kernel.Divisions
 	// Index and Indexer are the search index and the worker that keeps it
 	// in step with the database (OpenSearch; serve only).
 	Index         search.Index
@@ -254,7 +256,7 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 			return nil, err
 		}
 	}
-	m.Divisions, err = marketplace.LoadDivisions()
+	m.Divisions, err = kernel.LoadDivisions()
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("division table: %w", err)
@@ -537,11 +539,11 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	defer m.Close()
 	u, err := m.Accounts.CreateAdmin(ctx, *email, pw, *name)
 	if err != nil {
-		var v *marketplace.ValidationError
+		var v *kernel.ValidationError
 		if errors.As(err, &v) {
 			return errors.New("admin create: " + v.Error())
 		}
-		if errors.Is(err, marketplace.ErrConflict) {
+		if errors.Is(err, kernel.ErrConflict) {
 			return fmt.Errorf("admin create: an account with e-mail %s exists", marketplace.NormalizeEmail(*email))
 		}
 		return err

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
@@ -77,7 +79,7 @@ func cmdImportPayments(ctx context.Context, args []string, stdout, stderr io.Wri
 		Progress: pr.update, ReturnErrors: *show})
 	pr.done()
 	if err != nil {
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		if errors.As(err, &ve) {
 			return &exitError{1, "import-payments: " + ve.Fields["file"]}
 		}

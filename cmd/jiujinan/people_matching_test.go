@@ -4,7 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -48,7 +49,7 @@ func TestDemoVolunteersAreMatched(t *testing.T) {
 		t.Fatalf("%d demo needs fit the demo volunteer, matching found none", fitting)
 	}
 	t.Logf("%d fitting demo needs, %d matched", fitting, total)
-	cands, err := m.People.CandidateVolunteers(ctx, "371725001", marketplace.Services, 0)
+	cands, err := m.People.CandidateVolunteers(ctx, "371725001", kernel.Services, 0)
 	if err != nil || len(cands) < 4 {
 		t.Errorf("candidates in 郓城县: %d, %v", len(cands), err)
 	}

@@ -7,18 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
 // fakeScreener answers a fixed result for every need.
-type fakeScreener struct{ result marketplace.ScreeningOutcome }
+type fakeScreener struct{ result kernel.ScreeningOutcome }
 
-func (s fakeScreener) Screen(ctx context.Context, need string, st marketplace.ScreeningStage, amt int64) (*marketplace.Screening, error) {
-	return &marketplace.Screening{NeedID: need, Stage: st, Result: s.result, AmountFen: amt,
-		Checks: []marketplace.ScreeningCheck{{Rule: marketplace.RuleCrossCharityDuplicate, Result: s.result, Message: "test"}}}, nil
+func (s fakeScreener) Screen(ctx context.Context, need string, st kernel.ScreeningStage, amt int64) (*kernel.Screening, error) {
+	return &kernel.Screening{NeedID: need, Stage: st, Result: s.result, AmountFen: amt,
+		Checks: []kernel.ScreeningCheck{{Rule: kernel.RuleCrossCharityDuplicate, Result: s.result, Message: "test"}}}, nil
 }
 
 // reasons returns the ineligibility codes of err.
@@ -47,24 +48,24 @@ func TestMoneyIsRefusedWhereItMustNotGo(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"3717"},
-			HouseholdTypes: []marketplace.HouseholdType{"dibao"}, PerNeedCapFen: 50_000})
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}, RegionPrefixes: []string{"3717"},
+			HouseholdTypes: []kernel.HouseholdType{"dibao"}, PerNeedCapFen: 50_000})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
 		future := start.Add(48 * time.Hour)
 		open := f.need(needSpec{HouseholdTypes: "dibao,orphan"})
 		education := f.need(needSpec{Category: "education", HouseholdTypes: "dibao"})
 		elsewhere := f.need(needSpec{Region: "430524001", HouseholdTypes: "dibao"})
 		notDibao := f.need(needSpec{HouseholdTypes: "orphan"})
-		cleared := f.need(needSpec{Status: marketplace.NeedCleared, HouseholdTypes: "dibao"})
-		inNotice := f.need(needSpec{Status: marketplace.NeedNotice, NoticeEndsAt: &future, HouseholdTypes: "dibao"})
-		blocked := f.need(needSpec{HouseholdTypes: "dibao", Screening: marketplace.ScreenBlock})
-		emergency := f.need(needSpec{Status: marketplace.NeedOpen, Emergency: true, HouseholdTypes: "dibao"})
-		otherStaff := f.user(marketplace.RoleFederationStaff, f.other)
-		donor := f.user(marketplace.RoleDonor, nil)
+		cleared := f.need(needSpec{Status: kernel.NeedCleared, HouseholdTypes: "dibao"})
+		inNotice := f.need(needSpec{Status: kernel.NeedNotice, NoticeEndsAt: &future, HouseholdTypes: "dibao"})
+		blocked := f.need(needSpec{HouseholdTypes: "dibao", Screening: kernel.ScreenBlock})
+		emergency := f.need(needSpec{Status: kernel.NeedOpen, Emergency: true, HouseholdTypes: "dibao"})
+		otherStaff := f.user(kernel.RoleFederationStaff, f.other)
+		donor := f.user(kernel.RoleDonor, nil)
 
 		cases := []struct {
 			name   string
-			by     *marketplace.Principal
+			by     *kernel.Principal
 			need   string
 			amount int64
 			check  func(error) bool
@@ -73,15 +74,15 @@ func TestMoneyIsRefusedWhereItMustNotGo(t *testing.T) {
 			{"zero amount", f.staff, open, 0, isValidation},
 			{"overflowing amount", f.staff, open, 1 << 62, isValidation},
 			{"above the per-need cap", f.staff, open, 50_001, func(e error) bool { return hasReason(e, "over_max") }},
-			{"category outside the restrictions", f.staff, education, 100, func(e error) bool { return hasReason(e, marketplace.FailCategory) }},
-			{"region outside the restrictions", f.staff, elsewhere, 100, func(e error) bool { return hasReason(e, marketplace.FailRegion) }},
-			{"household type outside the restrictions", f.staff, notDibao, 100, func(e error) bool { return hasReason(e, marketplace.FailHouseholdType) }},
-			{"need not yet open after clearance", f.staff, cleared, 100, func(e error) bool { return hasReason(e, marketplace.FailStatus) }},
-			{"need still in public notice", f.staff, inNotice, 100, func(e error) bool { return hasReason(e, marketplace.FailStatus) }},
-			{"need blocked by its screening", f.staff, blocked, 100, func(e error) bool { return hasReason(e, marketplace.FailScreening) }},
-			{"unknown need", f.staff, "01nosuchneed00000000000000", 100, func(e error) bool { return errors.Is(e, marketplace.ErrNotFound) }},
-			{"another organization's staff", otherStaff, open, 100, func(e error) bool { return errors.Is(e, marketplace.ErrForbidden) }},
-			{"a donor", donor, open, 100, func(e error) bool { return errors.Is(e, marketplace.ErrForbidden) }},
+			{"category outside the restrictions", f.staff, education, 100, func(e error) bool { return hasReason(e, kernel.FailCategory) }},
+			{"region outside the restrictions", f.staff, elsewhere, 100, func(e error) bool { return hasReason(e, kernel.FailRegion) }},
+			{"household type outside the restrictions", f.staff, notDibao, 100, func(e error) bool { return hasReason(e, kernel.FailHouseholdType) }},
+			{"need not yet open after clearance", f.staff, cleared, 100, func(e error) bool { return hasReason(e, kernel.FailStatus) }},
+			{"need still in public notice", f.staff, inNotice, 100, func(e error) bool { return hasReason(e, kernel.FailStatus) }},
+			{"need blocked by its screening", f.staff, blocked, 100, func(e error) bool { return hasReason(e, kernel.FailScreening) }},
+			{"unknown need", f.staff, "01nosuchneed00000000000000", 100, func(e error) bool { return errors.Is(e, kernel.ErrNotFound) }},
+			{"another organization's staff", otherStaff, open, 100, func(e error) bool { return errors.Is(e, kernel.ErrForbidden) }},
+			{"a donor", donor, open, 100, func(e error) bool { return errors.Is(e, kernel.ErrForbidden) }},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -103,18 +104,18 @@ func TestMoneyIsRefusedWhereItMustNotGo(t *testing.T) {
 			t.Errorf("second allocation over the cap: %v", err)
 		}
 		// A poor fund cannot give more than it holds.
-		poor := f.fund(marketplace.Restrictions{})
+		poor := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, poor.PublicID, 500)
 		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, poor.PublicID, open, 501, nil); !errors.Is(err, funds.ErrInsufficientFunds) {
 			t.Errorf("allocation above the balance: %v", err)
 		}
 		// A screening block at allocation time is a 422 with the screening.
-		f.svc.Screener = fakeScreener{marketplace.ScreenBlock}
+		f.svc.Screener = fakeScreener{kernel.ScreenBlock}
 		var sb *funds.ScreeningBlockError
 		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, open, 100, nil); !errors.As(err, &sb) || sb.Status() != 422 {
 			t.Errorf("screening block: %v", err)
 		}
-		f.svc.Screener = fakeScreener{marketplace.ScreenClear}
+		f.svc.Screener = fakeScreener{kernel.ScreenClear}
 		f.verify()
 	})
 }
@@ -123,7 +124,7 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 200_000)
 		need := f.need(needSpec{Emergency: true})
 		a, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, need, 50_000, nil)
@@ -138,17 +139,17 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 			t.Fatalf("disbursement before the notice ended: %v", err)
 		}
 		f.advance(73 * time.Hour)
-		f.svc.Screener = fakeScreener{marketplace.ScreenBlock}
+		f.svc.Screener = fakeScreener{kernel.ScreenBlock}
 		var sb *funds.ScreeningBlockError
 		if _, err := f.svc.Disburse(ctx, f.staff, a.PublicID, payee, nil); !errors.As(err, &sb) || sb.Error() != "disbursement stopped for review: screening blocks it" {
 			t.Fatalf("disbursement with a blocking screening: %v", err)
 		}
-		f.svc.Screener = fakeScreener{marketplace.ScreenWarn}
-		other := f.user(marketplace.RoleFederationStaff, f.other)
+		f.svc.Screener = fakeScreener{kernel.ScreenWarn}
+		other := f.user(kernel.RoleFederationStaff, f.other)
 		// Another organization cannot see the allocation (GET answers 404), so
 		// it cannot disburse it either: the same answer, not a 403 that would
 		// tell it exists.
-		if _, err := f.svc.Disburse(ctx, other, a.PublicID, payee, nil); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := f.svc.Disburse(ctx, other, a.PublicID, payee, nil); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another organization disbursing: %v", err)
 		}
 		d, err := f.svc.Disburse(ctx, f.staff, a.PublicID, payee, nil)
@@ -176,7 +177,7 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 func containsBytes(b []byte, s string) bool { return strings.Contains(string(b), s) }
 
 func isValidation(err error) bool {
-	var v *marketplace.ValidationError
+	var v *kernel.ValidationError
 	return errors.As(err, &v)
 }
 
@@ -184,39 +185,39 @@ func TestPledgeConfirmationRules(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		// A staff member who is also a donor never confirms their own pledge.
 		selfish := *f.staff
-		selfish.Memberships = append(append([]marketplace.Membership(nil), f.staff.Memberships...), marketplace.Membership{Role: marketplace.RoleDonor})
+		selfish.Memberships = append(append([]kernel.Membership(nil), f.staff.Memberships...), kernel.Membership{Role: kernel.RoleDonor})
 		p, err := f.svc.CreatePledge(ctx, &selfish, funds.NewPledge{TargetType: funds.TargetFund, TargetID: fund.PublicID, AmountFen: 10_000}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.ConfirmPledge(ctx, &selfish, p.PublicID); !errors.Is(err, marketplace.ErrForbidden) {
+		if _, err := f.svc.ConfirmPledge(ctx, &selfish, p.PublicID); !errors.Is(err, kernel.ErrForbidden) {
 			t.Errorf("confirming one's own pledge: %v", err)
 		}
-		other := f.user(marketplace.RoleFederationStaff, f.other)
+		other := f.user(kernel.RoleFederationStaff, f.other)
 		// Another organization may not see the pledge (GET answers 404): the
 		// same answer when it tries to confirm it.
-		if _, err := f.svc.ConfirmPledge(ctx, other, p.PublicID); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := f.svc.ConfirmPledge(ctx, other, p.PublicID); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another organization confirming: %v", err)
 		}
-		colleague := f.user(marketplace.RoleFederationStaff, f.fed)
+		colleague := f.user(kernel.RoleFederationStaff, f.fed)
 		c, err := f.svc.ConfirmPledge(ctx, colleague, p.PublicID)
 		if err != nil || c.ReceiptID == "" {
 			t.Fatalf("colleague confirming: %v", err)
 		}
-		if _, err := f.svc.ConfirmPledge(ctx, colleague, p.PublicID); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.ConfirmPledge(ctx, colleague, p.PublicID); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("second confirmation: %v", err)
 		}
 		// An unpaid pledge expires; it can no longer be confirmed.
-		donor := f.user(marketplace.RoleDonor, nil)
+		donor := f.user(kernel.RoleDonor, nil)
 		late, _ := f.svc.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetFund, TargetID: fund.PublicID, AmountFen: 5_000}, nil)
 		f.advance(8 * 24 * time.Hour)
 		if n, err := f.svc.ExpirePledges(ctx); err != nil || n != 1 {
 			t.Errorf("expired %d, %v; want 1", n, err)
 		}
-		if _, err := f.svc.ConfirmPledge(ctx, colleague, late.PublicID); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.ConfirmPledge(ctx, colleague, late.PublicID); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("confirming an expired pledge: %v", err)
 		}
 		// Pledges to a need: only published, open needs, at most what they lack.
@@ -249,11 +250,11 @@ func TestPledgeConfirmationRules(t *testing.T) {
 		if funded, _, st := f.needMoney(need); funded != 20_000 || st != "open" {
 			t.Errorf("need after refund: funded %d %s", funded, st)
 		}
-		if _, err := f.svc.RefundPledge(ctx, colleague, p2.PublicID); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.RefundPledge(ctx, colleague, p2.PublicID); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("second refund: %v", err)
 		}
 		// A fund donation already allocated cannot be refunded.
-		small := f.fund(marketplace.Restrictions{})
+		small := f.fund(kernel.Restrictions{})
 		sp := f.donate(funds.TargetFund, small.PublicID, 8_000)
 		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, small.PublicID, need, 5_000, nil); err != nil {
 			t.Fatal(err)
@@ -269,8 +270,8 @@ func TestPaymentNotifications(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
-		donor := f.user(marketplace.RoleDonor, nil)
+		fund := f.fund(kernel.Restrictions{})
+		donor := f.user(kernel.RoleDonor, nil)
 		p, _ := f.svc.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetFund, TargetID: fund.PublicID, AmountFen: 20_000}, nil)
 		now := *f.now.Load()
 		body := []byte(`{"id":"ntf-1","reference":"` + p.Reference + `","amount_fen":20000}`)
@@ -288,7 +289,7 @@ func TestPaymentNotifications(t *testing.T) {
 			{"malformed", "t=abc,v1=zz", body},
 		}
 		for _, tc := range cases {
-			if _, err := f.svc.HandleNotification(ctx, tc.sig, tc.body); !errors.Is(err, marketplace.ErrUnauthorized) {
+			if _, err := f.svc.HandleNotification(ctx, tc.sig, tc.body); !errors.Is(err, kernel.ErrUnauthorized) {
 				t.Errorf("%s: %v", tc.name, err)
 			}
 		}

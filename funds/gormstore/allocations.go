@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
 
@@ -47,7 +48,7 @@ func (v *allocationView) domain() *funds.Allocation {
 		SourceKind: funds.SourceKind(v.SourceKind), SourceName: v.SourceName, SourceOrgID: v.SourceOrgID,
 		SourceOrgPublicID: v.SourceOrgPublicID, NeedID: v.Row.NeedID, NeedPublicID: v.NeedPublicID, AmountFen: v.Row.AmountFen,
 		Status: funds.AllocationStatus(v.Row.Status), CreatedBy: v.Row.CreatedBy, CreatedAt: v.Row.CreatedAt.UTC(),
-		Screening: marketplace.ScreeningOutcome(v.Row.ScreeningResult), PayeeType: funds.PayeeType(v.Row.PayeeType), PayeeCT: v.Row.PayeeCt,
+		Screening: kernel.ScreeningOutcome(v.Row.ScreeningResult), PayeeType: funds.PayeeType(v.Row.PayeeType), PayeeCT: v.Row.PayeeCt,
 		PayeeKID: v.Row.PayeeKid, PayeeMasked: v.Row.PayeeMasked, DisbursedBy: deref(v.Row.DisbursedBy), DisbursedAt: utc(v.Row.DisbursedAt)}
 }
 
@@ -74,7 +75,7 @@ func readAllocation(g *gorm.DB, where string, arg any) (*funds.Allocation, error
 		return nil, err
 	}
 	if len(as) == 0 {
-		return nil, fmt.Errorf("allocation: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("allocation: %w", kernel.ErrNotFound)
 	}
 	return &as[0], nil
 }
@@ -108,7 +109,7 @@ func (t *tx) LockAllocation(publicID string) (*funds.Allocation, error) {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("allocation: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("allocation: %w", kernel.ErrNotFound)
 	}
 	return readAllocation(t.g, "a.id = ?", ids[0])
 }

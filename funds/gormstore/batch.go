@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // The unit of work of a batch of InTxGrouped calls (group.go): the rows the
@@ -32,7 +33,7 @@ type batch struct {
 	needMissing map[string]bool
 	persons     map[string]string  // need public id → pseudonym, for hinted people
 	personIDs   map[string][]int64 // pseudonym → its needs' ids, in id order
-	pneeds      map[int64]marketplace.PersonNeedState
+	pneeds      map[int64]kernel.PersonNeedState
 	sources     map[string]*funds.Source // by public id; BalanceFen unused
 	srcMissing  map[string]bool
 	accounts    map[string]*bacct  // by code
@@ -257,9 +258,9 @@ func (b *batch) load(calls []*groupCall, pre []needPseudonym) error {
 				Scan(&rows).Error; err != nil {
 				return err
 			}
-			b.pneeds = make(map[int64]marketplace.PersonNeedState, len(rows))
+			b.pneeds = make(map[int64]kernel.PersonNeedState, len(rows))
 			for _, r := range rows {
-				b.pneeds[r.ID] = marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen}
+				b.pneeds[r.ID] = kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen}
 				b.personIDs[r.Pseudonym] = append(b.personIDs[r.Pseudonym], r.ID)
 			}
 		}
@@ -594,7 +595,7 @@ func (b *batch) flush() error {
 		if n != 1 {
 			// Taken over or finished by another request: the calls run alone
 			// and the one concerned gets ErrConflict from InTx.
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 		}
 	}
 	return nil
@@ -609,7 +610,7 @@ type btx struct {
 	b         *batch
 	needs     map[string]*funds.NeedState
 	saves     map[string]needSave
-	pneeds    map[int64]marketplace.PersonNeedState
+	pneeds    map[int64]kernel.PersonNeedState
 	deltas    map[string]delta
 	allocated map[[2]int64]int64
 	allocs    []*funds.Allocation
@@ -636,7 +637,7 @@ func (t *btx) LockNeed(publicID string) (*funds.NeedState, error) {
 	n := t.need(publicID)
 	if n == nil {
 		if t.b.needMissing[publicID] {
-			return nil, fmt.Errorf("need: %w", marketplace.ErrNotFound)
+			return nil, fmt.Errorf("need: %w", kernel.ErrNotFound)
 		}
 		return nil, t.no()
 	}
@@ -648,12 +649,12 @@ func (t *btx) LockPerson(needPublicID string) (string, error) {
 	ps, ok := t.b.persons[needPublicID]
 	if !ok {
 		if t.b.persons != nil && t.b.needMissing[needPublicID] {
-			return "", fmt.Errorf("need: %w", marketplace.ErrNotFound)
+			return "", fmt.Errorf("need: %w", kernel.ErrNotFound)
 		}
 		return "", t.no()
 	}
 	ids := t.b.personIDs[ps]
-	state := make([]marketplace.PersonNeedState, len(ids))
+	state := make([]kernel.PersonNeedState, len(ids))
 	for i, id := range ids {
 		p, ok := t.pneeds[id]
 		if !ok {
@@ -661,7 +662,7 @@ func (t *btx) LockPerson(needPublicID string) (string, error) {
 		}
 		state[i] = p
 	}
-	return marketplace.PersonStateOf(state), nil
+	return kernel.PersonStateOf(state), nil
 }
 
 func (t *btx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
@@ -685,7 +686,7 @@ func (t *btx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
 			p.Version++
 			p.Status, p.FundedFen = n.Status, n.FundedFen
 			if t.pneeds == nil {
-				t.pneeds = map[int64]marketplace.PersonNeedState{}
+				t.pneeds = map[int64]kernel.PersonNeedState{}
 			}
 			t.pneeds[n.ID] = p
 		}
@@ -697,7 +698,7 @@ func (t *btx) Source(publicID string) (*funds.Source, error) {
 	src := t.b.sources[publicID]
 	if src == nil {
 		if t.b.srcMissing[publicID] {
-			return nil, fmt.Errorf("fund or project: %w", marketplace.ErrNotFound)
+			return nil, fmt.Errorf("fund or project: %w", kernel.ErrNotFound)
 		}
 		return nil, t.no()
 	}
@@ -765,7 +766,7 @@ func (t *btx) Post(jt *funds.JournalTx) error {
 	for _, c := range codes {
 		a, sum := t.b.accounts[c], sums[c]
 		if a.kind.NonNegative() && sum < 0 && a.balance+t.deltas[c].sum+sum < 0 {
-			return marketplace.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -sum}, "%s holds less than %d fen", c, -sum)
+			return kernel.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -sum}, "%s holds less than %d fen", c, -sum)
 		}
 	}
 	if t.deltas == nil {
@@ -787,11 +788,11 @@ func (t *btx) Post(jt *funds.JournalTx) error {
 func (t *btx) FinishIdempotent(userID int64, key string, status int, body []byte, at time.Time) error {
 	k := idemKey{userID, key}
 	if t.b.idemIn[k] {
-		return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
+		return kernel.Refuse(kernel.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 	}
 	for _, d := range t.idem {
 		if d.idemKey == k {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 		}
 	}
 	t.idem = append(t.idem, idemDone{idemKey: k, status: status, body: append([]byte(nil), body...), at: at})

@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -28,20 +29,20 @@ func TestBatchedAllocationsKeepEveryNeedWithinItsRequest(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		rich := f.fund(marketplace.Restrictions{})
+		rich := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, rich.PublicID, 10_000_000)
-		capped := f.fund(marketplace.Restrictions{PerNeedCapFen: 1_500})
+		capped := f.fund(kernel.Restrictions{PerNeedCapFen: 1_500})
 		f.donate(funds.TargetFund, capped.PublicID, 10_000_000)
-		poor := f.fund(marketplace.Restrictions{})
+		poor := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, poor.PublicID, 3_000)
-		schools := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"education"}})
+		schools := f.fund(kernel.Restrictions{Categories: []kernel.Category{"education"}})
 		f.donate(funds.TargetFund, schools.PublicID, 10_000_000)
 		needs := make([]string, 8)
 		for i := range needs {
 			needs[i] = f.need(needSpec{RequestedFen: 2_500})
 		}
 		big := f.need(needSpec{RequestedFen: 1_000_000})
-		closed := f.need(needSpec{Status: marketplace.NeedClosed})
+		closed := f.need(needSpec{Status: kernel.NeedClosed})
 
 		type call struct {
 			src, need string
@@ -117,7 +118,7 @@ func TestBatchedAllocationsKeepEveryNeedWithinItsRequest(t *testing.T) {
 			if n == big {
 				requested = 1_000_000
 			}
-			if funded > requested || (funded == requested) != (status == string(marketplace.NeedFunded)) {
+			if funded > requested || (funded == requested) != (status == string(kernel.NeedFunded)) {
 				t.Errorf("need %s: funded %d of %d, status %s", n, funded, requested, status)
 			}
 		}
@@ -158,7 +159,7 @@ func TestBatchedIdempotentAllocations(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
 		need := f.need(needSpec{RequestedFen: 1_000_000})
 		render := func(v any) (int, []byte, error) {
@@ -180,7 +181,7 @@ func TestBatchedIdempotentAllocations(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					a, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, need, 100, &funds.Idem{Key: fmt.Sprint("alloc-", k), Render: render})
-					if err != nil && !errors.Is(err, marketplace.ErrConflict) {
+					if err != nil && !errors.Is(err, kernel.ErrConflict) {
 						t.Errorf("key %d: %v", k, err)
 					}
 					if err == nil {
@@ -223,7 +224,7 @@ type personScreener struct {
 	all  chan struct{}
 }
 
-func (p *personScreener) Screen(ctx context.Context, need string, st marketplace.ScreeningStage, amt int64) (*marketplace.Screening, error) {
+func (p *personScreener) Screen(ctx context.Context, need string, st kernel.ScreeningStage, amt int64) (*kernel.Screening, error) {
 	var rows []struct {
 		ID        int64
 		PublicID  string
@@ -235,12 +236,12 @@ func (p *personScreener) Screen(ctx context.Context, need string, st marketplace
 		WHERE pseudonym = (SELECT pseudonym FROM needs WHERE public_id = ?) ORDER BY id`, need).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	state := make([]marketplace.PersonNeedState, len(rows))
-	res := marketplace.ScreenClear
+	state := make([]kernel.PersonNeedState, len(rows))
+	res := kernel.ScreenClear
 	for i, r := range rows {
-		state[i] = marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen}
+		state[i] = kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen}
 		if r.PublicID != need && r.FundedFen > 0 {
-			res = marketplace.ScreenBlock
+			res = kernel.ScreenBlock
 		}
 	}
 	p.mu.Lock()
@@ -254,7 +255,7 @@ func (p *personScreener) Screen(ctx context.Context, need string, st marketplace
 	if wait {
 		<-p.all
 	}
-	return &marketplace.Screening{NeedID: need, Stage: st, Result: res, AmountFen: amt, PersonState: marketplace.PersonStateOf(state)}, nil
+	return &kernel.Screening{NeedID: need, Stage: st, Result: res, AmountFen: amt, PersonState: kernel.PersonStateOf(state)}, nil
 }
 
 // TestBatchedAllocationsToOnePersonScreenAgain: with screening wired,
@@ -266,7 +267,7 @@ func TestBatchedAllocationsToOnePersonScreenAgain(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
 		needs := make([]string, 4) // the fixture's needs are all of one person
 		for i := range needs {
@@ -312,7 +313,7 @@ func TestSpoiledBatchRunsEachAllocationAlone(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
 		needs := make([]string, 6)
 		for i := range needs {
@@ -371,7 +372,7 @@ func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
 		needs := make([]string, 4)
 		for i := range needs {

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -59,7 +60,7 @@ func benchAllocations(b *testing.B, db *sqldb.DB, nFunds, nNeeds, parallelism in
 	ctx := context.Background()
 	srcs := make([]string, nFunds)
 	for i := range srcs {
-		s := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"3717"}})
+		s := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}, RegionPrefixes: []string{"3717"}})
 		f.donate(funds.TargetFund, s.PublicID, 1_000_000_000)
 		srcs[i] = s.PublicID
 	}

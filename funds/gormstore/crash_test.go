@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
@@ -29,13 +30,13 @@ func TestBurstCutOffLeavesBalancedLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := newFixture(t, db)
-		fund := f.fund(marketplace.Restrictions{})
+		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 10_000_000)
 		needs := make([]string, 20)
 		for i := range needs {
 			needs[i] = f.need(needSpec{RequestedFen: 200_000})
 		}
-		donor := f.user(marketplace.RoleDonor, nil)
+		donor := f.user(kernel.RoleDonor, nil)
 		pending := make([]string, 40)
 		for i := range pending {
 			p, err := f.svc.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetNeed, TargetID: needs[i%len(needs)], AmountFen: 1_000}, nil)

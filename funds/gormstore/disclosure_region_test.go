@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -18,11 +19,11 @@ func TestDisclosureOfNeedWithoutPublicRegionIsNationwide(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}})
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}})
 		f.donate(funds.TargetFund, fund.PublicID, 300_000)
 		past := (*f.now.Load()).Add(-time.Hour)
-		private := f.need(needSpec{Status: marketplace.NeedOpen, NoticeEndsAt: &past})
-		public := f.need(needSpec{Status: marketplace.NeedOpen, NoticeEndsAt: &past})
+		private := f.need(needSpec{Status: kernel.NeedOpen, NoticeEndsAt: &past})
+		public := f.need(needSpec{Status: kernel.NeedOpen, NoticeEndsAt: &past})
 		if err := db.Gorm.Exec("UPDATE needs SET public_region_code = '', consent_public = ? WHERE public_id = ?", false, private).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +36,7 @@ func TestDisclosureOfNeedWithoutPublicRegionIsNationwide(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{private: marketplace.NationalRegion, public: "371725"}
+		want := map[string]string{private: kernel.NationalRegion, public: "371725"}
 		seen := 0
 		for _, d := range ds {
 			if w, ok := want[d.NeedID]; ok {

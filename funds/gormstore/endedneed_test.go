@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -20,10 +22,10 @@ func TestEndedNeedSQLAgreesWithNeedEndReason(t *testing.T) {
 		id := f.need(needSpec{RequestedFen: 1000})
 		now := f.now.Load().Truncate(time.Second)
 		past, at, future := now.Add(-time.Hour), now, now.Add(time.Hour)
-		statuses := []marketplace.NeedStatus{marketplace.NeedDraft, marketplace.NeedSubmitted, marketplace.NeedCleared,
-			marketplace.NeedNotice, marketplace.NeedOpen, marketplace.NeedFunded, marketplace.NeedDisbursed,
-			marketplace.NeedClosed, marketplace.NeedRejected, marketplace.NeedWithdrawn, marketplace.NeedSuspended,
-			marketplace.NeedReferred}
+		statuses := []kernel.NeedStatus{kernel.NeedDraft, kernel.NeedSubmitted, kernel.NeedCleared,
+			kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed,
+			kernel.NeedClosed, kernel.NeedRejected, kernel.NeedWithdrawn, kernel.NeedSuspended,
+			kernel.NeedReferred}
 		money := [][2]int64{{0, 0}, {400, 0}, {400, 400}, {1000, 0}, {1000, 600}, {1000, 1000}}
 		reasons := map[string]int{}
 		for _, st := range statuses {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -27,11 +29,11 @@ type fixture struct {
 	svc      *funds.Service
 	accounts *marketplace.AccountService
 	mstore   *mstore.Store
-	admin    *marketplace.Principal
-	fed      *marketplace.Org
-	other    *marketplace.Org
-	swa      *marketplace.Org
-	staff    *marketplace.Principal
+	admin    *kernel.Principal
+	fed      *kernel.Org
+	other    *kernel.Org
+	swa      *kernel.Org
+	staff    *kernel.Principal
 	now      atomic.Pointer[time.Time]
 	n        atomic.Int64
 	workerID int64
@@ -54,19 +56,19 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	if f.admin, err = f.mstore.Principal(ctx, u.PublicID); err != nil {
 		t.Fatal(err)
 	}
-	mk := func(name string, kind marketplace.OrgKind, region string) *marketplace.Org {
+	mk := func(name string, kind kernel.OrgKind, region string) *kernel.Org {
 		o, err := f.accounts.CreateOrg(ctx, f.admin, marketplace.NewOrg{Name: name, Kind: kind, RegionCode: region})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return o
 	}
-	f.fed = mk("郓城县慈善总会", marketplace.OrgCharityFederation, "371725")
-	f.other = mk("隆回县慈善总会", marketplace.OrgCharityFederation, "430524")
-	f.swa = mk("郓城县社工站", marketplace.OrgSocialWorkAgency, "371725")
-	f.staff = f.user(marketplace.RoleFederationStaff, f.fed)
-	f.workerID = f.user(marketplace.RoleSocialWorker, f.swa).User.ID
-	div, err := marketplace.LoadDivisions()
+	f.fed = mk("郓城县慈善总会", kernel.OrgCharityFederation, "371725")
+	f.other = mk("隆回县慈善总会", kernel.OrgCharityFederation, "430524")
+	f.swa = mk("郓城县社工站", kernel.OrgSocialWorkAgency, "371725")
+	f.staff = f.user(kernel.RoleFederationStaff, f.fed)
+	f.workerID = f.user(kernel.RoleSocialWorker, f.swa).User.ID
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,13 +87,13 @@ func (f *fixture) advance(d time.Duration) {
 }
 
 // user creates a user with role (staff roles in org).
-func (f *fixture) user(role marketplace.Role, org *marketplace.Org) *marketplace.Principal {
+func (f *fixture) user(role kernel.Role, org *kernel.Org) *kernel.Principal {
 	f.t.Helper()
 	ctx := context.Background()
 	n := marketplace.NewUser{Email: newID() + "@test.example", Password: "password-" + string(role), DisplayName: "用户" + string(role), Role: role}
-	var u *marketplace.User
+	var u *kernel.User
 	var err error
-	if role == marketplace.RoleDonor || role == marketplace.RoleVolunteer {
+	if role == kernel.RoleDonor || role == kernel.RoleVolunteer {
 		u, err = f.accounts.Register(ctx, n)
 	} else {
 		u, err = f.accounts.AddMember(ctx, f.admin, org.PublicID, n)
@@ -109,24 +111,24 @@ func (f *fixture) user(role marketplace.Role, org *marketplace.Org) *marketplace
 // needSpec describes a need row the fixture inserts directly (the needs
 // service owns the lifecycle; funds only reads and updates the money).
 type needSpec struct {
-	Status         marketplace.NeedStatus
-	Category       marketplace.Category
+	Status         kernel.NeedStatus
+	Category       kernel.Category
 	Region         string
 	HouseholdTypes string
 	RequestedFen   int64
 	NoticeEndsAt   *time.Time
 	Emergency      bool
-	Screening      marketplace.ScreeningOutcome
+	Screening      kernel.ScreeningOutcome
 }
 
 // need inserts a need (open, medical, 371725, 100,000 fen by default).
 func (f *fixture) need(s needSpec) string {
 	f.t.Helper()
 	if s.Status == "" {
-		s.Status = marketplace.NeedOpen
+		s.Status = kernel.NeedOpen
 	}
 	if s.Category == "" {
-		s.Category = marketplace.Category("medical")
+		s.Category = kernel.Category("medical")
 	}
 	if s.Region == "" {
 		s.Region = "371725001"
@@ -134,7 +136,7 @@ func (f *fixture) need(s needSpec) string {
 	if s.RequestedFen == 0 {
 		s.RequestedFen = 100_000
 	}
-	if s.NoticeEndsAt == nil && s.Status == marketplace.NeedOpen && !s.Emergency {
+	if s.NoticeEndsAt == nil && s.Status == kernel.NeedOpen && !s.Emergency {
 		past := (*f.now.Load()).Add(-time.Hour)
 		s.NoticeEndsAt = &past
 	}
@@ -172,7 +174,7 @@ func (f *fixture) needMoney(id string) (funded, disbursed int64, status string) 
 }
 
 // fund creates a fund of the federation with restrictions.
-func (f *fixture) fund(r marketplace.Restrictions) *funds.Source {
+func (f *fixture) fund(r kernel.Restrictions) *funds.Source {
 	f.t.Helper()
 	s, err := f.svc.CreateSource(context.Background(), f.staff, funds.NewSource{Kind: funds.KindFund, Name: "助医基金" + newID()[20:],
 		Namer: "王先生", Purpose: "大病医疗救助", Restrictions: r})
@@ -186,7 +188,7 @@ func (f *fixture) fund(r marketplace.Restrictions) *funds.Source {
 func (f *fixture) donate(tt funds.TargetType, target string, amount int64) *funds.Pledge {
 	f.t.Helper()
 	ctx := context.Background()
-	donor := f.user(marketplace.RoleDonor, nil)
+	donor := f.user(kernel.RoleDonor, nil)
 	p, err := f.svc.CreatePledge(ctx, donor, funds.NewPledge{TargetType: tt, TargetID: target, AmountFen: amount}, nil)
 	if err != nil {
 		f.t.Fatal(err)

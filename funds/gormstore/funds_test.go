@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -16,14 +17,14 @@ func TestDonationAllocationDisbursementBalance(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}, RegionPrefixes: []string{"3717"}})
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}, RegionPrefixes: []string{"3717"}})
 		f.donate(funds.TargetFund, fund.PublicID, 300_000)
 		got, err := f.svc.Source(ctx, funds.KindFund, fund.PublicID)
 		if err != nil || got.BalanceFen != 300_000 {
 			t.Fatalf("balance %v, %v; want 300000", got, err)
 		}
 		past := start.Add(-time.Hour)
-		need := f.need(needSpec{Status: marketplace.NeedNotice, NoticeEndsAt: &past})
+		need := f.need(needSpec{Status: kernel.NeedNotice, NoticeEndsAt: &past})
 		a, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, need, 60_000, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +63,7 @@ func TestDonationAllocationDisbursementBalance(t *testing.T) {
 			t.Errorf("%d transactions, want 5", facts.Transactions)
 		}
 		// A second disbursement of the same allocation is refused.
-		if _, err := f.svc.Disburse(ctx, f.staff, a.PublicID, funds.Payee{Type: funds.PayeeProvider, Name: "x", Reference: "y"}, nil); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.Disburse(ctx, f.staff, a.PublicID, funds.Payee{Type: funds.PayeeProvider, Name: "x", Reference: "y"}, nil); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("second disbursement: %v", err)
 		}
 	})

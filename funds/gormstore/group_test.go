@@ -6,8 +6,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -22,16 +23,16 @@ func TestGroupedAllocationsEachGetTheirOwnAnswer(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}})
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}})
 		f.donate(funds.TargetFund, fund.PublicID, 40*1_000)
-		other := f.fund(marketplace.Restrictions{})
+		other := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, other.PublicID, 1_000_000)
 		needs := make([]string, 10)
 		for i := range needs {
 			needs[i] = f.need(needSpec{RequestedFen: 1_000_000})
 		}
 		education := f.need(needSpec{Category: "education"})
-		closed := f.need(needSpec{Status: marketplace.NeedClosed})
+		closed := f.need(needSpec{Status: kernel.NeedClosed})
 
 		const n = 120
 		type answer struct {

@@ -4,8 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -15,20 +16,20 @@ func TestMatchingGiftsWithinCapsAndReversedOnRefund(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		mf, err := f.svc.CreateSource(ctx, f.staff, funds.NewSource{Kind: funds.KindFund, Name: "配捐基金", Namer: "爱心企业", Purpose: "配捐",
-			Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}},
+			Restrictions: kernel.Restrictions{Categories: []kernel.Category{"medical"}},
 			Match:        funds.MatchOffer{RatioPct: 100, DonorCapFen: 15_000, TotalCapFen: 25_000}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.donate(funds.TargetFund, mf.PublicID, 1_000_000)
 		need := f.need(needSpec{RequestedFen: 200_000})
-		give := func(by *marketplace.Principal, amount int64) *funds.Pledge {
+		give := func(by *kernel.Principal, amount int64) *funds.Pledge {
 			t.Helper()
 			p, err := f.svc.CreatePledge(ctx, by, funds.NewPledge{TargetType: funds.TargetNeed, TargetID: need, AmountFen: amount}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p, err = f.svc.ConfirmPledge(ctx, f.user(marketplace.RoleFederationStaff, f.fed), p.PublicID); err != nil {
+			if p, err = f.svc.ConfirmPledge(ctx, f.user(kernel.RoleFederationStaff, f.fed), p.PublicID); err != nil {
 				t.Fatal(err)
 			}
 			return p
@@ -39,17 +40,17 @@ func TestMatchingGiftsWithinCapsAndReversedOnRefund(t *testing.T) {
 				t.Fatalf("need funded %d, want %d", got, want)
 			}
 		}
-		a := f.user(marketplace.RoleDonor, nil)
+		a := f.user(kernel.RoleDonor, nil)
 		give(a, 10_000)
 		funded(20_000) // matched one to one
 		give(a, 10_000)
 		funded(35_000) // the donor's cap leaves 5,000 of match
-		b := f.user(marketplace.RoleDonor, nil)
+		b := f.user(kernel.RoleDonor, nil)
 		pb := give(b, 20_000)
 		funded(65_000) // the total cap leaves 10,000
 		// The fund's own staff are never matched.
 		insider := *f.staff
-		insider.Memberships = append(append([]marketplace.Membership(nil), f.staff.Memberships...), marketplace.Membership{Role: marketplace.RoleDonor})
+		insider.Memberships = append(append([]kernel.Membership(nil), f.staff.Memberships...), kernel.Membership{Role: kernel.RoleDonor})
 		give(&insider, 1_000)
 		funded(66_000)
 		// Refunding b's pledge takes back b's money and the fund's match.

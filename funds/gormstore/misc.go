@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
 
@@ -166,7 +167,7 @@ func (s *Store) Receipt(ctx context.Context, publicID string) (*funds.Receipt, e
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("receipt: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("receipt: %w", kernel.ErrNotFound)
 	}
 	return &rs[0], nil
 }
@@ -208,7 +209,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec *funds.IdemRecord, leas
 			time.Sleep(time.Duration(1+attempt) * time.Millisecond)
 			continue
 		}
-		if !errors.Is(mstore.MapError(err), marketplace.ErrConflict) {
+		if !errors.Is(mstore.MapError(err), kernel.ErrConflict) {
 			return nil, err
 		}
 		var rows []idemRow
@@ -263,7 +264,7 @@ func (t *tx) FinishIdempotent(userID int64, key string, status int, body []byte,
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return marketplace.Refuse(marketplace.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
+		return kernel.Refuse(kernel.ErrConflict, "refusal_idempotency_taken", nil, "the Idempotency-Key was taken over or finished by another request")
 	}
 	return nil
 }

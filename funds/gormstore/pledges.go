@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
 
@@ -93,7 +94,7 @@ func readPledge(g *gorm.DB, where string, arg any) (*funds.Pledge, error) {
 		return nil, err
 	}
 	if len(ps) == 0 {
-		return nil, fmt.Errorf("pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("pledge: %w", kernel.ErrNotFound)
 	}
 	return &ps[0], nil
 }
@@ -145,7 +146,7 @@ func (t *tx) LockPledge(publicID string) (*funds.Pledge, error) {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("pledge: %w", kernel.ErrNotFound)
 	}
 	return readPledge(t.g, "p.id = ?", ids[0])
 }

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
 
@@ -60,7 +61,7 @@ func (s *Store) Recurring(ctx context.Context, publicID string) (*funds.Recurrin
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("recurring pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("recurring pledge: %w", kernel.ErrNotFound)
 	}
 	return &rs[0], nil
 }
@@ -131,7 +132,7 @@ func (t *tx) LockRecurring(publicID string) (*funds.Recurring, error) {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("recurring pledge: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("recurring pledge: %w", kernel.ErrNotFound)
 	}
 	return rows[0].domain(), nil
 }
@@ -218,7 +219,7 @@ func oneRedirect(rs []funds.Redirect, err error) (*funds.Redirect, error) {
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("choice: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("choice: %w", kernel.ErrNotFound)
 	}
 	return &rs[0], nil
 }
@@ -296,7 +297,7 @@ func (s *Store) generalFund(g *gorm.DB, orgID int64, now time.Time) (*funds.Sour
 			return src, nil
 		}
 	}
-	return nil, fmt.Errorf("general fund: %w", marketplace.ErrNotFound)
+	return nil, fmt.Errorf("general fund: %w", kernel.ErrNotFound)
 }
 
 func (t *tx) InsertRedirect(r *funds.Redirect) error {
@@ -315,7 +316,7 @@ func (t *tx) LockRedirect(publicID string) (*funds.Redirect, error) {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("choice: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("choice: %w", kernel.ErrNotFound)
 	}
 	return oneRedirect(readRedirects(t.g, "r.id = ?", ids[0]))
 }

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -55,8 +56,8 @@ func TestRecurringPledgeOncePerMonthUnderConcurrentGenerators(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}})
-		donor := f.user(marketplace.RoleDonor, nil)
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}})
+		donor := f.user(kernel.RoleDonor, nil)
 		// start is the 23rd (China time): a pledge on day 23 is due today.
 		r, err := f.svc.CreateRecurring(ctx, donor, funds.NewRecurring{TargetType: funds.TargetFund, TargetID: fund.PublicID,
 			AmountFen: 5_000, DayOfMonth: 23}, nil)
@@ -87,8 +88,8 @@ func TestRecurringPledgeOncePerMonthUnderConcurrentGenerators(t *testing.T) {
 			t.Errorf("year totals %v receipts %d (%v); want 5000 from the confirmed month", g.YearTotals, len(g.Receipts), err)
 		}
 		// Paused: no January pledge; another donor cannot touch it.
-		other := f.user(marketplace.RoleDonor, nil)
-		if _, err := f.svc.SetRecurringStatus(ctx, other, r.PublicID, funds.RecurringCancelled); !errors.Is(err, marketplace.ErrNotFound) {
+		other := f.user(kernel.RoleDonor, nil)
+		if _, err := f.svc.SetRecurringStatus(ctx, other, r.PublicID, funds.RecurringCancelled); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another donor cancels: %v; want not found", err)
 		}
 		if _, err := f.svc.SetRecurringStatus(ctx, donor, r.PublicID, funds.RecurringPaused); err != nil {
@@ -110,7 +111,7 @@ func TestRecurringPledgeOncePerMonthUnderConcurrentGenerators(t *testing.T) {
 		if _, err := f.svc.SetRecurringStatus(ctx, donor, r.PublicID, funds.RecurringCancelled); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.SetRecurringStatus(ctx, donor, r.PublicID, funds.RecurringActive); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.SetRecurringStatus(ctx, donor, r.PublicID, funds.RecurringActive); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("resuming a cancelled pledge: %v; want conflict", err)
 		}
 		f.verify()
@@ -121,9 +122,9 @@ func TestRecurringPledgeToNeedFallsBackOrSkips(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fallback := f.fund(marketplace.Restrictions{})
+		fallback := f.fund(kernel.Restrictions{})
 		need := f.need(needSpec{RequestedFen: 100_000})
-		donor := f.user(marketplace.RoleDonor, nil)
+		donor := f.user(kernel.RoleDonor, nil)
 		withFB, err := f.svc.CreateRecurring(ctx, donor, funds.NewRecurring{TargetType: funds.TargetNeed, TargetID: need,
 			AmountFen: 60_000, DayOfMonth: 23, FallbackFundID: fallback.PublicID}, nil)
 		if err != nil {
@@ -179,7 +180,7 @@ func TestRecurringPledgeToNeedFallsBackOrSkips(t *testing.T) {
 			"unknown type":     {TargetType: "person", TargetID: fallback.PublicID, AmountFen: 100, DayOfMonth: 1},
 			"unknown fallback": {TargetType: funds.TargetNeed, TargetID: need, AmountFen: 100, DayOfMonth: 1, FallbackFundID: "nope"},
 		} {
-			var ve *marketplace.ValidationError
+			var ve *kernel.ValidationError
 			if _, err := f.svc.CreateRecurring(ctx, donor, n, nil); !errors.As(err, &ve) {
 				t.Errorf("%s: %v; want a validation error", name, err)
 			}

@@ -5,8 +5,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -19,16 +20,16 @@ func TestChoicesOpenAndApplyOnceUnderConcurrency(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		general := f.fund(marketplace.Restrictions{})
+		general := f.fund(kernel.Restrictions{})
 		ended := f.need(needSpec{RequestedFen: 100_000})
 		target := f.need(needSpec{RequestedFen: 100_000})
-		donors := make([]*marketplace.Principal, 6)
+		donors := make([]*kernel.Principal, 6)
 		pledges := make([]*funds.Pledge, len(donors))
 		for i := range donors {
-			donors[i] = f.user(marketplace.RoleDonor, nil)
+			donors[i] = f.user(kernel.RoleDonor, nil)
 			pledges[i] = f.give(donors[i], ended, 10_000)
 		}
-		f.endNeed(ended, marketplace.NeedWithdrawn)
+		f.endNeed(ended, kernel.NeedWithdrawn)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		opened := 0

@@ -6,14 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
 // give pledges amount to a need as donor and has staff confirm it.
-func (f *fixture) give(donor *marketplace.Principal, need string, amount int64) *funds.Pledge {
+func (f *fixture) give(donor *kernel.Principal, need string, amount int64) *funds.Pledge {
 	f.t.Helper()
 	ctx := context.Background()
 	p, err := f.svc.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetNeed, TargetID: need, AmountFen: amount}, nil)
@@ -27,14 +28,14 @@ func (f *fixture) give(donor *marketplace.Principal, need string, amount int64) 
 }
 
 // endNeed sets a need's stored status, as the needs service would.
-func (f *fixture) endNeed(id string, status marketplace.NeedStatus) {
+func (f *fixture) endNeed(id string, status kernel.NeedStatus) {
 	f.t.Helper()
 	if err := f.db.Gorm.Exec("UPDATE needs SET status = ? WHERE public_id = ?", string(status), id).Error; err != nil {
 		f.t.Fatal(err)
 	}
 }
 
-func (f *fixture) choices(donor *marketplace.Principal) []funds.Redirect {
+func (f *fixture) choices(donor *kernel.Principal) []funds.Redirect {
 	f.t.Helper()
 	rs, err := f.svc.MyRedirects(context.Background(), donor)
 	if err != nil {
@@ -58,7 +59,7 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 		ctx := context.Background()
 		// A matching fund (restricted, so not the federation's general fund).
 		mf, err := f.svc.CreateSource(ctx, f.staff, funds.NewSource{Kind: funds.KindFund, Name: "配捐基金", Namer: "爱心企业", Purpose: "配捐",
-			Restrictions: marketplace.Restrictions{Categories: []marketplace.Category{"medical"}},
+			Restrictions: kernel.Restrictions{Categories: []kernel.Category{"medical"}},
 			Match:        funds.MatchOffer{RatioPct: 50, DonorCapFen: 100_000, TotalCapFen: 100_000}})
 		if err != nil {
 			t.Fatal(err)
@@ -67,9 +68,9 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 		ended := f.need(needSpec{RequestedFen: 200_000})
 		small := f.need(needSpec{RequestedFen: 30_000})
 		roomy := f.need(needSpec{RequestedFen: 100_000})
-		closed := f.need(needSpec{RequestedFen: 100_000, Status: marketplace.NeedClosed})
+		closed := f.need(needSpec{RequestedFen: 100_000, Status: kernel.NeedClosed})
 		elsewhere := f.need(needSpec{RequestedFen: 100_000, Region: "430524001"})
-		a, b := f.user(marketplace.RoleDonor, nil), f.user(marketplace.RoleDonor, nil)
+		a, b := f.user(kernel.RoleDonor, nil), f.user(kernel.RoleDonor, nil)
 		pa := f.give(a, ended, 40_000) // matched with 20,000
 		pb := f.give(b, ended, 30_000) // matched with 15,000
 		if funded, _, _ := f.needMoney(ended); funded != 105_000 {
@@ -79,7 +80,7 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 		if n, err := f.svc.OpenRedirects(ctx); err != nil || n != 0 {
 			t.Fatalf("open need: %d choices, %v", n, err)
 		}
-		f.endNeed(ended, marketplace.NeedWithdrawn)
+		f.endNeed(ended, kernel.NeedWithdrawn)
 		for round, want := range []int{2, 0} {
 			if n, err := f.svc.OpenRedirects(ctx); err != nil || n != want {
 				t.Fatalf("round %d: %d choices opened, %v; want %d", round, n, err, want)
@@ -92,15 +93,15 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 			t.Fatalf("a's choice %+v", ca)
 		}
 		// Nobody but the donor answers; staff are told so.
-		if _, err := f.svc.RedirectPledge(ctx, b, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := f.svc.RedirectPledge(ctx, b, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another donor answers: %v; want not found", err)
 		}
-		if _, err := f.svc.RedirectPledge(ctx, f.staff, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, marketplace.ErrForbidden) {
+		if _, err := f.svc.RedirectPledge(ctx, f.staff, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, kernel.ErrForbidden) {
 			t.Errorf("staff answer: %v; want forbidden", err)
 		}
 		// Bad answers change nothing.
 		one := int64(1)
-		var ve *marketplace.ValidationError
+		var ve *kernel.ValidationError
 		var ie *funds.IneligibleError
 		for name, tc := range map[string]struct {
 			c       funds.RedirectChoice
@@ -144,14 +145,14 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 		if again, err := f.svc.RedirectPledge(ctx, a, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectToNeed, TargetID: roomy}); err != nil || again.PublicID != r.PublicID {
 			t.Errorf("same answer again: %+v, %v", again, err)
 		}
-		if _, err := f.svc.RedirectPledge(ctx, a, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.RedirectPledge(ctx, a, pa.PublicID, funds.RedirectChoice{Action: funds.RedirectRefund}); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("another answer after: %v; want conflict", err)
 		}
 		if funded, _, _ := f.needMoney(roomy); funded != 40_000 {
 			t.Errorf("target need funded %d after the retry", funded)
 		}
 		// Staff cannot refund behind the choice.
-		if _, err := f.svc.RefundPledge(ctx, f.staff, pa.PublicID); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.RefundPledge(ctx, f.staff, pa.PublicID); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("staff refund of a moved pledge: %v; want conflict", err)
 		}
 		// b does not answer: after the deadline, with no general fund, the
@@ -191,7 +192,7 @@ func TestEndedNeedDonorsChooseMoveOrRefund(t *testing.T) {
 			t.Errorf("register: %v", kinds)
 		}
 		// The need a's money moved to ends too: a chooses again, from there.
-		f.endNeed(roomy, marketplace.NeedWithdrawn)
+		f.endNeed(roomy, kernel.NeedWithdrawn)
 		if n, err := f.svc.OpenRedirects(ctx); err != nil || n != 1 {
 			t.Fatalf("second end: %d choices, %v", n, err)
 		}
@@ -213,13 +214,13 @@ func TestExpiredNeedDefaultsToGeneralFund(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		f.svc.RedirectWindow = 72 * time.Hour
-		general := f.fund(marketplace.Restrictions{})
+		general := f.fund(kernel.Restrictions{})
 		need := f.need(needSpec{RequestedFen: 100_000})
 		deadline := start.Add(24 * time.Hour)
 		if err := f.db.Gorm.Exec("UPDATE needs SET deadline = ? WHERE public_id = ?", deadline, need).Error; err != nil {
 			t.Fatal(err)
 		}
-		donor := f.user(marketplace.RoleDonor, nil)
+		donor := f.user(kernel.RoleDonor, nil)
 		p := f.give(donor, need, 25_000)
 		// A pledge made before the deadline and paid after it is held: it
 		// joins the choice with the rest.
@@ -267,13 +268,13 @@ func TestWithdrawnNeedReturnsAllocationsToTheirFund(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		fund := f.fund(marketplace.Restrictions{Categories: []marketplace.Category{"medical"}})
+		fund := f.fund(kernel.Restrictions{Categories: []kernel.Category{"medical"}})
 		f.donate(funds.TargetFund, fund.PublicID, 50_000)
 		need := f.need(needSpec{RequestedFen: 100_000})
 		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, need, 30_000, nil); err != nil {
 			t.Fatal(err)
 		}
-		f.endNeed(need, marketplace.NeedWithdrawn)
+		f.endNeed(need, kernel.NeedWithdrawn)
 		for range 2 {
 			if _, err := f.svc.OpenRedirects(ctx); err != nil {
 				t.Fatal(err)

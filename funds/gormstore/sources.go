@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
@@ -95,7 +96,7 @@ func (s *Store) readSource(g *gorm.DB, where string, arg any) (*funds.Source, er
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("fund or project: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("fund or project: %w", kernel.ErrNotFound)
 	}
 	return rows[0].domain(), nil
 }
@@ -125,7 +126,7 @@ func (s *Store) SourceOwner(ctx context.Context, publicID string) (funds.SourceK
 		return "", 0, err
 	}
 	if len(rows) == 0 {
-		return "", 0, fmt.Errorf("fund or project: %w", marketplace.ErrNotFound)
+		return "", 0, fmt.Errorf("fund or project: %w", kernel.ErrNotFound)
 	}
 	o := sourceOwner{kind: funds.SourceKind(rows[0].Kind), orgID: rows[0].OrgID}
 	s.owners.Store(publicID, o)
@@ -212,7 +213,7 @@ func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (int64, stri
 		return 0, "", "", err
 	}
 	if len(rows) == 0 {
-		return 0, "", "", marketplace.ErrNotFound
+		return 0, "", "", kernel.ErrNotFound
 	}
 	return rows[0].ID, rows[0].Name, rows[0].Kind, nil
 }
@@ -220,7 +221,7 @@ func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (int64, stri
 // ReceivingOrg implements funds.Store.
 func (s *Store) ReceivingOrg(ctx context.Context, regionCode string) (int64, string, string, error) {
 	if len(regionCode) < 6 {
-		return 0, "", "", marketplace.ErrNotFound
+		return 0, "", "", kernel.ErrNotFound
 	}
 	for _, code := range []string{regionCode[:6], regionCode[:4] + "00", regionCode[:2] + "0000"} {
 		var rows []struct {
@@ -229,14 +230,14 @@ func (s *Store) ReceivingOrg(ctx context.Context, regionCode string) (int64, str
 			Name     string
 		}
 		if err := s.db.WithContext(ctx).Raw("SELECT id, public_id, name FROM organizations WHERE kind = ? AND region_code = ? ORDER BY id LIMIT 1",
-			string(marketplace.OrgCharityFederation), code).Scan(&rows).Error; err != nil {
+			string(kernel.OrgCharityFederation), code).Scan(&rows).Error; err != nil {
 			return 0, "", "", err
 		}
 		if len(rows) > 0 {
 			return rows[0].ID, rows[0].PublicID, rows[0].Name, nil
 		}
 	}
-	return 0, "", "", marketplace.ErrNotFound
+	return 0, "", "", kernel.ErrNotFound
 }
 
 // UserName implements funds.Store.
@@ -246,7 +247,7 @@ func (s *Store) UserName(ctx context.Context, userID int64) (string, error) {
 		return "", err
 	}
 	if len(names) == 0 {
-		return "", marketplace.ErrNotFound
+		return "", kernel.ErrNotFound
 	}
 	return names[0], nil
 }

@@ -17,11 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
@@ -144,11 +145,11 @@ func (r *needRow) domain() *funds.NeedState {
 		t := r.NoticeEndsAt.UTC()
 		notice = &t
 	}
-	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Status: marketplace.NeedStatus(r.Status),
-		Category: marketplace.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
+	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Status: kernel.NeedStatus(r.Status),
+		Category: kernel.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
 		HouseholdTypes: funds.ParseHouseholdTypes(r.HouseholdTypes), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
 		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, Published: r.Published, NoticeEndsAt: notice,
-		Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride, Deadline: utc(r.Deadline)}
+		Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride, Deadline: utc(r.Deadline)}
 }
 
 func readNeed(g *gorm.DB, where string, arg any, lock string) (*funds.NeedState, error) {
@@ -157,7 +158,7 @@ func readNeed(g *gorm.DB, where string, arg any, lock string) (*funds.NeedState,
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("need: %w", marketplace.ErrNotFound)
+		return nil, fmt.Errorf("need: %w", kernel.ErrNotFound)
 	}
 	return rows[0].domain(), nil
 }
@@ -189,7 +190,7 @@ func (t *tx) LockPerson(needPublicID string) (string, error) {
 		return "", err
 	}
 	if len(ps) == 0 {
-		return "", fmt.Errorf("need: %w", marketplace.ErrNotFound)
+		return "", fmt.Errorf("need: %w", kernel.ErrNotFound)
 	}
 	var rows []struct {
 		ID        int64
@@ -206,11 +207,11 @@ func (t *tx) LockPerson(needPublicID string) (string, error) {
 	if err := t.g.Raw("SELECT id, version, status, funded_fen FROM "+from+" WHERE pseudonym = ? ORDER BY id"+t.s.forUpdate(), ps[0]).Scan(&rows).Error; err != nil {
 		return "", err
 	}
-	state := make([]marketplace.PersonNeedState, len(rows))
+	state := make([]kernel.PersonNeedState, len(rows))
 	for i, r := range rows {
-		state[i] = marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen}
+		state[i] = kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen}
 	}
-	return marketplace.PersonStateOf(state), nil
+	return kernel.PersonStateOf(state), nil
 }
 
 func (t *tx) LockNeedByID(id int64) (*funds.NeedState, error) {
@@ -224,7 +225,7 @@ func (t *tx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("need %s: %w", n.PublicID, marketplace.ErrNotFound)
+		return fmt.Errorf("need %s: %w", n.PublicID, kernel.ErrNotFound)
 	}
 	return t.g.Exec("INSERT INTO search_outbox (need_id, created_at) VALUES (?, ?)", n.ID, now).Error
 }
@@ -355,7 +356,7 @@ func (t *tx) Post(jt *funds.JournalTx) error {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -a.sum}, "%s holds less than %d fen", c, -a.sum)
+			return kernel.Refuse(funds.ErrInsufficientFunds, "refusal_insufficient_funds_amount", map[string]any{"AmountFen": -a.sum}, "%s holds less than %d fen", c, -a.sum)
 		}
 	}
 	txRow := ledgerTxRow{PublicID: jt.PublicID, Kind: string(jt.Kind), RefType: jt.RefType, RefID: jt.RefID, Memo: jt.Memo, CreatedAt: jt.At}
@@ -410,7 +411,7 @@ func (t *tx) refTx(refType, refID string, kind funds.TxKind) (*funds.JournalTx, 
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s transaction of %s %s: %w", kind, refType, refID, marketplace.ErrNotFound)
+		return nil, fmt.Errorf("%s transaction of %s %s: %w", kind, refType, refID, kernel.ErrNotFound)
 	}
 	r := rows[0]
 	jt := &funds.JournalTx{ID: r.ID, PublicID: r.PublicID, Kind: funds.TxKind(r.Kind), RefType: r.RefType, RefID: r.RefID, At: r.CreatedAt}

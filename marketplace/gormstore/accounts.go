@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -21,8 +23,8 @@ type orgRow struct {
 
 func (orgRow) TableName() string { return "organizations" }
 
-func (r orgRow) domain() *marketplace.Org {
-	return &marketplace.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: marketplace.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC()}
+func (r orgRow) domain() *kernel.Org {
+	return &kernel.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: kernel.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC()}
 }
 
 type userRow struct {
@@ -40,8 +42,8 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
-func (r userRow) domain() *marketplace.User {
-	u := &marketplace.User{ID: r.ID, PublicID: r.PublicID, Email: r.Email, PasswordHash: r.PasswordHash, DisplayName: r.DisplayName,
+func (r userRow) domain() *kernel.User {
+	u := &kernel.User{ID: r.ID, PublicID: r.PublicID, Email: r.Email, PasswordHash: r.PasswordHash, DisplayName: r.DisplayName,
 		Disabled: r.Disabled, SessionVersion: r.SessionVersion, FailedLogins: r.FailedLogins, CreatedAt: r.CreatedAt.UTC()}
 	if r.LockedUntil != nil {
 		t := r.LockedUntil.UTC()
@@ -63,7 +65,7 @@ func (membershipRow) TableName() string { return "memberships" }
 func unixMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 // CreateUser implements marketplace.AccountStore.
-func (s *Store) CreateUser(ctx context.Context, u *marketplace.User, ms []marketplace.Membership, audit marketplace.AuditEntry) error {
+func (s *Store) CreateUser(ctx context.Context, u *kernel.User, ms []kernel.Membership, audit marketplace.AuditEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := userRow{PublicID: u.PublicID, Email: u.Email, PasswordHash: u.PasswordHash, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
 		if err := tx.Create(&row).Error; err != nil {
@@ -84,7 +86,7 @@ func (s *Store) CreateUser(ctx context.Context, u *marketplace.User, ms []market
 }
 
 // UserByEmail implements marketplace.AccountStore.
-func (s *Store) UserByEmail(ctx context.Context, email string) (*marketplace.User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (*kernel.User, error) {
 	var r userRow
 	if err := s.db.WithContext(ctx).Where("email = ?", email).Take(&r).Error; err != nil {
 		return nil, MapError(err)
@@ -93,7 +95,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*marketplace.Use
 }
 
 // Principal implements marketplace.AccountStore.
-func (s *Store) Principal(ctx context.Context, userPublicID string) (*marketplace.Principal, error) {
+func (s *Store) Principal(ctx context.Context, userPublicID string) (*kernel.Principal, error) {
 	var r userRow
 	if err := s.db.WithContext(ctx).Where("public_id = ?", userPublicID).Take(&r).Error; err != nil {
 		return nil, MapError(err)
@@ -102,10 +104,10 @@ func (s *Store) Principal(ctx context.Context, userPublicID string) (*marketplac
 	if err := s.db.WithContext(ctx).Where("user_id = ?", r.ID).Order("id").Find(&mrows).Error; err != nil {
 		return nil, err
 	}
-	p := &marketplace.Principal{User: *r.domain()}
-	orgs := map[int64]*marketplace.Org{}
+	p := &kernel.Principal{User: *r.domain()}
+	orgs := map[int64]*kernel.Org{}
 	for _, m := range mrows {
-		ms := marketplace.Membership{Role: marketplace.Role(m.Role)}
+		ms := kernel.Membership{Role: kernel.Role(m.Role)}
 		if m.OrgID != nil {
 			o, ok := orgs[*m.OrgID]
 			if !ok {
@@ -130,7 +132,7 @@ func (s *Store) EndSessions(ctx context.Context, userID int64) error {
 }
 
 // CreateOrg implements marketplace.AccountStore.
-func (s *Store) CreateOrg(ctx context.Context, o *marketplace.Org, audit marketplace.AuditEntry) error {
+func (s *Store) CreateOrg(ctx context.Context, o *kernel.Org, audit marketplace.AuditEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := orgRow{PublicID: o.PublicID, Name: o.Name, Kind: string(o.Kind), RegionCode: o.RegionCode, CreatedAt: o.CreatedAt}
 		if err := tx.Create(&row).Error; err != nil {
@@ -142,7 +144,7 @@ func (s *Store) CreateOrg(ctx context.Context, o *marketplace.Org, audit marketp
 }
 
 // OrgByPublicID implements marketplace.AccountStore.
-func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (*marketplace.Org, error) {
+func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (*kernel.Org, error) {
 	var r orgRow
 	if err := s.db.WithContext(ctx).Where("public_id = ?", publicID).Take(&r).Error; err != nil {
 		return nil, MapError(err)
@@ -151,12 +153,12 @@ func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (*marketplac
 }
 
 // ListOrgs implements marketplace.AccountStore.
-func (s *Store) ListOrgs(ctx context.Context) ([]marketplace.Org, error) {
+func (s *Store) ListOrgs(ctx context.Context) ([]kernel.Org, error) {
 	var rows []orgRow
 	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]marketplace.Org, len(rows))
+	out := make([]kernel.Org, len(rows))
 	for i, r := range rows {
 		out[i] = *r.domain()
 	}
@@ -166,7 +168,7 @@ func (s *Store) ListOrgs(ctx context.Context) ([]marketplace.Org, error) {
 // CountAdmins implements marketplace.AccountStore.
 func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&membershipRow{}).Where("role = ?", string(marketplace.RoleAdmin)).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&membershipRow{}).Where("role = ?", string(kernel.RoleAdmin)).Count(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, nil
 	}

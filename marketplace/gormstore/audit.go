@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -70,7 +72,7 @@ func AppendAudit(tx *gorm.DB, e *marketplace.AuditEntry) error {
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("audit: %w: chain head moved", marketplace.ErrConflict)
+		return fmt.Errorf("audit: %w: chain head moved", kernel.ErrConflict)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -41,9 +43,9 @@ func MapError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return marketplace.ErrNotFound
+		return kernel.ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return marketplace.Refuse(marketplace.ErrConflict, "refusal_duplicate", nil, "duplicate")
+		return kernel.Refuse(kernel.ErrConflict, "refusal_duplicate", nil, "duplicate")
 	}
 	return err
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -210,26 +212,26 @@ func toNeedRow(n *marketplace.Need) needRow {
 
 func (r needListRow) domain() *marketplace.Need {
 	return &marketplace.Need{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, OrgName: r.OrgName,
-		CreatedBy: r.CreatedBy, BeneficiaryID: r.BeneficiaryID, Pseudonym: r.Pseudonym, Status: marketplace.NeedStatus(r.Status),
-		Category: marketplace.Category(r.Category), Urgency: marketplace.Urgency(r.Urgency), RegionCode: r.RegionCode,
-		PublicRegionCode: r.PublicRegionCode, AgeBand: marketplace.AgeBand(r.AgeBand),
-		HouseholdTypes:       splitList[marketplace.HouseholdType](r.HouseholdTypes),
-		PublicHouseholdTypes: splitList[marketplace.HouseholdType](r.PublicHouseholdTypes),
+		CreatedBy: r.CreatedBy, BeneficiaryID: r.BeneficiaryID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
+		Category: kernel.Category(r.Category), Urgency: kernel.Urgency(r.Urgency), RegionCode: r.RegionCode,
+		PublicRegionCode: r.PublicRegionCode, AgeBand: kernel.AgeBand(r.AgeBand),
+		HouseholdTypes:       splitList[kernel.HouseholdType](r.HouseholdTypes),
+		PublicHouseholdTypes: splitList[kernel.HouseholdType](r.PublicHouseholdTypes),
 		PrivateCT:            r.PrivateCT, PrivateKID: r.PrivateKID, PublicTitle: r.PublicTitle, PublicStory: r.PublicStory,
 		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen,
 		FundedFen: r.FundedFen, DisbursedFen: r.DisbursedFen, CostFrom: r.CostFrom.UTC(), CostTo: r.CostTo.UTC(),
-		ServiceNeeds: splitList[marketplace.Service](r.ServiceNeeds), Deadline: utcp(r.Deadline), Emergency: r.Emergency,
-		ConsentPublic: r.ConsentPublic, ScreeningResult: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride,
+		ServiceNeeds: splitList[kernel.Service](r.ServiceNeeds), Deadline: utcp(r.Deadline), Emergency: r.Emergency,
+		ConsentPublic: r.ConsentPublic, ScreeningResult: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride,
 		SubmittedAt: utcp(r.SubmittedAt), ClearanceDueAt: utcp(r.ClearanceDueAt), ClearedAt: utcp(r.ClearedAt),
 		NoticeEndsAt: utcp(r.NoticeEndsAt), PublishedAt: utcp(r.PublishedAt), ClosedAt: utcp(r.ClosedAt),
-		StillNeededAt: utcp(r.StillNeededAt), SuspendedFrom: marketplace.NeedStatus(r.SuspendedFrom),
+		StillNeededAt: utcp(r.StillNeededAt), SuspendedFrom: kernel.NeedStatus(r.SuspendedFrom),
 		NoticeLeft: time.Duration(r.NoticeLeftUs) * time.Microsecond, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Version: r.Version}
 }
 
 func (r needEventRow) domain() marketplace.NeedEvent {
 	return marketplace.NeedEvent{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, At: r.At.UTC(), Actor: r.Actor, Action: r.Action,
-		From: marketplace.NeedStatus(r.FromStatus), To: marketplace.NeedStatus(r.ToStatus), NoteCT: r.NoteCT, NoteKID: r.NoteKID}
+		From: kernel.NeedStatus(r.FromStatus), To: kernel.NeedStatus(r.ToStatus), NoteCT: r.NoteCT, NoteKID: r.NoteKID}
 }
 
 func insertEvent(tx *gorm.DB, needID int64, ev *marketplace.NeedEvent) error {
@@ -271,14 +273,14 @@ func (s *Store) CreateNeed(ctx context.Context, b *marketplace.Beneficiary, n *m
 // NeedByPublicID implements marketplace.NeedStore.
 func (s *Store) NeedByPublicID(ctx context.Context, publicID string) (*marketplace.Need, error) {
 	if publicID == "" || len(publicID) > 64 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	rows, err := s.withOrgs(ctx, s.db.WithContext(ctx).Where("public_id = ?", publicID).Limit(1))
 	if err != nil {
 		return nil, fmt.Errorf("need: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return rows[0].domain(), nil
 }
@@ -294,8 +296,8 @@ func (s *Store) BeneficiaryByID(ctx context.Context, id int64) (*marketplace.Ben
 
 func (r *beneficiaryRow) domain() *marketplace.Beneficiary {
 	return &marketplace.Beneficiary{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Pseudonym: r.Pseudonym, IdentityCT: r.IdentityCT,
-		IdentityKID: r.IdentityKID, RegionCode: r.RegionCode, AgeBand: marketplace.AgeBand(r.AgeBand), Sex: r.Sex,
-		HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes), CreatedAt: r.CreatedAt.UTC()}
+		IdentityKID: r.IdentityKID, RegionCode: r.RegionCode, AgeBand: kernel.AgeBand(r.AgeBand), Sex: r.Sex,
+		HouseholdTypes: splitList[kernel.HouseholdType](r.HouseholdTypes), CreatedAt: r.CreatedAt.UTC()}
 }
 
 // SaveNeed implements marketplace.NeedStore.
@@ -316,7 +318,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			return MapError(res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_need_changed", nil, "the need was changed meanwhile; reload and try again")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_need_changed", nil, "the need was changed meanwhile; reload and try again")
 		}
 		if err := insertEvent(tx, n.ID, w.Event); err != nil {
 			return err
@@ -337,7 +339,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
-				return marketplace.Refuse(marketplace.ErrConflict, "refusal_objection_resolved", nil, "the objection was resolved meanwhile")
+				return kernel.Refuse(kernel.ErrConflict, "refusal_objection_resolved", nil, "the objection was resolved meanwhile")
 			}
 		}
 		if u := w.NewUpdate; u != nil {
@@ -366,7 +368,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			if err := tx.Select("public_region_code", "public_household_types", "public_title", "public_story").Take(&back, n.ID).Error; err != nil {
 				return MapError(err)
 			}
-			n.PublicRegionCode, n.PublicHouseholdTypes = back.PublicRegionCode, splitList[marketplace.HouseholdType](back.PublicHouseholdTypes)
+			n.PublicRegionCode, n.PublicHouseholdTypes = back.PublicRegionCode, splitList[kernel.HouseholdType](back.PublicHouseholdTypes)
 			n.PublicTitle, n.PublicStory = back.PublicTitle, back.PublicStory
 		}
 		n.Version++
@@ -408,8 +410,8 @@ func reprojectCell(tx *gorm.DB, cell marketplace.ProjectionCell, fn func([]marke
 	}
 	groups := make([]marketplace.CellNeeds, len(rows))
 	for i, r := range rows {
-		groups[i] = marketplace.CellNeeds{RegionCode: r.RegionCode, HouseholdTypes: splitList[marketplace.HouseholdType](r.HouseholdTypes),
-			PublicRegionCode: r.PublicRegionCode, PublicHouseholdTypes: splitList[marketplace.HouseholdType](r.PublicHouseholdTypes), Count: r.N}
+		groups[i] = marketplace.CellNeeds{RegionCode: r.RegionCode, HouseholdTypes: splitList[kernel.HouseholdType](r.HouseholdTypes),
+			PublicRegionCode: r.PublicRegionCode, PublicHouseholdTypes: splitList[kernel.HouseholdType](r.PublicHouseholdTypes), Count: r.N}
 	}
 	changed := 0
 	for _, c := range fn(groups) {
@@ -541,13 +543,13 @@ func (s *Store) ProjectionCells(ctx context.Context) ([]marketplace.ProjectionCe
 	}
 	out := make([]marketplace.ProjectionCell, len(rows))
 	for i, r := range rows {
-		out[i] = marketplace.ProjectionCell{Category: marketplace.Category(r.Category), AgeBand: marketplace.AgeBand(r.AgeBand), Province: r.Province + "0000"}
+		out[i] = marketplace.ProjectionCell{Category: kernel.Category(r.Category), AgeBand: kernel.AgeBand(r.AgeBand), Province: r.Province + "0000"}
 	}
 	return out, nil
 }
 
 // SetScreeningResult implements marketplace.NeedStore.
-func (s *Store) SetScreeningResult(ctx context.Context, needID int64, result marketplace.ScreeningOutcome) error {
+func (s *Store) SetScreeningResult(ctx context.Context, needID int64, result kernel.ScreeningOutcome) error {
 	return s.db.WithContext(ctx).Model(&needRow{}).Where("id = ?", needID).Update("screening_result", string(result)).Error
 }
 
@@ -562,7 +564,7 @@ func likePrefix(p string) string {
 }
 
 // CountPublishedCell implements marketplace.NeedStore.
-func (s *Store) CountPublishedCell(ctx context.Context, category marketplace.Category, ageBand marketplace.AgeBand, regionPrefix string, householdType marketplace.HouseholdType) (int, error) {
+func (s *Store) CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType) (int, error) {
 	q := s.db.WithContext(ctx).Model(&needRow{}).
 		Where("category = ? AND age_band = ? AND published_at IS NOT NULL AND consent_public = 1", string(category), string(ageBand))
 	if regionPrefix != "" {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -23,7 +25,7 @@ func benchID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Rea
 // of 郓城县 (371725).
 type needBench struct {
 	svc              *marketplace.NeedService
-	worker, verifier *marketplace.Principal
+	worker, verifier *kernel.Principal
 	seq              int
 }
 
@@ -37,7 +39,7 @@ func newNeedBench(tb testing.TB, db *sqldb.DB) *needBench {
 		tb.Fatal(err)
 	}
 	admin, _ := store.Principal(ctx, u.PublicID)
-	member := func(kind marketplace.OrgKind, role marketplace.Role) *marketplace.Principal {
+	member := func(kind kernel.OrgKind, role kernel.Role) *kernel.Principal {
 		o, err := acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: string(kind), Kind: kind, RegionCode: "371725"})
 		if err != nil {
 			tb.Fatal(err)
@@ -53,16 +55,16 @@ func newNeedBench(tb testing.TB, db *sqldb.DB) *needBench {
 	_, _ = rand.Read(key)
 	c, _ := marketplace.NewCipher([]marketplace.DataKey{{ID: "k1", Key: key}})
 	ps, _ := marketplace.NewPseudonymizer(key)
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	svc := marketplace.NewNeedService(store, c, ps, d, now, benchID, marketplace.NeedConfig{NoticePeriod: 120 * time.Hour, K: 5, EmergencyMaxFen: 300_000})
-	return &needBench{svc: svc, worker: member(marketplace.OrgSocialWorkAgency, marketplace.RoleSocialWorker),
-		verifier: member(marketplace.OrgCivilAffairs, marketplace.RoleVerifier)}
+	return &needBench{svc: svc, worker: member(kernel.OrgSocialWorkAgency, kernel.RoleSocialWorker),
+		verifier: member(kernel.OrgCivilAffairs, kernel.RoleVerifier)}
 }
 
-var benchCategories = []marketplace.Category{marketplace.CatMedical, marketplace.CatEducation, marketplace.CatHousing, marketplace.CatBasicLiving}
+var benchCategories = []kernel.Category{kernel.CatMedical, kernel.CatEducation, kernel.CatHousing, kernel.CatBasicLiving}
 
 // cleared posts and clears one need with a realistic story (names, ID
 // number, phone, address, hospital numbers for the scrubber to find).
@@ -75,11 +77,11 @@ func (nb *needBench) cleared(tb testing.TB) string {
 		"妻子王秀英照顾全家，儿子张小明在读初中。联系电话13812345678，身份证"+id+"。医保报销后仍有较大缺口，恳请社会帮助。", 3)
 	created, err := nb.svc.Create(ctx, nb.worker, marketplace.NeedInput{
 		Beneficiary: marketplace.BeneficiaryInput{IDNumber: id, Name: "张建华", Phone: "13812345678", Address: "唐庙镇李庄村3组15号",
-			RegionCode: "371725", HouseholdTypes: []marketplace.HouseholdType{"dibao", "expenditure_hardship"},
+			RegionCode: "371725", HouseholdTypes: []kernel.HouseholdType{"dibao", "expenditure_hardship"},
 			Members: []marketplace.Member{{Name: "王秀英", Relation: "spouse"}, {Name: "张小明", Relation: "child"}}},
 		Category: benchCategories[nb.seq%len(benchCategories)], Title: "张建华尿毒症透析费用求助", Story: story,
 		VerifiedCostFen: 5_000_000, StatutoryReliefFen: 2_000_000, CostFrom: "2026-11-01", CostTo: "2027-04-30",
-		Urgency: marketplace.UrgencyUrgent, Consent: marketplace.ConsentInput{Given: true, GivenBy: "张建华", Relation: "self", Method: "written", At: "2026-11-20"},
+		Urgency: kernel.UrgencyUrgent, Consent: marketplace.ConsentInput{Given: true, GivenBy: "张建华", Relation: "self", Method: "written", At: "2026-11-20"},
 	})
 	if err != nil {
 		tb.Fatal(err)

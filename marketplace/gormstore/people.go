@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -90,7 +92,7 @@ func (s *Store) SaveVolunteer(ctx context.Context, v *marketplace.Volunteer, aud
 					return err
 				}
 			}
-		case err == marketplace.ErrNotFound:
+		case err == kernel.ErrNotFound:
 			row = volunteerRow{PublicID: v.PublicID, UserID: v.UserID, LoadLimit: v.LoadLimit, BgStatus: string(marketplace.BackgroundNone),
 				CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
 			if err := tx.Create(&row).Error; err != nil {
@@ -162,7 +164,7 @@ func (s *Store) loadVolunteers(ctx context.Context, where string, args []any, li
 		return nil, err
 	}
 	for _, k := range skills {
-		sk := marketplace.Skill{Service: marketplace.Service(k.Service), Level: marketplace.SkillLevel(k.Level)}
+		sk := marketplace.Skill{Service: kernel.Service(k.Service), Level: marketplace.SkillLevel(k.Level)}
 		if k.CertName != "" {
 			sk.Certificate = &marketplace.Certificate{Name: k.CertName, Issuer: k.CertIssuer, ValidUntil: utcPtr(k.CertValidUntil),
 				NumberCT: k.CertNumberCt, NumberKID: k.CertNumberKid}
@@ -204,7 +206,7 @@ func (s *Store) oneVolunteer(ctx context.Context, where string, arg any, now tim
 		return nil, err
 	}
 	if len(vs) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return &vs[0], nil
 }
@@ -230,7 +232,7 @@ func (s *Store) ListVolunteers(ctx context.Context, bg marketplace.BackgroundSta
 // VolunteersServing implements marketplace.PeopleStore. Both conditions are
 // index lookups: volunteer_regions by region_prefix, volunteer_skills by
 // service.
-func (s *Store) VolunteersServing(ctx context.Context, regionPrefixes []string, services []marketplace.Service, limit int, now time.Time) ([]marketplace.Volunteer, error) {
+func (s *Store) VolunteersServing(ctx context.Context, regionPrefixes []string, services []kernel.Service, limit int, now time.Time) ([]marketplace.Volunteer, error) {
 	svc := make([]string, len(services))
 	for i, x := range services {
 		svc[i] = string(x)
@@ -249,7 +251,7 @@ func (s *Store) SetBackgroundCheck(ctx context.Context, volunteerID int64, bc ma
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.ErrNotFound
+			return kernel.ErrNotFound
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -286,7 +288,7 @@ type reportRouteRow struct {
 func (reportRouteRow) TableName() string { return "report_routes" }
 
 func (r reportRow) domain() marketplace.Report {
-	return marketplace.Report{ID: r.ID, PublicID: r.PublicID, RegionCode: r.RegionCode, Category: marketplace.Category(r.Category),
+	return marketplace.Report{ID: r.ID, PublicID: r.PublicID, RegionCode: r.RegionCode, Category: kernel.Category(r.Category),
 		DescriptionCT: r.DescriptionCt, DescriptionKID: r.DescriptionKid, ContactCT: r.ContactCt, ContactKID: r.ContactKid,
 		Reporter: r.Reporter, TokenHash: r.TokenHash, Status: marketplace.ReportStatus(r.Status), OwnerOrgID: r.OwnerOrgID,
 		NoteCT: r.NoteCt, NoteKID: r.NoteKid, HandledBy: r.HandledBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -294,7 +296,7 @@ func (r reportRow) domain() marketplace.Report {
 }
 
 // OrgsCovering implements marketplace.PeopleStore.
-func (s *Store) OrgsCovering(ctx context.Context, codes []string, kinds []marketplace.OrgKind) ([]marketplace.Org, error) {
+func (s *Store) OrgsCovering(ctx context.Context, codes []string, kinds []kernel.OrgKind) ([]kernel.Org, error) {
 	ks := make([]string, len(kinds))
 	for i, k := range kinds {
 		ks[i] = string(k)
@@ -303,7 +305,7 @@ func (s *Store) OrgsCovering(ctx context.Context, codes []string, kinds []market
 	if err := s.db.WithContext(ctx).Where("region_code IN ? AND kind IN ?", codes, ks).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]marketplace.Org, len(rows))
+	out := make([]kernel.Org, len(rows))
 	for i, r := range rows {
 		out[i] = *r.domain()
 	}
@@ -400,7 +402,7 @@ func (s *Store) UpdateReport(ctx context.Context, r *marketplace.Report, from ma
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_report_changed", nil, "the report changed meanwhile")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_report_changed", nil, "the report changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -437,11 +439,11 @@ func (s *Store) NeedRef(ctx context.Context, needPublicID string) (*marketplace.
 	if err != nil {
 		return nil, MapError(err)
 	}
-	return &marketplace.NeedRef{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, Status: marketplace.NeedStatus(r.Status),
+	return &marketplace.NeedRef{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, Status: kernel.NeedStatus(r.Status),
 		NoticeEndsAt: utcPtr(r.NoticeEndsAt), Deadline: utcPtr(r.Deadline), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
 		PublishedAt: utcPtr(r.PublishedAt), ConsentPublic: r.ConsentPublic, RegionCode: r.RegionCode,
-		AgeBand: marketplace.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[marketplace.HouseholdType](r.HouseholdTypes),
-		ServiceNeeds: splitCodes[marketplace.Service](r.ServiceNeeds), BeneficiaryPublicID: r.BeneficiaryPublicID,
+		AgeBand: kernel.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[kernel.HouseholdType](r.HouseholdTypes),
+		ServiceNeeds: splitCodes[kernel.Service](r.ServiceNeeds), BeneficiaryPublicID: r.BeneficiaryPublicID,
 		IdentityCT: r.IdentityCt, IdentityKID: r.IdentityKid}, nil
 }
 
@@ -474,7 +476,7 @@ type claimJoin struct {
 func (j claimJoin) domain() marketplace.Claim {
 	r := j.Row
 	return marketplace.Claim{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, NeedPublicID: j.NeedPublicID, VolunteerID: r.VolunteerID,
-		VolunteerPublicID: j.VolunteerPublicID, VolunteerName: j.VolunteerName, Service: marketplace.Service(r.Service), WindowDays: r.WindowDays,
+		VolunteerPublicID: j.VolunteerPublicID, VolunteerName: j.VolunteerName, Service: kernel.Service(r.Service), WindowDays: r.WindowDays,
 		Status: marketplace.ClaimStatus(r.Status), DecidedBy: r.DecidedBy, DecidedAt: utcPtr(r.DecidedAt), StartsAt: utcPtr(r.StartsAt),
 		EndsAt: utcPtr(r.EndsAt), ReleasedAt: utcPtr(r.ReleasedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
@@ -493,11 +495,11 @@ func (s *Store) CreateClaim(ctx context.Context, c *marketplace.Claim, loadLimit
 		}
 		for _, a := range active {
 			if a.NeedID == c.NeedID && a.Service == string(c.Service) {
-				return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_duplicate", nil, "you already claim this service of this need")
+				return kernel.Refuse(kernel.ErrConflict, "refusal_claim_duplicate", nil, "you already claim this service of this need")
 			}
 		}
 		if len(active) >= loadLimit {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_load_limit", map[string]any{"Limit": loadLimit}, "you are at your load limit of %d claims at once", loadLimit)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_claim_load_limit", map[string]any{"Limit": loadLimit}, "you are at your load limit of %d claims at once", loadLimit)
 		}
 		row := claimRow{PublicID: c.PublicID, NeedID: c.NeedID, VolunteerID: c.VolunteerID, Service: string(c.Service), WindowDays: c.WindowDays,
 			Status: string(c.Status), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
@@ -531,7 +533,7 @@ func (s *Store) ClaimByPublicID(ctx context.Context, publicID string) (*marketpl
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return &cs[0], nil
 }
@@ -556,7 +558,7 @@ func (s *Store) UpdateClaim(ctx context.Context, c *marketplace.Claim, from mark
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_claim_changed", nil, "the claim changed meanwhile")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_claim_changed", nil, "the claim changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -631,7 +633,7 @@ func (s *Store) servicePledges(ctx context.Context, order, where string, args ..
 	for i, j := range rows {
 		r := j.Row
 		out[i] = marketplace.ServicePledge{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, NeedPublicID: j.NeedPublicID, VolunteerID: r.VolunteerID,
-			VolunteerPublicID: j.VolunteerPublicID, VolunteerName: j.VolunteerName, Service: marketplace.Service(r.Service), Minutes: r.Minutes,
+			VolunteerPublicID: j.VolunteerPublicID, VolunteerName: j.VolunteerName, Service: kernel.Service(r.Service), Minutes: r.Minutes,
 			LoggedMinutes: r.LoggedMinutes, Status: marketplace.ServicePledgeStatus(r.Status), DecidedBy: r.DecidedBy, DecidedAt: utcPtr(r.DecidedAt),
 			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	}
@@ -645,7 +647,7 @@ func (s *Store) ServicePledgeByPublicID(ctx context.Context, publicID string) (*
 		return nil, err
 	}
 	if len(ps) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return &ps[0], nil
 }
@@ -659,7 +661,7 @@ func (s *Store) UpdateServicePledge(ctx context.Context, p *marketplace.ServiceP
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_changed", nil, "the pledge changed meanwhile")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_changed", nil, "the pledge changed meanwhile")
 		}
 		return AppendAudit(tx, &audit)
 	})
@@ -674,7 +676,7 @@ func (s *Store) AddServiceLog(ctx context.Context, l *marketplace.ServiceLog, au
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_pledge_not_accepted", nil, "the pledge is not accepted")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_pledge_not_accepted", nil, "the pledge is not accepted")
 		}
 		row := serviceLogRow{PublicID: l.PublicID, PledgeID: l.PledgeID, Minutes: l.Minutes, ServiceDate: l.Date, NoteCt: l.NoteCT, NoteKid: l.NoteKID,
 			LoggedBy: l.LoggedBy, LoggedRole: string(l.LoggedRole), CreatedAt: l.CreatedAt}
@@ -707,7 +709,7 @@ func (s *Store) ServiceLogs(ctx context.Context, pledgeIDs []int64) ([]marketpla
 		d := r.ServiceDate.UTC()
 		out[i] = marketplace.ServiceLog{ID: r.ID, PublicID: r.PublicID, PledgeID: r.PledgeID, Minutes: r.Minutes,
 			Date: time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), NoteCT: r.NoteCt, NoteKID: r.NoteKid, LoggedBy: r.LoggedBy,
-			LoggedRole: marketplace.Role(r.LoggedRole), CreatedAt: r.CreatedAt.UTC()}
+			LoggedRole: kernel.Role(r.LoggedRole), CreatedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }

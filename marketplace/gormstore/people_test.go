@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -14,12 +16,12 @@ import (
 )
 
 // seedVolunteer stores a user and a volunteer profile straight through the store.
-func seedVolunteer(tb testing.TB, store *gormstore.Store, n int, regions []string, services []marketplace.Service, bg marketplace.BackgroundStatus) *marketplace.Volunteer {
+func seedVolunteer(tb testing.TB, store *gormstore.Store, n int, regions []string, services []kernel.Service, bg marketplace.BackgroundStatus) *marketplace.Volunteer {
 	tb.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	u := &marketplace.User{PublicID: fmt.Sprintf("u%06d", n), Email: fmt.Sprintf("v%d@test.example", n), PasswordHash: "x", DisplayName: "v", CreatedAt: now}
-	if err := store.CreateUser(ctx, u, []marketplace.Membership{{Role: marketplace.RoleVolunteer}}, marketplace.AuditEntry{Stream: "accounts", Action: "user.register"}); err != nil {
+	u := &kernel.User{PublicID: fmt.Sprintf("u%06d", n), Email: fmt.Sprintf("v%d@test.example", n), PasswordHash: "x", DisplayName: "v", CreatedAt: now}
+	if err := store.CreateUser(ctx, u, []kernel.Membership{{Role: kernel.RoleVolunteer}}, marketplace.AuditEntry{Stream: "accounts", Action: "user.register"}); err != nil {
 		tb.Fatal(err)
 	}
 	v := &marketplace.Volunteer{PublicID: fmt.Sprintf("v%06d", n), UserID: u.ID, Regions: regions, LoadLimit: 3, CreatedAt: now, UpdatedAt: now,
@@ -43,12 +45,12 @@ func TestVolunteersServing(t *testing.T) {
 		store := gormstore.New(db)
 		ctx := context.Background()
 		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		county := seedVolunteer(t, store, 1, []string{"371725"}, []marketplace.Service{marketplace.SvcHomeCare}, marketplace.BackgroundCleared)
-		city := seedVolunteer(t, store, 2, []string{"371700"}, []marketplace.Service{marketplace.SvcLegalAid, marketplace.SvcTutoring}, "")
-		town := seedVolunteer(t, store, 3, []string{"371725001"}, []marketplace.Service{marketplace.SvcTutoring}, "")
-		province := seedVolunteer(t, store, 4, []string{"370000"}, []marketplace.Service{marketplace.SvcTutoring}, "")
-		seedVolunteer(t, store, 5, []string{"430524"}, []marketplace.Service{marketplace.SvcTutoring, marketplace.SvcHomeCare}, "")
-		seedVolunteer(t, store, 6, []string{"371725002"}, []marketplace.Service{marketplace.SvcTutoring}, "")
+		county := seedVolunteer(t, store, 1, []string{"371725"}, []kernel.Service{kernel.SvcHomeCare}, marketplace.BackgroundCleared)
+		city := seedVolunteer(t, store, 2, []string{"371700"}, []kernel.Service{kernel.SvcLegalAid, kernel.SvcTutoring}, "")
+		town := seedVolunteer(t, store, 3, []string{"371725001"}, []kernel.Service{kernel.SvcTutoring}, "")
+		province := seedVolunteer(t, store, 4, []string{"370000"}, []kernel.Service{kernel.SvcTutoring}, "")
+		seedVolunteer(t, store, 5, []string{"430524"}, []kernel.Service{kernel.SvcTutoring, kernel.SvcHomeCare}, "")
+		seedVolunteer(t, store, 6, []string{"371725002"}, []kernel.Service{kernel.SvcTutoring}, "")
 
 		ids := func(vs []marketplace.Volunteer) []string {
 			var out []string
@@ -61,12 +63,12 @@ func TestVolunteersServing(t *testing.T) {
 		for _, tc := range []struct {
 			name     string
 			region   string
-			services []marketplace.Service
+			services []kernel.Service
 			want     []string
 		}{
-			{"a town need, tutoring", "371725001", []marketplace.Service{marketplace.SvcTutoring}, []string{city.PublicID, town.PublicID, province.PublicID}},
-			{"a county need, home care or legal aid", "371725", []marketplace.Service{marketplace.SvcHomeCare, marketplace.SvcLegalAid}, []string{county.PublicID, city.PublicID}},
-			{"another county", "371721", []marketplace.Service{marketplace.SvcHomeCare}, nil},
+			{"a town need, tutoring", "371725001", []kernel.Service{kernel.SvcTutoring}, []string{city.PublicID, town.PublicID, province.PublicID}},
+			{"a county need, home care or legal aid", "371725", []kernel.Service{kernel.SvcHomeCare, kernel.SvcLegalAid}, []string{county.PublicID, city.PublicID}},
+			{"another county", "371721", []kernel.Service{kernel.SvcHomeCare}, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := store.VolunteersServing(ctx, marketplace.RegionPrefixesOf(tc.region), tc.services, 100, now)
@@ -79,7 +81,7 @@ func TestVolunteersServing(t *testing.T) {
 				}
 			})
 		}
-		got, _ := store.VolunteersServing(ctx, marketplace.RegionPrefixesOf("371725"), []marketplace.Service{marketplace.SvcHomeCare}, 100, now)
+		got, _ := store.VolunteersServing(ctx, marketplace.RegionPrefixesOf("371725"), []kernel.Service{kernel.SvcHomeCare}, 100, now)
 		if len(got) != 1 || got[0].Background.Status != marketplace.BackgroundCleared || len(got[0].Availability) != 1 || got[0].LoadLimit != 3 {
 			t.Errorf("profile as loaded: %+v", got)
 		}
@@ -92,16 +94,16 @@ func TestVolunteersServing(t *testing.T) {
 func BenchmarkVolunteersServing(b *testing.B) {
 	db := sqldbtest.MustOpenSQLite(b)
 	store := gormstore.New(db)
-	services := marketplace.Services
+	services := kernel.Services
 	for i := 0; i < 5000; i++ {
 		region := fmt.Sprintf("3717%02d", 21+i%9)
-		seedVolunteer(b, store, i, []string{region}, []marketplace.Service{services[i%len(services)], services[(i+5)%len(services)]}, "")
+		seedVolunteer(b, store, i, []string{region}, []kernel.Service{services[i%len(services)], services[(i+5)%len(services)]}, "")
 	}
 	ctx := context.Background()
 	now := time.Now().UTC()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		vs, err := store.VolunteersServing(ctx, marketplace.RegionPrefixesOf("371725001"), []marketplace.Service{marketplace.SvcHomeCare}, 1000, now)
+		vs, err := store.VolunteersServing(ctx, marketplace.RegionPrefixesOf("371725001"), []kernel.Service{kernel.SvcHomeCare}, 1000, now)
 		if err != nil || len(vs) == 0 {
 			b.Fatal(len(vs), err)
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -70,7 +72,7 @@ func publicStatusStrings() []string {
 // marketplace.PublicStatuses).
 func (r *publicNeedRow) public() bool {
 	return r.PublishedAt != nil && r.ConsentPublic && r.PublicRegionCode != "" &&
-		marketplace.IsPublicStatus(marketplace.NeedStatus(r.Status))
+		marketplace.IsPublicStatus(kernel.NeedStatus(r.Status))
 }
 
 func (s *Store) publicNeedQuery(ctx context.Context) *gorm.DB {
@@ -80,24 +82,24 @@ func (s *Store) publicNeedQuery(ctx context.Context) *gorm.DB {
 
 // projection builds the public projection of a public row at now.
 func (r *publicNeedRow) projection(now time.Time) marketplace.PublicNeed {
-	d, _ := marketplace.LoadDivisions() // embedded data; a corrupt table fails at start (cmd loads it first)
+	d, _ := kernel.LoadDivisions() // embedded data; a corrupt table fails at start (cmd loads it first)
 	var regionName string
 	if d != nil {
 		regionName = d.FullName(r.PublicRegionCode)
 	}
-	hh := splitCodes[marketplace.HouseholdType](r.PublicHouseholdTypes)
-	svc := splitCodes[marketplace.Service](r.ServiceNeeds)
+	hh := splitCodes[kernel.HouseholdType](r.PublicHouseholdTypes)
+	svc := splitCodes[kernel.Service](r.ServiceNeeds)
 	remaining := r.RequestedFen - r.FundedFen
 	if remaining < 0 {
 		remaining = 0
 	}
 	n := marketplace.PublicNeed{
 		ID:                 r.PublicID,
-		Status:             marketplace.PublicStatusAt(marketplace.NeedStatus(r.Status), r.NoticeEndsAt, r.Deadline, r.RequestedFen, r.FundedFen, now),
-		Category:           marketplace.Category(r.Category),
+		Status:             marketplace.PublicStatusAt(kernel.NeedStatus(r.Status), r.NoticeEndsAt, r.Deadline, r.RequestedFen, r.FundedFen, now),
+		Category:           kernel.Category(r.Category),
 		RegionCode:         r.PublicRegionCode,
 		RegionName:         regionName,
-		AgeBand:            marketplace.AgeBand(r.AgeBand),
+		AgeBand:            kernel.AgeBand(r.AgeBand),
 		HouseholdTypes:     hh,
 		Title:              r.PublicTitle,
 		Story:              r.PublicStory,
@@ -106,7 +108,7 @@ func (r *publicNeedRow) projection(now time.Time) marketplace.PublicNeed {
 		RequestedFen:       r.RequestedFen,
 		FundedFen:          r.FundedFen,
 		RemainingFen:       remaining,
-		Urgency:            marketplace.Urgency(r.Urgency),
+		Urgency:            kernel.Urgency(r.Urgency),
 		Deadline:           utcPtr(r.Deadline),
 		ServiceNeeds:       svc,
 		Emergency:          r.Emergency,
@@ -154,14 +156,14 @@ func splitCodes[T ~string](s string) []T {
 // PublicNeed implements marketplace.PublicNeedStore.
 func (s *Store) PublicNeed(ctx context.Context, publicID string, now time.Time) (*marketplace.PublicNeed, error) {
 	if publicID == "" || len(publicID) > 64 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	var rows []publicNeedRow
 	if err := s.publicNeedQuery(ctx).Where("n.public_id = ?", publicID).Limit(1).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("public need: %w", MapError(err))
 	}
 	if len(rows) == 0 || !rows[0].public() {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	n := rows[0].projection(now)
 	return &n, nil

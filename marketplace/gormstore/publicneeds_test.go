@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
@@ -16,10 +18,10 @@ import (
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
-var allStatuses = []marketplace.NeedStatus{
-	marketplace.NeedDraft, marketplace.NeedSubmitted, marketplace.NeedCleared, marketplace.NeedNotice, marketplace.NeedOpen,
-	marketplace.NeedFunded, marketplace.NeedDisbursed, marketplace.NeedClosed, marketplace.NeedRejected, marketplace.NeedWithdrawn,
-	marketplace.NeedSuspended, marketplace.NeedReferred,
+var allStatuses = []kernel.NeedStatus{
+	kernel.NeedDraft, kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedNotice, kernel.NeedOpen,
+	kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedClosed, kernel.NeedRejected, kernel.NeedWithdrawn,
+	kernel.NeedSuspended, kernel.NeedReferred,
 }
 
 // Only published, consented needs in a public status are public, and the
@@ -31,14 +33,14 @@ func TestPublicNeedVisibility(t *testing.T) {
 		base := needfixture.Setup(t, db, "阳光社工站")
 		now := time.Now().UTC()
 		type tc struct {
-			status               marketplace.NeedStatus
+			status               kernel.NeedStatus
 			unpublished, noCons  bool
 			noRegion, wantPublic bool
 		}
 		var cases []tc
 		for _, st := range allStatuses {
-			pub := st == marketplace.NeedNotice || st == marketplace.NeedOpen || st == marketplace.NeedFunded ||
-				st == marketplace.NeedDisbursed || st == marketplace.NeedClosed
+			pub := st == kernel.NeedNotice || st == kernel.NeedOpen || st == kernel.NeedFunded ||
+				st == kernel.NeedDisbursed || st == kernel.NeedClosed
 			cases = append(cases, tc{status: st, wantPublic: pub}, tc{status: st, unpublished: true},
 				tc{status: st, noCons: true}, tc{status: st, noRegion: true})
 		}
@@ -62,7 +64,7 @@ func TestPublicNeedVisibility(t *testing.T) {
 			switch {
 			case c.wantPublic && err != nil:
 				t.Errorf("%+v: PublicNeed: %v, want the need", c, err)
-			case !c.wantPublic && !errors.Is(err, marketplace.ErrNotFound):
+			case !c.wantPublic && !errors.Is(err, kernel.ErrNotFound):
 				t.Errorf("%+v: PublicNeed: %v, want ErrNotFound", c, err)
 			}
 			if c.wantPublic {
@@ -112,7 +114,7 @@ func TestPublicNeedVisibility(t *testing.T) {
 		if n, err := s.CountPublicNeeds(ctx); err != nil || n != len(wantPublic) {
 			t.Errorf("CountPublicNeeds = %d, %v; want %d", n, err, len(wantPublic))
 		}
-		if _, err := s.PublicNeed(ctx, "no-such-need", now); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := s.PublicNeed(ctx, "no-such-need", now); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("unknown id: %v", err)
 		}
 	})
@@ -147,25 +149,25 @@ func TestPublicNeedProjection(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := marketplace.PublicNeed{
-			ID: ids[0], Status: marketplace.NeedNotice, Category: marketplace.CatEducation, RegionCode: "371700", RegionName: "山东省菏泽市",
-			AgeBand: marketplace.Age14to17, HouseholdTypes: []marketplace.HouseholdType{marketplace.HHDibao}, Title: "高中生学费困难",
+			ID: ids[0], Status: kernel.NeedNotice, Category: kernel.CatEducation, RegionCode: "371700", RegionName: "山东省菏泽市",
+			AgeBand: kernel.Age14to17, HouseholdTypes: []kernel.HouseholdType{kernel.HHDibao}, Title: "高中生学费困难",
 			Story: "某某同学考上高中，学费无着落。", VerifiedCostFen: 800000, StatutoryReliefFen: 200000, RequestedFen: 600000,
-			FundedFen: 150000, RemainingFen: 450000, Urgency: marketplace.UrgencyUrgent, Deadline: &deadline,
-			ServiceNeeds: []marketplace.Service{marketplace.SvcTutoring, marketplace.SvcEmotional}, NoticeEndsAt: &ends,
+			FundedFen: 150000, RemainingFen: 450000, Urgency: kernel.UrgencyUrgent, Deadline: &deadline,
+			ServiceNeeds: []kernel.Service{kernel.SvcTutoring, kernel.SvcEmotional}, NoticeEndsAt: &ends,
 			PublishedAt: &published, OrgID: base.OrgPublicID, OrgName: "阳光社工站",
 		}
 		if !equalNeed(*before, want) {
 			t.Errorf("projection\n got %+v\nwant %+v", *before, want)
 		}
 		after, err := s.PublicNeed(ctx, ids[0], ends)
-		if err != nil || after.Status != marketplace.NeedOpen {
+		if err != nil || after.Status != kernel.NeedOpen {
 			t.Errorf("at the end of notice: status %v, %v; want open", after.Status, err)
 		}
 		other, err := s.PublicNeed(ctx, ids[1], ends)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(other.HouseholdTypes, []marketplace.HouseholdType{marketplace.HHTekun, marketplace.HHElderlyAlone}) ||
+		if !slices.Equal(other.HouseholdTypes, []kernel.HouseholdType{kernel.HHTekun, kernel.HHElderlyAlone}) ||
 			other.ServiceNeeds == nil || len(other.ServiceNeeds) != 0 || !other.Emergency || other.Deadline != nil || other.NoticeEndsAt != nil {
 			t.Errorf("second need: %+v", other)
 		}

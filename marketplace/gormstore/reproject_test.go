@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
@@ -19,7 +21,7 @@ import (
 // search outbox row; needs outside the cell, unpublished or without consent
 // are neither counted nor touched.
 func TestReprojectCell(t *testing.T) {
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,19 +31,19 @@ func TestReprojectCell(t *testing.T) {
 		base := needfixture.Setup(t, db, "阳光社工站")
 		const k = 5
 		fn := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, k, d) }
-		cell := marketplace.ProjectionCell{Category: marketplace.CatMedical, AgeBand: marketplace.Age18to59, Province: "370000"}
+		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
 		old := func(region string) needfixture.Need { // as publication used to leave it: nationwide, no household types
-			return needfixture.Need{RegionCode: region, HouseholdTypes: "dibao", PublicRegionCode: marketplace.NationalRegion, NoOutbox: true}
+			return needfixture.Need{RegionCode: region, HouseholdTypes: "dibao", PublicRegionCode: kernel.NationalRegion, NoOutbox: true}
 		}
 		withdrawn := old("371725004")
-		withdrawn.Status = string(marketplace.NeedWithdrawn)
+		withdrawn.Status = string(kernel.NeedWithdrawn)
 		county, _ := base.Insert(t, db, old("371725"), old("371725"), old("371725004"), withdrawn)
 		sameCity, _ := base.Insert(t, db, old("371702"))
 		untouched := []needfixture.Need{
 			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", Unpublished: true, NoOutbox: true},
 			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", NoConsent: true, NoOutbox: true},
-			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", Category: string(marketplace.CatEducation), NoOutbox: true},
-			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", AgeBand: string(marketplace.Age60Plus), NoOutbox: true},
+			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", Category: string(kernel.CatEducation), NoOutbox: true},
+			{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "110000", AgeBand: string(kernel.Age60Plus), NoOutbox: true},
 			{RegionCode: "430524", HouseholdTypes: "dibao", PublicRegionCode: "110000", NoOutbox: true},
 		}
 		others, _ := base.Insert(t, db, untouched...)
@@ -105,10 +107,10 @@ func TestReprojectCell(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []marketplace.ProjectionCell{
-			{Category: marketplace.CatEducation, AgeBand: marketplace.Age18to59, Province: "370000"},
-			{Category: marketplace.CatMedical, AgeBand: marketplace.Age18to59, Province: "370000"},
-			{Category: marketplace.CatMedical, AgeBand: marketplace.Age18to59, Province: "430000"},
-			{Category: marketplace.CatMedical, AgeBand: marketplace.Age60Plus, Province: "370000"},
+			{Category: kernel.CatEducation, AgeBand: kernel.Age18to59, Province: "370000"},
+			{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"},
+			{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "430000"},
+			{Category: kernel.CatMedical, AgeBand: kernel.Age60Plus, Province: "370000"},
 		}
 		slices.SortFunc(cells, func(a, b marketplace.ProjectionCell) int {
 			return cmpCell(a, b)
@@ -138,7 +140,7 @@ func cmpCell(a, b marketplace.ProjectionCell) int {
 // first pass, which refines every need published nationwide, and a pass
 // that finds nothing to change.
 func BenchmarkReprojectAll(b *testing.B) {
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,13 +148,13 @@ func BenchmarkReprojectAll(b *testing.B) {
 	s := gormstore.New(db)
 	base := needfixture.Setup(b, db, "阳光社工站")
 	counties := []string{"371725", "371702", "370102", "430524", "610524"}
-	cats := []marketplace.Category{marketplace.CatMedical, marketplace.CatEducation, marketplace.CatHousing, marketplace.CatBasicLiving, marketplace.CatCare, marketplace.CatFuneral}
-	bands := []marketplace.AgeBand{marketplace.Age14to17, marketplace.Age18to59, marketplace.Age60Plus}
+	cats := []kernel.Category{kernel.CatMedical, kernel.CatEducation, kernel.CatHousing, kernel.CatBasicLiving, kernel.CatCare, kernel.CatFuneral}
+	bands := []kernel.AgeBand{kernel.Age14to17, kernel.Age18to59, kernel.Age60Plus}
 	const n = 20_000
 	needs := make([]needfixture.Need, n)
 	for i := range needs {
 		needs[i] = needfixture.Need{RegionCode: counties[i%len(counties)], Category: string(cats[(i/5)%len(cats)]), AgeBand: string(bands[(i/30)%len(bands)]),
-			HouseholdTypes: "dibao,expenditure_hardship", PublicRegionCode: marketplace.NationalRegion, NoOutbox: true}
+			HouseholdTypes: "dibao,expenditure_hardship", PublicRegionCode: kernel.NationalRegion, NoOutbox: true}
 	}
 	base.Insert(b, db, needs...)
 	svc := marketplace.NewNeedService(s, nil, nil, d, time.Now, needfixture.NewID, marketplace.NeedConfig{K: 5})
@@ -172,7 +174,7 @@ func BenchmarkReprojectAll(b *testing.B) {
 		for b.Loop() {
 			pass(b, n)
 			b.StopTimer()
-			if err := db.Gorm.Exec("UPDATE needs SET public_region_code = ?, public_household_types = ''", marketplace.NationalRegion).Error; err != nil {
+			if err := db.Gorm.Exec("UPDATE needs SET public_region_code = ?, public_household_types = ''", kernel.NationalRegion).Error; err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
@@ -191,7 +193,7 @@ func BenchmarkReprojectAll(b *testing.B) {
 // A larger k that coarsens needs shown at their county also removes the
 // names of the county and city from their public title and story.
 func TestReprojectCoarserHidesPlaceNames(t *testing.T) {
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +204,7 @@ func TestReprojectCoarserHidesPlaceNames(t *testing.T) {
 		shown := needfixture.Need{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "371725", PublicHouseholdTypes: "dibao",
 			PublicTitle: "郓城县患者透析求助", PublicStory: "在郓城县人民医院透析，菏泽人，山东省内转诊。", NoOutbox: true}
 		ids, _ := base.Insert(t, db, shown, shown, shown, shown, shown)
-		cell := marketplace.ProjectionCell{Category: marketplace.CatMedical, AgeBand: marketplace.Age18to59, Province: "370000"}
+		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
 		fn := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, 6, d) }
 		if n, err := s.ReprojectCell(ctx, cell, time.Now().UTC(), fn, nil); err != nil || n != 5 {
 			t.Fatalf("pass with k = 6: %d changed, %v; want 5", n, err)
@@ -212,7 +214,7 @@ func TestReprojectCoarserHidesPlaceNames(t *testing.T) {
 			if err := db.Gorm.Raw("SELECT public_region_code, public_title, public_story FROM needs WHERE id = ?", id).Scan(&r).Error; err != nil {
 				t.Fatal(err)
 			}
-			if r.PublicRegionCode != marketplace.NationalRegion {
+			if r.PublicRegionCode != kernel.NationalRegion {
 				t.Errorf("need %d shown at %q, want nationwide", id, r.PublicRegionCode)
 			}
 			for _, name := range []string{"郓城", "菏泽", "山东"} {
@@ -231,7 +233,7 @@ func TestReprojectCoarserHidesPlaceNames(t *testing.T) {
 // with their outbox row; a need it cannot open keeps its stored text; needs
 // shown coarser, or whose household types alone change, are not retexted.
 func TestReprojectFinerRetexts(t *testing.T) {
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +241,8 @@ func TestReprojectFinerRetexts(t *testing.T) {
 		ctx := context.Background()
 		s := gormstore.New(db)
 		base := needfixture.Setup(t, db, "阳光社工站")
-		cell := marketplace.ProjectionCell{Category: marketplace.CatMedical, AgeBand: marketplace.Age18to59, Province: "370000"}
-		redacted := needfixture.Need{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: marketplace.NationalRegion,
+		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
+		redacted := needfixture.Need{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: kernel.NationalRegion,
 			PublicTitle: "【已隐去】患者透析求助", PublicStory: "在【已隐去】人民医院透析。", NoOutbox: true}
 		sealed := redacted
 		sealed.PrivateCT = []byte("unopenable")
@@ -286,7 +288,7 @@ func TestReprojectFinerRetexts(t *testing.T) {
 		if region, title, story := text(ids[4]); region != "371725" || title != redacted.PublicTitle || story != redacted.PublicStory {
 			t.Errorf("unopenable need: %q %q %q, want its stored text", region, title, story)
 		}
-		if region, _, story := text(ids[5]); region != marketplace.NationalRegion || story != redacted.PublicStory {
+		if region, _, story := text(ids[5]); region != kernel.NationalRegion || story != redacted.PublicStory {
 			t.Errorf("need without consent touched: %q %q", region, story)
 		}
 		var outbox []int64

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -487,7 +489,7 @@ func (b *Bleve) searchBleve(ctx context.Context, q Query) (*Result, error) {
 	req.Score = bleve.ScoreNone
 	req.Fields = []string{fSource}
 	req.SortByCustom(bleveSort(p.Sort))
-	req.AddFacet(fCategory, bleve.NewFacetRequest(fCategory, len(marketplace.Categories)+1))
+	req.AddFacet(fCategory, bleve.NewFacetRequest(fCategory, len(kernel.Categories)+1))
 	req.AddFacet(fRegionCanon, bleve.NewFacetRequest(fRegionCanon, regionFacetSize))
 	sr, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -504,7 +506,7 @@ func (b *Bleve) searchBleve(ctx context.Context, q Query) (*Result, error) {
 	}
 	if f := sr.Facets[fCategory]; f != nil && f.Terms != nil {
 		for _, t := range f.Terms.Terms() {
-			res.Facets.Categories[marketplace.Category(t.Term)] += t.Count
+			res.Facets.Categories[kernel.Category(t.Term)] += t.Count
 		}
 	}
 	if f := sr.Facets[fRegionCanon]; f != nil && f.Terms != nil {
@@ -567,7 +569,7 @@ func bleveQuery(p *plan) query.Query {
 // open includes a need in notice whose notice ended at or before now; notice
 // excludes it; an open or notice need past its deadline with money still
 // lacking is expired and neither open nor notice.
-func bleveStatusQuery(statuses []marketplace.NeedStatus, nowMs int64) query.Query {
+func bleveStatusQuery(statuses []kernel.NeedStatus, nowMs int64) query.Query {
 	now := float64(nowMs)
 	zero := 0.0
 	yes, no := true, false
@@ -575,9 +577,9 @@ func bleveStatusQuery(statuses []marketplace.NeedStatus, nowMs int64) query.Quer
 	past.SetField(fDeadline)
 	lacking := bleve.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
 	lacking.SetField(fRemaining)
-	expired := bleve.NewDisjunctionQuery(term(fStatus, string(marketplace.NeedExpired)),
-		bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(term(fStatus, string(marketplace.NeedOpen)),
-			term(fStatus, string(marketplace.NeedNotice))), past, lacking))
+	expired := bleve.NewDisjunctionQuery(term(fStatus, string(kernel.NeedExpired)),
+		bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(term(fStatus, string(kernel.NeedOpen)),
+			term(fStatus, string(kernel.NeedNotice))), past, lacking))
 	notExpired := func(q query.Query) query.Query {
 		b := bleve.NewBooleanQuery()
 		b.AddMust(q)
@@ -587,16 +589,16 @@ func bleveStatusQuery(statuses []marketplace.NeedStatus, nowMs int64) query.Quer
 	var any []query.Query
 	for _, s := range statuses {
 		switch s {
-		case marketplace.NeedOpen:
+		case kernel.NeedOpen:
 			ended := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, &yes)
 			ended.SetField(fNoticeEnds)
 			any = append(any, notExpired(bleve.NewDisjunctionQuery(term(fStatus, string(s)),
-				bleve.NewConjunctionQuery(term(fStatus, string(marketplace.NeedNotice)), ended))))
-		case marketplace.NeedNotice:
+				bleve.NewConjunctionQuery(term(fStatus, string(kernel.NeedNotice)), ended))))
+		case kernel.NeedNotice:
 			running := bleve.NewNumericRangeInclusiveQuery(&now, nil, &no, nil)
 			running.SetField(fNoticeEnds)
 			any = append(any, notExpired(bleve.NewConjunctionQuery(term(fStatus, string(s)), running)))
-		case marketplace.NeedExpired:
+		case kernel.NeedExpired:
 			any = append(any, expired)
 		default:
 			any = append(any, term(fStatus, string(s)))

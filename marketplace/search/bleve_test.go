@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // MustOpenBleve opens an empty Bleve index in a temp dir, closed at the end
@@ -89,7 +89,7 @@ func TestBleveMemoryViewAgreesWithBleve(t *testing.T) {
 		for i := range 300 {
 			q := genQuery(r)
 			if i%7 == 0 {
-				q.Statuses = []marketplace.NeedStatus{marketplace.NeedNotice}
+				q.Statuses = []kernel.NeedStatus{kernel.NeedNotice}
 			}
 			fast, err := b.Search(ctx, q)
 			if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -29,7 +31,7 @@ type Browse struct {
 
 // DefaultStatuses are the statuses a search shows when it asks for none:
 // the needs that can still be helped or objected to.
-var DefaultStatuses = []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice}
+var DefaultStatuses = []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedNotice}
 
 // Search runs q at b.Now. Statuses default to DefaultStatuses and must be
 // public ones (marketplace.PublicStatuses) or expired; other bounds are those of Query.
@@ -39,8 +41,8 @@ func (b *Browse) Search(ctx context.Context, q Query) (*Result, error) {
 		q.Statuses = DefaultStatuses
 	}
 	for _, s := range q.Statuses {
-		if !marketplace.IsPublicStatus(s) && s != marketplace.NeedExpired {
-			return nil, marketplace.Invalid("status", "must be one of notice, open, expired, funded, disbursed, closed")
+		if !marketplace.IsPublicStatus(s) && s != kernel.NeedExpired {
+			return nil, kernel.Invalid("status", "must be one of notice, open, expired, funded, disbursed, closed")
 		}
 	}
 	q.Now = b.Now()

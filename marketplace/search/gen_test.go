@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -32,37 +34,37 @@ var genCounties = []string{
 
 var genCoarse = []string{"371700", "430500", "610500", "370000", "520000", "411500", "360700"}
 
-var genTitles = map[marketplace.Category][]string{
-	marketplace.CatMedical: {"白血病患儿急需医疗费", "尿毒症透析费用", "癌症化疗费用", "脑瘫儿童康复治疗", "先天性心脏病手术",
+var genTitles = map[kernel.Category][]string{
+	kernel.CatMedical: {"白血病患儿急需医疗费", "尿毒症透析费用", "癌症化疗费用", "脑瘫儿童康复治疗", "先天性心脏病手术",
 		"车祸重伤住院", "肾移植术后抗排异药费", "重度烧伤植皮手术", "乳腺癌术后治疗", "骨折手术医疗费"},
-	marketplace.CatEducation: {"大学新生助学", "高中生学费困难", "留守儿童助学", "孤儿上学生活费", "职业学校学费",
+	kernel.CatEducation: {"大学新生助学", "高中生学费困难", "留守儿童助学", "孤儿上学生活费", "职业学校学费",
 		"残疾学生助学", "考上大学无力缴费"},
-	marketplace.CatHousing:     {"危房改造", "房屋漏雨修缮", "火灾后重建住房", "土坯房改造", "洪水冲毁房屋"},
-	marketplace.CatBasicLiving: {"低保户生活困难", "独居老人生活补助", "残疾人基本生活", "单亲家庭生活困难"},
-	marketplace.CatEmployment:  {"失业家庭临时救助", "残疾人就业培训", "返乡务工人员困难"},
-	marketplace.CatDisaster:    {"暴雨受灾救助", "地震受灾家庭", "冰雹毁坏庄稼"},
-	marketplace.CatFuneral:     {"困难家庭丧葬费用"},
-	marketplace.CatHeating:     {"冬季取暖煤炭", "老人冬季取暖"},
-	marketplace.CatLegal:       {"工伤维权法律援助", "讨薪法律援助"},
-	marketplace.CatCare:        {"失能老人照料", "重度残疾人照护", "独居老人上门照料"},
+	kernel.CatHousing:     {"危房改造", "房屋漏雨修缮", "火灾后重建住房", "土坯房改造", "洪水冲毁房屋"},
+	kernel.CatBasicLiving: {"低保户生活困难", "独居老人生活补助", "残疾人基本生活", "单亲家庭生活困难"},
+	kernel.CatEmployment:  {"失业家庭临时救助", "残疾人就业培训", "返乡务工人员困难"},
+	kernel.CatDisaster:    {"暴雨受灾救助", "地震受灾家庭", "冰雹毁坏庄稼"},
+	kernel.CatFuneral:     {"困难家庭丧葬费用"},
+	kernel.CatHeating:     {"冬季取暖煤炭", "老人冬季取暖"},
+	kernel.CatLegal:       {"工伤维权法律援助", "讨薪法律援助"},
+	kernel.CatCare:        {"失能老人照料", "重度残疾人照护", "独居老人上门照料"},
 }
 
 var genCategoryWeights = []struct {
-	c marketplace.Category
+	c kernel.Category
 	w int
 }{
-	{marketplace.CatMedical, 35}, {marketplace.CatEducation, 20}, {marketplace.CatBasicLiving, 14},
-	{marketplace.CatHousing, 10}, {marketplace.CatEmployment, 5}, {marketplace.CatDisaster, 5},
-	{marketplace.CatFuneral, 2}, {marketplace.CatHeating, 3}, {marketplace.CatLegal, 2}, {marketplace.CatCare, 4},
+	{kernel.CatMedical, 35}, {kernel.CatEducation, 20}, {kernel.CatBasicLiving, 14},
+	{kernel.CatHousing, 10}, {kernel.CatEmployment, 5}, {kernel.CatDisaster, 5},
+	{kernel.CatFuneral, 2}, {kernel.CatHeating, 3}, {kernel.CatLegal, 2}, {kernel.CatCare, 4},
 }
 
-var genSentences = map[marketplace.Category][]string{
-	marketplace.CatMedical: {"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
+var genSentences = map[kernel.Category][]string{
+	kernel.CatMedical: {"孩子确诊急性白血病，需要骨髓移植。", "患者每周需要透析三次，费用沉重。", "医生建议尽快手术，家里已无力承担。",
 		"住院期间医疗费用已花费十多万元。", "医保报销后自付部分仍然很高。", "化疗需要持续半年，药费昂贵。", "术后需要长期服药和复查。",
 		"目前在县人民医院接受治疗。", "大病医疗救助已经申请，仍有缺口。"},
-	marketplace.CatEducation: {"今年考上大学，学费和住宿费无着落。", "父母常年在外务工，孩子由祖父母照顾。", "申请助学金以完成学业。",
+	kernel.CatEducation: {"今年考上大学，学费和住宿费无着落。", "父母常年在外务工，孩子由祖父母照顾。", "申请助学金以完成学业。",
 		"成绩优秀，希望继续读书。", "教育救助已发放，生活费仍然困难。", "每学期需要交纳学费和书本费。"},
-	marketplace.CatHousing: {"房屋年久失修，雨季漏雨严重。", "墙体开裂，属于危房。", "一场火灾烧毁了全部家当。",
+	kernel.CatHousing: {"房屋年久失修，雨季漏雨严重。", "墙体开裂，属于危房。", "一场火灾烧毁了全部家当。",
 		"住房救助资金不足以完成改造。", "需要加固屋顶和修缮墙体。"},
 }
 
@@ -70,8 +72,8 @@ var genCommon = []string{"家庭主要劳动力丧失，收入微薄。", "家�
 	"村委会和社工多次上门核实情况。", "亲友已经借遍，无力再借。", "母亲身体不好，常年吃药。", "家里种了几亩地，收入很少。",
 	"孩子还在上小学，需要人照顾。", "希望社会爱心人士伸出援手。", "当地民政部门已经给予临时救助。"}
 
-var genServices = []marketplace.Service{marketplace.SvcHospitalEscort, marketplace.SvcTutoring, marketplace.SvcHomeRepair,
-	marketplace.SvcHomeCare, marketplace.SvcPsychological, marketplace.SvcDailyHelp}
+var genServices = []kernel.Service{kernel.SvcHospitalEscort, kernel.SvcTutoring, kernel.SvcHomeRepair,
+	kernel.SvcHomeCare, kernel.SvcPsychological, kernel.SvcDailyHelp}
 
 // genNow is the reference time of generated needs.
 var genNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -108,20 +110,20 @@ func genNeed(r *rand.Rand, i int) marketplace.PublicNeed {
 	funded := requested * int64(r.IntN(90)) / 100
 	pub := genNow.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
 	n := marketplace.PublicNeed{
-		ID: fmt.Sprintf("gen-%06d", i), Status: marketplace.NeedOpen, Category: cat,
-		RegionCode: region, RegionName: "某县", AgeBand: []marketplace.AgeBand{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
-		HouseholdTypes: []marketplace.HouseholdType{marketplace.HouseholdTypes[r.IntN(len(marketplace.HouseholdTypes))]},
+		ID: fmt.Sprintf("gen-%06d", i), Status: kernel.NeedOpen, Category: cat,
+		RegionCode: region, RegionName: "某县", AgeBand: []kernel.AgeBand{"under_14", "14_17", "18_59", "60_plus"}[r.IntN(4)],
+		HouseholdTypes: []kernel.HouseholdType{kernel.HouseholdTypes[r.IntN(len(kernel.HouseholdTypes))]},
 		Title:          titles[r.IntN(len(titles))], Story: sb.String(),
 		VerifiedCostFen: cost, StatutoryReliefFen: relief, RequestedFen: requested, FundedFen: funded,
-		RemainingFen: requested - funded, Urgency: marketplace.UrgencyNormal,
-		ServiceNeeds: []marketplace.Service{genServices[r.IntN(len(genServices))]},
+		RemainingFen: requested - funded, Urgency: kernel.UrgencyNormal,
+		ServiceNeeds: []kernel.Service{genServices[r.IntN(len(genServices))]},
 		PublishedAt:  &pub, OrgID: fmt.Sprintf("org-%03d", r.IntN(200)), OrgName: "某县社会工作服务站",
 	}
 	switch u := r.IntN(10); {
 	case u == 0:
-		n.Urgency, n.Emergency = marketplace.UrgencyEmergency, true
+		n.Urgency, n.Emergency = kernel.UrgencyEmergency, true
 	case u <= 3:
-		n.Urgency = marketplace.UrgencyUrgent
+		n.Urgency = kernel.UrgencyUrgent
 	}
 	if r.IntN(4) != 0 {
 		d := genNow.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
@@ -129,14 +131,14 @@ func genNeed(r *rand.Rand, i int) marketplace.PublicNeed {
 	}
 	// Mostly open; some still in notice (half of those ended already).
 	if r.IntN(10) == 0 {
-		n.Status = marketplace.NeedNotice
+		n.Status = kernel.NeedNotice
 		end := genNow.Add(time.Duration(r.IntN(240)-120) * time.Hour)
 		n.NoticeEndsAt = &end
 	}
 	return n
 }
 
-func genCategory(r *rand.Rand) marketplace.Category {
+func genCategory(r *rand.Rand) kernel.Category {
 	total := 0
 	for _, c := range genCategoryWeights {
 		total += c.w
@@ -148,14 +150,14 @@ func genCategory(r *rand.Rand) marketplace.Category {
 		}
 		x -= c.w
 	}
-	return marketplace.CatMedical
+	return kernel.CatMedical
 }
 
 var genWords = []string{"医疗", "白血病", "助学", "透析", "学费", "危房", "手术", "老人", "化疗", "大学", "住院", "取暖", "低保", "孩子", "康复"}
 
 // genQuery builds a mixed query: usually a word, always a filter, a sort.
 func genQuery(r *rand.Rand) Query {
-	q := Query{Now: genNow, PerPage: 20, Statuses: []marketplace.NeedStatus{marketplace.NeedOpen}}
+	q := Query{Now: genNow, PerPage: 20, Statuses: []kernel.NeedStatus{kernel.NeedOpen}}
 	if r.IntN(5) != 0 {
 		q.Q = genWords[r.IntN(len(genWords))]
 	}
@@ -168,10 +170,10 @@ func genQuery(r *rand.Rand) Query {
 		q.RegionPrefix = genCounties[r.IntN(len(genCounties))][:2]
 	}
 	if r.IntN(3) == 0 {
-		q.Categories = []marketplace.Category{genCategory(r)}
+		q.Categories = []kernel.Category{genCategory(r)}
 	}
 	if r.IntN(5) == 0 {
-		q.Urgencies = []marketplace.Urgency{marketplace.UrgencyEmergency, marketplace.UrgencyUrgent}
+		q.Urgencies = []kernel.Urgency{kernel.UrgencyEmergency, kernel.UrgencyUrgent}
 	}
 	q.Sort = []Sort{SortUrgency, SortDeadline, SortRemaining, SortNewest}[r.IntN(4)]
 	if r.IntN(10) == 0 {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/recovery"
 )
@@ -91,7 +93,7 @@ func (ix *Indexer) apply(ctx context.Context, public []marketplace.PublicNeed, h
 		return nil
 	}
 	err := ix.Index.Upsert(ctx, public)
-	var v *marketplace.ValidationError
+	var v *kernel.ValidationError
 	if !errors.As(err, &v) {
 		if err != nil {
 			return fmt.Errorf("indexer: upsert: %w", err)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
@@ -42,7 +44,7 @@ func dump(t *testing.T, idx search.Index) map[string]string {
 	out := map[string]string{}
 	for page := 1; ; page++ {
 		res, err := idx.Search(context.Background(), search.Query{Now: indexerNow, Page: page, PerPage: 100, Sort: search.SortNewest,
-			Statuses: []marketplace.NeedStatus{"notice", "open", "funded", "disbursed", "closed", "draft", "submitted", "cleared",
+			Statuses: []kernel.NeedStatus{"notice", "open", "funded", "disbursed", "closed", "draft", "submitted", "cleared",
 				"rejected", "withdrawn", "suspended", "referred"}})
 		if err != nil {
 			t.Fatal(err)

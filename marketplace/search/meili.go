@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -215,7 +217,7 @@ func (m *Meili) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		for k, c := range fd["category"] {
 			if c > 0 {
-				res.Facets.Categories[marketplace.Category(k)] += c
+				res.Facets.Categories[kernel.Category(k)] += c
 			}
 		}
 		for k, c := range fd["region_canon"] {
@@ -280,18 +282,18 @@ func meiliFilter(p *plan) string {
 	if len(p.Statuses) > 0 {
 		now := strconv.FormatInt(p.nowMs, 10)
 		// expired: see marketplace.PublicStatusAt.
-		expired := "(status = " + meiliQuote(string(marketplace.NeedExpired)) + " OR (status IN [" +
-			meiliQuote(string(marketplace.NeedOpen)) + ", " + meiliQuote(string(marketplace.NeedNotice)) +
+		expired := "(status = " + meiliQuote(string(kernel.NeedExpired)) + " OR (status IN [" +
+			meiliQuote(string(kernel.NeedOpen)) + ", " + meiliQuote(string(kernel.NeedNotice)) +
 			"] AND deadline_ms < " + now + " AND remaining_fen > 0))"
 		var or []string
 		for _, s := range p.Statuses {
 			switch s {
-			case marketplace.NeedOpen:
+			case kernel.NeedOpen:
 				or = append(or, "((status = "+meiliQuote(string(s))+
-					" OR (status = "+meiliQuote(string(marketplace.NeedNotice))+" AND notice_ends_ms <= "+now+")) AND NOT "+expired+")")
-			case marketplace.NeedNotice:
+					" OR (status = "+meiliQuote(string(kernel.NeedNotice))+" AND notice_ends_ms <= "+now+")) AND NOT "+expired+")")
+			case kernel.NeedNotice:
 				or = append(or, "(status = "+meiliQuote(string(s))+" AND notice_ends_ms > "+now+" AND NOT "+expired+")")
-			case marketplace.NeedExpired:
+			case kernel.NeedExpired:
 				or = append(or, expired)
 			default:
 				or = append(or, "status = "+meiliQuote(string(s)))

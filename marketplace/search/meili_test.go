@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -221,8 +223,8 @@ func TestMeiliContract(t *testing.T) {
 			return http.StatusOK, `{"hits":[` + hit(n05) + `,` + hit(n01) + `],"query":"\"医疗\"","processingTimeMs":1,"hitsPerPage":2,"page":1,"totalPages":1,"totalHits":2,` +
 				`"facetDistribution":{"category":{"medical":2},"region_canon":{"371725":1,"610524":1}},"facetStats":{}}`
 		}
-		r, err := m.Search(ctx, Query{Q: `医疗"`, Categories: []marketplace.Category{marketplace.CatMedical}, RegionPrefix: "37",
-			Statuses: []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedFunded}, Sort: SortDeadline, PerPage: 2, Now: suiteNow})
+		r, err := m.Search(ctx, Query{Q: `医疗"`, Categories: []kernel.Category{kernel.CatMedical}, RegionPrefix: "37",
+			Statuses: []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedFunded}, Sort: SortDeadline, PerPage: 2, Now: suiteNow})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +248,7 @@ func TestMeiliContract(t *testing.T) {
 		if got := ids(r); !reflect.DeepEqual(got, []string{"n05", "n01"}) || r.Total != 2 {
 			t.Errorf("result %v total %d", got, r.Total)
 		}
-		wantFacets := Facets{Categories: map[marketplace.Category]int{"medical": 2}, Provinces: map[string]int{"37": 1, "61": 1},
+		wantFacets := Facets{Categories: map[kernel.Category]int{"medical": 2}, Provinces: map[string]int{"37": 1, "61": 1},
 			Cities: map[string]int{"3717": 1, "6105": 1}, Counties: map[string]int{"371725": 1, "610524": 1}}
 		if !reflect.DeepEqual(r.Facets, wantFacets) {
 			t.Errorf("facets %+v", r.Facets)
@@ -260,8 +262,8 @@ func TestMeiliContract(t *testing.T) {
 				"hitsPerPage": 20, "page": 1, "totalPages": 1, "totalHits": 1, "facetDistribution": map[string]any{}})
 			return http.StatusOK, string(b)
 		}
-		r, err := m.Search(ctx, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedOpen}, Now: suiteNow})
-		if err != nil || len(r.Needs) != 1 || r.Needs[0].Status != marketplace.NeedOpen {
+		r, err := m.Search(ctx, Query{Statuses: []kernel.NeedStatus{kernel.NeedOpen}, Now: suiteNow})
+		if err != nil || len(r.Needs) != 1 || r.Needs[0].Status != kernel.NeedOpen {
 			t.Fatalf("%+v %v", r, err)
 		}
 		var body map[string]any
@@ -274,12 +276,12 @@ func TestMeiliContract(t *testing.T) {
 	t.Run("injection never reaches the filter", func(t *testing.T) {
 		before := f.count("POST", "/indexes/needs/search")
 		for _, q := range []Query{
-			{Statuses: []marketplace.NeedStatus{`open" OR status = "draft`}},
-			{Categories: []marketplace.Category{`medical" OR status = "draft`}},
-			{Urgencies: []marketplace.Urgency{`normal") OR (status = "draft`}},
+			{Statuses: []kernel.NeedStatus{`open" OR status = "draft`}},
+			{Categories: []kernel.Category{`medical" OR status = "draft`}},
+			{Urgencies: []kernel.Urgency{`normal") OR (status = "draft`}},
 			{RegionPrefix: `37" OR status = "draft`},
 		} {
-			var v *marketplace.ValidationError
+			var v *kernel.ValidationError
 			if _, err := m.Search(ctx, q); !errors.As(err, &v) {
 				t.Errorf("query %+v: %v, want a validation error", q, err)
 			}
@@ -300,7 +302,7 @@ func TestMeiliContract(t *testing.T) {
 			t.Errorf("q %v filter %v", body["q"], body["filter"])
 		}
 		// And the quoting itself escapes, should a value ever bypass validation.
-		p := &plan{Query: Query{Statuses: []marketplace.NeedStatus{`x" OR status = "draft`}, Categories: []marketplace.Category{`a\" OR 1`}}}
+		p := &plan{Query: Query{Statuses: []kernel.NeedStatus{`x" OR status = "draft`}, Categories: []kernel.Category{`a\" OR 1`}}}
 		got := meiliFilter(p)
 		want := `category IN ["a\\\" OR 1"] AND (status = "x\" OR status = \"draft")`
 		if got != want {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 
@@ -30,9 +32,9 @@ type memView struct {
 	byID     map[string]uint32
 	free     []uint32
 	all      *roaring.Bitmap
-	byCat    map[marketplace.Category]*roaring.Bitmap
-	byStatus map[marketplace.NeedStatus]*roaring.Bitmap
-	byUrg    map[marketplace.Urgency]*roaring.Bitmap
+	byCat    map[kernel.Category]*roaring.Bitmap
+	byStatus map[kernel.NeedStatus]*roaring.Bitmap
+	byUrg    map[kernel.Urgency]*roaring.Bitmap
 	byRegion map[string]*roaring.Bitmap // every level prefix
 	regions  []string                   // interned canonical regions
 	regionIx map[string]uint16
@@ -92,8 +94,8 @@ type row struct {
 	live      bool
 	cat       uint8 // index in marketplace.Categories, or catOther
 	canon     uint16
-	status    marketplace.NeedStatus
-	urgency   marketplace.Urgency
+	status    kernel.NeedStatus
+	urgency   kernel.Urgency
 	noticeEnd int64
 	deadline  int64     // deadlineMs
 	lacking   bool      // remaining_fen > 0
@@ -131,8 +133,8 @@ func sortKeys(n *marketplace.PublicNeed) [4]uint64 {
 func newMemView(an analysis.Analyzer) *memView {
 	return &memView{
 		an: an, byID: map[string]uint32{}, all: roaring.New(),
-		byCat: map[marketplace.Category]*roaring.Bitmap{}, byStatus: map[marketplace.NeedStatus]*roaring.Bitmap{},
-		byUrg: map[marketplace.Urgency]*roaring.Bitmap{}, byRegion: map[string]*roaring.Bitmap{},
+		byCat: map[kernel.Category]*roaring.Bitmap{}, byStatus: map[kernel.NeedStatus]*roaring.Bitmap{},
+		byUrg: map[kernel.Urgency]*roaring.Bitmap{}, byRegion: map[string]*roaring.Bitmap{},
 		regionIx: map[string]uint16{}, words: map[string]*wordEntry{},
 		noticeDirty: true, docs: map[string]*marketplace.PublicNeed{},
 	}
@@ -213,7 +215,7 @@ func (m *memView) put(needs []marketplace.PublicNeed) {
 			m.regionIx[canon] = ix
 		}
 		cat := uint8(catOther)
-		for k, c := range marketplace.Categories {
+		for k, c := range kernel.Categories {
 			if c == n.Category {
 				cat = uint8(k)
 			}
@@ -315,13 +317,13 @@ func (m *memView) endedNotices(nowMs int64) *roaring.Bitmap {
 func (m *memView) refresh() {
 	if m.noticeDirty {
 		m.deadlines = m.deadlines[:0]
-		if b := m.byStatus[marketplace.NeedExpired]; b != nil {
+		if b := m.byStatus[kernel.NeedExpired]; b != nil {
 			it := b.Iterator()
 			for it.HasNext() {
 				m.deadlines = append(m.deadlines, noticeRow{end: math.MinInt64, r: it.Next()})
 			}
 		}
-		for _, st := range []marketplace.NeedStatus{marketplace.NeedOpen, marketplace.NeedNotice} {
+		for _, st := range []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedNotice} {
 			if b := m.byStatus[st]; b != nil {
 				it := b.Iterator()
 				for it.HasNext() {
@@ -334,7 +336,7 @@ func (m *memView) refresh() {
 		slices.SortFunc(m.deadlines, func(a, b noticeRow) int { return cmp.Compare(a.end, b.end) })
 		m.expiredCount = -1
 		m.notices = m.notices[:0]
-		if b := m.byStatus[marketplace.NeedNotice]; b != nil {
+		if b := m.byStatus[kernel.NeedNotice]; b != nil {
 			it := b.Iterator()
 			for it.HasNext() {
 				r := it.Next()
@@ -438,22 +440,22 @@ func (m *memView) expired(nowMs int64) *roaring.Bitmap {
 }
 
 // statusSet is the rows whose effective status at nowMs is one of statuses.
-func (m *memView) statusSet(statuses []marketplace.NeedStatus, nowMs int64) *roaring.Bitmap {
+func (m *memView) statusSet(statuses []kernel.NeedStatus, nowMs int64) *roaring.Bitmap {
 	out := roaring.New()
 	for _, s := range statuses {
 		switch s {
-		case marketplace.NeedOpen:
+		case kernel.NeedOpen:
 			open := roaring.New()
 			if b := m.byStatus[s]; b != nil {
 				open.Or(b)
 			}
 			open.Or(m.endedNotices(nowMs))
 			out.Or(roaring.AndNot(open, m.expired(nowMs)))
-		case marketplace.NeedNotice:
+		case kernel.NeedNotice:
 			if b := m.byStatus[s]; b != nil {
 				out.Or(roaring.AndNot(roaring.AndNot(b, m.endedNotices(nowMs)), m.expired(nowMs)))
 			}
-		case marketplace.NeedExpired:
+		case kernel.NeedExpired:
 			out.Or(m.expired(nowMs))
 		default:
 			if b := m.byStatus[s]; b != nil {
@@ -517,7 +519,7 @@ func (m *memView) query(p *plan, wordSets []*roaring.Bitmap) (page []string, tot
 			h.offer(r)
 		}
 	}
-	for i, c := range marketplace.Categories {
+	for i, c := range kernel.Categories {
 		if catCount[i] > 0 {
 			f.Categories[c] = catCount[i]
 		}

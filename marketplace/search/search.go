@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -68,19 +70,19 @@ type Query struct {
 	// plain separators. A query with text but no word matches nothing; an
 	// empty one matches every need.
 	Q          string
-	Categories []marketplace.Category
+	Categories []kernel.Category
 	// RegionPrefix is "" or a canonical region prefix of 2 (province),
 	// 4 (city) or 6 (county) digits. A need matches when its region is known to
 	// lie inside the prefix: a need coarsened to the city 371700 matches "37"
 	// and "3717" but not "371725" (it may be in another county); one coarsened
 	// to the province 370000 matches "37" only.
 	RegionPrefix string
-	Urgencies    []marketplace.Urgency
+	Urgencies    []kernel.Urgency
 	// Statuses filter by the effective status at Now (see
 	// marketplace.PublicStatusAt): a need stored as notice whose notice has
 	// ended counts as open, not notice; an open or notice need past its
 	// deadline and not fully funded counts as expired only.
-	Statuses []marketplace.NeedStatus
+	Statuses []kernel.NeedStatus
 	Sort     Sort // "" means SortUrgency
 	// Page counts from 1 (0 means 1); PerPage is 1..MaxPerPage (0 means
 	// DefaultPerPage); Page*PerPage must not exceed MaxWindow.
@@ -110,7 +112,7 @@ type Result struct {
 // coarsened to its province, and in Counties under "371725" only when its
 // county is shown. Values with no need are absent.
 type Facets struct {
-	Categories map[marketplace.Category]int
+	Categories map[kernel.Category]int
 	Provinces  map[string]int
 	Cities     map[string]int
 	Counties   map[string]int
@@ -163,7 +165,7 @@ type plan struct {
 }
 
 func newPlan(q Query) (*plan, error) {
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	p := &plan{Query: q}
 	if p.Page == 0 {
 		p.Page = 1
@@ -218,11 +220,11 @@ func newPlan(q Query) (*plan, error) {
 	return p, nil
 }
 
-var validStatus = map[marketplace.NeedStatus]bool{
-	marketplace.NeedDraft: true, marketplace.NeedSubmitted: true, marketplace.NeedCleared: true,
-	marketplace.NeedNotice: true, marketplace.NeedOpen: true, marketplace.NeedFunded: true,
-	marketplace.NeedDisbursed: true, marketplace.NeedClosed: true, marketplace.NeedRejected: true,
-	marketplace.NeedWithdrawn: true, marketplace.NeedSuspended: true, marketplace.NeedReferred: true, marketplace.NeedExpired: true,
+var validStatus = map[kernel.NeedStatus]bool{
+	kernel.NeedDraft: true, kernel.NeedSubmitted: true, kernel.NeedCleared: true,
+	kernel.NeedNotice: true, kernel.NeedOpen: true, kernel.NeedFunded: true,
+	kernel.NeedDisbursed: true, kernel.NeedClosed: true, kernel.NeedRejected: true,
+	kernel.NeedWithdrawn: true, kernel.NeedSuspended: true, kernel.NeedReferred: true, kernel.NeedExpired: true,
 }
 
 // words splits free text into the runs of letters, digits and marks, cut to
@@ -270,7 +272,7 @@ func effective(n marketplace.PublicNeed, nowMs int64) marketplace.PublicNeed {
 		t := time.UnixMilli(n.Deadline.UnixMilli())
 		deadline = &t
 	}
-	if n.Status != marketplace.NeedExpired {
+	if n.Status != kernel.NeedExpired {
 		n.Status = marketplace.PublicStatusAt(n.Status, end, deadline, n.RequestedFen, n.FundedFen, time.UnixMilli(nowMs))
 	}
 	return n
@@ -304,7 +306,7 @@ func publishedMs(n *marketplace.PublicNeed) int64 {
 }
 
 func validateNeeds(needs []marketplace.PublicNeed) error {
-	v := &marketplace.ValidationError{}
+	v := &kernel.ValidationError{}
 	for i := range needs {
 		if needs[i].ID == "" {
 			v.Add("id", "need %d has no id", i)
@@ -318,7 +320,7 @@ func validateNeeds(needs []marketplace.PublicNeed) error {
 
 func newFacets() Facets {
 	return Facets{
-		Categories: map[marketplace.Category]int{},
+		Categories: map[kernel.Category]int{},
 		Provinces:  map[string]int{}, Cities: map[string]int{}, Counties: map[string]int{},
 	}
 }

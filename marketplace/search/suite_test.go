@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -24,33 +26,33 @@ const day = 24 * time.Hour
 // suiteNeeds are eight needs chosen so that every filter, sort key and
 // notice rule of the suite has a need on each side of it.
 func suiteNeeds() []marketplace.PublicNeed {
-	n := func(id string, cat marketplace.Category, region string, st marketplace.NeedStatus, urg marketplace.Urgency,
+	n := func(id string, cat kernel.Category, region string, st kernel.NeedStatus, urg kernel.Urgency,
 		deadline *time.Time, remaining int64, published time.Duration, title, story string) marketplace.PublicNeed {
 		return marketplace.PublicNeed{
 			ID: id, Status: st, Category: cat, RegionCode: region, RegionName: "某地",
-			AgeBand: "18_59", HouseholdTypes: []marketplace.HouseholdType{marketplace.HHDibao},
+			AgeBand: "18_59", HouseholdTypes: []kernel.HouseholdType{kernel.HHDibao},
 			Title: title, Story: story, VerifiedCostFen: remaining + 1000, RequestedFen: remaining + 500,
 			FundedFen: 500, RemainingFen: remaining, Urgency: urg, Deadline: deadline,
-			ServiceNeeds: []marketplace.Service{marketplace.SvcHospitalEscort},
+			ServiceNeeds: []kernel.Service{kernel.SvcHospitalEscort},
 			PublishedAt:  tp(-published), OrgID: "org1", OrgName: "某某社工站",
 		}
 	}
 	needs := []marketplace.PublicNeed{
-		n("n01", marketplace.CatMedical, "371725", marketplace.NeedOpen, marketplace.UrgencyEmergency, tp(2*day), 5000, 10*day,
+		n("n01", kernel.CatMedical, "371725", kernel.NeedOpen, kernel.UrgencyEmergency, tp(2*day), 5000, 10*day,
 			"白血病患儿急需医疗费", "孩子确诊急性白血病，需要骨髓移植。"),
-		n("n02", marketplace.CatEducation, "371700", marketplace.NeedOpen, marketplace.UrgencyNormal, tp(30*day), 100, 2*day,
+		n("n02", kernel.CatEducation, "371700", kernel.NeedOpen, kernel.UrgencyNormal, tp(30*day), 100, 2*day,
 			"大学新生助学", "家庭困难，学费无着落，申请助学金。"),
-		n("n03", marketplace.CatMedical, "370000", marketplace.NeedNotice, marketplace.UrgencyUrgent, nil, 20000, 3*day,
+		n("n03", kernel.CatMedical, "370000", kernel.NeedNotice, kernel.UrgencyUrgent, nil, 20000, 3*day,
 			"尿毒症透析费用", "需要长期透析，医生建议尽快手术。"),
-		n("n04", marketplace.CatHousing, "430524", marketplace.NeedNotice, marketplace.UrgencyNormal, tp(10*day), 300000, day,
+		n("n04", kernel.CatHousing, "430524", kernel.NeedNotice, kernel.UrgencyNormal, tp(10*day), 300000, day,
 			"危房改造", "房屋漏雨，墙体开裂，需要修缮。"),
-		n("n05", marketplace.CatMedical, "610524", marketplace.NeedFunded, marketplace.UrgencyEmergency, tp(day), 0, 5*day,
+		n("n05", kernel.CatMedical, "610524", kernel.NeedFunded, kernel.UrgencyEmergency, tp(day), 0, 5*day,
 			"车祸重伤", "父亲车祸后住院，医疗费用巨大。"),
-		n("n06", marketplace.CatBasicLiving, "371725", marketplace.NeedOpen, marketplace.UrgencyUrgent, tp(5*day), 8000, 4*day,
+		n("n06", kernel.CatBasicLiving, "371725", kernel.NeedOpen, kernel.UrgencyUrgent, tp(5*day), 8000, 4*day,
 			"低保户生活困难", "化验显示白血球偏低，另有血病史。"),
-		n("n07", marketplace.CatEducation, "371726", marketplace.NeedClosed, marketplace.UrgencyNormal, nil, 0, 30*day,
+		n("n07", kernel.CatEducation, "371726", kernel.NeedClosed, kernel.UrgencyNormal, nil, 0, 30*day,
 			"贫困学生助学 scholarship", "English words: tuition help for a student."),
-		n("n08", marketplace.CatCare, "371725", marketplace.NeedNotice, marketplace.UrgencyNormal, nil, 50000, 6*time.Hour,
+		n("n08", kernel.CatCare, "371725", kernel.NeedNotice, kernel.UrgencyNormal, nil, 50000, 6*time.Hour,
 			"独居老人照料", "老人独居，需要上门照料。"),
 	}
 	needs[0].Emergency = true
@@ -102,7 +104,7 @@ func testIndex(t *testing.T, idx Index) {
 			t.Errorf("query %+v: total %d, want %d", q, r.Total, len(want))
 		}
 	}
-	open, notice := marketplace.NeedOpen, marketplace.NeedNotice
+	open, notice := kernel.NeedOpen, kernel.NeedNotice
 
 	t.Run("count after upsert", func(t *testing.T) {
 		if n, err := idx.Count(ctx); err != nil || n != 8 {
@@ -137,15 +139,15 @@ func testIndex(t *testing.T, idx Index) {
 			q    Query
 			want []string
 		}{
-			{"category", Query{Q: "医疗", Categories: []marketplace.Category{marketplace.CatMedical}}, []string{"n01", "n05"}},
-			{"other category", Query{Q: "医疗", Categories: []marketplace.Category{marketplace.CatEducation}}, nil},
-			{"two categories", Query{Q: "助学", Categories: []marketplace.Category{marketplace.CatEducation, marketplace.CatMedical}}, []string{"n02", "n07"}},
+			{"category", Query{Q: "医疗", Categories: []kernel.Category{kernel.CatMedical}}, []string{"n01", "n05"}},
+			{"other category", Query{Q: "医疗", Categories: []kernel.Category{kernel.CatEducation}}, nil},
+			{"two categories", Query{Q: "助学", Categories: []kernel.Category{kernel.CatEducation, kernel.CatMedical}}, []string{"n02", "n07"}},
 			{"region", Query{Q: "医疗", RegionPrefix: "37"}, []string{"n01"}},
-			{"urgency", Query{Q: "医疗", Urgencies: []marketplace.Urgency{marketplace.UrgencyEmergency}}, []string{"n01", "n05"}},
-			{"urgency excluding", Query{Q: "医疗", Urgencies: []marketplace.Urgency{marketplace.UrgencyNormal}}, nil},
-			{"status", Query{Q: "医疗", Statuses: []marketplace.NeedStatus{open}}, []string{"n01"}},
-			{"all filters", Query{Q: "助学", Categories: []marketplace.Category{marketplace.CatEducation}, RegionPrefix: "3717",
-				Urgencies: []marketplace.Urgency{marketplace.UrgencyNormal}, Statuses: []marketplace.NeedStatus{open}}, []string{"n02"}},
+			{"urgency", Query{Q: "医疗", Urgencies: []kernel.Urgency{kernel.UrgencyEmergency}}, []string{"n01", "n05"}},
+			{"urgency excluding", Query{Q: "医疗", Urgencies: []kernel.Urgency{kernel.UrgencyNormal}}, nil},
+			{"status", Query{Q: "医疗", Statuses: []kernel.NeedStatus{open}}, []string{"n01"}},
+			{"all filters", Query{Q: "助学", Categories: []kernel.Category{kernel.CatEducation}, RegionPrefix: "3717",
+				Urgencies: []kernel.Urgency{kernel.UrgencyNormal}, Statuses: []kernel.NeedStatus{open}}, []string{"n02"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) { matches(t, tc.q, tc.want...) })
 		}
@@ -169,23 +171,23 @@ func testIndex(t *testing.T, idx Index) {
 	})
 
 	t.Run("notice ends into open at query time", func(t *testing.T) {
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open}}, "n01", "n02", "n03", "n06")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{notice}}, "n04", "n08")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open, notice}}, "n01", "n02", "n03", "n04", "n06", "n08")
+		matches(t, Query{Statuses: []kernel.NeedStatus{open}}, "n01", "n02", "n03", "n06")
+		matches(t, Query{Statuses: []kernel.NeedStatus{notice}}, "n04", "n08")
+		matches(t, Query{Statuses: []kernel.NeedStatus{open, notice}}, "n01", "n02", "n03", "n04", "n06", "n08")
 		earlier := suiteNow.Add(-2 * time.Hour)
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open}, Now: earlier}, "n01", "n02", "n06")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{notice}, Now: earlier}, "n03", "n04", "n08")
+		matches(t, Query{Statuses: []kernel.NeedStatus{open}, Now: earlier}, "n01", "n02", "n06")
+		matches(t, Query{Statuses: []kernel.NeedStatus{notice}, Now: earlier}, "n03", "n04", "n08")
 		// Exactly at the end of notice the need is open (marketplace.EffectiveStatus).
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open}, Now: *suiteNeeds()[2].NoticeEndsAt}, "n01", "n02", "n03", "n06")
+		matches(t, Query{Statuses: []kernel.NeedStatus{open}, Now: *suiteNeeds()[2].NoticeEndsAt}, "n01", "n02", "n03", "n06")
 		later := suiteNow.Add(3 * day)
-		matches(t, Query{Statuses: []marketplace.NeedStatus{notice}, Now: later}, "n08")
+		matches(t, Query{Statuses: []kernel.NeedStatus{notice}, Now: later}, "n08")
 		// n01's deadline (2 days) passed with money lacking: expired, not open
 		// (marketplace.PublicStatusAt); n05's passed too but it is funded.
-		matches(t, Query{Statuses: []marketplace.NeedStatus{open, marketplace.NeedFunded}, Now: later}, "n02", "n03", "n04", "n05", "n06")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}, Now: later}, "n01")
-		matches(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}}) // none yet
+		matches(t, Query{Statuses: []kernel.NeedStatus{open, kernel.NeedFunded}, Now: later}, "n02", "n03", "n04", "n05", "n06")
+		matches(t, Query{Statuses: []kernel.NeedStatus{kernel.NeedExpired}, Now: later}, "n01")
+		matches(t, Query{Statuses: []kernel.NeedStatus{kernel.NeedExpired}}) // none yet
 
-		status := func(now time.Time, id string) marketplace.NeedStatus {
+		status := func(now time.Time, id string) kernel.NeedStatus {
 			for _, n := range search(t, Query{Now: now}).Needs {
 				if n.ID == id {
 					return n.Status
@@ -194,7 +196,7 @@ func testIndex(t *testing.T, idx Index) {
 			t.Fatalf("%s not found", id)
 			return ""
 		}
-		if r := search(t, Query{Statuses: []marketplace.NeedStatus{marketplace.NeedExpired}, Now: later}); len(r.Needs) != 1 || r.Needs[0].Status != marketplace.NeedExpired {
+		if r := search(t, Query{Statuses: []kernel.NeedStatus{kernel.NeedExpired}, Now: later}); len(r.Needs) != 1 || r.Needs[0].Status != kernel.NeedExpired {
 			t.Errorf("expired needs shown as %+v, want n01 expired", r.Needs)
 		}
 		if got := status(suiteNow, "n03"); got != open {
@@ -260,13 +262,13 @@ func testIndex(t *testing.T, idx Index) {
 			{"unknown sort", Query{Sort: "price"}, "sort"},
 			{"odd-length region", Query{RegionPrefix: "371"}, "region"},
 			{"region not digits", Query{RegionPrefix: "37 OR 1"}, "region"},
-			{"unknown category", Query{Categories: []marketplace.Category{"x"}}, "category"},
-			{"unknown urgency", Query{Urgencies: []marketplace.Urgency{"soon"}}, "urgency"},
-			{"unknown status", Query{Statuses: []marketplace.NeedStatus{`open" OR status = "draft`}}, "status"},
+			{"unknown category", Query{Categories: []kernel.Category{"x"}}, "category"},
+			{"unknown urgency", Query{Urgencies: []kernel.Urgency{"soon"}}, "urgency"},
+			{"unknown status", Query{Statuses: []kernel.NeedStatus{`open" OR status = "draft`}}, "status"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := idx.Search(ctx, tc.q)
-				var v *marketplace.ValidationError
+				var v *kernel.ValidationError
 				if !errors.As(err, &v) || v.Fields[tc.field] == "" {
 					t.Errorf("error %v, want a validation error on %s", err, tc.field)
 				}
@@ -280,7 +282,7 @@ func testIndex(t *testing.T, idx Index) {
 	t.Run("facets over the whole result set", func(t *testing.T) {
 		r := search(t, Query{PerPage: 1})
 		want := Facets{
-			Categories: map[marketplace.Category]int{"medical": 3, "education": 2, "housing": 1, "basic_living": 1, "care": 1},
+			Categories: map[kernel.Category]int{"medical": 3, "education": 2, "housing": 1, "basic_living": 1, "care": 1},
 			Provinces:  map[string]int{"37": 6, "43": 1, "61": 1},
 			Cities:     map[string]int{"3717": 5, "4305": 1, "6105": 1},
 			Counties:   map[string]int{"371725": 3, "371726": 1, "430524": 1, "610524": 1},
@@ -290,7 +292,7 @@ func testIndex(t *testing.T, idx Index) {
 		}
 		r = search(t, Query{Q: "医疗", PerPage: 1})
 		want = Facets{
-			Categories: map[marketplace.Category]int{"medical": 2},
+			Categories: map[kernel.Category]int{"medical": 2},
 			Provinces:  map[string]int{"37": 1, "61": 1},
 			Cities:     map[string]int{"3717": 1, "6105": 1},
 			Counties:   map[string]int{"371725": 1, "610524": 1},
@@ -298,7 +300,7 @@ func testIndex(t *testing.T, idx Index) {
 		if !reflect.DeepEqual(r.Facets, want) {
 			t.Errorf("facets of 医疗\n got %+v\nwant %+v", r.Facets, want)
 		}
-		r = search(t, Query{RegionPrefix: "3717", Statuses: []marketplace.NeedStatus{open}})
+		r = search(t, Query{RegionPrefix: "3717", Statuses: []kernel.NeedStatus{open}})
 		if r.Facets.Provinces["37"] != 3 || r.Facets.Cities["3717"] != 3 || r.Facets.Counties["371725"] != 2 || len(r.Facets.Counties) != 1 {
 			t.Errorf("facets of open needs in 3717: %+v", r.Facets)
 		}
@@ -343,7 +345,7 @@ func testIndex(t *testing.T, idx Index) {
 
 	t.Run("upsert replaces the older version", func(t *testing.T) {
 		n := suiteNeeds()[1]
-		n.Title, n.Story, n.Category = "大学新生学费", "学费无着落。", marketplace.CatBasicLiving
+		n.Title, n.Story, n.Category = "大学新生学费", "学费无着落。", kernel.CatBasicLiving
 		if err := idx.Upsert(ctx, []marketplace.PublicNeed{n}); err != nil {
 			t.Fatal(err)
 		}
@@ -351,8 +353,8 @@ func testIndex(t *testing.T, idx Index) {
 			t.Fatalf("second upsert of the same version: %v", err)
 		}
 		matches(t, Query{Q: "助学"}, "n07")
-		matches(t, Query{Q: "学费", Categories: []marketplace.Category{marketplace.CatBasicLiving}}, "n02")
-		matches(t, Query{Categories: []marketplace.Category{marketplace.CatEducation}}, "n07")
+		matches(t, Query{Q: "学费", Categories: []kernel.Category{kernel.CatBasicLiving}}, "n02")
+		matches(t, Query{Categories: []kernel.Category{kernel.CatEducation}}, "n07")
 		if c, err := idx.Count(ctx); err != nil || c != 8 {
 			t.Errorf("count %d, %v after replacing; want 8", c, err)
 		}
@@ -360,7 +362,7 @@ func testIndex(t *testing.T, idx Index) {
 
 	t.Run("upsert refuses needs without id or region", func(t *testing.T) {
 		for _, n := range []marketplace.PublicNeed{{ID: "", RegionCode: "371725"}, {ID: "bad", RegionCode: "3717"}} {
-			var v *marketplace.ValidationError
+			var v *kernel.ValidationError
 			if err := idx.Upsert(ctx, []marketplace.PublicNeed{n}); !errors.As(err, &v) {
 				t.Errorf("upsert %+v: %v, want a validation error", n, err)
 			}

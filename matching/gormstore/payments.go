@@ -12,10 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -105,7 +106,7 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]matching.Payment, error) 
 		if err := rows.Scan(&prog, &f, &t, &p.AmountFen, &p.RegionCode); err != nil {
 			return nil, fmt.Errorf("matching: payments for: %w", err)
 		}
-		p.Programme = marketplace.Programme(prog)
+		p.Programme = kernel.Programme(prog)
 		var err error
 		if p.From, err = scanDate(f); err != nil {
 			return nil, err
@@ -135,7 +136,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 		if len(rows) == 1 {
 			r := rows[0]
 			if r.Status == string(matching.ImportRunning) && !r.UpdatedAt.Before(staleBefore) {
-				return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_running", nil, "an import of this file is running (batch %s)", r.PublicID)
+				return kernel.Refuse(kernel.ErrConflict, "refusal_import_running", nil, "an import of this file is running (batch %s)", r.PublicID)
 			}
 			res := tx.Model(&batchRow{}).Where("id = ? AND lease = ?", r.ID, r.Lease).
 				Updates(map[string]any{"status": string(matching.ImportRunning), "lease": lease, "error": "", "updated_at": nb.CreatedAt})
@@ -143,7 +144,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
-				return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_claimed", nil, "the unfinished import of this file was claimed by another")
+				return kernel.Refuse(kernel.ErrConflict, "refusal_import_claimed", nil, "the unfinished import of this file was claimed by another")
 			}
 			r.Status, r.Lease, r.Error, r.UpdatedAt = string(matching.ImportRunning), lease, "", nb.CreatedAt
 			if nb.FileName != "" {
@@ -182,7 +183,7 @@ func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, 
 		return fmt.Errorf("matching: finish import: %w", res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("matching: finish import: %w: the batch's lease was lost", marketplace.ErrConflict)
+		return fmt.Errorf("matching: finish import: %w: the batch's lease was lost", kernel.ErrConflict)
 	}
 	return nil
 }
@@ -944,7 +945,7 @@ func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string
 		var held int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_import_batches WHERE id = ? AND lease = ? AND status = ?`,
 			batchKey, lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_import_lease_lost", nil, "the batch's lease was lost")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_import_lease_lost", nil, "the batch's lease was lost")
 		}
 	}
 	return nil
@@ -982,7 +983,7 @@ func (w *paymentWriter) checkPart(ctx context.Context, tx *sql.Tx, part int) err
 		return fmt.Errorf("matching: merge part: %w", err)
 	}
 	if merged != part {
-		return fmt.Errorf("matching: merge part %d: %w: %d parts are merged", part, marketplace.ErrConflict, merged)
+		return fmt.Errorf("matching: merge part %d: %w: %d parts are merged", part, kernel.ErrConflict, merged)
 	}
 	return nil
 }

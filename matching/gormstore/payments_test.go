@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -50,11 +51,11 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		}
 		defer w.Close()
 		rows := []matching.PaymentRow{
-			{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
-			{Line: 3, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-02-01"), To: day("2026-02-28"), RegionCode: "371725"},
-			{Line: 4, Pseudonym: alice, Programme: marketplace.ProgMedical, AmountFen: 123450, From: day("2026-03-05"), To: day("2026-03-05"), RegionCode: "371725"},
-			{Line: 5, Pseudonym: bob, Programme: marketplace.ProgTemporary, AmountFen: 50000, From: day("2026-02-10"), To: day("2026-02-10"), RegionCode: "110101"},
-			{Line: 6, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
+			{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
+			{Line: 3, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-02-01"), To: day("2026-02-28"), RegionCode: "371725"},
+			{Line: 4, Pseudonym: alice, Programme: kernel.ProgMedical, AmountFen: 123450, From: day("2026-03-05"), To: day("2026-03-05"), RegionCode: "371725"},
+			{Line: 5, Pseudonym: bob, Programme: kernel.ProgTemporary, AmountFen: 50000, From: day("2026-02-10"), To: day("2026-02-10"), RegionCode: "110101"},
+			{Line: 6, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
 		}
 		if err := w.WriteChunk(ctx, rows, []matching.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, now); err != nil {
 			t.Fatal(err)
@@ -63,7 +64,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if err != nil || added != 4 {
 			t.Fatalf("merge: %d %v, want 4 added", added, err)
 		}
-		if _, err := w.MergePart(ctx, 0, false, now); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := w.MergePart(ctx, 0, false, now); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("merging a part twice: %v", err)
 		}
 		// Not visible before the batch is done.
@@ -82,11 +83,11 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if len(got) != 2 || got[0].From != day("2026-01-01") || got[1].From != day("2026-02-01") || got[0].AmountFen != 80000 || got[0].RegionCode != "371725" {
 			t.Fatalf("payments = %+v", got)
 		}
-		if got[0].ID != matching.PaymentID(alice, marketplace.ProgDibao, day("2026-01-01"), day("2026-01-31"), 80000, "371725") || got[0].ID == got[1].ID {
+		if got[0].ID != matching.PaymentID(alice, kernel.ProgDibao, day("2026-01-01"), day("2026-01-31"), 80000, "371725") || got[0].ID == got[1].ID {
 			t.Fatalf("ids %s %s", got[0].ID, got[1].ID)
 		}
 		got, _ = s.PaymentsFor(ctx, alice, day("2026-03-05"), day("2026-03-05"))
-		if len(got) != 1 || got[0].Programme != marketplace.ProgMedical {
+		if len(got) != 1 || got[0].Programme != kernel.ProgMedical {
 			t.Fatalf("medical: %+v", got)
 		}
 		got, _ = s.PaymentsFor(ctx, alice, day("2025-01-01"), day("2025-12-31"))
@@ -104,7 +105,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if err != nil || len(errs) != 1 || errs[0].Line != 7 {
 			t.Fatalf("errors = %v %v", errs, err)
 		}
-		if _, err := s.ImportBatch(ctx, "nope"); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := s.ImportBatch(ctx, "nope"); !errors.Is(err, kernel.ErrNotFound) {
 			t.Fatalf("missing batch: %v", err)
 		}
 	})
@@ -117,7 +118,7 @@ func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
 		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 		b, _ := claim(t, s, "batch1", "sha1", "lease1", now)
 		// A second claim while the first is fresh is refused.
-		if _, _, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: now}, "lease2", now.Add(-time.Minute)); !errors.Is(err, marketplace.ErrConflict) {
+		if _, _, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: now}, "lease2", now.Add(-time.Minute)); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("second claim: %v", err)
 		}
 		// Once stale, it is resumed under the new lease, and the old lease is dead.
@@ -131,7 +132,7 @@ func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		if err := w.WriteChunk(ctx, nil, nil, 0, 10, later); !errors.Is(err, marketplace.ErrConflict) {
+		if err := w.WriteChunk(ctx, nil, nil, 0, 10, later); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("write under a lost lease: %v", err)
 		}
 		if err := s.FinishImport(ctx, b.Key, "lease2", matching.ImportFailed, "cancelled", later); err != nil {
@@ -150,7 +151,7 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		ctx := context.Background()
 		s := gormstore.New(db)
 		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-		row := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"}
+		row := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"}
 		a, _ := claim(t, s, "a", "shaA", "la", now)
 		wa, _ := s.OpenPaymentWriter(ctx, a.Key, "la")
 		defer wa.Close()
@@ -200,7 +201,7 @@ func TestRowsWithUnusualTextAreStoredThroughPlaceholders(t *testing.T) {
 		defer w.Close()
 		// Not a row a file gives (the region is not digits), but the store
 		// must keep it as it is, quote and all, never as SQL.
-		odd := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: marketplace.ProgDibao, AmountFen: 100, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "37'); --"}
+		odd := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 100, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "37'); --"}
 		ok := odd
 		ok.Line, ok.RegionCode = 3, "371725"
 		if err := w.WriteChunk(ctx, []matching.PaymentRow{odd, ok}, nil, 0, 3, now); err != nil {
@@ -245,7 +246,7 @@ func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
 	}
 	var rows []matching.PaymentRow
 	for i := 0; i < 40; i++ {
-		rows = append(rows, matching.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: marketplace.ProgDibao,
+		rows = append(rows, matching.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: kernel.ProgDibao,
 			AmountFen: int64(10_000 + i), From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"})
 	}
 	oddRegion := "371726"

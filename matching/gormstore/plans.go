@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -68,18 +69,18 @@ func utcp(t *time.Time) *time.Time {
 }
 
 func (r *matchNeedRow) record() matching.NeedRecord {
-	return matching.NeedRecord{ID: r.PublicID, OrgID: r.OrgID, Status: marketplace.NeedStatus(r.Status), NoticeEndsAt: utcp(r.NoticeEndsAt),
-		Category: marketplace.Category(r.Category), Urgency: marketplace.Urgency(r.Urgency), RegionCode: r.RegionCode,
-		PublicRegionCode: r.PublicRegionCode, AgeBand: marketplace.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[marketplace.HouseholdType](r.HouseholdTypes),
-		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, ServiceNeeds: splitCodes[marketplace.Service](r.ServiceNeeds),
-		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: marketplace.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
+	return matching.NeedRecord{ID: r.PublicID, OrgID: r.OrgID, Status: kernel.NeedStatus(r.Status), NoticeEndsAt: utcp(r.NoticeEndsAt),
+		Category: kernel.Category(r.Category), Urgency: kernel.Urgency(r.Urgency), RegionCode: r.RegionCode,
+		PublicRegionCode: r.PublicRegionCode, AgeBand: kernel.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[kernel.HouseholdType](r.HouseholdTypes),
+		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, ServiceNeeds: splitCodes[kernel.Service](r.ServiceNeeds),
+		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
 }
 
 // OpenNeeds implements matching.MatchStore.
 func (s *Matches) OpenNeeds(ctx context.Context) ([]matching.NeedRecord, error) {
 	var rows []matchNeedRow
 	if err := s.db.WithContext(ctx).Table("needs").Select(matchNeedColumns).
-		Where("status IN ?", []string{string(marketplace.NeedOpen), string(marketplace.NeedNotice)}).Order("id").Find(&rows).Error; err != nil {
+		Where("status IN ?", []string{string(kernel.NeedOpen), string(kernel.NeedNotice)}).Order("id").Find(&rows).Error; err != nil {
 		return nil, mgorm.MapError(err)
 	}
 	out := make([]matching.NeedRecord, len(rows))
@@ -96,7 +97,7 @@ func (s *Matches) NeedRecord(ctx context.Context, publicID string) (*matching.Ne
 		return nil, mgorm.MapError(err)
 	}
 	if len(rows) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	r := rows[0].record()
 	return &r, nil
@@ -274,7 +275,7 @@ func (s *Matches) StartExecution(ctx context.Context, planID int64, by string, a
 		return mgorm.MapError(res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return marketplace.ErrConflict
+		return kernel.ErrConflict
 	}
 	return nil
 }
@@ -313,7 +314,7 @@ func (s *Matches) OrgRegion(ctx context.Context, orgID int64) (string, error) {
 		return "", mgorm.MapError(err)
 	}
 	if len(codes) == 0 {
-		return "", marketplace.ErrNotFound
+		return "", kernel.ErrNotFound
 	}
 	return codes[0], nil
 }

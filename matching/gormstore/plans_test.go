@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
@@ -35,14 +36,14 @@ func TestMatchStoreNeedsAndPlans(t *testing.T) {
 			t.Fatalf("open needs %+v", open)
 		}
 		n := open[0]
-		if n.Category != marketplace.CatMedical || n.Urgency != marketplace.UrgencyEmergency || n.RegionCode != "371725" || n.RequestedFen != 500000 ||
+		if n.Category != kernel.CatMedical || n.Urgency != kernel.UrgencyEmergency || n.RegionCode != "371725" || n.RequestedFen != 500000 ||
 			n.FundedFen != 100000 || len(n.HouseholdTypes) != 2 || len(n.ServiceNeeds) != 2 || n.Deadline == nil || !n.Deadline.Equal(dl) || n.OrgID != base.OrgID {
 			t.Fatalf("record %+v", n)
 		}
-		if f := open[1].Facts(time.Now()); f.Status != marketplace.NeedOpen {
+		if f := open[1].Facts(time.Now()); f.Status != kernel.NeedOpen {
 			t.Fatalf("a need whose notice ended is %s, want open", f.Status)
 		}
-		if _, err := st.NeedRecord(ctx, "nope"); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := st.NeedRecord(ctx, "nope"); !errors.Is(err, kernel.ErrNotFound) {
 			t.Fatalf("missing need: %v", err)
 		}
 
@@ -68,11 +69,11 @@ func TestMatchStoreNeedsAndPlans(t *testing.T) {
 		if err := st.StartExecution(ctx, p.ID, "u2", now); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.StartExecution(ctx, p.ID, "u3", now); !errors.Is(err, marketplace.ErrConflict) {
+		if err := st.StartExecution(ctx, p.ID, "u3", now); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("second start: %v, want ErrConflict", err)
 		}
 		l := got.Lines[1]
-		l.Status, l.Refusal, l.DoneAt = matching.LineRefused, []marketplace.Ineligibility{{Code: "region", Message: "x"}}, &now
+		l.Status, l.Refusal, l.DoneAt = matching.LineRefused, []kernel.Ineligibility{{Code: "region", Message: "x"}}, &now
 		if err := st.SaveLine(ctx, p.ID, &l); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -178,17 +180,17 @@ func splitList(s string) []string {
 }
 
 func (r needRow) domain() matching.ScreeningNeed {
-	n := matching.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: marketplace.NeedStatus(r.Status),
-		Category: marketplace.Category(r.Category), Period: matching.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
+	n := matching.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
+		Category: kernel.Category(r.Category), Period: matching.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
 		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 	for _, h := range splitList(r.HouseholdTypes) {
-		n.HouseholdTypes = append(n.HouseholdTypes, marketplace.HouseholdType(h))
+		n.HouseholdTypes = append(n.HouseholdTypes, kernel.HouseholdType(h))
 	}
 	return n
 }
 
 func (r needRow) summary() matching.NeedSummary {
-	return matching.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: marketplace.NeedStatus(r.Status), Category: marketplace.Category(r.Category),
+	return matching.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: kernel.NeedStatus(r.Status), Category: kernel.Category(r.Category),
 		From: r.CostFrom.UTC(), To: r.CostTo.UTC(), VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen,
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 }
@@ -224,7 +226,7 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*ma
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, ScreeningNeed: rows[0].domain()}, nil
 }
@@ -237,9 +239,9 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 	}
 	var self *matching.ScreenedNeed
 	others := make([]matching.ScreeningNeed, 0, len(rows))
-	state := make([]marketplace.PersonNeedState, 0, len(rows))
+	state := make([]kernel.PersonNeedState, 0, len(rows))
 	for _, r := range rows {
-		state = append(state, marketplace.PersonNeedState{ID: r.ID, Version: r.Version, Status: marketplace.NeedStatus(r.Status), FundedFen: r.FundedFen})
+		state = append(state, kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen})
 		if r.PublicID == publicID {
 			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, ScreeningNeed: r.domain()}
 			continue
@@ -247,9 +249,9 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 		others = append(others, r.domain())
 	}
 	if self == nil {
-		return nil, nil, marketplace.ErrNotFound
+		return nil, nil, kernel.ErrNotFound
 	}
-	self.PersonState = marketplace.PersonStateOf(state)
+	self.PersonState = kernel.PersonStateOf(state)
 	return self, others, nil
 }
 
@@ -300,7 +302,7 @@ func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint
 	var at dbTime
 	err = st.QueryRowContext(ctx, needKey, fingerprint).Scan(&o.NeedKey, &o.ScreeningKey, &o.Verifier, &o.ReasonCT, &o.ReasonKID, &o.Fingerprint, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -312,8 +314,8 @@ func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint
 func (r screeningRow) domain(needPublicID string) (matching.ScreeningRecord, error) {
 	rec := matching.ScreeningRecord{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
 		Latest: r.Latest, Decision: matching.Decision(r.Decision), DecidedBy: r.DecidedBy,
-		Screening: marketplace.Screening{ID: r.PublicID, NeedID: needPublicID, Stage: marketplace.ScreeningStage(r.Stage),
-			Result: marketplace.ScreeningOutcome(r.Result), AmountFen: r.AmountFen, At: r.At.UTC(), Overridden: r.Overridden}}
+		Screening: kernel.Screening{ID: r.PublicID, NeedID: needPublicID, Stage: kernel.ScreeningStage(r.Stage),
+			Result: kernel.ScreeningOutcome(r.Result), AmountFen: r.AmountFen, At: r.At.UTC(), Overridden: r.Overridden}}
 	if r.DecidedAt != nil {
 		t := r.DecidedAt.UTC()
 		rec.DecidedAt = &t
@@ -359,12 +361,12 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*match
 	err = st.QueryRowContext(ctx, needKey).Scan(&rec.Key, &rec.ID, &stage, &result, &rec.AmountFen, &rec.BlockFingerprint, &rec.WarnFingerprint,
 		&rec.Overridden, &decision, &rec.DecidedBy, &decided, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	rec.Stage, rec.Result, rec.Decision, rec.At = marketplace.ScreeningStage(stage), marketplace.ScreeningOutcome(result), matching.Decision(decision), at.T
+	rec.Stage, rec.Result, rec.Decision, rec.At = kernel.ScreeningStage(stage), kernel.ScreeningOutcome(result), matching.Decision(decision), at.T
 	if !decided.T.IsZero() {
 		t := decided.T
 		rec.DecidedAt = &t
@@ -384,7 +386,7 @@ func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, marketplace.ErrNotFound
+		return nil, kernel.ErrNotFound
 	}
 	return &recs[0], nil
 }
@@ -560,10 +562,10 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			return mgorm.MapError(err)
 		}
 		if !r.Latest {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_newer", nil, "a newer screening of the need exists; decide on that one")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_screening_newer", nil, "a newer screening of the need exists; decide on that one")
 		}
 		if r.Decision != "" {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_decided", nil, "the screening was already decided (%s)", r.Decision)
+			return kernel.Refuse(kernel.ErrConflict, "refusal_screening_decided", nil, "the screening was already decided (%s)", r.Decision)
 		}
 		res := tx.Model(&screeningRow{}).Where("id = ? AND decision = ''", screeningKey).Updates(map[string]any{
 			"decision": string(d), "decided_by": by, "decided_at": at, "decision_reason_ct": reasonCT, "decision_reason_kid": reasonKID})
@@ -571,7 +573,7 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return marketplace.Refuse(marketplace.ErrConflict, "refusal_screening_decided", nil, "the screening was decided meanwhile")
+			return kernel.Refuse(kernel.ErrConflict, "refusal_screening_decided", nil, "the screening was decided meanwhile")
 		}
 		if ov != nil {
 			if err := tx.Create(&overrideRow{NeedID: ov.NeedKey, ScreeningID: ov.ScreeningKey, Verifier: ov.Verifier, ReasonCt: ov.ReasonCT,
@@ -580,7 +582,7 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			}
 			// The need may go on at once: its latest screening's block is
 			// lifted (the next screening with this evidence says warn).
-			if err := tx.Table("needs").Where("id = ?", r.NeedID).Updates(map[string]any{"screening_result": string(marketplace.ScreenWarn), "block_override": true}).Error; err != nil {
+			if err := tx.Table("needs").Where("id = ?", r.NeedID).Updates(map[string]any{"screening_result": string(kernel.ScreenWarn), "block_override": true}).Error; err != nil {
 				return err
 			}
 		}
@@ -589,7 +591,7 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 }
 
 func (r referralRow) domain(needPublicID, needRegion string) matching.Referral {
-	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, NeedRegion: needRegion, Programme: marketplace.Programme(r.Programme),
+	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, NeedRegion: needRegion, Programme: kernel.Programme(r.Programme),
 		Reason: r.Reason, Status: matching.ReferralStatus(r.Status), TakenBy: r.TakenBy, NotesCT: r.NotesCt, NotesKID: r.NotesKid,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ClosedAt != nil {
@@ -643,7 +645,7 @@ func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn fun
 		return mgorm.AppendAudit(tx, &audit)
 	})
 	if err != nil {
-		var v *marketplace.ValidationError
+		var v *kernel.ValidationError
 		if errors.As(err, &v) {
 			return nil, v
 		}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
@@ -106,7 +108,7 @@ func fillPayments(b *testing.B, db *sqldb.DB, pseudo *marketplace.Pseudonymizer,
 			}
 		}
 		for j := 0; j < 10; j++ {
-			prog := marketplace.Programmes[(pi+j)%len(marketplace.Programmes)]
+			prog := kernel.Programmes[(pi+j)%len(kernel.Programmes)]
 			from := time.Date(2025, time.Month(1+j*2), 1, 0, 0, 0, 0, time.UTC)
 			to := from.AddDate(0, 1, -1)
 			args = append(args, p, string(prog), from.Format(time.DateOnly), to.Format(time.DateOnly), int64(10_000+(pi*7+j)%90_000), "371725", batch)
@@ -205,13 +207,13 @@ func BenchmarkScreen(b *testing.B) {
 	var needs []string
 	for i := 0; i < 200; i++ {
 		id := benchIDNumber(i * (rows / 10 / 200))
-		needs = append(needs, f.post(needSpec{idNumber: id, category: marketplace.CatMedical, from: "2025-01-01", to: "2026-12-31",
+		needs = append(needs, f.post(needSpec{idNumber: id, category: kernel.CatMedical, from: "2025-01-01", to: "2026-12-31",
 			cost: 2_000_000, stat: 0, req: 1_500_000, households: "dibao"}))
-		f.post(needSpec{org: f.orgB, idNumber: id, status: marketplace.NeedOpen, category: marketplace.CatMedical, from: "2025-05-01", to: "2025-05-31",
+		f.post(needSpec{org: f.orgB, idNumber: id, status: kernel.NeedOpen, category: kernel.CatMedical, from: "2025-05-01", to: "2025-05-31",
 			cost: 500_000, req: 500_000, fund: 200_000})
 	}
 	// One screening to check the set-up: the record is read.
-	s, err := f.svc.Screen(ctx, needs[0], marketplace.StageAllocate, 100_000)
+	s, err := f.svc.Screen(ctx, needs[0], kernel.StageAllocate, 100_000)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,7 +225,7 @@ func BenchmarkScreen(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		if _, err := f.svc.Screen(ctx, needs[i%len(needs)], marketplace.StageAllocate, 100_000); err != nil {
+		if _, err := f.svc.Screen(ctx, needs[i%len(needs)], kernel.StageAllocate, 100_000); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -332,15 +334,15 @@ func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 			}
 		}
 		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 0, req: 700_000})
-		s, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+		s, err := f.svc.Screen(ctx, a, kernel.StageSubmit, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := s.Checks[0]
-		if c.Result != marketplace.ScreenWarn || len(c.Evidence) != 1 || c.Evidence[0].AmountFen != 300_000 {
+		if c.Result != kernel.ScreenWarn || len(c.Evidence) != 1 || c.Evidence[0].AmountFen != 300_000 {
 			t.Fatalf("statutory overlap: %+v", c)
 		}
-		want := matching.PaymentID(p, marketplace.ProgMedical, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), 300_000, "371725")
+		want := matching.PaymentID(p, kernel.ProgMedical, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), 300_000, "371725")
 		if c.Evidence[0].ID != want {
 			t.Errorf("payment id %s, want %s", c.Evidence[0].ID, want)
 		}
@@ -353,7 +355,7 @@ func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 		}
 		// Requesting one fen more than cost − paid blocks.
 		g.Exec(`UPDATE needs SET requested_fen = 700001 WHERE public_id = ?`, a)
-		if s, _ := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0); s.Result != marketplace.ScreenBlock {
+		if s, _ := f.svc.Screen(ctx, a, kernel.StageSubmit, 0); s.Result != kernel.ScreenBlock {
 			t.Errorf("one fen over the limit: %s", s.Result)
 		}
 	})

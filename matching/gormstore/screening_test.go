@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -57,10 +59,10 @@ type fixture struct {
 	svc      *matching.ScreeningService
 	pays     *fakePayments
 	pseudo   *marketplace.Pseudonymizer
-	verifier *marketplace.Principal
-	worker   *marketplace.Principal
-	orgA     *marketplace.Org
-	orgB     *marketplace.Org
+	verifier *kernel.Principal
+	worker   *kernel.Principal
+	orgA     *kernel.Org
+	orgB     *kernel.Org
 	userKey  int64
 	now      time.Time
 }
@@ -76,25 +78,25 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 		t.Fatal(err)
 	}
 	admin, _ := store.Principal(ctx, u.PublicID)
-	f.orgA, err = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "甲社工", Kind: marketplace.OrgSocialWorkAgency, RegionCode: "371725"})
+	f.orgA, err = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "甲社工", Kind: kernel.OrgSocialWorkAgency, RegionCode: "371725"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.orgB, _ = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "乙慈善", Kind: marketplace.OrgCharity, RegionCode: "371725"})
-	civil, _ := acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "民政", Kind: marketplace.OrgCivilAffairs, RegionCode: "371725"})
-	v, err := acc.AddMember(ctx, admin, civil.PublicID, marketplace.NewUser{Email: "v@test.example", Password: "password-verifier", DisplayName: "V", Role: marketplace.RoleVerifier})
+	f.orgB, _ = acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "乙慈善", Kind: kernel.OrgCharity, RegionCode: "371725"})
+	civil, _ := acc.CreateOrg(ctx, admin, marketplace.NewOrg{Name: "民政", Kind: kernel.OrgCivilAffairs, RegionCode: "371725"})
+	v, err := acc.AddMember(ctx, admin, civil.PublicID, marketplace.NewUser{Email: "v@test.example", Password: "password-verifier", DisplayName: "V", Role: kernel.RoleVerifier})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.verifier, _ = store.Principal(ctx, v.PublicID)
-	w, _ := acc.AddMember(ctx, admin, f.orgA.PublicID, marketplace.NewUser{Email: "w@test.example", Password: "password-worker1", DisplayName: "W", Role: marketplace.RoleSocialWorker})
+	w, _ := acc.AddMember(ctx, admin, f.orgA.PublicID, marketplace.NewUser{Email: "w@test.example", Password: "password-worker1", DisplayName: "W", Role: kernel.RoleSocialWorker})
 	f.worker, _ = store.Principal(ctx, w.PublicID)
 	f.userKey = w.ID
 	f.pseudo, _ = marketplace.NewPseudonymizer([]byte(strings.Repeat("k", 32)))
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	c, _ := marketplace.NewCipher([]marketplace.DataKey{{ID: "d1", Key: key}})
-	d, err := marketplace.LoadDivisions()
+	d, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +105,10 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 }
 
 type needSpec struct {
-	org        *marketplace.Org
+	org        *kernel.Org
 	idNumber   string
-	status     marketplace.NeedStatus
-	category   marketplace.Category
+	status     kernel.NeedStatus
+	category   kernel.Category
 	from, to   string
 	cost, stat int64
 	req, fund  int64
@@ -129,10 +131,10 @@ func (f *fixture) post(s needSpec) string {
 		s.org = f.orgA
 	}
 	if s.status == "" {
-		s.status = marketplace.NeedSubmitted
+		s.status = kernel.NeedSubmitted
 	}
 	if s.category == "" {
-		s.category = marketplace.CatMedical
+		s.category = kernel.CatMedical
 	}
 	p := f.pseudo.Of(s.idNumber)
 	g := f.db.Gorm
@@ -154,7 +156,7 @@ func (f *fixture) post(s needSpec) string {
 	return id
 }
 
-func (f *fixture) pay(idNumber string, prog marketplace.Programme, fen int64, from, to string) string {
+func (f *fixture) pay(idNumber string, prog kernel.Programme, fen int64, from, to string) string {
 	id := newID()
 	f.pays.add(f.pseudo.Of(idNumber), matching.StatutoryPayment{ID: id, Programme: prog, AmountFen: fen, From: date(from), To: date(to), RegionCode: "371725"})
 	return id
@@ -176,12 +178,12 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000})
-		f.pay(idX, marketplace.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
-		s, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+		f.pay(idX, kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		s, err := f.svc.Screen(ctx, a, kernel.StageSubmit, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Result != marketplace.ScreenClear || s.NeedID != a || len(s.Checks) != 4 {
+		if s.Result != kernel.ScreenClear || s.NeedID != a || len(s.Checks) != 4 {
 			t.Fatalf("screening: %+v", s)
 		}
 		if r, _ := f.needResult(a); r != "clear" {
@@ -189,16 +191,16 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		}
 		// The same person under an ID with a lowercase x, at another
 		// organization, same category and period: a duplicate.
-		b := f.post(needSpec{org: f.orgB, idNumber: strings.ToLower(idX), status: marketplace.NeedOpen, from: "2026-01-20", to: "2026-02-20", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 300_000})
-		s, err = f.svc.Screen(ctx, a, marketplace.StageAllocate, 500_001)
+		b := f.post(needSpec{org: f.orgB, idNumber: strings.ToLower(idX), status: kernel.NeedOpen, from: "2026-01-20", to: "2026-02-20", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 300_000})
+		s, err = f.svc.Screen(ctx, a, kernel.StageAllocate, 500_001)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Result != marketplace.ScreenBlock {
+		if s.Result != kernel.ScreenBlock {
 			t.Fatalf("result %s, want block: %+v", s.Result, s.Checks)
 		}
 		dup := s.Checks[1]
-		if dup.Rule != marketplace.RuleCrossCharityDuplicate || dup.Result != marketplace.ScreenWarn || len(dup.Evidence) != 1 || dup.Evidence[0].ID != b {
+		if dup.Rule != kernel.RuleCrossCharityDuplicate || dup.Result != kernel.ScreenWarn || len(dup.Evidence) != 1 || dup.Evidence[0].ID != b {
 			t.Errorf("duplicate check: %+v", dup)
 		}
 		if r, _ := f.needResult(a); r != "block" {
@@ -206,8 +208,8 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		}
 		// Withdrawn, it no longer counts.
 		db.Gorm.Exec(`UPDATE needs SET status = 'withdrawn' WHERE public_id = ?`, b)
-		s, _ = f.svc.Screen(ctx, a, marketplace.StageAllocate, 500_001)
-		if s.Result != marketplace.ScreenClear {
+		s, _ = f.svc.Screen(ctx, a, kernel.StageAllocate, 500_001)
+		if s.Result != kernel.ScreenClear {
 			t.Errorf("after withdrawal: %s %+v", s.Result, s.Checks)
 		}
 		// History: three screenings, newest first.
@@ -215,10 +217,10 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		if err != nil || len(recs) != 3 || recs[0].ID != s.ID || !recs[0].Latest || recs[1].Latest {
 			t.Fatalf("history: %d %v", len(recs), err)
 		}
-		if _, err := f.svc.Screen(ctx, "01jjnotaneed0000000000000", marketplace.StageSubmit, 0); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := f.svc.Screen(ctx, "01jjnotaneed0000000000000", kernel.StageSubmit, 0); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("unknown need: %v", err)
 		}
-		if _, err := f.svc.Screen(ctx, a, marketplace.StageAllocate, -1); err == nil {
+		if _, err := f.svc.Screen(ctx, a, kernel.StageAllocate, -1); err == nil {
 			t.Error("a negative amount was screened")
 		}
 	})
@@ -229,9 +231,9 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 0, req: 1_000_000})
-		f.pay(idX, marketplace.ProgMedical, 100_000, "2026-01-31", "2026-01-31")
-		s, _ := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
-		if s.Result != marketplace.ScreenBlock {
+		f.pay(idX, kernel.ProgMedical, 100_000, "2026-01-31", "2026-01-31")
+		s, _ := f.svc.Screen(ctx, a, kernel.StageSubmit, 0)
+		if s.Result != kernel.ScreenBlock {
 			t.Fatalf("want block: %+v", s)
 		}
 		q, err := f.svc.ReviewQueue(ctx, f.verifier, 0)
@@ -244,13 +246,13 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionAcknowledge, ""); err == nil {
 			t.Error("a block was acknowledged")
 		}
-		if _, err := f.svc.Decide(ctx, f.worker, s.ID, matching.DecisionOverride, "家庭确有额外困难，民政已核实"); !errors.Is(err, marketplace.ErrForbidden) {
+		if _, err := f.svc.Decide(ctx, f.worker, s.ID, matching.DecisionOverride, "家庭确有额外困难，民政已核实"); !errors.Is(err, kernel.ErrForbidden) {
 			t.Errorf("a social worker decided: %v", err)
 		}
 		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionOverride, "医疗救助款用于另一次住院，已核实"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionUphold, ""); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionUphold, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("second decision: %v", err)
 		}
 		if r, ov := f.needResult(a); r != "warn" || !ov {
@@ -261,20 +263,20 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 		}
 		// Same evidence, later, at clearance: warn, overridden, not queued.
 		f.now = f.now.Add(24 * time.Hour)
-		s2, err := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
+		s2, err := f.svc.Screen(ctx, a, kernel.StageClear, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s2.Result != marketplace.ScreenWarn || !s2.Overridden {
+		if s2.Result != kernel.ScreenWarn || !s2.Overridden {
 			t.Errorf("re-screen with the same evidence: %s overridden=%v", s2.Result, s2.Overridden)
 		}
 		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
 			t.Errorf("queue after re-screen: %d", len(q))
 		}
 		// A new payment: the block is back and the case is queued again.
-		f.pay(idX, marketplace.ProgTemporary, 50_000, "2026-01-10", "2026-01-10")
-		s3, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
-		if s3.Result != marketplace.ScreenBlock || s3.Overridden {
+		f.pay(idX, kernel.ProgTemporary, 50_000, "2026-01-10", "2026-01-10")
+		s3, _ := f.svc.Screen(ctx, a, kernel.StageClear, 0)
+		if s3.Result != kernel.ScreenBlock || s3.Overridden {
 			t.Errorf("new evidence: %s overridden=%v", s3.Result, s3.Overridden)
 		}
 		if r, ov := f.needResult(a); r != "block" || ov {
@@ -285,15 +287,15 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 			t.Errorf("queue after new evidence: %+v", q)
 		}
 		// Deciding on the older screening is refused: a newer one exists.
-		if _, err := f.svc.Decide(ctx, f.verifier, s2.ID, matching.DecisionAcknowledge, ""); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.Decide(ctx, f.verifier, s2.ID, matching.DecisionAcknowledge, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("decision on a stale screening: %v", err)
 		}
 		// Upheld, the block stays and re-checks keep it out of the queue.
 		if _, err := f.svc.Decide(ctx, f.verifier, s3.ID, matching.DecisionUphold, ""); err != nil {
 			t.Fatal(err)
 		}
-		s4, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
-		if s4.Result != marketplace.ScreenBlock {
+		s4, _ := f.svc.Screen(ctx, a, kernel.StageClear, 0)
+		if s4.Result != kernel.ScreenBlock {
 			t.Errorf("after uphold: %s", s4.Result)
 		}
 		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
@@ -317,25 +319,25 @@ func TestMissedReliefCreatesOneReferral(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		a := f.post(needSpec{idNumber: idX, category: marketplace.CatBasicLiving, from: "2026-02-01", to: "2026-02-28", cost: 300_000, req: 300_000, households: "dibao,elderly_alone"})
+		a := f.post(needSpec{idNumber: idX, category: kernel.CatBasicLiving, from: "2026-02-01", to: "2026-02-28", cost: 300_000, req: 300_000, households: "dibao,elderly_alone"})
 		for i := 0; i < 2; i++ {
-			s, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0)
+			s, err := f.svc.Screen(ctx, a, kernel.StageSubmit, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Checks[3].Result != marketplace.ScreenWarn {
+			if s.Checks[3].Result != kernel.ScreenWarn {
 				t.Fatalf("missed relief: %+v", s.Checks[3])
 			}
 		}
 		rs, err := f.svc.Referrals(ctx, f.verifier, matching.ReferralOpen, 0)
-		if err != nil || len(rs) != 1 || rs[0].Programme != marketplace.ProgDibao || rs[0].NeedID != a {
+		if err != nil || len(rs) != 1 || rs[0].Programme != kernel.ProgDibao || rs[0].NeedID != a {
 			t.Fatalf("referrals: %+v %v", rs, err)
 		}
 		id := rs[0].ID
 		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralAccepted, "已转民政低保窗口"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralOpen, ""); !errors.Is(err, marketplace.ErrConflict) {
+		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralOpen, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("back to open: %v", err)
 		}
 		r, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralClosed, "已纳入低保")
@@ -355,9 +357,9 @@ func TestMissedReliefCreatesOneReferral(t *testing.T) {
 			t.Error("referral notes are not sealed")
 		}
 		// A payment of dibao on record: no missed relief any more.
-		f.pay(idX, marketplace.ProgDibao, 90_000, "2026-01-01", "2026-01-31")
-		s, _ := f.svc.Screen(ctx, a, marketplace.StageClear, 0)
-		if s.Checks[3].Result != marketplace.ScreenClear {
+		f.pay(idX, kernel.ProgDibao, 90_000, "2026-01-01", "2026-01-31")
+		s, _ := f.svc.Screen(ctx, a, kernel.StageClear, 0)
+		if s.Checks[3].Result != kernel.ScreenClear {
 			t.Errorf("with a dibao payment: %+v", s.Checks[3])
 		}
 	})
@@ -368,17 +370,17 @@ func TestScreeningVisibility(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		a := f.post(needSpec{idNumber: idX, from: "2026-01-01", to: "2026-01-31", cost: 100, req: 100})
-		if _, err := f.svc.Screenings(ctx, f.worker, a, false); !errors.Is(err, marketplace.ErrNotFound) {
+		if _, err := f.svc.Screenings(ctx, f.worker, a, false); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("before any screening: %v", err)
 		}
-		if _, err := f.svc.Screen(ctx, a, marketplace.StageSubmit, 0); err != nil {
+		if _, err := f.svc.Screen(ctx, a, kernel.StageSubmit, 0); err != nil {
 			t.Fatal(err)
 		}
 		if recs, err := f.svc.Screenings(ctx, f.worker, a, false); err != nil || len(recs) != 1 {
 			t.Errorf("posting organization's worker: %v", err)
 		}
-		other := &marketplace.Principal{User: marketplace.User{PublicID: "x"}, Memberships: []marketplace.Membership{{Role: marketplace.RoleSocialWorker, Org: f.orgB}}}
-		if _, err := f.svc.Screenings(ctx, other, a, false); !errors.Is(err, marketplace.ErrNotFound) {
+		other := &kernel.Principal{User: kernel.User{PublicID: "x"}, Memberships: []kernel.Membership{{Role: kernel.RoleSocialWorker, Org: f.orgB}}}
+		if _, err := f.svc.Screenings(ctx, other, a, false); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another organization's worker: %v", err)
 		}
 		b, _ := json.Marshal(mustScreenings(t, f, a))
@@ -406,7 +408,7 @@ func TestConcurrentScreeningsKeepOneLatest(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := f.svc.Screen(context.Background(), a, marketplace.StageAllocate, 10); err != nil {
+				if _, err := f.svc.Screen(context.Background(), a, kernel.StageAllocate, 10); err != nil {
 					errs <- err
 				}
 			}()
@@ -437,7 +439,7 @@ func TestConcurrentScreeningsOfOnePerson(t *testing.T) {
 			if i%2 == 1 {
 				org = f.orgB
 			}
-			ids = append(ids, f.post(needSpec{org: org, idNumber: idX, status: marketplace.NeedOpen, from: "2026-01-01", to: "2026-01-31",
+			ids = append(ids, f.post(needSpec{org: org, idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31",
 				cost: 100_000, req: 40_000, fund: 10_000, households: "dibao,tekun"}))
 		}
 		const workers, rounds = 24, 4
@@ -448,7 +450,7 @@ func TestConcurrentScreeningsOfOnePerson(t *testing.T) {
 			go func(w int) {
 				defer wg.Done()
 				for r := 0; r < rounds; r++ {
-					stage := []marketplace.ScreeningStage{marketplace.StageSubmit, marketplace.StageClear, marketplace.StageAllocate, marketplace.StageDisburse}[(w+r)%4]
+					stage := []kernel.ScreeningStage{kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse}[(w+r)%4]
 					if _, err := f.svc.Screen(context.Background(), ids[(w+r)%len(ids)], stage, 1_000); err != nil {
 						errs <- err
 					}

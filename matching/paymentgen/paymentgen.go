@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
@@ -49,18 +51,18 @@ var (
 // Write writes opt.Rows data rows after the header to w. The same options
 // give the same bytes.
 func Write(w io.Writer, opt Options) error {
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		return err
 	}
 	var counties []string
 	for _, p := range div.Provinces() {
 		for _, c := range div.Children(p) {
-			if div.Level(c) == marketplace.LevelCounty {
+			if div.Level(c) == kernel.LevelCounty {
 				counties = append(counties, c)
 			}
 			for _, cc := range div.Children(c) {
-				if div.Level(cc) == marketplace.LevelCounty {
+				if div.Level(cc) == kernel.LevelCounty {
 					counties = append(counties, cc)
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -34,7 +36,7 @@ func TestTheSameSeedGivesTheSameFile(t *testing.T) {
 }
 
 func TestRowsHaveValidIDNumbersOfRealCountiesAndTheProgrammesShapes(t *testing.T) {
-	div, err := marketplace.LoadDivisions()
+	div, err := kernel.LoadDivisions()
 	if err != nil {
 		t.Fatal(err)
 	}

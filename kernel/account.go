@@ -1,11 +1,8 @@
-package marketplace
+package kernel
 
 import (
-	"net/mail"
 	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Role is what a person may do. A user holds one or more roles, each within
@@ -58,6 +55,9 @@ func (k OrgKind) CanGrant(r Role) bool {
 
 // Valid reports whether k is a known kind.
 func (k OrgKind) Valid() bool { _, ok := orgRoles[k]; return ok }
+
+// Roles lists the staff roles an organization of kind k may grant.
+func (k OrgKind) Roles() []Role { return orgRoles[k] }
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -176,29 +176,3 @@ var regionCodeRe = regexp.MustCompile(`^\d{6}(\d{3}(\d{3})?)?$`)
 // (6 digits for a county, 9 for a town, 12 for a village). Whether the place
 // exists is the division table's question.
 func RegionCodeFormatOK(code string) bool { return regionCodeRe.MatchString(code) }
-
-// NormalizeEmail trims and lower-cases an address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-func validateEmail(v *ValidationError, email string) {
-	if len(email) > 254 {
-		v.Add("email", "must be at most 254 characters")
-		return
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
-		v.Add("email", "is not an e-mail address")
-	}
-}
-
-func validateDisplayName(v *ValidationError, name string) {
-	name = strings.TrimSpace(name)
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		v.Add("display_name", "is required")
-	case n > 50:
-		v.Add("display_name", "must be at most 50 characters")
-	case strings.ContainsAny(name, "\x00\r\n<>"):
-		v.Add("display_name", "must not contain control characters or angle brackets")
-	}
-}

@@ -1,4 +1,4 @@
-package marketplace
+package kernel
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +33,8 @@ const (
 	LevelTown     DivisionLevel = "town"
 )
 
-// rank orders levels: 1 for province down to 4 for town, 0 for unknown.
-func (l DivisionLevel) rank() int {
+// Rank orders levels: 1 for province down to 4 for town, 0 for unknown.
+func (l DivisionLevel) Rank() int {
 	switch l {
 	case LevelProvince:
 		return 1
@@ -48,7 +49,7 @@ func (l DivisionLevel) rank() int {
 }
 
 // Valid reports whether l is one of the four levels.
-func (l DivisionLevel) Valid() bool { return l.rank() > 0 }
+func (l DivisionLevel) Valid() bool { return l.Rank() > 0 }
 
 // NationalRegion is the region code of a need whose province alone is too
 // small a cell for k-anonymity: the whole country.
@@ -192,6 +193,17 @@ func (d *Divisions) Known(code string) bool { _, ok := d.byCode[code]; return ok
 // Len is the number of divisions in the table.
 func (d *Divisions) Len() int { return len(d.byCode) }
 
+// All yields every division's code and name, in no particular order.
+func (d *Divisions) All() iter.Seq2[string, string] {
+	return func(yield func(code, name string) bool) {
+		for code, v := range d.byCode {
+			if !yield(code, v.name) {
+				return
+			}
+		}
+	}
+}
+
 // Name returns the short name of a division (郓城县), 全国 for
 // NationalRegion, or "" if unknown.
 func (d *Divisions) Name(code string) string {
@@ -276,7 +288,7 @@ func (d *Divisions) Prefix(code string) string {
 // has no city), the next coarser division is returned: Coarsen("110101",
 // LevelCity) is "110000". It returns "" for an unknown code or level.
 func (d *Divisions) Coarsen(code string, level DivisionLevel) string {
-	want := level.rank()
+	want := level.Rank()
 	if want == 0 {
 		return ""
 	}
@@ -285,7 +297,7 @@ func (d *Divisions) Coarsen(code string, level DivisionLevel) string {
 		if v == nil {
 			return ""
 		}
-		if v.level.rank() <= want {
+		if v.level.Rank() <= want {
 			return c
 		}
 	}

@@ -1,4 +1,4 @@
-package marketplace
+package kernel
 
 // The code lists of DOMAIN.md with their Chinese and English labels. Codes
 // are what the API, the database and the index carry; labels are for people.
