@@ -126,7 +126,7 @@ type ConsentInput struct {
 type validNeed struct {
 	in        NeedInput
 	org       *kernel.Org
-	id        IDInfo
+	id        kernel.IDInfo
 	members   []Member
 	types     []kernel.HouseholdType
 	services  []kernel.Service
@@ -208,14 +208,14 @@ func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, 
 
 	if strings.TrimSpace(b.IDNumber) == "" {
 		v.Add("beneficiary.id_number", "is required")
-	} else if id, err := ParseIDNumber(b.IDNumber, now); err != nil {
+	} else if id, err := kernel.ParseIDNumber(b.IDNumber, now); err != nil {
 		v.Add("beneficiary.id_number", "%v", err)
 	} else {
 		out.id = id
-		out.ageBand = AgeBandAt(id.BirthDate, now)
+		out.ageBand = kernel.AgeBandAt(id.BirthDate, now)
 	}
 	shortTextOK(v, "beneficiary.name", strings.TrimSpace(b.Name), 50, true)
-	if strings.TrimSpace(b.Phone) != "" && !ValidPhone(b.Phone) {
+	if strings.TrimSpace(b.Phone) != "" && !kernel.ValidPhone(b.Phone) {
 		v.Add("beneficiary.phone", "must be a mainland mobile number (11 digits starting 13-19)")
 	}
 	shortTextOK(v, "beneficiary.address", b.Address, 200, false)
@@ -246,7 +246,7 @@ func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, 
 		shortTextOK(v, f+".name", m.Name, 50, true)
 		shortTextOK(v, f+".relation", m.Relation, 20, true)
 		if strings.TrimSpace(m.IDNumber) != "" {
-			id, err := ParseIDNumber(m.IDNumber, now)
+			id, err := kernel.ParseIDNumber(m.IDNumber, now)
 			if err != nil {
 				v.Add(f+".id_number", "%v", err)
 			} else {
@@ -397,7 +397,7 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 		return nil, err
 	}
 	now := s.Now().UTC()
-	ident := Identity{IDNumber: vn.id.Number, Name: strings.TrimSpace(in.Beneficiary.Name), Phone: NormalizePhone(in.Beneficiary.Phone),
+	ident := Identity{IDNumber: vn.id.Number, Name: strings.TrimSpace(in.Beneficiary.Name), Phone: kernel.NormalizePhone(in.Beneficiary.Phone),
 		Address: strings.TrimSpace(in.Beneficiary.Address), BirthDate: vn.id.BirthDate.Format("2006-01-02"), Members: vn.members}
 	if in.Beneficiary.Phone == "" {
 		ident.Phone = ""

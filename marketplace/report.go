@@ -131,10 +131,10 @@ func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, 
 	}
 	contact := ""
 	if c := strings.TrimSpace(in.Contact); c != "" {
-		if !ValidPhone(c) {
+		if !kernel.ValidPhone(c) {
 			v.Add("contact", "must be a mainland mobile number")
 		} else {
-			contact = NormalizePhone(c)
+			contact = kernel.NormalizePhone(c)
 		}
 	}
 	if err := v.Err(); err != nil {

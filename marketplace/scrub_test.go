@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // validID completes 17 digits with their check character.
-func validID(first17 string) string { return first17 + string(IDCheckChar(first17)) }
+func validID(first17 string) string { return first17 + string(kernel.IDCheckChar(first17)) }
 
 // fullWidth writes ASCII digits and letters in their full-width forms.
 func fullWidth(s string) string {

@@ -405,7 +405,7 @@ func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reas
 		}
 	}
 	idf, _ := f.field(rec, ColIDNumber)
-	id, err := marketplace.ParseIDNumber(idf, f.opt.Now)
+	id, err := kernel.ParseIDNumber(idf, f.opt.Now)
 	if err != nil {
 		return row, "", "id_number: " + err.Error()
 	}

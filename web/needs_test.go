@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 func init() {
@@ -37,7 +35,7 @@ func init() {
 // (YYYYMMDD), a three-digit sequence, and its check character.
 func idNumber(region, birth, seq string) string {
 	s := region + birth + seq
-	return s + string(marketplace.IDCheckChar(s))
+	return s + string(kernel.IDCheckChar(s))
 }
 
 // needBody is a valid POST /needs body for a household in 371725 (郓城县).

@@ -393,7 +393,7 @@ func TestReferrals(t *testing.T) {
 func idNumberWithX(t *testing.T) string {
 	for seq := 100; seq < 1000; seq++ {
 		s := "37172519800315" + strconv.Itoa(seq)
-		if marketplace.IDCheckChar(s) == 'X' {
+		if kernel.IDCheckChar(s) == 'X' {
 			return s + "X"
 		}
 	}

@@ -109,7 +109,7 @@ var demoPlans = []demoPlan{
 
 func demoIDNumber(r *rand.Rand, county string, birth time.Time) string {
 	s := county + birth.Format("20060102") + fmt.Sprintf("%03d", r.IntN(1000))
-	return s + string(marketplace.IDCheckChar(s))
+	return s + string(kernel.IDCheckChar(s))
 }
 
 func demoPhone(r *rand.Rand) string {

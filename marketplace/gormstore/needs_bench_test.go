@@ -72,7 +72,7 @@ func (nb *needBench) cleared(tb testing.TB) string {
 	ctx := context.Background()
 	nb.seq++
 	first17 := fmt.Sprintf("371725%04d0315%03d", 1950+nb.seq%60, nb.seq%1000)
-	id := first17 + string(marketplace.IDCheckChar(first17))
+	id := first17 + string(kernel.IDCheckChar(first17))
 	story := strings.Repeat("张建华今年四十五岁，家住山东省菏泽市郓城县唐庙镇李庄村3组15号，患尿毒症需每周透析三次，在郓城县人民医院住院，住院号ZY20261234，12床。"+
 		"妻子王秀英照顾全家，儿子张小明在读初中。联系电话13812345678，身份证"+id+"。医保报销后仍有较大缺口，恳请社会帮助。", 3)
 	created, err := nb.svc.Create(ctx, nb.worker, marketplace.NeedInput{

@@ -20,8 +20,6 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
-
-	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // Options shape a generated file.
@@ -126,7 +124,7 @@ type gen struct {
 func (g *gen) idNumber(region string) string {
 	birth := time.Date(1935, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, g.rnd.IntN(365*88))
 	b := []byte(region + birth.Format("20060102") + fmt.Sprintf("%03d", g.rnd.IntN(1000)))
-	b = append(b, marketplace.IDCheckChar(string(b)))
+	b = append(b, kernel.IDCheckChar(string(b)))
 	if b[17] == 'X' && g.rnd.IntN(4) == 0 {
 		b[17] = 'x' // some exports write a lowercase x
 	}

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching/paymentgen"
 )
 
@@ -50,7 +49,7 @@ func TestRowsHaveValidIDNumbersOfRealCountiesAndTheProgrammesShapes(t *testing.T
 	progs := map[string]int{}
 	perPerson := map[string]int{}
 	for _, r := range recs[1:] {
-		if _, err := marketplace.ParseIDNumber(r[0], time.Now()); err != nil {
+		if _, err := kernel.ParseIDNumber(r[0], time.Now()); err != nil {
 			t.Fatalf("invalid ID number: %v", err)
 		}
 		if !div.Known(r[5]) || r[0][:6] != r[5] {
@@ -93,7 +92,7 @@ func TestBadShareAndGBK(t *testing.T) {
 	}
 	bad := 0
 	for _, r := range recs[1:] {
-		if _, err := marketplace.ParseIDNumber(r[0], time.Now()); err != nil || r[3] == "" || r[3][0] == '-' || r[2] == "慰问金" || r[5] == "990101" || r[3] == "12.345" || r[4][:7] == "2025-13" {
+		if _, err := kernel.ParseIDNumber(r[0], time.Now()); err != nil || r[3] == "" || r[3][0] == '-' || r[2] == "慰问金" || r[5] == "990101" || r[3] == "12.345" || r[4][:7] == "2025-13" {
 			bad++
 		}
 	}

@@ -1,17 +1,10 @@
-package marketplace
+package kernel
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // NormalizeIDNumber turns a resident ID number as people write it into its
@@ -101,20 +94,20 @@ func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 }
 
 // AgeBandAt returns the age band of someone born on birth, at now.
-func AgeBandAt(birth, now time.Time) kernel.AgeBand {
+func AgeBandAt(birth, now time.Time) AgeBand {
 	age := now.Year() - birth.Year()
 	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
 		age--
 	}
 	switch {
 	case age < 14:
-		return kernel.AgeUnder14
+		return AgeUnder14
 	case age < 18:
-		return kernel.Age14to17
+		return Age14to17
 	case age < 60:
-		return kernel.Age18to59
+		return Age18to59
 	}
-	return kernel.Age60Plus
+	return Age60Plus
 }
 
 var phoneRe = regexp.MustCompile(`^1[3-9]\d{9}$`)
@@ -128,55 +121,3 @@ func NormalizePhone(s string) string {
 
 // ValidPhone reports whether s is a mainland mobile number.
 func ValidPhone(s string) bool { return phoneRe.MatchString(NormalizePhone(s)) }
-
-// Pseudonymizer turns an ID number into the keyed pseudonym that screening
-// compares: HMAC-SHA256 of the normalized number, hex. The key must never
-// change, or pseudonyms made before and after stop matching.
-type Pseudonymizer struct {
-	key []byte
-}
-
-// NewPseudonymizer returns a pseudonymizer with key (at least 32 bytes).
-func NewPseudonymizer(key []byte) (*Pseudonymizer, error) {
-	if len(key) < 32 {
-		return nil, fmt.Errorf("pseudonym key must be at least 32 bytes")
-	}
-	return &Pseudonymizer{key: append([]byte(nil), key...)}, nil
-}
-
-// Of returns the pseudonym of an ID number, normalized first so that a
-// lowercase x or full-width digits give the same pseudonym.
-func (p *Pseudonymizer) Of(idNumber string) string {
-	m := hmac.New(sha256.New, p.key)
-	m.Write([]byte(NormalizeIDNumber(idNumber)))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// AppendOf is Of for hot loops: it appends the 64 hex characters to dst and
-// reuses nothing shared, so it is safe for concurrent use.
-func (p *Pseudonymizer) AppendOf(dst []byte, normalizedID []byte) []byte {
-	m := hmac.New(sha256.New, p.key)
-	m.Write(normalizedID)
-	var sum [sha256.Size]byte
-	return hex.AppendEncode(dst, m.Sum(sum[:0]))
-}
-
-// PseudonymHasher computes pseudonyms with one HMAC state reused from
-// row to row (bulk imports); it is not safe for concurrent use: one per
-// goroutine.
-type PseudonymHasher struct {
-	m hash.Hash
-}
-
-// NewHasher returns a PseudonymHasher with the pseudonymizer's key.
-func (p *Pseudonymizer) NewHasher() *PseudonymHasher {
-	return &PseudonymHasher{m: hmac.New(sha256.New, p.key)}
-}
-
-// AppendSum appends the 32 bytes of the pseudonym of a normalized ID number
-// to dst: the pseudonym is their hex (AppendOf).
-func (h *PseudonymHasher) AppendSum(dst []byte, normalizedID string) []byte {
-	h.m.Reset()
-	_, _ = io.WriteString(h.m, normalizedID)
-	return h.m.Sum(dst)
-}
