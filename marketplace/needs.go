@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
@@ -703,8 +705,8 @@ func (s *NeedService) correctFigures(ctx context.Context, by *kernel.Principal, 
 type Projection struct {
 	Title           string                 `json:"title"`
 	Story           string                 `json:"story"`
-	TitleRedactions []Redaction            `json:"title_redactions"`
-	StoryRedactions []Redaction            `json:"story_redactions"`
+	TitleRedactions []anonymize.Redaction  `json:"title_redactions"`
+	StoryRedactions []anonymize.Redaction  `json:"story_redactions"`
 	RegionCode      string                 `json:"region_code"`
 	RegionName      string                 `json:"region_name"`
 	AgeBand         kernel.AgeBand         `json:"age_band"`
@@ -735,11 +737,11 @@ func (s *NeedService) project(ctx context.Context, category kernel.Category, age
 		}
 		return c + 1
 	}
-	p.RegionCode = CoarsenRegion(region, s.Config.K, func(code string) int { return count(s.Divisions.Prefix(code), "") }, s.Divisions)
+	p.RegionCode = anonymize.CoarsenRegion(region, s.Config.K, func(code string) int { return count(s.Divisions.Prefix(code), "") }, s.Divisions)
 	// Household types are counted in the county cell whatever level the
 	// region is shown at (see Reproject).
 	countyPrefix := s.Divisions.Prefix(s.Divisions.Coarsen(region, kernel.LevelCounty))
-	p.HouseholdTypes = KeepHouseholdTypes(types, s.Config.K, func(t kernel.HouseholdType) int {
+	p.HouseholdTypes = anonymize.KeepHouseholdTypes(types, s.Config.K, func(t kernel.HouseholdType) int {
 		if countyPrefix == "" {
 			return 1
 		}
@@ -748,14 +750,14 @@ func (s *NeedService) project(ctx context.Context, category kernel.Category, age
 	p.RegionName = s.Divisions.FullName(p.RegionCode)
 	// The text must not name what the coarsened region hides (隆回县 shown
 	// as 全国); see HiddenPlaceNames.
-	names, places := householdNames(id), HiddenPlaceNames(s.Divisions, region, p.RegionCode)
-	p.Title, p.TitleRedactions = ScrubPreviewHiding(title, names, places)
-	p.Story, p.StoryRedactions = ScrubPreviewHiding(story, names, places)
+	names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode)
+	p.Title, p.TitleRedactions = anonymize.ScrubPreviewHiding(title, names, places)
+	p.Story, p.StoryRedactions = anonymize.ScrubPreviewHiding(story, names, places)
 	if p.TitleRedactions == nil {
-		p.TitleRedactions = []Redaction{}
+		p.TitleRedactions = []anonymize.Redaction{}
 	}
 	if p.StoryRedactions == nil {
-		p.StoryRedactions = []Redaction{}
+		p.StoryRedactions = []anonymize.Redaction{}
 	}
 	return p, firstErr
 }
@@ -838,7 +840,7 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	a := s.audit(n, by, ev, map[string]any{"public_region_code": p.RegionCode, "emergency_path": emergencyPath,
 		"consent_public": n.ConsentPublic, "notice_ends_at": n.NoticeEndsAt, "redactions": len(p.TitleRedactions) + len(p.StoryRedactions)})
 	w := NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true}
-	if cell, ok := CellOf(n.Category, n.AgeBand, n.RegionCode, s.Divisions); ok && n.ConsentPublic && p.reachedK {
+	if cell, ok := anonymize.CellOf(n.Category, n.AgeBand, n.RegionCode, s.Divisions); ok && n.ConsentPublic && p.reachedK {
 		// A level of the cell (or a household type of the county's) reached
 		// K with this need: the needs published before it may now be shown
 		// finer. Counts that only grow past K change no projection, so the
@@ -856,7 +858,7 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if n.PublicTitle != p.Title || n.PublicStory != p.Story {
 		// Re-projected in the same transaction: the preview's redaction
 		// lists no longer describe the text.
-		p.Title, p.Story, p.TitleRedactions, p.StoryRedactions = n.PublicTitle, n.PublicStory, []Redaction{}, []Redaction{}
+		p.Title, p.Story, p.TitleRedactions, p.StoryRedactions = n.PublicTitle, n.PublicStory, []anonymize.Redaction{}, []anonymize.Redaction{}
 	}
 	return n, &p, nil
 }
@@ -869,11 +871,13 @@ func (s *NeedService) shownPlacesHidden(n *Need) []string {
 	if shown == "" {
 		shown = kernel.NationalRegion
 	}
-	return HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
+	return anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
 }
 
-func (s *NeedService) reprojector() func([]CellNeeds) []ProjectionChange {
-	return func(groups []CellNeeds) []ProjectionChange { return Reproject(groups, s.Config.K, s.Divisions) }
+func (s *NeedService) reprojector() func([]anonymize.CellNeeds) []anonymize.ProjectionChange {
+	return func(groups []anonymize.CellNeeds) []anonymize.ProjectionChange {
+		return anonymize.Reproject(groups, s.Config.K, s.Divisions)
+	}
 }
 
 // retexter derives the public text of a need shown finer than before the
@@ -891,8 +895,8 @@ func (s *NeedService) retexter() Retexter {
 		if err != nil {
 			return "", "", false
 		}
-		names, places := householdNames(id), HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
-		return ScrubHiding(priv.Title, names, places), ScrubHiding(priv.Story, names, places), true
+		names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
+		return anonymize.ScrubHiding(priv.Title, names, places), anonymize.ScrubHiding(priv.Story, names, places), true
 	}
 }
 
@@ -953,7 +957,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	if err != nil {
 		return nil, err
 	}
-	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: Scrub(text, householdNames(id)), Status: ObjectionOpen}
+	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: anonymize.Scrub(text, householdNames(id)), Status: ObjectionOpen}
 	if by != nil {
 		o.CreatedBy = by.User.PublicID
 	}
@@ -1172,7 +1176,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *kernel.Principal, publi
 		return nil, err
 	}
 	now := s.Now().UTC()
-	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
+	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
 	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
@@ -40,9 +42,9 @@ type NeedStore interface {
 	// need changed (dated now). The needs of a change marked Retext get the
 	// public title and story retext returns (when it is not nil and can
 	// open them). It returns how many needs changed.
-	ReprojectCell(ctx context.Context, cell ProjectionCell, now time.Time, fn func([]CellNeeds) []ProjectionChange, retext Retexter) (int, error)
+	ReprojectCell(ctx context.Context, cell anonymize.ProjectionCell, now time.Time, fn func([]anonymize.CellNeeds) []anonymize.ProjectionChange, retext Retexter) (int, error)
 	// ProjectionCells lists the cells that hold published needs.
-	ProjectionCells(ctx context.Context) ([]ProjectionCell, error)
+	ProjectionCells(ctx context.Context) ([]anonymize.ProjectionCell, error)
 	// ServesNeed reports whether the user with row id userID is a volunteer
 	// with an approved claim or an accepted service pledge on the need.
 	ServesNeed(ctx context.Context, userID, needID int64) (bool, error)
@@ -87,8 +89,8 @@ type NeedWrite struct {
 	// with Reprojector after the change, in the same transaction (see
 	// ReprojectCell, with Retexter), and reads the need's own projection
 	// back into Need.
-	Reproject   *ProjectionCell
-	Reprojector func([]CellNeeds) []ProjectionChange
+	Reproject   *anonymize.ProjectionCell
+	Reprojector func([]anonymize.CellNeeds) []anonymize.ProjectionChange
 	Retexter    Retexter
 }
 

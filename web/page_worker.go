@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
@@ -188,9 +190,9 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 		for _, m := range in.Beneficiary.Members {
 			names = append(names, m.Name)
 		}
-		var r1, r2 []marketplace.Redaction
-		pv.Title, r1 = marketplace.ScrubPreview(in.Title, names)
-		pv.Story, r2 = marketplace.ScrubPreview(in.Story, names)
+		var r1, r2 []anonymize.Redaction
+		pv.Title, r1 = anonymize.ScrubPreview(in.Title, names)
+		pv.Story, r2 = anonymize.ScrubPreview(in.Story, names)
 		pv.Redactions, pv.Partial = len(r1)+len(r2), true
 	default:
 		return err

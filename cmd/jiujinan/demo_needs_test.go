@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
@@ -58,7 +59,7 @@ func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
 		if phone.MatchString(s) || strings.Contains(s, "住院号ZY") {
 			t.Errorf("public text not scrubbed: %s", s)
 		}
-		if strings.Contains(s, marketplace.ScrubNamePlaceholder) {
+		if strings.Contains(s, anonymize.ScrubNamePlaceholder) {
 			scrubbed++
 		}
 	}
@@ -82,7 +83,7 @@ func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
 	var hidden, atCounty int
 	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE " + public + " AND public_region_code = SUBSTR(region_code, 1, 6)").Scan(&atCounty)
 	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE "+public+" AND public_region_code = SUBSTR(region_code, 1, 6) AND public_story LIKE ?",
-		"%"+marketplace.ScrubPlaceholder+"人民医院%").Scan(&hidden)
+		"%"+anonymize.ScrubPlaceholder+"人民医院%").Scan(&hidden)
 	t.Logf("%d of %d needs shown at their county have the hospital redacted", hidden, atCounty)
 	if hidden != 0 {
 		t.Errorf("%d of %d needs shown at their county still redact their county's hospital", hidden, atCounty)

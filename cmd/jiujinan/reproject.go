@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/recovery"
 )
@@ -19,7 +21,7 @@ const reprojectInterval = 10 * time.Minute
 
 // ReprojectCell implements marketplace.NeedStore and wakes the indexer when
 // a projection changed.
-func (s wakingNeedStore) ReprojectCell(ctx context.Context, cell marketplace.ProjectionCell, now time.Time, fn func([]marketplace.CellNeeds) []marketplace.ProjectionChange, retext marketplace.Retexter) (int, error) {
+func (s wakingNeedStore) ReprojectCell(ctx context.Context, cell anonymize.ProjectionCell, now time.Time, fn func([]anonymize.CellNeeds) []anonymize.ProjectionChange, retext marketplace.Retexter) (int, error) {
 	n, err := s.NeedStore.ReprojectCell(ctx, cell, now, fn, retext)
 	if err == nil && n > 0 {
 		s.wake()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"gorm.io/gorm"
@@ -378,7 +380,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 
 // publishedCell selects the needs re-projection counts in a cell: every
 // need ever published with consent, whatever its status now.
-func publishedCell(db *gorm.DB, cell marketplace.ProjectionCell) *gorm.DB {
+func publishedCell(db *gorm.DB, cell anonymize.ProjectionCell) *gorm.DB {
 	return db.Model(&needRow{}).Where("category = ? AND age_band = ? AND region_code LIKE ? AND published_at IS NOT NULL AND consent_public = 1",
 		string(cell.Category), string(cell.AgeBand), likePrefix(provincePrefix(cell.Province)))
 }
@@ -392,7 +394,7 @@ func provincePrefix(code string) string {
 }
 
 // reprojectCell implements ReprojectCell inside tx.
-func reprojectCell(tx *gorm.DB, cell marketplace.ProjectionCell, fn func([]marketplace.CellNeeds) []marketplace.ProjectionChange, retext marketplace.Retexter, now time.Time) (int, error) {
+func reprojectCell(tx *gorm.DB, cell anonymize.ProjectionCell, fn func([]anonymize.CellNeeds) []anonymize.ProjectionChange, retext marketplace.Retexter, now time.Time) (int, error) {
 	type groupRow struct {
 		RegionCode           string
 		HouseholdTypes       string
@@ -408,9 +410,9 @@ func reprojectCell(tx *gorm.DB, cell marketplace.ProjectionCell, fn func([]marke
 	if err != nil {
 		return 0, fmt.Errorf("reproject: read cell: %w", err)
 	}
-	groups := make([]marketplace.CellNeeds, len(rows))
+	groups := make([]anonymize.CellNeeds, len(rows))
 	for i, r := range rows {
-		groups[i] = marketplace.CellNeeds{RegionCode: r.RegionCode, HouseholdTypes: splitList[kernel.HouseholdType](r.HouseholdTypes),
+		groups[i] = anonymize.CellNeeds{RegionCode: r.RegionCode, HouseholdTypes: splitList[kernel.HouseholdType](r.HouseholdTypes),
 			PublicRegionCode: r.PublicRegionCode, PublicHouseholdTypes: splitList[kernel.HouseholdType](r.PublicHouseholdTypes), Count: r.N}
 	}
 	changed := 0
@@ -468,7 +470,7 @@ func hidePlaces(tx *gorm.DB, ids []int64, places []string) error {
 		return fmt.Errorf("reproject: read text: %w", err)
 	}
 	for _, r := range rows {
-		title, story := marketplace.ScrubHiding(r.PublicTitle, nil, places), marketplace.ScrubHiding(r.PublicStory, nil, places)
+		title, story := anonymize.ScrubHiding(r.PublicTitle, nil, places), anonymize.ScrubHiding(r.PublicStory, nil, places)
 		if title == r.PublicTitle && story == r.PublicStory {
 			continue
 		}
@@ -516,7 +518,7 @@ func retextNeeds(tx *gorm.DB, ids []int64, region string, retext marketplace.Ret
 }
 
 // ReprojectCell implements marketplace.NeedStore.
-func (s *Store) ReprojectCell(ctx context.Context, cell marketplace.ProjectionCell, now time.Time, fn func([]marketplace.CellNeeds) []marketplace.ProjectionChange, retext marketplace.Retexter) (int, error) {
+func (s *Store) ReprojectCell(ctx context.Context, cell anonymize.ProjectionCell, now time.Time, fn func([]anonymize.CellNeeds) []anonymize.ProjectionChange, retext marketplace.Retexter) (int, error) {
 	var changed int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -530,7 +532,7 @@ func (s *Store) ReprojectCell(ctx context.Context, cell marketplace.ProjectionCe
 }
 
 // ProjectionCells implements marketplace.NeedStore.
-func (s *Store) ProjectionCells(ctx context.Context) ([]marketplace.ProjectionCell, error) {
+func (s *Store) ProjectionCells(ctx context.Context) ([]anonymize.ProjectionCell, error) {
 	type cellRow struct {
 		Category, AgeBand, Province string
 	}
@@ -541,9 +543,9 @@ func (s *Store) ProjectionCells(ctx context.Context) ([]marketplace.ProjectionCe
 	if err != nil {
 		return nil, fmt.Errorf("projection cells: %w", err)
 	}
-	out := make([]marketplace.ProjectionCell, len(rows))
+	out := make([]anonymize.ProjectionCell, len(rows))
 	for i, r := range rows {
-		out[i] = marketplace.ProjectionCell{Category: kernel.Category(r.Category), AgeBand: kernel.AgeBand(r.AgeBand), Province: r.Province + "0000"}
+		out[i] = anonymize.ProjectionCell{Category: kernel.Category(r.Category), AgeBand: kernel.AgeBand(r.AgeBand), Province: r.Province + "0000"}
 	}
 	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -30,8 +32,8 @@ func TestReprojectCell(t *testing.T) {
 		s := gormstore.New(db)
 		base := needfixture.Setup(t, db, "阳光社工站")
 		const k = 5
-		fn := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, k, d) }
-		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
+		fn := func(g []anonymize.CellNeeds) []anonymize.ProjectionChange { return anonymize.Reproject(g, k, d) }
+		cell := anonymize.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
 		old := func(region string) needfixture.Need { // as publication used to leave it: nationwide, no household types
 			return needfixture.Need{RegionCode: region, HouseholdTypes: "dibao", PublicRegionCode: kernel.NationalRegion, NoOutbox: true}
 		}
@@ -106,13 +108,13 @@ func TestReprojectCell(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []marketplace.ProjectionCell{
+		want := []anonymize.ProjectionCell{
 			{Category: kernel.CatEducation, AgeBand: kernel.Age18to59, Province: "370000"},
 			{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"},
 			{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "430000"},
 			{Category: kernel.CatMedical, AgeBand: kernel.Age60Plus, Province: "370000"},
 		}
-		slices.SortFunc(cells, func(a, b marketplace.ProjectionCell) int {
+		slices.SortFunc(cells, func(a, b anonymize.ProjectionCell) int {
 			return cmpCell(a, b)
 		})
 		slices.SortFunc(want, cmpCell)
@@ -122,7 +124,7 @@ func TestReprojectCell(t *testing.T) {
 	})
 }
 
-func cmpCell(a, b marketplace.ProjectionCell) int {
+func cmpCell(a, b anonymize.ProjectionCell) int {
 	for _, p := range [][2]string{{string(a.Category), string(b.Category)}, {string(a.AgeBand), string(b.AgeBand)}, {a.Province, b.Province}} {
 		if p[0] != p[1] {
 			if p[0] < p[1] {
@@ -204,8 +206,8 @@ func TestReprojectCoarserHidesPlaceNames(t *testing.T) {
 		shown := needfixture.Need{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: "371725", PublicHouseholdTypes: "dibao",
 			PublicTitle: "郓城县患者透析求助", PublicStory: "在郓城县人民医院透析，菏泽人，山东省内转诊。", NoOutbox: true}
 		ids, _ := base.Insert(t, db, shown, shown, shown, shown, shown)
-		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
-		fn := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, 6, d) }
+		cell := anonymize.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
+		fn := func(g []anonymize.CellNeeds) []anonymize.ProjectionChange { return anonymize.Reproject(g, 6, d) }
 		if n, err := s.ReprojectCell(ctx, cell, time.Now().UTC(), fn, nil); err != nil || n != 5 {
 			t.Fatalf("pass with k = 6: %d changed, %v; want 5", n, err)
 		}
@@ -241,7 +243,7 @@ func TestReprojectFinerRetexts(t *testing.T) {
 		ctx := context.Background()
 		s := gormstore.New(db)
 		base := needfixture.Setup(t, db, "阳光社工站")
-		cell := marketplace.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
+		cell := anonymize.ProjectionCell{Category: kernel.CatMedical, AgeBand: kernel.Age18to59, Province: "370000"}
 		redacted := needfixture.Need{RegionCode: "371725", HouseholdTypes: "dibao", PublicRegionCode: kernel.NationalRegion,
 			PublicTitle: "【已隐去】患者透析求助", PublicStory: "在【已隐去】人民医院透析。", NoOutbox: true}
 		sealed := redacted
@@ -261,7 +263,7 @@ func TestReprojectFinerRetexts(t *testing.T) {
 			}
 			return "郓城县患者透析求助", "在郓城县人民医院透析。", true
 		}
-		fn := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, 5, d) }
+		fn := func(g []anonymize.CellNeeds) []anonymize.ProjectionChange { return anonymize.Reproject(g, 5, d) }
 		if n, err := s.ReprojectCell(ctx, cell, time.Now().UTC(), fn, retext); err != nil || n != 5 {
 			t.Fatalf("pass: %d changed, %v; want 5", n, err)
 		}
@@ -301,7 +303,7 @@ func TestReprojectFinerRetexts(t *testing.T) {
 
 		// k = 6 coarsens them (HidePlaces, no retext); k = 5 again refines.
 		calls = nil
-		six := func(g []marketplace.CellNeeds) []marketplace.ProjectionChange { return marketplace.Reproject(g, 6, d) }
+		six := func(g []anonymize.CellNeeds) []anonymize.ProjectionChange { return anonymize.Reproject(g, 6, d) }
 		if n, err := s.ReprojectCell(ctx, cell, time.Now().UTC(), six, retext); err != nil || n != 5 || len(calls) != 0 {
 			t.Fatalf("coarser pass: %d changed, %v, %d retexts; want 5, none", n, err, len(calls))
 		}

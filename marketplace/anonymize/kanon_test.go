@@ -1,4 +1,4 @@
-package marketplace
+package anonymize
 
 import (
 	"math/rand/v2"

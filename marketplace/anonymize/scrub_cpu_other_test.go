@@ -1,6 +1,6 @@
 //go:build !linux
 
-package marketplace
+package anonymize
 
 // threadCPU is not measured outside Linux.
 func threadCPU() int64 { return -1 }
