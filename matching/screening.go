@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
@@ -76,7 +78,7 @@ type ScreeningNeed struct {
 
 // StatutoryPayment is one payment of the statutory record as the rules see
 // it: a public id, the programme, the amount and the period it pays for.
-type StatutoryPayment = Payment
+type StatutoryPayment = record.Payment
 
 // ScreeningInput is everything one screening looks at.
 type ScreeningInput struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -11,7 +13,7 @@ import (
 
 // ScreeningSource gives screening the statutory payments of a person: the
 // payment record's store (matching/gormstore.Store) implements it.
-type ScreeningSource = PaymentReader
+type ScreeningSource = record.PaymentReader
 
 // ScreenedNeed is a need as screening loads it: the rules' view plus the
 // row key and the posting organization.

@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 type paymentImportJSON struct {
@@ -28,7 +28,7 @@ type paymentImportJSON struct {
 	FinishedAt    *time.Time `json:"finished_at"`
 }
 
-func toPaymentImportJSON(b matching.ImportBatch) paymentImportJSON {
+func toPaymentImportJSON(b record.ImportBatch) paymentImportJSON {
 	return paymentImportJSON{ID: b.ID, FileName: b.FileName, FileSHA256: b.FileSHA256, Status: string(b.Status),
 		Accepted: b.Accepted, Duplicates: b.Duplicates, RejectedTotal: b.Rejected, LinesDone: b.LinesDone,
 		CreatedBy: b.CreatedBy, Error: b.Error, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, FinishedAt: b.FinishedAt}
@@ -61,7 +61,7 @@ func (s *Server) handlePaymentImportCreate(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	res, err := s.Payments.Import(r.Context(), f, matching.ImportOptions{FileName: fh[0].Filename,
+	res, err := s.Payments.Import(r.Context(), f, record.ImportOptions{FileName: fh[0].Filename,
 		CreatedBy: PrincipalOf(c).User.PublicID, Size: fh[0].Size, ReturnErrors: 1000})
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func (s *Server) handlePaymentImportCreate(c echo.Context) error {
 	b := res.Batch
 	rejected := res.Errors
 	if rejected == nil {
-		rejected = []matching.RowError{}
+		rejected = []record.RowError{}
 	}
 	return c.JSON(http.StatusCreated, map[string]any{
 		"batch_id": b.ID, "status": string(b.Status), "resumed": res.Resumed,

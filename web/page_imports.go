@@ -9,11 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/recovery"
 )
 
@@ -30,8 +31,8 @@ type importJob struct {
 	Started  time.Time
 
 	mu       sync.Mutex
-	progress matching.ImportProgress
-	result   *matching.ImportResult
+	progress record.ImportProgress
+	result   *record.ImportResult
 	err      error
 	// done is closed when the import has ended (result or err set).
 	done chan struct{}
@@ -40,8 +41,8 @@ type importJob struct {
 // importView is what the page shows of a job.
 type importView struct {
 	ID, FileName string
-	Progress     matching.ImportProgress
-	Result       *matching.ImportResult
+	Progress     record.ImportProgress
+	Result       *record.ImportResult
 	Failed       bool
 	Done         bool
 	Invalid      string
@@ -132,7 +133,7 @@ func (s *Server) handleImportUpload(c echo.Context) error {
 		defer close(j.done)
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
-		var res matching.ImportResult
+		var res record.ImportResult
 		// A panic fails the job (and its batch, which Import marks
 		// failed), never the process.
 		err := recovery.Run(s.log, "payment import from the page", func() (err error) {
@@ -140,8 +141,8 @@ func (s *Server) handleImportUpload(c echo.Context) error {
 				return err
 			}
 			// The import outlives the request that started it.
-			res, err = s.Payments.Import(context.Background(), tmp, matching.ImportOptions{FileName: j.FileName, CreatedBy: by, Size: size,
-				ReturnErrors: 1000, Progress: func(p matching.ImportProgress) {
+			res, err = s.Payments.Import(context.Background(), tmp, record.ImportOptions{FileName: j.FileName, CreatedBy: by, Size: size,
+				ReturnErrors: 1000, Progress: func(p record.ImportProgress) {
 					j.mu.Lock()
 					j.progress = p
 					j.mu.Unlock()

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 )
 
 func init() {
@@ -33,7 +34,7 @@ func withPayments(t *testing.T, env *testEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.srv.Payments = &matching.PaymentImporter{Store: mstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
+	env.srv.Payments = &record.PaymentImporter{Store: mstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
 		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log}
 }
 
@@ -77,12 +78,12 @@ func TestVerifierImportsAPaymentFileAndReadsTheBatch(t *testing.T) {
 			t.Fatalf("upload: %d %s", r.Status, r.Body)
 		}
 		var got struct {
-			BatchID       string              `json:"batch_id"`
-			Status        string              `json:"status"`
-			Accepted      int64               `json:"accepted"`
-			Duplicates    int64               `json:"duplicates"`
-			Rejected      []matching.RowError `json:"rejected"`
-			RejectedTotal int64               `json:"rejected_total"`
+			BatchID       string            `json:"batch_id"`
+			Status        string            `json:"status"`
+			Accepted      int64             `json:"accepted"`
+			Duplicates    int64             `json:"duplicates"`
+			Rejected      []record.RowError `json:"rejected"`
+			RejectedTotal int64             `json:"rejected_total"`
 		}
 		if err := json.Unmarshal(r.Body, &got); err != nil {
 			t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
@@ -63,7 +65,7 @@ type Deps struct {
 	Browse    *search.Browse
 	Divisions *kernel.Divisions
 	// Payments imports the statutory payment record (nil: not served).
-	Payments *matching.PaymentImporter
+	Payments *record.PaymentImporter
 	// Screening runs and shows screenings, the review queue and referrals.
 	Screening *matching.ScreeningService
 	// Matching ranks matches and plans allocations; nil serves 404s.

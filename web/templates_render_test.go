@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -105,14 +107,14 @@ func pageStates() []pageState {
 		add(tmpl, block, "flags false", view(fillMode{noFlags: true}))
 	}
 	// The payment import: running, finished, failed, refused.
-	running := importView{ID: "j1", FileName: "2026-11.csv", Progress: matching.ImportProgress{BytesRead: 10, BytesTotal: 100, Line: 40, Staged: 30, Rejected: 9}}
+	running := importView{ID: "j1", FileName: "2026-11.csv", Progress: record.ImportProgress{BytesRead: 10, BytesTotal: 100, Line: 40, Staged: 30, Rejected: 9}}
 	merging := running
 	merging.Progress.Parts, merging.Progress.PartsDone, merging.Progress.Accepted = 4, 2, 20
-	finished := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Result: &matching.ImportResult{Resumed: true,
-		Batch:  matching.ImportBatch{Accepted: 30, Duplicates: 1, Rejected: 2, LinesDone: 40},
-		Errors: []matching.RowError{{Line: 3, Error: "amount: negative"}, {Line: 7, Error: "malformed CSV"}}}}
+	finished := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Result: &record.ImportResult{Resumed: true,
+		Batch:  record.ImportBatch{Accepted: 30, Duplicates: 1, Rejected: 2, LinesDone: 40},
+		Errors: []record.RowError{{Line: 3, Error: "amount: negative"}, {Line: 7, Error: "malformed CSV"}}}}
 	clean := finished
-	clean.Result = &matching.ImportResult{Batch: matching.ImportBatch{Accepted: 30, LinesDone: 31}}
+	clean.Result = &record.ImportResult{Batch: record.ImportBatch{Accepted: 30, LinesDone: 31}}
 	failed := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Failed: true}
 	invalid := failed
 	invalid.Invalid = "the header lacks columns: amount"

@@ -12,17 +12,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 )
 
 // PaymentImporter builds the importer of statutory payment files over the
 // open database.
-func (m *Main) PaymentImporter() (*matching.PaymentImporter, error) {
+func (m *Main) PaymentImporter() (*record.PaymentImporter, error) {
 	pz, err := marketplace.NewPseudonymizer(m.Secrets.PseudonymKey)
 	if err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func (m *Main) PaymentImporter() (*matching.PaymentImporter, error) {
 	// The sorted runs of an import live in the data folder: on the same
 	// disk as the database, kept until the import is done, so that an
 	// interrupted import resumes without reading the file again.
-	return &matching.PaymentImporter{Store: mstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
+	return &record.PaymentImporter{Store: mstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
 		Now: m.Now, NewID: newID, Log: m.Log, TempDir: filepath.Join(m.Config.DataDir, "import-runs")}, nil
 }
 
@@ -75,7 +76,7 @@ func cmdImportPayments(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	pr := newProgressPrinter(stderr, st.Size())
-	res, err := im.Import(ctx, f, matching.ImportOptions{FileName: baseName(path), CreatedBy: "cli", Size: st.Size(),
+	res, err := im.Import(ctx, f, record.ImportOptions{FileName: baseName(path), CreatedBy: "cli", Size: st.Size(),
 		Progress: pr.update, ReturnErrors: *show})
 	pr.done()
 	if err != nil {
@@ -128,7 +129,7 @@ func baseName(p string) string {
 
 // writeRejected writes the batch's stored rejected rows (line, reason;
 // never a value of the row) to path.
-func writeRejected(ctx context.Context, m *Main, b matching.ImportBatch, path string) (int64, error) {
+func writeRejected(ctx context.Context, m *Main, b record.ImportBatch, path string) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, err
@@ -168,7 +169,7 @@ type progressPrinter struct {
 	start    time.Time
 	last     time.Time
 	drawn    bool
-	lastProg matching.ImportProgress
+	lastProg record.ImportProgress
 }
 
 func newProgressPrinter(w io.Writer, size int64) *progressPrinter {
@@ -181,7 +182,7 @@ func newProgressPrinter(w io.Writer, size int64) *progressPrinter {
 	return &progressPrinter{w: w, tty: tty, size: size, start: time.Now()}
 }
 
-func (p *progressPrinter) update(pr matching.ImportProgress) {
+func (p *progressPrinter) update(pr record.ImportProgress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lastProg = pr

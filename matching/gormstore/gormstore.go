@@ -7,9 +7,10 @@ package gormstore
 import (
 	"database/sql"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"gorm.io/gorm"
 
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -25,4 +26,4 @@ func New(db *sqldb.DB) *Store {
 	return &Store{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect}
 }
 
-var _ matching.PaymentImportStore = (*Store)(nil)
+var _ record.PaymentImportStore = (*Store)(nil)

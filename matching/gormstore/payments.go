@@ -12,13 +12,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -45,9 +46,9 @@ type batchRow struct {
 
 func (batchRow) TableName() string { return "payment_import_batches" }
 
-func (r batchRow) domain() matching.ImportBatch {
-	b := matching.ImportBatch{Key: r.ID, ID: r.PublicID, FileSHA256: r.FileSha256, FileName: r.FileName,
-		Status: matching.ImportStatus(r.Status), LinesDone: r.LinesDone, Parts: r.Parts, Staged: r.Staged, MergedParts: r.MergedParts, Accepted: r.Accepted, Duplicates: r.Duplicates,
+func (r batchRow) domain() record.ImportBatch {
+	b := record.ImportBatch{Key: r.ID, ID: r.PublicID, FileSHA256: r.FileSha256, FileName: r.FileName,
+		Status: record.ImportStatus(r.Status), LinesDone: r.LinesDone, Parts: r.Parts, Staged: r.Staged, MergedParts: r.MergedParts, Accepted: r.Accepted, Duplicates: r.Duplicates,
 		Rejected: r.Rejected, CreatedBy: r.CreatedBy, Error: r.Error, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.FinishedAt != nil {
 		t := r.FinishedAt.UTC()
@@ -81,7 +82,7 @@ func parseDateText(s string) (time.Time, error) {
 }
 
 // PaymentsFor implements matching.PaymentReader.
-func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.Payment, error) {
+func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]record.Payment, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
 		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
 		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'
@@ -96,11 +97,11 @@ func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time
 // scanPayments reads and closes the rows of a payment-record query that
 // selects programme, period_from, period_to, amount_fen and region_code of
 // the person with this pseudonym.
-func scanPayments(rows *sql.Rows, pseudonym string) ([]matching.Payment, error) {
+func scanPayments(rows *sql.Rows, pseudonym string) ([]record.Payment, error) {
 	defer rows.Close()
-	var out []matching.Payment
+	var out []record.Payment
 	for rows.Next() {
-		var p matching.Payment
+		var p record.Payment
 		var prog string
 		var f, t any
 		if err := rows.Scan(&prog, &f, &t, &p.AmountFen, &p.RegionCode); err != nil {
@@ -114,7 +115,7 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]matching.Payment, error) 
 		if p.To, err = scanDate(t); err != nil {
 			return nil, err
 		}
-		p.ID = matching.PaymentID(pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
+		p.ID = record.PaymentID(pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -124,29 +125,29 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]matching.Payment, error) 
 }
 
 // ClaimImport implements matching.PaymentImportStore.
-func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease string, staleBefore time.Time) (matching.ImportBatch, bool, error) {
-	var out matching.ImportBatch
+func (s *Store) ClaimImport(ctx context.Context, nb record.ImportBatch, lease string, staleBefore time.Time) (record.ImportBatch, bool, error) {
+	var out record.ImportBatch
 	resumed := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []batchRow
-		if err := mgorm.ForUpdate(tx).Where("file_sha256 = ? AND status <> ?", nb.FileSHA256, string(matching.ImportDone)).
+		if err := mgorm.ForUpdate(tx).Where("file_sha256 = ? AND status <> ?", nb.FileSHA256, string(record.ImportDone)).
 			Order("id DESC").Limit(1).Find(&rows).Error; err != nil {
 			return err
 		}
 		if len(rows) == 1 {
 			r := rows[0]
-			if r.Status == string(matching.ImportRunning) && !r.UpdatedAt.Before(staleBefore) {
+			if r.Status == string(record.ImportRunning) && !r.UpdatedAt.Before(staleBefore) {
 				return kernel.Refuse(kernel.ErrConflict, "refusal_import_running", nil, "an import of this file is running (batch %s)", r.PublicID)
 			}
 			res := tx.Model(&batchRow{}).Where("id = ? AND lease = ?", r.ID, r.Lease).
-				Updates(map[string]any{"status": string(matching.ImportRunning), "lease": lease, "error": "", "updated_at": nb.CreatedAt})
+				Updates(map[string]any{"status": string(record.ImportRunning), "lease": lease, "error": "", "updated_at": nb.CreatedAt})
 			if res.Error != nil {
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
 				return kernel.Refuse(kernel.ErrConflict, "refusal_import_claimed", nil, "the unfinished import of this file was claimed by another")
 			}
-			r.Status, r.Lease, r.Error, r.UpdatedAt = string(matching.ImportRunning), lease, "", nb.CreatedAt
+			r.Status, r.Lease, r.Error, r.UpdatedAt = string(record.ImportRunning), lease, "", nb.CreatedAt
 			if nb.FileName != "" {
 				r.FileName = nb.FileName
 			}
@@ -154,7 +155,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 			return nil
 		}
 		parts := max(nb.Parts, 1)
-		r := batchRow{PublicID: nb.ID, FileSha256: nb.FileSHA256, FileName: nb.FileName, Status: string(matching.ImportRunning), Parts: parts,
+		r := batchRow{PublicID: nb.ID, FileSha256: nb.FileSHA256, FileName: nb.FileName, Status: string(record.ImportRunning), Parts: parts,
 			CreatedBy: nb.CreatedBy, Lease: lease, CreatedAt: nb.CreatedAt, UpdatedAt: nb.CreatedAt}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
@@ -163,21 +164,21 @@ func (s *Store) ClaimImport(ctx context.Context, nb matching.ImportBatch, lease 
 		return nil
 	})
 	if err != nil {
-		return matching.ImportBatch{}, false, fmt.Errorf("matching: claim import: %w", mgorm.MapError(err))
+		return record.ImportBatch{}, false, fmt.Errorf("matching: claim import: %w", mgorm.MapError(err))
 	}
 	return out, resumed, nil
 }
 
 // FinishImport implements matching.PaymentImportStore.
-func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, status matching.ImportStatus, errText string, now time.Time) error {
+func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, status record.ImportStatus, errText string, now time.Time) error {
 	if len(errText) > 1000 {
 		errText = errText[:1000]
 	}
 	set := map[string]any{"status": string(status), "error": errText, "updated_at": now, "finished_at": now}
-	if status == matching.ImportDone {
+	if status == record.ImportDone {
 		set["duplicates"] = gorm.Expr("staged - accepted")
 	}
-	res := s.db.WithContext(ctx).Model(&batchRow{}).Where("id = ? AND lease = ? AND status = ?", batchKey, lease, string(matching.ImportRunning)).
+	res := s.db.WithContext(ctx).Model(&batchRow{}).Where("id = ? AND lease = ? AND status = ?", batchKey, lease, string(record.ImportRunning)).
 		Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("matching: finish import: %w", res.Error)
@@ -191,28 +192,28 @@ func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, 
 // OtherUnfinished implements matching.PaymentImportStore.
 func (s *Store) OtherUnfinished(ctx context.Context, batchKey int64) (bool, error) {
 	var n int64
-	if err := s.db.WithContext(ctx).Model(&batchRow{}).Where("id <> ? AND status <> ?", batchKey, string(matching.ImportDone)).Count(&n).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&batchRow{}).Where("id <> ? AND status <> ?", batchKey, string(record.ImportDone)).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("matching: unfinished imports: %w", err)
 	}
 	return n > 0, nil
 }
 
 // ImportBatch implements matching.PaymentImportStore.
-func (s *Store) ImportBatch(ctx context.Context, id string) (matching.ImportBatch, error) {
+func (s *Store) ImportBatch(ctx context.Context, id string) (record.ImportBatch, error) {
 	var r batchRow
 	if err := s.db.WithContext(ctx).Where("public_id = ?", id).Take(&r).Error; err != nil {
-		return matching.ImportBatch{}, fmt.Errorf("matching: import batch: %w", mgorm.MapError(err))
+		return record.ImportBatch{}, fmt.Errorf("matching: import batch: %w", mgorm.MapError(err))
 	}
 	return r.domain(), nil
 }
 
 // ImportBatches implements matching.PaymentImportStore.
-func (s *Store) ImportBatches(ctx context.Context, limit int) ([]matching.ImportBatch, error) {
+func (s *Store) ImportBatches(ctx context.Context, limit int) ([]record.ImportBatch, error) {
 	var rows []batchRow
 	if err := s.db.WithContext(ctx).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("matching: import batches: %w", err)
 	}
-	out := make([]matching.ImportBatch, len(rows))
+	out := make([]record.ImportBatch, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
@@ -220,16 +221,16 @@ func (s *Store) ImportBatches(ctx context.Context, limit int) ([]matching.Import
 }
 
 // ImportErrors implements matching.PaymentImportStore.
-func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]matching.RowError, error) {
+func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]record.RowError, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT line, error FROM payment_import_errors WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?`,
 		batchKey, afterLine, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matching: import errors: %w", err)
 	}
 	defer rows.Close()
-	out := []matching.RowError{}
+	out := []record.RowError{}
 	for rows.Next() {
-		var e matching.RowError
+		var e record.RowError
 		if err := rows.Scan(&e.Line, &e.Error); err != nil {
 			return nil, fmt.Errorf("matching: import errors: %w", err)
 		}
@@ -264,7 +265,7 @@ type paymentWriter struct {
 const importCacheKiB = 16 << 10
 
 // OpenPaymentWriter implements matching.PaymentImportStore.
-func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (matching.PaymentWriter, error) {
+func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (record.PaymentWriter, error) {
 	var parts int
 	if err := s.sql.QueryRowContext(ctx, "SELECT parts FROM payment_import_batches WHERE id = ?", batchKey).Scan(&parts); err != nil {
 		return nil, fmt.Errorf("matching: payment writer: %w", mgorm.MapError(err))
@@ -331,7 +332,7 @@ var (
 )
 
 // WriteChunk implements matching.PaymentWriter.
-func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentRow, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
+func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("matching: write chunk: %w", err)
@@ -350,7 +351,7 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []matching.PaymentR
 }
 
 // CommitRead implements matching.PaymentWriter.
-func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
+func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("matching: commit read: %w", err)
@@ -387,7 +388,7 @@ func (w *paymentWriter) RestartRead(ctx context.Context) error {
 }
 
 // commitRead stores errs and the batch's progress in tx.
-func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64, errs []matching.RowError, rejected, linesDone int64, now time.Time) error {
+func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	if len(errs) > 0 {
 		const per = 1000
 		for start := 0; start < len(errs); start += per {
@@ -416,7 +417,7 @@ func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64
 }
 
 // stageRows appends rows to the stage (payment_import_rows) in tx.
-func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) error {
+func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
 	var err error
 	switch {
 	case len(rows) == 0:
@@ -445,7 +446,7 @@ func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []matchi
 		w.args = w.args[:0]
 		for i := range part {
 			r := &part[i]
-			w.args = append(w.args, w.batchKey, matching.PartOf(r.Pseudonym, w.parts), r.Line, r.Pseudonym, string(r.Programme),
+			w.args = append(w.args, w.batchKey, record.PartOf(r.Pseudonym, w.parts), r.Line, r.Pseudonym, string(r.Programme),
 				dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode)
 		}
 		if _, err := tx.ExecContext(ctx, w.insertSQL(len(part)), w.args...); err != nil {
@@ -464,7 +465,7 @@ func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []matchi
 // IGNORE. With takeOver (rare: another import is unfinished), and on a
 // MySQL server that refuses LOCAL INFILE, they go through the stage and
 // MergePart's statements instead.
-func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([]matching.PaymentRow, error), takeOver bool, now time.Time) (int64, error) {
+func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([]record.PaymentRow, error), takeOver bool, now time.Time) (int64, error) {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("matching: insert part: %w", err)
@@ -482,7 +483,7 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 		}
 		added, direct = n, loaded
 		if loaded {
-			next = func() ([]matching.PaymentRow, error) { return nil, nil }
+			next = func() ([]record.PaymentRow, error) { return nil, nil }
 		}
 	}
 	if direct && w.s.dialect == sqldb.SQLite && !w.noRawSQLite {
@@ -494,7 +495,7 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 			return 0, err
 		default:
 			added = n
-			next = func() ([]matching.PaymentRow, error) { return nil, nil }
+			next = func() ([]record.PaymentRow, error) { return nil, nil }
 		}
 	}
 	for {
@@ -535,7 +536,7 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 // record, and returns how many it added, in one statement with the rows as
 // one JSON array of fixed-width strings (see stageJSON): for connections
 // that do not allow insertSQLiteRaw.
-func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (int64, error) {
+func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) (int64, error) {
 	if !sqliteFixedSafe(rows) {
 		var n int64
 		for _, r := range rows {
@@ -584,7 +585,7 @@ func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []mat
 // no substr for SQLite to evaluate per row. It returns how many rows it
 // added; sqldb.ErrNoRawSQLite, with nothing read or inserted, when the
 // connection does not allow it.
-func (w *paymentWriter) insertSQLiteRaw(next func() ([]matching.PaymentRow, error)) (int64, error) {
+func (w *paymentWriter) insertSQLiteRaw(next func() ([]record.PaymentRow, error)) (int64, error) {
 	var n int64
 	err := sqldb.WithSQLite(w.conn, func(c *sqldb.SQLiteConn) error {
 		group := sqliteRawGroup
@@ -669,7 +670,7 @@ func appendDate(b []byte, t time.Time) []byte {
 
 // rowsReader streams rows as LOAD DATA lines (see insertLoadData).
 type rowsReader struct {
-	next func() ([]matching.PaymentRow, error)
+	next func() ([]record.PaymentRow, error)
 	buf  []byte
 	off  int
 	fed  int64
@@ -710,7 +711,7 @@ func (r *rowsReader) Read(p []byte) (int, error) {
 // reports false, with nothing read or written, when the server refuses
 // LOCAL INFILE. Rows already on record are skipped with a warning each;
 // any other warning (a value the server had to change) fails the part.
-func (w *paymentWriter) insertLoadData(ctx context.Context, tx *sql.Tx, next func() ([]matching.PaymentRow, error)) (int64, bool, error) {
+func (w *paymentWriter) insertLoadData(ctx context.Context, tx *sql.Tx, next func() ([]record.PaymentRow, error)) (int64, bool, error) {
 	rr := &rowsReader{next: next}
 	name := "jiujinan-payment-import-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
 	mysqldrv.RegisterReaderHandler(name, func() io.Reader { return rr })
@@ -754,7 +755,7 @@ func (w *paymentWriter) insertLoadData(ctx context.Context, tx *sql.Tx, next fun
 // again (about half of the staging CPU before). Only for rows that
 // sqliteFixedSafe accepts: validated ASCII without quotes, backslashes or
 // spaces, so nothing needs escaping and rtrim removes only the padding.
-func (w *paymentWriter) stageJSON(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) error {
+func (w *paymentWriter) stageJSON(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
 	b := w.jbuf[:0]
 	b = append(b, '[')
 	for i := range rows {
@@ -763,7 +764,7 @@ func (w *paymentWriter) stageJSON(ctx context.Context, tx *sql.Tx, rows []matchi
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = appendPadded(b, int64(matching.PartOf(r.Pseudonym, w.parts)), 3)
+		b = appendPadded(b, int64(record.PartOf(r.Pseudonym, w.parts)), 3)
 		b = appendPadded(b, r.Line, 19)
 		b = appendPadded(b, r.AmountFen, 19)
 		b = r.From.AppendFormat(b, time.DateOnly)
@@ -809,7 +810,7 @@ func appendSpaced(b []byte, s string, width int) []byte {
 // literalSafe values, a region of at most 12 and a programme of at most 32
 // bytes, a non-empty pseudonym, dates of years 1000–9999, a non-negative
 // amount and line, parts below 1000.
-func sqliteFixedSafe(rows []matching.PaymentRow) bool {
+func sqliteFixedSafe(rows []record.PaymentRow) bool {
 	if !literalSafe(rows) {
 		return false
 	}
@@ -827,7 +828,7 @@ func sqliteFixedSafe(rows []matching.PaymentRow) bool {
 // letters, digits, '-' and '_' only, so that it can be written into SQL
 // as a quoted literal as is. Rows from PaymentFile always are; anything
 // else goes through placeholders.
-func literalSafe(rows []matching.PaymentRow) bool {
+func literalSafe(rows []record.PaymentRow) bool {
 	ok := func(s string) bool {
 		for i := 0; i < len(s); i++ {
 			c := s[i]
@@ -850,7 +851,7 @@ func literalSafe(rows []matching.PaymentRow) bool {
 // values written in: one round trip per statement and no server-side
 // prepare of thousands of placeholders. Only for rows that literalSafe
 // accepts.
-func (w *paymentWriter) stageLiteral(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) error {
+func (w *paymentWriter) stageLiteral(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
 	const per = 2000 // about 250 KB of SQL, far below max_allowed_packet
 	for start := 0; start < len(rows); start += per {
 		b := w.jbuf[:0]
@@ -862,7 +863,7 @@ func (w *paymentWriter) stageLiteral(ctx context.Context, tx *sql.Tx, rows []mat
 			b = append(b, '(')
 			b = strconv.AppendInt(b, w.batchKey, 10)
 			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(matching.PartOf(r.Pseudonym, w.parts)), 10)
+			b = strconv.AppendInt(b, int64(record.PartOf(r.Pseudonym, w.parts)), 10)
 			b = append(b, ',')
 			b = strconv.AppendInt(b, r.Line, 10)
 			b = append(b, ",'"...)
@@ -900,11 +901,11 @@ var loadDataSeq atomic.Int64
 // literalSafe accepts (no separators, quotes or escapes in any value). With
 // LOCAL the server turns bad values into warnings instead of errors, so the
 // row count is checked: anything but every row staged fails the chunk.
-func (w *paymentWriter) stageLoadData(ctx context.Context, tx *sql.Tx, rows []matching.PaymentRow) (bool, error) {
+func (w *paymentWriter) stageLoadData(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) (bool, error) {
 	b := w.jbuf[:0]
 	for i := range rows {
 		r := &rows[i]
-		b = strconv.AppendInt(b, int64(matching.PartOf(r.Pseudonym, w.parts)), 10)
+		b = strconv.AppendInt(b, int64(record.PartOf(r.Pseudonym, w.parts)), 10)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, r.Line, 10)
 		b = append(b, ',')
@@ -934,7 +935,7 @@ func (w *paymentWriter) stageLoadData(ctx context.Context, tx *sql.Tx, rows []ma
 // progress updates the batch's row under its lease, or fails with
 // ErrConflict when the lease is lost.
 func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string, args ...any) error {
-	args = append(args, batchKey, lease, string(matching.ImportRunning))
+	args = append(args, batchKey, lease, string(record.ImportRunning))
 	up, err := tx.ExecContext(ctx, "UPDATE payment_import_batches SET "+set+" WHERE id = ? AND lease = ? AND status = ?", args...)
 	if err != nil {
 		return fmt.Errorf("progress: %w", err)
@@ -944,7 +945,7 @@ func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string
 		// (an empty last chunk) affects none under a lease still held.
 		var held int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_import_batches WHERE id = ? AND lease = ? AND status = ?`,
-			batchKey, lease, string(matching.ImportRunning)).Scan(&held); err != nil || held != 1 {
+			batchKey, lease, string(record.ImportRunning)).Scan(&held); err != nil || held != 1 {
 			return kernel.Refuse(kernel.ErrConflict, "refusal_import_lease_lost", nil, "the batch's lease was lost")
 		}
 	}
@@ -1031,7 +1032,7 @@ func (w *paymentWriter) mergeStaged(ctx context.Context, tx *sql.Tx, part int, t
 // DATA reads: pseudonym, programme, period from and to, amount in fen,
 // region code. Every value is hex, a code, a date or digits (validated when
 // read), so nothing needs quoting.
-func appendPaymentCSV(b []byte, r *matching.PaymentRow) []byte {
+func appendPaymentCSV(b []byte, r *record.PaymentRow) []byte {
 	b = append(b, r.Pseudonym...)
 	b = append(b, ',')
 	b = append(b, r.Programme...)

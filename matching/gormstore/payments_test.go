@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
@@ -27,9 +28,9 @@ const (
 	bob   = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
 )
 
-func claim(t *testing.T, s *gormstore.Store, id, sha, lease string, now time.Time) (matching.ImportBatch, bool) {
+func claim(t *testing.T, s *gormstore.Store, id, sha, lease string, now time.Time) (record.ImportBatch, bool) {
 	t.Helper()
-	b, resumed, err := s.ClaimImport(context.Background(), matching.ImportBatch{ID: id, FileSHA256: sha, FileName: "f.csv", CreatedBy: "cli", CreatedAt: now, Parts: 1}, lease, now.Add(-time.Minute))
+	b, resumed, err := s.ClaimImport(context.Background(), record.ImportBatch{ID: id, FileSHA256: sha, FileName: "f.csv", CreatedBy: "cli", CreatedAt: now, Parts: 1}, lease, now.Add(-time.Minute))
 	if err != nil {
 		t.Fatalf("claim: %v", err)
 	}
@@ -42,7 +43,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		s := gormstore.New(db)
 		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 		b, resumed := claim(t, s, "batch1", "sha1", "lease1", now)
-		if resumed || b.Status != matching.ImportRunning {
+		if resumed || b.Status != record.ImportRunning {
 			t.Fatalf("new batch: resumed=%v status=%s", resumed, b.Status)
 		}
 		w, err := s.OpenPaymentWriter(ctx, b.Key, "lease1")
@@ -50,14 +51,14 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		rows := []matching.PaymentRow{
+		rows := []record.PaymentRow{
 			{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
 			{Line: 3, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-02-01"), To: day("2026-02-28"), RegionCode: "371725"},
 			{Line: 4, Pseudonym: alice, Programme: kernel.ProgMedical, AmountFen: 123450, From: day("2026-03-05"), To: day("2026-03-05"), RegionCode: "371725"},
 			{Line: 5, Pseudonym: bob, Programme: kernel.ProgTemporary, AmountFen: 50000, From: day("2026-02-10"), To: day("2026-02-10"), RegionCode: "110101"},
 			{Line: 6, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"},
 		}
-		if err := w.WriteChunk(ctx, rows, []matching.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, now); err != nil {
+		if err := w.WriteChunk(ctx, rows, []record.RowError{{Line: 7, Error: "amount: negative"}}, 1, 7, now); err != nil {
 			t.Fatal(err)
 		}
 		added, err := w.MergePart(ctx, 0, false, now)
@@ -72,7 +73,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if err != nil || len(got) != 0 {
 			t.Fatalf("before done: %v %v", got, err)
 		}
-		if err := s.FinishImport(ctx, b.Key, "lease1", matching.ImportDone, "", now); err != nil {
+		if err := s.FinishImport(ctx, b.Key, "lease1", record.ImportDone, "", now); err != nil {
 			t.Fatal(err)
 		}
 		// [2026-01-31, 2026-02-01] touches both monthly payments; 2026-03-04 ends before the medical bill.
@@ -83,7 +84,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if len(got) != 2 || got[0].From != day("2026-01-01") || got[1].From != day("2026-02-01") || got[0].AmountFen != 80000 || got[0].RegionCode != "371725" {
 			t.Fatalf("payments = %+v", got)
 		}
-		if got[0].ID != matching.PaymentID(alice, kernel.ProgDibao, day("2026-01-01"), day("2026-01-31"), 80000, "371725") || got[0].ID == got[1].ID {
+		if got[0].ID != record.PaymentID(alice, kernel.ProgDibao, day("2026-01-01"), day("2026-01-31"), 80000, "371725") || got[0].ID == got[1].ID {
 			t.Fatalf("ids %s %s", got[0].ID, got[1].ID)
 		}
 		got, _ = s.PaymentsFor(ctx, alice, day("2026-03-05"), day("2026-03-05"))
@@ -98,7 +99,7 @@ func TestPaymentsForSeesOverlappingPaymentsOfDoneBatchesOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bb.Status != matching.ImportDone || bb.Accepted != 4 || bb.Duplicates != 1 || bb.Rejected != 1 || bb.LinesDone != 7 || bb.Staged != 5 || bb.MergedParts != 1 || bb.FinishedAt == nil {
+		if bb.Status != record.ImportDone || bb.Accepted != 4 || bb.Duplicates != 1 || bb.Rejected != 1 || bb.LinesDone != 7 || bb.Staged != 5 || bb.MergedParts != 1 || bb.FinishedAt == nil {
 			t.Fatalf("batch = %+v", bb)
 		}
 		errs, err := s.ImportErrors(ctx, b.Key, 0, 10)
@@ -118,12 +119,12 @@ func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
 		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 		b, _ := claim(t, s, "batch1", "sha1", "lease1", now)
 		// A second claim while the first is fresh is refused.
-		if _, _, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: now}, "lease2", now.Add(-time.Minute)); !errors.Is(err, kernel.ErrConflict) {
+		if _, _, err := s.ClaimImport(ctx, record.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: now}, "lease2", now.Add(-time.Minute)); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("second claim: %v", err)
 		}
 		// Once stale, it is resumed under the new lease, and the old lease is dead.
 		later := now.Add(2 * time.Minute)
-		r, resumed, err := s.ClaimImport(ctx, matching.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: later}, "lease2", later.Add(-time.Minute))
+		r, resumed, err := s.ClaimImport(ctx, record.ImportBatch{ID: "batch2", FileSHA256: "sha1", CreatedAt: later}, "lease2", later.Add(-time.Minute))
 		if err != nil || !resumed || r.Key != b.Key || r.ID != "batch1" {
 			t.Fatalf("stale claim: %+v resumed=%v err=%v", r, resumed, err)
 		}
@@ -135,11 +136,11 @@ func TestClaimImportResumesAFailedBatchAndRefusesARunningOne(t *testing.T) {
 		if err := w.WriteChunk(ctx, nil, nil, 0, 10, later); !errors.Is(err, kernel.ErrConflict) {
 			t.Fatalf("write under a lost lease: %v", err)
 		}
-		if err := s.FinishImport(ctx, b.Key, "lease2", matching.ImportFailed, "cancelled", later); err != nil {
+		if err := s.FinishImport(ctx, b.Key, "lease2", record.ImportFailed, "cancelled", later); err != nil {
 			t.Fatal(err)
 		}
 		// A failed batch is resumed at once.
-		r, resumed, err = s.ClaimImport(ctx, matching.ImportBatch{ID: "batch3", FileSHA256: "sha1", CreatedAt: later}, "lease3", later.Add(-time.Minute))
+		r, resumed, err = s.ClaimImport(ctx, record.ImportBatch{ID: "batch3", FileSHA256: "sha1", CreatedAt: later}, "lease3", later.Add(-time.Minute))
 		if err != nil || !resumed || r.Key != b.Key {
 			t.Fatalf("failed claim: %+v resumed=%v err=%v", r, resumed, err)
 		}
@@ -151,17 +152,17 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		ctx := context.Background()
 		s := gormstore.New(db)
 		now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-		row := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"}
+		row := record.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 80000, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"}
 		a, _ := claim(t, s, "a", "shaA", "la", now)
 		wa, _ := s.OpenPaymentWriter(ctx, a.Key, "la")
 		defer wa.Close()
-		if err := wa.WriteChunk(ctx, []matching.PaymentRow{row}, nil, 0, 2, now); err != nil {
+		if err := wa.WriteChunk(ctx, []record.PaymentRow{row}, nil, 0, 2, now); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := wa.MergePart(ctx, 0, false, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.FinishImport(ctx, a.Key, "la", matching.ImportFailed, "killed", now); err != nil {
+		if err := s.FinishImport(ctx, a.Key, "la", record.ImportFailed, "killed", now); err != nil {
 			t.Fatal(err)
 		}
 		b, _ := claim(t, s, "b", "shaB", "lb", now)
@@ -172,13 +173,13 @@ func TestTakeOverMovesRowsOfAnUnfinishedBatch(t *testing.T) {
 		defer wb.Close()
 		row2 := row
 		row2.From, row2.To, row2.Line = day("2026-02-01"), day("2026-02-28"), 3
-		if err := wb.WriteChunk(ctx, []matching.PaymentRow{row, row2}, nil, 0, 3, now); err != nil {
+		if err := wb.WriteChunk(ctx, []record.PaymentRow{row, row2}, nil, 0, 3, now); err != nil {
 			t.Fatal(err)
 		}
 		if added, err := wb.MergePart(ctx, 0, true, now); added != 2 || err != nil {
 			t.Fatalf("take over: %d %v", added, err)
 		}
-		if err := s.FinishImport(ctx, b.Key, "lb", matching.ImportDone, "", now); err != nil {
+		if err := s.FinishImport(ctx, b.Key, "lb", record.ImportDone, "", now); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-12-31"))
@@ -201,16 +202,16 @@ func TestRowsWithUnusualTextAreStoredThroughPlaceholders(t *testing.T) {
 		defer w.Close()
 		// Not a row a file gives (the region is not digits), but the store
 		// must keep it as it is, quote and all, never as SQL.
-		odd := matching.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 100, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "37'); --"}
+		odd := record.PaymentRow{Line: 2, Pseudonym: alice, Programme: kernel.ProgDibao, AmountFen: 100, From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "37'); --"}
 		ok := odd
 		ok.Line, ok.RegionCode = 3, "371725"
-		if err := w.WriteChunk(ctx, []matching.PaymentRow{odd, ok}, nil, 0, 3, now); err != nil {
+		if err := w.WriteChunk(ctx, []record.PaymentRow{odd, ok}, nil, 0, 3, now); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := w.MergePart(ctx, 0, false, now); n != 2 || err != nil {
 			t.Fatalf("merge: %d %v", n, err)
 		}
-		if err := s.FinishImport(ctx, b.Key, "lq", matching.ImportDone, "", now); err != nil {
+		if err := s.FinishImport(ctx, b.Key, "lq", record.ImportDone, "", now); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-01-31"))
@@ -244,9 +245,9 @@ func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
 	if useJSON {
 		gormstore.UseJSONInsert(w)
 	}
-	var rows []matching.PaymentRow
+	var rows []record.PaymentRow
 	for i := 0; i < 40; i++ {
-		rows = append(rows, matching.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: kernel.ProgDibao,
+		rows = append(rows, record.PaymentRow{Line: int64(i + 2), Pseudonym: alice, Programme: kernel.ProgDibao,
 			AmountFen: int64(10_000 + i), From: day("2026-01-01"), To: day("2026-01-31"), RegionCode: "371725"})
 	}
 	oddRegion := "371726"
@@ -254,11 +255,11 @@ func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
 		oddRegion = "37'); --"
 	}
 	rows[17].RegionCode = oddRegion
-	rows = append(rows[:21], append([]matching.PaymentRow{rows[20]}, rows[21:]...)...) // the same payment twice
+	rows = append(rows[:21], append([]record.PaymentRow{rows[20]}, rows[21:]...)...) // the same payment twice
 	// One row is already on record (an earlier part of this batch).
-	first := func(rs []matching.PaymentRow) func() ([]matching.PaymentRow, error) {
+	first := func(rs []record.PaymentRow) func() ([]record.PaymentRow, error) {
 		done := false
-		return func() ([]matching.PaymentRow, error) {
+		return func() ([]record.PaymentRow, error) {
 			if done {
 				return nil, nil
 			}
@@ -270,8 +271,8 @@ func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
 		t.Fatalf("first part: %d %v", n, err)
 	}
 	// The next part gets every row, in two batches.
-	batches := [][]matching.PaymentRow{rows[:33], rows[33:]}
-	next := func() ([]matching.PaymentRow, error) {
+	batches := [][]record.PaymentRow{rows[:33], rows[33:]}
+	next := func() ([]record.PaymentRow, error) {
 		if len(batches) == 0 {
 			return nil, nil
 		}
@@ -286,7 +287,7 @@ func testInsertPart(t *testing.T, db *sqldb.DB, useJSON bool) {
 	if gormstore.RawSQLiteRefused(w) != useJSON {
 		t.Fatal("the SQLite connection refused prepared statements; the import fell back to json_each")
 	}
-	if err := s.FinishImport(ctx, b.Key, "lip", matching.ImportDone, "", now); err != nil {
+	if err := s.FinishImport(ctx, b.Key, "lip", record.ImportDone, "", now); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.PaymentsFor(ctx, alice, day("2026-01-01"), day("2026-01-31"))

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"gorm.io/gorm"
@@ -259,7 +261,7 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matc
 // (the same query: payments of completed imports whose period overlaps
 // [from, to]), through a prepared statement: screening reads the record
 // before every allocation.
-func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.Payment, error) {
+func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]record.Payment, error) {
 	st, err := s.stmt(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
 		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
 		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/record"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -342,7 +344,7 @@ func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 		if c.Result != kernel.ScreenWarn || len(c.Evidence) != 1 || c.Evidence[0].AmountFen != 300_000 {
 			t.Fatalf("statutory overlap: %+v", c)
 		}
-		want := matching.PaymentID(p, kernel.ProgMedical, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), 300_000, "371725")
+		want := record.PaymentID(p, kernel.ProgMedical, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), 300_000, "371725")
 		if c.Evidence[0].ID != want {
 			t.Errorf("payment id %s, want %s", c.Evidence[0].ID, want)
 		}

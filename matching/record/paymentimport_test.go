@@ -1,4 +1,4 @@
-package matching_test
+package record_test
 
 import (
 	"bytes"
@@ -18,9 +18,9 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -54,7 +54,7 @@ func (l *lockedBuf) String() string {
 }
 
 type fixture struct {
-	im    *matching.PaymentImporter
+	im    *record.PaymentImporter
 	store *gormstore.Store
 	pz    *marketplace.Pseudonymizer
 	logs  *lockedBuf
@@ -74,7 +74,7 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	n := 0
 	var mu sync.Mutex
 	st := gormstore.New(db)
-	im := &matching.PaymentImporter{Store: st, Pseudonymizer: pz, Divisions: div,
+	im := &record.PaymentImporter{Store: st, Pseudonymizer: pz, Divisions: div,
 		Now: func() time.Time { return testNow },
 		NewID: func() string {
 			mu.Lock()
@@ -91,12 +91,12 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	return &fixture{im: im, store: st, pz: pz, logs: logs}
 }
 
-func (f *fixture) importBytes(t *testing.T, data []byte) (matching.ImportResult, error) {
+func (f *fixture) importBytes(t *testing.T, data []byte) (record.ImportResult, error) {
 	t.Helper()
-	return f.im.Import(context.Background(), bytes.NewReader(data), matching.ImportOptions{FileName: "t.csv", CreatedBy: "cli", Size: int64(len(data))})
+	return f.im.Import(context.Background(), bytes.NewReader(data), record.ImportOptions{FileName: "t.csv", CreatedBy: "cli", Size: int64(len(data))})
 }
 
-func (f *fixture) payments(t *testing.T, id string) []matching.Payment {
+func (f *fixture) payments(t *testing.T, id string) []record.Payment {
 	t.Helper()
 	ps, err := f.store.PaymentsFor(context.Background(), f.pz.Of(id), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -192,7 +192,7 @@ func TestImportReadsTheFormatsOfRealExports(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if res.Batch.Status != matching.ImportDone || res.Batch.Accepted != tc.accepted || res.Batch.Rejected != int64(len(tc.errLines)) {
+					if res.Batch.Status != record.ImportDone || res.Batch.Accepted != tc.accepted || res.Batch.Rejected != int64(len(tc.errLines)) {
 						t.Fatalf("batch = %+v, errors %+v; want %d accepted, %d rejected", res.Batch, res.Errors, tc.accepted, len(tc.errLines))
 					}
 					for _, e := range res.Errors {
@@ -277,7 +277,7 @@ func TestImportCancelledHalfWayIsInvisibleAndARerunCompletesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What a clean import gives, on a database of its own.
-	var clean matching.ImportBatch
+	var clean record.ImportBatch
 	{
 		f := newFixture(t, sqldbtest.MustOpenSQLite(t))
 		f.im.Parts = 8
@@ -289,17 +289,17 @@ func TestImportCancelledHalfWayIsInvisibleAndARerunCompletesIt(t *testing.T) {
 	}
 	for _, kill := range []struct {
 		name string
-		at   func(p matching.ImportProgress) bool
+		at   func(p record.ImportProgress) bool
 	}{
-		{"while reading", func(p matching.ImportProgress) bool { return p.Staged >= 5000 }},
-		{"while merging", func(p matching.ImportProgress) bool { return p.PartsDone >= 3 }},
+		{"while reading", func(p record.ImportProgress) bool { return p.Staged >= 5000 }},
+		{"while merging", func(p record.ImportProgress) bool { return p.PartsDone >= 3 }},
 	} {
 		t.Run(kill.name, func(t *testing.T) {
 			sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 				f := newFixture(t, db)
 				f.im.ChunkRows, f.im.Parts = 1000, 8
 				ctx, cancel := context.WithCancel(context.Background())
-				_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), matching.ImportOptions{FileName: "t.csv", Progress: func(p matching.ImportProgress) {
+				_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), record.ImportOptions{FileName: "t.csv", Progress: func(p record.ImportProgress) {
 					if kill.at(p) {
 						cancel() // the kill
 					}
@@ -308,7 +308,7 @@ func TestImportCancelledHalfWayIsInvisibleAndARerunCompletesIt(t *testing.T) {
 					t.Fatalf("cancelled import: %v", err)
 				}
 				bs, _ := f.store.ImportBatches(context.Background(), 10)
-				if len(bs) != 1 || bs[0].Status != matching.ImportFailed || bs[0].LinesDone == 0 || bs[0].Staged == 0 {
+				if len(bs) != 1 || bs[0].Status != record.ImportFailed || bs[0].LinesDone == 0 || bs[0].Staged == 0 {
 					t.Fatalf("after the kill: %+v", bs)
 				}
 				// Nothing of the unfinished batch is visible.
@@ -322,7 +322,7 @@ func TestImportCancelledHalfWayIsInvisibleAndARerunCompletesIt(t *testing.T) {
 					t.Fatal(err)
 				}
 				b := res.Batch
-				if !res.Resumed || b.ID != bs[0].ID || b.Status != matching.ImportDone {
+				if !res.Resumed || b.ID != bs[0].ID || b.Status != record.ImportDone {
 					t.Fatalf("rerun: resumed=%v %+v", res.Resumed, b)
 				}
 				if b.Accepted != clean.Accepted || b.Duplicates != clean.Duplicates || b.Rejected != clean.Rejected || b.LinesDone != clean.LinesDone || b.Staged != clean.Staged {
@@ -413,7 +413,7 @@ func TestImportKilledWhileMergingWhoseSortedRunsAreGoneReadsTheFileAgain(t *test
 	if err := paymentgen.Write(&buf, paymentgen.Options{Rows: 6000, Seed: 5, BadShare: 0.02}); err != nil {
 		t.Fatal(err)
 	}
-	var clean matching.ImportBatch
+	var clean record.ImportBatch
 	{
 		f := newFixture(t, sqldbtest.MustOpenSQLite(t))
 		f.im.Parts, f.im.TempDir = 4, t.TempDir()
@@ -428,7 +428,7 @@ func TestImportKilledWhileMergingWhoseSortedRunsAreGoneReadsTheFileAgain(t *test
 		tmp := t.TempDir()
 		f.im.ChunkRows, f.im.Parts, f.im.TempDir = 1000, 4, tmp
 		ctx, cancel := context.WithCancel(context.Background())
-		_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), matching.ImportOptions{FileName: "t.csv", Progress: func(p matching.ImportProgress) {
+		_, err := f.im.Import(ctx, bytes.NewReader(buf.Bytes()), record.ImportOptions{FileName: "t.csv", Progress: func(p record.ImportProgress) {
 			if p.PartsDone >= 2 {
 				cancel()
 			}

@@ -1,4 +1,4 @@
-package matching_test
+package record_test
 
 import (
 	"bufio"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/matching"
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -62,7 +62,7 @@ func BenchmarkImport(b *testing.B) {
 				runtime.GC()
 				b.StartTimer()
 				start := time.Now()
-				res, err := f.im.Import(context.Background(), in, matching.ImportOptions{FileName: "bench.csv"})
+				res, err := f.im.Import(context.Background(), in, record.ImportOptions{FileName: "bench.csv"})
 				el := time.Since(start)
 				b.StopTimer()
 				in.Close()

@@ -1,4 +1,4 @@
-package matching_test
+package record_test
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/matching"
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -41,17 +41,17 @@ func (p *panicReader) Read(b []byte) (int, error) {
 
 // panicStore's writers panic when they commit a run.
 type panicStore struct {
-	matching.PaymentImportStore
+	record.PaymentImportStore
 }
 
-func (s panicStore) OpenPaymentWriter(ctx context.Context, key int64, lease string) (matching.PaymentWriter, error) {
+func (s panicStore) OpenPaymentWriter(ctx context.Context, key int64, lease string) (record.PaymentWriter, error) {
 	w, err := s.PaymentImportStore.OpenPaymentWriter(ctx, key, lease)
 	return panicWriter{w}, err
 }
 
-type panicWriter struct{ matching.PaymentWriter }
+type panicWriter struct{ record.PaymentWriter }
 
-func (panicWriter) CommitRead(context.Context, int64, []matching.RowError, int64, int64, time.Time) error {
+func (panicWriter) CommitRead(context.Context, int64, []record.RowError, int64, int64, time.Time) error {
 	panic("store broke")
 }
 
@@ -66,7 +66,7 @@ func TestImportThatPanicsIsFailedAndTheSameFileResumes(t *testing.T) {
 	data := buf.Bytes()
 	for name, run := range map[string]func(f *fixture) error{
 		"in the reader": func(f *fixture) error {
-			_, err := f.im.Import(context.Background(), &panicReader{Reader: bytes.NewReader(data)}, matching.ImportOptions{FileName: "t.csv"})
+			_, err := f.im.Import(context.Background(), &panicReader{Reader: bytes.NewReader(data)}, record.ImportOptions{FileName: "t.csv"})
 			return err
 		},
 		"in the run writer": func(f *fixture) error {
@@ -85,14 +85,14 @@ func TestImportThatPanicsIsFailedAndTheSameFileResumes(t *testing.T) {
 					t.Fatalf("err = %v, want the panic as an error", err)
 				}
 				bs, _ := f.store.ImportBatches(context.Background(), 10)
-				if len(bs) != 1 || bs[0].Status != matching.ImportFailed {
+				if len(bs) != 1 || bs[0].Status != record.ImportFailed {
 					t.Fatalf("batches after the panic: %+v", bs)
 				}
 				if !strings.Contains(f.logs.String(), "panic") {
 					t.Fatalf("the panic is not logged")
 				}
 				res, err := f.importBytes(t, data)
-				if err != nil || !res.Resumed || res.Batch.ID != bs[0].ID || res.Batch.Status != matching.ImportDone || res.Batch.Accepted == 0 {
+				if err != nil || !res.Resumed || res.Batch.ID != bs[0].ID || res.Batch.Status != record.ImportDone || res.Batch.Accepted == 0 {
 					t.Fatalf("resent: %+v resumed=%v %v", res.Batch, res.Resumed, err)
 				}
 			})

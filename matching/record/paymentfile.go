@@ -1,4 +1,4 @@
-package matching
+package record
 
 import (
 	"bufio"

@@ -1,10 +1,10 @@
-package matching_test
+package record_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -62,7 +62,7 @@ func TestImportRejectsUnreadableLinesAndImportsTheRest(t *testing.T) {
 						t.Fatalf("run %d: %v", run, err)
 					}
 					b := res.Batch
-					if b.Status != matching.ImportDone || b.Rejected != int64(len(tc.errLines)) || b.Accepted+b.Duplicates != tc.accepted {
+					if b.Status != record.ImportDone || b.Rejected != int64(len(tc.errLines)) || b.Accepted+b.Duplicates != tc.accepted {
 						t.Fatalf("run %d: batch %+v, errors %+v; want %d rows, %d rejected", run, b, res.Errors, tc.accepted, len(tc.errLines))
 					}
 					if run == 1 && b.Accepted != 0 {

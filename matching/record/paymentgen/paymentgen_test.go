@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/jiujinan/jiujinan/matching/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 )
 
 func gen(t *testing.T, opt paymentgen.Options) []byte {

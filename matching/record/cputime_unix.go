@@ -1,6 +1,6 @@
 //go:build unix
 
-package matching
+package record
 
 import (
 	"syscall"
