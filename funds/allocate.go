@@ -14,7 +14,7 @@ import (
 
 // Allocate commits amountFen of a fund's or project's money to a need, for
 // federation staff of the holder organization. Screening runs first (a
-// block is a *ScreeningBlockError); then, in one transaction with the
+// block is a *kernel.ScreeningBlockedError); then, in one transaction with the
 // person's needs locked (screening runs again when any of them changed
 // since it read them, so two allocations to two needs of one person never
 // both pass on the same picture) and the need locked: the source's restrictions (marketplace.Restrictions.Fails), the
@@ -80,7 +80,7 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 			return nil, fmt.Errorf("funds: allocate: screening: %w", err)
 		}
 		if scr.Result == kernel.ScreenBlock {
-			return nil, &ScreeningBlockError{Stage: kernel.StageAllocate, Screening: scr}
+			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageAllocate, Screening: scr}
 		}
 	}
 	var out *Allocation
@@ -201,7 +201,7 @@ func maskTail(s string) string {
 // Disburse pays an allocation out to a provider or the household, for
 // federation staff of the holder, after the need's notice period (or at
 // once on the emergency path). Screening runs again first: a block stops
-// it for review (*ScreeningBlockError). The ledger moves the money from the
+// it for review (*kernel.ScreeningBlockedError). The ledger moves the money from the
 // need's committed account to payable and on to paid. ErrNotFound for an
 // allocation by may not see (MaySeeAllocation).
 func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
@@ -232,7 +232,7 @@ func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocation
 			return nil, fmt.Errorf("funds: disburse: screening: %w", err)
 		}
 		if scr.Result == kernel.ScreenBlock {
-			return nil, &ScreeningBlockError{Stage: kernel.StageDisburse, Screening: scr}
+			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageDisburse, Screening: scr}
 		}
 	}
 	plain, _ := json.Marshal(payee)

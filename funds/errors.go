@@ -3,7 +3,6 @@ package funds
 import (
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/jiujinan/jiujinan/kernel"
 )
@@ -24,21 +23,12 @@ var (
 )
 
 // IdempotencyMismatchError: the Idempotency-Key was used before with other
-// request content (422).
+// request content.
 type IdempotencyMismatchError struct{}
 
 func (IdempotencyMismatchError) Error() string {
 	return "this Idempotency-Key was used with a different request; use a new key"
 }
-
-// Status implements web's Detailer.
-func (IdempotencyMismatchError) Status() int { return http.StatusUnprocessableEntity }
-
-// Code implements web's Detailer.
-func (IdempotencyMismatchError) Code() string { return "idempotency_key_reused" }
-
-// Details implements web's Detailer.
-func (IdempotencyMismatchError) Details() any { return nil }
 
 // IneligibleError says why a need may not receive this money (409): the
 // source's restrictions, the need's state, its remaining amount.
@@ -59,41 +49,9 @@ func (e *IneligibleError) Error() string {
 	return msg
 }
 
-// Status implements web's Detailer.
-func (e *IneligibleError) Status() int { return http.StatusConflict }
-
-// Code implements web's Detailer.
-func (e *IneligibleError) Code() string { return "ineligible" }
-
-// Details implements web's Detailer.
-func (e *IneligibleError) Details() any { return map[string]any{"reasons": e.Reasons} }
-
 // Unwrap lets errors.Is(err, marketplace.ErrConflict) hold.
 func (e *IneligibleError) Unwrap() error { return kernel.ErrConflict }
 
 func ineligible(code string, targs map[string]any, format string, args ...any) *IneligibleError {
 	return &IneligibleError{Reasons: []kernel.Ineligibility{{Code: code, Message: fmt.Sprintf(format, args...)}}, Args: targs}
 }
-
-// ScreeningBlockError: screening blocked the money movement (422); the
-// screening with its evidence is the details.
-type ScreeningBlockError struct {
-	Stage     kernel.ScreeningStage
-	Screening *kernel.Screening
-}
-
-func (e *ScreeningBlockError) Error() string {
-	if e.Stage == kernel.StageDisburse {
-		return "disbursement stopped for review: screening blocks it"
-	}
-	return "screening blocks this allocation"
-}
-
-// Status implements web's Detailer.
-func (e *ScreeningBlockError) Status() int { return http.StatusUnprocessableEntity }
-
-// Code implements web's Detailer.
-func (e *ScreeningBlockError) Code() string { return "screening_block" }
-
-// Details implements web's Detailer.
-func (e *ScreeningBlockError) Details() any { return e.Screening }

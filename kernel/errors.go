@@ -83,3 +83,22 @@ func (e *LockedError) Error() string {
 func ErrUnauthorizedf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrUnauthorized}, args...)...)
 }
+
+// ScreeningBlockedError is the one "screening blocks" refusal of every
+// package: the need's latest screening blocks the action at Stage (an
+// allocation, a disbursement, a clearance); Screening, with its evidence, is
+// what the verifier reviews.
+type ScreeningBlockedError struct {
+	Stage     ScreeningStage
+	Screening *Screening
+}
+
+func (e *ScreeningBlockedError) Error() string {
+	switch e.Stage {
+	case StageDisburse:
+		return "disbursement stopped for review: screening blocks it"
+	case StageAllocate:
+		return "screening blocks this allocation"
+	}
+	return "the need's screening blocks this action; correct the need or have a verifier override the block"
+}

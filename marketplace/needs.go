@@ -605,7 +605,7 @@ type ClearanceInput struct {
 // statutory relief figure lowers the requested amount so that it never
 // exceeds cost less relief; to clear, such corrected figures are stored
 // first and screening at the clear stage judges them. Clearing is refused
-// with a *ScreeningBlockedError when that screening blocks. ErrNotFound,
+// with a *kernel.ScreeningBlockedError when that screening blocks. ErrNotFound,
 // ErrForbidden, ErrConflict (*TransitionError), ValidationError.
 func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID string, in ClearanceInput) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
@@ -660,7 +660,7 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 			if sc == nil {
 				sc = &kernel.Screening{NeedID: n.PublicID, Stage: kernel.StageClear, Result: kernel.ScreenBlock, Checks: []kernel.ScreeningCheck{}}
 			}
-			return nil, &ScreeningBlockedError{Screening: sc}
+			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageClear, Screening: sc}
 		}
 	}
 	now := s.Now().UTC()

@@ -185,16 +185,6 @@ type NeedUpdate struct {
 	PublicText string
 }
 
-// ScreeningBlockedError says that an action is refused because the need's
-// latest screening blocks it (web maps it to 422 with the screening).
-type ScreeningBlockedError struct {
-	Screening *kernel.Screening
-}
-
-func (e *ScreeningBlockedError) Error() string {
-	return "the need's screening blocks this action; correct the need or have a verifier override the block"
-}
-
 // TransitionError says that an action is not allowed from a need's status.
 // It wraps ErrConflict.
 type TransitionError struct {

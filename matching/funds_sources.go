@@ -79,7 +79,7 @@ func (f *FundsSources) Allocate(ctx context.Context, by *kernel.Principal, kind,
 		return a.PublicID, nil
 	}
 	var inel *funds.IneligibleError
-	var blk *funds.ScreeningBlockError
+	var blk *kernel.ScreeningBlockedError
 	var val *kernel.ValidationError
 	switch {
 	case errors.As(err, &inel):

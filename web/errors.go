@@ -15,7 +15,6 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 // apiError is the one JSON error shape of the API.
@@ -44,13 +43,12 @@ var errorMapping = []struct {
 	{kernel.ErrConflict, http.StatusConflict, "conflict"},
 }
 
-// Detailer is an error that carries structured details for the client (a
-// screening result with its evidence, the lines a plan refused).
-type Detailer interface {
-	error
-	Status() int
-	Code() string
-	Details() any
+// refusedWithDetails reports whether err is a refusal that the API answers
+// with details (a screening, ineligibility reasons, a reused key): pages show
+// it on the form it came from, with the API's status.
+func refusedWithDetails(err error) bool {
+	return errors.As(err, new(*kernel.ScreeningBlockedError)) || errors.As(err, new(*funds.IneligibleError)) ||
+		errors.As(err, new(funds.IdempotencyMismatchError))
 }
 
 // toAPIError decides status and body for err.
@@ -63,13 +61,16 @@ func toAPIError(err error) (int, apiError) {
 	if errors.As(err, &locked) {
 		return http.StatusTooManyRequests, apiError{Code: "locked", Message: locked.Error()}
 	}
-	var blocked *marketplace.ScreeningBlockedError
+	var blocked *kernel.ScreeningBlockedError
 	if errors.As(err, &blocked) {
 		return http.StatusUnprocessableEntity, apiError{Code: "screening_block", Message: blocked.Error(), Details: blocked.Screening}
 	}
-	var d Detailer
-	if errors.As(err, &d) {
-		return d.Status(), apiError{Code: d.Code(), Message: d.Error(), Details: d.Details()}
+	var ie *funds.IneligibleError
+	if errors.As(err, &ie) {
+		return http.StatusConflict, apiError{Code: "ineligible", Message: ie.Error(), Details: map[string]any{"reasons": ie.Reasons}}
+	}
+	if errors.As(err, new(funds.IdempotencyMismatchError)) {
+		return http.StatusUnprocessableEntity, apiError{Code: "idempotency_key_reused", Message: err.Error()}
 	}
 	for _, m := range errorMapping {
 		if errors.Is(err, m.target) {
@@ -165,11 +166,9 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 	var (
 		v          *kernel.ValidationError
 		locked     *kernel.LockedError
-		blocked    *marketplace.ScreeningBlockedError
+		blocked    *kernel.ScreeningBlockedError
 		transition *marketplace.TransitionError
 		ie         *funds.IneligibleError
-		fblock     *funds.ScreeningBlockError
-		mblock     *matching.BlockedError
 		refusal    *kernel.Refusal
 	)
 	switch {
@@ -178,16 +177,15 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 	case errors.As(err, &locked):
 		return t("err_locked", map[string]any{"Until": locked.Until.In(kernel.ChinaTime).Format("2006-01-02 15:04")})
 	case errors.As(err, &blocked):
+		switch blocked.Stage {
+		case kernel.StageDisburse:
+			return t("err_screening_block_disburse", nil)
+		case kernel.StageAllocate:
+			return t("err_screening_block_allocate", nil)
+		}
 		return t("err_screening_blocked", nil)
 	case errors.As(err, &ie):
 		return t("err_ineligible", nil) + " " + s.ineligibleReason(c, ie)
-	case errors.As(err, &fblock):
-		if fblock.Stage == kernel.StageDisburse {
-			return t("err_screening_block_disburse", nil)
-		}
-		return t("err_screening_block_allocate", nil)
-	case errors.As(err, &mblock):
-		return t("err_screening_block", nil)
 	case errors.As(err, new(funds.IdempotencyMismatchError)):
 		return t("err_idempotency_key_reused", nil)
 	case errors.As(err, &refusal):

@@ -15,7 +15,6 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 // internalText is what must never reach a user: a Go package prefix, or the
@@ -61,9 +60,9 @@ func TestRefusalsAreInTheUsersLanguageAndTheChainIsLogged(t *testing.T) {
 			fmt.Errorf("funds: pledge: %w", &funds.IneligibleError{Reasons: []kernel.Ineligibility{{Code: "over_remaining", Message: "the need lacks only 5000 fen"}}, Args: map[string]any{"RemainingFen": int64(5000)}}),
 			409, "ineligible", "只差 ¥50.00", "lacks only ¥50.00"},
 		{"ineligible by restrictions", fmt.Errorf("funds: allocate: %w", &funds.IneligibleError{Reasons: []kernel.Ineligibility{{Code: kernel.FailRegion, Message: "the need's region is outside the source's regions"}}}), 409, "ineligible", "地区", "region"},
-		{"screening block on disbursement", fmt.Errorf("funds: disburse: %w", &funds.ScreeningBlockError{Stage: kernel.StageDisburse, Screening: screening}), 422, "screening_block", "拨付", "disbursement is stopped"},
-		{"screening block in matching", fmt.Errorf("matching: plan: %w", &matching.BlockedError{Screening: screening}), 422, "screening_block", "筛查", "Screening blocks"},
-		{"screening block of a need", fmt.Errorf("marketplace: publish: %w", &marketplace.ScreeningBlockedError{Screening: screening}), 422, "screening_block", "筛查", "screening blocks"},
+		{"screening block on disbursement", fmt.Errorf("funds: disburse: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageDisburse, Screening: screening}), 422, "screening_block", "拨付", "disbursement is stopped"},
+		{"screening block on allocation", fmt.Errorf("funds: allocate: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageAllocate, Screening: screening}), 422, "screening_block", "分配", "blocks this allocation"},
+		{"screening block of a need", fmt.Errorf("marketplace: clear: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageClear, Screening: screening}), 422, "screening_block", "筛查", "screening blocks"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,11 +4,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 type referralNoteJSON struct {
@@ -18,19 +18,19 @@ type referralNoteJSON struct {
 }
 
 type referralJSON struct {
-	ID        string                  `json:"id"`
-	NeedID    string                  `json:"need_id"`
-	Programme kernel.Programme        `json:"programme"`
-	Reason    string                  `json:"reason"`
-	Status    matching.ReferralStatus `json:"status"`
-	TakenBy   string                  `json:"taken_by"`
-	Notes     []referralNoteJSON      `json:"notes"`
-	CreatedAt time.Time               `json:"created_at"`
-	UpdatedAt time.Time               `json:"updated_at"`
-	ClosedAt  *time.Time              `json:"closed_at"`
+	ID        string                   `json:"id"`
+	NeedID    string                   `json:"need_id"`
+	Programme kernel.Programme         `json:"programme"`
+	Reason    string                   `json:"reason"`
+	Status    screening.ReferralStatus `json:"status"`
+	TakenBy   string                   `json:"taken_by"`
+	Notes     []referralNoteJSON       `json:"notes"`
+	CreatedAt time.Time                `json:"created_at"`
+	UpdatedAt time.Time                `json:"updated_at"`
+	ClosedAt  *time.Time               `json:"closed_at"`
 }
 
-func toReferralJSON(r *matching.ReferralView) referralJSON {
+func toReferralJSON(r *screening.ReferralView) referralJSON {
 	out := referralJSON{ID: r.ID, NeedID: r.NeedID, Programme: r.Programme, Reason: r.Reason, Status: r.Status, TakenBy: r.TakenBy,
 		Notes: []referralNoteJSON{}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt}
 	for _, n := range r.Notes {
@@ -46,7 +46,7 @@ func (s *Server) handleReferralList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), matching.ReferralStatus(c.QueryParam("status")), limit)
+	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), screening.ReferralStatus(c.QueryParam("status")), limit)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) handleReferralUpdate(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.ReferralStatus(req.Status), req.Note)
+	r, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), screening.ReferralStatus(req.Status), req.Note)
 	if err != nil {
 		return err
 	}

@@ -4,17 +4,17 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 type queueItemJSON struct {
-	Screening screeningJSON          `json:"screening"`
-	Need      matching.NeedSummary   `json:"need"`
-	Related   []matching.NeedSummary `json:"related"`
+	Screening screeningJSON           `json:"screening"`
+	Need      screening.NeedSummary   `json:"need"`
+	Related   []screening.NeedSummary `json:"related"`
 }
 
 // queryLimit reads ?limit= (1..500, default 100).
@@ -62,7 +62,7 @@ func (s *Server) handleReviewDecision(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	rec, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.Decision(req.Decision), req.Reason)
+	rec, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), screening.Decision(req.Decision), req.Reason)
 	if err != nil {
 		return err
 	}

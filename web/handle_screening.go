@@ -4,11 +4,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 // screeningJSON is a stored screening: its checks and evidence hold public
@@ -27,7 +27,7 @@ type screeningJSON struct {
 	DecidedAt  *time.Time              `json:"decided_at,omitempty"`
 }
 
-func toScreeningJSON(r *matching.ScreeningRecord) screeningJSON {
+func toScreeningJSON(r *screening.ScreeningRecord) screeningJSON {
 	checks := r.Checks
 	if checks == nil {
 		checks = []kernel.ScreeningCheck{}

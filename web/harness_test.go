@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/oklog/ulid/v2"
@@ -25,7 +27,6 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -54,7 +55,7 @@ type testEnv struct {
 	indexer   *search.Indexer
 	funds     *funds.Service
 	// screening is the screening service; payments is its statutory record.
-	screening *matching.ScreeningService
+	screening *screening.ScreeningService
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }

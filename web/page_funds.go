@@ -221,13 +221,13 @@ func (s *Server) handleDisburseForm(c echo.Context) error {
 // moneyError shows why money did not move on the need's page.
 func (s *Server) moneyError(c echo.Context, err error) error {
 	var ie *funds.IneligibleError
-	var d Detailer
 	var ve *kernel.ValidationError
 	switch {
 	case errors.As(err, &ie):
 		return s.renderStaffMoney(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.ineligibleReason(c, ie))
-	case errors.As(err, &d):
-		return s.renderStaffMoney(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
+	case refusedWithDetails(err):
+		status, _ := toAPIError(err)
+		return s.renderStaffMoney(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.As(err, &ve):
 		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
 	case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):

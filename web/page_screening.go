@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 // Verifier pages over the screening service: the review queue of screenings
@@ -16,7 +16,7 @@ import (
 // to statutory programmes (转介).
 
 type reviewPage struct {
-	Items []matching.QueueItem
+	Items []screening.QueueItem
 	Error string
 }
 
@@ -35,7 +35,7 @@ func (s *Server) renderReviewQueue(c echo.Context, status int, msg string) error
 
 // handleReviewDecisionForm records a verifier's decision on a screening.
 func (s *Server) handleReviewDecisionForm(c echo.Context) error {
-	_, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.Decision(c.FormValue("decision")), c.FormValue("reason"))
+	_, err := s.Screening.Decide(c.Request().Context(), PrincipalOf(c), c.Param("id"), screening.Decision(c.FormValue("decision")), c.FormValue("reason"))
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
@@ -50,8 +50,8 @@ func (s *Server) handleReviewDecisionForm(c echo.Context) error {
 
 type referralsPage struct {
 	Status    string
-	Statuses  []matching.ReferralStatus
-	Referrals []matching.ReferralView
+	Statuses  []screening.ReferralStatus
+	Referrals []screening.ReferralView
 	Error     string
 }
 
@@ -62,7 +62,7 @@ func (s *Server) handleReferralsPage(c echo.Context) error {
 
 func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
 	st := c.QueryParam("status")
-	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), matching.ReferralStatus(st), 200)
+	rs, err := s.Screening.Referrals(c.Request().Context(), PrincipalOf(c), screening.ReferralStatus(st), 200)
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		return echo.NewHTTPError(http.StatusBadRequest, "bad status")
@@ -71,12 +71,12 @@ func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
 		return err
 	}
 	return s.render(c, status, "verify_referrals", referralsPage{Status: st, Referrals: rs, Error: msg,
-		Statuses: []matching.ReferralStatus{matching.ReferralOpen, matching.ReferralAccepted, matching.ReferralClosed}})
+		Statuses: []screening.ReferralStatus{screening.ReferralOpen, screening.ReferralAccepted, screening.ReferralClosed}})
 }
 
 // handleReferralUpdateForm moves a referral on and adds a note.
 func (s *Server) handleReferralUpdateForm(c echo.Context) error {
-	_, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), matching.ReferralStatus(c.FormValue("status")), c.FormValue("note"))
+	_, err := s.Screening.UpdateReferral(c.Request().Context(), PrincipalOf(c), c.Param("id"), screening.ReferralStatus(c.FormValue("status")), c.FormValue("note"))
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:

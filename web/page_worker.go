@@ -385,7 +385,6 @@ func (s *Server) handleStaffNeedPublish(c echo.Context) error {
 // mean "not yours" or "no such need" stay errors.
 func (s *Server) staffNeedError(c echo.Context, err error) error {
 	var ve *kernel.ValidationError
-	var d Detailer
 	switch {
 	case errors.Is(err, kernel.ErrNotFound), errors.Is(err, kernel.ErrForbidden):
 		return err
@@ -395,8 +394,9 @@ func (s *Server) staffNeedError(c echo.Context, err error) error {
 			parts = append(parts, k+": "+m)
 		}
 		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
-	case errors.As(err, &d):
-		return s.renderStaffNeed(c, d.Status(), s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
+	case refusedWithDetails(err):
+		status, _ := toAPIError(err)
+		return s.renderStaffNeed(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.Is(err, kernel.ErrConflict):
 		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}

@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
@@ -34,7 +35,7 @@ var testPseudonyms, _ = marketplace.NewPseudonymizer([]byte("screening-test-pseu
 
 // newTestScreening builds the screening service of the test server over
 // the real statutory payment store.
-func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matching.ScreeningService {
+func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *screening.ScreeningService {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	c, err := marketplace.NewCipher([]marketplace.DataKey{{ID: "test-data", Key: key}})
@@ -46,7 +47,7 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *matchin
 		env.t.Fatal(err)
 	}
 	store := mstore.NewScreenings(db)
-	env.screening = matching.NewScreeningService(store, store, matching.DefaultScreeningConfig(), c, d, now, testID)
+	env.screening = screening.NewScreeningService(store, store, screening.DefaultScreeningConfig(), c, d, now, testID)
 	return env.screening
 }
 
@@ -219,9 +220,9 @@ func TestNeedScreeningAccess(t *testing.T) {
 
 type queueBody struct {
 	Items []struct {
-		Screening screeningBody          `json:"screening"`
-		Need      matching.NeedSummary   `json:"need"`
-		Related   []matching.NeedSummary `json:"related"`
+		Screening screeningBody           `json:"screening"`
+		Need      screening.NeedSummary   `json:"need"`
+		Related   []screening.NeedSummary `json:"related"`
 	} `json:"items"`
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/matching/record"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -67,7 +69,7 @@ type Deps struct {
 	// Payments imports the statutory payment record (nil: not served).
 	Payments *record.PaymentImporter
 	// Screening runs and shows screenings, the review queue and referrals.
-	Screening *matching.ScreeningService
+	Screening *screening.ScreeningService
 	// Matching ranks matches and plans allocations; nil serves 404s.
 	Matching *matching.Service
 }

@@ -201,7 +201,7 @@ func (m *Main) demoAllocate(ctx context.Context, by *kernel.Principal, src *fund
 			}
 			a, err := m.Funds.Allocate(ctx, by, src.Kind, src.PublicID, id, amount, nil)
 			var ie *funds.IneligibleError
-			var sb *funds.ScreeningBlockError
+			var sb *kernel.ScreeningBlockedError
 			switch {
 			case err == nil:
 				if given == 0 {
@@ -235,7 +235,7 @@ func (m *Main) demoDisburse(ctx context.Context, by *kernel.Principal, a *funds.
 	}
 	_, err := m.Funds.Disburse(ctx, by, a.PublicID, payee, nil)
 	var ie *funds.IneligibleError
-	var sb *funds.ScreeningBlockError
+	var sb *kernel.ScreeningBlockedError
 	if err == nil || errors.As(err, &ie) || errors.As(err, &sb) {
 		return nil
 	}

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/oklog/ulid/v2"
@@ -173,7 +175,7 @@ type Main struct {
 	Funds         *funds.Service
 	// Screening screens needs and money against the statutory record and
 	// other charities' needs; it is the Screener of needs and funds.
-	Screening *matching.ScreeningService
+	Screening *screening.ScreeningService
 	// Matching ranks matches and plans allocations.
 	Matching *matching.Service
 

@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
 )
 
@@ -22,7 +23,7 @@ func screeningCipher(sec *Secrets) (*marketplace.Cipher, error) {
 // JIUJINAN_SCREENING_CONFIG (defaults when unset), the payment record as its
 // source. The need lifecycle and funds take it as their Screener.
 func (m *Main) openScreening() error {
-	cfg, err := matching.LoadScreeningConfig(m.Config.ScreeningConfig)
+	cfg, err := screening.LoadScreeningConfig(m.Config.ScreeningConfig)
 	if err != nil {
 		return fmt.Errorf("JIUJINAN_SCREENING_CONFIG: %w", err)
 	}
@@ -31,6 +32,6 @@ func (m *Main) openScreening() error {
 		return err
 	}
 	scr := mstore.NewScreenings(m.DB)
-	m.Screening = matching.NewScreeningService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
+	m.Screening = screening.NewScreeningService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
 	return nil
 }

@@ -109,10 +109,10 @@ func TestMoneyIsRefusedWhereItMustNotGo(t *testing.T) {
 		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, poor.PublicID, open, 501, nil); !errors.Is(err, funds.ErrInsufficientFunds) {
 			t.Errorf("allocation above the balance: %v", err)
 		}
-		// A screening block at allocation time is a 422 with the screening.
+		// A screening block at allocation time is a ScreeningBlockedError at the allocation stage, with the screening.
 		f.svc.Screener = fakeScreener{kernel.ScreenBlock}
-		var sb *funds.ScreeningBlockError
-		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, open, 100, nil); !errors.As(err, &sb) || sb.Status() != 422 {
+		var sb *kernel.ScreeningBlockedError
+		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, open, 100, nil); !errors.As(err, &sb) || sb.Stage != kernel.StageAllocate || sb.Screening == nil {
 			t.Errorf("screening block: %v", err)
 		}
 		f.svc.Screener = fakeScreener{kernel.ScreenClear}
@@ -140,7 +140,7 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 		}
 		f.advance(73 * time.Hour)
 		f.svc.Screener = fakeScreener{kernel.ScreenBlock}
-		var sb *funds.ScreeningBlockError
+		var sb *kernel.ScreeningBlockedError
 		if _, err := f.svc.Disburse(ctx, f.staff, a.PublicID, payee, nil); !errors.As(err, &sb) || sb.Error() != "disbursement stopped for review: screening blocks it" {
 			t.Fatalf("disbursement with a blocking screening: %v", err)
 		}

@@ -286,7 +286,7 @@ func TestBatchedAllocationsToOnePersonScreenAgain(t *testing.T) {
 		wg.Wait()
 		won := 0
 		for i, err := range errs {
-			var be *funds.ScreeningBlockError
+			var be *kernel.ScreeningBlockedError
 			switch {
 			case err == nil:
 				won++

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/matching/record"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -18,7 +20,6 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -89,7 +90,7 @@ func (d *dbTime) parse(s string) error {
 	return fmt.Errorf("cannot read time %q", s)
 }
 
-var _ matching.ScreeningStore = (*Screenings)(nil)
+var _ screening.ScreeningStore = (*Screenings)(nil)
 
 type screeningRow struct {
 	ID                int64 `gorm:"primaryKey"`
@@ -181,9 +182,9 @@ func splitList(s string) []string {
 	return out
 }
 
-func (r needRow) domain() matching.ScreeningNeed {
-	n := matching.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
-		Category: kernel.Category(r.Category), Period: matching.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
+func (r needRow) domain() screening.ScreeningNeed {
+	n := screening.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
+		Category: kernel.Category(r.Category), Period: screening.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
 		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 	for _, h := range splitList(r.HouseholdTypes) {
 		n.HouseholdTypes = append(n.HouseholdTypes, kernel.HouseholdType(h))
@@ -191,8 +192,8 @@ func (r needRow) domain() matching.ScreeningNeed {
 	return n
 }
 
-func (r needRow) summary() matching.NeedSummary {
-	return matching.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: kernel.NeedStatus(r.Status), Category: kernel.Category(r.Category),
+func (r needRow) summary() screening.NeedSummary {
+	return screening.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: kernel.NeedStatus(r.Status), Category: kernel.Category(r.Category),
 		From: r.CostFrom.UTC(), To: r.CostTo.UTC(), VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen,
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 }
@@ -222,7 +223,7 @@ func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]n
 }
 
 // NeedForScreening implements matching.ScreeningStore.
-func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*matching.ScreenedNeed, error) {
+func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*screening.ScreenedNeed, error) {
 	rows, err := s.queryNeeds(ctx, "n.public_id = ?", publicID)
 	if err != nil {
 		return nil, err
@@ -230,22 +231,22 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*ma
 	if len(rows) == 0 {
 		return nil, kernel.ErrNotFound
 	}
-	return &matching.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, ScreeningNeed: rows[0].domain()}, nil
+	return &screening.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, ScreeningNeed: rows[0].domain()}, nil
 }
 
 // NeedWithPerson implements matching.ScreeningStore.
-func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*matching.ScreenedNeed, []matching.ScreeningNeed, error) {
+func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*screening.ScreenedNeed, []screening.ScreeningNeed, error) {
 	rows, err := s.queryNeeds(ctx, "n.pseudonym = (SELECT x.pseudonym FROM needs x WHERE x.public_id = ?)", publicID)
 	if err != nil {
 		return nil, nil, err
 	}
-	var self *matching.ScreenedNeed
-	others := make([]matching.ScreeningNeed, 0, len(rows))
+	var self *screening.ScreenedNeed
+	others := make([]screening.ScreeningNeed, 0, len(rows))
 	state := make([]kernel.PersonNeedState, 0, len(rows))
 	for _, r := range rows {
 		state = append(state, kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen})
 		if r.PublicID == publicID {
-			self = &matching.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, ScreeningNeed: r.domain()}
+			self = &screening.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, ScreeningNeed: r.domain()}
 			continue
 		}
 		others = append(others, r.domain())
@@ -277,7 +278,7 @@ func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to
 }
 
 // NeedSummaries implements matching.ScreeningStore.
-func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]matching.NeedSummary, error) {
+func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]screening.NeedSummary, error) {
 	if len(publicIDs) == 0 {
 		return nil, nil
 	}
@@ -286,7 +287,7 @@ func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]m
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]matching.NeedSummary, len(rows))
+	out := make([]screening.NeedSummary, len(rows))
 	for i, r := range rows {
 		out[i] = r.summary()
 	}
@@ -294,13 +295,13 @@ func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]m
 }
 
 // OverrideFor implements matching.ScreeningStore.
-func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*matching.Override, error) {
+func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*screening.Override, error) {
 	st, err := s.stmt(ctx, `SELECT need_id, screening_id, verifier, reason_ct, reason_kid, fingerprint, created_at
 		FROM screening_overrides WHERE need_id = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
-	var o matching.Override
+	var o screening.Override
 	var at dbTime
 	err = st.QueryRowContext(ctx, needKey, fingerprint).Scan(&o.NeedKey, &o.ScreeningKey, &o.Verifier, &o.ReasonCT, &o.ReasonKID, &o.Fingerprint, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -313,9 +314,9 @@ func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint
 	return &o, nil
 }
 
-func (r screeningRow) domain(needPublicID string) (matching.ScreeningRecord, error) {
-	rec := matching.ScreeningRecord{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
-		Latest: r.Latest, Decision: matching.Decision(r.Decision), DecidedBy: r.DecidedBy,
+func (r screeningRow) domain(needPublicID string) (screening.ScreeningRecord, error) {
+	rec := screening.ScreeningRecord{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
+		Latest: r.Latest, Decision: screening.Decision(r.Decision), DecidedBy: r.DecidedBy,
 		Screening: kernel.Screening{ID: r.PublicID, NeedID: needPublicID, Stage: kernel.ScreeningStage(r.Stage),
 			Result: kernel.ScreeningOutcome(r.Result), AmountFen: r.AmountFen, At: r.At.UTC(), Overridden: r.Overridden}}
 	if r.DecidedAt != nil {
@@ -329,7 +330,7 @@ func (r screeningRow) domain(needPublicID string) (matching.ScreeningRecord, err
 }
 
 // withNeedIDs loads screening rows with their need's public id.
-func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]matching.ScreeningRecord, error) {
+func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]screening.ScreeningRecord, error) {
 	var rows []screeningRow
 	q := `SELECT s.*, n.public_id AS need_public_id FROM screenings s JOIN needs n ON n.id = s.need_id WHERE ` + where + ` ORDER BY ` + order
 	if limit > 0 {
@@ -338,7 +339,7 @@ func (s *Screenings) screenings(ctx context.Context, where string, order string,
 	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]matching.ScreeningRecord, 0, len(rows))
+	out := make([]screening.ScreeningRecord, 0, len(rows))
 	for _, r := range rows {
 		rec, err := r.domain(r.NeedPublicID)
 		if err != nil {
@@ -351,13 +352,13 @@ func (s *Screenings) screenings(ctx context.Context, where string, order string,
 
 // LatestScreening implements matching.ScreeningStore. The record comes
 // without its checks (screening only compares fingerprints and decisions).
-func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*matching.ScreeningRecord, error) {
+func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*screening.ScreeningRecord, error) {
 	st, err := s.stmt(ctx, `SELECT id, public_id, stage, result, amount_fen, block_fingerprint, warn_fingerprint, overridden, decision, decided_by, decided_at, at
 		FROM screenings WHERE need_id = ? AND latest = 1 ORDER BY id DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
-	rec := matching.ScreeningRecord{NeedKey: needKey, Latest: true}
+	rec := screening.ScreeningRecord{NeedKey: needKey, Latest: true}
 	var stage, result, decision string
 	var decided, at dbTime
 	err = st.QueryRowContext(ctx, needKey).Scan(&rec.Key, &rec.ID, &stage, &result, &rec.AmountFen, &rec.BlockFingerprint, &rec.WarnFingerprint,
@@ -368,7 +369,7 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*match
 	if err != nil {
 		return nil, err
 	}
-	rec.Stage, rec.Result, rec.Decision, rec.At = kernel.ScreeningStage(stage), kernel.ScreeningOutcome(result), matching.Decision(decision), at.T
+	rec.Stage, rec.Result, rec.Decision, rec.At = kernel.ScreeningStage(stage), kernel.ScreeningOutcome(result), screening.Decision(decision), at.T
 	if !decided.T.IsZero() {
 		t := decided.T
 		rec.DecidedAt = &t
@@ -377,12 +378,12 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*match
 }
 
 // Screenings implements matching.ScreeningStore.
-func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]matching.ScreeningRecord, error) {
+func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]screening.ScreeningRecord, error) {
 	return s.screenings(ctx, "s.need_id = ?", "s.id DESC", limit, needKey)
 }
 
 // ScreeningByPublicID implements matching.ScreeningStore.
-func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*matching.ScreeningRecord, error) {
+func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*screening.ScreeningRecord, error) {
 	recs, err := s.screenings(ctx, "s.public_id = ?", "s.id", 1, publicID)
 	if err != nil {
 		return nil, err
@@ -394,7 +395,7 @@ func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (
 }
 
 // ReviewQueue implements matching.ScreeningStore.
-func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]matching.ScreeningRecord, error) {
+func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]screening.ScreeningRecord, error) {
 	in, args := inRegions(regionPrefixes)
 	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block') AND "+in,
 		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit, args...)
@@ -428,7 +429,7 @@ func inRegions(prefixes []string) (string, []any) {
 // table InnoDB scanned the primary key and locked every screening, and
 // two screenings of the same person deadlocked, error 1213.) A deadlock
 // or busy database that still happens is retried (sqldb.RetryTx).
-func (s *Screenings) SaveScreening(ctx context.Context, rec *matching.ScreeningRecord, refs []matching.Referral) error {
+func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.ScreeningRecord, refs []screening.Referral) error {
 	checks, err := json.Marshal(rec.Checks)
 	if err != nil {
 		return err
@@ -540,7 +541,7 @@ func queryInt64s(ctx context.Context, st *sql.Stmt, args ...any) ([]int64, error
 }
 
 // Decide implements matching.ScreeningStore.
-func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d matching.Decision, by string, reasonCT []byte, reasonKID string, ov *matching.Override, at time.Time, audit marketplace.AuditEntry) error {
+func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d screening.Decision, by string, reasonCT []byte, reasonKID string, ov *screening.Override, at time.Time, audit marketplace.AuditEntry) error {
 	// The need's row is locked before the screening's, in the order
 	// SaveScreening takes them, so that a decision and a screening of the
 	// same need queue instead of deadlocking.
@@ -553,7 +554,7 @@ func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d matching.
 	})
 }
 
-func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d matching.Decision, by string, reasonCT []byte, reasonKID string, ov *matching.Override, at time.Time, audit marketplace.AuditEntry) error {
+func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d screening.Decision, by string, reasonCT []byte, reasonKID string, ov *screening.Override, at time.Time, audit marketplace.AuditEntry) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var need struct{ ID int64 }
 		if err := mgorm.ForUpdate(tx).Table("needs").Select("id").Where("id = ?", needKey).Take(&need).Error; err != nil {
@@ -592,9 +593,9 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 	})
 }
 
-func (r referralRow) domain(needPublicID, needRegion string) matching.Referral {
-	out := matching.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, NeedRegion: needRegion, Programme: kernel.Programme(r.Programme),
-		Reason: r.Reason, Status: matching.ReferralStatus(r.Status), TakenBy: r.TakenBy, NotesCT: r.NotesCt, NotesKID: r.NotesKid,
+func (r referralRow) domain(needPublicID, needRegion string) screening.Referral {
+	out := screening.Referral{Key: r.ID, ID: r.PublicID, NeedKey: r.NeedID, NeedID: needPublicID, NeedRegion: needRegion, Programme: kernel.Programme(r.Programme),
+		Reason: r.Reason, Status: screening.ReferralStatus(r.Status), TakenBy: r.TakenBy, NotesCT: r.NotesCt, NotesKID: r.NotesKid,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ClosedAt != nil {
 		t := r.ClosedAt.UTC()
@@ -604,7 +605,7 @@ func (r referralRow) domain(needPublicID, needRegion string) matching.Referral {
 }
 
 // Referrals implements matching.ScreeningStore.
-func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStatus, regionPrefixes []string, limit int) ([]matching.Referral, error) {
+func (s *Screenings) Referrals(ctx context.Context, status screening.ReferralStatus, regionPrefixes []string, limit int) ([]screening.Referral, error) {
 	var rows []referralRow
 	in, args := inRegions(regionPrefixes)
 	q := s.db.WithContext(ctx).Table("referrals r").Select("r.*, n.public_id AS need_public_id, n.region_code AS need_region_code").
@@ -615,7 +616,7 @@ func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStat
 	if err := q.Order("r.id").Limit(limit).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]matching.Referral, len(rows))
+	out := make([]screening.Referral, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain(r.NeedPublicID, r.NeedRegionCode)
 	}
@@ -623,8 +624,8 @@ func (s *Screenings) Referrals(ctx context.Context, status matching.ReferralStat
 }
 
 // UpdateReferral implements matching.ScreeningStore.
-func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn func(r *matching.Referral) (marketplace.AuditEntry, error)) (*matching.Referral, error) {
-	var out matching.Referral
+func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn func(r *screening.Referral) (marketplace.AuditEntry, error)) (*screening.Referral, error) {
+	var out screening.Referral
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r referralRow
 		if err := mgorm.ForUpdate(tx).Where("public_id = ?", publicID).Take(&r).Error; err != nil {

@@ -14,12 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/matching/record"
 
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -298,8 +299,8 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 }
 
 var (
-	_ matching.ScreeningSource = (*gormstore.Store)(nil)
-	_ matching.ScreeningSource = (*gormstore.Screenings)(nil)
+	_ screening.ScreeningSource = (*gormstore.Store)(nil)
+	_ screening.ScreeningSource = (*gormstore.Screenings)(nil)
 )
 
 // TestScreenReadsTheStatutoryRecord screens against the real payment store

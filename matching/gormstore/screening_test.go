@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/matching/screening"
+
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
-	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
@@ -27,24 +28,24 @@ func newID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reade
 // fakePayments is the statutory record as a list, filtered like the store.
 type fakePayments struct {
 	mu   sync.Mutex
-	rows map[string][]matching.StatutoryPayment
+	rows map[string][]screening.StatutoryPayment
 }
 
-func (f *fakePayments) add(pseudonym string, p matching.StatutoryPayment) {
+func (f *fakePayments) add(pseudonym string, p screening.StatutoryPayment) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.rows == nil {
-		f.rows = map[string][]matching.StatutoryPayment{}
+		f.rows = map[string][]screening.StatutoryPayment{}
 	}
 	f.rows[pseudonym] = append(f.rows[pseudonym], p)
 }
 
-func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]matching.StatutoryPayment, error) {
+func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]screening.StatutoryPayment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []matching.StatutoryPayment
+	var out []screening.StatutoryPayment
 	for _, p := range f.rows[pseudonym] {
-		if (matching.Period{From: from, To: to}).Overlaps(matching.Period{From: p.From, To: p.To}) {
+		if (screening.Period{From: from, To: to}).Overlaps(screening.Period{From: p.From, To: p.To}) {
 			out = append(out, p)
 		}
 	}
@@ -56,7 +57,7 @@ func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, 
 type fixture struct {
 	t        testing.TB
 	db       *sqldb.DB
-	svc      *matching.ScreeningService
+	svc      *screening.ScreeningService
 	pays     *fakePayments
 	pseudo   *marketplace.Pseudonymizer
 	verifier *kernel.Principal
@@ -100,7 +101,7 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = matching.NewScreeningService(gormstore.NewScreenings(db), f.pays, matching.DefaultScreeningConfig(), c, d, func() time.Time { return f.now }, newID)
+	f.svc = screening.NewScreeningService(gormstore.NewScreenings(db), f.pays, screening.DefaultScreeningConfig(), c, d, func() time.Time { return f.now }, newID)
 	return f
 }
 
@@ -158,7 +159,7 @@ func (f *fixture) post(s needSpec) string {
 
 func (f *fixture) pay(idNumber string, prog kernel.Programme, fen int64, from, to string) string {
 	id := newID()
-	f.pays.add(f.pseudo.Of(idNumber), matching.StatutoryPayment{ID: id, Programme: prog, AmountFen: fen, From: date(from), To: date(to), RegionCode: "371725"})
+	f.pays.add(f.pseudo.Of(idNumber), screening.StatutoryPayment{ID: id, Programme: prog, AmountFen: fen, From: date(from), To: date(to), RegionCode: "371725"})
 	return id
 }
 
@@ -240,19 +241,19 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 		if err != nil || len(q) != 1 || q[0].Screening.ID != s.ID || q[0].Need.ID != a {
 			t.Fatalf("queue: %+v %v", q, err)
 		}
-		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionOverride, "too short"); err == nil {
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, screening.DecisionOverride, "too short"); err == nil {
 			t.Error("an override with a 9-character reason was accepted")
 		}
-		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionAcknowledge, ""); err == nil {
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, screening.DecisionAcknowledge, ""); err == nil {
 			t.Error("a block was acknowledged")
 		}
-		if _, err := f.svc.Decide(ctx, f.worker, s.ID, matching.DecisionOverride, "家庭确有额外困难，民政已核实"); !errors.Is(err, kernel.ErrForbidden) {
+		if _, err := f.svc.Decide(ctx, f.worker, s.ID, screening.DecisionOverride, "家庭确有额外困难，民政已核实"); !errors.Is(err, kernel.ErrForbidden) {
 			t.Errorf("a social worker decided: %v", err)
 		}
-		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionOverride, "医疗救助款用于另一次住院，已核实"); err != nil {
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, screening.DecisionOverride, "医疗救助款用于另一次住院，已核实"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, matching.DecisionUphold, ""); !errors.Is(err, kernel.ErrConflict) {
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, screening.DecisionUphold, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("second decision: %v", err)
 		}
 		if r, ov := f.needResult(a); r != "warn" || !ov {
@@ -287,11 +288,11 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 			t.Errorf("queue after new evidence: %+v", q)
 		}
 		// Deciding on the older screening is refused: a newer one exists.
-		if _, err := f.svc.Decide(ctx, f.verifier, s2.ID, matching.DecisionAcknowledge, ""); !errors.Is(err, kernel.ErrConflict) {
+		if _, err := f.svc.Decide(ctx, f.verifier, s2.ID, screening.DecisionAcknowledge, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("decision on a stale screening: %v", err)
 		}
 		// Upheld, the block stays and re-checks keep it out of the queue.
-		if _, err := f.svc.Decide(ctx, f.verifier, s3.ID, matching.DecisionUphold, ""); err != nil {
+		if _, err := f.svc.Decide(ctx, f.verifier, s3.ID, screening.DecisionUphold, ""); err != nil {
 			t.Fatal(err)
 		}
 		s4, _ := f.svc.Screen(ctx, a, kernel.StageClear, 0)
@@ -329,25 +330,25 @@ func TestMissedReliefCreatesOneReferral(t *testing.T) {
 				t.Fatalf("missed relief: %+v", s.Checks[3])
 			}
 		}
-		rs, err := f.svc.Referrals(ctx, f.verifier, matching.ReferralOpen, 0)
+		rs, err := f.svc.Referrals(ctx, f.verifier, screening.ReferralOpen, 0)
 		if err != nil || len(rs) != 1 || rs[0].Programme != kernel.ProgDibao || rs[0].NeedID != a {
 			t.Fatalf("referrals: %+v %v", rs, err)
 		}
 		id := rs[0].ID
-		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralAccepted, "已转民政低保窗口"); err != nil {
+		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, screening.ReferralAccepted, "已转民政低保窗口"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralOpen, ""); !errors.Is(err, kernel.ErrConflict) {
+		if _, err := f.svc.UpdateReferral(ctx, f.verifier, id, screening.ReferralOpen, ""); !errors.Is(err, kernel.ErrConflict) {
 			t.Errorf("back to open: %v", err)
 		}
-		r, err := f.svc.UpdateReferral(ctx, f.verifier, id, matching.ReferralClosed, "已纳入低保")
+		r, err := f.svc.UpdateReferral(ctx, f.verifier, id, screening.ReferralClosed, "已纳入低保")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Status != matching.ReferralClosed || r.TakenBy != f.verifier.User.PublicID || len(r.Notes) != 2 || r.Notes[1].Text != "已纳入低保" || r.ClosedAt == nil {
+		if r.Status != screening.ReferralClosed || r.TakenBy != f.verifier.User.PublicID || len(r.Notes) != 2 || r.Notes[1].Text != "已纳入低保" || r.ClosedAt == nil {
 			t.Errorf("closed referral: %+v", r)
 		}
-		if rs, _ := f.svc.Referrals(ctx, f.verifier, matching.ReferralOpen, 0); len(rs) != 0 {
+		if rs, _ := f.svc.Referrals(ctx, f.verifier, screening.ReferralOpen, 0); len(rs) != 0 {
 			t.Errorf("open referrals after closing: %d", len(rs))
 		}
 		// Notes are stored sealed.
@@ -390,7 +391,7 @@ func TestScreeningVisibility(t *testing.T) {
 	})
 }
 
-func mustScreenings(t *testing.T, f *fixture, id string) []matching.ScreeningRecord {
+func mustScreenings(t *testing.T, f *fixture, id string) []screening.ScreeningRecord {
 	recs, err := f.svc.Screenings(context.Background(), f.verifier, id, true)
 	if err != nil {
 		t.Fatal(err)

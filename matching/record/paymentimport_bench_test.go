@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )

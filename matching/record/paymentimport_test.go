@@ -19,8 +19,8 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/matching/gormstore"
-	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )

@@ -1,4 +1,4 @@
-package matching
+package screening
 
 import (
 	"context"
@@ -36,31 +36,6 @@ var _ kernel.Screener = (*ScreeningService)(nil)
 func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *ScreeningService {
 	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
 }
-
-// BlockedError is returned by callers of Screen when the result is block:
-// the action stops with 422 and the screening as details.
-type BlockedError struct {
-	Screening *kernel.Screening
-}
-
-func (e *BlockedError) Error() string {
-	var rules []string
-	for _, c := range e.Screening.Checks {
-		if c.Result == kernel.ScreenBlock {
-			rules = append(rules, c.Rule)
-		}
-	}
-	return "screening blocks this action: " + strings.Join(rules, ", ")
-}
-
-// Status is the HTTP status of a block.
-func (e *BlockedError) Status() int { return 422 }
-
-// Code is the API error code of a block.
-func (e *BlockedError) Code() string { return "screening_block" }
-
-// Details is the screening with its evidence.
-func (e *BlockedError) Details() any { return e.Screening }
 
 // Screen implements marketplace.Screener: it gathers the need, the
 // person's other needs and statutory payments, runs the rules, applies a
