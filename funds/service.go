@@ -22,7 +22,7 @@ type Service struct {
 	Store Store
 	// Screener screens a need before money moves to it or out of it; nil
 	// leaves only the need's stored screening result to decide.
-	Screener kernel.Screener
+	Screener Screener
 	// Cipher seals payee details.
 	Cipher    *marketplace.Cipher
 	Divisions *kernel.Divisions
@@ -282,4 +282,12 @@ func newReference() string {
 		out = append(out, alphabet[c&31])
 	}
 	return string(out)
+}
+
+// Screener runs and stores the screening of a need at a stage; funds calls
+// it before every allocation and disbursement with the money about to move.
+// The implementation is matching/screening's service, which cmd passes in.
+// A Result of block stops the action with a *kernel.ScreeningBlockedError.
+type Screener interface {
+	Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error)
 }

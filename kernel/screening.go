@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -99,13 +98,4 @@ func PersonStateOf(needs []PersonNeedState) string {
 		fmt.Fprintf(&b, "%d:%d:%s:%d;", n.ID, n.Version, n.Status, n.FundedFen)
 	}
 	return b.String()
-}
-
-// Screener runs and stores the screening of a need at a stage. Lower
-// packages (the need lifecycle, funds) call it through this interface; the
-// implementation lives in matching and cmd passes it in. amountFen is the
-// money about to move (0 at submit and clear). A returned Result of block
-// stops the action (422 with the screening as details).
-type Screener interface {
-	Screen(ctx context.Context, needPublicID string, stage ScreeningStage, amountFen int64) (*Screening, error)
 }

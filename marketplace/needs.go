@@ -51,7 +51,7 @@ type NeedService struct {
 	Config        NeedConfig
 	// Screener screens a need when it is submitted and cleared; nil skips
 	// screening (the need's stored result is still honoured).
-	Screener kernel.Screener
+	Screener Screener
 	// Donors tells the donors of a need (funds implements it); nil: no
 	// donor reads its progress updates.
 	Donors NeedDonors

@@ -100,3 +100,11 @@ type NeedWrite struct {
 // and the stored text, redacted for a coarser region, stays. Re-projection
 // calls it inside the store's transaction, so it must not use the store.
 type Retexter func(n *Need, b *Beneficiary, shown string) (title, story string, ok bool)
+
+// Screener runs and stores the screening of a need at a stage; the needs
+// service calls it when a need is submitted and cleared (amountFen 0). The
+// implementation is matching/screening's service, which cmd passes in. A
+// Result of block stops the action with a *kernel.ScreeningBlockedError.
+type Screener interface {
+	Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error)
+}

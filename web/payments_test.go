@@ -15,7 +15,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	rstore "github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 )
 
@@ -34,7 +34,7 @@ func withPayments(t *testing.T, env *testEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.srv.Payments = &record.PaymentImporter{Store: mstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
+	env.srv.Payments = &record.PaymentImporter{Store: rstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
 		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
@@ -16,13 +17,13 @@ import (
 // all n have run, so that n allocations screen on the same picture before
 // any of them commits: the race the allocation's transaction must close.
 type barrierScreener struct {
-	inner kernel.Screener
+	inner funds.Screener
 	mu    sync.Mutex
 	left  int
 	all   chan struct{}
 }
 
-func newBarrierScreener(inner kernel.Screener, n int) *barrierScreener {
+func newBarrierScreener(inner funds.Screener, n int) *barrierScreener {
 	return &barrierScreener{inner: inner, left: n, all: make(chan struct{})}
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	sstore "github.com/jiujinan/jiujinan/matching/screening/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -46,7 +46,7 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *screeni
 	if err != nil {
 		env.t.Fatal(err)
 	}
-	store := mstore.NewScreenings(db)
+	store := sstore.NewScreenings(db)
 	env.screening = screening.NewScreeningService(store, store, screening.DefaultScreeningConfig(), c, d, now, testID)
 	return env.screening
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	rstore "github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 )
 
@@ -31,7 +31,7 @@ func (m *Main) PaymentImporter() (*record.PaymentImporter, error) {
 	// The sorted runs of an import live in the data folder: on the same
 	// disk as the database, kept until the import is done, so that an
 	// interrupted import resumes without reading the file again.
-	return &record.PaymentImporter{Store: mstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
+	return &record.PaymentImporter{Store: rstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
 		Now: m.Now, NewID: newID, Log: m.Log, TempDir: filepath.Join(m.Config.DataDir, "import-runs")}, nil
 }
 
@@ -137,7 +137,7 @@ func writeRejected(ctx context.Context, m *Main, b record.ImportBatch, path stri
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	fmt.Fprintln(w, "line,error")
-	st := mstore.New(m.DB)
+	st := rstore.New(m.DB)
 	var n, after int64
 	for {
 		errs, err := st.ImportErrors(ctx, b.Key, after, 5000)

@@ -6,7 +6,7 @@ import (
 	"github.com/jiujinan/jiujinan/matching/screening"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	mstore "github.com/jiujinan/jiujinan/matching/gormstore"
+	sstore "github.com/jiujinan/jiujinan/matching/screening/gormstore"
 )
 
 // screeningCipher seals the free text of screening (override reasons,
@@ -31,7 +31,7 @@ func (m *Main) openScreening() error {
 	if err != nil {
 		return err
 	}
-	scr := mstore.NewScreenings(m.DB)
+	scr := sstore.NewScreenings(m.DB)
 	m.Screening = screening.NewScreeningService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
 	return nil
 }

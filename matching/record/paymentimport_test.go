@@ -18,8 +18,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/matching/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"

@@ -30,8 +30,6 @@ type ScreeningService struct {
 	NewID     func() string
 }
 
-var _ kernel.Screener = (*ScreeningService)(nil)
-
 // NewScreeningService returns a service over its stores.
 func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *ScreeningService {
 	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}

@@ -81,17 +81,38 @@ func parseDateText(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
 }
 
-// PaymentsFor implements matching.PaymentReader.
+// PaymentsFor implements record.PaymentReader: the payments of completed
+// imports to the person with this pseudonym whose period overlaps [from, to].
+// Screening reads the record before every allocation, so the query is
+// prepared once and reused (docs/benchmarks/screening.md): gorm's reflection
+// and SQLite's parsing of each statement would cost more than the query.
 func (s *Store) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]record.Payment, error) {
-	rows, err := s.sql.QueryContext(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
-		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
-		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'
-		ORDER BY p.period_from, p.programme, p.period_to, p.amount_fen, p.region_code`,
-		pseudonym, dateArg(to), dateArg(from))
+	st, err := s.paymentsForStmt(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("matching: payments for: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, pseudonym, dateArg(to), dateArg(from))
 	if err != nil {
 		return nil, fmt.Errorf("matching: payments for: %w", err)
 	}
 	return scanPayments(rows, pseudonym)
+}
+
+func (s *Store) paymentsForStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.paymentsFor != nil {
+		return s.paymentsFor, nil
+	}
+	st, err := s.sql.PrepareContext(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
+		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
+		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'
+		ORDER BY p.period_from, p.programme, p.period_to, p.amount_fen, p.region_code`)
+	if err != nil {
+		return nil, err
+	}
+	s.paymentsFor = st
+	return st, nil
 }
 
 // scanPayments reads and closes the rows of a payment-record query that

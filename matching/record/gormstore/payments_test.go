@@ -10,7 +10,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 
-	"github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )

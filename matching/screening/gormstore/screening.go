@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	rstore "github.com/jiujinan/jiujinan/matching/record/gormstore"
+
 	"github.com/jiujinan/jiujinan/matching/screening"
 
 	"github.com/jiujinan/jiujinan/matching/record"
@@ -30,6 +32,8 @@ type Screenings struct {
 	sql     *sql.DB
 	dialect sqldb.Dialect
 
+	record *rstore.Store
+
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
@@ -39,7 +43,7 @@ type Screenings struct {
 // Its statements are prepared once per connection and reused: screening
 // runs before every allocation and must stay fast (docs/benchmarks/screening.md).
 func NewScreenings(db *sqldb.DB) *Screenings {
-	return &Screenings{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect, stmts: map[string]*sql.Stmt{}}
+	return &Screenings{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect, record: rstore.New(db), stmts: map[string]*sql.Stmt{}}
 }
 
 // stmt returns the prepared statement for q, preparing it on first use.
@@ -258,23 +262,10 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*scre
 	return self, others, nil
 }
 
-// PaymentsFor implements matching.PaymentReader like Store.PaymentsFor
-// (the same query: payments of completed imports whose period overlaps
-// [from, to]), through a prepared statement: screening reads the record
-// before every allocation.
+// PaymentsFor implements screening's PaymentReader with the record's own
+// store: the statutory payment record is read, never written, here.
 func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]record.Payment, error) {
-	st, err := s.stmt(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code
-		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
-		WHERE p.pseudonym = ? AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'
-		ORDER BY p.period_from, p.programme, p.period_to, p.amount_fen, p.region_code`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, pseudonym, dateArg(to), dateArg(from))
-	if err != nil {
-		return nil, fmt.Errorf("matching: payments for: %w", err)
-	}
-	return scanPayments(rows, pseudonym)
+	return s.record.PaymentsFor(ctx, pseudonym, from, to)
 }
 
 // NeedSummaries implements matching.ScreeningStore.

@@ -1,4 +1,5 @@
-// Package gormstore is the SQL implementation of matching's stores on
+// Package gormstore is the SQL implementation of the statutory payment
+// record's store (matching/record) on
 // SQLite and MySQL/MariaDB. The schema is defined by the SQL in migrations/.
 // The import's hot path goes through database/sql with prepared multi-row
 // INSERTs on one dedicated connection; everything else through gorm.
@@ -6,6 +7,7 @@ package gormstore
 
 import (
 	"database/sql"
+	"sync"
 
 	"github.com/jiujinan/jiujinan/matching/record"
 
@@ -19,6 +21,9 @@ type Store struct {
 	db      *gorm.DB
 	sql     *sql.DB
 	dialect sqldb.Dialect
+
+	mu          sync.Mutex
+	paymentsFor *sql.Stmt // prepared on first use; see PaymentsFor
 }
 
 // New returns a store over db.

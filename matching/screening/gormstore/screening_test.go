@@ -18,7 +18,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
-	"github.com/jiujinan/jiujinan/matching/gormstore"
+	"github.com/jiujinan/jiujinan/matching/screening/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
