@@ -11,8 +11,10 @@ import (
 )
 
 // TxAttempts is how many times RetryTx runs a transaction that keeps
-// failing only for lack of luck.
-const TxAttempts = 8
+// failing only for lack of luck. Allocations under heavy contention on
+// MariaDB are deadlock victims several times in a row; the pauses grow with
+// the square of the attempt, so the last ones wait a few hundred ms.
+const TxAttempts = 20
 
 // Retryable reports whether a transaction failed only for lack of luck and
 // was rolled back whole, so that running it again is safe: a deadlock
@@ -32,9 +34,10 @@ func Retryable(err error) bool {
 }
 
 // RetryTx runs tx, which must begin, run and commit (or roll back) one
-// whole transaction and touch nothing outside it, and runs it again, at
-// most TxAttempts times in all with a short random pause, while it fails
-// with a Retryable error. Any other error, or a done ctx, ends it.
+// whole transaction (or one statement) and touch nothing outside it, and
+// runs it again, at most TxAttempts times in all with a short random pause,
+// while it fails with a Retryable error. Any other error, or a done ctx,
+// ends it. It is the project's one retry loop for lack of luck.
 func RetryTx(ctx context.Context, tx func() error) error {
 	var err error
 	for attempt := 0; attempt < TxAttempts; attempt++ {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/sqldb"
 
 	"gorm.io/gorm"
 
@@ -200,14 +201,12 @@ func (idemRow) TableName() string { return "idempotency_keys" }
 func (s *Store) BeginIdempotent(ctx context.Context, rec *funds.IdemRecord, lease time.Duration) (*funds.IdemRecord, error) {
 	for attempt := 0; attempt < 8; attempt++ {
 		g := s.db.WithContext(ctx)
-		err := g.Create(&idemRow{UserID: rec.UserID, IdemKey: rec.Key, RequestHash: rec.RequestHash, State: "running", CreatedAt: rec.CreatedAt}).Error
+		// Two inserts of one key can deadlock on InnoDB's unique index.
+		err := sqldb.RetryTx(ctx, func() error {
+			return g.Create(&idemRow{UserID: rec.UserID, IdemKey: rec.Key, RequestHash: rec.RequestHash, State: "running", CreatedAt: rec.CreatedAt}).Error
+		})
 		if err == nil {
 			return nil, nil
-		}
-		if retryable(err) {
-			// Two inserts of one key can deadlock on InnoDB's unique index.
-			time.Sleep(time.Duration(1+attempt) * time.Millisecond)
-			continue
 		}
 		if !errors.Is(mstore.MapError(err), kernel.ErrConflict) {
 			return nil, err
@@ -240,15 +239,9 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec *funds.IdemRecord, leas
 
 // AbortIdempotent implements funds.Store.
 func (s *Store) AbortIdempotent(ctx context.Context, userID int64, key string) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		err = s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND state = ?", userID, key, "running").Error
-		if err == nil || !retryable(err) {
-			return err
-		}
-		time.Sleep(time.Duration(1+attempt) * time.Millisecond)
-	}
-	return err
+	return sqldb.RetryTx(ctx, func() error {
+		return s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND state = ?", userID, key, "running").Error
+	})
 }
 
 // PurgeIdempotent implements funds.Store.

@@ -8,9 +8,7 @@ package gormstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
@@ -67,44 +64,29 @@ func (s *Store) forUpdate() string {
 	return ""
 }
 
-// retryable reports whether a transaction failed only for lack of luck: a
-// deadlock or lock wait timeout on MySQL, a busy database on SQLite.
-func retryable(err error) bool {
-	var me *mysqldrv.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
-}
-
-// InTx implements funds.Store.
+// InTx implements funds.Store: fn runs in one transaction, run again
+// (sqldb.RetryTx) while it fails only for lack of luck; the callbacks fn
+// registered run once, after the commit that counted.
 func (s *Store) InTx(ctx context.Context, fn func(tx funds.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 20; attempt++ {
-		t := &tx{s: s}
+	var t *tx
+	err := sqldb.RetryTx(ctx, func() error {
+		t = &tx{s: s}
 		if !s.mysql() {
 			s.writeMu.Lock()
+			defer s.writeMu.Unlock()
 		}
-		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			t.g = g
 			return fn(t)
 		})
-		if !s.mysql() {
-			s.writeMu.Unlock()
-		}
-		if err == nil {
-			for _, f := range t.onCommit {
-				f()
-			}
-			return nil
-		}
-		if !retryable(err) || ctx.Err() != nil {
-			return mstore.MapError(err)
-		}
-		time.Sleep(time.Duration(1+rand.IntN(1+attempt*attempt)) * time.Millisecond)
+	})
+	if err != nil {
+		return mstore.MapError(err)
 	}
-	return mstore.MapError(err)
+	for _, f := range t.onCommit {
+		f()
+	}
+	return nil
 }
 
 type tx struct {
