@@ -23,7 +23,7 @@ func screeningCipher(sec *Secrets) (*marketplace.Cipher, error) {
 // JIUJINAN_SCREENING_CONFIG (defaults when unset), the payment record as its
 // source. The need lifecycle and funds take it as their Screener.
 func (m *Main) openScreening() error {
-	cfg, err := screening.LoadScreeningConfig(m.Config.ScreeningConfig)
+	cfg, err := loadScreeningConfig(m.Config.ScreeningConfig)
 	if err != nil {
 		return fmt.Errorf("JIUJINAN_SCREENING_CONFIG: %w", err)
 	}

@@ -1,18 +1,9 @@
 package screening
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
-
-	"github.com/BurntSushi/toml"
 )
 
 // AnyCategory in ProgrammeCategories says that a programme pays for every
@@ -20,19 +11,19 @@ import (
 const AnyCategory = "*"
 
 // ScreeningConfig is the configuration of the screening rules. The zero
-// value is not useful: start from DefaultScreeningConfig (LoadScreeningConfig
-// does).
+// value is not useful: start from DefaultScreeningConfig (cmd reads an
+// operator's changes over it from JIUJINAN_SCREENING_CONFIG).
 type ScreeningConfig struct {
 	// ProgrammeCategories maps a statutory programme to the need categories
 	// its payments pay for ("*" = every category). A payment of a programme
 	// reduces what charity may give only to needs of these categories.
-	ProgrammeCategories map[kernel.Programme][]string `json:"programme_categories" toml:"programme_categories"`
+	ProgrammeCategories map[kernel.Programme][]string
 	// EligibleProgrammes maps a household type to the statutory programmes
 	// such a household is entitled to; none on record is missed relief.
-	EligibleProgrammes map[kernel.HouseholdType][]kernel.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
+	EligibleProgrammes map[kernel.HouseholdType][]kernel.Programme
 	// LookBackMonths is the missed-relief window: a payment of the programme
 	// whose period reaches into the last LookBackMonths months counts.
-	LookBackMonths int `json:"look_back_months" toml:"look_back_months"`
+	LookBackMonths int
 }
 
 // DefaultScreeningConfig returns the documented defaults (docs/screening.md):
@@ -108,53 +99,4 @@ func (c ScreeningConfig) Validate() error {
 		v.Add("look_back_months", "must be between 1 and 120")
 	}
 	return v.Err()
-}
-
-// LoadScreeningConfig returns the defaults, changed by the file at path
-// when path is not empty. The file is TOML (.toml) or JSON (any other
-// name); a key it sets replaces that key of the defaults (a programme or
-// household type given with an empty list maps to nothing), keys it leaves
-// out keep their defaults. Unknown keys and codes are errors.
-func LoadScreeningConfig(path string) (ScreeningConfig, error) {
-	cfg := DefaultScreeningConfig()
-	if path == "" {
-		return cfg, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, fmt.Errorf("screening config: %w", err)
-	}
-	var f struct {
-		ProgrammeCategories map[kernel.Programme][]string               `json:"programme_categories" toml:"programme_categories"`
-		EligibleProgrammes  map[kernel.HouseholdType][]kernel.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
-		LookBackMonths      *int                                        `json:"look_back_months" toml:"look_back_months"`
-	}
-	if strings.EqualFold(filepath.Ext(path), ".toml") {
-		md, err := toml.Decode(string(b), &f)
-		if err != nil {
-			return cfg, fmt.Errorf("screening config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return cfg, fmt.Errorf("screening config %s: unknown key %s", path, und[0])
-		}
-	} else {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			return cfg, fmt.Errorf("screening config %s: %w", path, err)
-		}
-	}
-	for p, cats := range f.ProgrammeCategories {
-		cfg.ProgrammeCategories[p] = slices.Clone(cats)
-	}
-	for h, progs := range f.EligibleProgrammes {
-		cfg.EligibleProgrammes[h] = slices.Clone(progs)
-	}
-	if f.LookBackMonths != nil {
-		cfg.LookBackMonths = *f.LookBackMonths
-	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("screening config %s: %w", path, err)
-	}
-	return cfg, nil
 }
