@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/jiujinan/jiujinan/"
+
+// layout is the direction of imports (README, "Layout"): each package of
+// the module and the packages of the module it may import. Domain packages
+// come first, each above the ones it lists; the adapters (gormstore,
+// search, sqldb, migrations) and web sit on top of them; cmd wires it all.
+var layout = map[string][]string{
+	"kernel":                     nil,
+	"recovery":                   nil,
+	"marketplace/anonymize":      {"kernel"},
+	"marketplace":                {"kernel", "marketplace/anonymize"},
+	"matching/record":            {"kernel", "marketplace", "recovery"},
+	"matching/record/paymentgen": {"kernel"},
+	"matching/screening":         {"kernel", "marketplace", "matching/record"},
+	"funds":                      {"kernel", "marketplace"},
+	"matching":                   {"kernel", "marketplace", "marketplace/anonymize", "funds"},
+
+	"sqldb":                             {"recovery"},
+	"sqldb/sqldbtest":                   {"sqldb", "migrations"},
+	"migrations":                        {"sqldb"},
+	"marketplace/gormstore":             {"kernel", "marketplace", "marketplace/anonymize", "sqldb"},
+	"marketplace/gormstore/needfixture": {"kernel", "marketplace", "marketplace/gormstore", "sqldb"},
+	"marketplace/search":                {"kernel", "marketplace", "recovery"},
+	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
+	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
+	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
+		"matching/record/gormstore", "matching/screening", "sqldb"},
+	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
+
+	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds",
+		"matching", "matching/record", "matching/screening"},
+	"cmd/jiujinan": {"*"},
+}
+
+// domain packages hold the rules: no database, HTTP, token or search
+// library in them (STYLE.md), only the standard library and these.
+var domain = map[string]bool{"kernel": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
+	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true}
+
+var domainThirdParty = []string{"golang.org/x/crypto/", "golang.org/x/text/"}
+
+// TestImportDirection reads the module's import graph with `go list` and
+// fails on an import against the layout: a lower package importing a higher
+// one, a package missing from the layout, or a domain package importing an
+// infrastructure library. Test files are not checked: tests may reach up
+// (a store's test builds the service above it).
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-C", "../..", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	seen := 0
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		allowed, known := layout[pkg]
+		if !known {
+			t.Errorf("%s is not in the layout: add it to layout (cmd/jiujinan/layout_test.go) and README's layout section", pkg)
+			continue
+		}
+		seen++
+		for _, imp := range fields[1:] {
+			if own, ok := strings.CutPrefix(imp, module); ok {
+				if !slices.Contains(allowed, own) && !slices.Contains(allowed, "*") {
+					t.Errorf("%s imports %s against the layout (it may import %v)", pkg, own, allowed)
+				}
+				continue
+			}
+			if domain[pkg] && strings.Contains(strings.Split(imp, "/")[0], ".") &&
+				!slices.ContainsFunc(domainThirdParty, func(p string) bool { return strings.HasPrefix(imp, p) }) {
+				t.Errorf("domain package %s imports %s: the rules stay free of infrastructure", pkg, imp)
+			}
+		}
+	}
+	if seen < len(layout)-1 {
+		t.Errorf("go list showed %d of the layout's %d packages", seen, len(layout))
+	}
+}
