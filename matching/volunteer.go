@@ -80,21 +80,6 @@ const (
 	FailBackgroundCheck = "background_check_required"
 )
 
-// NeedsHomeVisit reports whether serving the need means visiting the
-// household at home or being alone with the person: a service among
-// marketplace.HomeVisitServices, or the care category.
-func NeedsHomeVisit(n ServiceNeed) bool {
-	if n.Category == kernel.CatCare {
-		return true
-	}
-	for _, s := range n.Services {
-		if slices.Contains(marketplace.HomeVisitServices, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // VulnerableHousehold reports whether the household has a minor, an elderly
 // or a disabled member as far as the need shows.
 func VulnerableHousehold(n ServiceNeed) bool {
@@ -229,15 +214,4 @@ func scheduleMinutes(s []Slot) int {
 		t += max(x.To-x.From, 0)
 	}
 	return t
-}
-
-// ValidateSlots checks weekly slots: weekday 0–6, 0 ≤ from < to ≤ 1440.
-func ValidateSlots(field string, slots []Slot) error {
-	v := &kernel.ValidationError{}
-	for i, s := range slots {
-		if s.Weekday < time.Sunday || s.Weekday > time.Saturday || s.From < 0 || s.To > 24*60 || s.From >= s.To {
-			v.Add(fmt.Sprintf("%s[%d]", field, i), "needs weekday 0–6 and 0 ≤ from_min < to_min ≤ 1440")
-		}
-	}
-	return v.Err()
 }

@@ -272,19 +272,6 @@ func colNumber(c string) int {
 	return -1
 }
 
-// Next returns the next row: a valid row (rowErr nil), or a rejected row
-// (rowErr set, the rest go on: a line too long, not CSV, invalid), or err
-// io.EOF at the end, or another err that ends the file (a read error).
-// Blank lines are skipped.
-func (f *PaymentFile) Next() (row PaymentRow, rowErr *RowError, err error) {
-	rec, line, rowErr, err := f.NextRecord()
-	if err != nil || rowErr != nil {
-		return row, rowErr, err
-	}
-	var buf [64]byte
-	return f.ParseRecord(rec, line, buf[:0])
-}
-
 // NextRecord returns the fields of the next non-blank record after
 // SkipThrough and the line it starts on, unvalidated (ParseRecord validates
 // them), or a record that is not even CSV (rowErr set), or err io.EOF at the
@@ -333,19 +320,6 @@ func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, 
 		}
 		return rec, line, nil, nil
 	}
-}
-
-// ParseRecord validates a record that NextRecord returned: a valid row, or
-// a rejected row (rowErr set). It may run in several goroutines at once;
-// buf is scratch space for the pseudonym (64 bytes avoid an allocation).
-func (f *PaymentFile) ParseRecord(rec []string, line int64, buf []byte) (row PaymentRow, rowErr *RowError, err error) {
-	row, id, reason := f.parse(rec)
-	if reason != "" {
-		return row, &RowError{Line: line, Error: reason}, nil
-	}
-	row.Pseudonym = string(f.opt.Pseudonymizer.AppendOf(buf[:0], []byte(id)))
-	row.Line = line
-	return row, nil, nil
 }
 
 // LastLine is the line of the last record read.
