@@ -1,9 +1,12 @@
-// Package marketplace owns the people and the needs of Jiujinan: accounts,
-// organizations and roles; beneficiaries (private) and their needs with the
-// need lifecycle; anonymization and the public projection; projects,
-// volunteers and active-discovery reports; the hash-chained audit log.
+// Package marketplace owns the people and the needs of Jiujinan: accounts
+// and organizations (passwords, login throttling), beneficiaries (private,
+// sealed with the data keys; ID numbers kept as keyed pseudonyms) and their
+// needs with the need lifecycle, the public projection of a need, volunteers
+// with their claims and service pledges, active-discovery reports, and the
+// hash-chained audit log.
 //
-// It is the lowest domain package: it imports the standard library only (no
-// gorm, echo, jwt or meilisearch types). Its gorm store lives in gormstore/,
+// It imports kernel (the shared vocabulary), marketplace/anonymize (which
+// builds what the public reads of a need) and the standard library only: no
+// gorm, echo, jwt or meilisearch types. Its gorm store lives in gormstore/,
 // its search indexes in search/.
 package marketplace

@@ -1,7 +1,7 @@
 // Package matching decides who fits what: eligibility of a need for a
-// project or fund, ranked matches with reasons, volunteer matching, batch
-// allocation plans, and screening of needs and payments against the
-// statutory payment record (duplicate and missed relief).
+// project or fund, ranked matches with reasons, volunteer matching and batch
+// allocation plans. Screening against the statutory payment record is in
+// matching/screening, the record and its import in matching/record.
 //
-// It imports funds, marketplace and the standard library only.
+// It imports funds, marketplace, kernel and the standard library only.
 package matching
