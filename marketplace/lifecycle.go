@@ -294,7 +294,7 @@ func (r NeedRules) Who(p *kernel.Principal, action NeedAction, n *Need) error {
 	default:
 		// Submission is the posting service's; the money moves are the
 		// funds service's, which checks its own staff.
-		return kernel.Refuse(kernel.ErrForbidden, "refusal_forbidden", nil, "%s is not done by hand", action)
+		return fmt.Errorf("%s is not done by hand: %w", action, kernel.ErrForbidden)
 	}
 	return nil
 }
