@@ -299,6 +299,14 @@ func (r NeedRules) Who(p *kernel.Principal, action NeedAction, n *Need) error {
 	return nil
 }
 
+// PublicMay is When for what a public page knows of a need, its public
+// projection (whose status is already the one at read time): whether
+// anyone may do action on it now.
+func PublicMay(action NeedAction, pn *PublicNeed, now time.Time) error {
+	return NeedRules{}.When(action, &Need{Status: pn.Status, NoticeEndsAt: pn.NoticeEndsAt, FundedFen: pn.FundedFen,
+		RequestedFen: pn.RequestedFen, PublishedAt: pn.PublishedAt}, now)
+}
+
 // When reports whether action is allowed on n at now, whoever asks: nil,
 // a *TransitionError, or the refusal the API answers with.
 func (r NeedRules) When(action NeedAction, n *Need, now time.Time) error {
