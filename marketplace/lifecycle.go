@@ -260,43 +260,58 @@ func (r NeedRules) May(p *kernel.Principal, action NeedAction, n *Need, now time
 // (a refusal naming the role) when not. The services check it before they
 // validate the input, and When after.
 func (r NeedRules) Who(p *kernel.Principal, action NeedAction, n *Need) error {
-	switch action {
-	case ActClear, ActReject, ActRefer:
-		if !CoveringVerifier(r.Divisions, p, n.RegionCode) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
-		}
-	case ActPublish, ActPublishOpen:
-		if !poster(p, n) && !CoveringVerifier(r.Divisions, p, n.RegionCode) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
-		}
-	case ActUphold, ActResume, ActResumeOpen:
-		if !CoveringVerifier(r.Divisions, p, n.RegionCode) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
-		}
-	case ActWithdraw:
-		if !poster(p, n) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
-		}
-	case ActClose:
-		if !poster(p, n) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
-		}
-	case ActUpdate:
-		if !poster(p, n) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
-		}
-	case ActConfirm:
-		if !poster(p, n) {
-			return kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
-		}
-	case ActObject:
-		// Anyone may object to a public need.
-	default:
+	if action == ActObject {
+		return nil // anyone may object to a public need
+	}
+	w, ok := who[action]
+	if !ok {
 		// Submission is the posting service's; the money moves are the
 		// funds service's, which checks its own staff.
 		return fmt.Errorf("%s is not done by hand: %w", action, kernel.ErrForbidden)
 	}
-	return nil
+	if (w.poster && poster(p, n)) || (w.verifier && CoveringVerifier(r.Divisions, p, n.RegionCode)) {
+		return nil
+	}
+	return w.refuse()
+}
+
+// whoMay is who may take an action on a need: the posting organization's
+// social workers, a verifier covering its region, or both; refuse is
+// everyone else's refusal.
+type whoMay struct {
+	poster, verifier bool
+	refuse           func() error
+}
+
+var (
+	clearers = whoMay{verifier: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
+	}}
+	publishers = whoMay{poster: true, verifier: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
+	}}
+	resolvers = whoMay{verifier: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
+	}}
+)
+
+// who holds who may take each action done by hand but objecting.
+var who = map[NeedAction]whoMay{
+	ActClear: clearers, ActReject: clearers, ActRefer: clearers,
+	ActPublish: publishers, ActPublishOpen: publishers,
+	ActUphold: resolvers, ActResume: resolvers, ActResumeOpen: resolvers,
+	ActWithdraw: {poster: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
+	}},
+	ActClose: {poster: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
+	}},
+	ActUpdate: {poster: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
+	}},
+	ActConfirm: {poster: true, refuse: func() error {
+		return kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
+	}},
 }
 
 // PublicMay is When for what a public page knows of a need, its public
