@@ -5,4 +5,8 @@
 // It imports marketplace and the standard library only. Where it needs an
 // answer from a higher package (a screening result before an allocation) it
 // declares a small interface, such as Screener, that cmd wires in.
+//
+// A need's status is marketplace's: when money moves it (funded, disbursed,
+// reopened) funds asks marketplace.MoveMoney for the move and hands its
+// event and audit entry to the store with the need's new amounts.
 package funds
