@@ -822,7 +822,8 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.May(by, ActPublish, n); err != nil {
+	now := s.Now().UTC()
+	if err := s.Rules().May(by, ActPublish, n, now); err != nil {
 		return nil, nil, err
 	}
 	priv, id, err := s.openNeed(ctx, n)
@@ -833,7 +834,6 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.Now().UTC()
 	n.PublicTitle, n.PublicStory, n.PublicRegionCode, n.PublicHouseholdTypes = p.Title, p.Story, p.RegionCode, p.HouseholdTypes
 	n.PublishedAt, n.UpdatedAt = &now, now
 	emergencyPath := n.Emergency && n.RequestedFen <= s.Config.EmergencyMaxFen
