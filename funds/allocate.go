@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
 
@@ -136,10 +137,7 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 			return err
 		}
 		need.FundedFen += amountFen
-		if need.FundedFen == need.RequestedFen {
-			need.Status = kernel.NeedFunded
-		}
-		if err := tx.SaveNeedMoney(need, now); err != nil {
+		if err := s.saveNeed(tx, need, by.User.PublicID, a.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseAllocation, need, amountFen, string(src.Kind), src.PublicID, src.Name, a.PublicID, now)); err != nil {
@@ -281,10 +279,7 @@ func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocation
 			return err
 		}
 		need.DisbursedFen += a.AmountFen
-		if need.DisbursedFen == need.RequestedFen {
-			need.Status = kernel.NeedDisbursed
-		}
-		if err := tx.SaveNeedMoney(need, now); err != nil {
+		if err := s.saveNeed(tx, need, by.User.PublicID, a.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseDisbursement, need, a.AmountFen, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now)); err != nil {
@@ -318,3 +313,20 @@ func (s *Service) Allocation(ctx context.Context, by *kernel.Principal, publicID
 	}
 	return a, nil
 }
+
+// saveNeed writes a need whose amounts a money movement has just set, in
+// tx: when they move it along the lifecycle (funded, disbursed, reopened:
+// marketplace.MoveMoney) its new status goes with the event and audit
+// entry that record it. actor is who moved the money (a user's public id
+// or marketplace.ActorSystem), ref the allocation or pledge that did.
+func (s *Service) saveNeed(tx Tx, need *NeedState, actor, ref string, now time.Time) error {
+	to, change, err := marketplace.MoveMoney(need.PublicID, need.Status, need.RequestedFen, need.FundedFen, need.DisbursedFen, actor, ref, s.NewID, now)
+	if err != nil {
+		return err
+	}
+	need.Status = to
+	return tx.SaveNeedMoney(need, change, now)
+}
+
+// actorSystem moves money no user moved by hand (marketplace.ActorSystem).
+const actorSystem = marketplace.ActorSystem

@@ -249,10 +249,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 		return nil
 	}
 	need.FundedFen += take
-	if need.FundedFen == need.RequestedFen {
-		need.Status = kernel.NeedFunded
-	}
-	if err := tx.SaveNeedMoney(need, now); err != nil {
+	if err := s.saveNeed(tx, need, actorSystem, p.PublicID, now); err != nil {
 		return err
 	}
 	if err := tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now)); err != nil {
@@ -318,10 +315,7 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 			return err
 		}
 		need.FundedFen += amt
-		if need.FundedFen == need.RequestedFen {
-			need.Status = kernel.NeedFunded
-		}
-		if err := tx.SaveNeedMoney(need, now); err != nil {
+		if err := s.saveNeed(tx, need, actorSystem, m.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseMatch, need, amt, string(KindFund), src.PublicID, src.Name, m.PublicID, now)); err != nil {
@@ -370,7 +364,7 @@ func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, public
 		} else if !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
-		if err := s.reverseDonation(tx, p, TxRefund, now); err != nil {
+		if err := s.reverseDonation(tx, p, TxRefund, by.User.PublicID, now); err != nil {
 			return err
 		}
 		matches, err := tx.MatchesOf(p.ID)
@@ -379,7 +373,7 @@ func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, public
 		}
 		for i := range matches {
 			m := &matches[i]
-			if err := s.reverseMatch(tx, m, now); err != nil {
+			if err := s.reverseMatch(tx, m, by.User.PublicID, now); err != nil {
 				return err
 			}
 		}
@@ -400,8 +394,8 @@ func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, public
 }
 
 // reverseDonation posts the reversal of a pledge's donation transaction and
-// takes the need's share back from its funded amount.
-func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) error {
+// takes the need's share back from its funded amount (actor: who refunds).
+func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, now time.Time) error {
 	orig, err := tx.DonationTx(p.PublicID)
 	if err != nil {
 		return err
@@ -429,18 +423,15 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, now time.Time) 
 		return nil
 	}
 	need.FundedFen -= needShare
-	if need.Status == kernel.NeedFunded && need.FundedFen < need.RequestedFen {
-		need.Status = kernel.NeedOpen
-	}
-	if err := tx.SaveNeedMoney(need, now); err != nil {
+	if err := s.saveNeed(tx, need, actor, p.PublicID, now); err != nil {
 		return err
 	}
 	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
 }
 
 // reverseMatch returns a matching gift to its fund when the pledge it
-// matched is refunded.
-func (s *Service) reverseMatch(tx Tx, m *Pledge, now time.Time) error {
+// matched is refunded (actor: who refunds, or ActorSystem).
+func (s *Service) reverseMatch(tx Tx, m *Pledge, actor string, now time.Time) error {
 	orig, err := tx.PledgeTx(m.PublicID, TxMatch)
 	if err != nil {
 		return err
@@ -457,10 +448,7 @@ func (s *Service) reverseMatch(tx Tx, m *Pledge, now time.Time) error {
 		return err
 	}
 	need.FundedFen -= m.AmountFen
-	if need.Status == kernel.NeedFunded && need.FundedFen < need.RequestedFen {
-		need.Status = kernel.NeedOpen
-	}
-	if err := tx.SaveNeedMoney(need, now); err != nil {
+	if err := s.saveNeed(tx, need, actor, m.PublicID, now); err != nil {
 		return err
 	}
 	m.Status, m.RefundedAt = PledgeRefunded, &now

@@ -426,7 +426,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	for i := range matches {
 		if matches[i].NeedID == ended.ID {
-			if err := s.reverseMatch(tx, &matches[i], now); err != nil {
+			if err := s.reverseMatch(tx, &matches[i], actorSystem, now); err != nil {
 				return err
 			}
 			// reverseMatch saved its own copy of the need.
@@ -441,7 +441,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	if r.FromNeedFen > 0 {
 		ended.FundedFen -= r.FromNeedFen
-		if err := tx.SaveNeedMoney(ended, now); err != nil {
+		if err := s.saveNeed(tx, ended, actorSystem, p.PublicID, now); err != nil {
 			return err
 		}
 		dk, srcType := DiscloseMovedOut, string(t.action)
@@ -454,10 +454,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	if target != nil {
 		target.FundedFen += r.AmountFen
-		if target.FundedFen == target.RequestedFen {
-			target.Status = kernel.NeedFunded
-		}
-		if err := tx.SaveNeedMoney(target, now); err != nil {
+		if err := s.saveNeed(tx, target, actorSystem, p.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseMovedIn, target, r.AmountFen, "donation", ended.PublicID, p.OrgName, p.PublicID, now)); err != nil {
@@ -568,7 +565,7 @@ func (s *Service) ReturnAllocations(ctx context.Context) (int, error) {
 				return err
 			}
 			need.FundedFen -= a.AmountFen
-			if err := tx.SaveNeedMoney(need, now); err != nil {
+			if err := s.saveNeed(tx, need, actorSystem, a.PublicID, now); err != nil {
 				return err
 			}
 			ok = true

@@ -3,6 +3,8 @@ package funds
 import (
 	"context"
 	"time"
+
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // Store is what the funds service needs of the database. Every money
@@ -135,8 +137,10 @@ type Tx interface {
 	// LockNeedByID reads and locks a need by row id.
 	LockNeedByID(id int64) (*NeedState, error)
 	// SaveNeedMoney writes the need's funded, disbursed and status, bumps
-	// its version and queues it for the search index.
-	SaveNeedMoney(n *NeedState, now time.Time) error
+	// its version and queues it for the search index; change, when not
+	// nil, is the status change (Service.saveNeed), whose event and audit
+	// entry it writes too.
+	SaveNeedMoney(n *NeedState, change *marketplace.StatusChange, now time.Time) error
 	// Source reads a fund or project (with its balance). Inside
 	// InTxGrouped the balance may predate postings made earlier in the same
 	// batch; Post is what checks it.

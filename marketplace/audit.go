@@ -3,10 +3,13 @@ package marketplace
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // GenesisHash is the previous hash of the first entry of every chain.
@@ -56,7 +59,9 @@ func (p AuditProblem) String() string {
 // VerifyChain checks one stream's entries, given in Seq order, against the
 // head the store keeps (headSeq, headHash): sequence without gaps from 1,
 // each hash recomputed, each link to the previous hash, and the head at the
-// last entry (so that deleting the tail is seen too).
+// last entry (so that deleting the tail is seen too). In a need's stream
+// every change of status an entry records must be a move of the need
+// lifecycle (Moves).
 func VerifyChain(stream string, entries []AuditEntry, headSeq int64, headHash string) []AuditProblem {
 	var out []AuditProblem
 	prev := GenesisHash
@@ -72,6 +77,9 @@ func VerifyChain(stream string, entries []AuditEntry, headSeq int64, headHash st
 		if got := ChainHash(e.PrevHash, e); got != e.Hash {
 			out = append(out, AuditProblem{stream, e.Seq, "entry was altered: hash does not match its content"})
 		}
+		if why := needMoveProblem(e); why != "" {
+			out = append(out, AuditProblem{stream, e.Seq, why})
+		}
 		prev = e.Hash
 	}
 	n := int64(len(entries))
@@ -79,4 +87,24 @@ func VerifyChain(stream string, entries []AuditEntry, headSeq int64, headHash st
 		out = append(out, AuditProblem{stream, n, fmt.Sprintf("chain head says #%d, log ends at #%d: entries were removed or added outside the log", headSeq, n)})
 	}
 	return out
+}
+
+// needMoveProblem says what is wrong with the status change a need's audit
+// entry records, or "" when it records none or a move of the lifecycle.
+func needMoveProblem(e AuditEntry) string {
+	if !strings.HasPrefix(e.Stream, "need:") {
+		return ""
+	}
+	var d struct {
+		From, To kernel.NeedStatus
+	}
+	if json.Unmarshal([]byte(e.Detail), &d) != nil || d.From == "" || d.To == "" || d.From == d.To {
+		return ""
+	}
+	for _, to := range lifecycle[d.From] {
+		if to == d.To {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%s moved the need from %s to %s, which the need lifecycle does not allow", e.Action, d.From, d.To)
 }

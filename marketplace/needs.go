@@ -427,7 +427,10 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 	if n.PrivateCT, n.PrivateKID, err = s.seal(priv, n.PublicID); err != nil {
 		return nil, err
 	}
-	ev, err := s.event(n, by, "need.submit", kernel.NeedDraft, kernel.NeedSubmitted, nil)
+	if n.Status, err = Next(kernel.NeedDraft, ActSubmit); err != nil {
+		return nil, err
+	}
+	ev, err := s.event(n, by, "need.submit", kernel.NeedDraft, n.Status, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -536,6 +539,15 @@ func CoveringVerifier(d *kernel.Divisions, p *kernel.Principal, region string) b
 	return false
 }
 
+// Rules are the need rules over the service's divisions.
+func (s *NeedService) Rules() NeedRules { return NeedRules{Divisions: s.Divisions} }
+
+// May reports whether by may do action on n now (NeedRules.May): nil, or
+// the refusal the API answers with. Pages ask it which actions to offer.
+func (s *NeedService) May(by *kernel.Principal, action NeedAction, n *Need) error {
+	return s.Rules().May(by, action, n, s.Now().UTC())
+}
+
 // coveringVerifier is CoveringVerifier over the service's divisions.
 func (s *NeedService) coveringVerifier(p *kernel.Principal, region string) bool {
 	return CoveringVerifier(s.Divisions, p, region)
@@ -612,16 +624,16 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 	if err != nil {
 		return nil, err
 	}
-	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_clear_verifier_only", nil, "only a verifier of the civil affairs office covering the need's region clears it")
+	if err := s.Rules().Who(by, ActClear, n); err != nil {
+		return nil, err
 	}
 	v := &kernel.ValidationError{}
-	to := map[string]kernel.NeedStatus{"cleared": kernel.NeedCleared, "rejected": kernel.NeedRejected, "referred": kernel.NeedReferred}[in.Decision]
-	if to == "" {
+	action := map[string]NeedAction{"cleared": ActClear, "rejected": ActReject, "referred": ActRefer}[in.Decision]
+	if action == "" {
 		v.Add("decision", "must be cleared, rejected or referred")
 	}
 	shortTextOK(v, "reference", in.Reference, 100, false)
-	textOK(v, "note", in.Note, MaxNoteRunes, to == kernel.NeedRejected || to == kernel.NeedReferred)
+	textOK(v, "note", in.Note, MaxNoteRunes, action == ActReject || action == ActRefer)
 	statutory, requested := n.StatutoryReliefFen, n.RequestedFen
 	if in.StatutoryReliefFen != nil {
 		statutory = *in.StatutoryReliefFen
@@ -632,17 +644,18 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 		if gap := n.VerifiedCostFen - statutory; requested > gap {
 			requested = gap
 		}
-		if requested <= 0 && to == kernel.NeedCleared {
+		if requested <= 0 && action == ActClear {
 			v.Add("statutory_relief_fen", "leaves nothing to request: reject or refer the need instead")
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if n.Status != kernel.NeedSubmitted {
-		return nil, &TransitionError{Action: "clear", From: n.Status}
+	to, err := Next(n.Status, action)
+	if err != nil {
+		return nil, err
 	}
-	if to == kernel.NeedCleared {
+	if action == ActClear {
 		// Screening reads the stored need: the verifier's corrected figures
 		// are stored first, so that it judges the figures the need is
 		// cleared with. They stay stored when screening blocks: they are
@@ -809,11 +822,9 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if err != nil {
 		return nil, nil, err
 	}
-	if !poster(by, n) && !s.coveringVerifier(by, n.RegionCode) {
-		return nil, nil, kernel.Refuse(kernel.ErrForbidden, "refusal_publish_role", nil, "only the posting organization's social workers or a covering verifier publish a need")
-	}
-	if n.Status != kernel.NeedCleared {
-		return nil, nil, &TransitionError{Action: "publish", From: n.Status}
+	now := s.Now().UTC()
+	if err := s.Rules().May(by, ActPublish, n, now); err != nil {
+		return nil, nil, err
 	}
 	priv, id, err := s.openNeed(ctx, n)
 	if err != nil {
@@ -823,17 +834,20 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.Now().UTC()
 	n.PublicTitle, n.PublicStory, n.PublicRegionCode, n.PublicHouseholdTypes = p.Title, p.Story, p.RegionCode, p.HouseholdTypes
 	n.PublishedAt, n.UpdatedAt = &now, now
 	emergencyPath := n.Emergency && n.RequestedFen <= s.Config.EmergencyMaxFen
+	from, action := n.Status, ActPublish
 	if emergencyPath {
-		n.Status, n.NoticeEndsAt = kernel.NeedOpen, nil
+		action, n.NoticeEndsAt = ActPublishOpen, nil
 	} else {
 		ends := now.Add(s.Config.NoticePeriod)
-		n.Status, n.NoticeEndsAt = kernel.NeedNotice, &ends
+		n.NoticeEndsAt = &ends
 	}
-	ev, err := s.event(n, by, "need.publish", kernel.NeedCleared, n.Status, nil)
+	if n.Status, err = Next(from, action); err != nil {
+		return nil, nil, err
+	}
+	ev, err := s.event(n, by, "need.publish", from, n.Status, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -948,10 +962,8 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 		return nil, err
 	}
 	now := s.Now().UTC()
-	eff := EffectiveStatus(n.Status, n.NoticeEndsAt, now)
-	inNotice := eff == kernel.NeedNotice || (n.Status == kernel.NeedSuspended && n.SuspendedFrom == kernel.NeedNotice)
-	if !inNotice {
-		return nil, &TransitionError{Action: "object to", From: eff}
+	if err := s.Rules().When(ActObject, n, now); err != nil {
+		return nil, err
 	}
 	_, id, err := s.openNeed(ctx, n)
 	if err != nil {
@@ -965,9 +977,11 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 		return nil, err
 	}
 	from := n.Status
-	if n.Status == kernel.NeedNotice {
-		n.Status, n.SuspendedFrom = kernel.NeedSuspended, kernel.NeedNotice
-		n.NoticeLeft = n.NoticeEndsAt.Sub(now)
+	if n.Status, err = Next(from, ActObject); err != nil {
+		return nil, err
+	}
+	if from == kernel.NeedNotice {
+		n.SuspendedFrom, n.NoticeLeft = kernel.NeedNotice, n.NoticeEndsAt.Sub(now)
 	}
 	n.UpdatedAt = now
 	ev, err := s.event(n, by, "need.objection", from, n.Status, nil)
@@ -991,8 +1005,8 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 	if err != nil {
 		return nil, err
 	}
-	if !s.coveringVerifier(by, n.RegionCode) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_objection_verifier_only", nil, "only a covering verifier resolves objections")
+	if err := s.Rules().Who(by, ActUphold, n); err != nil {
+		return nil, err
 	}
 	v := &kernel.ValidationError{}
 	if decision != string(ObjectionUpheld) && decision != string(ObjectionDismissed) {
@@ -1034,16 +1048,19 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 	}
 	from := n.Status
 	if n.Status == kernel.NeedSuspended {
+		var action NeedAction
 		switch {
 		case decision == string(ObjectionUpheld):
-			n.Status, n.ClosedAt = kernel.NeedRejected, &now
-			n.SuspendedFrom, n.NoticeLeft = "", 0
+			action, n.ClosedAt = ActUphold, &now
+		case otherOpen == 0 && n.NoticeLeft > 0:
+			ends := now.Add(n.NoticeLeft)
+			action, n.NoticeEndsAt = ActResume, &ends
 		case otherOpen == 0:
-			if n.NoticeLeft > 0 {
-				ends := now.Add(n.NoticeLeft)
-				n.Status, n.NoticeEndsAt = kernel.NeedNotice, &ends
-			} else {
-				n.Status, n.NoticeEndsAt = kernel.NeedOpen, &now
+			action, n.NoticeEndsAt = ActResumeOpen, &now
+		}
+		if action != "" {
+			if n.Status, err = Next(from, action); err != nil {
+				return nil, err
 			}
 			n.SuspendedFrom, n.NoticeLeft = "", 0
 		}
@@ -1060,10 +1077,6 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 	return n, nil
 }
 
-// withdrawable are the statuses a need may be withdrawn from: every state
-// before money was given.
-var withdrawable = []kernel.NeedStatus{kernel.NeedDraft, kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedReferred, kernel.NeedNotice, kernel.NeedOpen, kernel.NeedSuspended}
-
 // Withdraw withdraws a need before it is funded (posting organization's
 // social workers). ErrNotFound, ErrForbidden, ErrConflict.
 func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, publicID, note string) (*Need, error) {
@@ -1071,23 +1084,23 @@ func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, public
 	if err != nil {
 		return nil, err
 	}
-	if !poster(by, n) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_withdraw_role", nil, "only the posting organization's social workers withdraw a need")
+	if err := s.Rules().Who(by, ActWithdraw, n); err != nil {
+		return nil, err
 	}
 	v := &kernel.ValidationError{}
 	if textOK(v, "note", note, MaxNoteRunes, false); v.Err() != nil {
 		return nil, v.Err()
 	}
-	if !slices.Contains(withdrawable, n.Status) {
-		return nil, &TransitionError{Action: "withdraw", From: n.Status}
-	}
-	if n.FundedFen > 0 {
-		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_withdraw_allocated", nil, "money has been allocated to this need; it can no longer be withdrawn")
-	}
 	now := s.Now().UTC()
+	if err := s.Rules().When(ActWithdraw, n, now); err != nil {
+		return nil, err
+	}
 	from := n.Status
-	n.Status, n.ClosedAt, n.UpdatedAt = kernel.NeedWithdrawn, &now, now
-	ev, err := s.event(n, by, "need.withdraw", from, kernel.NeedWithdrawn, &eventNote{Note: note})
+	if n.Status, err = Next(from, ActWithdraw); err != nil {
+		return nil, err
+	}
+	n.ClosedAt, n.UpdatedAt = &now, now
+	ev, err := s.event(n, by, "need.withdraw", from, n.Status, &eventNote{Note: note})
 	if err != nil {
 		return nil, err
 	}
@@ -1096,17 +1109,6 @@ func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, public
 		return nil, fmt.Errorf("needs: withdraw: %w", err)
 	}
 	return n, nil
-}
-
-// closable are the statuses a need may be closed from (结案): money was
-// given to it (open or in notice with allocations, funded, disbursed), or
-// it was suspended after money was given.
-var closable = []kernel.NeedStatus{kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed, kernel.NeedSuspended}
-
-// Closable reports whether by may close n now (what Close would accept,
-// but for the note).
-func Closable(by *kernel.Principal, n *Need) bool {
-	return poster(by, n) && slices.Contains(closable, n.Status) && (n.FundedFen > 0 || n.DisbursedFen > 0)
 }
 
 // Close ends a need that money was given to, for the posting organization's
@@ -1123,24 +1125,24 @@ func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID,
 	if err != nil {
 		return nil, err
 	}
-	if !poster(by, n) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_close_role", nil, "only the posting organization's social workers close a need")
+	if err := s.Rules().Who(by, ActClose, n); err != nil {
+		return nil, err
 	}
 	v := &kernel.ValidationError{}
 	textOK(v, "note", note, MaxNoteRunes, true)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(closable, n.Status) {
-		return nil, &TransitionError{Action: "close", From: n.Status}
-	}
-	if !Closable(by, n) {
-		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_close_no_money", nil, "no money was given to this need; withdraw it instead of closing it")
-	}
 	now := s.Now().UTC()
+	if err := s.Rules().When(ActClose, n, now); err != nil {
+		return nil, err
+	}
 	from := n.Status
-	n.Status, n.ClosedAt, n.UpdatedAt = kernel.NeedClosed, &now, now
-	ev, err := s.event(n, by, "need.close", from, kernel.NeedClosed, &eventNote{Note: note})
+	if n.Status, err = Next(from, ActClose); err != nil {
+		return nil, err
+	}
+	n.ClosedAt, n.UpdatedAt = &now, now
+	ev, err := s.event(n, by, "need.close", from, n.Status, &eventNote{Note: note})
 	if err != nil {
 		return nil, err
 	}
@@ -1160,22 +1162,22 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *kernel.Principal, publi
 	if err != nil {
 		return nil, err
 	}
-	if !poster(by, n) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_update_role", nil, "only the posting organization's social workers post updates")
+	if err := s.Rules().Who(by, ActUpdate, n); err != nil {
+		return nil, err
 	}
 	v := &kernel.ValidationError{}
 	textOK(v, "text", text, MaxUpdateRunes, true)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if n.PublishedAt == nil || n.Status == kernel.NeedWithdrawn || n.Status == kernel.NeedRejected {
-		return nil, &TransitionError{Action: "post an update on", From: n.Status}
+	now := s.Now().UTC()
+	if err := s.Rules().When(ActUpdate, n, now); err != nil {
+		return nil, err
 	}
 	_, id, err := s.openNeed(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now().UTC()
 	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
 	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
 		return nil, err
@@ -1240,14 +1242,9 @@ func (s *NeedService) ConfirmStillNeeded(ctx context.Context, by *kernel.Princip
 	if err != nil {
 		return nil, err
 	}
-	if !poster(by, n) {
-		return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_need_role", nil, "only the posting organization's social workers confirm a need")
-	}
 	now := s.Now().UTC()
-	switch EffectiveStatus(n.Status, n.NoticeEndsAt, now) {
-	case kernel.NeedNotice, kernel.NeedOpen, kernel.NeedFunded:
-	default:
-		return nil, &TransitionError{Action: "confirm", From: n.Status}
+	if err := s.Rules().May(by, ActConfirm, n, now); err != nil {
+		return nil, err
 	}
 	n.StillNeededAt, n.UpdatedAt = &now, now
 	ev, err := s.event(n, by, "need.confirm_still_needed", n.Status, n.Status, nil)

@@ -211,7 +211,9 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 	if err != nil {
 		return err
 	}
-	d := needPage{Need: n, CanObject: s.Needs != nil, ObjectionError: objectionErr, CanServe: s.People != nil}
+	// The objection form shows while the need rules take an objection.
+	canObject := s.Needs != nil && marketplace.PublicMay(marketplace.ActObject, n, s.now()) == nil
+	d := needPage{Need: n, CanObject: canObject, ObjectionError: objectionErr, CanServe: s.People != nil}
 	if s.Funds != nil {
 		as, err := s.needAllocations(ctx, n.ID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {

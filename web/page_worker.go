@@ -320,9 +320,10 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 		return err
 	}
 	d := staffNeedPage{Private: priv, Posted: c.QueryParam("posted") == "1", Error: msg, Now: s.now()}
-	d.CanClear = priv.Need.Status == kernel.NeedSubmitted && p.Has(kernel.RoleVerifier)
-	d.CanPublish = priv.Need.Status == kernel.NeedCleared && p.HasAny(kernel.RoleSocialWorker, kernel.RoleVerifier)
-	d.CanClose = marketplace.Closable(p, priv.Need)
+	// The buttons are the actions the need service would accept now.
+	d.CanClear = s.Needs.May(p, marketplace.ActClear, priv.Need) == nil
+	d.CanPublish = s.Needs.May(p, marketplace.ActPublish, priv.Need) == nil
+	d.CanClose = s.Needs.May(p, marketplace.ActClose, priv.Need) == nil
 	if s.People != nil {
 		sp, err := s.People.NeedServicePledges(c.Request().Context(), p, priv.Need.PublicID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {

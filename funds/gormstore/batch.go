@@ -13,6 +13,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
+	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 )
 
 // The unit of work of a batch of InTxGrouped calls (group.go): the rows the
@@ -64,8 +66,9 @@ type bacct struct {
 }
 
 type needSave struct {
-	count int
-	at    time.Time
+	count   int
+	at      time.Time
+	changes []marketplace.StatusChange
 }
 
 type idemKey struct {
@@ -343,6 +346,7 @@ func (b *batch) merge(t *btx) {
 		}
 		cur.count += sv.count
 		cur.at = sv.at
+		cur.changes = append(cur.changes, sv.changes...)
 	}
 	for id, p := range t.pneeds {
 		b.pneeds[id] = p
@@ -498,40 +502,17 @@ func (b *batch) flush() error {
 		}
 	}
 	if len(b.saveOrder) > 0 {
-		var q strings.Builder
-		args := make([]any, 0, 11*len(b.saveOrder))
-		col := func(name string, val func(n *funds.NeedState, sv *needSave) any) {
-			q.WriteString(name + " CASE id")
-			for _, id := range b.saveOrder {
-				n := b.needs[id]
-				q.WriteString(" WHEN ? THEN ?")
-				args = append(args, n.ID, val(n, b.saves[id]))
-			}
-			q.WriteString(" END")
+		// The needs, their search outbox rows and the events and audit
+		// entries of the statuses that changed: a few statements for the
+		// whole batch, through the needs store.
+		moves := make([]marketplace.MoneyMove, len(b.saveOrder))
+		for i, id := range b.saveOrder {
+			sv := b.saves[id]
+			moves[i] = moneyMove(b.needs[id], nil, sv.at)
+			moves[i].Saves, moves[i].Changes = sv.count, sv.changes
 		}
-		q.WriteString("UPDATE needs SET ")
-		col("funded_fen =", func(n *funds.NeedState, _ *needSave) any { return n.FundedFen })
-		col(", disbursed_fen =", func(n *funds.NeedState, _ *needSave) any { return n.DisbursedFen })
-		col(", status =", func(n *funds.NeedState, _ *needSave) any { return string(n.Status) })
-		col(", version = version +", func(_ *funds.NeedState, sv *needSave) any { return sv.count })
-		col(", updated_at =", func(_ *funds.NeedState, sv *needSave) any { return sv.at })
-		q.WriteString(" WHERE id IN (" + strings.Repeat("?, ", len(b.saveOrder)-1) + "?)")
-		outbox := make([][]any, 0, len(b.saveOrder))
-		for _, id := range b.saveOrder {
-			args = append(args, b.needs[id].ID)
-			outbox = append(outbox, []any{b.needs[id].ID, b.saves[id].at})
-		}
-		n, err := b.exec(q.String(), args...)
-		if err != nil {
-			return err
-		}
-		if n != int64(len(b.saveOrder)) {
-			return fmt.Errorf("funds: batch: %d of %d needs updated", n, len(b.saveOrder))
-		}
-		// One search outbox row per need changed: the indexer reads the
-		// need's current state, however often the batch changed it.
-		if _, err := b.insert("search_outbox", []string{"need_id", "created_at"}, outbox, false); err != nil {
-			return err
+		if err := mstore.SaveNeedsMoney(b.ctx, b.g, moves); err != nil {
+			return fmt.Errorf("funds: batch: %w", err)
 		}
 	}
 	if len(b.allocs) > 0 {
@@ -665,7 +646,7 @@ func (t *btx) LockPerson(needPublicID string) (string, error) {
 	return kernel.PersonStateOf(state), nil
 }
 
-func (t *btx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
+func (t *btx) SaveNeedMoney(n *funds.NeedState, change *marketplace.StatusChange, now time.Time) error {
 	if t.need(n.PublicID) == nil {
 		return t.no()
 	}
@@ -677,6 +658,9 @@ func (t *btx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
 	sv := t.saves[n.PublicID]
 	sv.count++
 	sv.at = now
+	if change != nil {
+		sv.changes = append(sv.changes, *change)
+	}
 	t.saves[n.PublicID] = sv
 	if p, ok := t.pneeds[n.ID]; ok || t.b.pneeds != nil {
 		if !ok {

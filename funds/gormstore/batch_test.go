@@ -398,7 +398,7 @@ func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
 					return err
 				}
 				n.FundedFen += 100
-				if err := tx.SaveNeedMoney(n, *f.now.Load()); err != nil {
+				if err := tx.SaveNeedMoney(n, nil, *f.now.Load()); err != nil {
 					return err
 				}
 				return tx.Post(&funds.JournalTx{PublicID: newID(), Kind: funds.TxAllocation, RefType: "test", RefID: newID(), At: *f.now.Load(),

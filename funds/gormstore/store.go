@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
@@ -200,16 +201,20 @@ func (t *tx) LockNeedByID(id int64) (*funds.NeedState, error) {
 	return readNeed(t.g, "id = ?", id, t.s.forUpdate())
 }
 
-func (t *tx) SaveNeedMoney(n *funds.NeedState, now time.Time) error {
-	res := t.g.Exec("UPDATE needs SET funded_fen = ?, disbursed_fen = ?, status = ?, version = version + 1, updated_at = ? WHERE id = ?",
-		n.FundedFen, n.DisbursedFen, string(n.Status), now, n.ID)
-	if res.Error != nil {
-		return res.Error
+// SaveNeedMoney implements funds.Tx through the needs store, in the
+// movement's transaction.
+func (t *tx) SaveNeedMoney(n *funds.NeedState, change *marketplace.StatusChange, now time.Time) error {
+	return mstore.SaveNeedMoney(t.g, moneyMove(n, change, now))
+}
+
+// moneyMove is what the needs store writes of a need after a movement.
+func moneyMove(n *funds.NeedState, change *marketplace.StatusChange, now time.Time) marketplace.MoneyMove {
+	m := marketplace.MoneyMove{NeedID: n.ID, NeedPublicID: n.PublicID, FundedFen: n.FundedFen, DisbursedFen: n.DisbursedFen,
+		Status: n.Status, At: now}
+	if change != nil {
+		m.Changes = []marketplace.StatusChange{*change}
 	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("need %s: %w", n.PublicID, kernel.ErrNotFound)
-	}
-	return t.g.Exec("INSERT INTO search_outbox (need_id, created_at) VALUES (?, ?)", n.ID, now).Error
+	return m
 }
 
 // ---- ledger

@@ -2,6 +2,10 @@
 // SQLite and MySQL/MariaDB alike. Row structs and their mapping to domain
 // types live here; domain types carry no gorm tags. The schema is defined by
 // the SQL in migrations/, not by these structs.
+//
+// It is the one writer of the needs table: the funds and screening stores
+// write a need's money, status and screening outcome through the functions
+// of needmoney.go, inside their own transactions.
 package gormstore
 
 import (

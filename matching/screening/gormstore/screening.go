@@ -33,6 +33,9 @@ type Screenings struct {
 	dialect sqldb.Dialect
 
 	record *rstore.Store
+	// needs writes the need's screening outcome (the needs store owns the
+	// needs table).
+	needs *mgorm.NeedScreeningWriter
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -43,7 +46,8 @@ type Screenings struct {
 // Its statements are prepared once per connection and reused: screening
 // runs before every allocation and must stay fast (docs/benchmarks/screening.md).
 func NewScreenings(db *sqldb.DB) *Screenings {
-	return &Screenings{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect, record: rstore.New(db), stmts: map[string]*sql.Stmt{}}
+	return &Screenings{db: db.Gorm, sql: db.SQL(), dialect: db.Dialect, record: rstore.New(db),
+		needs: mgorm.NewNeedScreeningWriter(db.SQL()), stmts: map[string]*sql.Stmt{}}
 }
 
 // stmt returns the prepared statement for q, preparing it on first use.
@@ -426,7 +430,6 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Screening
 		return err
 	}
 	queries := []string{
-		`UPDATE needs SET screening_result = ?, block_override = ? WHERE id = ?`,
 		`SELECT id FROM screenings WHERE need_id = ? AND latest = 1`,
 		`UPDATE screenings SET latest = 0 WHERE id = ?`,
 		`INSERT INTO screenings (public_id, need_id, stage, result, checks, amount_fen, block_fingerprint, warn_fingerprint, overridden, latest,
@@ -439,6 +442,9 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Screening
 		if stmts[i], err = s.stmt(ctx, q); err != nil {
 			return err
 		}
+	}
+	if err := s.needs.Prepare(ctx); err != nil {
+		return err
 	}
 	var decidedAt any
 	if rec.DecidedAt != nil {
@@ -454,21 +460,19 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Screening
 			return err
 		}
 		defer tx.Rollback()
-		// (MySQL counts changed rows only, so RowsAffected says nothing
-		// here; the need was read just before.)
-		if _, err := tx.StmtContext(ctx, stmts[0]).ExecContext(ctx, string(rec.Result), rec.Overridden, rec.NeedKey); err != nil {
+		if err := s.needs.Set(ctx, tx, rec.NeedKey, rec.Result, rec.Overridden); err != nil {
 			return err
 		}
-		latest, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[1]), rec.NeedKey)
+		latest, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[0]), rec.NeedKey)
 		if err != nil {
 			return err
 		}
 		for _, id := range latest {
-			if _, err := tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, id); err != nil {
+			if _, err := tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, id); err != nil {
 				return err
 			}
 		}
-		res, err := tx.StmtContext(ctx, stmts[3]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
+		res, err := tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
 			rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
 		if err != nil {
 			return mgorm.MapError(err)
@@ -480,7 +484,7 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Screening
 		// one, whatever its status, is kept as it is.
 		have := map[string]bool{}
 		if len(refs) > 0 {
-			rows, err := tx.StmtContext(ctx, stmts[4]).QueryContext(ctx, rec.NeedKey)
+			rows, err := tx.StmtContext(ctx, stmts[3]).QueryContext(ctx, rec.NeedKey)
 			if err != nil {
 				return err
 			}
@@ -503,7 +507,7 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Screening
 				continue
 			}
 			have[string(r.Programme)] = true
-			res, err := tx.StmtContext(ctx, stmts[5]).ExecContext(ctx, r.ID, rec.NeedKey, string(r.Programme), r.Reason, string(r.Status), r.CreatedAt.UTC(), r.UpdatedAt.UTC())
+			res, err := tx.StmtContext(ctx, stmts[4]).ExecContext(ctx, r.ID, rec.NeedKey, string(r.Programme), r.Reason, string(r.Status), r.CreatedAt.UTC(), r.UpdatedAt.UTC())
 			if err != nil {
 				return err
 			}
@@ -576,7 +580,7 @@ func (s *Screenings) decide(ctx context.Context, needKey, screeningKey int64, d 
 			}
 			// The need may go on at once: its latest screening's block is
 			// lifted (the next screening with this evidence says warn).
-			if err := tx.Table("needs").Where("id = ?", r.NeedID).Updates(map[string]any{"screening_result": string(kernel.ScreenWarn), "block_override": true}).Error; err != nil {
+			if err := mgorm.SetNeedScreening(tx, r.NeedID, kernel.ScreenWarn, true); err != nil {
 				return err
 			}
 		}
