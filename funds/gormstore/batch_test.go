@@ -437,3 +437,50 @@ func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
 		f.verify()
 	})
 }
+
+// TestBatchingOffRunsEachAllocationAlone: with Options.NoBatching (the
+// JIUJINAN_ALLOCATION_BATCHING=off setting) concurrent allocations each run
+// alone through InTx: no batch forms, and every one still succeeds. With
+// batching on, every allocation runs in a batch, if only of one.
+func TestBatchingOffRunsEachAllocationAlone(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		store := fstore.NewWithOptions(db, fstore.Options{NoBatching: true})
+		f.svc.Store = store
+		ctx := context.Background()
+		fund := f.fund(marketplace.Restrictions{})
+		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
+		needs := make([]string, 4)
+		for i := range needs {
+			needs[i] = f.need(needSpec{RequestedFen: 1_000_000})
+		}
+		const n = 24
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, needs[i%len(needs)], 1_000, nil); err != nil {
+					t.Errorf("allocation %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if b := fstore.Batches(store); b != 0 {
+			t.Errorf("%d batches ran with batching off", b)
+		}
+		if got := countAllocations(db); got != n {
+			t.Errorf("%d allocations stored, want %d", got, n)
+		}
+		f.verify()
+
+		on := fstore.New(db)
+		f.svc.Store = on
+		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, needs[0], 1_000, nil); err != nil {
+			t.Fatal(err)
+		}
+		if b := fstore.Batches(on); b != 1 {
+			t.Errorf("%d batches ran for one allocation with batching on, want 1", b)
+		}
+	})
+}
