@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/jiujinan/jiujinan/marketplace"
-	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
 // TestDemoNeedsCoverTheLifecycle: the demo's needs reach every status the
@@ -14,10 +13,7 @@ import (
 // public text is scrubbed. On SQLite only: TestServeDemoEndToEnd loads the
 // demo on MySQL too.
 func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
-	env := envFor(t, sqldbtest.SQLiteURL(t))
-	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	env := demoEnv(t)
 	m := mustOpenMain(t, env)
 	var rows []struct {
 		Status string
