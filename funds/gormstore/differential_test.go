@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -525,37 +526,12 @@ var publicIDRe = regexp.MustCompile(`\b[0-9a-z]{26}\b`)
 // (the two runs draw different random ids) and row ids left out.
 func (b *books) snapshot() map[string][]string {
 	g := b.f.db.Gorm
-	name := func(s string) string {
-		return publicIDRe.ReplaceAllStringFunc(s, func(id string) string {
-			if l, ok := b.labels[id]; ok {
-				return l
-			}
-			return "unnamed:" + id
-		})
-	}
 	out := map[string][]string{}
 	add := func(part, format string, args ...any) {
-		out[part] = append(out[part], name(fmt.Sprintf(format, args...)))
+		out[part] = append(out[part], b.name(fmt.Sprintf(format, args...)))
 	}
-	var needs []struct {
-		PublicID     string
-		FundedFen    int64
-		DisbursedFen int64
-		Status       string
-		Version      int64
-	}
-	must(b.t, g.Raw("SELECT public_id, funded_fen, disbursed_fen, status, version FROM needs ORDER BY id").Scan(&needs).Error)
-	for _, n := range needs {
-		add("needs", "%s funded %d disbursed %d %s version %d", n.PublicID, n.FundedFen, n.DisbursedFen, n.Status, n.Version)
-	}
-	var accts []struct {
-		Code       string
-		BalanceFen int64
-	}
-	must(b.t, g.Raw("SELECT code, balance_fen FROM ledger_accounts").Scan(&accts).Error)
-	for _, a := range accts {
-		add("accounts", "%s %d", a.Code, a.BalanceFen)
-	}
+	out["needs"] = b.lines("SELECT public_id, 'funded', funded_fen, 'disbursed', disbursed_fen, status, 'version', version FROM needs ORDER BY id")
+	out["accounts"] = b.lines("SELECT code, balance_fen FROM ledger_accounts")
 	var txs []struct {
 		ID       int64
 		Kind     string
@@ -598,43 +574,51 @@ func (b *books) snapshot() map[string][]string {
 	sort.SliceStable(out["account histories"], func(i, j int) bool {
 		return strings.Fields(out["account histories"][i])[0] < strings.Fields(out["account histories"][j])[0]
 	})
-	var allocs []struct {
-		PublicID string
-		Source   string
-		Need     string
-		Amount   int64
-		Status   string
-	}
-	must(b.t, g.Raw(`SELECT a.public_id, s.public_id AS source, n.public_id AS need, a.amount_fen AS amount, a.status
-		FROM allocations a JOIN fund_sources s ON s.id = a.source_id JOIN needs n ON n.id = a.need_id`).Scan(&allocs).Error)
-	for _, a := range allocs {
-		add("allocations", "%s %s → %s %d %s", a.PublicID, a.Source, a.Need, a.Amount, a.Status)
-	}
-	var pledges []struct {
-		PublicID string
-		Status   string
-	}
-	must(b.t, g.Raw("SELECT public_id, status FROM pledges").Scan(&pledges).Error)
-	for _, p := range pledges {
-		add("pledges", "%s %s", p.PublicID, p.Status)
-	}
-	var discl []struct {
-		Kind           string
-		NeedPublicID   string
-		AmountFen      int64
-		SourceType     string
-		SourcePublicID string
-		RefPublicID    string
-	}
-	must(b.t, g.Raw("SELECT kind, need_public_id, amount_fen, source_type, source_public_id, ref_public_id FROM disclosures").Scan(&discl).Error)
-	for _, d := range discl {
-		add("disclosures", "%s %s %d from %s %s ref %s", d.Kind, d.NeedPublicID, d.AmountFen, d.SourceType, d.SourcePublicID, d.RefPublicID)
-	}
+	out["allocations"] = b.lines(`SELECT a.public_id, s.public_id, '→', n.public_id, a.amount_fen, a.status
+		FROM allocations a JOIN fund_sources s ON s.id = a.source_id JOIN needs n ON n.id = a.need_id`)
+	out["pledges"] = b.lines("SELECT public_id, status FROM pledges")
+	out["disclosures"] = b.lines("SELECT kind, need_public_id, amount_fen, 'from', source_type, source_public_id, 'ref', ref_public_id FROM disclosures")
 	// Rows are compared as sets where their order is an accident of the
 	// schedule; each account's history above keeps its order.
 	for _, part := range []string{"accounts", "transactions", "allocations", "pledges", "disclosures"} {
 		sort.Strings(out[part])
 	}
+	return out
+}
+
+// name replaces the public ids in s by the names the run gave them.
+func (b *books) name(s string) string {
+	return publicIDRe.ReplaceAllStringFunc(s, func(id string) string {
+		if l, ok := b.labels[id]; ok {
+			return l
+		}
+		return "unnamed:" + id
+	})
+}
+
+// lines reads the rows of q, each as its columns joined by spaces, named.
+func (b *books) lines(q string) []string {
+	b.t.Helper()
+	rows, err := b.f.db.Gorm.Raw(q).Rows()
+	must(b.t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	must(b.t, err)
+	var out []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		must(b.t, rows.Scan(ptrs...))
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = v.String
+		}
+		out = append(out, b.name(strings.Join(parts, " ")))
+	}
+	must(b.t, rows.Err())
 	return out
 }
 
