@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jiujinan/jiujinan/sqldb"
 )
 
 // Loading the demo takes seconds; the tests that only read what it left
@@ -61,6 +63,20 @@ func demoEnv(t *testing.T) map[string]string {
 		t.Fatalf("copying the demo data: %v", err)
 	}
 	return demoDataEnv(dir)
+}
+
+// demoEnvOn is demoEnv on SQLite; on MySQL (url names an empty database)
+// it runs "jiujinan demo" there, as a copy of a MySQL database is no file.
+func demoEnvOn(t *testing.T, url string) map[string]string {
+	t.Helper()
+	if d, _, _ := sqldb.ParseURL(url); d == sqldb.SQLite {
+		return demoEnv(t)
+	}
+	env := envFor(t, url)
+	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	return env
 }
 
 // demoDataEnv is the environment of a service whose data folder holds its

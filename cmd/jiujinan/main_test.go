@@ -150,10 +150,7 @@ func TestMigrateAdminAndAuditVerify(t *testing.T) {
 
 func TestAuditVerifyFindsTampering(t *testing.T) {
 	sqldbtest.EachURL(t, func(t *testing.T, url string) {
-		env := envFor(t, url)
-		if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-			t.Fatalf("demo: %s", errs)
-		}
+		env := demoEnvOn(t, url)
 		m := mustOpenMain(t, env)
 		for _, tc := range []struct {
 			name, sql string
