@@ -79,7 +79,7 @@ func (s *Store) InTxGrouped(ctx context.Context, hint funds.GroupHint, fn func(t
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.noBatch {
+	if s.noBatch { // Options.NoBatching: the path the batches are held to
 		return s.InTx(ctx, fn)
 	}
 	l := &s.group
