@@ -49,6 +49,8 @@ type Config struct {
 
 	LogLevel  string `env:"JIUJINAN_LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
 	LogFormat string `env:"JIUJINAN_LOG_FORMAT" envDefault:"text" help:"text or json"`
+
+	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -156,6 +158,7 @@ func (c *Config) validate() error {
 		{c.MetricsToken == "" || len(c.MetricsToken) >= 16, "JIUJINAN_METRICS_TOKEN", "must be at least 16 characters"},
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
+		{c.AllocationBatching == "on" || c.AllocationBatching == "off", "JIUJINAN_ALLOCATION_BATCHING", "must be on or off"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

@@ -1,20 +1,13 @@
 package main
 
-import (
-	"testing"
-
-	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
-)
+import "testing"
 
 // TestDemoShowsMoneyMovingAndAPlan: out of the box the demo has needs
 // funded in full and paid out, allocations still waiting, and a stored
 // batch plan with lines for the demo staff to review; and the books it
 // wrote prove (audit-verify).
 func TestDemoShowsMoneyMovingAndAPlan(t *testing.T) {
-	env := envFor(t, sqldbtest.SQLiteURL(t))
-	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	env := demoEnv(t)
 	m := mustOpenMain(t, env)
 	var c struct{ Disbursed, Waiting, FullyFunded, Plans, Lines int }
 	m.DB.Gorm.Raw("SELECT COUNT(*) FROM allocations WHERE status = 'disbursed'").Scan(&c.Disbursed)

@@ -5,11 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jiujinan/jiujinan/marketplace/anonymize"
-
 	"github.com/jiujinan/jiujinan/kernel"
-
-	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+	"github.com/jiujinan/jiujinan/marketplace/anonymize"
 )
 
 // TestDemoNeedsCoverTheLifecycle: the demo's needs reach every status the
@@ -17,10 +14,7 @@ import (
 // public text is scrubbed. On SQLite only: TestServeDemoEndToEnd loads the
 // demo on MySQL too.
 func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
-	env := envFor(t, sqldbtest.SQLiteURL(t))
-	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	env := demoEnv(t)
 	m := mustOpenMain(t, env)
 	var rows []struct {
 		Status string

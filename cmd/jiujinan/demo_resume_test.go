@@ -99,11 +99,7 @@ func TestDemoResumesALoadThatStoppedPartWay(t *testing.T) {
 				// On SQLite (one worker) the load is deterministic: the
 				// same statuses as a load that never failed.
 				if clean == nil {
-					env := envFor(t, sqldbtest.SQLiteURL(t))
-					if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-						t.Fatalf("clean load: %s", errs)
-					}
-					clean = statuses(t, env)
+					clean = statuses(t, demoEnv(t))
 				}
 				for st, n := range clean {
 					if got[st] != n {

@@ -24,7 +24,8 @@ func (m *Main) openFunds() error {
 	if err != nil {
 		return err
 	}
-	m.Funds = funds.NewService(fstore.New(m.DB), c, m.Divisions, m.Now, newID)
+	store := fstore.NewWithOptions(m.DB, fstore.Options{NoBatching: m.Config.AllocationBatching == "off"})
+	m.Funds = funds.NewService(store, c, m.Divisions, m.Now, newID)
 	m.Funds.WebhookSecret = m.Secrets.WebhookSecret
 	if m.Config.PledgeTTL > 0 {
 		m.Funds.PledgeTTL = m.Config.PledgeTTL

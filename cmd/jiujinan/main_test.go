@@ -47,6 +47,7 @@ func TestConfigErrorsEndWithOneLineAndNonZeroExit(t *testing.T) {
 		{"k out of range", map[string]string{"JIUJINAN_DATA_DIR": dir, "JIUJINAN_K_ANONYMITY": "0"}, []string{"serve"}, "JIUJINAN_K_ANONYMITY"},
 		{"bad Meilisearch URL", map[string]string{"JIUJINAN_DATA_DIR": dir, "MEILI_URL": "localhost:7700"}, []string{"serve"}, "MEILI_URL"},
 		{"bad flag value", map[string]string{"JIUJINAN_DATA_DIR": dir}, []string{"serve", "--database-url", "sqlite:"}, "JIUJINAN_DATABASE_URL"},
+		{"bad batching setting", map[string]string{"JIUJINAN_DATA_DIR": dir, "JIUJINAN_ALLOCATION_BATCHING": "no"}, []string{"serve"}, "JIUJINAN_ALLOCATION_BATCHING"},
 	}
 	if os.Geteuid() != 0 {
 		// root writes anywhere, so the read-only case means something only for others.
@@ -149,10 +150,7 @@ func TestMigrateAdminAndAuditVerify(t *testing.T) {
 
 func TestAuditVerifyFindsTampering(t *testing.T) {
 	sqldbtest.EachURL(t, func(t *testing.T, url string) {
-		env := envFor(t, url)
-		if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-			t.Fatalf("demo: %s", errs)
-		}
+		env := demoEnvOn(t, url)
 		m := mustOpenMain(t, env)
 		for _, tc := range []struct {
 			name, sql string

@@ -7,17 +7,13 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/matching"
-	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
 // The demo volunteers reach volunteer matching through matching.PeopleVolunteers:
 // the demo volunteer (郓城县, home care, hospital escort, emotional support)
 // gets matched needs, and a need's matches list volunteers.
 func TestDemoVolunteersAreMatched(t *testing.T) {
-	env := envFor(t, sqldbtest.SQLiteURL(t))
-	if code, _, errs := runCmd(t, env, "", "demo"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	env := demoEnv(t)
 	m := mustOpenMain(t, env)
 	ctx := context.Background()
 	u, err := m.Store.UserByEmail(ctx, "volunteer@demo.jiujinan.cn")

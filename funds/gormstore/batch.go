@@ -92,6 +92,7 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()
 			c.alone, c.t, c.err = true, nil, nil
 		}
 	}
+	s.batches.Add(1)
 	if !s.mysql() {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()

@@ -305,6 +305,26 @@ func TestBatchedAllocationsToOnePersonScreenAgain(t *testing.T) {
 	})
 }
 
+// allocateAtOnce allocates 1,000 fen from src n times at once, to needs in
+// turn, and returns how many succeeded; each failure fails the test.
+func (f *fixture) allocateAtOnce(src string, needs []string, n int) int64 {
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.svc.Allocate(context.Background(), f.staff, funds.KindFund, src, needs[i%len(needs)], 1_000, nil); err != nil {
+				f.t.Errorf("allocation %d: %v", i, err)
+				return
+			}
+			ok.Add(1)
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
 // TestSpoiledBatchRunsEachAllocationAlone: when the database fails a
 // batch's writes, nothing of the batch is committed and every allocation
 // of it runs again alone: all of them are stored once, and the ledger
@@ -327,25 +347,12 @@ func TestSpoiledBatchRunsEachAllocationAlone(t *testing.T) {
 			return nil
 		})
 		const n = 60
-		var wg sync.WaitGroup
-		var ok atomic.Int64
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, needs[i%len(needs)], 1_000, nil); err != nil {
-					t.Errorf("allocation %d: %v", i, err)
-					return
-				}
-				ok.Add(1)
-			}()
-		}
-		wg.Wait()
+		ok := f.allocateAtOnce(fund.PublicID, needs, n)
 		if failed.Load() == 0 {
 			t.Fatal("no batch was flushed")
 		}
-		if ok.Load() != n || countAllocations(db) != n {
-			t.Errorf("%d allocations answered, %d stored, want %d", ok.Load(), countAllocations(db), n)
+		if ok != n || countAllocations(db) != n {
+			t.Errorf("%d allocations answered, %d stored, want %d", ok, countAllocations(db), n)
 		}
 		got, err := f.svc.Source(ctx, funds.KindFund, fund.PublicID)
 		if err != nil || got.BalanceFen != 1_000_000-n*1_000 {
@@ -436,5 +443,44 @@ func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
 			t.Errorf("fund: %v %v", got, err)
 		}
 		f.verify()
+	})
+}
+
+// TestBatchingOffRunsEachAllocationAlone: with Options.NoBatching (the
+// JIUJINAN_ALLOCATION_BATCHING=off setting) concurrent allocations each run
+// alone through InTx: no batch forms, and every one still succeeds. With
+// batching on, every allocation runs in a batch, if only of one.
+func TestBatchingOffRunsEachAllocationAlone(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		store := fstore.NewWithOptions(db, fstore.Options{NoBatching: true})
+		f.svc.Store = store
+		ctx := context.Background()
+		fund := f.fund(kernel.Restrictions{})
+		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
+		needs := make([]string, 4)
+		for i := range needs {
+			needs[i] = f.need(needSpec{RequestedFen: 1_000_000})
+		}
+		const n = 24
+		if ok := f.allocateAtOnce(fund.PublicID, needs, n); ok != n {
+			t.Errorf("%d of %d allocations succeeded", ok, n)
+		}
+		if b := fstore.Batches(store); b != 0 {
+			t.Errorf("%d batches ran with batching off", b)
+		}
+		if got := countAllocations(db); got != n {
+			t.Errorf("%d allocations stored, want %d", got, n)
+		}
+		f.verify()
+
+		on := fstore.New(db)
+		f.svc.Store = on
+		if _, err := f.svc.Allocate(ctx, f.staff, funds.KindFund, fund.PublicID, needs[0], 1_000, nil); err != nil {
+			t.Fatal(err)
+		}
+		if b := fstore.Batches(on); b != 1 {
+			t.Errorf("%d batches ran for one allocation with batching on, want 1", b)
+		}
 	})
 }

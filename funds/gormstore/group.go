@@ -79,6 +79,9 @@ func (s *Store) InTxGrouped(ctx context.Context, hint funds.GroupHint, fn func(t
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.noBatch { // Options.NoBatching: the path the batches are held to
+		return s.InTx(ctx, fn)
+	}
 	l := &s.group
 	c := &groupCall{ctx: ctx, hint: hint, fn: fn, done: make(chan verdict, 1)}
 	l.mu.Lock()

@@ -43,17 +43,39 @@ type Store struct {
 	// returning: the server is a MariaDB with INSERT … RETURNING.
 	returningOnce sync.Once
 	returning     bool
-	// spoiled counts the batches the database spoiled (tests).
+	// noBatch: InTxGrouped runs every call alone through InTx
+	// (Options.NoBatching).
+	noBatch bool
+	// batches counts the batches run; spoiled those the database spoiled
+	// (tests).
+	batches atomic.Int64
 	spoiled atomic.Int64
 	// failFlush, when set (tests), is called before a batch writes; an
 	// error from it spoils the batch as a database error would.
 	failFlush func() error
 }
 
-// New returns a store over db.
-func New(db *sqldb.DB) *Store { return &Store{db: db.Gorm, dialect: db.Dialect} }
+// Options tunes a Store; the zero value is the default.
+type Options struct {
+	// NoBatching makes InTxGrouped run each call alone through InTx, as
+	// if it were never concurrent with another: slower under load, for
+	// diagnosing the batched path (group.go, batch.go).
+	NoBatching bool
+}
+
+// New returns a store over db with the default options.
+func New(db *sqldb.DB) *Store { return NewWithOptions(db, Options{}) }
+
+// NewWithOptions returns a store over db tuned by o.
+func NewWithOptions(db *sqldb.DB, o Options) *Store {
+	return &Store{db: db.Gorm, dialect: db.Dialect, noBatch: o.NoBatching}
+}
 
 var _ funds.Store = (*Store)(nil)
+
+// Batching reports whether concurrent InTxGrouped calls share batches
+// (false with Options.NoBatching).
+func (s *Store) Batching() bool { return !s.noBatch }
 
 func (s *Store) mysql() bool { return s.dialect == sqldb.MySQL }
 

@@ -171,6 +171,14 @@ type outboxRow struct {
 
 func (outboxRow) TableName() string { return "search_outbox" }
 
+// NeedRow and OutboxRow are this store's rows of the needs and search_outbox
+// tables, for test fixtures that write needs straight into the database
+// (needfixture) with the columns the store itself writes.
+type (
+	NeedRow   = needRow
+	OutboxRow = outboxRow
+)
+
 // joinCodes stores a list of codes comma-separated ("dibao,tekun").
 func joinCodes[T ~string](list []T) string {
 	parts := make([]string, len(list))

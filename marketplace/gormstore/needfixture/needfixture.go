@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -50,52 +51,6 @@ type Need struct {
 	// transaction by default.
 	NoOutbox bool
 }
-
-type needRow struct {
-	ID                   int64 `gorm:"primaryKey"`
-	PublicID             string
-	OrgID                int64
-	CreatedBy            int64
-	BeneficiaryID        int64
-	Pseudonym            string
-	Status               string
-	Category             string
-	Urgency              string
-	RegionCode           string
-	PublicRegionCode     string
-	AgeBand              string
-	HouseholdTypes       string
-	PublicHouseholdTypes string
-	PrivateCt            []byte `gorm:"column:private_ct"`
-	PrivateKid           string
-	PublicTitle          string
-	PublicStory          string
-	VerifiedCostFen      int64
-	StatutoryReliefFen   int64
-	RequestedFen         int64
-	FundedFen            int64
-	DisbursedFen         int64
-	CostFrom             time.Time
-	CostTo               time.Time
-	ServiceNeeds         string
-	Deadline             *time.Time
-	Emergency            bool
-	ConsentPublic        bool
-	NoticeEndsAt         *time.Time
-	PublishedAt          *time.Time
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-}
-
-func (needRow) TableName() string { return "needs" }
-
-type outboxRow struct {
-	ID        int64 `gorm:"primaryKey"`
-	NeedID    int64
-	CreatedAt time.Time
-}
-
-func (outboxRow) TableName() string { return "search_outbox" }
 
 // NewID returns a random lowercase id of 26 characters, like a ULID.
 func NewID() string {
@@ -138,7 +93,7 @@ func Setup(tb testing.TB, db *sqldb.DB, orgName string) Base {
 	return b
 }
 
-func (b Base) row(n Need, now time.Time) needRow {
+func (b Base) row(n Need, now time.Time) mstore.NeedRow {
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -171,15 +126,15 @@ func (b Base) row(n Need, now time.Time) needRow {
 	if org == 0 {
 		org = b.OrgID
 	}
-	return needRow{
+	return mstore.NeedRow{
 		PublicID: n.PublicID, OrgID: org, CreatedBy: b.UserID, BeneficiaryID: b.BeneficiaryID, Pseudonym: n.Pseudonym,
 		Status: n.Status, Category: n.Category, Urgency: n.Urgency, RegionCode: n.RegionCode, PublicRegionCode: n.PublicRegionCode,
 		AgeBand: n.AgeBand, HouseholdTypes: n.HouseholdTypes, PublicHouseholdTypes: n.PublicHouseholdTypes,
-		PrivateCt: n.PrivateCT, PrivateKid: "k1", PublicTitle: n.PublicTitle, PublicStory: n.PublicStory,
+		PrivateCT: n.PrivateCT, PrivateKID: "k1", PublicTitle: n.PublicTitle, PublicStory: n.PublicStory,
 		VerifiedCostFen: n.VerifiedCostFen, StatutoryReliefFen: n.StatutoryReliefFen, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen,
 		CostFrom: now.AddDate(0, -1, 0), CostTo: now.AddDate(0, 2, 0), ServiceNeeds: n.ServiceNeeds, Deadline: n.Deadline,
 		Emergency: n.Emergency, ConsentPublic: !n.NoConsent, NoticeEndsAt: n.NoticeEndsAt, PublishedAt: n.PublishedAt,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 }
 
@@ -188,7 +143,7 @@ func (b Base) row(n Need, now time.Time) needRow {
 func (b Base) Insert(tb testing.TB, db *sqldb.DB, needs ...Need) (rowIDs []int64, publicIDs []string) {
 	tb.Helper()
 	now := time.Now().UTC()
-	rows := make([]needRow, len(needs))
+	rows := make([]mstore.NeedRow, len(needs))
 	for i := range needs {
 		rows[i] = b.row(needs[i], now)
 	}
@@ -196,10 +151,10 @@ func (b Base) Insert(tb testing.TB, db *sqldb.DB, needs ...Need) (rowIDs []int64
 		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
 			return err
 		}
-		var out []outboxRow
+		var out []mstore.OutboxRow
 		for i := range rows {
 			if !needs[i].NoOutbox {
-				out = append(out, outboxRow{NeedID: rows[i].ID, CreatedAt: now})
+				out = append(out, mstore.OutboxRow{NeedID: rows[i].ID, CreatedAt: now})
 			}
 		}
 		if len(out) > 0 {
@@ -225,7 +180,7 @@ func Update(tb testing.TB, db *sqldb.DB, rowID int64, cols map[string]any) {
 		if err := tx.Table("needs").Where("id = ?", rowID).Updates(cols).Error; err != nil {
 			return err
 		}
-		return tx.Create(&outboxRow{NeedID: rowID, CreatedAt: time.Now().UTC()}).Error
+		return tx.Create(&mstore.OutboxRow{NeedID: rowID, CreatedAt: time.Now().UTC()}).Error
 	})
 	if err != nil {
 		tb.Fatalf("needfixture: update: %v", err)

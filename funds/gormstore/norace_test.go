@@ -1,0 +1,5 @@
+//go:build !race
+
+package gormstore_test
+
+const raceEnabled = false
