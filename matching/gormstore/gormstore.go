@@ -18,6 +18,9 @@ type Store struct {
 	db      *gorm.DB
 	sql     *sql.DB
 	dialect sqldb.Dialect
+	// writeMode picks how the payment import writes rows; tests set it
+	// to hold every way to the same record.
+	writeMode writeMode
 }
 
 // New returns a store over db.
