@@ -34,6 +34,7 @@ timed() { # NAME COMMAND...: run, print wall s, CPU s, peak RSS MB, rows/s
 # SQLite: the service's import, then sqlite3 .import into a bare table.
 rm -rf "$work/sqlite"; mkdir -p "$work/sqlite"
 JIUJINAN_DATA_DIR=$work/sqlite "$work/jiujinan" migrate up > /dev/null 2>&1
+JIUJINAN_DATA_DIR=$work/sqlite "$work/jiujinan" keys init > /dev/null
 timed jiujinan-sqlite env JIUJINAN_DATA_DIR="$work/sqlite" "$work/jiujinan" import-payments "$file" --show 0
 grep -E "accepted|duplicates|rejected  " "$work/out.jiujinan-sqlite" | tr -s ' ' | tr '\n' ';'; echo
 rm -f "$work/bare.db"
@@ -44,6 +45,7 @@ timed sqlite3-import-bare sqlite3 "$work/bare.db" -cmd ".mode csv" ".import --sk
 mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS jj_bench; CREATE DATABASE jj_bench CHARACTER SET utf8mb4"
 rm -rf "$work/mysql"; mkdir -p "$work/mysql"
 JIUJINAN_DATA_DIR=$work/mysql JIUJINAN_DATABASE_URL=$mysql_dsn "$work/jiujinan" migrate up > /dev/null 2>&1
+JIUJINAN_DATA_DIR=$work/mysql JIUJINAN_DATABASE_URL=$mysql_dsn "$work/jiujinan" keys init > /dev/null
 timed jiujinan-mariadb env JIUJINAN_DATA_DIR="$work/mysql" JIUJINAN_DATABASE_URL="$mysql_dsn" "$work/jiujinan" import-payments "$file" --show 0
 grep -E "accepted|duplicates|rejected  " "$work/out.jiujinan-mariadb" | tr -s ' ' | tr '\n' ';'; echo
 mysql -uroot -h127.0.0.1 jj_bench -e "CREATE TABLE bare (id_number VARCHAR(32), name VARCHAR(64), programme VARCHAR(32), amount VARCHAR(32), period VARCHAR(64), region_code VARCHAR(16)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
