@@ -444,13 +444,16 @@ func (v *valuesInserter) close() {
 	}
 }
 
-// query is the statement that writes n rows.
+// query is the statement that writes n rows. The batch's key, an
+// integer of ours, is written into the statement: one parameter less per
+// row.
 func (v *valuesInserter) query(n int) string {
 	var b strings.Builder
-	tuple := "(?,?,?,?,?,?,?)"
+	key := strconv.FormatInt(v.w.batchKey, 10)
+	tuple := "(?,?,?,?,?,?," + key + ")"
 	if v.target == intoStage {
-		b.WriteString("INSERT INTO payment_import_rows (batch_id, part, line, " + paymentKey + ") VALUES ")
-		tuple = "(?,?,?,?,?,?,?,?,?)"
+		b.WriteString("INSERT INTO payment_import_rows (part, line, " + paymentKey + ", batch_id) VALUES ")
+		tuple = "(?,?,?,?,?,?,?,?," + key + ")"
 	} else {
 		b.WriteString("INSERT INTO statutory_payments (" + paymentKey + ", batch_id) VALUES ")
 	}
@@ -476,17 +479,19 @@ func (v *valuesInserter) query(n int) string {
 func (v *valuesInserter) insert(ctx context.Context, rows []matching.PaymentRow) (int64, error) {
 	var added int64
 	for start := 0; start < len(rows); start += v.group {
+		// The statements run without ctx (see exec): a done ctx ends the
+		// part here, between statements.
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		group := rows[start:min(start+v.group, len(rows))]
 		args := v.args[:0]
 		for i := range group {
 			r := &group[i]
 			if v.target == intoStage {
-				args = append(args, v.w.batchKey, matching.PartOf(r.Pseudonym, v.w.parts), r.Line)
+				args = append(args, matching.PartOf(r.Pseudonym, v.w.parts), r.Line)
 			}
-			args = append(args, r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode)
-			if v.target == intoRecord {
-				args = append(args, v.w.batchKey)
-			}
+			args = append(args, r.Pseudonym, string(r.Programme), dateText(r.From), dateText(r.To), r.AmountFen, r.RegionCode)
 		}
 		v.args = args
 		res, err := v.exec(ctx, len(group), args)
@@ -502,6 +507,9 @@ func (v *valuesInserter) insert(ctx context.Context, rows []matching.PaymentRow)
 	return added, nil
 }
 
+// exec runs the statement for n rows. On SQLite it runs without ctx's
+// cancellation: the driver watches a cancellable context with a goroutine
+// per execution, which cost more than the execution of a few rows.
 func (v *valuesInserter) exec(ctx context.Context, n int, args []any) (sql.Result, error) {
 	if v.w.s.dialect != sqldb.SQLite {
 		return v.tx.ExecContext(ctx, v.query(n), args...)
@@ -514,7 +522,18 @@ func (v *valuesInserter) exec(ctx context.Context, n int, args []any) (sql.Resul
 		}
 		v.stmts[n] = st
 	}
-	return st.ExecContext(ctx, args...)
+	return st.ExecContext(context.WithoutCancel(ctx), args...)
+}
+
+// dateText is dateArg for years 0–9999 without time.Format's cost.
+func dateText(t time.Time) string {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return dateArg(t)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
 }
 
 // InsertPart implements matching.PaymentWriter. The rows go straight into
