@@ -424,7 +424,7 @@ type valuesInserter struct {
 // The rows per statement. SQLite: 16 was as fast as 64 and leaves a
 // statement per remainder cheap; MySQL: one round trip per statement, so
 // large (about 60 KB of SQL, far below max_allowed_packet).
-var (
+const (
 	sqliteValuesGroup = 16
 	mysqlValuesGroup  = 500
 )
