@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -42,6 +43,16 @@ func TestSQLiteConnectionsHaveTheDSNsSettings(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, tc.pragma, got, tc.want)
 			}
+		}
+		// _time_format=sqlite: a time is written as SQLite's date
+		// functions read it (the driver's default is Go's String form).
+		var text string
+		at := time.Date(2026, 12, 7, 8, 9, 10, 500_000_000, time.UTC)
+		if err := conn.QueryRowContext(ctx, "SELECT datetime(?)", at).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		if text != "2026-12-07 08:09:10" {
+			t.Errorf("connection %d: datetime of a bound time = %q, want 2026-12-07 08:09:10", i, text)
 		}
 	}
 }

@@ -161,8 +161,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 }
 
 // sqliteDSN is the modernc.org/sqlite DSN of the database file at path.
-// The driver validates every option before it applies any, and an unknown
-// value fails the connection, so none of these can be silently ignored:
+// The driver validates the values of the options it knows before it
+// applies any (a bad value fails the connection), but passes over a key it
+// does not know: TestSQLiteConnectionsHaveTheDSNsSettings and
+// TestConcurrentReadThenWriteTransactions check that each one is in force.
 //   - _txlock=immediate: read-write transactions begin IMMEDIATE, taking
 //     the write lock at once and honouring busy_timeout, so that two
 //     read-then-write transactions wait for each other instead of failing
