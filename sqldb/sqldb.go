@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	mysqldrv "github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -120,18 +120,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 				return nil, fmt.Errorf("sqlite: create folder: %w", err)
 			}
 		}
-		// wal_autocheckpoint(0): the background checkpointer does it (see
-		// CheckpointEvery). temp_store(MEMORY): statement and savepoint
-		// journals (one per allocation in a grouped transaction) stay in
-		// memory instead of costing a write system call per page. Options
-		// after _time_format are not read.
-		full := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite"
-		pool, perr := openSQLiteImmediate(full)
+		pool, perr := sql.Open(sqlite.DriverName, sqliteDSN(dsn))
 		if perr != nil {
 			return nil, fmt.Errorf("open sqlite database: %w", perr)
 		}
-		g, err = gorm.Open(&sqlite.Dialector{DSN: full, Conn: pool}, cfg)
+		g, err = gorm.Open(sqlite.New(sqlite.Config{DriverName: sqlite.DriverName, Conn: pool}), cfg)
+		if err != nil {
+			pool.Close()
+		}
 	case MySQL:
 		g, err = gorm.Open(mysql.Open(dsn), cfg)
 	}
@@ -162,6 +158,31 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.checkpoint = startCheckpointer(sqlDB)
 	}
 	return db, nil
+}
+
+// sqliteDSN is the modernc.org/sqlite DSN of the database file at path.
+// The driver validates the values of the options it knows before it
+// applies any (a bad value fails the connection), but passes over a key it
+// does not know: TestSQLiteConnectionsHaveTheDSNsSettings and
+// TestConcurrentReadThenWriteTransactions check that each one is in force.
+//   - _txlock=immediate: read-write transactions begin IMMEDIATE, taking
+//     the write lock at once and honouring busy_timeout, so that two
+//     read-then-write transactions wait for each other instead of failing
+//     with SQLITE_BUSY (a DEFERRED transaction cannot wait when it upgrades
+//     its read to a write after another writer committed);
+//   - wal_autocheckpoint(0): the background checkpointer does it (see
+//     CheckpointEvery);
+//   - temp_store(MEMORY): statement and savepoint journals (one per
+//     allocation in a grouped transaction) stay in memory instead of
+//     costing a write system call per page;
+//   - _time_format=sqlite: times are written as "2006-01-02
+//     15:04:05.999999999-07:00", which SQLite's date functions read.
+//
+// Each _pragma holds one statement (the dialector turns on the driver's
+// StrictPragmas).
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite"
 }
 
 // SQL returns the underlying *sql.DB.

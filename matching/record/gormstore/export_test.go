@@ -1,11 +1,12 @@
 package gormstore
 
-import "github.com/jiujinan/jiujinan/matching/record"
+// The ways the payment import writes rows (see writeMode), for tests
+// that hold each to the same record.
+const (
+	WriteDefault = writeDefault
+	WriteValues  = writeValues
+	WriteStaged  = writeStaged
+)
 
-// RawSQLiteRefused reports whether w fell back from prepared statements
-// to json_each on SQLite.
-func RawSQLiteRefused(w record.PaymentWriter) bool { return w.(*paymentWriter).noRawSQLite }
-
-// UseJSONInsert makes w insert through json_each, as on a connection that
-// refuses prepared statements.
-func UseJSONInsert(w record.PaymentWriter) { w.(*paymentWriter).noRawSQLite = true }
+// SetWriteMode makes s's payment writers write rows the way m says.
+func SetWriteMode(s *Store, m writeMode) { s.writeMode = m }

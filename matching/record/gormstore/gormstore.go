@@ -24,6 +24,9 @@ type Store struct {
 
 	mu          sync.Mutex
 	paymentsFor *sql.Stmt // prepared on first use; see PaymentsFor
+	// writeMode picks how the payment import writes rows; tests set it
+	// to hold every way to the same record.
+	writeMode writeMode
 }
 
 // New returns a store over db.

@@ -1,7 +1,6 @@
 package gormstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -260,23 +259,35 @@ func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int6
 	return out, rows.Err()
 }
 
-// paymentWriter stages one batch's rows on a connection of its own.
+// paymentWriter writes one batch's rows on a connection of its own.
 type paymentWriter struct {
 	s        *Store
 	conn     *sql.Conn
 	batchKey int64
 	parts    int
 	lease    string
-	insert   map[int]string // SQL by row count
-	args     []any
-	jbuf     []byte
 	// noLoadData is set once the MySQL server refused LOAD DATA LOCAL
-	// INFILE: the writer stages through literal INSERTs from then on.
+	// INFILE (local_infile=OFF, MySQL 8's default): rows go in through
+	// valuesInserter from then on.
 	noLoadData bool
-	// noRawSQLite is set once the SQLite connection refused direct
-	// statement access (sqldb.ErrNoRawSQLite): json_each from then on.
-	noRawSQLite bool
+	buf        []byte // reused by commitRead
 }
+
+// The ways rows reach the database: the record directly (every import),
+// or through the stage and mergeStaged (take-over, WriteChunk).
+type writeMode int
+
+const (
+	// writeDefault: SQLite through valuesInserter; MySQL/MariaDB through
+	// one LOAD DATA LOCAL INFILE per part, valuesInserter where the
+	// server refuses it.
+	writeDefault writeMode = iota
+	// writeValues: valuesInserter on both databases.
+	writeValues
+	// writeStaged: every part through the stage and mergeStaged, as a
+	// take-over does.
+	writeStaged
+)
 
 // importCacheKiB is the SQLite page cache of the import's connection. The
 // import writes in key order, so it needs little more than the pages of
@@ -303,7 +314,7 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 			}
 		}
 	}
-	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, parts: parts, lease: lease, insert: map[int]string{}}, nil
+	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, parts: parts, lease: lease, noLoadData: s.writeMode == writeValues}, nil
 }
 
 // Close implements matching.PaymentWriter; it gives the connection back
@@ -316,42 +327,6 @@ func (w *paymentWriter) Close() error {
 	return w.conn.Close()
 }
 
-func (w *paymentWriter) insertSQL(n int) string {
-	if q, ok := w.insert[n]; ok {
-		return q
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO payment_import_rows (batch_id, part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?)")
-	}
-	q := b.String()
-	if len(w.insert) < 4 {
-		w.insert[n] = q
-	}
-	return q
-}
-
-// insertGroup is how many rows one INSERT statement carries.
-func (s *Store) insertGroup() int {
-	if s.dialect == sqldb.SQLite {
-		return sqliteInsertGroup
-	}
-	return mysqlInsertGroup
-}
-
-// The rows per INSERT. The SQLite driver parses a statement at every
-// execution and binds arguments in time quadratic in their number, so
-// statements there stay small; MySQL takes one round trip per statement,
-// so they are large there.
-var (
-	sqliteInsertGroup = 32
-	mysqlInsertGroup  = 500
-)
-
 // WriteChunk implements matching.PaymentWriter.
 func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
@@ -359,8 +334,10 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow
 		return fmt.Errorf("matching: write chunk: %w", err)
 	}
 	defer tx.Rollback()
-	if err := w.stageRows(ctx, tx, rows); err != nil {
-		return err
+	stage := w.inserter(tx, intoStage)
+	defer stage.close()
+	if _, err := stage.insert(ctx, rows); err != nil {
+		return fmt.Errorf("matching: write chunk: stage: %w", err)
 	}
 	if err := w.commitRead(ctx, tx, int64(len(rows)), errs, rejected, linesDone, now); err != nil {
 		return fmt.Errorf("matching: write chunk: %w", err)
@@ -437,55 +414,157 @@ func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64
 		linesDone, staged, rejected, now)
 }
 
-// stageRows appends rows to the stage (payment_import_rows) in tx.
-func (w *paymentWriter) stageRows(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
-	var err error
-	switch {
-	case len(rows) == 0:
-	case w.s.dialect == sqldb.SQLite && sqliteFixedSafe(rows):
-		if err := w.stageJSON(ctx, tx, rows); err != nil {
-			return err
-		}
-		rows = nil
-	case literalSafe(rows):
-		loaded := false
-		if !w.noLoadData {
-			if loaded, err = w.stageLoadData(ctx, tx, rows); err != nil {
-				return err
-			}
-		}
-		if !loaded {
-			if err := w.stageLiteral(ctx, tx, rows); err != nil {
-				return err
-			}
-		}
-		rows = nil
+// Where valuesInserter writes.
+type rowTarget int
+
+const (
+	// intoRecord: statutory_payments, leaving out rows already on record.
+	intoRecord rowTarget = iota
+	// intoStage: payment_import_rows, with each row's part and line.
+	intoStage
+)
+
+// valuesInserter writes rows into the record or the stage inside one
+// transaction through multi-row INSERT … VALUES statements with bound
+// values, the one way rows are written on SQLite, and on MySQL/MariaDB
+// where LOAD DATA is refused, in a take-over and for the stage.
+//
+// On SQLite each statement is prepared once per transaction and executed
+// again for every group of rows: the driver (modernc.org/sqlite) keeps the
+// compiled statement, so no SQL is parsed per group, and binds arguments in
+// linear time. On MySQL/MariaDB the driver writes the values into the
+// statement client-side (InterpolateParams): one round trip per statement
+// and no server-side prepare of thousands of placeholders.
+type valuesInserter struct {
+	w      *paymentWriter
+	tx     *sql.Tx
+	target rowTarget
+	group  int
+	stmts  map[int]*sql.Stmt // SQLite: by rows per statement
+	args   []any
+}
+
+// The rows per statement. SQLite: 16 was as fast as 64 and leaves a
+// statement per remainder cheap; MySQL: one round trip per statement, so
+// large (about 60 KB of SQL, far below max_allowed_packet).
+const (
+	sqliteValuesGroup = 16
+	mysqlValuesGroup  = 500
+)
+
+func (w *paymentWriter) inserter(tx *sql.Tx, target rowTarget) *valuesInserter {
+	group := mysqlValuesGroup
+	if w.s.dialect == sqldb.SQLite {
+		group = sqliteValuesGroup
 	}
-	group := w.s.insertGroup()
-	for start := 0; start < len(rows); start += group {
-		part := rows[start:min(start+group, len(rows))]
-		w.args = w.args[:0]
-		for i := range part {
-			r := &part[i]
-			w.args = append(w.args, w.batchKey, record.PartOf(r.Pseudonym, w.parts), r.Line, r.Pseudonym, string(r.Programme),
-				dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode)
+	return &valuesInserter{w: w, tx: tx, target: target, group: group, stmts: map[int]*sql.Stmt{}}
+}
+
+// close closes the statements prepared in the transaction.
+func (v *valuesInserter) close() {
+	for _, st := range v.stmts {
+		st.Close()
+	}
+}
+
+// query is the statement that writes n rows. The batch's key, an
+// integer of ours, is written into the statement: one parameter less per
+// row.
+func (v *valuesInserter) query(n int) string {
+	var b strings.Builder
+	key := strconv.FormatInt(v.w.batchKey, 10)
+	tuple := "(?,?,?,?,?,?," + key + ")"
+	if v.target == intoStage {
+		b.WriteString("INSERT INTO payment_import_rows (part, line, " + paymentKey + ", batch_id) VALUES ")
+		tuple = "(?,?,?,?,?,?,?,?," + key + ")"
+	} else {
+		b.WriteString("INSERT INTO statutory_payments (" + paymentKey + ", batch_id) VALUES ")
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		if _, err := tx.ExecContext(ctx, w.insertSQL(len(part)), w.args...); err != nil {
-			return fmt.Errorf("matching: write chunk: stage: %w", err)
+		b.WriteString(tuple)
+	}
+	// A row already on record is left out and not counted; any other
+	// failure (a value the database would have to change) fails the part.
+	if v.target == intoRecord {
+		if v.w.s.dialect == sqldb.SQLite {
+			b.WriteString(" ON CONFLICT DO NOTHING")
+		} else {
+			b.WriteString(" ON DUPLICATE KEY UPDATE pseudonym = pseudonym")
 		}
 	}
-	return nil
+	return b.String()
+}
+
+// insert writes rows and returns how many it added.
+func (v *valuesInserter) insert(ctx context.Context, rows []record.PaymentRow) (int64, error) {
+	var added int64
+	for start := 0; start < len(rows); start += v.group {
+		// The statements run without ctx (see exec): a done ctx ends the
+		// part here, between statements.
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		group := rows[start:min(start+v.group, len(rows))]
+		args := v.args[:0]
+		for i := range group {
+			r := &group[i]
+			if v.target == intoStage {
+				args = append(args, record.PartOf(r.Pseudonym, v.w.parts), r.Line)
+			}
+			args = append(args, r.Pseudonym, string(r.Programme), dateText(r.From), dateText(r.To), r.AmountFen, r.RegionCode)
+		}
+		v.args = args
+		res, err := v.exec(ctx, len(group), args)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		added += n
+	}
+	return added, nil
+}
+
+// exec runs the statement for n rows. On SQLite it runs without ctx's
+// cancellation: the driver watches a cancellable context with a goroutine
+// per execution, which cost more than the execution of a few rows.
+func (v *valuesInserter) exec(ctx context.Context, n int, args []any) (sql.Result, error) {
+	if v.w.s.dialect != sqldb.SQLite {
+		return v.tx.ExecContext(ctx, v.query(n), args...)
+	}
+	st, ok := v.stmts[n]
+	if !ok {
+		var err error
+		if st, err = v.tx.PrepareContext(ctx, v.query(n)); err != nil {
+			return nil, err
+		}
+		v.stmts[n] = st
+	}
+	return st.ExecContext(context.WithoutCancel(ctx), args...)
+}
+
+// dateText is dateArg for years 0–9999 without time.Format's cost.
+func dateText(t time.Time) string {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return dateArg(t)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
 }
 
 // InsertPart implements matching.PaymentWriter. The rows go straight into
 // the record in the order given (key order: each page of the record's
-// B-tree is written about once): on SQLite through INSERT OR IGNORE
-// statements prepared once per part (insertSQLiteRaw; from json_each where
-// the connection does not allow that), on MySQL/MariaDB through one
-// streamed LOAD DATA LOCAL INFILE
-// IGNORE. With takeOver (rare: another import is unfinished), and on a
-// MySQL server that refuses LOCAL INFILE, they go through the stage and
-// MergePart's statements instead.
+// B-tree is written about once): on SQLite through valuesInserter, on
+// MySQL/MariaDB through one streamed LOAD DATA LOCAL INFILE IGNORE
+// (valuesInserter where the server refuses it). With takeOver (rare:
+// another import is unfinished) they go through the stage and mergeStaged.
 func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([]record.PaymentRow, error), takeOver bool, now time.Time) (int64, error) {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -495,30 +574,23 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 	if err := w.checkPart(ctx, tx, part); err != nil {
 		return 0, err
 	}
+	staged := takeOver || w.s.writeMode == writeStaged
 	var added int64
-	direct := !takeOver
-	if direct && w.s.dialect == sqldb.MySQL && !w.noLoadData {
+	if !staged && w.s.dialect == sqldb.MySQL && !w.noLoadData {
 		n, loaded, err := w.insertLoadData(ctx, tx, next)
 		if err != nil {
 			return 0, err
 		}
-		added, direct = n, loaded
 		if loaded {
-			next = func() ([]record.PaymentRow, error) { return nil, nil }
+			added, next = n, func() ([]record.PaymentRow, error) { return nil, nil }
 		}
 	}
-	if direct && w.s.dialect == sqldb.SQLite && !w.noRawSQLite {
-		n, err := w.insertSQLiteRaw(next)
-		switch {
-		case errors.Is(err, sqldb.ErrNoRawSQLite): // nothing was read: the loop below
-			w.noRawSQLite = true
-		case err != nil:
-			return 0, err
-		default:
-			added = n
-			next = func() ([]record.PaymentRow, error) { return nil, nil }
-		}
+	target := intoRecord
+	if staged {
+		target = intoStage
 	}
+	ins := w.inserter(tx, target)
+	defer ins.close()
 	for {
 		rows, err := next()
 		if err != nil {
@@ -527,23 +599,19 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 		if rows == nil {
 			break
 		}
-		if direct && w.s.dialect == sqldb.SQLite {
-			n, err := w.insertSQLite(ctx, tx, rows)
-			if err != nil {
-				return 0, err
-			}
-			added += n
-			continue
+		n, err := ins.insert(ctx, rows)
+		if err != nil {
+			return 0, fmt.Errorf("matching: insert part: %w", err)
 		}
-		if err := w.stageRows(ctx, tx, rows); err != nil {
+		if !staged {
+			added += n
+		}
+	}
+	if staged {
+		if added, err = w.mergeStaged(ctx, tx, part, takeOver); err != nil {
 			return 0, err
 		}
 	}
-	n, err := w.mergeStaged(ctx, tx, part, takeOver)
-	if err != nil {
-		return 0, err
-	}
-	added += n
 	if err := progress(ctx, tx, w.batchKey, w.lease, "merged_parts = ?, accepted = accepted + ?, updated_at = ?", part+1, added, now); err != nil {
 		return 0, fmt.Errorf("matching: insert part: %w", err)
 	}
@@ -551,142 +619,6 @@ func (w *paymentWriter) InsertPart(ctx context.Context, part int, next func() ([
 		return 0, fmt.Errorf("matching: insert part: commit: %w", err)
 	}
 	return added, nil
-}
-
-// insertSQLite inserts rows into the record, ignoring those already on
-// record, and returns how many it added, in one statement with the rows as
-// one JSON array of fixed-width strings (see stageJSON): for connections
-// that do not allow insertSQLiteRaw.
-func (w *paymentWriter) insertSQLite(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) (int64, error) {
-	if !sqliteFixedSafe(rows) {
-		var n int64
-		for _, r := range rows {
-			out, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO statutory_payments (`+paymentKey+`, batch_id) VALUES (?,?,?,?,?,?,?)`,
-				r.Pseudonym, string(r.Programme), dateArg(r.From), dateArg(r.To), r.AmountFen, r.RegionCode, w.batchKey)
-			if err != nil {
-				return 0, fmt.Errorf("matching: insert part: %w", err)
-			}
-			k, _ := out.RowsAffected()
-			n += k
-		}
-		return n, nil
-	}
-	b := w.jbuf[:0]
-	b = append(b, '[')
-	for i := range rows {
-		r := &rows[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = r.From.AppendFormat(b, time.DateOnly)
-		b = r.To.AppendFormat(b, time.DateOnly)
-		b = appendPadded(b, r.AmountFen, 19)
-		b = appendSpaced(b, r.RegionCode, 12)
-		b = appendSpaced(b, string(r.Programme), 32)
-		b = append(b, r.Pseudonym...)
-		b = append(b, '"')
-	}
-	b = append(b, ']')
-	w.jbuf = b
-	out, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO statutory_payments (`+paymentKey+`, batch_id)
-		SELECT substr(j.value, 84), rtrim(substr(j.value, 52, 32)), substr(j.value, 1, 10), substr(j.value, 11, 10),
-			CAST(substr(j.value, 21, 19) AS INTEGER), rtrim(substr(j.value, 40, 12)), ? FROM json_each(?) j`,
-		w.batchKey, string(b))
-	if err != nil {
-		return 0, fmt.Errorf("matching: insert part: %w", err)
-	}
-	return out.RowsAffected()
-}
-
-// insertSQLiteRaw inserts the rows next returns, up to its nil, through
-// INSERT OR IGNORE statements of sqliteRawGroup rows (and of one row for
-// the rest of a batch) prepared once per part and executed with the values
-// bound (sqldb.WithSQLite): no statement parsed per execution, no JSON and
-// no substr for SQLite to evaluate per row. It returns how many rows it
-// added; sqldb.ErrNoRawSQLite, with nothing read or inserted, when the
-// connection does not allow it.
-func (w *paymentWriter) insertSQLiteRaw(next func() ([]record.PaymentRow, error)) (int64, error) {
-	var n int64
-	err := sqldb.WithSQLite(w.conn, func(c *sqldb.SQLiteConn) error {
-		group := sqliteRawGroup
-		var full, one *sqldb.SQLiteStmt
-		var d [10]byte
-		for {
-			rows, err := next()
-			if err != nil {
-				return err
-			}
-			if rows == nil {
-				return nil
-			}
-			if full == nil && len(rows) >= group {
-				if full, err = c.Prepare(sqliteRawInsert(group)); err != nil {
-					return fmt.Errorf("matching: insert part: %w", err)
-				}
-				full.BindInt64(6*group+1, w.batchKey)
-			}
-			if one == nil && len(rows)%group != 0 {
-				if one, err = c.Prepare(sqliteRawInsert(1)); err != nil {
-					return fmt.Errorf("matching: insert part: %w", err)
-				}
-				one.BindInt64(7, w.batchKey)
-			}
-			for start := 0; start < len(rows); {
-				st, k := full, group
-				if len(rows)-start < group {
-					st, k = one, 1
-				}
-				for j, r := range rows[start : start+k] {
-					p := 6 * j
-					st.BindString(p+1, r.Pseudonym)
-					st.BindString(p+2, string(r.Programme))
-					st.BindText(p+3, appendDate(d[:0], r.From))
-					st.BindText(p+4, appendDate(d[:0], r.To))
-					st.BindInt64(p+5, r.AmountFen)
-					st.BindString(p+6, r.RegionCode)
-				}
-				added, err := st.Exec()
-				if err != nil {
-					return fmt.Errorf("matching: insert part: %w", err)
-				}
-				n += added
-				start += k
-			}
-		}
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
-}
-
-// sqliteRawGroup is how many rows one execution of insertSQLiteRaw's
-// statement inserts.
-var sqliteRawGroup = 16
-
-// sqliteRawInsert is an INSERT OR IGNORE of rows rows into the record: six
-// parameters per row, then the batch's key.
-func sqliteRawInsert(rows int) string {
-	var b strings.Builder
-	b.WriteString("INSERT OR IGNORE INTO statutory_payments (" + paymentKey + ", batch_id) VALUES ")
-	for j := 0; j < rows; j++ {
-		if j > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", 6*j+1, 6*j+2, 6*j+3, 6*j+4, 6*j+5, 6*j+6, 6*rows+1)
-	}
-	return b.String()
-}
-
-// appendDate appends t's date as YYYY-MM-DD (dateArg), years 0–9999.
-func appendDate(b []byte, t time.Time) []byte {
-	y, m, d := t.Date()
-	if y < 0 || y > 9999 {
-		return t.AppendFormat(b, time.DateOnly)
-	}
-	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // rowsReader streams rows as LOAD DATA lines (see insertLoadData).
@@ -727,6 +659,10 @@ func (r *rowsReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// loadDataSeq names each LOAD DATA's reader uniquely in the driver's
+// process-wide registry.
+var loadDataSeq atomic.Int64
+
 // insertLoadData streams the rows next returns into the record through one
 // LOAD DATA LOCAL INFILE … IGNORE in tx and returns how many it added. It
 // reports false, with nothing read or written, when the server refuses
@@ -765,90 +701,9 @@ func (w *paymentWriter) insertLoadData(ctx context.Context, tx *sql.Tx, next fun
 	return n, true, nil
 }
 
-// stageJSON stages rows on SQLite through one statement with one argument,
-// a JSON array with one string per row that SQLite's json_each unpacks: the
-// driver parses every statement at each execution and binds arguments in
-// quadratic time, so this is several times cheaper than multi-row VALUES.
-//
-// Each row is one fixed-width string cut with substr (see sqliteRowLayout):
-// a flat array of strings costs SQLite far less than an array of arrays,
-// whose every element json_each renders back to JSON text for ->> to parse
-// again (about half of the staging CPU before). Only for rows that
-// sqliteFixedSafe accepts: validated ASCII without quotes, backslashes or
-// spaces, so nothing needs escaping and rtrim removes only the padding.
-func (w *paymentWriter) stageJSON(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
-	b := w.jbuf[:0]
-	b = append(b, '[')
-	for i := range rows {
-		r := &rows[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = appendPadded(b, int64(record.PartOf(r.Pseudonym, w.parts)), 3)
-		b = appendPadded(b, r.Line, 19)
-		b = appendPadded(b, r.AmountFen, 19)
-		b = r.From.AppendFormat(b, time.DateOnly)
-		b = r.To.AppendFormat(b, time.DateOnly)
-		b = appendSpaced(b, r.RegionCode, 12)
-		b = appendSpaced(b, string(r.Programme), 32)
-		b = append(b, r.Pseudonym...)
-		b = append(b, '"')
-	}
-	b = append(b, ']')
-	w.jbuf = b
-	_, err := tx.ExecContext(ctx, `INSERT INTO payment_import_rows (batch_id, part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code)
-		SELECT ?, CAST(substr(j.value, 1, 3) AS INTEGER), CAST(substr(j.value, 4, 19) AS INTEGER), substr(j.value, 106),
-			rtrim(substr(j.value, 74, 32)), substr(j.value, 42, 10), substr(j.value, 52, 10),
-			CAST(substr(j.value, 23, 19) AS INTEGER), rtrim(substr(j.value, 62, 12)) FROM json_each(?) j`,
-		w.batchKey, string(b))
-	if err != nil {
-		return fmt.Errorf("matching: write chunk: stage: %w", err)
-	}
-	return nil
-}
-
-// appendPadded appends n (0 <= n < 10^width) in width digits, zero padded.
-func appendPadded(b []byte, n int64, width int) []byte {
-	var d [20]byte
-	s := strconv.AppendInt(d[:0], n, 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
-}
-
-// appendSpaced appends s and spaces up to width bytes.
-func appendSpaced(b []byte, s string, width int) []byte {
-	b = append(b, s...)
-	for i := len(s); i < width; i++ {
-		b = append(b, ' ')
-	}
-	return b
-}
-
-// sqliteFixedSafe reports whether rows fit stageJSON's fixed-width layout:
-// literalSafe values, a region of at most 12 and a programme of at most 32
-// bytes, a non-empty pseudonym, dates of years 1000–9999, a non-negative
-// amount and line, parts below 1000.
-func sqliteFixedSafe(rows []record.PaymentRow) bool {
-	if !literalSafe(rows) {
-		return false
-	}
-	for i := range rows {
-		r := &rows[i]
-		if len(r.RegionCode) > 12 || len(r.Programme) > 32 || r.Pseudonym == "" || r.AmountFen < 0 || r.Line < 0 ||
-			r.From.Year() < 1000 || r.From.Year() > 9999 || r.To.Year() < 1000 || r.To.Year() > 9999 {
-			return false
-		}
-	}
-	return true
-}
-
 // literalSafe reports whether every text value of rows is made of
-// letters, digits, '-' and '_' only, so that it can be written into SQL
-// as a quoted literal as is. Rows from PaymentFile always are; anything
-// else goes through placeholders.
+// letters, digits, '-' and '_' only, so that it can be written into a
+// LOAD DATA line as is. Rows from PaymentFile always are.
 func literalSafe(rows []record.PaymentRow) bool {
 	ok := func(s string) bool {
 		for i := 0; i < len(s); i++ {
@@ -866,91 +721,6 @@ func literalSafe(rows []record.PaymentRow) bool {
 		}
 	}
 	return true
-}
-
-// stageLiteral stages rows on MySQL through multi-row INSERTs with the
-// values written in: one round trip per statement and no server-side
-// prepare of thousands of placeholders. Only for rows that literalSafe
-// accepts.
-func (w *paymentWriter) stageLiteral(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) error {
-	const per = 2000 // about 250 KB of SQL, far below max_allowed_packet
-	for start := 0; start < len(rows); start += per {
-		b := w.jbuf[:0]
-		b = append(b, "INSERT INTO payment_import_rows (batch_id, part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code) VALUES "...)
-		for i, r := range rows[start:min(start+per, len(rows))] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '(')
-			b = strconv.AppendInt(b, w.batchKey, 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(record.PartOf(r.Pseudonym, w.parts)), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, r.Line, 10)
-			b = append(b, ",'"...)
-			b = append(b, r.Pseudonym...)
-			b = append(b, "','"...)
-			b = append(b, r.Programme...)
-			b = append(b, "','"...)
-			b = r.From.AppendFormat(b, time.DateOnly)
-			b = append(b, "','"...)
-			b = r.To.AppendFormat(b, time.DateOnly)
-			b = append(b, "',"...)
-			b = strconv.AppendInt(b, r.AmountFen, 10)
-			b = append(b, ",'"...)
-			b = append(b, r.RegionCode...)
-			b = append(b, "')"...)
-		}
-		w.jbuf = b
-		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
-			return fmt.Errorf("matching: write chunk: stage: %w", err)
-		}
-	}
-	return nil
-}
-
-// loadDataSeq names each LOAD DATA's reader uniquely in the driver's
-// process-wide registry.
-var loadDataSeq atomic.Int64
-
-// stageLoadData stages rows on MySQL/MariaDB through one LOAD DATA LOCAL
-// INFILE per chunk fed from memory (the driver's Reader:: handler, no file
-// and no allowAllFiles): one round trip and no SQL parsing of the values,
-// in the chunk's transaction like an INSERT. It reports false, with
-// nothing written, when the server does not allow LOCAL INFILE
-// (local_infile=OFF); the caller then uses stageLiteral. Only for rows that
-// literalSafe accepts (no separators, quotes or escapes in any value). With
-// LOCAL the server turns bad values into warnings instead of errors, so the
-// row count is checked: anything but every row staged fails the chunk.
-func (w *paymentWriter) stageLoadData(ctx context.Context, tx *sql.Tx, rows []record.PaymentRow) (bool, error) {
-	b := w.jbuf[:0]
-	for i := range rows {
-		r := &rows[i]
-		b = strconv.AppendInt(b, int64(record.PartOf(r.Pseudonym, w.parts)), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, r.Line, 10)
-		b = append(b, ',')
-		b = appendPaymentCSV(b, r)
-	}
-	w.jbuf = b
-	name := "jiujinan-payment-import-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
-	mysqldrv.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(b) })
-	defer mysqldrv.DeregisterReaderHandler(name)
-	res, err := tx.ExecContext(ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' INTO TABLE payment_import_rows CHARACTER SET ascii
-		FIELDS TERMINATED BY ',' ESCAPED BY '' LINES TERMINATED BY '\n'
-		(part, line, pseudonym, programme, period_from, period_to, amount_fen, region_code) SET batch_id = ?`, w.batchKey)
-	if err != nil {
-		var me *mysqldrv.MySQLError
-		if errors.As(err, &me) && (me.Number == 1148 || me.Number == 3948 || me.Number == 4166) {
-			w.noLoadData = true
-			return false, nil
-		}
-		return false, fmt.Errorf("matching: write chunk: stage: load data: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(rows)) {
-		return false, fmt.Errorf("matching: write chunk: stage: load data staged %d of %d rows (%v)", n, len(rows), err)
-	}
-	return true, nil
 }
 
 // progress updates the batch's row under its lease, or fails with
