@@ -431,9 +431,9 @@ const (
 //
 // On SQLite each statement is prepared once per transaction and executed
 // again for every group of rows: the driver (modernc.org/sqlite) keeps the
-// compiled statement, so no SQL is parsed per group, and binds arguments in
-// linear time. On MySQL/MariaDB the driver writes the values into the
-// statement client-side (InterpolateParams): one round trip per statement
+// compiled statement, so no SQL is parsed per group, and the rows' texts come
+// packed in one parameter (see pack). On MySQL/MariaDB the driver writes the
+// values into the statement client-side (InterpolateParams): one round trip per statement
 // and no server-side prepare of thousands of placeholders.
 type valuesInserter struct {
 	w      *paymentWriter
@@ -442,6 +442,7 @@ type valuesInserter struct {
 	group  int
 	stmts  map[int]*sql.Stmt // SQLite: by rows per statement
 	args   []any
+	packed []byte // SQLite: the texts of a statement's rows (see pack)
 }
 
 // The rows per statement. SQLite: 16 was as fast as 64 and leaves a
@@ -469,14 +470,15 @@ func (v *valuesInserter) close() {
 
 // query is the statement that writes n rows. The batch's key, an
 // integer of ours, is written into the statement: one parameter less per
-// row.
+// row. On SQLite the rows' texts come packed in one parameter (see pack).
 func (v *valuesInserter) query(n int) string {
 	var b strings.Builder
 	key := strconv.FormatInt(v.w.batchKey, 10)
-	tuple := "(?,?,?,?,?,?," + key + ")"
+	sqlite := v.w.s.dialect == sqldb.SQLite
+	// The packed text is parameter 1 (?1) on SQLite; the integers follow
+	// it, numbered in the order they appear.
 	if v.target == intoStage {
-		b.WriteString("INSERT INTO payment_import_rows (part, line, " + paymentKey + ", batch_id) VALUES ")
-		tuple = "(?,?,?,?,?,?,?,?," + key + ")"
+		b.WriteString("INSERT INTO payment_import_rows (" + paymentKey + ", part, line, batch_id) VALUES ")
 	} else {
 		b.WriteString("INSERT INTO statutory_payments (" + paymentKey + ", batch_id) VALUES ")
 	}
@@ -484,12 +486,22 @@ func (v *valuesInserter) query(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(tuple)
+		if sqlite {
+			o := i*packedRow + 1
+			fmt.Fprintf(&b, "(CAST(substr(?1,%d,64) AS TEXT),rtrim(CAST(substr(?1,%d,%d) AS TEXT)),CAST(substr(?1,%d,10) AS TEXT),CAST(substr(?1,%d,10) AS TEXT),?,rtrim(CAST(substr(?1,%d,%d) AS TEXT))",
+				o, o+64, packedProgramme, o+64+packedProgramme, o+74+packedProgramme, o+84+packedProgramme, packedRegion)
+		} else {
+			b.WriteString("(?,?,?,?,?,?")
+		}
+		if v.target == intoStage {
+			b.WriteString(",?,?")
+		}
+		b.WriteString("," + key + ")")
 	}
 	// A row already on record is left out and not counted; any other
 	// failure (a value the database would have to change) fails the part.
 	if v.target == intoRecord {
-		if v.w.s.dialect == sqldb.SQLite {
+		if sqlite {
 			b.WriteString(" ON CONFLICT DO NOTHING")
 		} else {
 			b.WriteString(" ON DUPLICATE KEY UPDATE pseudonym = pseudonym")
@@ -498,9 +510,47 @@ func (v *valuesInserter) query(n int) string {
 	return b.String()
 }
 
+// On SQLite the texts of a statement's rows are bound as one BLOB parameter
+// in a fixed-width layout that the statement cuts up with substr and casts
+// to text: pseudonym (64), programme (padded to 12), period from and to (10
+// each), region code (padded to 12); amounts, parts and lines are bound as
+// integers. The driver copies every bound text or blob into C memory and
+// frees it after the statement, so one blob per statement instead of five
+// texts per row cuts the merge's cost by about a fifth (a BLOB because
+// substr counts a TEXT's characters from its start, a BLOB's bytes
+// directly). Every validated row fits the layout; pack checks it.
+const (
+	packedProgramme = 12
+	packedRegion    = 12
+	packedRow       = 64 + packedProgramme + 10 + 10 + packedRegion
+)
+
+// pack appends r's texts in the fixed-width layout.
+func pack(b []byte, r *record.PaymentRow) ([]byte, error) {
+	if len(r.Pseudonym) != 64 || len(r.Programme) > packedProgramme || len(r.RegionCode) > packedRegion ||
+		strings.TrimRight(string(r.Programme), " ") != string(r.Programme) || strings.TrimRight(r.RegionCode, " ") != r.RegionCode ||
+		r.From.Year() < 0 || r.From.Year() > 9999 || r.To.Year() < 0 || r.To.Year() > 9999 {
+		return b, fmt.Errorf("line %d: a field does not fit the import's row layout", r.Line)
+	}
+	b = append(b, r.Pseudonym...)
+	b = appendPadded(b, string(r.Programme), packedProgramme)
+	b = appendDateText(b, r.From)
+	b = appendDateText(b, r.To)
+	return appendPadded(b, r.RegionCode, packedRegion), nil
+}
+
+func appendPadded(b []byte, s string, width int) []byte {
+	b = append(b, s...)
+	for i := len(s); i < width; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
 // insert writes rows and returns how many it added.
 func (v *valuesInserter) insert(ctx context.Context, rows []record.PaymentRow) (int64, error) {
 	var added int64
+	sqlite := v.w.s.dialect == sqldb.SQLite
 	for start := 0; start < len(rows); start += v.group {
 		// The statements run without ctx (see exec): a done ctx ends the
 		// part here, between statements.
@@ -509,12 +559,27 @@ func (v *valuesInserter) insert(ctx context.Context, rows []record.PaymentRow) (
 		}
 		group := rows[start:min(start+v.group, len(rows))]
 		args := v.args[:0]
+		if sqlite {
+			packed := v.packed[:0]
+			for i := range group {
+				var err error
+				if packed, err = pack(packed, &group[i]); err != nil {
+					return 0, err
+				}
+			}
+			v.packed = packed
+			args = append(args, packed)
+		}
 		for i := range group {
 			r := &group[i]
-			if v.target == intoStage {
-				args = append(args, record.PartOf(r.Pseudonym, v.w.parts), r.Line)
+			if sqlite {
+				args = append(args, r.AmountFen)
+			} else {
+				args = append(args, r.Pseudonym, string(r.Programme), dateText(r.From), dateText(r.To), r.AmountFen, r.RegionCode)
 			}
-			args = append(args, r.Pseudonym, string(r.Programme), dateText(r.From), dateText(r.To), r.AmountFen, r.RegionCode)
+			if v.target == intoStage {
+				args = append(args, int64(record.PartOf(r.Pseudonym, v.w.parts)), r.Line)
+			}
 		}
 		v.args = args
 		res, err := v.exec(ctx, len(group), args)
@@ -550,13 +615,18 @@ func (v *valuesInserter) exec(ctx context.Context, n int, args []any) (sql.Resul
 
 // dateText is dateArg for years 0–9999 without time.Format's cost.
 func dateText(t time.Time) string {
-	y, m, d := t.Date()
-	if y < 0 || y > 9999 {
+	if y := t.Year(); y < 0 || y > 9999 {
 		return dateArg(t)
 	}
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	return string(b[:])
+	return string(appendDateText(make([]byte, 0, 10), t))
+}
+
+// appendDateText appends t as YYYY-MM-DD; the year must be 0–9999 (pack
+// gets validated rows only, whose years are).
+func appendDateText(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // InsertPart implements matching.PaymentWriter. The rows go straight into
