@@ -27,7 +27,7 @@ type screeningJSON struct {
 	DecidedAt  *time.Time              `json:"decided_at,omitempty"`
 }
 
-func toScreeningJSON(r *screening.ScreeningRecord) screeningJSON {
+func toScreeningJSON(r *screening.Record) screeningJSON {
 	checks := r.Checks
 	if checks == nil {
 		checks = []kernel.ScreeningCheck{}

@@ -55,7 +55,7 @@ type testEnv struct {
 	indexer   *search.Indexer
 	funds     *funds.Service
 	// screening is the screening service; payments is its statutory record.
-	screening *screening.ScreeningService
+	screening *screening.Service
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }

@@ -35,7 +35,7 @@ var testPseudonyms, _ = marketplace.NewPseudonymizer([]byte("screening-test-pseu
 
 // newTestScreening builds the screening service of the test server over
 // the real statutory payment store.
-func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *screening.ScreeningService {
+func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *screening.Service {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	c, err := marketplace.NewCipher([]marketplace.DataKey{{ID: "test-data", Key: key}})
@@ -47,7 +47,7 @@ func newTestScreening(env *testEnv, db *sqldb.DB, now func() time.Time) *screeni
 		env.t.Fatal(err)
 	}
 	store := sstore.NewScreenings(db)
-	env.screening = screening.NewScreeningService(store, store, screening.DefaultScreeningConfig(), c, d, now, testID)
+	env.screening = screening.NewService(store, store, screening.DefaultConfig(), c, d, now, testID)
 	return env.screening
 }
 

@@ -69,7 +69,7 @@ type Deps struct {
 	// Payments imports the statutory payment record (nil: not served).
 	Payments *record.PaymentImporter
 	// Screening runs and shows screenings, the review queue and referrals.
-	Screening *screening.ScreeningService
+	Screening *screening.Service
 	// Matching ranks matches and plans allocations; nil serves 404s.
 	Matching *matching.Service
 }

@@ -175,7 +175,7 @@ type Main struct {
 	Funds         *funds.Service
 	// Screening screens needs and money against the statutory record and
 	// other charities' needs; it is the Screener of needs and funds.
-	Screening *screening.ScreeningService
+	Screening *screening.Service
 	// Matching ranks matches and plans allocations.
 	Matching *matching.Service
 

@@ -32,6 +32,6 @@ func (m *Main) openScreening() error {
 		return err
 	}
 	scr := sstore.NewScreenings(m.DB)
-	m.Screening = screening.NewScreeningService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
+	m.Screening = screening.NewService(scr, scr, cfg, c, m.Divisions, m.Now, newID)
 	return nil
 }

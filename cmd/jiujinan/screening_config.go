@@ -19,8 +19,8 @@ import (
 // name); a key it sets replaces that key of the defaults (a programme or
 // household type given with an empty list maps to nothing), keys it leaves
 // out keep their defaults. Unknown keys and codes are errors.
-func loadScreeningConfig(path string) (screening.ScreeningConfig, error) {
-	cfg := screening.DefaultScreeningConfig()
+func loadScreeningConfig(path string) (screening.Config, error) {
+	cfg := screening.DefaultConfig()
 	if path == "" {
 		return cfg, nil
 	}

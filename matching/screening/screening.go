@@ -18,7 +18,7 @@ import (
 // The screening rules are pure functions of their inputs: the need, the
 // person's statutory payments, the person's other needs (any organization)
 // and the money about to move. They read no clock and no database; the
-// ScreeningService gathers the inputs and stores the answer.
+// Service gathers the inputs and stores the answer.
 //
 // Periods. A cost period or a payment period is a range of calendar days in
 // China Standard Time (UTC+8), both ends included: a need for 2026-01-01 to
@@ -60,9 +60,9 @@ func (p Period) Overlaps(q Period) bool {
 	return a1 <= b2 && a2 <= b1
 }
 
-// ScreeningNeed is what the rules look at of a need: its pseudonym (never
+// Need is what the rules look at of a need: its pseudonym (never
 // the identity), category, cost period and amounts.
-type ScreeningNeed struct {
+type Need struct {
 	// ID is the need's public id.
 	ID                 string
 	Pseudonym          string
@@ -80,15 +80,15 @@ type ScreeningNeed struct {
 // it: a public id, the programme, the amount and the period it pays for.
 type StatutoryPayment = record.Payment
 
-// ScreeningInput is everything one screening looks at.
-type ScreeningInput struct {
-	Need ScreeningNeed
+// Input is everything one screening looks at.
+type Input struct {
+	Need Need
 	// Payments are the person's statutory payments (same pseudonym); the
 	// rules pick those that matter by programme and period.
 	Payments []StatutoryPayment
 	// Others are the person's other needs (same pseudonym, any
 	// organization), without Need itself.
-	Others []ScreeningNeed
+	Others []Need
 	Stage  kernel.ScreeningStage
 	// AmountFen is the money about to move (allocate and disburse stages).
 	AmountFen int64
@@ -105,8 +105,8 @@ type ReferralSuggestion struct {
 	Reason        string
 }
 
-// ScreeningReport is the answer of the rules.
-type ScreeningReport struct {
+// Report is the answer of the rules.
+type Report struct {
 	Result    kernel.ScreeningOutcome
 	Checks    []kernel.ScreeningCheck
 	Referrals []ReferralSuggestion
@@ -140,12 +140,12 @@ func Worst(a, b kernel.ScreeningOutcome) kernel.ScreeningOutcome {
 
 // Screen runs every rule over in with cfg and returns the checks in the
 // order of DESIGN.md and the overall result, the worst of them.
-func Screen(cfg ScreeningConfig, in ScreeningInput) ScreeningReport {
+func Screen(cfg Config, in Input) Report {
 	statutory, overlap := checkStatutoryOverlap(cfg, in)
 	dup, related := checkCrossCharityDuplicate(in)
 	over := checkOverAllocation(in, statutory, related)
 	missed, refs := checkMissedRelief(cfg, in)
-	r := ScreeningReport{Result: kernel.ScreenClear, Checks: []kernel.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs}
+	r := Report{Result: kernel.ScreenClear, Checks: []kernel.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs}
 	for _, c := range r.Checks {
 		r.Result = Worst(r.Result, c.Result)
 	}
@@ -174,14 +174,14 @@ func paymentEvidence(p StatutoryPayment) kernel.ScreeningEvidence {
 		From: timePtr(p.From), To: timePtr(p.To), AmountFen: p.AmountFen}
 }
 
-func needEvidence(n ScreeningNeed, amount int64) kernel.ScreeningEvidence {
+func needEvidence(n Need, amount int64) kernel.ScreeningEvidence {
 	return kernel.ScreeningEvidence{Kind: EvidenceNeed, ID: n.ID, Category: n.Category,
 		From: timePtr(n.Period.From), To: timePtr(n.Period.To), AmountFen: amount, Status: string(n.Status)}
 }
 
 // relevantPayments returns the payments of programmes that pay for the
 // need's category and whose period overlaps the need's cost period.
-func relevantPayments(cfg ScreeningConfig, in ScreeningInput) ([]StatutoryPayment, int64) {
+func relevantPayments(cfg Config, in Input) ([]StatutoryPayment, int64) {
 	var out []StatutoryPayment
 	var sum int64
 	for _, p := range in.Payments {
@@ -208,7 +208,7 @@ func relevantPayments(cfg ScreeningConfig, in ScreeningInput) ([]StatutoryPaymen
 // worker declared and what the record shows; requested must not exceed
 // verified cost − statutory (block); a record that differs from the
 // declaration is a warning. It returns the statutory amount it used.
-func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, kernel.ScreeningCheck) {
+func checkStatutoryOverlap(cfg Config, in Input) (int64, kernel.ScreeningCheck) {
 	n := in.Need
 	pays, found := relevantPayments(cfg, in)
 	c := kernel.ScreeningCheck{Rule: kernel.RuleStatutoryOverlap, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
@@ -237,7 +237,7 @@ func checkStatutoryOverlap(cfg ScreeningConfig, in ScreeningInput) (int64, kerne
 // live reports whether another need still claims charity money: not a
 // draft (not yet posted), not rejected or withdrawn, and not closed without
 // money.
-func live(n ScreeningNeed) bool {
+func live(n Need) bool {
 	switch n.Status {
 	case kernel.NeedDraft, kernel.NeedRejected, kernel.NeedWithdrawn:
 		return false
@@ -249,8 +249,8 @@ func live(n ScreeningNeed) bool {
 
 // related returns the person's other live needs of the same category
 // whose period overlaps the need's: claims on the same hardship.
-func relatedNeeds(in ScreeningInput) []ScreeningNeed {
-	var out []ScreeningNeed
+func relatedNeeds(in Input) []Need {
+	var out []Need
 	for _, o := range in.Others {
 		if o.ID == in.Need.ID || o.Pseudonym != in.Need.Pseudonym || o.Category != in.Need.Category || !live(o) {
 			continue
@@ -270,7 +270,7 @@ func relatedNeeds(in ScreeningInput) []ScreeningNeed {
 // together exceeds the hardship's cost is over-allocation's question, which
 // blocks; two claims that together stay within the cost (a hospital bill
 // split between two charities) are legitimate.
-func checkCrossCharityDuplicate(in ScreeningInput) (kernel.ScreeningCheck, []ScreeningNeed) {
+func checkCrossCharityDuplicate(in Input) (kernel.ScreeningCheck, []Need) {
 	rel := relatedNeeds(in)
 	c := kernel.ScreeningCheck{Rule: kernel.RuleCrossCharityDuplicate, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	if len(rel) == 0 {
@@ -298,7 +298,7 @@ func checkCrossCharityDuplicate(in ScreeningInput) (kernel.ScreeningCheck, []Scr
 // check asks whether the picture changed since. At submit and clear no
 // money moves: a total already above the limit blocks, and a request that
 // would take the total above it warns.
-func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed) kernel.ScreeningCheck {
+func checkOverAllocation(in Input, statutory int64, rel []Need) kernel.ScreeningCheck {
 	n := in.Need
 	c := kernel.ScreeningCheck{Rule: kernel.RuleOverAllocation, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	limit := max(n.VerifiedCostFen-statutory, 0)
@@ -333,7 +333,7 @@ func checkOverAllocation(in ScreeningInput, statutory int64, rel []ScreeningNeed
 // checkMissedRelief: a household typed as eligible for a statutory
 // programme with no payment of it on record in the look-back window (the
 // months before Now) is flagged for referral to civil affairs.
-func checkMissedRelief(cfg ScreeningConfig, in ScreeningInput) (kernel.ScreeningCheck, []ReferralSuggestion) {
+func checkMissedRelief(cfg Config, in Input) (kernel.ScreeningCheck, []ReferralSuggestion) {
 	c := kernel.ScreeningCheck{Rule: kernel.RuleMissedRelief, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	window := Period{From: cfg.LookBackStart(in.Now), To: in.Now}
 	var refs []ReferralSuggestion

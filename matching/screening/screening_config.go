@@ -10,10 +10,10 @@ import (
 // category (temporary relief, 临时救助, meets any sudden hardship).
 const AnyCategory = "*"
 
-// ScreeningConfig is the configuration of the screening rules. The zero
-// value is not useful: start from DefaultScreeningConfig (cmd reads an
+// Config is the configuration of the screening rules. The zero
+// value is not useful: start from DefaultConfig (cmd reads an
 // operator's changes over it from JIUJINAN_SCREENING_CONFIG).
-type ScreeningConfig struct {
+type Config struct {
 	// ProgrammeCategories maps a statutory programme to the need categories
 	// its payments pay for ("*" = every category). A payment of a programme
 	// reduces what charity may give only to needs of these categories.
@@ -26,7 +26,7 @@ type ScreeningConfig struct {
 	LookBackMonths int
 }
 
-// DefaultScreeningConfig returns the documented defaults (docs/screening.md):
+// DefaultConfig returns the documented defaults (docs/screening.md):
 //
 //	dibao      → basic_living            tekun     → basic_living, care, funeral
 //	temporary  → every category          medical   → medical
@@ -35,8 +35,8 @@ type ScreeningConfig struct {
 //
 // households typed dibao are eligible for dibao, tekun for tekun; the
 // look-back window is 3 months.
-func DefaultScreeningConfig() ScreeningConfig {
-	return ScreeningConfig{
+func DefaultConfig() Config {
+	return Config{
 		ProgrammeCategories: map[kernel.Programme][]string{
 			kernel.ProgDibao:      {string(kernel.CatBasicLiving)},
 			kernel.ProgTekun:      {string(kernel.CatBasicLiving), string(kernel.CatCare), string(kernel.CatFuneral)},
@@ -56,7 +56,7 @@ func DefaultScreeningConfig() ScreeningConfig {
 }
 
 // Covers reports whether a payment of programme p pays for category c.
-func (c ScreeningConfig) Covers(p kernel.Programme, cat kernel.Category) bool {
+func (c Config) Covers(p kernel.Programme, cat kernel.Category) bool {
 	for _, x := range c.ProgrammeCategories[p] {
 		if x == AnyCategory || x == string(cat) {
 			return true
@@ -67,13 +67,13 @@ func (c ScreeningConfig) Covers(p kernel.Programme, cat kernel.Category) bool {
 
 // LookBackStart returns the first moment of the missed-relief window ending
 // at now: the same calendar day (UTC+8) LookBackMonths months earlier.
-func (c ScreeningConfig) LookBackStart(now time.Time) time.Time {
+func (c Config) LookBackStart(now time.Time) time.Time {
 	d := kernel.ChinaDay(now)
 	return d.AddDate(0, -c.LookBackMonths, 0)
 }
 
 // Validate checks every code against DOMAIN.md's lists.
-func (c ScreeningConfig) Validate() error {
+func (c Config) Validate() error {
 	v := &kernel.ValidationError{}
 	for p, cats := range c.ProgrammeCategories {
 		if !p.Valid() {

@@ -14,13 +14,13 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
-// ScreeningService runs and stores screenings, keeps the review queue and
+// Service runs and stores screenings, keeps the review queue and
 // the referrals. It implements marketplace.Screener, which the need
 // lifecycle and funds call before they clear, allocate or disburse.
-type ScreeningService struct {
-	Store    ScreeningStore
-	Payments ScreeningSource
-	Config   ScreeningConfig
+type Service struct {
+	Store    Store
+	Payments Source
+	Config   Config
 	// Cipher seals the free text verifiers write (reasons, notes).
 	Cipher *marketplace.Cipher
 	// Divisions tell which needs a verifier's office covers
@@ -30,9 +30,9 @@ type ScreeningService struct {
 	NewID     func() string
 }
 
-// NewScreeningService returns a service over its stores.
-func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg ScreeningConfig, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *ScreeningService {
-	return &ScreeningService{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
+// NewService returns a service over its stores.
+func NewService(store Store, payments Source, cfg Config, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *Service {
+	return &Service{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
 }
 
 // Screen implements marketplace.Screener: it gathers the need, the
@@ -40,7 +40,7 @@ func NewScreeningService(store ScreeningStore, payments ScreeningSource, cfg Scr
 // verifier's override of the same evidence, stores the screening (with the
 // referrals missed relief suggests) and returns it. ErrNotFound when the
 // need does not exist; a negative amount is a ValidationError.
-func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error) {
+func (s *Service) Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error) {
 	switch stage {
 	case kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse:
 	default:
@@ -56,7 +56,7 @@ func (s *ScreeningService) Screen(ctx context.Context, needPublicID string, stag
 	return &rec.Screening, nil
 }
 
-func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*ScreeningRecord, error) {
+func (s *Service) screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*Record, error) {
 	n, others, err := s.Store.NeedWithPerson(ctx, needPublicID)
 	if err != nil {
 		return nil, err
@@ -76,8 +76,8 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 	if err != nil {
 		return nil, err
 	}
-	report := Screen(s.Config, ScreeningInput{Need: n.ScreeningNeed, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
-	rec := &ScreeningRecord{NeedKey: n.Key, Latest: true, Screening: kernel.Screening{
+	report := Screen(s.Config, Input{Need: n.Need, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
+	rec := &Record{NeedKey: n.Key, Latest: true, Screening: kernel.Screening{
 		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now,
 		PersonState: n.PersonState}}
 	rec.BlockFingerprint = Fingerprint(report.Checks)
@@ -120,7 +120,7 @@ func (s *ScreeningService) screen(ctx context.Context, needPublicID string, stag
 
 // applyOverride turns the blocks of rec into warnings: a verifier lifted
 // them for exactly this evidence.
-func applyOverride(rec *ScreeningRecord, ov *Override) {
+func applyOverride(rec *Record, ov *Override) {
 	rec.Result = kernel.ScreenClear
 	for i := range rec.Checks {
 		c := &rec.Checks[i]
@@ -138,7 +138,7 @@ func applyOverride(rec *ScreeningRecord, ov *Override) {
 // canSee reports whether p may read the screenings of n: verifiers whose
 // office covers the need's region, federation staff (who allocate to any
 // need), social workers of the posting organization.
-func (s *ScreeningService) canSee(p *kernel.Principal, n *ScreenedNeed) bool {
+func (s *Service) canSee(p *kernel.Principal, n *ScreenedNeed) bool {
 	if p == nil {
 		return false
 	}
@@ -157,14 +157,14 @@ func (s *ScreeningService) canSee(p *kernel.Principal, n *ScreenedNeed) bool {
 
 // covers reports whether p is a verifier whose office covers region: the
 // rule of clearance, for every verifier's work here.
-func (s *ScreeningService) covers(p *kernel.Principal, region string) bool {
+func (s *Service) covers(p *kernel.Principal, region string) bool {
 	return marketplace.CoveringVerifier(s.Divisions, p, region)
 }
 
 // Screenings returns the need's latest screening, or with all its history
 // (newest first, at most 200). ErrNotFound when the need does not exist,
 // has no screening, or p may not see it.
-func (s *ScreeningService) Screenings(ctx context.Context, p *kernel.Principal, needPublicID string, all bool) ([]ScreeningRecord, error) {
+func (s *Service) Screenings(ctx context.Context, p *kernel.Principal, needPublicID string, all bool) ([]Record, error) {
 	n, err := s.Store.NeedForScreening(ctx, needPublicID)
 	if err != nil {
 		return nil, fmt.Errorf("matching: screenings: %w", err)
@@ -189,7 +189,7 @@ func (s *ScreeningService) Screenings(ctx context.Context, p *kernel.Principal, 
 // Rerun screens the need again now, at the clear stage (a verifier's
 // re-check); only verifiers may, and only those whose office covers the
 // need's region: ErrNotFound for the others.
-func (s *ScreeningService) Rerun(ctx context.Context, p *kernel.Principal, needPublicID string) (*ScreeningRecord, error) {
+func (s *Service) Rerun(ctx context.Context, p *kernel.Principal, needPublicID string) (*Record, error) {
 	if !p.Has(kernel.RoleVerifier) {
 		return nil, kernel.ErrForbidden
 	}
@@ -210,7 +210,7 @@ func (s *ScreeningService) Rerun(ctx context.Context, p *kernel.Principal, needP
 // QueueItem is one case of the review queue: the screening, the need and
 // the needs its evidence names, side by side.
 type QueueItem struct {
-	Screening ScreeningRecord
+	Screening Record
 	Need      NeedSummary
 	Related   []NeedSummary
 }
@@ -219,7 +219,7 @@ type QueueItem struct {
 // affairs offices cover: latest screenings that warn or block and no
 // verifier has decided, blocks first, at most limit (1..500). ErrForbidden
 // for anyone who is not a verifier of a civil affairs office.
-func (s *ScreeningService) ReviewQueue(ctx context.Context, p *kernel.Principal, limit int) ([]QueueItem, error) {
+func (s *Service) ReviewQueue(ctx context.Context, p *kernel.Principal, limit int) ([]QueueItem, error) {
 	regions := marketplace.VerifierRegions(s.Divisions, p)
 	if len(regions) == 0 {
 		return nil, kernel.ErrForbidden
@@ -280,7 +280,7 @@ const MinOverrideReason = 10
 // ErrNotFound for an unknown screening or one of a need outside the
 // regions p's office covers; ErrConflict when the screening is no longer
 // the need's latest or was already decided.
-func (s *ScreeningService) Decide(ctx context.Context, p *kernel.Principal, screeningID string, d Decision, reason string) (*ScreeningRecord, error) {
+func (s *Service) Decide(ctx context.Context, p *kernel.Principal, screeningID string, d Decision, reason string) (*Record, error) {
 	if !p.Has(kernel.RoleVerifier) {
 		return nil, kernel.ErrForbidden
 	}
@@ -357,7 +357,7 @@ type ReferralView struct {
 	Notes []ReferralNote
 }
 
-func (s *ScreeningService) openNotes(r *Referral) ([]ReferralNote, error) {
+func (s *Service) openNotes(r *Referral) ([]ReferralNote, error) {
 	notes := []ReferralNote{}
 	if len(r.NotesCT) == 0 {
 		return notes, nil
@@ -375,7 +375,7 @@ func (s *ScreeningService) openNotes(r *Referral) ([]ReferralNote, error) {
 // Referrals lists the referrals of the needs in the regions p's civil
 // affairs offices cover, with status when not "". ErrForbidden for anyone
 // who is not a verifier of a civil affairs office.
-func (s *ScreeningService) Referrals(ctx context.Context, p *kernel.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
+func (s *Service) Referrals(ctx context.Context, p *kernel.Principal, status ReferralStatus, limit int) ([]ReferralView, error) {
 	regions := marketplace.VerifierRegions(s.Divisions, p)
 	if len(regions) == 0 {
 		return nil, kernel.ErrForbidden
@@ -406,7 +406,7 @@ func (s *ScreeningService) Referrals(ctx context.Context, p *kernel.Principal, s
 // the need's stream. Accepting records the verifier as taking it.
 // ErrNotFound, also for a referral of a need outside the regions p's office
 // covers; ErrConflict for a closed referral or a move back.
-func (s *ScreeningService) UpdateReferral(ctx context.Context, p *kernel.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
+func (s *Service) UpdateReferral(ctx context.Context, p *kernel.Principal, publicID string, status ReferralStatus, note string) (*ReferralView, error) {
 	if !p.Has(kernel.RoleVerifier) {
 		return nil, kernel.ErrForbidden
 	}

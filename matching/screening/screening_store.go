@@ -11,9 +11,9 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
-// ScreeningSource gives screening the statutory payments of a person: the
+// Source gives screening the statutory payments of a person: the
 // payment record's store (matching/gormstore.Store) implements it.
-type ScreeningSource = record.PaymentReader
+type Source = record.PaymentReader
 
 // ScreenedNeed is a need as screening loads it: the rules' view plus the
 // row key and the posting organization.
@@ -28,11 +28,11 @@ type ScreenedNeed struct {
 	// PersonState is marketplace.PersonStateOf the person's needs as read
 	// with it (NeedWithPerson only).
 	PersonState string
-	ScreeningNeed
+	Need
 }
 
-// ScreeningRecord is a stored screening with what the review queue needs.
-type ScreeningRecord struct {
+// Record is a stored screening with what the review queue needs.
+type Record struct {
 	// Key is the row id, internal to the store.
 	Key     int64
 	NeedKey int64
@@ -125,29 +125,29 @@ type NeedSummary struct {
 	FundedFen          int64             `json:"funded_fen"`
 }
 
-// ScreeningStore keeps screenings, overrides and referrals, and reads the
+// Store keeps screenings, overrides and referrals, and reads the
 // needs screening looks at. Methods that change something take the audit
 // entries to append in the same transaction.
-type ScreeningStore interface {
+type Store interface {
 	// NeedForScreening loads a need by public id; ErrNotFound.
 	NeedForScreening(ctx context.Context, publicID string) (*ScreenedNeed, error)
 	// NeedWithPerson loads a need by public id and the person's other
 	// needs (same pseudonym, any organization) in one read; ErrNotFound.
-	NeedWithPerson(ctx context.Context, publicID string) (*ScreenedNeed, []ScreeningNeed, error)
+	NeedWithPerson(ctx context.Context, publicID string) (*ScreenedNeed, []Need, error)
 	// OverrideFor returns the newest override of the need for this
 	// fingerprint; ErrNotFound when there is none.
 	OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*Override, error)
 	// LatestScreening returns the need's newest screening; ErrNotFound.
-	LatestScreening(ctx context.Context, needKey int64) (*ScreeningRecord, error)
+	LatestScreening(ctx context.Context, needKey int64) (*Record, error)
 	// SaveScreening stores rec as the need's newest screening, sets the
 	// need's screening_result and block_override, and creates the
 	// referrals the need does not have yet for their programme, in one
 	// transaction. It sets rec.Key and each created referral's Key.
-	SaveScreening(ctx context.Context, rec *ScreeningRecord, refs []Referral) error
+	SaveScreening(ctx context.Context, rec *Record, refs []Referral) error
 	// Screenings returns the need's screenings, newest first, at most limit.
-	Screenings(ctx context.Context, needKey int64, limit int) ([]ScreeningRecord, error)
+	Screenings(ctx context.Context, needKey int64, limit int) ([]Record, error)
 	// ScreeningByPublicID returns a screening; ErrNotFound.
-	ScreeningByPublicID(ctx context.Context, publicID string) (*ScreeningRecord, error)
+	ScreeningByPublicID(ctx context.Context, publicID string) (*Record, error)
 	// Decide records a decision on the screening (which must still be the
 	// need's latest and undecided, else ErrConflict), with the override
 	// when d is DecisionOverride, and the audit entry.
@@ -155,7 +155,7 @@ type ScreeningStore interface {
 	// ReviewQueue returns the latest, undecided warn and block screenings
 	// of needs whose region code starts with one of regionPrefixes, blocks
 	// first then oldest first, at most limit.
-	ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]ScreeningRecord, error)
+	ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]Record, error)
 	// NeedSummaries returns the needs with these public ids (unknown ids
 	// are left out).
 	NeedSummaries(ctx context.Context, publicIDs []string) ([]NeedSummary, error)

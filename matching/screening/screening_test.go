@@ -56,8 +56,8 @@ const pseudo = "p-0001"
 
 // baseNeed is a medical need for January: cost 10,000 yuan, 2,000 statutory
 // declared, 8,000 requested.
-func baseNeed() ScreeningNeed {
-	return ScreeningNeed{ID: "need-a", Pseudonym: pseudo, Status: kernel.NeedSubmitted, Category: kernel.CatMedical,
+func baseNeed() Need {
+	return Need{ID: "need-a", Pseudonym: pseudo, Status: kernel.NeedSubmitted, Category: kernel.CatMedical,
 		Period: period("2026-01-01", "2026-01-31"), VerifiedCostFen: 1_000_000, StatutoryReliefFen: 200_000, RequestedFen: 800_000}
 }
 
@@ -67,7 +67,7 @@ func pay(id string, prog kernel.Programme, fen int64, from, to string) Statutory
 
 var now = day("2026-02-10").Add(3 * time.Hour)
 
-func checkOf(t *testing.T, r ScreeningReport, rule string) kernel.ScreeningCheck {
+func checkOf(t *testing.T, r Report, rule string) kernel.ScreeningCheck {
 	t.Helper()
 	for _, c := range r.Checks {
 		if c.Rule == rule {
@@ -89,39 +89,39 @@ func evidenceIDs(c kernel.ScreeningCheck) string {
 func TestStatutoryOverlap(t *testing.T) {
 	cases := []struct {
 		name     string
-		need     func(*ScreeningNeed)
+		need     func(*Need)
 		payments []StatutoryPayment
 		want     kernel.ScreeningOutcome
 		evidence string
 	}{
-		{"no payment on record and nothing declared is clear", func(n *ScreeningNeed) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 }, nil, kernel.ScreenClear, ""},
+		{"no payment on record and nothing declared is clear", func(n *Need) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 }, nil, kernel.ScreenClear, ""},
 		{"a payment matching the declaration is clear",
 			nil, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")}, kernel.ScreenClear, "pay-1"},
 		{"requested equal to the limit is clear",
-			func(n *ScreeningNeed) { n.RequestedFen = 800_000 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-31", "2026-01-31")}, kernel.ScreenClear, "pay-1"},
+			func(n *Need) { n.RequestedFen = 800_000 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-31", "2026-01-31")}, kernel.ScreenClear, "pay-1"},
 		{"requested one fen above the limit blocks",
-			func(n *ScreeningNeed) { n.RequestedFen = 800_001 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-31", "2026-01-31")}, kernel.ScreenBlock, "pay-1"},
+			func(n *Need) { n.RequestedFen = 800_001 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-31", "2026-01-31")}, kernel.ScreenBlock, "pay-1"},
 		{"more paid on record than declared blocks the full request",
 			nil, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-05", "2026-01-05"), pay("pay-2", kernel.ProgMedical, 100_000, "2026-01-20", "2026-01-20")},
 			kernel.ScreenBlock, "pay-1,pay-2"},
 		{"more paid than declared but a request within the new limit warns",
-			func(n *ScreeningNeed) { n.RequestedFen = 700_000 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 300_000, "2026-01-05", "2026-01-05")}, kernel.ScreenWarn, "pay-1"},
+			func(n *Need) { n.RequestedFen = 700_000 }, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 300_000, "2026-01-05", "2026-01-05")}, kernel.ScreenWarn, "pay-1"},
 		{"less on record than declared warns",
 			nil, []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 100_000, "2026-01-05", "2026-01-05")}, kernel.ScreenWarn, "pay-1"},
 		{"declared relief with nothing on record warns", nil, nil, kernel.ScreenWarn, ""},
 		{"a payment in a period that only touches the cost period does not count",
-			func(n *ScreeningNeed) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
+			func(n *Need) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
 			[]StatutoryPayment{pay("pay-1", kernel.ProgMedical, 500_000, "2026-02-01", "2026-02-28"), pay("pay-0", kernel.ProgMedical, 500_000, "2025-12-01", "2025-12-31")},
 			kernel.ScreenClear, ""},
 		{"a payment of a programme for another category does not count",
-			func(n *ScreeningNeed) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
+			func(n *Need) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
 			[]StatutoryPayment{pay("pay-1", kernel.ProgEducation, 500_000, "2026-01-05", "2026-01-05"), pay("pay-2", kernel.ProgDibao, 90_000, "2026-01-01", "2026-01-31")},
 			kernel.ScreenClear, ""},
 		{"temporary relief counts for every category",
-			func(n *ScreeningNeed) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
+			func(n *Need) { n.StatutoryReliefFen = 0; n.RequestedFen = 1_000_000 },
 			[]StatutoryPayment{pay("pay-1", kernel.ProgTemporary, 50_000, "2026-01-05", "2026-01-05")}, kernel.ScreenBlock, "pay-1"},
 		{"statutory relief above the cost leaves nothing: any request blocks",
-			func(n *ScreeningNeed) { n.StatutoryReliefFen = 0; n.RequestedFen = 1 },
+			func(n *Need) { n.StatutoryReliefFen = 0; n.RequestedFen = 1 },
 			[]StatutoryPayment{pay("pay-1", kernel.ProgMedical, 2_000_000, "2026-01-05", "2026-01-05")}, kernel.ScreenBlock, "pay-1"},
 	}
 	for _, tc := range cases {
@@ -130,7 +130,7 @@ func TestStatutoryOverlap(t *testing.T) {
 			if tc.need != nil {
 				tc.need(&n)
 			}
-			r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Payments: tc.payments, Stage: kernel.StageSubmit, Now: now})
+			r := Screen(DefaultConfig(), Input{Need: n, Payments: tc.payments, Stage: kernel.StageSubmit, Now: now})
 			c := checkOf(t, r, kernel.RuleStatutoryOverlap)
 			if c.Result != tc.want {
 				t.Errorf("result %s, want %s (%s)", c.Result, tc.want, c.Message)
@@ -145,7 +145,7 @@ func TestStatutoryOverlap(t *testing.T) {
 	}
 }
 
-func other(id string, mut func(*ScreeningNeed)) ScreeningNeed {
+func other(id string, mut func(*Need)) Need {
 	o := baseNeed()
 	o.ID = id
 	o.Status = kernel.NeedOpen
@@ -160,26 +160,26 @@ func other(id string, mut func(*ScreeningNeed)) ScreeningNeed {
 func TestCrossCharityDuplicate(t *testing.T) {
 	cases := []struct {
 		name     string
-		others   []ScreeningNeed
+		others   []Need
 		want     kernel.ScreeningOutcome
 		evidence string
 	}{
 		{"no other need is clear", nil, kernel.ScreenClear, ""},
-		{"a live need of the same person, category and period warns", []ScreeningNeed{other("need-b", nil)}, kernel.ScreenWarn, "need-b"},
-		{"a withdrawn need is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedWithdrawn })}, kernel.ScreenClear, ""},
-		{"a rejected need is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedRejected })}, kernel.ScreenClear, ""},
-		{"a draft is not a duplicate yet", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedDraft })}, kernel.ScreenClear, ""},
-		{"a need closed without money is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedClosed })}, kernel.ScreenClear, ""},
-		{"a need closed after funding is a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedClosed; o.FundedFen = 100 })}, kernel.ScreenWarn, "need-b"},
-		{"another category is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Category = kernel.CatEducation })}, kernel.ScreenClear, ""},
-		{"a period that only touches is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Period = period("2026-02-01", "2026-02-28") })}, kernel.ScreenClear, ""},
-		{"another person is not a duplicate", []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Pseudonym = "p-0002" })}, kernel.ScreenClear, ""},
-		{"the need itself is not its own duplicate", []ScreeningNeed{other("need-a", nil)}, kernel.ScreenClear, ""},
-		{"duplicates are listed by public id", []ScreeningNeed{other("need-c", nil), other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedReferred })}, kernel.ScreenWarn, "need-b,need-c"},
+		{"a live need of the same person, category and period warns", []Need{other("need-b", nil)}, kernel.ScreenWarn, "need-b"},
+		{"a withdrawn need is not a duplicate", []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedWithdrawn })}, kernel.ScreenClear, ""},
+		{"a rejected need is not a duplicate", []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedRejected })}, kernel.ScreenClear, ""},
+		{"a draft is not a duplicate yet", []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedDraft })}, kernel.ScreenClear, ""},
+		{"a need closed without money is not a duplicate", []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedClosed })}, kernel.ScreenClear, ""},
+		{"a need closed after funding is a duplicate", []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedClosed; o.FundedFen = 100 })}, kernel.ScreenWarn, "need-b"},
+		{"another category is not a duplicate", []Need{other("need-b", func(o *Need) { o.Category = kernel.CatEducation })}, kernel.ScreenClear, ""},
+		{"a period that only touches is not a duplicate", []Need{other("need-b", func(o *Need) { o.Period = period("2026-02-01", "2026-02-28") })}, kernel.ScreenClear, ""},
+		{"another person is not a duplicate", []Need{other("need-b", func(o *Need) { o.Pseudonym = "p-0002" })}, kernel.ScreenClear, ""},
+		{"the need itself is not its own duplicate", []Need{other("need-a", nil)}, kernel.ScreenClear, ""},
+		{"duplicates are listed by public id", []Need{other("need-c", nil), other("need-b", func(o *Need) { o.Status = kernel.NeedReferred })}, kernel.ScreenWarn, "need-b,need-c"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: baseNeed(), Payments: []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")},
+			r := Screen(DefaultConfig(), Input{Need: baseNeed(), Payments: []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")},
 				Others: tc.others, Stage: kernel.StageSubmit, Now: now})
 			c := checkOf(t, r, kernel.RuleCrossCharityDuplicate)
 			if c.Result != tc.want {
@@ -199,28 +199,28 @@ func TestOverAllocation(t *testing.T) {
 		stage  kernel.ScreeningStage
 		amount int64
 		funded int64
-		others []ScreeningNeed
+		others []Need
 		want   kernel.ScreeningOutcome
 	}{
 		{"an allocation up to the limit is clear", kernel.StageAllocate, 800_000, 0, nil, kernel.ScreenClear},
 		{"an allocation one fen over the limit blocks", kernel.StageAllocate, 800_001, 0, nil, kernel.ScreenBlock},
 		{"an allocation on top of funded money counts both", kernel.StageAllocate, 300_001, 500_000, nil, kernel.ScreenBlock},
-		{"money on another charity's need counts", kernel.StageAllocate, 500_001, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.FundedFen = 300_000 })}, kernel.ScreenBlock},
-		{"money on another charity's need up to the limit is clear", kernel.StageAllocate, 500_000, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.FundedFen = 300_000 })}, kernel.ScreenClear},
-		{"money on a withdrawn need does not count", kernel.StageAllocate, 800_000, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Status = kernel.NeedWithdrawn; o.FundedFen = 300_000 })}, kernel.ScreenClear},
-		{"money on a need of another category does not count", kernel.StageAllocate, 800_000, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Category = kernel.CatHousing; o.FundedFen = 300_000 })}, kernel.ScreenClear},
-		{"money for a period that only touches does not count", kernel.StageAllocate, 800_000, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.Period = period("2025-12-01", "2025-12-31"); o.FundedFen = 300_000 })}, kernel.ScreenClear},
+		{"money on another charity's need counts", kernel.StageAllocate, 500_001, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000 })}, kernel.ScreenBlock},
+		{"money on another charity's need up to the limit is clear", kernel.StageAllocate, 500_000, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000 })}, kernel.ScreenClear},
+		{"money on a withdrawn need does not count", kernel.StageAllocate, 800_000, 0, []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedWithdrawn; o.FundedFen = 300_000 })}, kernel.ScreenClear},
+		{"money on a need of another category does not count", kernel.StageAllocate, 800_000, 0, []Need{other("need-b", func(o *Need) { o.Category = kernel.CatHousing; o.FundedFen = 300_000 })}, kernel.ScreenClear},
+		{"money for a period that only touches does not count", kernel.StageAllocate, 800_000, 0, []Need{other("need-b", func(o *Need) { o.Period = period("2025-12-01", "2025-12-31"); o.FundedFen = 300_000 })}, kernel.ScreenClear},
 		{"at disburse the allocated money is not counted twice", kernel.StageDisburse, 800_000, 800_000, nil, kernel.ScreenClear},
-		{"at disburse another charity's new money blocks", kernel.StageDisburse, 800_000, 800_000, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.FundedFen = 1 })}, kernel.ScreenBlock},
-		{"at submit other money leaving too little for the request warns", kernel.StageSubmit, 0, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.FundedFen = 1 })}, kernel.ScreenWarn},
-		{"at submit other money above the limit blocks", kernel.StageSubmit, 0, 0, []ScreeningNeed{other("need-b", func(o *ScreeningNeed) { o.FundedFen = 300_000; o.RequestedFen = 900_000 }), other("need-c", func(o *ScreeningNeed) { o.FundedFen = 500_001; o.RequestedFen = 900_000 })}, kernel.ScreenBlock},
+		{"at disburse another charity's new money blocks", kernel.StageDisburse, 800_000, 800_000, []Need{other("need-b", func(o *Need) { o.FundedFen = 1 })}, kernel.ScreenBlock},
+		{"at submit other money leaving too little for the request warns", kernel.StageSubmit, 0, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 1 })}, kernel.ScreenWarn},
+		{"at submit other money above the limit blocks", kernel.StageSubmit, 0, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000; o.RequestedFen = 900_000 }), other("need-c", func(o *Need) { o.FundedFen = 500_001; o.RequestedFen = 900_000 })}, kernel.ScreenBlock},
 		{"at submit with no other money it is clear", kernel.StageSubmit, 0, 0, nil, kernel.ScreenClear},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			n := baseNeed()
 			n.FundedFen = tc.funded
-			r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Others: tc.others, Stage: tc.stage, AmountFen: tc.amount, Now: now,
+			r := Screen(DefaultConfig(), Input{Need: n, Others: tc.others, Stage: tc.stage, AmountFen: tc.amount, Now: now,
 				Payments: []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")}})
 			c := checkOf(t, r, kernel.RuleOverAllocation)
 			if c.Result != tc.want {
@@ -253,7 +253,7 @@ func TestMissedRelief(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := baseNeed()
 			n.HouseholdTypes = tc.types
-			r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Payments: tc.payments, Stage: kernel.StageSubmit, Now: now})
+			r := Screen(DefaultConfig(), Input{Need: n, Payments: tc.payments, Stage: kernel.StageSubmit, Now: now})
 			c := checkOf(t, r, kernel.RuleMissedRelief)
 			if c.Result != tc.want {
 				t.Errorf("result %s, want %s (%s)", c.Result, tc.want, c.Message)
@@ -283,8 +283,8 @@ func TestSamePersonUnderLowercaseX(t *testing.T) {
 	}
 	n := baseNeed()
 	n.Pseudonym = upper
-	o := other("need-b", func(o *ScreeningNeed) { o.Pseudonym = lower; o.FundedFen = 700_000 })
-	r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Others: []ScreeningNeed{o}, Stage: kernel.StageAllocate, AmountFen: 200_000, Now: now})
+	o := other("need-b", func(o *Need) { o.Pseudonym = lower; o.FundedFen = 700_000 })
+	r := Screen(DefaultConfig(), Input{Need: n, Others: []Need{o}, Stage: kernel.StageAllocate, AmountFen: 200_000, Now: now})
 	if c := checkOf(t, r, kernel.RuleCrossCharityDuplicate); c.Result != kernel.ScreenWarn {
 		t.Errorf("duplicate: %s", c.Result)
 	}
@@ -298,11 +298,11 @@ func TestOverallIsTheWorstCheck(t *testing.T) {
 	n.StatutoryReliefFen = 0
 	n.RequestedFen = 1_000_000
 	n.HouseholdTypes = []kernel.HouseholdType{kernel.HHDibao}
-	r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Stage: kernel.StageSubmit, Now: now})
+	r := Screen(DefaultConfig(), Input{Need: n, Stage: kernel.StageSubmit, Now: now})
 	if r.Result != kernel.ScreenWarn {
 		t.Errorf("one warning: %s", r.Result)
 	}
-	r = Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Stage: kernel.StageAllocate, AmountFen: 1_000_001, Now: now})
+	r = Screen(DefaultConfig(), Input{Need: n, Stage: kernel.StageAllocate, AmountFen: 1_000_001, Now: now})
 	if r.Result != kernel.ScreenBlock {
 		t.Errorf("warning and block: %s", r.Result)
 	}
@@ -314,23 +314,23 @@ func TestOverallIsTheWorstCheck(t *testing.T) {
 func TestFingerprintFollowsTheEvidence(t *testing.T) {
 	n := baseNeed()
 	p1 := pay("pay-1", kernel.ProgMedical, 300_000, "2026-01-05", "2026-01-05")
-	in := ScreeningInput{Need: n, Payments: []StatutoryPayment{p1}, Stage: kernel.StageSubmit, Now: now}
-	a := Fingerprint(Screen(DefaultScreeningConfig(), in).Checks)
+	in := Input{Need: n, Payments: []StatutoryPayment{p1}, Stage: kernel.StageSubmit, Now: now}
+	a := Fingerprint(Screen(DefaultConfig(), in).Checks)
 	if a == "" {
 		t.Fatal("a block without a fingerprint")
 	}
 	in.Now = now.Add(40 * 24 * time.Hour)
 	in.Stage = kernel.StageClear
-	if b := Fingerprint(Screen(DefaultScreeningConfig(), in).Checks); b != a {
+	if b := Fingerprint(Screen(DefaultConfig(), in).Checks); b != a {
 		t.Error("the same evidence later and at another stage gave another fingerprint")
 	}
 	in.Payments = append(in.Payments, pay("pay-2", kernel.ProgMedical, 1, "2026-01-06", "2026-01-06"))
-	if b := Fingerprint(Screen(DefaultScreeningConfig(), in).Checks); b == a {
+	if b := Fingerprint(Screen(DefaultConfig(), in).Checks); b == a {
 		t.Error("a new payment kept the fingerprint")
 	}
 	in.Payments = nil
 	in.Need.StatutoryReliefFen = 200_000
-	if b := Fingerprint(Screen(DefaultScreeningConfig(), in).Checks); b != "" {
+	if b := Fingerprint(Screen(DefaultConfig(), in).Checks); b != "" {
 		t.Error("no block but a fingerprint")
 	}
 }
@@ -338,7 +338,7 @@ func TestFingerprintFollowsTheEvidence(t *testing.T) {
 func TestEvidenceHoldsNoIdentity(t *testing.T) {
 	n := baseNeed()
 	n.HouseholdTypes = []kernel.HouseholdType{kernel.HHDibao}
-	r := Screen(DefaultScreeningConfig(), ScreeningInput{Need: n, Others: []ScreeningNeed{other("need-b", nil)},
+	r := Screen(DefaultConfig(), Input{Need: n, Others: []Need{other("need-b", nil)},
 		Payments: []StatutoryPayment{pay("pay-1", kernel.ProgMedical, 300_000, "2026-01-05", "2026-01-05")}, Stage: kernel.StageSubmit, Now: now})
 	b, _ := json.Marshal(r.Checks)
 	if strings.Contains(string(b), pseudo) {

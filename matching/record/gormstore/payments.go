@@ -144,7 +144,7 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]record.Payment, error) {
 	return out, nil
 }
 
-// ClaimImport implements matching.PaymentImportStore.
+// ClaimImport implements record.PaymentImportStore.
 func (s *Store) ClaimImport(ctx context.Context, nb record.ImportBatch, lease string, staleBefore time.Time) (record.ImportBatch, bool, error) {
 	var out record.ImportBatch
 	resumed := false
@@ -189,7 +189,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb record.ImportBatch, lease st
 	return out, resumed, nil
 }
 
-// FinishImport implements matching.PaymentImportStore.
+// FinishImport implements record.PaymentImportStore.
 func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, status record.ImportStatus, errText string, now time.Time) error {
 	if len(errText) > 1000 {
 		errText = errText[:1000]
@@ -209,7 +209,7 @@ func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, 
 	return nil
 }
 
-// OtherUnfinished implements matching.PaymentImportStore.
+// OtherUnfinished implements record.PaymentImportStore.
 func (s *Store) OtherUnfinished(ctx context.Context, batchKey int64) (bool, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&batchRow{}).Where("id <> ? AND status <> ?", batchKey, string(record.ImportDone)).Count(&n).Error; err != nil {
@@ -218,7 +218,7 @@ func (s *Store) OtherUnfinished(ctx context.Context, batchKey int64) (bool, erro
 	return n > 0, nil
 }
 
-// ImportBatch implements matching.PaymentImportStore.
+// ImportBatch implements record.PaymentImportStore.
 func (s *Store) ImportBatch(ctx context.Context, id string) (record.ImportBatch, error) {
 	var r batchRow
 	if err := s.db.WithContext(ctx).Where("public_id = ?", id).Take(&r).Error; err != nil {
@@ -227,7 +227,7 @@ func (s *Store) ImportBatch(ctx context.Context, id string) (record.ImportBatch,
 	return r.domain(), nil
 }
 
-// ImportBatches implements matching.PaymentImportStore.
+// ImportBatches implements record.PaymentImportStore.
 func (s *Store) ImportBatches(ctx context.Context, limit int) ([]record.ImportBatch, error) {
 	var rows []batchRow
 	if err := s.db.WithContext(ctx).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
@@ -240,7 +240,7 @@ func (s *Store) ImportBatches(ctx context.Context, limit int) ([]record.ImportBa
 	return out, nil
 }
 
-// ImportErrors implements matching.PaymentImportStore.
+// ImportErrors implements record.PaymentImportStore.
 func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]record.RowError, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT line, error FROM payment_import_errors WHERE batch_id = ? AND line > ? ORDER BY line LIMIT ?`,
 		batchKey, afterLine, limit)
@@ -296,7 +296,7 @@ const (
 // merge's CPU), which a part's bounded size keeps bounded.
 const importCacheKiB = 16 << 10
 
-// OpenPaymentWriter implements matching.PaymentImportStore.
+// OpenPaymentWriter implements record.PaymentImportStore.
 func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (record.PaymentWriter, error) {
 	var parts int
 	if err := s.sql.QueryRowContext(ctx, "SELECT parts FROM payment_import_batches WHERE id = ?", batchKey).Scan(&parts); err != nil {
@@ -317,7 +317,7 @@ func (s *Store) OpenPaymentWriter(ctx context.Context, batchKey int64, lease str
 	return &paymentWriter{s: s, conn: conn, batchKey: batchKey, parts: parts, lease: lease, noLoadData: s.writeMode == writeValues}, nil
 }
 
-// Close implements matching.PaymentWriter; it gives the connection back
+// Close implements record.PaymentWriter; it gives the connection back
 // with SQLite's default page cache.
 func (w *paymentWriter) Close() error {
 	if w.s.dialect == sqldb.SQLite {
@@ -327,7 +327,7 @@ func (w *paymentWriter) Close() error {
 	return w.conn.Close()
 }
 
-// WriteChunk implements matching.PaymentWriter.
+// WriteChunk implements record.PaymentWriter.
 func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -348,7 +348,7 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow
 	return nil
 }
 
-// CommitRead implements matching.PaymentWriter.
+// CommitRead implements record.PaymentWriter.
 func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -364,7 +364,7 @@ func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []rec
 	return nil
 }
 
-// RestartRead implements matching.PaymentWriter.
+// RestartRead implements record.PaymentWriter.
 func (w *paymentWriter) RestartRead(ctx context.Context) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -629,7 +629,7 @@ func appendDateText(b []byte, t time.Time) []byte {
 		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
-// InsertPart implements matching.PaymentWriter. The rows go straight into
+// InsertPart implements record.PaymentWriter. The rows go straight into
 // the record in the order given (key order: each page of the record's
 // B-tree is written about once): on SQLite through valuesInserter, on
 // MySQL/MariaDB through one streamed LOAD DATA LOCAL INFILE IGNORE
@@ -815,7 +815,7 @@ func progress(ctx context.Context, tx *sql.Tx, batchKey int64, lease, set string
 
 const paymentKey = "pseudonym, programme, period_from, period_to, amount_fen, region_code"
 
-// MergePart implements matching.PaymentWriter.
+// MergePart implements record.PaymentWriter.
 func (w *paymentWriter) MergePart(ctx context.Context, part int, takeOver bool, now time.Time) (int64, error) {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
-// Screenings implements matching.ScreeningStore: screenings, overrides and
+// Screenings implements screening.Store: screenings, overrides and
 // referrals, and the reads of the needs table screening makes.
 type Screenings struct {
 	db      *gorm.DB
@@ -98,7 +98,7 @@ func (d *dbTime) parse(s string) error {
 	return fmt.Errorf("cannot read time %q", s)
 }
 
-var _ screening.ScreeningStore = (*Screenings)(nil)
+var _ screening.Store = (*Screenings)(nil)
 
 type screeningRow struct {
 	ID                int64 `gorm:"primaryKey"`
@@ -190,8 +190,8 @@ func splitList(s string) []string {
 	return out
 }
 
-func (r needRow) domain() screening.ScreeningNeed {
-	n := screening.ScreeningNeed{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
+func (r needRow) domain() screening.Need {
+	n := screening.Need{ID: r.PublicID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
 		Category: kernel.Category(r.Category), Period: screening.Period{From: r.CostFrom.UTC(), To: r.CostTo.UTC()},
 		VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen, RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
 	for _, h := range splitList(r.HouseholdTypes) {
@@ -230,7 +230,7 @@ func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]n
 	return out, rows.Err()
 }
 
-// NeedForScreening implements matching.ScreeningStore.
+// NeedForScreening implements screening.Store.
 func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*screening.ScreenedNeed, error) {
 	rows, err := s.queryNeeds(ctx, "n.public_id = ?", publicID)
 	if err != nil {
@@ -239,22 +239,22 @@ func (s *Screenings) NeedForScreening(ctx context.Context, publicID string) (*sc
 	if len(rows) == 0 {
 		return nil, kernel.ErrNotFound
 	}
-	return &screening.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, ScreeningNeed: rows[0].domain()}, nil
+	return &screening.ScreenedNeed{Key: rows[0].ID, OrgID: rows[0].OrgPublicID, RegionCode: rows[0].RegionCode, Need: rows[0].domain()}, nil
 }
 
-// NeedWithPerson implements matching.ScreeningStore.
-func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*screening.ScreenedNeed, []screening.ScreeningNeed, error) {
+// NeedWithPerson implements screening.Store.
+func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*screening.ScreenedNeed, []screening.Need, error) {
 	rows, err := s.queryNeeds(ctx, "n.pseudonym = (SELECT x.pseudonym FROM needs x WHERE x.public_id = ?)", publicID)
 	if err != nil {
 		return nil, nil, err
 	}
 	var self *screening.ScreenedNeed
-	others := make([]screening.ScreeningNeed, 0, len(rows))
+	others := make([]screening.Need, 0, len(rows))
 	state := make([]kernel.PersonNeedState, 0, len(rows))
 	for _, r := range rows {
 		state = append(state, kernel.PersonNeedState{ID: r.ID, Version: r.Version, Status: kernel.NeedStatus(r.Status), FundedFen: r.FundedFen})
 		if r.PublicID == publicID {
-			self = &screening.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, ScreeningNeed: r.domain()}
+			self = &screening.ScreenedNeed{Key: r.ID, OrgID: r.OrgPublicID, RegionCode: r.RegionCode, Need: r.domain()}
 			continue
 		}
 		others = append(others, r.domain())
@@ -272,7 +272,7 @@ func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to
 	return s.record.PaymentsFor(ctx, pseudonym, from, to)
 }
 
-// NeedSummaries implements matching.ScreeningStore.
+// NeedSummaries implements screening.Store.
 func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]screening.NeedSummary, error) {
 	if len(publicIDs) == 0 {
 		return nil, nil
@@ -289,7 +289,7 @@ func (s *Screenings) NeedSummaries(ctx context.Context, publicIDs []string) ([]s
 	return out, nil
 }
 
-// OverrideFor implements matching.ScreeningStore.
+// OverrideFor implements screening.Store.
 func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*screening.Override, error) {
 	st, err := s.stmt(ctx, `SELECT need_id, screening_id, verifier, reason_ct, reason_kid, fingerprint, created_at
 		FROM screening_overrides WHERE need_id = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1`)
@@ -309,8 +309,8 @@ func (s *Screenings) OverrideFor(ctx context.Context, needKey int64, fingerprint
 	return &o, nil
 }
 
-func (r screeningRow) domain(needPublicID string) (screening.ScreeningRecord, error) {
-	rec := screening.ScreeningRecord{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
+func (r screeningRow) domain(needPublicID string) (screening.Record, error) {
+	rec := screening.Record{Key: r.ID, NeedKey: r.NeedID, BlockFingerprint: r.BlockFingerprint, WarnFingerprint: r.WarnFingerprint,
 		Latest: r.Latest, Decision: screening.Decision(r.Decision), DecidedBy: r.DecidedBy,
 		Screening: kernel.Screening{ID: r.PublicID, NeedID: needPublicID, Stage: kernel.ScreeningStage(r.Stage),
 			Result: kernel.ScreeningOutcome(r.Result), AmountFen: r.AmountFen, At: r.At.UTC(), Overridden: r.Overridden}}
@@ -325,7 +325,7 @@ func (r screeningRow) domain(needPublicID string) (screening.ScreeningRecord, er
 }
 
 // withNeedIDs loads screening rows with their need's public id.
-func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]screening.ScreeningRecord, error) {
+func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]screening.Record, error) {
 	var rows []screeningRow
 	q := `SELECT s.*, n.public_id AS need_public_id FROM screenings s JOIN needs n ON n.id = s.need_id WHERE ` + where + ` ORDER BY ` + order
 	if limit > 0 {
@@ -334,7 +334,7 @@ func (s *Screenings) screenings(ctx context.Context, where string, order string,
 	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]screening.ScreeningRecord, 0, len(rows))
+	out := make([]screening.Record, 0, len(rows))
 	for _, r := range rows {
 		rec, err := r.domain(r.NeedPublicID)
 		if err != nil {
@@ -345,15 +345,15 @@ func (s *Screenings) screenings(ctx context.Context, where string, order string,
 	return out, nil
 }
 
-// LatestScreening implements matching.ScreeningStore. The record comes
+// LatestScreening implements screening.Store. The record comes
 // without its checks (screening only compares fingerprints and decisions).
-func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*screening.ScreeningRecord, error) {
+func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*screening.Record, error) {
 	st, err := s.stmt(ctx, `SELECT id, public_id, stage, result, amount_fen, block_fingerprint, warn_fingerprint, overridden, decision, decided_by, decided_at, at
 		FROM screenings WHERE need_id = ? AND latest = 1 ORDER BY id DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
-	rec := screening.ScreeningRecord{NeedKey: needKey, Latest: true}
+	rec := screening.Record{NeedKey: needKey, Latest: true}
 	var stage, result, decision string
 	var decided, at dbTime
 	err = st.QueryRowContext(ctx, needKey).Scan(&rec.Key, &rec.ID, &stage, &result, &rec.AmountFen, &rec.BlockFingerprint, &rec.WarnFingerprint,
@@ -372,13 +372,13 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*scree
 	return &rec, nil
 }
 
-// Screenings implements matching.ScreeningStore.
-func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]screening.ScreeningRecord, error) {
+// Screenings implements screening.Store.
+func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]screening.Record, error) {
 	return s.screenings(ctx, "s.need_id = ?", "s.id DESC", limit, needKey)
 }
 
-// ScreeningByPublicID implements matching.ScreeningStore.
-func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*screening.ScreeningRecord, error) {
+// ScreeningByPublicID implements screening.Store.
+func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*screening.Record, error) {
 	recs, err := s.screenings(ctx, "s.public_id = ?", "s.id", 1, publicID)
 	if err != nil {
 		return nil, err
@@ -389,8 +389,8 @@ func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (
 	return &recs[0], nil
 }
 
-// ReviewQueue implements matching.ScreeningStore.
-func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]screening.ScreeningRecord, error) {
+// ReviewQueue implements screening.Store.
+func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]screening.Record, error) {
 	in, args := inRegions(regionPrefixes)
 	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block') AND "+in,
 		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit, args...)
@@ -410,7 +410,7 @@ func inRegions(prefixes []string) (string, []any) {
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
-// SaveScreening implements matching.ScreeningStore.
+// SaveScreening implements screening.Store.
 //
 // Lock order and extent (MySQL/MariaDB): the need's row first (UPDATE by
 // primary key), which queues the screenings of one need; then only rows
@@ -424,7 +424,7 @@ func inRegions(prefixes []string) (string, []any) {
 // table InnoDB scanned the primary key and locked every screening, and
 // two screenings of the same person deadlocked, error 1213.) A deadlock
 // or busy database that still happens is retried (sqldb.RetryTx).
-func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.ScreeningRecord, refs []screening.Referral) error {
+func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Record, refs []screening.Referral) error {
 	checks, err := json.Marshal(rec.Checks)
 	if err != nil {
 		return err
@@ -535,7 +535,7 @@ func queryInt64s(ctx context.Context, st *sql.Stmt, args ...any) ([]int64, error
 	return out, rows.Err()
 }
 
-// Decide implements matching.ScreeningStore.
+// Decide implements screening.Store.
 func (s *Screenings) Decide(ctx context.Context, screeningKey int64, d screening.Decision, by string, reasonCT []byte, reasonKID string, ov *screening.Override, at time.Time, audit marketplace.AuditEntry) error {
 	// The need's row is locked before the screening's, in the order
 	// SaveScreening takes them, so that a decision and a screening of the
@@ -599,7 +599,7 @@ func (r referralRow) domain(needPublicID, needRegion string) screening.Referral 
 	return out
 }
 
-// Referrals implements matching.ScreeningStore.
+// Referrals implements screening.Store.
 func (s *Screenings) Referrals(ctx context.Context, status screening.ReferralStatus, regionPrefixes []string, limit int) ([]screening.Referral, error) {
 	var rows []referralRow
 	in, args := inRegions(regionPrefixes)
@@ -618,7 +618,7 @@ func (s *Screenings) Referrals(ctx context.Context, status screening.ReferralSta
 	return out, nil
 }
 
-// UpdateReferral implements matching.ScreeningStore.
+// UpdateReferral implements screening.Store.
 func (s *Screenings) UpdateReferral(ctx context.Context, publicID string, fn func(r *screening.Referral) (marketplace.AuditEntry, error)) (*screening.Referral, error) {
 	var out screening.Referral
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

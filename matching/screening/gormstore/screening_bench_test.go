@@ -301,8 +301,8 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 }
 
 var (
-	_ screening.ScreeningSource = (*rstore.Store)(nil)
-	_ screening.ScreeningSource = (*gormstore.Screenings)(nil)
+	_ screening.Source = (*rstore.Store)(nil)
+	_ screening.Source = (*gormstore.Screenings)(nil)
 )
 
 // TestScreenReadsTheStatutoryRecord screens against the real payment store

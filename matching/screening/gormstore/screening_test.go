@@ -57,7 +57,7 @@ func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, 
 type fixture struct {
 	t        testing.TB
 	db       *sqldb.DB
-	svc      *screening.ScreeningService
+	svc      *screening.Service
 	pays     *fakePayments
 	pseudo   *marketplace.Pseudonymizer
 	verifier *kernel.Principal
@@ -101,7 +101,7 @@ func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = screening.NewScreeningService(gormstore.NewScreenings(db), f.pays, screening.DefaultScreeningConfig(), c, d, func() time.Time { return f.now }, newID)
+	f.svc = screening.NewService(gormstore.NewScreenings(db), f.pays, screening.DefaultConfig(), c, d, func() time.Time { return f.now }, newID)
 	return f
 }
 
@@ -391,7 +391,7 @@ func TestScreeningVisibility(t *testing.T) {
 	})
 }
 
-func mustScreenings(t *testing.T, f *fixture, id string) []screening.ScreeningRecord {
+func mustScreenings(t *testing.T, f *fixture, id string) []screening.Record {
 	recs, err := f.svc.Screenings(context.Background(), f.verifier, id, true)
 	if err != nil {
 		t.Fatal(err)
