@@ -10,6 +10,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -133,7 +134,9 @@ func TestDisbursementWaitsForNoticeAndScreening(t *testing.T) {
 		}
 		// The verifier takes the need off the emergency path: its notice now runs.
 		future := start.Add(72 * time.Hour)
-		db.Gorm.Exec("UPDATE needs SET emergency = 0, status = 'notice', notice_ends_at = ? WHERE public_id = ?", future, need)
+		if err := needfixture.Set(ctx, db.Gorm, need, map[string]any{"emergency": 0, "status": "notice", "notice_ends_at": future}); err != nil {
+			t.Fatal(err)
+		}
 		payee := funds.Payee{Type: funds.PayeeHousehold, Name: "张三丰", Reference: "R-1", Account: "6222000011112222"}
 		if _, err := f.svc.Disburse(ctx, f.staff, a.PublicID, payee, nil); !hasReason(err, "notice") {
 			t.Fatalf("disbursement before the notice ended: %v", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -35,17 +36,17 @@ func (f *fixture) insertNeeds(n int, requested int64) []string {
 	ids := make([]string, n)
 	for start := 0; start < n; start += 200 {
 		end := min(start+200, n)
-		var vals []string
-		var args []any
+		var rows []map[string]any
 		for i := start; i < end; i++ {
 			ids[i] = newID()
-			vals = append(vals, "(?, ?, ?, ?, ?, 'open', 'medical', 'urgent', '371725001', '371725', '18_59', '', ?, 'k1', '', ?, 0, ?, ?, ?, 0, 1, '', ?, ?, ?, ?)")
-			args = append(args, ids[i], f.swa.ID, f.workerID, benID, strings.Repeat("a", 64), []byte{1}, requested, requested, now, now.Add(720*time.Hour), past, now, now, now)
+			rows = append(rows, map[string]any{"public_id": ids[i], "org_id": f.swa.ID, "created_by": f.workerID, "beneficiary_id": benID,
+				"pseudonym": strings.Repeat("a", 64), "status": "open", "category": "medical", "urgency": "urgent", "region_code": "371725001",
+				"public_region_code": "371725", "age_band": "18_59", "household_types": "", "private_ct": []byte{1}, "private_kid": "k1",
+				"public_story": "", "verified_cost_fen": requested, "statutory_relief_fen": 0, "requested_fen": requested, "cost_from": now,
+				"cost_to": now.Add(720 * time.Hour), "emergency": 0, "consent_public": 1, "screening_result": "", "notice_ends_at": past,
+				"published_at": now, "created_at": now, "updated_at": now})
 		}
-		if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code,
-			public_region_code, age_band, household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen,
-			requested_fen, cost_from, cost_to, emergency, consent_public, screening_result, notice_ends_at, published_at, created_at, updated_at)
-			VALUES `+strings.Join(vals, ", "), args...).Error; err != nil {
+		if err := needfixture.Create(context.Background(), g, rows...); err != nil {
 			f.t.Fatal(err)
 		}
 	}

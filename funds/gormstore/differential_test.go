@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/jiujinan/jiujinan/funds"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -339,7 +342,7 @@ func (b *books) run(i int, o diffOp) string {
 	case opEndNeed:
 		// The needs service owns the lifecycle; here the row moves as it
 		// would when a worker withdraws the need or staff close it.
-		if err := f.db.Gorm.Exec("UPDATE needs SET status = ?, version = version + 1 WHERE public_id = ?", string(o.status), b.needs[o.need]).Error; err != nil {
+		if err := needfixture.Set(ctx, f.db.Gorm, b.needs[o.need], map[string]any{"status": string(o.status), "version": gorm.Expr("version + 1")}); err != nil {
 			b.t.Fatal(err)
 		}
 		return "ok"

@@ -8,6 +8,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -24,7 +25,7 @@ func TestDisclosureOfNeedWithoutPublicRegionIsNationwide(t *testing.T) {
 		past := (*f.now.Load()).Add(-time.Hour)
 		private := f.need(needSpec{Status: kernel.NeedOpen, NoticeEndsAt: &past})
 		public := f.need(needSpec{Status: kernel.NeedOpen, NoticeEndsAt: &past})
-		if err := db.Gorm.Exec("UPDATE needs SET public_region_code = '', consent_public = ? WHERE public_id = ?", false, private).Error; err != nil {
+		if err := needfixture.Set(ctx, db.Gorm, private, map[string]any{"public_region_code": "", "consent_public": false}); err != nil {
 			t.Fatal(err)
 		}
 		for _, n := range []string{private, public} {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -31,8 +32,8 @@ func TestEndedNeedSQLAgreesWithNeedEndReason(t *testing.T) {
 		for _, st := range statuses {
 			for _, dl := range []*time.Time{nil, &past, &at, &future} {
 				for _, m := range money {
-					if err := db.Gorm.Exec("UPDATE needs SET status = ?, deadline = ?, requested_fen = 1000, funded_fen = ?, disbursed_fen = ? WHERE public_id = ?",
-						string(st), dl, m[0], m[1], id).Error; err != nil {
+					if err := needfixture.Set(t.Context(), db.Gorm, id, map[string]any{"status": string(st), "deadline": dl, "requested_fen": 1000,
+						"funded_fen": m[0], "disbursed_fen": m[1]}); err != nil {
 						t.Fatal(err)
 					}
 					var n int

@@ -16,6 +16,7 @@ import (
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	mstore "github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
 
@@ -150,13 +151,13 @@ func (f *fixture) need(s needSpec) string {
 	var benID int64
 	g.Raw("SELECT id FROM beneficiaries WHERE public_id = ?", bid).Scan(&benID)
 	id := newID()
-	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code,
-		public_region_code, age_band, household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen,
-		requested_fen, cost_from, cost_to, emergency, consent_public, screening_result, notice_ends_at, published_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'urgent', ?, ?, '18_59', ?, ?, 'k1', '', ?, 0, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, f.swa.ID, f.workerID, benID, strings.Repeat("a", 64), string(s.Status), string(s.Category), s.Region, s.Region[:6],
-		s.HouseholdTypes, []byte{1}, s.RequestedFen, s.RequestedFen, now, now.Add(30*24*time.Hour), s.Emergency, string(s.Screening),
-		s.NoticeEndsAt, now, now, now).Error; err != nil {
+	if err := needfixture.Create(context.Background(), g, map[string]any{"public_id": id, "org_id": f.swa.ID, "created_by": f.workerID,
+		"beneficiary_id": benID, "pseudonym": strings.Repeat("a", 64), "status": string(s.Status), "category": string(s.Category),
+		"urgency": "urgent", "region_code": s.Region, "public_region_code": s.Region[:6], "age_band": "18_59",
+		"household_types": s.HouseholdTypes, "private_ct": []byte{1}, "private_kid": "k1", "public_story": "",
+		"verified_cost_fen": s.RequestedFen, "statutory_relief_fen": 0, "requested_fen": s.RequestedFen, "cost_from": now,
+		"cost_to": now.Add(30 * 24 * time.Hour), "emergency": s.Emergency, "consent_public": 1, "screening_result": string(s.Screening),
+		"notice_ends_at": s.NoticeEndsAt, "published_at": now, "created_at": now, "updated_at": now}); err != nil {
 		f.t.Fatal(err)
 	}
 	return id

@@ -9,6 +9,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -30,7 +31,7 @@ func (f *fixture) give(donor *kernel.Principal, need string, amount int64) *fund
 // endNeed sets a need's stored status, as the needs service would.
 func (f *fixture) endNeed(id string, status kernel.NeedStatus) {
 	f.t.Helper()
-	if err := f.db.Gorm.Exec("UPDATE needs SET status = ? WHERE public_id = ?", string(status), id).Error; err != nil {
+	if err := needfixture.Set(context.Background(), f.db.Gorm, id, map[string]any{"status": string(status)}); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -217,7 +218,7 @@ func TestExpiredNeedDefaultsToGeneralFund(t *testing.T) {
 		general := f.fund(kernel.Restrictions{})
 		need := f.need(needSpec{RequestedFen: 100_000})
 		deadline := start.Add(24 * time.Hour)
-		if err := f.db.Gorm.Exec("UPDATE needs SET deadline = ? WHERE public_id = ?", deadline, need).Error; err != nil {
+		if err := needfixture.Set(ctx, f.db.Gorm, need, map[string]any{"deadline": deadline}); err != nil {
 			t.Fatal(err)
 		}
 		donor := f.user(kernel.RoleDonor, nil)

@@ -1,12 +1,16 @@
 // Package needfixture writes needs straight into the database for tests of
 // the code that reads them (the public projection, the search outbox, the
-// browsing API), without going through the need lifecycle. Only tests import
-// it.
+// browsing API, funds and screening), without going through the need
+// lifecycle. Only tests import it, and tests write the needs table through
+// it only: the needs store and this package are the one place that writes
+// needs.
 package needfixture
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -177,7 +181,7 @@ func (b Base) Insert(tb testing.TB, db *sqldb.DB, needs ...Need) (rowIDs []int64
 func Update(tb testing.TB, db *sqldb.DB, rowID int64, cols map[string]any) {
 	tb.Helper()
 	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Table("needs").Where("id = ?", rowID).Updates(cols).Error; err != nil {
+		if err := set(tx, "id", rowID, cols); err != nil {
 			return err
 		}
 		return tx.Create(&mstore.OutboxRow{NeedID: rowID, CreatedAt: time.Now().UTC()}).Error
@@ -185,4 +189,50 @@ func Update(tb testing.TB, db *sqldb.DB, rowID int64, cols map[string]any) {
 	if err != nil {
 		tb.Fatalf("needfixture: update: %v", err)
 	}
+}
+
+// Set changes columns of the need with this public id, named as the caller
+// names them (a value may be a gorm.Expr such as "version + 1"), and
+// nothing else: no search outbox row, no version or updated_at of its own.
+// Tests use it to put a need in a state the need lifecycle would reach
+// slowly or never (a deadline in the past, a status, money from elsewhere,
+// a change the outbox lost). It fails when no need has the id.
+func Set(ctx context.Context, db *gorm.DB, publicID string, cols map[string]any) error {
+	return set(db.WithContext(ctx), "public_id", publicID, cols)
+}
+
+// set updates the need whose key column equals value.
+func set(db *gorm.DB, key string, value any, cols map[string]any) error {
+	res := db.Table("needs").Where(key+" = ?", value).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("needfixture: set need %s %v: %w", key, value, res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	// MariaDB counts changed rows only: setting the values a row already
+	// holds affects none, and that is no error.
+	var n int64
+	if err := db.Table("needs").Where(key+" = ?", value).Count(&n).Error; err != nil {
+		return fmt.Errorf("needfixture: set need %s %v: %w", key, value, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("needfixture: set need: no need with %s %v", key, value)
+	}
+	return nil
+}
+
+// Create inserts needs rows in one statement, each a map of column to value
+// named as the caller names them, and nothing else: no search outbox row,
+// no defaults. It is for tests that own the organization, user and
+// beneficiary of their needs (Insert writes needs of a Base). Like gorm, it
+// adds an "@id" entry to each map.
+func Create(ctx context.Context, db *gorm.DB, rows ...map[string]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := db.WithContext(ctx).Table("needs").Create(rows).Error; err != nil {
+		return fmt.Errorf("needfixture: create needs: %w", err)
+	}
+	return nil
 }
