@@ -216,15 +216,15 @@ func TestRebuildRemovesNeedsNoLongerPublic(t *testing.T) {
 		ctx := context.Background()
 		store := gormstore.New(db)
 		base := needfixture.Setup(t, db, "阳光社工站")
-		rowIDs, _ := base.Insert(t, db, fixtureNeeds(18)...)
+		_, publicIDs := base.Insert(t, db, fixtureNeeds(18)...)
 		idx := openIndex(t)
 		ix := search.NewIndexer(idx, store, store, nowFunc, nil)
 		if _, err := ix.Drain(ctx); err != nil {
 			t.Fatal(err)
 		}
 		// Changes whose outbox rows are lost (as if a bug skipped them).
-		for _, id := range rowIDs[:6] {
-			if err := db.Gorm.Exec("UPDATE needs SET status = 'withdrawn', funded_fen = 5 WHERE id = ?", id).Error; err != nil {
+		for _, id := range publicIDs[:6] {
+			if err := needfixture.Set(ctx, db.Gorm, id, map[string]any{"status": "withdrawn", "funded_fen": 5}); err != nil {
 				t.Fatal(err)
 			}
 		}
