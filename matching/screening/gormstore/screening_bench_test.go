@@ -23,6 +23,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/matching/screening/gormstore"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -359,7 +360,9 @@ func TestScreenReadsTheStatutoryRecord(t *testing.T) {
 			t.Errorf("payments read for screening: %v %v", err, mine)
 		}
 		// Requesting one fen more than cost − paid blocks.
-		g.Exec(`UPDATE needs SET requested_fen = 700001 WHERE public_id = ?`, a)
+		if err := needfixture.Set(ctx, g, a, map[string]any{"requested_fen": 700001}); err != nil {
+			t.Fatal(err)
+		}
 		if s, _ := f.svc.Screen(ctx, a, kernel.StageSubmit, 0); s.Result != kernel.ScreenBlock {
 			t.Errorf("one fen over the limit: %s", s.Result)
 		}

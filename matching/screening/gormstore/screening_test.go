@@ -18,6 +18,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	mgorm "github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/matching/screening/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
@@ -147,11 +148,11 @@ func (f *fixture) post(s needSpec) string {
 	var ben struct{ ID int64 }
 	g.Raw(`SELECT id FROM beneficiaries WHERE public_id = ?`, bid).Scan(&ben)
 	id := newID()
-	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code, age_band,
-		household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen, funded_fen, cost_from, cost_to, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', '371725', '18_59', ?, ?, 'd1', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, s.org.ID, f.userKey, ben.ID, p, string(s.status), string(s.category), s.households, []byte{1}, s.cost, s.stat, s.req, s.fund,
-		date(s.from), date(s.to), f.now, f.now).Error; err != nil {
+	if err := needfixture.Create(context.Background(), g, map[string]any{"public_id": id, "org_id": s.org.ID, "created_by": f.userKey,
+		"beneficiary_id": ben.ID, "pseudonym": p, "status": string(s.status), "category": string(s.category), "urgency": "normal",
+		"region_code": "371725", "age_band": "18_59", "household_types": s.households, "private_ct": []byte{1}, "private_kid": "d1",
+		"public_story": "", "verified_cost_fen": s.cost, "statutory_relief_fen": s.stat, "requested_fen": s.req, "funded_fen": s.fund,
+		"cost_from": date(s.from), "cost_to": date(s.to), "created_at": f.now, "updated_at": f.now}); err != nil {
 		f.t.Fatal(err)
 	}
 	return id
@@ -208,7 +209,9 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 			t.Errorf("needs.screening_result = %q", r)
 		}
 		// Withdrawn, it no longer counts.
-		db.Gorm.Exec(`UPDATE needs SET status = 'withdrawn' WHERE public_id = ?`, b)
+		if err := needfixture.Set(ctx, db.Gorm, b, map[string]any{"status": "withdrawn"}); err != nil {
+			t.Fatal(err)
+		}
 		s, _ = f.svc.Screen(ctx, a, kernel.StageAllocate, 500_001)
 		if s.Result != kernel.ScreenClear {
 			t.Errorf("after withdrawal: %s %+v", s.Result, s.Checks)
