@@ -137,7 +137,7 @@ func TestEndedNeedChoicesAPI(t *testing.T) {
 			return id
 		}
 		pa, pb := give(a, 30_000), give(b, 20_000)
-		if err := env.db.Gorm.Exec("UPDATE needs SET status = 'withdrawn' WHERE public_id = ?", ended).Error; err != nil {
+		if err := needfixture.Set(t.Context(), env.db.Gorm, ended, map[string]any{"status": "withdrawn"}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := env.funds.OpenRedirects(t.Context()); err != nil || n != 2 {
@@ -240,7 +240,7 @@ func TestChoicePages(t *testing.T) {
 	if r := env.do("POST", "/api/v1/pledges/"+pledgeID+"/confirm", staff, nil); r.Status != 200 {
 		t.Fatalf("confirm %q: %d %s", pledgeID, r.Status, r.Body)
 	}
-	if err := env.db.Gorm.Exec("UPDATE needs SET status = 'withdrawn' WHERE public_id = ?", ended).Error; err != nil {
+	if err := needfixture.Set(t.Context(), env.db.Gorm, ended, map[string]any{"status": "withdrawn"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.funds.OpenRedirects(t.Context()); err != nil {

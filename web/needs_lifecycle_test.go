@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 )
 
 // fakeScreener answers every screening with result.
@@ -144,7 +145,9 @@ func TestNeedEmergencyPathConsentAndWithdraw(t *testing.T) {
 		// A funded need cannot be withdrawn.
 		fid := env.createNeed(worker, needBody())
 		env.clearAndPublish(fid, worker, verifier)
-		env.db.Gorm.Exec("UPDATE needs SET funded_fen = 1000 WHERE public_id = ?", fid)
+		if err := needfixture.Set(t.Context(), env.db.Gorm, fid, map[string]any{"funded_fen": 1000}); err != nil {
+			t.Fatal(err)
+		}
 		if r := env.do("POST", "/api/v1/needs/"+fid+"/withdraw", worker, map[string]any{}); r.Status != http.StatusConflict {
 			t.Errorf("withdraw with money allocated: %d", r.Status)
 		}

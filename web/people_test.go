@@ -13,6 +13,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 )
 
 func init() {
@@ -108,12 +109,12 @@ func (env *testEnv) insertNeed(n testNeed) string {
 	if n.public {
 		published = &now
 	}
-	if err := db.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code,
-		age_band, household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen,
-		cost_from, cost_to, service_needs, consent_public, published_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'care', 'normal', ?, ?, ?, ?, ?, '', 100000, 0, 100000, ?, ?, ?, ?, ?, ?, ?)`,
-		nid, n.org.ID, env.admin.User.ID, benID, strings.Repeat("a", 64), n.status, n.region, n.ageBand, n.types, []byte("x"), "k",
-		now, now, n.services, n.public, published, now, now).Error; err != nil {
+	if err := needfixture.Create(context.Background(), db, map[string]any{"public_id": nid, "org_id": n.org.ID, "created_by": env.admin.User.ID,
+		"beneficiary_id": benID, "pseudonym": strings.Repeat("a", 64), "status": n.status, "category": "care", "urgency": "normal",
+		"region_code": n.region, "age_band": n.ageBand, "household_types": n.types, "private_ct": []byte("x"), "private_kid": "k",
+		"public_story": "", "verified_cost_fen": 100000, "statutory_relief_fen": 0, "requested_fen": 100000, "cost_from": now,
+		"cost_to": now, "service_needs": n.services, "consent_public": n.public, "published_at": published, "created_at": now,
+		"updated_at": now}); err != nil {
 		env.t.Fatal(err)
 	}
 	return nid

@@ -15,6 +15,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	sstore "github.com/jiujinan/jiujinan/matching/screening/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 )
@@ -99,11 +100,11 @@ func (env *testEnv) postNeed(n screenedNeed) string {
 	var ben struct{ ID int64 }
 	g.Raw(`SELECT id FROM beneficiaries WHERE public_id = ?`, bid).Scan(&ben)
 	id := testID()
-	if err := g.Exec(`INSERT INTO needs (public_id, org_id, created_by, beneficiary_id, pseudonym, status, category, urgency, region_code, age_band,
-		household_types, private_ct, private_kid, public_story, verified_cost_fen, statutory_relief_fen, requested_fen, funded_fen, cost_from, cost_to, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'normal', ?, '18_59', ?, ?, 'test-data', '', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.org.ID, env.admin.User.ID, ben.ID, p, string(n.status), string(n.category), n.region, n.households, []byte{1}, n.cost, n.stat, n.req, n.fund,
-		isoDay(n.from), isoDay(n.to), now, now).Error; err != nil {
+	if err := needfixture.Create(context.Background(), g, map[string]any{"public_id": id, "org_id": n.org.ID, "created_by": env.admin.User.ID,
+		"beneficiary_id": ben.ID, "pseudonym": p, "status": string(n.status), "category": string(n.category), "urgency": "normal",
+		"region_code": n.region, "age_band": "18_59", "household_types": n.households, "private_ct": []byte{1}, "private_kid": "test-data",
+		"public_story": "", "verified_cost_fen": n.cost, "statutory_relief_fen": n.stat, "requested_fen": n.req, "funded_fen": n.fund,
+		"cost_from": isoDay(n.from), "cost_to": isoDay(n.to), "created_at": now, "updated_at": now}); err != nil {
 		env.t.Fatal(err)
 	}
 	return id
@@ -298,7 +299,9 @@ func TestReviewQueueDecisions(t *testing.T) {
 			t.Errorf("same evidence: %s overridden=%v", s2.Result, s2.Overridden)
 		}
 		// Another charity's new money changes the evidence: blocked again.
-		env.db.Gorm.Exec(`UPDATE needs SET funded_fen = 900001 WHERE public_id = ?`, b)
+		if err := needfixture.Set(ctx, env.db.Gorm, b, map[string]any{"funded_fen": 900001}); err != nil {
+			t.Fatal(err)
+		}
 		r = env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
 		s3 := decodeInto[screeningBody](t, r)
 		if s3.Result != "block" || s3.Overridden {
