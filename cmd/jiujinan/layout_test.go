@@ -1,7 +1,11 @@
 package main
 
 import (
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -83,5 +87,44 @@ func TestImportDirection(t *testing.T) {
 	}
 	if seen < len(layout)-1 {
 		t.Errorf("go list showed %d of the layout's %d packages", seen, len(layout))
+	}
+}
+
+// needsWrite is what a write to the needs table looks like in Go or SQL.
+var needsWrite = regexp.MustCompile(`(?i)\b(UPDATE\s+needs|INSERT\s+(OR\s+\w+\s+)?INTO\s+needs|DELETE\s+FROM\s+needs|REPLACE\s+INTO\s+needs)\b|Table\("needs"\)\.(Where|Update|Updates|UpdateColumn|UpdateColumns|Create|Delete|Save)\b`)
+
+// TestOnlyTheNeedsStoreWritesNeeds: a need's status and money have one
+// owner, so no Go file outside the needs store (marketplace/gormstore, its
+// test fixture included) writes the needs table — tests set a need's state
+// through needfixture too.
+func TestOnlyTheNeedsStoreWritesNeeds(t *testing.T) {
+	root := "../.."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel == "marketplace/gormstore" || strings.HasPrefix(d.Name(), ".") && rel != "." {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || rel == "cmd/jiujinan/layout_test.go" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if needsWrite.MatchString(line) {
+				t.Errorf("%s:%d writes the needs table outside the needs store: %s", rel, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
