@@ -152,12 +152,12 @@ func insertRows(ctx context.Context, pool gorm.ConnPool, table string, cols []st
 	return nil
 }
 
-// chainAudits is AppendAudit set by set, but for the INSERT of the rows it
-// returns (in the order of entries): the heads of every stream concerned
-// are created when missing and locked in one statement each (in stream
-// order, so that two such appends queue), the entries are chained in the
-// order given within each stream, and each head moves on. Appending them
-// one by one with AppendAudit gives the same chains.
+// chainAudits chains entries onto their streams and returns the audit rows
+// to insert (in the order of entries); AppendAudit is it for one entry. The
+// heads of every stream concerned are created when missing and locked in
+// one statement each (in stream order, so that two such appends queue), the
+// entries are chained in the order given within each stream, and each head
+// moves on.
 func chainAudits(tx *gorm.DB, entries []*marketplace.AuditEntry) ([]auditRow, error) {
 	if len(entries) == 0 {
 		return nil, nil
