@@ -328,5 +328,4 @@ func (s *Service) saveNeed(tx Tx, need *NeedState, actor, ref string, now time.T
 	return tx.SaveNeedMoney(need, change, now)
 }
 
-// actorSystem moves money no user moved by hand (marketplace.ActorSystem).
-const actorSystem = marketplace.ActorSystem
+// marketplace.ActorSystem moves money no user moved by hand (marketplace.ActorSystem).

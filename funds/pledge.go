@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // NewPledge is a donor's pledge request.
@@ -249,7 +250,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 		return nil
 	}
 	need.FundedFen += take
-	if err := s.saveNeed(tx, need, actorSystem, p.PublicID, now); err != nil {
+	if err := s.saveNeed(tx, need, marketplace.ActorSystem, p.PublicID, now); err != nil {
 		return err
 	}
 	if err := tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now)); err != nil {
@@ -315,7 +316,7 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 			return err
 		}
 		need.FundedFen += amt
-		if err := s.saveNeed(tx, need, actorSystem, m.PublicID, now); err != nil {
+		if err := s.saveNeed(tx, need, marketplace.ActorSystem, m.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseMatch, need, amt, string(KindFund), src.PublicID, src.Name, m.PublicID, now)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // DefaultRedirectWindow is how long donors have to choose before the
@@ -426,7 +427,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	for i := range matches {
 		if matches[i].NeedID == ended.ID {
-			if err := s.reverseMatch(tx, &matches[i], actorSystem, now); err != nil {
+			if err := s.reverseMatch(tx, &matches[i], marketplace.ActorSystem, now); err != nil {
 				return err
 			}
 			// reverseMatch saved its own copy of the need.
@@ -441,7 +442,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	if r.FromNeedFen > 0 {
 		ended.FundedFen -= r.FromNeedFen
-		if err := s.saveNeed(tx, ended, actorSystem, p.PublicID, now); err != nil {
+		if err := s.saveNeed(tx, ended, marketplace.ActorSystem, p.PublicID, now); err != nil {
 			return err
 		}
 		dk, srcType := DiscloseMovedOut, string(t.action)
@@ -454,7 +455,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	}
 	if target != nil {
 		target.FundedFen += r.AmountFen
-		if err := s.saveNeed(tx, target, actorSystem, p.PublicID, now); err != nil {
+		if err := s.saveNeed(tx, target, marketplace.ActorSystem, p.PublicID, now); err != nil {
 			return err
 		}
 		if err := tx.InsertDisclosure(s.disclosure(DiscloseMovedIn, target, r.AmountFen, "donation", ended.PublicID, p.OrgName, p.PublicID, now)); err != nil {
@@ -565,7 +566,7 @@ func (s *Service) ReturnAllocations(ctx context.Context) (int, error) {
 				return err
 			}
 			need.FundedFen -= a.AmountFen
-			if err := s.saveNeed(tx, need, actorSystem, a.PublicID, now); err != nil {
+			if err := s.saveNeed(tx, need, marketplace.ActorSystem, a.PublicID, now); err != nil {
 				return err
 			}
 			ok = true
