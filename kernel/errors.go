@@ -99,6 +99,8 @@ func (e *ScreeningBlockedError) Error() string {
 		return "disbursement stopped for review: screening blocks it"
 	case StageAllocate:
 		return "screening blocks this allocation"
+	case StageGift:
+		return "screening blocks this gift"
 	}
 	return "the need's screening blocks this action; correct the need or have a verifier override the block"
 }

@@ -25,6 +25,9 @@ const (
 	StageClear    ScreeningStage = "clear"
 	StageAllocate ScreeningStage = "allocate"
 	StageDisburse ScreeningStage = "disburse"
+	// StageGift screens a donor's gift to a need, at pledge time and again
+	// when its money is confirmed: money about to move, like an allocation.
+	StageGift ScreeningStage = "gift"
 )
 
 // The screening rules of DESIGN.md.
@@ -75,6 +78,13 @@ type Screening struct {
 	// differ, another movement for the same person came between, and the
 	// screening must run again (funds.Allocate does).
 	PersonState string `json:"-"`
+	// RoomFen is how much more charity money the person's hardship may
+	// take as the screening read it (verified cost − statutory relief −
+	// what every live posting of the person for it already holds, never
+	// below zero), not counting AmountFen. A caller that moves money under
+	// the person's lock, with PersonState unchanged, never moves more than
+	// RoomFen (a gift's matching money included).
+	RoomFen int64 `json:"room_fen"`
 }
 
 // PersonNeedState is what of a need of the person screened decides
