@@ -2,7 +2,6 @@ package funds
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,17 +84,18 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 		}
 	}
 	var out *Allocation
-	hint := GroupHint{Source: sourceID, Need: needID, Person: scr != nil && scr.PersonState != ""}
+	// The person's needs are locked first, always: the fund's per-need cap
+	// is per person (GivenFen), and two allocations to two postings of one
+	// person must queue for it.
+	hint := GroupHint{Source: sourceID, Need: needID, Person: true}
 	err = s.Store.InTxGrouped(ctx, hint, func(tx Tx) error {
 		now := s.now()
-		if scr != nil && scr.PersonState != "" {
-			state, err := tx.LockPerson(needID)
-			if err != nil {
-				return err
-			}
-			if state != scr.PersonState {
-				return errPersonChanged
-			}
+		state, err := tx.LockPerson(needID)
+		if err != nil {
+			return err
+		}
+		if scr != nil && scr.PersonState != "" && state != scr.PersonState {
+			return errPersonChanged
 		}
 		need, err := tx.LockNeed(needID)
 		if err != nil {
@@ -136,6 +136,9 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 		if err := tx.InsertAllocation(a); err != nil {
 			return err
 		}
+		if err := tx.AddLot(&Lot{NeedID: need.ID, Kind: LotAllocation, SourceID: src.ID, AllocationID: a.ID, AmountFen: amountFen, CreatedAt: now}); err != nil {
+			return err
+		}
 		need.FundedFen += amountFen
 		if err := s.saveNeed(tx, need, by.User.PublicID, a.PublicID, now); err != nil {
 			return err
@@ -161,10 +164,14 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 // Payee is who receives a disbursement. It is stored only sealed; the API
 // shows Masked.
 type Payee struct {
-	Type      PayeeType `json:"type"`
-	Name      string    `json:"name"`
-	Reference string    `json:"reference"`
-	Account   string    `json:"account,omitempty"`
+	Type PayeeType `json:"type"`
+	Name string    `json:"name"`
+	// Reference is the provider's invoice or receipt number (发票/收据号).
+	Reference string `json:"reference"`
+	Account   string `json:"account,omitempty"`
+	// Reason records why the household is paid directly rather than a
+	// provider (required then); it is sealed with the payee.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Masked is the payee as shown: a provider's name (an institution) in
@@ -194,104 +201,6 @@ func maskTail(s string) string {
 		return strings.Repeat("*", len(r))
 	}
 	return "****" + string(r[len(r)-4:])
-}
-
-// Disburse pays an allocation out to a provider or the household, for
-// federation staff of the holder, after the need's notice period (or at
-// once on the emergency path). Screening runs again first: a block stops
-// it for review (*kernel.ScreeningBlockedError). The ledger moves the money from the
-// need's committed account to payable and on to paid. ErrNotFound for an
-// allocation by may not see (MaySeeAllocation).
-func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
-	v := &kernel.ValidationError{}
-	payee.Name, payee.Reference, payee.Account = strings.TrimSpace(payee.Name), strings.TrimSpace(payee.Reference), strings.TrimSpace(payee.Account)
-	if payee.Type != PayeeProvider && payee.Type != PayeeHousehold {
-		v.Add("payee_type", "must be provider or household")
-	}
-	checkText(v, "payee_name", payee.Name, true, 100)
-	checkText(v, "reference", payee.Reference, true, 100)
-	checkText(v, "account", payee.Account, false, 64)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	pre, err := s.Store.Allocation(ctx, allocationID)
-	if err != nil {
-		return nil, err
-	}
-	if !MaySeeAllocation(by, pre) {
-		return nil, fmt.Errorf("funds: disburse: %w", kernel.ErrNotFound)
-	}
-	if pre.Status != AllocAllocated {
-		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(pre.Status)}, "the allocation is %s", pre.Status)
-	}
-	if s.Screener != nil {
-		scr, err := s.Screener.Screen(ctx, pre.NeedPublicID, kernel.StageDisburse, pre.AmountFen)
-		if err != nil {
-			return nil, fmt.Errorf("funds: disburse: screening: %w", err)
-		}
-		if scr.Result == kernel.ScreenBlock {
-			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageDisburse, Screening: scr}
-		}
-	}
-	plain, _ := json.Marshal(payee)
-	ct, kid, err := s.Cipher.Seal(plain, []byte("allocation.payee:"+allocationID))
-	if err != nil {
-		return nil, err
-	}
-	var out *Allocation
-	err = s.Store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		need, err := tx.LockNeedByID(pre.NeedID)
-		if err != nil {
-			return err
-		}
-		a, err := tx.LockAllocation(allocationID)
-		if err != nil {
-			return err
-		}
-		if a.Status != AllocAllocated {
-			return kernel.Refuse(kernel.ErrConflict, "refusal_allocation_status", map[string]any{"Status": string(a.Status)}, "the allocation is %s", a.Status)
-		}
-		if !need.NoticeOver(now) {
-			return ineligible("notice", nil, "the need's public notice has not ended; money leaves only after it")
-		}
-		switch st := marketplace.EffectiveStatus(need.Status, need.NoticeEndsAt, now); st {
-		case kernel.NeedOpen, kernel.NeedFunded, kernel.NeedDisbursed:
-		default:
-			return ineligible(kernel.FailStatus, map[string]any{"Status": string(st)}, "the need is %s", st)
-		}
-		if need.Facts(now).Screening == kernel.ScreenBlock {
-			return ineligible(kernel.FailScreening, nil, "the need's screening blocks it; stopped for review")
-		}
-		org := a.SourceOrgPublicID
-		payable, paid := OrgAccount(AccountPayable, org), OrgAccount(AccountPaid, org)
-		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxDisburse, RefType: "allocation", RefID: a.PublicID, At: now,
-			Entries: transfer(NeedAccount(need.PublicID), payable, a.AmountFen)}); err != nil {
-			return err
-		}
-		if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxPayout, RefType: "allocation", RefID: a.PublicID, At: now,
-			Entries: transfer(payable, paid, a.AmountFen)}); err != nil {
-			return err
-		}
-		a.Status, a.PayeeType, a.PayeeCT, a.PayeeKID, a.PayeeMasked = AllocDisbursed, payee.Type, ct, kid, payee.Masked()
-		a.DisbursedBy, a.DisbursedAt = by.User.ID, &now
-		if err := tx.UpdateAllocation(a); err != nil {
-			return err
-		}
-		need.DisbursedFen += a.AmountFen
-		if err := s.saveNeed(tx, need, by.User.PublicID, a.PublicID, now); err != nil {
-			return err
-		}
-		if err := tx.InsertDisclosure(s.disclosure(DiscloseDisbursement, need, a.AmountFen, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now)); err != nil {
-			return err
-		}
-		out = a
-		return s.finishIdem(tx, by, idem, a)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("funds: disburse: %w", err)
-	}
-	return out, nil
 }
 
 // MaySeeAllocation reports whether by may see allocation a, its payee

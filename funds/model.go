@@ -82,9 +82,12 @@ func (s *Source) Running(now time.Time) bool {
 // NeedState is what funds reads and writes of a need, locked in the
 // transaction of a money movement.
 type NeedState struct {
-	ID               int64
-	PublicID         string
-	OrgID            int64
+	ID       int64
+	PublicID string
+	OrgID    int64
+	// Person is the pseudonym of the person the need is for: every need
+	// posted for them has it.
+	Person           string
 	Status           kernel.NeedStatus // as stored
 	Category         kernel.Category
 	RegionCode       string
@@ -110,6 +113,10 @@ const (
 	EndWithdrawn = marketplace.EndWithdrawn
 	EndClosed    = marketplace.EndClosed
 	EndExpired   = marketplace.EndExpired
+	// EndUnapplied: the need could not take a gift's money when it arrived
+	// (it had filled up meanwhile, or the person's limit was reached, or
+	// its screening blocks); the money is held and the donor chooses.
+	EndUnapplied = "unapplied"
 )
 
 // EndReason says why the money given to the need can no longer be used

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -71,6 +72,18 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 		}
 		if err != nil {
 			return nil, err
+		}
+		// A gift is screened like an allocation: a gift that would take the
+		// person's charity money past their limit, or to a need whose
+		// screening blocks, is refused and never created.
+		if s.Screener != nil {
+			scr, err := s.Screener.Screen(ctx, need.PublicID, kernel.StageGift, n.AmountFen)
+			if err != nil {
+				return nil, fmt.Errorf("funds: pledge: screening: %w", err)
+			}
+			if scr.Result == kernel.ScreenBlock {
+				return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageGift, Screening: scr}
+			}
 		}
 	} else {
 		src, err := s.Source(ctx, SourceKind(n.TargetType), n.TargetID)
@@ -165,9 +178,78 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	if err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		out, err := s.confirmOnce(ctx, pre, donorName, via, byUser, notificationID, expectFen)
+		if !errors.Is(err, errPersonChanged) {
+			return out, err
+		}
+		if attempt == allocateAttempts {
+			return nil, fmt.Errorf("funds: confirm pledge: %w: money for the same beneficiary kept moving; try again", kernel.ErrConflict)
+		}
+	}
+}
+
+// giftRoom is what a gift to a need may apply: the screening of the gift
+// (StageGift) read before the transaction, and under the person's lock,
+// whether the picture it read still holds.
+type giftRoom struct {
+	scr *kernel.Screening
+}
+
+// screenGift screens a gift of amount to the need before a transaction
+// applies it. Without a screener there is no person-level limit.
+func (s *Service) screenGift(ctx context.Context, needPublicID string, amount int64) (*giftRoom, error) {
+	if s.Screener == nil || amount <= 0 {
+		return &giftRoom{}, nil
+	}
+	scr, err := s.Screener.Screen(ctx, needPublicID, kernel.StageGift, amount)
+	if err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
+	}
+	return &giftRoom{scr: scr}, nil
+}
+
+// lock takes the person's lock in tx (first, before any other) and
+// returns what of the person's limit is left to apply: all of it without a
+// screening. errPersonChanged when money for the person moved since the
+// screening read it.
+func (g *giftRoom) lock(tx Tx, needPublicID string) (int64, error) {
+	state, err := tx.LockPerson(needPublicID)
+	if err != nil {
+		return 0, err
+	}
+	if g.scr == nil {
+		return math.MaxInt64, nil
+	}
+	if g.scr.PersonState != "" && state != g.scr.PersonState {
+		return 0, errPersonChanged
+	}
+	return g.scr.RoomFen, nil
+}
+
+// confirmOnce is one attempt of confirm.
+func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string, via ConfirmVia, byUser int64, notificationID string, expectFen int64) (*Pledge, error) {
+	pledgeID := pre.PublicID
+	var room *giftRoom
+	if pre.NeedID != 0 && pre.MatchedPledgeID == 0 {
+		need, err := s.Store.Need(ctx, pre.TargetPublicID)
+		if err != nil {
+			return nil, err
+		}
+		if room, err = s.screenGift(ctx, need.PublicID, min(pre.AmountFen, need.Remaining())); err != nil {
+			return nil, fmt.Errorf("funds: confirm pledge: %w", err)
+		}
+	}
 	var out *Pledge
-	err = s.Store.InTx(ctx, func(tx Tx) error {
+	err := s.Store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
+		limit := int64(math.MaxInt64)
+		if room != nil {
+			var err error
+			if limit, err = room.lock(tx, pre.TargetPublicID); err != nil {
+				return err
+			}
+		}
 		p, err := tx.LockPledge(pledgeID)
 		if err != nil {
 			return err
@@ -189,7 +271,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 		case expectFen != 0 && expectFen != p.AmountFen:
 			return kernel.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
 		}
-		if err := s.applyDonation(tx, p, now); err != nil {
+		if err := s.applyDonation(tx, p, limit, now); err != nil {
 			return err
 		}
 		p.Status, p.ConfirmedVia, p.ConfirmedAt = PledgeConfirmed, via, &now
@@ -216,8 +298,11 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 
 // applyDonation posts a confirmed pledge's money: from the organization's
 // donor clearing account to the fund or project, or to the need up to what
-// it lacks (the rest is held for the donor to move or have refunded).
-func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
+// it lacks and what the person's limit still allows (limit: the room the
+// gift's screening found, the need's own screening not blocking). The rest
+// is held unapplied, and the donor chooses where it goes (a choice with
+// reason EndUnapplied opens at once).
+func (s *Service) applyDonation(tx Tx, p *Pledge, limit int64, now time.Time) error {
 	from := OrgAccount(AccountDonations, p.OrgPublicID)
 	jt := &JournalTx{PublicID: s.NewID(), Kind: TxDonation, RefType: "pledge", RefID: p.PublicID, At: now}
 	if p.TargetType != TargetNeed {
@@ -234,7 +319,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 	}
 	take := int64(0)
 	if f := need.Facts(now); f.Status == kernel.NeedOpen && f.Screening != kernel.ScreenBlock && need.EndReason(now) == "" {
-		take = min(p.AmountFen, need.Remaining())
+		take = max(min(p.AmountFen, need.Remaining(), limit), 0)
 	}
 	jt.Entries = []Entry{{from, -p.AmountFen}}
 	if take > 0 {
@@ -246,8 +331,19 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 	if err := tx.Post(jt); err != nil {
 		return err
 	}
+	if rest := p.AmountFen - take; rest > 0 {
+		r := &Redirect{PublicID: s.NewID(), PledgeID: p.ID, PledgePublicID: p.PublicID, DonorID: p.DonorID, OrgID: p.OrgID,
+			OrgPublicID: p.OrgPublicID, NeedID: need.ID, NeedPublicID: need.PublicID, Reason: EndUnapplied,
+			FromHeldFen: rest, AmountFen: rest, Deadline: now.Add(s.redirectWindow()), Status: RedirectPending, CreatedAt: now}
+		if err := tx.InsertRedirect(r); err != nil {
+			return err
+		}
+	}
 	if take == 0 {
 		return nil
+	}
+	if err := tx.AddLot(&Lot{NeedID: need.ID, Kind: LotGift, PledgeID: p.ID, RootPledgeID: p.ID, AmountFen: take, CreatedAt: now}); err != nil {
+		return err
 	}
 	need.FundedFen += take
 	if err := s.saveNeed(tx, need, marketplace.ActorSystem, p.PublicID, now); err != nil {
@@ -256,7 +352,7 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 	if err := tx.InsertDisclosure(s.disclosure(DiscloseDonation, need, take, "donation", "", p.OrgName, p.PublicID, now)); err != nil {
 		return err
 	}
-	return s.applyMatches(tx, p, need, take, now)
+	return s.applyMatches(tx, p, need, take, limit-take, now)
 }
 
 // applyMatches adds the matching gifts (配捐) of every active fund whose
@@ -265,8 +361,8 @@ func (s *Service) applyDonation(tx Tx, p *Pledge, now time.Time) error {
 // balance, its per-need cap and what the need still lacks. The staff and
 // members of the fund's own organization are never matched, and a gift is
 // reversed with the pledge it matched (RefundPledge).
-func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, now time.Time) error {
-	if p.MatchedPledgeID != 0 || took <= 0 {
+func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took, room int64, now time.Time) error {
+	if p.MatchedPledgeID != 0 || took <= 0 || room <= 0 {
 		return nil
 	}
 	offers, err := tx.MatchingFunds()
@@ -275,7 +371,7 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 	}
 	for i := range offers {
 		src := &offers[i]
-		if !src.Running(now) || need.Remaining() == 0 {
+		if !src.Running(now) || need.Remaining() == 0 || room <= 0 {
 			continue
 		}
 		if member, err := tx.IsMember(p.DonorID, src.OrgID); err != nil {
@@ -296,7 +392,7 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 			return err
 		}
 		amt := min(took*src.Match.RatioPct/100, src.Match.DonorCapFen-donor, src.Match.TotalCapFen-total,
-			src.BalanceFen, src.Restrictions.MaxFen(facts, given))
+			src.BalanceFen, src.Restrictions.MaxFen(facts, given), room)
 		if amt <= 0 {
 			continue
 		}
@@ -315,6 +411,10 @@ func (s *Service) applyMatches(tx Tx, p *Pledge, need *NeedState, took int64, no
 		if err := tx.InsertPledge(m); err != nil {
 			return err
 		}
+		if err := tx.AddLot(&Lot{NeedID: need.ID, Kind: LotMatch, SourceID: src.ID, PledgeID: m.ID, RootPledgeID: p.ID, AmountFen: amt, CreatedAt: now}); err != nil {
+			return err
+		}
+		room -= amt
 		need.FundedFen += amt
 		if err := s.saveNeed(tx, need, marketplace.ActorSystem, m.PublicID, now); err != nil {
 			return err
@@ -360,10 +460,16 @@ func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, public
 		if p.MatchedPledgeID != 0 {
 			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
 		}
-		if _, err := tx.LastRedirect(p.ID); err == nil {
-			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
-		} else if !errors.Is(err, kernel.ErrNotFound) {
+		// A pending choice for money the need could not take goes with the
+		// refund; any other choice decides where the money goes.
+		held, err := tx.LastRedirect(p.ID)
+		switch {
+		case errors.Is(err, kernel.ErrNotFound):
+			held = nil
+		case err != nil:
 			return err
+		case held.Reason != EndUnapplied || held.Status != RedirectPending:
+			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
 		}
 		if err := s.reverseDonation(tx, p, TxRefund, by.User.PublicID, now); err != nil {
 			return err
@@ -384,6 +490,12 @@ func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, public
 		}
 		if err := tx.VoidReceipt(p.ID, now); err != nil {
 			return err
+		}
+		if held != nil {
+			held.Status, held.Action, held.DecidedBy, held.AppliedAt = RedirectApplied, RedirectRefund, DecidedByStaff, &now
+			if err := tx.UpdateRedirect(held); err != nil {
+				return err
+			}
 		}
 		out = p
 		return nil
@@ -408,11 +520,15 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, n
 			needShare += e.AmountFen
 		}
 	}
+	var lot *Lot
 	if needShare > 0 {
 		if need, err = tx.LockNeedByID(p.NeedID); err != nil {
 			return err
 		}
-		if need.FundedFen-need.DisbursedFen < needShare {
+		if lot, err = pledgeLot(tx, need.ID, LotGift, p.ID); err != nil {
+			return err
+		}
+		if lot.PaidFen > 0 || lot.AmountFen < needShare {
 			return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
 		}
 	}
@@ -423,6 +539,10 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, n
 	if need == nil {
 		return nil
 	}
+	lot.AmountFen -= needShare
+	if err := tx.UpdateLot(lot); err != nil {
+		return err
+	}
 	need.FundedFen -= needShare
 	if err := s.saveNeed(tx, need, actor, p.PublicID, now); err != nil {
 		return err
@@ -430,8 +550,24 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, n
 	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
 }
 
-// reverseMatch returns a matching gift to its fund when the pledge it
-// matched is refunded (actor: who refunds, or ActorSystem).
+// pledgeLot finds the lot of kind holding pledge's money in a need.
+func pledgeLot(tx Tx, needID int64, kind LotKind, pledgeID int64) (*Lot, error) {
+	lots, err := tx.NeedLots(needID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range lots {
+		if lots[i].Kind == kind && lots[i].PledgeID == pledgeID && lots[i].AmountFen > 0 {
+			return &lots[i], nil
+		}
+	}
+	return nil, fmt.Errorf("funds: pledge %d holds no %s money in need %d: %w", pledgeID, kind, needID, kernel.ErrNotFound)
+}
+
+// reverseMatch returns to its fund what of a matching gift was not paid
+// out, when the gift it matched is refunded or moved (actor: who refunds,
+// or ActorSystem): all of it reverses the matching gift, which is then
+// refunded; a part paid out stays with the need, and the rest goes back.
 func (s *Service) reverseMatch(tx Tx, m *Pledge, actor string, now time.Time) error {
 	orig, err := tx.PledgeTx(m.PublicID, TxMatch)
 	if err != nil {
@@ -441,22 +577,50 @@ func (s *Service) reverseMatch(tx Tx, m *Pledge, actor string, now time.Time) er
 	if err != nil {
 		return err
 	}
-	if need.FundedFen-need.DisbursedFen < m.AmountFen {
-		return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_gift_disbursed", nil, "the need has already disbursed the matching gift")
+	lot, err := pledgeLot(tx, need.ID, LotMatch, m.ID)
+	if errors.Is(err, kernel.ErrNotFound) {
+		return nil // returned before
 	}
-	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "pledge", RefID: m.PublicID,
-		At: now, Entries: orig.Reverse()}); err != nil {
+	if err != nil {
 		return err
 	}
-	need.FundedFen -= m.AmountFen
+	back := lot.Unpaid()
+	if back == 0 {
+		return nil
+	}
+	if need.FundedFen-need.DisbursedFen < back {
+		return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_gift_disbursed", nil, "the need has already disbursed the matching gift")
+	}
+	jt := &JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "pledge", RefID: m.PublicID, At: now, Entries: orig.Reverse()}
+	if back != lot.AmountFen {
+		// Part of it was paid out: only the rest goes back.
+		jt.Entries = nil
+		for _, e := range orig.Entries {
+			sign := int64(1)
+			if e.AmountFen < 0 {
+				sign = -1
+			}
+			jt.Entries = append(jt.Entries, Entry{e.Account, -sign * back})
+		}
+	}
+	if err := tx.Post(jt); err != nil {
+		return err
+	}
+	lot.AmountFen -= back
+	if err := tx.UpdateLot(lot); err != nil {
+		return err
+	}
+	need.FundedFen -= back
 	if err := s.saveNeed(tx, need, actor, m.PublicID, now); err != nil {
 		return err
 	}
-	m.Status, m.RefundedAt = PledgeRefunded, &now
-	if err := tx.UpdatePledge(m); err != nil {
-		return err
+	if lot.AmountFen == 0 {
+		m.Status, m.RefundedAt = PledgeRefunded, &now
+		if err := tx.UpdatePledge(m); err != nil {
+			return err
+		}
 	}
-	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -m.AmountFen, string(KindFund), "", m.OrgName, m.PublicID, now))
+	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -back, string(KindFund), "", m.OrgName, m.PublicID, now))
 }
 
 // ExpirePledges marks unpaid pledges past their time as expired.

@@ -36,6 +36,9 @@ const (
 const (
 	DecidedByDonor   = "donor"
 	DecidedByDefault = "default"
+	// DecidedByStaff: the receiving organization refunded the whole pledge
+	// while the donor's choice for its held money was pending.
+	DecidedByStaff = "staff"
 )
 
 // Redirect is the choice a donor has for the money of one pledge that sits
@@ -130,31 +133,15 @@ func (s *Service) openRedirect(ctx context.Context, c RedirectCandidate) (bool, 
 		r := &Redirect{PublicID: s.NewID(), PledgeID: p.ID, PledgePublicID: p.PublicID, DonorID: p.DonorID, OrgID: p.OrgID,
 			OrgPublicID: p.OrgPublicID, NeedID: need.ID, NeedPublicID: need.PublicID, Reason: reason,
 			Deadline: now.Add(s.redirectWindow()), Status: RedirectPending, CreatedAt: now}
-		last, err := tx.LastRedirect(p.ID)
-		switch {
-		case errors.Is(err, kernel.ErrNotFound):
-			if p.NeedID != need.ID {
-				return nil
-			}
-			jt, err := tx.DonationTx(p.PublicID)
-			if err != nil {
-				return err
-			}
-			for _, e := range jt.Entries {
-				switch {
-				case e.Account == NeedAccount(need.PublicID):
-					r.FromNeedFen += e.AmountFen
-				case e.Account == OrgAccount(AccountHeld, p.OrgPublicID):
-					r.FromHeldFen += e.AmountFen
-				}
-			}
-		case err != nil:
+		// What of the donor's gift the need still holds and has not paid out.
+		lots, err := tx.NeedLots(need.ID)
+		if err != nil {
 			return err
-		default:
-			if last.Status != RedirectApplied || last.Action != RedirectToNeed || last.TargetID != need.ID {
-				return nil
+		}
+		for i := range lots {
+			if lots[i].Kind == LotGift && lots[i].PledgeID == p.ID {
+				r.FromNeedFen += lots[i].Unpaid()
 			}
-			r.FromNeedFen = last.AmountFen
 		}
 		r.AmountFen = r.FromNeedFen + r.FromHeldFen
 		if r.AmountFen <= 0 {
@@ -267,9 +254,47 @@ func (s *Service) RedirectPledge(ctx context.Context, by *kernel.Principal, pled
 			t.sourceID = src.PublicID
 		}
 	}
+	// Money moved into another need is a gift to it: screened like one,
+	// and applied under the person's lock only while that screening holds.
+	var room *giftRoom
+	if t.action == RedirectToNeed {
+		if room, err = s.screenGift(ctx, c.TargetID, r.AmountFen); err != nil {
+			return nil, fmt.Errorf("funds: redirect pledge: %w", err)
+		}
+		if room.scr != nil && room.scr.Result == kernel.ScreenBlock {
+			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageGift, Screening: room.scr}
+		}
+	}
 	var out *Redirect
-	err = s.Store.InTx(ctx, func(tx Tx) error {
+	for attempt := 1; ; attempt++ {
+		out, err = s.redirectOnce(ctx, r, t, c, room)
+		if !errors.Is(err, errPersonChanged) || attempt == allocateAttempts {
+			break
+		}
+	}
+	if errors.Is(err, errPersonChanged) {
+		err = fmt.Errorf("%w: money for the same beneficiary kept moving; try again", kernel.ErrConflict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("funds: redirect pledge: %w", err)
+	}
+	return out, nil
+}
+
+// redirectOnce is one attempt of RedirectPledge's transaction.
+func (s *Service) redirectOnce(ctx context.Context, r *Redirect, t redirectTarget, c RedirectChoice, room *giftRoom) (*Redirect, error) {
+	var out *Redirect
+	err := s.Store.InTx(ctx, func(tx Tx) error {
 		now := s.now()
+		if room != nil {
+			limit, err := room.lock(tx, c.TargetID)
+			if err != nil {
+				return err
+			}
+			if r.AmountFen > limit {
+				return ineligible("over_limit", map[string]any{"RoomFen": limit}, "the person this need is for may take at most %d fen more of charity money", limit)
+			}
+		}
 		cur, err := tx.LockRedirect(r.PublicID)
 		if err != nil {
 			return err
@@ -287,10 +312,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *kernel.Principal, pled
 		out = cur
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("funds: redirect pledge: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // ApplyRedirectDefaults applies the default to every pending choice whose
@@ -377,6 +399,28 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 			return err
 		}
 	}
+	// Money of the gift paid out since the choice opened (an expired need's
+	// bill may still be paid) stays paid: what moves is what is left.
+	var giftLots []*Lot
+	if r.FromNeedFen > 0 {
+		lots, err := tx.NeedLots(ended.ID)
+		if err != nil {
+			return err
+		}
+		var left int64
+		for i := range lots {
+			if lots[i].Kind == LotGift && lots[i].PledgeID == p.ID && lots[i].Unpaid() > 0 {
+				giftLots = append(giftLots, &lots[i])
+				left += lots[i].Unpaid()
+			}
+		}
+		r.FromNeedFen = min(r.FromNeedFen, left)
+		r.AmountFen = r.FromNeedFen + r.FromHeldFen
+	}
+	if r.AmountFen == 0 {
+		r.Status, r.Action, r.DecidedBy, r.AppliedAt = RedirectApplied, t.action, decidedBy, &now
+		return tx.UpdateRedirect(r)
+	}
 	entries := []Entry{}
 	if r.FromNeedFen > 0 {
 		entries = append(entries, Entry{NeedAccount(ended.PublicID), -r.FromNeedFen})
@@ -410,9 +454,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		entries = append(entries, Entry{SourceAccount(src), r.AmountFen})
 		r.TargetID, r.TargetPublicID = src.ID, src.PublicID
 	case RedirectRefund:
-		if r.AmountFen != p.AmountFen {
-			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_whole_only", nil, "only a pledge's whole money can be refunded")
-		}
+		// What the need used stays a donation; the rest goes back.
 		kind = TxRefund
 		entries = append(entries, Entry{OrgAccount(AccountDonations, r.OrgPublicID), r.AmountFen})
 		r.TargetID, r.TargetPublicID = 0, ""
@@ -426,7 +468,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		return err
 	}
 	for i := range matches {
-		if matches[i].NeedID == ended.ID {
+		if r.FromNeedFen > 0 && matches[i].NeedID == ended.ID {
 			if err := s.reverseMatch(tx, &matches[i], marketplace.ActorSystem, now); err != nil {
 				return err
 			}
@@ -441,6 +483,15 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		return err
 	}
 	if r.FromNeedFen > 0 {
+		left := r.FromNeedFen
+		for _, l := range giftLots {
+			out := min(left, l.Unpaid())
+			l.AmountFen -= out
+			left -= out
+			if err := tx.UpdateLot(l); err != nil {
+				return err
+			}
+		}
 		ended.FundedFen -= r.FromNeedFen
 		if err := s.saveNeed(tx, ended, marketplace.ActorSystem, p.PublicID, now); err != nil {
 			return err
@@ -454,6 +505,9 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 		}
 	}
 	if target != nil {
+		if err := tx.AddLot(&Lot{NeedID: target.ID, Kind: LotGift, PledgeID: p.ID, RootPledgeID: p.ID, AmountFen: r.AmountFen, CreatedAt: now}); err != nil {
+			return err
+		}
 		target.FundedFen += r.AmountFen
 		if err := s.saveNeed(tx, target, marketplace.ActorSystem, p.PublicID, now); err != nil {
 			return err
@@ -462,7 +516,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 			return err
 		}
 	}
-	if t.action == RedirectRefund {
+	if t.action == RedirectRefund && r.AmountFen == p.AmountFen {
 		p.Status, p.RefundedAt = PledgeRefunded, &now
 		if err := tx.UpdatePledge(p); err != nil {
 			return err
@@ -557,23 +611,77 @@ func (s *Service) ReturnAllocations(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "allocation", RefID: a.PublicID,
-				Memo: "need " + string(need.Status), At: now, Entries: orig.Reverse()}); err != nil {
+			lots, err := tx.NeedLots(need.ID)
+			if err != nil {
 				return err
 			}
+			var lot *Lot
+			for i := range lots {
+				if lots[i].AllocationID == a.ID {
+					lot = &lots[i]
+				}
+			}
+			if lot == nil || lot.Unpaid() == 0 {
+				return nil
+			}
+			// What was paid out stays paid; the rest goes back. All of it
+			// back reverses the allocation.
+			back := lot.Unpaid()
+			jt := &JournalTx{PublicID: s.NewID(), Kind: TxReversal, ReversesID: orig.ID, RefType: "allocation", RefID: a.PublicID,
+				Memo: "need " + string(need.Status), At: now, Entries: orig.Reverse()}
 			a.Status = AllocReversed
+			if back != lot.AmountFen {
+				jt.Entries = transfer(NeedAccount(need.PublicID), Account{AccountKind(a.SourceKind), a.SourcePublicID}, back)
+				a.Status = AllocDisbursed
+			}
+			if err := tx.Post(jt); err != nil {
+				return err
+			}
 			if err := tx.UpdateAllocation(a); err != nil {
 				return err
 			}
-			need.FundedFen -= a.AmountFen
+			lot.AmountFen -= back
+			if err := tx.UpdateLot(lot); err != nil {
+				return err
+			}
+			need.FundedFen -= back
 			if err := s.saveNeed(tx, need, marketplace.ActorSystem, a.PublicID, now); err != nil {
 				return err
 			}
 			ok = true
-			return tx.InsertDisclosure(s.disclosure(DiscloseMovedOut, need, -a.AmountFen, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now))
+			return tx.InsertDisclosure(s.disclosure(DiscloseMovedOut, need, -back, string(a.SourceKind), a.SourcePublicID, a.SourceName, a.PublicID, now))
 		})
 		if err != nil {
 			return done, fmt.Errorf("funds: return allocation %s: %w", id, err)
+		}
+		if ok {
+			done++
+		}
+	}
+	ms, err := s.Store.StrandedMatches(ctx, 500)
+	if err != nil {
+		return done, err
+	}
+	for _, id := range ms {
+		ok := false
+		err := s.Store.InTx(ctx, func(tx Tx) error {
+			ok = false
+			m, err := tx.LockPledge(id)
+			if err != nil {
+				return err
+			}
+			need, err := tx.LockNeedByID(m.NeedID)
+			if err != nil {
+				return err
+			}
+			if need.Status != kernel.NeedWithdrawn && need.Status != kernel.NeedClosed || m.Status != PledgeConfirmed {
+				return nil
+			}
+			ok = true
+			return s.reverseMatch(tx, m, marketplace.ActorSystem, s.now())
+		})
+		if err != nil {
+			return done, fmt.Errorf("funds: return matching gift %s: %w", id, err)
 		}
 		if ok {
 			done++

@@ -106,6 +106,22 @@ type Store interface {
 	// StrandedAllocations lists up to limit allocations not disbursed to
 	// needs that were withdrawn or closed.
 	StrandedAllocations(ctx context.Context, limit int) ([]string, error)
+	// StrandedMatches lists up to limit matching gifts (pledge public ids)
+	// with money not paid out in needs that were withdrawn or closed, whose
+	// donor's gift has nothing left unpaid there (a gift with money left
+	// takes its matching gifts along when the donor's choice is applied).
+	StrandedMatches(ctx context.Context, limit int) ([]string, error)
+	// NeedLots reads a need's lots in order.
+	NeedLots(ctx context.Context, needID int64) ([]Lot, error)
+	// NeedDisbursements lists a need's disbursements with their parts, oldest first.
+	NeedDisbursements(ctx context.Context, needID int64) ([]Disbursement, error)
+	// PledgeLots lists the lots holding the money of these donor pledges
+	// (their gifts and the matching gifts they drew; RootPledgeID), with
+	// the need's public id.
+	PledgeLots(ctx context.Context, pledgeIDs []int64) ([]Lot, map[int64]string, error)
+	// LotDisbursements lists the disbursements that drew on these lots,
+	// each with only its parts from them, oldest first.
+	LotDisbursements(ctx context.Context, lotIDs []int64) ([]Disbursement, error)
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
@@ -147,8 +163,22 @@ type Tx interface {
 	Source(publicID string) (*Source, error)
 	// SourceByID reads a fund or project by row id.
 	SourceByID(id int64) (*Source, error)
-	// GivenFen sums what a source gave a need (allocations not reversed).
+	// GivenFen sums what a source gave the person a need is for, across
+	// every need posted for them (same pseudonym): the money of its
+	// allocations and matching gifts those needs hold (lots, less what went
+	// back). A fund's per-need cap is per person.
 	GivenFen(sourceID, needID int64) (int64, error)
+	// AddLot records money a need took (sets l.ID).
+	AddLot(l *Lot) error
+	// NeedLots reads the lots of a need, in order (the need is locked).
+	NeedLots(needID int64) ([]Lot, error)
+	// UpdateLot writes a lot's amount and paid amount.
+	UpdateLot(l *Lot) error
+	// InsertDisbursement stores d and its parts (sets d.ID).
+	InsertDisbursement(d *Disbursement) error
+	// SetAllocationsPaid marks allocations whose money was paid out in full
+	// as disbursed, by and at.
+	SetAllocationsPaid(ids []int64, by int64, at time.Time) error
 	// Post validates and writes a journal transaction and updates the
 	// balances; ErrInsufficientFunds when a non-negative account would go
 	// below zero. It sets t.ID.
@@ -256,6 +286,12 @@ type LedgerFacts struct {
 	Overfunded []string
 	// NeedMismatch lists needs whose committed account differs from funded − disbursed.
 	NeedMismatch []string
+	// LotMismatch lists needs whose lots do not sum to their funded amount,
+	// or whose lots' paid amounts do not sum to their disbursed amount.
+	LotMismatch []string
+	// DisbursementMismatch lists disbursements whose parts do not sum to
+	// their amount.
+	DisbursementMismatch []string
 	// Total is the sum of every balance (must be zero).
 	Total int64
 }

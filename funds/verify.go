@@ -31,6 +31,12 @@ func (s *Service) VerifyLedger(ctx context.Context) (problems []string, facts *L
 	for _, n := range f.NeedMismatch {
 		problems = append(problems, "need "+n+": committed account differs from funded − disbursed")
 	}
+	for _, n := range f.LotMismatch {
+		problems = append(problems, "need "+n+": its money by origin (lots) differs from its funded or disbursed amount")
+	}
+	for _, d := range f.DisbursementMismatch {
+		problems = append(problems, "disbursement "+d+": the money it drew differs from its amount")
+	}
 	if f.Total != 0 {
 		problems = append(problems, fmt.Sprintf("the ledger sums to %d fen, not zero", f.Total))
 	}

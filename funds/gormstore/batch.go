@@ -39,12 +39,13 @@ type batch struct {
 	sources     map[string]*funds.Source // by public id; BalanceFen unused
 	srcMissing  map[string]bool
 	accounts    map[string]*bacct  // by code
-	givenBase   map[[2]int64]int64 // GivenFen read from the database, by (source, need)
-	allocated   map[[2]int64]int64 // allocated by the batch's calls so far
+	givenBase   map[givenKey]int64 // GivenFen read from the database, by (source, person)
+	allocated   map[givenKey]int64 // allocated by the batch's calls so far
 	saves       map[string]*needSave
 	saveOrder   []string
 
 	allocs []*funds.Allocation
+	lots   []allocLot
 	discl  []*funds.Disclosure
 	jtxs   []*funds.JournalTx
 	idem   []idemDone
@@ -69,6 +70,19 @@ type needSave struct {
 	count   int
 	at      time.Time
 	changes []marketplace.StatusChange
+}
+
+// givenKey names what a source gave one person (GivenFen).
+type givenKey struct {
+	source int64
+	person string
+}
+
+// allocLot is the lot of an allocation made in the batch: the flush
+// writes it once the allocation has its id.
+type allocLot struct {
+	lot   *funds.Lot
+	alloc *funds.Allocation
 }
 
 type idemKey struct {
@@ -118,7 +132,7 @@ func (s *Store) runBatch(ctx context.Context, calls []*groupCall, handOff func()
 	}
 	b := &batch{s: s, ctx: ctx, g: g, pool: g.Statement.ConnPool,
 		needs: map[string]*funds.NeedState{}, needMissing: map[string]bool{}, sources: map[string]*funds.Source{},
-		srcMissing: map[string]bool{}, accounts: map[string]*bacct{}, allocated: map[[2]int64]int64{},
+		srcMissing: map[string]bool{}, accounts: map[string]*bacct{}, allocated: map[givenKey]int64{},
 		saves: map[string]*needSave{}, idemIn: map[idemKey]bool{}}
 	if err := b.load(calls, pseudonyms); err != nil {
 		g.Rollback()
@@ -364,6 +378,7 @@ func (b *batch) merge(t *btx) {
 		b.allocated[k] += v
 	}
 	b.allocs = append(b.allocs, t.allocs...)
+	b.lots = append(b.lots, t.lots...)
 	b.discl = append(b.discl, t.discl...)
 	b.jtxs = append(b.jtxs, t.jtxs...)
 	for _, d := range t.idem {
@@ -529,6 +544,16 @@ func (b *batch) flush() error {
 			a.ID = ids[a.PublicID]
 		}
 	}
+	if len(b.lots) > 0 {
+		rows := make([][]any, len(b.lots))
+		for i, l := range b.lots {
+			l.lot.AllocationID = l.alloc.ID
+			rows[i] = []any{l.lot.NeedID, string(l.lot.Kind), l.lot.SourceID, l.lot.AllocationID, l.lot.AmountFen, l.lot.PaidFen, l.lot.CreatedAt}
+		}
+		if _, err := b.insert("need_lots", []string{"need_id", "kind", "source_id", "allocation_id", "amount_fen", "paid_fen", "created_at"}, rows, false); err != nil {
+			return err
+		}
+	}
 	if len(b.discl) > 0 {
 		rows := make([][]any, len(b.discl))
 		for i, d := range b.discl {
@@ -594,8 +619,9 @@ type btx struct {
 	saves     map[string]needSave
 	pneeds    map[int64]kernel.PersonNeedState
 	deltas    map[string]delta
-	allocated map[[2]int64]int64
+	allocated map[givenKey]int64
 	allocs    []*funds.Allocation
+	lots      []allocLot
 	discl     []*funds.Disclosure
 	jtxs      []*funds.JournalTx
 	idem      []idemDone
@@ -695,8 +721,22 @@ func (t *btx) Source(publicID string) (*funds.Source, error) {
 	return &c, nil
 }
 
+// person is the pseudonym of a need the batch read.
+func (t *btx) person(needID int64) (string, bool) {
+	for _, n := range t.b.needs {
+		if n.ID == needID {
+			return n.Person, true
+		}
+	}
+	return "", false
+}
+
 func (t *btx) GivenFen(sourceID, needID int64) (int64, error) {
-	k := [2]int64{sourceID, needID}
+	ps, ok := t.person(needID)
+	if !ok {
+		return 0, t.no()
+	}
+	k := givenKey{sourceID, ps}
 	base, ok := t.b.givenBase[k]
 	if !ok {
 		var err error
@@ -705,7 +745,7 @@ func (t *btx) GivenFen(sourceID, needID int64) (int64, error) {
 			return 0, err
 		}
 		if t.b.givenBase == nil {
-			t.b.givenBase = map[[2]int64]int64{}
+			t.b.givenBase = map[givenKey]int64{}
 		}
 		t.b.givenBase[k] = base
 	}
@@ -716,11 +756,29 @@ func (t *btx) InsertAllocation(a *funds.Allocation) error {
 	if a.Status != funds.AllocAllocated {
 		return t.no()
 	}
-	if t.allocated == nil {
-		t.allocated = map[[2]int64]int64{}
+	ps, ok := t.person(a.NeedID)
+	if !ok {
+		return t.no()
 	}
-	t.allocated[[2]int64{a.SourceID, a.NeedID}] += a.AmountFen
+	if t.allocated == nil {
+		t.allocated = map[givenKey]int64{}
+	}
+	t.allocated[givenKey{a.SourceID, ps}] += a.AmountFen
 	t.allocs = append(t.allocs, a)
+	return nil
+}
+
+// AddLot serves the lot of the allocation the call just inserted; any
+// other lot runs the call alone.
+func (t *btx) AddLot(l *funds.Lot) error {
+	if l.Kind != funds.LotAllocation || len(t.allocs) == 0 {
+		return t.no()
+	}
+	a := t.allocs[len(t.allocs)-1]
+	if a.NeedID != l.NeedID || a.SourceID != l.SourceID || a.AmountFen != l.AmountFen {
+		return t.no()
+	}
+	t.lots = append(t.lots, allocLot{lot: l, alloc: a})
 	return nil
 }
 

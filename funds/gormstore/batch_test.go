@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -269,9 +270,9 @@ func TestBatchedAllocationsToOnePersonScreenAgain(t *testing.T) {
 		ctx := context.Background()
 		fund := f.fund(kernel.Restrictions{})
 		f.donate(funds.TargetFund, fund.PublicID, 1_000_000)
-		needs := make([]string, 4) // the fixture's needs are all of one person
+		needs := make([]string, 4) // four postings of one person
 		for i := range needs {
-			needs[i] = f.need(needSpec{})
+			needs[i] = f.need(needSpec{Person: strings.Repeat("a", 64)})
 		}
 		f.svc.Screener = &personScreener{db: db, left: len(needs), all: make(chan struct{})}
 		errs := make([]error, len(needs))
@@ -406,6 +407,9 @@ func TestBatchCallsBeyondTheirHintRunAlone(t *testing.T) {
 				}
 				n.FundedFen += 100
 				if err := tx.SaveNeedMoney(n, nil, *f.now.Load()); err != nil {
+					return err
+				}
+				if err := tx.AddLot(&funds.Lot{NeedID: n.ID, Kind: funds.LotGift, AmountFen: 100, CreatedAt: *f.now.Load()}); err != nil {
 					return err
 				}
 				return tx.Post(&funds.JournalTx{PublicID: newID(), Kind: funds.TxAllocation, RefType: "test", RefID: newID(), At: *f.now.Load(),

@@ -45,3 +45,7 @@ func (u *unsupported) LockRedirect(string) (*funds.Redirect, error)        { ret
 func (u *unsupported) LastRedirect(int64) (*funds.Redirect, error)         { return nil, u.no() }
 func (u *unsupported) UpdateRedirect(*funds.Redirect) error                { return u.no() }
 func (u *unsupported) GeneralFund(int64, time.Time) (*funds.Source, error) { return nil, u.no() }
+func (u *unsupported) NeedLots(int64) ([]funds.Lot, error)                 { return nil, u.no() }
+func (u *unsupported) UpdateLot(*funds.Lot) error                          { return u.no() }
+func (u *unsupported) InsertDisbursement(*funds.Disbursement) error        { return u.no() }
+func (u *unsupported) SetAllocationsPaid([]int64, int64, time.Time) error  { return u.no() }

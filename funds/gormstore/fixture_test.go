@@ -3,6 +3,8 @@ package gormstore_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -120,6 +122,12 @@ type needSpec struct {
 	NoticeEndsAt   *time.Time
 	Emergency      bool
 	Screening      kernel.ScreeningOutcome
+	// Person is the pseudonym of the person the need is for: needs with
+	// the same one are postings of one person. Empty: a person of its own.
+	Person string
+	// VerifiedCostFen and StatutoryFen default to the requested amount and 0.
+	VerifiedCostFen int64
+	StatutoryFen    int64
 }
 
 // need inserts a need (open, medical, 371725, 100,000 fen by default).
@@ -144,18 +152,24 @@ func (f *fixture) need(s needSpec) string {
 	g := f.db.Gorm
 	now := *f.now.Load()
 	bid := newID()
+	if s.Person == "" {
+		s.Person = fmt.Sprintf("%064x", sha256.Sum256([]byte(bid)))
+	}
+	if s.VerifiedCostFen == 0 {
+		s.VerifiedCostFen = s.RequestedFen
+	}
 	if err := g.Exec(`INSERT INTO beneficiaries (public_id, org_id, pseudonym, identity_ct, identity_kid, region_code, age_band, sex, household_types, created_at)
-		VALUES (?, ?, ?, ?, 'k1', ?, '18_59', 'F', ?, ?)`, bid, f.swa.ID, strings.Repeat("a", 64), []byte{1}, s.Region, s.HouseholdTypes, now).Error; err != nil {
+		VALUES (?, ?, ?, ?, 'k1', ?, '18_59', 'F', ?, ?)`, bid, f.swa.ID, s.Person, []byte{1}, s.Region, s.HouseholdTypes, now).Error; err != nil {
 		f.t.Fatal(err)
 	}
 	var benID int64
 	g.Raw("SELECT id FROM beneficiaries WHERE public_id = ?", bid).Scan(&benID)
 	id := newID()
 	if err := needfixture.Create(context.Background(), g, map[string]any{"public_id": id, "org_id": f.swa.ID, "created_by": f.workerID,
-		"beneficiary_id": benID, "pseudonym": strings.Repeat("a", 64), "status": string(s.Status), "category": string(s.Category),
+		"beneficiary_id": benID, "pseudonym": s.Person, "status": string(s.Status), "category": string(s.Category),
 		"urgency": "urgent", "region_code": s.Region, "public_region_code": s.Region[:6], "age_band": "18_59",
 		"household_types": s.HouseholdTypes, "private_ct": []byte{1}, "private_kid": "k1", "public_story": "",
-		"verified_cost_fen": s.RequestedFen, "statutory_relief_fen": 0, "requested_fen": s.RequestedFen, "cost_from": now,
+		"verified_cost_fen": s.VerifiedCostFen, "statutory_relief_fen": s.StatutoryFen, "requested_fen": s.RequestedFen, "cost_from": now,
 		"cost_to": now.Add(30 * 24 * time.Hour), "emergency": s.Emergency, "consent_public": 1, "screening_result": string(s.Screening),
 		"notice_ends_at": s.NoticeEndsAt, "published_at": now, "created_at": now, "updated_at": now}); err != nil {
 		f.t.Fatal(err)

@@ -267,7 +267,8 @@ func (t *tx) FinishIdempotent(userID int64, key string, status int, body []byte,
 // LedgerCheck implements funds.Store. It reads in one transaction so that
 // the sums are of one consistent state.
 func (s *Store) LedgerCheck(ctx context.Context) (*funds.LedgerFacts, error) {
-	f := &funds.LedgerFacts{Unbalanced: []string{}, BalanceMismatch: []string{}, Negative: []string{}, Overfunded: []string{}, NeedMismatch: []string{}}
+	f := &funds.LedgerFacts{Unbalanced: []string{}, BalanceMismatch: []string{}, Negative: []string{}, Overfunded: []string{}, NeedMismatch: []string{},
+		LotMismatch: []string{}, DisbursementMismatch: []string{}}
 	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		if err := g.Raw("SELECT COUNT(*) FROM ledger_transactions").Scan(&f.Transactions).Error; err != nil {
 			return err
@@ -293,8 +294,18 @@ func (s *Store) LedgerCheck(ctx context.Context) (*funds.LedgerFacts, error) {
 			Scan(&f.Overfunded).Error; err != nil {
 			return err
 		}
-		return g.Raw(`SELECT n.public_id FROM needs n LEFT JOIN ledger_accounts a ON a.code = ` + concat(s.dialect, "'need:'", "n.public_id") + `
-			WHERE COALESCE(a.balance_fen, 0) <> n.funded_fen - n.disbursed_fen`).Scan(&f.NeedMismatch).Error
+		if err := g.Raw(`SELECT n.public_id FROM needs n LEFT JOIN ledger_accounts a ON a.code = ` + concat(s.dialect, "'need:'", "n.public_id") + `
+			WHERE COALESCE(a.balance_fen, 0) <> n.funded_fen - n.disbursed_fen`).Scan(&f.NeedMismatch).Error; err != nil {
+			return err
+		}
+		if err := g.Raw(`SELECT n.public_id FROM needs n LEFT JOIN (SELECT need_id, SUM(amount_fen) AS amount, SUM(paid_fen) AS paid
+			FROM need_lots GROUP BY need_id) l ON l.need_id = n.id
+			WHERE COALESCE(l.amount, 0) <> n.funded_fen OR COALESCE(l.paid, 0) <> n.disbursed_fen`).Scan(&f.LotMismatch).Error; err != nil {
+			return err
+		}
+		return g.Raw(`SELECT d.public_id FROM disbursements d LEFT JOIN (SELECT disbursement_id, SUM(amount_fen) AS amount
+			FROM disbursement_parts GROUP BY disbursement_id) p ON p.disbursement_id = d.id
+			WHERE COALESCE(p.amount, 0) <> d.amount_fen`).Scan(&f.DisbursementMismatch).Error
 	})
 	if err != nil {
 		return nil, err

@@ -235,16 +235,11 @@ func (s *Store) RedirectCandidates(ctx context.Context, now time.Time, limit int
 		PledgeID string
 		NeedID   int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT p.public_id AS pledge_id, n.id AS need_id
-		FROM needs n JOIN pledges p ON p.need_id = n.id
-		WHERE `+endedNeed+` AND p.status = ? AND p.matched_pledge_id IS NULL
-		AND NOT EXISTS (SELECT 1 FROM pledge_redirects r WHERE r.pledge_id = p.id)
-		UNION ALL
-		SELECT p.public_id AS pledge_id, n.id AS need_id
-		FROM pledge_redirects r JOIN pledges p ON p.id = r.pledge_id JOIN needs n ON n.id = r.target_id
-		WHERE r.action = 'need' AND r.status = ? AND `+endedNeed+` AND p.status = ?
-		AND NOT EXISTS (SELECT 1 FROM pledge_redirects r2 WHERE r2.pledge_id = r.pledge_id AND r2.id > r.id)
-		LIMIT ?`, now, string(funds.PledgeConfirmed), string(funds.RedirectApplied), now, string(funds.PledgeConfirmed), limit).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT p.public_id AS pledge_id, n.id AS need_id
+		FROM needs n JOIN need_lots l ON l.need_id = n.id JOIN pledges p ON p.id = l.pledge_id
+		WHERE `+endedNeed+` AND l.kind = 'gift' AND l.amount_fen > l.paid_fen AND p.status = ?
+		AND NOT EXISTS (SELECT 1 FROM pledge_redirects r WHERE r.pledge_id = p.id AND r.need_id = n.id AND r.reason <> ?)
+		LIMIT ?`, now, string(funds.PledgeConfirmed), funds.EndUnapplied, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +260,7 @@ func (s *Store) DueRedirects(ctx context.Context, now time.Time, limit int) ([]s
 
 // LastRedirect implements funds.Store.
 func (s *Store) LastRedirect(ctx context.Context, pledgeID int64) (*funds.Redirect, error) {
-	return oneRedirect(readRedirects(s.db.WithContext(ctx), "r.pledge_id = ? ORDER BY r.id DESC LIMIT 1", pledgeID))
+	return oneRedirect(readRedirects(s.db.WithContext(ctx), "r.pledge_id = ? ORDER BY CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END, r.id DESC LIMIT 1", pledgeID))
 }
 
 // DonorRedirects implements funds.Store.
@@ -322,7 +317,7 @@ func (t *tx) LockRedirect(publicID string) (*funds.Redirect, error) {
 }
 
 func (t *tx) LastRedirect(pledgeID int64) (*funds.Redirect, error) {
-	return oneRedirect(readRedirects(t.g, "r.pledge_id = ? ORDER BY r.id DESC LIMIT 1", pledgeID))
+	return oneRedirect(readRedirects(t.g, "r.pledge_id = ? ORDER BY CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END, r.id DESC LIMIT 1", pledgeID))
 }
 
 func (t *tx) UpdateRedirect(r *funds.Redirect) error {

@@ -183,23 +183,14 @@ func (s *Store) SetSourceReport(ctx context.Context, sourceID int64, at time.Tim
 
 func (t *tx) GivenFen(sourceID, needID int64) (int64, error) {
 	var sum []int64
-	if err := t.g.Raw(`SELECT COALESCE(SUM(amount_fen), 0) FROM allocations WHERE source_id = ? AND need_id = ? AND status <> ?`,
-		sourceID, needID, string(funds.AllocReversed)).Scan(&sum).Error; err != nil {
+	if err := t.g.Raw(`SELECT COALESCE(SUM(l.amount_fen), 0) FROM need_lots l JOIN needs n ON n.id = l.need_id
+		WHERE l.source_id = ? AND n.pseudonym = (SELECT pseudonym FROM needs WHERE id = ?)`, sourceID, needID).Scan(&sum).Error; err != nil {
 		return 0, err
 	}
-	var matched []int64
-	if err := t.g.Raw(`SELECT COALESCE(SUM(amount_fen), 0) FROM pledges WHERE source_id = ? AND need_id = ? AND status = ? AND matched_pledge_id IS NOT NULL`,
-		sourceID, needID, string(funds.PledgeConfirmed)).Scan(&matched).Error; err != nil {
-		return 0, err
+	if len(sum) == 0 {
+		return 0, nil
 	}
-	var total int64
-	if len(sum) > 0 {
-		total += sum[0]
-	}
-	if len(matched) > 0 {
-		total += matched[0]
-	}
-	return total, nil
+	return sum[0], nil
 }
 
 // OrgByPublicID implements funds.Store.

@@ -124,6 +124,7 @@ type needRow struct {
 	ID               int64
 	PublicID         string
 	OrgID            int64
+	Person           string
 	Status           string
 	Category         string
 	RegionCode       string
@@ -141,7 +142,7 @@ type needRow struct {
 	Deadline         *time.Time
 }
 
-const needCols = `id, public_id, org_id, status, category, region_code, public_region_code, household_types,
+const needCols = `id, public_id, org_id, pseudonym AS person, status, category, region_code, public_region_code, household_types,
 	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, published_at IS NOT NULL AS published, notice_ends_at, screening_result, block_override, deadline`
 
 func (r *needRow) domain() *funds.NeedState {
@@ -150,7 +151,7 @@ func (r *needRow) domain() *funds.NeedState {
 		t := r.NoticeEndsAt.UTC()
 		notice = &t
 	}
-	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Status: kernel.NeedStatus(r.Status),
+	return &funds.NeedState{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, Person: r.Person, Status: kernel.NeedStatus(r.Status),
 		Category: kernel.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
 		HouseholdTypes: funds.ParseHouseholdTypes(r.HouseholdTypes), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
 		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, Published: r.Published, NoticeEndsAt: notice,
