@@ -8,15 +8,36 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
-// Trace is a part of a donation that went on to a need.
+// Trace is a part of a donation that went on to a need: an allocation a
+// fund's donations paid for, the gift itself applied to its need (or to
+// the need the donor moved it to), or a matching gift it drew. Payments
+// are the disbursements that used it.
 type Trace struct {
-	Kind         string     `json:"kind"` // allocation | donation
+	Kind         string     `json:"kind"` // allocation | donation | match
 	AllocationID string     `json:"allocation_id,omitempty"`
 	NeedID       string     `json:"need_id"`
 	AmountFen    int64      `json:"amount_fen"`
 	At           time.Time  `json:"at"`
 	Disbursed    bool       `json:"disbursed"`
 	DisbursedAt  *time.Time `json:"disbursed_at,omitempty"`
+	// PaidFen is what of it was paid out so far. (Money that left the need
+	// again — moved or refunded at the donor's choice — is in Giving.Choices.)
+	PaidFen  int64          `json:"paid_fen"`
+	Payments []TracePayment `json:"payments"`
+
+	lotID, allocationID int64
+}
+
+// TracePayment is a disbursement as a donor sees it: when, to what kind of
+// payee, the invoice or receipt reference masked to its last four
+// characters, and how much of it came from the traced money.
+type TracePayment struct {
+	DisbursementID  string       `json:"disbursement_id"`
+	At              time.Time    `json:"at"`
+	PayeeType       PayeeType    `json:"payee_type"`
+	ProviderKind    ProviderKind `json:"provider_kind,omitempty"`
+	ReferenceMasked string       `json:"reference_masked,omitempty"`
+	AmountFen       int64        `json:"amount_fen"`
 }
 
 // GivingLine is one of a donor's pledges with where its money went.
@@ -63,6 +84,7 @@ func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, 
 		}
 		fifo[p.SourceID], unspent[p.SourceID] = tr, un
 	}
+	var giftLines []int
 	matched := map[int64]int64{}
 	for _, p := range ps {
 		if p.MatchedPledgeID != 0 && p.Status == PledgeConfirmed {
@@ -80,10 +102,15 @@ func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, 
 			line.Traces = append(line.Traces, fifo[p.SourceID][p.ID]...)
 			line.UnspentFen = unspent[p.SourceID][p.ID]
 		case p.NeedID != 0:
-			t := Trace{Kind: "donation", NeedID: p.TargetPublicID, AmountFen: p.AmountFen, At: *p.ConfirmedAt}
-			line.Traces = append(line.Traces, t)
+			giftLines = append(giftLines, len(g.Lines))
 		}
 		g.Lines = append(g.Lines, line)
+	}
+	if err := s.traceGifts(ctx, g.Lines, giftLines); err != nil {
+		return nil, err
+	}
+	if err := s.tracePayments(ctx, g.Lines); err != nil {
+		return nil, err
 	}
 	rs, err := s.Store.DonorReceipts(ctx, by.User.ID)
 	if err != nil {
@@ -102,6 +129,99 @@ func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, 
 		}
 	}
 	return g, nil
+}
+
+// traceGifts traces the gifts to needs of lines[at]: where each gift's
+// money sits (its need, or the need the donor moved it to) and the
+// matching gifts it drew, each a Trace with what was paid and returned.
+func (s *Service) traceGifts(ctx context.Context, lines []GivingLine, at []int) error {
+	if len(at) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(at))
+	byPledge := map[int64]*GivingLine{}
+	for i, k := range at {
+		ids[i] = lines[k].Pledge.ID
+		byPledge[ids[i]] = &lines[k]
+	}
+	lots, needs, err := s.Store.PledgeLots(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, l := range lots {
+		line := byPledge[l.RootPledgeID]
+		if line == nil {
+			continue
+		}
+		kind := "donation"
+		if l.Kind == LotMatch {
+			kind = "match"
+		}
+		line.Traces = append(line.Traces, Trace{Kind: kind, NeedID: needs[l.NeedID], AmountFen: l.AmountFen, At: l.CreatedAt,
+			PaidFen: l.PaidFen, Disbursed: l.AmountFen > 0 && l.PaidFen == l.AmountFen, lotID: l.ID})
+	}
+	return nil
+}
+
+// tracePayments fills each trace's payments: the disbursements that drew
+// on its lot, or on its allocation's.
+func (s *Service) tracePayments(ctx context.Context, lines []GivingLine) error {
+	var allocIDs []int64
+	for _, l := range lines {
+		for _, t := range l.Traces {
+			if t.allocationID != 0 {
+				allocIDs = append(allocIDs, t.allocationID)
+			}
+		}
+	}
+	lotOfAlloc := map[int64]int64{}
+	if len(allocIDs) > 0 {
+		lots, err := s.Store.AllocationLots(ctx, allocIDs)
+		if err != nil {
+			return err
+		}
+		for _, l := range lots {
+			lotOfAlloc[l.AllocationID] = l.ID
+		}
+	}
+	var lotIDs []int64
+	for i := range lines {
+		for j := range lines[i].Traces {
+			t := &lines[i].Traces[j]
+			if t.allocationID != 0 {
+				t.lotID = lotOfAlloc[t.allocationID]
+			}
+			if t.lotID != 0 {
+				lotIDs = append(lotIDs, t.lotID)
+			}
+		}
+	}
+	ds, err := s.Store.LotDisbursements(ctx, lotIDs)
+	if err != nil {
+		return err
+	}
+	byLot := map[int64][]TracePayment{}
+	for _, d := range ds {
+		for _, p := range d.Parts {
+			byLot[p.LotID] = append(byLot[p.LotID], TracePayment{DisbursementID: d.PublicID, At: d.CreatedAt, PayeeType: d.PayeeType,
+				ProviderKind: d.ProviderKind, ReferenceMasked: d.ReferenceMasked, AmountFen: p.AmountFen})
+		}
+	}
+	for i := range lines {
+		for j := range lines[i].Traces {
+			t := &lines[i].Traces[j]
+			t.Payments = byLot[t.lotID]
+			if t.Payments == nil {
+				t.Payments = []TracePayment{}
+			}
+			if t.allocationID != 0 {
+				for _, p := range t.Payments {
+					t.PaidFen += p.AmountFen
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // traceSource matches a source's confirmed donations to its allocations in
@@ -132,7 +252,7 @@ func (s *Service) traceSource(ctx context.Context, sourceID int64) (map[int64][]
 			take := min(need, left)
 			if take > 0 {
 				out[ps[pi].ID] = append(out[ps[pi].ID], Trace{Kind: "allocation", AllocationID: a.PublicID, NeedID: a.NeedPublicID,
-					AmountFen: take, At: a.CreatedAt, Disbursed: a.Status == AllocDisbursed, DisbursedAt: a.DisbursedAt})
+					AmountFen: take, At: a.CreatedAt, Disbursed: a.Status == AllocDisbursed, DisbursedAt: a.DisbursedAt, allocationID: a.ID})
 			}
 			need -= take
 			left -= take

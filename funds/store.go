@@ -119,6 +119,8 @@ type Store interface {
 	// (their gifts and the matching gifts they drew; RootPledgeID), with
 	// the need's public id.
 	PledgeLots(ctx context.Context, pledgeIDs []int64) ([]Lot, map[int64]string, error)
+	// AllocationLots reads the lots of these allocations.
+	AllocationLots(ctx context.Context, allocationIDs []int64) ([]Lot, error)
 	// LotDisbursements lists the disbursements that drew on these lots,
 	// each with only its parts from them, oldest first.
 	LotDisbursements(ctx context.Context, lotIDs []int64) ([]Disbursement, error)

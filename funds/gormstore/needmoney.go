@@ -196,6 +196,14 @@ func (s *Store) PledgeLots(ctx context.Context, pledgeIDs []int64) ([]funds.Lot,
 	return out, needs, nil
 }
 
+// AllocationLots implements funds.Store.
+func (s *Store) AllocationLots(ctx context.Context, allocationIDs []int64) ([]funds.Lot, error) {
+	if len(allocationIDs) == 0 {
+		return nil, nil
+	}
+	return readLots(s.db.WithContext(ctx), "l.allocation_id IN ? ORDER BY l.id", allocationIDs)
+}
+
 // LotDisbursements implements funds.Store.
 func (s *Store) LotDisbursements(ctx context.Context, lotIDs []int64) ([]funds.Disbursement, error) {
 	if len(lotIDs) == 0 {
