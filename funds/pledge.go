@@ -178,22 +178,29 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	if err != nil {
 		return nil, err
 	}
+	// Money that arrived is always recorded: when money for the same
+	// person keeps moving between the screening and the transaction, the
+	// last attempt applies none of it to the need and holds it all for the
+	// donor's choice, which can never take the person past their limit.
 	for attempt := 1; ; attempt++ {
-		out, err := s.confirmOnce(ctx, pre, donorName, via, byUser, notificationID, expectFen)
+		out, err := s.confirmOnce(ctx, pre, donorName, via, byUser, notificationID, expectFen, attempt == confirmAttempts)
 		if !errors.Is(err, errPersonChanged) {
 			return out, err
 		}
-		if attempt == allocateAttempts {
-			return nil, fmt.Errorf("funds: confirm pledge: %w: money for the same beneficiary kept moving; try again", kernel.ErrConflict)
-		}
 	}
 }
+
+// confirmAttempts bounds how often a confirmation screens again because
+// money for the same person moved meanwhile.
+const confirmAttempts = 12
 
 // giftRoom is what a gift to a need may apply: the screening of the gift
 // (StageGift) read before the transaction, and under the person's lock,
 // whether the picture it read still holds.
 type giftRoom struct {
 	scr *kernel.Screening
+	// hold: apply nothing (the person's lock is still taken).
+	hold bool
 }
 
 // screenGift screens a gift of amount to the need before a transaction
@@ -218,6 +225,9 @@ func (g *giftRoom) lock(tx Tx, needPublicID string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if g.hold {
+		return 0, nil
+	}
 	if g.scr == nil {
 		return math.MaxInt64, nil
 	}
@@ -228,10 +238,12 @@ func (g *giftRoom) lock(tx Tx, needPublicID string) (int64, error) {
 }
 
 // confirmOnce is one attempt of confirm.
-func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string, via ConfirmVia, byUser int64, notificationID string, expectFen int64) (*Pledge, error) {
+func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string, via ConfirmVia, byUser int64, notificationID string, expectFen int64, holdAll bool) (*Pledge, error) {
 	pledgeID := pre.PublicID
 	var room *giftRoom
-	if pre.NeedID != 0 && pre.MatchedPledgeID == 0 {
+	if holdAll && pre.NeedID != 0 {
+		room = &giftRoom{hold: true}
+	} else if pre.NeedID != 0 && pre.MatchedPledgeID == 0 {
 		need, err := s.Store.Need(ctx, pre.TargetPublicID)
 		if err != nil {
 			return nil, err

@@ -102,7 +102,7 @@ func runDifferential(t *testing.T, seed uint64, batchedDB, plainDB *sqldb.DB) {
 		kinds[a]++
 	}
 	t.Logf("seed %d: %d calls, %d of them in shared batches; answers %v; %d transactions", seed, len(ops), batched.batchedCalls, kinds, len(bs["transactions"]))
-	for _, part := range []string{"needs", "accounts", "transactions", "account histories", "allocations", "pledges", "disclosures"} {
+	for _, part := range []string{"needs", "accounts", "transactions", "account histories", "allocations", "pledges", "lots", "disclosures"} {
 		if d := lineDiff(bs[part], ps[part]); d != "" {
 			t.Errorf("seed %d: %s differ (batched -, alone +):\n%s", seed, part, d)
 		}
@@ -124,6 +124,7 @@ const (
 	opGiveNeed   opKind = "give to need"
 	opRefund     opKind = "refund pledge"
 	opDisburse   opKind = "disburse"
+	opPayNeed    opKind = "pay out need"
 	opEndNeed    opKind = "end need"
 	opReturnDone opKind = "return allocations"
 )
@@ -149,6 +150,8 @@ func (o diffOp) String() string {
 		return fmt.Sprintf("give %d fen to need %d", o.amount, o.need)
 	case opRefund, opDisburse:
 		return fmt.Sprintf("%s of call %d", o.kind, o.ref)
+	case opPayNeed:
+		return fmt.Sprintf("pay out %d fen of need %d", o.amount, o.need)
 	case opEndNeed:
 		return fmt.Sprintf("need %d %s", o.need, o.status)
 	}
@@ -168,13 +171,15 @@ var (
 		{kernel.Restrictions{}, 4_000},
 		{kernel.Restrictions{Categories: []kernel.Category{"education"}}, 30_000},
 	}
+	// Needs 0 and 1 and needs 4 and 5 are postings of one person each:
+	// the capped fund's cap is the person's.
 	diffNeeds = []needSpec{
-		{RequestedFen: 3_000},
-		{RequestedFen: 8_000},
+		{RequestedFen: 3_000, Person: strings.Repeat("b", 64)},
+		{RequestedFen: 8_000, Person: strings.Repeat("b", 64)},
 		{RequestedFen: 12_500, Category: "education"},
 		{RequestedFen: 5_000, Category: "education"},
-		{RequestedFen: 40_000},
-		{RequestedFen: 6_000, Status: kernel.NeedClosed},
+		{RequestedFen: 40_000, Person: strings.Repeat("c", 64)},
+		{RequestedFen: 6_000, Status: kernel.NeedClosed, Person: strings.Repeat("c", 64)},
 	}
 )
 
@@ -204,8 +209,10 @@ func genOps(seed uint64) []diffOp {
 				pledges = append(pledges, len(ops))
 			case k < 5 && len(pledges) > 0:
 				o.kind, o.ref = opRefund, pledges[r.IntN(len(pledges))]
-			case k < 8:
+			case k < 7:
 				o.kind, o.ref = opDisburse, allocs[r.IntN(len(allocs))]
+			case k < 8:
+				o.kind, o.need, o.amount = opPayNeed, r.IntN(len(diffNeeds)), amounts[r.IntN(len(amounts))]
 			case k < 9:
 				o.kind, o.need = opEndNeed, r.IntN(len(diffNeeds))
 				o.status = []kernel.NeedStatus{kernel.NeedWithdrawn, kernel.NeedClosed}[r.IntN(2)]
@@ -339,6 +346,14 @@ func (b *books) run(i int, o diffOp) string {
 			return errKind(err)
 		}
 		return "ok " + string(a.Status)
+	case opPayNeed:
+		d, err := f.svc.DisburseNeed(ctx, f.staff, b.needs[o.need], funds.NewDisbursement{AmountFen: o.amount, ProviderKind: funds.ProviderHospital,
+			Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: fmt.Sprintf("INV-%d", i)}}, nil)
+		if err != nil {
+			return errKind(err)
+		}
+		b.remember(i, d.PublicID, fmt.Sprintf("payment%d", i))
+		return fmt.Sprintf("ok %d", d.AmountFen)
 	case opEndNeed:
 		// The needs service owns the lifecycle; here the row moves as it
 		// would when a worker withdraws the need or staff close it.
@@ -580,10 +595,12 @@ func (b *books) snapshot() map[string][]string {
 	out["allocations"] = b.lines(`SELECT a.public_id, s.public_id, '→', n.public_id, a.amount_fen, a.status
 		FROM allocations a JOIN fund_sources s ON s.id = a.source_id JOIN needs n ON n.id = a.need_id`)
 	out["pledges"] = b.lines("SELECT public_id, status FROM pledges")
+	out["lots"] = b.lines(`SELECT n.public_id, l.kind, COALESCE(a.public_id, p.public_id), l.amount_fen, l.paid_fen FROM need_lots l
+		JOIN needs n ON n.id = l.need_id LEFT JOIN allocations a ON a.id = l.allocation_id LEFT JOIN pledges p ON p.id = l.pledge_id`)
 	out["disclosures"] = b.lines("SELECT kind, need_public_id, amount_fen, 'from', source_type, source_public_id, 'ref', ref_public_id FROM disclosures")
 	// Rows are compared as sets where their order is an accident of the
 	// schedule; each account's history above keeps its order.
-	for _, part := range []string{"accounts", "transactions", "allocations", "pledges", "disclosures"} {
+	for _, part := range []string{"accounts", "transactions", "allocations", "pledges", "lots", "disclosures"} {
 		sort.Strings(out[part])
 	}
 	return out
