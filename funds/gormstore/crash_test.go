@@ -56,9 +56,14 @@ func TestBurstCutOffLeavesBalancedLedger(t *testing.T) {
 				defer wg.Done()
 				for i := 0; burst.Err() == nil; i++ {
 					var err error
-					if i%3 == 0 && (g*7+i)/3 < len(pending) {
+					switch {
+					case i%3 == 0 && (g*7+i)/3 < len(pending):
 						_, err = f.svc.ConfirmPledge(burst, f.staff, pending[(g*7+i)/3])
-					} else {
+					case i%4 == 1 && i > 4:
+						// Paying out what the need holds, gifts and allocations alike.
+						_, err = f.svc.DisburseNeed(burst, f.staff, needs[(g+i)%len(needs)], funds.NewDisbursement{AmountFen: 700,
+							ProviderKind: funds.ProviderHospital, Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "INV-778899"}}, nil)
+					default:
 						_, err = f.svc.Allocate(burst, f.staff, funds.KindFund, fund.PublicID, needs[(g+i)%len(needs)], 1_000+int64(i%5), nil)
 					}
 					mu.Lock()
@@ -96,6 +101,12 @@ func TestBurstCutOffLeavesBalancedLedger(t *testing.T) {
 		for _, p := range problems {
 			t.Errorf("after the cut: %s", p)
 		}
+		var payments, paymentTx int64
+		db2.Gorm.Raw("SELECT COUNT(*) FROM disbursements").Scan(&payments)
+		db2.Gorm.Raw("SELECT COUNT(*) FROM ledger_transactions WHERE kind = 'payout'").Scan(&paymentTx)
+		if payments != paymentTx {
+			t.Errorf("%d disbursements but %d payout transactions", payments, paymentTx)
+		}
 		var allocs, allocTx int64
 		db2.Gorm.Raw("SELECT COUNT(*) FROM allocations").Scan(&allocs)
 		db2.Gorm.Raw("SELECT COUNT(*) FROM ledger_transactions WHERE kind = 'allocation'").Scan(&allocTx)
@@ -105,6 +116,6 @@ func TestBurstCutOffLeavesBalancedLedger(t *testing.T) {
 		if allocs == 0 {
 			t.Errorf("the burst committed nothing before the cut; the test proves nothing (first error %v)", firstErr)
 		}
-		t.Logf("%d operations answered before the cut, %d allocations committed, %d transactions", done, allocs, facts.Transactions)
+		t.Logf("%d operations answered before the cut, %d allocations and %d disbursements committed, %d transactions", done, allocs, payments, facts.Transactions)
 	})
 }
