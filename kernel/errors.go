@@ -85,9 +85,10 @@ func ErrUnauthorizedf(format string, args ...any) error {
 }
 
 // ScreeningBlockedError is the one "screening blocks" refusal of every
-// package: the need's latest screening blocks the action at Stage (an
-// allocation, a disbursement, a clearance); Screening, with its evidence, is
-// what the verifier reviews.
+// package: the screening at Stage blocks the action (a clearance, a
+// disbursement; at an allocation or a gift, the screening of the request
+// with its amount, which is the need's own only when the amount alone does
+// not make it worse). Screening carries its evidence.
 type ScreeningBlockedError struct {
 	Stage     ScreeningStage
 	Screening *Screening

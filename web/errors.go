@@ -182,6 +182,8 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 			return t("err_screening_block_disburse", nil)
 		case kernel.StageAllocate:
 			return t("err_screening_block_allocate", nil)
+		case kernel.StageGift:
+			return t("err_screening_block_gift", nil)
 		}
 		return t("err_screening_blocked", nil)
 	case errors.As(err, &ie):

@@ -62,6 +62,7 @@ func TestRefusalsAreInTheUsersLanguageAndTheChainIsLogged(t *testing.T) {
 		{"ineligible by restrictions", fmt.Errorf("funds: allocate: %w", &funds.IneligibleError{Reasons: []kernel.Ineligibility{{Code: kernel.FailRegion, Message: "the need's region is outside the source's regions"}}}), 409, "ineligible", "地区", "region"},
 		{"screening block on disbursement", fmt.Errorf("funds: disburse: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageDisburse, Screening: screening}), 422, "screening_block", "拨付", "disbursement is stopped"},
 		{"screening block on allocation", fmt.Errorf("funds: allocate: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageAllocate, Screening: screening}), 422, "screening_block", "分配", "blocks this allocation"},
+		{"screening block on a gift", fmt.Errorf("funds: pledge: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageGift, Screening: screening}), 422, "screening_block", "这笔捐赠", "allow this gift"},
 		{"screening block of a need", fmt.Errorf("marketplace: clear: %w", &kernel.ScreeningBlockedError{Stage: kernel.StageClear, Screening: screening}), 422, "screening_block", "筛查", "screening blocks"},
 	}
 	for _, tc := range cases {

@@ -37,8 +37,9 @@ func toScreeningJSON(r *screening.Record) screeningJSON {
 }
 
 // handleNeedScreening returns a need's latest screening, with its history
-// (newest first) when ?all=1 (verifier, federation staff, social workers of
-// the posting organization).
+// (the latest first, then the others newest first, refused requests
+// included) when ?all=1 (verifier, federation staff, social workers of the
+// posting organization).
 func (s *Server) handleNeedScreening(c echo.Context) error {
 	all, err := queryBool(c, "all")
 	if err != nil {

@@ -14,13 +14,14 @@ import (
 func TestScreeningPages(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		// Two charities ask for the same hospital stay of the same person; the
-		// state paid part of it: allocating more blocks.
+		// state paid part of it, and the other charity's money is already
+		// above what charity may give: the need's own screening blocks.
 		needID := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
 		env.postNeed(screenedNeed{org: env.orgs[kernel.OrgCharity], idNumber: screeningIDNumber, status: kernel.NeedOpen,
-			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
+			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 900_001})
 		env.statutoryPayment(screeningIDNumber, kernel.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
-		if _, err := env.screening.Screen(context.Background(), needID, kernel.StageAllocate, 300_001); err != nil {
-			t.Fatal(err)
+		if s, err := env.screening.Screen(context.Background(), needID, kernel.StageClear, 0); err != nil || s.Result != kernel.ScreenBlock {
+			t.Fatalf("the need's own screening: %+v %v", s, err)
 		}
 		_, verifier := env.user(kernel.RoleVerifier, nil)
 		v := newBrowser(env)

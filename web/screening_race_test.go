@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +44,25 @@ func (b *barrierScreener) Screen(ctx context.Context, need string, st kernel.Scr
 	b.mu.Unlock()
 	if wait {
 		<-b.all
+	}
+	return s, err
+}
+
+// interleavingScreener runs then, once, right after the first screening at
+// stage returns and before the money movement that asked for it goes on:
+// what another request for the same need at that moment does (then's own
+// screenings pass straight through).
+type interleavingScreener struct {
+	inner funds.Screener
+	stage kernel.ScreeningStage
+	done  atomic.Bool
+	then  func()
+}
+
+func (i *interleavingScreener) Screen(ctx context.Context, need string, st kernel.ScreeningStage, amt int64) (*kernel.Screening, error) {
+	s, err := i.inner.Screen(ctx, need, st, amt)
+	if st == i.stage && i.done.CompareAndSwap(false, true) {
+		i.then()
 	}
 	return s, err
 }
@@ -84,9 +105,13 @@ func blockedBy(r response, rule string) bool {
 // of the same person for the same hospital stay, posted by two
 // organizations; two allocations to them screen at the same moment (each
 // alone within the cost less statutory relief, together above it):
-// exactly one goes through, the other gets 422 with the reasons and is in
-// the review queue. Then the statutory record shows a payment for the stay
-// after the allocation: the disbursement stops with 422 for review.
+// exactly one goes through, the other gets 422 with the reasons. The
+// refused allocation is the request's, not the need's: it is not in the
+// review queue, and an over-amount allocation refused between another
+// request's screening and its transaction stops neither a legitimate
+// allocation nor a disbursement of the need. Then the statutory record
+// shows a payment for the stay after the allocation: the disbursement
+// stops with 422 for review.
 func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		env.needs.Screener = env.screening
@@ -107,6 +132,9 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		staff, staffP := env.user(kernel.RoleFederationStaff, nil)
 		verifier, _ = env.user(kernel.RoleVerifier, nil)
 		fund := env.fundWithBalance(staffP, kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}, 10_000_000)
+		allocate := func(need string, fen int64, key string) response {
+			return env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": need, "amount_fen": fen}, "Idempotency-Key", key)
+		}
 
 		// 20,000 yuan to each, at the same moment: both screenings run
 		// before either allocation commits.
@@ -118,7 +146,7 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := env.do(http.MethodPost, "/api/v1/funds/"+fund+"/allocations", staff, map[string]any{"need_id": need, "amount_fen": 2_000_000}, "Idempotency-Key", "alloc-"+need)
+				r := allocate(need, 2_000_000, "alloc-"+need)
 				mu.Lock()
 				answers[need] = r
 				mu.Unlock()
@@ -144,22 +172,62 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		if funded.Sum != 2_000_000 {
 			t.Errorf("funded together %d fen, want 2,000,000", funded.Sum)
 		}
-		q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
-		found := false
-		for _, it := range q.Items {
-			if it.Need.ID == lost && it.Screening.Result == "block" {
-				found = true
+		refused := decodeInto[blockBody](t, answers[lost]).Error.Details.ID
+		// Not in the queue: a refused allocation is no case to review, and
+		// the losing need keeps its own screening (no block).
+		notQueued := func(refused ...string) {
+			t.Helper()
+			q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
+			for _, it := range q.Items {
+				if slices.Contains(refused, it.Screening.ID) || it.Screening.Result == "block" {
+					t.Errorf("a refused allocation put %s in the review queue: %+v", it.Need.ID, it.Screening)
+				}
 			}
 		}
-		if !found {
-			t.Errorf("the blocked allocation is not in the review queue: %+v", q)
+		notQueued(refused)
+		if s := decodeInto[screeningBody](t, env.do(http.MethodGet, "/api/v1/needs/"+lost+"/screening", verifier, nil)); s.ID == refused || s.Result == "block" {
+			t.Errorf("the losing need's screening: %+v", s)
 		}
+
+		// A legitimate allocation of 5,000 yuan to the winning need while an
+		// allocation of 10,000.01 (more than the 10,000 left) to it is
+		// refused between the first one's screening and its transaction:
+		// the first goes through.
+		var over response
+		env.funds.Screener = &interleavingScreener{inner: env.screening, stage: kernel.StageAllocate, then: func() {
+			over = allocate(won, 1_000_001, "alloc-over-"+won)
+		}}
+		legit := allocate(won, 500_000, "alloc-more-"+won)
+		if legit.Status != http.StatusCreated {
+			t.Fatalf("a legitimate allocation while another is refused: %d %s", legit.Status, legit.Body)
+		}
+		if !blockedBy(over, string(kernel.RuleOverAllocation)) {
+			t.Fatalf("the over-amount allocation: %d %s", over.Status, over.Body)
+		}
+		// Likewise a disbursement while an allocation of 5,000.01 (more than
+		// the 5,000 left) is refused.
+		alloc := answers[won].JSON(t)["id"].(string)
+		env.funds.Screener = &interleavingScreener{inner: env.screening, stage: kernel.StageDisburse, then: func() {
+			over = allocate(won, 500_001, "alloc-over-2-"+won)
+		}}
+		if r := env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
+			"payee_name": "郓城县人民医院", "reference": "INV-20261130"}, "Idempotency-Key", "disburse-"+alloc); r.Status != http.StatusOK {
+			t.Fatalf("a disbursement while an allocation is refused: %d %s", r.Status, r.Body)
+		}
+		if !blockedBy(over, string(kernel.RuleOverAllocation)) {
+			t.Fatalf("the second over-amount allocation: %d %s", over.Status, over.Body)
+		}
+		notQueued(refused, decodeInto[blockBody](t, over).Error.Details.ID)
 		env.funds.Screener = env.screening
+		if s := decodeInto[screeningBody](t, env.do(http.MethodGet, "/api/v1/needs/"+won+"/screening", verifier, nil)); s.Result == "block" {
+			t.Errorf("the winning need's screening after refused allocations: %+v", s)
+		}
+		alloc = legit.JSON(t)["id"].(string)
 
 		// The provincial export of the next month shows 35,000 yuan of
-		// medical relief for the stay: charity may now pay 15,000 at most.
-		// Disbursing the 20,000 allocated stops for review.
-		alloc := answers[won].JSON(t)["id"].(string)
+		// medical relief for the stay: charity may now pay 15,000 at most,
+		// and the need holds 25,000. Disbursing the 5,000 still allocated
+		// stops for review.
 		env.statutoryPaymentOf(won, kernel.ProgMedical, 3_500_000, "2026-12-01", "2026-12-31")
 		r := env.do(http.MethodPost, "/api/v1/allocations/"+alloc+"/disburse", staff, map[string]any{"payee_type": "provider",
 			"payee_name": "郓城县人民医院", "reference": "INV-20261201"}, "Idempotency-Key", "disburse-"+alloc)
@@ -171,8 +239,8 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		if e.Error.Details.Stage != kernel.StageDisburse {
 			t.Errorf("the block is not the disbursement's screening: %s", e.Error.Details.Stage)
 		}
-		q = decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
-		found = false
+		q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
+		found := false
 		for _, it := range q.Items {
 			if it.Need.ID == won && it.Screening.Result == "block" && it.Screening.ID == e.Error.Details.ID {
 				found = true
@@ -188,8 +256,8 @@ func TestSimultaneousAllocationsToOnePersonAndDisbursementRescreen(t *testing.T)
 		}
 		var paid struct{ N int64 }
 		env.db.Gorm.Raw(`SELECT disbursed_fen AS n FROM needs WHERE public_id = ?`, won).Scan(&paid)
-		if paid.N != 0 {
-			t.Errorf("disbursed %d fen", paid.N)
+		if paid.N != 2_000_000 {
+			t.Errorf("disbursed %d fen, want the first allocation's 2,000,000 only", paid.N)
 		}
 	})
 }

@@ -232,17 +232,19 @@ func TestReviewQueueDecisions(t *testing.T) {
 		ctx := context.Background()
 		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		// Two charities ask for the same hospital stay of the same person
-		// (once with a lowercase x); the state paid 1,000 yuan of it.
+		// (once with a lowercase x); the state paid 1,000 yuan of it, so
+		// charity may give 9,000, and the other charity already gave 9,000.01:
+		// the need's own screening blocks.
 		a := env.postNeed(screenedNeed{idNumber: screeningIDNumber, from: "2026-10-01", to: "2026-10-31", cost: 1_000_000, stat: 100_000, req: 900_000})
 		b := env.postNeed(screenedNeed{org: env.orgs[kernel.OrgCharity], idNumber: strings.ToLower(screeningIDNumber), status: kernel.NeedOpen,
-			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 600_000})
+			from: "2026-10-15", to: "2026-11-15", cost: 1_000_000, stat: 100_000, req: 1_000_000, fund: 900_001})
 		env.statutoryPayment(screeningIDNumber, kernel.ProgMedical, 100_000, "2026-10-31", "2026-10-31")
-		s, err := env.screening.Screen(ctx, a, kernel.StageAllocate, 300_001)
+		s, err := env.screening.Screen(ctx, a, kernel.StageClear, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Result != kernel.ScreenBlock {
-			t.Fatalf("want block: %+v", s.Checks)
+		if s.Result != kernel.ScreenBlock || s.Checks[2].Result != kernel.ScreenBlock {
+			t.Fatalf("want an over-allocation block: %+v", s.Checks)
 		}
 		r := env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)
 		if r.Status != 200 {
@@ -250,7 +252,7 @@ func TestReviewQueueDecisions(t *testing.T) {
 		}
 		q := decodeInto[queueBody](t, r)
 		if len(q.Items) != 1 || q.Items[0].Screening.ID != s.ID || q.Items[0].Need.ID != a || len(q.Items[0].Related) != 1 || q.Items[0].Related[0].ID != b ||
-			q.Items[0].Related[0].FundedFen != 600_000 || q.Items[0].Related[0].OrgID != env.orgs[kernel.OrgCharity].PublicID {
+			q.Items[0].Related[0].FundedFen != 900_001 || q.Items[0].Related[0].OrgID != env.orgs[kernel.OrgCharity].PublicID {
 			t.Fatalf("queue: %s", r.Body)
 		}
 		// Neither the ID number nor its pseudonym is anywhere in the answer.
@@ -293,13 +295,24 @@ func TestReviewQueueDecisions(t *testing.T) {
 		if q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)); len(q.Items) != 0 {
 			t.Errorf("queue after the override: %d items", len(q.Items))
 		}
-		// The same allocation again: the override holds.
-		s2, _ := env.screening.Screen(ctx, a, kernel.StageAllocate, 300_001)
-		if s2.Result != kernel.ScreenWarn || !s2.Overridden {
+		// The same evidence re-checked: the override holds.
+		r = env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
+		if s2 := decodeInto[screeningBody](t, r); s2.Result != "warn" || !s2.Overridden {
 			t.Errorf("same evidence: %s overridden=%v", s2.Result, s2.Overridden)
 		}
+		// Money on top of it is refused on its own: the request blocks, the
+		// override and the need's place out of the queue stay.
+		if s, _ := env.screening.Screen(ctx, a, kernel.StageAllocate, 100); s.Result != kernel.ScreenBlock || s.Overridden {
+			t.Errorf("an allocation above the limit: %s overridden=%v", s.Result, s.Overridden)
+		}
+		if q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil)); len(q.Items) != 0 {
+			t.Errorf("queue after a refused allocation: %d items", len(q.Items))
+		}
+		if s := decodeInto[screeningBody](t, env.do(http.MethodGet, "/api/v1/needs/"+a+"/screening", verifier, nil)); s.Result != "warn" || !s.Overridden {
+			t.Errorf("the need's screening after a refused allocation: %+v", s)
+		}
 		// Another charity's new money changes the evidence: blocked again.
-		if err := needfixture.Set(ctx, env.db.Gorm, b, map[string]any{"funded_fen": 900001}); err != nil {
+		if err := needfixture.Set(ctx, env.db.Gorm, b, map[string]any{"funded_fen": 950_000}); err != nil {
 			t.Fatal(err)
 		}
 		r = env.do(http.MethodPost, "/api/v1/needs/"+a+"/screening/run", verifier, nil)
@@ -409,7 +422,8 @@ func idNumberWithX(t *testing.T) string {
 // screening wired into the need lifecycle and funds: a need is posted,
 // cleared, funded to its limit; another charity posts the same hospital
 // stay for the same person (ID number with a lowercase x); its allocation
-// stops with 422 and the evidence, and the verifier sees the case.
+// stops with 422 and the evidence, and the verifier sees the second need's
+// own warning with the first need beside it (not the refused request).
 func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		env.needs.Screener = env.screening
@@ -481,6 +495,7 @@ func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("second charity's allocation: %d %s", r.Status, r.Body)
 		}
+		refused := decodeInto[blockBody](t, r).Error.Details.ID
 		var e struct {
 			Error struct {
 				Code    string           `json:"code"`
@@ -497,15 +512,25 @@ func TestTwoCharitiesCannotPayTheSameHardshipTwice(t *testing.T) {
 				t.Fatalf("the answer shows an identity: %s", r.Body)
 			}
 		}
+		// The refused allocation is the request's, not the need's: the
+		// verifier sees the second need's own warning (the same hardship
+		// posted twice), with the first need and its money side by side.
 		q := decodeInto[queueBody](t, env.do(http.MethodGet, "/api/v1/review-queue", verifier, nil))
 		found := false
 		for _, it := range q.Items {
-			if it.Need.ID == b && it.Screening.Result == "block" && len(it.Related) == 1 && it.Related[0].ID == a && it.Related[0].FundedFen == 3_000_000 {
+			if it.Screening.ID == refused || it.Screening.Result == "block" {
+				t.Errorf("a refused request is in the review queue: %+v", it.Screening)
+			}
+			if it.Need.ID == b && it.Screening.Result == "warn" && it.Screening.Checks[1].Rule == kernel.RuleCrossCharityDuplicate &&
+				it.Screening.Checks[1].Result == kernel.ScreenWarn && len(it.Related) == 1 && it.Related[0].ID == a && it.Related[0].FundedFen == 3_000_000 {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("the blocked case is not in the review queue side by side: %+v", q)
+			t.Errorf("the duplicate is not in the review queue side by side: %+v", q)
+		}
+		if s := decodeInto[screeningBody](t, env.do(http.MethodGet, "/api/v1/needs/"+b+"/screening", verifier, nil)); s.ID == refused || s.Result != "warn" {
+			t.Errorf("the second need's screening after the refused allocation: %+v", s)
 		}
 		if strings.Contains(env.logs.String(), id) {
 			t.Error("the logs hold the ID number")

@@ -90,7 +90,8 @@ type Input struct {
 	// organization), without Need itself.
 	Others []Need
 	Stage  kernel.ScreeningStage
-	// AmountFen is the money about to move (allocate and disburse stages).
+	// AmountFen is the money about to move (allocate, gift and disburse
+	// stages).
 	AmountFen int64
 	// Now is when the screening runs: the look-back window of missed
 	// relief ends here.
@@ -110,6 +111,11 @@ type Report struct {
 	Result    kernel.ScreeningOutcome
 	Checks    []kernel.ScreeningCheck
 	Referrals []ReferralSuggestion
+	// RoomFen is how much more charity money the person's hardship may
+	// take: verified cost − statutory relief (as statutory_overlap counts
+	// it) − what this need and the related needs are funded with, never
+	// below zero. It does not count Input.AmountFen.
+	RoomFen int64
 }
 
 // Evidence kinds beyond marketplace's statutory_payment and need.
@@ -145,11 +151,36 @@ func Screen(cfg Config, in Input) Report {
 	dup, related := checkCrossCharityDuplicate(in)
 	over := checkOverAllocation(in, statutory, related)
 	missed, refs := checkMissedRelief(cfg, in)
-	r := Report{Result: kernel.ScreenClear, Checks: []kernel.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs}
+	r := Report{Result: kernel.ScreenClear, Checks: []kernel.ScreeningCheck{overlap, dup, over, missed}, Referrals: refs,
+		RoomFen: max(chargeLimit(in.Need, statutory)-fundedForHardship(in.Need, related), 0)}
 	for _, c := range r.Checks {
 		r.Result = Worst(r.Result, c.Result)
 	}
 	return r
+}
+
+// movesMoney reports whether money moves to the need at stage: an
+// allocation or a donor's gift. Its amount counts towards over-allocation,
+// and the Service records such a screening on the request when the amount
+// alone makes it worse than the need's own.
+func movesMoney(stage kernel.ScreeningStage) bool {
+	return stage == kernel.StageAllocate || stage == kernel.StageGift
+}
+
+// chargeLimit is the most charity money the need's hardship may take:
+// verified cost − statutory relief, never below zero.
+func chargeLimit(n Need, statutory int64) int64 {
+	return max(n.VerifiedCostFen-statutory, 0)
+}
+
+// fundedForHardship is the charity money the need and its related needs
+// (relatedNeeds) already hold.
+func fundedForHardship(n Need, rel []Need) int64 {
+	total := n.FundedFen
+	for _, o := range rel {
+		total += o.FundedFen
+	}
+	return total
 }
 
 func yuan(fen int64) string {
@@ -216,7 +247,7 @@ func checkStatutoryOverlap(cfg Config, in Input) (int64, kernel.ScreeningCheck) 
 		c.Evidence = append(c.Evidence, paymentEvidence(p))
 	}
 	statutory := max(n.StatutoryReliefFen, found)
-	limit := max(n.VerifiedCostFen-statutory, 0)
+	limit := chargeLimit(n, statutory)
 	switch {
 	case n.RequestedFen > limit:
 		c.Result = kernel.ScreenBlock
@@ -293,24 +324,23 @@ func checkCrossCharityDuplicate(in Input) (kernel.ScreeningCheck, []Need) {
 // funded on this need and on the related needs, plus the money about to
 // move) never exceeds this need's verified cost minus statutory relief.
 //
-// At allocate, the allocation's amount is added. At disburse, the money is
-// already counted in funded (it was allocated), so nothing is added: the
-// check asks whether the picture changed since. At submit and clear no
-// money moves: a total already above the limit blocks, and a request that
-// would take the total above it warns.
+// At allocate and gift, the amount about to move is added. At disburse,
+// the money is already counted in funded (it was allocated), so nothing is
+// added: the check asks whether the picture changed since. At submit and
+// clear no money moves: a total already above the limit blocks, and a
+// request that would take the total above it warns.
 func checkOverAllocation(in Input, statutory int64, rel []Need) kernel.ScreeningCheck {
 	n := in.Need
 	c := kernel.ScreeningCheck{Rule: kernel.RuleOverAllocation, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
-	limit := max(n.VerifiedCostFen-statutory, 0)
-	total := n.FundedFen
+	limit := chargeLimit(n, statutory)
+	total := fundedForHardship(n, rel)
 	for _, o := range rel {
 		if o.FundedFen > 0 {
 			c.Evidence = append(c.Evidence, needEvidence(o, o.FundedFen))
 		}
-		total += o.FundedFen
 	}
 	moving := int64(0)
-	if in.Stage == kernel.StageAllocate {
+	if movesMoney(in.Stage) {
 		moving = in.AmountFen
 	}
 	total += moving
@@ -319,7 +349,7 @@ func checkOverAllocation(in Input, statutory int64, rel []Need) kernel.Screening
 		c.Result = kernel.ScreenBlock
 		c.Message = fmt.Sprintf("charity money for this hardship would be %s yuan (funded here %s, on other needs %s, now moving %s), above verified cost minus statutory relief of %s yuan",
 			yuan(total), yuan(n.FundedFen), yuan(total-n.FundedFen-moving), yuan(moving), yuan(limit))
-	case in.Stage != kernel.StageAllocate && in.Stage != kernel.StageDisburse &&
+	case !movesMoney(in.Stage) && in.Stage != kernel.StageDisburse &&
 		total+max(n.RequestedFen-n.FundedFen, 0) > limit && len(c.Evidence) > 0:
 		c.Result = kernel.ScreenWarn
 		c.Message = fmt.Sprintf("other needs already hold %s yuan for this hardship; funding the request in full (%s yuan more) would exceed verified cost minus statutory relief of %s yuan",

@@ -40,9 +40,20 @@ func NewService(store Store, payments Source, cfg Config, c *marketplace.Cipher,
 // verifier's override of the same evidence, stores the screening (with the
 // referrals missed relief suggests) and returns it. ErrNotFound when the
 // need does not exist; a negative amount is a ValidationError.
+//
+// At a stage that moves money (movesMoney: allocate, gift) the screening
+// is of the request: the need with amountFen about to move. When the
+// amount alone makes it worse than the need's own screening (the same
+// picture with nothing moving), the request is refused on its own: its
+// screening is stored as a request (Latest false), and the need's stored
+// screening, its screening_result and block_override stay as they were, so
+// that a refused request neither puts the need in the review queue nor
+// stops other money for it. Otherwise it is stored as the need's latest.
+// Either way the request's screening is returned: its Result decides
+// whether the money moves.
 func (s *Service) Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error) {
 	switch stage {
-	case kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse:
+	case kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse, kernel.StageGift:
 	default:
 		return nil, kernel.Invalid("stage", "unknown stage %q", stage)
 	}
@@ -76,24 +87,28 @@ func (s *Service) screen(ctx context.Context, needPublicID string, stage kernel.
 	if err != nil {
 		return nil, err
 	}
-	report := Screen(s.Config, Input{Need: n.Need, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now})
+	in := Input{Need: n.Need, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now}
+	report := Screen(s.Config, in)
 	rec := &Record{NeedKey: n.Key, Latest: true, Screening: kernel.Screening{
 		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now,
-		PersonState: n.PersonState}}
-	rec.BlockFingerprint = Fingerprint(report.Checks)
-	rec.WarnFingerprint = WarningFingerprint(report.Checks)
-	if rec.Result == kernel.ScreenBlock {
-		ov, err := s.Store.OverrideFor(ctx, n.Key, rec.BlockFingerprint)
-		switch {
-		case err == nil:
-			applyOverride(rec, ov)
-		case !errors.Is(err, kernel.ErrNotFound):
+		PersonState: n.PersonState, RoomFen: report.RoomFen}}
+	if err := s.applyOverrideFor(ctx, rec); err != nil {
+		return nil, err
+	}
+	if movesMoney(stage) && amountFen > 0 {
+		// The need's own screening: the same picture with nothing moving.
+		in.AmountFen = 0
+		own := Screen(s.Config, in)
+		ownRec := &Record{NeedKey: n.Key, Screening: kernel.Screening{Result: own.Result, Checks: own.Checks}}
+		if err := s.applyOverrideFor(ctx, ownRec); err != nil {
 			return nil, err
 		}
+		rec.Latest = outcomeRank(rec.Result) <= outcomeRank(ownRec.Result)
 	}
 	// A decision on the same evidence carries over, so that re-running a
-	// screening does not put a settled case back in the queue.
-	if rec.Decision == "" && rec.Result != kernel.ScreenClear {
+	// screening does not put a settled case back in the queue. A refused
+	// request is never in the queue: nothing to carry.
+	if rec.Latest && rec.Decision == "" && rec.Result != kernel.ScreenClear {
 		prev, err := s.Store.LatestScreening(ctx, n.Key)
 		switch {
 		case err == nil:
@@ -116,6 +131,24 @@ func (s *Service) screen(ctx context.Context, needPublicID string, stage kernel.
 		return nil, err
 	}
 	return rec, nil
+}
+
+// applyOverrideFor sets rec's fingerprints from its checks and, when it
+// blocks, applies a verifier's override of exactly this evidence.
+func (s *Service) applyOverrideFor(ctx context.Context, rec *Record) error {
+	rec.BlockFingerprint = Fingerprint(rec.Checks)
+	rec.WarnFingerprint = WarningFingerprint(rec.Checks)
+	if rec.Result != kernel.ScreenBlock {
+		return nil
+	}
+	ov, err := s.Store.OverrideFor(ctx, rec.NeedKey, rec.BlockFingerprint)
+	switch {
+	case err == nil:
+		applyOverride(rec, ov)
+	case !errors.Is(err, kernel.ErrNotFound):
+		return err
+	}
+	return nil
 }
 
 // applyOverride turns the blocks of rec into warnings: a verifier lifted
@@ -162,8 +195,9 @@ func (s *Service) covers(p *kernel.Principal, region string) bool {
 }
 
 // Screenings returns the need's latest screening, or with all its history
-// (newest first, at most 200). ErrNotFound when the need does not exist,
-// has no screening, or p may not see it.
+// (at most 200: the latest first, then the older screenings and the
+// screenings of refused requests, newest first). ErrNotFound when the need
+// does not exist, has no screening, or p may not see it.
 func (s *Service) Screenings(ctx context.Context, p *kernel.Principal, needPublicID string, all bool) ([]Record, error) {
 	n, err := s.Store.NeedForScreening(ctx, needPublicID)
 	if err != nil {

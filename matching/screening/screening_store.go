@@ -31,7 +31,10 @@ type ScreenedNeed struct {
 	Need
 }
 
-// Record is a stored screening with what the review queue needs.
+// Record is a stored screening with what the review queue needs. Its
+// RoomFen is computed by each run and not stored (the screenings table
+// keeps the checks, whose messages carry the amounts): a Record read back
+// has RoomFen 0.
 type Record struct {
 	// Key is the row id, internal to the store.
 	Key     int64
@@ -41,7 +44,9 @@ type Record struct {
 	// Fingerprint); WarnFingerprint that of warnings and blocks.
 	BlockFingerprint string
 	WarnFingerprint  string
-	// Latest is true for the need's newest screening.
+	// Latest is true for the need's own newest screening, false for the
+	// older ones and for the screening of a request refused on its own
+	// amount (Service.Screen), which never was the need's.
 	Latest bool
 	// Decision is a verifier's answer ("" while none).
 	Decision  Decision
@@ -139,12 +144,16 @@ type Store interface {
 	OverrideFor(ctx context.Context, needKey int64, fingerprint string) (*Override, error)
 	// LatestScreening returns the need's newest screening; ErrNotFound.
 	LatestScreening(ctx context.Context, needKey int64) (*Record, error)
-	// SaveScreening stores rec as the need's newest screening, sets the
-	// need's screening_result and block_override, and creates the
-	// referrals the need does not have yet for their programme, in one
-	// transaction. It sets rec.Key and each created referral's Key.
+	// SaveScreening stores rec and creates the referrals the need does not
+	// have yet for their programme, in one transaction. When rec.Latest it
+	// is the need's newest screening: the previous latest one is no longer,
+	// and the need's screening_result and block_override are set from rec.
+	// Otherwise (a refused request's screening) it is stored with latest
+	// false and changes nothing of the need or its other screenings. It
+	// sets rec.Key and each created referral's Key.
 	SaveScreening(ctx context.Context, rec *Record, refs []Referral) error
-	// Screenings returns the need's screenings, newest first, at most limit.
+	// Screenings returns the need's screenings, at most limit: its latest
+	// first, then the others (older ones, refused requests) newest first.
 	Screenings(ctx context.Context, needKey int64, limit int) ([]Record, error)
 	// ScreeningByPublicID returns a screening; ErrNotFound.
 	ScreeningByPublicID(ctx context.Context, publicID string) (*Record, error)

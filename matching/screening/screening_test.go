@@ -215,6 +215,10 @@ func TestOverAllocation(t *testing.T) {
 		{"at submit other money leaving too little for the request warns", kernel.StageSubmit, 0, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 1 })}, kernel.ScreenWarn},
 		{"at submit other money above the limit blocks", kernel.StageSubmit, 0, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000; o.RequestedFen = 900_000 }), other("need-c", func(o *Need) { o.FundedFen = 500_001; o.RequestedFen = 900_000 })}, kernel.ScreenBlock},
 		{"at submit with no other money it is clear", kernel.StageSubmit, 0, 0, nil, kernel.ScreenClear},
+		{"a gift up to the limit is clear", kernel.StageGift, 800_000, 0, nil, kernel.ScreenClear},
+		{"a gift one fen over the limit blocks", kernel.StageGift, 800_001, 0, nil, kernel.ScreenBlock},
+		{"a gift on top of another charity's money counts both", kernel.StageGift, 500_001, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000 })}, kernel.ScreenBlock},
+		{"a gift like an allocation does not warn about the rest of the request", kernel.StageGift, 100, 0, []Need{other("need-b", func(o *Need) { o.FundedFen = 1 })}, kernel.ScreenClear},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,6 +229,41 @@ func TestOverAllocation(t *testing.T) {
 			c := checkOf(t, r, kernel.RuleOverAllocation)
 			if c.Result != tc.want {
 				t.Errorf("result %s, want %s (%s)", c.Result, tc.want, c.Message)
+			}
+		})
+	}
+}
+
+func TestRoomIsWhatTheHardshipMayStillTake(t *testing.T) {
+	// Limit: 10,000 − 2,000 = 8,000 yuan.
+	cases := []struct {
+		name     string
+		funded   int64
+		payments []StatutoryPayment
+		others   []Need
+		amount   int64
+		want     int64
+	}{
+		{"nothing funded leaves the whole limit", 0, nil, nil, 0, 800_000},
+		{"money on the need itself counts", 300_000, nil, nil, 0, 500_000},
+		{"money on related needs of other organizations counts", 100_000, nil,
+			[]Need{other("need-b", func(o *Need) { o.FundedFen = 300_000 }), other("need-c", func(o *Need) { o.FundedFen = 200_000 })}, 0, 200_000},
+		{"the amount about to move is not counted", 0, nil, []Need{other("need-b", func(o *Need) { o.FundedFen = 300_000 })}, 400_000, 500_000},
+		{"money on a withdrawn need does not count", 0, nil, []Need{other("need-b", func(o *Need) { o.Status = kernel.NeedWithdrawn; o.FundedFen = 300_000 })}, 0, 800_000},
+		{"money on a need of another category does not count", 0, nil, []Need{other("need-b", func(o *Need) { o.Category = kernel.CatHousing; o.FundedFen = 300_000 })}, 0, 800_000},
+		{"more statutory relief on record than declared lowers the limit", 0,
+			[]StatutoryPayment{pay("pay-1", kernel.ProgMedical, 300_000, "2026-01-05", "2026-01-05")}, nil, 0, 700_000},
+		{"money above the limit leaves no room, never less", 0, nil, []Need{other("need-b", func(o *Need) { o.FundedFen = 900_000 })}, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := baseNeed()
+			n.FundedFen = tc.funded
+			for _, stage := range []kernel.ScreeningStage{kernel.StageSubmit, kernel.StageAllocate, kernel.StageGift, kernel.StageDisburse} {
+				r := Screen(DefaultConfig(), Input{Need: n, Payments: tc.payments, Others: tc.others, Stage: stage, AmountFen: tc.amount, Now: now})
+				if r.RoomFen != tc.want {
+					t.Errorf("%s: room %d fen, want %d", stage, r.RoomFen, tc.want)
+				}
 			}
 		})
 	}

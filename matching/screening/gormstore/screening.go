@@ -374,7 +374,7 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*scree
 
 // Screenings implements screening.Store.
 func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]screening.Record, error) {
-	return s.screenings(ctx, "s.need_id = ?", "s.id DESC", limit, needKey)
+	return s.screenings(ctx, "s.need_id = ?", "s.latest DESC, s.id DESC", limit, needKey)
 }
 
 // ScreeningByPublicID implements screening.Store.
@@ -410,10 +410,24 @@ func inRegions(prefixes []string) (string, []any) {
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
-// SaveScreening implements screening.Store.
+// forUpdate is the row lock clause of a locking read: MySQL/MariaDB lock
+// the rows read; SQLite's immediate transactions already hold the
+// database's one write lock.
+func (s *Screenings) forUpdate() string {
+	if s.dialect == sqldb.MySQL {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// SaveScreening implements screening.Store. A record that is not Latest
+// (the screening of a refused request) is inserted with latest = 0 and
+// leaves the need's screening_result, block_override and latest screening
+// as they were.
 //
 // Lock order and extent (MySQL/MariaDB): the need's row first (UPDATE by
-// primary key), which queues the screenings of one need; then only rows
+// primary key, or a locking read of it for a request's screening), which
+// queues the screenings of one need; then only rows
 // of this need by primary key: its latest screening (found by a plain
 // read, which cannot miss one: every writer of a need's screenings holds
 // the need's row), the new screening, its new referrals (the existing
@@ -433,9 +447,13 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Record, r
 		`SELECT id FROM screenings WHERE need_id = ? AND latest = 1`,
 		`UPDATE screenings SET latest = 0 WHERE id = ?`,
 		`INSERT INTO screenings (public_id, need_id, stage, result, checks, amount_fen, block_fingerprint, warn_fingerprint, overridden, latest,
-			decision, decided_by, decided_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+			decision, decided_by, decided_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		`SELECT programme FROM referrals WHERE need_id = ?`,
 		`INSERT INTO referrals (public_id, need_id, programme, reason, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		// A request's screening changes nothing of the need, but it takes
+		// the need's row lock all the same: the lock order stays the same,
+		// and its referrals queue behind the need's other screenings.
+		`SELECT id FROM needs WHERE id = ?` + s.forUpdate(),
 	}
 	stmts := make([]*sql.Stmt, len(queries))
 	for i, q := range queries {
@@ -460,20 +478,30 @@ func (s *Screenings) SaveScreening(ctx context.Context, rec *screening.Record, r
 			return err
 		}
 		defer tx.Rollback()
-		if err := s.needs.Set(ctx, tx, rec.NeedKey, rec.Result, rec.Overridden); err != nil {
-			return err
-		}
-		latest, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[0]), rec.NeedKey)
-		if err != nil {
-			return err
-		}
-		for _, id := range latest {
-			if _, err := tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, id); err != nil {
+		if rec.Latest {
+			if err := s.needs.Set(ctx, tx, rec.NeedKey, rec.Result, rec.Overridden); err != nil {
 				return err
+			}
+			latest, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[0]), rec.NeedKey)
+			if err != nil {
+				return err
+			}
+			for _, id := range latest {
+				if _, err := tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, id); err != nil {
+					return err
+				}
+			}
+		} else {
+			ids, err := queryInt64s(ctx, tx.StmtContext(ctx, stmts[5]), rec.NeedKey)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return kernel.ErrNotFound
 			}
 		}
 		res, err := tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, rec.ID, rec.NeedKey, string(rec.Stage), string(rec.Result), string(checks), rec.AmountFen,
-			rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
+			rec.BlockFingerprint, rec.WarnFingerprint, rec.Overridden, rec.Latest, string(rec.Decision), rec.DecidedBy, decidedAt, rec.At.UTC())
 		if err != nil {
 			return mgorm.MapError(err)
 		}

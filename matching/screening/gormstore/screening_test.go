@@ -205,8 +205,10 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		if dup.Rule != kernel.RuleCrossCharityDuplicate || dup.Result != kernel.ScreenWarn || len(dup.Evidence) != 1 || dup.Evidence[0].ID != b {
 			t.Errorf("duplicate check: %+v", dup)
 		}
-		if r, _ := f.needResult(a); r != "block" {
-			t.Errorf("needs.screening_result = %q", r)
+		// The amount alone blocks: the request is refused on its own and the
+		// need keeps the result of its own screening.
+		if r, _ := f.needResult(a); r != "clear" {
+			t.Errorf("needs.screening_result = %q after a refused request, want clear", r)
 		}
 		// Withdrawn, it no longer counts.
 		if err := needfixture.Set(ctx, db.Gorm, b, map[string]any{"status": "withdrawn"}); err != nil {
@@ -216,7 +218,7 @@ func TestScreenStoresTheResultOnTheNeed(t *testing.T) {
 		if s.Result != kernel.ScreenClear {
 			t.Errorf("after withdrawal: %s %+v", s.Result, s.Checks)
 		}
-		// History: three screenings, newest first.
+		// History: three screenings, the latest first.
 		recs, err := f.svc.Screenings(ctx, f.verifier, a, true)
 		if err != nil || len(recs) != 3 || recs[0].ID != s.ID || !recs[0].Latest || recs[1].Latest {
 			t.Fatalf("history: %d %v", len(recs), err)
@@ -315,6 +317,226 @@ func TestOverrideHoldsUntilTheEvidenceChanges(t *testing.T) {
 			if strings.Contains(e.Detail, "住院") {
 				t.Errorf("the reason is in the audit log: %s", e.Detail)
 			}
+		}
+	})
+}
+
+// latestOf returns the public id of the need's latest screening and how
+// many screenings of the need are marked latest.
+func (f *fixture) latestOf(id string) (string, int) {
+	f.t.Helper()
+	var rows []struct{ PublicID string }
+	if err := f.db.Gorm.Raw(`SELECT s.public_id FROM screenings s JOIN needs n ON n.id = s.need_id WHERE n.public_id = ? AND s.latest = 1`, id).
+		Scan(&rows).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		return "", 0
+	}
+	return rows[0].PublicID, len(rows)
+}
+
+// storedLatest reads the latest flag and stage of a stored screening.
+func (f *fixture) storedLatest(screeningID string) (bool, kernel.ScreeningStage) {
+	f.t.Helper()
+	var r struct {
+		Latest bool
+		Stage  string
+	}
+	if err := f.db.Gorm.Raw(`SELECT latest, stage FROM screenings WHERE public_id = ?`, screeningID).Scan(&r).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return r.Latest, kernel.ScreeningStage(r.Stage)
+}
+
+// TestARefusedRequestLeavesTheNeedAsItWas: an allocation that asks for more
+// than the hardship may still take is refused (block), but the screening
+// of its amount is the request's: the need's screening_result, its block
+// override, its latest screening and its absence from the review queue
+// stay as they were, so nothing else for the need is stopped for review.
+func TestARefusedRequestLeavesTheNeedAsItWas(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		// Limit 10,000 − 2,000 = 8,000 yuan; 5,000 already funded here.
+		a := f.post(needSpec{idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 500_000})
+		f.pay(idX, kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		own, err := f.svc.Screen(ctx, a, kernel.StageClear, 0)
+		if err != nil || own.Result != kernel.ScreenClear {
+			t.Fatalf("the need's own screening: %+v %v", own, err)
+		}
+		s, err := f.svc.Screen(ctx, a, kernel.StageAllocate, 300_001)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Result != kernel.ScreenBlock || s.Checks[2].Rule != kernel.RuleOverAllocation || s.Checks[2].Result != kernel.ScreenBlock {
+			t.Fatalf("the over-amount allocation: %s %+v", s.Result, s.Checks)
+		}
+		if s.RoomFen != 300_000 || s.AmountFen != 300_001 || s.Stage != kernel.StageAllocate {
+			t.Errorf("request: room %d, amount %d, stage %s; want 300000, 300001, allocate", s.RoomFen, s.AmountFen, s.Stage)
+		}
+		if r, ov := f.needResult(a); r != "clear" || ov {
+			t.Errorf("need after the refused request: %s override=%v, want clear false", r, ov)
+		}
+		if id, n := f.latestOf(a); id != own.ID || n != 1 {
+			t.Errorf("latest screening %s (%d marked), want the need's own %s", id, n, own.ID)
+		}
+		if latest, stage := f.storedLatest(s.ID); latest || stage != kernel.StageAllocate {
+			t.Errorf("the request's screening is stored latest=%v stage=%s, want false allocate", latest, stage)
+		}
+		if q, err := f.svc.ReviewQueue(ctx, f.verifier, 0); err != nil || len(q) != 0 {
+			t.Errorf("review queue after a refused request: %+v %v", q, err)
+		}
+		// The need's latest screening, as its page and the API show it.
+		if recs := mustScreenings(t, f, a); len(recs) != 2 || recs[0].ID != own.ID || recs[1].ID != s.ID || recs[1].Latest {
+			t.Errorf("history: %+v", recs)
+		}
+		// A refused request is never decided: it is not the need's latest.
+		if _, err := f.svc.Decide(ctx, f.verifier, s.ID, screening.DecisionUphold, ""); !errors.Is(err, kernel.ErrConflict) {
+			t.Errorf("a decision on a refused request: %v", err)
+		}
+
+		// A need whose own block a verifier overrode keeps the override
+		// through a refused request.
+		b := f.post(needSpec{org: f.orgB, idNumber: "110105194912310037", from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 0, req: 1_000_000})
+		f.pay("110105194912310037", kernel.ProgMedical, 100_000, "2026-01-31", "2026-01-31")
+		sb, _ := f.svc.Screen(ctx, b, kernel.StageClear, 0)
+		if sb.Result != kernel.ScreenBlock {
+			t.Fatalf("want the need's own block: %+v", sb)
+		}
+		if _, err := f.svc.Decide(ctx, f.verifier, sb.ID, screening.DecisionOverride, "医疗救助款用于另一次住院，已核实"); err != nil {
+			t.Fatal(err)
+		}
+		overridden, _ := f.svc.Screen(ctx, b, kernel.StageClear, 0)
+		if overridden.Result != kernel.ScreenWarn || !overridden.Overridden {
+			t.Fatalf("after the override: %+v", overridden)
+		}
+		sr, err := f.svc.Screen(ctx, b, kernel.StageAllocate, 900_001)
+		if err != nil || sr.Result != kernel.ScreenBlock || sr.Overridden {
+			t.Fatalf("an allocation above the limit: %+v %v", sr, err)
+		}
+		if r, ov := f.needResult(b); r != "warn" || !ov {
+			t.Errorf("need after the refused request: %s override=%v, want warn true", r, ov)
+		}
+		if id, _ := f.latestOf(b); id != overridden.ID {
+			t.Errorf("latest screening %s, want %s", id, overridden.ID)
+		}
+		if q, _ := f.svc.ReviewQueue(ctx, f.verifier, 0); len(q) != 0 {
+			t.Errorf("review queue: %d items, want none", len(q))
+		}
+		// Within the limit the override holds and the allocation goes on.
+		if ok, _ := f.svc.Screen(ctx, b, kernel.StageAllocate, 900_000); ok.Result != kernel.ScreenWarn || !ok.Overridden {
+			t.Errorf("an allocation within the limit: %s overridden=%v", ok.Result, ok.Overridden)
+		}
+	})
+}
+
+// TestAGiftAboveTheRoomIsRefusedOnItsOwn: a donor's gift is screened like
+// an allocation: its amount counts, and a gift the hardship has no room for
+// blocks and is stored as the request's screening, not the need's.
+func TestAGiftAboveTheRoomIsRefusedOnItsOwn(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 700_000})
+		f.pay(idX, kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		own, _ := f.svc.Screen(ctx, a, kernel.StageSubmit, 0)
+		g, err := f.svc.Screen(ctx, a, kernel.StageGift, 100_001)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Result != kernel.ScreenBlock || g.Stage != kernel.StageGift || g.Checks[2].Result != kernel.ScreenBlock || g.RoomFen != 100_000 {
+			t.Fatalf("gift over the room: %s stage %s room %d %+v", g.Result, g.Stage, g.RoomFen, g.Checks)
+		}
+		if latest, stage := f.storedLatest(g.ID); latest || stage != kernel.StageGift {
+			t.Errorf("stored latest=%v stage=%s, want false gift", latest, stage)
+		}
+		if r, _ := f.needResult(a); r != "clear" {
+			t.Errorf("needs.screening_result = %q, want clear", r)
+		}
+		if id, _ := f.latestOf(a); id != own.ID {
+			t.Errorf("latest screening %s, want the need's own %s", id, own.ID)
+		}
+		// A gift that fits is the need's latest, as every screening was.
+		g, err = f.svc.Screen(ctx, a, kernel.StageGift, 100_000)
+		if err != nil || g.Result != kernel.ScreenClear {
+			t.Fatalf("gift within the room: %+v %v", g, err)
+		}
+		if id, _ := f.latestOf(a); id != g.ID {
+			t.Errorf("latest screening %s, want the gift's %s", id, g.ID)
+		}
+	})
+}
+
+// TestRoomCountsThePersonsNeedsAtEveryOrganization: the room is the limit
+// of this need less what it and the person's related live needs at any
+// organization hold; the amount being screened is not counted.
+func TestRoomCountsThePersonsNeedsAtEveryOrganization(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		// Limit 10,000 − 2,000 = 8,000 yuan.
+		a := f.post(needSpec{idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000, fund: 100_000})
+		f.pay(idX, kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		// The same person at another organization (ID typed with a lowercase x) …
+		f.post(needSpec{org: f.orgB, idNumber: strings.ToLower(idX), status: kernel.NeedOpen, from: "2026-01-20", to: "2026-02-20", cost: 1_000_000, stat: 200_000, req: 500_000, fund: 300_000})
+		// … and at the first organization again.
+		f.post(needSpec{idNumber: idX, status: kernel.NeedFunded, from: "2026-01-10", to: "2026-01-12", cost: 200_000, req: 200_000, fund: 200_000})
+		// Not the same hardship: another category, a withdrawn need, another person.
+		f.post(needSpec{org: f.orgB, idNumber: idX, category: kernel.CatEducation, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 900_000, req: 900_000, fund: 900_000})
+		f.post(needSpec{org: f.orgB, idNumber: idX, status: kernel.NeedWithdrawn, from: "2026-01-01", to: "2026-01-31", cost: 900_000, req: 900_000, fund: 0})
+		f.post(needSpec{org: f.orgB, idNumber: "110105194912310037", status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 900_000, req: 900_000, fund: 900_000})
+		const want = 800_000 - 100_000 - 300_000 - 200_000
+		for _, tc := range []struct {
+			stage  kernel.ScreeningStage
+			amount int64
+		}{{kernel.StageSubmit, 0}, {kernel.StageClear, 0}, {kernel.StageAllocate, 150_000}, {kernel.StageGift, 250_000}, {kernel.StageDisburse, 100_000}} {
+			s, err := f.svc.Screen(ctx, a, tc.stage, tc.amount)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.RoomFen != want {
+				t.Errorf("%s of %d fen: room %d fen, want %d", tc.stage, tc.amount, s.RoomFen, want)
+			}
+		}
+	})
+}
+
+// TestARequestThatChangesNothingIsTheNeedsLatest: when the amount does not
+// make the screening worse than the need's own, the request's screening is
+// stored as the need's latest, as every screening was.
+func TestARequestThatChangesNothingIsTheNeedsLatest(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		a := f.post(needSpec{idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 800_000})
+		f.pay(idX, kernel.ProgMedical, 200_000, "2026-01-15", "2026-01-15")
+		b := f.post(needSpec{org: f.orgB, idNumber: idX, status: kernel.NeedOpen, from: "2026-01-01", to: "2026-01-31", cost: 1_000_000, stat: 200_000, req: 300_000, fund: 300_000})
+		own, _ := f.svc.Screen(ctx, a, kernel.StageClear, 0)
+		if own.Result != kernel.ScreenWarn {
+			t.Fatalf("the need's own screening: %+v", own)
+		}
+		s, err := f.svc.Screen(ctx, a, kernel.StageAllocate, 500_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Result != kernel.ScreenWarn || s.RoomFen != 500_000 {
+			t.Fatalf("allocation within the room: %s room %d", s.Result, s.RoomFen)
+		}
+		if id, n := f.latestOf(a); id != s.ID || n != 1 {
+			t.Errorf("latest screening %s (%d marked), want the allocation's %s", id, n, s.ID)
+		}
+		if latest, _ := f.storedLatest(own.ID); latest {
+			t.Error("the earlier screening is still marked latest")
+		}
+		if r, _ := f.needResult(a); r != "warn" {
+			t.Errorf("needs.screening_result = %q, want warn", r)
+		}
+		// Its warning (the other charity's need) is the need's own: queued,
+		// with the other need side by side.
+		q, err := f.svc.ReviewQueue(ctx, f.verifier, 0)
+		if err != nil || len(q) != 1 || q[0].Screening.ID != s.ID || len(q[0].Related) != 1 || q[0].Related[0].ID != b {
+			t.Fatalf("review queue: %+v %v", q, err)
 		}
 	})
 }
@@ -454,8 +676,14 @@ func TestConcurrentScreeningsOfOnePerson(t *testing.T) {
 			go func(w int) {
 				defer wg.Done()
 				for r := 0; r < rounds; r++ {
-					stage := []kernel.ScreeningStage{kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse}[(w+r)%4]
-					if _, err := f.svc.Screen(context.Background(), ids[(w+r)%len(ids)], stage, 1_000); err != nil {
+					stage := []kernel.ScreeningStage{kernel.StageSubmit, kernel.StageClear, kernel.StageAllocate, kernel.StageDisburse, kernel.StageGift}[(w+r)%5]
+					// Every other worker asks for more than the room: a
+					// refused request, stored beside the need's screenings.
+					amount := int64(1_000)
+					if w%2 == 1 {
+						amount = 100_000
+					}
+					if _, err := f.svc.Screen(context.Background(), ids[(w+r)%len(ids)], stage, amount); err != nil {
 						errs <- err
 					}
 				}
