@@ -3,6 +3,7 @@ package marketplace
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -360,6 +361,23 @@ func (r NeedRules) When(action NeedAction, n *Need, now time.Time) error {
 		if n.FundedFen == 0 && n.DisbursedFen == 0 {
 			return kernel.Refuse(kernel.ErrConflict, "refusal_close_no_money", nil, "no money was given to this need; withdraw it instead of closing it")
 		}
+	}
+	return nil
+}
+
+// CloseUnpaid is the rule of closing a need that still holds money not paid
+// out (n.UnpaidFen): closing sends that money back to its funds and
+// projects and lets the donors who gave to the need take theirs elsewhere,
+// so the household does not get it. The posting social worker then closes
+// only with unpaidReason, why it will not be paid out for this need (the
+// patient moved to another hospital, the treatment stopped); better still,
+// disburses it first. nil when nothing is unpaid or a reason is given, else
+// a refusal (ErrConflict) naming the amount. When says whether the need may
+// be closed at all; this is asked after it, with the worker's answer.
+func (r NeedRules) CloseUnpaid(n *Need, unpaidReason string) error {
+	if unpaid := n.UnpaidFen(); unpaid > 0 && strings.TrimSpace(unpaidReason) == "" {
+		return kernel.Refuse(kernel.ErrConflict, "refusal_close_money_unpaid", map[string]any{"UnpaidFen": unpaid},
+			"%d fen of this need are not paid out; disburse them or say why they will not be (unpaid_reason)", unpaid)
 	}
 	return nil
 }

@@ -170,6 +170,40 @@ func TestMayAnswersAsTheServiceRefuses(t *testing.T) {
 	}
 }
 
+// TestCloseUnpaidWantsAReasonForMoneyNotPaidOut: a need may be closed
+// (May says so, and the page offers the form) while it holds money not paid
+// out, but only with the reason it will not be paid out.
+func TestCloseUnpaidWantsAReasonForMoneyNotPaidOut(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		funded, disbursed int64
+		reason            string
+		wantUnpaidFen     int64 // 0: allowed
+	}{
+		{"nothing paid out, no reason", 1000, 0, "", 1000},
+		{"part paid out, no reason", 1000, 400, "", 600},
+		{"one fen not paid out, a blank reason", 1000, 999, "  \n ", 1},
+		{"nothing paid out, a reason", 1000, 0, "患者转院", 0},
+		{"all paid out, no reason", 1000, 1000, "", 0},
+		{"all paid out, a reason", 1000, 1000, "患者转院", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &Need{Status: kernel.NeedFunded, RequestedFen: 1000, FundedFen: tc.funded, DisbursedFen: tc.disbursed}
+			err := NeedRules{}.CloseUnpaid(n, tc.reason)
+			var r *kernel.Refusal
+			switch {
+			case tc.wantUnpaidFen == 0 && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.wantUnpaidFen == 0:
+			case !errors.As(err, &r) || r.Key != "refusal_close_money_unpaid" || !errors.Is(err, kernel.ErrConflict):
+				t.Errorf("%v, want the refusal refusal_close_money_unpaid", err)
+			case r.Args["UnpaidFen"] != tc.wantUnpaidFen:
+				t.Errorf("the refusal names %v fen, want %d", r.Args["UnpaidFen"], tc.wantUnpaidFen)
+			}
+		})
+	}
+}
+
 func TestVerifyChainSeesAStatusMoveOutsideTheLifecycle(t *testing.T) {
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	var es []AuditEntry

@@ -467,11 +467,14 @@ func (s *NeedService) screen(ctx context.Context, n *Need, stage kernel.Screenin
 type eventNote struct {
 	Note      string `json:"note,omitempty"`
 	Reference string `json:"reference,omitempty"`
+	// UnpaidReason is why a need was closed with money not paid out
+	// (Close).
+	UnpaidReason string `json:"unpaid_reason,omitempty"`
 }
 
 func (s *NeedService) event(n *Need, by *kernel.Principal, action string, from, to kernel.NeedStatus, note *eventNote) (*NeedEvent, error) {
 	ev := &NeedEvent{PublicID: s.NewID(), At: s.Now().UTC(), Actor: actorOf(by), Action: action, From: from, To: to}
-	if note != nil && (note.Note != "" || note.Reference != "") {
+	if note != nil && (note.Note != "" || note.Reference != "" || note.UnpaidReason != "") {
 		var err error
 		if ev.NoteCT, ev.NoteKID, err = s.seal(note, "event:"+ev.PublicID); err != nil {
 			return nil, err
@@ -1111,16 +1114,32 @@ func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, public
 	return n, nil
 }
 
+// CloseInput is what the posting social worker writes to close a need.
+type CloseInput struct {
+	// Note is the closing note (结案说明): what was done, why the case
+	// ends. Required.
+	Note string
+	// UnpaidReason is why the money given to the need and not paid out
+	// will not be paid out for it (患者转院、治疗终止). Required while the
+	// need holds such money (NeedRules.CloseUnpaid); ignored, and not
+	// stored, when everything given was paid out.
+	UnpaidReason string
+}
+
 // Close ends a need that money was given to, for the posting organization's
 // social workers, with a closing note (结案说明, required): after the money
 // was paid out, or earlier when the need ended some other way (the
-// treatment stopped, the household moved away). Money allocated and not
-// paid out then goes back to its fund or project, and donors who gave to
-// the need directly choose where their money goes (funds.ReturnAllocations
-// and funds.OpenRedirects, run by serve and fund-jobs). A need no money
-// was given to is withdrawn instead. ErrNotFound, ErrForbidden,
-// ErrConflict, *TransitionError, *ValidationError.
-func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID, note string) (*Need, error) {
+// treatment stopped, the household moved away). A need that still holds
+// money not paid out is closed only with the reason it will not be
+// (in.UnpaidReason; refused with ErrConflict without one, and nothing
+// changes): that money then goes back to its fund or project, and donors
+// who gave to the need directly choose where their money goes
+// (funds.ReturnAllocations and funds.OpenRedirects, run by serve and
+// fund-jobs). Both the note and the reason are sealed with the close event;
+// the audit entry says they were given. A need no money was given to is
+// withdrawn instead. ErrNotFound, ErrForbidden, ErrConflict,
+// *TransitionError, *ValidationError.
+func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID string, in CloseInput) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
@@ -1129,7 +1148,8 @@ func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID,
 		return nil, err
 	}
 	v := &kernel.ValidationError{}
-	textOK(v, "note", note, MaxNoteRunes, true)
+	textOK(v, "note", in.Note, MaxNoteRunes, true)
+	textOK(v, "unpaid_reason", in.UnpaidReason, MaxNoteRunes, false)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -1137,16 +1157,27 @@ func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID,
 	if err := s.Rules().When(ActClose, n, now); err != nil {
 		return nil, err
 	}
+	if err := s.Rules().CloseUnpaid(n, in.UnpaidReason); err != nil {
+		return nil, err
+	}
+	unpaidReason := ""
+	if n.UnpaidFen() > 0 {
+		unpaidReason = in.UnpaidReason
+	}
 	from := n.Status
 	if n.Status, err = Next(from, ActClose); err != nil {
 		return nil, err
 	}
 	n.ClosedAt, n.UpdatedAt = &now, now
-	ev, err := s.event(n, by, "need.close", from, n.Status, &eventNote{Note: note})
+	ev, err := s.event(n, by, "need.close", from, n.Status, &eventNote{Note: in.Note, UnpaidReason: unpaidReason})
 	if err != nil {
 		return nil, err
 	}
-	a := s.audit(n, by, ev, map[string]any{"funded_fen": n.FundedFen, "disbursed_fen": n.DisbursedFen})
+	detail := map[string]any{"funded_fen": n.FundedFen, "disbursed_fen": n.DisbursedFen}
+	if unpaidReason != "" {
+		detail["unpaid_reason"] = "sealed"
+	}
+	a := s.audit(n, by, ev, detail)
 	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil}); err != nil {
 		return nil, fmt.Errorf("needs: close: %w", err)
 	}
@@ -1291,6 +1322,9 @@ type PrivateEvent struct {
 	To        kernel.NeedStatus `json:"to"`
 	Note      string            `json:"note,omitempty"`
 	Reference string            `json:"reference,omitempty"`
+	// UnpaidReason is why a need closed with money not paid out will not
+	// pay it out (the close event only).
+	UnpaidReason string `json:"unpaid_reason,omitempty"`
 }
 
 // PrivateObjection is an objection with its text opened.
@@ -1330,7 +1364,7 @@ func (s *NeedService) Private(ctx context.Context, by *kernel.Principal, publicI
 			if err := s.open(e.NoteCT, e.NoteKID, "event:"+e.PublicID, &note); err != nil {
 				return nil, err
 			}
-			pe.Note, pe.Reference = note.Note, note.Reference
+			pe.Note, pe.Reference, pe.UnpaidReason = note.Note, note.Reference, note.UnpaidReason
 		}
 		out.Events = append(out.Events, pe)
 	}

@@ -71,6 +71,12 @@ func (n *Need) Facts(now time.Time) kernel.NeedFacts {
 		HouseholdTypes: n.HouseholdTypes, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, Screening: n.ScreeningResult}
 }
 
+// UnpaidFen is the money given to the need and not paid out of it (what
+// closing the need sends back, see NeedRules.CloseUnpaid).
+func (n *Need) UnpaidFen() int64 {
+	return max(n.FundedFen-n.DisbursedFen, 0)
+}
+
 // Beneficiary is the person a need is for. Identity is sealed in
 // IdentityCT (associated data: the beneficiary's public id); the rest is
 // what may be derived without revealing who they are.

@@ -248,9 +248,27 @@ func (s *Server) handleNeedWithdraw(c echo.Context) error {
 	return s.needNoteAction(c, s.Needs.Withdraw)
 }
 
+// closeRequest is the body of a close: the closing note, and why money
+// not paid out will not be (needed while the need holds some).
+type closeRequest struct {
+	Note         string `json:"note"`
+	UnpaidReason string `json:"unpaid_reason"`
+}
+
 // handleNeedClose closes a need money was given to, with a closing note.
 func (s *Server) handleNeedClose(c echo.Context) error {
-	return s.needNoteAction(c, s.Needs.Close)
+	var req closeRequest
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	n, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"),
+		marketplace.CloseInput{Note: req.Note, UnpaidReason: req.UnpaidReason})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.toNeedJSON(n))
 }
 
 // needNoteAction runs a transition whose body is an optional {note} and

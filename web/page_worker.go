@@ -366,9 +366,11 @@ func (s *Server) handleStaffNeedClear(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
 }
 
-// handleStaffNeedClose closes a need with the worker's closing note.
+// handleStaffNeedClose closes a need with the worker's closing note and,
+// when money was not paid out, the reason it will not be.
 func (s *Server) handleStaffNeedClose(c echo.Context) error {
-	if _, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("note")); err != nil {
+	in := marketplace.CloseInput{Note: c.FormValue("note"), UnpaidReason: c.FormValue("unpaid_reason")}
+	if _, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
 		return s.staffNeedError(c, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
@@ -398,6 +400,10 @@ func (s *Server) staffNeedError(c echo.Context, err error) error {
 	case refusedWithDetails(err):
 		status, _ := toAPIError(err)
 		return s.renderStaffNeed(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
+	case errors.Is(err, kernel.ErrConflict) && errors.As(err, new(*kernel.Refusal)):
+		// A refusal says why (money not paid out, none given to the
+		// need): the page shows its reason.
+		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.Is(err, kernel.ErrConflict):
 		return s.renderStaffNeed(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}
