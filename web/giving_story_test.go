@@ -250,7 +250,8 @@ func TestASecondPostingOfThePersonCannotTakeThemPastTheirLimit(t *testing.T) {
 			t.Errorf("the refused gift was created: %+v", g.Lines)
 		}
 		// Two gifts of ¥400 pledged while there was room, confirmed one
-		// after the other: the first applies, the second only ¥100 of it.
+		// after the other: the first applies, the second only ¥100 of it
+		// (the person's limit); its other ¥300 is held for the donor.
 		var pledges []string
 		for range 2 {
 			donor, _ := env.user(kernel.RoleDonor, nil)
@@ -275,8 +276,8 @@ func TestASecondPostingOfThePersonCannotTakeThemPastTheirLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		r2, err := env.funds.Store.LastRedirect(ctx, p.ID)
-		if err != nil || r2.Reason != funds.EndUnapplied || r2.AmountFen != 10_000 || r2.Status != funds.RedirectPending {
-			t.Errorf("the unapplied ¥100 waits for the donor's choice: %+v %v", r2, err)
+		if err != nil || r2.Reason != funds.EndUnapplied || r2.AmountFen != 30_000 || r2.Status != funds.RedirectPending {
+			t.Errorf("the ¥300 the need could not take waits for the donor's choice: %+v %v", r2, err)
 		}
 		s.verifyBooks()
 	})
