@@ -58,7 +58,8 @@ func (n *NeedRecord) StatusAt(now time.Time) kernel.NeedStatus {
 	return marketplace.PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
-// GivenKey names what one source gave one need (public ids).
+// GivenKey names what one source gave the person of one need (public ids):
+// see MatchStore.Given.
 type GivenKey struct{ SourceID, NeedID string }
 
 // PlanStatus is where a stored plan is.
@@ -135,8 +136,13 @@ type MatchStore interface {
 	OpenNeeds(ctx context.Context) ([]NeedRecord, error)
 	// NeedRecord returns one need; marketplace.ErrNotFound.
 	NeedRecord(ctx context.Context, publicID string) (*NeedRecord, error)
-	// Given sums the allocations (not reversed) from sources to needs; an
-	// empty list does not filter that side.
+	// Given sums, for each of the needs and each of the sources, what the
+	// source gave the need's person: its allocations (not reversed) to
+	// every need posted for the same person (the same pseudonym), this one
+	// included, as funds' own check counts them. A fund's per-need cap
+	// holds per person, so this is the givenFen the eligibility rule
+	// (kernel.Restrictions) takes; the postings of one person carry the
+	// same value. An empty list does not filter that side.
 	Given(ctx context.Context, sourceIDs, needIDs []string) (map[GivenKey]int64, error)
 	// InsertPlan stores a plan with its lines in one transaction.
 	InsertPlan(ctx context.Context, p *StoredPlan) error
