@@ -137,9 +137,10 @@ type MatchStore interface {
 	// NeedRecord returns one need; marketplace.ErrNotFound.
 	NeedRecord(ctx context.Context, publicID string) (*NeedRecord, error)
 	// Given sums, for each of the needs and each of the sources, what the
-	// source gave the need's person: its allocations (not reversed) to
-	// every need posted for the same person (the same pseudonym), this one
-	// included, as funds' own check counts them. A fund's per-need cap
+	// source gave the need's person: its allocations (not reversed) and
+	// confirmed matching gifts to every need posted for the same person
+	// (the same pseudonym), this one included, as funds' own check counts
+	// them. A fund's per-need cap
 	// holds per person, so this is the givenFen the eligibility rule
 	// (kernel.Restrictions) takes; the postings of one person carry the
 	// same value. An empty list does not filter that side.

@@ -105,12 +105,14 @@ func (s *Matches) NeedRecord(ctx context.Context, publicID string) (*matching.Ne
 
 // Given implements matching.MatchStore: for each need asked for (every
 // need when needIDs is empty), what each source gave the need's person —
-// every need with the same pseudonym, this one included: its allocations
-// not reversed.
+// every need with the same pseudonym, this one included — counting what
+// funds' own check counts (funds.Tx.GivenFen): allocations not reversed,
+// and confirmed matching gifts (配捐) of the source to those needs.
 func (s *Matches) Given(ctx context.Context, sourceIDs, needIDs []string) (map[matching.GivenKey]int64, error) {
 	out := map[matching.GivenKey]int64{}
 	for _, from := range []struct{ table, where string }{
 		{"allocations", "g.status <> 'reversed'"},
+		{"pledges", "g.status = 'confirmed' AND g.matched_pledge_id IS NOT NULL"},
 	} {
 		if err := s.givenFrom(ctx, from.table, from.where, sourceIDs, needIDs, out); err != nil {
 			return nil, err

@@ -114,6 +114,11 @@ func TestGivenIsPerPerson(t *testing.T) {
 		insertAllocation(t, db, base, f1, rows[0], 50_00, "reversed")
 		insertAllocation(t, db, base, f1, rows[2], 70_00, "allocated")
 		insertAllocation(t, db, base, f2, rows[2], 100_00, "allocated")
+		// Matching gifts (配捐) count as funds counts them: confirmed ones;
+		// a donor's own gift and a refunded match do not.
+		donorPledge := insertPledge(t, db, base, f2, rows[1], 1000_00, "confirmed", 0)
+		insertPledge(t, db, base, f2, rows[1], 40_00, "confirmed", donorPledge)
+		insertPledge(t, db, base, f1, rows[0], 999_00, "refunded", donorPledge)
 
 		st := gormstore.NewMatches(db)
 		cases := []struct {
@@ -123,12 +128,12 @@ func TestGivenIsPerPerson(t *testing.T) {
 		}{
 			{"a fund's needs: both postings of the person carry what it gave the person", []string{f1.public}, nil,
 				map[matching.GivenKey]int64{key(f1, a1): 500_00, key(f1, a2): 500_00, key(f1, b): 70_00}},
-			{"a need's sources: what each gave its person", nil, []string{a2},
-				map[matching.GivenKey]int64{key(f1, a2): 500_00}},
+			{"a need's sources: what each gave its person, matching gifts included", nil, []string{a2},
+				map[matching.GivenKey]int64{key(f1, a2): 500_00, key(f2, a2): 40_00}},
 			{"one source and one need, as plan execution reads it", []string{f1.public}, []string{a1},
 				map[matching.GivenKey]int64{key(f1, a1): 500_00}},
 			{"another person is apart", []string{f2.public}, []string{b, a1},
-				map[matching.GivenKey]int64{key(f2, b): 100_00}},
+				map[matching.GivenKey]int64{key(f2, b): 100_00, key(f2, a1): 40_00}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -172,4 +177,26 @@ func insertAllocation(t *testing.T, db *sqldb.DB, base needfixture.Base, s sourc
 		needfixture.NewID(), s.id, needRow, fen, status, base.UserID, time.Now().UTC()).Error; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// insertPledge writes a pledge of fen from source s to a need (the source is
+// left empty for a donor's own gift, matched 0); a matching gift names the
+// pledge it matched. It returns the pledge's row id.
+func insertPledge(t *testing.T, db *sqldb.DB, base needfixture.Base, s source, needRow, fen int64, status string, matched int64) int64 {
+	t.Helper()
+	now := time.Now().UTC()
+	pid := needfixture.NewID()
+	var src, m any
+	if matched != 0 {
+		src, m = s.id, matched
+	}
+	if err := db.Gorm.Exec("INSERT INTO pledges (public_id, reference, donor_id, org_id, target_type, source_id, need_id, target_public_id, amount_fen, status, matched_pledge_id, created_at, expires_at) "+
+		"VALUES (?, ?, ?, ?, 'need', ?, ?, 'x', ?, ?, ?, ?, ?)", pid, pid, base.UserID, base.OrgID, src, needRow, fen, status, m, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.Gorm.Raw("SELECT id FROM pledges WHERE public_id = ?", pid).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
