@@ -35,6 +35,11 @@ type NeedRecord struct {
 	// has a public page; without it only staff match it (through its
 	// social worker), never a volunteer's own list.
 	ConsentPublic bool
+
+	// Person is the need's pseudonym: the same for every need posted for
+	// the same person, by any organization. Plans fund one posting per
+	// person with it; it never leaves the server.
+	Person string
 }
 
 // Facts are the eligibility facts at now, as funds checks them for an
@@ -102,7 +107,8 @@ type StoredPlan struct {
 
 	// LeftOut counts, when the plan is made, the needs within its funds'
 	// categories, regions and household types that it could not consider
-	// because they cannot take money now; it is not stored.
+	// because they cannot take money now, and the other postings of a
+	// person it funds through one (LeftOutSamePerson); it is not stored.
 	LeftOut []LeftOut `json:"left_out,omitempty"`
 }
 

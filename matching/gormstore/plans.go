@@ -46,9 +46,10 @@ type matchNeedRow struct {
 	ConsentPublic    bool
 	ScreeningResult  string
 	BlockOverride    bool
+	Pseudonym        string
 }
 
-const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, consent_public, screening_result, block_override"
+const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, consent_public, screening_result, block_override, pseudonym"
 
 func splitCodes[T ~string](s string) []T {
 	var out []T
@@ -73,7 +74,8 @@ func (r *matchNeedRow) record() matching.NeedRecord {
 		Category: kernel.Category(r.Category), Urgency: kernel.Urgency(r.Urgency), RegionCode: r.RegionCode,
 		PublicRegionCode: r.PublicRegionCode, AgeBand: kernel.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[kernel.HouseholdType](r.HouseholdTypes),
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, ServiceNeeds: splitCodes[kernel.Service](r.ServiceNeeds),
-		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
+		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride,
+		Person: r.Pseudonym}
 }
 
 // OpenNeeds implements matching.MatchStore.

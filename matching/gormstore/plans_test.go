@@ -121,6 +121,13 @@ func TestGivenIsPerPerson(t *testing.T) {
 		insertPledge(t, db, base, f1, rows[0], 999_00, "refunded", donorPledge)
 
 		st := gormstore.NewMatches(db)
+		n, err := st.NeedRecord(ctx, a2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Person != p {
+			t.Fatalf("need record's person %q, want the pseudonym, by which plans fund one posting per person", n.Person)
+		}
 		cases := []struct {
 			name             string
 			sources, needIDs []string
