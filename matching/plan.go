@@ -198,9 +198,9 @@ func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
 }
 
 // considered is what a plan considers of the needs, heaviest first (then
-// smallest remaining, then id): only needs that can take money at all —
-// open, not fully funded, not blocked by screening; Restrictions{} keeps
-// exactly those checks —, one posting per person, and, when maxNeeds is
+// smallest remaining, then id): only needs that can take money at all
+// (open, not fully funded, not blocked by screening: Restrictions{} keeps
+// exactly those checks), one posting per person, and, when maxNeeds is
 // positive, the maxNeeds most urgent of them.
 //
 // One posting per person is the rule that keeps a plan within what the
