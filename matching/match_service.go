@@ -115,7 +115,10 @@ const (
 	LeftOutStatus    = "status"          // suspended, closed or otherwise not open
 	LeftOutFunded    = "fully_funded"    // nothing remains to fund
 	LeftOutScreening = "screening_block" // its screening blocks it
-	LeftOutCap       = "per_need_cap"    // the source already gave it its per-need cap
+	LeftOutCap       = "per_need_cap"    // the source already gave its person its per-need cap
+	// LeftOutSamePerson: a plan funds another posting of the same person
+	// (at most one posting per person, see MakePlan).
+	LeftOutSamePerson = "same_person"
 )
 
 // LeftOut counts the needs left out of a list or plan for one reason
@@ -133,10 +136,7 @@ func leftOutReason(r *kernel.Restrictions, f kernel.NeedFacts, given int64) stri
 	if r.Allows(f, given) {
 		return ""
 	}
-	scope := kernel.Restrictions{Categories: r.Categories, RegionPrefixes: r.RegionPrefixes, HouseholdTypes: r.HouseholdTypes}
-	open := f
-	open.Status, open.RequestedFen, open.FundedFen, open.Screening = kernel.NeedOpen, 1, 0, kernel.ScreenClear
-	if !scope.Allows(open, 0) {
+	if !inScope(r, f) {
 		return ""
 	}
 	switch {
@@ -157,7 +157,7 @@ func leftOutReason(r *kernel.Restrictions, f kernel.NeedFacts, given int64) stri
 // leftOutCounts turns counts by reason into a list in a fixed order.
 func leftOutCounts(counts map[string]int) []LeftOut {
 	out := []LeftOut{}
-	for _, r := range []string{LeftOutExpired, LeftOutNotice, LeftOutStatus, LeftOutFunded, LeftOutScreening, LeftOutCap} {
+	for _, r := range []string{LeftOutExpired, LeftOutNotice, LeftOutStatus, LeftOutFunded, LeftOutScreening, LeftOutCap, LeftOutSamePerson} {
 		if counts[r] > 0 {
 			out = append(out, LeftOut{Reason: r, Count: counts[r]})
 		}
@@ -437,7 +437,7 @@ func (s *Service) CreatePlan(ctx context.Context, by *kernel.Principal, fundID s
 	for i := range recs {
 		r := &recs[i]
 		w, why := UrgencyWeight(r.Urgency, r.Deadline, now)
-		needs = append(needs, PlanNeed{ID: r.ID, Facts: r.Facts(now), Weight: w, Why: why})
+		needs = append(needs, PlanNeed{ID: r.ID, Facts: r.Facts(now), Weight: w, Why: why, Person: r.Person})
 		for _, si := range infos {
 			if why := leftOutReason(&si.Restrictions, needs[i].Facts, 0); why != "" {
 				left[why]++
@@ -447,6 +447,9 @@ func (s *Service) CreatePlan(ctx context.Context, by *kernel.Principal, fundID s
 	}
 	opt := PlanOptions{MaxNeeds: in.MaxNeeds}
 	plan := MakePlan(funds, needs, opt)
+	for _, l := range plan.LeftOut {
+		left[l.Reason] += l.Count
+	}
 	greedy := GreedyPlan(funds, needs, opt)
 	sp := &StoredPlan{PublicID: s.NewID(), OrgID: holder.OrgID, FundID: holder.ID, SourceIDs: ids, MaxNeeds: in.MaxNeeds, Status: PlanPlanned,
 		Totals: plan.Totals, GreedyCovered: greedy.Totals.UrgencyCovered, CreatedBy: by.User.PublicID, CreatedAt: now, Lines: []StoredLine{}, LeftOut: leftOutCounts(left)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -16,8 +17,30 @@ import (
 type memStore struct {
 	mu    sync.Mutex
 	needs []NeedRecord
+	// given is what each source gave each need itself; Given answers per
+	// person, like the store.
 	given map[GivenKey]int64
 	plans map[string]*StoredPlan
+}
+
+// personOf is the need's person: its pseudonym, or the need itself.
+func (m *memStore) personOf(needID string) string {
+	if n := m.need(needID); n != nil && n.Person != "" {
+		return n.Person
+	}
+	return "need " + needID
+}
+
+// givenToPerson is what source gave the person of needID, over all their
+// needs.
+func (m *memStore) givenToPerson(source, needID string) int64 {
+	var sum int64
+	for k, v := range m.given {
+		if k.SourceID == source && m.personOf(k.NeedID) == m.personOf(needID) {
+			sum += v
+		}
+	}
+	return sum
 }
 
 func (m *memStore) OpenNeeds(ctx context.Context) ([]NeedRecord, error) {
@@ -55,8 +78,15 @@ func (m *memStore) Given(ctx context.Context, sourceIDs, needIDs []string) (map[
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[GivenKey]int64{}
-	for k, v := range m.given {
-		out[k] = v
+	for k := range m.given {
+		if len(sourceIDs) > 0 && !slices.Contains(sourceIDs, k.SourceID) {
+			continue
+		}
+		for _, n := range m.needs {
+			if (len(needIDs) == 0 || slices.Contains(needIDs, n.ID)) && m.personOf(n.ID) == m.personOf(k.NeedID) {
+				out[GivenKey{k.SourceID, n.ID}] = m.givenToPerson(k.SourceID, n.ID)
+			}
+		}
 	}
 	return out, nil
 }
@@ -134,7 +164,8 @@ func (m *memStore) FinishExecution(ctx context.Context, id int64, r ExecutionRep
 	return nil
 }
 
-// memFunds allocates like funds does: the shared rule, MaxFen, balance.
+// memFunds allocates like funds does: the shared rule, MaxFen with what the
+// source gave the need's person, balance.
 type memFunds struct {
 	store   *memStore
 	sources map[string]*SourceInfo
@@ -165,10 +196,11 @@ func (f *memFunds) Allocate(ctx context.Context, by *kernel.Principal, kind, sou
 	n := f.store.need(needID)
 	k := GivenKey{sourceID, needID}
 	facts := n.Facts(time.Now())
-	if fails := s.Restrictions.Fails(facts, f.store.given[k]); len(fails) > 0 {
+	given := f.store.givenToPerson(sourceID, needID)
+	if fails := s.Restrictions.Fails(facts, given); len(fails) > 0 {
 		return "", &RefusalError{Reasons: fails}
 	}
-	if amount > s.Restrictions.MaxFen(facts, f.store.given[k]) || amount > s.BalanceFen {
+	if amount > s.Restrictions.MaxFen(facts, given) || amount > s.BalanceFen {
 		return "", &RefusalError{Reasons: []kernel.Ineligibility{{Code: "over", Message: "too much"}}}
 	}
 	s.BalanceFen -= amount
@@ -408,5 +440,59 @@ func TestMatchesAndPlansSayWhyNeedsAreLeftOut(t *testing.T) {
 	}
 	if !slices.Equal(p.LeftOut, want) {
 		t.Fatalf("plan left out %+v, want %+v", p.LeftOut, want)
+	}
+}
+
+// Two organizations posted one person: a plan funds one of the postings,
+// says why the other is left out, and a capped fund's matches show the
+// other posting with only what is left of the cap for the person once the
+// plan is executed (issue 14).
+func TestPlansAndMatchesCountAPersonOnceAcrossTheirPostings(t *testing.T) {
+	ctx := context.Background()
+	svc, st, fu := newTestService()
+	st.need("n1").Person, st.need("n4").Person = "P", "P" // both medical: n1 emergency, n4 urgent
+	fu.sources["f2"].BalanceFen = 1500                    // its cap per person
+	by := staff(9)
+	p, err := svc.CreatePlan(ctx, by, "f2", PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toP := map[string]int64{}
+	for _, l := range p.Lines {
+		if l.NeedID == "n1" || l.NeedID == "n4" {
+			toP[l.NeedID] += l.AmountFen
+		}
+	}
+	if !maps.Equal(toP, map[string]int64{"n1": 1500}) {
+		t.Fatalf("the plan gives the person %v, want its cap of 1500 through the most urgent posting n1 only", toP)
+	}
+	if !slices.Contains(p.LeftOut, LeftOut{LeftOutSamePerson, 1}) {
+		t.Fatalf("plan left out %+v, want n4 counted as another posting of a person the plan funds", p.LeftOut)
+	}
+	out, err := svc.ExecutePlan(ctx, by, p.PublicID)
+	if err != nil || out.Report.Refused != 0 {
+		t.Fatalf("execution: %v, %+v", err, out.Report)
+	}
+	fu.sources["f2"].BalanceFen = 10_000 // money for everyone else
+	m, err := svc.SourceMatches(ctx, by, "fund", "f2", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range m.Items {
+		if it.Need.ID == "n4" {
+			t.Fatalf("f2's matches offer n4 %d fen, though f2 gave its person the whole cap", it.MaxFen)
+		}
+	}
+	if !slices.Contains(m.LeftOut, LeftOut{LeftOutCap, 2}) {
+		t.Fatalf("f2's matches left out %+v, want both postings of the person counted at the cap", m.LeftOut)
+	}
+	p, err = svc.CreatePlan(ctx, by, "f2", PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range p.Lines {
+		if l.NeedID == "n1" || l.NeedID == "n4" {
+			t.Fatalf("a second plan gives the person more from f2: %+v", l)
+		}
 	}
 }

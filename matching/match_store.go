@@ -35,6 +35,11 @@ type NeedRecord struct {
 	// has a public page; without it only staff match it (through its
 	// social worker), never a volunteer's own list.
 	ConsentPublic bool
+
+	// Person is the need's pseudonym: the same for every need posted for
+	// the same person, by any organization. Plans fund one posting per
+	// person with it; it never leaves the server.
+	Person string
 }
 
 // Facts are the eligibility facts at now, as funds checks them for an
@@ -58,7 +63,8 @@ func (n *NeedRecord) StatusAt(now time.Time) kernel.NeedStatus {
 	return marketplace.PublicStatusAt(n.Status, n.NoticeEndsAt, n.Deadline, n.RequestedFen, n.FundedFen, now)
 }
 
-// GivenKey names what one source gave one need (public ids).
+// GivenKey names what one source gave the person of one need (public ids):
+// see MatchStore.Given.
 type GivenKey struct{ SourceID, NeedID string }
 
 // PlanStatus is where a stored plan is.
@@ -101,7 +107,8 @@ type StoredPlan struct {
 
 	// LeftOut counts, when the plan is made, the needs within its funds'
 	// categories, regions and household types that it could not consider
-	// because they cannot take money now; it is not stored.
+	// because they cannot take money now, and the other postings of a
+	// person it funds through one (LeftOutSamePerson); it is not stored.
 	LeftOut []LeftOut `json:"left_out,omitempty"`
 }
 
@@ -135,8 +142,14 @@ type MatchStore interface {
 	OpenNeeds(ctx context.Context) ([]NeedRecord, error)
 	// NeedRecord returns one need; marketplace.ErrNotFound.
 	NeedRecord(ctx context.Context, publicID string) (*NeedRecord, error)
-	// Given sums the allocations (not reversed) from sources to needs; an
-	// empty list does not filter that side.
+	// Given sums, for each of the needs and each of the sources, what the
+	// source gave the need's person: its allocations (not reversed) and
+	// confirmed matching gifts to every need posted for the same person
+	// (the same pseudonym), this one included, as funds' own check counts
+	// them. A fund's per-need cap
+	// holds per person, so this is the givenFen the eligibility rule
+	// (kernel.Restrictions) takes; the postings of one person carry the
+	// same value. An empty list does not filter that side.
 	Given(ctx context.Context, sourceIDs, needIDs []string) (map[GivenKey]int64, error)
 	// InsertPlan stores a plan with its lines in one transaction.
 	InsertPlan(ctx context.Context, p *StoredPlan) error

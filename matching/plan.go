@@ -17,7 +17,10 @@ type PlanFund struct {
 	ID           string
 	BalanceFen   int64
 	Restrictions kernel.Restrictions
-	// Given is what the fund already gave each need (for the per-need cap).
+	// Given is, by need id, what the fund already gave the need's person
+	// across all the person's postings (MatchStore.Given): the per-need
+	// cap holds per person, so the postings of one person carry the same
+	// value. Where they differ the planner takes the largest.
 	Given map[string]int64
 }
 
@@ -30,6 +33,11 @@ type PlanNeed struct {
 	Weight int64
 	// Why says where the weight comes from, for the plan's reasons.
 	Why string
+	// Person identifies the person the need is posted for (the need's
+	// pseudonym), whom two organizations may both have posted; it never
+	// leaves the server. A plan funds at most one posting of a person
+	// (see considered). Empty: a person of the need's own.
+	Person string
 }
 
 // UrgencyWeight is the weight of one fen given to a need: 9 emergency,
@@ -74,6 +82,10 @@ type PlanTotals struct {
 type Plan struct {
 	Lines  []PlanLine `json:"lines"`
 	Totals PlanTotals `json:"totals"`
+	// LeftOut counts the needs that could take money from one of the
+	// plan's funds but that the planner itself left out, by reason: the
+	// other postings of a person it funds through one (LeftOutSamePerson).
+	LeftOut []LeftOut `json:"left_out,omitempty"`
 }
 
 // PlanOptions bound a plan.
@@ -100,18 +112,25 @@ type planner struct {
 	words int
 	cls   []needClass
 	clsOf []int32
-	given []map[int32]int64 // per fund: need index → already given
+	given []map[int32]int64 // per fund: need index → already given to the need's person
 	alloc []map[int32]int64 // per fund: need index → planned
 	got   []int64           // per need: planned in total
 	left  []int64           // per fund: balance not yet planned
 	bound int64
+	// samePerson counts the postings left out for another posting of the
+	// same person (considered).
+	samePerson int
 }
 
 // MakePlan spends the funds' balances over the needs: it maximizes the
 // urgency-weighted money given (Σ weight × fen), fully funds as many needs
 // as it can without lowering that, and never breaks a restriction, a
 // per-need cap, a balance or a screening block (eligibility is
-// marketplace.Restrictions, the rule shared with allocation). See
+// marketplace.Restrictions, the rule shared with allocation). A per-need
+// cap holds per person: the plan funds at most one posting of each person
+// (PlanNeed.Person), counting what each fund already gave the person
+// (PlanFund.Given), so that no fund's lines give a person more than its cap
+// and the lines to a person never exceed what one posting asks. See
 // docs/matching.md for the method.
 func MakePlan(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *Plan {
 	p := newPlanner(funds, needs, opt)
@@ -141,15 +160,19 @@ func (p *planner) covered() int64 {
 }
 
 func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
-	keep := considered(needs, opt.MaxNeeds)
+	keep, personGiven, samePerson := considered(funds, needs, opt.MaxNeeds)
 	rem := func(n *PlanNeed) int64 { return n.Facts.RequestedFen - n.Facts.FundedFen }
-	p := &planner{funds: funds, needs: keep, words: (len(funds) + 63) / 64}
+	p := &planner{funds: funds, needs: keep, words: (len(funds) + 63) / 64, samePerson: samePerson}
 	p.rem = make([]int64, len(keep))
 	p.got = make([]int64, len(keep))
 	idx := make(map[string]int32, len(keep))
+	byPerson := map[string]int32{}
 	for i := range keep {
 		p.rem[i] = rem(&keep[i])
 		idx[keep[i].ID] = int32(i)
+		if who := keep[i].Person; who != "" {
+			byPerson[who] = int32(i)
+		}
 	}
 	p.given = make([]map[int32]int64, len(funds))
 	p.alloc = make([]map[int32]int64, len(funds))
@@ -163,17 +186,37 @@ func newPlanner(funds []PlanFund, needs []PlanNeed, opt PlanOptions) *planner {
 				p.given[f][i] = g
 			}
 		}
+		if personGiven != nil {
+			for who, g := range personGiven[f] {
+				if i, ok := byPerson[who]; ok && g > p.given[f][i] {
+					p.given[f][i] = g
+				}
+			}
+		}
 	}
 	return p
 }
 
 // considered is what a plan considers of the needs, heaviest first (then
-// smallest remaining, then id): only needs that can take money at all —
-// open, not fully funded, not blocked by screening; Restrictions{} keeps
-// exactly those checks — and, when maxNeeds is positive, the maxNeeds most
-// urgent of them.
-func considered(needs []PlanNeed, maxNeeds int) []PlanNeed {
-	var keep []PlanNeed
+// smallest remaining, then id): only needs that can take money at all
+// (open, not fully funded, not blocked by screening: Restrictions{} keeps
+// exactly those checks), one posting per person, and, when maxNeeds is
+// positive, the maxNeeds most urgent of them.
+//
+// One posting per person is the rule that keeps a plan within what the
+// person may take: a fund's per-need cap holds for the person across all
+// the postings of them (PlanFund.Given counts it so), and a plan does not
+// know what the person's hardship may take in all (verified cost less
+// statutory relief, less what the other postings hold), which the
+// allocation of each line screens. Of a person's postings the plan keeps
+// the heaviest one that a fund with money may serve now, counting what
+// each fund gave the person (the first one if none may); the others are
+// left out. personGiven is, per fund, what it gave each person (the
+// largest PlanFund.Given over the person's needs; nil when no need names
+// its person), and samePerson counts the postings left out for another
+// that the plan considers and that are within the scope of one of the
+// funds (category, region, household types).
+func considered(funds []PlanFund, needs []PlanNeed, maxNeeds int) (keep []PlanNeed, personGiven []map[string]int64, samePerson int) {
 	for _, n := range needs {
 		if n.Weight > 0 && (kernel.Restrictions{}).Allows(n.Facts, 0) {
 			keep = append(keep, n)
@@ -199,10 +242,118 @@ func considered(needs []PlanNeed, maxNeeds int) []PlanNeed {
 	for i, o := range order {
 		sorted[i] = keep[o]
 	}
+	personGiven = givenPerPerson(funds, needs)
+	sorted, dropped := onePostingPerPerson(funds, personGiven, sorted)
 	if maxNeeds > 0 && len(sorted) > maxNeeds {
 		sorted = sorted[:maxNeeds]
 	}
-	return sorted
+	if len(dropped) == 0 {
+		return sorted, personGiven, 0
+	}
+	inPlan := map[string]bool{}
+	for i := range sorted {
+		inPlan[sorted[i].Person] = true
+	}
+	for _, d := range dropped {
+		if !inPlan[d.Person] {
+			continue // its person is not in the plan at all (maxNeeds)
+		}
+		for f := range funds {
+			if inScope(&funds[f].Restrictions, d.Facts) {
+				samePerson++
+				break
+			}
+		}
+	}
+	return sorted, personGiven, samePerson
+}
+
+// givenPerPerson is, per fund, the largest amount PlanFund.Given holds for
+// any need of each person, or nil when no need names its person.
+func givenPerPerson(funds []PlanFund, needs []PlanNeed) []map[string]int64 {
+	personOf := map[string]string{}
+	for i := range needs {
+		if who := needs[i].Person; who != "" {
+			personOf[needs[i].ID] = who
+		}
+	}
+	if len(personOf) == 0 {
+		return nil
+	}
+	out := make([]map[string]int64, len(funds))
+	for f := range funds {
+		out[f] = map[string]int64{}
+		for id, g := range funds[f].Given {
+			if who, ok := personOf[id]; ok && g > out[f][who] {
+				out[f][who] = g
+			}
+		}
+	}
+	return out
+}
+
+// onePostingPerPerson keeps, of the postings of each person among sorted
+// (heaviest first), the first one that a fund with money may serve,
+// counting what the fund gave the person (personGiven), or the first one
+// if none may; it keeps the order and returns the postings it left out
+// too.
+func onePostingPerPerson(funds []PlanFund, personGiven []map[string]int64, sorted []PlanNeed) (kept, dropped []PlanNeed) {
+	postings := map[string][]int{}
+	for i := range sorted {
+		if who := sorted[i].Person; who != "" {
+			postings[who] = append(postings[who], i)
+		}
+	}
+	drop := map[int]bool{}
+	for _, idx := range postings {
+		if len(idx) < 2 {
+			continue
+		}
+		keep := idx[0]
+		for _, i := range idx {
+			if anyFundServes(funds, personGiven, &sorted[i]) {
+				keep = i
+				break
+			}
+		}
+		for _, i := range idx {
+			if i != keep {
+				drop[i] = true
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return sorted, nil
+	}
+	kept = make([]PlanNeed, 0, len(sorted)-len(drop))
+	dropped = make([]PlanNeed, 0, len(drop))
+	for i := range sorted {
+		if drop[i] {
+			dropped = append(dropped, sorted[i])
+		} else {
+			kept = append(kept, sorted[i])
+		}
+	}
+	return kept, dropped
+}
+
+// anyFundServes reports whether a fund with money may give the posting n
+// something now, counting what it gave n's person.
+func anyFundServes(funds []PlanFund, personGiven []map[string]int64, n *PlanNeed) bool {
+	for f := range funds {
+		if funds[f].BalanceFen > 0 && funds[f].Restrictions.Allows(n.Facts, personGiven[f][n.Person]) {
+			return true
+		}
+	}
+	return false
+}
+
+// inScope reports whether the restrictions' category, region and household
+// types accept the need (its status, money and screening aside).
+func inScope(r *kernel.Restrictions, f kernel.NeedFacts) bool {
+	scope := kernel.Restrictions{Categories: r.Categories, RegionPrefixes: r.RegionPrefixes, HouseholdTypes: r.HouseholdTypes}
+	f.Status, f.RequestedFen, f.FundedFen, f.Screening = kernel.NeedOpen, 1, 0, kernel.ScreenClear
+	return scope.Allows(f, 0)
 }
 
 // maxFen is the most fund f may still give need i in this plan.
@@ -690,6 +841,9 @@ func (p *planner) result() *Plan {
 		case p.got[i] > 0:
 			out.Totals.NeedsPartlyFunded++
 		}
+	}
+	if p.samePerson > 0 {
+		out.LeftOut = []LeftOut{{Reason: LeftOutSamePerson, Count: p.samePerson}}
 	}
 	out.Totals.UpperBound = max(p.bound, out.Totals.UrgencyCovered)
 	if out.Totals.UpperBound > 0 {

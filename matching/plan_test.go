@@ -2,14 +2,18 @@ package matching
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // randomInstance builds a small random planning problem with every kind of
-// obstacle: restrictions, caps, money already given, blocked and closed needs.
+// obstacle: restrictions, caps, money already given, blocked and closed
+// needs, and persons posted more than once (what a fund gave a person is on
+// each of their postings, as MatchStore.Given reads it).
 func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []PlanNeed) {
 	regions := []string{"370102", "370103", "370211", "110101", "110102"}
 	prefixes := []string{"37", "3701", "370102", "11", "3702"}
@@ -36,6 +40,7 @@ func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []Pla
 		funds[f] = PlanFund{ID: fmt.Sprintf("f%03d", f), BalanceFen: rng.Int64N(amount * 3), Restrictions: r, Given: map[string]int64{}}
 	}
 	needs := make([]PlanNeed, nn)
+	given := map[[2]string]int64{} // fund, person → given
 	for i := range needs {
 		req := 1 + rng.Int64N(amount)
 		n := kernel.NeedFacts{
@@ -60,17 +65,38 @@ func randomInstance(rng *rand.Rand, nf, nn int, amount int64) ([]PlanFund, []Pla
 			n.Screening = kernel.ScreenWarn
 		}
 		id := fmt.Sprintf("n%04d", i)
+		person := "p" + id
+		if i > 0 && rng.IntN(3) == 0 {
+			person = needs[rng.IntN(i)].Person // posted again, maybe by another organization
+		}
 		if nf > 0 && rng.IntN(6) == 0 {
-			funds[rng.IntN(nf)].Given[id] = 1 + rng.Int64N(amount)
+			given[[2]string{funds[rng.IntN(nf)].ID, person}] += 1 + rng.Int64N(amount)
 		}
 		w := []int64{1, 3, 9, 2}[rng.IntN(4)]
-		needs[i] = PlanNeed{ID: id, Facts: n, Weight: w, Why: "test"}
+		needs[i] = PlanNeed{ID: id, Facts: n, Weight: w, Why: "test", Person: person}
+	}
+	for f := range funds {
+		for _, n := range needs {
+			if g := given[[2]string{funds[f].ID, n.Person}]; g > 0 {
+				funds[f].Given[n.ID] = g
+			}
+		}
 	}
 	return funds, needs
 }
 
+// personOf is the person a need is posted for (its own id when unnamed).
+func personOf(n PlanNeed) string {
+	if n.Person == "" {
+		return "need " + n.ID
+	}
+	return n.Person
+}
+
 // checkPlan applies the plan line by line as execution would and fails on
-// any line that breaks a restriction, cap, balance or screening block.
+// any line that breaks a restriction, cap (per person: what the fund gave
+// the person's postings before and in the plan), balance or screening
+// block, and on a plan that funds two postings of one person.
 func checkPlan(t *testing.T, funds []PlanFund, needs []PlanNeed, p *Plan) {
 	t.Helper()
 	fi := map[string]int{}
@@ -79,18 +105,22 @@ func checkPlan(t *testing.T, funds []PlanFund, needs []PlanNeed, p *Plan) {
 	}
 	facts := map[string]kernel.NeedFacts{}
 	weight := map[string]int64{}
+	person := map[string]string{}
 	for _, n := range needs {
 		facts[n.ID] = n.Facts
 		weight[n.ID] = n.Weight
+		person[n.ID] = personOf(n)
 	}
 	bal := map[string]int64{}
-	given := map[[2]string]int64{}
+	given := map[[2]string]int64{} // fund, person
 	for _, f := range funds {
 		bal[f.ID] = f.BalanceFen
 		for n, g := range f.Given {
-			given[[2]string{f.ID, n}] = g
+			k := [2]string{f.ID, person[n]}
+			given[k] = max(given[k], g)
 		}
 	}
+	funded := map[string]string{} // person → the posting the plan funds
 	var covered, alloc int64
 	for _, l := range p.Lines {
 		f := funds[fi[l.FundID]]
@@ -98,10 +128,14 @@ func checkPlan(t *testing.T, funds []PlanFund, needs []PlanNeed, p *Plan) {
 		if !ok {
 			t.Fatalf("line for unknown need %s", l.NeedID)
 		}
-		k := [2]string{l.FundID, l.NeedID}
+		k := [2]string{l.FundID, person[l.NeedID]}
 		if l.AmountFen <= 0 {
 			t.Fatalf("line %+v: amount not positive", l)
 		}
+		if other, ok := funded[person[l.NeedID]]; ok && other != l.NeedID {
+			t.Fatalf("line %+v: the plan funds two postings of one person, %s and %s", l, other, l.NeedID)
+		}
+		funded[person[l.NeedID]] = l.NeedID
 		if fails := f.Restrictions.Fails(n, given[k]); len(fails) > 0 {
 			t.Fatalf("line %+v breaks %v", l, fails)
 		}
@@ -128,6 +162,14 @@ func checkPlan(t *testing.T, funds []PlanFund, needs []PlanNeed, p *Plan) {
 	if left != p.Totals.MoneyLeftFen {
 		t.Fatalf("money left %d, want %d", p.Totals.MoneyLeftFen, left)
 	}
+}
+
+// consideredNeeds is the postings a plan considers (one per person): the
+// optimum a plan is measured against is over the same postings, since
+// which posting of a person a plan funds is its rule, not an optimization.
+func consideredNeeds(funds []PlanFund, needs []PlanNeed, maxNeeds int) []PlanNeed {
+	keep, _, _ := considered(funds, needs, maxNeeds)
+	return keep
 }
 
 // optimum is an independent exact solver of the partial-funding
@@ -217,7 +259,7 @@ func TestPlanReachesTheRelaxationOptimumOnSmallInstances(t *testing.T) {
 	worst := 1.0
 	for it := 0; it < 2000; it++ {
 		funds, needs := randomInstance(rng, 1+rng.IntN(4), 1+rng.IntN(9), 30)
-		opt := optimum(funds, needs)
+		opt := optimum(funds, consideredNeeds(funds, needs, 0))
 		p := MakePlan(funds, needs, PlanOptions{})
 		got := p.Totals.UrgencyCovered
 		if got > opt {
@@ -243,7 +285,7 @@ func TestPlanIsExactWithoutCaps(t *testing.T) {
 		for f := range funds {
 			funds[f].Restrictions.PerNeedCapFen = 0
 		}
-		opt := optimum(funds, needs)
+		opt := optimum(funds, consideredNeeds(funds, needs, 0))
 		p := MakePlan(funds, needs, PlanOptions{})
 		if p.Totals.UrgencyCovered != opt || p.Totals.UpperBound != opt {
 			t.Fatalf("instance %d: plan %d, bound %d, optimum %d", it, p.Totals.UrgencyCovered, p.Totals.UpperBound, opt)
@@ -321,8 +363,106 @@ func TestPlanGreedyNeverAboveOptimizerNorBound(t *testing.T) {
 			t.Fatalf("instance %d (max_needs %d): greedy %d, optimizer %d, bound %d", it, opt.MaxNeeds,
 				g.Totals.UrgencyCovered, p.Totals.UrgencyCovered, p.Totals.UpperBound)
 		}
-		if exact := optimum(funds, considered(needs, opt.MaxNeeds)); p.Totals.UpperBound < exact {
+		if exact := optimum(funds, consideredNeeds(funds, needs, opt.MaxNeeds)); p.Totals.UpperBound < exact {
 			t.Fatalf("instance %d (max_needs %d): bound %d below the exact optimum %d", it, opt.MaxNeeds, p.Totals.UpperBound, exact)
 		}
+	}
+}
+
+// A fund's per-need cap holds per person: two organizations posted one
+// person, and a plan never gives the person more than the cap from one
+// fund, counting what the fund gave the person before, through one of the
+// postings only (issue 14).
+func TestPlanKeepsACapPerPersonAcrossTheirPostings(t *testing.T) {
+	open := func(req int64) kernel.NeedFacts {
+		return kernel.NeedFacts{Status: kernel.NeedOpen, Category: kernel.CatMedical, RegionCode: "370102", RequestedFen: req}
+	}
+	needs := []PlanNeed{
+		{ID: "a", Facts: open(5000), Weight: 9, Person: "P"},
+		{ID: "b", Facts: open(5000), Weight: 3, Person: "P"}, // the same person, posted by another organization
+		{ID: "c", Facts: open(5000), Weight: 1, Person: "Q"},
+	}
+	cases := []struct {
+		name     string
+		given    map[string]int64
+		toP, toQ int64
+	}{
+		{"nothing given yet: the cap once", map[string]int64{}, 1000, 1000},
+		{"the fund gave the person 600: the rest of the cap", map[string]int64{"a": 600, "b": 600}, 400, 1000},
+		{"given read on one posting only: still the person's", map[string]int64{"b": 600}, 400, 1000},
+		{"the cap used: nothing more for the person", map[string]int64{"a": 1000, "b": 1000}, 0, 1000},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			funds := []PlanFund{{ID: "f", BalanceFen: 100_000, Restrictions: kernel.Restrictions{PerNeedCapFen: 1000}, Given: tc.given}}
+			for name, p := range map[string]*Plan{"plan": MakePlan(funds, needs, PlanOptions{}), "greedy": GreedyPlan(funds, needs, PlanOptions{})} {
+				got := map[string]int64{}
+				postings := map[string]bool{}
+				for _, l := range p.Lines {
+					got[map[string]string{"a": "P", "b": "P", "c": "Q"}[l.NeedID]] += l.AmountFen
+					if l.NeedID != "c" {
+						postings[l.NeedID] = true
+					}
+				}
+				if got["P"] != tc.toP || got["Q"] != tc.toQ || len(postings) > 1 {
+					t.Errorf("%s gives the person %d through %v, the other %d; want %d through one posting, and %d",
+						name, got["P"], postings, got["Q"], tc.toP, tc.toQ)
+				}
+			}
+		})
+	}
+}
+
+// A plan funds at most one posting of a person, whatever the funds: the
+// heaviest posting that a fund with money may serve, and the other is left
+// out and counted, so that the person never gets through the plan more
+// than one posting asks.
+func TestPlanFundsOnePostingPerPerson(t *testing.T) {
+	facts := func(c kernel.Category, req int64) kernel.NeedFacts {
+		return kernel.NeedFacts{Status: kernel.NeedOpen, Category: c, RegionCode: "370102", RequestedFen: req}
+	}
+	needs := []PlanNeed{
+		{ID: "edu", Facts: facts(kernel.CatEducation, 3000), Weight: 9, Person: "P"},
+		{ID: "med", Facts: facts(kernel.CatMedical, 2000), Weight: 1, Person: "P"},
+		{ID: "alone", Facts: facts(kernel.CatMedical, 2000), Weight: 1},
+	}
+	medical := kernel.Restrictions{Categories: []kernel.Category{kernel.CatMedical}}
+	cases := []struct {
+		name       string
+		funds      []PlanFund
+		want       map[string]int64
+		samePerson int
+	}{
+		{"only a medical fund: the medical posting, though lighter",
+			[]PlanFund{{ID: "m", BalanceFen: 10_000, Restrictions: medical}},
+			map[string]int64{"med": 2000, "alone": 2000}, 0},
+		{"the education fund is empty: the medical posting",
+			[]PlanFund{{ID: "m", BalanceFen: 10_000, Restrictions: medical}, {ID: "e", Restrictions: kernel.Restrictions{Categories: []kernel.Category{kernel.CatEducation}}}},
+			map[string]int64{"med": 2000, "alone": 2000}, 1},
+		{"an open fund: the heaviest posting only",
+			[]PlanFund{{ID: "o", BalanceFen: 10_000}},
+			map[string]int64{"edu": 3000, "alone": 2000}, 1},
+		{"two funds, one for each posting: still one posting",
+			[]PlanFund{{ID: "m", BalanceFen: 10_000, Restrictions: medical}, {ID: "o", BalanceFen: 10_000}},
+			map[string]int64{"edu": 3000, "alone": 2000}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := MakePlan(tc.funds, needs, PlanOptions{})
+			got := map[string]int64{}
+			for _, l := range p.Lines {
+				got[l.NeedID] += l.AmountFen
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("the plan gives %v, want %v", got, tc.want)
+			}
+			var want []LeftOut
+			if tc.samePerson > 0 {
+				want = []LeftOut{{LeftOutSamePerson, tc.samePerson}}
+			}
+			if !slices.Equal(p.LeftOut, want) {
+				t.Errorf("left out %v, want %v", p.LeftOut, want)
+			}
+		})
 	}
 }

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // A need whose deadline passed before it was fully funded can take no money
@@ -148,6 +150,75 @@ func TestVolunteerMatchesOnlyNeedsWithAPublicPage(t *testing.T) {
 		volTok = env.token(volP)
 		if got := listed(); !got[consented] || got[soon] || got[private] {
 			t.Fatalf("after soon's deadline the volunteer sees %v; want %s only", got, consented)
+		}
+	})
+}
+
+// Two organizations posted one person (issue 14): a plan of a fund with a
+// per-need cap funds one of the postings, within the cap, and says in the
+// staff's language why the other is left out; once executed, the fund's
+// matches and the other posting's own matches count the cap as the
+// person's, used.
+func TestAPlanFundsOnePostingOfAPersonPostedTwice(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		sw, swP := env.user(kernel.RoleSocialWorker, nil)
+		ver, _ := env.user(kernel.RoleVerifier, nil)
+		_, staff := env.user(kernel.RoleFederationStaff, nil)
+		agency, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "郓城县另一社会工作服务中心", Kind: kernel.OrgSocialWorkAgency, RegionCode: "371725"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw2, sw2P := env.user(kernel.RoleSocialWorker, agency)
+		medical := env.createNeed(sw, needBody())
+		b := needBody() // the same person, for another hardship, by another agency
+		b["category"], b["title"], b["story"] = "education", "张小明学费", "张建华的儿子张小明上学需要学费。"
+		b["verified_cost_fen"], b["statutory_relief_fen"] = 2_000_000, 0
+		education := env.createNeed(sw2, b)
+		env.clearAndPublish(medical, sw, ver)
+		env.clearAndPublish(education, sw2, ver)
+		env.advance(121 * time.Hour)
+		staffTok := env.token(staff)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{PerNeedCapFen: 1_000_000}, 5_000_000)
+
+		r := env.do("POST", "/api/v1/funds/"+fund+"/plans", staffTok, map[string]any{})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("plan: %d %s", r.Status, r.Body)
+		}
+		plan := r.JSON(t)
+		toPerson := map[string]float64{}
+		for _, l := range plan["lines"].([]any) {
+			l := l.(map[string]any)
+			toPerson[l["need_id"].(string)] += l["amount_fen"].(float64)
+		}
+		if len(toPerson) != 1 || toPerson[medical]+toPerson[education] != 1_000_000 {
+			t.Fatalf("the plan gives the person %v, want the cap of 1,000,000 fen through one posting", toPerson)
+		}
+		lo := plan["left_out"].([]any)
+		if len(lo) != 1 || lo[0].(map[string]any)["reason"] != "same_person" || lo[0].(map[string]any)["count"].(float64) != 1 ||
+			!strings.Contains(lo[0].(map[string]any)["text"].(string), "同一受助人") {
+			t.Fatalf("plan left_out %v, want the other posting counted as the same person's, in Chinese", lo)
+		}
+		out := env.do("POST", "/api/v1/plans/"+plan["id"].(string)+"/execute", staffTok, nil).JSON(t)
+		if rep := out["execution"].(map[string]any); rep["applied_lines"].(float64) != 1 {
+			t.Fatalf("execution %v", rep)
+		}
+
+		m := env.do("GET", "/api/v1/funds/"+fund+"/matches", staffTok, nil, "Accept-Language", "en").JSON(t)
+		lo = m["left_out"].([]any)
+		if m["total"].(float64) != 0 || len(lo) != 1 || lo[0].(map[string]any)["reason"] != "per_need_cap" || lo[0].(map[string]any)["count"].(float64) != 2 ||
+			!strings.Contains(lo[0].(map[string]any)["text"].(string), "person") {
+			t.Fatalf("the fund's matches %v, want both postings left out at the person's cap", m)
+		}
+		other, worker := medical, swP
+		if toPerson[medical] > 0 {
+			other, worker = education, sw2P
+		}
+		nm := env.do("GET", "/api/v1/needs/"+other+"/matches", env.token(worker), nil).JSON(t)
+		for _, s := range nm["sources"].([]any) {
+			if s.(map[string]any)["id"] == fund {
+				t.Fatalf("the other posting's matches offer the fund again: %v", s)
+			}
 		}
 	})
 }

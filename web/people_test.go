@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -75,6 +76,8 @@ type testNeed struct {
 // insertNeed writes a need and its beneficiary straight into the tables of
 // migration 00002, the identity sealed as the needs service seals it (JSON,
 // associated data = the beneficiary's public id), and returns the need's id.
+// Each need is for a person of its own (its own pseudonym): plans fund one
+// posting per person.
 func (env *testEnv) insertNeed(n testNeed) string {
 	env.t.Helper()
 	if n.org == nil {
@@ -92,13 +95,14 @@ func (env *testEnv) insertNeed(n testNeed) string {
 	db := env.db.Gorm
 	now := *env.now.Load()
 	bid, nid := testID(), testID()
+	pseudonym := fmt.Sprintf("%064x", sha256.Sum256([]byte(bid)))
 	ident, _ := json.Marshal(map[string]any{"id_number": "371725199001011234", "name": hhName, "phone": hhPhone, "address": hhAddress})
 	ct, kid, err := env.people.Cipher.Seal(ident, []byte(bid))
 	if err != nil {
 		env.t.Fatal(err)
 	}
 	if err := db.Exec(`INSERT INTO beneficiaries (public_id, org_id, pseudonym, identity_ct, identity_kid, region_code, age_band, sex, household_types, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'm', ?, ?)`, bid, n.org.ID, strings.Repeat("a", 64), ct, kid, n.region, n.ageBand, n.types, now).Error; err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'm', ?, ?)`, bid, n.org.ID, pseudonym, ct, kid, n.region, n.ageBand, n.types, now).Error; err != nil {
 		env.t.Fatal(err)
 	}
 	var benID int64
@@ -110,7 +114,7 @@ func (env *testEnv) insertNeed(n testNeed) string {
 		published = &now
 	}
 	if err := needfixture.Create(context.Background(), db, map[string]any{"public_id": nid, "org_id": n.org.ID, "created_by": env.admin.User.ID,
-		"beneficiary_id": benID, "pseudonym": strings.Repeat("a", 64), "status": n.status, "category": "care", "urgency": "normal",
+		"beneficiary_id": benID, "pseudonym": pseudonym, "status": n.status, "category": "care", "urgency": "normal",
 		"region_code": n.region, "age_band": n.ageBand, "household_types": n.types, "private_ct": []byte("x"), "private_kid": "k",
 		"public_story": "", "verified_cost_fen": 100000, "statutory_relief_fen": 0, "requested_fen": 100000, "cost_from": now,
 		"cost_to": now, "service_needs": n.services, "consent_public": n.public, "published_at": published, "created_at": now,

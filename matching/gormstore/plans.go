@@ -46,9 +46,10 @@ type matchNeedRow struct {
 	ConsentPublic    bool
 	ScreeningResult  string
 	BlockOverride    bool
+	Pseudonym        string
 }
 
-const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, consent_public, screening_result, block_override"
+const matchNeedColumns = "public_id, org_id, status, notice_ends_at, category, urgency, region_code, public_region_code, age_band, household_types, requested_fen, funded_fen, service_needs, deadline, published_at, consent_public, screening_result, block_override, pseudonym"
 
 func splitCodes[T ~string](s string) []T {
 	var out []T
@@ -73,7 +74,8 @@ func (r *matchNeedRow) record() matching.NeedRecord {
 		Category: kernel.Category(r.Category), Urgency: kernel.Urgency(r.Urgency), RegionCode: r.RegionCode,
 		PublicRegionCode: r.PublicRegionCode, AgeBand: kernel.AgeBand(r.AgeBand), HouseholdTypes: splitCodes[kernel.HouseholdType](r.HouseholdTypes),
 		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, ServiceNeeds: splitCodes[kernel.Service](r.ServiceNeeds),
-		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride}
+		Deadline: utcp(r.Deadline), PublishedAt: utcp(r.PublishedAt), ConsentPublic: r.ConsentPublic, Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride,
+		Person: r.Pseudonym}
 }
 
 // OpenNeeds implements matching.MatchStore.
@@ -103,17 +105,40 @@ func (s *Matches) NeedRecord(ctx context.Context, publicID string) (*matching.Ne
 	return &r, nil
 }
 
-// Given implements matching.MatchStore over the funds' allocations table.
+// Given implements matching.MatchStore: for each need asked for (every
+// need when needIDs is empty), what each source gave the need's person —
+// every need with the same pseudonym, this one included — counting what
+// funds' own check counts (funds.Tx.GivenFen): allocations not reversed,
+// and confirmed matching gifts (配捐) of the source to those needs.
 func (s *Matches) Given(ctx context.Context, sourceIDs, needIDs []string) (map[matching.GivenKey]int64, error) {
+	out := map[matching.GivenKey]int64{}
+	for _, from := range []struct{ table, where string }{
+		{"allocations", "g.status <> 'reversed'"},
+		{"pledges", "g.status = 'confirmed' AND g.matched_pledge_id IS NOT NULL"},
+	} {
+		if err := s.givenFrom(ctx, from.table, from.where, sourceIDs, needIDs, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// givenFrom adds to out what the rows of table (aliased g, with source_id,
+// need_id and amount_fen) that match where give each asked need's person.
+func (s *Matches) givenFrom(ctx context.Context, table, where string, sourceIDs, needIDs []string, out map[matching.GivenKey]int64) error {
 	type row struct {
 		SourceID string
 		NeedID   string
 		Fen      int64
 	}
-	q := s.db.WithContext(ctx).Table("allocations a").
-		Select("fs.public_id AS source_id, n.public_id AS need_id, SUM(a.amount_fen) AS fen").
-		Joins("JOIN fund_sources fs ON fs.id = a.source_id").Joins("JOIN needs n ON n.id = a.need_id").
-		Where("a.status <> ?", "reversed")
+	// n is the need asked for, pn every need of the same person (n itself
+	// included), g what went to pn.
+	q := s.db.WithContext(ctx).Table(table + " g").
+		Select("fs.public_id AS source_id, n.public_id AS need_id, SUM(g.amount_fen) AS fen").
+		Joins("JOIN fund_sources fs ON fs.id = g.source_id").
+		Joins("JOIN needs pn ON pn.id = g.need_id").
+		Joins("JOIN needs n ON n.pseudonym = pn.pseudonym").
+		Where(where)
 	if len(sourceIDs) > 0 {
 		q = q.Where("fs.public_id IN ?", sourceIDs)
 	}
@@ -122,13 +147,12 @@ func (s *Matches) Given(ctx context.Context, sourceIDs, needIDs []string) (map[m
 	}
 	var rows []row
 	if err := q.Group("fs.public_id, n.public_id").Scan(&rows).Error; err != nil {
-		return nil, mgorm.MapError(err)
+		return mgorm.MapError(err)
 	}
-	out := make(map[matching.GivenKey]int64, len(rows))
 	for _, r := range rows {
-		out[matching.GivenKey{SourceID: r.SourceID, NeedID: r.NeedID}] = r.Fen
+		out[matching.GivenKey{SourceID: r.SourceID, NeedID: r.NeedID}] += r.Fen
 	}
-	return out, nil
+	return nil
 }
 
 type planRow struct {
