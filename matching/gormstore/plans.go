@@ -107,38 +107,24 @@ func (s *Matches) NeedRecord(ctx context.Context, publicID string) (*matching.Ne
 
 // Given implements matching.MatchStore: for each need asked for (every
 // need when needIDs is empty), what each source gave the need's person —
-// every need with the same pseudonym, this one included — counting what
-// funds' own check counts (funds.Tx.GivenFen): allocations not reversed,
-// and confirmed matching gifts (配捐) of the source to those needs.
+// every need with the same pseudonym, this one included — as funds' own
+// check counts it (funds.Tx.GivenFen): the money of the source's
+// allocations and matching gifts (配捐) those needs hold, their lots in
+// need_lots, less what went back.
 func (s *Matches) Given(ctx context.Context, sourceIDs, needIDs []string) (map[matching.GivenKey]int64, error) {
-	out := map[matching.GivenKey]int64{}
-	for _, from := range []struct{ table, where string }{
-		{"allocations", "g.status <> 'reversed'"},
-		{"pledges", "g.status = 'confirmed' AND g.matched_pledge_id IS NOT NULL"},
-	} {
-		if err := s.givenFrom(ctx, from.table, from.where, sourceIDs, needIDs, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// givenFrom adds to out what the rows of table (aliased g, with source_id,
-// need_id and amount_fen) that match where give each asked need's person.
-func (s *Matches) givenFrom(ctx context.Context, table, where string, sourceIDs, needIDs []string, out map[matching.GivenKey]int64) error {
 	type row struct {
 		SourceID string
 		NeedID   string
 		Fen      int64
 	}
 	// n is the need asked for, pn every need of the same person (n itself
-	// included), g what went to pn.
-	q := s.db.WithContext(ctx).Table(table + " g").
-		Select("fs.public_id AS source_id, n.public_id AS need_id, SUM(g.amount_fen) AS fen").
-		Joins("JOIN fund_sources fs ON fs.id = g.source_id").
-		Joins("JOIN needs pn ON pn.id = g.need_id").
+	// included), l the money of a source pn holds.
+	q := s.db.WithContext(ctx).Table("need_lots l").
+		Select("fs.public_id AS source_id, n.public_id AS need_id, SUM(l.amount_fen) AS fen").
+		Joins("JOIN fund_sources fs ON fs.id = l.source_id").
+		Joins("JOIN needs pn ON pn.id = l.need_id").
 		Joins("JOIN needs n ON n.pseudonym = pn.pseudonym").
-		Where(where)
+		Where("l.source_id IS NOT NULL AND l.amount_fen > 0")
 	if len(sourceIDs) > 0 {
 		q = q.Where("fs.public_id IN ?", sourceIDs)
 	}
@@ -147,12 +133,13 @@ func (s *Matches) givenFrom(ctx context.Context, table, where string, sourceIDs,
 	}
 	var rows []row
 	if err := q.Group("fs.public_id, n.public_id").Scan(&rows).Error; err != nil {
-		return mgorm.MapError(err)
+		return nil, mgorm.MapError(err)
 	}
+	out := map[matching.GivenKey]int64{}
 	for _, r := range rows {
 		out[matching.GivenKey{SourceID: r.SourceID, NeedID: r.NeedID}] += r.Fen
 	}
-	return nil
+	return out, nil
 }
 
 type planRow struct {

@@ -184,6 +184,24 @@ func insertAllocation(t *testing.T, db *sqldb.DB, base needfixture.Base, s sourc
 		needfixture.NewID(), s.id, needRow, fen, status, base.UserID, time.Now().UTC()).Error; err != nil {
 		t.Fatal(err)
 	}
+	// The money the need holds from it, as funds records it (a reversed
+	// allocation's went back).
+	if status != "reversed" {
+		insertLot(t, db, needRow, "allocation", s.id, fen)
+	}
+}
+
+// insertLot writes a lot of money a need holds (need_lots), as funds does.
+func insertLot(t *testing.T, db *sqldb.DB, needRow int64, kind string, sourceID, fen int64) {
+	t.Helper()
+	var src any
+	if sourceID != 0 {
+		src = sourceID
+	}
+	if err := db.Gorm.Exec("INSERT INTO need_lots (need_id, kind, source_id, amount_fen, paid_fen, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+		needRow, kind, src, fen, time.Now().UTC()).Error; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // insertPledge writes a pledge of fen from source s to a need (the source is
@@ -204,6 +222,13 @@ func insertPledge(t *testing.T, db *sqldb.DB, base needfixture.Base, s source, n
 	var id int64
 	if err := db.Gorm.Raw("SELECT id FROM pledges WHERE public_id = ?", pid).Scan(&id).Error; err != nil {
 		t.Fatal(err)
+	}
+	if status == "confirmed" {
+		if matched != 0 {
+			insertLot(t, db, needRow, "match", s.id, fen)
+		} else {
+			insertLot(t, db, needRow, "gift", 0, fen)
+		}
 	}
 	return id
 }
