@@ -290,6 +290,18 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 			return false, needOrg.err
 		}
 	}
+	// The month's gift to a need is screened like any gift when it is
+	// pledged: one screening blocks would send it to the fallback.
+	blocked := ""
+	if pre.NeedID != 0 && s.Screener != nil {
+		scr, err := s.Screener.Screen(ctx, pre.TargetPublicID, kernel.StageGift, pre.AmountFen)
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
+			return false, fmt.Errorf("funds: monthly pledge: screening: %w", err)
+		}
+		if err == nil && scr.Result == kernel.ScreenBlock {
+			blocked = "screening blocks a gift of this amount to the need (the person's charity money would exceed its limit, or the need is stopped for review)"
+		}
+	}
 	ran := false
 	err = s.Store.InTx(ctx, func(tx Tx) error {
 		ran = false
@@ -326,6 +338,9 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 				return err
 			}
 			reason = needTakes(need, r.AmountFen, now)
+			if reason == "" {
+				reason = blocked
+			}
 			if reason == "" && needOrg.err != nil {
 				reason = "no charity federation receives donations for the need's region"
 			}

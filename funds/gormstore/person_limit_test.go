@@ -156,3 +156,33 @@ func openURL(t *testing.T, url string) *sqldb.DB {
 	}
 	return db
 }
+
+// TestAMonthlyGiftPastThePersonsLimitGoesToItsFallback: the month's
+// pledge to a need is screened like any gift: when the person's other
+// posting already holds their limit, the month goes to the fallback fund.
+func TestAMonthlyGiftPastThePersonsLimitGoesToItsFallback(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.svc.Screener = &limitScreener{db: db}
+		person := strings.Repeat("e", 64)
+		full := f.need(needSpec{RequestedFen: 50_000, Person: person})
+		need := f.need(needSpec{RequestedFen: 50_000, Person: person})
+		fallback := f.fund(kernel.Restrictions{})
+		donor := f.user(kernel.RoleDonor, nil)
+		r, err := f.svc.CreateRecurring(ctx, donor, funds.NewRecurring{TargetType: funds.TargetNeed, TargetID: need,
+			AmountFen: 10_000, DayOfMonth: 23, FallbackFundID: fallback.PublicID}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.give(f.user(kernel.RoleDonor, nil), full, 50_000) // the person's limit, on the other posting
+		if _, err := f.svc.RunRecurring(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ps := f.recurringPledges(r.PublicID)
+		if len(ps) != 1 || ps[0].TargetType != funds.TargetFund || ps[0].TargetPublicID != fallback.PublicID {
+			t.Fatalf("the month's pledge %+v; want it to the fallback fund", ps)
+		}
+		f.verify()
+	})
+}
