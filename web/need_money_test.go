@@ -12,6 +12,13 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
+func init() {
+	addRouteAccess(map[string][]string{
+		"GET /api/v1/needs/:id/money":          {"federation_staff"},
+		"POST /api/v1/needs/:id/disbursements": {"federation_staff"},
+	})
+}
+
 // givenNeed is an open need of 郓城县 (requested ¥1,000) holding money of
 // every origin, in this order: a fund's allocation of ¥100, donor A's gift
 // of ¥200 with its matching gift of ¥100 (配捐 50%), donor B's gift of
@@ -19,7 +26,7 @@ import (
 type givenNeed struct {
 	id, fund, matchFund, allocation string
 	staff, donorA, donorB           string
-	staffP                          *kernel.Principal
+	staffP, donorAP                 *kernel.Principal
 }
 
 func newGivenNeed(t *testing.T, env *testEnv) *givenNeed {
@@ -54,9 +61,9 @@ func newGivenNeed(t *testing.T, env *testEnv) *givenNeed {
 		t.Fatalf("allocate: %d %s", r.Status, r.Body)
 	}
 	g.allocation = r.JSON(t)["id"].(string)
-	give := func(amount int64) string {
+	give := func(amount int64) (string, *kernel.Principal) {
 		t.Helper()
-		tok, _ := env.user(kernel.RoleDonor, nil)
+		tok, p := env.user(kernel.RoleDonor, nil)
 		r := env.do("POST", "/api/v1/pledges", tok, map[string]any{"target_type": "need", "target_id": id, "amount_fen": amount})
 		if r.Status != http.StatusCreated {
 			t.Fatalf("pledge: %d %s", r.Status, r.Body)
@@ -64,9 +71,10 @@ func newGivenNeed(t *testing.T, env *testEnv) *givenNeed {
 		if c := env.do("POST", "/api/v1/pledges/"+r.JSON(t)["id"].(string)+"/confirm", g.staff, nil); c.Status != http.StatusOK {
 			t.Fatalf("confirm: %d %s", c.Status, c.Body)
 		}
-		return tok
+		return tok, p
 	}
-	g.donorA, g.donorB = give(20_000), give(30_000)
+	g.donorA, g.donorAP = give(20_000)
+	g.donorB, _ = give(30_000)
 	return g
 }
 

@@ -546,6 +546,18 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed + "/disbursements",
 			body: map[string]string{"allocation": fx.allocation, "payee_type": "provider", "payee_name": "某医院", "reference": "X1"}, want: 404}}
 	},
+	// A need's money: another federation's staff read whose staff pay it
+	// out, with the API's status (403), and see none of it.
+	"GET /staff/needs/:id/money": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/needs/" + fx.moneyNeed + "/money", want: 403, absent: "¥100.00"}}
+	},
+	"POST /staff/needs/:id/disbursements": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/needs/" + fx.moneyNeed + "/disbursements",
+			body: map[string]string{"amount": "1", "payee_type": "provider", "provider_kind": "hospital", "payee_name": "某医院", "reference": "X1"}, want: 403}}
+	},
+	"GET /staff/payouts": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/payouts", want: 200, absent: fx.moneyNeed}}
+	},
 	"GET /staff/plans/:id": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/staff/plans/" + fx.plan, want: 404}}
 	},
