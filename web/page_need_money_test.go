@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
 )
@@ -177,5 +178,52 @@ func TestNeedMoneyPages(t *testing.T) {
 				t.Errorf("my giving: %s", giving)
 			}
 		})
+	})
+}
+
+// TestUnappliedGiftChoiceIsExplained: two donors pledge to a need that
+// lacks ¥500; the first gift's money arrives and fills it, so ¥300 of the
+// second arrives for a need that can no longer take it. Its donor reads on
+// 我的捐赠 why, in Chinese, and is asked where the money goes; the API
+// gives the choice with reason unapplied.
+func TestUnappliedGiftChoiceIsExplained(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		worker, _ := env.user(kernel.RoleSocialWorker, nil)
+		verifier, _ := env.user(kernel.RoleVerifier, nil)
+		body := needBody()
+		body["verified_cost_fen"], body["statutory_relief_fen"] = 50_000, 0
+		need := env.createNeed(worker, body)
+		env.clearAndPublish(need, worker, verifier)
+		env.advance(121 * time.Hour)
+		staff, _ := env.user(kernel.RoleFederationStaff, nil)
+		pledge := func(tok string, amount int64) string {
+			t.Helper()
+			r := env.do("POST", "/api/v1/pledges", tok, map[string]any{"target_type": "need", "target_id": need, "amount_fen": amount})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("pledge: %d %s", r.Status, r.Body)
+			}
+			return r.JSON(t)["id"].(string)
+		}
+		first, _ := env.user(kernel.RoleDonor, nil)
+		second, secondP := env.user(kernel.RoleDonor, nil)
+		a, b := pledge(first, 50_000), pledge(second, 30_000)
+		for _, p := range []string{a, b} {
+			if r := env.do("POST", "/api/v1/pledges/"+p+"/confirm", staff, nil); r.Status != http.StatusOK {
+				t.Fatalf("confirm: %d %s", r.Status, r.Body)
+			}
+		}
+		r := env.do("GET", "/api/v1/me/giving", second, nil)
+		choices, _ := r.JSON(t)["choices"].([]any)
+		if len(choices) != 1 || choices[0].(map[string]any)["reason"] != "unapplied" || choices[0].(map[string]any)["amount_fen"] != float64(30_000) {
+			t.Fatalf("the second donor's choices: %s", r.Body)
+		}
+		db := newBrowser(env)
+		db.login(secondP)
+		page := db.do(http.MethodGet, "/my/giving", nil).Body.String()
+		want := "受助人本次困难已筹足或已达上限，您捐给需求 " + need + " 的 ¥300.00 未能用于该需求，请选择去向。"
+		if !strings.Contains(page, want) || !strings.Contains(page, "未能用于该需求</span>") || strings.Contains(page, "未筹满即已结束") ||
+			!strings.Contains(page, `action="/my/pledges/`+b+`/redirect"`) {
+			t.Errorf("my giving does not explain the unapplied money: %.2000s", page)
+		}
 	})
 }
