@@ -153,8 +153,14 @@ func (s *Service) DisburseNeed(ctx context.Context, by *kernel.Principal, needID
 // drawing on that allocation alone. ErrNotFound for an allocation by may
 // not see (MaySeeAllocation).
 func (s *Service) Disburse(ctx context.Context, by *kernel.Principal, allocationID string, payee Payee, idem *Idem) (*Allocation, error) {
+	return s.DisburseAllocation(ctx, by, allocationID, payee, "", idem)
+}
+
+// DisburseAllocation is Disburse naming the kind of a provider payee
+// (hospital, school, landlord, shop, other; "" is other). ValidationError
+// on provider_kind for an unknown kind.
+func (s *Service) DisburseAllocation(ctx context.Context, by *kernel.Principal, allocationID string, payee Payee, kind ProviderKind, idem *Idem) (*Allocation, error) {
 	v := &kernel.ValidationError{}
-	kind := ProviderKind("")
 	checkPayee(v, &payee, &kind, false)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -258,7 +264,7 @@ func (s *Service) disburse(ctx context.Context, by *kernel.Principal, d *Disburs
 			part := min(left, l.Unpaid())
 			l.PaidFen += part
 			left -= part
-			d.Parts = append(d.Parts, DisbursementPart{LotID: l.ID, AmountFen: part})
+			d.Parts = append(d.Parts, DisbursementPart{LotID: l.ID, Kind: l.Kind, AmountFen: part})
 			if err := tx.UpdateLot(l); err != nil {
 				return err
 			}

@@ -91,7 +91,9 @@ type Disbursement struct {
 
 // DisbursementPart is what one lot gave to a disbursement.
 type DisbursementPart struct {
-	LotID     int64
+	LotID int64
+	// Kind is the origin of the lot's money (allocation, gift, match).
+	Kind      LotKind
 	AmountFen int64
 }
 

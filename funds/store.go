@@ -124,6 +124,13 @@ type Store interface {
 	// LotDisbursements lists the disbursements that drew on these lots,
 	// each with only its parts from them, oldest first.
 	LotDisbursements(ctx context.Context, lotIDs []int64) ([]Disbursement, error)
+	// NeedsToPay lists up to limit needs in row id order after afterID
+	// whose region code starts with regionPrefix, holding money not paid
+	// out (funded above disbursed), except withdrawn and closed ones.
+	NeedsToPay(ctx context.Context, regionPrefix string, afterID int64, limit int) ([]NeedState, error)
+	// SourceRefs names these funds and projects (row ids); unknown ids are
+	// left out.
+	SourceRefs(ctx context.Context, ids []int64) ([]SourceRef, error)
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)

@@ -190,3 +190,73 @@ func queryTime(c echo.Context, name string) (*time.Time, error) {
 	}
 	return nil, kernel.Invalid(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
 }
+
+type disbursementPartJSON struct {
+	Origin    string `json:"origin"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// disbursementJSON is a payment out of a need's money. The payee and the
+// reference are masked (the full details are sealed in the store and never
+// leave it).
+type disbursementJSON struct {
+	ID           string                 `json:"id"`
+	NeedID       string                 `json:"need_id"`
+	AmountFen    int64                  `json:"amount_fen"`
+	PayeeType    string                 `json:"payee_type"`
+	ProviderKind string                 `json:"provider_kind,omitempty"`
+	Payee        string                 `json:"payee"`
+	Reference    string                 `json:"reference,omitempty"`
+	CreatedAt    time.Time              `json:"created_at"`
+	Parts        []disbursementPartJSON `json:"parts"`
+}
+
+func toDisbursementJSON(d *funds.Disbursement) disbursementJSON {
+	parts := make([]disbursementPartJSON, len(d.Parts))
+	for i, p := range d.Parts {
+		parts[i] = disbursementPartJSON{Origin: string(p.Kind), AmountFen: p.AmountFen}
+	}
+	return disbursementJSON{ID: d.PublicID, NeedID: d.NeedPublicID, AmountFen: d.AmountFen, PayeeType: string(d.PayeeType),
+		ProviderKind: string(d.ProviderKind), Payee: d.PayeeMasked, Reference: d.ReferenceMasked, CreatedAt: d.CreatedAt, Parts: parts}
+}
+
+// lotJSON is a sum of money a need holds, by its origin; a fund's or
+// project's (allocation, matching gift) names it, a donor's gift does not
+// name the donor.
+type lotJSON struct {
+	Kind       string    `json:"kind"`
+	SourceType string    `json:"source_type,omitempty"`
+	SourceID   string    `json:"source_id,omitempty"`
+	SourceName string    `json:"source_name,omitempty"`
+	AmountFen  int64     `json:"amount_fen"`
+	PaidFen    int64     `json:"paid_fen"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+type needMoneyJSON struct {
+	NeedID         string             `json:"need_id"`
+	Status         string             `json:"status"`
+	ReceivingOrgID string             `json:"receiving_org_id"`
+	RequestedFen   int64              `json:"requested_fen"`
+	FundedFen      int64              `json:"funded_fen"`
+	DisbursedFen   int64              `json:"disbursed_fen"`
+	UnpaidFen      int64              `json:"unpaid_fen"`
+	Lots           []lotJSON          `json:"lots"`
+	Disbursements  []disbursementJSON `json:"disbursements"`
+}
+
+func toNeedMoneyJSON(m *funds.NeedMoney, sources map[int64]funds.SourceRef, status kernel.NeedStatus) needMoneyJSON {
+	out := needMoneyJSON{NeedID: m.Need.PublicID, Status: string(status), ReceivingOrgID: m.ReceivingOrg, RequestedFen: m.Need.RequestedFen,
+		FundedFen: m.Need.FundedFen, DisbursedFen: m.Need.DisbursedFen, UnpaidFen: m.UnpaidFen,
+		Lots: make([]lotJSON, len(m.Lots)), Disbursements: make([]disbursementJSON, len(m.Disbursements))}
+	for i, l := range m.Lots {
+		out.Lots[i] = lotJSON{Kind: string(l.Kind), AmountFen: l.AmountFen, PaidFen: l.PaidFen, CreatedAt: l.CreatedAt}
+		if src, ok := sources[l.SourceID]; ok && l.SourceID != 0 {
+			out.Lots[i].SourceType, out.Lots[i].SourceID, out.Lots[i].SourceName = string(src.Kind), src.PublicID, src.Name
+		}
+	}
+	for i := range m.Disbursements {
+		out.Disbursements[i] = toDisbursementJSON(&m.Disbursements[i])
+	}
+	return out
+}

@@ -18,13 +18,17 @@ func (s *Server) handleAllocationGet(c echo.Context) error {
 }
 
 type disburseRequest struct {
-	PayeeType string `json:"payee_type"`
-	PayeeName string `json:"payee_name"`
-	Reference string `json:"reference"`
-	Account   string `json:"account"`
+	PayeeType    string `json:"payee_type"`
+	ProviderKind string `json:"provider_kind"`
+	PayeeName    string `json:"payee_name"`
+	Reference    string `json:"reference"`
+	Account      string `json:"account"`
+	Reason       string `json:"reason"`
 }
 
-// handleAllocationDisburse pays an allocation out to a provider or the household.
+// handleAllocationDisburse pays an allocation out to a provider (of a kind:
+// hospital, school, …; other when not said) or the household (with the
+// reason it is paid directly).
 func (s *Server) handleAllocationDisburse(c echo.Context) error {
 	return s.idempotent(c, http.StatusOK, func(v any) any { return toAllocationJSON(v.(*funds.Allocation)) },
 		func(idem *funds.Idem) (any, error) {
@@ -32,7 +36,8 @@ func (s *Server) handleAllocationDisburse(c echo.Context) error {
 			if err := decodeJSON(c, &req); err != nil {
 				return nil, err
 			}
-			return s.Funds.Disburse(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.Payee{
-				Type: funds.PayeeType(req.PayeeType), Name: req.PayeeName, Reference: req.Reference, Account: req.Account}, idem)
+			return s.Funds.DisburseAllocation(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.Payee{
+				Type: funds.PayeeType(req.PayeeType), Name: req.PayeeName, Reference: req.Reference, Account: req.Account, Reason: req.Reason},
+				funds.ProviderKind(req.ProviderKind), idem)
 		})
 }

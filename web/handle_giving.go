@@ -11,8 +11,12 @@ import (
 
 type givingLineJSON struct {
 	pledgeJSON
+	// Traces say where the money went: allocations a fund's donations
+	// paid for, the gift in its need and the matching gifts it drew, each
+	// with the payments out of it (masked).
 	Traces     []funds.Trace `json:"traces"`
 	UnspentFen int64         `json:"unspent_fen"`
+	MatchedFen int64         `json:"matched_fen"`
 }
 
 type yearTotalJSON struct {
@@ -20,8 +24,9 @@ type yearTotalJSON struct {
 	TotalFen int64 `json:"total_fen"`
 }
 
-// handleMyGiving returns the donor's pledges, each traced to the
-// allocations and disbursements it paid for, with yearly totals.
+// handleMyGiving returns the donor's pledges, each traced to the needs its
+// money reached and the payments out of it, with yearly totals, choices
+// and monthly pledges.
 func (s *Server) handleMyGiving(c echo.Context) error {
 	g, err := s.Funds.MyGiving(c.Request().Context(), PrincipalOf(c))
 	if err != nil {
@@ -29,7 +34,7 @@ func (s *Server) handleMyGiving(c echo.Context) error {
 	}
 	lines := make([]givingLineJSON, len(g.Lines))
 	for i, l := range g.Lines {
-		lines[i] = givingLineJSON{pledgeJSON: toPledgeJSON(&l.Pledge), Traces: l.Traces, UnspentFen: l.UnspentFen}
+		lines[i] = givingLineJSON{pledgeJSON: toPledgeJSON(&l.Pledge), Traces: l.Traces, UnspentFen: l.UnspentFen, MatchedFen: l.MatchedFen}
 	}
 	years := []yearTotalJSON{}
 	for y, t := range g.YearTotals {

@@ -68,6 +68,8 @@ func (s *Server) onceByForm(c echo.Context, content string, run func(idem *funds
 			id = x.PublicID
 		case *funds.Recurring:
 			id = x.PublicID
+		case *funds.Disbursement:
+			id = x.PublicID
 		}
 		b, err := json.Marshal(struct{ ID string }{id})
 		return http.StatusOK, b, err

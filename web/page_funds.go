@@ -202,11 +202,13 @@ func (s *Server) handleAllocateForm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/staff/money/"+needID)
 }
 
-// handleDisburseForm pays an allocation out.
+// handleDisburseForm pays an allocation out (to a provider of the kind
+// chosen, or the household).
 func (s *Server) handleDisburseForm(c echo.Context) error {
 	payee := funds.Payee{Type: funds.PayeeType(c.FormValue("payee_type")), Name: c.FormValue("payee_name"), Reference: c.FormValue("reference")}
-	_, err := s.onceByForm(c, c.FormValue("allocation")+"\n"+payee.Name+"\n"+payee.Reference, func(idem *funds.Idem) (string, error) {
-		a, err := s.Funds.Disburse(c.Request().Context(), PrincipalOf(c), c.FormValue("allocation"), payee, idem)
+	kind := funds.ProviderKind(c.FormValue("provider_kind"))
+	_, err := s.onceByForm(c, c.FormValue("allocation")+"\n"+payee.Name+"\n"+payee.Reference+"\n"+string(kind), func(idem *funds.Idem) (string, error) {
+		a, err := s.Funds.DisburseAllocation(c.Request().Context(), PrincipalOf(c), c.FormValue("allocation"), payee, kind, idem)
 		if err != nil {
 			return "", err
 		}

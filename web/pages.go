@@ -306,6 +306,9 @@ func (s *Server) registerPages() {
 			e.GET("/staff/money/:id", s.handleStaffMoneyPage, fed...)
 			e.POST("/staff/money/:id/allocations", s.handleAllocateForm, fed...)
 			e.POST("/staff/money/:id/disbursements", s.handleDisburseForm, fed...)
+			e.GET("/staff/payouts", s.handlePayoutsPage, fed...)
+			e.GET("/staff/needs/:id/money", s.handleNeedMoneyPage, fed...)
+			e.POST("/staff/needs/:id/disbursements", s.handleNeedDisburseForm, fed...)
 		}
 		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(kernel.RoleVerifier))
 	}

@@ -31,6 +31,8 @@ func (s *Server) registerFundRoutes(g *echo.Group) {
 
 	s.only(g, http.MethodGet, "/allocations/:id", s.handleAllocationGet, staff)
 	s.only(g, http.MethodPost, "/allocations/:id/disburse", s.handleAllocationDisburse, staff)
+	s.only(g, http.MethodGet, "/needs/:id/money", s.handleNeedMoneyGet, staff)
+	s.only(g, http.MethodPost, "/needs/:id/disbursements", s.handleNeedDisburse, staff)
 
 	s.only(g, http.MethodPost, "/pledges", s.handlePledgeCreate, kernel.RoleDonor)
 	s.signedIn(g, http.MethodGet, "/pledges/:id", s.handlePledgeGet)

@@ -26,6 +26,9 @@ import (
 //	            the need's (marketplace.CoveringVerifier)
 //	own_record  the user who made the record (donor, volunteer)
 //	federation  any federation staff
+//	receiving_org  federation staff of the organization receiving the
+//	            need's donations (funds.MayDisburseNeed: the county's
+//	            charity federation, else the city's, else the province's)
 //
 // A route with several rules lists them joined by "|". An out-of-scope user
 // gets 404 for an object that is not public (so that it does not learn the
@@ -115,6 +118,8 @@ var routeScope = map[string]string{
 	"POST /api/v1/projects/:id/reports":         "own_org",
 	"GET /api/v1/allocations/:id":               "own_org",
 	"POST /api/v1/allocations/:id/disburse":     "own_org",
+	"GET /api/v1/needs/:id/money":               "receiving_org",
+	"POST /api/v1/needs/:id/disbursements":      "receiving_org",
 	"POST /api/v1/pledges":                      "none",
 	"GET /api/v1/pledges/:id":                   "own_record|own_org",
 	"POST /api/v1/pledges/:id/confirm":          "own_org",
@@ -141,7 +146,7 @@ var routeScope = map[string]string{
 	"POST /api/v1/plans/:id/execute":    "own_org",
 }
 
-var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true}
+var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true, "receiving_org": true}
 
 // scopedRoute reports whether a route has an object scope that an
 // out-of-scope user of an admitted role must be tried against.
@@ -426,6 +431,15 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"POST /api/v1/allocations/:id/disburse": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/api/v1/allocations/" + fx.allocation + "/disburse", body: map[string]any{"payee_type": "provider", "payee_name": "某医院", "reference": "X1"}, want: 404}}
 	},
+	// Another federation's staff are told whose staff pay the need's money
+	// out (the need is public); the money is not shown, nothing is paid.
+	"GET /api/v1/needs/:id/money": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/api/v1/needs/" + fx.moneyNeed + "/money", want: 403, absent: fx.allocation}}
+	},
+	"POST /api/v1/needs/:id/disbursements": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/api/v1/needs/" + fx.moneyNeed + "/disbursements",
+			body: map[string]any{"amount_fen": 100, "payee_type": "provider", "provider_kind": "hospital", "payee_name": "某医院", "reference": "X1"}, want: 403}}
+	},
 	"GET /api/v1/pledges/:id": func(fx *scopeFixture) []scopeCall {
 		p := "/api/v1/pledges/" + fx.pledge
 		return []scopeCall{{who: fx.donorB, path: p, want: 404}, {who: fx.staffB, path: p, want: 404}}
@@ -531,6 +545,18 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"POST /staff/money/:id/disbursements": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/staff/money/" + fx.moneyNeed + "/disbursements",
 			body: map[string]string{"allocation": fx.allocation, "payee_type": "provider", "payee_name": "某医院", "reference": "X1"}, want: 404}}
+	},
+	// A need's money: another federation's staff read whose staff pay it
+	// out, with the API's status (403), and see none of it.
+	"GET /staff/needs/:id/money": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/needs/" + fx.moneyNeed + "/money", want: 403, absent: "¥100.00"}}
+	},
+	"POST /staff/needs/:id/disbursements": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/needs/" + fx.moneyNeed + "/disbursements",
+			body: map[string]string{"amount": "1", "payee_type": "provider", "provider_kind": "hospital", "payee_name": "某医院", "reference": "X1"}, want: 403}}
+	},
+	"GET /staff/payouts": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/staff/payouts", want: 200, absent: fx.moneyNeed}}
 	},
 	"GET /staff/plans/:id": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/staff/plans/" + fx.plan, want: 404}}

@@ -135,6 +135,15 @@ func pageStates() []pageState {
 	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
 	both("disclosures", "layout", func(e fillMode) any { return filled[disclosuresPage](e) })
 	both("staff_money", "layout", func(e fillMode) any { return filled[moneyView](e) })
+	both("staff_need_money", "layout", func(e fillMode) any { return filled[needMoneyPage](e) })
+	for _, st := range []kernel.NeedStatus{kernel.NeedOpen, kernel.NeedSuspended} {
+		for _, empty := range []bool{false, true} {
+			v := filled[needMoneyPage](fillMode{empty: empty})
+			v.Status = st
+			add("staff_need_money", "layout", string(st)+map[bool]string{true: ", nothing yet", false: ""}[empty], v)
+		}
+	}
+	both("staff_payouts", "layout", func(e fillMode) any { return filled[payoutsPage](e) })
 	both("needs", "layout", func(e fillMode) any { return filled[needsPage](e) })
 	both("needs", "results", func(e fillMode) any { return filled[needsPage](e) })
 	both("need", "layout", func(e fillMode) any { return filled[needPage](e) })

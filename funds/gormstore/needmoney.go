@@ -152,17 +152,23 @@ func withParts(g *gorm.DB, ds []funds.Disbursement, lots []int64) error {
 		ids[i] = ds[i].ID
 		at[ds[i].ID] = i
 	}
-	q := g.Where("disbursement_id IN ?", ids)
+	where, args := "p.disbursement_id IN ?", []any{ids}
 	if lots != nil {
-		q = q.Where("lot_id IN ?", lots)
+		where, args = where+" AND p.lot_id IN ?", append(args, lots)
 	}
-	var parts []disbursementPartRow
-	if err := q.Order("id").Find(&parts).Error; err != nil {
+	var parts []struct {
+		DisbursementID int64
+		LotID          int64
+		AmountFen      int64
+		Kind           string
+	}
+	if err := g.Raw("SELECT p.disbursement_id, p.lot_id, p.amount_fen, l.kind FROM disbursement_parts p JOIN need_lots l ON l.id = p.lot_id WHERE "+where+" ORDER BY p.id", args...).
+		Scan(&parts).Error; err != nil {
 		return err
 	}
 	for _, p := range parts {
 		d := &ds[at[p.DisbursementID]]
-		d.Parts = append(d.Parts, funds.DisbursementPart{LotID: p.LotID, AmountFen: p.AmountFen})
+		d.Parts = append(d.Parts, funds.DisbursementPart{LotID: p.LotID, Kind: funds.LotKind(p.Kind), AmountFen: p.AmountFen})
 	}
 	return nil
 }
