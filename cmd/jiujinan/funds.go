@@ -92,7 +92,7 @@ func (m *Main) verifyLedger(ctx context.Context, stdout io.Writer) (bool, error)
 		fmt.Fprintln(stdout, "LEDGER", p)
 	}
 	if len(problems) == 0 {
-		fmt.Fprintf(stdout, "ledger balanced: %d transaction(s), %d entries, every balance equal to its entries, no fund below zero, no need above its request\n",
+		fmt.Fprintf(stdout, "ledger balanced: %d transaction(s), %d entries, every balance equal to its entries, no fund below zero, no need above its request, each need's money by origin equal to its funded and paid-out amounts\n",
 			facts.Transactions, facts.Entries)
 	}
 	return len(problems) == 0, nil
