@@ -83,7 +83,9 @@ type Screening struct {
 	// what every live posting of the person for it already holds, never
 	// below zero), not counting AmountFen. A caller that moves money under
 	// the person's lock, with PersonState unchanged, never moves more than
-	// RoomFen (a gift's matching money included).
+	// RoomFen (a gift's matching money included). It is computed by each
+	// screening run and not stored (the screenings table keeps the checks,
+	// whose messages carry the amounts): a screening read back has 0.
 	RoomFen int64 `json:"room_fen"`
 }
 
