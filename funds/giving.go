@@ -26,6 +26,10 @@ type Trace struct {
 	Payments []TracePayment `json:"payments"`
 
 	lotID, allocationID int64
+	// offset is where, within its allocation, the part this trace follows
+	// starts (allocation traces): an allocation's payments are shared out
+	// among the donations that paid for it in the same order.
+	offset int64
 }
 
 // TracePayment is a disbursement as a donor sees it: when, to what kind of
@@ -211,17 +215,35 @@ func (s *Service) tracePayments(ctx context.Context, lines []GivingLine) error {
 		for j := range lines[i].Traces {
 			t := &lines[i].Traces[j]
 			t.Payments = byLot[t.lotID]
-			if t.Payments == nil {
-				t.Payments = []TracePayment{}
-			}
 			if t.allocationID != 0 {
+				t.Payments = shareOf(t.Payments, t.offset, t.AmountFen)
 				for _, p := range t.Payments {
 					t.PaidFen += p.AmountFen
 				}
 			}
+			if t.Payments == nil {
+				t.Payments = []TracePayment{}
+			}
 		}
 	}
 	return nil
+}
+
+// shareOf is what of an allocation's payments (in the order they were
+// made) fell on the part [offset, offset+amount) of it, first paid first.
+func shareOf(payments []TracePayment, offset, amount int64) []TracePayment {
+	var out []TracePayment
+	var at int64
+	for _, p := range payments {
+		from, to := max(at, offset), min(at+p.AmountFen, offset+amount)
+		if to > from {
+			q := p
+			q.AmountFen = to - from
+			out = append(out, q)
+		}
+		at += p.AmountFen
+	}
+	return out
 }
 
 // traceSource matches a source's confirmed donations to its allocations in
@@ -252,7 +274,8 @@ func (s *Service) traceSource(ctx context.Context, sourceID int64) (map[int64][]
 			take := min(need, left)
 			if take > 0 {
 				out[ps[pi].ID] = append(out[ps[pi].ID], Trace{Kind: "allocation", AllocationID: a.PublicID, NeedID: a.NeedPublicID,
-					AmountFen: take, At: a.CreatedAt, Disbursed: a.Status == AllocDisbursed, DisbursedAt: a.DisbursedAt, allocationID: a.ID})
+					AmountFen: take, At: a.CreatedAt, Disbursed: a.Status == AllocDisbursed, DisbursedAt: a.DisbursedAt, allocationID: a.ID,
+					offset: a.AmountFen - need})
 			}
 			need -= take
 			left -= take
