@@ -3,6 +3,8 @@ package gormstore_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -20,7 +22,8 @@ import (
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
-// insertNeeds writes n open needs of requested fen each, in batches.
+// insertNeeds writes n open needs of requested fen each, in batches, each
+// for a person of its own (pseudonyms differ), as real needs mostly are.
 func (f *fixture) insertNeeds(n int, requested int64) []string {
 	f.t.Helper()
 	g := f.db.Gorm
@@ -40,7 +43,7 @@ func (f *fixture) insertNeeds(n int, requested int64) []string {
 		for i := start; i < end; i++ {
 			ids[i] = newID()
 			rows = append(rows, map[string]any{"public_id": ids[i], "org_id": f.swa.ID, "created_by": f.workerID, "beneficiary_id": benID,
-				"pseudonym": strings.Repeat("a", 64), "status": "open", "category": "medical", "urgency": "urgent", "region_code": "371725001",
+				"pseudonym": fmt.Sprintf("%064x", sha256.Sum256([]byte(ids[i]))), "status": "open", "category": "medical", "urgency": "urgent", "region_code": "371725001",
 				"public_region_code": "371725", "age_band": "18_59", "household_types": "", "private_ct": []byte{1}, "private_kid": "k1",
 				"public_story": "", "verified_cost_fen": requested, "statutory_relief_fen": 0, "requested_fen": requested, "cost_from": now,
 				"cost_to": now.Add(720 * time.Hour), "emergency": 0, "consent_public": 1, "screening_result": "", "notice_ends_at": past,
