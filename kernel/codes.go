@@ -1,5 +1,13 @@
 package kernel
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"golang.org/x/text/width"
+)
+
 // The code lists of DOMAIN.md with their Chinese and English labels. Codes
 // are what the API, the database and the index carry; labels are for people.
 
@@ -101,7 +109,10 @@ var ServiceLabels = map[Service]Label{
 // Valid reports whether s is a known service.
 func (s Service) Valid() bool { _, ok := ServiceLabels[s]; return ok }
 
-// Programme is a statutory relief programme of the payment record.
+// Programme is a statutory relief programme of the payment record: one of
+// Programmes, or a programme the record holds under its own name (see
+// NamedProgramme). A code is at most 12 ASCII bytes (the import's row
+// layouts); stored codes never change meaning.
 type Programme string
 
 const (
@@ -113,10 +124,19 @@ const (
 	ProgHousing    Programme = "housing"
 	ProgEmployment Programme = "employment"
 	ProgDisaster   Programme = "disaster"
+	// The categorical allowances civil affairs pay to the same households.
+	ProgOrphan             Programme = "orphan"       // 孤儿基本生活费
+	ProgUnsupportedChild   Programme = "unsupported"  // 事实无人抚养儿童基本生活补贴
+	ProgDisabilityLiving   Programme = "disability"   // 困难残疾人生活补贴
+	ProgDisabilityCare     Programme = "severe_care"  // 重度残疾人护理补贴
+	ProgPriceSubsidy       Programme = "price"        // 价格临时补贴
+	ProgElderlyAllowance   Programme = "aged"         // 高龄津贴
+	ProgElderlyPoorSubsidy Programme = "elderly_poor" // 经济困难老年人补贴
 )
 
-// Programmes lists every statutory programme.
-var Programmes = []Programme{ProgDibao, ProgTekun, ProgTemporary, ProgMedical, ProgEducation, ProgHousing, ProgEmployment, ProgDisaster}
+// Programmes lists every statutory programme with a code.
+var Programmes = []Programme{ProgDibao, ProgTekun, ProgTemporary, ProgMedical, ProgEducation, ProgHousing, ProgEmployment, ProgDisaster,
+	ProgOrphan, ProgUnsupportedChild, ProgDisabilityLiving, ProgDisabilityCare, ProgPriceSubsidy, ProgElderlyAllowance, ProgElderlyPoorSubsidy}
 
 // ProgrammeLabels names the programmes.
 var ProgrammeLabels = map[Programme]Label{
@@ -124,10 +144,44 @@ var ProgrammeLabels = map[Programme]Label{
 	ProgTemporary: {"临时救助", "Temporary relief"}, ProgMedical: {"医疗救助", "Medical relief"},
 	ProgEducation: {"教育救助", "Education relief"}, ProgHousing: {"住房救助", "Housing relief"},
 	ProgEmployment: {"就业救助", "Employment relief"}, ProgDisaster: {"受灾人员救助", "Disaster relief"},
+	ProgOrphan:             {"孤儿基本生活费", "Orphan living allowance"},
+	ProgUnsupportedChild:   {"事实无人抚养儿童基本生活补贴", "Living allowance for de facto unsupported children"},
+	ProgDisabilityLiving:   {"困难残疾人生活补贴", "Living allowance for disabled people in hardship"},
+	ProgDisabilityCare:     {"重度残疾人护理补贴", "Care allowance for the severely disabled"},
+	ProgPriceSubsidy:       {"价格临时补贴", "Temporary price subsidy"},
+	ProgElderlyAllowance:   {"高龄津贴", "Old-age allowance"},
+	ProgElderlyPoorSubsidy: {"经济困难老年人补贴", "Allowance for elderly people in hardship"},
 }
 
-// Valid reports whether p is a known programme.
+// Valid reports whether p is a programme with a code (not a named one).
 func (p Programme) Valid() bool { _, ok := ProgrammeLabels[p]; return ok }
+
+// namedProgrammePrefix starts the code of a programme recorded under its
+// own name; no programme code starts with it.
+const namedProgrammePrefix = "n_"
+
+// NamedProgramme is the code under which the payment record holds a
+// programme it has no code for, by its normalized name (see
+// NormalizeProgrammeName): "n_" and 10 hex digits of the SHA-256 of the
+// name, so that the same name always has the same code and payments of
+// different names stay apart. The name itself is kept beside the record.
+func NamedProgramme(name string) Programme {
+	sum := sha256.Sum256([]byte(name))
+	return Programme(namedProgrammePrefix + hex.EncodeToString(sum[:5]))
+}
+
+// Named reports whether p is the code of a programme recorded under its
+// own name.
+func (p Programme) Named() bool {
+	return len(p) == len(namedProgrammePrefix)+10 && strings.HasPrefix(string(p), namedProgrammePrefix)
+}
+
+// NormalizeProgrammeName is a programme name as the record keeps it: without
+// surrounding space, full-width letters, digits, punctuation and spaces made
+// half-width, and runs of space made one.
+func NormalizeProgrammeName(s string) string {
+	return strings.Join(strings.Fields(width.Fold.String(s)), " ")
+}
 
 // Urgency is how soon a need must be met.
 type Urgency string

@@ -50,19 +50,101 @@ var headerAliases = map[string]string{
 	"行政区划代码": ColRegion, "区划代码": ColRegion, "行政区划": ColRegion, "region_code": ColRegion, "region": ColRegion,
 }
 
-// programmeAliases maps the programme names in use in the exports, and the
-// programme codes, to the programme.
+// programmeAliases maps the programme names in use in the exports, after
+// NormalizeProgrammeName and without the prefixes and suffixes that
+// programmeKey drops, to the programme. docs/payment-import.md lists them.
 var programmeAliases = map[string]kernel.Programme{
-	"低保金": kernel.ProgDibao, "最低生活保障金": kernel.ProgDibao, "低保": kernel.ProgDibao,
-	"最低生活保障": kernel.ProgDibao, "城市低保": kernel.ProgDibao, "农村低保": kernel.ProgDibao,
-	"特困供养金": kernel.ProgTekun, "特困人员救助供养金": kernel.ProgTekun, "特困": kernel.ProgTekun,
-	"特困供养": kernel.ProgTekun, "特困人员救助供养": kernel.ProgTekun,
-	"临时救助": kernel.ProgTemporary, "临时救助金": kernel.ProgTemporary,
-	"医疗救助": kernel.ProgMedical, "医疗救助金": kernel.ProgMedical,
-	"教育救助": kernel.ProgEducation, "教育救助金": kernel.ProgEducation,
-	"住房救助": kernel.ProgHousing, "住房救助金": kernel.ProgHousing,
-	"就业救助": kernel.ProgEmployment, "就业救助金": kernel.ProgEmployment,
+	"低保": kernel.ProgDibao, "最低生活保障": kernel.ProgDibao, "低保对象": kernel.ProgDibao,
+	"特困": kernel.ProgTekun, "特困供养": kernel.ProgTekun, "特困人员救助供养": kernel.ProgTekun, "特困人员供养": kernel.ProgTekun,
+	"特困人员": kernel.ProgTekun, "五保": kernel.ProgTekun, "五保供养": kernel.ProgTekun,
+	"临时救助": kernel.ProgTemporary,
+	"医疗救助": kernel.ProgMedical, "居民医疗救助": kernel.ProgMedical,
+	"教育救助": kernel.ProgEducation,
+	"住房救助": kernel.ProgHousing, "危房改造": kernel.ProgHousing, "危房改造补助": kernel.ProgHousing,
+	"就业救助":   kernel.ProgEmployment,
 	"受灾人员救助": kernel.ProgDisaster, "受灾救助": kernel.ProgDisaster, "自然灾害救助": kernel.ProgDisaster,
+	"自然灾害生活救助": kernel.ProgDisaster, "受灾人员生活救助": kernel.ProgDisaster,
+	"孤儿基本生活费": kernel.ProgOrphan, "孤儿基本生活保障": kernel.ProgOrphan, "孤儿生活费": kernel.ProgOrphan,
+	"事实无人抚养儿童基本生活补贴": kernel.ProgUnsupportedChild, "事实无人抚养儿童生活补贴": kernel.ProgUnsupportedChild,
+	"事实无人抚养儿童基本生活费": kernel.ProgUnsupportedChild, "事实无人抚养儿童": kernel.ProgUnsupportedChild,
+	"困难残疾人生活补贴": kernel.ProgDisabilityLiving, "残疾人生活补贴": kernel.ProgDisabilityLiving,
+	"重度残疾人护理补贴": kernel.ProgDisabilityCare, "残疾人护理补贴": kernel.ProgDisabilityCare,
+	"价格临时补贴": kernel.ProgPriceSubsidy,
+	"高龄津贴":   kernel.ProgElderlyAllowance, "高龄补贴": kernel.ProgElderlyAllowance, "高龄老人津贴": kernel.ProgElderlyAllowance,
+	"经济困难老年人补贴": kernel.ProgElderlyPoorSubsidy, "经济困难的高龄失能等老年人补贴": kernel.ProgElderlyPoorSubsidy,
+}
+
+// programmePrefixes and programmeSuffixes are what counties put around a
+// programme's name (城市低保金, 城乡居民医疗救助资金); longest first.
+var (
+	programmePrefixes = []string{"城乡居民", "城乡", "城市", "农村", "城镇"}
+	programmeSuffixes = []string{"救助金", "保障金", "资金", "金"}
+)
+
+// programmeKey is a normalized name without its prefix and money suffix.
+func programmeKey(name string) string {
+	k := strings.ReplaceAll(name, " ", "")
+	for _, p := range programmePrefixes {
+		if rest, ok := strings.CutPrefix(k, p); ok && rest != "" {
+			k = rest
+			break
+		}
+	}
+	for _, sfx := range programmeSuffixes {
+		if rest, ok := strings.CutSuffix(k, sfx); ok && rest != "" {
+			if _, known := programmeAliases[rest]; known || sfx == "资金" || sfx == "金" {
+				k = rest
+				break
+			}
+			// 救助金 → 救助: 临时救助金 is 临时救助.
+			if _, known := programmeAliases[rest+"救助"]; known {
+				k = rest + "救助"
+				break
+			}
+		}
+	}
+	return k
+}
+
+// maxProgrammeName bounds a programme name recorded under its own name.
+const maxProgrammeName = 40
+
+// ParseProgramme reads a programme cell: a programme code, or a name in
+// use in the exports (programmeAliases, with or without a prefix such as
+// 城乡 or a suffix such as 金), or else a name of a programme without a code,
+// which the record keeps under its own name: then name is the normalized
+// name and p its NamedProgramme. reason says why the cell is not a
+// programme at all (empty, too long, holding a long number that could be
+// an ID number); it never quotes the cell.
+func ParseProgramme(cell string) (p kernel.Programme, name string, reason string) {
+	name = kernel.NormalizeProgrammeName(cell)
+	if name == "" {
+		return "", "", "empty"
+	}
+	if code := kernel.Programme(strings.ToLower(name)); code.Valid() {
+		return code, "", ""
+	}
+	if prog, ok := programmeAliases[programmeKey(name)]; ok {
+		return prog, "", ""
+	}
+	if utf8.RuneCountInString(name) > maxProgrammeName {
+		return "", "", fmt.Sprintf("longer than %d characters", maxProgrammeName)
+	}
+	digits := 0
+	for _, r := range name {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+			if digits >= 6 { // kept in plain text: never a number that may identify someone
+				return "", "", "holds a long number, not a programme name"
+			}
+		case r < ' ' || r == 0x7f:
+			return "", "", "holds a control character"
+		default:
+			digits = 0
+		}
+	}
+	return kernel.NamedProgramme(name), name, ""
 }
 
 // MaxPaymentFen is the largest single payment an import accepts: one
@@ -384,16 +466,9 @@ func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reas
 		return row, "", "id_number: " + err.Error()
 	}
 	pf, _ := f.field(rec, ColProgramme)
-	prog, ok := programmeAliases[pf]
-	if !ok {
-		prog = kernel.Programme(strings.ToLower(pf))
-		ok = prog.Valid()
-	}
-	if !ok {
-		if pf == "" {
-			return row, "", "programme: empty"
-		}
-		return row, "", "programme: not a known programme (see docs/payment-import.md)"
+	prog, progName, reason := ParseProgramme(pf)
+	if reason != "" {
+		return row, "", "programme: " + reason
 	}
 	af, _ := f.field(rec, ColAmount)
 	amount, reason := ParseYuan(af)
@@ -409,7 +484,7 @@ func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reas
 	if reason != "" {
 		return row, "", "region_code: " + reason
 	}
-	row.Programme, row.AmountFen, row.From, row.To, row.RegionCode = prog, amount, from, to, region
+	row.Programme, row.ProgrammeName, row.AmountFen, row.From, row.To, row.RegionCode = prog, progName, amount, from, to, region
 	return row, id.Number, ""
 }
 

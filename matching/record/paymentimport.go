@@ -107,6 +107,10 @@ type ImportResult struct {
 	Batch   ImportBatch
 	Resumed bool
 	Errors  []RowError
+	// UnknownProgrammes are the programmes without a code that the file
+	// named, recorded under their own name, with their row counts (over
+	// every run of a resumed import).
+	UnknownProgrammes []ProgrammeCount
 }
 
 func (im *PaymentImporter) defaults() {
@@ -247,6 +251,9 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	if res.Errors, err = im.Store.ImportErrors(ctx, b.Key, 0, opt.ReturnErrors); err != nil {
 		return res, err
 	}
+	if res.UnknownProgrammes, err = im.Store.ImportProgrammes(ctx, b.Key); err != nil {
+		return res, err
+	}
 	log.Info("payment import done", "accepted", res.Batch.Accepted, "duplicates", res.Batch.Duplicates, "rejected", res.Batch.Rejected,
 		"hash_s", readStart.Sub(start).Seconds(), "read_s", mergeStart.Sub(readStart).Seconds(), "merge_s", time.Since(mergeStart).Seconds(),
 		"hash_cpu_s", (readCPU - startCPU).Seconds(), "read_cpu_s", (mergeCPU - readCPU).Seconds(), "merge_cpu_s", (processCPU() - mergeCPU).Seconds())
@@ -301,6 +308,7 @@ type readBlock struct {
 	bytesRead int64
 	recs      []rec
 	errs      []RowError
+	named     map[kernel.Programme]*ProgrammeCount
 	err       error
 	done      chan struct{}
 }
@@ -414,6 +422,7 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 	buf, spare := make([]rec, 0, size), make([]rec, 0, size)
 	var errs []RowError
 	var rejected int64
+	named := map[kernel.Programme]*ProgrammeCount{}
 	type runDone struct {
 		rf                  runFile
 		rs                  []rec
@@ -456,6 +465,10 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 		}
 		d := runDone{rs: buf, rows: int64(len(buf)), rej: rejected, lastLine: lastLine, bytesRead: bytesRead}
 		runErrs, runSeq, now := errs, seq, im.Now()
+		var runNamed []ProgrammeCount
+		for _, c := range named {
+			runNamed = append(runNamed, *c)
+		}
 		seq++
 		ch := make(chan runDone, 1)
 		inflight = ch
@@ -465,13 +478,14 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 			rf, err := writeRun(dir, runSeq, lastLine, d.rs)
 			if err != nil {
 				d.err = fmt.Errorf("sorted run: %w", err)
-			} else if err := w.CommitRead(ctx, d.rows, runErrs, d.rej, lastLine, now); err != nil {
+			} else if err := w.CommitRead(ctx, d.rows, runErrs, runNamed, d.rej, lastLine, now); err != nil {
 				d.err = err
 			}
 			d.rf = rf
 		}()
 		buf, spare = spare[:0], nil
 		errs, rejected = nil, 0
+		clear(named)
 		return nil
 	}
 	var last, bytesRead int64
@@ -488,6 +502,13 @@ func (im *PaymentImporter) readRuns(ctx context.Context, pf *PaymentFile, w Paym
 			return nil, err
 		}
 		buf = append(buf, blk.recs...)
+		for p, c := range blk.named {
+			if n := named[p]; n != nil {
+				n.Rows += c.Rows
+			} else {
+				named[p] = c
+			}
+		}
 		rejected += int64(len(blk.errs))
 		for _, e := range blk.errs {
 			if stored < im.MaxStoredErrors {
@@ -535,6 +556,12 @@ func (im *PaymentImporter) validateBlock(pf *PaymentFile, blk *readBlock, h *mar
 			continue
 		}
 		row.Line = it.line
+		if row.ProgrammeName != "" {
+			if blk.named == nil {
+				blk.named = map[kernel.Programme]*ProgrammeCount{}
+			}
+			countNamed(blk.named, &row)
+		}
 		var r rec
 		if err := encodeRec(&r, &row, h.AppendSum(sum[:0], id)); err != nil {
 			blk.err = err

@@ -51,7 +51,7 @@ func (s panicStore) OpenPaymentWriter(ctx context.Context, key int64, lease stri
 
 type panicWriter struct{ record.PaymentWriter }
 
-func (panicWriter) CommitRead(context.Context, int64, []record.RowError, int64, int64, time.Time) error {
+func (panicWriter) CommitRead(context.Context, int64, []record.RowError, []record.ProgrammeCount, int64, int64, time.Time) error {
 	panic("store broke")
 }
 

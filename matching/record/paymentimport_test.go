@@ -171,7 +171,7 @@ func TestImportReadsTheFormatsOfRealExports(t *testing.T) {
 						idA[:17] + "0,b,dibao,850,2026-01-01,2026-01-31,371725\n" + // 3 check char
 						idB + ",c,dibao,-5,2026-01-01,2026-01-31,430524\n" + // 4 negative
 						idB + ",c,dibao,5.555,2026-01-01,2026-01-31,430524\n" + // 5 decimals
-						idB + ",c,慰问金,5,2026-01-01,2026-01-31,430524\n" + // 6 programme
+						idB + ",c,,5,2026-01-01,2026-01-31,430524\n" + // 6 programme empty
 						idB + ",c,dibao,99999999,2026-01-01,2026-01-31,430524\n" + // 7 huge
 						idB + ",c,dibao,5,2026-01-31,2026-01-01,430524\n" + // 8 backwards
 						idB + ",c,dibao,5,2026-01-01,2026-01-31,990000\n" + // 9 region

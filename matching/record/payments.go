@@ -35,12 +35,15 @@ type PaymentReader interface {
 // number has already become the pseudonym.
 type PaymentRow struct {
 	// Line is the line of the file the row starts on (1 is the header).
-	Line       int64
-	Pseudonym  string
-	Programme  kernel.Programme
-	AmountFen  int64
-	From, To   time.Time
-	RegionCode string
+	Line      int64
+	Pseudonym string
+	Programme kernel.Programme
+	// ProgrammeName is the normalized name of a programme recorded under
+	// its own name (Programme.Named), else empty.
+	ProgrammeName string
+	AmountFen     int64
+	From, To      time.Time
+	RegionCode    string
 }
 
 // PaymentID is the public id of a payment: 32 hex characters of a SHA-256
@@ -109,6 +112,27 @@ type RowError struct {
 	Error string `json:"error"`
 }
 
+// ProgrammeCount is how many valid rows of an import named a programme
+// that the record holds under its own name (kernel.Programme.Named).
+type ProgrammeCount struct {
+	Programme kernel.Programme `json:"programme"`
+	Name      string           `json:"name"`
+	Rows      int64            `json:"rows"`
+}
+
+// countNamed adds the named programmes of rows to counts.
+func countNamed(counts map[kernel.Programme]*ProgrammeCount, row *PaymentRow) {
+	if row.ProgrammeName == "" {
+		return
+	}
+	c := counts[row.Programme]
+	if c == nil {
+		c = &ProgrammeCount{Programme: row.Programme, Name: row.ProgrammeName}
+		counts[row.Programme] = c
+	}
+	c.Rows++
+}
+
 // PaymentImportStore stores the statutory payment record and its imports.
 type PaymentImportStore interface {
 	PaymentReader
@@ -133,14 +157,18 @@ type PaymentImportStore interface {
 	// ImportErrors returns up to limit rejected rows of a batch after line
 	// afterLine, in line order.
 	ImportErrors(ctx context.Context, batchKey int64, afterLine int64, limit int) ([]RowError, error)
+	// ImportProgrammes returns how many valid rows of a batch named each
+	// programme that the record holds under its own name, most rows first.
+	ImportProgrammes(ctx context.Context, batchKey int64) ([]ProgrammeCount, error)
 }
 
 // PaymentWriter stages the rows of one import and merges them.
 type PaymentWriter interface {
 	// WriteChunk stages rows and stores errs in one transaction with the
 	// batch's progress: linesDone and the counters (rejected counts every
-	// rejected row of the chunk, stored in errs or not). ErrConflict when
-	// the batch's lease was lost.
+	// rejected row of the chunk, stored in errs or not), and the names and
+	// counts of the rows' named programmes. ErrConflict when the batch's
+	// lease was lost.
 	WriteChunk(ctx context.Context, rows []PaymentRow, errs []RowError, rejected, linesDone int64, now time.Time) error
 	// MergePart moves the staged rows of one part into the record in key
 	// order, ignoring those already on record, deletes them from the stage
@@ -152,11 +180,14 @@ type PaymentWriter interface {
 	// CommitRead stores errs in one transaction with the batch's progress
 	// while reading a file whose valid rows the importer keeps itself
 	// (sorted runs): linesDone and the counters (staged valid rows,
-	// rejected every rejected row, stored in errs or not). ErrConflict when
-	// the batch's lease was lost.
-	CommitRead(ctx context.Context, staged int64, errs []RowError, rejected, linesDone int64, now time.Time) error
+	// rejected every rejected row, stored in errs or not), and named: the
+	// names of the programmes recorded under their own name and how many
+	// of the staged rows named each. ErrConflict when the batch's lease was
+	// lost; an error when a name's code is another name's already.
+	CommitRead(ctx context.Context, staged int64, errs []RowError, named []ProgrammeCount, rejected, linesDone int64, now time.Time) error
 	// RestartRead forgets what was read of the batch (lines done, staged
-	// and rejected counts, stored errors, staged rows) so that the file is
+	// and rejected counts, stored errors, staged rows, named programme
+	// counts) so that the file is
 	// read again from its start; merged parts stay merged.
 	RestartRead(ctx context.Context) error
 	// InsertPart adds the rows of one part, which next returns in key order

@@ -35,36 +35,21 @@ import (
 // skips exactly the parts it has merged.
 const (
 	recPseudonym = 0  // 32 bytes: the HMAC, raw (sorts like its hex)
-	recProgramme = 32 // 1 byte: index in programmeCodes (sorted)
-	recFrom      = 33 // 4 bytes: days since 1970 + 2^31, big endian
-	recTo        = 37 // 4 bytes
-	recAmount    = 41 // 8 bytes: fen, big endian
-	recRegion    = 49 // 12 bytes: the code, zero padded
-	recLine      = 61 // 8 bytes: the line, big endian
-	recSize      = 69
+	recProgramme = 32 // 12 bytes: the code, zero padded (sorts like the code)
+	recFrom      = 44 // 4 bytes: days since 1970 + 2^31, big endian
+	recTo        = 48 // 4 bytes
+	recAmount    = 52 // 8 bytes: fen, big endian
+	recRegion    = 60 // 12 bytes: the code, zero padded
+	recLine      = 72 // 8 bytes: the line, big endian
+	recSize      = 80
 	recKeySize   = recLine // the bytes that identify a payment
 )
 
 type rec [recSize]byte
 
-// programmeCodes are the programme codes in byte order, so that their index
-// sorts like the code.
-var programmeCodes = func() []kernel.Programme {
-	var ps []kernel.Programme
-	for p := range kernel.ProgrammeLabels {
-		ps = append(ps, p)
-	}
-	slices.Sort(ps)
-	return ps
-}()
-
-var programmeIndex = func() map[kernel.Programme]byte {
-	m := map[kernel.Programme]byte{}
-	for i, p := range programmeCodes {
-		m[p] = byte(i)
-	}
-	return m
-}()
+// recProgrammeSize is the room for a programme code in a record: every
+// code fits (kernel.Programme).
+const recProgrammeSize = 12
 
 const dayOffset = 1 << 31
 
@@ -88,11 +73,12 @@ func encodeRec(r *rec, row *PaymentRow, sum []byte) error {
 		return errors.New("matching: import: a pseudonym is not 32 bytes")
 	}
 	copy(r[recPseudonym:recPseudonym+32], sum)
-	pi, ok := programmeIndex[row.Programme]
-	if !ok || len(row.RegionCode) > 12 || strings.IndexByte(row.RegionCode, 0) >= 0 || row.AmountFen < 0 || row.Line < 0 {
+	if row.Programme == "" || len(row.Programme) > recProgrammeSize || strings.IndexByte(string(row.Programme), 0) >= 0 ||
+		len(row.RegionCode) > 12 || strings.IndexByte(row.RegionCode, 0) >= 0 || row.AmountFen < 0 || row.Line < 0 {
 		return errors.New("matching: import: a row does not fit the sort record")
 	}
-	r[recProgramme] = pi
+	clear(r[recProgramme : recProgramme+recProgrammeSize])
+	copy(r[recProgramme:], row.Programme)
 	binary.BigEndian.PutUint32(r[recFrom:], dayNumber(row.From))
 	binary.BigEndian.PutUint32(r[recTo:], dayNumber(row.To))
 	binary.BigEndian.PutUint64(r[recAmount:], uint64(row.AmountFen))
@@ -102,8 +88,20 @@ func encodeRec(r *rec, row *PaymentRow, sum []byte) error {
 	return nil
 }
 
-// decodeRec unpacks a record; regions interns the region codes.
+// decodeRec unpacks a record; regions interns the region and programme
+// codes.
 func decodeRec(r *rec, regions map[string]string) PaymentRow {
+	pc := r[recProgramme : recProgramme+recProgrammeSize]
+	if i := bytes.IndexByte(pc, 0); i >= 0 {
+		pc = pc[:i]
+	}
+	prog, ok := regions[string(pc)]
+	if !ok {
+		prog = string(pc)
+		if len(regions) < 100_000 {
+			regions[prog] = prog
+		}
+	}
 	reg := r[recRegion : recRegion+12]
 	if i := bytes.IndexByte(reg, 0); i >= 0 {
 		reg = reg[:i]
@@ -118,7 +116,7 @@ func decodeRec(r *rec, regions map[string]string) PaymentRow {
 	return PaymentRow{
 		Line:       int64(binary.BigEndian.Uint64(r[recLine:])),
 		Pseudonym:  hex.EncodeToString(r[recPseudonym : recPseudonym+32]),
-		Programme:  programmeCodes[r[recProgramme]],
+		Programme:  kernel.Programme(prog),
 		AmountFen:  int64(binary.BigEndian.Uint64(r[recAmount:])),
 		From:       dayTime(binary.BigEndian.Uint32(r[recFrom:])),
 		To:         dayTime(binary.BigEndian.Uint32(r[recTo:])),
@@ -200,7 +198,7 @@ type runKey struct {
 }
 
 // sortRun returns the order of rs by key (indexes into rs): sorting 16-byte
-// keys instead of moving 69-byte records costs about half as much.
+// keys instead of moving 80-byte records costs about half as much.
 func sortRun(rs []rec) []runKey {
 	keys := make([]runKey, len(rs))
 	for i := range rs {

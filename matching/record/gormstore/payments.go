@@ -259,6 +259,28 @@ func (s *Store) ImportErrors(ctx context.Context, batchKey int64, afterLine int6
 	return out, rows.Err()
 }
 
+// ImportProgrammes implements record.PaymentImportStore.
+func (s *Store) ImportProgrammes(ctx context.Context, batchKey int64) ([]record.ProgrammeCount, error) {
+	rows, err := s.sql.QueryContext(ctx, `SELECT c.programme, n.name, c.n_rows FROM payment_import_programmes c
+		JOIN statutory_programme_names n ON n.programme = c.programme
+		WHERE c.batch_id = ? ORDER BY c.n_rows DESC, n.name`, batchKey)
+	if err != nil {
+		return nil, fmt.Errorf("matching: import programmes: %w", err)
+	}
+	defer rows.Close()
+	out := []record.ProgrammeCount{}
+	for rows.Next() {
+		var c record.ProgrammeCount
+		var code string
+		if err := rows.Scan(&code, &c.Name, &c.Rows); err != nil {
+			return nil, fmt.Errorf("matching: import programmes: %w", err)
+		}
+		c.Programme = kernel.Programme(code)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // paymentWriter writes one batch's rows on a connection of its own.
 type paymentWriter struct {
 	s        *Store
@@ -339,7 +361,22 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow
 	if _, err := stage.insert(ctx, rows); err != nil {
 		return fmt.Errorf("matching: write chunk: stage: %w", err)
 	}
-	if err := w.commitRead(ctx, tx, int64(len(rows)), errs, rejected, linesDone, now); err != nil {
+	counts := map[kernel.Programme]*record.ProgrammeCount{}
+	for i := range rows {
+		if rows[i].ProgrammeName != "" {
+			c := counts[rows[i].Programme]
+			if c == nil {
+				c = &record.ProgrammeCount{Programme: rows[i].Programme, Name: rows[i].ProgrammeName}
+				counts[rows[i].Programme] = c
+			}
+			c.Rows++
+		}
+	}
+	var named []record.ProgrammeCount
+	for _, c := range counts {
+		named = append(named, *c)
+	}
+	if err := w.commitRead(ctx, tx, int64(len(rows)), errs, named, rejected, linesDone, now); err != nil {
 		return fmt.Errorf("matching: write chunk: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -349,13 +386,13 @@ func (w *paymentWriter) WriteChunk(ctx context.Context, rows []record.PaymentRow
 }
 
 // CommitRead implements record.PaymentWriter.
-func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
+func (w *paymentWriter) CommitRead(ctx context.Context, staged int64, errs []record.RowError, named []record.ProgrammeCount, rejected, linesDone int64, now time.Time) error {
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("matching: commit read: %w", err)
 	}
 	defer tx.Rollback()
-	if err := w.commitRead(ctx, tx, staged, errs, rejected, linesDone, now); err != nil {
+	if err := w.commitRead(ctx, tx, staged, errs, named, rejected, linesDone, now); err != nil {
 		return fmt.Errorf("matching: commit read: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -374,7 +411,8 @@ func (w *paymentWriter) RestartRead(ctx context.Context) error {
 	if err := progress(ctx, tx, w.batchKey, w.lease, "lines_done = 0, staged = 0, rejected = 0"); err != nil {
 		return fmt.Errorf("matching: restart read: %w", err)
 	}
-	for _, q := range []string{"DELETE FROM payment_import_errors WHERE batch_id = ?", "DELETE FROM payment_import_rows WHERE batch_id = ?"} {
+	for _, q := range []string{"DELETE FROM payment_import_errors WHERE batch_id = ?", "DELETE FROM payment_import_rows WHERE batch_id = ?",
+		"DELETE FROM payment_import_programmes WHERE batch_id = ?"} {
 		if _, err := tx.ExecContext(ctx, q, w.batchKey); err != nil {
 			return fmt.Errorf("matching: restart read: %w", err)
 		}
@@ -385,8 +423,13 @@ func (w *paymentWriter) RestartRead(ctx context.Context) error {
 	return nil
 }
 
-// commitRead stores errs and the batch's progress in tx.
-func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64, errs []record.RowError, rejected, linesDone int64, now time.Time) error {
+// commitRead stores errs, the named programmes and the batch's progress in
+// tx.
+func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64, errs []record.RowError, named []record.ProgrammeCount,
+	rejected, linesDone int64, now time.Time) error {
+	if err := w.recordNamed(ctx, tx, named); err != nil {
+		return err
+	}
 	if len(errs) > 0 {
 		const per = 1000
 		for start := 0; start < len(errs); start += per {
@@ -412,6 +455,39 @@ func (w *paymentWriter) commitRead(ctx context.Context, tx *sql.Tx, staged int64
 	}
 	return progress(ctx, tx, w.batchKey, w.lease, `lines_done = ?, staged = staged + ?, rejected = rejected + ?, updated_at = ?`,
 		linesDone, staged, rejected, now)
+}
+
+// recordNamed keeps the names of the named programmes and adds their row
+// counts to the batch's, in tx.
+func (w *paymentWriter) recordNamed(ctx context.Context, tx *sql.Tx, named []record.ProgrammeCount) error {
+	insertName := "INSERT INTO statutory_programme_names (programme, name) VALUES (?, ?) ON CONFLICT DO NOTHING"
+	addRows := "INSERT INTO payment_import_programmes (batch_id, programme, n_rows) VALUES (?, ?, ?) " +
+		"ON CONFLICT (batch_id, programme) DO UPDATE SET n_rows = n_rows + excluded.n_rows"
+	if w.s.dialect != sqldb.SQLite {
+		insertName = "INSERT IGNORE INTO statutory_programme_names (programme, name) VALUES (?, ?)"
+		addRows = "INSERT INTO payment_import_programmes (batch_id, programme, n_rows) VALUES (?, ?, ?) " +
+			"ON DUPLICATE KEY UPDATE n_rows = n_rows + VALUES(n_rows)"
+	}
+	for _, c := range named {
+		if !c.Programme.Named() || c.Name == "" || kernel.NamedProgramme(c.Name) != c.Programme {
+			return fmt.Errorf("programme names: %q is not the code of its name", c.Programme)
+		}
+		if _, err := tx.ExecContext(ctx, insertName, string(c.Programme), c.Name); err != nil {
+			return fmt.Errorf("programme names: %w", err)
+		}
+		// Two names with one code would merge their payments: never.
+		var stored string
+		if err := tx.QueryRowContext(ctx, "SELECT name FROM statutory_programme_names WHERE programme = ?", string(c.Programme)).Scan(&stored); err != nil {
+			return fmt.Errorf("programme names: %w", err)
+		}
+		if stored != c.Name {
+			return fmt.Errorf("programme names: the code %s of a programme name is another name's already", c.Programme)
+		}
+		if _, err := tx.ExecContext(ctx, addRows, w.batchKey, string(c.Programme), c.Rows); err != nil {
+			return fmt.Errorf("programme names: %w", err)
+		}
+	}
+	return nil
 }
 
 // Where valuesInserter writes.
