@@ -31,6 +31,7 @@ func loadScreeningConfig(path string) (screening.Config, error) {
 	var f struct {
 		ProgrammeCategories map[kernel.Programme][]string               `json:"programme_categories" toml:"programme_categories"`
 		EligibleProgrammes  map[kernel.HouseholdType][]kernel.Programme `json:"eligible_programmes" toml:"eligible_programmes"`
+		NamedProgrammes     map[string][]string                         `json:"named_programme_categories" toml:"named_programme_categories"`
 		LookBackMonths      *int                                        `json:"look_back_months" toml:"look_back_months"`
 	}
 	if strings.EqualFold(filepath.Ext(path), ".toml") {
@@ -53,6 +54,9 @@ func loadScreeningConfig(path string) (screening.Config, error) {
 	}
 	for h, progs := range f.EligibleProgrammes {
 		cfg.EligibleProgrammes[h] = slices.Clone(progs)
+	}
+	for name, cats := range f.NamedProgrammes {
+		cfg.NamedProgrammeCategories[name] = slices.Clone(cats)
 	}
 	if f.LookBackMonths != nil {
 		cfg.LookBackMonths = *f.LookBackMonths

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/matching/record"
 )
 
 // AnyCategory in ProgrammeCategories says that a programme pays for every
@@ -18,6 +19,12 @@ type Config struct {
 	// its payments pay for ("*" = every category). A payment of a programme
 	// reduces what charity may give only to needs of these categories.
 	ProgrammeCategories map[kernel.Programme][]string
+	// NamedProgrammeCategories maps the name of a programme that the
+	// payment record holds under its own name (an import did not know it:
+	// docs/payment-import.md) to the need categories its payments pay for,
+	// as ProgrammeCategories does for a code. A name not mapped pays for no
+	// category: it is on record, but screening does not count it.
+	NamedProgrammeCategories map[string][]string
 	// EligibleProgrammes maps a household type to the statutory programmes
 	// such a household is entitled to; none on record is missed relief.
 	EligibleProgrammes map[kernel.HouseholdType][]kernel.Programme
@@ -32,21 +39,33 @@ type Config struct {
 //	temporary  → every category          medical   → medical
 //	education  → education               housing   → housing
 //	employment → employment              disaster  → disaster, housing
+//	orphan     → basic_living            unsupported → basic_living
+//	disability → basic_living            severe_care → care
+//	price      → basic_living            aged        → basic_living
+//	elderly_poor → basic_living, care
 //
 // households typed dibao are eligible for dibao, tekun for tekun; the
 // look-back window is 3 months.
 func DefaultConfig() Config {
 	return Config{
 		ProgrammeCategories: map[kernel.Programme][]string{
-			kernel.ProgDibao:      {string(kernel.CatBasicLiving)},
-			kernel.ProgTekun:      {string(kernel.CatBasicLiving), string(kernel.CatCare), string(kernel.CatFuneral)},
-			kernel.ProgTemporary:  {AnyCategory},
-			kernel.ProgMedical:    {string(kernel.CatMedical)},
-			kernel.ProgEducation:  {string(kernel.CatEducation)},
-			kernel.ProgHousing:    {string(kernel.CatHousing)},
-			kernel.ProgEmployment: {string(kernel.CatEmployment)},
-			kernel.ProgDisaster:   {string(kernel.CatDisaster), string(kernel.CatHousing)},
+			kernel.ProgDibao:              {string(kernel.CatBasicLiving)},
+			kernel.ProgTekun:              {string(kernel.CatBasicLiving), string(kernel.CatCare), string(kernel.CatFuneral)},
+			kernel.ProgTemporary:          {AnyCategory},
+			kernel.ProgMedical:            {string(kernel.CatMedical)},
+			kernel.ProgEducation:          {string(kernel.CatEducation)},
+			kernel.ProgHousing:            {string(kernel.CatHousing)},
+			kernel.ProgEmployment:         {string(kernel.CatEmployment)},
+			kernel.ProgDisaster:           {string(kernel.CatDisaster), string(kernel.CatHousing)},
+			kernel.ProgOrphan:             {string(kernel.CatBasicLiving)},
+			kernel.ProgUnsupportedChild:   {string(kernel.CatBasicLiving)},
+			kernel.ProgDisabilityLiving:   {string(kernel.CatBasicLiving)},
+			kernel.ProgDisabilityCare:     {string(kernel.CatCare)},
+			kernel.ProgPriceSubsidy:       {string(kernel.CatBasicLiving)},
+			kernel.ProgElderlyAllowance:   {string(kernel.CatBasicLiving)},
+			kernel.ProgElderlyPoorSubsidy: {string(kernel.CatBasicLiving), string(kernel.CatCare)},
 		},
+		NamedProgrammeCategories: map[string][]string{},
 		EligibleProgrammes: map[kernel.HouseholdType][]kernel.Programme{
 			kernel.HHDibao: {kernel.ProgDibao},
 			kernel.HHTekun: {kernel.ProgTekun},
@@ -57,7 +76,16 @@ func DefaultConfig() Config {
 
 // Covers reports whether a payment of programme p pays for category c.
 func (c Config) Covers(p kernel.Programme, cat kernel.Category) bool {
-	for _, x := range c.ProgrammeCategories[p] {
+	cats := c.ProgrammeCategories[p]
+	if p.Named() {
+		for name, named := range c.NamedProgrammeCategories {
+			if kernel.NamedProgramme(kernel.NormalizeProgrammeName(name)) == p {
+				cats = named
+				break
+			}
+		}
+	}
+	for _, x := range cats {
 		if x == AnyCategory || x == string(cat) {
 			return true
 		}
@@ -82,6 +110,20 @@ func (c Config) Validate() error {
 		for _, x := range cats {
 			if x != AnyCategory && !kernel.Category(x).Valid() {
 				v.Add("programme_categories."+string(p), "unknown category %q", x)
+			}
+		}
+	}
+	for name, cats := range c.NamedProgrammeCategories {
+		p, _, reason := record.ParseProgramme(name)
+		switch {
+		case reason != "":
+			v.Add("named_programme_categories", "programme name %q: %s", name, reason)
+		case !p.Named():
+			v.Add("named_programme_categories", "%q is the programme %q: map its code in programme_categories", name, p)
+		}
+		for _, x := range cats {
+			if x != AnyCategory && !kernel.Category(x).Valid() {
+				v.Add("named_programme_categories."+name, "unknown category %q", x)
 			}
 		}
 	}

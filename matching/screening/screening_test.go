@@ -384,3 +384,61 @@ func TestEvidenceHoldsNoIdentity(t *testing.T) {
 		t.Errorf("the pseudonym is in the evidence: %s", b)
 	}
 }
+
+func TestANamedProgrammeCountsOnceTheConfigMapsItsName(t *testing.T) {
+	n := baseNeed()
+	n.StatutoryReliefFen, n.RequestedFen = 0, 1_000_000
+	payments := []StatutoryPayment{pay("pay-1", kernel.NamedProgramme("大病救助"), 50_000, "2026-01-05", "2026-01-05")}
+	cases := []struct {
+		name     string
+		named    map[string][]string
+		want     kernel.ScreeningOutcome
+		evidence string
+	}{
+		{"not mapped: on record, not counted", nil, kernel.ScreenClear, ""},
+		{"mapped to the need's category: counted", map[string][]string{"大病救助": {"medical"}}, kernel.ScreenBlock, "pay-1"},
+		{"mapped as the export spells it (full-width space): counted", map[string][]string{"　大病救助 ": {"medical"}}, kernel.ScreenBlock, "pay-1"},
+		{"mapped to another category: not counted", map[string][]string{"大病救助": {"education"}}, kernel.ScreenClear, ""},
+		{"another name mapped: not counted", map[string][]string{"慰问金": {"*"}}, kernel.ScreenClear, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.NamedProgrammeCategories = tc.named
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			c := checkOf(t, Screen(cfg, Input{Need: n, Payments: payments, Stage: kernel.StageSubmit, Now: now}), kernel.RuleStatutoryOverlap)
+			if c.Result != tc.want || evidenceIDs(c) != tc.evidence {
+				t.Errorf("result %s with evidence %q, want %s with %q (%s)", c.Result, evidenceIDs(c), tc.want, tc.evidence, c.Message)
+			}
+		})
+	}
+}
+
+func TestConfigRefusesANamedProgrammeThatIsNotOne(t *testing.T) {
+	for name, cats := range map[string][]string{
+		"低保":       {"basic_living"}, // a programme with a code: map the code
+		"城乡居民医疗救助": {"medical"},
+		"大病救助":     {"surgery"}, // no such category
+		"":         {"medical"},
+	} {
+		cfg := DefaultConfig()
+		cfg.NamedProgrammeCategories = map[string][]string{name: cats}
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("%q → %v accepted", name, cats)
+		}
+	}
+}
+
+func TestDefaultConfigCoversEveryProgramme(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, p := range kernel.Programmes {
+		if len(cfg.ProgrammeCategories[p]) == 0 {
+			t.Errorf("programme %s pays for no category", p)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
