@@ -71,9 +71,15 @@ func (s *Server) handlePaymentImportCreate(c echo.Context) error {
 	if rejected == nil {
 		rejected = []record.RowError{}
 	}
+	// Recorded under their own name, not refused (docs/payment-import.md).
+	unknown := res.UnknownProgrammes
+	if unknown == nil {
+		unknown = []record.ProgrammeCount{}
+	}
 	return c.JSON(http.StatusCreated, map[string]any{
 		"batch_id": b.ID, "status": string(b.Status), "resumed": res.Resumed,
 		"accepted": b.Accepted, "duplicates": b.Duplicates, "rejected": rejected, "rejected_total": b.Rejected,
+		"unknown_programmes": unknown,
 	})
 }
 

@@ -152,3 +152,27 @@ func TestPaymentImportRefusesBadUploadsAndOtherRoles(t *testing.T) {
 		}
 	})
 }
+
+func TestPaymentImportRecordsAnUnknownProgrammeAndSaysSo(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		withPayments(t, env)
+		tok, _ := env.user(kernel.RoleVerifier, nil)
+		data := []byte("身份证号,姓名,救助类别,金额,发放日期,行政区划代码\n" +
+			"371725198001011235,甲,困难残疾人生活补贴,90,2026-01-05,371725\n" +
+			"371725198001011235,甲,慰问金,500,2026-01-06,371725\n" +
+			"430524197512300024,乙,慰问金,300,2026-01-07,430524\n")
+		r := env.upload("/api/v1/statutory-payments/imports", tok, "file", "u.csv", data)
+		var got struct {
+			Accepted          int64                   `json:"accepted"`
+			Rejected          []record.RowError       `json:"rejected"`
+			UnknownProgrammes []record.ProgrammeCount `json:"unknown_programmes"`
+		}
+		if err := json.Unmarshal(r.Body, &got); err != nil || r.Status != http.StatusCreated {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+		if got.Accepted != 3 || len(got.Rejected) != 0 || len(got.UnknownProgrammes) != 1 ||
+			got.UnknownProgrammes[0].Name != "慰问金" || got.UnknownProgrammes[0].Rows != 2 {
+			t.Fatalf("answer: %s", r.Body)
+		}
+	})
+}

@@ -96,6 +96,11 @@ func cmdImportPayments(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "batch %s: %s%s\n", b.ID, b.Status, resumed)
 	fmt.Fprintf(stdout, "  accepted    %d\n  duplicates  %d (already on record)\n  rejected    %d\n", b.Accepted, b.Duplicates, b.Rejected)
+	for _, u := range res.UnknownProgrammes {
+		// Recorded, not rejected: screening counts them once its config
+		// maps the name (docs/screening.md).
+		fmt.Fprintf(stdout, "  unknown programme: %s × %d (recorded under its own name)\n", u.Name, u.Rows)
+	}
 	if b.Rejected == 0 {
 		return nil
 	}

@@ -216,8 +216,8 @@ func (g *gen) spoil(rec []string) {
 		rec[3] = "-" + rec[3]
 	case 2:
 		rec[3] = "12.345"
-	case 3:
-		rec[2] = "慰问金"
+	case 3: // no programme (a programme name it does not know is recorded, not bad)
+		rec[2] = ""
 	case 4:
 		rec[4] = "2025-13-01至2025-13-31"
 	case 5:
