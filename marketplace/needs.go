@@ -658,6 +658,7 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 	if err != nil {
 		return nil, err
 	}
+	var clearSc *kernel.Screening
 	if action == ActClear {
 		// Screening reads the stored need: the verifier's corrected figures
 		// are stored first, so that it judges the figures the need is
@@ -672,6 +673,7 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 		if err != nil {
 			return nil, err
 		}
+		clearSc = sc
 		if n.ScreeningResult == kernel.ScreenBlock && !n.BlockOverride {
 			if sc == nil {
 				sc = &kernel.Screening{NeedID: n.PublicID, Stage: kernel.StageClear, Result: kernel.ScreenBlock, Checks: []kernel.ScreeningCheck{}}
@@ -696,6 +698,13 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 		"overdue": n.ClearanceDueAt != nil && now.After(*n.ClearanceDueAt)})
 	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a}); err != nil {
 		return nil, fmt.Errorf("needs: clear: %w", err)
+	}
+	// The verifier cleared the need with its warnings in view: that is an
+	// acknowledgement of them, and they leave the review queue.
+	if ack, ok := s.Screener.(ClearanceAcknowledger); ok && to == kernel.NeedCleared && clearSc != nil && clearSc.Result == kernel.ScreenWarn {
+		if err := ack.AcknowledgeAtClearance(ctx, by, n.PublicID, clearSc.ID); err != nil {
+			return nil, fmt.Errorf("needs: clear: the need is cleared, but acknowledging its warnings failed: %w", err)
+		}
 	}
 	return n, nil
 }

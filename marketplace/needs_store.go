@@ -108,3 +108,12 @@ type Retexter func(n *Need, b *Beneficiary, shown string) (title, story string, 
 type Screener interface {
 	Screen(ctx context.Context, needPublicID string, stage kernel.ScreeningStage, amountFen int64) (*kernel.Screening, error)
 }
+
+// ClearanceAcknowledger is what a Screener may also do: record that the
+// verifier who cleared a need saw the warnings of the screening the
+// clearance ran (screeningID), so that they leave the review queue.
+// Blocks are not acknowledged this way; a screening that is no longer the
+// need's latest, or is decided already, is left as it is.
+type ClearanceAcknowledger interface {
+	AcknowledgeAtClearance(ctx context.Context, by *kernel.Principal, needPublicID, screeningID string) error
+}

@@ -30,23 +30,47 @@ func queryLimit(c echo.Context) (int, error) {
 	return n, nil
 }
 
-// handleReviewQueue lists the screenings waiting for a verifier: blocks
-// first, then warnings, each with the need and the needs its evidence
-// names side by side (verifier).
+// queryOffset reads ?offset= (0 or more, default 0).
+func queryOffset(c echo.Context) (int, error) {
+	v := c.QueryParam("offset")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, kernel.Invalid("offset", "must be an integer of 0 or more")
+	}
+	return n, nil
+}
+
+// handleReviewQueue lists the screenings waiting for a verifier, one case
+// per need: blocks first, then warnings, oldest first, each with the need
+// and the needs its evidence names side by side; ?rule= and ?region=
+// filter, ?limit= and ?offset= page, total counts the filtered cases
+// (verifier).
 func (s *Server) handleReviewQueue(c echo.Context) error {
 	limit, err := queryLimit(c)
 	if err != nil {
 		return err
 	}
-	items, err := s.Screening.ReviewQueue(c.Request().Context(), PrincipalOf(c), limit)
+	offset, err := queryOffset(c)
 	if err != nil {
 		return err
 	}
-	out := make([]queueItemJSON, len(items))
-	for i := range items {
-		out[i] = queueItemJSON{Screening: toScreeningJSON(&items[i].Screening), Need: items[i].Need, Related: items[i].Related}
+	pg, err := s.Screening.ReviewQueuePage(c.Request().Context(), PrincipalOf(c), screening.QueueFilter{
+		Rule: c.QueryParam("rule"), Region: c.QueryParam("region"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": out})
+	out := make([]queueItemJSON, len(pg.Items))
+	for i := range pg.Items {
+		out[i] = queueItemJSON{Screening: toScreeningJSON(&pg.Items[i].Screening), Need: pg.Items[i].Need, Related: pg.Items[i].Related}
+	}
+	var next *int
+	if n := pg.Offset + len(pg.Items); n < pg.Total && len(pg.Items) > 0 {
+		next = &n
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out, "total": pg.Total, "limit": pg.Limit, "offset": pg.Offset, "next_offset": next})
 }
 
 type decisionRequest struct {

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/jiujinan/jiujinan/matching/screening"
 
@@ -16,21 +18,76 @@ import (
 // to statutory programmes (转介).
 
 type reviewPage struct {
-	Items []screening.QueueItem
-	Error string
+	Items  []reviewCard
+	Error  string
+	Rule   string
+	Region string
+	Rules  []string
+	Pager  pager
 }
 
-// handleReviewQueuePage lists the open screening cases, blocks first.
+// reviewCard is a case of the queue with its checks' messages rendered
+// from their rule and evidence (screening.Explain).
+type reviewCard struct {
+	screening.QueueItem
+	Explanations []screening.Explanation
+}
+
+// reviewPerPage is how many cases the review page shows at once.
+const reviewPerPage = 20
+
+// reviewRules are the rules the review page filters by.
+var reviewRules = []string{kernel.RuleStatutoryOverlap, kernel.RuleCrossCharityDuplicate, kernel.RuleOverAllocation, kernel.RuleMissedRelief}
+
+// handleReviewQueuePage lists the open screening cases, one per need,
+// blocks first, 20 a page, filtered by ?rule= and ?region=.
 func (s *Server) handleReviewQueuePage(c echo.Context) error {
 	return s.renderReviewQueue(c, http.StatusOK, "")
 }
 
 func (s *Server) renderReviewQueue(c echo.Context, status int, msg string) error {
-	items, err := s.Screening.ReviewQueue(c.Request().Context(), PrincipalOf(c), 100)
+	q := c.Request().URL.Query()
+	pageNo, err := strconv.Atoi(q.Get("page"))
+	if q.Get("page") == "" {
+		pageNo, err = 1, nil
+	}
+	if err != nil || pageNo < 1 || pageNo > 100_000 {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad page")
+	}
+	f := screening.QueueFilter{Rule: q.Get("rule"), Region: q.Get("region"), Limit: reviewPerPage, Offset: (pageNo - 1) * reviewPerPage}
+	pg, err := s.Screening.ReviewQueuePage(c.Request().Context(), PrincipalOf(c), f)
+	var ve *kernel.ValidationError
+	if errors.As(err, &ve) {
+		// A filter that is no rule or region: the whole queue, said so.
+		status, msg, f.Rule, f.Region = http.StatusBadRequest, s.pageT(c, "form_has_errors"), "", ""
+		q.Del("rule")
+		q.Del("region")
+		pg, err = s.Screening.ReviewQueuePage(c.Request().Context(), PrincipalOf(c), f)
+	}
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "verify_review", reviewPage{Items: items, Error: msg})
+	cards := make([]reviewCard, len(pg.Items))
+	for i, it := range pg.Items {
+		cards[i] = reviewCard{QueueItem: it, Explanations: screening.Explain(it.Screening.Screening, it.Need)}
+	}
+	return s.render(c, status, "verify_review", reviewPage{Items: cards, Error: msg, Rule: f.Rule, Region: f.Region, Rules: reviewRules,
+		Pager: newPager("/verify/review", q, pageNo, reviewPerPage, pg.Total)})
+}
+
+// CheckMessage renders a check's message in the page's language from its
+// explanation: amounts in yuan, programmes by their names.
+func (p *page) CheckMessage(x screening.Explanation) string {
+	kv := []any{"Count", x.Count}
+	for k, v := range x.Fen {
+		kv = append(kv, k, p.Yuan(v))
+	}
+	names := make([]string, len(x.Programmes))
+	for i, g := range x.Programmes {
+		names[i] = p.Prog(g)
+	}
+	kv = append(kv, "Programmes", strings.Join(names, p.T("list_separator")))
+	return p.Tf(x.Key, kv...)
 }
 
 // handleReviewDecisionForm records a verifier's decision on a screening.

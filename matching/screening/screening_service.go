@@ -30,6 +30,8 @@ type Service struct {
 	NewID     func() string
 }
 
+var _ marketplace.ClearanceAcknowledger = (*Service)(nil)
+
 // NewService returns a service over its stores.
 func NewService(store Store, payments Source, cfg Config, c *marketplace.Cipher, d *kernel.Divisions, now func() time.Time, newID func() string) *Service {
 	return &Service{Store: store, Payments: payments, Config: cfg, Cipher: c, Divisions: d, Now: now, NewID: newID}
@@ -249,22 +251,89 @@ type QueueItem struct {
 	Related   []NeedSummary
 }
 
-// ReviewQueue returns the open cases of the needs in the regions p's civil
-// affairs offices cover: latest screenings that warn or block and no
-// verifier has decided, blocks first, at most limit (1..500). ErrForbidden
-// for anyone who is not a verifier of a civil affairs office.
+// QueueFilter selects a page of the review queue.
+type QueueFilter struct {
+	// Rule keeps the cases with a check of this rule that warns or blocks
+	// (kernel.RuleStatutoryOverlap, …); "" keeps all.
+	Rule string
+	// Region keeps the needs in this region (a GB/T 2260 code; a prefix
+	// of the codes inside it) within the regions the verifier's office
+	// covers; "" keeps all of them.
+	Region string
+	// Limit is the page size (1..500, default 100); Offset the cases
+	// skipped before it.
+	Limit  int
+	Offset int
+}
+
+// QueuePage is a page of the review queue and how many cases the filter
+// selects in all.
+type QueuePage struct {
+	Items  []QueueItem
+	Total  int
+	Limit  int
+	Offset int
+}
+
+// ReviewQueue returns the first limit cases of the review queue (see
+// ReviewQueuePage).
 func (s *Service) ReviewQueue(ctx context.Context, p *kernel.Principal, limit int) ([]QueueItem, error) {
+	pg, err := s.ReviewQueuePage(ctx, p, QueueFilter{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return pg.Items, nil
+}
+
+// ReviewQueuePage returns the open cases of the needs in the regions p's
+// civil affairs offices cover, one per need: the need's latest own
+// screening when it warns or blocks and no verifier has decided it
+// (clearing a need acknowledges the warnings of the clearance's screening,
+// AcknowledgeAtClearance); blocks first, then oldest first, filtered by f.
+// ErrForbidden for anyone who is not a verifier of a civil affairs office;
+// a ValidationError for an unknown rule, a malformed region, a negative
+// offset.
+func (s *Service) ReviewQueuePage(ctx context.Context, p *kernel.Principal, f QueueFilter) (*QueuePage, error) {
 	regions := marketplace.VerifierRegions(s.Divisions, p)
 	if len(regions) == 0 {
 		return nil, kernel.ErrForbidden
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	v := &kernel.ValidationError{}
+	switch f.Rule {
+	case "", kernel.RuleStatutoryOverlap, kernel.RuleCrossCharityDuplicate, kernel.RuleOverAllocation, kernel.RuleMissedRelief:
+	default:
+		v.Add("rule", "must be statutory_overlap, cross_charity_duplicate, over_allocation or missed_relief")
 	}
-	recs, err := s.Store.ReviewQueue(ctx, regions, limit)
+	if f.Region != "" && !validRegion(f.Region) {
+		v.Add("region", "must be a region code of 2 to 12 digits")
+	}
+	if f.Offset < 0 {
+		v.Add("offset", "must not be negative")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	if f.Region != "" {
+		// A known division stands for the codes inside it (370000 → 37);
+		// anything else is taken as a prefix as it is.
+		prefix := s.Divisions.Prefix(f.Region)
+		if prefix == "" {
+			prefix = f.Region
+		}
+		regions = narrowRegions(regions, prefix)
+	}
+	page := &QueuePage{Items: []QueueItem{}, Limit: f.Limit, Offset: f.Offset}
+	if len(regions) == 0 {
+		return page, nil
+	}
+	recs, total, err := s.Store.ReviewQueue(ctx, QueueQuery{RegionPrefixes: regions, Rule: f.Rule, Limit: f.Limit, Offset: f.Offset})
 	if err != nil {
 		return nil, fmt.Errorf("matching: review queue: %w", err)
 	}
+	page.Total = total
 	var ids []string
 	for _, r := range recs {
 		ids = append(ids, r.NeedID)
@@ -282,9 +351,9 @@ func (s *Service) ReviewQueue(ctx context.Context, p *kernel.Principal, limit in
 	}
 	byID := map[string]NeedSummary{}
 	for _, n := range sums {
+		n.RegionName = s.Divisions.FullName(n.RegionCode)
 		byID[n.ID] = n
 	}
-	out := make([]QueueItem, 0, len(recs))
 	for _, r := range recs {
 		it := QueueItem{Screening: r, Need: byID[r.NeedID], Related: []NeedSummary{}}
 		seen := map[string]bool{r.NeedID: true}
@@ -299,9 +368,38 @@ func (s *Service) ReviewQueue(ctx context.Context, p *kernel.Principal, limit in
 				}
 			}
 		}
-		out = append(out, it)
+		page.Items = append(page.Items, it)
 	}
-	return out, nil
+	return page, nil
+}
+
+// validRegion reports whether code looks like a GB/T 2260 code or prefix.
+func validRegion(code string) bool {
+	if len(code) < 2 || len(code) > 12 {
+		return false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// narrowRegions keeps of the verifier's region prefixes those inside
+// prefix, or prefix itself when it lies inside one of them: a filter never
+// reaches beyond the verifier's own regions.
+func narrowRegions(regions []string, prefix string) []string {
+	var out []string
+	for _, r := range regions {
+		switch {
+		case strings.HasPrefix(prefix, r):
+			return []string{prefix}
+		case strings.HasPrefix(r, prefix):
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // MinOverrideReason is the shortest written reason an override takes.
@@ -376,6 +474,47 @@ func (s *Service) Decide(ctx context.Context, p *kernel.Principal, screeningID s
 	}
 	rec.Decision, rec.DecidedBy, rec.DecidedAt = d, p.User.PublicID, &now
 	return rec, nil
+}
+
+// AcknowledgeAtClearance implements marketplace.ClearanceAcknowledger:
+// the verifier p cleared the need with the warnings of screening
+// screeningID (the screening the clearance ran) in view, which is recorded
+// as p's acknowledgement of them, audited like Decide's (with "clearance":
+// true in the detail). Nothing is recorded for a screening that does not
+// warn (a block stays until decided), that is no longer the need's latest
+// or is decided already, or for a p whose office does not cover the need.
+func (s *Service) AcknowledgeAtClearance(ctx context.Context, p *kernel.Principal, needPublicID, screeningID string) error {
+	if p == nil || !p.Has(kernel.RoleVerifier) {
+		return nil
+	}
+	rec, err := s.Store.ScreeningByPublicID(ctx, screeningID)
+	if err != nil {
+		return fmt.Errorf("matching: acknowledge at clearance: %w", err)
+	}
+	if rec.NeedID != needPublicID || rec.Result != kernel.ScreenWarn || !rec.Latest || rec.Decision != "" {
+		return nil
+	}
+	n, err := s.Store.NeedForScreening(ctx, needPublicID)
+	if err != nil {
+		return fmt.Errorf("matching: acknowledge at clearance: %w", err)
+	}
+	if !s.covers(p, n.RegionCode) {
+		return nil
+	}
+	now := s.Now().UTC()
+	detail, _ := json.Marshal(map[string]any{"screening": rec.ID, "decision": DecisionAcknowledge, "result": rec.Result,
+		"fingerprint": rec.BlockFingerprint, "reason_chars": 0, "clearance": true})
+	audit := marketplace.AuditEntry{Stream: "need:" + rec.NeedID, At: now, Actor: p.User.PublicID, Action: "screening." + string(DecisionAcknowledge),
+		ObjectType: "screening", ObjectID: rec.ID, Detail: string(detail)}
+	err = s.Store.Decide(ctx, rec.Key, DecisionAcknowledge, p.User.PublicID, nil, "", nil, now, audit)
+	if errors.Is(err, kernel.ErrConflict) {
+		// A newer screening or a decision came first: that one stands.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("matching: acknowledge at clearance: %w", err)
+	}
+	return nil
 }
 
 // ReferralNote is one note on a referral.

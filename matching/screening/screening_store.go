@@ -128,6 +128,19 @@ type NeedSummary struct {
 	StatutoryReliefFen int64             `json:"statutory_relief_fen"`
 	RequestedFen       int64             `json:"requested_fen"`
 	FundedFen          int64             `json:"funded_fen"`
+	RegionCode         string            `json:"region_code"`
+	// RegionName is the full name of RegionCode (the service sets it).
+	RegionName string `json:"region_name"`
+}
+
+// QueueQuery selects a page of the review queue.
+type QueueQuery struct {
+	RegionPrefixes []string
+	// Rule, when not "", keeps the screenings with a check of this rule
+	// that warns or blocks.
+	Rule   string
+	Limit  int
+	Offset int
 }
 
 // Store keeps screenings, overrides and referrals, and reads the
@@ -162,9 +175,12 @@ type Store interface {
 	// when d is DecisionOverride, and the audit entry.
 	Decide(ctx context.Context, screeningKey int64, d Decision, by string, reasonCT []byte, reasonKID string, ov *Override, at time.Time, audit marketplace.AuditEntry) error
 	// ReviewQueue returns the latest, undecided warn and block screenings
-	// of needs whose region code starts with one of regionPrefixes, blocks
-	// first then oldest first, at most limit.
-	ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]Record, error)
+	// (one per need: a need has one latest screening) of needs whose region
+	// code starts with one of q.RegionPrefixes and, when q.Rule is set,
+	// with a check of that rule that warns or blocks; blocks first then
+	// oldest first, q.Offset skipped, at most q.Limit; and how many there
+	// are in all.
+	ReviewQueue(ctx context.Context, q QueueQuery) ([]Record, int, error)
 	// NeedSummaries returns the needs with these public ids (unknown ids
 	// are left out).
 	NeedSummaries(ctx context.Context, publicIDs []string) ([]NeedSummary, error)

@@ -203,7 +203,7 @@ func (r needRow) domain() screening.Need {
 func (r needRow) summary() screening.NeedSummary {
 	return screening.NeedSummary{ID: r.PublicID, OrgID: r.OrgPublicID, Status: kernel.NeedStatus(r.Status), Category: kernel.Category(r.Category),
 		From: r.CostFrom.UTC(), To: r.CostTo.UTC(), VerifiedCostFen: r.VerifiedCostFen, StatutoryReliefFen: r.StatutoryReliefFen,
-		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen}
+		RequestedFen: r.RequestedFen, FundedFen: r.FundedFen, RegionCode: r.RegionCode}
 }
 
 func (s *Screenings) queryNeeds(ctx context.Context, where string, arg any) ([]needRow, error) {
@@ -325,11 +325,14 @@ func (r screeningRow) domain(needPublicID string) (screening.Record, error) {
 }
 
 // withNeedIDs loads screening rows with their need's public id.
-func (s *Screenings) screenings(ctx context.Context, where string, order string, limit int, args ...any) ([]screening.Record, error) {
+func (s *Screenings) screenings(ctx context.Context, where string, order string, limit, offset int, args ...any) ([]screening.Record, error) {
 	var rows []screeningRow
 	q := `SELECT s.*, n.public_id AS need_public_id FROM screenings s JOIN needs n ON n.id = s.need_id WHERE ` + where + ` ORDER BY ` + order
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
+		if offset > 0 {
+			q += fmt.Sprintf(" OFFSET %d", offset)
+		}
 	}
 	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -374,12 +377,12 @@ func (s *Screenings) LatestScreening(ctx context.Context, needKey int64) (*scree
 
 // Screenings implements screening.Store.
 func (s *Screenings) Screenings(ctx context.Context, needKey int64, limit int) ([]screening.Record, error) {
-	return s.screenings(ctx, "s.need_id = ?", "s.latest DESC, s.id DESC", limit, needKey)
+	return s.screenings(ctx, "s.need_id = ?", "s.latest DESC, s.id DESC", limit, 0, needKey)
 }
 
 // ScreeningByPublicID implements screening.Store.
 func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (*screening.Record, error) {
-	recs, err := s.screenings(ctx, "s.public_id = ?", "s.id", 1, publicID)
+	recs, err := s.screenings(ctx, "s.public_id = ?", "s.id", 1, 0, publicID)
 	if err != nil {
 		return nil, err
 	}
@@ -389,11 +392,27 @@ func (s *Screenings) ScreeningByPublicID(ctx context.Context, publicID string) (
 	return &recs[0], nil
 }
 
-// ReviewQueue implements screening.Store.
-func (s *Screenings) ReviewQueue(ctx context.Context, regionPrefixes []string, limit int) ([]screening.Record, error) {
-	in, args := inRegions(regionPrefixes)
-	return s.screenings(ctx, "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block') AND "+in,
-		"CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", limit, args...)
+// ReviewQueue implements screening.Store. The rule filter matches the
+// checks as stored: JSON that encoding/json wrote from kernel.ScreeningCheck,
+// whose "rule" is followed by its "result".
+func (s *Screenings) ReviewQueue(ctx context.Context, q screening.QueueQuery) ([]screening.Record, int, error) {
+	in, args := inRegions(q.RegionPrefixes)
+	where := "s.latest = 1 AND s.decision = '' AND s.result IN ('warn', 'block') AND " + in
+	if q.Rule != "" {
+		where += " AND (s.checks LIKE ? OR s.checks LIKE ?)"
+		for _, r := range []string{"warn", "block"} {
+			b, _ := json.Marshal(map[string]string{"rule": q.Rule})
+			// {"rule":"x"} → "rule":"x","result":"warn"
+			args = append(args, "%"+strings.TrimSuffix(strings.TrimPrefix(string(b), "{"), "}")+`,"result":"`+r+`"%`)
+		}
+	}
+	var total int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM screenings s JOIN needs n ON n.id = s.need_id WHERE `+where, args...).
+		Scan(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	recs, err := s.screenings(ctx, where, "CASE WHEN s.result = 'block' THEN 0 ELSE 1 END, s.id", max(q.Limit, 1), q.Offset, args...)
+	return recs, int(total), err
 }
 
 // inRegions is the condition that the need n lies in one of the regions
