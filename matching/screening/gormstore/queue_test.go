@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/matching/screening"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
@@ -42,7 +43,7 @@ func TestClearanceAcknowledgesTheWarningsItSaw(t *testing.T) {
 		}
 		// The verifier corrects the statutory figure at clearance: the
 		// clearance's screening no longer warns.
-		if err := db.Gorm.Exec(`UPDATE needs SET statutory_relief_fen = 100000 WHERE public_id = ?`, corrected).Error; err != nil {
+		if err := needfixture.Set(ctx, db.Gorm, corrected, map[string]any{"statutory_relief_fen": 100000}); err != nil {
 			t.Fatal(err)
 		}
 		if sc, err := f.svc.Screen(ctx, corrected, kernel.StageClear, 0); err != nil || sc.Result != kernel.ScreenClear {
