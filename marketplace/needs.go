@@ -607,6 +607,22 @@ func (s *NeedService) openSealed(n *Need, b *Beneficiary) (*needPrivate, *Identi
 	return &priv, &id, nil
 }
 
+// Identity opens the identity of the beneficiary of a need for one who
+// may see the need privately (its posting organization's staff, covering
+// verifiers): the same rule and the same opening as Private. ErrNotFound
+// for anyone else.
+func (s *NeedService) Identity(ctx context.Context, by *kernel.Principal, publicID string) (*Identity, error) {
+	n, err := s.load(ctx, by, publicID)
+	if err != nil {
+		return nil, err
+	}
+	_, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
 // ClearanceInput is a verifier's decision.
 type ClearanceInput struct {
 	Decision           string // cleared | rejected | referred
