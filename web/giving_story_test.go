@@ -451,3 +451,45 @@ func mustNeedRow(t *testing.T, env *testEnv, need string) int64 {
 	}
 	return n.ID
 }
+
+// TestCivilAffairsDownloadCharityAid: the verifier of the county's civil
+// affairs office downloads, as CSV with a BOM, what charity money reached
+// which household in a period: the hospital payment of a gift, with the
+// household's name and ID number; headers of an attachment; nothing for
+// another county's verifier.
+func TestCivilAffairsDownloadCharityAid(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		s := newGiveStory(t, env)
+		id := idNumberWithX(t)
+		need := s.post(s.worker, id, 70_000, 20_000)
+		s.afterNotice()
+		s.give(need, 50_000)
+		if _, err := env.funds.DisburseNeed(ctx, s.staffP, need, funds.NewDisbursement{AmountFen: 30_050, ProviderKind: funds.ProviderHospital,
+			Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "FP-2026-0012345"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		day := func(d time.Duration) string { return env.now.Load().Add(d).In(kernel.ChinaTime).Format(time.DateOnly) }
+		q := "/api/v1/charity-aid?region=371725&from=" + day(-30*24*time.Hour) + "&to=" + day(0)
+		r := env.do(http.MethodGet, q, s.verifier, nil)
+		body := string(r.Body)
+		if r.Status != http.StatusOK || !strings.HasPrefix(body, "\ufeff需求编号,姓名,身份证号") {
+			t.Fatalf("export: %d %.300s", r.Status, body)
+		}
+		if ct := r.Header.Get("Content-Disposition"); !strings.Contains(ct, "attachment") {
+			t.Errorf("Content-Disposition %q", ct)
+		}
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if len(lines) != 2 || !strings.Contains(lines[1], need) || !strings.Contains(lines[1], id) || !strings.Contains(lines[1], "张建华") ||
+			!strings.Contains(lines[1], "300.50") {
+			t.Errorf("rows:\n%s", body)
+		}
+		other, _ := env.civilAffairsVerifier("牡丹区民政局", "371702")
+		if r := env.do(http.MethodGet, q, other, nil); r.Status != http.StatusForbidden || strings.Contains(string(r.Body), id) {
+			t.Errorf("another county's verifier: %d %.200s", r.Status, r.Body)
+		}
+		if r := env.do(http.MethodGet, "/api/v1/charity-aid?region=37x&from=2026-13-01&to=", s.verifier, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("bad filter: %d %s", r.Status, r.Body)
+		}
+	})
+}

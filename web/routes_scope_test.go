@@ -70,6 +70,7 @@ var routeScope = map[string]string{
 	"GET /api/v1/needs/:id/screening":         "own_org|region|federation",
 	"POST /api/v1/needs/:id/screening/run":    "region",
 	"GET /api/v1/review-queue":                "region",
+	"GET /api/v1/charity-aid":                 "region",
 	"POST /api/v1/review-queue/:id/decisions": "region",
 	"GET /api/v1/referrals":                   "region",
 	"POST /api/v1/referrals/:id":              "region",
@@ -365,6 +366,9 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	},
 	"POST /api/v1/needs/:id/screening/run": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/api/v1/needs/" + fx.screenedNeed + "/screening/run", want: 404}}
+	},
+	"GET /api/v1/charity-aid": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.verB, path: "/api/v1/charity-aid?region=371725&from=2026-01-01&to=2027-12-31", want: 403}}
 	},
 	"GET /api/v1/review-queue": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/api/v1/review-queue", want: 200, absent: fx.screening}}

@@ -18,4 +18,5 @@ func (s *Server) registerScreeningRoutes(g *echo.Group) {
 	s.only(g, http.MethodPost, "/review-queue/:id/decisions", s.handleReviewDecision, kernel.RoleVerifier)
 	s.only(g, http.MethodGet, "/referrals", s.handleReferralList, kernel.RoleVerifier)
 	s.only(g, http.MethodPost, "/referrals/:id", s.handleReferralUpdate, kernel.RoleVerifier)
+	s.only(g, http.MethodGet, "/charity-aid", s.handleCharityAid, kernel.RoleVerifier)
 }

@@ -25,6 +25,7 @@ func init() {
 		"GET /api/v1/needs/:id/screening":         {"verifier", "federation_staff", "social_worker"},
 		"POST /api/v1/needs/:id/screening/run":    {"verifier"},
 		"GET /api/v1/review-queue":                {"verifier"},
+		"GET /api/v1/charity-aid":                 {"verifier"},
 		"POST /api/v1/review-queue/:id/decisions": {"verifier"},
 		"GET /api/v1/referrals":                   {"verifier"},
 		"POST /api/v1/referrals/:id":              {"verifier"},

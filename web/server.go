@@ -72,6 +72,8 @@ type Deps struct {
 	Screening *screening.Service
 	// Matching ranks matches and plans allocations; nil serves 404s.
 	Matching *matching.Service
+	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
+	CharityAid *funds.CharityAidExport
 }
 
 // Server is the HTTP server.

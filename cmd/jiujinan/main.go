@@ -370,6 +370,8 @@ func (m *Main) Server() (*web.Server, error) {
 		People:    m.People,
 		Screening: m.Screening,
 		Matching:  m.Matching,
+		CharityAid: &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
+			Now: m.Now},
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
