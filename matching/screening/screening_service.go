@@ -480,7 +480,10 @@ func (s *Service) Decide(ctx context.Context, p *kernel.Principal, screeningID s
 // the verifier p cleared the need with the warnings of screening
 // screeningID (the screening the clearance ran) in view, which is recorded
 // as p's acknowledgement of them, audited like Decide's (with "clearance":
-// true in the detail). Nothing is recorded for a screening that does not
+// true in the detail) — when its only warnings are the statutory figure's
+// (statutory_overlap), which is what a clearance checks. Nothing is
+// recorded for other warnings (a duplicate posting, missed relief, money
+// near the limit stay in the queue), for a screening that does not
 // warn (a block stays until decided), that is no longer the need's latest
 // or is decided already, or for a p whose office does not cover the need.
 func (s *Service) AcknowledgeAtClearance(ctx context.Context, p *kernel.Principal, needPublicID, screeningID string) error {
@@ -493,6 +496,15 @@ func (s *Service) AcknowledgeAtClearance(ctx context.Context, p *kernel.Principa
 	}
 	if rec.NeedID != needPublicID || rec.Result != kernel.ScreenWarn || !rec.Latest || rec.Decision != "" {
 		return nil
+	}
+	// What a clearance settles is the statutory figure the verifier
+	// checked against the record. Another posting of the same person, a
+	// missed programme or money near the limit are for the queue, side by
+	// side, whoever cleared the need.
+	for _, c := range rec.Checks {
+		if c.Result != kernel.ScreenClear && c.Rule != kernel.RuleStatutoryOverlap {
+			return nil
+		}
 	}
 	n, err := s.Store.NeedForScreening(ctx, needPublicID)
 	if err != nil {
