@@ -172,6 +172,10 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 		refusal    *kernel.Refusal
 	)
 	switch {
+	case errors.As(err, &refusal):
+		// Before validation: a refusal may wrap a *ValidationError that
+		// gives the field (an .xls payment file).
+		return t(refusal.Key, refusal.Args)
 	case errors.As(err, &v):
 		return t("err_invalid", nil)
 	case errors.As(err, &locked):
@@ -190,8 +194,6 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 		return t("err_ineligible", nil) + " " + s.ineligibleReason(c, ie)
 	case errors.As(err, new(funds.IdempotencyMismatchError)):
 		return t("err_idempotency_key_reused", nil)
-	case errors.As(err, &refusal):
-		return t(refusal.Key, refusal.Args)
 	case errors.As(err, &transition):
 		state, lerr := loc.Localize(&i18n.LocalizeConfig{MessageID: "status_" + string(transition.From)})
 		if lerr != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -94,29 +93,18 @@ func (s *Server) handleImportsPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "verify_imports", nil)
 }
 
-// handleImportUpload spools the upload to a private temporary file and
-// starts the import in the background.
+// handleImportUpload streams the upload into a sealed spool (spool.go:
+// never a plaintext copy on disk) and starts the import in the background.
 func (s *Server) handleImportUpload(c echo.Context) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
+	tmp, name, err := spoolUpload(c)
+	switch {
+	case isTooLarge(err):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
+	case err != nil:
 		return s.render(c, http.StatusBadRequest, "verify_imports", importView{Invalid: s.pageT(c, "import_no_file")})
 	}
-	src, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	tmp, err := os.CreateTemp("", "jiujinan-import-*")
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
 	by := PrincipalOf(c).User.PublicID
-	j := &importJob{ID: newFormKey(), By: by, FileName: fh.Filename, Started: time.Now(), done: make(chan struct{})}
+	j := &importJob{ID: newFormKey(), By: by, FileName: name, Started: time.Now(), done: make(chan struct{})}
 	s.pages.imports.mu.Lock()
 	if s.pages.imports.jobs == nil {
 		s.pages.imports.jobs = map[string]*importJob{}
@@ -128,10 +116,9 @@ func (s *Server) handleImportUpload(c echo.Context) error {
 	}
 	s.pages.imports.jobs[j.ID] = j
 	s.pages.imports.mu.Unlock()
-	size := fh.Size
+	size := tmp.Size()
 	go func() {
 		defer close(j.done)
-		defer os.Remove(tmp.Name())
 		defer tmp.Close()
 		var res record.ImportResult
 		// A panic fails the job (and its batch, which Import marks
@@ -169,6 +156,13 @@ func (s *Server) handleImportJobPage(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	v := j.view()
+	j.mu.Lock()
+	var ref *kernel.Refusal
+	if errors.As(j.err, &ref) {
+		// A refusal of the whole file the catalogue words (an .xls file).
+		v.Invalid = s.userMessage(c, j.err, v.Invalid)
+	}
+	j.mu.Unlock()
 	if isPartial(c, "import-status") {
 		return s.renderBlock(c, http.StatusOK, "verify_import", "importstatus", v)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	rstore "github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 )
 
 func init() {
@@ -35,7 +36,7 @@ func withPayments(t *testing.T, env *testEnv) {
 		t.Fatal(err)
 	}
 	env.srv.Payments = &record.PaymentImporter{Store: rstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
-		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log}
+		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log, OpenWorkbook: xlsxsheet.Open}
 }
 
 // upload posts data as the multipart field "file".

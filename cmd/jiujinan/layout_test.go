@@ -36,6 +36,7 @@ var layout = map[string][]string{
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
+	"matching/record/xlsxsheet":         {"matching/record"},
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
 		"matching/record/gormstore", "matching/screening", "sqldb"},
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},

@@ -19,6 +19,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	rstore "github.com/jiujinan/jiujinan/matching/record/gormstore"
 	"github.com/jiujinan/jiujinan/matching/record/paymentgen"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 )
 
 // PaymentImporter builds the importer of statutory payment files over the
@@ -32,7 +33,7 @@ func (m *Main) PaymentImporter() (*record.PaymentImporter, error) {
 	// disk as the database, kept until the import is done, so that an
 	// interrupted import resumes without reading the file again.
 	return &record.PaymentImporter{Store: rstore.New(m.DB), Pseudonymizer: pz, Divisions: m.Divisions,
-		Now: m.Now, NewID: newID, Log: m.Log, TempDir: filepath.Join(m.Config.DataDir, "import-runs")}, nil
+		Now: m.Now, NewID: newID, Log: m.Log, TempDir: filepath.Join(m.Config.DataDir, "import-runs"), OpenWorkbook: xlsxsheet.Open}, nil
 }
 
 // fileFirst moves a leading positional argument after the flags, so that
@@ -45,7 +46,7 @@ func fileFirst(args []string) []string {
 }
 
 func cmdImportPayments(ctx context.Context, args []string, stdout, stderr io.Writer, environ map[string]string) error {
-	fs := newFlagSet("import-payments FILE", stderr, "Import a statutory payment file (CSV, UTF-8 or GBK; see docs/payment-import.md).\n"+
+	fs := newFlagSet("import-payments FILE", stderr, "Import a statutory payment file (CSV, UTF-8 or GBK, or an Excel .xlsx workbook; see docs/payment-import.md).\n"+
 		"Importing the same file again adds nothing; an interrupted import is completed by running it again.")
 	show := fs.Int("show", 20, "how many rejected rows to print")
 	report := fs.String("report", "", "where to write every rejected row as CSV (default FILE.rejected.csv when any)")

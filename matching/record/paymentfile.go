@@ -158,7 +158,11 @@ const maxLineBytes = 64 << 10
 
 // FileError is why a whole payment file is refused (no valid header, not
 // text, a line too long). It never quotes the file's content.
-type FileError struct{ Reason string }
+type FileError struct {
+	Reason string
+	// Key, if set, names the refusal's message in web's zh/en catalogue.
+	Key string
+}
 
 func (e *FileError) Error() string { return "payment file refused: " + e.Reason }
 
@@ -185,6 +189,11 @@ type PaymentFile struct {
 	lastLine int64
 	counter  *countingReader
 	maxDate  time.Time
+	// sheet, if set, is the workbook sheet read instead of cr; size is
+	// the workbook's size, counted read at its end.
+	sheet         SheetRows
+	size          int64
+	closeWorkbook func() error
 }
 
 // OpenPaymentFile reads the header of a payment file: its encoding (UTF-8
@@ -275,6 +284,10 @@ func normalizeHeader(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
+// errNoHeader is why a line that names no expected column is refused as the
+// header.
+const errNoHeader = "the first line is not a header: it names none of the expected columns (身份证号, 救助类别, 金额, 发放日期 or 救助期间, 行政区划代码; see docs/payment-import.md)"
+
 func (f *PaymentFile) mapHeader(header []string) error {
 	f.col = map[string]int{}
 	f.nHeader = len(header)
@@ -302,7 +315,7 @@ func (f *PaymentFile) mapHeader(header []string) error {
 		missing = append(missing, "payment_date or period or period_from+period_to")
 	}
 	if len(missing) == len(f.col)+1 || len(f.col) == 0 {
-		return &FileError{Reason: "the first line is not a header: it names none of the expected columns (身份证号, 救助类别, 金额, 发放日期 or 救助期间, 行政区划代码; see docs/payment-import.md)"}
+		return &FileError{Reason: errNoHeader}
 	}
 	if len(missing) > 0 {
 		return &FileError{Reason: "the header lacks columns: " + strings.Join(missing, ", ")}
@@ -360,6 +373,9 @@ func colNumber(c string) int {
 // end, or another err that ends the file. The fields stay valid after the
 // next call.
 func (f *PaymentFile) NextRecord() (rec []string, line int64, rowErr *RowError, err error) {
+	if f.sheet != nil {
+		return f.nextSheetRecord()
+	}
 	for {
 		rec, err := f.cr.Read()
 		line := f.lastLine + 1
@@ -422,6 +438,24 @@ func csvReason(err error) string {
 	return "unreadable"
 }
 
+// totalsRow reports whether rec is a sum that spreadsheets put below the
+// payments: its first non-blank cell begins with 合计, 总计, 小计 or total.
+func totalsRow(rec []string) bool {
+	for _, s := range rec {
+		s = strings.ToLower(strings.Join(strings.Fields(s), ""))
+		if s == "" {
+			continue
+		}
+		for _, p := range []string{"合计", "总计", "小计", "total"} {
+			if strings.HasPrefix(s, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
 func blank(rec []string) bool {
 	for _, s := range rec {
 		if strings.TrimSpace(s) != "" {
@@ -452,6 +486,9 @@ func (f *PaymentFile) field(rec []string, c string) (string, bool) {
 // It returns the row without its pseudonym and line, and the normalized ID
 // number the pseudonym is made of; it may run in several goroutines at once.
 func (f *PaymentFile) parse(rec []string) (row PaymentRow, idNumber string, reason string) {
+	if totalsRow(rec) {
+		return row, "", "totals: a totals row (合计, 总计 or 小计), not a payment"
+	}
 	if len(rec) < f.nHeader {
 		return row, "", fmt.Sprintf("has %d fields, the header has %d (truncated line?)", len(rec), f.nHeader)
 	}

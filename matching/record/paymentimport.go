@@ -71,6 +71,9 @@ type PaymentImporter struct {
 	// Parts, if set, is how many parts every import is merged in (a power
 	// of two up to 4096); by default it follows the file's size.
 	Parts int
+	// OpenWorkbook, if set, opens .xlsx files (matching/record/xlsxsheet);
+	// without it they are refused.
+	OpenWorkbook OpenWorkbookFunc
 	// StaleAfter is how long a running batch may go without progress
 	// before another import of the same file may take it over; default 30s.
 	StaleAfter time.Duration
@@ -153,16 +156,20 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 		return res, fmt.Errorf("matching: import: %w", err)
 	}
 	now := im.Now()
-	pf, err := OpenPaymentFile(f, PaymentFileOptions{Pseudonymizer: im.Pseudonymizer, Divisions: im.Divisions, Now: now})
+	pf, err := im.openFile(f, size, opt.FileName, PaymentFileOptions{Pseudonymizer: im.Pseudonymizer, Divisions: im.Divisions, Now: now})
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
 			ve := &kernel.ValidationError{}
 			ve.Add("file", "%s", fe.Reason)
+			if fe.Key != "" {
+				return res, kernel.Refuse(ve, fe.Key, nil, "%s", fe.Reason)
+			}
 			return res, ve
 		}
 		return res, err
 	}
+	defer pf.Close()
 	lease := im.NewID()
 	b, resumed, err := im.Store.ClaimImport(ctx, ImportBatch{ID: im.NewID(), FileSHA256: sum, FileName: opt.FileName,
 		CreatedBy: opt.CreatedBy, CreatedAt: now, Parts: im.partsFor(opt.Size)}, lease, now.Add(-im.StaleAfter))
@@ -258,6 +265,47 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 		"hash_s", readStart.Sub(start).Seconds(), "read_s", mergeStart.Sub(readStart).Seconds(), "merge_s", time.Since(mergeStart).Seconds(),
 		"hash_cpu_s", (readCPU - startCPU).Seconds(), "read_cpu_s", (mergeCPU - readCPU).Seconds(), "merge_cpu_s", (processCPU() - mergeCPU).Seconds())
 	return res, nil
+}
+
+// openFile opens f as a workbook (.xlsx, told by its content) or as text.
+func (im *PaymentImporter) openFile(f io.ReadSeeker, size int64, name string, opt PaymentFileOptions) (*PaymentFile, error) {
+	head := make([]byte, 8)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("matching: payment file: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("matching: payment file: %w", err)
+	}
+	format, err := sniffFormat(head[:n], name)
+	if err != nil {
+		return nil, err
+	}
+	if format == "text" {
+		return OpenPaymentFile(f, opt)
+	}
+	if opt.Pseudonymizer == nil || opt.Divisions == nil {
+		return nil, errors.New("matching: payment file: pseudonymizer and divisions are required")
+	}
+	ra, ok := f.(io.ReaderAt)
+	if im.OpenWorkbook == nil || !ok {
+		return nil, &FileError{Key: KeyFileXLSXDisabled, Reason: "Excel files cannot be imported here; save the file as CSV (UTF-8) and import that"}
+	}
+	wb, err := im.OpenWorkbook(ra, size)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, &FileError{Key: KeyFileNotXLSX, Reason: "the file is not a readable Excel workbook (damaged, encrypted or renamed?)"}
+	}
+	pf, err := openWorkbookFile(wb, size, opt)
+	if err != nil {
+		_ = wb.Close()
+		return nil, err
+	}
+	pf.closeWorkbook = wb.Close
+	return pf, nil
 }
 
 func (im *PaymentImporter) tempDir() string {
