@@ -14,6 +14,7 @@ import (
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/marketplace/gormstore/needfixture"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
@@ -39,7 +40,7 @@ func (f *fixture) sealIdentity(c *marketplace.Cipher, need string, id marketplac
 	if err := f.db.Gorm.Exec("UPDATE beneficiaries SET identity_ct = ? WHERE id = ?", seal(id, row.BenPublicID), row.BenID).Error; err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.db.Gorm.Exec("UPDATE needs SET private_ct = ? WHERE public_id = ?", seal(map[string]any{"title": "住院"}, need), need).Error; err != nil {
+	if err := needfixture.Set(context.Background(), f.db.Gorm, need, map[string]any{"private_ct": seal(map[string]any{"title": "住院"}, need)}); err != nil {
 		f.t.Fatal(err)
 	}
 }
