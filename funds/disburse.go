@@ -74,16 +74,9 @@ func (s *Service) receiver(ctx context.Context, n *NeedState) (int64, string, st
 // organization that pays its money out; ErrForbidden to other staff,
 // ErrNotFound to anyone else.
 func (s *Service) NeedMoney(ctx context.Context, by *kernel.Principal, needID string) (*NeedMoney, error) {
-	n, err := s.Store.Need(ctx, needID)
+	n, _, orgPub, err := s.payer(ctx, by, needID)
 	if err != nil {
 		return nil, err
-	}
-	orgID, orgPub, orgName, err := s.receiver(ctx, n)
-	if err != nil {
-		return nil, err
-	}
-	if !MayDisburseNeed(by, orgID) {
-		return nil, s.notPayer(by, orgName)
 	}
 	lots, err := s.Store.NeedLots(ctx, n.ID)
 	if err != nil {
@@ -98,6 +91,23 @@ func (s *Service) NeedMoney(ctx context.Context, by *kernel.Principal, needID st
 		m.UnpaidFen += lots[i].Unpaid()
 	}
 	return m, nil
+}
+
+// payer reads a need and the organization that pays its money out, and
+// refuses by unless they are its staff (MayDisburseNeed, notPayer).
+func (s *Service) payer(ctx context.Context, by *kernel.Principal, needID string) (*NeedState, int64, string, error) {
+	n, err := s.Store.Need(ctx, needID)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	orgID, orgPub, orgName, err := s.receiver(ctx, n)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if !MayDisburseNeed(by, orgID) {
+		return nil, 0, "", s.notPayer(by, orgName)
+	}
+	return n, orgID, orgPub, nil
 }
 
 // notPayer is the refusal for someone who does not pay a need's money out.
@@ -127,16 +137,9 @@ func (s *Service) DisburseNeed(ctx context.Context, by *kernel.Principal, needID
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	pre, err := s.Store.Need(ctx, needID)
+	pre, orgID, orgPub, err := s.payer(ctx, by, needID)
 	if err != nil {
 		return nil, err
-	}
-	orgID, orgPub, orgName, err := s.receiver(ctx, pre)
-	if err != nil {
-		return nil, err
-	}
-	if !MayDisburseNeed(by, orgID) {
-		return nil, s.notPayer(by, orgName)
 	}
 	d := &Disbursement{PublicID: s.NewID(), NeedID: pre.ID, NeedPublicID: pre.PublicID, OrgID: orgID, OrgPublicID: orgPub,
 		AmountFen: nd.AmountFen, PayeeType: nd.Payee.Type, ProviderKind: nd.ProviderKind, CreatedBy: by.User.ID}
