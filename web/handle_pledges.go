@@ -69,15 +69,15 @@ func (s *Server) handleReconciliation(c echo.Context) error {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	switch {
 	case strings.HasPrefix(ct, echo.MIMEMultipartForm):
-		fh, err := c.FormFile("file")
+		// Streamed: Go's form parser would keep a large statement in a
+		// plaintext temporary file.
+		f, _, err := uploadFile(c)
+		if isTooLarge(err) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
+		}
 		if err != nil {
 			return kernel.Invalid("file", "attach the statement as the multipart field file")
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		r = f
 	case strings.HasPrefix(ct, "text/csv"):
 		r = c.Request().Body

@@ -7,10 +7,43 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
 )
+
+// uploadForm posts data as the file of the page form at path, with the
+// form's CSRF token read from the page first, and answers without
+// following the redirect.
+func (b *browser) uploadForm(env *testEnv, path, name string, data []byte) *httptest.ResponseRecorder {
+	env.t.Helper()
+	page := b.do(http.MethodGet, path, nil)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("_csrf", b.csrf(page.Body.String()))
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	for _, c := range b.cookies {
+		req.AddCookie(c)
+	}
+	return serve(env, req)
+}
+
+// uploadImport uploads a payment file on the verifier's page and waits for
+// its import to end (no polling: ImportJobs.Drain); it returns the job's
+// page address.
+func (b *browser) uploadImport(env *testEnv, name string, data []byte) string {
+	env.t.Helper()
+	rec := b.uploadForm(env, "/verify/imports", name, data)
+	if rec.Code != http.StatusSeeOther {
+		env.t.Fatalf("upload %s: %d %.300s", name, rec.Code, rec.Body.String())
+	}
+	env.srv.Imports.Drain()
+	return rec.Header().Get("Location")
+}
 
 func TestImportPage(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
@@ -19,38 +52,26 @@ func TestImportPage(t *testing.T) {
 		v := newBrowser(env)
 		v.login(verifier)
 		page := v.do(http.MethodGet, "/verify/imports", nil)
-		if page.Code != 200 || !strings.Contains(page.Body.String(), `type="file"`) {
-			t.Fatalf("upload form: %d", page.Code)
+		if page.Code != 200 || !strings.Contains(page.Body.String(), `type="file"`) || !strings.Contains(page.Body.String(), "还没有导入过发放记录") {
+			t.Fatalf("upload form: %d %.2000s", page.Code, page.Body.String())
 		}
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		mw.WriteField("_csrf", v.csrf(page.Body.String()))
-		fw, _ := mw.CreateFormFile("file", "2026-11.csv")
-		fw.Write(genFile(t, 500, 0.05))
-		mw.Close()
-		req := httptest.NewRequest(http.MethodPost, "/verify/imports", &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Accept", "text/html")
-		for _, c := range v.cookies {
-			req.AddCookie(c)
-		}
-		rec := serve(env, req)
-		if rec.Code != http.StatusSeeOther {
-			t.Fatalf("upload: %d %.300s", rec.Code, rec.Body.String())
-		}
-		job := rec.Header().Get("Location")
-		var status string
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			status = v.do(http.MethodGet, job, nil).Body.String()
-			if strings.Contains(status, "导入完成") || strings.Contains(status, "导入未完成") {
-				break
-			}
-		}
-		if !strings.Contains(status, "导入完成") || !strings.Contains(status, "有问题的行") {
+		job := v.uploadImport(env, "2026-11.csv", genFile(t, 500, 0.05))
+		status := v.do(http.MethodGet, job, nil).Body.String()
+		if !strings.Contains(status, "导入完成") || !strings.Contains(status, "有问题的行") || !strings.Contains(status, "在网页上传") {
 			t.Fatalf("import result: %.2000s", status)
 		}
-		if other := signedIn(env, kernel.RoleVerifier).do(http.MethodGet, job, nil); other.Code != http.StatusNotFound {
-			t.Errorf("another verifier sees the job: %d", other.Code)
+		// The history lists it, for every verifier (the record is one for
+		// all counties), with who, the file and the counts.
+		other := signedIn(env, kernel.RoleVerifier)
+		hist := other.do(http.MethodGet, "/verify/imports", nil).Body.String()
+		if !strings.Contains(hist, "2026-11.csv") || !strings.Contains(hist, "已完成") || !strings.Contains(hist, job) {
+			t.Fatalf("history: %.3000s", hist)
+		}
+		if r := other.do(http.MethodGet, job, nil); r.Code != http.StatusOK {
+			t.Errorf("another verifier cannot open the import: %d", r.Code)
+		}
+		if r := signedIn(env, kernel.RoleDonor).do(http.MethodGet, job, nil); r.Code == http.StatusOK {
+			t.Errorf("a donor opens an import: %d", r.Code)
 		}
 		partial := serve(env, func() *http.Request {
 			r := httpGet(job, "HX-Request", "true", "HX-Target", "import-status")

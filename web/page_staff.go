@@ -104,15 +104,15 @@ func (s *Server) handleReconcileForm(c echo.Context) error {
 	bad := func(msg string) error {
 		return s.render(c, http.StatusBadRequest, "staff_reconcile", reconcilePage{nil, msg})
 	}
-	fh, err := c.FormFile("file")
+	// Streamed, never through Go's form parser, which would keep a large
+	// statement in a plaintext temporary file.
+	f, _, err := uploadFile(c)
+	if isTooLarge(err) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
+	}
 	if err != nil {
 		return bad(s.pageT(c, "import_no_file"))
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	lines, err := parseStatement(io.LimitReader(f, 20<<20))
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {

@@ -47,8 +47,6 @@ type pages struct {
 	// needs answers the public need pages; nil until a need service is
 	// wired (the pages then answer 404).
 	needs needBrowser
-	// imports are the payment record imports started from the page.
-	imports importJobs
 	// now is the clock pages show time against (the services' clock).
 	now func() time.Time
 }
@@ -274,6 +272,7 @@ func (s *Server) registerPages() {
 	e.GET("/verify/imports", s.handleImportsPage, imp...)
 	e.POST("/verify/imports", s.handleImportUpload, imp...)
 	e.GET("/verify/imports/:id", s.handleImportJobPage, imp...)
+	e.POST("/verify/imports/:id/resume", s.handleImportResume, imp...)
 	if s.Screening != nil {
 		ver := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier)}
 		e.GET("/verify/review", s.handleReviewQueuePage, ver...)

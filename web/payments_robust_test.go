@@ -1,10 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -51,29 +48,7 @@ func TestImportPageFinishesAFileWithAnUnreadableLine(t *testing.T) {
 		v := newBrowser(env)
 		v.login(verifier)
 		for name, f := range unreadableLineFiles {
-			page := v.do(http.MethodGet, "/verify/imports", nil)
-			var body bytes.Buffer
-			mw := multipart.NewWriter(&body)
-			mw.WriteField("_csrf", v.csrf(page.Body.String()))
-			fw, _ := mw.CreateFormFile("file", "f.csv")
-			fw.Write([]byte(f.data))
-			mw.Close()
-			req := httptest.NewRequest(http.MethodPost, "/verify/imports", &body)
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("Accept", "text/html")
-			for _, c := range v.cookies {
-				req.AddCookie(c)
-			}
-			rec := serve(env, req)
-			if rec.Code != http.StatusSeeOther {
-				t.Fatalf("%s: upload: %d %.300s", name, rec.Code, rec.Body.String())
-			}
-			job := rec.Header().Get("Location")
-			j := env.srv.importJob(strings.TrimPrefix(job, "/verify/imports/"), verifier.User.PublicID)
-			if j == nil {
-				t.Fatalf("%s: no job at %s", name, job)
-			}
-			<-j.done
+			job := v.uploadImport(env, "f.csv", []byte(f.data))
 			res := v.do(http.MethodGet, job, nil)
 			if res.Code != http.StatusOK || !strings.Contains(res.Body.String(), "导入完成") || !strings.Contains(res.Body.String(), f.problem) {
 				t.Fatalf("%s: result page: %d %.2000s", name, res.Code, res.Body.String())

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -22,9 +23,10 @@ import (
 
 func init() {
 	addRouteAccess(map[string][]string{
-		"POST /api/v1/statutory-payments/imports":    {"verifier"},
-		"GET /api/v1/statutory-payments/imports":     {"verifier"},
-		"GET /api/v1/statutory-payments/imports/:id": {"verifier"},
+		"POST /api/v1/statutory-payments/imports":            {"verifier"},
+		"GET /api/v1/statutory-payments/imports":             {"verifier"},
+		"GET /api/v1/statutory-payments/imports/:id":         {"verifier"},
+		"POST /api/v1/statutory-payments/imports/:id/resume": {"verifier"},
 	})
 }
 
@@ -36,7 +38,15 @@ func withPayments(t *testing.T, env *testEnv) {
 		t.Fatal(err)
 	}
 	env.srv.Payments = &record.PaymentImporter{Store: rstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
-		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log, OpenWorkbook: xlsxsheet.Open}
+		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log, OpenWorkbook: xlsxsheet.Open,
+		TempDir: t.TempDir()}
+	keys, err := marketplace.NewCipher([]marketplace.DataKey{{ID: "k-test", Key: bytes.Repeat([]byte("u"), 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv.Imports = &record.ImportJobs{Importer: env.srv.Payments, Keys: keys, Dir: t.TempDir(), Log: env.srv.log}
+	env.srv.Imports.Start(context.Background())
+	t.Cleanup(env.srv.Imports.Stop)
 }
 
 // upload posts data as the multipart field "file".

@@ -14,4 +14,5 @@ func (s *Server) registerPaymentRoutes(g *echo.Group) {
 	s.only(g, http.MethodPost, "/statutory-payments/imports", s.handlePaymentImportCreate, kernel.RoleVerifier)
 	s.only(g, http.MethodGet, "/statutory-payments/imports", s.handlePaymentImportList, kernel.RoleVerifier)
 	s.only(g, http.MethodGet, "/statutory-payments/imports/:id", s.handlePaymentImportGet, kernel.RoleVerifier)
+	s.only(g, http.MethodPost, "/statutory-payments/imports/:id/resume", s.handlePaymentImportResume, kernel.RoleVerifier)
 }

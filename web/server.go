@@ -68,6 +68,9 @@ type Deps struct {
 	Divisions *kernel.Divisions
 	// Payments imports the statutory payment record (nil: not served).
 	Payments *record.PaymentImporter
+	// Imports runs the imports of uploaded files as background jobs over
+	// Payments (nil with Payments nil).
+	Imports *record.ImportJobs
 	// Screening runs and shows screenings, the review queue and referrals.
 	Screening *screening.Service
 	// Matching ranks matches and plans allocations; nil serves 404s.

@@ -106,25 +106,31 @@ func pageStates() []pageState {
 		add(tmpl, block, "empty lists", view(fillMode{empty: true}))
 		add(tmpl, block, "flags false", view(fillMode{noFlags: true}))
 	}
-	// The payment import: running, finished, failed, refused.
-	running := importView{ID: "j1", FileName: "2026-11.csv", Progress: record.ImportProgress{BytesRead: 10, BytesTotal: 100, Line: 40, Staged: 30, Rejected: 9}}
+	// The payment import: running, merging, finished (resumed or not, with
+	// and without bad rows and unknown programmes), failed, stalled, with
+	// and without its upload here, from the page and the command line.
+	base := record.ImportBatch{ID: "j1", FileName: "2026-11.csv", Source: record.SourceWeb, Status: record.ImportRunning,
+		LinesDone: 40, Staged: 30, Rejected: 9, Parts: 4, Attempts: 1}
+	running := importView{Batch: base, State: "running", By: "核查员"}
 	merging := running
-	merging.Progress.Parts, merging.Progress.PartsDone, merging.Progress.Accepted = 4, 2, 20
-	finished := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Result: &record.ImportResult{Resumed: true,
-		Batch:  record.ImportBatch{Accepted: 30, Duplicates: 1, Rejected: 2, LinesDone: 40},
-		Errors: []record.RowError{{Line: 3, Error: "amount: negative"}, {Line: 7, Error: "malformed CSV"}}}}
+	merging.Batch.MergedParts, merging.Batch.Accepted = 2, 20
+	finished := importView{Batch: base, State: "done", By: "核查员",
+		Errors:  []record.RowError{{Line: 3, Error: "amount: negative"}, {Line: 7, Error: "malformed CSV"}},
+		Unknown: []record.ProgrammeCount{{Programme: "x:1", Name: "价格临时补贴", Rows: 3}}}
+	finished.Batch.Status, finished.Batch.Attempts, finished.Batch.Accepted, finished.Batch.Duplicates = record.ImportDone, 2, 30, 1
 	clean := finished
-	clean.Result = &record.ImportResult{Batch: record.ImportBatch{Accepted: 30, LinesDone: 31}}
-	failed := importView{ID: "j1", FileName: "2026-11.csv", Done: true, Failed: true}
-	invalid := failed
-	invalid.Invalid = "the header lacks columns: amount"
+	clean.Errors, clean.Unknown, clean.Batch.Attempts, clean.Batch.Source = nil, nil, 1, record.SourceCLI
+	failed := importView{Batch: base, State: "failed", CanResume: true}
+	failed.Batch.Status = record.ImportFailed
+	stalled := importView{Batch: base, State: "stalled"}
 	for name, v := range map[string]importView{"running": running, "merging": merging, "finished": finished,
-		"finished without bad rows": clean, "failed": failed, "refused": invalid} {
+		"finished without bad rows": clean, "failed": failed, "stalled": stalled} {
 		add("verify_import", "layout", name, v)
 		add("verify_import", "importstatus", name, v)
 	}
-	add("verify_imports", "layout", "form", nil)
-	add("verify_imports", "layout", "no file", importView{Invalid: "x"})
+	add("verify_imports", "layout", "form", importsPage{})
+	add("verify_imports", "layout", "no file", importsPage{Invalid: "x"})
+	add("verify_imports", "layout", "history", importsPage{Imports: []importView{running, finished, clean, failed, stalled}})
 
 	both("audit", "layout", func(e fillMode) any { return filled[auditPage](e) })
 	add("audit", "layout", "form", auditPage{})

@@ -7,12 +7,14 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/jiujinan/jiujinan/matching/record"
 )
 
 // streamedUploads are the page forms whose upload is streamed by the
 // handler (spoolUpload), never parsed by Go's multipart form parser; the
 // CSRF check reads their token from the stream.
-var streamedUploads = map[string]bool{"/verify/imports": true}
+var streamedUploads = map[string]bool{"/verify/imports": true, "/staff/reconcile": true}
 
 // uploadReaderKey holds the multipart reader of an upload whose form fields
 // before the file the CSRF check has read already.
@@ -55,11 +57,10 @@ func uploadCSRFToken(c echo.Context) string {
 	}
 }
 
-// spoolUpload copies the multipart field "file" of the request into a
-// sealed spool (spool.go), ready to be read from its start. The caller
-// closes it. errNoUploadFile when there is no such field; an
-// *http.MaxBytesError when the upload is above the limit.
-func spoolUpload(c echo.Context) (*sealedSpool, string, error) {
+// uploadFile returns the multipart field "file" of the request, to be read
+// as a stream, and its file name. errNoUploadFile when there is no such
+// field; reading it past the limit is an *http.MaxBytesError.
+func uploadFile(c echo.Context) (io.Reader, string, error) {
 	mr, err := multipartOf(c)
 	if err != nil {
 		return nil, "", err
@@ -75,20 +76,31 @@ func spoolUpload(c echo.Context) (*sealedSpool, string, error) {
 		if p.FormName() != "file" || p.FileName() == "" {
 			continue
 		}
-		sp, err := newSealedSpool()
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := io.Copy(sp, p); err != nil {
-			sp.Close()
-			return nil, "", err
-		}
-		if err := sp.Finish(); err != nil {
-			sp.Close()
-			return nil, "", err
-		}
-		return sp, p.FileName(), nil
+		return p, p.FileName(), nil
 	}
+}
+
+// spoolUpload copies the multipart field "file" of the request into a
+// temporary sealed spool (record.NewTempSpool), ready to be read from its
+// start. The caller closes it.
+func spoolUpload(c echo.Context) (*record.Spool, string, error) {
+	r, name, err := uploadFile(c)
+	if err != nil {
+		return nil, "", err
+	}
+	sp, err := record.NewTempSpool()
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := io.Copy(sp, r); err != nil {
+		sp.Close()
+		return nil, "", err
+	}
+	if err := sp.Finish(); err != nil {
+		sp.Close()
+		return nil, "", err
+	}
+	return sp, name, nil
 }
 
 // isTooLarge reports whether err is an upload above the limit.

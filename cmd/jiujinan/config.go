@@ -39,6 +39,7 @@ type Config struct {
 	ScreeningConfig   string        `env:"JIUJINAN_SCREENING_CONFIG" help:"TOML (.toml) or JSON file changing the screening defaults: programme to category mapping, eligible programmes per household type, look-back months (docs/screening.md)"`
 
 	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`
+	UploadDir        string        `env:"JIUJINAN_UPLOAD_DIR" help:"folder where an uploaded payment file is kept, sealed (AES-256-GCM), until its import is done, so that an import interrupted by a restart resumes (default DATA_DIR/uploads)"`
 	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`
 	RequestTimeout   time.Duration `env:"JIUJINAN_REQUEST_TIMEOUT" envDefault:"30s" help:"time limit of one API request"`
 	CookieSecure     bool          `env:"JIUJINAN_COOKIE_SECURE" envDefault:"false" help:"mark the session cookie Secure (set when served over TLS)"`
@@ -134,6 +135,9 @@ func (c *Config) validate() error {
 	}
 	if c.SecretsFile == "" {
 		c.SecretsFile = filepath.Join(c.DataDir, "secrets.json")
+	}
+	if c.UploadDir == "" {
+		c.UploadDir = filepath.Join(c.DataDir, "uploads")
 	}
 	if c.MeiliURL != "" && !strings.HasPrefix(c.MeiliURL, "http://") && !strings.HasPrefix(c.MeiliURL, "https://") {
 		return fmt.Errorf("MEILI_URL: must start with http:// or https://, got %q", c.MeiliURL)

@@ -32,6 +32,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
+	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -178,6 +179,9 @@ type Main struct {
 	Screening *screening.Service
 	// Matching ranks matches and plans allocations.
 	Matching *matching.Service
+	// Imports runs the imports of uploaded payment files (Server builds
+	// it; serve starts it).
+	Imports *record.ImportJobs
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -354,6 +358,7 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Imports = &record.ImportJobs{Importer: payments, Keys: m.Needs.Cipher, Dir: m.Config.UploadDir, Log: m.Log}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
@@ -367,6 +372,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Divisions: m.Divisions,
 		Funds:     m.Funds,
 		Payments:  payments,
+		Imports:   m.Imports,
 		People:    m.People,
 		Screening: m.Screening,
 		Matching:  m.Matching,
@@ -449,6 +455,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if err != nil {
 		return fmt.Errorf("JIUJINAN_ADDR: cannot listen on %s: %v", cfg.Addr, err)
 	}
+	// Imports of uploaded files run under their own context, cancelled
+	// (their batches left resumable) before the database closes.
+	m.Imports.Start(ctx)
+	defer m.Imports.Stop()
+	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))

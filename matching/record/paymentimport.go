@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -90,6 +91,13 @@ type ImportOptions struct {
 	Progress func(ImportProgress)
 	// ReturnErrors is how many rejected rows the result lists; default 1000.
 	ReturnErrors int
+	// Source is where the file came from (SourceCLI, the default, or
+	// SourceWeb), recorded on a new batch.
+	Source string
+	// Started, if set, is called with the batch once the file's header is
+	// read and the batch claimed, before any row is read; an error from it
+	// stops the import (the batch left failed).
+	Started func(ImportBatch) error
 }
 
 // ImportProgress is an import's state after a committed chunk or part.
@@ -129,6 +137,17 @@ func (im *PaymentImporter) defaults() {
 	if im.Log == nil {
 		im.Log = slog.Default()
 	}
+}
+
+// Stale reports whether b is running but has not been heard of for
+// StaleAfter: its importer stopped (a crash, a restart), and another
+// import of the same file may take it over.
+func (im *PaymentImporter) Stale(b ImportBatch) bool {
+	after := im.StaleAfter
+	if after <= 0 {
+		after = 30 * time.Second
+	}
+	return b.Status == ImportRunning && b.UpdatedAt.Before(im.Now().Add(-after))
 }
 
 // Import imports the payment file in f (read twice: once for its SHA-256,
@@ -172,7 +191,7 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	defer pf.Close()
 	lease := im.NewID()
 	b, resumed, err := im.Store.ClaimImport(ctx, ImportBatch{ID: im.NewID(), FileSHA256: sum, FileName: opt.FileName,
-		CreatedBy: opt.CreatedBy, CreatedAt: now, Parts: im.partsFor(opt.Size)}, lease, now.Add(-im.StaleAfter))
+		CreatedBy: opt.CreatedBy, CreatedAt: now, Parts: im.partsFor(opt.Size), Source: cmp.Or(opt.Source, SourceCLI)}, lease, now.Add(-im.StaleAfter))
 	if err != nil {
 		return res, err
 	}
@@ -203,6 +222,11 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	}()
 	defer recovery.Catch(log, "payment import", &err)
 
+	if opt.Started != nil {
+		if err := opt.Started(b); err != nil {
+			return fail(err)
+		}
+	}
 	takeOver, err := im.Store.OtherUnfinished(ctx, b.Key)
 	if err != nil {
 		return fail(err)

@@ -98,11 +98,33 @@ type ImportBatch struct {
 	Duplicates  int64
 	Rejected    int64
 	// CreatedBy is the public id of the user, or "cli".
-	CreatedBy  string
+	CreatedBy string
+	// Source is where the file came from: SourceCLI or SourceWeb.
+	Source string
+	// Upload is the sealed copy of an uploaded file kept until its import
+	// is done (zero when none); Attempts counts the batch's runs.
+	Upload     ImportUpload
+	Attempts   int
 	Error      string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	FinishedAt *time.Time
+}
+
+// Where an import's file came from.
+const (
+	SourceCLI = "cli"
+	SourceWeb = "web"
+)
+
+// ImportUpload is the sealed copy of an uploaded file (a kept Spool): its
+// file name in the upload folder, its key sealed with the service's data
+// key KeyID, and its size.
+type ImportUpload struct {
+	File  string
+	Key   []byte
+	KeyID string
+	Size  int64
 }
 
 // RowError is a rejected row: its line and why. The reason never repeats
@@ -160,6 +182,15 @@ type PaymentImportStore interface {
 	// ImportProgrammes returns how many valid rows of a batch named each
 	// programme that the record holds under its own name, most rows first.
 	ImportProgrammes(ctx context.Context, batchKey int64) ([]ProgrammeCount, error)
+	// SetImportUpload records up as the batch's upload and counts a run
+	// (attempts + 1), and returns the upload it replaces (zero if none).
+	SetImportUpload(ctx context.Context, batchKey int64, up ImportUpload) (old ImportUpload, err error)
+	// ClearImportUpload forgets the batch's upload if it is still file.
+	ClearImportUpload(ctx context.Context, batchKey int64, file string) error
+	// ImportsWithUploads lists the batches that keep an upload, oldest first.
+	ImportsWithUploads(ctx context.Context) ([]ImportBatch, error)
+	// UploadKnown reports whether a batch keeps the upload file.
+	UploadKnown(ctx context.Context, file string) (bool, error)
 }
 
 // PaymentWriter stages the rows of one import and merges them.

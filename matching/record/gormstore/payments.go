@@ -1,6 +1,7 @@
 package gormstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -36,6 +37,12 @@ type batchRow struct {
 	Duplicates  int64
 	Rejected    int64
 	CreatedBy   string
+	Source      string
+	UploadFile  string
+	UploadKey   []byte
+	UploadKeyID string `gorm:"column:upload_key_id"`
+	UploadSize  int64
+	Attempts    int
 	Lease       string
 	Error       string
 	CreatedAt   time.Time
@@ -48,7 +55,9 @@ func (batchRow) TableName() string { return "payment_import_batches" }
 func (r batchRow) domain() record.ImportBatch {
 	b := record.ImportBatch{Key: r.ID, ID: r.PublicID, FileSHA256: r.FileSha256, FileName: r.FileName,
 		Status: record.ImportStatus(r.Status), LinesDone: r.LinesDone, Parts: r.Parts, Staged: r.Staged, MergedParts: r.MergedParts, Accepted: r.Accepted, Duplicates: r.Duplicates,
-		Rejected: r.Rejected, CreatedBy: r.CreatedBy, Error: r.Error, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Rejected: r.Rejected, CreatedBy: r.CreatedBy, Error: r.Error, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Source: r.Source, Attempts: r.Attempts,
+		Upload: record.ImportUpload{File: r.UploadFile, Key: r.UploadKey, KeyID: r.UploadKeyID, Size: r.UploadSize}}
 	if r.FinishedAt != nil {
 		t := r.FinishedAt.UTC()
 		b.FinishedAt = &t
@@ -176,7 +185,7 @@ func (s *Store) ClaimImport(ctx context.Context, nb record.ImportBatch, lease st
 		}
 		parts := max(nb.Parts, 1)
 		r := batchRow{PublicID: nb.ID, FileSha256: nb.FileSHA256, FileName: nb.FileName, Status: string(record.ImportRunning), Parts: parts,
-			CreatedBy: nb.CreatedBy, Lease: lease, CreatedAt: nb.CreatedAt, UpdatedAt: nb.CreatedAt}
+			CreatedBy: nb.CreatedBy, Source: cmp.Or(nb.Source, record.SourceCLI), Lease: lease, CreatedAt: nb.CreatedAt, UpdatedAt: nb.CreatedAt}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}
@@ -238,6 +247,57 @@ func (s *Store) ImportBatches(ctx context.Context, limit int) ([]record.ImportBa
 		out[i] = r.domain()
 	}
 	return out, nil
+}
+
+// SetImportUpload implements record.PaymentImportStore.
+func (s *Store) SetImportUpload(ctx context.Context, batchKey int64, up record.ImportUpload) (record.ImportUpload, error) {
+	var old record.ImportUpload
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r batchRow
+		if err := mgorm.ForUpdate(tx).Where("id = ?", batchKey).Take(&r).Error; err != nil {
+			return err
+		}
+		old = r.domain().Upload
+		return tx.Model(&batchRow{}).Where("id = ?", batchKey).Updates(map[string]any{
+			"upload_file": up.File, "upload_key": up.Key, "upload_key_id": up.KeyID, "upload_size": up.Size,
+			"attempts": gorm.Expr("attempts + 1")}).Error
+	})
+	if err != nil {
+		return record.ImportUpload{}, fmt.Errorf("matching: set import upload: %w", mgorm.MapError(err))
+	}
+	return old, nil
+}
+
+// ClearImportUpload implements record.PaymentImportStore.
+func (s *Store) ClearImportUpload(ctx context.Context, batchKey int64, file string) error {
+	err := s.db.WithContext(ctx).Model(&batchRow{}).Where("id = ? AND upload_file = ?", batchKey, file).
+		Updates(map[string]any{"upload_file": "", "upload_key": nil, "upload_key_id": "", "upload_size": 0}).Error
+	if err != nil {
+		return fmt.Errorf("matching: clear import upload: %w", err)
+	}
+	return nil
+}
+
+// ImportsWithUploads implements record.PaymentImportStore.
+func (s *Store) ImportsWithUploads(ctx context.Context) ([]record.ImportBatch, error) {
+	var rows []batchRow
+	if err := s.db.WithContext(ctx).Where("upload_file <> ''").Order("id").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("matching: imports with uploads: %w", err)
+	}
+	out := make([]record.ImportBatch, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// UploadKnown implements record.PaymentImportStore.
+func (s *Store) UploadKnown(ctx context.Context, file string) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&batchRow{}).Where("upload_file = ?", file).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("matching: upload known: %w", err)
+	}
+	return n > 0, nil
 }
 
 // ImportErrors implements record.PaymentImportStore.

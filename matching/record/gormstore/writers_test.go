@@ -120,6 +120,19 @@ func importThrough(t *testing.T, db *sqldb.DB, s *gormstore.Store, files ...[]by
 		}
 		out = append(out, fmt.Sprintf("import %d: %s accepted %d duplicates %d rejected %d staged %d", i, b.Status, b.Accepted, b.Duplicates, b.Rejected, b.Staged))
 	}
+	out = append(out, recordRows(t, db)...)
+	if len(out) < 1000 {
+		t.Fatalf("%d rows on record", len(out)-len(files))
+	}
+	return out
+}
+
+// recordRows returns the statutory record of db (every row with the file
+// name of its batch) as lines of text in key order.
+func recordRows(t *testing.T, db *sqldb.DB) []string {
+	t.Helper()
+	ctx := context.Background()
+	var out []string
 	rows, err := db.SQL().QueryContext(ctx, `SELECT p.pseudonym, p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code, b.file_name
 		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
 		ORDER BY p.pseudonym, p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code`)
@@ -138,9 +151,6 @@ func importThrough(t *testing.T, db *sqldb.DB, s *gormstore.Store, files ...[]by
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
-	}
-	if len(out) < 1000 {
-		t.Fatalf("%d rows on record", len(out)-len(files))
 	}
 	return out
 }
