@@ -47,7 +47,9 @@ type ScreeningCheck struct {
 }
 
 // ScreeningEvidence is a payment or need a check found: public ids,
-// programmes, categories, periods and amounts only, never identities.
+// programmes, categories, periods and amounts only, never identities. A
+// statutory payment to another member of the need's household than the
+// beneficiary names the member by role only (Member).
 type ScreeningEvidence struct {
 	Kind      string     `json:"kind"` // statutory_payment | need | allocation
 	ID        string     `json:"id"`
@@ -57,6 +59,10 @@ type ScreeningEvidence struct {
 	To        *time.Time `json:"to,omitempty"`
 	AmountFen int64      `json:"amount_fen"`
 	Status    string     `json:"status,omitempty"`
+	// Member is the role of the household member a statutory payment was
+	// paid to, when that is not the beneficiary ("" for the beneficiary's
+	// own payments and for other kinds of evidence).
+	Member HouseholdRole `json:"member,omitempty"`
 }
 
 // Screening is one run of every check for a need.

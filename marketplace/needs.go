@@ -420,7 +420,7 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 		AgeBand: vn.ageBand, HouseholdTypes: vn.types, PublicHouseholdTypes: []kernel.HouseholdType{}, VerifiedCostFen: in.VerifiedCostFen,
 		StatutoryReliefFen: in.StatutoryReliefFen, RequestedFen: vn.requested, CostFrom: vn.costFrom, CostTo: vn.costTo,
 		ServiceNeeds: vn.services, Deadline: vn.deadline, Emergency: in.Emergency, ConsentPublic: vn.consent.Given,
-		CreatedAt: now, UpdatedAt: now, Version: 1}
+		CreatedAt: now, UpdatedAt: now, Version: 1, Household: HouseholdOf(s.Pseudonymizer, &ident)}
 	due := AddWorkingDays(now, s.Config.ClearanceWorkingDays)
 	n.SubmittedAt, n.ClearanceDueAt = &now, &due
 	priv := needPrivate{Title: strings.TrimSpace(in.Title), Story: in.Story, Consent: vn.consent}

@@ -14,9 +14,18 @@ import (
 // public projection may change, a search_outbox row) in the same
 // transaction.
 type NeedStore interface {
-	// CreateNeed stores a beneficiary and its need with the first event and
-	// audit entry, setting the row ids on b and n.
+	// CreateNeed stores a beneficiary and its need, with the need's
+	// household (n.Household), the first event and audit entry, setting
+	// the row ids on b and n.
 	CreateNeed(ctx context.Context, b *Beneficiary, n *Need, ev *NeedEvent, audit AuditEntry) error
+	// NeedsWithoutHousehold returns, by row id, at most limit needs of row
+	// id above afterID that have no household recorded (posted before the
+	// household was), with their beneficiary's sealed identity.
+	NeedsWithoutHousehold(ctx context.Context, afterID int64, limit int) ([]SealedHousehold, error)
+	// SetHousehold records the household of a need that has none; a need
+	// that has one already keeps it (false, no error), so that running it
+	// twice changes nothing.
+	SetHousehold(ctx context.Context, needID int64, members []HouseholdMember) (bool, error)
 	// NeedByPublicID returns a need with its organization's public id and
 	// name; ErrNotFound.
 	NeedByPublicID(ctx context.Context, publicID string) (*Need, error)
@@ -56,6 +65,17 @@ type NeedStore interface {
 	Objections(ctx context.Context, needID int64) ([]Objection, error)
 	// NeedUpdates returns a need's progress updates, newest first.
 	NeedUpdates(ctx context.Context, needID int64) ([]NeedUpdate, error)
+}
+
+// SealedHousehold is a need whose household is still to be recorded: the
+// beneficiary's sealed identity (associated data: BeneficiaryPublicID),
+// from which HouseholdOf derives it.
+type SealedHousehold struct {
+	NeedID              int64
+	NeedPublicID        string
+	BeneficiaryPublicID string
+	IdentityCT          []byte
+	IdentityKID         string
 }
 
 // NeedQuery selects needs for the private lists (an organization's needs,

@@ -20,6 +20,10 @@ type Need struct {
 	// BeneficiaryID is the row id of the beneficiary.
 	BeneficiaryID int64
 	Pseudonym     string
+	// Household is the household as screening compares it (HouseholdOf
+	// the sealed identity), which CreateNeed writes with the need; the
+	// readers of needs leave it empty.
+	Household []HouseholdMember
 
 	Status               kernel.NeedStatus
 	Category             kernel.Category

@@ -87,7 +87,22 @@ func (p *page) CheckMessage(x screening.Explanation) string {
 		names[i] = p.Prog(g)
 	}
 	kv = append(kv, "Programmes", strings.Join(names, p.T("list_separator")))
+	// Payments to other members of the household, by role only.
+	paid := make([]string, len(x.Household))
+	for i, m := range x.Household {
+		paid[i] = p.Tf("household_payment", "Member", p.Member(m.Member), "Programme", p.Prog(m.Programme), "Amount", p.Yuan(m.Fen))
+	}
+	kv = append(kv, "Household", strings.Join(paid, p.T("list_separator")))
 	return p.Tf(x.Key, kv...)
+}
+
+// Member names a household role (户主, 配偶, …): evidence names a member of
+// the household by it, never by who they are.
+func (p *page) Member(r kernel.HouseholdRole) string {
+	if !r.Valid() {
+		r = kernel.RoleMember
+	}
+	return p.T("household_role_" + string(r))
 }
 
 // handleReviewDecisionForm records a verifier's decision on a screening.

@@ -429,6 +429,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Close()
 	if err := m.keysOpenData(ctx); err != nil {
 		m.Log.Error("the keys do not open the data: /readyz fails until the right secrets file is in place", slog.String("error", err.Error()))
+	} else {
+		// Keys that open no identity would record no household: the
+		// backfill waits for a restart with the right ones.
+		recovery.Go(m.Log, "household backfill", func() {
+			if err := m.backfillHouseholds(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Warn("household backfill", slog.String("error", err.Error()))
+			}
+		})
 	}
 	if *demo {
 		if err := m.LoadDemo(ctx, stdout); err != nil {

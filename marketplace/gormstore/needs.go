@@ -273,6 +273,9 @@ func (s *Store) CreateNeed(ctx context.Context, b *marketplace.Beneficiary, n *m
 			return MapError(err)
 		}
 		n.ID = nr.ID
+		if err := insertHousehold(tx, n.ID, n.Household); err != nil {
+			return err
+		}
 		if err := insertEvent(tx, n.ID, ev); err != nil {
 			return err
 		}

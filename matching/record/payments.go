@@ -20,6 +20,10 @@ type Payment struct {
 	AmountFen  int64
 	From, To   time.Time // calendar dates (UTC midnight), both inclusive
 	RegionCode string
+	// Pseudonym is the pseudonym of the person paid, for the reader to
+	// tell whose payment it is (screening reads a household's): internal,
+	// never shown.
+	Pseudonym string
 }
 
 // PaymentReader is what screening reads of the statutory payment record.
@@ -29,6 +33,10 @@ type PaymentReader interface {
 	// oldest first. Only payments of completed imports are returned; none
 	// is not an error.
 	PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]Payment, error)
+	// PaymentsForAny is PaymentsFor of several people at once (the members
+	// of a household) in one read: each payment's Pseudonym says whose it
+	// is. A pseudonym given twice counts once.
+	PaymentsForAny(ctx context.Context, pseudonyms []string, from, to time.Time) ([]Payment, error)
 }
 
 // PaymentRow is one validated row of an import, ready to be stored: the ID

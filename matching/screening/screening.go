@@ -80,11 +80,25 @@ type Need struct {
 // it: a public id, the programme, the amount and the period it pays for.
 type StatutoryPayment = record.Payment
 
+// Member is a member of the need's household as the rules see it: the
+// pseudonym of the member's ID number and the member's role, never more.
+type Member struct {
+	Pseudonym string
+	Role      kernel.HouseholdRole
+}
+
 // Input is everything one screening looks at.
 type Input struct {
 	Need Need
-	// Payments are the person's statutory payments (same pseudonym); the
-	// rules pick those that matter by programme and period.
+	// Household is the need's household: the beneficiary (the need's
+	// pseudonym) and the members entered with an ID number.
+	Household []Member
+	// Payments are the statutory payments of the household (the
+	// beneficiary's and every member's, each with its Pseudonym): 低保 and
+	// 特困 are paid per household, usually under the head (户主), so a
+	// payment to any member counts for the household in statutory overlap
+	// and missed relief. The rules pick those that matter by programme and
+	// period.
 	Payments []StatutoryPayment
 	// Others are the person's other needs (same pseudonym, any
 	// organization), without Need itself.
@@ -200,9 +214,45 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
-func paymentEvidence(p StatutoryPayment) kernel.ScreeningEvidence {
+// memberOf returns the role of the household member p was paid to, or ""
+// when it was paid to the beneficiary (or names nobody: a payment read
+// for the beneficiary alone). A pseudonym the household does not list is
+// a member of unknown relation.
+func memberOf(in Input, p StatutoryPayment) kernel.HouseholdRole {
+	if p.Pseudonym == "" || p.Pseudonym == in.Need.Pseudonym {
+		return ""
+	}
+	for _, m := range in.Household {
+		if m.Pseudonym == p.Pseudonym {
+			if m.Role == kernel.RoleBeneficiary {
+				return ""
+			}
+			return m.Role
+		}
+	}
+	return kernel.RoleMember
+}
+
+func paymentEvidence(in Input, p StatutoryPayment) kernel.ScreeningEvidence {
 	return kernel.ScreeningEvidence{Kind: EvidencePayment, ID: p.ID, Programme: p.Programme,
-		From: timePtr(p.From), To: timePtr(p.To), AmountFen: p.AmountFen}
+		From: timePtr(p.From), To: timePtr(p.To), AmountFen: p.AmountFen, Member: memberOf(in, p)}
+}
+
+// membersPaid says, in a check's message, which of the payments went to
+// other members of the household than the beneficiary, by role: "" when
+// none did, so that the messages of a beneficiary paid alone stay as they
+// were (they are part of an override's fingerprint).
+func membersPaid(ev []kernel.ScreeningEvidence) string {
+	var parts []string
+	for _, e := range ev {
+		if e.Kind == EvidencePayment && e.Member != "" {
+			parts = append(parts, fmt.Sprintf("%s %s yuan to the %s", e.Programme, yuan(e.AmountFen), e.Member))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (paid to other members of the household: " + strings.Join(parts, ", ") + ")"
 }
 
 func needEvidence(n Need, amount int64) kernel.ScreeningEvidence {
@@ -244,21 +294,22 @@ func checkStatutoryOverlap(cfg Config, in Input) (int64, kernel.ScreeningCheck) 
 	pays, found := relevantPayments(cfg, in)
 	c := kernel.ScreeningCheck{Rule: kernel.RuleStatutoryOverlap, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	for _, p := range pays {
-		c.Evidence = append(c.Evidence, paymentEvidence(p))
+		c.Evidence = append(c.Evidence, paymentEvidence(in, p))
 	}
+	household := membersPaid(c.Evidence)
 	statutory := max(n.StatutoryReliefFen, found)
 	limit := chargeLimit(n, statutory)
 	switch {
 	case n.RequestedFen > limit:
 		c.Result = kernel.ScreenBlock
-		c.Message = fmt.Sprintf("requested %s yuan exceeds verified cost %s minus statutory relief %s (declared %s, on record %s in %d payment(s)): at most %s yuan",
-			yuan(n.RequestedFen), yuan(n.VerifiedCostFen), yuan(statutory), yuan(n.StatutoryReliefFen), yuan(found), len(pays), yuan(limit))
+		c.Message = fmt.Sprintf("requested %s yuan exceeds verified cost %s minus statutory relief %s (declared %s, on record %s in %d payment(s)%s): at most %s yuan",
+			yuan(n.RequestedFen), yuan(n.VerifiedCostFen), yuan(statutory), yuan(n.StatutoryReliefFen), yuan(found), len(pays), household, yuan(limit))
 	case found != n.StatutoryReliefFen:
 		c.Result = kernel.ScreenWarn
-		c.Message = fmt.Sprintf("statutory relief on record for this category and period is %s yuan in %d payment(s); the worker declared %s yuan",
-			yuan(found), len(pays), yuan(n.StatutoryReliefFen))
+		c.Message = fmt.Sprintf("statutory relief on record for this category and period is %s yuan in %d payment(s)%s; the worker declared %s yuan",
+			yuan(found), len(pays), household, yuan(n.StatutoryReliefFen))
 	case len(pays) > 0:
-		c.Message = fmt.Sprintf("statutory relief on record (%s yuan) matches the declaration; requested is within the limit of %s yuan", yuan(found), yuan(limit))
+		c.Message = fmt.Sprintf("statutory relief on record (%s yuan%s) matches the declaration; requested is within the limit of %s yuan", yuan(found), household, yuan(limit))
 	default:
 		c.Message = "no statutory payment on record for this category and period"
 	}
@@ -362,7 +413,11 @@ func checkOverAllocation(in Input, statutory int64, rel []Need) kernel.Screening
 
 // checkMissedRelief: a household typed as eligible for a statutory
 // programme with no payment of it on record in the look-back window (the
-// months before Now) is flagged for referral to civil affairs.
+// months before Now) is flagged for referral to civil affairs. A payment
+// to any member of the household counts (低保 is paid under the head); one
+// to another member than the beneficiary is named, by role, in the
+// evidence of the clear check, so that a verifier sees why no referral
+// was made.
 func checkMissedRelief(cfg Config, in Input) (kernel.ScreeningCheck, []ReferralSuggestion) {
 	c := kernel.ScreeningCheck{Rule: kernel.RuleMissedRelief, Result: kernel.ScreenClear, Evidence: []kernel.ScreeningEvidence{}}
 	window := Period{From: cfg.LookBackStart(in.Now), To: in.Now}
@@ -376,14 +431,22 @@ func checkMissedRelief(cfg Config, in Input) (kernel.ScreeningCheck, []ReferralS
 				continue
 			}
 			seen[prog] = true
-			paid := false
+			var paid, byMember []StatutoryPayment
 			for _, p := range in.Payments {
 				if p.Programme == prog && window.Overlaps(Period{p.From, p.To}) {
-					paid = true
-					break
+					paid = append(paid, p)
+					if memberOf(in, p) != "" {
+						byMember = append(byMember, p)
+					}
 				}
 			}
-			if paid {
+			if len(paid) > len(byMember) {
+				continue // the beneficiary's own
+			}
+			if len(paid) > 0 {
+				for _, p := range byMember {
+					c.Evidence = append(c.Evidence, paymentEvidence(in, p))
+				}
 				continue
 			}
 			reason := fmt.Sprintf("household typed %s, eligible for %s, has no %s payment on record in the last %d month(s)",
@@ -394,7 +457,7 @@ func checkMissedRelief(cfg Config, in Input) (kernel.ScreeningCheck, []ReferralS
 		}
 	}
 	if len(refs) == 0 {
-		c.Message = "no missed statutory relief"
+		c.Message = "no missed statutory relief" + membersPaid(c.Evidence)
 		return c, nil
 	}
 	c.Result = kernel.ScreenWarn

@@ -14,6 +14,38 @@ type Explanation struct {
 	Count int
 	// Programmes are the statutory programmes of a missed-relief check.
 	Programmes []kernel.Programme
+	// Household are the payments of a statutory-overlap check to other
+	// members of the household than the beneficiary, by member and
+	// programme, in the order of the evidence (check_household_payments).
+	Household []MemberPayment
+}
+
+// MemberPayment is what the statutory record holds for one programme under
+// one member of the household: the member's role, never who they are.
+type MemberPayment struct {
+	Member    kernel.HouseholdRole
+	Programme kernel.Programme
+	Fen       int64
+}
+
+// memberPayments sums the payment evidence paid to other members than the
+// beneficiary by member and programme.
+func memberPayments(ev []kernel.ScreeningEvidence) []MemberPayment {
+	var out []MemberPayment
+next:
+	for _, e := range ev {
+		if e.Kind != EvidencePayment || e.Member == "" {
+			continue
+		}
+		for i := range out {
+			if out[i].Member == e.Member && out[i].Programme == e.Programme {
+				out[i].Fen += e.AmountFen
+				continue next
+			}
+		}
+		out = append(out, MemberPayment{Member: e.Member, Programme: e.Programme, Fen: e.AmountFen})
+	}
+	return out
 }
 
 // Explain renders the checks of sc that warn or block from their rule and
@@ -22,13 +54,18 @@ type Explanation struct {
 // screening; the need's own figures are n's, which are the screening's
 // unless the need changed after it (every change of its figures screens it
 // again). A check Explain cannot render is left out; its Message stands.
+// A statutory-overlap check that counted payments to other members of the
+// household is followed by a check_household_payments explanation naming
+// them by role (户主名下的低保金 …).
 func Explain(sc kernel.Screening, n NeedSummary) []Explanation {
 	var found int64
 	var pays int
+	var household []MemberPayment
 	for _, c := range sc.Checks {
 		if c.Rule != kernel.RuleStatutoryOverlap {
 			continue
 		}
+		household = memberPayments(c.Evidence)
 		for _, e := range c.Evidence {
 			if e.Kind == EvidencePayment {
 				found += e.AmountFen
@@ -79,6 +116,9 @@ func Explain(sc kernel.Screening, n NeedSummary) []Explanation {
 			continue
 		}
 		out = append(out, x)
+		if c.Rule == kernel.RuleStatutoryOverlap && len(household) > 0 {
+			out = append(out, Explanation{Key: "check_household_payments", Fen: map[string]int64{}, Count: len(household), Household: household})
+		}
 	}
 	return out
 }

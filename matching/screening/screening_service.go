@@ -85,11 +85,24 @@ func (s *Service) screen(ctx context.Context, needPublicID string, stage kernel.
 	if now.After(to) {
 		to = now
 	}
-	pays, err := s.Payments.PaymentsFor(ctx, n.Pseudonym, from, to)
+	// The household's payments: the beneficiary's and every member's.
+	// The beneficiary is the need's pseudonym whether or not the household
+	// is recorded (a need posted before households were).
+	household := []Member{{Pseudonym: n.Pseudonym, Role: kernel.RoleBeneficiary}}
+	for _, m := range n.Household {
+		if m.Pseudonym != n.Pseudonym {
+			household = append(household, m)
+		}
+	}
+	pseudonyms := make([]string, len(household))
+	for i, m := range household {
+		pseudonyms[i] = m.Pseudonym
+	}
+	pays, err := s.Payments.PaymentsForAny(ctx, pseudonyms, from, to)
 	if err != nil {
 		return nil, err
 	}
-	in := Input{Need: n.Need, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now}
+	in := Input{Need: n.Need, Household: household, Payments: pays, Others: others, Stage: stage, AmountFen: amountFen, Now: now}
 	report := Screen(s.Config, in)
 	rec := &Record{NeedKey: n.Key, Latest: true, Screening: kernel.Screening{
 		ID: s.NewID(), NeedID: n.ID, Stage: stage, Result: report.Result, Checks: report.Checks, AmountFen: amountFen, At: now,

@@ -28,6 +28,11 @@ type ScreenedNeed struct {
 	// PersonState is marketplace.PersonStateOf the person's needs as read
 	// with it (NeedWithPerson only).
 	PersonState string
+	// Household is the need's household as the needs store recorded it
+	// (NeedWithPerson only): the beneficiary and every member entered with
+	// an ID number. Empty for a need posted before households were and
+	// not yet filled in: screening then sees the beneficiary alone.
+	Household []Member
 	Need
 }
 
@@ -149,8 +154,8 @@ type QueueQuery struct {
 type Store interface {
 	// NeedForScreening loads a need by public id; ErrNotFound.
 	NeedForScreening(ctx context.Context, publicID string) (*ScreenedNeed, error)
-	// NeedWithPerson loads a need by public id and the person's other
-	// needs (same pseudonym, any organization) in one read; ErrNotFound.
+	// NeedWithPerson loads a need by public id with its household, and the
+	// person's other needs (same pseudonym, any organization); ErrNotFound.
 	NeedWithPerson(ctx context.Context, publicID string) (*ScreenedNeed, []Need, error)
 	// OverrideFor returns the newest override of the need for this
 	// fingerprint; ErrNotFound when there is none.

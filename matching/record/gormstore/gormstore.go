@@ -24,6 +24,9 @@ type Store struct {
 
 	mu          sync.Mutex
 	paymentsFor *sql.Stmt // prepared on first use; see PaymentsFor
+	// paymentsForAny holds PaymentsForAny's statements by how many
+	// pseudonyms they take (a power of two, see anyWidths).
+	paymentsForAny map[int]*sql.Stmt
 	// writeMode picks how the payment import writes rows; tests set it
 	// to hold every way to the same record.
 	writeMode writeMode

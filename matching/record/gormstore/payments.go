@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -123,9 +124,88 @@ func (s *Store) paymentsForStmt(ctx context.Context) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// anyWidths are the numbers of pseudonyms PaymentsForAny's statements
+// take: a household's list is padded to the next one (repeating its last
+// pseudonym, which IN ignores), so that a few prepared statements serve
+// every household, and longer lists are read in parts of the largest.
+var anyWidths = []int{1, 2, 4, 8, 16, 32}
+
+// PaymentsForAny implements record.PaymentReader: PaymentsFor of each
+// pseudonym, in one query for a household of up to 32 members.
+func (s *Store) PaymentsForAny(ctx context.Context, pseudonyms []string, from, to time.Time) ([]record.Payment, error) {
+	seen := make(map[string]bool, len(pseudonyms))
+	var ps []string
+	for _, p := range pseudonyms {
+		if !seen[p] {
+			seen[p] = true
+			ps = append(ps, p)
+		}
+	}
+	var out []record.Payment
+	for len(ps) > 0 {
+		part := ps[:min(len(ps), anyWidths[len(anyWidths)-1])]
+		ps = ps[len(part):]
+		width := anyWidths[len(anyWidths)-1]
+		for _, w := range anyWidths {
+			if w >= len(part) {
+				width = w
+				break
+			}
+		}
+		st, err := s.paymentsForAnyStmt(ctx, width)
+		if err != nil {
+			return nil, fmt.Errorf("matching: payments for household: %w", err)
+		}
+		args := make([]any, 0, width+2)
+		for i := 0; i < width; i++ {
+			args = append(args, part[min(i, len(part)-1)])
+		}
+		args = append(args, dateArg(to), dateArg(from))
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("matching: payments for household: %w", err)
+		}
+		got, err := scanPayments(rows, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	sortPayments(out)
+	return out, nil
+}
+
+// sortPayments orders payments as PaymentsFor does, then by pseudonym.
+func sortPayments(ps []record.Payment) {
+	slices.SortStableFunc(ps, func(a, b record.Payment) int {
+		return cmp.Or(a.From.Compare(b.From), cmp.Compare(a.Programme, b.Programme), a.To.Compare(b.To),
+			cmp.Compare(a.AmountFen, b.AmountFen), cmp.Compare(a.RegionCode, b.RegionCode), cmp.Compare(a.Pseudonym, b.Pseudonym))
+	})
+}
+
+func (s *Store) paymentsForAnyStmt(ctx context.Context, width int) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.paymentsForAny[width]; ok {
+		return st, nil
+	}
+	st, err := s.sql.PrepareContext(ctx, `SELECT p.programme, p.period_from, p.period_to, p.amount_fen, p.region_code, p.pseudonym
+		FROM statutory_payments p JOIN payment_import_batches b ON b.id = p.batch_id
+		WHERE p.pseudonym IN (?`+strings.Repeat(", ?", width-1)+`) AND p.period_from <= ? AND p.period_to >= ? AND b.status = 'done'`)
+	if err != nil {
+		return nil, err
+	}
+	if s.paymentsForAny == nil {
+		s.paymentsForAny = map[int]*sql.Stmt{}
+	}
+	s.paymentsForAny[width] = st
+	return st, nil
+}
+
 // scanPayments reads and closes the rows of a payment-record query that
 // selects programme, period_from, period_to, amount_fen and region_code of
-// the person with this pseudonym.
+// the person with this pseudonym; with pseudonym "", the query selects the
+// pseudonym too, last.
 func scanPayments(rows *sql.Rows, pseudonym string) ([]record.Payment, error) {
 	defer rows.Close()
 	var out []record.Payment
@@ -133,7 +213,13 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]record.Payment, error) {
 		var p record.Payment
 		var prog string
 		var f, t any
-		if err := rows.Scan(&prog, &f, &t, &p.AmountFen, &p.RegionCode); err != nil {
+		dest := []any{&prog, &f, &t, &p.AmountFen, &p.RegionCode}
+		if pseudonym == "" {
+			dest = append(dest, &p.Pseudonym)
+		} else {
+			p.Pseudonym = pseudonym
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("matching: payments for: %w", err)
 		}
 		p.Programme = kernel.Programme(prog)
@@ -144,7 +230,7 @@ func scanPayments(rows *sql.Rows, pseudonym string) ([]record.Payment, error) {
 		if p.To, err = scanDate(t); err != nil {
 			return nil, err
 		}
-		p.ID = record.PaymentID(pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
+		p.ID = record.PaymentID(p.Pseudonym, p.Programme, p.From, p.To, p.AmountFen, p.RegionCode)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {

@@ -263,13 +263,45 @@ func (s *Screenings) NeedWithPerson(ctx context.Context, publicID string) (*scre
 		return nil, nil, kernel.ErrNotFound
 	}
 	self.PersonState = kernel.PersonStateOf(state)
+	if self.Household, err = s.household(ctx, self.Key); err != nil {
+		return nil, nil, err
+	}
 	return self, others, nil
+}
+
+// household reads the household the needs store recorded for a need
+// (need_household, migration 00014), in the order it was entered.
+func (s *Screenings) household(ctx context.Context, needKey int64) ([]screening.Member, error) {
+	st, err := s.stmt(ctx, `SELECT pseudonym, role FROM need_household WHERE need_id = ? ORDER BY ordinal`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, needKey)
+	if err != nil {
+		return nil, fmt.Errorf("household: %w", err)
+	}
+	defer rows.Close()
+	var out []screening.Member
+	for rows.Next() {
+		var m screening.Member
+		if err := rows.Scan(&m.Pseudonym, &m.Role); err != nil {
+			return nil, fmt.Errorf("household: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // PaymentsFor implements screening's PaymentReader with the record's own
 // store: the statutory payment record is read, never written, here.
 func (s *Screenings) PaymentsFor(ctx context.Context, pseudonym string, from, to time.Time) ([]record.Payment, error) {
 	return s.record.PaymentsFor(ctx, pseudonym, from, to)
+}
+
+// PaymentsForAny implements screening's PaymentReader with the record's
+// own store: the payments of a household in one read.
+func (s *Screenings) PaymentsForAny(ctx context.Context, pseudonyms []string, from, to time.Time) ([]record.Payment, error) {
+	return s.record.PaymentsForAny(ctx, pseudonyms, from, to)
 }
 
 // NeedSummaries implements screening.Store.

@@ -53,6 +53,23 @@ func (f *fakePayments) PaymentsFor(ctx context.Context, pseudonym string, from, 
 	return out, nil
 }
 
+func (f *fakePayments) PaymentsForAny(ctx context.Context, pseudonyms []string, from, to time.Time) ([]screening.StatutoryPayment, error) {
+	var out []screening.StatutoryPayment
+	seen := map[string]bool{}
+	for _, ps := range pseudonyms {
+		if seen[ps] {
+			continue
+		}
+		seen[ps] = true
+		got, _ := f.PaymentsFor(ctx, ps, from, to)
+		for _, p := range got {
+			p.Pseudonym = ps
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // fixture is a migrated database with organizations, a verifier and a way
 // to post needs directly into the needs table.
 type fixture struct {
