@@ -176,7 +176,8 @@ type PaymentImportStore interface {
 	// database connection of its own; the caller must Close it.
 	OpenPaymentWriter(ctx context.Context, batchKey int64, lease string) (PaymentWriter, error)
 	// FinishImport sets the batch's final status (done or failed) and
-	// error; a done batch's duplicates are its staged rows not added.
+	// error; a done batch's duplicates are its staged rows not added, and
+	// it keeps no upload.
 	FinishImport(ctx context.Context, batchKey int64, lease string, status ImportStatus, errText string, now time.Time) error
 	// OtherUnfinished reports whether a batch other than batchKey is not done.
 	OtherUnfinished(ctx context.Context, batchKey int64) (bool, error)

@@ -292,6 +292,10 @@ func (s *Store) FinishImport(ctx context.Context, batchKey int64, lease string, 
 	set := map[string]any{"status": string(status), "error": errText, "updated_at": now, "finished_at": now}
 	if status == record.ImportDone {
 		set["duplicates"] = gorm.Expr("staged - accepted")
+		// A done batch needs its upload no more: forgotten with the
+		// status, so that no reader sees a done batch keeping one (the
+		// file itself is removed by the job, or swept as an orphan).
+		set["upload_file"], set["upload_key"], set["upload_key_id"], set["upload_size"] = "", nil, "", 0
 	}
 	res := s.db.WithContext(ctx).Model(&batchRow{}).Where("id = ? AND lease = ? AND status = ?", batchKey, lease, string(record.ImportRunning)).
 		Updates(set)
