@@ -27,6 +27,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
@@ -344,6 +345,15 @@ func (m *Main) Close() error {
 	return err
 }
 
+// CharityAid builds the export of charity aid back to civil affairs, for
+// the API, the verifier's page and export-charity-aid alike. The .xlsx
+// writer moves a big sheet's rows to a 0600 temporary file in tmpDir (the
+// system's when empty) while it writes.
+func (m *Main) CharityAid(tmpDir string) *funds.CharityAidExport {
+	return &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
+		Now: m.Now, XLSX: aidxlsx.New(tmpDir)}
+}
+
 // Server builds the HTTP server over the services.
 func (m *Main) Server() (*web.Server, error) {
 	tokens, err := web.NewTokens(m.Secrets.signingKeys(), m.Config.TokenIssuer, m.Config.TokenIssuer, m.Config.TokenTTL, m.Now)
@@ -359,19 +369,18 @@ func (m *Main) Server() (*web.Server, error) {
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
-		Accounts:  m.Accounts,
-		Needs:     m.Needs,
-		Tokens:    tokens,
-		Log:       m.Log,
-		Browse:    m.browse(),
-		Divisions: m.Divisions,
-		Funds:     m.Funds,
-		Payments:  payments,
-		People:    m.People,
-		Screening: m.Screening,
-		Matching:  m.Matching,
-		CharityAid: &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
-			Now: m.Now},
+		Accounts:   m.Accounts,
+		Needs:      m.Needs,
+		Tokens:     tokens,
+		Log:        m.Log,
+		Browse:     m.browse(),
+		Divisions:  m.Divisions,
+		Funds:      m.Funds,
+		Payments:   payments,
+		People:     m.People,
+		Screening:  m.Screening,
+		Matching:   m.Matching,
+		CharityAid: m.CharityAid(""),
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
