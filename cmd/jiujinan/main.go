@@ -68,6 +68,9 @@ Usage:
                                       donors' choices for needs that ended (serve does it
                                       every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
+  jiujinan export-charity-aid --region CODE --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|xlsx] --out FILE
+                                      write the charity aid of a region and a period for civil
+                                      affairs (the verifiers' download; mode 0600, audited as cli)
   jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] > FILE
                                       write a realistic test payment file
   jiujinan version
@@ -113,6 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdFundJobs(ctx, rest, stdout, stderr, environ)
 	case "import-payments":
 		err = cmdImportPayments(ctx, rest, stdout, stderr, environ)
+	case "export-charity-aid":
+		err = cmdExportCharityAid(ctx, rest, stdout, stderr, environ)
 	case "gen-payments":
 		err = cmdGenPayments(rest, stdout, stderr)
 	case "version":
