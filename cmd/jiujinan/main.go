@@ -71,7 +71,7 @@ Usage:
   jiujinan export-charity-aid --region CODE --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|xlsx] --out FILE
                                       write the charity aid of a region and a period for civil
                                       affairs (the verifiers' download; mode 0600, audited as cli)
-  jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] > FILE
+  jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] [--format csv|xlsx] > FILE
                                       write a realistic test payment file
   jiujinan version
 
