@@ -623,6 +623,23 @@ func (s *NeedService) Identity(ctx context.Context, by *kernel.Principal, public
 	return id, nil
 }
 
+// SystemIdentity opens the identity of the beneficiary of a need for the
+// system itself, with no user: the operator's command line that sends
+// charity aid back to civil affairs (funds.CharityAidExport.ExportAsSystem),
+// whose authority is the host and its keys. No request reaches it.
+// ErrNotFound.
+func (s *NeedService) SystemIdentity(ctx context.Context, publicID string) (*Identity, error) {
+	n, err := s.Store.NeedByPublicID(ctx, publicID)
+	if err != nil {
+		return nil, err
+	}
+	_, id, err := s.openNeed(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
 // ClearanceInput is a verifier's decision.
 type ClearanceInput struct {
 	Decision           string // cleared | rejected | referred

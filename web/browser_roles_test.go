@@ -17,8 +17,9 @@ func TestBrowserRolePages(t *testing.T) {
 	withPayments(t, env)
 	s := newSite(t, env)
 	pages := map[kernel.Role][]struct{ path, shot, want string }{
-		kernel.RoleVolunteer:       {{"/volunteer", "volunteer", "我的志愿服务"}},
-		kernel.RoleVerifier:        {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"}},
+		kernel.RoleVolunteer: {{"/volunteer", "volunteer", "我的志愿服务"}},
+		kernel.RoleVerifier: {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"},
+			{"/verify/charity-aid", "verify-charity-aid-empty", "慈善救助信息回传"}},
 		kernel.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "银行到账核对"}},
 		kernel.RoleAuditor:         {{"/audit", "audit", "账目与审计"}},
 	}

@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/kernel"
@@ -442,6 +447,31 @@ func TestManyDonorsAndTwoPostingsAtOnce(t *testing.T) {
 	})
 }
 
+// csvRows reads a CSV download (UTF-8 with a BOM).
+func csvRows(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// xlsxRows reads the one sheet of an .xlsx download as Excel shows it.
+func xlsxRows(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
 // mustNeedRow returns a need's row id.
 func mustNeedRow(t *testing.T, env *testEnv, need string) int64 {
 	t.Helper()
@@ -491,5 +521,19 @@ func TestCivilAffairsDownloadCharityAid(t *testing.T) {
 		if r := env.do(http.MethodGet, "/api/v1/charity-aid?region=37x&from=2026-13-01&to=", s.verifier, nil); r.Status != http.StatusBadRequest {
 			t.Errorf("bad filter: %d %s", r.Status, r.Body)
 		}
+
+		// The workbook: the same rows, cell by cell as Excel shows them.
+		x := env.do(http.MethodGet, q+"&format=xlsx", s.verifier, nil)
+		if x.Status != http.StatusOK || x.Header.Get("Content-Type") != funds.AidXLSX.ContentType() ||
+			!strings.Contains(x.Header.Get("Content-Disposition"), `.xlsx"`) {
+			t.Fatalf("xlsx: %d %q %q", x.Status, x.Header.Get("Content-Type"), x.Header.Get("Content-Disposition"))
+		}
+		if got, want := xlsxRows(t, x.Body), csvRows(t, r.Body); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("xlsx rows %q, want the CSV's %q", got, want)
+		}
+		if r := env.do(http.MethodGet, q+"&format=xlsx", other, nil); r.Status != http.StatusForbidden || strings.Contains(string(r.Body), id) {
+			t.Errorf("another county's verifier, xlsx: %d %.200s", r.Status, r.Body)
+		}
+		wantInvalid(t, env.do(http.MethodGet, q+"&format=xls", s.verifier, nil), "format")
 	})
 }

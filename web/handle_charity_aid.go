@@ -10,18 +10,24 @@ import (
 
 // handleCharityAid streams, for a verifier whose civil affairs office
 // covers the region, what charity money reached which household in a
-// period: CSV, UTF-8 with a BOM (funds.CharityAidExport). The rule (role
-// verifier, scope: the region) is the export's; a refusal is answered
-// before any byte of the file.
+// period: CSV, UTF-8 with a BOM, or an .xlsx workbook (format=csv|xlsx;
+// funds.CharityAidExport). The rule (role verifier, scope: the region) is
+// the export's; a refusal is answered before any byte of the file.
 func (s *Server) handleCharityAid(c echo.Context) error {
 	if s.CharityAid == nil {
 		return echo.ErrNotFound
 	}
-	f, err := funds.ParseAidFilter(c.QueryParam("region"), c.QueryParam("from"), c.QueryParam("to"))
+	f, err := funds.ParseAidFilter(c.QueryParam("region"), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("format"))
 	if err != nil {
 		return err
 	}
-	w := &attachment{c: c, name: "charity-aid-" + f.Region + "-" + c.QueryParam("from") + "-" + c.QueryParam("to") + ".csv"}
+	return s.sendCharityAid(c, f)
+}
+
+// sendCharityAid streams the export of f as a download to the caller,
+// for the API and the verifier's page alike.
+func (s *Server) sendCharityAid(c echo.Context, f funds.AidFilter) error {
+	w := &attachment{c: c, name: f.FileName(), contentType: f.Format.ContentType()}
 	if _, err := s.CharityAid.Export(c.Request().Context(), PrincipalOf(c), f, w); err != nil {
 		if w.started {
 			// The file is cut short; the client sees a broken download and
@@ -37,17 +43,19 @@ func (s *Server) handleCharityAid(c echo.Context) error {
 	return nil
 }
 
-// attachment writes a CSV download, sending its headers with the first
-// byte, so that a refusal before it is still an ordinary error answer.
+// attachment writes a download, sending its headers with the first byte,
+// so that a refusal before it is still an ordinary error answer.
 type attachment struct {
-	c       echo.Context
-	name    string
-	started bool
+	c           echo.Context
+	name        string
+	contentType string
+	started     bool
 }
 
 func (a *attachment) start() {
 	h := a.c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentType, a.contentType)
+	h.Set("Cache-Control", "no-store")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+a.name+`"`)
 	a.c.Response().WriteHeader(http.StatusOK)
 	a.started = true

@@ -23,6 +23,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
@@ -104,7 +105,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Screening: newTestScreening(env, db, now),
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
-			Now: now},
+			Now: now, XLSX: aidxlsx.New(t.TempDir())},
 	})
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.

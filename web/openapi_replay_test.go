@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/jiujinan/jiujinan/funds"
 )
 
 // apiPrefix is where docs/openapi.yaml's one server lives.
@@ -36,6 +38,7 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 	// Downloads (a receipt as a page) are checked for their status and
 	// content type; their bodies are text.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder(funds.AidXLSX.ContentType(), openapi3filter.FileBodyDecoder)
 	return legacy.NewRouter(doc)
 })
 

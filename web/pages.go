@@ -273,6 +273,13 @@ func (s *Server) registerPages() {
 	e.POST("/verify/imports", s.handleImportUpload, imp...)
 	e.GET("/verify/imports/:id", s.handleImportJobPage, imp...)
 	e.POST("/verify/imports/:id/resume", s.handleImportResume, imp...)
+	if s.CharityAid != nil {
+		// The same rule as GET /api/v1/charity-aid: role verifier here, the
+		// region's scope in the export.
+		ver := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier)}
+		e.GET("/verify/charity-aid", s.handleCharityAidPage, ver...)
+		e.GET("/verify/charity-aid/file", s.handleCharityAidDownload, ver...)
+	}
 	if s.Screening != nil {
 		ver := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier)}
 		e.GET("/verify/review", s.handleReviewQueuePage, ver...)

@@ -369,7 +369,8 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.verB, path: "/api/v1/needs/" + fx.screenedNeed + "/screening/run", want: 404}}
 	},
 	"GET /api/v1/charity-aid": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.verB, path: "/api/v1/charity-aid?region=371725&from=2026-01-01&to=2027-12-31", want: 403}}
+		p := "/api/v1/charity-aid?region=371725&from=2026-01-01&to=2027-12-31"
+		return []scopeCall{{who: fx.verB, path: p, want: 403}, {who: fx.verB, path: p + "&format=xlsx", want: 403}}
 	},
 	"GET /api/v1/review-queue": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/api/v1/review-queue", want: 200, absent: fx.screening}}
@@ -580,6 +581,15 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	},
 	"GET /verify": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/verify", want: 200, absent: fx.need}}
+	},
+	// The region is the object: the form offers the verifier's own, and a
+	// region asked for by hand gets the API's 403.
+	"GET /verify/charity-aid": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.verB, path: "/verify/charity-aid", want: 200, absent: `value="371725"`}}
+	},
+	"GET /verify/charity-aid/file": func(fx *scopeFixture) []scopeCall {
+		p := "/verify/charity-aid/file?region=371725&from=2026-01-01&to=2027-12-31"
+		return []scopeCall{{who: fx.verB, path: p + "&format=csv", want: 403}, {who: fx.verB, path: p + "&format=xlsx", want: 403}}
 	},
 	"GET /verify/review": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/verify/review", want: 200, absent: fx.screening}}

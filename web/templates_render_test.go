@@ -159,6 +159,7 @@ func pageStates() []pageState {
 	both("volunteer", "layout", func(e fillMode) any { return filled[volunteerPage](e) })
 	both("verify_review", "layout", func(e fillMode) any { return filled[reviewPage](e) })
 	both("verify_referrals", "layout", func(e fillMode) any { return filled[referralsPage](e) })
+	both("verify_charity_aid", "layout", func(e fillMode) any { return filled[charityAidPage](e) })
 	both("staff", "layout", func(e fillMode) any { return filled[staffPage](e) })
 	both("staff_plan", "layout", func(e fillMode) any { return filled[*matching.StoredPlan](e) })
 	both("staff_reconcile", "layout", func(e fillMode) any { return filled[reconcilePage](e) })

@@ -35,6 +35,7 @@ var layout = map[string][]string{
 	"marketplace/gormstore/needfixture": {"kernel", "marketplace", "marketplace/gormstore", "sqldb"},
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
+	"funds/aidxlsx":                     {"funds"},
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
 	"matching/record/xlsxsheet":         {"matching/record"},
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",

@@ -27,6 +27,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
@@ -68,7 +69,10 @@ Usage:
                                       donors' choices for needs that ended (serve does it
                                       every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
-  jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] > FILE
+  jiujinan export-charity-aid --region CODE --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|xlsx] --out FILE
+                                      write the charity aid of a region and a period for civil
+                                      affairs (the verifiers' download; mode 0600, audited as cli)
+  jiujinan gen-payments --rows N --seed S [--bad-share 0.01] [--encoding utf8|gbk] [--format csv|xlsx] > FILE
                                       write a realistic test payment file
   jiujinan version
 
@@ -113,6 +117,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdFundJobs(ctx, rest, stdout, stderr, environ)
 	case "import-payments":
 		err = cmdImportPayments(ctx, rest, stdout, stderr, environ)
+	case "export-charity-aid":
+		err = cmdExportCharityAid(ctx, rest, stdout, stderr, environ)
 	case "gen-payments":
 		err = cmdGenPayments(rest, stdout, stderr)
 	case "version":
@@ -348,6 +354,15 @@ func (m *Main) Close() error {
 	return err
 }
 
+// CharityAid builds the export of charity aid back to civil affairs, for
+// the API, the verifier's page and export-charity-aid alike. The .xlsx
+// writer moves a big sheet's rows to a 0600 temporary file in tmpDir (the
+// system's when empty) while it writes.
+func (m *Main) CharityAid(tmpDir string) *funds.CharityAidExport {
+	return &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
+		Now: m.Now, XLSX: aidxlsx.New(tmpDir)}
+}
+
 // Server builds the HTTP server over the services.
 func (m *Main) Server() (*web.Server, error) {
 	tokens, err := web.NewTokens(m.Secrets.signingKeys(), m.Config.TokenIssuer, m.Config.TokenIssuer, m.Config.TokenTTL, m.Now)
@@ -364,20 +379,19 @@ func (m *Main) Server() (*web.Server, error) {
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
-		Accounts:  m.Accounts,
-		Needs:     m.Needs,
-		Tokens:    tokens,
-		Log:       m.Log,
-		Browse:    m.browse(),
-		Divisions: m.Divisions,
-		Funds:     m.Funds,
-		Payments:  payments,
-		Imports:   m.Imports,
-		People:    m.People,
-		Screening: m.Screening,
-		Matching:  m.Matching,
-		CharityAid: &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
-			Now: m.Now},
+		Accounts:   m.Accounts,
+		Needs:      m.Needs,
+		Tokens:     tokens,
+		Log:        m.Log,
+		Browse:     m.browse(),
+		Divisions:  m.Divisions,
+		Funds:      m.Funds,
+		Payments:   payments,
+		Imports:    m.Imports,
+		People:     m.People,
+		Screening:  m.Screening,
+		Matching:   m.Matching,
+		CharityAid: m.CharityAid(""),
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

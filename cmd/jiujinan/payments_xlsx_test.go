@@ -53,3 +53,36 @@ func TestImportPaymentsReadsAnXLSXAndRefusesAnXLS(t *testing.T) {
 		}
 	})
 }
+
+// gen-payments --format xlsx writes the CSV's rows as a workbook: importing
+// either accepts, finds duplicate and refuses the same numbers of rows
+// (the benchmark compares the two imports on the same rows).
+func TestGenPaymentsXLSXImportsLikeTheCSV(t *testing.T) {
+	dir := t.TempDir()
+	counts := map[string]string{}
+	for _, format := range []string{"csv", "xlsx"} {
+		code, file, errs := runCmd(t, nil, "", "gen-payments", "--rows", "3000", "--seed", "7", "--bad-share", "0.05", "--format", format)
+		if code != 0 {
+			t.Fatalf("gen %s: %d %s", format, code, errs)
+		}
+		path := filepath.Join(dir, "p."+format)
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := envFor(t, sqldbtest.SQLiteURL(t))
+		code, out, errs := runCmd(t, env, "", "import-payments", path, "--show", "0", "--report", filepath.Join(dir, format+".rejected.csv"))
+		if code != 0 {
+			t.Fatalf("import %s: %d %q %q", format, code, out, errs)
+		}
+		var lines []string
+		for l := range strings.Lines(out) {
+			if f := strings.Fields(l); len(f) >= 2 && (f[0] == "accepted" || f[0] == "duplicates" || f[0] == "rejected") {
+				lines = append(lines, f[0]+" "+f[1])
+			}
+		}
+		counts[format] = strings.Join(lines, ", ")
+	}
+	if counts["csv"] != counts["xlsx"] || !strings.Contains(counts["csv"], "rejected") || strings.Contains(counts["csv"], "accepted 0,") {
+		t.Errorf("imports: CSV %q, xlsx %q", counts["csv"], counts["xlsx"])
+	}
+}

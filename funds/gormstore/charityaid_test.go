@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -81,7 +84,7 @@ func TestCharityAidExportsTheDisbursementsOfThePeriodWithTheHousehold(t *testing
 
 		ca := f.org("郓城县民政局", kernel.OrgCivilAffairs, "371725")
 		verifier := f.user(kernel.RoleVerifier, ca)
-		filter, err := funds.ParseAidFilter("371725", "2026-11-23", "2026-11-30")
+		filter, err := funds.ParseAidFilter("371725", "2026-11-23", "2026-11-30", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,8 +127,43 @@ func TestCharityAidExportsTheDisbursementsOfThePeriodWithTheHousehold(t *testing
 			t.Errorf("audit %+v", audit)
 		}
 
+		// The workbook holds the same rows, typed: the ID number as text,
+		// the amount a number in 元, the date a date.
+		export.XLSX = aidxlsx.New(t.TempDir())
+		xf := filter
+		xf.Format = funds.AidXLSX
+		var book bytes.Buffer
+		if n, err := export.Export(ctx, verifier, xf, &book); err != nil || n != 2 {
+			t.Fatalf("xlsx export: %d rows, %v", n, err)
+		}
+		cells := xlsxCells(t, book.Bytes())
+		if len(cells) != 3 || strings.Join(cells[0], "|") != strings.Join(funds.CharityAidHeader, "|") {
+			t.Fatalf("workbook %q", cells)
+		}
+		// A cell without a type attribute (CellTypeUnset) is a number.
+		for i, c := range []xlsxCell{{"C2", "37172519800101002X", excelize.CellTypeInlineString, "@"}, {"G2", "300.5", excelize.CellTypeUnset, "0.00"},
+			{"H2", "46349", excelize.CellTypeUnset, "yyyy-mm-dd"}, {"G3", "200", excelize.CellTypeUnset, "0.00"}} {
+			c.check(t, i, book.Bytes())
+		}
+		// The command line's export: no user, the same file, audited as "cli".
+		var sys bytes.Buffer
+		if n, err := export.ExportAsSystem(ctx, "cli", filter, &sys); err != nil || n != 2 || sys.String() != out.String() {
+			t.Errorf("system export: %d rows, %v, same file %v", n, err, sys.String() == out.String())
+		}
+		var actors []string
+		db.Gorm.Raw("SELECT actor FROM audit_log WHERE stream = 'charity-aid' ORDER BY id").Scan(&actors)
+		if strings.Join(actors, ",") != verifier.User.PublicID+","+verifier.User.PublicID+",cli" {
+			t.Errorf("audit actors %q", actors)
+		}
+		if _, err := funds.ParseAidFilter("371725", "2026-11-23", "2026-11-30", "xls"); err == nil || !strings.Contains(err.Error(), "format") {
+			t.Errorf("format xls: %v", err)
+		}
+
 		other := f.user(kernel.RoleVerifier, f.org("隆回县民政局", kernel.OrgCivilAffairs, "430524"))
 		out.Reset()
+		if _, err := export.Export(ctx, other, xf, &out); !errors.Is(err, kernel.ErrForbidden) || out.Len() != 0 {
+			t.Errorf("another region's verifier, xlsx: %v, %d bytes; want ErrForbidden and nothing", err, out.Len())
+		}
 		if _, err := export.Export(ctx, other, filter, &out); !errors.Is(err, kernel.ErrForbidden) || out.Len() != 0 {
 			t.Errorf("another region's verifier: %v, %d bytes; want ErrForbidden and nothing", err, out.Len())
 		}
@@ -143,4 +181,54 @@ func (f *fixture) org(name string, kind kernel.OrgKind, region string) *kernel.O
 		f.t.Fatal(err)
 	}
 	return o
+}
+
+// xlsxCells reads the one sheet of a workbook as strings.
+func xlsxCells(t *testing.T, book []byte) [][]string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if s := x.GetSheetList(); len(s) != 1 || s[0] != aidxlsx.SheetName {
+		t.Fatalf("sheets %q", s)
+	}
+	rows, err := x.GetRows(aidxlsx.SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// xlsxCell is what a cell of the workbook stores: its raw value, its type
+// and its number format.
+type xlsxCell struct {
+	cell, raw string
+	typ       excelize.CellType
+	numFmt    string
+}
+
+func (c xlsxCell) check(t *testing.T, i int, book []byte) {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(book), excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	raw, _ := x.GetCellValue(aidxlsx.SheetName, c.cell)
+	typ, _ := x.GetCellType(aidxlsx.SheetName, c.cell)
+	sid, _ := x.GetCellStyle(aidxlsx.SheetName, c.cell)
+	st, _ := x.GetStyle(sid)
+	f := ""
+	if st != nil {
+		if st.CustomNumFmt != nil {
+			f = *st.CustomNumFmt
+		} else {
+			f = map[int]string{49: "@", 2: "0.00"}[st.NumFmt]
+		}
+	}
+	if raw != c.raw || typ != c.typ || f != c.numFmt {
+		t.Errorf("%d: %s = %q, type %v, format %q; want %q, %v, %q", i, c.cell, raw, typ, f, c.raw, c.typ, c.numFmt)
+	}
 }
