@@ -105,7 +105,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Screening: newTestScreening(env, db, now),
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
-			Now: now, XLSX: aidxlsx.New(t.TempDir())},
+			Now: now, XLSX: aidxlsx.New()},
 	})
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.

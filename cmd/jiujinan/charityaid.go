@@ -57,7 +57,7 @@ func cmdExportCharityAid(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	defer m.Close()
 	n, err := writeAtomically(*out, func(dir string, w io.Writer) (int, error) {
-		return m.CharityAid(dir).ExportAsSystem(ctx, cliActor, f, w)
+		return m.CharityAid().ExportAsSystem(ctx, cliActor, f, w)
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

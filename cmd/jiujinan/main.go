@@ -356,11 +356,10 @@ func (m *Main) Close() error {
 
 // CharityAid builds the export of charity aid back to civil affairs, for
 // the API, the verifier's page and export-charity-aid alike. The .xlsx
-// writer moves a big sheet's rows to a 0600 temporary file in tmpDir (the
-// system's when empty) while it writes.
-func (m *Main) CharityAid(tmpDir string) *funds.CharityAidExport {
+// writer streams, in constant memory and without a temporary file.
+func (m *Main) CharityAid() *funds.CharityAidExport {
 	return &funds.CharityAidExport{Store: fstore.New(m.DB), Needs: m.Needs, Audit: m.Store, Divisions: m.Divisions,
-		Now: m.Now, XLSX: aidxlsx.New(tmpDir)}
+		Now: m.Now, XLSX: aidxlsx.New()}
 }
 
 // Server builds the HTTP server over the services.
@@ -391,7 +390,7 @@ func (m *Main) Server() (*web.Server, error) {
 		People:     m.People,
 		Screening:  m.Screening,
 		Matching:   m.Matching,
-		CharityAid: m.CharityAid(""),
+		CharityAid: m.CharityAid(),
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

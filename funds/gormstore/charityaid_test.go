@@ -129,7 +129,7 @@ func TestCharityAidExportsTheDisbursementsOfThePeriodWithTheHousehold(t *testing
 
 		// The workbook holds the same rows, typed: the ID number as text,
 		// the amount a number in 元, the date a date.
-		export.XLSX = aidxlsx.New(t.TempDir())
+		export.XLSX = aidxlsx.New()
 		xf := filter
 		xf.Format = funds.AidXLSX
 		var book bytes.Buffer
