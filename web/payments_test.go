@@ -33,10 +33,9 @@ func init() {
 // withPayments gives env's server a payment importer over env's database.
 func withPayments(t *testing.T, env *testEnv) {
 	t.Helper()
-	pz, err := marketplace.NewPseudonymizer(bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The need service's pseudonymizer: a payment and a need of the same
+	// ID number meet under the same pseudonym, as in the service.
+	pz := env.srv.Needs.Pseudonymizer
 	env.srv.Payments = &record.PaymentImporter{Store: rstore.New(env.db), Pseudonymizer: pz, Divisions: env.srv.Divisions,
 		Now: func() time.Time { return *env.now.Load() }, NewID: testID, Log: env.srv.log, OpenWorkbook: xlsxsheet.Open,
 		TempDir: t.TempDir()}
