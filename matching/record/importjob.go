@@ -210,7 +210,7 @@ func (j *ImportJobs) run(ctx context.Context, sp *Spool, up ImportUpload, name, 
 					if old.File != "" && old.File != up.File {
 						j.removeSpool(old.File)
 					}
-					b.Upload = up
+					b.Upload, b.Attempts = up, b.Attempts+1
 					claimed <- b
 					return nil
 				}})
