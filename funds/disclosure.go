@@ -2,7 +2,9 @@ package funds
 
 import (
 	"context"
+
 	"encoding/csv"
+	"github.com/jiujinan/jiujinan/marketplace"
 	"io"
 	"strconv"
 	"time"
@@ -17,9 +19,81 @@ func (s *Service) Disclosures(ctx context.Context, f DisclosureFilter) ([]Disclo
 	if err != nil {
 		return nil, err
 	}
+	if ds, err = s.withholdSources(ctx, ds); err != nil {
+		return nil, err
+	}
+	if f.SourceID != "" {
+		// A source whose name is withheld on a line is not to be found by
+		// its id either: listing a county fund's lines would put the needs
+		// back in its county.
+		kept := ds[:0]
+		for _, d := range ds {
+			if d.SourceID != "" {
+				kept = append(kept, d)
+			}
+		}
+		ds = kept
+	}
 	if s.Divisions != nil {
 		for i := range ds {
 			ds[i].RegionName = s.Divisions.FullName(ds[i].RegionCode)
+		}
+	}
+	return ds, nil
+}
+
+// SourcesShown reports, for each of names (organizations, funds or
+// projects), whether a public surface may name it beside a need shown at
+// region (marketplace.ShownOrg for every organization the name is, or
+// holds it); a name nothing bears is not shown.
+func (s *Service) SourcesShown(ctx context.Context, region string, names ...string) (map[string]bool, error) {
+	regions, err := s.Store.NameRegions(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		rs := regions[n]
+		shown := len(rs) > 0
+		for _, r := range rs {
+			shown = shown && marketplace.ShownOrg(s.Divisions, r, region)
+		}
+		out[n] = shown
+	}
+	return out, nil
+}
+
+// withholdSources blanks the source (its name and id) of every line whose
+// source is an organization, fund or project of a region that does not
+// cover the line's region (marketplace.ShownOrg): naming a county's fund
+// beside a need shown at 全国 would put the need back in its county. A
+// name no organization or fund bears now is withheld too.
+func (s *Service) withholdSources(ctx context.Context, ds []Disclosure) ([]Disclosure, error) {
+	var names []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if d.SourceName != "" && !seen[d.SourceName] {
+			seen[d.SourceName] = true
+			names = append(names, d.SourceName)
+		}
+	}
+	regions, err := s.Store.NameRegions(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ds {
+		d := &ds[i]
+		if d.SourceName == "" {
+			d.SourceID = ""
+			continue
+		}
+		rs := regions[d.SourceName]
+		shown := len(rs) > 0
+		for _, r := range rs {
+			shown = shown && marketplace.ShownOrg(s.Divisions, r, d.RegionCode)
+		}
+		if !shown {
+			d.SourceName, d.SourceID = "", ""
 		}
 	}
 	return ds, nil

@@ -34,6 +34,8 @@ type Source struct {
 	OrgID       int64
 	OrgPublicID string
 	OrgName     string
+	// OrgRegion is the region of the organization that holds it.
+	OrgRegion string `json:"-"`
 	// Name is the fund's name or the project's title.
 	Name string
 	// Namer is the naming donor of a fund (冠名方).

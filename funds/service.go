@@ -266,7 +266,62 @@ func (s *Service) Ledger(ctx context.Context, kind SourceKind, publicID string, 
 		return nil, nil, err
 	}
 	lines, err := s.Store.AccountLines(ctx, SourceAccount(src).Code(), clampLimit(limit), max(offset, 0))
-	return src, lines, err
+	if err != nil {
+		return src, nil, err
+	}
+	return src, lines, s.withholdNeeds(ctx, src, lines)
+}
+
+// withholdNeeds blanks, in a source's public books, every need that the
+// source's organization's region does not cover (marketplace.ShownOrg): a
+// county fund's books listing a need shown at 全国 would put it back in
+// the county. The line stays, with its amount; only the need is not
+// named.
+func (s *Service) withholdNeeds(ctx context.Context, src *Source, lines []LedgerLine) error {
+	shown := map[string]bool{}
+	hide := func(needID string) (bool, error) {
+		if v, ok := shown[needID]; ok {
+			return !v, nil
+		}
+		n, err := s.Store.Need(ctx, needID)
+		if errors.Is(err, kernel.ErrNotFound) {
+			shown[needID] = false
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		shown[needID] = marketplace.ShownOrg(s.Divisions, src.OrgRegion, n.DisclosedRegion())
+		return !shown[needID], nil
+	}
+	needPrefix := string(AccountNeed) + ":"
+	for i := range lines {
+		l := &lines[i]
+		if l.RefType == "need" {
+			h, err := hide(l.RefID)
+			if err != nil {
+				return err
+			}
+			if h {
+				l.RefType, l.RefID = "", ""
+			}
+		}
+		kept := l.Counterpart[:0]
+		for _, c := range l.Counterpart {
+			if id, ok := strings.CutPrefix(c, needPrefix); ok {
+				h, err := hide(id)
+				if err != nil {
+					return err
+				}
+				if h {
+					c = needPrefix + "*"
+				}
+			}
+			kept = append(kept, c)
+		}
+		l.Counterpart = kept
+	}
+	return nil
 }
 
 // newReference returns a pledge's transfer reference: "JJ" and ten

@@ -66,6 +66,10 @@ type Store interface {
 
 	// Disclosures lists the register, filtered, in time order.
 	Disclosures(ctx context.Context, f DisclosureFilter) ([]Disclosure, error)
+	// NameRegions returns, for each of names that names an organization or
+	// a fund or project, the region codes of the organizations it names or
+	// that hold it (a name may be several's).
+	NameRegions(ctx context.Context, names []string) (map[string][]string, error)
 	// AccountLines lists an account's entries, oldest first.
 	AccountLines(ctx context.Context, code string, limit, offset int) ([]LedgerLine, error)
 

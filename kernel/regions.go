@@ -282,6 +282,22 @@ func (d *Divisions) Prefix(code string) string {
 	return ""
 }
 
+// Contains reports whether the division area covers all of the division
+// code: the same division or one inside it. The whole country
+// (NationalRegion) covers every code; a code covers the whole country only
+// if it is NationalRegion itself. Unknown codes cover nothing but
+// themselves.
+func (d *Divisions) Contains(area, code string) bool {
+	switch {
+	case area == NationalRegion || area == code:
+		return true
+	case code == NationalRegion:
+		return false
+	}
+	p := d.Prefix(area)
+	return p != "" && d.Prefix(code) != "" && strings.HasPrefix(code, p) && len(d.Prefix(code)) >= len(p)
+}
+
 // Coarsen returns the code of the division containing code at level, or
 // code itself when it is already at level or coarser. Where the level is
 // skipped (a municipality's district or a county directly under a province

@@ -226,3 +226,30 @@ func BenchmarkLoadDivisions(b *testing.B) {
 		}
 	}
 }
+
+func TestContains(t *testing.T) {
+	d, err := LoadDivisions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		area, code string
+		want       bool
+	}{
+		{"371725", "371725", true}, // the county itself
+		{"371700", "371725", true}, // its city
+		{"370000", "371725", true}, // its province
+		{NationalRegion, "371725", true},
+		{"371725", "371700", false}, // a county does not cover its city
+		{"371725", "370000", false},
+		{"371725", NationalRegion, false},
+		{"370000", NationalRegion, false},
+		{"430524", "371725", false}, // another county
+		{"371725", "371725001", true},
+		{"371725001", "371725", false},
+	} {
+		if got := d.Contains(c.area, c.code); got != c.want {
+			t.Errorf("Contains(%s, %s) = %v, want %v", c.area, c.code, got, c.want)
+		}
+	}
+}

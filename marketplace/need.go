@@ -78,7 +78,21 @@ type PublicNeed struct {
 	Emergency          bool                   `json:"emergency"`
 	NoticeEndsAt       *time.Time             `json:"notice_ends_at"`
 	PublishedAt        *time.Time             `json:"published_at"`
-	// OrgID and OrgName name the organization that posted the need.
-	OrgID   string `json:"org_id"`
-	OrgName string `json:"org_name"`
+	// OrgID and OrgName name the organization that posted the need, only
+	// when its region covers the need's public region (ShownOrg): an
+	// organization of a finer region would put the need back in it. Else
+	// both are empty and OrgKind lets a page say 一家社会工作服务机构.
+	OrgID   string         `json:"org_id"`
+	OrgName string         `json:"org_name"`
+	OrgKind kernel.OrgKind `json:"org_kind"`
+}
+
+// ShownOrg reports whether a public surface may name an organization of
+// orgRegion beside a need shown at publicRegion: only when the
+// organization's region covers the need's public region, so that naming it
+// says no more of where the household lives than the region shown does.
+// Funds and projects follow the region of the organization that holds
+// them.
+func ShownOrg(d *kernel.Divisions, orgRegion, publicRegion string) bool {
+	return d != nil && orgRegion != "" && d.Contains(orgRegion, publicRegion)
 }

@@ -36,9 +36,9 @@ func moneyRows(as []funds.Allocation) []disclosureRow {
 		if a.Status == funds.AllocReversed {
 			continue
 		}
-		out = append(out, disclosureRow{At: a.CreatedAt, Kind: "allocation", Source: a.SourceName, AmountFen: a.AmountFen})
+		out = append(out, disclosureRow{At: a.CreatedAt, Kind: "allocation", Source: a.SourceName, SourceType: string(a.SourceKind), AmountFen: a.AmountFen})
 		if a.DisbursedAt != nil {
-			out = append(out, disclosureRow{At: *a.DisbursedAt, Kind: "disbursement", Source: a.SourceName, AmountFen: a.AmountFen})
+			out = append(out, disclosureRow{At: *a.DisbursedAt, Kind: "disbursement", Source: a.SourceName, SourceType: string(a.SourceKind), AmountFen: a.AmountFen})
 		}
 	}
 	return out

@@ -170,10 +170,12 @@ func padRegion(r string) string {
 
 // disclosureRow is one line of money that reached a need or left a fund.
 type disclosureRow struct {
-	At        time.Time
-	Kind      string // allocation, disbursement
-	Source    string
-	AmountFen int64
+	At     time.Time
+	Kind   string // allocation, disbursement
+	Source string
+	// SourceType words a withheld source (SourceLabel): fund or project.
+	SourceType string
+	AmountFen  int64
 }
 
 type needPage struct {
@@ -220,6 +222,21 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 			return err
 		}
 		d.Disclosures = moneyRows(as)
+		// A fund or project is named beside the need only where its
+		// organization's region covers the need's public region.
+		var names []string
+		for _, r := range d.Disclosures {
+			names = append(names, r.Source)
+		}
+		shown, err := s.Funds.SourcesShown(ctx, n.RegionCode, names...)
+		if err != nil {
+			return err
+		}
+		for i := range d.Disclosures {
+			if !shown[d.Disclosures[i].Source] {
+				d.Disclosures[i].Source = ""
+			}
+		}
 		if form == nil {
 			form = &pledgeForm{TargetType: "need", TargetID: n.ID, Key: newFormKey()}
 		}

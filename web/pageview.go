@@ -216,3 +216,22 @@ func (p *page) YuanPlain(fen int64) string {
 
 // Minus is a - b, for templates.
 func (p *page) Minus(a, b int64) int64 { return a - b }
+
+// OrgLabel names an organization beside a published need: its name, or,
+// when the name would place the need finer than its public region
+// (marketplace.ShownOrg left it empty), what kind of organization it is.
+func (p *page) OrgLabel(name string, kind kernel.OrgKind) string {
+	if name != "" {
+		return name
+	}
+	return p.T("org_generic_" + string(kind))
+}
+
+// SourceLabel names the fund, project or organization of a disclosure or
+// ledger line, or says generically what it is when its name is withheld.
+func (p *page) SourceLabel(name, sourceType string) string {
+	if name != "" {
+		return name
+	}
+	return p.T("source_generic_" + sourceType)
+}

@@ -79,6 +79,26 @@ func (s *Store) Disclosures(ctx context.Context, f funds.DisclosureFilter) ([]fu
 	return out, nil
 }
 
+// NameRegions implements funds.Store.
+func (s *Store) NameRegions(ctx context.Context, names []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	type pair struct{ Name, RegionCode string }
+	var ps []pair
+	err := s.db.WithContext(ctx).Raw(`SELECT o.name AS name, o.region_code AS region_code FROM organizations o WHERE o.name IN ?
+		UNION SELECT f.name AS name, o.region_code AS region_code FROM fund_sources f JOIN organizations o ON o.id = f.org_id WHERE f.name IN ?`,
+		names, names).Scan(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("funds: name regions: %w", err)
+	}
+	for _, p := range ps {
+		out[p.Name] = append(out[p.Name], p.RegionCode)
+	}
+	return out, nil
+}
+
 // ---- receipts
 
 type receiptRow struct {

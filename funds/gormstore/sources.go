@@ -39,10 +39,11 @@ type sourceRow struct {
 func (sourceRow) TableName() string { return "fund_sources" }
 
 type sourceView struct {
-	Row         sourceRow `gorm:"embedded"`
-	OrgPublicID string
-	OrgName     string
-	BalanceFen  int64
+	Row           sourceRow `gorm:"embedded"`
+	OrgPublicID   string
+	OrgName       string
+	OrgRegionCode string
+	BalanceFen    int64
 }
 
 func utc(t *time.Time) *time.Time {
@@ -55,7 +56,7 @@ func utc(t *time.Time) *time.Time {
 
 func (v *sourceView) domain() *funds.Source {
 	s := &funds.Source{ID: v.Row.ID, PublicID: v.Row.PublicID, Kind: funds.SourceKind(v.Row.Kind), OrgID: v.Row.OrgID, OrgPublicID: v.OrgPublicID,
-		OrgName: v.OrgName, Name: v.Row.Name, Namer: v.Row.Namer, Purpose: v.Row.Purpose, BudgetFen: v.Row.BudgetFen,
+		OrgName: v.OrgName, OrgRegion: v.OrgRegionCode, Name: v.Row.Name, Namer: v.Row.Namer, Purpose: v.Row.Purpose, BudgetFen: v.Row.BudgetFen,
 		PeriodFrom: utc(v.Row.PeriodFrom), PeriodTo: utc(v.Row.PeriodTo), Status: funds.SourceStatus(v.Row.Status),
 		Match:        funds.MatchOffer{RatioPct: v.Row.MatchRatioPct, DonorCapFen: v.Row.MatchDonorCapFen, TotalCapFen: v.Row.MatchTotalCapFen},
 		LastReportAt: utc(v.Row.LastReportAt), CreatedBy: v.Row.CreatedBy, CreatedAt: v.Row.CreatedAt.UTC(), BalanceFen: v.BalanceFen}
@@ -85,7 +86,7 @@ func concat(d sqldb.Dialect, parts ...string) string {
 }
 
 func (s *Store) sourceSelect() string {
-	return `SELECT s.*, o.public_id AS org_public_id, o.name AS org_name, COALESCE(la.balance_fen, 0) AS balance_fen
+	return `SELECT s.*, o.public_id AS org_public_id, o.name AS org_name, o.region_code AS org_region_code, COALESCE(la.balance_fen, 0) AS balance_fen
 		FROM fund_sources s JOIN organizations o ON o.id = s.org_id
 		LEFT JOIN ledger_accounts la ON la.code = ` + concat(s.dialect, "s.kind", "':'", "s.public_id") + " "
 }

@@ -48,12 +48,14 @@ type publicNeedRow struct {
 	PublishedAt          *time.Time
 	OrgPublicID          string
 	OrgName              string
+	OrgRegionCode        string
+	OrgKind              string
 }
 
 const publicNeedColumns = "n.id, n.public_id, n.status, n.category, n.urgency, n.public_region_code, n.age_band, " +
 	"n.public_household_types, n.public_title, n.public_story, n.verified_cost_fen, n.statutory_relief_fen, " +
 	"n.requested_fen, n.funded_fen, n.service_needs, n.deadline, n.emergency, n.consent_public, n.notice_ends_at, " +
-	"n.published_at, o.public_id AS org_public_id, o.name AS org_name"
+	"n.published_at, o.public_id AS org_public_id, o.name AS org_name, o.region_code AS org_region_code, o.kind AS org_kind"
 
 // publicWhere is the SQL form of (publicNeedRow).public: both must say the
 // same (TestPublicNeedVisibility checks every status both ways).
@@ -114,8 +116,10 @@ func (r *publicNeedRow) projection(now time.Time) marketplace.PublicNeed {
 		Emergency:          r.Emergency,
 		NoticeEndsAt:       utcPtr(r.NoticeEndsAt),
 		PublishedAt:        utcPtr(r.PublishedAt),
-		OrgID:              r.OrgPublicID,
-		OrgName:            r.OrgName,
+		OrgKind:            kernel.OrgKind(r.OrgKind),
+	}
+	if marketplace.ShownOrg(d, r.OrgRegionCode, r.PublicRegionCode) {
+		n.OrgID, n.OrgName = r.OrgPublicID, r.OrgName
 	}
 	return n
 }

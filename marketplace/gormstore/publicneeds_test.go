@@ -154,7 +154,10 @@ func TestPublicNeedProjection(t *testing.T) {
 			Story: "某某同学考上高中，学费无着落。", VerifiedCostFen: 800000, StatutoryReliefFen: 200000, RequestedFen: 600000,
 			FundedFen: 150000, RemainingFen: 450000, Urgency: kernel.UrgencyUrgent, Deadline: &deadline,
 			ServiceNeeds: []kernel.Service{kernel.SvcTutoring, kernel.SvcEmotional}, NoticeEndsAt: &ends,
-			PublishedAt: &published, OrgID: base.OrgPublicID, OrgName: "阳光社工站",
+			// The posting agency is a county's (371725), finer than the
+			// region shown (371700): naming it would put the need back in
+			// its county, so only its kind is shown.
+			PublishedAt: &published, OrgKind: kernel.OrgSocialWorkAgency,
 		}
 		if !equalNeed(*before, want) {
 			t.Errorf("projection\n got %+v\nwant %+v", *before, want)
@@ -166,6 +169,10 @@ func TestPublicNeedProjection(t *testing.T) {
 		other, err := s.PublicNeed(ctx, ids[1], ends)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Shown at the agency's own county: it is named.
+		if other.RegionCode != "371725" || other.OrgName != "阳光社工站" || other.OrgID != base.OrgPublicID {
+			t.Errorf("a need shown at its agency's county: org %q %q at %s", other.OrgID, other.OrgName, other.RegionCode)
 		}
 		if !slices.Equal(other.HouseholdTypes, []kernel.HouseholdType{kernel.HHTekun, kernel.HHElderlyAlone}) ||
 			other.ServiceNeeds == nil || len(other.ServiceNeeds) != 0 || !other.Emergency || other.Deadline != nil || other.NoticeEndsAt != nil {
