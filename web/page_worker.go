@@ -152,9 +152,11 @@ func formErrors(ve *kernel.ValidationError, errs map[string]string) {
 type previewView struct {
 	Title, Story string
 	Redactions   int
-	RegionCode   string
-	AgeBand      kernel.AgeBand
-	Households   []kernel.HouseholdType
+	// TitleRedactions and StoryRedactions mark where details were removed.
+	TitleRedactions, StoryRedactions []anonymize.Redaction
+	RegionCode                       string
+	AgeBand                          kernel.AgeBand
+	Households                       []kernel.HouseholdType
 	// Partial: the form is not complete yet, so only the text is scrubbed
 	// (with the names typed so far); region and age come once it is.
 	Partial bool
@@ -185,6 +187,7 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 	case err == nil:
 		pv.Title, pv.Story, pv.RegionCode, pv.AgeBand, pv.Households = p.Title, p.Story, p.RegionCode, p.AgeBand, p.HouseholdTypes
 		pv.Redactions = len(p.TitleRedactions) + len(p.StoryRedactions)
+		pv.TitleRedactions, pv.StoryRedactions = p.TitleRedactions, p.StoryRedactions
 	case errors.As(err, &ve):
 		names := []string{in.Beneficiary.Name}
 		for _, m := range in.Beneficiary.Members {
@@ -194,6 +197,7 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 		pv.Title, r1 = anonymize.ScrubPreview(in.Title, names)
 		pv.Story, r2 = anonymize.ScrubPreview(in.Story, names)
 		pv.Redactions, pv.Partial = len(r1)+len(r2), true
+		pv.TitleRedactions, pv.StoryRedactions = r1, r2
 	default:
 		return err
 	}
@@ -302,8 +306,12 @@ type staffNeedPage struct {
 	Matches *matching.NeedMatches
 	// Screening is the latest screening with its evidence (nil when none).
 	Screening *kernel.Screening
-	Error     string
-	Now       time.Time
+	// Preview is how the need would be published now, with what was
+	// removed marked: for the social worker before publishing and the
+	// verifier at clearance (nil once published, or for others).
+	Preview *marketplace.Projection
+	Error   string
+	Now     time.Time
 }
 
 // handleStaffNeed shows a need's full record to its posting organization
@@ -324,6 +332,13 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	d.CanClear = s.Needs.May(p, marketplace.ActClear, priv.Need) == nil
 	d.CanPublish = s.Needs.May(p, marketplace.ActPublish, priv.Need) == nil
 	d.CanClose = s.Needs.May(p, marketplace.ActClose, priv.Need) == nil
+	if priv.Need.PublishedAt == nil && (d.CanClear || d.CanPublish || p.Has(kernel.RoleSocialWorker)) {
+		pv, err := s.Needs.PreviewStored(c.Request().Context(), p, priv.Need.PublicID)
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
+			return err
+		}
+		d.Preview = pv
+	}
 	if s.People != nil {
 		sp, err := s.People.NeedServicePledges(c.Request().Context(), p, priv.Need.PublicID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
