@@ -89,7 +89,7 @@ func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 			}
 			public = append(public, up)
 			if i == 0 {
-				ob := env.do("POST", "/api/v1/needs/"+nid+"/objections", "", map[string]any{"text": "我认识李桂兰，她家住李庄村15号，身份证" + id + "，电话13912345678"})
+				ob := env.do("POST", "/api/v1/needs/"+nid+"/objections", "", map[string]any{"text": "我认识李桂兰，她家住李庄村15号，身份证" + id + "，电话13912345678", "contact": "13912345678"})
 				if ob.Status != http.StatusCreated {
 					t.Fatalf("objection: %d %s", ob.Status, ob.Body)
 				}
