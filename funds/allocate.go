@@ -114,6 +114,9 @@ func (s *Service) allocate(ctx context.Context, by *kernel.Principal, sourceID, 
 				return err
 			}
 		}
+		if err := need.ObjectionHold(); err != nil {
+			return err
+		}
 		facts := need.Facts(now)
 		if facts.Status == kernel.NeedOpen && !need.NoticeOver(now) {
 			return ineligible("notice", nil, "the need's public notice has not ended and it is not on the emergency path")

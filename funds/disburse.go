@@ -224,6 +224,9 @@ func (s *Service) disburse(ctx context.Context, by *kernel.Principal, d *Disburs
 		if err != nil {
 			return err
 		}
+		if err := need.ObjectionHold(); err != nil {
+			return err
+		}
 		if !need.NoticeOver(now) {
 			return ineligible("notice", nil, "the need's public notice has not ended; money leaves only after it")
 		}

@@ -108,6 +108,20 @@ type NeedState struct {
 	// Deadline is when the need must be met; an open need past it that is
 	// not fully funded has ended (EndReason).
 	Deadline *time.Time
+	// OpenObjections counts the objections raised in the need's public
+	// notice that a verifier has not resolved: until then it takes no
+	// money (ObjectionHold).
+	OpenObjections int
+}
+
+// ObjectionHold refuses new money to a need with an open objection: it
+// stays in notice, listed, until a covering verifier resolves it (nil
+// when none is open).
+func (n *NeedState) ObjectionHold() error {
+	if n.OpenObjections > 0 {
+		return ineligible("objection_open", nil, "an objection to the need is open; it takes no money until a verifier resolves it")
+	}
+	return nil
 }
 
 // Reasons a need ended before it could use its donors' money.

@@ -103,6 +103,9 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 			if err != nil {
 				return err
 			}
+			if err := need.ObjectionHold(); err != nil {
+				return err
+			}
 			f := need.Facts(now)
 			if fails := (kernel.Restrictions{}).Fails(f, 0); len(fails) > 0 {
 				return &IneligibleError{Reasons: fails}

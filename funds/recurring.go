@@ -145,6 +145,9 @@ func (s *Service) CreateRecurring(ctx context.Context, by *kernel.Principal, n N
 		if !need.ConsentPublic || !need.Published {
 			return nil, kernel.ErrNotFound
 		}
+		if err := need.ObjectionHold(); err != nil {
+			return nil, err
+		}
 		if fails := (kernel.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
 			return nil, &IneligibleError{Reasons: fails}
 		}

@@ -20,6 +20,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrForbidden: valid credentials without the right to do this.
 	ErrForbidden = errors.New("forbidden")
+	// ErrTooMany: the caller has done this too often for now (a limit per
+	// client address or per object); trying later may succeed.
+	ErrTooMany = errors.New("too many requests")
 )
 
 // ValidationError lists what is wrong with a request, field by field. Nothing

@@ -26,11 +26,13 @@ const (
 	// opens it at once (the emergency path, 先行救助).
 	ActPublish     NeedAction = "publish"
 	ActPublishOpen NeedAction = "publish_open"
-	// ActObject suspends a need in notice; a further objection to a need
-	// suspended from notice keeps it suspended.
+	// ActObject records an objection to a need in notice, which stays in
+	// notice (its notice held, see Need.OpenObjections); a need an
+	// objection suspended under the old rule stays suspended.
 	ActObject NeedAction = "object"
-	// ActUphold rejects a suspended need; ActResume returns it to notice
-	// for the notice time it had left, ActResumeOpen opens it (none left).
+	// ActUphold rejects a need in notice or suspended; ActResume returns a
+	// suspended need to notice until its original notice end, ActResumeOpen
+	// opens it (that end has passed).
 	ActUphold     NeedAction = "uphold"
 	ActResume     NeedAction = "resume"
 	ActResumeOpen NeedAction = "resume_open"
@@ -73,7 +75,8 @@ var lifecycle = map[kernel.NeedStatus]map[NeedAction]kernel.NeedStatus{
 		ActWithdraw: kernel.NeedWithdrawn,
 	},
 	kernel.NeedNotice: {
-		ActObject: kernel.NeedSuspended,
+		ActObject: kernel.NeedNotice,
+		ActUphold: kernel.NeedRejected,
 		// Money reaches a need in notice only once its notice has ended
 		// (it is then effectively open) while its stored status still says
 		// notice.

@@ -2,6 +2,10 @@ package marketplace
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -986,12 +990,50 @@ type NeedDonors interface {
 	ConfirmedDonor(ctx context.Context, userID, needID int64) (bool, error)
 }
 
+// Objection limits and time limit (see docs/needs.md, 公示 and 异议).
+const (
+	// ObjectionWorkingDays: a covering verifier resolves an objection
+	// within 5 working days (weekends skipped, public holidays not known).
+	ObjectionWorkingDays = 5
+	// MaxObjectionsPerAddrDay: objections one client address may raise in
+	// 24 hours, across needs.
+	MaxObjectionsPerAddrDay = 3
+	// MaxAnonymousOpenPerNeed: open anonymous objections one need may
+	// carry; more strangers add nothing the verifier is not already
+	// checking, so they are refused until those are resolved.
+	MaxAnonymousOpenPerNeed = 3
+	// MaxOpenPerNeed: open objections of any kind one need may carry.
+	MaxOpenPerNeed = 10
+	// MaxContactRunes is the longest contact an objector may leave.
+	MaxContactRunes = 100
+)
+
+// ObjectionInput is what an objector sends: the text, and a contact or
+// Anonymous. ClientAddr is the client address the server saw (echo's
+// RealIP), for the per-address limit; it is stored only as a keyed hash.
+type ObjectionInput struct {
+	Text       string
+	Contact    string
+	Anonymous  bool
+	ClientAddr string
+}
+
+// ObjectionReceipt is what the objector keeps: the objection, and the
+// token (shown once, stored only hashed) that looks its outcome up.
+type ObjectionReceipt struct {
+	Objection *Objection
+	Token     string
+}
+
 // Object raises an objection during a need's public notice (anyone may;
 // by is nil for an anonymous caller). The text is sealed, with a scrubbed
-// copy for staff lists, and the need is suspended until a verifier
-// resolves it. A need that is not public is ErrNotFound; outside notice
-// ErrConflict; ValidationError.
-func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID, text string) (*Objection, error) {
+// copy for staff lists; the contact is sealed for the covering verifier.
+// The need stays in notice and public, but its notice is held and it takes
+// no money until every objection is resolved (Need.OpenObjections). The
+// objection is due in ObjectionWorkingDays working days. A need that is
+// not public is ErrNotFound; outside notice ErrConflict; too many
+// objections from the address or on the need ErrTooMany; ValidationError.
+func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID string, in ObjectionInput) (*ObjectionReceipt, error) {
 	n, err := s.Store.NeedByPublicID(ctx, publicID)
 	if err != nil {
 		return nil, err
@@ -1001,8 +1043,17 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 			return nil, kernel.ErrNotFound
 		}
 	}
+	in.Contact = strings.TrimSpace(in.Contact)
 	v := &kernel.ValidationError{}
-	textOK(v, "text", text, MaxObjectionRunes, true)
+	textOK(v, "text", in.Text, MaxObjectionRunes, true)
+	switch {
+	case in.Anonymous && in.Contact != "":
+		v.Add("contact", "an anonymous objection carries no contact")
+	case !in.Anonymous && in.Contact == "":
+		v.Add("contact", "leave a contact for the verifier, or object anonymously")
+	default:
+		textOK(v, "contact", in.Contact, MaxContactRunes, false)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -1010,41 +1061,186 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	if err := s.Rules().When(ActObject, n, now); err != nil {
 		return nil, err
 	}
+	addrKey := s.addrKey(in.ClientAddr)
+	if addrKey != "" {
+		c, err := s.Store.CountObjectionsFrom(ctx, addrKey, now.Add(-24*time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("needs: object: count from address: %w", err)
+		}
+		if c >= MaxObjectionsPerAddrDay {
+			return nil, kernel.Refuse(kernel.ErrTooMany, "refusal_objection_address_limit", map[string]any{"Max": MaxObjectionsPerAddrDay},
+				"at most %d objections a day from one address", MaxObjectionsPerAddrDay)
+		}
+	}
+	all, err := s.Store.Objections(ctx, n.ID)
+	if err != nil {
+		return nil, fmt.Errorf("needs: object: %w", err)
+	}
+	open, anon := 0, 0
+	for _, o := range all {
+		if o.Status == ObjectionOpen {
+			open++
+			if o.Anonymous {
+				anon++
+			}
+		}
+	}
+	if open >= MaxOpenPerNeed || (in.Anonymous && anon >= MaxAnonymousOpenPerNeed) {
+		return nil, kernel.Refuse(kernel.ErrTooMany, "refusal_objection_need_limit", nil,
+			"this need already has open objections a verifier is checking")
+	}
 	_, id, err := s.openNeed(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: anonymize.Scrub(text, householdNames(id)), Status: ObjectionOpen}
+	token, err := newToken()
+	if err != nil {
+		return nil, fmt.Errorf("needs: object: %w", err)
+	}
+	due := AddWorkingDays(now, ObjectionWorkingDays)
+	o := &Objection{PublicID: s.NewID(), CreatedAt: now, PublicText: anonymize.Scrub(in.Text, householdNames(id)), Status: ObjectionOpen,
+		Anonymous: in.Anonymous, AddrKey: addrKey, DueAt: &due, TokenHash: tokenHash(token)}
 	if by != nil {
 		o.CreatedBy = by.User.PublicID
 	}
-	if o.TextCT, o.TextKID, err = s.seal(text, "objection:"+o.PublicID); err != nil {
+	if o.TextCT, o.TextKID, err = s.seal(in.Text, "objection:"+o.PublicID); err != nil {
 		return nil, err
+	}
+	if !in.Anonymous {
+		if o.ContactCT, o.ContactKID, err = s.seal(in.Contact, "objection-contact:"+o.PublicID); err != nil {
+			return nil, err
+		}
 	}
 	from := n.Status
 	if n.Status, err = Next(from, ActObject); err != nil {
 		return nil, err
 	}
-	if from == kernel.NeedNotice {
-		n.SuspendedFrom, n.NoticeLeft = kernel.NeedNotice, n.NoticeEndsAt.Sub(now)
+	held := false
+	if n.Status == kernel.NeedNotice && n.NoticeEndsAt != nil {
+		// Hold the notice: it now ends no earlier than the resolution.
+		n.NoticePlannedEnd, n.NoticeEndsAt, held = n.NoticeEndsAt, nil, true
 	}
+	n.OpenObjections++
 	n.UpdatedAt = now
 	ev, err := s.event(n, by, "need.objection", from, n.Status, nil)
 	if err != nil {
 		return nil, err
 	}
-	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status, NewObjection: o}); err != nil {
+	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID, "anonymous": in.Anonymous, "due_at": due})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status || held, NewObjection: o}); err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
-	return o, nil
+	return &ObjectionReceipt{Objection: o, Token: token}, nil
+}
+
+// addrKey is the keyed hash of a client address; "" (no per-address limit)
+// without an address or a pseudonymizer.
+func (s *NeedService) addrKey(addr string) string {
+	if addr == "" || s.Pseudonymizer == nil {
+		return ""
+	}
+	return string(s.Pseudonymizer.AppendOf(nil, []byte("objection-addr:"+addr)))
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("receipt token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ObjectionOutcome is what the objector may learn of their objection with
+// its receipt: where it is, when it is due and when it was decided.
+type ObjectionOutcome struct {
+	ID         string          `json:"id"`
+	NeedID     string          `json:"need_id"`
+	Status     ObjectionStatus `json:"status"`
+	CreatedAt  time.Time       `json:"created_at"`
+	DueAt      *time.Time      `json:"due_at"`
+	ResolvedAt *time.Time      `json:"resolved_at"`
+}
+
+// Outcome looks an objection up by its id and receipt token (no account
+// needed). A wrong token is ErrNotFound, as an unknown id is.
+func (s *NeedService) Outcome(ctx context.Context, objectionID, token string) (*ObjectionOutcome, error) {
+	if objectionID == "" || token == "" {
+		return nil, kernel.ErrNotFound
+	}
+	o, err := s.Store.ObjectionByPublicID(ctx, objectionID)
+	if err != nil {
+		return nil, err
+	}
+	if o.TokenHash == "" || subtle.ConstantTimeCompare([]byte(o.TokenHash), []byte(tokenHash(token))) != 1 {
+		return nil, kernel.ErrNotFound
+	}
+	return &ObjectionOutcome{ID: o.PublicID, NeedID: o.NeedPublicID, Status: o.Status, CreatedAt: o.CreatedAt, DueAt: o.DueAt, ResolvedAt: o.ResolvedAt}, nil
+}
+
+// QueuedObjection is an open objection in a covering verifier's queue: its
+// text and the objector's contact opened (never scrubbed: the verifier
+// calls back).
+type QueuedObjection struct {
+	ID        string     `json:"id"`
+	NeedID    string     `json:"need_id"`
+	Region    string     `json:"region_code"`
+	CreatedAt time.Time  `json:"created_at"`
+	DueAt     *time.Time `json:"due_at"`
+	Overdue   bool       `json:"overdue"`
+	Anonymous bool       `json:"anonymous"`
+	Contact   string     `json:"contact"`
+	Text      string     `json:"text"`
+}
+
+// ObjectionQueue lists the open objections to needs in the regions of the
+// civil affairs offices where by is a verifier, the earliest due first.
+// ErrForbidden for anyone else.
+func (s *NeedService) ObjectionQueue(ctx context.Context, by *kernel.Principal) ([]QueuedObjection, error) {
+	prefixes := VerifierRegions(s.Divisions, by)
+	if len(prefixes) == 0 {
+		return nil, kernel.ErrForbidden
+	}
+	obs, err := s.Store.OpenObjectionsIn(ctx, prefixes, 200)
+	if err != nil {
+		return nil, fmt.Errorf("needs: objection queue: %w", err)
+	}
+	now := s.Now().UTC()
+	out := make([]QueuedObjection, 0, len(obs))
+	for _, o := range obs {
+		q, err := s.openObjection(o, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+func (s *NeedService) openObjection(o Objection, now time.Time) (QueuedObjection, error) {
+	q := QueuedObjection{ID: o.PublicID, NeedID: o.NeedPublicID, Region: o.NeedRegionCode, CreatedAt: o.CreatedAt, DueAt: o.DueAt,
+		Overdue: o.DueAt != nil && now.After(*o.DueAt), Anonymous: o.Anonymous}
+	if err := s.open(o.TextCT, o.TextKID, "objection:"+o.PublicID, &q.Text); err != nil {
+		return q, fmt.Errorf("needs: open objection: %w", err)
+	}
+	if len(o.ContactCT) > 0 {
+		if err := s.open(o.ContactCT, o.ContactKID, "objection-contact:"+o.PublicID, &q.Contact); err != nil {
+			return q, fmt.Errorf("needs: open objection contact: %w", err)
+		}
+	}
+	return q, nil
 }
 
 // ResolveObjection records a covering verifier's decision on an open
 // objection. Upheld: the need is rejected (and its other open objections
 // are upheld with it). Dismissed: when no other objection is open, the
-// need returns to notice for the notice time it had left (open at once
-// when none was left). ErrNotFound, ErrForbidden, ErrConflict, ValidationError.
+// notice ends at the end it was published with, or now when that has
+// passed (a dismissal never restarts the notice). ErrNotFound,
+// ErrForbidden, ErrConflict, ValidationError.
 func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal, publicID, objectionID, decision, note string) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
@@ -1091,23 +1287,31 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 		o.ResolvedAt, o.ResolvedBy = &now, by.User.PublicID
 		resolve = append(resolve, o)
 	}
+	n.OpenObjections = otherOpen
 	from := n.Status
-	if n.Status == kernel.NeedSuspended {
-		var action NeedAction
-		switch {
-		case decision == string(ObjectionUpheld):
-			action, n.ClosedAt = ActUphold, &now
-		case otherOpen == 0 && n.NoticeLeft > 0:
-			ends := now.Add(n.NoticeLeft)
-			action, n.NoticeEndsAt = ActResume, &ends
-		case otherOpen == 0:
-			action, n.NoticeEndsAt = ActResumeOpen, &now
+	var action NeedAction
+	switch {
+	case from != kernel.NeedNotice && from != kernel.NeedSuspended:
+		// A withdrawn or closed need keeps its status; the decision is
+		// still recorded and the objector told.
+	case decision == string(ObjectionUpheld):
+		action, n.ClosedAt = ActUphold, &now
+	case otherOpen > 0:
+	case from == kernel.NeedNotice:
+		n.NoticeEndsAt = releaseNotice(n.NoticeEndsAt, n.NoticePlannedEnd, now)
+	default: // suspended under the old rule: back to its original notice end
+		ends := releaseNotice(nil, n.NoticeEndsAt, now)
+		action, n.NoticeEndsAt = ActResume, ends
+		if !now.Before(*ends) {
+			action = ActResumeOpen
 		}
-		if action != "" {
-			if n.Status, err = Next(from, action); err != nil {
-				return nil, err
-			}
-			n.SuspendedFrom, n.NoticeLeft = "", 0
+	}
+	if otherOpen == 0 {
+		n.NoticePlannedEnd, n.SuspendedFrom, n.NoticeLeft = nil, "", 0
+	}
+	if action != "" {
+		if n.Status, err = Next(from, action); err != nil {
+			return nil, err
 		}
 	}
 	n.UpdatedAt = now
@@ -1115,11 +1319,25 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 	if err != nil {
 		return nil, err
 	}
-	a := s.audit(n, by, ev, map[string]any{"objection": objectionID, "decision": decision})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status, ResolveObjections: resolve}); err != nil {
+	a := s.audit(n, by, ev, map[string]any{"objection": objectionID, "decision": decision, "resolved": len(resolve), "open_left": otherOpen})
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true, ResolveObjections: resolve}); err != nil {
 		return nil, fmt.Errorf("needs: resolve objection: %w", err)
 	}
 	return n, nil
+}
+
+// releaseNotice is when a held notice ends once its last objection is
+// resolved at now: the end it was published with (planned), or now when
+// that has passed. A notice that was not held (ends set) keeps its end.
+func releaseNotice(ends, planned *time.Time, now time.Time) *time.Time {
+	if ends != nil {
+		return ends
+	}
+	t := now
+	if planned != nil && planned.After(now) {
+		t = *planned
+	}
+	return &t
 }
 
 // Withdraw withdraws a need before it is funded (posting organization's

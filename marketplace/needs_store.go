@@ -63,6 +63,16 @@ type NeedStore interface {
 	NeedEvents(ctx context.Context, needID int64) ([]NeedEvent, error)
 	// Objections returns a need's objections, oldest first.
 	Objections(ctx context.Context, needID int64) ([]Objection, error)
+	// CountObjectionsFrom counts the objections raised from the client
+	// address with keyed hash addrKey since since, on any need.
+	CountObjectionsFrom(ctx context.Context, addrKey string, since time.Time) (int, error)
+	// ObjectionByPublicID returns an objection with its need's public id
+	// and region; ErrNotFound.
+	ObjectionByPublicID(ctx context.Context, publicID string) (*Objection, error)
+	// OpenObjectionsIn returns the open objections to needs whose region
+	// starts with one of prefixes, with their need's public id and region,
+	// the earliest due first, at most limit.
+	OpenObjectionsIn(ctx context.Context, prefixes []string, limit int) ([]Objection, error)
 	// NeedUpdates returns a need's progress updates, newest first.
 	NeedUpdates(ctx context.Context, needID int64) ([]NeedUpdate, error)
 }

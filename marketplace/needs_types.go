@@ -64,9 +64,16 @@ type Need struct {
 	// objections are dismissed; NoticeLeft the notice time it still had.
 	SuspendedFrom kernel.NeedStatus
 	NoticeLeft    time.Duration
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Version       int64
+	// OpenObjections counts the need's open objections. While there is one
+	// the notice is held: NoticeEndsAt is nil (the need stays in notice and
+	// takes no money) and NoticePlannedEnd keeps the end it was published
+	// with; the last resolution sets NoticeEndsAt to the later of the two,
+	// so that an objection never restarts the notice.
+	OpenObjections   int
+	NoticePlannedEnd *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Version          int64
 }
 
 // Facts returns what eligibility looks at of the need at now.
@@ -167,7 +174,9 @@ const (
 )
 
 // Objection is an objection raised during a need's public notice. Its text
-// is sealed; PublicText is the scrubbed form.
+// is sealed; PublicText is the scrubbed form. The objector's contact is
+// sealed too (ContactCT, nil for an anonymous objection) and opened only
+// for a verifier covering the need's region.
 type Objection struct {
 	ID         int64
 	PublicID   string
@@ -180,6 +189,21 @@ type Objection struct {
 	Status     ObjectionStatus
 	ResolvedAt *time.Time
 	ResolvedBy string
+	Anonymous  bool
+	ContactCT  []byte
+	ContactKID string
+	// AddrKey is a keyed hash of the client address (the per-address
+	// limit), never the address.
+	AddrKey string
+	// DueAt is when the covering verifier should have resolved it.
+	DueAt *time.Time
+	// TokenHash is the SHA-256 (hex) of the receipt token the objector
+	// looks the outcome up with.
+	TokenHash string
+	// NeedPublicID and NeedRegionCode are filled by the readers that list
+	// objections across needs.
+	NeedPublicID   string
+	NeedRegionCode string
 }
 
 // NeedUpdate is a progress update by the posting organization: the raw text

@@ -41,6 +41,7 @@ var errorMapping = []struct {
 	{kernel.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{kernel.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{kernel.ErrConflict, http.StatusConflict, "conflict"},
+	{kernel.ErrTooMany, http.StatusTooManyRequests, "rate_limited"},
 }
 
 // refusedWithDetails reports whether err is a refusal that the API answers
@@ -208,6 +209,8 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 		return t("err_forbidden", nil)
 	case errors.Is(err, kernel.ErrConflict):
 		return t("err_conflict", nil)
+	case errors.Is(err, kernel.ErrTooMany):
+		return t("err_too_many", nil)
 	}
 	return fallback
 }

@@ -10,15 +10,21 @@ import (
 )
 
 type objectionRequest struct {
-	Text string `json:"text"`
+	Text      string `json:"text"`
+	Contact   string `json:"contact"`
+	Anonymous bool   `json:"anonymous"`
 }
 
-// objectionJSON is an objection as staff lists show it: the scrubbed text only.
+// objectionJSON is an objection as staff lists show it: the scrubbed text
+// only, and never the objector's contact (the covering verifier reads it in
+// the objection queue).
 type objectionJSON struct {
 	ID         string                      `json:"id"`
 	CreatedAt  time.Time                   `json:"created_at"`
 	Text       string                      `json:"text"`
 	Status     marketplace.ObjectionStatus `json:"status"`
+	Anonymous  bool                        `json:"anonymous"`
+	DueAt      *time.Time                  `json:"due_at"`
 	ResolvedAt *time.Time                  `json:"resolved_at"`
 }
 
@@ -28,13 +34,16 @@ func (s *Server) handleObjectionCreate(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	o, err := s.Needs.Object(c.Request().Context(), PrincipalOf(c), c.Param("id"), req.Text)
+	rc, err := s.Needs.Object(c.Request().Context(), PrincipalOf(c), c.Param("id"),
+		marketplace.ObjectionInput{Text: req.Text, Contact: req.Contact, Anonymous: req.Anonymous, ClientAddr: c.RealIP()})
 	if err != nil {
 		return err
 	}
-	// The caller gets back only the id and status: not even their own text,
-	// which may name people.
-	return c.JSON(http.StatusCreated, map[string]any{"id": o.PublicID, "status": o.Status, "created_at": o.CreatedAt})
+	// The caller gets back the receipt, not even their own text (which may
+	// name people): the token is shown this once and stored only hashed.
+	o := rc.Objection
+	return c.JSON(http.StatusCreated, map[string]any{"id": o.PublicID, "status": o.Status, "created_at": o.CreatedAt, "due_at": o.DueAt,
+		"token": rc.Token, "outcome_url": "/objections/" + o.PublicID})
 }
 
 // handleObjectionList lists a need's objections, scrubbed (private readers).
@@ -45,7 +54,8 @@ func (s *Server) handleObjectionList(c echo.Context) error {
 	}
 	out := make([]objectionJSON, len(obs))
 	for i, o := range obs {
-		out[i] = objectionJSON{ID: o.PublicID, CreatedAt: o.CreatedAt, Text: o.PublicText, Status: o.Status, ResolvedAt: o.ResolvedAt}
+		out[i] = objectionJSON{ID: o.PublicID, CreatedAt: o.CreatedAt, Text: o.PublicText, Status: o.Status, Anonymous: o.Anonymous,
+			DueAt: o.DueAt, ResolvedAt: o.ResolvedAt}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
@@ -66,4 +76,32 @@ func (s *Server) handleObjectionResolve(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.toNeedJSON(n))
+}
+
+// handleObjectionQueue lists the open objections in the caller's regions,
+// with the objector's contact (covering verifiers).
+func (s *Server) handleObjectionQueue(c echo.Context) error {
+	items, err := s.Needs.ObjectionQueue(c.Request().Context(), PrincipalOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+type outcomeRequest struct {
+	Token string `json:"token"`
+}
+
+// handleObjectionOutcome tells the objector, by the receipt token, where
+// their objection is (no account needed; a wrong token is 404).
+func (s *Server) handleObjectionOutcome(c echo.Context) error {
+	var req outcomeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	out, err := s.Needs.Outcome(c.Request().Context(), c.Param("id"), req.Token)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }

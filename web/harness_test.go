@@ -208,6 +208,10 @@ func (r response) ErrorCode() string {
 
 // do sends a request; body may be nil, a string (sent as is) or a value
 // (sent as JSON). Headers come in pairs.
+// remoteAddrHeader, given to do as a header, sets the request's client
+// address instead (the server takes RealIP from the connection).
+const remoteAddrHeader = "X-Test-Remote-Addr"
+
 func (env *testEnv) do(method, path, token string, body any, headers ...string) response {
 	env.t.Helper()
 	var raw []byte
@@ -236,6 +240,10 @@ func (env *testEnv) do(method, path, token string, body any, headers ...string) 
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == remoteAddrHeader {
+			req.RemoteAddr = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()

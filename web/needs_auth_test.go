@@ -83,7 +83,7 @@ func TestNeedObjectAuthorization(t *testing.T) {
 		// Objections are resolved only by a covering verifier.
 		id := env.createNeed(worker, needBody())
 		env.clearAndPublish(id, worker, verifier)
-		o := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "此户有人在外地做生意，收入较高"})
+		o := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "此户有人在外地做生意，收入较高", "anonymous": true})
 		if o.Status != http.StatusCreated {
 			t.Fatalf("objection: %d %s", o.Status, o.Body)
 		}

@@ -128,7 +128,7 @@ func TestNeedBadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 			{"statutory above cost at clearance", "/clearance", verifier, map[string]any{"decision": "cleared", "statutory_relief_fen": 6_000_000}, 400},
 			{"negative statutory at clearance", "/clearance", verifier, map[string]any{"decision": "cleared", "statutory_relief_fen": -5}, 400},
 			{"publish before clearance", "/publish", worker, nil, 409},
-			{"objection before notice", "/objections", "", map[string]any{"text": "有异议"}, 404},
+			{"objection before notice", "/objections", "", map[string]any{"text": "有异议", "anonymous": true}, 404},
 			{"update before publication", "/updates", worker, map[string]any{"text": "进展"}, 409},
 			{"confirm before publication", "/confirm-still-needed", worker, nil, 409},
 			{"note too long", "/withdraw", worker, map[string]any{"note": strings.Repeat("字", 2001)}, 400},

@@ -32,50 +32,50 @@ func (env *testEnv) status(id, token string) string {
 	return r.JSON(env.t)["status"].(string)
 }
 
-func TestNeedObjectionSuspendsUntilResolved(t *testing.T) {
+// An objection keeps the need in notice and public; dismissing the last one
+// ends the notice at its original end, never later (issue 16).
+func TestNeedObjectionHoldsNoticeWithoutRestartingIt(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		worker, wp := env.user(kernel.RoleSocialWorker, nil)
 		verifier, vp := env.user(kernel.RoleVerifier, nil)
 		id := env.createNeed(worker, needBody())
 		env.clearAndPublish(id, worker, verifier)
+		originalEnd := env.now.Load().Add(120 * time.Hour).Format(time.RFC3339)
 		env.advance(20 * time.Hour) // 100h of notice left
 		worker, verifier = env.token(wp), env.token(vp)
-		o := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "该户有车有房"})
+		o := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "该户有车有房", "anonymous": true})
 		if o.Status != http.StatusCreated {
 			t.Fatalf("objection: %d %s", o.Status, o.Body)
 		}
-		if st := env.status(id, worker); st != "suspended" {
+		if st := env.status(id, worker); st != "notice" {
 			t.Fatalf("after objection: %s", st)
 		}
-		if r := env.do("GET", "/api/v1/needs/"+id, "", nil); r.Status != http.StatusNotFound {
-			t.Errorf("suspended need is public: %d", r.Status)
+		if r := env.do("GET", "/api/v1/needs/"+id, "", nil); r.Status != http.StatusOK || r.JSON(t)["status"] != "notice" {
+			t.Errorf("a need objected to stays public in notice: %d %s", r.Status, r.Body)
 		}
-		// A second objection while suspended is recorded too.
-		o2 := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "补充：子女有收入"})
+		o2 := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "补充：子女有收入", "contact": "13900001111"})
 		if o2.Status != http.StatusCreated {
 			t.Fatalf("second objection: %d %s", o2.Status, o2.Body)
 		}
-		env.advance(48 * time.Hour) // suspension does not use up the notice
+		env.advance(48 * time.Hour)
 		worker, verifier = env.token(wp), env.token(vp)
 		r := env.do("POST", "/api/v1/needs/"+id+"/objections/"+o.JSON(t)["id"].(string)+"/resolve", verifier, map[string]any{"decision": "dismissed", "note": "经核实不属实"})
-		if r.Status != 200 || r.JSON(t)["status"] != "suspended" {
+		if r.Status != 200 || r.JSON(t)["status"] != "notice" || r.JSON(t)["notice_ends_at"] != nil {
 			t.Fatalf("first dismissal (another open): %d %s", r.Status, r.Body)
 		}
 		r = env.do("POST", "/api/v1/needs/"+id+"/objections/"+o2.JSON(t)["id"].(string)+"/resolve", verifier, map[string]any{"decision": "dismissed"})
 		if r.Status != 200 {
 			t.Fatalf("second dismissal: %d %s", r.Status, r.Body)
 		}
-		n := r.JSON(t)
-		want := env.now.Load().Add(100 * time.Hour).Format(time.RFC3339)
-		if n["status"] != "notice" || n["notice_ends_at"] != want {
-			t.Errorf("back to notice: %v until %v, want until %s", n["status"], n["notice_ends_at"], want)
+		if n := r.JSON(t); n["status"] != "notice" || n["notice_ends_at"] != originalEnd {
+			t.Errorf("after dismissal: %v until %v, want notice until the original end %s", n["status"], n["notice_ends_at"], originalEnd)
 		}
 		// Resolving twice is a conflict.
 		if r := env.do("POST", "/api/v1/needs/"+id+"/objections/"+o2.JSON(t)["id"].(string)+"/resolve", verifier, map[string]any{"decision": "upheld"}); r.Status != http.StatusConflict {
 			t.Errorf("second resolution: %d", r.Status)
 		}
 		// An upheld objection rejects the need.
-		o3 := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "再次异议"})
+		o3 := env.do("POST", "/api/v1/needs/"+id+"/objections", "", map[string]any{"text": "再次异议", "anonymous": true})
 		r = env.do("POST", "/api/v1/needs/"+id+"/objections/"+o3.JSON(t)["id"].(string)+"/resolve", verifier, map[string]any{"decision": "upheld", "note": "查实"})
 		if r.Status != 200 || r.JSON(t)["status"] != "rejected" {
 			t.Fatalf("upheld: %d %s", r.Status, r.Body)
@@ -84,10 +84,10 @@ func TestNeedObjectionSuspendsUntilResolved(t *testing.T) {
 		id2 := env.createNeed(worker, needBody())
 		env.clearAndPublish(id2, worker, verifier)
 		env.advance(121 * time.Hour)
-		if r := env.do("POST", "/api/v1/needs/"+id2+"/objections", "", map[string]any{"text": "晚了"}); r.Status != http.StatusConflict {
+		if r := env.do("POST", "/api/v1/needs/"+id2+"/objections", "", map[string]any{"text": "晚了", "anonymous": true}); r.Status != http.StatusConflict {
 			t.Errorf("objection after notice: %d %s", r.Status, r.Body)
 		}
-		if r := env.do("POST", "/api/v1/needs/"+id2+"/objections", "", map[string]any{"text": ""}); r.Status != http.StatusBadRequest {
+		if r := env.do("POST", "/api/v1/needs/"+id2+"/objections", "", map[string]any{"text": "", "anonymous": true}); r.Status != http.StatusBadRequest {
 			t.Errorf("empty objection: %d", r.Status)
 		}
 	})

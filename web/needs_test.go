@@ -24,6 +24,8 @@ func init() {
 		"POST /api/v1/needs/:id/objections":              {"*"},
 		"GET /api/v1/needs/:id/objections":               {"social_worker", "verifier", "federation_staff", "auditor"},
 		"POST /api/v1/needs/:id/objections/:oid/resolve": {"verifier"},
+		"GET /api/v1/objection-queue":                    {"verifier"},
+		"POST /api/v1/objections/:id/outcome":            {"*"},
 		"POST /api/v1/needs/:id/updates":                 {"social_worker"},
 		"GET /api/v1/needs/:id/updates":                  {"social_worker", "verifier", "federation_staff", "auditor", "donor", "volunteer"},
 		"GET /api/v1/orgs/me/needs":                      {"social_worker"},

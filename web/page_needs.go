@@ -256,22 +256,5 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 	return s.render(c, status, "need", d)
 }
 
-// handleNeedObjectionForm takes an objection during the notice, from
-// anyone; the need is then suspended (and leaves the public pages) until a
-// verifier resolves it.
-func (s *Server) handleNeedObjectionForm(c echo.Context) error {
-	if _, err := s.Needs.Object(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("text")); err != nil {
-		var ve *kernel.ValidationError
-		switch {
-		case errors.As(err, &ve):
-			return s.renderNeedPage(c, http.StatusBadRequest, s.pageT(c, "objection_invalid"))
-		case errors.Is(err, kernel.ErrConflict):
-			return s.renderNeedPage(c, http.StatusConflict, s.pageT(c, "objection_closed"))
-		}
-		return err
-	}
-	return s.render(c, http.StatusOK, "message", message{Title: s.pageT(c, "objection_title"), Text: s.pageT(c, "objection_done")})
-}
-
 // message is a page that only says something.
 type message struct{ Title, Text string }

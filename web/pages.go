@@ -299,6 +299,11 @@ func (s *Server) registerPages() {
 		e.POST("/staff/needs/:id/publish", s.handleStaffNeedPublish, requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier))
 		e.POST("/staff/needs/:id/close", s.handleStaffNeedClose, sw...)
 		e.POST("/needs/:id/objection", s.handleNeedObjectionForm, s.formLimiter())
+		e.GET("/objections/:id", s.handleObjectionPage)
+		e.POST("/objections/:id", s.handleObjectionLookupForm, s.formLimiter())
+		ver := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier)}
+		e.GET("/verify/objections", s.handleVerifyObjectionsPage, ver...)
+		e.POST("/verify/objections/:id", s.handleVerifyObjectionForm, ver...)
 		if s.Funds != nil {
 			fed := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff)}
 			e.GET("/staff", s.handleStaffPage, fed...)

@@ -46,6 +46,10 @@ func (s *Server) registerNeedRoutes(g *echo.Group) {
 	s.public(g, http.MethodPost, "/needs/:id/objections", s.handleObjectionCreate, objectionLimiter)
 	s.only(g, http.MethodGet, "/needs/:id/objections", s.handleObjectionList, sw, ver, fed, aud)
 	s.only(g, http.MethodPost, "/needs/:id/objections/:oid/resolve", s.handleObjectionResolve, ver)
+	s.only(g, http.MethodGet, "/objection-queue", s.handleObjectionQueue, ver)
+	// The receipt token is the objector's only credential: limited like
+	// objections, so that tokens cannot be guessed at speed.
+	s.public(g, http.MethodPost, "/objections/:id/outcome", s.handleObjectionOutcome, objectionLimiter)
 	s.only(g, http.MethodPost, "/needs/:id/updates", s.handleNeedUpdateCreate, sw)
 	// Role gate only: the service admits the need's own staff, covering
 	// verifiers, its confirmed donors and its engaged volunteers.

@@ -55,10 +55,13 @@ var routeScope = map[string]string{
 	"POST /api/v1/needs/:id/objections":              "none",
 	"GET /api/v1/needs/:id/objections":               "own_org|region",
 	"POST /api/v1/needs/:id/objections/:oid/resolve": "region",
-	"POST /api/v1/needs/:id/updates":                 "own_org",
-	"GET /api/v1/needs/:id/updates":                  "own_org|region|own_record",
-	"GET /api/v1/orgs/me/needs":                      "own_org",
-	"GET /api/v1/clearance-queue":                    "region",
+	"GET /api/v1/objection-queue":                    "region",
+	// The receipt's token is the objector's own record's key.
+	"POST /api/v1/objections/:id/outcome": "own_record",
+	"POST /api/v1/needs/:id/updates":      "own_org",
+	"GET /api/v1/needs/:id/updates":       "own_org|region|own_record",
+	"GET /api/v1/orgs/me/needs":           "own_org",
+	"GET /api/v1/clearance-queue":         "region",
 
 	// Browse.
 	"GET /api/v1/needs":     "none",
@@ -194,6 +197,8 @@ func TestEveryRouteHasAScope(t *testing.T) {
 // charity federation, another donor and another volunteer.
 type scopeFixture struct {
 	need, publicNeed, screenedNeed, moneyNeed string
+	// objection is an open objection, with a contact, to objectionNeed.
+	objection, objectionNeed                  string
 	screening, referral, report               string
 	claim, servicePledge                      string
 	fund, project, allocation, plan           string
@@ -221,6 +226,13 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	// An open need on the public pages, which money goes to.
 	fx.moneyNeed = env.createNeed(swA, needBody())
 	env.clearAndPublish(fx.moneyNeed, swA, verA)
+	fx.objectionNeed = env.createNeed(swA, needBody())
+	env.clearAndPublish(fx.objectionNeed, swA, verA)
+	r = env.do(http.MethodPost, "/api/v1/needs/"+fx.objectionNeed+"/objections", "", map[string]any{"text": "该户有车", "contact": scopeObjectorPhone})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("objection: %d %s", r.Status, r.Body)
+	}
+	fx.objection = r.JSON(t)["id"].(string)
 	env.advance(121 * time.Hour)
 	// Tokens live an hour: the users below sign in after the notice.
 	donorA, _ := env.user(kernel.RoleDonor, nil)
@@ -303,6 +315,10 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	return fx
 }
 
+// scopeObjectorPhone is the contact of the fixture's objection: no
+// out-of-scope reader may see it.
+const scopeObjectorPhone = "13912345678"
+
 // scopeCall is one request of an out-of-scope user: want is the status, and
 // absent an id the answer must not hold (for lists).
 type scopeCall struct {
@@ -357,6 +373,16 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	},
 	"GET /api/v1/orgs/me/needs": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.swB, path: "/api/v1/orgs/me/needs", want: 200, absent: fx.need}}
+	},
+	"GET /api/v1/objection-queue": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.verB, path: "/api/v1/objection-queue", want: 200, absent: fx.objection},
+			{who: fx.verB, path: "/api/v1/objection-queue", want: 200, absent: scopeObjectorPhone}}
+	},
+	// Anyone with a wrong token, also a signed-in user, learns nothing.
+	"POST /api/v1/objections/:id/outcome": func(fx *scopeFixture) []scopeCall {
+		p := "/api/v1/objections/" + fx.objection + "/outcome"
+		return []scopeCall{{who: fx.donorB, path: p, body: map[string]any{"token": "0123456789abcdef0123456789abcdef"}, want: 404},
+			{who: fx.verB, path: p, body: map[string]any{"token": ""}, want: 404}}
 	},
 	"GET /api/v1/clearance-queue": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/api/v1/clearance-queue", want: 200, absent: fx.need}}
@@ -596,6 +622,13 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	},
 	"POST /verify/review/:id": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/verify/review/" + fx.screening, body: map[string]string{"decision": "acknowledge"}, want: 404}}
+	},
+	"GET /verify/objections": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.verB, path: "/verify/objections", want: 200, absent: fx.objection},
+			{who: fx.verB, path: "/verify/objections", want: 200, absent: scopeObjectorPhone}}
+	},
+	"POST /verify/objections/:id": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.verB, path: "/verify/objections/" + fx.objection, body: map[string]string{"need": fx.objectionNeed, "decision": "dismissed"}, want: 404}}
 	},
 	"GET /verify/referrals": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.verB, path: "/verify/referrals", want: 200, absent: fx.referral}}

@@ -293,10 +293,16 @@ func (m *Main) runDemoJob(ctx context.Context, j demoJob, n int) error {
 	switch j.plan {
 	case planSuspended:
 		if m.Config.NoticePeriod < 3*time.Hour || status != kernel.NeedNotice {
-			return nil // no notice to object in, or objected to already
+			return nil // no notice to object in
+		}
+		var objections int64
+		if err := m.DB.Gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM need_objections o JOIN needs n ON n.id = o.need_id WHERE n.public_id = ?", id).
+			Scan(&objections).Error; err != nil || objections > 0 {
+			return err // objected to already
 		}
 		clock = clock.Add(2 * time.Hour)
-		_, err = svc.Object(ctx, nil, id, "据村民反映，该户子女在城里有稳定工作，请核实。")
+		// The need stays in notice, held, until a verifier resolves it.
+		_, err = svc.Object(ctx, nil, id, marketplace.ObjectionInput{Text: "据村民反映，该户子女在城里有稳定工作，请核实。", Contact: "139 0000 0000（村民，回电请说明来意）"})
 	case planWithdrawn:
 		if status == kernel.NeedWithdrawn {
 			return nil

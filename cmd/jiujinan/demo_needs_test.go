@@ -31,12 +31,17 @@ func TestDemoNeedsCoverTheLifecycle(t *testing.T) {
 		t.Errorf("%d demo needs, want %d", total, 3*demoNeedsPerCounty)
 	}
 	for _, st := range []kernel.NeedStatus{kernel.NeedSubmitted, kernel.NeedCleared, kernel.NeedReferred, kernel.NeedRejected,
-		kernel.NeedNotice, kernel.NeedOpen, kernel.NeedSuspended, kernel.NeedWithdrawn} {
+		kernel.NeedNotice, kernel.NeedOpen, kernel.NeedWithdrawn} {
 		if got[string(st)] == 0 {
 			t.Errorf("no demo need is %s (%v)", st, got)
 		}
 	}
-	var c struct{ Overdue, Ended, Private, Regions int }
+	var c struct{ Overdue, Ended, Private, Regions, Held int }
+	// An objection holds its need in notice (issue 16), no longer suspends it.
+	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE status = 'notice' AND open_objections > 0 AND notice_ends_at IS NULL").Scan(&c.Held)
+	if c.Held == 0 {
+		t.Error("no demo need is held in notice by an objection")
+	}
 	now := m.Now()
 	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE status = 'submitted' AND clearance_due_at < ?", now).Scan(&c.Overdue)
 	m.DB.Gorm.Raw("SELECT COUNT(*) FROM needs WHERE status = 'notice' AND notice_ends_at < ?", now).Scan(&c.Ended)

@@ -140,10 +140,12 @@ type needRow struct {
 	ScreeningResult  string
 	BlockOverride    bool
 	Deadline         *time.Time
+	OpenObjections   int
 }
 
 const needCols = `id, public_id, org_id, pseudonym AS person, status, category, region_code, public_region_code, household_types,
-	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, published_at IS NOT NULL AS published, notice_ends_at, screening_result, block_override, deadline`
+	requested_fen, funded_fen, disbursed_fen, emergency, consent_public, published_at IS NOT NULL AS published, notice_ends_at, screening_result, block_override, deadline,
+	open_objections`
 
 func (r *needRow) domain() *funds.NeedState {
 	var notice *time.Time
@@ -155,7 +157,8 @@ func (r *needRow) domain() *funds.NeedState {
 		Category: kernel.Category(r.Category), RegionCode: r.RegionCode, PublicRegionCode: r.PublicRegionCode,
 		HouseholdTypes: funds.ParseHouseholdTypes(r.HouseholdTypes), RequestedFen: r.RequestedFen, FundedFen: r.FundedFen,
 		DisbursedFen: r.DisbursedFen, Emergency: r.Emergency, ConsentPublic: r.ConsentPublic, Published: r.Published, NoticeEndsAt: notice,
-		Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride, Deadline: utc(r.Deadline)}
+		Screening: kernel.ScreeningOutcome(r.ScreeningResult), BlockOverride: r.BlockOverride, Deadline: utc(r.Deadline),
+		OpenObjections: r.OpenObjections}
 }
 
 func readNeed(g *gorm.DB, where string, arg any, lock string) (*funds.NeedState, error) {

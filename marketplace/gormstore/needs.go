@@ -74,6 +74,8 @@ type needRow struct {
 	StillNeededAt        *time.Time
 	SuspendedFrom        string
 	NoticeLeftUs         int64
+	OpenObjections       int
+	NoticePlannedEnd     *time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 	Version              int64
@@ -146,9 +148,22 @@ type objectionRow struct {
 	Status     string
 	ResolvedAt *time.Time
 	ResolvedBy string
+	Anonymous  bool
+	ContactCT  []byte `gorm:"column:contact_ct"`
+	ContactKID string `gorm:"column:contact_kid"`
+	AddrKey    string
+	DueAt      *time.Time
+	TokenHash  string
 }
 
 func (objectionRow) TableName() string { return "need_objections" }
+
+func (r objectionRow) domain() marketplace.Objection {
+	return marketplace.Objection{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
+		TextCT: r.TextCT, TextKID: r.TextKID, PublicText: r.PublicText, Status: marketplace.ObjectionStatus(r.Status),
+		ResolvedAt: utcp(r.ResolvedAt), ResolvedBy: r.ResolvedBy, Anonymous: r.Anonymous, ContactCT: r.ContactCT, ContactKID: r.ContactKID,
+		AddrKey: r.AddrKey, DueAt: utcp(r.DueAt), TokenHash: r.TokenHash}
+}
 
 type needUpdateRow struct {
 	ID         int64 `gorm:"primaryKey"`
@@ -216,7 +231,8 @@ func toNeedRow(n *marketplace.Need) needRow {
 		ServiceNeeds: joinCodes(n.ServiceNeeds), Deadline: n.Deadline, Emergency: n.Emergency, ConsentPublic: n.ConsentPublic,
 		ScreeningResult: string(n.ScreeningResult), BlockOverride: n.BlockOverride, SubmittedAt: n.SubmittedAt, ClearanceDueAt: n.ClearanceDueAt,
 		ClearedAt: n.ClearedAt, NoticeEndsAt: n.NoticeEndsAt, PublishedAt: n.PublishedAt, ClosedAt: n.ClosedAt, StillNeededAt: n.StillNeededAt,
-		SuspendedFrom: string(n.SuspendedFrom), NoticeLeftUs: n.NoticeLeft.Microseconds(), CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
+		SuspendedFrom: string(n.SuspendedFrom), NoticeLeftUs: n.NoticeLeft.Microseconds(), OpenObjections: n.OpenObjections,
+		NoticePlannedEnd: n.NoticePlannedEnd, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
 		Version: n.Version}
 }
 
@@ -235,7 +251,8 @@ func (r needListRow) domain() *marketplace.Need {
 		SubmittedAt: utcp(r.SubmittedAt), ClearanceDueAt: utcp(r.ClearanceDueAt), ClearedAt: utcp(r.ClearedAt),
 		NoticeEndsAt: utcp(r.NoticeEndsAt), PublishedAt: utcp(r.PublishedAt), ClosedAt: utcp(r.ClosedAt),
 		StillNeededAt: utcp(r.StillNeededAt), SuspendedFrom: kernel.NeedStatus(r.SuspendedFrom),
-		NoticeLeft: time.Duration(r.NoticeLeftUs) * time.Microsecond, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		NoticeLeft: time.Duration(r.NoticeLeftUs) * time.Microsecond, OpenObjections: r.OpenObjections,
+		NoticePlannedEnd: utcp(r.NoticePlannedEnd), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Version: r.Version}
 }
 
@@ -324,6 +341,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			"requested_fen": r.RequestedFen, "screening_result": r.ScreeningResult, "cleared_at": r.ClearedAt,
 			"notice_ends_at": r.NoticeEndsAt, "published_at": r.PublishedAt, "closed_at": r.ClosedAt,
 			"still_needed_at": r.StillNeededAt, "suspended_from": r.SuspendedFrom, "notice_left_us": r.NoticeLeftUs,
+			"open_objections": r.OpenObjections, "notice_planned_end": r.NoticePlannedEnd,
 			"updated_at": r.UpdatedAt, "version": r.Version + 1,
 		}
 		res := tx.Model(&needRow{}).Where("id = ? AND version = ?", n.ID, n.Version).Updates(upd)
@@ -339,7 +357,8 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 		if o := w.NewObjection; o != nil {
 			o.NeedID = n.ID
 			row := objectionRow{PublicID: o.PublicID, NeedID: n.ID, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, TextCT: o.TextCT,
-				TextKID: o.TextKID, PublicText: o.PublicText, Status: string(o.Status)}
+				TextKID: o.TextKID, PublicText: o.PublicText, Status: string(o.Status), Anonymous: o.Anonymous, ContactCT: o.ContactCT,
+				ContactKID: o.ContactKID, AddrKey: o.AddrKey, DueAt: o.DueAt, TokenHash: o.TokenHash}
 			if err := tx.Create(&row).Error; err != nil {
 				return MapError(err)
 			}
@@ -665,9 +684,91 @@ func (s *Store) Objections(ctx context.Context, needID int64) ([]marketplace.Obj
 	}
 	out := make([]marketplace.Objection, len(rows))
 	for i, r := range rows {
-		out[i] = marketplace.Objection{ID: r.ID, PublicID: r.PublicID, NeedID: r.NeedID, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
-			TextCT: r.TextCT, TextKID: r.TextKID, PublicText: r.PublicText, Status: marketplace.ObjectionStatus(r.Status),
-			ResolvedAt: utcp(r.ResolvedAt), ResolvedBy: r.ResolvedBy}
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// CountObjectionsFrom implements marketplace.NeedStore.
+func (s *Store) CountObjectionsFrom(ctx context.Context, addrKey string, since time.Time) (int, error) {
+	var c int64
+	if err := s.db.WithContext(ctx).Model(&objectionRow{}).Where("addr_key = ? AND created_at >= ?", addrKey, since).Count(&c).Error; err != nil {
+		return 0, fmt.Errorf("count objections: %w", err)
+	}
+	return int(c), nil
+}
+
+// withNeeds returns rows as objections with their needs' public ids and
+// regions.
+func (s *Store) withNeeds(ctx context.Context, rows []objectionRow) ([]marketplace.Objection, error) {
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.NeedID)
+	}
+	var needs []struct {
+		ID         int64
+		PublicID   string
+		RegionCode string
+	}
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("needs").Select("id, public_id, region_code").Where("id IN ?", ids).Scan(&needs).Error; err != nil {
+			return nil, err
+		}
+	}
+	byID := map[int64]int{}
+	for i, n := range needs {
+		byID[n.ID] = i
+	}
+	out := make([]marketplace.Objection, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+		if j, ok := byID[r.NeedID]; ok {
+			out[i].NeedPublicID, out[i].NeedRegionCode = needs[j].PublicID, needs[j].RegionCode
+		}
+	}
+	return out, nil
+}
+
+// ObjectionByPublicID implements marketplace.NeedStore.
+func (s *Store) ObjectionByPublicID(ctx context.Context, publicID string) (*marketplace.Objection, error) {
+	if publicID == "" || len(publicID) > 64 {
+		return nil, kernel.ErrNotFound
+	}
+	var rows []objectionRow
+	if err := s.db.WithContext(ctx).Where("public_id = ?", publicID).Limit(1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("objection: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, kernel.ErrNotFound
+	}
+	out, err := s.withNeeds(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("objection: %w", err)
+	}
+	return &out[0], nil
+}
+
+// OpenObjectionsIn implements marketplace.NeedStore.
+func (s *Store) OpenObjectionsIn(ctx context.Context, prefixes []string, limit int) ([]marketplace.Objection, error) {
+	if len(prefixes) == 0 {
+		return nil, nil
+	}
+	var ors []string
+	var args []any
+	for _, p := range prefixes {
+		ors = append(ors, "region_code LIKE ?")
+		args = append(args, likePrefix(p))
+	}
+	needs := s.db.WithContext(ctx).Table("needs").Select("id").Where(strings.Join(ors, " OR "), args...)
+	var rows []objectionRow
+	err := s.db.WithContext(ctx).Where("status = ? AND need_id IN (?)", string(marketplace.ObjectionOpen), needs).
+		Order("due_at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("open objections: %w", err)
+	}
+	out, err := s.withNeeds(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("open objections: %w", err)
 	}
 	return out, nil
 }
