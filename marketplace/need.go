@@ -79,9 +79,11 @@ type PublicNeed struct {
 	NoticeEndsAt       *time.Time             `json:"notice_ends_at"`
 	PublishedAt        *time.Time             `json:"published_at"`
 	// OrgID and OrgName name the organization that posted the need, only
-	// when its region covers the need's public region (ShownOrg): an
-	// organization of a finer region would put the need back in it. Else
-	// both are empty and OrgKind lets a page say 一家社会工作服务机构.
+	// when its region covers the need's public region (ShownOrg: an
+	// organization of a finer region would put the need back in it) and
+	// publication found k needs of the cell posted by it (the name is a
+	// quasi-identifier; NeedService.project). Else both are empty and
+	// OrgKind lets a page say 一家社会工作服务机构.
 	OrgID   string         `json:"org_id"`
 	OrgName string         `json:"org_name"`
 	OrgKind kernel.OrgKind `json:"org_kind"`

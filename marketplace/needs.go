@@ -773,6 +773,9 @@ type Projection struct {
 	RegionName      string                 `json:"region_name"`
 	AgeBand         kernel.AgeBand         `json:"age_band"`
 	HouseholdTypes  []kernel.HouseholdType `json:"household_types"`
+	// OrgShown: public surfaces may name the posting organization beside
+	// the need (see project).
+	OrgShown bool `json:"org_shown"`
 	// reachedK: a count of the cell reached exactly K with this need, so
 	// that needs published before it may now be shown finer.
 	reachedK bool
@@ -786,11 +789,16 @@ type Projection struct {
 // The need itself counts as one of them. Re-projection (Reproject) keeps
 // the stored projections of published needs to the same rule as their
 // cells grow.
-func (s *NeedService) project(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, region string, types []kernel.HouseholdType, title, story string, id *Identity) (Projection, error) {
+//
+// The posting organization (orgID, of orgRegion) is a quasi-identifier
+// too when a public surface names it: it is named (OrgShown) only when its
+// region covers the region shown (ShownOrg) and at least K published needs
+// of the cell at that region were posted by it, the need included.
+func (s *NeedService) project(ctx context.Context, orgID int64, orgRegion string, category kernel.Category, ageBand kernel.AgeBand, region string, types []kernel.HouseholdType, title, story string, id *Identity) (Projection, error) {
 	p := Projection{AgeBand: ageBand}
 	var firstErr error
 	count := func(prefix string, t kernel.HouseholdType) int {
-		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, t)
+		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, t, 0)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -810,6 +818,17 @@ func (s *NeedService) project(ctx context.Context, category kernel.Category, age
 		return count(countyPrefix, t)
 	})
 	p.RegionName = s.Divisions.FullName(p.RegionCode)
+	if ShownOrg(s.Divisions, orgRegion, p.RegionCode) {
+		prefix := ""
+		if p.RegionCode != kernel.NationalRegion {
+			prefix = s.Divisions.Prefix(p.RegionCode)
+		}
+		c, err := s.Store.CountPublishedCell(ctx, category, ageBand, prefix, "", orgID)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		p.OrgShown = c+1 >= s.Config.K
+	}
 	// The text must not name what the coarsened region hides (隆回县 shown
 	// as 全国); see HiddenPlaceNames.
 	names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode)
@@ -833,7 +852,7 @@ func (s *NeedService) Preview(ctx context.Context, by *kernel.Principal, in Need
 		return nil, err
 	}
 	id := &Identity{Name: strings.TrimSpace(in.Beneficiary.Name), Members: vn.members}
-	p, err := s.project(ctx, in.Category, vn.ageBand, in.Beneficiary.RegionCode, vn.types, strings.TrimSpace(in.Title), in.Story, id)
+	p, err := s.project(ctx, vn.org.ID, vn.org.RegionCode, in.Category, vn.ageBand, in.Beneficiary.RegionCode, vn.types, strings.TrimSpace(in.Title), in.Story, id)
 	if err != nil {
 		return nil, err
 	}
@@ -851,7 +870,7 @@ func (s *NeedService) PreviewStored(ctx context.Context, by *kernel.Principal, p
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.project(ctx, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
+	p, err := s.project(ctx, n.OrgID, n.OrgRegionCode, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
 	if err != nil {
 		return nil, err
 	}
@@ -879,11 +898,12 @@ func (s *NeedService) Publish(ctx context.Context, by *kernel.Principal, publicI
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.project(ctx, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
+	p, err := s.project(ctx, n.OrgID, n.OrgRegionCode, n.Category, n.AgeBand, n.RegionCode, n.HouseholdTypes, priv.Title, priv.Story, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	n.PublicTitle, n.PublicStory, n.PublicRegionCode, n.PublicHouseholdTypes = p.Title, p.Story, p.RegionCode, p.HouseholdTypes
+	n.PublicOrgShown = p.OrgShown
 	n.PublishedAt, n.UpdatedAt = &now, now
 	emergencyPath := n.Emergency && n.RequestedFen <= s.Config.EmergencyMaxFen
 	from, action := n.Status, ActPublish

@@ -38,11 +38,12 @@ type NeedStore interface {
 	SaveNeed(ctx context.Context, w NeedWrite) error
 	// SetScreeningResult records the latest screening outcome of a need.
 	SetScreeningResult(ctx context.Context, needID int64, result kernel.ScreeningOutcome) error
-	// CountPublishedCell counts the published needs (published_at set,
+	// CountPublishedCell (orgID 0: of any organization; else only those
+	// the organization posted) counts the published needs (published_at set,
 	// consent to publication given) of category and age band whose region
 	// code starts with regionPrefix and, when householdType is not empty,
 	// that carry it.
-	CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType) (int, error)
+	CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType, orgID int64) (int, error)
 	// ReprojectCell recomputes, in one transaction, the public projections
 	// of the published needs of cell (published_at set, consent to
 	// publication given, any status): it hands fn the needs grouped by exact

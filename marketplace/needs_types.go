@@ -16,7 +16,9 @@ type Need struct {
 	OrgID       int64
 	OrgPublicID string // filled when read
 	OrgName     string // filled when read
-	CreatedBy   int64
+	// OrgRegionCode is the posting organization's region (filled when read).
+	OrgRegionCode string
+	CreatedBy     int64
 	// BeneficiaryID is the row id of the beneficiary.
 	BeneficiaryID int64
 	Pseudonym     string
@@ -25,11 +27,14 @@ type Need struct {
 	// readers of needs leave it empty.
 	Household []HouseholdMember
 
-	Status               kernel.NeedStatus
-	Category             kernel.Category
-	Urgency              kernel.Urgency
-	RegionCode           string
-	PublicRegionCode     string
+	Status           kernel.NeedStatus
+	Category         kernel.Category
+	Urgency          kernel.Urgency
+	RegionCode       string
+	PublicRegionCode string
+	// PublicOrgShown: public surfaces may name the posting organization
+	// (Projection.OrgShown, decided at publication).
+	PublicOrgShown       bool
 	AgeBand              kernel.AgeBand
 	HouseholdTypes       []kernel.HouseholdType
 	PublicHouseholdTypes []kernel.HouseholdType

@@ -50,7 +50,7 @@ func newBrowseFixture(t *testing.T, env *testEnv) *browseFixture {
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 	const day = 24 * time.Hour
 	needs := map[string]needfixture.Need{
-		"leukemia": {Category: "medical", PublicRegionCode: "371725", Urgency: "emergency", Emergency: true,
+		"leukemia": {Category: "medical", PublicRegionCode: "371725", PublicOrgShown: true, Urgency: "emergency", Emergency: true,
 			PublicTitle: "白血病患儿急需医疗费", PublicStory: "孩子确诊急性白血病，需要骨髓移植。",
 			VerifiedCostFen: 900000, FundedFen: 100000, Deadline: at(2 * day), PublishedAt: at(-10 * day)},
 		"college": {Category: "education", PublicRegionCode: "371700", Urgency: "normal",

@@ -124,7 +124,10 @@ func TestMoneyPathPages(t *testing.T) {
 		t.Run("the need page, the register and my giving show where the money went", func(t *testing.T) {
 			pub := newBrowser(env)
 			need := pub.do(http.MethodGet, "/needs/"+needID, nil).Body.String()
-			for _, want := range []string{"拨付", "春晖助医基金", "¥15,000.00"} {
+			// The need is shown coarser than the county that holds the fund
+			// (one need: k not reached), so the fund is not named beside it
+			// (docs/privacy.md); the page says what kind of money it was.
+			for _, want := range []string{"拨付", "一项冠名基金", "¥15,000.00"} {
 				if !strings.Contains(need, want) {
 					t.Errorf("need page lacks %q", want)
 				}

@@ -90,7 +90,7 @@ func TestNoPublicSurfaceJoinsANeedBelowItsRegion(t *testing.T) {
 		for _, region := range shownAt {
 			id := env.insertNeed(testNeed{public: true})
 			if err := needfixture.Set(ctx, env.db.Gorm, id, map[string]any{"public_region_code": region,
-				"notice_ends_at": env.now.Load().Add(-time.Hour)}); err != nil {
+				"notice_ends_at": env.now.Load().Add(-time.Hour), "public_org_shown": true}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := env.funds.Allocate(ctx, staff, funds.KindFund, fund, id, 10_000, nil); err != nil {

@@ -45,6 +45,7 @@ type needRow struct {
 	Urgency              string
 	RegionCode           string
 	PublicRegionCode     string
+	PublicOrgShown       bool
 	AgeBand              string
 	HouseholdTypes       string
 	PublicHouseholdTypes string
@@ -86,8 +87,9 @@ func (needRow) TableName() string { return "needs" }
 // needListRow is a need with its organization, as the readers return it.
 type needListRow struct {
 	needRow
-	OrgPublicID string
-	OrgName     string
+	OrgPublicID   string
+	OrgName       string
+	OrgRegionCode string
 }
 
 // withOrgs reads needs by q and adds their organizations' public ids and names.
@@ -116,7 +118,7 @@ func (s *Store) withOrgs(ctx context.Context, q *gorm.DB) ([]needListRow, error)
 	}
 	out := make([]needListRow, len(rows))
 	for i, r := range rows {
-		out[i] = needListRow{needRow: r, OrgPublicID: orgs[r.OrgID].PublicID, OrgName: orgs[r.OrgID].Name}
+		out[i] = needListRow{needRow: r, OrgPublicID: orgs[r.OrgID].PublicID, OrgName: orgs[r.OrgID].Name, OrgRegionCode: orgs[r.OrgID].RegionCode}
 	}
 	return out, nil
 }
@@ -224,7 +226,7 @@ func utcp(t *time.Time) *time.Time {
 func toNeedRow(n *marketplace.Need) needRow {
 	return needRow{ID: n.ID, PublicID: n.PublicID, OrgID: n.OrgID, CreatedBy: n.CreatedBy, BeneficiaryID: n.BeneficiaryID, Pseudonym: n.Pseudonym,
 		Status: string(n.Status), Category: string(n.Category), Urgency: string(n.Urgency), RegionCode: n.RegionCode,
-		PublicRegionCode: n.PublicRegionCode, AgeBand: string(n.AgeBand), HouseholdTypes: joinCodes(n.HouseholdTypes),
+		PublicRegionCode: n.PublicRegionCode, PublicOrgShown: n.PublicOrgShown, AgeBand: string(n.AgeBand), HouseholdTypes: joinCodes(n.HouseholdTypes),
 		PublicHouseholdTypes: joinCodes(n.PublicHouseholdTypes), PrivateCT: n.PrivateCT, PrivateKID: n.PrivateKID,
 		PublicTitle: n.PublicTitle, PublicStory: n.PublicStory, VerifiedCostFen: n.VerifiedCostFen, StatutoryReliefFen: n.StatutoryReliefFen,
 		RequestedFen: n.RequestedFen, FundedFen: n.FundedFen, DisbursedFen: n.DisbursedFen, CostFrom: n.CostFrom, CostTo: n.CostTo,
@@ -238,6 +240,7 @@ func toNeedRow(n *marketplace.Need) needRow {
 
 func (r needListRow) domain() *marketplace.Need {
 	return &marketplace.Need{ID: r.ID, PublicID: r.PublicID, OrgID: r.OrgID, OrgPublicID: r.OrgPublicID, OrgName: r.OrgName,
+		OrgRegionCode: r.OrgRegionCode, PublicOrgShown: r.PublicOrgShown,
 		CreatedBy: r.CreatedBy, BeneficiaryID: r.BeneficiaryID, Pseudonym: r.Pseudonym, Status: kernel.NeedStatus(r.Status),
 		Category: kernel.Category(r.Category), Urgency: kernel.Urgency(r.Urgency), RegionCode: r.RegionCode,
 		PublicRegionCode: r.PublicRegionCode, AgeBand: kernel.AgeBand(r.AgeBand),
@@ -336,7 +339,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r := toNeedRow(n)
 		upd := map[string]any{
-			"status": r.Status, "public_region_code": r.PublicRegionCode, "public_household_types": r.PublicHouseholdTypes,
+			"status": r.Status, "public_region_code": r.PublicRegionCode, "public_org_shown": r.PublicOrgShown, "public_household_types": r.PublicHouseholdTypes,
 			"public_title": r.PublicTitle, "public_story": r.PublicStory, "statutory_relief_fen": r.StatutoryReliefFen,
 			"requested_fen": r.RequestedFen, "screening_result": r.ScreeningResult, "cleared_at": r.ClearedAt,
 			"notice_ends_at": r.NoticeEndsAt, "published_at": r.PublishedAt, "closed_at": r.ClosedAt,
@@ -461,7 +464,10 @@ func reprojectCell(tx *gorm.DB, cell anonymize.ProjectionCell, fn func([]anonymi
 			continue
 		}
 		err = tx.Model(&needRow{}).Where("id IN ?", ids).
-			Updates(map[string]any{"public_region_code": c.RegionCode, "public_household_types": joinCodes(c.HouseholdTypes)}).Error
+			Updates(map[string]any{"public_region_code": c.RegionCode, "public_household_types": joinCodes(c.HouseholdTypes),
+				// Decided anew at the next publication in the cell; hidden
+				// meanwhile (see migration 00017).
+				"public_org_shown": false}).Error
 		if err != nil {
 			return 0, fmt.Errorf("reproject: write: %w", err)
 		}
@@ -596,9 +602,12 @@ func likePrefix(p string) string {
 }
 
 // CountPublishedCell implements marketplace.NeedStore.
-func (s *Store) CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType) (int, error) {
+func (s *Store) CountPublishedCell(ctx context.Context, category kernel.Category, ageBand kernel.AgeBand, regionPrefix string, householdType kernel.HouseholdType, orgID int64) (int, error) {
 	q := s.db.WithContext(ctx).Model(&needRow{}).
 		Where("category = ? AND age_band = ? AND published_at IS NOT NULL AND consent_public = 1", string(category), string(ageBand))
+	if orgID != 0 {
+		q = q.Where("org_id = ?", orgID)
+	}
 	if regionPrefix != "" {
 		q = q.Where("region_code LIKE ?", likePrefix(regionPrefix))
 	}

@@ -50,12 +50,13 @@ type publicNeedRow struct {
 	OrgName              string
 	OrgRegionCode        string
 	OrgKind              string
+	PublicOrgShown       bool
 }
 
 const publicNeedColumns = "n.id, n.public_id, n.status, n.category, n.urgency, n.public_region_code, n.age_band, " +
 	"n.public_household_types, n.public_title, n.public_story, n.verified_cost_fen, n.statutory_relief_fen, " +
 	"n.requested_fen, n.funded_fen, n.service_needs, n.deadline, n.emergency, n.consent_public, n.notice_ends_at, " +
-	"n.published_at, o.public_id AS org_public_id, o.name AS org_name, o.region_code AS org_region_code, o.kind AS org_kind"
+	"n.published_at, o.public_id AS org_public_id, o.name AS org_name, o.region_code AS org_region_code, o.kind AS org_kind, n.public_org_shown"
 
 // publicWhere is the SQL form of (publicNeedRow).public: both must say the
 // same (TestPublicNeedVisibility checks every status both ways).
@@ -118,7 +119,10 @@ func (r *publicNeedRow) projection(now time.Time) marketplace.PublicNeed {
 		PublishedAt:        utcPtr(r.PublishedAt),
 		OrgKind:            kernel.OrgKind(r.OrgKind),
 	}
-	if marketplace.ShownOrg(d, r.OrgRegionCode, r.PublicRegionCode) {
+	// Named only when publication found k needs of the cell by the same
+	// organization (the name is a quasi-identifier) and its region covers
+	// the region shown now.
+	if r.PublicOrgShown && marketplace.ShownOrg(d, r.OrgRegionCode, r.PublicRegionCode) {
 		n.OrgID, n.OrgName = r.OrgPublicID, r.OrgName
 	}
 	return n

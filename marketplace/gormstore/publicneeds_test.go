@@ -143,7 +143,7 @@ func TestPublicNeedProjection(t *testing.T) {
 				AgeBand: "14_17", HouseholdTypes: "dibao,orphan", PublicHouseholdTypes: "dibao", PublicTitle: "高中生学费困难",
 				PublicStory: "某某同学考上高中，学费无着落。", VerifiedCostFen: 800000, StatutoryReliefFen: 200000, FundedFen: 150000,
 				ServiceNeeds: "tutoring,emotional_support", Deadline: &deadline, NoticeEndsAt: &ends, PublishedAt: &published},
-			needfixture.Need{PublicHouseholdTypes: `["tekun","elderly_alone"]`, Emergency: true})
+			needfixture.Need{PublicHouseholdTypes: `["tekun","elderly_alone"]`, Emergency: true, PublicOrgShown: true})
 		before, err := s.PublicNeed(ctx, ids[0], ends.Add(-time.Millisecond))
 		if err != nil {
 			t.Fatal(err)

@@ -26,12 +26,15 @@ import (
 type Need struct {
 	PublicID string
 	// OrgID is an organizations row id; 0 uses the fixture organization.
-	OrgID                int64
-	Status               string
-	Category             string
-	Urgency              string
-	RegionCode           string // private, exact
-	PublicRegionCode     string
+	OrgID            int64
+	Status           string
+	Category         string
+	Urgency          string
+	RegionCode       string // private, exact
+	PublicRegionCode string
+	// PublicOrgShown lets public surfaces name the organization (as
+	// publication decides when k needs of the cell are its own).
+	PublicOrgShown       bool
 	AgeBand              string
 	HouseholdTypes       string // private
 	PublicHouseholdTypes string
@@ -132,7 +135,7 @@ func (b Base) row(n Need, now time.Time) mstore.NeedRow {
 	}
 	return mstore.NeedRow{
 		PublicID: n.PublicID, OrgID: org, CreatedBy: b.UserID, BeneficiaryID: b.BeneficiaryID, Pseudonym: n.Pseudonym,
-		Status: n.Status, Category: n.Category, Urgency: n.Urgency, RegionCode: n.RegionCode, PublicRegionCode: n.PublicRegionCode,
+		Status: n.Status, Category: n.Category, Urgency: n.Urgency, RegionCode: n.RegionCode, PublicRegionCode: n.PublicRegionCode, PublicOrgShown: n.PublicOrgShown,
 		AgeBand: n.AgeBand, HouseholdTypes: n.HouseholdTypes, PublicHouseholdTypes: n.PublicHouseholdTypes,
 		PrivateCT: n.PrivateCT, PrivateKID: "k1", PublicTitle: n.PublicTitle, PublicStory: n.PublicStory,
 		VerifiedCostFen: n.VerifiedCostFen, StatutoryReliefFen: n.StatutoryReliefFen, RequestedFen: n.RequestedFen, FundedFen: n.FundedFen,
