@@ -27,11 +27,13 @@ const (
 // longest cell text is 32,767 characters).
 const maxToken = 16 << 20
 
-// attr is an attribute of the last start tag: its value is
-// scratch[start:end] (scratch may move while it grows).
+// attr is an attribute of the last start tag: its value is raw as it
+// stands in the part, or, if it needed decoding, scratch[start:end]
+// (scratch may move while it grows).
 type attr struct {
-	name       []byte
+	name, raw  []byte
 	start, end int
+	decoded    bool
 }
 
 type scanner struct {
@@ -44,7 +46,8 @@ type scanner struct {
 	name      []byte // local name of a start or end tag
 	selfClose bool
 	attrs     []attr // of a start tag; values decoded
-	text      []byte // of a text token
+	text      []byte // of a text token: a view of buf, or of textBuf
+	textBuf   []byte // decoded text
 	scratch   []byte // decoded attribute values
 }
 
@@ -86,7 +89,13 @@ func (s *scanner) more() error {
 // more as needed.
 func (s *scanner) find(from int, delim string) (int, error) {
 	for {
-		if i := bytes.Index(s.buf[s.pos+from:s.end], []byte(delim)); i >= 0 {
+		var i int
+		if len(delim) == 1 {
+			i = bytes.IndexByte(s.buf[s.pos+from:s.end], delim[0])
+		} else {
+			i = bytes.Index(s.buf[s.pos+from:s.end], []byte(delim))
+		}
+		if i >= 0 {
 			return from + i, nil
 		}
 		if s.eof {
@@ -126,7 +135,7 @@ func (s *scanner) next() error {
 			if err != nil {
 				return err
 			}
-			s.kind, s.name = tokEnd, localName(bytes.TrimRight(s.buf[s.pos+2:s.pos+i], " \t\r\n"))
+			s.kind, s.name = tokEnd, localName(trimRight(s.buf[s.pos+2:s.pos+i]))
 			s.pos += i + 1
 			return nil
 		case len(rest) > 0 && rest[0] == '?':
@@ -146,7 +155,8 @@ func (s *scanner) next() error {
 			if err != nil {
 				return err
 			}
-			s.kind, s.text = tokText, normalizeNewlines(s.text[:0], s.buf[s.pos+9:s.pos+i])
+			s.textBuf = normalizeNewlines(s.textBuf[:0], s.buf[s.pos+9:s.pos+i])
+			s.kind, s.text = tokText, s.textBuf
 			s.pos += i + 3
 			return nil
 		case len(rest) > 0 && rest[0] == '!':
@@ -166,9 +176,13 @@ func (s *scanner) scanText() error {
 	if err != nil {
 		return err
 	}
-	s.text, err = unescape(s.text[:0], s.buf[s.pos:s.pos+i])
-	if err != nil {
-		return err
+	if raw := s.buf[s.pos : s.pos+i]; plain(raw) {
+		s.text = raw
+	} else {
+		if s.textBuf, err = unescape(s.textBuf[:0], raw); err != nil {
+			return err
+		}
+		s.text = s.textBuf
 	}
 	s.kind = tokText
 	s.pos += i
@@ -178,20 +192,24 @@ func (s *scanner) scanText() error {
 // scanStart reads a start tag; a '>' inside a quoted value does not end it.
 func (s *scanner) scanStart() error {
 	i := 1
-	var quote byte
 	for {
-		for ; s.pos+i < s.end; i++ {
-			c := s.buf[s.pos+i]
-			switch {
-			case quote != 0:
-				if c == quote {
-					quote = 0
-				}
-			case c == '"' || c == '\'':
-				quote = c
-			case c == '>':
+		buf := s.buf[s.pos:s.end]
+		for i < len(buf) {
+			c := buf[i]
+			if c == '>' {
 				goto found
 			}
+			if c == '"' || c == '\'' {
+				// Skip the value whole; if its end is not read yet, read more
+				// and look again from its quote.
+				k := bytes.IndexByte(buf[i+1:], c)
+				if k < 0 {
+					break
+				}
+				i += k + 2
+				continue
+			}
+			i++
 		}
 		if err := s.more(); err != nil {
 			return err
@@ -204,9 +222,9 @@ found:
 	if n := len(tag); n > 0 && tag[n-1] == '/' {
 		s.selfClose, tag = true, tag[:n-1]
 	}
-	j := bytes.IndexAny(tag, " \t\r\n")
-	if j < 0 {
-		j = len(tag)
+	j := 0
+	for j < len(tag) && !isSpace(tag[j]) {
+		j++
 	}
 	if j == 0 {
 		return errors.New("xml: a tag without a name")
@@ -215,7 +233,7 @@ found:
 	s.attrs, s.scratch = s.attrs[:0], s.scratch[:0]
 	rest := tag[j:]
 	for {
-		rest = bytes.TrimLeft(rest, " \t\r\n")
+		rest = trimLeft(rest)
 		if len(rest) == 0 {
 			return nil
 		}
@@ -223,8 +241,8 @@ found:
 		if eq <= 0 {
 			return fmt.Errorf("xml: attribute without value in <%s>", s.name)
 		}
-		name := localName(bytes.TrimRight(rest[:eq], " \t\r\n"))
-		rest = bytes.TrimLeft(rest[eq+1:], " \t\r\n")
+		name := localName(trimRight(rest[:eq]))
+		rest = trimLeft(rest[eq+1:])
 		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
 			return fmt.Errorf("xml: unquoted attribute in <%s>", s.name)
 		}
@@ -234,12 +252,16 @@ found:
 		}
 		raw := rest[1 : 1+end]
 		rest = rest[end+2:]
+		if plain(raw) {
+			s.attrs = append(s.attrs, attr{name: name, raw: raw})
+			continue
+		}
 		start := len(s.scratch)
 		var err error
 		if s.scratch, err = unescape(s.scratch, raw); err != nil {
 			return err
 		}
-		s.attrs = append(s.attrs, attr{name: name, start: start, end: len(s.scratch)})
+		s.attrs = append(s.attrs, attr{name: name, start: start, end: len(s.scratch), decoded: true})
 	}
 }
 
@@ -248,17 +270,51 @@ found:
 func (s *scanner) attr(name string) ([]byte, bool) {
 	for _, a := range s.attrs {
 		if string(a.name) == name {
-			return s.scratch[a.start:a.end], true
+			if a.decoded {
+				return s.scratch[a.start:a.end], true
+			}
+			return a.raw, true
 		}
 	}
 	return nil, false
 }
 
-func localName(b []byte) []byte {
-	if i := bytes.IndexByte(b, ':'); i >= 0 {
-		return b[i+1:]
+// The cutset functions of package bytes build a set on each call: too
+// slow for every tag of a sheet.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func trimLeft(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
 	}
 	return b
+}
+
+func trimRight(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func localName(b []byte) []byte {
+	for i, c := range b {
+		if c == ':' {
+			return b[i+1:]
+		}
+	}
+	return b
+}
+
+// plain tells text that needs no decoding: ASCII without references or
+// carriage returns, the most of a sheet.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c == '&' || c == '\r' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeNewlines appends src to dst with \r\n and \r as \n, as XML
