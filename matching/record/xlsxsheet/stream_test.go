@@ -163,6 +163,8 @@ func TestAZipThatIsNoWorkbookIsNotReadable(t *testing.T) {
 			"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="worksheets/s.xml"/></Relationships>`,
 			"xl/worksheets/s.xml", `<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1">`),
 		"a DTD": zipOf(t, "xl/workbook.xml", `<!DOCTYPE workbook [<!ENTITY a "b">]><workbook/>`),
+		"a sheet without its part": zipOf(t, "xl/workbook.xml", `<workbook><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>`,
+			"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="worksheets/gone.xml"/></Relationships>`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := readAll(t, data, "S")

@@ -84,10 +84,12 @@ func Open(r io.ReaderAt, size int64) (record.Workbook, error) {
 	}
 	declared := w.part(wbPath).UncompressedSize64
 	for i := range w.sheets {
-		w.sheets[i].part = w.part(byID[w.sheets[i].rid])
-		if p := w.sheets[i].part; p != nil {
-			declared += p.UncompressedSize64
+		p := w.part(byID[w.sheets[i].rid])
+		if p == nil {
+			return nil, fmt.Errorf("xlsx: sheet %d has no part", i+1)
 		}
+		w.sheets[i].part = p
+		declared += p.UncompressedSize64
 	}
 	sst := w.part(sstPath)
 	if sst != nil {
@@ -291,9 +293,6 @@ func (w *workbook) Rows(name string) (record.SheetRows, error) {
 	}
 	if !found {
 		return nil, fmt.Errorf("xlsx: no sheet %q", name)
-	}
-	if f == nil {
-		return nil, fmt.Errorf("xlsx: sheet %q has no part", name)
 	}
 	rc, err := w.open(f)
 	if err != nil {
