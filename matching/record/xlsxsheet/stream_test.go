@@ -340,3 +340,16 @@ func BenchmarkReadingASheet(b *testing.B) {
 		rows.Close()
 	}
 }
+
+// A row's text is bounded however it is split (runs, CDATA), and so is
+// one shared string.
+func TestAnEndlessCellIsRefused(t *testing.T) {
+	run := "<r><t>" + strings.Repeat("x", 1<<16) + "</t></r>"
+	cell := `<c r="A1" t="inlineStr"><is>` + strings.Repeat(run, 300) + `</is></c>`
+	data := zipOf(t, "xl/workbook.xml", `<workbook><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="worksheets/s.xml"/></Relationships>`,
+		"xl/worksheets/s.xml", `<worksheet><sheetData><row r="1">`+cell+`</row></sheetData></worksheet>`)
+	if _, err := readAll(t, data, "S"); err == nil || !strings.Contains(err.Error(), "16 MiB") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -30,6 +30,9 @@ const (
 	// maxMetaPart bounds workbook.xml and the relationship parts, which
 	// are read whole.
 	maxMetaPart = 16 << 20
+	// maxRowBytes bounds one row's text (Excel's cells hold at most
+	// 32,767 characters; a payment row a few hundred bytes).
+	maxRowBytes = 16 << 20
 	// Excel's limits.
 	maxRows = 1 << 20
 	maxCols = 1 << 14
@@ -54,14 +57,14 @@ func Open(r io.ReaderAt, size int64) (record.Workbook, error) {
 			w.parts[k] = f
 		}
 	}
-	wbPath := "xl/workbook.xml"
-	if rels, err := w.readRels("_rels/.rels", ""); err != nil {
+	pkgRels, err := w.readRels("_rels/.rels", "")
+	if err != nil {
 		return nil, err
-	} else {
-		for _, rel := range rels {
-			if strings.HasSuffix(rel.typ, "/officeDocument") {
-				wbPath = rel.target
-			}
+	}
+	wbPath := "xl/workbook.xml"
+	for _, rel := range pkgRels {
+		if strings.HasSuffix(rel.typ, "/officeDocument") {
+			wbPath = rel.target
 		}
 	}
 	if w.part(wbPath) == nil {
@@ -248,6 +251,9 @@ func readSharedStrings(w *workbook, f *zip.File) ([]string, error) {
 				buf = buf[:0]
 				if sc.selfClose {
 					sst = append(sst, "")
+					if held += 16; held > MaxSharedStringBytes {
+						return nil, tooLarge("shared strings", MaxSharedStringBytes)
+					}
 				}
 			case "t":
 				inT = !sc.selfClose
@@ -268,6 +274,9 @@ func readSharedStrings(w *workbook, f *zip.File) ([]string, error) {
 			}
 		case tokText:
 			if inT && !inRPh {
+				if held+int64(len(buf)+len(sc.text)) > MaxSharedStringBytes {
+					return nil, tooLarge("shared strings", MaxSharedStringBytes)
+				}
 				buf = append(buf, sc.text...)
 			}
 		}
@@ -469,6 +478,9 @@ func (s *sheetRows) readCell(col int) error {
 				inRPh = false
 			}
 		case tokText:
+			if len(s.buf)+len(s.text)+len(s.v)+len(sc.text) > maxRowBytes {
+				return fmt.Errorf("column %d: the row holds more than %d MiB of text", col, maxRowBytes>>20)
+			}
 			switch {
 			case inV:
 				s.v = append(s.v, sc.text...)
