@@ -195,6 +195,11 @@ func TestAZipBombIsRefusedAsTooLarge(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Key != record.KeyFileXLSXTooLarge {
 		t.Fatalf("declared 5 GiB: %v", err)
 	}
+	// 2^63 bytes: a sum of such sizes would wrap in a uint64.
+	bomb = zipDeclaring(t, "xl/worksheets/sheet1.xml", 1<<63)
+	if _, err := xlsxsheet.Open(bytes.NewReader(bomb), int64(len(bomb))); !errors.As(err, &fe) || fe.Key != record.KeyFileXLSXTooLarge {
+		t.Fatalf("declared 2^63: %v", err)
+	}
 	// 300 MiB of one repeated shared string compresses to a few hundred KiB.
 	var sst bytes.Buffer
 	var zbuf bytes.Buffer

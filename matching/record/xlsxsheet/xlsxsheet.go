@@ -85,20 +85,30 @@ func Open(r io.ReaderAt, size int64) (record.Workbook, error) {
 			sstPath = rel.target
 		}
 	}
-	declared := w.part(wbPath).UncompressedSize64
+	// Each size is checked before it is added: sizes near 2^64 would wrap.
+	var declared uint64
+	fits := func(f *zip.File) bool {
+		if f.UncompressedSize64 > MaxUnzippedBytes-declared {
+			return false
+		}
+		declared += f.UncompressedSize64
+		return true
+	}
+	if !fits(w.part(wbPath)) {
+		return nil, tooLarge("sheets", MaxUnzippedBytes)
+	}
 	for i := range w.sheets {
 		p := w.part(byID[w.sheets[i].rid])
 		if p == nil {
 			return nil, fmt.Errorf("xlsx: sheet %d has no part", i+1)
 		}
+		if !fits(p) {
+			return nil, tooLarge("sheets", MaxUnzippedBytes)
+		}
 		w.sheets[i].part = p
-		declared += p.UncompressedSize64
 	}
 	sst := w.part(sstPath)
-	if sst != nil {
-		declared += sst.UncompressedSize64
-	}
-	if declared > MaxUnzippedBytes {
+	if sst != nil && !fits(sst) {
 		return nil, tooLarge("sheets", MaxUnzippedBytes)
 	}
 	if sst != nil {
