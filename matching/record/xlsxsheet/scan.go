@@ -270,13 +270,17 @@ found:
 func (s *scanner) attr(name string) ([]byte, bool) {
 	for _, a := range s.attrs {
 		if string(a.name) == name {
-			if a.decoded {
-				return s.scratch[a.start:a.end], true
-			}
-			return a.raw, true
+			return s.value(a), true
 		}
 	}
 	return nil, false
+}
+
+func (s *scanner) value(a attr) []byte {
+	if a.decoded {
+		return s.scratch[a.start:a.end]
+	}
+	return a.raw
 }
 
 // The cutset functions of package bytes build a set on each call: too
@@ -297,9 +301,14 @@ func trimRight(b []byte) []byte {
 	return b
 }
 
+// localName cuts a prefix off as encoding/xml does: only a colon with a
+// name on both sides is one.
 func localName(b []byte) []byte {
 	for i, c := range b {
 		if c == ':' {
+			if i == 0 || i == len(b)-1 {
+				return b
+			}
 			return b[i+1:]
 		}
 	}

@@ -26,8 +26,7 @@ func tokens(r io.Reader) (string, error) {
 		case tokStart:
 			fmt.Fprintf(&b, "<%s", sc.name)
 			for _, a := range sc.attrs {
-				v, _ := sc.attr(string(a.name))
-				fmt.Fprintf(&b, " %s=%q", a.name, v)
+				fmt.Fprintf(&b, " %s=%q", a.name, sc.value(a))
 			}
 			b.WriteString(">")
 			if sc.selfClose {
@@ -100,4 +99,19 @@ func TestTheScannerRefusesWhatItDoesNotRead(t *testing.T) {
 			t.Errorf("%q: %s, no error", doc, got)
 		}
 	}
+}
+
+// FuzzScanner: where both read a document, the scanner's tokens are
+// encoding/xml's.
+func FuzzScanner(f *testing.F) {
+	f.Add(`<?xml version="1.0"?><a:b x='1' y = "2>3" z="&lt;&#20013;"><c/><t>a&amp;b</t></a:b>`)
+	f.Add("<t xml:space=\"preserve\">  行\r\n二\r三 &gt; </t><![CDATA[x]]><!-- c -->")
+	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		w, werr := want(doc)
+		got, err := tokens(strings.NewReader(doc))
+		if err == nil && werr == nil && got != w {
+			t.Errorf("%q:\n%s\nencoding/xml\n%s", doc, got, w)
+		}
+	})
 }
