@@ -302,15 +302,14 @@ func (w *workbook) Sheets() []string {
 }
 
 func (w *workbook) Rows(name string) (record.SheetRows, error) {
-	var f *zip.File
-	found := false
+	var f *zip.File // every sheet has a part (Open checks)
 	for _, s := range w.sheets {
 		if s.name == name {
-			f, found = s.part, true
+			f = s.part
 			break
 		}
 	}
-	if !found {
+	if f == nil {
 		return nil, fmt.Errorf("xlsx: no sheet %q", name)
 	}
 	rc, err := w.open(f)
@@ -320,7 +319,11 @@ func (w *workbook) Rows(name string) (record.SheetRows, error) {
 	return &sheetRows{rc: rc, sc: newScanner(rc), sst: w.sst}, nil
 }
 
-func (w *workbook) Close() error { return nil }
+// Close lets the shared strings go; the reader is the caller's.
+func (w *workbook) Close() error {
+	w.sst = nil
+	return nil
+}
 
 // sheetRows streams a sheet's <sheetData>. Like excelize's iterator, it
 // returns an empty row for each row number the sheet skips, so the row
