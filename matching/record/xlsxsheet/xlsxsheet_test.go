@@ -187,6 +187,13 @@ func TestReadingAWorkbookWritesNoTemporaryFile(t *testing.T) {
 	if len(got) != 5 || got[2][1] != idA {
 		t.Fatalf("rows %q", got)
 	}
+	// Every sheet of a workbook with shared strings, rich text and gaps.
+	hand := handWritten(t)
+	for _, sheet := range []string{"甲", "乙 & 丙"} {
+		if _, err := readAll(t, hand, sheet); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if es, err := os.ReadDir(tmp); err != nil || len(es) != 0 {
 		t.Fatalf("temporary files %v, %v", es, err)
 	}
