@@ -362,7 +362,7 @@ var (
 	emailRe = regexp.MustCompile(`^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	// A keyword, then the number it introduces (submatch 1 is removed).
 	// The number may be written in groups (spaces, dots, dashes) that all go.
-	recordRe = regexp.MustCompile(`^(?:住院号|住院登记号|入院号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9\-]*[0-9](?:[A-Za-z0-9\-. ]*[A-Za-z0-9])?)`)
+	recordRe = regexp.MustCompile(`^(?:住院号|住院登记号|入院号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?((?:[A-Za-z\-]+[ .]?)?[0-9](?:[A-Za-z0-9\-]|[ .][A-Za-z0-9])*)`)
 	// QQ is also written 扣扣 or 企鹅号, WeChat 威信, V信, vx or wx.
 	accountRe  = regexp.MustCompile(`^(?:(?i:qq)|扣扣|企鹅号|微信|威信|薇信|(?i:v)信|(?i:vx|wx)|支付宝)(?:号码|号|账号|帐号|账户|ID|id)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9_\-@.](?:[A-Za-z0-9_\-@. ]{3,}[A-Za-z0-9_\-@])?)`)
 	bedKeyRe   = regexp.MustCompile(`^(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
@@ -670,7 +670,9 @@ func (s *scrubber) scanAddresses() {
 			continue
 		}
 		if end, ok := a.numberedAnchor(i); ok {
-			end, _ = a.extendRight(end, true)
+			// From i, so that the anchor's suffix lets a bare room number
+			// follow (7栋602).
+			end, _ = a.extendRight(i, true)
 			s.add(a.extendLeft(i), end, RedactAddress)
 			i = end
 			continue

@@ -184,8 +184,14 @@ func (s *scrubber) scanAges() {
 			}
 			age = cnValue(n[j:numEnd])
 		}
+		// A range (18–59岁, 60岁以上) is no exact age: it is also what the
+		// scrubber writes, and scrubbing twice must change nothing.
+		if j > 0 && strings.ContainsRune("-~至到", n[j-1]) || s.hasAt(end, []rune("以上")) || s.hasAt(end, []rune("以下")) {
+			continue
+		}
 		if r == '月' {
-			age = 0
+			s.addWords(j, end, RedactAge, "几个月大")
+			continue
 		}
 		band := bandOf(age)
 		if s.opts.AgeBand != "" && band == s.opts.AgeBand {
@@ -340,7 +346,11 @@ func sortOrg(l []orgSuffix) []orgSuffix {
 // orgStop are runes that end the name of a school or workplace read
 // leftwards, besides nameStop: measure words and verbs before it (一家,
 // 考上, 读).
-var orgStop = newRuneBits(nameStop + "家所个座处些条间上读念考进入附近外这那每该本")
+var orgStop = newRuneBits(looseStop + "家所个座处些条间上读念进入附近外这那每该本")
+
+// looseStop is nameStop without the runes that also occur inside the names
+// of schools, firms and compounds (育才小学, 和谐小区, 名城花园).
+var looseStop = strings.NewReplacer("才", "", "名", "", "位", "", "和", "", "与", "", "及", "", "回", "").Replace(nameStop)
 
 // genericOrg are words before a suffix that name a kind, not one place:
 // 建筑工地, 服装厂. What is left once they are taken off must still be a
@@ -415,7 +425,7 @@ func (s *scrubber) scanNumberedSchools() {
 			q--
 		}
 		st := q
-		for st > 0 && q-st < 6 && isHan(n[st-1]) && !orgStop.has(n[st-1]) {
+		for st > 0 && q-st < 6 && isHan(n[st-1]) && !numberedSchoolStop.has(n[st-1]) {
 			st--
 		}
 		if st == q && (q == 0 || n[q] != '第') {
@@ -425,6 +435,10 @@ func (s *scrubber) scanNumberedSchools() {
 		p = e - 1
 	}
 }
+
+// numberedSchoolStop is orgStop without 考 (兰考一中); 考上一中 still
+// stops at 上.
+var numberedSchoolStop = newRuneBits(looseStop + "家所个座处些条间上读念进入这那每该本")
 
 // ---- villages and compounds ----
 
@@ -455,8 +469,9 @@ var genericPlace = map[string]bool{"农": true, "乡": true, "山": true, "本":
 	"美丽乡": true, "移民": true, "易地搬迁": true, "扶贫": true, "保障房": true, "商品房": true, "这个": true, "那个": true,
 }
 
-// villageStop ends a village name read leftwards.
-var villageStop = newRuneBits(nameStop + "个所座条这那全本该同邻各一两三几每近")
+// villageStop ends a village name read leftwards; 和 and 与 may be part of
+// one (和谐小区).
+var villageStop = newRuneBits(looseStop + "个所座条这那全本该同邻各一两几每近")
 
 func (s *scrubber) scanVillages() {
 	n := s.norm
@@ -508,13 +523,13 @@ func (s *scrubber) surnameVillage(p int) (int, bool) {
 // start of a clause (王秀兰说) is read after, since many surnames are also
 // ordinary words (和, 于, 时).
 var (
-	surnames = newRuneBits("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公肖闫覃付")
+	surnames       = newRuneBits("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公肖闫覃付")
 	commonSurnames = newRuneBits("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金廖贾夏韦付邹孟熊秦邱江尹薛闫段雷侯史陶黎贺顾毛郝龚邵钱严覃戴莫孔汤")
 )
 
 // givenStop are runes that do not start or continue a given name here:
 // function words, verbs and titles that follow a name (王秀兰说, 张伟家).
-var givenStop = newRuneBits(nameStop + "说告帮来去叫让给跟向从经常每今昨一不很会要能可多某医护师老生主书院长姐哥弟妹姨叔婶爷奶伯嫂妈娘爸家夫们人等和与及同先女士太同学后前时里上下中内外边面说讲问答看见听知道得想觉病住治做打干送带陪陪找请")
+var givenStop = newRuneBits(nameStop + "说告帮来去叫让给跟向从经常每今昨不很会要能可多某医护师老生主书院姐哥弟妹姨叔婶爷奶伯嫂妈娘爸家夫们人等和与及同先女士太同学后前时里上下中内外边面说讲问答看见听知道得想觉病住治做打干送带陪陪找请")
 
 // nameBefore are relations and roles after which a name follows; nameAfter
 // titles and verbs that follow a name at the start of a clause.
@@ -526,7 +541,8 @@ var (
 		"儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "外孙", "外孙女", "侄子", "侄女", "哥哥", "姐姐", "弟弟", "妹妹",
 		"父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "继父", "继母", "房东", "雇主", "好心人", "热心人", "村民", "居民",
 		"名叫", "叫做", "名字叫", "名字是", "姓名", "取名", "叫"})
-	nameAfter = []string{"老师", "医生", "大夫", "护士", "主任", "书记", "院长", "校长", "同学", "阿姨", "大爷", "大妈",
+	namingVerbs = map[string]bool{"名叫": true, "叫做": true, "名字叫": true, "名字是": true, "姓名": true, "取名": true, "叫": true}
+	nameAfter   = []string{"老师", "医生", "大夫", "护士", "主任", "书记", "院长", "校长", "同学", "阿姨", "大爷", "大妈",
 		"大娘", "奶奶", "爷爷", "师傅", "老板", "女士", "先生", "老人", "夫妇", "一家", "说", "告诉", "介绍", "回忆", "表示",
 		"帮", "经常", "常", "每天", "主动", "送", "带", "陪", "得知", "看到", "听说", "家"}
 )
@@ -534,8 +550,8 @@ var (
 // notNames are words that a surname and given runes would spell.
 var notNames = []string{"孙子", "孙女", "曾经", "曾孙", "高中", "高考", "马上", "周围", "周末", "任何", "方便", "白天",
 	"金额", "余额", "于是", "常常", "黄金", "向来", "田里", "石头", "叶子", "程度", "温度", "许多", "何况", "毛病", "包括",
-	"成本", "成为", "时候", "安全", "文化", "江边", "林业", "陈旧", "张罗", "朱红", "钱款", "宋体", "刘海", "杨树", "胡同",
-	"司机", "龙头", "高兴", "高血压", "高烧", "康复", "齐全", "谢谢", "严重", "房子", "汤药", "夏天", "冯", "丁点", "蒋"}
+	"成本", "成为", "时候", "安全", "文化", "江边", "林业", "陈旧", "张罗", "朱红", "钱款", "宋体", "刘海", "胡同",
+	"司机", "龙头", "高兴", "高血压", "高烧", "康复", "齐全", "谢谢", "严重", "房子", "汤药", "夏天", "丁点"}
 
 func (s *scrubber) scanOtherNames() {
 	n := s.norm
@@ -551,18 +567,31 @@ func (s *scrubber) scanOtherNames() {
 			for p < len(n) && strings.ContainsRune(":：是叫 ", n[p]) {
 				p++
 			}
-			if e, ok := s.personName(p, false); ok {
+			// A rare surname is also a word (孙女相依为命): only the
+			// commonest follow a relation, any after a naming verb.
+			if e, ok := s.personName(p, false, namingVerbs[w]); ok {
 				found[string(n[p:e])] = true
 				s.add(p, e, RedactName)
 			}
 			break
 		}
 		// Rule 2: at the start of a clause, a name then a title or verb.
-		if i == 0 || strings.ContainsRune("，。；：、！？,.;:!?（）() \n\"“”和与跟找请让给被由对向", n[i-1]) {
-			if e, ok := s.personName(i, true); ok {
+		if i == 0 || strings.ContainsRune("，。；：、！？,.;:!?（）() \n\"“”和与跟找请让给被由对向的", n[i-1]) {
+			if e, ok := s.personName(i, true, false); ok {
 				found[string(n[i:e])] = true
 				s.add(i, e, RedactName)
 			}
+		}
+	}
+	// A name joined to a found one (志愿者张伟和李娜) is a name too.
+	for k := 0; k < len(s.spans); k++ {
+		sp := s.spans[k]
+		if sp.kind != RedactName || sp.end+1 >= len(n) || !strings.ContainsRune("和与及、", n[sp.end]) {
+			continue
+		}
+		if e, ok := s.personName(sp.end+1, false, false); ok {
+			found[string(n[sp.end+1:e])] = true
+			s.add(sp.end+1, e, RedactName)
 		}
 	}
 	for nm := range found {
@@ -571,8 +600,9 @@ func (s *scrubber) scanOtherNames() {
 }
 
 // personName reads a surname (compound or single) and one or two given
-// runes at p; after requires one of nameAfter to follow.
-func (s *scrubber) personName(p int, after bool) (int, bool) {
+// runes at p; after requires one of nameAfter to follow; anySurname allows
+// every surname of 百家姓, not only the commonest.
+func (s *scrubber) personName(p int, after, anySurname bool) (int, bool) {
 	n := s.norm
 	if p >= len(n) {
 		return 0, false
@@ -586,21 +616,18 @@ func (s *scrubber) personName(p int, after bool) (int, bool) {
 			}
 		}
 	}
-	if g == p+1 && !(surnames.has(n[p]) && (!after || commonSurnames.has(n[p]))) {
+	if g == p+1 && !(commonSurnames.has(n[p]) || anySurname && surnames.has(n[p])) {
 		return 0, false
 	}
-	for _, w := range notNames {
-		if s.hasAt(p, []rune(w)) {
-			return 0, false
-		}
+	ok := func(k int) bool {
+		return k < len(n) && isHan(n[k]) && !givenStop.has(n[k]) && !s.followedBy(k, givenNot)
 	}
-	ok := func(k int) bool { return k < len(n) && isHan(n[k]) && !givenStop.has(n[k]) }
 	if !ok(g) {
 		return 0, false
 	}
 	// Two given runes when the second one can be one, else one.
 	for e := min(g+2, len(n)); e > g; e-- {
-		if e == g+2 && !ok(g+1) {
+		if e == g+2 && !ok(g+1) || slices.Contains(notNames, string(n[p:e])) {
 			continue
 		}
 		if !after || s.followedBy(e, nameAfter) {
@@ -609,6 +636,10 @@ func (s *scrubber) personName(p int, after bool) (int, bool) {
 	}
 	return 0, false
 }
+
+// givenNot are words that start after a name rather than inside one
+// (王伟一直陪护, 张强一家).
+var givenNot = []string{"一直", "一起", "一家", "一个", "一样", "一天", "一次", "一人"}
 
 func (s *scrubber) followedBy(e int, words []string) bool {
 	for _, w := range words {
