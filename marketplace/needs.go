@@ -808,9 +808,9 @@ func (s *NeedService) project(ctx context.Context, category kernel.Category, age
 	p.RegionName = s.Divisions.FullName(p.RegionCode)
 	// The text must not name what the coarsened region hides (隆回县 shown
 	// as 全国); see HiddenPlaceNames.
-	names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode)
-	p.Title, p.TitleRedactions = anonymize.ScrubPreviewHiding(title, names, places)
-	p.Story, p.StoryRedactions = anonymize.ScrubPreviewHiding(story, names, places)
+	o := anonymize.ScrubOptions{Names: householdNames(id), Places: anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode), AgeBand: ageBand}
+	p.Title, p.TitleRedactions = anonymize.ScrubStoryPreview(title, o)
+	p.Story, p.StoryRedactions = anonymize.ScrubStoryPreview(story, o)
 	if p.TitleRedactions == nil {
 		p.TitleRedactions = []anonymize.Redaction{}
 	}
@@ -954,8 +954,8 @@ func (s *NeedService) retexter() Retexter {
 		if err != nil {
 			return "", "", false
 		}
-		names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
-		return anonymize.ScrubHiding(priv.Title, names, places), anonymize.ScrubHiding(priv.Story, names, places), true
+		o := anonymize.ScrubOptions{Names: householdNames(id), Places: anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown), AgeBand: n.AgeBand}
+		return anonymize.ScrubStory(priv.Title, o), anonymize.ScrubStory(priv.Story, o), true
 	}
 }
 
@@ -1014,7 +1014,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	if err != nil {
 		return nil, err
 	}
-	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: anonymize.Scrub(text, householdNames(id)), Status: ObjectionOpen}
+	o := &Objection{PublicID: s.NewID(), CreatedAt: now, CreatedBy: "", PublicText: anonymize.ScrubStory(text, anonymize.ScrubOptions{Names: householdNames(id), AgeBand: n.AgeBand}), Status: ObjectionOpen}
 	if by != nil {
 		o.CreatedBy = by.User.PublicID
 	}
@@ -1251,7 +1251,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *kernel.Principal, publi
 	if err != nil {
 		return nil, err
 	}
-	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
+	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubStory(text, anonymize.ScrubOptions{Names: householdNames(id), Places: s.shownPlacesHidden(n), AgeBand: n.AgeBand})}
 	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
 		return nil, err
 	}

@@ -110,13 +110,12 @@ type ScrubOptions struct {
 	// written as the band ("63岁" → "60岁以上"). An age outside it (a
 	// grandchild's) is written as its own band.
 	AgeBand kernel.AgeBand
-	// Region is the need's public region name, written where a place below
-	// it stood; empty (or a national need) writes 当地.
-	Region string
 }
 
-// ScrubStory is Scrub with what the scrubber knows about the need: removed
-// places read as the public region (or 当地) instead of a placeholder.
+// ScrubStory is Scrub with what the scrubber knows about the need, and with
+// removed places written as 当地 (PlaceWord) instead of a placeholder. Not
+// as the need's public region: a story also names places that are not the
+// need's (老家在…, 在外地打工的工地).
 func ScrubStory(text string, o ScrubOptions) string {
 	out, _ := scrub(text, o, false, true)
 	return out
@@ -135,7 +134,7 @@ type span struct {
 
 type scrubber struct {
 	opts  ScrubOptions
-	words bool // write places as the region's name or 当地
+	words bool // write places as 当地
 	src   []rune
 	norm  []rune
 	spans []span

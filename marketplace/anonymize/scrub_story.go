@@ -42,7 +42,7 @@ var RedactionKinds = []RedactionKind{RedactName, RedactAge, RedactBirthDate, Red
 	RedactBankCard, RedactNumber, RedactAccount, RedactEmail, RedactAddress, RedactSchool, RedactWorkplace,
 	RedactRecord, RedactBedNumber, RedactPlate}
 
-// PlaceWord is written for a removed place when no public region is known.
+// PlaceWord is what ScrubStory writes for a removed place.
 const PlaceWord = "当地"
 
 // replacement is the text written for a merged span.
@@ -53,16 +53,9 @@ func (s *scrubber) replacement(sp span) string {
 	case sp.repl != "":
 		return sp.repl
 	case sp.kind == RedactAddress && s.words:
-		return s.placeWord()
+		return PlaceWord
 	}
 	return ScrubPlaceholder
-}
-
-func (s *scrubber) placeWord() string {
-	if r := s.opts.Region; r != "" && r != "全国" {
-		return r
-	}
-	return PlaceWord
 }
 
 // ageBandWords is how an age is written instead of the number.
