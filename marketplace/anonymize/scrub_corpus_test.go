@@ -12,6 +12,9 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 )
 
+// corpusFiles are the corpus: generated stories and hand-written ones.
+var corpusFiles = []string{"testdata/stories.txt", "testdata/stories_hand.txt"}
+
 // corpusStory is one annotated story of testdata/stories*.txt:
 //
 //	# 12 medical              a comment line starts a story
@@ -29,10 +32,13 @@ type corpusStory struct {
 	keeps   []string
 }
 
-func loadCorpus(tb testing.TB) []corpusStory {
+func loadCorpus(tb testing.TB, paths ...string) []corpusStory {
 	tb.Helper()
+	if len(paths) == 0 {
+		paths = corpusFiles
+	}
 	var out []corpusStory
-	for _, path := range []string{"testdata/stories.txt", "testdata/stories_hand.txt"} {
+	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
 			tb.Fatal(err)
