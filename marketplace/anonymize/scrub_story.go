@@ -93,7 +93,9 @@ func (s *scrubber) scanStory() {
 
 const cnDigits = "零〇一二三四五六七八九"
 
-func isCnNum(r rune) bool { return strings.ContainsRune(cnDigits+"十百两", r) }
+var cnNumSet = newRuneBits(cnDigits + "十百两")
+
+func isCnNum(r rune) bool { return cnNumSet.has(r) }
 
 // cnValue reads a Chinese number (六十三, 一百零二, 十二); of a range (三四,
 // 六七十) it reads the lower end.
@@ -223,6 +225,10 @@ func (s *scrubber) scanBirthDates() {
 	n := s.norm
 	for i, r := range n {
 		if !(isDigit(r) || isCnNum(r)) || i > 0 && (isDigit(n[i-1]) || isCnNum(n[i-1])) {
+			continue
+		}
+		// Only near 生 (出生, 生于, 生日, 年生) can a date be a birth.
+		if !slices.Contains(n[max(0, i-6):min(len(n), i+22)], '生') {
 			continue
 		}
 		m := dateRe.FindStringIndex(str[off[i]:off[min(len(n), i+20)]])
@@ -377,9 +383,22 @@ func (s *scrubber) orgName(p int) (int, bool) {
 	return q, len([]rune(name)) >= 2
 }
 
+// orgFirst holds the first runes of the school and workplace suffixes,
+// so that the lists are tried only where one can start.
+var orgFirst = func() *runeBits {
+	b := new(runeBits)
+	for _, sf := range slices.Concat(schoolSuffixes, workSuffixes) {
+		b.add(sf.text[0])
+	}
+	return b
+}()
+
 func (s *scrubber) scanOrgs(list []orgSuffix, kind RedactionKind) {
 	n := s.norm
 	for p := 1; p < len(n); p++ {
+		if !orgFirst.has(n[p]) {
+			continue
+		}
 		for _, sf := range list {
 			if !s.hasAt(p, sf.text) {
 				continue
@@ -452,6 +471,14 @@ func slices2(ls ...[]suffix) []suffix {
 	return out
 }
 
+var villageFirst = func() *runeBits {
+	b := new(runeBits)
+	for _, sf := range villageSuffixes {
+		b.add(sf.text[0])
+	}
+	return b
+}()
+
 // genericPlace are names before a village suffix that say what kind of
 // place, not which (农村, 老旧小区, 安置小区).
 var genericPlace = map[string]bool{"农": true, "乡": true, "山": true, "本": true, "同": true, "邻": true, "全": true,
@@ -469,6 +496,9 @@ var villageStop = newRuneBits(looseStop + "个所座条这那全本该同邻各�
 func (s *scrubber) scanVillages() {
 	n := s.norm
 	for p := 1; p < len(n); p++ {
+		if !villageFirst.has(n[p]) && !commonSurnames.has(n[p]) {
+			continue
+		}
 		sf, ok := s.suffixAt(p, villageSuffixes)
 		if !ok {
 			// 王家庄, 李庄: a surname, 家 and a village word.
@@ -552,11 +582,14 @@ func (s *scrubber) scanOtherNames() {
 	found := map[string]bool{}
 	for i := 0; i < len(n); i++ {
 		// Rule 1: a relation, role or naming verb, then a name.
-		for _, w := range nameBefore {
-			wr := []rune(w)
+		for k, wr := range nameBeforeRunes {
+			if !nameBeforeFirst.has(n[i]) {
+				break
+			}
 			if !s.hasAt(i, wr) {
 				continue
 			}
+			w := nameBefore[k]
 			p := i + len(wr)
 			for p < len(n) && strings.ContainsRune(":：是叫 ", n[p]) {
 				p++
@@ -570,7 +603,7 @@ func (s *scrubber) scanOtherNames() {
 			break
 		}
 		// Rule 2: at the start of a clause, a name then a title or verb.
-		if i == 0 || strings.ContainsRune("，。；：、！？,.;:!?（）() \n\"“”和与跟找请让给被由对向的", n[i-1]) {
+		if i == 0 || clauseStart.has(n[i-1]) {
 			if e, ok := s.personName(i, true, false); ok {
 				found[string(n[i:e])] = true
 				s.add(i, e, RedactName)
@@ -603,8 +636,8 @@ func (s *scrubber) personName(p int, after, anySurname bool) (int, bool) {
 	}
 	g := p + 1
 	if p+2 < len(n) {
-		for _, c := range compoundSurnames {
-			if s.hasAt(p, []rune(c)) {
+		for _, c := range compoundRunes {
+			if s.hasAt(p, c) {
 				g = p + 2
 				break
 			}
@@ -614,34 +647,71 @@ func (s *scrubber) personName(p int, after, anySurname bool) (int, bool) {
 		return 0, false
 	}
 	ok := func(k int) bool {
-		return k < len(n) && isHan(n[k]) && !givenStop.has(n[k]) && !s.followedBy(k, givenNot)
+		return k < len(n) && isHan(n[k]) && !givenStop.has(n[k]) && !s.followedBy(k, givenNotRunes)
 	}
 	if !ok(g) {
 		return 0, false
 	}
 	// Two given runes when the second one can be one, else one.
 	for e := min(g+2, len(n)); e > g; e-- {
-		if e == g+2 && !ok(g+1) || slices.Contains(notNames, string(n[p:e])) {
+		if e == g+2 && !ok(g+1) || notNameSet[string(n[p:e])] {
 			continue
 		}
-		if !after || s.followedBy(e, nameAfter) {
+		if !after || s.followedBy(e, nameAfterRunes) {
 			return e, true
 		}
 	}
 	return 0, false
 }
 
+// clauseStart are runes after which a clause (or an object) starts: a name
+// there is read when a title or verb follows it (rule 2).
+var clauseStart = newRuneBits("，。；：、！？,.;:!?（）() \n\"“”和与跟找请让给被由对向的")
+
 // givenNot are words that start after a name rather than inside one
 // (王伟一直陪护, 张强一家).
 var givenNot = []string{"一直", "一起", "一家", "一个", "一样", "一天", "一次", "一人"}
 
-func (s *scrubber) followedBy(e int, words []string) bool {
+func (s *scrubber) followedBy(e int, words [][]rune) bool {
 	for _, w := range words {
-		if s.hasAt(e, []rune(w)) {
+		if s.hasAt(e, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// The word lists as runes, converted once: the rules run at every rune.
+var (
+	nameBeforeRunes = toRunes(nameBefore)
+	nameBeforeFirst = firstRunes(nameBefore)
+	nameAfterRunes  = toRunes(nameAfter)
+	givenNotRunes   = toRunes(givenNot)
+	compoundRunes   = toRunes(compoundSurnames)
+	notNameSet      = func() map[string]bool {
+		m := map[string]bool{}
+		for _, w := range notNames {
+			m[w] = true
+		}
+		return m
+	}()
+)
+
+func toRunes(ws []string) [][]rune {
+	out := make([][]rune, len(ws))
+	for i, w := range ws {
+		out[i] = []rune(w)
+	}
+	return out
+}
+
+func firstRunes(ws []string) *runeBits {
+	b := new(runeBits)
+	for _, w := range ws {
+		r, _ := utf8.DecodeRuneInString(w)
+		b.add(r)
+	}
+	return b
 }
 
 // longestFirst sorts words so that 护士长 is tried before 护士.
