@@ -36,12 +36,24 @@ import (
 //     or without +86/0086 inside a shorter sequence, any landline with its
 //     area code, and any number or code after a telephone, record (住院号,
 //     病案号, 门诊号, ID, 编号, 卡号…), bed or account (QQ, 微信, 支付宝)
-//     keyword; bed and ward numbers (12床, 3号床, 加床, 305病房). Short
-//     numbers (amounts, dates, ages) are kept: "5万元", "2026年3月", "50000元".
+//     keyword; bed and ward numbers (12床, 3号床, 加床, 305病房, 二病区).
+//     Short numbers (amounts, dates) are kept: "5万元", "2026年3月", "50000元".
+//   - Beyond what the household's records hold (issue 16; scrub_story.go):
+//     names of other people found by context (邻居王秀兰), exact ages and
+//     dates of birth, named schools and workplaces, villages and compounds
+//     named alone (李庄村, 王家庄, 幸福家园), licence plates, and QQ written
+//     扣扣. Ages become an age band in words (63岁 → 60岁以上), schools and
+//     workplaces generic words (当地一所小学, 一家纺织公司); ScrubStory also
+//     writes removed places as 当地 instead of the placeholder. Record and
+//     account numbers are removed with the spaces, dots or dashes inside.
 //   - Known trade-offs: a given name that is also a word (建国) is removed
-//     wherever the word appears; a village named without any number, trigger
-//     word (家住, 住在, 地址…) or known town before it (李庄村的村民) is kept;
-//     numbers written in Chinese words (一三八…) are not recognised as phones.
+//     wherever the word appears; a name with no relation, role, naming verb
+//     or title around it (and not entered) is kept, as is a name after a
+//     relation whose surname is rare (孙女相依为命 is no name); a village
+//     without 村/屯/庄-like suffix, number, trigger word or known town is
+//     kept; numbers written in Chinese words (一三八…) are not recognised as
+//     phones; a school or firm named by generic words only (实验小学, 建筑
+//     工地) is kept, it names no one.
 
 // RedactionKind says what kind of thing was removed.
 type RedactionKind string

@@ -669,8 +669,10 @@ func (s *scrubber) personName(p int, after, anySurname bool) (int, bool) {
 var clauseStart = newRuneBits("，。；：、！？,.;:!?（）() \n\"“”和与跟找请让给被由对向的")
 
 // givenNot are words that start after a name rather than inside one
-// (王伟一直陪护, 张强一家).
-var givenNot = []string{"一直", "一起", "一家", "一个", "一样", "一天", "一次", "一人"}
+// (王伟一直陪护, 李娜轮流照顾): the rune before them ends the name.
+var givenNot = []string{"一直", "一起", "一家", "一个", "一样", "一天", "一次", "一人", "轮流", "照顾", "帮忙", "平时",
+	"多次", "陪同", "陪伴", "负责", "垫付", "捐款", "捐了", "介绍", "表示", "组织", "提供", "发现", "联系", "看望", "探望",
+	"协助", "主动", "及时", "立即", "马上", "曾经", "也是", "总是", "特意", "专门", "亲自", "连夜", "已经", "正在", "当时"}
 
 func (s *scrubber) followedBy(e int, words [][]rune) bool {
 	for _, w := range words {
