@@ -199,7 +199,11 @@ func (g *genCtx) card() string {
 func (g *genCtx) account() string {
 	qq := fmt.Sprint(10000+g.r.IntN(90000)) + g.digits(4)
 	wx := []string{"wxid_", "zhang", "li", "hope", "xy"}[g.r.IntN(5)] + g.digits(6)
-	switch g.r.IntN(7) {
+	switch g.r.IntN(9) {
+	case 7:
+		return "V信：[-account:" + wx + "]"
+	case 8:
+		return "威信号[-account:" + wx + "]"
 	case 0:
 		return "微信号：[-account:" + wx + "]"
 	case 1:
@@ -235,7 +239,9 @@ func (g *genCtx) hospitalNumber() string {
 
 func (g *genCtx) phone() string {
 	m := "1" + string(rune('3'+g.r.IntN(7))) + g.digits(9)
-	switch g.r.IntN(3) {
+	switch g.r.IntN(4) {
+	case 3:
+		return "电话[-phone:" + m[:3] + "." + m[3:7] + "." + m[7:] + "]"
 	case 0:
 		return "电话[-phone:" + m[:3] + " " + m[3:7] + " " + m[7:] + "]"
 	case 1:
@@ -321,6 +327,7 @@ var (
 		"{who}以前{work}，后来[+失业]在家。",
 		"家里有一辆旧三轮车，车牌[-plate:{plate}]，平时用来[+拉货]。",
 		"{who}{birth}，身体一直不好。",
+		"{who}的身份证号是[-id:{id}]，已核实。",
 	}
 	genMedical = []string{
 		"{who}，{agew}，[+{ill}]，需要[+{treat}]。",
@@ -388,6 +395,18 @@ func (g *genCtx) fill(tpl string, beneficiaryAge int) string {
 			return g.hospitalNumber()
 		case "{phone}":
 			return g.phone()
+		case "{id}":
+			id := fmt.Sprintf("%06d", 110101+g.r.IntN(500000)) + fmt.Sprintf("%d%02d%02d", 2026-beneficiaryAge, 1+g.r.IntN(12), 1+g.r.IntN(28)) + g.digits(3)
+			id += string(kernel.IDCheckChar(id))
+			switch g.r.IntN(4) {
+			case 0:
+				return id[:6] + " " + id[6:14] + " " + id[14:]
+			case 1:
+				return fullWidthDigits(id)
+			case 2:
+				return id[:6] + "-" + id[6:14] + "-" + id[14:]
+			}
+			return id
 		case "{card}":
 			return g.card()
 		case "{account}":
