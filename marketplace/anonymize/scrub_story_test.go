@@ -34,6 +34,7 @@ func TestScrubStory(t *testing.T) {
 		{"school with grade", "在郓城县实验小学读四年级", "在当地一所小学读四年级"},
 		{"numbered school", "在兰考一中读高二", "在当地一所中学读高二"},
 		{"going to school stays", "考上大学，在小学读书", "考上大学，在小学读书"},
+		{"wanting to go to university stays", "想考大学", "想考大学"},
 		{"workplace", "在宏达纺织有限公司上班", "在一家公司上班"},
 		{"generic workplace stays", "在建筑工地打工，在一家工厂上班", "在建筑工地打工，在一家工厂上班"},
 		{"village named alone", "李庄村的乡亲们", "当地的乡亲们"},
