@@ -370,6 +370,13 @@ func (s *scrubber) orgName(p int) (int, bool) {
 	for q > 0 && p-q < 10 && isHan(n[q-1]) && !orgStop.has(n[q-1]) {
 		q--
 	}
+	// A relation before the suffix is no name (儿子高中毕业).
+	for _, w := range nameBeforeRunes {
+		if p-q >= len(w) && slices.Equal(n[q:q+len(w)], w) {
+			q += len(w)
+			break
+		}
+	}
 	name := string(n[q:p])
 	for changed := true; changed; {
 		changed = false
@@ -555,7 +562,7 @@ var (
 // givenStop are runes that do not start or continue a given name here:
 // function words, verbs and titles that follow a name (王秀兰说, 张伟家);
 // not 有 and 才 (马有福, 李有才).
-var givenStop = newRuneBits(strings.NewReplacer("有", "", "才", "").Replace(nameStop) + "说告帮来去叫让给跟向从经常每今昨不很会要能可多某医护师老生主书院姐哥弟妹姨叔婶爷奶伯嫂妈娘爸家夫们人等和与及同先女士太同学后前时里上下中内外边面说讲问答看见听知道得想觉病住治做打干送带陪陪找请")
+var givenStop = newRuneBits(strings.NewReplacer("有", "", "才", "").Replace(nameStop) + "说告帮来去叫让给跟向从经常每今昨不很会要能可多某医护师老生主书院姐哥弟妹姨叔婶爷奶伯嫂妈娘爸家夫们人等和与及同先女士太同学后前时里上下中内外边面说讲问答看见听知道得想觉病住治做打干送带陪陪找请地得着过")
 
 // nameBefore are relations and roles after which a name follows; nameAfter
 // titles and verbs that follow a name at the start of a clause.
@@ -574,10 +581,15 @@ var (
 )
 
 // notNames are words that a surname and given runes would spell.
-var notNames = []string{"孙子", "孙女", "曾经", "曾孙", "高中", "高考", "马上", "周围", "周末", "任何", "方便", "白天",
-	"金额", "余额", "于是", "常常", "黄金", "向来", "田里", "石头", "叶子", "程度", "温度", "许多", "何况", "毛病", "包括",
-	"成本", "成为", "时候", "安全", "文化", "江边", "林业", "陈旧", "张罗", "朱红", "钱款", "宋体", "刘海", "胡同",
-	"司机", "龙头", "高兴", "高血压", "高烧", "康复", "齐全", "谢谢", "严重", "房子", "汤药", "夏天", "丁点"}
+var notNames = []string{"孙子", "孙女", "叶子", "房子", "石头", "刘海", "张罗", "朱红", "司机", "龙头", "汤药", "丁点"}
+
+// notNameStarts are words no name starts with: a candidate beginning with
+// one (严肃地, 黄金周, 田间劳作) is an ordinary word, whatever follows.
+var notNameStarts = toRunes([]string{"曾经", "曾孙", "高中", "高考", "高度", "高兴", "高血压", "高烧", "马上", "周围", "周末",
+	"任何", "任务", "方便", "方面", "白天", "金额", "余额", "于是", "常常", "黄金", "向来", "田里", "田间", "田地", "程度",
+	"程序", "温度", "许多", "何况", "毛病", "包括", "成本", "成为", "时候", "安全", "文化", "江边", "江湖", "林业", "陈旧",
+	"陈述", "钱款", "钱包", "宋体", "胡同", "胡说", "康复", "齐全", "谢谢", "严重", "严肃", "严格", "夏天", "杨柳", "曹操",
+	"王者", "韩国", "潘多拉", "孔雀", "钟头", "钟表", "苏醒", "魏晋", "吕布", "范围", "史上", "姜汤", "卢布"})
 
 func (s *scrubber) scanOtherNames() {
 	n := s.norm
@@ -651,7 +663,7 @@ func (s *scrubber) personName(p int, after, anySurname bool) (int, bool) {
 	ok := func(k int) bool {
 		return k < len(n) && isHan(n[k]) && !givenStop.has(n[k]) && !s.followedBy(k, givenNotRunes)
 	}
-	if !ok(g) {
+	if !ok(g) || s.followedBy(p, notNameStarts) {
 		return 0, false
 	}
 	// Two given runes when the second one can be one, else one.

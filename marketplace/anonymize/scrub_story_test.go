@@ -22,6 +22,8 @@ func TestScrubStory(t *testing.T) {
 		{"surname 某某 stays", "邻居李某某常来", "邻居李某某常来"},
 		{"surname and title stays", "班主任李老师说", "班主任李老师说"},
 		{"kinship word is no name", "与孙女相依为命", "与孙女相依为命"},
+		{"a word after a relation is no name", "医生严肃地说，母亲严重贫血，父亲田间劳作", "医生严肃地说，母亲严重贫血，父亲田间劳作"},
+		{"a relation before a school is no name", "儿子高中毕业", "儿子高中毕业"},
 		{"exact age in the need's band", "今年63岁", "今年60岁以上"},
 		{"age in Chinese numerals", "七十五周岁", "60岁以上"},
 		{"age in full-width digits", "６３岁", "60岁以上"},
