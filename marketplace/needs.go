@@ -831,9 +831,9 @@ func (s *NeedService) project(ctx context.Context, orgID int64, orgRegion string
 	}
 	// The text must not name what the coarsened region hides (隆回县 shown
 	// as 全国); see HiddenPlaceNames.
-	names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode)
-	p.Title, p.TitleRedactions = anonymize.ScrubPreviewHiding(title, names, places)
-	p.Story, p.StoryRedactions = anonymize.ScrubPreviewHiding(story, names, places)
+	o := anonymize.ScrubOptions{Names: householdNames(id), Places: anonymize.HiddenPlaceNames(s.Divisions, region, p.RegionCode), AgeBand: ageBand}
+	p.Title, p.TitleRedactions = anonymize.ScrubStoryPreview(title, o)
+	p.Story, p.StoryRedactions = anonymize.ScrubStoryPreview(story, o)
 	if p.TitleRedactions == nil {
 		p.TitleRedactions = []anonymize.Redaction{}
 	}
@@ -978,8 +978,8 @@ func (s *NeedService) retexter() Retexter {
 		if err != nil {
 			return "", "", false
 		}
-		names, places := householdNames(id), anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown)
-		return anonymize.ScrubHiding(priv.Title, names, places), anonymize.ScrubHiding(priv.Story, names, places), true
+		o := anonymize.ScrubOptions{Names: householdNames(id), Places: anonymize.HiddenPlaceNames(s.Divisions, n.RegionCode, shown), AgeBand: n.AgeBand}
+		return anonymize.ScrubStory(priv.Title, o), anonymize.ScrubStory(priv.Story, o), true
 	}
 }
 
@@ -1118,7 +1118,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
 	due := AddWorkingDays(now, ObjectionWorkingDays)
-	o := &Objection{PublicID: s.NewID(), CreatedAt: now, PublicText: anonymize.Scrub(in.Text, householdNames(id)), Status: ObjectionOpen,
+	o := &Objection{PublicID: s.NewID(), CreatedAt: now, PublicText: anonymize.ScrubStory(in.Text, anonymize.ScrubOptions{Names: householdNames(id), AgeBand: n.AgeBand}), Status: ObjectionOpen,
 		Anonymous: in.Anonymous, AddrKey: addrKey, DueAt: &due, TokenHash: tokenHash(token)}
 	if by != nil {
 		o.CreatedBy = by.User.PublicID
@@ -1489,7 +1489,7 @@ func (s *NeedService) AddUpdate(ctx context.Context, by *kernel.Principal, publi
 	if err != nil {
 		return nil, err
 	}
-	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubHiding(text, householdNames(id), s.shownPlacesHidden(n))}
+	u := &NeedUpdate{PublicID: s.NewID(), CreatedAt: now, CreatedBy: by.User.PublicID, PublicText: anonymize.ScrubStory(text, anonymize.ScrubOptions{Names: householdNames(id), Places: s.shownPlacesHidden(n), AgeBand: n.AgeBand})}
 	if u.TextCT, u.TextKID, err = s.seal(text, "update:"+u.PublicID); err != nil {
 		return nil, err
 	}

@@ -39,7 +39,9 @@ func spaced(s string, groups ...int) string {
 // TestNeedPersonalDataNeverLeaks posts needs whose fields, title, story,
 // updates and objections carry the household's names, ID numbers (plain,
 // spaced, full-width, lowercase x), phones, address down to the room and
-// hospital admission and bed numbers, takes them through the lifecycle, and
+// hospital admission and bed numbers, and what identifies them beyond the
+// fields (a neighbour's name, an exact age, a school, a plate, a QQ number
+// in 扣扣 with spaces), takes them through the lifecycle, and
 // checks every public answer, the search index, the audit log, the plain
 // columns of the database and the logs.
 func TestNeedPersonalDataNeverLeaks(t *testing.T) {
@@ -50,7 +52,8 @@ func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 		id := idNumber("371725", "19630917", "452")      // ends in a digit or X
 		childID := idNumber("371725", "20140302", "087") // a minor member
 		secrets := []string{"李桂兰", "桂兰", "赵德胜", "德胜", "李小雨", "小雨", id, id[:6] + " " + id[6:14], childID,
-			"13912345678", "1391234", "12345678", "唐庙镇", "李庄村", "15号", "502室", "ZY20263381", "20263381", "17床", "6222021234567890123"}
+			"13912345678", "1391234", "12345678", "唐庙镇", "李庄村", "15号", "502室", "ZY20263381", "20263381", "17床", "6222021234567890123",
+			"王秀兰", "63岁", "六十三", "实验小学", "6F321", "2 8 6 5 1 9"}
 		names := []string{"李桂兰", "赵德胜", "李小雨"}
 		var ids []string
 		// Enough needs in one cell that the region is not coarsened away (k = 5).
@@ -64,7 +67,8 @@ func TestNeedPersonalDataNeverLeaks(t *testing.T) {
 			b["title"] = fmt.Sprintf("李桂兰（%s）肾衰竭透析求助", idSpellings[i%len(idSpellings)])
 			b["story"] = "李桂兰，身份证号" + idSpellings[(i+1)%len(idSpellings)] + "，家住山东省菏泽市郓城县唐庙镇李庄村3组15号2单元502室，" +
 				"丈夫赵 德胜常年卧病，女儿小雨在读小学。桂兰于郓城县人民医院住院，住院号：ZY20263381，17床。联系电话 139 1234 5678，" +
-				"也可拨打＋86 13912345678 或 " + fullWidth("13912345678") + "。银行卡6222021234567890123。德胜说：感谢大家。"
+				"也可拨打＋86 13912345678 或 " + fullWidth("13912345678") + "。银行卡6222021234567890123。德胜说：感谢大家。" +
+				"李桂兰今年63岁（六十三周岁），邻居王秀兰常来照看。小雨在郓城县实验小学读四年级。车牌鲁R·6F321，扣扣：2 8 6 5 1 9 3 7 4。"
 			ids = append(ids, env.createNeed(worker, b))
 		}
 		var public []response

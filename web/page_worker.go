@@ -157,9 +157,34 @@ type previewView struct {
 	RegionCode                       string
 	AgeBand                          kernel.AgeBand
 	Households                       []kernel.HouseholdType
+	// Kinds is what was removed, kind by kind.
+	Kinds []kindCount
 	// Partial: the form is not complete yet, so only the text is scrubbed
 	// (with the names typed so far); region and age come once it is.
 	Partial bool
+}
+
+// kindCount is how many things of one kind the preview removed; the page
+// names the kind through the catalogue (redact_<kind>).
+type kindCount struct {
+	Kind string
+	N    int
+}
+
+func countKinds(lists ...[]anonymize.Redaction) []kindCount {
+	n := map[anonymize.RedactionKind]int{}
+	for _, l := range lists {
+		for _, r := range l {
+			n[r.Kind]++
+		}
+	}
+	var out []kindCount
+	for _, k := range anonymize.RedactionKinds {
+		if n[k] > 0 {
+			out = append(out, kindCount{string(k), n[k]})
+		}
+	}
+	return out
 }
 
 // handleWorkerNeedForm shows the posting form.
@@ -188,15 +213,17 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 		pv.Title, pv.Story, pv.RegionCode, pv.AgeBand, pv.Households = p.Title, p.Story, p.RegionCode, p.AgeBand, p.HouseholdTypes
 		pv.Redactions = len(p.TitleRedactions) + len(p.StoryRedactions)
 		pv.TitleRedactions, pv.StoryRedactions = p.TitleRedactions, p.StoryRedactions
+		pv.Kinds = countKinds(p.TitleRedactions, p.StoryRedactions)
 	case errors.As(err, &ve):
 		names := []string{in.Beneficiary.Name}
 		for _, m := range in.Beneficiary.Members {
 			names = append(names, m.Name)
 		}
 		var r1, r2 []anonymize.Redaction
-		pv.Title, r1 = anonymize.ScrubPreview(in.Title, names)
-		pv.Story, r2 = anonymize.ScrubPreview(in.Story, names)
-		pv.Redactions, pv.Partial = len(r1)+len(r2), true
+		o := anonymize.ScrubOptions{Names: names}
+		pv.Title, r1 = anonymize.ScrubStoryPreview(in.Title, o)
+		pv.Story, r2 = anonymize.ScrubStoryPreview(in.Story, o)
+		pv.Redactions, pv.Partial, pv.Kinds = len(r1)+len(r2), true, countKinds(r1, r2)
 		pv.TitleRedactions, pv.StoryRedactions = r1, r2
 	default:
 		return err

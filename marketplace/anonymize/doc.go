@@ -1,6 +1,7 @@
 // Package anonymize turns what a social worker wrote about a household into
-// what the public may read: Scrub and ScrubPreview remove names, ID and phone
-// numbers, addresses and other identifying spans from free text; the
+// what the public may read: ScrubStory (and Scrub, ScrubPreview…) remove
+// names, ages, ID and phone numbers, addresses, villages, schools,
+// workplaces, plates and other identifying spans from free text; the
 // k-anonymity projection (CoarsenRegion, Reproject) coarsens a need's place
 // until enough needs share its cell; HiddenPlaceNames lists the place names
 // a coarsened need must not show.

@@ -36,12 +36,24 @@ import (
 //     or without +86/0086 inside a shorter sequence, any landline with its
 //     area code, and any number or code after a telephone, record (住院号,
 //     病案号, 门诊号, ID, 编号, 卡号…), bed or account (QQ, 微信, 支付宝)
-//     keyword; bed and ward numbers (12床, 3号床, 加床, 305病房). Short
-//     numbers (amounts, dates, ages) are kept: "5万元", "2026年3月", "50000元".
+//     keyword; bed and ward numbers (12床, 3号床, 加床, 305病房, 二病区).
+//     Short numbers (amounts, dates) are kept: "5万元", "2026年3月", "50000元".
+//   - Beyond what the household's records hold (issue 16; scrub_story.go):
+//     names of other people found by context (邻居王秀兰), exact ages and
+//     dates of birth, named schools and workplaces, villages and compounds
+//     named alone (李庄村, 王家庄, 幸福家园), licence plates, and QQ written
+//     扣扣. Ages become an age band in words (63岁 → 60岁以上), schools and
+//     workplaces generic words (当地一所小学, 一家纺织公司); ScrubStory also
+//     writes removed places as 当地 instead of the placeholder. Record and
+//     account numbers are removed with the spaces, dots or dashes inside.
 //   - Known trade-offs: a given name that is also a word (建国) is removed
-//     wherever the word appears; a village named without any number, trigger
-//     word (家住, 住在, 地址…) or known town before it (李庄村的村民) is kept;
-//     numbers written in Chinese words (一三八…) are not recognised as phones.
+//     wherever the word appears; a name with no relation, role, naming verb
+//     or title around it (and not entered) is kept, as is a name after a
+//     relation whose surname is rare (孙女相依为命 is no name); a village
+//     without 村/屯/庄-like suffix, number, trigger word or known town is
+//     kept; numbers written in Chinese words (一三八…) are not recognised as
+//     phones; a school or firm named by generic words only (实验小学, 建筑
+//     工地) is kept, it names no one.
 
 // RedactionKind says what kind of thing was removed.
 type RedactionKind string
@@ -79,50 +91,87 @@ type Redaction struct {
 // name the social worker entered for the household (beneficiary and
 // members). See the policy above.
 func Scrub(text string, names []string) string {
-	out, _ := scrub(text, names, nil, false)
+	out, _ := scrub(text, ScrubOptions{Names: names}, false, false)
 	return out
 }
 
 // ScrubPreview is Scrub that also lists what was removed and where the
 // placeholders stand in the output, for the worker's preview.
 func ScrubPreview(text string, names []string) (string, []Redaction) {
-	return scrub(text, names, nil, true)
+	return scrub(text, ScrubOptions{Names: names}, true, false)
 }
 
 // ScrubHiding is Scrub that also removes every occurrence of the place
 // names in places (HiddenPlaceNames: the divisions a coarsened region
 // hides), as addresses; adjacent ones (邵阳市隆回县) take one placeholder.
 func ScrubHiding(text string, names, places []string) string {
-	out, _ := scrub(text, names, places, false)
+	out, _ := scrub(text, ScrubOptions{Names: names, Places: places}, false, false)
 	return out
 }
 
 // ScrubPreviewHiding is ScrubHiding with the preview's list of redactions.
 func ScrubPreviewHiding(text string, names, places []string) (string, []Redaction) {
-	return scrub(text, names, places, true)
+	return scrub(text, ScrubOptions{Names: names, Places: places}, true, false)
+}
+
+// ScrubOptions is what the scrubber knows about the need a text belongs to.
+type ScrubOptions struct {
+	Names  []string // every name entered for the household
+	Places []string // HiddenPlaceNames: divisions the shown region hides
+	// AgeBand is the need's public age band: an exact age inside it is
+	// written as the band ("63岁" → "60岁以上"). An age outside it (a
+	// grandchild's) is written as its own band.
+	AgeBand kernel.AgeBand
+}
+
+// ScrubStory is Scrub with what the scrubber knows about the need, and with
+// removed places written as 当地 (PlaceWord) instead of a placeholder. Not
+// as the need's public region: a story also names places that are not the
+// need's (老家在…, 在外地打工的工地).
+func ScrubStory(text string, o ScrubOptions) string {
+	out, _ := scrub(text, o, false, true)
+	return out
+}
+
+// ScrubStoryPreview is ScrubStory with the preview's list of redactions.
+func ScrubStoryPreview(text string, o ScrubOptions) (string, []Redaction) {
+	return scrub(text, o, true, true)
 }
 
 type span struct {
 	start, end int // rune offsets in the input
 	kind       RedactionKind
+	repl       string // the words written instead; "" for the placeholder
 }
 
 type scrubber struct {
+	opts  ScrubOptions
+	words bool // write places as 当地
 	src   []rune
 	norm  []rune
 	spans []span
 	str   string // norm as UTF-8, built on first use
 	off   []int  // byte offset of each rune of str, and of its end
+	// foundNames are the names of people outside the household that the
+	// story's context gave away (邻居王秀兰): removed wherever they appear.
+	foundNames []string
 }
 
 func (s *scrubber) add(start, end int, kind RedactionKind) {
 	if start < end {
-		s.spans = append(s.spans, span{start, end, kind})
+		s.spans = append(s.spans, span{start, end, kind, ""})
 	}
 }
 
-func scrub(text string, names, places []string, preview bool) (string, []Redaction) {
-	s := &scrubber{src: []rune(text)}
+// addWords is add with the words that stand for the removed text.
+func (s *scrubber) addWords(start, end int, kind RedactionKind, repl string) {
+	if start < end {
+		s.spans = append(s.spans, span{start, end, kind, repl})
+	}
+}
+
+func scrub(text string, o ScrubOptions, preview, words bool) (string, []Redaction) {
+	s := &scrubber{src: []rune(text), opts: o, words: words}
 	s.norm = make([]rune, len(s.src))
 	for i, r := range s.src {
 		s.norm[i] = normRune(r)
@@ -130,8 +179,9 @@ func scrub(text string, names, places []string, preview bool) (string, []Redacti
 	s.scanNumbers()
 	s.scanKeyed()
 	s.scanAddresses()
-	s.scanNames(names)
-	s.scanPlaces(places)
+	s.scanStory()
+	s.scanNames(append(slices.Clip(o.Names), s.foundNames...))
+	s.scanPlaces(o.Places)
 	if len(s.spans) == 0 {
 		return text, nil
 	}
@@ -142,16 +192,19 @@ func scrub(text string, names, places []string, preview bool) (string, []Redacti
 		return b.end - a.end
 	})
 	// Merge overlapping spans; a merge that involves anything but a name
-	// takes the bracketed placeholder.
+	// takes the other kind, and words only when one span holds the other.
 	merged := s.spans[:1]
 	for _, sp := range s.spans[1:] {
 		last := &merged[len(merged)-1]
 		if sp.start < last.end {
 			if sp.end > last.end {
 				last.end = sp.end
+				if last.kind != sp.kind {
+					last.repl = ""
+				}
 			}
 			if (last.kind == RedactName || last.kind == RedactNumber) && sp.kind != RedactName {
-				last.kind = sp.kind
+				last.kind, last.repl = sp.kind, sp.repl
 			}
 			continue
 		}
@@ -166,10 +219,7 @@ func scrub(text string, names, places []string, preview bool) (string, []Redacti
 			b.WriteRune(r)
 		}
 		outRunes += sp.start - pos
-		ph := ScrubPlaceholder
-		if sp.kind == RedactName {
-			ph = ScrubNamePlaceholder
-		}
+		ph := s.replacement(sp)
 		b.WriteString(ph)
 		n := utf8.RuneCountInString(ph)
 		if preview {
@@ -205,7 +255,7 @@ func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 // "370725-19900101-1234", "(0530)1234567".
 func IsNumberSeparator(r rune) bool {
 	switch normRune(r) {
-	case ' ', '\t', '-', '(', ')':
+	case ' ', '\t', '-', '(', ')', '.', '·':
 		return true
 	}
 	return false
@@ -322,11 +372,13 @@ func (s *scrubber) classifyNumber(digitPos []int, groups [][2]int) {
 var (
 	emailRe = regexp.MustCompile(`^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	// A keyword, then the number it introduces (submatch 1 is removed).
-	recordRe   = regexp.MustCompile(`^(?:住院号|住院登记号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9\-]*[0-9][A-Za-z0-9\-]*)`)
-	accountRe  = regexp.MustCompile(`^(?:(?i:qq)|微信|支付宝)(?:号码|号|账号|帐号)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9_\-@.]{5,})`)
+	// The number may be written in groups (spaces, dots, dashes) that all go.
+	recordRe = regexp.MustCompile(`^(?:住院号|住院登记号|入院号|病案号|病历号|门诊号|门诊卡号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|银行卡号|银行账号|档案号|登记号|卡号|编号|账号|帐号|ID)(?:码)?[ \t]*(?:[:是为][ \t]*)?((?:[A-Za-z\-]+[ .]?)?[0-9](?:[A-Za-z0-9\-]|[ .][A-Za-z0-9])*)`)
+	// QQ is also written 扣扣 or 企鹅号, WeChat 威信, V信, vx or wx.
+	accountRe  = regexp.MustCompile(`^(?:(?i:qq)|扣扣|企鹅号|微信|威信|薇信|(?i:v)信|(?i:vx|wx)|支付宝)(?:号码|号|账号|帐号|账户|ID|id)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z0-9_\-@.](?:[A-Za-z0-9_\-@. ]{3,}[A-Za-z0-9_\-@])?)`)
 	bedKeyRe   = regexp.MustCompile(`^(?:床位号|床号)(?:码)?[ \t]*(?:[:是为][ \t]*)?([A-Za-z]?[0-9零〇一二三四五六七八九十]+)`)
 	phoneKeyRe = regexp.MustCompile(`^(?i:电话|手机|座机|固话|联系方式|tel|mobile)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?([0-9][0-9 \-]{5,}[0-9])`)
-	bedRe      = regexp.MustCompile(`^(?:(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?)`)
+	bedRe      = regexp.MustCompile(`^(?:(?:加[ \t]*)?(?:[A-Za-z]?[0-9]{1,4}[ \t]*号?|[零〇一二三四五六七八九十百]{1,4}号)[ \t]*(?:病床|床位|床|病房|病区|病室)|[零〇一二三四五六七八九十百]{1,3}[ \t]*(?:病区|病房|病室)|加床(?:[ \t]*[A-Za-z]?[0-9]{1,4}[ \t]*号?)?)`)
 )
 
 // keyedClass says which keyword can start at r: 'r' a record number
@@ -336,7 +388,7 @@ func keyedClass(r rune) byte {
 	switch r {
 	case '住', '病', '门', '就', '医', '社', '银', '档', '登', '卡', '编', '账', '帐', 'I':
 		return 'r'
-	case 'Q', 'q', '微', '支':
+	case 'Q', 'q', '微', '支', '扣', '企', '威', '薇', 'V', 'v', 'W', 'w':
 		return 'a'
 	case '电', '手', '座', '固', '联', 't', 'T', 'm', 'M':
 		return 'p'
@@ -629,7 +681,9 @@ func (s *scrubber) scanAddresses() {
 			continue
 		}
 		if end, ok := a.numberedAnchor(i); ok {
-			end, _ = a.extendRight(end, true)
+			// From i, so that the anchor's suffix lets a bare room number
+			// follow (7栋602).
+			end, _ = a.extendRight(i, true)
 			s.add(a.extendLeft(i), end, RedactAddress)
 			i = end
 			continue

@@ -112,7 +112,7 @@ func TestScrub(t *testing.T) {
 		{"long email", "邮箱 a.very.long.local.part.for.testing.purposes@mail.department.example.org.cn。", "邮箱 " + P + "。"},
 		{"hospital room", "住在305病房", "住在" + P},
 		// names
-		{"full name", "张三丰今年六十岁", "某某今年六十岁"},
+		{"full name", "张三丰今年六十多", "某某今年六十多"},
 		{"name with spaces", "张 三 丰今年", "某某今年"},
 		{"name with middle dots", "张·三·丰今年", "某某今年"},
 		{"name with ideographic space", "张　三丰", "某某"},
@@ -134,7 +134,9 @@ func TestScrub(t *testing.T) {
 		{"year and month", "2026年3月确诊", "2026年3月确诊"},
 		{"date with 号", "2026年3月18号住院", "2026年3月18号住院"},
 		{"ISO date", "2026-03-01入院", "2026-03-01入院"},
-		{"ages and durations", "3岁的孩子住院15天，卧床3年", "3岁的孩子住院15天，卧床3年"},
+		// An exact age is written as its band (issue 16); durations stay.
+		{"age becomes its band", "张三丰今年六十岁", "某某今年60岁以上"},
+		{"ages and durations", "3岁的孩子住院15天，卧床3年", "未成年的孩子住院15天，卧床3年"},
 		{"county hospital", "在县医院住院", "在县医院住院"},
 		{"lesson unit", "学到了第三单元", "学到了第三单元"},
 		{"flat layout", "两室一厅", "两室一厅"},

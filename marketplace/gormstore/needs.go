@@ -506,7 +506,10 @@ func hidePlaces(tx *gorm.DB, ids []int64, places []string) error {
 		return fmt.Errorf("reproject: read text: %w", err)
 	}
 	for _, r := range rows {
-		title, story := anonymize.ScrubHiding(r.PublicTitle, nil, places), anonymize.ScrubHiding(r.PublicStory, nil, places)
+		// As publication writes hidden places (当地); the text is public
+		// already, so scrubbing it again changes nothing else.
+		o := anonymize.ScrubOptions{Places: places}
+		title, story := anonymize.ScrubStory(r.PublicTitle, o), anonymize.ScrubStory(r.PublicStory, o)
 		if title == r.PublicTitle && story == r.PublicStory {
 			continue
 		}
