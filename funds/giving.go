@@ -2,6 +2,7 @@ package funds
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -116,6 +117,9 @@ func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, 
 	if err := s.tracePayments(ctx, g.Lines); err != nil {
 		return nil, err
 	}
+	if err := s.withholdTraces(ctx, g.Lines); err != nil {
+		return nil, err
+	}
 	rs, err := s.Store.DonorReceipts(ctx, by.User.ID)
 	if err != nil {
 		return nil, err
@@ -223,6 +227,54 @@ func (s *Service) tracePayments(ctx context.Context, lines []GivingLine) error {
 			}
 			if t.Payments == nil {
 				t.Payments = []TracePayment{}
+			}
+		}
+	}
+	return nil
+}
+
+// withholdTraces blanks, in the traces of a donation to a fund or project,
+// every need the fund's organization's region does not cover
+// (marketplace.ShownOrg): the donor knows the fund, and a county fund's
+// list of needs would put a need shown at 全国 back in its county
+// (docs/privacy.md). The amount, dates and payments stay. A gift to a
+// need is the donor's own choice of need and is shown as it is.
+func (s *Service) withholdTraces(ctx context.Context, lines []GivingLine) error {
+	regions := map[string]string{} // need public id → region shown
+	for i := range lines {
+		l := &lines[i]
+		if l.Pledge.SourceID == 0 || l.Pledge.NeedID != 0 || len(l.Traces) == 0 {
+			continue
+		}
+		shownBy := map[string]bool{}
+		for j := range l.Traces {
+			t := &l.Traces[j]
+			if t.NeedID == "" {
+				continue
+			}
+			r, ok := regions[t.NeedID]
+			if !ok {
+				n, err := s.Store.Need(ctx, t.NeedID)
+				if err != nil && !errors.Is(err, kernel.ErrNotFound) {
+					return err
+				}
+				r = kernel.NationalRegion
+				if err == nil {
+					r = n.DisclosedRegion()
+				}
+				regions[t.NeedID] = r
+			}
+			shown, ok := shownBy[r]
+			if !ok {
+				m, err := s.SourcesShown(ctx, r, l.Pledge.OrgName)
+				if err != nil {
+					return err
+				}
+				shown = m[l.Pledge.OrgName]
+				shownBy[r] = shown
+			}
+			if !shown {
+				t.NeedID, t.AllocationID = "", ""
 			}
 		}
 	}

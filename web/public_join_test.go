@@ -84,7 +84,17 @@ func TestNoPublicSurfaceJoinsANeedBelowItsRegion(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		_, staff := env.user(kernel.RoleFederationStaff, nil)
-		fund := env.fundWithBalance(staff, kernel.Restrictions{}, 1_000_000)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{}, 10_000)
+		// A donor gives to the fund; the allocations below draw on their
+		// gift, so their 我的捐赠 traces it to the needs.
+		donorTok, donor := env.user(kernel.RoleDonor, nil)
+		gift, err := env.funds.CreatePledge(ctx, donor, funds.NewPledge{TargetType: funds.TargetFund, TargetID: fund, AmountFen: 1_000_000}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.funds.ConfirmPledge(ctx, staff, gift.PublicID); err != nil {
+			t.Fatal(err)
+		}
 		shownAt := []string{"371725", "371700", "370000", kernel.NationalRegion}
 		needs := map[string]string{}
 		for _, region := range shownAt {
@@ -115,14 +125,18 @@ func TestNoPublicSurfaceJoinsANeedBelowItsRegion(t *testing.T) {
 		// The fund's own books, register and page are about the fund: a
 		// need they mention is beside its name.
 		about := map[string]named{"fund books": {src.Name, src.OrgRegion}, "fund disclosures": {src.Name, src.OrgRegion},
-			"fund page": {src.Name, src.OrgRegion}}
+			"fund page": {src.Name, src.OrgRegion}, "the fund donor's giving": {src.Name, src.OrgRegion}}
 		surfaces := func(id string) map[string][]byte {
 			get := func(path string, html bool) []byte {
 				var r response
+				tok := ""
+				if strings.HasPrefix(path, "/api/v1/me/") {
+					tok = donorTok
+				}
 				if html {
-					r = env.do(http.MethodGet, path, "", nil, "Accept", "text/html")
+					r = env.do(http.MethodGet, path, tok, nil, "Accept", "text/html")
 				} else {
-					r = env.do(http.MethodGet, path, "", nil)
+					r = env.do(http.MethodGet, path, tok, nil)
 				}
 				if r.Status != http.StatusOK {
 					t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
@@ -138,6 +152,9 @@ func TestNoPublicSurfaceJoinsANeedBelowItsRegion(t *testing.T) {
 				"fund books":       get("/api/v1/funds/"+fund+"/ledger?limit=500", false),
 				"fund disclosures": get("/api/v1/disclosures?fund="+fund+"&limit=500", false),
 				"fund page":        get("/funds/"+fund, true),
+				// Not public, but the donor of a fund is anyone: their
+				// traces must not list the fund's needs finer either.
+				"the fund donor's giving": get("/api/v1/me/giving", false),
 			}
 		}
 		d := env.srv.Divisions
