@@ -482,6 +482,24 @@ func mustNeedRow(t *testing.T, env *testEnv, need string) int64 {
 	return n.ID
 }
 
+// newAidStory is a gift to a need of a household whose ID number ends in
+// X, ¥300.50 of it paid to the hospital; day formats a China date that
+// many hours from now.
+func newAidStory(t *testing.T, env *testEnv) (s *giveStory, id, need string, day func(time.Duration) string) {
+	t.Helper()
+	s = newGiveStory(t, env)
+	id = idNumberWithX(t)
+	need = s.post(s.worker, id, 70_000, 20_000)
+	s.afterNotice()
+	s.give(need, 50_000)
+	if _, err := env.funds.DisburseNeed(context.Background(), s.staffP, need, funds.NewDisbursement{AmountFen: 30_050, ProviderKind: funds.ProviderHospital,
+		Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "FP-2026-0012345"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	day = func(d time.Duration) string { return env.now.Load().Add(d).In(kernel.ChinaTime).Format(time.DateOnly) }
+	return s, id, need, day
+}
+
 // TestCivilAffairsDownloadCharityAid: the verifier of the county's civil
 // affairs office downloads, as CSV with a BOM, what charity money reached
 // which household in a period: the hospital payment of a gift, with the
@@ -489,17 +507,7 @@ func mustNeedRow(t *testing.T, env *testEnv, need string) int64 {
 // another county's verifier.
 func TestCivilAffairsDownloadCharityAid(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		ctx := context.Background()
-		s := newGiveStory(t, env)
-		id := idNumberWithX(t)
-		need := s.post(s.worker, id, 70_000, 20_000)
-		s.afterNotice()
-		s.give(need, 50_000)
-		if _, err := env.funds.DisburseNeed(ctx, s.staffP, need, funds.NewDisbursement{AmountFen: 30_050, ProviderKind: funds.ProviderHospital,
-			Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "FP-2026-0012345"}}, nil); err != nil {
-			t.Fatal(err)
-		}
-		day := func(d time.Duration) string { return env.now.Load().Add(d).In(kernel.ChinaTime).Format(time.DateOnly) }
+		s, id, need, day := newAidStory(t, env)
 		q := "/api/v1/charity-aid?region=371725&from=" + day(-30*24*time.Hour) + "&to=" + day(0)
 		r := env.do(http.MethodGet, q, s.verifier, nil)
 		body := string(r.Body)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -21,17 +20,7 @@ import (
 // row; a bad format comes back as the form with its reason.
 func TestVerifierDownloadsCharityAidFromThePage(t *testing.T) {
 	each(t, func(t *testing.T, env *testEnv) {
-		ctx := context.Background()
-		s := newGiveStory(t, env)
-		id := idNumberWithX(t)
-		need := s.post(s.worker, id, 70_000, 20_000)
-		s.afterNotice()
-		s.give(need, 50_000)
-		if _, err := env.funds.DisburseNeed(ctx, s.staffP, need, funds.NewDisbursement{AmountFen: 30_050, ProviderKind: funds.ProviderHospital,
-			Payee: funds.Payee{Type: funds.PayeeProvider, Name: "郓城县人民医院", Reference: "FP-2026-0012345"}}, nil); err != nil {
-			t.Fatal(err)
-		}
-		day := func(d time.Duration) string { return env.now.Load().Add(d).In(kernel.ChinaTime).Format(time.DateOnly) }
+		s, id, _, day := newAidStory(t, env)
 		period := "region=371725&from=" + day(-30*24*time.Hour) + "&to=" + day(0)
 
 		_, vp := env.user(kernel.RoleVerifier, nil)

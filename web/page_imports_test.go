@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,20 +14,7 @@ import (
 // following the redirect.
 func (b *browser) uploadForm(env *testEnv, path, name string, data []byte) *httptest.ResponseRecorder {
 	env.t.Helper()
-	page := b.do(http.MethodGet, path, nil)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("_csrf", b.csrf(page.Body.String()))
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(data)
-	mw.Close()
-	req := httptest.NewRequest(http.MethodPost, path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "text/html")
-	for _, c := range b.cookies {
-		req.AddCookie(c)
-	}
-	return serve(env, req)
+	return b.postFile(path, b.do(http.MethodGet, path, nil).Body.String(), name, data)
 }
 
 // uploadImport uploads a payment file on the verifier's page and waits for
