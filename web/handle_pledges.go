@@ -97,6 +97,16 @@ func (s *Server) handleReconciliation(c echo.Context) error {
 
 // parseStatement reads "reference,amount,date" rows; a first row naming
 // the columns is skipped. Amounts are yuan with at most two decimals.
+// statementHeader reports whether a first cell names the reference column
+// (a header line, in English or as the reconcile page describes it, 转账附言).
+func statementHeader(cell string) bool {
+	switch strings.ToLower(strings.TrimSpace(cell)) {
+	case "reference", "ref", "转账附言", "附言", "摘要", "备注", "用途":
+		return true
+	}
+	return false
+}
+
 func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -111,8 +121,11 @@ func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 		if err != nil {
 			return nil, kernel.Invalid("file", "line %d: not CSV: %v", line, err)
 		}
-		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "reference") {
-			continue
+		if line == 1 && len(rec) > 0 {
+			rec[0] = strings.TrimPrefix(rec[0], "\uFEFF") // Excel's UTF-8 BOM
+			if statementHeader(rec[0]) {
+				continue
+			}
 		}
 		if len(rec) < 3 {
 			v.Add("line "+itoa(int64(line)), "want reference, amount, date")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/jiujinan/jiujinan/kernel"
 
@@ -56,7 +58,12 @@ func (s *Server) renderStaffPage(c echo.Context, status int, msg string) error {
 // open needs, for review.
 func (s *Server) handlePlanCreateForm(c echo.Context) error {
 	fund := c.FormValue("fund")
-	max := atoiDefault(c.FormValue("max_needs"), 0)
+	// How many needs the plan considers: a whole number from 1 to 1000;
+	// "abc", 0 or -3 is a mistake to say, not "no limit".
+	max, convErr := strconv.Atoi(strings.TrimSpace(c.FormValue("max_needs")))
+	if convErr != nil || max < 1 || max > 1000 {
+		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "plan_max_needs_invalid"))
+	}
 	plan, err := s.Matching.CreatePlan(c.Request().Context(), PrincipalOf(c), fund, matching.PlanInput{FundIDs: []string{fund}, MaxNeeds: max})
 	var ve *kernel.ValidationError
 	switch {

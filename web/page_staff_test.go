@@ -70,6 +70,12 @@ func TestStaffPlanAndReconcilePages(t *testing.T) {
 			if body := sb.do(http.MethodGet, "/staff", nil).Body.String(); !strings.Contains(body, "春晖助医基金") || !strings.Contains(body, "¥10,000.00") {
 				t.Fatalf("staff page lacks the fund and its balance")
 			}
+			for _, bad := range []string{"abc", "0", "-3", "", "1001"} {
+				r := sb.form("/staff/plans", url.Values{"fund": {fundID}, "max_needs": {bad}})
+				if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "1 到 1000 之间的整数") {
+					t.Errorf("max_needs %q: %d", bad, r.Code)
+				}
+			}
 			r := sb.form("/staff/plans", url.Values{"fund": {fundID}, "max_needs": {"100"}})
 			if r.Code != http.StatusSeeOther {
 				t.Fatalf("plan: %d %.300s", r.Code, r.Body.String())
