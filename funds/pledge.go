@@ -447,6 +447,25 @@ func (s *Service) disclosure(kind DisclosureKind, n *NeedState, amount int64, sr
 		RefID: ref, Emergency: n.Emergency, NoticeEndsAt: n.NoticeEndsAt, At: now}
 }
 
+// PendingPledges lists, for staff of receiving organizations, up to limit
+// (at most 500) pledges of their organizations waiting for their money,
+// those expiring first first: the queue staff confirm against the bank
+// statement or the payment notice. ErrForbidden for anyone else.
+func (s *Service) PendingPledges(ctx context.Context, by *kernel.Principal, limit int) ([]Pledge, error) {
+	var ids []int64
+	for _, o := range by.OrgsWith(kernel.RoleFederationStaff) {
+		ids = append(ids, o.ID)
+	}
+	if len(ids) == 0 {
+		return nil, kernel.ErrForbidden
+	}
+	ps, err := s.Store.PendingPledgesOf(ctx, ids, clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("funds: pending pledges: %w", err)
+	}
+	return ps, nil
+}
+
 // RefundPledge returns a confirmed donation to its donor (staff of the
 // receiving organization): a reversing transaction of the donation, possible
 // only while the money is still where it went. ErrInsufficientFunds when it

@@ -48,6 +48,9 @@ type Store interface {
 	// PledgeByReference returns a pledge by its transfer reference; ErrNotFound.
 	PledgeByReference(ctx context.Context, ref string) (*Pledge, error)
 	// DonorPledges lists a donor's pledges, newest first.
+	// PendingPledgesOf lists up to limit pledges waiting for their money
+	// that organizations orgIDs receive, those expiring first first.
+	PendingPledgesOf(ctx context.Context, orgIDs []int64, limit int) ([]Pledge, error)
 	DonorPledges(ctx context.Context, donorID int64) ([]Pledge, error)
 	// ExpirePledges marks pending pledges whose time ran out as expired.
 	ExpirePledges(ctx context.Context, now time.Time) (int64, error)

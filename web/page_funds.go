@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/jiujinan/jiujinan/kernel"
 
@@ -253,8 +254,13 @@ func cutSource(v string) (funds.SourceKind, string, bool) {
 // handlePledgeConfirmForm records, for staff of the receiving organization,
 // that a pledge's money arrived.
 func (s *Server) handlePledgeConfirmForm(c echo.Context) error {
-	if _, err := s.Funds.ConfirmPledge(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil {
+	p, err := s.Funds.ConfirmPledge(c.Request().Context(), PrincipalOf(c), c.Param("id"))
+	if err != nil {
 		return err
+	}
+	if c.FormValue("from") == "queue" {
+		// Back to the queue, which says which pledge was confirmed.
+		return c.Redirect(http.StatusSeeOther, "/staff/pledges?confirmed="+url.QueryEscape(p.Reference))
 	}
 	return c.Redirect(http.StatusSeeOther, "/my/pledges/"+c.Param("id"))
 }

@@ -318,6 +318,9 @@ func (s *Server) registerPages() {
 			e.POST("/staff/money/:id/allocations", s.handleAllocateForm, fed...)
 			e.POST("/staff/money/:id/disbursements", s.handleDisburseForm, fed...)
 			e.GET("/staff/payouts", s.handlePayoutsPage, fed...)
+			e.GET("/staff/pledges", s.handlePledgeQueuePage, fed...)
+			e.GET("/staff/sources/new", s.handleSourceNewPage, fed...)
+			e.POST("/staff/sources", s.handleSourceCreateForm, fed...)
 			e.GET("/staff/needs/:id/money", s.handleNeedMoneyPage, fed...)
 			e.POST("/staff/needs/:id/disbursements", s.handleNeedDisburseForm, fed...)
 		}

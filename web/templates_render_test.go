@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"bytes"
 	"reflect"
 	"sort"
@@ -150,6 +151,10 @@ func pageStates() []pageState {
 		}
 	}
 	both("staff_payouts", "layout", func(e fillMode) any { return filled[payoutsPage](e) })
+	both("staff_pledges", "layout", func(e fillMode) any { return filled[pledgeQueuePage](e) })
+	add("staff_source_new", "layout", "empty", sourceForm{Values: url.Values{"kind": {"fund"}}, Errors: map[string]string{}})
+	add("staff_source_new", "layout", "errors", sourceForm{Values: url.Values{"kind": {"project"}, "budget": {"-1"}},
+		Errors: map[string]string{"name": "is required", "budget": "must be an amount in yuan above zero"}, FormErrorMsg: "x"})
 	both("needs", "layout", func(e fillMode) any { return filled[needsPage](e) })
 	both("needs", "results", func(e fillMode) any { return filled[needsPage](e) })
 	both("need", "layout", func(e fillMode) any { return filled[needPage](e) })

@@ -114,6 +114,15 @@ func (s *Store) DonorPledges(ctx context.Context, donorID int64) ([]funds.Pledge
 	return readPledges(s.db.WithContext(ctx), "p.donor_id = ? ORDER BY p.id DESC", donorID)
 }
 
+// PendingPledgesOf implements funds.Store.
+func (s *Store) PendingPledgesOf(ctx context.Context, orgIDs []int64, limit int) ([]funds.Pledge, error) {
+	if len(orgIDs) == 0 {
+		return nil, nil
+	}
+	return readPledges(s.db.WithContext(ctx), "p.org_id IN ? AND p.status = ? AND p.matched_pledge_id IS NULL ORDER BY p.expires_at, p.id LIMIT ?",
+		orgIDs, string(funds.PledgePending), limit)
+}
+
 // ConfirmedPledgesTo implements funds.Store.
 func (s *Store) ConfirmedPledgesTo(ctx context.Context, sourceID int64) ([]funds.Pledge, error) {
 	return readPledges(s.db.WithContext(ctx), "p.source_id = ? AND p.status = ? AND p.matched_pledge_id IS NULL ORDER BY p.confirmed_at, p.id",
