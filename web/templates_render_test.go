@@ -1,8 +1,8 @@
 package web
 
 import (
-	"net/url"
 	"bytes"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
