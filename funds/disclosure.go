@@ -2,6 +2,7 @@ package funds
 
 import (
 	"context"
+	"strings"
 
 	"encoding/csv"
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -128,6 +129,28 @@ func WriteDisclosuresCSV(w io.Writer, ds []Disclosure) error {
 		for i := range row {
 			// Amounts of refunds are negative numbers, not formulas: keep them.
 			if i != 6 {
+				row[i] = CSVField(row[i])
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteLedgerCSV writes a source's books as CSV with a header row: the
+// transaction, its kind, the amount in fen (negative for money out), the
+// accounts on the other side, what it refers to, and when (UTC).
+func WriteLedgerCSV(w io.Writer, lines []LedgerLine) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"transaction_id", "kind", "amount_fen", "counterparts", "ref_type", "ref_id", "at"})
+	for _, l := range lines {
+		row := []string{l.TxID, string(l.Kind), strconv.FormatInt(l.AmountFen, 10), strings.Join(l.Counterpart, " "),
+			l.RefType, l.RefID, l.At.UTC().Format(time.RFC3339)}
+		for i := range row {
+			if i != 2 {
 				row[i] = CSVField(row[i])
 			}
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -75,9 +76,25 @@ func (s *Server) sourceLedger(c echo.Context, kind funds.SourceKind) error {
 	if err != nil {
 		return err
 	}
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		return kernel.Invalid("format", "must be json or csv")
+	}
 	src, lines, err := s.Funds.Ledger(c.Request().Context(), kind, c.Param("id"), limit, offset)
 	if err != nil {
 		return err
+	}
+	if format == "csv" {
+		// The books as an auditor downloads them (UTF-8 with a BOM, so
+		// that Excel opens them).
+		var b bytes.Buffer
+		b.WriteString("\uFEFF")
+		if err := funds.WriteLedgerCSV(&b, lines); err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="ledger-`+src.PublicID+`.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": src.PublicID, "kind": src.Kind, "balance_fen": src.BalanceFen, "items": lines})
 }

@@ -76,3 +76,26 @@ func TestStaffPledgeQueueAndNewFundPages(t *testing.T) {
 		}
 	})
 }
+
+// An auditor (anyone: the books are public) downloads a fund's books as
+// CSV from its page; a bad format is refused naming the field.
+func TestFundBooksDownloadAsCSV(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		_, staff := env.user(kernel.RoleFederationStaff, nil)
+		fund := env.fundWithBalance(staff, kernel.Restrictions{}, 12_345)
+		page := env.do(http.MethodGet, "/funds/"+fund, "", nil, "Accept", "text/html")
+		if !strings.Contains(string(page.Body), "/api/v1/funds/"+fund+"/ledger?format=csv") {
+			t.Fatalf("the fund page has no download link")
+		}
+		r := env.do(http.MethodGet, "/api/v1/funds/"+fund+"/ledger?format=csv", "", nil)
+		body := string(r.Body)
+		if r.Status != http.StatusOK || !strings.HasPrefix(body, "\uFEFFtransaction_id,kind,amount_fen") || !strings.Contains(body, ",12345,") ||
+			!strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s %q", r.Status, r.Header.Get("Content-Type"), body)
+		}
+		if r := env.do(http.MethodGet, "/api/v1/funds/"+fund+"/ledger?format=pdf", "", nil); r.Status != http.StatusBadRequest ||
+			!strings.Contains(string(r.Body), "format") {
+			t.Errorf("bad format: %d %s", r.Status, r.Body)
+		}
+	})
+}
