@@ -293,6 +293,11 @@ func (s *Server) registerPages() {
 		e.GET("/worker/needs/new", s.handleWorkerNeedForm, sw...)
 		e.POST("/worker/needs/preview", s.handleWorkerNeedPreview, sw...)
 		e.POST("/worker/needs", s.handleWorkerNeedCreate, sw...)
+		if s.People != nil {
+			e.GET("/worker/reports", s.handleWorkerReportsPage, sw...)
+			e.GET("/worker/reports/:id", s.handleWorkerReportPage, sw...)
+			e.POST("/worker/reports/:id", s.handleReportUpdateForm, sw...)
+		}
 		staff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier, kernel.RoleFederationStaff, kernel.RoleAuditor)}
 		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
 		e.POST("/staff/needs/:id/clearance", s.handleStaffNeedClear, requireAuth, requireRole(kernel.RoleVerifier))

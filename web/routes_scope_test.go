@@ -552,6 +552,12 @@ func TestRoutesRefuseOutOfScopeUsers(t *testing.T) {
 // page's Accept header, POSTs as forms with the CSRF token. Pages answer as
 // the API does: 404 for an object the user may not see.
 var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
+	"GET /worker/reports/:id": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/worker/reports/" + fx.report, want: 404}}
+	},
+	"POST /worker/reports/:id": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/worker/reports/" + fx.report, body: map[string]string{"status": "accepted"}, want: 404}}
+	},
 	"GET /staff/needs/:id": func(fx *scopeFixture) []scopeCall {
 		p := "/staff/needs/" + fx.need
 		return []scopeCall{{who: fx.swB, path: p, want: 404}, {who: fx.verB, path: p, want: 404}, {who: fx.staffB, path: p, want: 404}, {who: fx.auditorB, path: p, want: 404}}

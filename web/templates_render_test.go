@@ -152,6 +152,8 @@ func pageStates() []pageState {
 	}
 	both("staff_payouts", "layout", func(e fillMode) any { return filled[payoutsPage](e) })
 	both("staff_pledges", "layout", func(e fillMode) any { return filled[pledgeQueuePage](e) })
+	both("worker_reports", "layout", func(e fillMode) any { return filled[reportsPage](e) })
+	both("worker_report", "layout", func(e fillMode) any { return filled[workerReportPage](e) })
 	add("staff_source_new", "layout", "empty", sourceForm{Values: url.Values{"kind": {"fund"}}, Errors: map[string]string{}})
 	add("staff_source_new", "layout", "errors", sourceForm{Values: url.Values{"kind": {"project"}, "budget": {"-1"}},
 		Errors: map[string]string{"name": "is required", "budget": "must be an amount in yuan above zero"}, FormErrorMsg: "x"})
