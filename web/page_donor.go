@@ -107,6 +107,7 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_pledged")
 		return c.Redirect(http.StatusSeeOther, "/my/pledges/"+id)
 	case errors.As(err, &ie):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_ineligible")+" "+s.ineligibleReason(c, ie))
@@ -164,7 +165,22 @@ func (s *Server) handleMyPledgePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "my_pledge", p)
+	d := myPledgePage{Pledge: p}
+	// The page is the donor's own: it names the receiving charity and its
+	// account, which they need to pay.
+	if org, err := s.Accounts.Store.OrgByPublicID(c.Request().Context(), p.OrgPublicID); err == nil {
+		d.Account = org.Collection
+	} else if !errors.Is(err, kernel.ErrNotFound) {
+		return err
+	}
+	return s.render(c, http.StatusOK, "my_pledge", d)
+}
+
+// myPledgePage is a pledge with the receiving organization's collection
+// account.
+type myPledgePage struct {
+	*funds.Pledge
+	Account kernel.CollectionAccount
 }
 
 // givingPage is "my giving" with the problem of a form sent from it.

@@ -368,6 +368,9 @@ func (s *Server) registerPages() {
 	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
+	orgStaff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
+	e.GET("/staff/org", s.handleOrgAccountPage, orgStaff...)
+	e.POST("/staff/org", s.handleOrgAccountForm, orgStaff...)
 	e.GET("/register", s.handleRegisterPage)
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)

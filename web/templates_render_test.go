@@ -134,7 +134,7 @@ func pageStates() []pageState {
 
 	both("audit", "layout", func(e fillMode) any { return filled[auditPage](e) })
 	add("audit", "layout", "form", auditPage{})
-	both("my_pledge", "layout", func(e fillMode) any { return filled[*funds.Pledge](e) })
+	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
 	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
