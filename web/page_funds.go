@@ -199,6 +199,7 @@ func (s *Server) handleAllocateForm(c echo.Context) error {
 	if err != nil {
 		return s.moneyError(c, err)
 	}
+	s.setFlash(c, "flash_allocated")
 	return c.Redirect(http.StatusSeeOther, "/staff/money/"+needID)
 }
 
@@ -217,6 +218,7 @@ func (s *Server) handleDisburseForm(c echo.Context) error {
 	if err != nil {
 		return s.moneyError(c, err)
 	}
+	s.setFlash(c, "flash_disbursed")
 	return c.Redirect(http.StatusSeeOther, "/staff/money/"+c.Param("id"))
 }
 
@@ -256,5 +258,6 @@ func (s *Server) handlePledgeConfirmForm(c echo.Context) error {
 	if _, err := s.Funds.ConfirmPledge(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil {
 		return err
 	}
+	s.setFlash(c, "flash_pledge_confirmed")
 	return c.Redirect(http.StatusSeeOther, "/my/pledges/"+c.Param("id"))
 }

@@ -176,6 +176,11 @@ func pageStates() []pageState {
 	add("home", "layout", "no search", homePage{})
 	add("login", "layout", "form", loginPage{})
 	add("login", "layout", "failed", loginPage{Email: "a@b.cn", Error: "x"})
+	add("login", "layout", "with next", loginPage{Next: "/needs/x"})
+	both("register", "layout", func(e fillMode) any { return filled[registerPage](e) })
+	add("register", "layout", "form", registerPage{Role: "donor", MinPw: 10})
+	both("staff_org", "layout", func(e fillMode) any { return filled[orgAccountPage](e) })
+	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
 	return out
 }
