@@ -35,6 +35,10 @@ type pledgeForm struct {
 	Key                  string
 	Amount               string
 	Error                string
+	// Pending are the donor's pledges to the same target still waiting for
+	// their money: shown above the form, so that going back to the page
+	// does not lead to pledging twice unawares.
+	Pending []funds.Pledge
 }
 
 // onceByForm runs a money-moving page form once per its idempotency key

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
@@ -246,6 +247,9 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 		}
 		if n.Status == kernel.NeedOpen && n.RemainingFen > 0 {
 			d.Pledge = form
+			if form.Pending, err = s.Funds.MyPendingPledges(ctx, PrincipalOf(c), funds.TargetNeed, n.ID); err != nil {
+				return err
+			}
 			if d.Receiver, err = s.needReceiver(c, n); err != nil {
 				return err
 			}

@@ -128,6 +128,12 @@ func TestDonorPaysTheReceivingCharitysAccount(t *testing.T) {
 			if strings.Contains(donor.do(http.MethodGet, r.Header().Get("Location"), nil).Body.String(), "捐助意向已登记，请按下面的账户转账") {
 				t.Error("the success message shows again on reload")
 			}
+			// Back on the need page, the pledge waiting for its money is shown
+			// above a fresh form.
+			back := donor.do(http.MethodGet, "/needs/"+needID, nil).Body.String()
+			if !strings.Contains(back, `id="pledge-pending"`) || !strings.Contains(back, r.Header().Get("Location")) {
+				t.Error("the need page does not show the pending pledge")
+			}
 		})
 	})
 }
