@@ -137,3 +137,38 @@ func TestDonorPaysTheReceivingCharitysAccount(t *testing.T) {
 		})
 	})
 }
+
+// TestCollectionAccountAPI: federation staff set their organization's
+// account over the API; the donor's pledge carries it.
+func TestCollectionAccountAPI(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	wtok, _ := env.user(kernel.RoleSocialWorker, nil)
+	vtok, _ := env.user(kernel.RoleVerifier, nil)
+	needID := env.createNeed(wtok, needBody())
+	env.clearAndPublish(needID, wtok, vtok)
+	env.advance(121 * time.Hour)
+	stok, _ := env.user(kernel.RoleFederationStaff, nil)
+	fed := env.orgs[kernel.OrgCharityFederation]
+	path := "/api/v1/orgs/" + fed.PublicID + "/collection-account"
+	if r := env.do(http.MethodPut, path, stok, map[string]any{"account_name": "", "bank": "工行", "account_no": "x"}); r.Status != http.StatusBadRequest ||
+		!strings.Contains(string(r.Body), "account_no") || !strings.Contains(string(r.Body), "account_name") {
+		t.Fatalf("invalid account: %d %s", r.Status, r.Body)
+	}
+	r := env.do(http.MethodPut, path, stok, map[string]any{"account_name": "郓城县慈善总会", "bank": "中国工商银行郓城支行", "account_no": "1609 0012 0902 4567 890"})
+	if r.Status != 200 || r.JSON(t)["account_no"] != "1609001209024567890" {
+		t.Fatalf("set: %d %s", r.Status, r.Body)
+	}
+	dtok, _ := env.user(kernel.RoleDonor, nil)
+	if r := env.do(http.MethodPut, path, dtok, map[string]any{"account_name": "x", "bank": "y", "account_no": "123456"}); r.Status != http.StatusForbidden {
+		t.Errorf("a donor: %d", r.Status)
+	}
+	r = env.do(http.MethodPost, "/api/v1/pledges", dtok, map[string]any{"target_type": "need", "target_id": needID, "amount_fen": 10000}, "Idempotency-Key", testID())
+	if r.Status != http.StatusCreated {
+		t.Fatalf("pledge: %d %s", r.Status, r.Body)
+	}
+	got := env.do(http.MethodGet, "/api/v1/pledges/"+r.JSON(t)["id"].(string), dtok, nil).JSON(t)
+	acc, _ := got["collection_account"].(map[string]any)
+	if acc == nil || acc["bank"] != "中国工商银行郓城支行" || got["reference"] == "" {
+		t.Errorf("pledge: %v", got)
+	}
+}
