@@ -139,6 +139,7 @@ func (s *Server) recurringForm(c echo.Context, tt, tid, amount string, fen int64
 		return r.PublicID, nil
 	})
 	if err == nil {
+		s.setFlash(c, "flash_monthly_saved")
 		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
 	}
 	if errors.Is(err, funds.ErrIdempotencyInFlight) {
@@ -229,6 +230,7 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 	_, err := s.Funds.RedirectPledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RedirectChoice{
 		Action: funds.RedirectAction(c.FormValue("action")), TargetID: strings.TrimSpace(c.FormValue("target_id"))})
 	if err == nil {
+		s.setFlash(c, "flash_choice_saved")
 		return c.Redirect(http.StatusSeeOther, "/my/giving#choices")
 	}
 	if msg, ok := s.formProblem(c, err); ok {

@@ -77,5 +77,10 @@ func (s *Server) handleRegisterForm(c echo.Context) error {
 	}
 	c.SetCookie(s.sessionCookie(tok, exp))
 	s.setFlash(c, "flash_registered")
+	if d.Next == "" && d.Role == string(kernel.RoleVolunteer) {
+		// A volunteer who came from nowhere in particular starts with
+		// their profile.
+		d.Next = "/volunteer"
+	}
 	return c.Redirect(http.StatusSeeOther, localPath(d.Next))
 }

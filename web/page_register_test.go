@@ -52,6 +52,15 @@ func TestRegisterPage(t *testing.T) {
 			t.Error("the message is shown twice")
 		}
 	})
+	t.Run("a volunteer who came from nowhere starts with their profile", func(t *testing.T) {
+		c := newBrowser(env)
+		tok := c.csrf(c.do(http.MethodGet, "/register?role=volunteer", nil).Body.String())
+		r := c.do(http.MethodPost, "/register", url.Values{"_csrf": {tok}, "email": {"vol@example.org"}, "password": {"ein-langes-passwort"},
+			"display_name": {"小李"}, "role": {"volunteer"}, "next": {"//evil.com"}})
+		if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/volunteer" {
+			t.Fatalf("volunteer sign-up: %d %q", r.Code, r.Header().Get("Location"))
+		}
+	})
 	t.Run("an e-mail that has an account is refused beside the field", func(t *testing.T) {
 		c := newBrowser(env)
 		tok := c.csrf(c.do(http.MethodGet, "/register", nil).Body.String())

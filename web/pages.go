@@ -443,6 +443,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(s.sessionCookie(tok, exp))
+	s.setFlash(c, "flash_signed_in")
 	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
 }
 
