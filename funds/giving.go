@@ -361,3 +361,23 @@ func (s *Service) Receipt(ctx context.Context, by *kernel.Principal, publicID st
 	}
 	return r, nil
 }
+
+// MyPendingPledges returns the donor's pledges to one need, fund or project
+// that wait for their money, so that a page can show them before the donor
+// pledges again (after going back, say).
+func (s *Service) MyPendingPledges(ctx context.Context, by *kernel.Principal, tt TargetType, targetID string) ([]Pledge, error) {
+	if by == nil || !by.Has(kernel.RoleDonor) {
+		return nil, nil
+	}
+	ps, err := s.Store.DonorPledges(ctx, by.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Pledge
+	for _, p := range ps {
+		if p.TargetType == tt && p.TargetPublicID == targetID && p.Status == PledgePending {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

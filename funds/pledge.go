@@ -736,3 +736,19 @@ func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []S
 	}
 	return rep, nil
 }
+
+// NeedReceiver names the organization that receives donations to the
+// published need needPublicID: the charity federation ReceivingOrg picks
+// for the need's region, the one a pledge to it goes to. ErrNotFound for a
+// need that is not public or has no receiver.
+func (s *Service) NeedReceiver(ctx context.Context, needPublicID string) (orgPublicID, name string, err error) {
+	need, err := s.Store.Need(ctx, needPublicID)
+	if err != nil {
+		return "", "", err
+	}
+	if !need.ConsentPublic || !need.Published {
+		return "", "", kernel.ErrNotFound
+	}
+	_, orgPublicID, name, err = s.Store.ReceivingOrg(ctx, need.RegionCode)
+	return orgPublicID, name, err
+}

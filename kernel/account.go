@@ -78,6 +78,24 @@ type Org struct {
 	Kind       OrgKind
 	RegionCode string
 	CreatedAt  time.Time
+	// Collection is where donors transfer money given through the
+	// organization; empty until its staff enter it.
+	Collection CollectionAccount
+}
+
+// CollectionAccount is an organization's account for donations: a bank
+// account and, optionally, a link to its own donation page.
+type CollectionAccount struct {
+	AccountName string
+	Bank        string
+	AccountNo   string
+	// PayLink is an https address where donors can pay online.
+	PayLink string
+}
+
+// Set reports whether donors have an account to transfer to.
+func (a CollectionAccount) Set() bool {
+	return a.AccountNo != "" && a.AccountName != "" && a.Bank != ""
 }
 
 // User is an account. PasswordHash never leaves the store and the service.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -276,4 +277,57 @@ func validateDisplayName(v *kernel.ValidationError, name string) {
 	case strings.ContainsAny(name, "\x00\r\n<>"):
 		v.Add("display_name", "must not contain control characters or angle brackets")
 	}
+}
+
+// MayEditCollection reports whether by may change org's collection account:
+// an administrator, or federation staff of that organization.
+func MayEditCollection(by *kernel.Principal, org *kernel.Org) bool {
+	return by.Has(kernel.RoleAdmin) || by.InOrg(kernel.RoleFederationStaff, org.ID)
+}
+
+// SetCollection replaces the collection account of the organization
+// orgPublicID, where donors transfer their pledges. ErrNotFound for an
+// organization the caller may not edit (so that it learns nothing of
+// others), ValidationError.
+func (s *AccountService) SetCollection(ctx context.Context, by *kernel.Principal, orgPublicID string, a kernel.CollectionAccount) (*kernel.Org, error) {
+	org, err := s.Store.OrgByPublicID(ctx, orgPublicID)
+	if err != nil {
+		return nil, err
+	}
+	if !MayEditCollection(by, org) {
+		return nil, kernel.ErrNotFound
+	}
+	v := &kernel.ValidationError{}
+	a.AccountName, a.Bank = strings.TrimSpace(a.AccountName), strings.TrimSpace(a.Bank)
+	a.AccountNo, a.PayLink = strings.Join(strings.Fields(a.AccountNo), ""), strings.TrimSpace(a.PayLink)
+	for f, val := range map[string]string{"account_name": a.AccountName, "bank": a.Bank} {
+		switch n := utf8.RuneCountInString(val); {
+		case n == 0:
+			v.Add(f, "is required")
+		case n > 100:
+			v.Add(f, "must be at most 100 characters")
+		case strings.ContainsAny(val, "\x00\r\n<>"):
+			v.Add(f, "must not contain control characters or angle brackets")
+		}
+	}
+	if n := len(a.AccountNo); n < 6 || n > 34 || strings.Trim(a.AccountNo, "0123456789-") != "" {
+		v.Add("account_no", "must be 6 to 34 digits")
+	}
+	if a.PayLink != "" {
+		u, perr := url.Parse(a.PayLink)
+		if perr != nil || u.Scheme != "https" || u.Host == "" || len(a.PayLink) > 500 || strings.ContainsAny(a.PayLink, " \x00\r\n<>\"'") {
+			v.Add("pay_link", "must be an https address of at most 500 characters")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	audit := AuditEntry{Stream: "accounts", At: now, Actor: by.User.PublicID, Action: "org.collection.set", ObjectType: "org", ObjectID: org.PublicID,
+		Detail: auditDetail(map[string]any{"account_name": a.AccountName, "bank": a.Bank, "account_no": a.AccountNo, "pay_link": a.PayLink})}
+	if err := s.Store.SetOrgCollection(ctx, org.ID, a, audit); err != nil {
+		return nil, fmt.Errorf("accounts: set collection: %w", err)
+	}
+	org.Collection = a
+	return org, nil
 }

@@ -24,6 +24,8 @@ type AccountStore interface {
 	OrgByPublicID(ctx context.Context, publicID string) (*kernel.Org, error)
 	// ListOrgs returns organizations by creation.
 	ListOrgs(ctx context.Context) ([]kernel.Org, error)
+	// SetOrgCollection replaces the organization's collection account.
+	SetOrgCollection(ctx context.Context, orgID int64, a kernel.CollectionAccount, audit AuditEntry) error
 	// CountAdmins counts users holding the admin role.
 	CountAdmins(ctx context.Context) (int64, error)
 }

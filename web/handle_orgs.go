@@ -70,3 +70,30 @@ func (s *Server) handleOrgMemberCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, userJSON{ID: u.PublicID, Email: u.Email, DisplayName: u.DisplayName,
 		Roles: []membershipJSON{{Role: req.Role, OrgID: c.Param("id")}}})
 }
+
+// collectionAccountJSON is an organization's account for donations.
+type collectionAccountJSON struct {
+	AccountName string `json:"account_name"`
+	Bank        string `json:"bank"`
+	AccountNo   string `json:"account_no"`
+	PayLink     string `json:"pay_link,omitempty"`
+}
+
+func toCollectionJSON(a kernel.CollectionAccount) collectionAccountJSON {
+	return collectionAccountJSON{AccountName: a.AccountName, Bank: a.Bank, AccountNo: a.AccountNo, PayLink: a.PayLink}
+}
+
+// handleOrgCollectionPut replaces an organization's collection account
+// (admin, or federation staff of that organization).
+func (s *Server) handleOrgCollectionPut(c echo.Context) error {
+	var req collectionAccountJSON
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := s.Accounts.SetCollection(c.Request().Context(), PrincipalOf(c), c.Param("id"), kernel.CollectionAccount{
+		AccountName: req.AccountName, Bank: req.Bank, AccountNo: req.AccountNo, PayLink: req.PayLink})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toCollectionJSON(o.Collection))
+}

@@ -40,7 +40,21 @@ func (s *Server) handlePledgeGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toPledgeJSON(p))
+	out := pledgeDetailJSON{pledgeJSON: toPledgeJSON(p)}
+	// Where to transfer the money: the receiving organization's account.
+	if org, err := s.Accounts.Store.OrgByPublicID(c.Request().Context(), p.OrgPublicID); err == nil && org.Collection.Set() {
+		a := toCollectionJSON(org.Collection)
+		out.CollectionAccount = &a
+	} else if err != nil && !errors.Is(err, kernel.ErrNotFound) {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// pledgeDetailJSON is one pledge with the account to pay it into.
+type pledgeDetailJSON struct {
+	pledgeJSON
+	CollectionAccount *collectionAccountJSON `json:"collection_account,omitempty"`
 }
 
 // handlePledgeConfirm records that a pledge's money arrived.

@@ -35,6 +35,10 @@ type pledgeForm struct {
 	Key                  string
 	Amount               string
 	Error                string
+	// Pending are the donor's pledges to the same target still waiting for
+	// their money: shown above the form, so that going back to the page
+	// does not lead to pledging twice unawares.
+	Pending []funds.Pledge
 }
 
 // onceByForm runs a money-moving page form once per its idempotency key
@@ -107,6 +111,7 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_pledged")
 		return c.Redirect(http.StatusSeeOther, "/my/pledges/"+id)
 	case errors.As(err, &ie):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_ineligible")+" "+s.ineligibleReason(c, ie))
@@ -134,6 +139,7 @@ func (s *Server) recurringForm(c echo.Context, tt, tid, amount string, fen int64
 		return r.PublicID, nil
 	})
 	if err == nil {
+		s.setFlash(c, "flash_monthly_saved")
 		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
 	}
 	if errors.Is(err, funds.ErrIdempotencyInFlight) {
@@ -164,7 +170,22 @@ func (s *Server) handleMyPledgePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "my_pledge", p)
+	d := myPledgePage{Pledge: p}
+	// The page is the donor's own: it names the receiving charity and its
+	// account, which they need to pay.
+	if org, err := s.Accounts.Store.OrgByPublicID(c.Request().Context(), p.OrgPublicID); err == nil {
+		d.Account = org.Collection
+	} else if !errors.Is(err, kernel.ErrNotFound) {
+		return err
+	}
+	return s.render(c, http.StatusOK, "my_pledge", d)
+}
+
+// myPledgePage is a pledge with the receiving organization's collection
+// account.
+type myPledgePage struct {
+	*funds.Pledge
+	Account kernel.CollectionAccount
 }
 
 // givingPage is "my giving" with the problem of a form sent from it.
@@ -209,6 +230,7 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 	_, err := s.Funds.RedirectPledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RedirectChoice{
 		Action: funds.RedirectAction(c.FormValue("action")), TargetID: strings.TrimSpace(c.FormValue("target_id"))})
 	if err == nil {
+		s.setFlash(c, "flash_choice_saved")
 		return c.Redirect(http.StatusSeeOther, "/my/giving#choices")
 	}
 	if msg, ok := s.formProblem(c, err); ok {

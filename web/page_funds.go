@@ -200,6 +200,7 @@ func (s *Server) handleAllocateForm(c echo.Context) error {
 	if err != nil {
 		return s.moneyError(c, err)
 	}
+	s.setFlash(c, "flash_allocated")
 	return c.Redirect(http.StatusSeeOther, "/staff/money/"+needID)
 }
 
@@ -218,6 +219,7 @@ func (s *Server) handleDisburseForm(c echo.Context) error {
 	if err != nil {
 		return s.moneyError(c, err)
 	}
+	s.setFlash(c, "flash_disbursed")
 	return c.Redirect(http.StatusSeeOther, "/staff/money/"+c.Param("id"))
 }
 
@@ -258,6 +260,7 @@ func (s *Server) handlePledgeConfirmForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.setFlash(c, "flash_pledge_confirmed")
 	if c.FormValue("from") == "queue" {
 		// Back to the queue, which says which pledge was confirmed.
 		return c.Redirect(http.StatusSeeOther, "/staff/pledges?confirmed="+url.QueryEscape(p.Reference))

@@ -186,6 +186,7 @@ func (s *Server) handleNeedDisburseForm(c echo.Context) error {
 	var ie *funds.IneligibleError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_disbursed")
 		return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id")+"/money#payments")
 	case errors.As(err, &ve):
 		for field := range ve.Fields {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 )
@@ -188,6 +189,10 @@ type needPage struct {
 	// Pledge is the donation form while the need is open (nil without a
 	// funds service).
 	Pledge *pledgeForm
+	// Receiver names the charity federation that receives the need's
+	// donations, or says generically what it is where its name would place
+	// the need finer than its public region.
+	Receiver string
 	// ShowUpdates: the viewer reads the need's progress updates (its own
 	// staff, covering verifiers, donors who gave to it, volunteers serving
 	// it); Updates are they, newest first.
@@ -242,6 +247,12 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 		}
 		if n.Status == kernel.NeedOpen && n.RemainingFen > 0 {
 			d.Pledge = form
+			if form.Pending, err = s.Funds.MyPendingPledges(ctx, PrincipalOf(c), funds.TargetNeed, n.ID); err != nil {
+				return err
+			}
+			if d.Receiver, err = s.needReceiver(c, n); err != nil {
+				return err
+			}
 		}
 	}
 	if p := PrincipalOf(c); p != nil && s.Needs != nil {
@@ -254,6 +265,29 @@ func (s *Server) renderNeedPageWith(c echo.Context, status int, objectionErr str
 		}
 	}
 	return s.render(c, status, "need", d)
+}
+
+// needReceiver names the receiving charity federation on the public need
+// page: by name only when its region covers the need's public region
+// (marketplace.ShownOrg, as for the posting organization).
+func (s *Server) needReceiver(c echo.Context, n *marketplace.PublicNeed) (string, error) {
+	ctx := c.Request().Context()
+	generic := s.pageT(c, "org_generic_"+string(kernel.OrgCharityFederation))
+	id, name, err := s.Funds.NeedReceiver(ctx, n.ID)
+	if errors.Is(err, kernel.ErrNotFound) {
+		return generic, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	org, err := s.Accounts.Store.OrgByPublicID(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if !marketplace.ShownOrg(s.pages.div, org.RegionCode, n.RegionCode) {
+		return generic, nil
+	}
+	return name, nil
 }
 
 // message is a page that only says something.

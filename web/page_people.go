@@ -133,6 +133,7 @@ func (s *Server) handleServicePledgeForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_service_pledged")
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
 	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
 		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "service_pledge_refused"))
@@ -147,6 +148,7 @@ func (s *Server) handleServiceLogForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_service_logged")
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
 	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
 		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))

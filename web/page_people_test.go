@@ -50,6 +50,9 @@ func TestPeoplePages(t *testing.T) {
 			if r := vol.form("/volunteer/service-pledges", url.Values{"need_id": {needID}, "skill": {"hospital_escort"}, "hours": {"4"}}); r.Code != http.StatusSeeOther {
 				t.Fatalf("service pledge: %d %.300s", r.Code, r.Body.String())
 			}
+			if !strings.Contains(vol.do(http.MethodGet, "/volunteer", nil).Body.String(), "服务报名已提交") {
+				t.Error("no success message after the offer")
+			}
 			w := newBrowser(env)
 			w.login(worker)
 			staffPage := w.do(http.MethodGet, "/staff/needs/"+needID, nil).Body.String()

@@ -405,6 +405,7 @@ func (s *Server) handleStaffNeedClear(c echo.Context) error {
 	if _, err := s.Needs.Clear(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
 		return s.staffNeedError(c, err)
 	}
+	s.setFlash(c, "flash_cleared")
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
 }
 
@@ -415,6 +416,7 @@ func (s *Server) handleStaffNeedClose(c echo.Context) error {
 	if _, err := s.Needs.Close(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
 		return s.staffNeedError(c, err)
 	}
+	s.setFlash(c, "flash_need_closed")
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
 }
 
@@ -423,6 +425,7 @@ func (s *Server) handleStaffNeedPublish(c echo.Context) error {
 	if _, _, err := s.Needs.Publish(c.Request().Context(), PrincipalOf(c), c.Param("id")); err != nil {
 		return s.staffNeedError(c, err)
 	}
+	s.setFlash(c, "flash_published")
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
 }
 

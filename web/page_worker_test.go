@@ -119,8 +119,12 @@ func TestWorkerAndVerifierPages(t *testing.T) {
 			if r.Code != http.StatusSeeOther {
 				t.Fatalf("publish: %d %.500s", r.Code, r.Body.String())
 			}
-			if body := w.do(http.MethodGet, "/staff/needs/"+needID, nil).Body.String(); !strings.Contains(body, "公示中") {
+			body := w.do(http.MethodGet, "/staff/needs/"+needID, nil).Body.String()
+			if !strings.Contains(body, "公示中") {
 				t.Error("not in notice after publishing")
+			}
+			if !strings.Contains(body, "求助已发布，进入公示期") {
+				t.Error("no success message after publishing")
 			}
 		})
 		t.Run("no one else sees the identity", func(t *testing.T) {

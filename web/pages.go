@@ -89,8 +89,10 @@ type page struct {
 	Path string
 	User *kernel.Principal
 	Data any
-	loc  *i18n.Localizer
-	div  *kernel.Divisions
+	// Flash is the message of the action that redirected here ("" for none).
+	Flash string
+	loc   *i18n.Localizer
+	div   *kernel.Divisions
 }
 
 // T translates a message id.
@@ -179,6 +181,9 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 	csrf, _ := c.Get(csrfKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
 		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
+	if block == "layout" {
+		p.Flash = s.takeFlash(c, p)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
 		return fmt.Errorf("pages: render %s: %w", name, err)
@@ -192,6 +197,44 @@ func (s *Server) pageT(c echo.Context, id string) string {
 	msg, err := i18n.NewLocalizer(s.pages.bundle, pageLang(c)).Localize(&i18n.LocalizeConfig{MessageID: id})
 	if err != nil {
 		return id
+	}
+	return msg
+}
+
+// pageTf translates a message id with template data, for handlers.
+func (s *Server) pageTf(c echo.Context, id string, data map[string]any) string {
+	msg, err := i18n.NewLocalizer(s.pages.bundle, pageLang(c)).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
+// flashCookie carries the message id of an action's success from its
+// redirect (post/redirect/get) to the next page shown, once.
+const flashCookie = "jj_flash"
+
+// setFlash has the next page show the catalogue message id.
+func (s *Server) setFlash(c echo.Context, id string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: id, Path: "/", MaxAge: 120, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure})
+}
+
+// takeFlash returns the flash message in the page's language and clears
+// it. Only catalogue ids of flashes are shown: the cookie is the client's.
+func (s *Server) takeFlash(c echo.Context, p *page) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.CookieSecure})
+	if !strings.HasPrefix(ck.Value, "flash_") {
+		return ""
+	}
+	msg, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: ck.Value})
+	if err != nil {
+		return ""
 	}
 	return msg
 }
@@ -333,6 +376,11 @@ func (s *Server) registerPages() {
 	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
+	orgStaff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
+	e.GET("/staff/org", s.handleOrgAccountPage, orgStaff...)
+	e.POST("/staff/org", s.handleOrgAccountForm, orgStaff...)
+	e.GET("/register", s.handleRegisterPage)
+	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
 }
@@ -358,10 +406,26 @@ func (s *Server) handleHomePage(c echo.Context) error {
 type loginPage struct {
 	Email string
 	Error string
+	// Next is the local page to return to after signing in ("" for home).
+	Next string
+}
+
+// nextPath is the page to return to after signing in or up: the request's
+// "next" when it is a page of this site (never another host: see
+// localPath), else "".
+func nextPath(c echo.Context) string {
+	n := c.FormValue("next")
+	if n == "" {
+		return ""
+	}
+	if l := localPath(n); l != "/" {
+		return l
+	}
+	return ""
 }
 
 func (s *Server) handleLoginPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, "login", loginPage{})
+	return s.render(c, http.StatusOK, "login", loginPage{Next: nextPath(c)})
 }
 
 func (s *Server) handleLoginForm(c echo.Context) error {
@@ -369,7 +433,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 	p, err := s.Accounts.Authenticate(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if err != nil {
 		var locked *kernel.LockedError
-		data := loginPage{Email: email}
+		data := loginPage{Email: email, Next: nextPath(c)}
 		loc := i18n.NewLocalizer(s.pages.bundle, pageLang(c))
 		switch {
 		case errors.As(err, &locked):
@@ -387,7 +451,8 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(s.sessionCookie(tok, exp))
-	return c.Redirect(http.StatusSeeOther, "/")
+	s.setFlash(c, "flash_signed_in")
+	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
 }
 
 func (s *Server) handleLogoutForm(c echo.Context) error {
@@ -445,7 +510,14 @@ func (s *Server) renderError(c echo.Context, status int, refusal string) error {
 		msg, _ = loc.Localize(&i18n.LocalizeConfig{MessageID: id})
 	}
 	if status == http.StatusUnauthorized {
-		return c.Redirect(http.StatusSeeOther, "/login")
+		// A page asked for by a signed-out visitor comes back after login.
+		to := "/login"
+		if c.Request().Method == http.MethodGet {
+			if back := localPath(c.Request().URL.RequestURI()); back != "/" {
+				to += "?next=" + url.QueryEscape(back)
+			}
+		}
+		return c.Redirect(http.StatusSeeOther, to)
 	}
 	return s.render(c, status, "error", map[string]string{"Message": msg})
 }

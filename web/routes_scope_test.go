@@ -41,6 +41,9 @@ var routeScope = map[string]string{
 	"POST /api/v1/orgs":             "none",
 	"GET /api/v1/orgs":              "none",
 	"POST /api/v1/orgs/:id/members": "none",
+	// Federation staff set their own organization's account; an
+	// administrator any organization's.
+	"PUT /api/v1/orgs/:id/collection-account": "own_org",
 
 	// Needs.
 	"POST /api/v1/needs":                             "none",
@@ -204,6 +207,8 @@ type scopeFixture struct {
 	fund, project, allocation, plan           string
 	pledge, pledgeRef, receipt, recurring     string
 	swB, verB, staffB, donorB, volB, auditorB string
+	// fedOrg is the charity federation of 郓城县, whose staff is staffA.
+	fedOrg string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
 }
@@ -211,7 +216,7 @@ type scopeFixture struct {
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	t.Helper()
 	ctx := context.Background()
-	fx := &scopeFixture{}
+	fx := &scopeFixture{fedOrg: env.orgs[kernel.OrgCharityFederation].PublicID}
 	swA, _ := env.user(kernel.RoleSocialWorker, nil)
 	verA, _ := env.user(kernel.RoleVerifier, nil)
 	_, staffA := env.user(kernel.RoleFederationStaff, nil)
@@ -370,6 +375,10 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"GET /api/v1/needs/:id/updates": func(fx *scopeFixture) []scopeCall {
 		p := "/api/v1/needs/" + fx.need + "/updates"
 		return []scopeCall{{who: fx.swB, path: p, want: 404}, {who: fx.verB, path: p, want: 404}, {who: fx.donorB, path: p, want: 404}, {who: fx.volB, path: p, want: 404}}
+	},
+	"PUT /api/v1/orgs/:id/collection-account": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.staffB, path: "/api/v1/orgs/" + fx.fedOrg + "/collection-account",
+			body: map[string]any{"account_name": "别人的户名", "bank": "某银行", "account_no": "123456789"}, want: 404}}
 	},
 	"GET /api/v1/orgs/me/needs": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.swB, path: "/api/v1/orgs/me/needs", want: 200, absent: fx.need}}

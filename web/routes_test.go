@@ -22,13 +22,14 @@ import (
 // organization, containing region, own record, …) is the route's scope, in
 // routeScope (routes_scope_test.go), which every route must also have.
 var routeAccess = map[string][]string{
-	"POST /api/v1/auth/register":    {"*"},
-	"POST /api/v1/auth/login":       {"*"},
-	"POST /api/v1/auth/logout":      {"*"},
-	"GET /api/v1/auth/me":           {"signed_in"},
-	"POST /api/v1/orgs":             {"admin"},
-	"GET /api/v1/orgs":              {"admin"},
-	"POST /api/v1/orgs/:id/members": {"admin"},
+	"POST /api/v1/auth/register":              {"*"},
+	"POST /api/v1/auth/login":                 {"*"},
+	"POST /api/v1/auth/logout":                {"*"},
+	"GET /api/v1/auth/me":                     {"signed_in"},
+	"POST /api/v1/orgs":                       {"admin"},
+	"GET /api/v1/orgs":                        {"admin"},
+	"POST /api/v1/orgs/:id/members":           {"admin"},
+	"PUT /api/v1/orgs/:id/collection-account": {"admin", "federation_staff"},
 }
 
 // addRouteAccess adds an area's entries to routeAccess; a key listed twice is

@@ -210,6 +210,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.only(api, http.MethodPost, "/orgs", s.handleOrgCreate, kernel.RoleAdmin)
 	s.only(api, http.MethodGet, "/orgs", s.handleOrgList, kernel.RoleAdmin)
 	s.only(api, http.MethodPost, "/orgs/:id/members", s.handleOrgMemberCreate, kernel.RoleAdmin)
+	s.only(api, http.MethodPut, "/orgs/:id/collection-account", s.handleOrgCollectionPut, kernel.RoleAdmin, kernel.RoleFederationStaff)
 
 	// Each area registers its routes in its own file.
 	s.registerNeedRoutes(api)

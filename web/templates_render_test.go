@@ -135,7 +135,7 @@ func pageStates() []pageState {
 
 	both("audit", "layout", func(e fillMode) any { return filled[auditPage](e) })
 	add("audit", "layout", "form", auditPage{})
-	both("my_pledge", "layout", func(e fillMode) any { return filled[*funds.Pledge](e) })
+	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
 	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
@@ -183,6 +183,11 @@ func pageStates() []pageState {
 	add("home", "layout", "no search", homePage{})
 	add("login", "layout", "form", loginPage{})
 	add("login", "layout", "failed", loginPage{Email: "a@b.cn", Error: "x"})
+	add("login", "layout", "with next", loginPage{Next: "/needs/x"})
+	both("register", "layout", func(e fillMode) any { return filled[registerPage](e) })
+	add("register", "layout", "form", registerPage{Role: "donor", MinPw: 10})
+	both("staff_org", "layout", func(e fillMode) any { return filled[orgAccountPage](e) })
+	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
 	return out
 }

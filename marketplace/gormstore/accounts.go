@@ -19,12 +19,18 @@ type orgRow struct {
 	Kind       string
 	RegionCode string
 	CreatedAt  time.Time
+
+	CollectionAccountName string
+	CollectionBank        string
+	CollectionAccountNo   string
+	CollectionPayLink     string
 }
 
 func (orgRow) TableName() string { return "organizations" }
 
 func (r orgRow) domain() *kernel.Org {
-	return &kernel.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: kernel.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC()}
+	return &kernel.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: kernel.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC(),
+		Collection: kernel.CollectionAccount{AccountName: r.CollectionAccountName, Bank: r.CollectionBank, AccountNo: r.CollectionAccountNo, PayLink: r.CollectionPayLink}}
 }
 
 type userRow struct {
@@ -150,6 +156,19 @@ func (s *Store) OrgByPublicID(ctx context.Context, publicID string) (*kernel.Org
 		return nil, MapError(err)
 	}
 	return r.domain(), nil
+}
+
+// SetOrgCollection implements marketplace.AccountStore.
+func (s *Store) SetOrgCollection(ctx context.Context, orgID int64, a kernel.CollectionAccount, audit marketplace.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&orgRow{}).Where("id = ?", orgID).Updates(map[string]any{
+			"collection_account_name": a.AccountName, "collection_bank": a.Bank,
+			"collection_account_no": a.AccountNo, "collection_pay_link": a.PayLink})
+		if res.Error != nil {
+			return MapError(res.Error)
+		}
+		return AppendAudit(tx, &audit)
+	})
 }
 
 // ListOrgs implements marketplace.AccountStore.
