@@ -170,7 +170,8 @@ func (s *Server) handleMyPledgePage(c echo.Context) error {
 // givingPage is "my giving" with the problem of a form sent from it.
 type givingPage struct {
 	*funds.Giving
-	Error string
+	Error  string
+	Titles needTitles
 }
 
 // handleMyGivingPage shows the donor's pledges, each traced to the needs its
@@ -185,7 +186,28 @@ func (s *Server) renderGiving(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg})
+	var ids []string
+	for _, l := range g.Lines {
+		for _, t := range l.Traces {
+			ids = append(ids, t.NeedID)
+		}
+	}
+	for _, ch := range g.Choices {
+		ids = append(ids, ch.NeedPublicID)
+		if ch.Action == "need" {
+			ids = append(ids, ch.TargetPublicID)
+		}
+	}
+	for _, r := range g.Recurring {
+		if r.TargetType == "need" {
+			ids = append(ids, r.TargetPublicID)
+		}
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg, Titles: titles})
 }
 
 // formProblem turns the errors a donor can fix into a message for the page.

@@ -41,7 +41,7 @@ func TestPeoplePages(t *testing.T) {
 				t.Fatalf("profile: %d %.500s", r.Code, r.Body.String())
 			}
 			page := vol.do(http.MethodGet, "/volunteer", nil).Body.String()
-			if !strings.Contains(page, `value="09:00"`) || !strings.Contains(page, `value="371725"`) {
+			if !strings.Contains(page, `value="09:00"`) || !strings.Contains(page, `value="山东省菏泽市郓城县"`) {
 				t.Errorf("the saved profile is not shown")
 			}
 			if need := vol.do(http.MethodGet, "/needs/"+needID, nil).Body.String(); !strings.Contains(need, "我能提供服务") {
