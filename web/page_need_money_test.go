@@ -221,7 +221,8 @@ func TestUnappliedGiftChoiceIsExplained(t *testing.T) {
 		db := newBrowser(env)
 		db.login(secondP)
 		page := db.do(http.MethodGet, "/my/giving", nil).Body.String()
-		want := "受助人本次困难已筹足或已达上限，您捐给需求 " + need + " 的 ¥300.00 未能用于该需求，请选择去向。"
+		// The need by its public title (issue 17).
+		want := "受助人本次困难已筹足或已达上限，您捐给“某某尿毒症透析费用”的 ¥300.00 未能用于该需求，请选择去向。"
 		if !strings.Contains(page, want) || !strings.Contains(page, "未能用于该需求</span>") || strings.Contains(page, "未筹满即已结束") ||
 			!strings.Contains(page, `action="/my/pledges/`+b+`/redirect"`) {
 			t.Errorf("my giving does not explain the unapplied money: %.2000s", page)
