@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // pickRegion chooses code in the level-th select (0 for the province) of
@@ -53,4 +55,25 @@ func TestBrowserRegionPicker(t *testing.T) {
 	p.fill("#region_code", "长春市朝阳区")
 	p.click(`main form button[type="submit"]`)
 	p.waitText("main", "查询码")
+
+	// A volunteer adds areas to a list with the picker.
+	_, vol := env.user(kernel.RoleVolunteer, nil)
+	v := s.tab(t)
+	v.login(vol.User.Email, "password-volunteer")
+	v.open("/volunteer")
+	v.pickRegion("regions", 0, "370000")
+	v.pickRegion("regions", 1, "371700")
+	v.pickRegion("regions", 2, "371725")
+	v.click(".region-add")
+	v.pickRegion("regions", 0, "110000")
+	v.pickRegion("regions", 1, "110105")
+	v.click(".region-add")
+	if got := evalIn[string](v, `document.getElementById("regions").value`); got != "371725、110105" {
+		t.Errorf("the areas added: %q", got)
+	}
+	v.click(`form[action="/volunteer/profile"] button[type="submit"]`)
+	v.waitText("main", "已保存")
+	if got := evalIn[string](v, `document.getElementById("regions").value`); got != "北京市朝阳区、山东省菏泽市郓城县" {
+		t.Errorf("the areas saved are shown as %q", got)
+	}
 }
