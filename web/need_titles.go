@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jiujinan/jiujinan/kernel"
 )
 
 // Tables name needs by their public title, not their public id. The titles
@@ -33,6 +36,35 @@ func (s *Server) needTitles(ctx context.Context, ids []string) (needTitles, erro
 		return nil, fmt.Errorf("need titles: %w", err)
 	}
 	return t, nil
+}
+
+// sourceNames reads the names of the funds and projects with these public
+// ids, one read per distinct id: a donor's page names a handful.
+func (s *Server) sourceNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if _, done := out[id]; done || id == "" {
+			continue
+		}
+		src, err := s.Funds.Store.Source(ctx, id)
+		switch {
+		case err == nil:
+			out[id] = src.Name
+		case errors.Is(err, kernel.ErrNotFound):
+			out[id] = ""
+		default:
+			return nil, fmt.Errorf("source names: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// SourceName is the name of fund or project id, or the id when unknown.
+func (p *page) SourceName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
 }
 
 // NeedTitle is the public title of need id, or a generic 一户求助家庭 when

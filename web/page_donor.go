@@ -172,6 +172,8 @@ type givingPage struct {
 	*funds.Giving
 	Error  string
 	Titles needTitles
+	// Sources names the funds and projects of the page by public id.
+	Sources map[string]string
 }
 
 // handleMyGivingPage shows the donor's pledges, each traced to the needs its
@@ -207,7 +209,24 @@ func (s *Server) renderGiving(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg, Titles: titles})
+	var srcIDs []string
+	for _, ch := range g.Choices {
+		srcIDs = append(srcIDs, ch.DefaultTargetID)
+		if ch.Action == "fund" || ch.Action == "project" {
+			srcIDs = append(srcIDs, ch.TargetPublicID)
+		}
+	}
+	for _, r := range g.Recurring {
+		if r.TargetType != "need" {
+			srcIDs = append(srcIDs, r.TargetPublicID)
+		}
+		srcIDs = append(srcIDs, r.FallbackPublicID)
+	}
+	sources, err := s.sourceNames(c.Request().Context(), srcIDs)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg, Titles: titles, Sources: sources})
 }
 
 // formProblem turns the errors a donor can fix into a message for the page.
