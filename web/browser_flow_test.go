@@ -158,6 +158,11 @@ func TestBrowserMainPath(t *testing.T) {
 		t.Errorf("/disclosures is %v px wide at 375 px", w)
 	}
 	p.screenshot("disclosures-375")
+	p.open("/funds/" + fundID)
+	p.waitText("main", "春晖助医基金")
+	if w := evalIn[float64](p, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the fund's books are %v px wide at 375 px", w)
+	}
 	p.open("/needs/" + needID)
 	p.waitText("main", "拨付")
 	p.screenshot("need-funded")
