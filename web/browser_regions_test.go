@@ -44,6 +44,12 @@ func TestBrowserRegionPicker(t *testing.T) {
 	}
 	p.screenshot("region-picker")
 
+	// A form sent back with a code opens the picker at it.
+	p.fill("#region_code", "371725")
+	evalIn[bool](p, `(function(){document.getElementById("description").removeAttribute("required");return true})()`)
+	p.click(`main form button[type="submit"]`)
+	p.waitJS(`(function(){var s=document.querySelectorAll('.region-picker select');return s.length===4 && s[0].value==="370000" && s[1].value==="371700" && s[2].value==="371725" && !s[3].hidden})()`)
+
 	// Typing an ambiguous name asks which one; a unique one is taken.
 	p.fill("#region_code", "朝阳区")
 	p.fill("#description", "村里一位老人独居，行动不便，需要帮助。")

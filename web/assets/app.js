@@ -38,6 +38,10 @@ document.addEventListener("submit", function (e) {
     var many = field.name === "regions";
     var selects = [];
     var picked = "";
+    // A field that already holds a code (a form sent back) opens the
+    // picker at it: its province, city and county are selected.
+    var have = field.value.trim();
+    var chain = !many && /^\d{6}(\d{3})?$/.test(have) ? [have.slice(0, 2) + "0000", have.slice(0, 4) + "00", have.slice(0, 6), have] : [];
     levels.forEach(function (lv, i) {
       var s = document.createElement("select");
       s.className = "region-level";
@@ -88,6 +92,13 @@ document.addEventListener("submit", function (e) {
           s.appendChild(op);
         });
         s.hidden = false;
+        for (var k = 0; k < chain.length; k++) {
+          if (s.querySelector('option[value="' + chain[k] + '"]')) {
+            s.value = picked = chain[k];
+            if (i + 1 < selects.length) { fill(i + 1, chain[k]); }
+            break;
+          }
+        }
       });
     }
     box.hidden = false;
