@@ -373,10 +373,11 @@ func (d *Divisions) ParseRegionFilter(s string) (prefix string, err error) {
 }
 
 // Lookup resolves what a person typed for a region: a code (371725, a
-// 9-digit town), a short name (郓城县), a full name (山东省菏泽市郓城县) or the
-// tail of one (菏泽市郓城县). It returns the code when exactly one division
+// 9-digit town), a short name (郓城县), a full name (山东省菏泽市郓城县), the
+// tail of one (菏泽市郓城县) or a name without its generic part (郓城). It returns the code when exactly one division
 // answers, the candidates (sorted codes) when several do (朝阳区 is in 北京市
-// and in 长春市), and neither when none does. Spaces are ignored.
+// and in 长春市), coarsest first and then by code, and neither when none
+// does. Spaces are ignored.
 func (d *Divisions) Lookup(s string) (code string, candidates []string) {
 	s = strings.Join(strings.Fields(s), "")
 	if s == "" {
@@ -400,14 +401,29 @@ func (d *Divisions) Lookup(s string) (code string, candidates []string) {
 		slices.Sort(found)
 		found = slices.Compact(found)
 	}
+	if len(found) == 0 {
+		// A name typed without its generic part (郓城 for 郓城县, 山东 for 山东省).
+		for _, suffix := range divisionSuffixes {
+			found = append(found, d.byName[s+suffix]...)
+		}
+		slices.Sort(found)
+		found = slices.Compact(found)
+	}
 	switch len(found) {
 	case 0:
 		return "", nil
 	case 1:
 		return found[0], nil
 	}
-	return "", slices.Clone(found)
+	// Coarsest first: 北京市 before a town called 北京; then by code.
+	found = slices.Clone(found)
+	slices.SortStableFunc(found, func(a, b string) int { return d.Level(a).Rank() - d.Level(b).Rank() })
+	return "", found
 }
+
+// divisionSuffixes are the generic parts of division names that people
+// leave out when they type one.
+var divisionSuffixes = []string{"省", "市", "县", "区", "镇", "乡", "街道"}
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -273,7 +273,10 @@ func TestDivisionsLookup(t *testing.T) {
 		{"a province by name", "山东省", "370000", nil},
 		{"an ambiguous name asks which", "朝阳区", "", []string{"110105", "220104"}},
 		{"an ambiguous name with its city is unique", "长春市朝阳区", "220104", nil},
+		{"a name without its generic part", "郓城", "371725", nil},
+		{"a province without 省", "山东", "370000", nil},
 		{"an unknown name is nothing", "不存在县", "", nil},
+		{"candidates come coarsest first", "北京", "", []string{"110000", "440104003"}},
 		{"empty is nothing", "  ", "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,10 @@ type regionJSON struct {
 	Level    string `json:"level"`
 }
 
+// maxRegionMatches bounds the divisions ?q= answers (城关 names 131 of
+// them); they come coarsest first.
+const maxRegionMatches = 50
+
 // handleRegionList lists the divisions directly below ?parent= (a code or
 // prefix), the provinces without it, or the divisions ?q= names (a code or a
 // name: one, several when the name is ambiguous, none when unknown), for
@@ -38,7 +42,7 @@ func (s *Server) handleRegionList(c echo.Context) error {
 		if code != "" && code != kernel.NationalRegion && s.Divisions.Known(code) {
 			list = []string{code}
 		} else {
-			list = cands
+			list = cands[:min(len(cands), maxRegionMatches)]
 		}
 	case parent == "":
 		list = s.Divisions.Provinces()
