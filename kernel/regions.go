@@ -77,7 +77,13 @@ type division struct {
 type Divisions struct {
 	byCode    map[string]*division
 	provinces []string
+
+	names     sync.Once
+	byName    map[string][]string // short and full names → codes, sorted
+	fullNames []codeName          // every full name, for suffix lookup
 }
+
+type codeName struct{ code, name string }
 
 var loadDivisions = sync.OnceValues(parseDivisions)
 
@@ -364,4 +370,85 @@ func (d *Divisions) ParseRegionFilter(s string) (prefix string, err error) {
 		return "", Invalid("region", "no such region")
 	}
 	return p, nil
+}
+
+// Lookup resolves what a person typed for a region: a code (371725, a
+// 9-digit town), a short name (郓城县), a full name (山东省菏泽市郓城县), the
+// tail of one (菏泽市郓城县) or a name without its generic part (郓城). It returns the code when exactly one division
+// answers, the candidates (sorted codes) when several do (朝阳区 is in 北京市
+// and in 长春市), coarsest first and then by code, and neither when none
+// does. Spaces are ignored.
+func (d *Divisions) Lookup(s string) (code string, candidates []string) {
+	s = strings.Join(strings.Fields(s), "")
+	if s == "" {
+		return "", nil
+	}
+	if allDigits(s) {
+		if d.Known(s) || s == NationalRegion {
+			return s, nil
+		}
+		return "", nil
+	}
+	d.names.Do(d.indexNames)
+	found := d.byName[s]
+	if len(found) == 0 && len([]rune(s)) >= 3 {
+		// A tail of a full name (菏泽市郓城县, 郓城县郓城镇 is not one).
+		for _, cn := range d.fullNames {
+			if strings.HasSuffix(cn.name, s) {
+				found = append(found, cn.code)
+			}
+		}
+		slices.Sort(found)
+		found = slices.Compact(found)
+	}
+	if len(found) == 0 {
+		// A name typed without its generic part (郓城 for 郓城县, 山东 for 山东省).
+		for _, suffix := range divisionSuffixes {
+			found = append(found, d.byName[s+suffix]...)
+		}
+		slices.Sort(found)
+		found = slices.Compact(found)
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	// Coarsest first: 北京市 before a town called 北京; then by code.
+	found = slices.Clone(found)
+	slices.SortStableFunc(found, func(a, b string) int { return d.Level(a).Rank() - d.Level(b).Rank() })
+	return "", found
+}
+
+// divisionSuffixes are the generic parts of division names that people
+// leave out when they type one.
+var divisionSuffixes = []string{"省", "市", "县", "区", "镇", "乡", "街道"}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// indexNames builds the name index on the first Lookup: most processes
+// (imports, workers) never need it.
+func (d *Divisions) indexNames() {
+	d.byName = make(map[string][]string, 2*len(d.byCode))
+	d.fullNames = make([]codeName, 0, len(d.byCode))
+	for code, v := range d.byCode {
+		full := d.FullName(code)
+		d.byName[v.name] = append(d.byName[v.name], code)
+		if full != v.name {
+			d.byName[full] = append(d.byName[full], code)
+		}
+		d.fullNames = append(d.fullNames, codeName{code, full})
+	}
+	for k, v := range d.byName {
+		slices.Sort(v)
+		d.byName[k] = slices.Compact(v)
+	}
 }

@@ -253,3 +253,37 @@ func TestContains(t *testing.T) {
 		}
 	}
 }
+
+func TestDivisionsLookup(t *testing.T) {
+	d, err := LoadDivisions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, in, code string
+		candidates     []string
+	}{
+		{"a code is itself", "371725", "371725", nil},
+		{"a town code is itself", "371725001", "371725001", nil},
+		{"an unknown code is nothing", "379999", "", nil},
+		{"a unique short name is its code", "郓城县", "371725", nil},
+		{"a full name is its code", "山东省菏泽市郓城县", "371725", nil},
+		{"the tail of a full name is its code", "菏泽市郓城县", "371725", nil},
+		{"spaces are ignored", " 山东省 菏泽市 郓城县 ", "371725", nil},
+		{"a province by name", "山东省", "370000", nil},
+		{"an ambiguous name asks which", "朝阳区", "", []string{"110105", "220104"}},
+		{"an ambiguous name with its city is unique", "长春市朝阳区", "220104", nil},
+		{"a name without its generic part", "郓城", "371725", nil},
+		{"a province without 省", "山东", "370000", nil},
+		{"an unknown name is nothing", "不存在县", "", nil},
+		{"candidates come coarsest first", "北京", "", []string{"110000", "440104003"}},
+		{"empty is nothing", "  ", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, cands := d.Lookup(tc.in)
+			if code != tc.code || !slices.Equal(cands, tc.candidates) {
+				t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tc.in, code, cands, tc.code, tc.candidates)
+			}
+		})
+	}
+}

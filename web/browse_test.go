@@ -447,6 +447,29 @@ func TestRegionsAndCodes(t *testing.T) {
 			t.Errorf("parent=%s: %d %s", bad, r.Status, r.Body)
 		}
 	}
+	// ?q= finds the divisions a typed code or name names (issue 17).
+	for _, tc := range []struct {
+		q     string
+		codes []string
+	}{
+		{"郓城县", []string{"371725"}},
+		{"山东省菏泽市郓城县", []string{"371725"}},
+		{"371725", []string{"371725"}},
+		{"朝阳区", []string{"110105", "220104"}},
+		{"不存在县", []string{}},
+	} {
+		decode("/api/v1/regions?q=" + url.QueryEscape(tc.q))
+		codes := []string{}
+		for _, it := range out.Items {
+			codes = append(codes, it.Code)
+		}
+		if !slices.Equal(codes, tc.codes) {
+			t.Errorf("q=%s: %v, want %v", tc.q, codes, tc.codes)
+		}
+	}
+	if r := env.do(http.MethodGet, "/api/v1/regions?q=37&parent=37", "", nil); r.Status != http.StatusBadRequest {
+		t.Errorf("q with parent: %d", r.Status)
+	}
 	r := env.do(http.MethodGet, "/api/v1/codes", "", nil)
 	if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=3600" {
 		t.Errorf("codes Cache-Control %q", cc)

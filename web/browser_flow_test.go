@@ -35,11 +35,18 @@ func TestBrowserMainPath(t *testing.T) {
 	w.open("/worker/needs/new")
 	w.setValues(map[string]string{
 		"name": "张建华", "id_number": idNumber("371725", "19800315", "123"), "phone": "13812345678",
-		"address": "山东省菏泽市郓城县唐庙镇李庄村3组15号", "region_code": "371725", "members": "王秀英",
+		"address": "山东省菏泽市郓城县唐庙镇李庄村3组15号", "members": "王秀英",
 		"category": "medical", "title": "尿毒症透析费用", "verified_cost": "50000", "statutory_relief": "20000",
 		"cost_from": "2026-11-01", "cost_to": "2027-04-30", "urgency": "urgent", "deadline": "2027-06-30",
 		"consent_by": "张建华", "consent_relation": "self", "consent_method": "written", "consent_at": "2026-11-20",
 	})
+	// The region from the pickers: province → city → county (issue 17).
+	w.pickRegion("region_code", 0, "370000")
+	w.pickRegion("region_code", 1, "371700")
+	w.pickRegion("region_code", 2, "371725")
+	if got := evalIn[string](w, `document.getElementById("region_code").value`); got != "371725" {
+		t.Fatalf("the picked region fills the field with %q", got)
+	}
 	w.click(`input[name="household_types"][value="dibao"]`)
 	w.click(`input[name="service_needs"][value="hospital_escort"]`)
 	w.click(`input[name="consent"]`)
@@ -134,15 +141,41 @@ func TestBrowserMainPath(t *testing.T) {
 	// Everyone sees where the money went; no one sees who.
 	p := s.tab(t)
 	p.open("/disclosures")
-	reg := p.waitText("main", needID)
-	if !strings.Contains(reg, "¥15,000.00") || strings.Contains(reg, "郓城县人民医院") {
+	// The need by its public title, linked, never by its raw id (issue 17).
+	reg := p.waitText("main", "尿毒症透析费用")
+	if !strings.Contains(reg, "¥15,000.00") || strings.Contains(reg, "郓城县人民医院") || strings.Contains(reg, needID) {
 		t.Errorf("register: %s", reg)
 	}
+	if n := evalIn[int](p, `document.querySelectorAll('main table a[href="/needs/`+needID+`"]').length`); n == 0 {
+		t.Error("the register does not link the need")
+	}
 	p.screenshot("disclosures")
+	// Readable on a phone: nothing scrolls sideways.
+	p.viewport(375, 812, true)
+	p.open("/disclosures")
+	p.waitText("main", "尿毒症透析费用")
+	if w := evalIn[float64](p, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("/disclosures is %v px wide at 375 px", w)
+	}
+	p.screenshot("disclosures-375")
+	p.open("/funds/" + fundID)
+	p.waitText("main", "春晖助医基金")
+	if w := evalIn[float64](p, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the fund's books are %v px wide at 375 px", w)
+	}
 	p.open("/needs/" + needID)
 	p.waitText("main", "拨付")
 	p.screenshot("need-funded")
 	d.open("/my/giving")
-	d.waitText("main", needID)
+	if got := d.waitText("main", "尿毒症透析费用"); strings.Contains(got, needID) {
+		t.Errorf("my giving shows the raw id: %s", got)
+	}
 	d.screenshot("my-giving")
+	d.viewport(375, 812, true)
+	d.open("/my/giving")
+	d.waitText("main", "尿毒症透析费用")
+	if w := evalIn[float64](d, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("/my/giving is %v px wide at 375 px", w)
+	}
+	d.screenshot("my-giving-375")
 }

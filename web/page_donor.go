@@ -191,7 +191,10 @@ type myPledgePage struct {
 // givingPage is "my giving" with the problem of a form sent from it.
 type givingPage struct {
 	*funds.Giving
-	Error string
+	Error  string
+	Titles needTitles
+	// Sources names the funds and projects of the page by public id.
+	Sources map[string]string
 }
 
 // handleMyGivingPage shows the donor's pledges, each traced to the needs its
@@ -206,7 +209,45 @@ func (s *Server) renderGiving(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg})
+	var ids []string
+	for _, l := range g.Lines {
+		for _, t := range l.Traces {
+			ids = append(ids, t.NeedID)
+		}
+	}
+	for _, ch := range g.Choices {
+		ids = append(ids, ch.NeedPublicID)
+		if ch.Action == "need" {
+			ids = append(ids, ch.TargetPublicID)
+		}
+	}
+	for _, r := range g.Recurring {
+		if r.TargetType == "need" {
+			ids = append(ids, r.TargetPublicID)
+		}
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	var srcIDs []string
+	for _, ch := range g.Choices {
+		srcIDs = append(srcIDs, ch.DefaultTargetID)
+		if ch.Action == "fund" || ch.Action == "project" {
+			srcIDs = append(srcIDs, ch.TargetPublicID)
+		}
+	}
+	for _, r := range g.Recurring {
+		if r.TargetType != "need" {
+			srcIDs = append(srcIDs, r.TargetPublicID)
+		}
+		srcIDs = append(srcIDs, r.FallbackPublicID)
+	}
+	sources, err := s.sourceNames(c.Request().Context(), srcIDs)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "my_giving", givingPage{Giving: g, Error: msg, Titles: titles, Sources: sources})
 }
 
 // formProblem turns the errors a donor can fix into a message for the page.

@@ -51,6 +51,7 @@ type sourcePage struct {
 	Lines   []funds.LedgerLine
 	Pledge  *pledgeForm
 	Running bool
+	Titles  needTitles
 }
 
 // handleSourcePage shows a fund or project with its public books.
@@ -66,7 +67,17 @@ func (s *Server) renderSourcePage(c echo.Context, status int, kind funds.SourceK
 	if form == nil {
 		form = &pledgeForm{TargetType: string(kind), TargetID: src.PublicID, Key: newFormKey()}
 	}
-	return s.render(c, status, "source", sourcePage{Source: src, Lines: lines, Pledge: form, Running: src.Running(s.now())})
+	var ids []string
+	for _, l := range lines {
+		if l.RefType == "need" { // a need the books withhold has no id left
+			ids = append(ids, l.RefID)
+		}
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "source", sourcePage{Source: src, Lines: lines, Pledge: form, Running: src.Running(s.now()), Titles: titles})
 }
 
 // sourcesPage lists funds and projects.
@@ -109,13 +120,22 @@ func (s *Server) handleDisclosuresPage(c echo.Context) error {
 	if len(ds) > per {
 		ds = ds[:per]
 	}
-	return s.render(c, http.StatusOK, "disclosures", disclosuresPage{ds, newPager("/disclosures", c.QueryParams(), page, per, total)})
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.NeedID
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "disclosures", disclosuresPage{ds, newPager("/disclosures", c.QueryParams(), page, per, total), titles})
 }
 
 // disclosuresPage is a page of the public disclosures.
 type disclosuresPage struct {
-	Lines []funds.Disclosure
-	Pager pager
+	Lines  []funds.Disclosure
+	Pager  pager
+	Titles needTitles
 }
 
 // staffMoney is what federation staff see and do about a need's money.

@@ -136,13 +136,22 @@ func TestMoneyPathPages(t *testing.T) {
 			if !strings.Contains(reg, needID) || !strings.Contains(reg, "¥15,000.00") || strings.Contains(reg, "郓城县人民医院") || strings.Contains(reg, "张建华") {
 				t.Errorf("register: %.400s", reg)
 			}
+			// The need by its public title, linked, not by its raw id (issue 17).
+			if !strings.Contains(reg, `<a href="/needs/`+needID+`">某某尿毒症透析费用</a>`) || strings.Contains(reg, ">"+needID+"<") {
+				t.Errorf("the register does not name the need by its title")
+			}
 			fund := pub.do(http.MethodGet, "/funds/"+fundID, nil).Body.String()
 			if !strings.Contains(fund, "¥5,000.00") || !strings.Contains(fund, "分配给求助") {
 				t.Errorf("fund books lack the balance or the allocation")
 			}
+			// The fund's books withhold the need shown outside the fund's
+			// region: neither its id nor its title comes back.
+			if strings.Contains(fund, needID) || strings.Contains(fund, "某某尿毒症透析费用") {
+				t.Errorf("the fund's books name a need outside the fund's region")
+			}
 			giving := donor.do(http.MethodGet, "/my/giving", nil).Body.String()
-			if !strings.Contains(giving, needID) || !strings.Contains(giving, "¥1,000.50") {
-				t.Errorf("my giving lacks the traced need")
+			if !strings.Contains(giving, `<a href="/needs/`+needID+`">某某尿毒症透析费用</a>`) || !strings.Contains(giving, "¥1,000.50") {
+				t.Errorf("my giving lacks the traced need by its title")
 			}
 		})
 	})

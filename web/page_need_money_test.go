@@ -171,8 +171,9 @@ func TestNeedMoneyPages(t *testing.T) {
 			db.login(g.donorAP)
 			giving := text(db.do(http.MethodGet, "/my/giving", nil).Body.String())
 			paid := ` \d{4}年\d{1,2}月\d{1,2}日 · 医院 · 票据号 \*\*\*\*0017 · `
-			gift := regexp.MustCompile(`定向捐赠 ` + g.id + ` ¥200.00` + paid + `¥200.00`)
-			match := regexp.MustCompile(`配捐 ` + g.id + ` ¥100.00` + paid + `¥50.00`)
+			// The need by its public title, not its id (issue 17).
+			gift := regexp.MustCompile(`定向捐赠 某某尿毒症透析费用 ¥200.00` + paid + `¥200.00`)
+			match := regexp.MustCompile(`配捐 某某尿毒症透析费用 ¥100.00` + paid + `¥50.00`)
 			if !gift.MatchString(giving) || !match.MatchString(giving) || !strings.Contains(giving, "您的捐款带来配捐 ¥100.00") ||
 				strings.Contains(giving, "郓城县人民医院") {
 				t.Errorf("my giving: %s", giving)
@@ -220,7 +221,8 @@ func TestUnappliedGiftChoiceIsExplained(t *testing.T) {
 		db := newBrowser(env)
 		db.login(secondP)
 		page := db.do(http.MethodGet, "/my/giving", nil).Body.String()
-		want := "受助人本次困难已筹足或已达上限，您捐给需求 " + need + " 的 ¥300.00 未能用于该需求，请选择去向。"
+		// The need by its public title (issue 17).
+		want := "受助人本次困难已筹足或已达上限，您捐给“某某尿毒症透析费用”的 ¥300.00 未能用于该需求，请选择去向。"
 		if !strings.Contains(page, want) || !strings.Contains(page, "未能用于该需求</span>") || strings.Contains(page, "未筹满即已结束") ||
 			!strings.Contains(page, `action="/my/pledges/`+b+`/redirect"`) {
 			t.Errorf("my giving does not explain the unapplied money: %.2000s", page)

@@ -22,8 +22,10 @@ import (
 type reportPage struct {
 	Categories []kernel.Category
 	Values     map[string]string
-	Error      string
-	Receipt    *marketplace.ReportReceipt
+	// RegionError says why the typed region was not taken.
+	RegionError string
+	Error       string
+	Receipt     *marketplace.ReportReceipt
 }
 
 // handleReportPage shows the report form.
@@ -34,18 +36,26 @@ func (s *Server) handleReportPage(c echo.Context) error {
 // handleReportForm takes a report of a person in hardship and routes it to
 // the social workers of the region.
 func (s *Server) handleReportForm(c echo.Context) error {
-	in := marketplace.ReportInput{RegionCode: strings.TrimSpace(c.FormValue("region_code")), Category: c.FormValue("category"),
-		Description: c.FormValue("description"), Contact: c.FormValue("contact")}
-	rec, err := s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in)
-	var ve *kernel.ValidationError
-	switch {
-	case err == nil:
-		return s.render(c, http.StatusOK, "report", reportPage{Receipt: rec})
-	case errors.As(err, &ve):
-		return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: kernel.Categories, Error: s.pageT(c, "form_has_errors"),
-			Values: map[string]string{"region_code": in.RegionCode, "category": in.Category, "description": in.Description, "contact": in.Contact}})
+	typed := strings.TrimSpace(c.FormValue("region_code"))
+	in := marketplace.ReportInput{Category: c.FormValue("category"), Description: c.FormValue("description"), Contact: c.FormValue("contact")}
+	code, reason := s.regionFromForm(c, typed)
+	in.RegionCode = code
+	var err error
+	if reason == "" {
+		var rec *marketplace.ReportReceipt
+		if rec, err = s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in); err == nil {
+			return s.render(c, http.StatusOK, "report", reportPage{Receipt: rec})
+		}
+		var ve *kernel.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		if m, ok := ve.Fields["region_code"]; ok {
+			reason = m
+		}
 	}
-	return err
+	return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: kernel.Categories, Error: s.pageT(c, "form_has_errors"), RegionError: reason,
+		Values: map[string]string{"region_code": typed, "category": in.Category, "description": in.Description, "contact": in.Contact}})
 }
 
 // volunteerPage is the volunteer's own page.
@@ -57,6 +67,7 @@ type volunteerPage struct {
 	Slots    []marketplace.Slot
 	Matches  []matching.RankedNeed
 	Record   *marketplace.ServiceRecord
+	Titles   needTitles
 	Error    string
 	Saved    bool
 }
@@ -76,7 +87,11 @@ func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
 		for _, sk := range v.Skills {
 			d.Levels[sk.Service] = int(sk.Level)
 		}
-		d.Regions = strings.Join(v.Regions, ", ")
+		names := make([]string, len(v.Regions))
+		for i, r := range v.Regions {
+			names[i] = s.regionForForm(r)
+		}
+		d.Regions = strings.Join(names, "、")
 		d.Slots = v.Availability
 	case errors.Is(err, kernel.ErrNotFound):
 	default:
@@ -92,6 +107,13 @@ func (s *Server) renderVolunteer(c echo.Context, status int, msg string) error {
 	if d.Record, err = s.People.MyService(ctx, p); err != nil {
 		return err
 	}
+	var ids []string
+	for _, sp := range d.Record.Pledges {
+		ids = append(ids, sp.NeedPublicID)
+	}
+	if d.Titles, err = s.needTitles(ctx, ids); err != nil {
+		return err
+	}
 	return s.render(c, status, "volunteer", d)
 }
 
@@ -103,8 +125,17 @@ func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
 			in.Skills = append(in.Skills, marketplace.SkillInput{Service: string(svc), Level: lv})
 		}
 	}
+	var regionErrs []string
 	for _, r := range strings.FieldsFunc(c.FormValue("regions"), func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' }) {
-		in.Regions = append(in.Regions, r)
+		code, reason := s.regionFromForm(c, r)
+		if reason != "" {
+			regionErrs = append(regionErrs, reason)
+			continue
+		}
+		in.Regions = append(in.Regions, code)
+	}
+	if len(regionErrs) > 0 {
+		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(regionErrs, " "))
 	}
 	for wd := 1; wd <= 7; wd++ {
 		from, to := c.FormValue("from_"+strconv.Itoa(wd)), c.FormValue("to_"+strconv.Itoa(wd))

@@ -41,7 +41,7 @@ func TestPeoplePages(t *testing.T) {
 				t.Fatalf("profile: %d %.500s", r.Code, r.Body.String())
 			}
 			page := vol.do(http.MethodGet, "/volunteer", nil).Body.String()
-			if !strings.Contains(page, `value="09:00"`) || !strings.Contains(page, `value="371725"`) {
+			if !strings.Contains(page, `value="09:00"`) || !strings.Contains(page, `value="山东省菏泽市郓城县"`) {
 				t.Errorf("the saved profile is not shown")
 			}
 			if need := vol.do(http.MethodGet, "/needs/"+needID, nil).Body.String(); !strings.Contains(need, "我能提供服务") {
@@ -70,8 +70,27 @@ func TestPeoplePages(t *testing.T) {
 			if r := vol.form("/volunteer/service-pledges/"+m[1]+"/log", url.Values{"hours": {"2"}, "date": {day}, "note": {"陪同复诊"}}); r.Code != http.StatusSeeOther {
 				t.Fatalf("log: %d %.300s", r.Code, r.Body.String())
 			}
-			if page := vol.do(http.MethodGet, "/volunteer", nil).Body.String(); !strings.Contains(page, "已服务 2.0 小时") {
+			page = vol.do(http.MethodGet, "/volunteer", nil).Body.String()
+			if !strings.Contains(page, "已服务 2.0 小时") {
 				t.Errorf("the log of service is not shown")
+			}
+			// The record names the need by its public title (issue 17).
+			if !strings.Contains(page, `<a href="/needs/`+needID+`">某某尿毒症透析费用</a>`) {
+				t.Errorf("the service record does not name the need by its title")
+			}
+		})
+		t.Run("a volunteer's areas are typed by name; an ambiguous one is asked about", func(t *testing.T) {
+			vol := signedIn(env, kernel.RoleVolunteer)
+			r := vol.form("/volunteer/profile", url.Values{"level_hospital_escort": {"1"}, "regions": {"郓城县、长春市朝阳区"}})
+			if r.Code != http.StatusSeeOther {
+				t.Fatalf("profile: %d %.500s", r.Code, r.Body.String())
+			}
+			if page := vol.do(http.MethodGet, "/volunteer", nil).Body.String(); !strings.Contains(page, `value="吉林省长春市朝阳区、山东省菏泽市郓城县"`) {
+				t.Errorf("the areas are not shown by name: %s", regexp.MustCompile(`id="regions"[^>]*`).FindString(page))
+			}
+			r = vol.form("/volunteer/profile", url.Values{"level_hospital_escort": {"1"}, "regions": {"朝阳区"}})
+			if b := r.Body.String(); r.Code != http.StatusBadRequest || !strings.Contains(b, "北京市朝阳区（110105）") {
+				t.Errorf("an ambiguous area: %d", r.Code)
 			}
 		})
 	})

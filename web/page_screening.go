@@ -24,6 +24,7 @@ type reviewPage struct {
 	Region string
 	Rules  []string
 	Pager  pager
+	Titles needTitles
 }
 
 // reviewCard is a case of the queue with its checks' messages rendered
@@ -71,8 +72,16 @@ func (s *Server) renderReviewQueue(c echo.Context, status int, msg string) error
 	for i, it := range pg.Items {
 		cards[i] = reviewCard{QueueItem: it, Explanations: screening.Explain(it.Screening.Screening, it.Need)}
 	}
+	ids := make([]string, len(cards))
+	for i, cd := range cards {
+		ids[i] = cd.Screening.NeedID
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	return s.render(c, status, "verify_review", reviewPage{Items: cards, Error: msg, Rule: f.Rule, Region: f.Region, Rules: reviewRules,
-		Pager: newPager("/verify/review", q, pageNo, reviewPerPage, pg.Total)})
+		Pager: newPager("/verify/review", q, pageNo, reviewPerPage, pg.Total), Titles: titles})
 }
 
 // CheckMessage renders a check's message in the page's language from its
@@ -125,6 +134,7 @@ type referralsPage struct {
 	Statuses  []screening.ReferralStatus
 	Referrals []screening.ReferralView
 	Error     string
+	Titles    needTitles
 }
 
 // handleReferralsPage lists referrals by status.
@@ -142,7 +152,15 @@ func (s *Server) renderReferrals(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "verify_referrals", referralsPage{Status: st, Referrals: rs, Error: msg,
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.NeedID
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "verify_referrals", referralsPage{Status: st, Referrals: rs, Error: msg, Titles: titles,
 		Statuses: []screening.ReferralStatus{screening.ReferralOpen, screening.ReferralAccepted, screening.ReferralClosed}})
 }
 

@@ -35,6 +35,10 @@ func TestScreeningPages(t *testing.T) {
 		if strings.Contains(body, screeningIDNumber) || strings.Contains(body, testPseudonyms.Of(screeningIDNumber)) {
 			t.Error("the review queue shows an identity")
 		}
+		// A need not public is named generically, never by its raw id (issue 17).
+		if !strings.Contains(body, `<a href="/staff/needs/`+needID+`">一户求助家庭</a>`) || strings.Contains(body, ">"+needID+"<") {
+			t.Error("the review queue does not name the need by a title")
+		}
 		m := regexp.MustCompile(`action="/verify/review/([^"]+)"`).FindStringSubmatch(body)
 		if m == nil {
 			t.Fatal("no decision form")

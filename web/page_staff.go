@@ -82,7 +82,21 @@ func (s *Server) handlePlanPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "staff_plan", plan)
+	ids := make([]string, len(plan.Lines))
+	for i, l := range plan.Lines {
+		ids[i] = l.NeedID
+	}
+	titles, err := s.needTitles(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "staff_plan", planPage{StoredPlan: plan, Titles: titles})
+}
+
+// planPage is a stored plan with its needs' titles.
+type planPage struct {
+	*matching.StoredPlan
+	Titles needTitles
 }
 
 // handlePlanExecuteForm executes a reviewed plan: each line is allocated

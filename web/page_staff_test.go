@@ -85,6 +85,9 @@ func TestStaffPlanAndReconcilePages(t *testing.T) {
 			if !strings.Contains(body, needID) || !strings.Contains(body, "待审核") {
 				t.Fatalf("plan page: %.500s", body)
 			}
+			if strings.Contains(body, ">"+needID+"<") || !strings.Contains(body, `<a href="/needs/`+needID+`">`) {
+				t.Errorf("the plan names a need by its raw id, or does not link it")
+			}
 			id := regexp.MustCompile(`/staff/plans/([^/"]+)$`).FindStringSubmatch(plan)[1]
 			if body := sb.do(http.MethodGet, "/staff", nil).Body.String(); !strings.Contains(body, `href="/staff/plans/`+id+`"`) || !strings.Contains(body, "待审核") {
 				t.Errorf("the staff page does not list the stored plan for review: %.800s", body)

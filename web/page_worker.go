@@ -205,6 +205,7 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 	}
 	errs := map[string]string{}
 	in := needInput(v, errs)
+	in.Beneficiary.RegionCode, _ = s.regionFromForm(c, in.Beneficiary.RegionCode)
 	pv := &previewView{}
 	p, err := s.Needs.Preview(c.Request().Context(), PrincipalOf(c), in)
 	var ve *kernel.ValidationError
@@ -240,6 +241,10 @@ func (s *Server) handleWorkerNeedCreate(c echo.Context) error {
 	}
 	f := newNeedForm(v)
 	in := needInput(v, f.Errors)
+	var reason string
+	if in.Beneficiary.RegionCode, reason = s.regionFromForm(c, in.Beneficiary.RegionCode); reason != "" {
+		f.Errors["region_code"] = reason
+	}
 	if len(f.Errors) == 0 {
 		created, err := s.Needs.Create(c.Request().Context(), PrincipalOf(c), in)
 		var ve *kernel.ValidationError

@@ -16,7 +16,6 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/jiujinan/jiujinan/funds"
-	"github.com/jiujinan/jiujinan/matching"
 )
 
 // fillMode says how fill fills: lists empty or not, flags false or true.
@@ -171,7 +170,7 @@ func pageStates() []pageState {
 	add("objection", "layout", "lookup form", objectionPage{ID: "01objection"})
 	both("verify_charity_aid", "layout", func(e fillMode) any { return filled[charityAidPage](e) })
 	both("staff", "layout", func(e fillMode) any { return filled[staffPage](e) })
-	both("staff_plan", "layout", func(e fillMode) any { return filled[*matching.StoredPlan](e) })
+	both("staff_plan", "layout", func(e fillMode) any { return filled[planPage](e) })
 	both("staff_reconcile", "layout", func(e fillMode) any { return filled[reconcilePage](e) })
 	add("staff_reconcile", "layout", "form", reconcilePage{})
 	both("worker_need_new", "layout", func(e fillMode) any { return filled[needForm](e) })

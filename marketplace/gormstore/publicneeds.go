@@ -198,6 +198,26 @@ func (s *Store) PublicNeedsByRowID(ctx context.Context, rowIDs []int64, now time
 	return public, hidden, nil
 }
 
+// PublicNeedsByPublicID returns the projections of those of the needs with
+// these public ids that are public, in no particular order; the others are
+// left out, so that a caller cannot tell an unknown need from a hidden one.
+func (s *Store) PublicNeedsByPublicID(ctx context.Context, publicIDs []string, now time.Time) ([]marketplace.PublicNeed, error) {
+	if len(publicIDs) == 0 {
+		return nil, nil
+	}
+	var rows []publicNeedRow
+	if err := s.publicNeedQuery(ctx).Where("n.public_id IN ? AND "+publicWhere, publicIDs).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("public needs: %w", MapError(err))
+	}
+	out := make([]marketplace.PublicNeed, 0, len(rows))
+	for i := range rows {
+		if rows[i].public() {
+			out = append(out, rows[i].projection(now))
+		}
+	}
+	return out, nil
+}
+
 // PublicNeedsAfter implements marketplace.PublicNeedStore.
 func (s *Store) PublicNeedsAfter(ctx context.Context, afterRowID int64, limit int, now time.Time) ([]marketplace.PublicNeed, int64, error) {
 	var rows []publicNeedRow

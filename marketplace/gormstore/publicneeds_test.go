@@ -86,6 +86,18 @@ func TestPublicNeedVisibility(t *testing.T) {
 		if !slices.Equal(hidden, wantHidden) {
 			t.Errorf("PublicNeedsByRowID hidden = %v, want %v", hidden, wantHidden)
 		}
+		// By public id (the titles of a page's table): only the public ones.
+		byID, err := s.PublicNeedsByPublicID(ctx, append(slices.Clone(ids), "nosuch"), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotByID := idsOf(byID)
+		slices.Sort(gotByID)
+		sortedPublic := slices.Clone(wantPublic)
+		slices.Sort(sortedPublic)
+		if !slices.Equal(gotByID, sortedPublic) {
+			t.Errorf("PublicNeedsByPublicID = %v, want %v", gotByID, sortedPublic)
+		}
 		// Paged readers, 3 at a time.
 		var paged, pagedHidden []string
 		for after := int64(0); ; {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -62,4 +63,42 @@ func (b *Browse) Need(ctx context.Context, publicID string) (*marketplace.Public
 		return nil, fmt.Errorf("browse: need: %w", err)
 	}
 	return n, nil
+}
+
+// NeedsReader loads the public projections of several needs at once; a
+// NeedReader that is one answers Titles in one query.
+type NeedsReader interface {
+	// PublicNeedsByPublicID leaves out the needs that are unknown or not public.
+	PublicNeedsByPublicID(ctx context.Context, publicIDs []string, now time.Time) ([]marketplace.PublicNeed, error)
+}
+
+// Titles returns the public titles of those of the needs with these public
+// ids that are public, by public id; a need that is not public (or
+// unknown) has no entry, and callers show it without a title.
+func (b *Browse) Titles(ctx context.Context, publicIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(publicIDs))
+	if len(publicIDs) == 0 {
+		return out, nil
+	}
+	now := b.Now()
+	if many, ok := b.Needs.(NeedsReader); ok {
+		ns, err := many.PublicNeedsByPublicID(ctx, publicIDs, now)
+		if err != nil {
+			return nil, fmt.Errorf("browse: titles: %w", err)
+		}
+		for _, n := range ns {
+			out[n.ID] = n.Title
+		}
+		return out, nil
+	}
+	for _, id := range publicIDs {
+		n, err := b.Needs.PublicNeed(ctx, id, now)
+		switch {
+		case err == nil:
+			out[id] = n.Title
+		case !errors.Is(err, kernel.ErrNotFound):
+			return nil, fmt.Errorf("browse: titles: %w", err)
+		}
+	}
+	return out, nil
 }
