@@ -60,5 +60,3 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
-
-
