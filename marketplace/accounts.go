@@ -56,7 +56,7 @@ func (s *AccountService) validateNewUser(n *NewUser) *kernel.ValidationError {
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
 	validateEmail(v, n.Email)
 	if err := ValidatePassword(n.Password); err != nil {
-		v.Add("password", "%s", err.(*kernel.ValidationError).Fields["password"])
+		v.Merge(err.(*kernel.ValidationError))
 	}
 	validateDisplayName(v, n.DisplayName)
 	return v

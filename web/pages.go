@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,21 +120,7 @@ func (p *page) Tf(id string, kv ...any) string {
 func (p *page) Yuan(fen int64) string { return FormatYuan(fen) }
 
 // FormatYuan formats fen as "¥1,234.50".
-func FormatYuan(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	whole := strconv.FormatInt(fen/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), fen%100)
-}
+func FormatYuan(fen int64) string { return kernel.FormatYuan(fen) }
 
 // Date formats a date the Chinese way (2026年11月23日) or, in English, 23 Nov 2026.
 func (p *page) Date(t time.Time) string {
