@@ -82,4 +82,6 @@ func (s *Server) handleBackgroundCheckForm(c echo.Context) error {
 }
 
 // BgStatus names a background check state.
-func (p *page) BgStatus(st marketplace.BackgroundStatus) string { return p.T("bg_status_" + string(st)) }
+func (p *page) BgStatus(st marketplace.BackgroundStatus) string {
+	return p.T("bg_status_" + string(st))
+}
