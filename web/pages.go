@@ -290,6 +290,11 @@ func (s *Server) registerPages() {
 		e.POST("/volunteer/service-pledges", s.handleServicePledgeForm, vol...)
 		e.POST("/volunteer/service-pledges/:id/log", s.handleServiceLogForm, vol...)
 		e.POST("/staff/service-pledges/:id", s.handleServicePledgeDecisionForm, requireAuth, requireRole(kernel.RoleSocialWorker))
+		// The same rule as GET /api/v1/volunteers and POST
+		// /api/v1/volunteers/:id/background-check.
+		checkers := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
+		e.GET("/staff/volunteers", s.handleStaffVolunteersPage, checkers...)
+		e.POST("/staff/volunteers/:id/background-check", s.handleBackgroundCheckForm, checkers...)
 	}
 	aud := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAuditor)}
 	e.GET("/audit", s.handleAuditPage, aud...)
@@ -325,6 +330,8 @@ func (s *Server) registerPages() {
 			e.GET("/worker/reports", s.handleWorkerReportsPage, sw...)
 			e.GET("/worker/reports/:id", s.handleWorkerReportPage, sw...)
 			e.POST("/worker/reports/:id", s.handleReportUpdateForm, sw...)
+			e.GET("/worker/claims", s.handleWorkerClaimsPage, sw...)
+			e.POST("/worker/claims/:id", s.handleWorkerClaimForm, sw...)
 		}
 		staff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier, kernel.RoleFederationStaff, kernel.RoleAuditor)}
 		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
@@ -364,6 +371,11 @@ func (s *Server) registerPages() {
 	orgStaff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
 	e.GET("/staff/org", s.handleOrgAccountPage, orgStaff...)
 	e.POST("/staff/org", s.handleOrgAccountForm, orgStaff...)
+	admin := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAdmin)}
+	e.GET("/admin", s.handleAdminPage, admin...)
+	e.POST("/admin/orgs", s.handleAdminOrgCreateForm, admin...)
+	e.GET("/admin/orgs/:id", s.handleAdminOrgPage, admin...)
+	e.POST("/admin/orgs/:id/members", s.handleAdminMemberForm, admin...)
 	e.GET("/register", s.handleRegisterPage)
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
@@ -437,7 +449,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 	}
 	c.SetCookie(s.sessionCookie(tok, exp))
 	s.setFlash(c, "flash_signed_in")
-	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
+	return c.Redirect(http.StatusSeeOther, localPath(adminHome(p, nextPath(c))))
 }
 
 func (s *Server) handleLogoutForm(c echo.Context) error {

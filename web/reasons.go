@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -56,7 +57,46 @@ func (s *Server) reasonText(lang string, r kernel.Reason) string {
 		s.log.Warn("validation message without a translation", "format", string(r.Format))
 		return s.pages.t(lang, "field_invalid")
 	}
-	return fmt.Sprintf(f, r.Args...)
+	args := make([]any, len(r.Args))
+	for i, a := range r.Args {
+		args[i] = s.codeWords(lang, a)
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// codePrefixes are the catalogue families a code quoted in a message may
+// belong to, tried in order.
+var codePrefixes = []string{"role_", "org_kind_", "bg_status_", "status_", "svc_", "cat_"}
+
+// codeWords says a code a message quotes (a role, an organization kind, a
+// status; or a list of them, joined with 、) in lang; other values stay as
+// they are.
+func (s *Server) codeWords(lang string, a any) any {
+	v := reflect.ValueOf(a)
+	word := func(code string) (string, bool) {
+		for _, p := range codePrefixes {
+			if w, ok := s.pages.msg(lang, p+code); ok {
+				return w, true
+			}
+		}
+		return code, false
+	}
+	switch {
+	case !v.IsValid():
+		return a
+	case v.Kind() == reflect.String:
+		if w, ok := word(v.String()); ok {
+			return w
+		}
+		return a
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i], _ = word(v.Index(i).String())
+		}
+		return strings.Join(parts, "、")
+	}
+	return a
 }
 
 // fieldErrors words every problem of ve in the request's language, under
