@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 
 	"github.com/jiujinan/jiujinan/kernel"
 
@@ -141,15 +142,31 @@ type disclosuresPage struct {
 // staffMoney is what federation staff see and do about a need's money.
 type staffMoney struct {
 	Allocations []funds.Allocation
-	Sources     []funds.Source
-	Key         string
+	// Sources are the staff's running funds and projects, those that may
+	// give to the need first (the form picks the first), then the others
+	// with why not.
+	Sources []sourceChoice
+	Key     string
+	// SuggestFen is the amount the form starts with: what the need lacks,
+	// at most what the first source may give.
+	SuggestFen int64
+}
+
+// sourceChoice is one fund or project of the allocation form.
+type sourceChoice struct {
+	funds.Source
+	// MaxFen is the most it may give the need now (0: none).
+	MaxFen int64
+	// Why is the first reason it may not (an ineligible_ code), or "".
+	Why string
 }
 
 // staffMoneyOf loads the need's allocations the user may see (those of
 // their organization's funds and projects, as GET /allocations/{id}) and
 // the sources that may give.
-func (s *Server) staffMoneyOf(c echo.Context, needID string) (*staffMoney, error) {
+func (s *Server) staffMoneyOf(c echo.Context, n *marketplace.PublicNeed) (*staffMoney, error) {
 	ctx := c.Request().Context()
+	needID := n.ID
 	as, err := s.needAllocations(ctx, needID)
 	if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 		return nil, err
@@ -168,9 +185,40 @@ func (s *Server) staffMoneyOf(c echo.Context, needID string) (*staffMoney, error
 		}
 		for _, src := range ss {
 			if p.InOrg(kernel.RoleFederationStaff, src.OrgID) && src.Running(s.now()) {
-				m.Sources = append(m.Sources, src)
+				m.Sources = append(m.Sources, sourceChoice{Source: src})
 			}
 		}
+	}
+	// What each may give: its restrictions against the need as published,
+	// with what it gave already, its balance and what the need lacks. The
+	// service decides again when the form is sent; this orders the form.
+	facts := kernel.NeedFacts{Status: n.Status, Category: n.Category, RegionCode: n.RegionCode, HouseholdTypes: n.HouseholdTypes,
+		RequestedFen: n.RequestedFen, FundedFen: n.FundedFen}
+	given := map[string]int64{}
+	for _, a := range as {
+		if a.Status != funds.AllocReversed {
+			given[a.SourcePublicID] += a.AmountFen
+		}
+	}
+	lacks := max(n.RequestedFen-n.FundedFen, 0)
+	for i := range m.Sources {
+		sc := &m.Sources[i]
+		g := given[sc.PublicID]
+		switch fails := sc.Restrictions.Fails(facts, g); {
+		case len(fails) > 0:
+			sc.Why = fails[0].Code
+		case sc.BalanceFen <= 0:
+			sc.Why = "insufficient_funds"
+		case lacks == 0:
+			sc.Why = "fully_funded"
+		default:
+			sc.MaxFen = min(sc.Restrictions.MaxFen(facts, g), sc.BalanceFen, lacks)
+		}
+	}
+	sort.SliceStable(m.Sources, func(i, j int) bool { return m.Sources[i].MaxFen > m.Sources[j].MaxFen })
+	m.SuggestFen = lacks
+	if len(m.Sources) > 0 && m.Sources[0].MaxFen > 0 {
+		m.SuggestFen = m.Sources[0].MaxFen
 	}
 	return m, nil
 }
@@ -195,7 +243,7 @@ func (s *Server) renderStaffMoney(c echo.Context, status int, msg string) error 
 	if err != nil {
 		return err
 	}
-	m, err := s.staffMoneyOf(c, n.ID)
+	m, err := s.staffMoneyOf(c, n)
 	if err != nil {
 		return err
 	}
@@ -280,10 +328,11 @@ func (s *Server) handlePledgeConfirmForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "flash_pledge_confirmed")
 	if c.FormValue("from") == "queue" {
-		// Back to the queue, which says which pledge was confirmed.
+		// Back to the queue, which says which pledge was confirmed (one
+		// message: no flash besides).
 		return c.Redirect(http.StatusSeeOther, "/staff/pledges?confirmed="+url.QueryEscape(p.Reference))
 	}
+	s.setFlash(c, "flash_pledge_confirmed")
 	return c.Redirect(http.StatusSeeOther, "/my/pledges/"+c.Param("id"))
 }

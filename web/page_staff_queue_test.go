@@ -51,6 +51,9 @@ func TestStaffPledgeQueueAndNewFundPages(t *testing.T) {
 			t.Fatalf("confirm: %d %s", r.Code, r.Header().Get("Location"))
 		}
 		page = b.do(http.MethodGet, r.Header().Get("Location"), nil).Body.String()
+		if strings.Count(page, "已确认到账") != 1 {
+			t.Errorf("the queue says %d times that the pledge was confirmed, want once", strings.Count(page, "已确认到账"))
+		}
 		if !strings.Contains(page, "已确认到账："+mine.Reference) || strings.Contains(page, `value="queue"`) {
 			t.Errorf("after confirming: %.2000s", page)
 		}

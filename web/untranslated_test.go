@@ -30,7 +30,7 @@ var (
 	latinWordRe = regexp.MustCompile(`[A-Za-z][A-Za-z_]+`)
 	// Tokens that are data, not words: e-mail and web addresses, ids of
 	// 26 characters, file names, codes with digits or underscores.
-	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|\b\w*\d\w*\b`)
+	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|[\w-]*\d[\w-]*`)
 )
 
 // untranslatedWords lists the English words in the visible text of an
