@@ -45,6 +45,7 @@ func householdSecrets() []string {
 // auditor of 郓城县's federation must not see.
 type auditWorld struct {
 	need, otherNeed, fund, otherFund string
+	claim                            string
 	verifier                         string // public id
 	auditor                          string // token
 	auditorP                         *kernel.Principal
@@ -72,6 +73,12 @@ func newAuditWorld(t *testing.T, env *testEnv) auditWorld {
 	_, staff := env.user(kernel.RoleFederationStaff, nil)
 	w.fund = env.fundWithBalance(staff, kernel.Restrictions{}, 5_000_000)
 	env.advance(121 * time.Hour) // the notice ends: the need is open
+	vol, _, _ := env.volunteerWith(t, "hospital_escort")
+	r := env.do(http.MethodPost, "/api/v1/needs/"+w.need+"/claims", vol, map[string]any{"service": "hospital_escort", "window_days": 7})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
+	}
+	w.claim = r.JSON(t)["id"].(string)
 	// All the need asked for: the need is funded.
 	if _, err := env.funds.Allocate(ctx, staff, funds.KindFund, w.fund, w.need, 3_000_000, nil); err != nil {
 		t.Fatal(err)
@@ -118,17 +125,26 @@ func TestAuditLogAPIFiltersPagesExportsAndScopes(t *testing.T) {
 		if len(all.Items) == 0 || all.Next != "" {
 			t.Fatalf("the whole log: %+v", all)
 		}
-		var clearance *auditLogJSON
+		var clearance, claim *auditLogJSON
 		for i, it := range all.Items {
-			if it.SubjectType != "need" || it.SubjectID != w.need {
+			switch {
+			case it.SubjectType == "need" && it.SubjectID == w.need:
+				if i > 0 && all.Items[i-1].SubjectType == "need" && it.Seq >= all.Items[i-1].Seq {
+					t.Errorf("not newest first: #%d after #%d", it.Seq, all.Items[i-1].Seq)
+				}
+			case it.SubjectType == "claim" && it.SubjectID == w.claim:
+				claim = &all.Items[i]
+			default:
 				t.Errorf("an entry out of the region's needs: %+v", it)
-			}
-			if i > 0 && it.Seq >= all.Items[i-1].Seq {
-				t.Errorf("not newest first: #%d after #%d", it.Seq, all.Items[i-1].Seq)
 			}
 			if it.Action == "need.clearance" {
 				clearance = &all.Items[i]
 			}
+		}
+		// A volunteer is named by role only.
+		if claim == nil || claim.Action != "claim.create" || claim.ActorName != "" || claim.ActorKind != "user" ||
+			!slices.Equal(claim.ActorRoles, []kernel.Role{kernel.RoleVolunteer}) {
+			t.Errorf("the volunteer's claim: %+v", claim)
 		}
 		if clearance == nil || clearance.ActorID != w.verifier || clearance.ActorName != "verifier" ||
 			!slices.Equal(clearance.ActorRoles, []kernel.Role{kernel.RoleVerifier}) || clearance.FromStatus != "submitted" ||
@@ -153,7 +169,7 @@ func TestAuditLogAPIFiltersPagesExportsAndScopes(t *testing.T) {
 		if got := get("?stream=need:"+w.need+"&from=2026-11-23&to=2026-11-23", 200); len(got.Items) != 3 {
 			t.Errorf("the need's first day (submit, clear, publish): %v", actions(got))
 		}
-		if got := get("?from=2026-11-28", 200); !slices.Equal(actions(got), []string{"need.funded"}) {
+		if got := get("?from=2026-11-28", 200); !slices.Equal(actions(got), []string{"need.funded", "claim.create"}) {
 			t.Errorf("after the notice: %v", actions(got))
 		}
 		if got := get("?stream=need:"+w.otherNeed, 200); len(got.Items) != 0 {

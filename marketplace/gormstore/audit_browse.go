@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -75,39 +76,41 @@ func (s *Store) BrowseAudit(ctx context.Context, q marketplace.AuditQuery) ([]ma
 // auditRegionScope is the condition keeping the chains about places inside
 // one of the region prefixes: a need's chain and those of the claims and
 // service pledges on it by the need's region, a report's by its region,
-// and the charity aid exports by the region exported.
+// and the charity aid exports by the region exported. Each entry is
+// checked by one lookup of its chain's subject by public id (a unique
+// index), so that walking the log newest first stays a walk: no set of
+// the region's chains is built first.
 func (s *Store) auditRegionScope(regions []string) (string, []any) {
-	named := func(prefix, col string) string {
-		if s.dialect == sqldb.MySQL {
-			return "CONCAT('" + prefix + ":', " + col + ")"
-		}
-		return "'" + prefix + ":' || " + col
-	}
-	in := func(col string) (string, []any) {
-		parts := make([]string, len(regions))
-		args := make([]any, len(regions))
-		for i, r := range regions {
-			parts[i], args[i] = col+" LIKE ?", likePrefix(r)
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", args
-	}
 	var args []any
-	nr, a := in("n.region_code")
-	args = append(args, a...)
-	rr, a := in("r.region_code")
-	args = append(args, a...)
-	cr, a := in("n.region_code")
-	args = append(args, a...)
-	pr, a := in("n.region_code")
-	args = append(args, a...)
-	xr, a := in("a.object_id")
-	args = append(args, a...)
-	return "(a.stream IN (" +
-		"SELECT " + named("need", "n.public_id") + " FROM needs n WHERE " + nr +
-		" UNION ALL SELECT " + named("report", "r.public_id") + " FROM reports r WHERE " + rr +
-		" UNION ALL SELECT " + named("claim", "c.public_id") + " FROM volunteer_claims c JOIN needs n ON n.id = c.need_id WHERE " + cr +
-		" UNION ALL SELECT " + named("service_pledge", "p.public_id") + " FROM service_pledges p JOIN needs n ON n.id = p.need_id WHERE " + pr +
-		") OR (a.stream = 'charity-aid' AND " + xr + "))", args
+	in := func(col string) string {
+		parts := make([]string, len(regions))
+		for i, r := range regions {
+			parts[i] = col + " LIKE ?"
+			args = append(args, likePrefix(r))
+		}
+		return "(" + strings.Join(parts, " OR ") + ")"
+	}
+	// subject is the public id in a chain's name after prefix, in the
+	// collation of the subjects' tables on MySQL (the log's is binary), so
+	// that their unique index serves the lookup.
+	subject := func(prefix string) string {
+		e := fmt.Sprintf("SUBSTR(a.stream, %d)", len(prefix)+1)
+		if s.dialect == sqldb.MySQL {
+			return "CONVERT(" + e + " USING utf8mb4) COLLATE utf8mb4_unicode_ci"
+		}
+		return e
+	}
+	chain := func(prefix, exists string) string {
+		return "(SUBSTR(a.stream, 1, " + fmt.Sprint(len(prefix)) + ") = '" + prefix + "' AND EXISTS (" + exists + "))"
+	}
+	parts := []string{
+		chain("need:", "SELECT 1 FROM needs n WHERE n.public_id = "+subject("need:")+" AND "+in("n.region_code")),
+		chain("report:", "SELECT 1 FROM reports r WHERE r.public_id = "+subject("report:")+" AND "+in("r.region_code")),
+		chain("claim:", "SELECT 1 FROM volunteer_claims c JOIN needs n ON n.id = c.need_id WHERE c.public_id = "+subject("claim:")+" AND "+in("n.region_code")),
+		chain("service_pledge:", "SELECT 1 FROM service_pledges p JOIN needs n ON n.id = p.need_id WHERE p.public_id = "+subject("service_pledge:")+" AND "+in("n.region_code")),
+		"(a.stream = 'charity-aid' AND " + in("a.object_id") + ")",
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
 // AuditActors implements marketplace.AuditBrowser.
