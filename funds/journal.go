@@ -34,7 +34,7 @@ type JournalQuery struct {
 	// Before keeps the transactions posted before the one with this key
 	// (LedgerTx.Key): the next page. 0 starts from the newest.
 	Before int64
-	// Limit is the most transactions returned (1..500).
+	// Limit is the most transactions returned (1..1000).
 	Limit int
 }
 
@@ -80,7 +80,7 @@ type JournalReader interface {
 }
 
 // maxJournalPage bounds one page of the browser.
-const maxJournalPage = 500
+const maxJournalPage = 1000
 
 // auditorOrgs returns the internal ids of the organizations in which by is
 // an auditor: the books by may browse.

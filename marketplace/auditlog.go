@@ -38,7 +38,7 @@ type AuditQuery struct {
 	// Before keeps the entries written before the one with this key
 	// (AuditRecord.Key): the next page. 0 starts from the newest.
 	Before int64
-	// Limit is the most entries returned (1..500).
+	// Limit is the most entries returned (1..1000).
 	Limit int
 }
 
@@ -84,7 +84,7 @@ type AuditLog struct {
 }
 
 // maxAuditPage bounds one page of the browser.
-const maxAuditPage = 500
+const maxAuditPage = 1000
 
 // Browse returns the entries q selects within by's scope: the chains about
 // places inside the regions of the organizations in which by is an auditor

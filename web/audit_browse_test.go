@@ -157,6 +157,9 @@ func TestAuditLogAPIFiltersPagesExportsAndScopes(t *testing.T) {
 			}
 		}
 
+		if got := get("?limit=500", 200); len(got.Items) != len(all.Items) || got.Next != "" {
+			t.Errorf("the largest page: %d entries, next %q", len(got.Items), got.Next)
+		}
 		if got := actions(get("?action=need.clearance", 200)); !slices.Equal(got, []string{"need.clearance"}) {
 			t.Errorf("one action: %v", got)
 		}
@@ -293,6 +296,9 @@ func TestLedgerAPIFiltersPagesExportsAndScopes(t *testing.T) {
 		p2 := get("?limit=1&before="+p1.Next, 200)
 		if got := append(kinds(p1), kinds(p2)...); !slices.Equal(got, kinds(all)) || p2.Next != "" {
 			t.Errorf("pages of one: %v, next %q", got, p2.Next)
+		}
+		if got := get("?limit=500", 200); len(got.Items) != 2 {
+			t.Errorf("the largest page: %d transactions", len(got.Items))
 		}
 		get("?source="+w.otherFund, 403)
 		get("?source=01jjnotanid000000000000000", 404)
