@@ -122,7 +122,7 @@ func (l *AuditLog) Actors(ctx context.Context, ids []string) (map[string]AuditAc
 	var users []string
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if id == "" || seen[id] || id == ActorSystem || id == "anonymous" {
+		if id == "" || seen[id] || id == ActorSystem || id == "anonymous" || id == "cli" {
 			continue
 		}
 		seen[id] = true

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/kernel"
 )
@@ -440,4 +442,46 @@ func bomCSV(t *testing.T, r response) [][]string {
 		t.Fatalf("CSV: %v", err)
 	}
 	return rows
+}
+
+// Every action the log's filter offers, every role, account kind and
+// reference a browser words has a message in both languages: the pages
+// build these message ids from codes, which TestCatalogsAreComplete cannot
+// see.
+func TestAuditBrowsersWordEveryCode(t *testing.T) {
+	ps, err := newPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range auditFamilies {
+		keys = append(keys, "auditlog_fam_"+f.Name)
+		for _, a := range f.Actions {
+			keys = append(keys, "auditlog_act_"+strings.ReplaceAll(a, ".", "_"))
+		}
+	}
+	for _, r := range kernel.Roles {
+		keys = append(keys, "auditlog_role_"+string(r))
+	}
+	for _, k := range []funds.AccountKind{funds.AccountFund, funds.AccountProject, funds.AccountNeed, funds.AccountHeld,
+		funds.AccountDonations, funds.AccountPayable, funds.AccountPaid} {
+		keys = append(keys, "ledgerbrowse_account_"+string(k))
+	}
+	for _, k := range funds.TxKinds {
+		keys = append(keys, "tx_"+string(k))
+	}
+	for _, r := range []string{"pledge", "allocation", "disbursement", "need"} {
+		keys = append(keys, "ledgerbrowse_ref_"+r)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		p := &page{Lang: lang, loc: i18n.NewLocalizer(ps.bundle, lang)}
+		for _, k := range keys {
+			if p.T(k) == k {
+				t.Errorf("%s: no message %s", lang, k)
+			}
+		}
+		if got := p.AuditAction("need.something_new"); got != p.T("auditlog_act_other") {
+			t.Errorf("%s: an unknown action reads %q", lang, got)
+		}
+	}
 }

@@ -105,7 +105,8 @@ func (s *Server) auditLog() *marketplace.AuditLog {
 // auditLogRow is one entry as the browsers show it.
 type auditLogRow struct {
 	marketplace.AuditRecord
-	// ActorKind is user, system, anonymous or unknown (an id no user has).
+	// ActorKind is user, system, cli (the host's command line), anonymous
+	// or unknown (an id no user has).
 	ActorKind  string
 	ActorName  string
 	ActorRoles []kernel.Role
@@ -165,6 +166,8 @@ func (s *Server) auditLogRows(ctx context.Context, log *marketplace.AuditLog, by
 			r.ActorKind = "system"
 		case r.Actor == "anonymous":
 			r.ActorKind = "anonymous"
+		case r.Actor == "cli":
+			r.ActorKind = "cli"
 		case ok:
 			r.ActorKind, r.ActorName, r.ActorRoles = "user", a.Name, a.Roles
 		default:
@@ -400,6 +403,8 @@ func (p *page) AuditActor(r auditLogRow) string {
 		return p.T("auditlog_actor_system")
 	case r.ActorKind == "anonymous":
 		return p.T("auditlog_actor_anonymous")
+	case r.ActorKind == "cli":
+		return p.T("auditlog_actor_cli")
 	}
 	return p.T("auditlog_actor_unknown")
 }

@@ -153,6 +153,7 @@ func pageStates() []pageState {
 			{AuditRecord: rec("need:n2", "system", "need.funded"), ActorKind: "system", Subject: "need", SubjectID: "n2"},
 			{AuditRecord: rec("report:r1", "anonymous", "report.submit"), ActorKind: "anonymous", Subject: "report", SubjectID: "r1"},
 			{AuditRecord: rec("charity-aid", "u9", "charity_aid.export"), ActorKind: "unknown", Subject: "charity-aid", Region: "371725"},
+			{AuditRecord: rec("charity-aid", "cli", "charity_aid.export"), ActorKind: "cli", Subject: "charity-aid", Region: "3717"},
 			{AuditRecord: rec("accounts", "u1", "some.new_action"), ActorKind: "user", ActorName: "管理员", ActorRoles: []kernel.Role{kernel.RoleAdmin}, Subject: "accounts"},
 		}
 		add("audit_log", "layout", "every kind of row", auditLogPage{Families: auditFamilies, Rows: rows, Next: "/audit/log?before=9", Newest: "/audit/log",
