@@ -116,7 +116,7 @@ func (s *Service) Journal(ctx context.Context, by *kernel.Principal, q JournalQu
 		v.Add("limit", "must be between 1 and %d", maxJournalPage)
 	}
 	if q.Kind != "" && !slices.Contains(TxKinds, q.Kind) {
-		v.Add("kind", "unknown kind of transaction")
+		v.Add("kind", "must be one of %v", TxKinds)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		v.Add("to", "must be after from")

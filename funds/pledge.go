@@ -284,7 +284,7 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string
 		case byUser != 0 && byUser == p.DonorID:
 			return kernel.Refuse(kernel.ErrForbidden, "refusal_confirm_own", nil, "nobody confirms their own pledge")
 		case expectFen != 0 && expectFen != p.AmountFen:
-			return kernel.Invalid("amount_fen", "is %d fen, the pledge is %d fen", expectFen, p.AmountFen)
+			return kernel.Invalid("amount_fen", "is %v, the pledge is %v", kernel.Fen(expectFen), kernel.Fen(p.AmountFen))
 		}
 		if err := s.applyDonation(tx, p, limit, now); err != nil {
 			return err

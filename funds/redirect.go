@@ -216,7 +216,7 @@ func (s *Service) RedirectPledge(ctx context.Context, by *kernel.Principal, pled
 		return nil, err
 	}
 	if c.AmountFen != nil && *c.AmountFen != r.AmountFen {
-		return nil, kernel.Invalid("amount_fen", "the whole %d fen moves together; omit amount_fen or send %d", r.AmountFen, r.AmountFen)
+		return nil, kernel.Invalid("amount_fen", "the whole %v moves together; omit amount_fen or send %d", kernel.Fen(r.AmountFen), r.AmountFen)
 	}
 	t := redirectTarget{action: c.Action}
 	if r.Status == RedirectPending {

@@ -54,7 +54,7 @@ func checkAmount(v *kernel.ValidationError, field string, fen int64) {
 	case fen <= 0:
 		v.Add(field, "must be a positive whole number of fen")
 	case fen > MaxAmountFen:
-		v.Add(field, "must be at most %d fen", MaxAmountFen)
+		v.Add(field, "must be at most %v", kernel.Fen(MaxAmountFen))
 	}
 }
 
@@ -183,9 +183,7 @@ func (s *Service) CreateSource(ctx context.Context, by *kernel.Principal, n NewS
 	if err := n.Restrictions.Validate(s.Divisions, "restrictions"); err != nil {
 		var ve *kernel.ValidationError
 		if errors.As(err, &ve) {
-			for k, m := range ve.Fields {
-				v.Add(k, "%s", m)
-			}
+			v.Merge(ve)
 		}
 	}
 	if n.Kind == KindProject {

@@ -29,7 +29,34 @@ var (
 // is written when one is returned.
 type ValidationError struct {
 	Fields map[string]string
+	// Reasons holds each field's message before formatting, so that a page
+	// can say it in the reader's language: web/i18n/reasons.zh.toml
+	// translates every Text the code passes to Add (a test finds them all).
+	Reasons map[string]Reason
 }
+
+// Text is the English format of a validation message (fmt verbs allowed).
+// It is its own type so that only constants, which the translation test
+// can find, are passed as formats; a message computed at run time must be
+// converted on purpose, with its own translation.
+type Text string
+
+// Reason is one field's message: its format and the values it quotes.
+type Reason struct {
+	Format Text
+	Args   []any
+}
+
+// String is the message in English.
+func (r Reason) String() string { return fmt.Sprintf(string(r.Format), r.Args...) }
+
+// Error makes a Reason an error, for checks that return one (ParseIDNumber)
+// and whose callers add it to a field with AddErr.
+func (r Reason) Error() string { return r.String() }
+
+// Because is an error that carries its message's format, so that AddErr
+// keeps it translatable.
+func Because(format Text, args ...any) error { return Reason{Format: format, Args: args} }
 
 // Error lists the fields in a stable order.
 func (e *ValidationError) Error() string {
@@ -46,13 +73,50 @@ func (e *ValidationError) Error() string {
 }
 
 // Add records a problem with field unless one is already recorded for it.
-func (e *ValidationError) Add(field, format string, args ...any) {
+func (e *ValidationError) Add(field string, format Text, args ...any) {
 	if e.Fields == nil {
 		e.Fields = map[string]string{}
+		e.Reasons = map[string]Reason{}
 	}
 	if _, ok := e.Fields[field]; !ok {
-		e.Fields[field] = fmt.Sprintf(format, args...)
+		r := Reason{Format: format, Args: args}
+		e.Fields[field] = r.String()
+		e.Reasons[field] = r
 	}
+}
+
+// AddErr records err as field's problem: its Reason when it carries one
+// (Because), else its text as is.
+func (e *ValidationError) AddErr(field string, err error) {
+	var r Reason
+	if errors.As(err, &r) {
+		e.Add(field, r.Format, r.Args...)
+		return
+	}
+	e.Add(field, "%s", err.Error())
+}
+
+// Merge adds o's problems for the fields e does not have yet.
+func (e *ValidationError) Merge(o *ValidationError) {
+	if o == nil {
+		return
+	}
+	for _, f := range sortedFields(o.Fields) {
+		r, ok := o.Reasons[f]
+		if !ok {
+			r = Reason{Format: "%s", Args: []any{o.Fields[f]}}
+		}
+		e.Add(f, r.Format, r.Args...)
+	}
+}
+
+func sortedFields(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Err returns e when it holds a problem and nil otherwise.
@@ -64,7 +128,7 @@ func (e *ValidationError) Err() error {
 }
 
 // Invalid is a shorthand for a ValidationError about one field.
-func Invalid(field, format string, args ...any) error {
+func Invalid(field string, format Text, args ...any) error {
 	v := &ValidationError{}
 	v.Add(field, format, args...)
 	return v

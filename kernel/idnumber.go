@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -71,10 +70,10 @@ type IDInfo struct {
 func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 	n := NormalizeIDNumber(s)
 	if len(n) != 18 {
-		return IDInfo{}, fmt.Errorf("must have 18 characters, has %d", len([]rune(n)))
+		return IDInfo{}, Because("must have 18 characters, has %d", len([]rune(n)))
 	}
 	if !idShaped(n) {
-		return IDInfo{}, fmt.Errorf("must be 17 digits and a digit or X")
+		return IDInfo{}, Because("must be 17 digits and a digit or X")
 	}
 	// The birth date, YYYYMMDD (digits: idShaped), must be a real date.
 	y := int(n[6]-'0')*1000 + int(n[7]-'0')*100 + int(n[8]-'0')*10 + int(n[9]-'0')
@@ -82,13 +81,13 @@ func ParseIDNumber(s string, now time.Time) (IDInfo, error) {
 	d := int(n[12]-'0')*10 + int(n[13]-'0')
 	birth := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	if m < 1 || m > 12 || d < 1 || birth.Day() != d || birth.Month() != m {
-		return IDInfo{}, fmt.Errorf("birth date is not a real date")
+		return IDInfo{}, Because("birth date is not a real date")
 	}
 	if birth.Year() < 1900 || birth.After(now) {
-		return IDInfo{}, fmt.Errorf("birth date is out of range")
+		return IDInfo{}, Because("birth date is out of range")
 	}
 	if IDCheckChar(n[:17]) != n[17] {
-		return IDInfo{}, fmt.Errorf("check character is wrong (GB 11643)")
+		return IDInfo{}, Because("check character is wrong (GB 11643)")
 	}
 	return IDInfo{Number: n, Region: n[:6], BirthDate: birth, Male: (n[16]-'0')%2 == 1}, nil
 }

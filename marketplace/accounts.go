@@ -56,7 +56,7 @@ func (s *AccountService) validateNewUser(n *NewUser) *kernel.ValidationError {
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
 	validateEmail(v, n.Email)
 	if err := ValidatePassword(n.Password); err != nil {
-		v.Add("password", "%s", err.(*kernel.ValidationError).Fields["password"])
+		v.Merge(err.(*kernel.ValidationError))
 	}
 	validateDisplayName(v, n.DisplayName)
 	return v
@@ -137,6 +137,63 @@ func (s *AccountService) AddMember(ctx context.Context, by *kernel.Principal, or
 		return nil, err
 	}
 	return s.createUser(ctx, n, []kernel.Membership{{Role: n.Role, Org: org}}, by.User.PublicID, "org.member.add")
+}
+
+// OrgMember is an account holding a role in an organization, as
+// administrators see it.
+type OrgMember struct {
+	UserPublicID string
+	Email        string
+	DisplayName  string
+	Role         kernel.Role
+	Disabled     bool
+	// Since is when the role was given.
+	Since time.Time
+}
+
+// OrgSummary is an organization with the number of its members.
+type OrgSummary struct {
+	kernel.Org
+	Members int
+}
+
+// Orgs lists every organization with its number of members, by creation:
+// administrators only (ErrForbidden).
+func (s *AccountService) Orgs(ctx context.Context, by *kernel.Principal) ([]OrgSummary, error) {
+	if !by.Has(kernel.RoleAdmin) {
+		return nil, kernel.ErrForbidden
+	}
+	orgs, err := s.Store.ListOrgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.Store.OrgMemberCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OrgSummary, len(orgs))
+	for i, o := range orgs {
+		out[i] = OrgSummary{Org: o, Members: counts[o.ID]}
+	}
+	return out, nil
+}
+
+// OrgMembers returns an organization and the accounts holding a role in
+// it: administrators only (ErrForbidden), ErrNotFound for an unknown
+// organization.
+func (s *AccountService) OrgMembers(ctx context.Context, by *kernel.Principal, orgPublicID string) (*kernel.Org, []OrgMember, error) {
+	if !by.Has(kernel.RoleAdmin) {
+		return nil, nil, kernel.ErrForbidden
+	}
+	org, err := s.Store.OrgByPublicID(ctx, orgPublicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := s.Store.OrgMembers(ctx, org.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, ms, nil
 }
 
 // NewOrg is what it takes to create an organization.

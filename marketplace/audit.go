@@ -50,6 +50,10 @@ type AuditProblem struct {
 	Stream string
 	Seq    int64
 	Reason string
+	// Kind is what broke, for a page to word: gap, link, altered, move or
+	// head; Want is the sequence number expected (gap) or the head's (head).
+	Kind string
+	Want int64
 }
 
 func (p AuditProblem) String() string {
@@ -68,23 +72,23 @@ func VerifyChain(stream string, entries []AuditEntry, headSeq int64, headHash st
 	for i, e := range entries {
 		want := int64(i + 1)
 		if e.Seq != want {
-			out = append(out, AuditProblem{stream, e.Seq, fmt.Sprintf("sequence gap: expected #%d", want)})
+			out = append(out, AuditProblem{stream, e.Seq, fmt.Sprintf("sequence gap: expected #%d", want), "gap", want})
 			return out
 		}
 		if e.PrevHash != prev {
-			out = append(out, AuditProblem{stream, e.Seq, "previous hash does not link to the entry before"})
+			out = append(out, AuditProblem{stream, e.Seq, "previous hash does not link to the entry before", "link", 0})
 		}
 		if got := ChainHash(e.PrevHash, e); got != e.Hash {
-			out = append(out, AuditProblem{stream, e.Seq, "entry was altered: hash does not match its content"})
+			out = append(out, AuditProblem{stream, e.Seq, "entry was altered: hash does not match its content", "altered", 0})
 		}
 		if why := needMoveProblem(e); why != "" {
-			out = append(out, AuditProblem{stream, e.Seq, why})
+			out = append(out, AuditProblem{stream, e.Seq, why, "move", 0})
 		}
 		prev = e.Hash
 	}
 	n := int64(len(entries))
 	if headSeq != n || (n > 0 && !strings.EqualFold(headHash, prev)) {
-		out = append(out, AuditProblem{stream, n, fmt.Sprintf("chain head says #%d, log ends at #%d: entries were removed or added outside the log", headSeq, n)})
+		out = append(out, AuditProblem{stream, n, fmt.Sprintf("chain head says #%d, log ends at #%d: entries were removed or added outside the log", headSeq, n), "head", headSeq})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,28 @@ func (c *Claim) EffectiveStatus(now time.Time) ClaimStatus {
 	}
 	return c.Status
 }
+
+// ClaimRejectReason says why the posting organization turns a claim down.
+// It is a code rather than free text so that the audit log, which holds
+// public facts only, can keep it with the decision.
+type ClaimRejectReason string
+
+// Reasons for turning a claim down.
+const (
+	RejectAlreadyCovered    ClaimRejectReason = "already_covered"    // another volunteer gives this service
+	RejectNoLongerNeeded    ClaimRejectReason = "no_longer_needed"   // the household no longer needs it
+	RejectNotSuitable       ClaimRejectReason = "not_suitable"       // the volunteer's skills do not fit the household's situation
+	RejectSchedule          ClaimRejectReason = "schedule"           // the window does not suit the household
+	RejectHouseholdDeclined ClaimRejectReason = "household_declined" // the household does not want a visit
+	RejectOther             ClaimRejectReason = "other"
+)
+
+// ClaimRejectReasons lists every reason, in the order forms offer them.
+var ClaimRejectReasons = []ClaimRejectReason{RejectAlreadyCovered, RejectNoLongerNeeded, RejectNotSuitable, RejectSchedule,
+	RejectHouseholdDeclined, RejectOther}
+
+// Valid reports whether r is a known reason.
+func (r ClaimRejectReason) Valid() bool { return slices.Contains(ClaimRejectReasons, r) }
 
 // ClaimInput is a volunteer's claim.
 type ClaimInput struct {
@@ -176,14 +199,34 @@ func (s *PeopleService) claimAndNeed(ctx context.Context, claimPublicID string) 
 // DecideClaim approves or rejects a pending claim: social workers of the
 // posting organization only (ErrNotFound for others). Approval starts the
 // window and checks the rules again (the volunteer's background check may
-// have lapsed). ErrConflict when the claim is no longer pending.
+// have lapsed). ErrConflict when the claim is no longer pending. A
+// rejection here records no reason; RejectClaim records one.
 func (s *PeopleService) DecideClaim(ctx context.Context, by *kernel.Principal, claimPublicID string, approve bool) (*Claim, error) {
+	return s.decideClaim(ctx, by, claimPublicID, approve, "", false)
+}
+
+// RejectClaim turns a pending claim down for reason, one of
+// ClaimRejectReasons, which the audit log keeps with the decision: social
+// workers of the posting organization only (ErrNotFound for others),
+// ErrConflict when the claim is no longer pending, *ValidationError (field
+// "reason") for a missing or unknown reason.
+func (s *PeopleService) RejectClaim(ctx context.Context, by *kernel.Principal, claimPublicID, reason string) (*Claim, error) {
+	return s.decideClaim(ctx, by, claimPublicID, false, ClaimRejectReason(strings.TrimSpace(reason)), true)
+}
+
+func (s *PeopleService) decideClaim(ctx context.Context, by *kernel.Principal, claimPublicID string, approve bool, reason ClaimRejectReason, needReason bool) (*Claim, error) {
 	c, n, err := s.claimAndNeed(ctx, claimPublicID)
 	if err != nil {
 		return nil, err
 	}
 	if !by.InOrg(kernel.RoleSocialWorker, n.OrgID) {
 		return nil, kernel.ErrNotFound
+	}
+	if needReason && !reason.Valid() {
+		if reason == "" {
+			return nil, kernel.Invalid("reason", "is required: say why the claim is turned down")
+		}
+		return nil, kernel.Invalid("reason", "must be one of %v", ClaimRejectReasons)
 	}
 	if c.Status != ClaimPending {
 		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_claim_status", map[string]any{"Status": string(c.Status)}, "the claim is %s", c.Status)
@@ -206,6 +249,9 @@ func (s *PeopleService) DecideClaim(ctx context.Context, by *kernel.Principal, c
 	}
 	c.DecidedBy, c.DecidedAt, c.UpdatedAt = by.User.PublicID, &now, now
 	detail := map[string]any{"need": n.PublicID}
+	if reason != "" {
+		detail["reason"] = string(reason)
+	}
 	if c.EndsAt != nil {
 		detail["ends_at"] = c.EndsAt.Format(time.RFC3339)
 	}
@@ -322,6 +368,32 @@ func (s *PeopleService) NeedClaims(ctx context.Context, by *kernel.Principal, ne
 		return nil, kernel.ErrNotFound
 	}
 	return s.Store.ClaimsForNeed(ctx, n.ID)
+}
+
+// OrgClaims lists the claims on the needs of the caller's organizations,
+// for their social workers (ErrForbidden for anyone else): those with
+// status when it is set (pending, approved, rejected or released; an
+// approved claim whose window is over is still approved here, see
+// EffectiveStatus), newest first, at most limit (default 200, at most 500).
+// *ValidationError for another status.
+func (s *PeopleService) OrgClaims(ctx context.Context, by *kernel.Principal, status ClaimStatus, limit int) ([]Claim, error) {
+	orgs := by.OrgsWith(kernel.RoleSocialWorker)
+	if len(orgs) == 0 {
+		return nil, kernel.ErrForbidden
+	}
+	switch status {
+	case "", ClaimPending, ClaimApproved, ClaimRejected, ClaimReleased:
+	default:
+		return nil, kernel.Invalid("status", "must be pending, approved, rejected or released")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	ids := make([]int64, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	return s.Store.ClaimsForOrgs(ctx, ids, status, limit)
 }
 
 // MyClaims lists the caller's claims (volunteers).

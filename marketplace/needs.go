@@ -182,7 +182,7 @@ func amountOK(v *kernel.ValidationError, field string, fen int64) {
 	case fen < 0:
 		v.Add(field, "must not be negative")
 	case fen > MaxAmountFen:
-		v.Add(field, "must be at most %d fen (100,000,000 yuan)", MaxAmountFen)
+		v.Add(field, "must be at most %v", kernel.Fen(MaxAmountFen))
 	}
 }
 
@@ -215,7 +215,7 @@ func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, 
 	if strings.TrimSpace(b.IDNumber) == "" {
 		v.Add("beneficiary.id_number", "is required")
 	} else if id, err := kernel.ParseIDNumber(b.IDNumber, now); err != nil {
-		v.Add("beneficiary.id_number", "%v", err)
+		v.AddErr("beneficiary.id_number", err)
 	} else {
 		out.id = id
 		out.ageBand = kernel.AgeBandAt(id.BirthDate, now)
@@ -254,7 +254,7 @@ func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, 
 		if strings.TrimSpace(m.IDNumber) != "" {
 			id, err := kernel.ParseIDNumber(m.IDNumber, now)
 			if err != nil {
-				v.Add(f+".id_number", "%v", err)
+				v.AddErr(f+".id_number", err)
 			} else {
 				m.IDNumber = id.Number
 			}
@@ -294,7 +294,7 @@ func (s *NeedService) validate(by *kernel.Principal, in NeedInput) (*validNeed, 
 		out.requested = *in.RequestedFen
 		amountOK(v, "requested_fen", out.requested)
 		if out.requested > gap && gap >= 0 {
-			v.Add("requested_fen", "must not exceed the verified cost less statutory relief (%d fen)", gap)
+			v.Add("requested_fen", "must not exceed the verified cost less statutory relief (%v)", kernel.Fen(gap))
 		}
 	}
 	if out.requested <= 0 {
@@ -679,7 +679,7 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 		statutory = *in.StatutoryReliefFen
 		amountOK(v, "statutory_relief_fen", statutory)
 		if statutory > n.VerifiedCostFen {
-			v.Add("statutory_relief_fen", "must not exceed the verified cost (%d fen)", n.VerifiedCostFen)
+			v.Add("statutory_relief_fen", "must not exceed the verified cost (%v)", kernel.Fen(n.VerifiedCostFen))
 		}
 		if gap := n.VerifiedCostFen - statutory; requested > gap {
 			requested = gap

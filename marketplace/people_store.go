@@ -56,6 +56,9 @@ type PeopleStore interface {
 	ClaimByPublicID(ctx context.Context, publicID string) (*Claim, error)
 	// ClaimsForNeed lists a need's claims, newest first.
 	ClaimsForNeed(ctx context.Context, needID int64) ([]Claim, error)
+	// ClaimsForOrgs lists the claims on needs of any of orgIDs, with
+	// status only when it is not empty, newest first, at most limit.
+	ClaimsForOrgs(ctx context.Context, orgIDs []int64, status ClaimStatus, limit int) ([]Claim, error)
 	// ClaimsForVolunteer lists a volunteer's claims, newest first.
 	ClaimsForVolunteer(ctx context.Context, volunteerID int64) ([]Claim, error)
 	// UpdateClaim writes c's status and dates when the stored status is

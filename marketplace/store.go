@@ -26,6 +26,12 @@ type AccountStore interface {
 	ListOrgs(ctx context.Context) ([]kernel.Org, error)
 	// SetOrgCollection replaces the organization's collection account.
 	SetOrgCollection(ctx context.Context, orgID int64, a kernel.CollectionAccount, audit AuditEntry) error
+	// OrgMembers lists the accounts holding a role in the organization,
+	// in the order they were added.
+	OrgMembers(ctx context.Context, orgID int64) ([]OrgMember, error)
+	// OrgMemberCounts counts the memberships of every organization that
+	// has any, by organization row id.
+	OrgMemberCounts(ctx context.Context) (map[int64]int, error)
 	// CountAdmins counts users holding the admin role.
 	CountAdmins(ctx context.Context) (int64, error)
 }

@@ -18,6 +18,10 @@ type Factor struct {
 	Weight float64 `json:"weight"`
 	Value  float64 `json:"value"`
 	Text   string  `json:"text"`
+	// Key names the wording of Text in a page's catalogue (factor_<Key>),
+	// with A and B the numbers it quotes (amounts in fen); set with Text.
+	Key  string `json:"-"`
+	A, B int64  `json:"-"`
 }
 
 func score(fs []Factor) float64 {
@@ -84,6 +88,13 @@ func proximity(a, b string) int {
 var proximityValue = [4]float64{0, 0.3, 0.6, 1}
 var proximityText = [4]string{"in another province", "in the same province", "in the same city", "in the same county"}
 
+// proximityKey and distanceKey are the catalogue keys of proximityText
+// for a source and for a volunteer.
+var (
+	proximityKey = [4]string{"proximity_0", "proximity_1", "proximity_2", "proximity_3"}
+	distanceKey  = [4]string{"distance_0", "distance_1", "distance_2", "distance_3"}
+)
+
 // sourceProximity is how close a source is to a need: the most specific of
 // its region restrictions that holds the need, else its holder's region.
 func sourceProximity(s *Source, needRegion string) int {
@@ -104,24 +115,27 @@ func sourceProximity(s *Source, needRegion string) int {
 // but explains only the kept ones.
 func pairFactors(fs []Factor, n *Need, s *Source, maxFen int64, now time.Time, text bool) []Factor {
 	r := n.Urgency.Rank()
-	fs = append(fs, Factor{"urgency", 3, float64(r) / 3, "urgency " + string(n.Urgency)})
-	dl := Factor{Factor: "deadline", Weight: 2, Text: "no deadline"}
+	fs = append(fs, Factor{Factor: "urgency", Weight: 3, Value: float64(r) / 3, Text: "urgency " + string(n.Urgency), Key: "urgency_" + string(n.Urgency)})
+	dl := Factor{Factor: "deadline", Weight: 2, Text: "no deadline", Key: "deadline_none"}
 	if n.Deadline != nil {
 		days := n.Deadline.Sub(now).Hours() / 24
 		switch {
 		case days <= 0:
-			dl.Value, dl.Text = 1, "deadline passed"
+			dl.Value, dl.Text, dl.Key = 1, "deadline passed", "deadline_passed"
 		case days <= 3:
 			dl.Value, dl.Text = 1, sprintf(text, "deadline in %.0f days", math.Ceil(days))
+			dl.Key, dl.A = "deadline_days", int64(math.Ceil(days))
 		default:
 			dl.Value, dl.Text = math.Max(0, 1-days/60), sprintf(text, "deadline in %.0f days", math.Ceil(days))
+			dl.Key, dl.A = "deadline_days", int64(math.Ceil(days))
 		}
 	}
 	fs = append(fs, dl)
-	w := Factor{Factor: "waiting", Weight: 1, Text: "not yet published"}
+	w := Factor{Factor: "waiting", Weight: 1, Text: "not yet published", Key: "waiting_unpublished"}
 	if n.PublishedAt != nil {
 		days := math.Max(0, now.Sub(*n.PublishedAt).Hours()/24)
 		w.Value, w.Text = math.Min(days/60, 1), sprintf(text, "waiting %.0f days", math.Floor(days))
+		w.Key, w.A = "waiting_days", int64(math.Floor(days))
 	}
 	fs = append(fs, w)
 	remaining := n.Facts.RequestedFen - n.Facts.FundedFen
@@ -131,11 +145,12 @@ func pairFactors(fs []Factor, n *Need, s *Source, maxFen int64, now time.Time, t
 		cov.Value = float64(give) / float64(remaining)
 	}
 	cov.Text = sprintf(text, "can cover %d of the %d fen remaining", give, remaining)
+	cov.Key, cov.A, cov.B = "coverage_fen", give, remaining
 	fs = append(fs, cov)
 	p := sourceProximity(s, n.Facts.RegionCode)
-	fs = append(fs, Factor{"proximity", 1, proximityValue[p], proximityText[p]})
+	fs = append(fs, Factor{Factor: "proximity", Weight: 1, Value: proximityValue[p], Text: proximityText[p], Key: proximityKey[p]})
 	if n.Facts.Screening == kernel.ScreenWarn {
-		fs = append(fs, Factor{"screening", -2, 1, "screening warns: read its evidence before allocating"})
+		fs = append(fs, Factor{Factor: "screening", Weight: -2, Value: 1, Text: "screening warns: read its evidence before allocating", Key: "screening_warn"})
 	}
 	return fs
 }
@@ -276,28 +291,29 @@ func volunteerFactors(fs []Factor, n *ServiceNeed, v *Volunteer, text bool) []Fa
 	if len(n.Services) > 0 {
 		fit = float64(covered) / float64(len(n.Services))
 	}
-	fs = append(fs, Factor{"skill_fit", 3, fit, sprintf(text, "offers %d of the %d services asked", covered, len(n.Services))})
-	fs = append(fs, Factor{"skill_level", 1, math.Min(float64(max(best-1, 0))/2, 1), sprintf(text, "skill level %d", best)})
+	fs = append(fs, Factor{Factor: "skill_fit", Weight: 3, Value: fit, Text: sprintf(text, "offers %d of the %d services asked", covered, len(n.Services)), Key: "skill_fit", A: int64(covered), B: int64(len(n.Services))})
+	fs = append(fs, Factor{Factor: "skill_level", Weight: 1, Value: math.Min(float64(max(best-1, 0))/2, 1), Text: sprintf(text, "skill level %d", best), Key: "skill_level", A: int64(best)})
 	p := min(max(servesLevel(v.RegionPrefixes, n.RegionCode)-1, 0), 3)
-	fs = append(fs, Factor{"distance", 2, proximityValue[p], "serves the need " + strings.TrimPrefix(proximityText[p], "in ")})
+	fs = append(fs, Factor{Factor: "distance", Weight: 2, Value: proximityValue[p], Text: "serves the need " + strings.TrimPrefix(proximityText[p], "in "), Key: distanceKey[p]})
 	ov := overlapMinutes(v.Availability, n.Schedule)
 	denom := scheduleMinutes(n.Schedule)
 	if len(n.Schedule) == 0 {
 		denom = 20 * 60 // any time: 20 free hours a week count as a full fit
 	}
-	av := Factor{"availability", 2, math.Min(float64(ov)/float64(denom), 1), sprintf(text, "%d free minutes a week overlap the need's schedule", ov)}
+	av := Factor{Factor: "availability", Weight: 2, Value: math.Min(float64(ov)/float64(denom), 1), Text: sprintf(text, "%d free minutes a week overlap the need's schedule", ov), Key: "availability", A: int64(ov)}
 	if len(v.Availability) == 0 {
-		av.Text = "availability not stated"
+		av.Text, av.Key = "availability not stated", "availability_none"
 	}
 	fs = append(fs, av)
-	load := Factor{Factor: "load", Weight: 1, Value: 1, Text: "no load limit"}
+	load := Factor{Factor: "load", Weight: 1, Value: 1, Text: "no load limit", Key: "load_none"}
 	if v.LoadLimit > 0 {
 		load.Value = 1 - float64(v.ActiveLoad)/float64(v.LoadLimit)
 		load.Text = sprintf(text, "%d of %d assignments taken", v.ActiveLoad, v.LoadLimit)
+		load.Key, load.A, load.B = "load", int64(v.ActiveLoad), int64(v.LoadLimit)
 	}
 	fs = append(fs, load)
 	if RequiresClearedCheck(*n) {
-		fs = append(fs, Factor{"background_check", 0, 1, "home visit to a vulnerable household: background check cleared"})
+		fs = append(fs, Factor{Factor: "background_check", Weight: 0, Value: 1, Text: "home visit to a vulnerable household: background check cleared", Key: "background_check"})
 	}
 	return fs
 }
@@ -339,7 +355,7 @@ func NeedsForVolunteer(v *Volunteer, needs []ServiceNeed, offset, limit int) ([]
 			continue
 		}
 		total++
-		fs := append(volunteerFactors(make([]Factor, 0, 7), n, v, true), Factor{"urgency", 1, float64(n.Urgency.Rank()) / 3, "urgency " + string(n.Urgency)})
+		fs := append(volunteerFactors(make([]Factor, 0, 7), n, v, true), Factor{Factor: "urgency", Weight: 1, Value: float64(n.Urgency.Rank()) / 3, Text: "urgency " + string(n.Urgency), Key: "urgency_" + string(n.Urgency)})
 		h.add(VolunteerMatch{ID: n.ID, Score: score(fs), Factors: fs})
 	}
 	return page(h.sorted(), offset), total

@@ -41,7 +41,7 @@ func browsePeriod(c echo.Context) (from, to time.Time, err error) {
 		}
 		d, err := time.ParseInLocation(time.DateOnly, s, kernel.ChinaTime)
 		if err != nil {
-			return time.Time{}, kernel.Invalid(name, "must be a date like 2026-11-23")
+			return time.Time{}, kernel.Invalid(name, "date must be YYYY-MM-DD")
 		}
 		return d, nil
 	}

@@ -148,7 +148,7 @@ func TestAuditLogAPIFiltersPagesExportsAndScopes(t *testing.T) {
 			!slices.Equal(claim.ActorRoles, []kernel.Role{kernel.RoleVolunteer}) {
 			t.Errorf("the volunteer's claim: %+v", claim)
 		}
-		if clearance == nil || clearance.ActorID != w.verifier || clearance.ActorName != "verifier" ||
+		if clearance == nil || clearance.ActorID != w.verifier || clearance.ActorName != testRoleName[kernel.RoleVerifier] ||
 			!slices.Equal(clearance.ActorRoles, []kernel.Role{kernel.RoleVerifier}) || clearance.FromStatus != "submitted" ||
 			clearance.ToStatus != "cleared" || clearance.NeedTitle == "" || len(clearance.Hash) != 64 {
 			t.Errorf("the clearance: %+v", clearance)
@@ -211,7 +211,7 @@ func TestAuditLogAPIFiltersPagesExportsAndScopes(t *testing.T) {
 				t.Errorf("CSV %v: header %v, %d rows", h, rows[0], len(rows))
 			}
 			body := string(r.Body)
-			for _, want := range []string{"核实求助", "待核实 → 已核实", "verifier", w.need} {
+			for _, want := range []string{"核实求助", "待核实 → 已核实", testRoleName[kernel.RoleVerifier], w.need} {
 				if !strings.Contains(body, want) {
 					t.Errorf("CSV lacks %q", want)
 				}

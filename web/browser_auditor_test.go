@@ -36,7 +36,7 @@ func TestBrowserAuditorFiltersTheAuditLog(t *testing.T) {
 	b.click(`form.filters button[type="submit"]`)
 	b.waitJS(`location.search.indexOf("action=need.clearance") >= 0 && document.querySelectorAll("#audit-log tbody tr").length === 1`)
 	row := b.text("#audit-log tbody tr")
-	for _, want := range []string{"verifier", "民政核验员", "核实求助", "待核实 → 已核实", "某某尿毒症透析费用", need, "第 2 条"} {
+	for _, want := range []string{testRoleName[kernel.RoleVerifier], "民政核验员", "核实求助", "待核实 → 已核实", "某某尿毒症透析费用", need, "第 2 条"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the clearance row lacks %q: %q", want, row)
 		}

@@ -77,13 +77,11 @@ func auditLogQuery(c echo.Context) (auditLogFilter, marketplace.AuditQuery, erro
 	from, to, err := browsePeriod(c)
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
-		for k, m := range ve.Fields {
-			v.Add(k, "%s", m)
-		}
+		v.Merge(ve)
 	}
 	q.From, q.To = from, to
 	if q.Before, err = browseCursor(c); errors.As(err, &ve) {
-		v.Add("before", "%s", ve.Fields["before"])
+		v.Merge(ve)
 	}
 	return f, q, v.Err()
 }

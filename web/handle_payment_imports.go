@@ -68,9 +68,9 @@ func (s *Server) handlePaymentImportCreate(c echo.Context) error {
 	case isTooLarge(err):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
 	case errors.Is(err, errNoUploadFile):
-		return &kernel.ValidationError{Fields: map[string]string{"file": "send exactly one file in the multipart field \"file\""}}
+		return kernel.Invalid("file", "send exactly one file in the multipart field \"file\"")
 	case err != nil:
-		return &kernel.ValidationError{Fields: map[string]string{"file": "not a readable multipart/form-data upload"}}
+		return kernel.Invalid("file", "not a readable multipart/form-data upload")
 	}
 	b, done, err := s.Imports.Upload(ctx, r, name, PrincipalOf(c).User.PublicID)
 	if isTooLarge(err) {

@@ -147,7 +147,7 @@ func parseStatement(r io.Reader) ([]funds.StatementLine, error) {
 		}
 		fen, err := funds.ParseYuan(rec[1])
 		if err != nil {
-			v.Add("line "+itoa(int64(line)), "amount: %v", err)
+			v.Add("line "+itoa(int64(line)), "the amount is not a number of yuan with at most two decimals")
 			continue
 		}
 		d, err := time.Parse("2006-01-02", strings.TrimSpace(rec[2]))

@@ -120,7 +120,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		t.Fatal(err)
 	}
 	for _, k := range kernel.OrgKinds {
-		o, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: "测试" + string(k), Kind: k, RegionCode: "371725"})
+		o, err := env.accounts.CreateOrg(ctx, env.admin, marketplace.NewOrg{Name: testOrgName(k), Kind: k, RegionCode: "371725"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func (env *testEnv) user(role kernel.Role, org *kernel.Org) (string, *kernel.Pri
 	env.t.Helper()
 	ctx := context.Background()
 	env.n++
-	n := marketplace.NewUser{Email: string(role) + itoa(int64(env.n)) + "@test.example", Password: "password-" + string(role), DisplayName: string(role), Role: role}
+	n := marketplace.NewUser{Email: string(role) + itoa(int64(env.n)) + "@test.example", Password: "password-" + string(role), DisplayName: testRoleName[role], Role: role}
 	var u *kernel.User
 	var err error
 	switch role {
@@ -283,3 +283,16 @@ func newTestNeeds(t testing.TB, store *gormstore.Store, now func() time.Time) *m
 	return marketplace.NewNeedService(store, c, ps, d, now, testID, marketplace.NeedConfig{
 		NoticePeriod: 120 * time.Hour, K: 5, EmergencyMaxFen: 300_000})
 }
+
+// Test organizations and users have Chinese names, as real ones do: a
+// Chinese page that shows a code instead of a name then stands out
+// (checkChinesePage).
+var (
+	testKindName = map[kernel.OrgKind]string{kernel.OrgCharityFederation: "慈善总会", kernel.OrgCharity: "慈善组织",
+		kernel.OrgSocialWorkAgency: "社工机构", kernel.OrgCivilAffairs: "民政局"}
+	testRoleName = map[kernel.Role]string{kernel.RoleDonor: "捐赠人", kernel.RoleVolunteer: "志愿者", kernel.RoleSocialWorker: "社工",
+		kernel.RoleVerifier: "核查员", kernel.RoleFederationStaff: "慈善总会工作人员", kernel.RoleAuditor: "审计员", kernel.RoleAdmin: "管理员"}
+)
+
+// testOrgName is the name of the test organization of kind k.
+func testOrgName(k kernel.OrgKind) string { return "测试" + testKindName[k] }

@@ -145,7 +145,7 @@ func TestNeedMoneyAPI(t *testing.T) {
 			other := env.newOrg(kernel.OrgCharityFederation, "430524")
 			otherStaff, _ := env.user(kernel.RoleFederationStaff, other)
 			for _, r := range []response{env.do("GET", "/api/v1/needs/"+g.id+"/money", otherStaff, nil), disburse(otherStaff, hospital(100))} {
-				if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "测试charity_federation") || strings.Contains(string(r.Body), "lots") {
+				if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), testOrgName(kernel.OrgCharityFederation)) || strings.Contains(string(r.Body), "lots") {
 					t.Errorf("other federation: %d %s", r.Status, r.Body)
 				}
 			}

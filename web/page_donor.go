@@ -258,7 +258,7 @@ func (s *Server) formProblem(c echo.Context, err error) (string, bool) {
 	case errors.As(err, &ie):
 		return s.pageT(c, "pledge_ineligible") + " " + s.ineligibleReason(c, ie), true
 	case errors.As(err, &ve):
-		return ve.Error(), true
+		return s.fieldsText(c, ve), true
 	case errors.Is(err, kernel.ErrConflict):
 		return s.userMessage(c, err, ""), true
 	}

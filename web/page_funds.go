@@ -254,7 +254,7 @@ func (s *Server) moneyError(c echo.Context, err error) error {
 		status, _ := toAPIError(err)
 		return s.renderStaffMoney(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))
 	case errors.As(err, &ve):
-		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+		return s.renderStaffMoney(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
 	case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):
 		// The status is the API's for the same refusal (toAPIError):
 		// 403 for another organization's money, 409 for a conflict.

@@ -189,13 +189,18 @@ func (s *Server) handleNeedDisburseForm(c echo.Context) error {
 		s.setFlash(c, "flash_disbursed")
 		return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id")+"/money#payments")
 	case errors.As(err, &ve):
+		// The form's own words where the catalogue has them, the
+		// service's reason otherwise.
 		for field := range ve.Fields {
 			name := map[string]string{"amount_fen": "amount"}[field]
 			if name == "" {
 				name = field
 			}
-			f.Errors[name] = s.pageT(c, "disburse_err_"+field)
+			if msg, ok := s.pages.msg(pageLang(c), "disburse_err_"+field); ok {
+				f.Errors[name] = msg
+			}
 		}
+		s.fieldErrors(c, ve, map[string]string{"amount_fen": "amount"}, f.Errors)
 		return s.renderNeedMoney(c, http.StatusBadRequest, f, s.pageT(c, "form_has_errors"))
 	case errors.As(err, &ie):
 		return s.renderNeedMoney(c, http.StatusConflict, f, s.pageT(c, "action_refused")+" "+s.ineligibleReason(c, ie))

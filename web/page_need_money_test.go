@@ -152,7 +152,7 @@ func TestNeedMoneyPages(t *testing.T) {
 			_, other := env.user(kernel.RoleFederationStaff, env.newOrg(kernel.OrgCharityFederation, "430524"))
 			ob := newBrowser(env)
 			ob.login(other)
-			want := "只有测试charity_federation的工作人员可以拨付这条求助的善款。"
+			want := "只有" + testOrgName(kernel.OrgCharityFederation) + "的工作人员可以拨付这条求助的善款。"
 			if r := ob.do(http.MethodGet, "/staff/needs/"+g.id+"/money", nil); r.Code != http.StatusForbidden || !strings.Contains(r.Body.String(), want) ||
 				strings.Contains(r.Body.String(), "¥500.00") {
 				t.Errorf("other staff read: %d %s", r.Code, text(r.Body.String()))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,10 +23,10 @@ import (
 type reportPage struct {
 	Categories []kernel.Category
 	Values     map[string]string
-	// RegionError says why the typed region was not taken.
-	RegionError string
-	Error       string
-	Receipt     *marketplace.ReportReceipt
+	// Errors says what is wrong, field by field.
+	Errors  map[string]string
+	Error   string
+	Receipt *marketplace.ReportReceipt
 }
 
 // handleReportPage shows the report form.
@@ -41,6 +42,7 @@ func (s *Server) handleReportForm(c echo.Context) error {
 	code, reason := s.regionFromForm(c, typed)
 	in.RegionCode = code
 	var err error
+	errs := map[string]string{}
 	if reason == "" {
 		var rec *marketplace.ReportReceipt
 		if rec, err = s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in); err == nil {
@@ -50,11 +52,23 @@ func (s *Server) handleReportForm(c echo.Context) error {
 		if !errors.As(err, &ve) {
 			return err
 		}
-		if m, ok := ve.Fields["region_code"]; ok {
-			reason = m
+		s.fieldErrors(c, ve, nil, errs)
+	} else {
+		// The typed region was not taken: the service still checks the
+		// rest (an empty region is refused, so nothing is filed), so that
+		// every mistake shows at once.
+		in.RegionCode = ""
+		_, err = s.People.SubmitReport(c.Request().Context(), PrincipalOf(c), in)
+		var ve *kernel.ValidationError
+		if !errors.As(err, &ve) {
+			return fmt.Errorf("web: a report without a region was not refused: %v", err)
 		}
+		s.fieldErrors(c, ve, nil, errs)
 	}
-	return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: kernel.Categories, Error: s.pageT(c, "form_has_errors"), RegionError: reason,
+	if reason != "" {
+		errs["region_code"] = reason
+	}
+	return s.render(c, http.StatusBadRequest, "report", reportPage{Categories: kernel.Categories, Error: s.pageT(c, "form_has_errors"), Errors: errs,
 		Values: map[string]string{"region_code": typed, "category": in.Category, "description": in.Description, "contact": in.Contact}})
 }
 
@@ -146,11 +160,7 @@ func (s *Server) handleVolunteerProfileForm(c echo.Context) error {
 	if _, err := s.People.SaveProfile(c.Request().Context(), PrincipalOf(c), in); err != nil {
 		var ve *kernel.ValidationError
 		if errors.As(err, &ve) {
-			var parts []string
-			for k, m := range ve.Fields {
-				parts = append(parts, k+": "+m)
-			}
-			return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
+			return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
 		}
 		return err
 	}
@@ -166,7 +176,9 @@ func (s *Server) handleServicePledgeForm(c echo.Context) error {
 	case err == nil:
 		s.setFlash(c, "flash_service_pledged")
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
-	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
+	case errors.As(err, &ve):
+		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "service_pledge_refused")+" "+s.fieldsText(c, ve))
+	case errors.Is(err, kernel.ErrConflict):
 		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "service_pledge_refused"))
 	}
 	return err
@@ -181,8 +193,10 @@ func (s *Server) handleServiceLogForm(c echo.Context) error {
 	case err == nil:
 		s.setFlash(c, "flash_service_logged")
 		return c.Redirect(http.StatusSeeOther, "/volunteer")
-	case errors.As(err, &ve), errors.Is(err, kernel.ErrConflict):
-		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+	case errors.As(err, &ve):
+		return s.renderVolunteer(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
+	case errors.Is(err, kernel.ErrConflict):
+		return s.renderVolunteer(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}
 	return err
 }
@@ -215,12 +229,3 @@ func (d volunteerPage) SlotOf(wd int) *marketplace.Slot {
 
 // Weekdays are 1 (Monday) to 7.
 func (d volunteerPage) Weekdays() []int { return []int{1, 2, 3, 4, 5, 6, 7} }
-
-// Factor says why a match ranked where it did, from the catalog when the
-// factor is known there.
-func (p *page) Factor(f matching.Factor) string {
-	if t := p.T("factor_" + f.Factor); t != "factor_"+f.Factor {
-		return t
-	}
-	return f.Text
-}

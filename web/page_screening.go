@@ -172,7 +172,7 @@ func (s *Server) handleReferralUpdateForm(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/verify/referrals")
 	case errors.As(err, &ve):
-		return s.renderReferrals(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+		return s.renderReferrals(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
 	case errors.Is(err, kernel.ErrConflict):
 		return s.renderReferrals(c, http.StatusConflict, s.pageT(c, "action_conflict"))
 	}

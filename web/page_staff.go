@@ -70,7 +70,7 @@ func (s *Server) handlePlanCreateForm(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/staff/plans/"+plan.PublicID)
 	case errors.As(err, &ve):
-		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "form_has_errors"))
+		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
 	}
 	return err
 }
@@ -137,12 +137,7 @@ func (s *Server) handleReconcileForm(c echo.Context) error {
 	lines, err := parseStatement(io.LimitReader(f, 20<<20))
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
-		msg := s.pageT(c, "reconcile_bad_file")
-		for k, m := range ve.Fields {
-			msg += " " + k + ": " + m
-			break
-		}
-		return bad(msg)
+		return bad(s.pageT(c, "reconcile_bad_file") + " " + s.fieldsText(c, ve))
 	}
 	if err != nil {
 		return err

@@ -63,15 +63,15 @@ func (s *Server) handleSourceCreateForm(c echo.Context) error {
 	// The service checks these too; here so that every mistake shows at
 	// once, also when the budget alone would stop the form first.
 	if n.Name == "" {
-		f.Errors["name"] = "is required"
+		f.Errors["name"] = s.reasonText(pageLang(c), kernel.Reason{Format: "is required"})
 	}
 	if n.Kind != funds.KindFund && n.Kind != funds.KindProject {
-		f.Errors["kind"] = "must be fund or project"
+		f.Errors["kind"] = s.pageT(c, "source_err_kind")
 	}
 	if b := strings.TrimSpace(v.Get("budget")); b != "" {
 		fen, err := funds.ParseYuan(b)
 		if err != nil || fen <= 0 {
-			f.Errors["budget"] = "must be an amount in yuan above zero"
+			f.Errors["budget"] = s.pageT(c, "source_err_budget")
 		}
 		n.BudgetFen = fen
 	}
@@ -82,9 +82,7 @@ func (s *Server) handleSourceCreateForm(c echo.Context) error {
 		case err == nil:
 			return c.Redirect(http.StatusSeeOther, "/"+string(src.Kind)+"s/"+src.PublicID+"?created=1")
 		case errors.As(err, &ve):
-			for k, m := range ve.Fields {
-				f.Errors[strings.TrimSuffix(k, "_fen")] = m
-			}
+			s.fieldErrors(c, ve, map[string]string{"budget_fen": "budget", "title": "name", "description": "purpose"}, f.Errors)
 		default:
 			return err
 		}

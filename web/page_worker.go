@@ -91,11 +91,11 @@ func newNeedForm(v url.Values) needForm {
 
 // needInput turns the form into the service's input; amounts that are not
 // amounts are reported as field errors.
-func needInput(v url.Values, errs map[string]string) marketplace.NeedInput {
+func needInput(v url.Values, errs map[string]string, badAmount string) marketplace.NeedInput {
 	yuan := func(field string) int64 {
 		fen, err := ParseYuan(v.Get(field))
 		if err != nil {
-			errs[field] = "amount"
+			errs[field] = badAmount
 		}
 		return fen
 	}
@@ -136,16 +136,6 @@ var formFieldOf = map[string]string{
 	"verified_cost_fen": "verified_cost", "statutory_relief_fen": "statutory_relief", "requested_fen": "requested",
 	"cost_period.from": "cost_from", "cost_period.to": "cost_to", "consent.relation": "consent_relation",
 	"consent.method": "consent_method", "consent.at": "consent_at", "consent.given_by": "consent_by", "consent.given": "consent",
-}
-
-func formErrors(ve *kernel.ValidationError, errs map[string]string) {
-	for k, msg := range ve.Fields {
-		f := formFieldOf[k]
-		if f == "" {
-			f = k
-		}
-		errs[f] = msg
-	}
 }
 
 // previewView is what the public would see of the need being typed.
@@ -204,7 +194,7 @@ func (s *Server) handleWorkerNeedPreview(c echo.Context) error {
 		return err
 	}
 	errs := map[string]string{}
-	in := needInput(v, errs)
+	in := needInput(v, errs, "")
 	in.Beneficiary.RegionCode, _ = s.regionFromForm(c, in.Beneficiary.RegionCode)
 	pv := &previewView{}
 	p, err := s.Needs.Preview(c.Request().Context(), PrincipalOf(c), in)
@@ -240,22 +230,27 @@ func (s *Server) handleWorkerNeedCreate(c echo.Context) error {
 		return err
 	}
 	f := newNeedForm(v)
-	in := needInput(v, f.Errors)
+	in := needInput(v, f.Errors, s.pageT(c, "field_amount_yuan"))
 	var reason string
 	if in.Beneficiary.RegionCode, reason = s.regionFromForm(c, in.Beneficiary.RegionCode); reason != "" {
 		f.Errors["region_code"] = reason
 	}
 	if len(f.Errors) == 0 {
-		created, err := s.Needs.Create(c.Request().Context(), PrincipalOf(c), in)
-		var ve *kernel.ValidationError
-		switch {
-		case err == nil:
+		var created *marketplace.NeedCreated
+		if created, err = s.Needs.Create(c.Request().Context(), PrincipalOf(c), in); err == nil {
 			return c.Redirect(http.StatusSeeOther, "/staff/needs/"+created.Need.PublicID+"?posted=1")
-		case errors.As(err, &ve):
-			formErrors(ve, f.Errors)
-		default:
-			return err
 		}
+	} else {
+		// What the form could not read is marked; the service checks the
+		// rest without writing anything, so every mistake shows at once.
+		_, err = s.Needs.Preview(c.Request().Context(), PrincipalOf(c), in)
+	}
+	var ve *kernel.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		s.fieldErrors(c, ve, formFieldOf, f.Errors)
+	case err != nil && len(f.Errors) == 0:
+		return err
 	}
 	f.FormErrorMsg = s.pageT(c, "form_has_errors")
 	return s.render(c, http.StatusBadRequest, "worker_need_new", f)
@@ -442,11 +437,7 @@ func (s *Server) staffNeedError(c echo.Context, err error) error {
 	case errors.Is(err, kernel.ErrNotFound), errors.Is(err, kernel.ErrForbidden):
 		return err
 	case errors.As(err, &ve):
-		var parts []string
-		for k, m := range ve.Fields {
-			parts = append(parts, k+": "+m)
-		}
-		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+strings.Join(parts, "; "))
+		return s.renderStaffNeed(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
 	case refusedWithDetails(err):
 		status, _ := toAPIError(err)
 		return s.renderStaffNeed(c, status, s.pageT(c, "action_refused")+" "+s.userMessage(c, err, ""))

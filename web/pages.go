@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,21 +120,7 @@ func (p *page) Tf(id string, kv ...any) string {
 func (p *page) Yuan(fen int64) string { return FormatYuan(fen) }
 
 // FormatYuan formats fen as "¥1,234.50".
-func FormatYuan(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	whole := strconv.FormatInt(fen/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), fen%100)
-}
+func FormatYuan(fen int64) string { return kernel.FormatYuan(fen) }
 
 // Date formats a date the Chinese way (2026年11月23日) or, in English, 23 Nov 2026.
 func (p *page) Date(t time.Time) string {
@@ -305,6 +290,11 @@ func (s *Server) registerPages() {
 		e.POST("/volunteer/service-pledges", s.handleServicePledgeForm, vol...)
 		e.POST("/volunteer/service-pledges/:id/log", s.handleServiceLogForm, vol...)
 		e.POST("/staff/service-pledges/:id", s.handleServicePledgeDecisionForm, requireAuth, requireRole(kernel.RoleSocialWorker))
+		// The same rule as GET /api/v1/volunteers and POST
+		// /api/v1/volunteers/:id/background-check.
+		checkers := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
+		e.GET("/staff/volunteers", s.handleStaffVolunteersPage, checkers...)
+		e.POST("/staff/volunteers/:id/background-check", s.handleBackgroundCheckForm, checkers...)
 	}
 	aud := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAuditor)}
 	e.GET("/audit", s.handleAuditPage, aud...)
@@ -344,6 +334,8 @@ func (s *Server) registerPages() {
 			e.GET("/worker/reports", s.handleWorkerReportsPage, sw...)
 			e.GET("/worker/reports/:id", s.handleWorkerReportPage, sw...)
 			e.POST("/worker/reports/:id", s.handleReportUpdateForm, sw...)
+			e.GET("/worker/claims", s.handleWorkerClaimsPage, sw...)
+			e.POST("/worker/claims/:id", s.handleWorkerClaimForm, sw...)
 		}
 		staff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleSocialWorker, kernel.RoleVerifier, kernel.RoleFederationStaff, kernel.RoleAuditor)}
 		e.GET("/staff/needs/:id", s.handleStaffNeed, staff...)
@@ -383,6 +375,11 @@ func (s *Server) registerPages() {
 	orgStaff := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleFederationStaff, kernel.RoleAdmin)}
 	e.GET("/staff/org", s.handleOrgAccountPage, orgStaff...)
 	e.POST("/staff/org", s.handleOrgAccountForm, orgStaff...)
+	admin := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAdmin)}
+	e.GET("/admin", s.handleAdminPage, admin...)
+	e.POST("/admin/orgs", s.handleAdminOrgCreateForm, admin...)
+	e.GET("/admin/orgs/:id", s.handleAdminOrgPage, admin...)
+	e.POST("/admin/orgs/:id/members", s.handleAdminMemberForm, admin...)
 	e.GET("/register", s.handleRegisterPage)
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
@@ -456,7 +453,7 @@ func (s *Server) handleLoginForm(c echo.Context) error {
 	}
 	c.SetCookie(s.sessionCookie(tok, exp))
 	s.setFlash(c, "flash_signed_in")
-	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
+	return c.Redirect(http.StatusSeeOther, localPath(adminHome(p, nextPath(c))))
 }
 
 func (s *Server) handleLogoutForm(c echo.Context) error {

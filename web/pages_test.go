@@ -43,6 +43,7 @@ func (b *browser) do(method, path string, form url.Values) *httptest.ResponseRec
 			b.cookies[c.Name] = c
 		}
 	}
+	checkChinesePage(b.t, path, rec)
 	return rec
 }
 

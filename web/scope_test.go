@@ -139,7 +139,7 @@ func TestStaffMoneyPageShowsOnlyTheStaffsOwnAllocations(t *testing.T) {
 
 		a := newBrowser(env)
 		a.login(staffA)
-		if page := a.do(http.MethodGet, "/staff/money/"+needID, nil).Body.String(); !strings.Contains(page, open.PublicID) || !strings.Contains(page, paid.PayeeMasked) {
+		if page := a.do(http.MethodGet, "/staff/money/"+needID, nil).Body.String(); !strings.Contains(page, open.PublicID) || !strings.Contains(page, funds.PayeeShown(paid.PayeeMasked)) {
 			t.Fatalf("the holder's staff do not see their allocations")
 		}
 		b := newBrowser(env)

@@ -185,6 +185,19 @@ func pageStates() []pageState {
 	both("staff_pledges", "layout", func(e fillMode) any { return filled[pledgeQueuePage](e) })
 	both("worker_reports", "layout", func(e fillMode) any { return filled[reportsPage](e) })
 	both("worker_report", "layout", func(e fillMode) any { return filled[workerReportPage](e) })
+	both("worker_claims", "layout", func(e fillMode) any { return filled[workerClaimsPage](e) })
+	add("worker_claims", "layout", "waiting, one refused", workerClaimsPage{Filter: "pending", Filters: claimFilters,
+		Reasons: marketplace.ClaimRejectReasons, Failed: "c1", Reason: "schedule", Error: "x", Errors: map[string]string{"reason": "is required"},
+		Claims: []claimView{{Claim: marketplace.Claim{PublicID: "c1", NeedPublicID: "n1", VolunteerName: "李", Service: kernel.SvcLegalAid, WindowDays: 7},
+			Title: "t", State: marketplace.ClaimPending}, {Claim: marketplace.Claim{PublicID: "c2", WindowDays: 3}, State: marketplace.ClaimPending}}})
+	both("staff_volunteers", "layout", func(e fillMode) any { return filled[staffVolunteersPage](e) })
+	add("staff_volunteers", "layout", "plain", staffVolunteersPage{Statuses: marketplace.BackgroundStatuses,
+		Volunteers: []marketplace.Volunteer{{PublicID: "v1", DisplayName: "王"}}})
+	both("admin", "layout", func(e fillMode) any { return filled[adminPage](e) })
+	add("admin", "layout", "form", adminPage{Kinds: kernel.OrgKinds})
+	both("admin_org", "layout", func(e fillMode) any { return filled[adminOrgPage](e) })
+	add("admin_org", "layout", "no members", adminOrgPage{Org: &kernel.Org{Name: "x", Kind: kernel.OrgCharity, RegionCode: "371725"},
+		Roles: kernel.OrgCharity.Roles(), MinPw: 10})
 	add("staff_source_new", "layout", "empty", sourceForm{Values: url.Values{"kind": {"fund"}}, Errors: map[string]string{}})
 	add("staff_source_new", "layout", "errors", sourceForm{Values: url.Values{"kind": {"project"}, "budget": {"-1"}},
 		Errors: map[string]string{"name": "is required", "budget": "must be an amount in yuan above zero"}, FormErrorMsg: "x"})

@@ -184,6 +184,48 @@ func (s *Store) ListOrgs(ctx context.Context) ([]kernel.Org, error) {
 	return out, nil
 }
 
+// OrgMembers implements marketplace.AccountStore.
+func (s *Store) OrgMembers(ctx context.Context, orgID int64) ([]marketplace.OrgMember, error) {
+	var rows []struct {
+		PublicID    string
+		Email       string
+		DisplayName string
+		Disabled    bool
+		Role        string
+		CreatedAt   time.Time
+	}
+	err := s.db.WithContext(ctx).Table("memberships m").
+		Select("u.public_id, u.email, u.display_name, u.disabled, m.role, m.created_at").
+		Joins("JOIN users u ON u.id = m.user_id").Where("m.org_id = ?", orgID).Order("m.id").Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]marketplace.OrgMember, len(rows))
+	for i, r := range rows {
+		out[i] = marketplace.OrgMember{UserPublicID: r.PublicID, Email: r.Email, DisplayName: r.DisplayName, Role: kernel.Role(r.Role),
+			Disabled: r.Disabled, Since: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// OrgMemberCounts implements marketplace.AccountStore.
+func (s *Store) OrgMemberCounts(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		OrgID int64
+		N     int
+	}
+	err := s.db.WithContext(ctx).Model(&membershipRow{}).Select("org_id, COUNT(*) AS n").
+		Where("org_id IS NOT NULL").Group("org_id").Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.OrgID] = r.N
+	}
+	return out, nil
+}
+
 // CountAdmins implements marketplace.AccountStore.
 func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
 	var n int64

@@ -512,11 +512,21 @@ func (s *Store) CreateClaim(ctx context.Context, c *marketplace.Claim, loadLimit
 }
 
 func (s *Store) claims(ctx context.Context, where string, args ...any) ([]marketplace.Claim, error) {
+	return s.claimsLimit(ctx, 0, where, args...)
+}
+
+// claimsLimit reads the claims matching where, newest first, at most limit
+// (0 for all).
+func (s *Store) claimsLimit(ctx context.Context, limit int, where string, args ...any) ([]marketplace.Claim, error) {
 	var rows []claimJoin
-	if err := s.db.WithContext(ctx).Table("volunteer_claims c").
+	q := s.db.WithContext(ctx).Table("volunteer_claims c").
 		Select("c.*, n.public_id AS need_public_id, v.public_id AS volunteer_public_id, u.display_name AS volunteer_name").
 		Joins("JOIN needs n ON n.id = c.need_id").Joins("JOIN volunteers v ON v.id = c.volunteer_id").Joins("JOIN users u ON u.id = v.user_id").
-		Where(where, args...).Order("c.id DESC").Find(&rows).Error; err != nil {
+		Where(where, args...).Order("c.id DESC")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]marketplace.Claim, len(rows))
@@ -541,6 +551,17 @@ func (s *Store) ClaimByPublicID(ctx context.Context, publicID string) (*marketpl
 // ClaimsForNeed implements marketplace.PeopleStore.
 func (s *Store) ClaimsForNeed(ctx context.Context, needID int64) ([]marketplace.Claim, error) {
 	return s.claims(ctx, "c.need_id = ?", needID)
+}
+
+// ClaimsForOrgs implements marketplace.PeopleStore.
+func (s *Store) ClaimsForOrgs(ctx context.Context, orgIDs []int64, status marketplace.ClaimStatus, limit int) ([]marketplace.Claim, error) {
+	if len(orgIDs) == 0 {
+		return []marketplace.Claim{}, nil
+	}
+	if status != "" {
+		return s.claimsLimit(ctx, limit, "n.org_id IN ? AND c.status = ?", orgIDs, string(status))
+	}
+	return s.claimsLimit(ctx, limit, "n.org_id IN ?", orgIDs)
 }
 
 // ClaimsForVolunteer implements marketplace.PeopleStore.
