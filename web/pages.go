@@ -299,6 +299,10 @@ func (s *Server) registerPages() {
 	aud := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleAuditor)}
 	e.GET("/audit", s.handleAuditPage, aud...)
 	e.POST("/audit/check", s.handleAuditCheckForm, aud...)
+	e.GET("/audit/log", s.handleAuditLogPage, aud...)
+	if s.Funds != nil {
+		e.GET("/audit/ledger", s.handleLedgerPage, aud...)
+	}
 	// The importer may be set after the server is built: the handlers
 	// answer 404 while there is none.
 	imp := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVerifier), s.needsImporter}

@@ -29,6 +29,8 @@ import (
 //	receiving_org  federation staff of the organization receiving the
 //	            need's donations (funds.MayDisburseNeed: the county's
 //	            charity federation, else the city's, else the province's)
+//	org_region  an auditor whose organization's region contains the
+//	            need's (or report's) region (marketplace.AuditorRegions)
 //
 // A route with several rules lists them joined by "|". An out-of-scope user
 // gets 404 for an object that is not public (so that it does not learn the
@@ -152,9 +154,14 @@ var routeScope = map[string]string{
 	"POST /api/v1/funds/:id/plans":      "own_org",
 	"GET /api/v1/plans/:id":             "own_org",
 	"POST /api/v1/plans/:id/execute":    "own_org",
+
+	// The auditor's browsers: the audit log of the chains about places in
+	// the auditor's organization's region, the ledger of its own books.
+	"GET /api/v1/audit-log": "org_region",
+	"GET /api/v1/ledger":    "own_org",
 }
 
-var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true, "receiving_org": true}
+var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true, "receiving_org": true, "org_region": true}
 
 // scopedRoute reports whether a route has an object scope that an
 // out-of-scope user of an admitted role must be tried against.
@@ -524,6 +531,18 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"POST /api/v1/plans/:id/execute": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.staffB, path: "/api/v1/plans/" + fx.plan + "/execute", want: 404}}
 	},
+	// Another county's federation's auditor reads none of the needs of
+	// 郓城县, not even by naming one's chain, and none of its fund's books.
+	"GET /api/v1/audit-log": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.auditorB, path: "/api/v1/audit-log", want: 200, absent: fx.need},
+			{who: fx.auditorB, path: "/api/v1/audit-log?stream=need:" + fx.moneyNeed, want: 200, absent: fx.moneyNeed},
+			{who: fx.auditorB, path: "/api/v1/audit-log?format=csv", want: 200, absent: fx.objectionNeed}}
+	},
+	"GET /api/v1/ledger": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.auditorB, path: "/api/v1/ledger", want: 200, absent: fx.fund},
+			{who: fx.auditorB, path: "/api/v1/ledger?format=csv", want: 200, absent: fx.moneyNeed},
+			{who: fx.auditorB, path: "/api/v1/ledger?source=" + fx.fund, want: 403, absent: fx.moneyNeed}}
+	},
 }
 
 // TestRoutesRefuseOutOfScopeUsers tries every scoped route with a user of
@@ -673,6 +692,15 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	},
 	"POST /my/recurring/:id": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.donorB, path: "/my/recurring/" + fx.recurring, body: map[string]string{"status": "cancelled"}, want: 404}}
+	},
+	// The auditor's browsers, as their API.
+	"GET /audit/log": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.auditorB, path: "/audit/log", want: 200, absent: fx.need},
+			{who: fx.auditorB, path: "/audit/log?stream=need:" + fx.moneyNeed + "&format=csv", want: 200, absent: fx.moneyNeed}}
+	},
+	"GET /audit/ledger": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.auditorB, path: "/audit/ledger", want: 200, absent: fx.fund},
+			{who: fx.auditorB, path: "/audit/ledger?source=" + fx.fund, want: 403, absent: fx.moneyNeed}}
 	},
 	"POST /volunteer/service-pledges/:id/log": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.volB, path: "/volunteer/service-pledges/" + fx.servicePledge + "/log", body: map[string]string{"hours": "2", "date": "2026-11-23"}, want: 404}}

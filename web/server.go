@@ -220,6 +220,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
+	s.registerAuditRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

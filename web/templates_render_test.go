@@ -135,6 +135,37 @@ func pageStates() []pageState {
 
 	both("audit", "layout", func(e fillMode) any { return filled[auditPage](e) })
 	add("audit", "layout", "form", auditPage{})
+	both("audit_log", "layout", func(e fillMode) any { return filled[auditLogPage](e) })
+	both("audit_ledger", "layout", func(e fillMode) any { return filled[ledgerPage](e) })
+	add("audit_log", "layout", "bad filter", auditLogPage{Families: auditFamilies, Error: "x", Filter: auditLogFilter{From: "2026-12-01", To: "2026-11-01"}})
+	add("audit_ledger", "layout", "bad filter", ledgerPage{Kinds: funds.TxKinds, Error: "x"})
+	{
+		// Every kind of actor and chain the log shows, a move of status, a
+		// need without a public title, filters as chips, both page links.
+		rec := func(stream, actor, action string) marketplace.AuditRecord {
+			return marketplace.AuditRecord{Key: 9, AuditEntry: marketplace.AuditEntry{Stream: stream, Seq: 3, Actor: actor, Action: action,
+				At: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC), Hash: strings.Repeat("ab", 32)}}
+		}
+		rows := []auditLogRow{
+			{AuditRecord: rec("need:n1", "u1", "need.clearance"), ActorKind: "user", ActorName: "李核验", ActorRoles: []kernel.Role{kernel.RoleVerifier},
+				Subject: "need", SubjectID: "n1", NeedTitle: "透析费用", From: kernel.NeedSubmitted, To: kernel.NeedCleared},
+			{AuditRecord: rec("need:n2", "u2", "claim.create"), ActorKind: "user", ActorRoles: []kernel.Role{kernel.RoleVolunteer}, Subject: "need", SubjectID: "n2"},
+			{AuditRecord: rec("need:n2", "system", "need.funded"), ActorKind: "system", Subject: "need", SubjectID: "n2"},
+			{AuditRecord: rec("report:r1", "anonymous", "report.submit"), ActorKind: "anonymous", Subject: "report", SubjectID: "r1"},
+			{AuditRecord: rec("charity-aid", "u9", "charity_aid.export"), ActorKind: "unknown", Subject: "charity-aid", Region: "371725"},
+			{AuditRecord: rec("charity-aid", "cli", "charity_aid.export"), ActorKind: "cli", Subject: "charity-aid", Region: "3717"},
+			{AuditRecord: rec("accounts", "u1", "some.new_action"), ActorKind: "user", ActorName: "管理员", ActorRoles: []kernel.Role{kernel.RoleAdmin}, Subject: "accounts"},
+		}
+		add("audit_log", "layout", "every kind of row", auditLogPage{Families: auditFamilies, Rows: rows, Next: "/audit/log?before=9", Newest: "/audit/log",
+			CSV: "/audit/log?format=csv", Filter: auditLogFilter{Stream: "need:n1", Actor: "u1", Object: "o1", Action: "need."},
+			Chips: []auditChip{{"stream", "透析费用", "/audit/log"}, {"actor", "李核验", "/audit/log"}, {"object", "o1", "/audit/log"}}})
+		tx := funds.LedgerTx{Key: 9, PublicID: "t1", Kind: funds.TxAllocation, RefType: "allocation", RefID: "a1", Reverses: "t0",
+			Entries: []funds.Entry{{Account: funds.Account{Kind: funds.AccountFund, Owner: "f1"}, AmountFen: -100}, {Account: funds.Account{Kind: funds.AccountNeed, Owner: "n1"}, AmountFen: 100}}}
+		add("audit_ledger", "layout", "a transaction", ledgerPage{Kinds: funds.TxKinds, Sources: []funds.SourceRef{{PublicID: "f1", Kind: funds.KindFund, Name: "助医基金"}},
+			Filter: ledgerFilter{Source: "f1", Kind: "allocation"}, Next: "/audit/ledger?before=9", CSV: "/audit/ledger?format=csv",
+			Rows: []ledgerRow{{LedgerTx: tx, Lines: []ledgerLine{{Kind: funds.AccountFund, Owner: "f1", Name: "助医基金", AmountFen: -100},
+				{Kind: funds.AccountNeed, Owner: "n1", AmountFen: 100}, {Kind: funds.AccountDonations, Owner: "o1", AmountFen: 0}}}}})
+	}
 	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
 	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
