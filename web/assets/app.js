@@ -110,3 +110,44 @@ document.addEventListener("submit", function (e) {
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", function () { init(); }); } else { init(); }
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 })();
+// ID numbers checked as they are typed: 18 characters, 17 digits and a
+// digit or X, a real birth date not in the future, and the GB 11643 (ISO
+// 7064 MOD 11-2) check character. The messages come from the page
+// (data-* of the "idcheck" partial); "#" stands for a number or a date.
+(function () {
+  var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var checks = "10X98765432";
+  function problem(box, v) {
+    v = v.replace(/\s+/g, "").toUpperCase();
+    if (v.length !== 18) { return [false, box.dataset.len.replace("#", v.length)]; }
+    if (!/^\d{17}[\dX]$/.test(v)) { return [false, box.dataset.shape]; }
+    var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
+    var birth = new Date(y, m - 1, d);
+    if (m < 1 || m > 12 || birth.getFullYear() !== y || birth.getMonth() !== m - 1 || birth.getDate() !== d ||
+        y < 1900 || birth > new Date()) {
+      return [false, box.dataset.date];
+    }
+    var sum = 0;
+    for (var i = 0; i < 17; i++) { sum += (+v.charAt(i)) * weights[i]; }
+    if (checks.charAt(sum % 11) !== v.charAt(17)) { return [false, box.dataset.check]; }
+    return [true, box.dataset.ok.replace("#", y + "-" + v.substr(10, 2) + "-" + v.substr(12, 2))];
+  }
+  function setup(box) {
+    var field = document.getElementById(box.dataset.idcheck);
+    if (!field) { return; }
+    function run(final) {
+      var v = field.value.replace(/\s+/g, "");
+      if (v === "" || (!final && v.length < 18)) { box.hidden = true; return; }
+      var r = problem(box, v);
+      box.textContent = r[1];
+      box.className = r[0] ? "meta id-check ok" : "error id-check";
+      box.hidden = false;
+      if (r[0]) { field.removeAttribute("aria-invalid"); } else { field.setAttribute("aria-invalid", "true"); }
+    }
+    field.setAttribute("aria-describedby", ((field.getAttribute("aria-describedby") || "") + " " + box.id).trim());
+    field.addEventListener("input", function () { run(false); });
+    field.addEventListener("blur", function () { run(true); });
+  }
+  function init() { document.querySelectorAll("[data-idcheck]").forEach(setup); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
