@@ -669,6 +669,11 @@ type ReconcileLine struct {
 	AmountFen int64  `json:"amount_fen"`
 	PledgeID  string `json:"pledge_id,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	// Code says why a line did not match, for a page to word:
+	// unknown_reference, other_org, amount_differs, own_pledge, conflict.
+	Code string `json:"code,omitempty"`
+	// PledgeFen is the pledge's amount when it differs from the line's.
+	PledgeFen int64 `json:"pledge_amount_fen,omitempty"`
 }
 
 // ReconcileReport says what an import matched.
@@ -697,13 +702,13 @@ func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []S
 		p, err := s.Store.PledgeByReference(ctx, strings.ToUpper(l.Reference))
 		switch {
 		case errors.Is(err, kernel.ErrNotFound):
-			rl.Reason = "no pledge has this reference"
+			rl.Reason, rl.Code = "no pledge has this reference", "unknown_reference"
 			rep.Unmatched = append(rep.Unmatched, rl)
 			continue
 		case err != nil:
 			return nil, err
 		case !staffOf(by, p.OrgID):
-			rl.Reason = "the pledge is to another organization"
+			rl.Reason, rl.Code = "the pledge is to another organization", "other_org"
 			rep.Unmatched = append(rep.Unmatched, rl)
 			continue
 		}
@@ -713,11 +718,11 @@ func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []S
 			rep.Already = append(rep.Already, rl)
 			continue
 		case p.AmountFen != l.AmountFen:
-			rl.Reason = fmt.Sprintf("the pledge is %d fen", p.AmountFen)
+			rl.Reason, rl.Code, rl.PledgeFen = fmt.Sprintf("the pledge is %d fen", p.AmountFen), "amount_differs", p.AmountFen
 			rep.Unmatched = append(rep.Unmatched, rl)
 			continue
 		case p.DonorID == by.User.ID:
-			rl.Reason = "nobody confirms their own pledge"
+			rl.Reason, rl.Code = "nobody confirms their own pledge", "own_pledge"
 			rep.Unmatched = append(rep.Unmatched, rl)
 			continue
 		}
@@ -728,7 +733,7 @@ func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []S
 		case errors.Is(err, kernel.ErrConflict) && strings.Contains(err.Error(), "already confirmed"):
 			rep.Already = append(rep.Already, rl)
 		case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):
-			rl.Reason = err.Error()
+			rl.Reason, rl.Code = err.Error(), "conflict"
 			rep.Unmatched = append(rep.Unmatched, rl)
 		default:
 			return nil, err

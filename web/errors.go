@@ -212,6 +212,14 @@ func (s *Server) userMessage(c echo.Context, err error, fallback string) string 
 	case errors.Is(err, kernel.ErrTooMany):
 		return t("err_too_many", nil)
 	}
+	// An HTTP error a handler or echo wrote (a bad page number, an upload
+	// over the limit, no such route): its status says it.
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if id, ok := httpErrorMessages[he.Code]; ok {
+			return t(id, nil)
+		}
+	}
 	return fallback
 }
 
@@ -261,4 +269,11 @@ func (s *Server) messageArgs(loc *i18n.Localizer, args map[string]any) map[strin
 		}
 	}
 	return out
+}
+
+// httpErrorMessages word the HTTP errors without a domain error behind them.
+var httpErrorMessages = map[int]string{
+	http.StatusBadRequest: "err_bad_request", http.StatusNotFound: "err_not_found", http.StatusMethodNotAllowed: "err_method",
+	http.StatusRequestEntityTooLarge: "err_too_large", http.StatusUnsupportedMediaType: "err_media_type",
+	http.StatusTooManyRequests: "err_too_many", http.StatusForbidden: "err_forbidden", http.StatusUnauthorized: "err_unauthorized",
 }

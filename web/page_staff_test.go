@@ -32,7 +32,9 @@ func (b *browser) postFile(path, page, name string, data []byte) *httptest.Respo
 	for _, c := range b.cookies {
 		req.AddCookie(c)
 	}
-	return serve(b.env, req)
+	rec := serve(b.env, req)
+	checkChinesePage(b.t, path, rec)
+	return rec
 }
 
 func TestStaffPlanAndReconcilePages(t *testing.T) {

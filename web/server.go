@@ -171,7 +171,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if isUpload(c.Request()) {
-				c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, cfg.MaxUploadBytes)
+				c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxUploadBytes)
 			}
 			return next(c)
 		}

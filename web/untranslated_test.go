@@ -20,7 +20,7 @@ var latinAllowed = map[string]bool{
 	"CSV": true, "csv": true, "Excel": true, "xlsx": true, "xls": true, "PDF": true, "QR": true, "ID": true,
 	"GB": true, "JSON": true, "HTML": true, "UTF": true, "BOM": true, "API": true, "https": true, "http": true,
 	"English": true, "App": true, "WeChat": true, "Alipay": true, "SMS": true, "PIPL": true, "ISO": true, "MOD": true,
-	"Jiujinan": true, "htmx": true, "KiB": true, "MiB": true,
+	"Jiujinan": true, "htmx": true, "KiB": true, "MiB": true, "WPS": true,
 	// The injection strings the tests type into stories and names, which
 	// a page shows as text.
 	"script": true, "alert": true, "img": true, "onerror": true, "src": true, "XLSX": true, "ZIP": true, "zip": true, "HMAC": true, "SHA": true, "AES": true, "GCM": true,
