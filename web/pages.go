@@ -284,6 +284,8 @@ func (s *Server) registerPages() {
 	if s.People != nil {
 		e.GET("/report", s.handleReportPage)
 		e.POST("/report", s.handleReportForm, s.formLimiter())
+		e.GET("/report/status", s.handleReportStatusPage)
+		e.POST("/report/status", s.handleReportStatusForm, s.formLimiter())
 		vol := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVolunteer)}
 		e.GET("/volunteer", s.handleVolunteerPage, vol...)
 		e.POST("/volunteer/profile", s.handleVolunteerProfileForm, vol...)
