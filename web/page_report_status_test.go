@@ -168,6 +168,7 @@ func TestReportStatusIsRateLimited(t *testing.T) {
 		t.Fatalf("form: %d", rec.Code)
 	}
 	var codes []int
+	var last string
 	for range 5 {
 		req := httptest.NewRequest(http.MethodPost, "/report/status", strings.NewReader(url.Values{"_csrf": {m[1]}, "report": {testID()}, "code": {"00ff"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -178,8 +179,12 @@ func TestReportStatusIsRateLimited(t *testing.T) {
 		r := httptest.NewRecorder()
 		srv.Echo.ServeHTTP(r, req)
 		codes = append(codes, r.Code)
+		last = r.Body.String()
 	}
 	if codes[0] != http.StatusNotFound || codes[4] != http.StatusTooManyRequests {
 		t.Errorf("statuses of 5 lookups with a burst of 3: %v", codes)
+	}
+	if !strings.Contains(last, "操作太频繁，请稍后再试") {
+		t.Errorf("the refusal is not said in Chinese: %.600s", last)
 	}
 }
