@@ -29,7 +29,7 @@ func TestNoPageShowsAnIdentityToTheUnentitled(t *testing.T) {
 		secrets := []string{"张建华", "王秀英", "张小明", idNumber("371725", "19800315", "123"), "13812345678", "李庄村"}
 		pages := []string{"/", "/needs", "/needs/" + needID, "/needs/" + second, "/staff/needs/" + needID, "/staff/needs/" + second,
 			"/staff/money/" + needID, "/worker/needs", "/verify", "/verify/review", "/verify/referrals", "/disclosures", "/funds",
-			"/my/giving", "/volunteer", "/audit", "/audit/log", "/audit/ledger", "/audit/log?format=csv", "/audit/ledger?format=csv", "/report"}
+			"/my/giving", "/volunteer", "/audit", "/audit/log", "/audit/ledger", "/audit/log?format=csv", "/audit/ledger?format=csv", "/report", "/report/status"}
 
 		login := func(p *kernel.Principal) *browser { b := newBrowser(env); b.login(p); return b }
 		_, otherWorker := env.user(kernel.RoleSocialWorker, env.orgs[kernel.OrgCharity])

@@ -234,7 +234,8 @@ func (s *Server) formLimiter() echo.MiddlewareFunc {
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		DenyHandler: func(c echo.Context, id string, err error) error {
 			c.Response().Header().Set("Retry-After", "1")
-			return echo.NewHTTPError(http.StatusTooManyRequests, "too many requests; slow down")
+			// ErrTooMany, so that the page says so in the reader's language.
+			return fmt.Errorf("page form: %w", kernel.ErrTooMany)
 		},
 	})
 }
@@ -284,6 +285,8 @@ func (s *Server) registerPages() {
 	if s.People != nil {
 		e.GET("/report", s.handleReportPage)
 		e.POST("/report", s.handleReportForm, s.formLimiter())
+		e.GET("/report/status", s.handleReportStatusPage)
+		e.POST("/report/status", s.handleReportStatusForm, s.formLimiter())
 		vol := []echo.MiddlewareFunc{requireAuth, requireRole(kernel.RoleVolunteer)}
 		e.GET("/volunteer", s.handleVolunteerPage, vol...)
 		e.POST("/volunteer/profile", s.handleVolunteerProfileForm, vol...)

@@ -207,6 +207,13 @@ func pageStates() []pageState {
 	add("message", "layout", "message", message{Title: "t", Text: "x"})
 	both("report", "layout", func(e fillMode) any { return filled[reportPage](e) })
 	add("report", "layout", "form", reportPage{Categories: kernel.Categories, Values: map[string]string{}})
+	both("report_status", "layout", func(e fillMode) any { return filled[reportStatusPage](e) })
+	add("report_status", "layout", "form", reportStatusPage{})
+	add("report_status", "layout", "wrong code", reportStatusPage{ID: "01report", Error: "x"})
+	for _, st := range marketplace.ReportStatuses {
+		add("report_status", "layout", string(st), reportStatusPage{ID: "01report", Report: &reportStatusView{ID: "01report", Status: st, Routed: 2}})
+		add("report_status", "layout", string(st)+", taken", reportStatusPage{ID: "01report", Report: &reportStatusView{ID: "01report", Status: st, OrgName: "x"}})
+	}
 	both("volunteer", "layout", func(e fillMode) any { return filled[volunteerPage](e) })
 	both("verify_review", "layout", func(e fillMode) any { return filled[reviewPage](e) })
 	both("verify_referrals", "layout", func(e fillMode) any { return filled[referralsPage](e) })
