@@ -30,6 +30,9 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+	"github.com/jiujinan/jiujinan/stats"
+	sstore "github.com/jiujinan/jiujinan/stats/gormstore"
+	"github.com/jiujinan/jiujinan/stats/statxlsx"
 )
 
 // testEnv is a real server over a real database, with a clock the test moves.
@@ -106,6 +109,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
+		Stats: &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
 	})
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.

@@ -28,6 +28,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/recovery"
+	"github.com/jiujinan/jiujinan/stats"
 )
 
 // Config is the part of the service's configuration the HTTP layer needs.
@@ -47,6 +48,10 @@ type Config struct {
 	// MetricsToken is the Bearer token an operator's scraper sends for
 	// /metrics; empty serves no metrics at all.
 	MetricsToken string
+	// PublicURL is the site's address as the public reaches it
+	// (https://jiujinan.example.cn), for the QR codes of printed notices;
+	// empty takes the address the request came to.
+	PublicURL string
 }
 
 // Deps are the services the handlers call.
@@ -77,6 +82,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// Stats answers the statistics, the federations' views of their
+	// counties and the needs in notice of a place; nil serves none.
+	Stats *stats.Service
 }
 
 // Server is the HTTP server.
@@ -221,6 +229,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerStatsRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

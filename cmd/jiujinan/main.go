@@ -37,6 +37,9 @@ import (
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/stats"
+	sstore "github.com/jiujinan/jiujinan/stats/gormstore"
+	"github.com/jiujinan/jiujinan/stats/statxlsx"
 	"github.com/jiujinan/jiujinan/web"
 )
 
@@ -387,7 +390,7 @@ func (m *Main) Server() (*web.Server, error) {
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
-		MetricsToken: m.Config.MetricsToken,
+		MetricsToken: m.Config.MetricsToken, PublicURL: m.Config.PublicURL,
 	}, web.Deps{
 		Accounts:   m.Accounts,
 		Needs:      m.Needs,
@@ -402,6 +405,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Screening:  m.Screening,
 		Matching:   m.Matching,
 		CharityAid: m.CharityAid(),
+		Stats:      &stats.Service{Store: sstore.New(m.DB), Divisions: m.Divisions, Now: m.Now, XLSX: statxlsx.New()},
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
