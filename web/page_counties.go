@@ -19,6 +19,8 @@ type countiesPage struct {
 	View *stats.CountyView
 	// Regions are the caller's federations' regions, when there are several.
 	Regions []statsPlace
+	// Selected is the region shown.
+	Selected string
 	// Period is the current month, for the links to the statistics.
 	Period string
 }
@@ -40,7 +42,7 @@ func (s *Server) handleCountiesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.View = v
+	d.View, d.Selected = v, v.Region
 	return s.render(c, http.StatusOK, "staff_counties", d)
 }
 

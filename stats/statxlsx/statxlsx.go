@@ -16,7 +16,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/stats"
 )
 
@@ -159,7 +158,9 @@ func writeSheet(out *bufio.Writer, r *stats.Report, t stats.Table) error {
 			v := c.Get(row.Figures)
 			switch c.Kind {
 			case stats.Yuan:
-				s.number(funds.Yuan(v), styleAmount)
+				// A fen amount over 100 is the nearest double to the yuan;
+				// its shortest form has at most two decimals.
+				s.number(strconv.FormatFloat(float64(v)/100, 'f', -1, 64), styleAmount)
 			case stats.Permille:
 				if v < 0 {
 					s.col++
