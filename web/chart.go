@@ -39,9 +39,11 @@ const (
 	chartRowGap = 10
 	chartLegend = 26
 	chartFont   = 12
-	// chartLabelRunes is how much of a row's label the chart writes (the
-	// table beside has it whole).
+	// chartLabelRunes is how long a row's label may be before the chart
+	// squeezes it into the label column; chartLabelMax how much of a
+	// longer one it writes (the table beside has it whole).
 	chartLabelRunes = 8
+	chartLabelMax   = 16
 )
 
 // SVG draws the chart; an empty template.HTML when it has no rows.
@@ -76,12 +78,15 @@ func (c barChart) SVG() template.HTML {
 	}
 	for r, label := range c.Labels {
 		y0 := chartLegend + r*groupH
-		short := label
+		short, squeeze := label, ""
 		if rs := []rune(label); len(rs) > chartLabelRunes {
-			short = string(rs[:chartLabelRunes-1]) + "…"
+			if len(rs) > chartLabelMax {
+				short = string(rs[:chartLabelMax-1]) + "…"
+			}
+			squeeze = ` textLength="` + itoa(chartLabelW-8) + `" lengthAdjust="spacingAndGlyphs"`
 		}
 		mid := y0 + (len(c.Series)*(chartBarH+2))/2 + chartFont/2 - 2
-		b.WriteString(`<text class="label" x="` + itoa(chartLabelW-6) + `" y="` + itoa(mid) + `" text-anchor="end">` + html.EscapeString(short) + `</text>`)
+		b.WriteString(`<text class="label" x="` + itoa(chartLabelW-6) + `" y="` + itoa(mid) + `" text-anchor="end"` + squeeze + `>` + html.EscapeString(short) + `</text>`)
 		for i, s := range c.Series {
 			var v int64
 			if r < len(s.Values) {

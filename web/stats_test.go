@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"html"
 	"context"
 	"encoding/csv"
 	"net/http"
@@ -296,5 +297,88 @@ func TestStatisticsExports(t *testing.T) {
 	}
 	if r := env.do(http.MethodGet, "/api/v1/statistics?period=2026-13", tok, nil); r.Status != http.StatusBadRequest || r.ErrorCode() != "invalid" {
 		t.Errorf("a bad period: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestStatisticsPage: the page shows the figures of the report, a chart
+// drawn as SVG (an image with a title and a description, its numbers in
+// the table beside), the places under the region linked to their own
+// statistics, a breakdown per tab; a bad period or a region outside the
+// caller's is said on the page with the API's status.
+func TestStatisticsPage(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	w := newStatsWorld(t, env, 2)
+	rep, err := env.srv.Stats.Report(context.Background(), w.cityVer, stats.Query{Period: stats.Period{Year: 2026}, Region: "371700"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(env)
+	b.login(w.cityVer)
+	r := b.do(http.MethodGet, "/stats?period=2026&region=371700", nil)
+	if r.Code != http.StatusOK {
+		t.Fatalf("page: %d", r.Code)
+	}
+	body := r.Body.String()
+	text := func(id string) string {
+		m := regexp.MustCompile(`<dd id="` + id + `">([^<]*)</dd>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no %s on the page", id)
+		}
+		return html.UnescapeString(m[1])
+	}
+	if text("st-received") != strconv.FormatInt(rep.Total.Received, 10) || text("st-raised") != FormatYuan(rep.Total.RaisedFen) ||
+		text("st-paid") != FormatYuan(rep.Total.PaidFen) || text("st-overdue") != strconv.FormatInt(rep.Total.ClearanceOverdue, 10) ||
+		!strings.Contains(text("st-ontime"), stats.FormatPermille(rep.Total.ClearanceOnTimePct())) {
+		t.Errorf("the page's figures differ from the report %+v", rep.Total)
+	}
+	// Two charts, accessible, drawn without script or inline style.
+	charts := regexp.MustCompile(`(?s)<svg class="chart"[^>]*role="img" aria-labelledby="(chart-\w+)-t chart-\w+-d"[^>]*><title id="chart-\w+-t">[^<]+</title><desc id="chart-\w+-d">[^<]+</desc>.*?</svg>`).FindAllString(body, -1)
+	if len(charts) != 2 {
+		t.Fatalf("%d accessible charts, want 2", len(charts))
+	}
+	if strings.Contains(body, "style=") || strings.Contains(body, "<script>") {
+		t.Error("inline style or script on the page")
+	}
+	// One group of bars per county, each bar titled with its value.
+	for _, row := range rep.Regions {
+		label := row.Name
+		if row.Self {
+			label += "（本级及未细分）"
+		}
+		if !strings.Contains(charts[0], ">"+label+" · 收到求助: "+strconv.FormatInt(row.Received, 10)+"<") {
+			t.Errorf("the needs chart lacks %s's %d", row.Name, row.Received)
+		}
+		if !row.Self && !strings.Contains(body, `href="/stats?by=region&amp;period=2026&amp;region=`+row.Key+`"`) {
+			t.Errorf("%s is not linked to its own statistics", row.Name)
+		}
+	}
+	// Drill down to a county: its towns.
+	a := w.counties[0]
+	r = b.do(http.MethodGet, "/stats?by=region&period=2026&region="+a.code, nil)
+	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), env.srv.Divisions.Name(a.towns[0])) || !strings.Contains(r.Body.String(), `aria-current="page">郓城县`) {
+		t.Errorf("a county's statistics: %d", r.Code)
+	}
+	for _, by := range []string{"month", "category", "org", "programme"} {
+		r := b.do(http.MethodGet, "/stats?period=2026&region=371700&by="+by, nil)
+		if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `aria-current="page">`+env.srv.zhT("stats_by_"+by)) {
+			t.Errorf("by %s: %d", by, r.Code)
+		}
+	}
+	// A bad period, a region outside the office's: said on the page.
+	if r := b.do(http.MethodGet, "/stats?period=2026-13", nil); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), `aria-invalid="true"`) {
+		t.Errorf("a bad period: %d", r.Code)
+	}
+	if r := b.do(http.MethodGet, "/stats?period=2026&region=370102", nil); r.Code != http.StatusForbidden || !strings.Contains(r.Body.String(), "不在您所在机构的辖区内") {
+		t.Errorf("a region outside: %d", r.Code)
+	}
+	// The form's fields make the period: a year.
+	if r := b.do(http.MethodGet, "/stats?kind=year&year=2026&month=2026-03&region=371700", nil); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "<strong>2026年</strong>") {
+		t.Errorf("the form's year: %d", r.Code)
+	}
+	// In English.
+	b.cookies[langCookie] = &http.Cookie{Name: langCookie, Value: "en"}
+	if r := b.do(http.MethodGet, "/stats?period=2026-10&region=371700", nil); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "<h1>Statistics") ||
+		!strings.Contains(r.Body.String(), "Oct 2026") {
+		t.Errorf("English: %d", r.Code)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // statsWorld is three counties of one city (菏泽市 3717: 郓城县, 牡丹区, 曹县)
@@ -172,6 +173,16 @@ func (w *statsWorld) pay(c *statsCounty, need string, amount int64) {
 	w.seq++
 }
 
+// org creates an organization with a Chinese name, as real ones have.
+func (w *statsWorld) org(kind kernel.OrgKind, region, name string) *kernel.Org {
+	w.env.t.Helper()
+	o, err := w.env.accounts.CreateOrg(context.Background(), w.env.admin, marketplace.NewOrg{Name: name, Kind: kind, RegionCode: region})
+	if err != nil {
+		w.env.t.Fatal(err)
+	}
+	return o
+}
+
 // newStatsWorld builds the world; months is how many months of 2026 from
 // September it runs (4 for all of them).
 func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
@@ -185,7 +196,9 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 		c := &statsCounty{code: code, towns: d.Children(code)[:2]}
 		sw, ca, fed := env.orgs[kernel.OrgSocialWorkAgency], env.orgs[kernel.OrgCivilAffairs], env.orgs[kernel.OrgCharityFederation]
 		if i > 0 {
-			sw, ca, fed = env.newOrg(kernel.OrgSocialWorkAgency, code), env.newOrg(kernel.OrgCivilAffairs, code), env.newOrg(kernel.OrgCharityFederation, code)
+			name := d.Name(code)
+			sw, ca, fed = w.org(kernel.OrgSocialWorkAgency, code, name+"社工站"), w.org(kernel.OrgCivilAffairs, code, name+"民政局"),
+				w.org(kernel.OrgCharityFederation, code, name+"慈善总会")
 		}
 		_, c.sw = env.user(kernel.RoleSocialWorker, sw)
 		_, c.ver = env.user(kernel.RoleVerifier, ca)
@@ -194,18 +207,18 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 		c.fund = w.fill(c.fed, "县助医基金", kernel.Restrictions{RegionPrefixes: []string{code}}, funds.MatchOffer{}, 2_000_000)
 		w.counties = append(w.counties, c)
 	}
-	w.cityFedOrg = env.newOrg(kernel.OrgCharityFederation, "371700")
+	w.cityFedOrg = w.org(kernel.OrgCharityFederation, "371700", "菏泽市慈善总会")
 	_, w.cityFed = env.user(kernel.RoleFederationStaff, w.cityFedOrg)
-	_, w.cityVer = env.user(kernel.RoleVerifier, env.newOrg(kernel.OrgCivilAffairs, "371700"))
+	_, w.cityVer = env.user(kernel.RoleVerifier, w.org(kernel.OrgCivilAffairs, "371700", "菏泽市民政局"))
 	w.cityFund = w.fill(w.cityFed, "市救急难基金", kernel.Restrictions{}, funds.MatchOffer{}, 5_000_000)
-	w.charity = env.newOrg(kernel.OrgCharity, "371725")
+	w.charity = w.org(kernel.OrgCharity, "371725", "郓城县助学会")
 	_, w.charityStaff = env.user(kernel.RoleFederationStaff, w.charity)
 	w.charityFund = w.fill(w.charityStaff, "助学基金", kernel.Restrictions{}, funds.MatchOffer{}, 500_000)
 	// The county federation of 郓城县 matches every gift to its needs by half.
 	a := w.counties[0]
 	w.fill(a.fed, "配捐基金", kernel.Restrictions{RegionPrefixes: []string{a.code}}, funds.MatchOffer{RatioPct: 50, DonorCapFen: 200_000, TotalCapFen: 2_000_000}, 600_000)
-	_, w.otherFed = env.user(kernel.RoleFederationStaff, env.newOrg(kernel.OrgCharityFederation, "370100"))
-	_, w.otherVer = env.user(kernel.RoleVerifier, env.newOrg(kernel.OrgCivilAffairs, "370100"))
+	_, w.otherFed = env.user(kernel.RoleFederationStaff, w.org(kernel.OrgCharityFederation, "370100", "济南市慈善总会"))
+	_, w.otherVer = env.user(kernel.RoleVerifier, w.org(kernel.OrgCivilAffairs, "370100", "济南市民政局"))
 
 	cats := []kernel.Category{kernel.CatMedical, kernel.CatEducation, kernel.CatBasicLiving}
 	late := ""                  // a need posted at a month's end, decided next month
