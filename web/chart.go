@@ -46,8 +46,10 @@ const (
 	chartLabelMax   = 16
 )
 
-// SVG draws the chart; an empty template.HTML when it has no rows.
+// SVG draws the chart; an empty template.HTML when it has no rows. Rows
+// whose values are all zero are left out (the table beside lists them).
 func (c barChart) SVG() template.HTML {
+	c = c.withoutZeroRows()
 	if len(c.Labels) == 0 || len(c.Series) == 0 {
 		return ""
 	}
@@ -109,4 +111,34 @@ func (c barChart) SVG() template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// withoutZeroRows is c without the rows whose every value is zero.
+func (c barChart) withoutZeroRows() barChart {
+	out := c
+	out.Labels = nil
+	out.Series = make([]chartSeries, len(c.Series))
+	for i, s := range c.Series {
+		out.Series[i].Name = s.Name
+	}
+	for r, label := range c.Labels {
+		zero := true
+		for _, s := range c.Series {
+			if r < len(s.Values) && s.Values[r] != 0 {
+				zero = false
+			}
+		}
+		if zero {
+			continue
+		}
+		out.Labels = append(out.Labels, label)
+		for i, s := range c.Series {
+			var v int64
+			if r < len(s.Values) {
+				v = s.Values[r]
+			}
+			out.Series[i].Values = append(out.Series[i].Values, v)
+		}
+	}
+	return out
 }
