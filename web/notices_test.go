@@ -118,6 +118,14 @@ func TestPrintedNotice(t *testing.T) {
 		if r := b.do(http.MethodGet, "/verify/notices/"+nw.elsewhere, nil); r.Code != http.StatusNotFound {
 			t.Errorf("another county's need: %d", r.Code)
 		}
+		// The need's staff page offers the print to its verifier, for a
+		// public need in notice only.
+		if body := b.do(http.MethodGet, "/staff/needs/"+nw.public, nil).Body.String(); !strings.Contains(body, `href="/verify/notices/`+nw.public+`"`) {
+			t.Error("the staff page of a need in notice offers no print")
+		}
+		if body := b.do(http.MethodGet, "/staff/needs/"+nw.private, nil).Body.String(); strings.Contains(body, `href="/verify/notices/`) {
+			t.Error("the staff page of a need without consent offers a print")
+		}
 		// An objection holds the notice open: the notice says so.
 		if body := b.do(http.MethodGet, "/verify/notices/"+nw.held, nil).Body.String(); !strings.Contains(body, "有异议正在核查") {
 			t.Error("the held notice does not say it is held")
