@@ -115,6 +115,9 @@ func tour(t *testing.T, env *testEnv) ([]tourPage, map[kernel.Role]*kernel.Princ
 		{role: kernel.RoleFederationStaff, path: "/staff"}, {role: kernel.RoleFederationStaff, path: "/staff/needs/" + open + "/money"},
 		{role: kernel.RoleFederationStaff, path: "/staff/money/" + open}, {role: kernel.RoleFederationStaff, path: "/staff/pledges"},
 		{role: kernel.RoleAuditor, path: "/audit"},
+		{role: kernel.RoleVerifier, path: "/stats"}, {role: kernel.RoleVerifier, path: "/verify/notices"},
+		{role: kernel.RoleFederationStaff, path: "/stats?by=category"}, {role: kernel.RoleFederationStaff, path: "/staff/counties"},
+		{role: kernel.RoleFederationStaff, path: "/staff/counties/371725"},
 	}
 	users := map[kernel.Role]*kernel.Principal{kernel.RoleSocialWorker: worker, kernel.RoleVerifier: verifier,
 		kernel.RoleFederationStaff: staff, kernel.RoleDonor: donor, kernel.RoleVolunteer: volunteer, kernel.RoleAuditor: auditor}

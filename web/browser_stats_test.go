@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,6 +47,7 @@ func TestBrowserStatisticsPage(t *testing.T) {
 		t.Errorf("the longest bar is %v wide: nothing drawn", max)
 	}
 	b.screenshot("stats")
+	axeClean(t, b)
 
 	b.viewport(375, 812, true)
 	b.open("/stats?period=2026&region=371700")
@@ -137,6 +139,7 @@ func TestBrowserPrintedNotice(t *testing.T) {
 		t.Errorf("%d sheets break the page after them, want 1 (all but the last)", n)
 	}
 	b.screenshot("notice-print")
+	axeClean(t, b)
 	pdf := run(b, printToPDF())
 	pages, box := pdfPages(t, pdf)
 	// A4 is 595.28 × 841.89 points; Chromium writes its MediaBox rounded.
@@ -154,6 +157,7 @@ func TestBrowserPrintedNotice(t *testing.T) {
 		t.Error("the QR code is not shown whole on a phone")
 	}
 	b.screenshot("notice-phone")
+	axeClean(t, b)
 	// The town's board list prints on one A4 page.
 	b.viewport(1280, 900, false)
 	b.open("/verify/notices/print?region=" + nw.towns[0] + "&layout=list")
@@ -163,4 +167,16 @@ func TestBrowserPrintedNotice(t *testing.T) {
 		t.Errorf("the board list prints on %d pages, want 1", pages)
 	}
 	b.screenshot("notice-board")
+}
+
+// axeClean fails t on a serious or critical axe-core violation of the
+// page, when axe-core is there (JIUJINAN_AXE_JS, as .ci/run sets it).
+func axeClean(t *testing.T, b *tab) {
+	t.Helper()
+	if os.Getenv("JIUJINAN_AXE_JS") == "" {
+		return
+	}
+	for _, v := range b.axeRun(axeScript(t)) {
+		t.Errorf("%s: axe %s (%s): %s at %v", evalIn[string](b, "location.pathname"), v.ID, v.Impact, v.Help, v.Targets)
+	}
 }
