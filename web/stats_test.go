@@ -2,9 +2,9 @@ package web
 
 import (
 	"bytes"
-	"html"
 	"context"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"regexp"
 	"strconv"
