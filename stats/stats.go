@@ -340,6 +340,9 @@ func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, mo
 	}
 
 	for _, c := range flows {
+		if c.Bucket < 0 || c.Bucket >= len(byMonth) {
+			return fmt.Errorf("stats: report: a cell of month %d outside the period's %d", c.Bucket, len(byMonth))
+		}
 		f := c.Figures
 		r.Total.add(f)
 		regionRow(c.Region).add(f)
