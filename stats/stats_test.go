@@ -121,7 +121,9 @@ func (f *fakeStore) Cells(_ context.Context, prefix string, _ []time.Time) ([]Ce
 	f.prefix = prefix
 	return append([]Cell(nil), f.cells...), nil
 }
-func (f *fakeStore) Overdue(context.Context, string, time.Time) ([]Cell, error) { return f.overdue, nil }
+func (f *fakeStore) Overdue(context.Context, string, time.Time) ([]Cell, error) {
+	return f.overdue, nil
+}
 func (f *fakeStore) Orgs(_ context.Context, ids []int64) (map[int64]Org, error) {
 	out := map[int64]Org{}
 	for _, id := range ids {

@@ -15,8 +15,8 @@ import (
 // breakdowns and names XML must escape or cannot hold.
 func TestWorkbookOpens(t *testing.T) {
 	r := &stats.Report{Period: stats.Period{Year: 2026, Month: 11}, Region: "371725", RegionName: "郓城县",
-		Total: stats.Figures{Received: 3, RaisedFen: 12_345, ClearanceDecided: 3, ClearanceOnTime: 2},
-		Orgs: []stats.Row{{Key: "o1", Name: "<慈善&会>\x01", Figures: stats.Figures{PaidFen: 100}}},
+		Total:   stats.Figures{Received: 3, RaisedFen: 12_345, ClearanceDecided: 3, ClearanceOnTime: 2},
+		Orgs:    []stats.Row{{Key: "o1", Name: "<慈善&会>\x01", Figures: stats.Figures{PaidFen: 100}}},
 		Regions: []stats.Row{{Key: "371725001", Name: "郓州街道"}, {Key: "371725", Name: "郓城县", Self: true, Figures: stats.Figures{Received: 3}}}}
 	var buf bytes.Buffer
 	if err := Write(&buf, "郓城县 2026-11", r); err != nil {
