@@ -662,18 +662,34 @@ func (s *Service) ExpirePledges(ctx context.Context) (int64, error) {
 	return s.Store.ExpirePledges(ctx, s.now())
 }
 
-// ReconcileLine is one line of a bank statement import's report.
+// ReconcileLine is one line of a bill's (or a bank statement's) import
+// report.
 type ReconcileLine struct {
-	Line      int    `json:"line"`
+	// Line is the line in the file (0 for a pledge the bill lacks).
+	Line int `json:"line"`
+	// Kind is payment, refund, or pledge (a pledge the bill lacks).
+	Kind      string `json:"kind,omitempty"`
 	Reference string `json:"reference"`
+	// TradeNo is the provider's transaction or the bank's serial number.
+	TradeNo   string `json:"trade_no,omitempty"`
 	AmountFen int64  `json:"amount_fen"`
 	PledgeID  string `json:"pledge_id,omitempty"`
 	Reason    string `json:"reason,omitempty"`
-	// Code says why a line did not match, for a page to word:
-	// unknown_reference, other_org, amount_differs, own_pledge, conflict.
+	// Code says why a line did not match, for a page to word (the
+	// Mismatch* codes): unknown_reference, other_org, amount_differs,
+	// own_pledge, conflict, …
 	Code string `json:"code,omitempty"`
 	// PledgeFen is the pledge's amount when it differs from the line's.
 	PledgeFen int64 `json:"pledge_amount_fen,omitempty"`
+	// At is when the money moved (for a pledge the bill lacks: when it was
+	// confirmed), if known.
+	At *time.Time `json:"at,omitempty"`
+	// Outcome is, for a line that matched, OutcomeMatched, OutcomeAlready
+	// or OutcomeRefunded ("" with a Code).
+	Outcome string `json:"-"`
+	// PledgeRowID is the pledge's row (0 when none or another
+	// organization's).
+	PledgeRowID int64 `json:"-"`
 }
 
 // ReconcileReport says what an import matched.
