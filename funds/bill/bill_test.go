@@ -290,12 +290,12 @@ func TestParseTime(t *testing.T) {
 
 func TestFindReference(t *testing.T) {
 	for in, want := range map[string]string{
-		"捐款 jj0123456789 张三":   "JJ0123456789",
-		"JJ0123456789":         "JJ0123456789",
+		"捐款 jj0123456789 张三":  "JJ0123456789",
+		"JJ0123456789":        "JJ0123456789",
 		"附言JJ0123456789。":     "JJ0123456789",
-		"XJJ0123456789":        "",
-		"JJ0123456789A":        "",
-		"no reference at all":  "",
+		"XJJ0123456789":       "",
+		"JJ0123456789A":       "",
+		"no reference at all": "",
 		"订单JJ01234567和JJ0123": "",
 	} {
 		if got := findReference(in); got != want {
