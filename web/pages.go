@@ -356,6 +356,7 @@ func (s *Server) registerPages() {
 			e.GET("/staff", s.handleStaffPage, fed...)
 			e.GET("/staff/reconcile", s.handleReconcilePage, fed...)
 			e.POST("/staff/reconcile", s.handleReconcileForm, fed...)
+			e.GET("/staff/reconcile/:id", s.handleReconcileRunPage, fed...)
 			if s.Matching != nil {
 				e.POST("/staff/plans", s.handlePlanCreateForm, fed...)
 				e.GET("/staff/plans/:id", s.handlePlanPage, fed...)

@@ -77,6 +77,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// Workbooks opens uploaded .xlsx bills for reconciliation
+	// (xlsxsheet.Open); nil refuses them.
+	Workbooks record.OpenWorkbookFunc
 }
 
 // Server is the HTTP server.
@@ -217,6 +220,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerPeopleRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerFundRoutes(api)
+	s.registerReconcileRoutes(api)
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)

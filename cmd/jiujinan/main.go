@@ -34,6 +34,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -391,6 +392,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Screening:  m.Screening,
 		Matching:   m.Matching,
 		CharityAid: m.CharityAid(),
+		Workbooks:  xlsxsheet.Open,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")

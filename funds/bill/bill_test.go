@@ -153,6 +153,9 @@ func TestBillFormats(t *testing.T) {
 		{name: "today's statement with its Chinese header and a BOM", file: "statement.csv",
 			data: []byte("\uFEFF转账附言,金额（元）,日期\nJJ0123456789,200,2026-11-23\n"), format: funds.BillStatement,
 			want: []funds.BillLine{{Line: 2, Kind: funds.BillPayment, Reference: "JJ0123456789", AmountFen: 20_000, At: china("2026-11-23 00:00:00")}}},
+		{name: "today's statement with an English header", file: "statement.csv",
+			data: []byte("reference,amount,date\nJJ0123456789,200.00,2026-11-23\n"), format: funds.BillStatement,
+			want: []funds.BillLine{{Line: 2, Kind: funds.BillPayment, Reference: "JJ0123456789", AmountFen: 20_000, At: china("2026-11-23 00:00:00")}}},
 		{name: "today's statement without a header", file: "statement.csv",
 			data: []byte("jj0123456789,200.5,2026-11-23\nJJNOSUCHREF1,5,2026-11-23\n"), format: funds.BillStatement,
 			want: []funds.BillLine{
@@ -245,6 +248,12 @@ func TestBadBillsAreRefused(t *testing.T) {
 			if bad[i].Line != w.line || bad[i].Key != w.key || bad[i].Column != w.column {
 				t.Errorf("bad row %d: %+v, want line %d %s in %s", i, bad[i], w.line, w.key, w.column)
 			}
+		}
+	})
+	t.Run("a headerless statement with a line that is not one", func(t *testing.T) {
+		_, lines, bad, _, err := readAll(t, "s.csv", []byte("附言X,200,2026-11-23\nfoo,bar,baz\n"), Options{})
+		if err != nil || len(lines) != 1 || len(bad) != 1 || bad[0].Line != 2 || bad[0].Key != KeyRowAmount {
+			t.Fatalf("err %v, lines %+v, bad %+v", err, lines, bad)
 		}
 	})
 	t.Run("a statement line with a negative amount", func(t *testing.T) {
