@@ -208,14 +208,14 @@ func TestEveryRouteHasAScope(t *testing.T) {
 type scopeFixture struct {
 	need, publicNeed, screenedNeed, moneyNeed string
 	// objection is an open objection, with a contact, to objectionNeed.
-	objection, objectionNeed                  string
-	screening, referral, report               string
-	claim, servicePledge                      string
-	fund, project, allocation, plan           string
-	pledge, pledgeRef, receipt, recurring     string
+	objection, objectionNeed              string
+	screening, referral, report           string
+	claim, servicePledge                  string
+	fund, project, allocation, plan       string
+	pledge, pledgeRef, receipt, recurring string
 	// reconcileRun is staffA's import of a bill; payLink the signed link
 	// to pay pledge (donorA's).
-	reconcileRun, payLink string
+	reconcileRun, payLink                     string
 	swB, verB, staffB, donorB, volB, auditorB string
 	// fedOrg is the charity federation of 郓城县, whose staff is staffA.
 	fedOrg string
