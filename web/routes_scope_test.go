@@ -208,19 +208,20 @@ func TestEveryRouteHasAScope(t *testing.T) {
 type scopeFixture struct {
 	need, publicNeed, screenedNeed, moneyNeed string
 	// objection is an open objection, with a contact, to objectionNeed.
-	objection, objectionNeed              string
-	screening, referral, report           string
-	claim, servicePledge                  string
-	fund, project, allocation, plan       string
-	pledge, pledgeRef, receipt, recurring string
-	// reconcileRun is staffA's import of a bill; payLink the signed link
-	// to pay pledge (donorA's).
-	reconcileRun, payLink                     string
+	objection, objectionNeed                  string
+	screening, referral, report               string
+	claim, servicePledge                      string
+	fund, project, allocation, plan           string
+	pledge, pledgeRef, receipt, recurring     string
 	swB, verB, staffB, donorB, volB, auditorB string
 	// fedOrg is the charity federation of 郓城县, whose staff is staffA.
 	fedOrg string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
+
+	// reconcileRun is staffA's import of a bill; payLink the signed link
+	// to pay pledge (donorA's).
+	reconcileRun, payLink string
 }
 
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
