@@ -274,6 +274,7 @@ func (s *Server) registerPages() {
 		e.GET("/my/giving", s.handleMyGivingPage, donor...)
 		e.POST("/my/pledges/:id/redirect", s.handleRedirectForm, donor...)
 		e.POST("/my/recurring/:id", s.handleRecurringForm, donor...)
+		e.GET("/my/pay/:token", s.handleMyPayLink, donor...)
 		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
 		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
 		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(kernel.RoleFederationStaff))

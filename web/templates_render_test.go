@@ -168,6 +168,28 @@ func pageStates() []pageState {
 	}
 	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
+	{
+		// Monthly gifts active (reminded or charged), paused and stopped,
+		// with a month in every state.
+		at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		var runs []funds.RecurringRun
+		for _, st := range []string{funds.MonthPaid, funds.MonthWaiting, funds.MonthCharging, funds.MonthMissed, funds.MonthSkipped, funds.MonthRefunded} {
+			run := funds.RecurringRun{Period: "2026-11", Outcome: funds.RunPledged, PledgeID: "p1", At: at, State: st}
+			if st == funds.MonthSkipped {
+				run.Outcome, run.PledgeID, run.ReasonCode = funds.RunSkipped, "", funds.SkipNeedFunded
+			}
+			runs = append(runs, run)
+		}
+		runs = append(runs, funds.RecurringRun{Period: "2026-10", Outcome: funds.RunFallback, PledgeID: "p0", At: at, State: funds.MonthPaid, ReasonCode: funds.SkipNeedEnded})
+		var gifts []funds.Recurring
+		for _, st := range []funds.RecurringStatus{funds.RecurringActive, funds.RecurringPaused, funds.RecurringCancelled} {
+			gifts = append(gifts, funds.Recurring{PublicID: "r-" + string(st), TargetType: funds.TargetFund, TargetPublicID: "f1", AmountFen: 5_000,
+				DayOfMonth: 23, Status: st, NextAt: at, Runs: runs})
+		}
+		gifts = append(gifts, funds.Recurring{PublicID: "r-charged", TargetType: funds.TargetNeed, TargetPublicID: "n1", AmountFen: 5_000,
+			DayOfMonth: 1, Status: funds.RecurringActive, AgreementChannel: funds.ChannelWeChatPay, NextAt: at})
+		add("my_giving", "layout", "monthly gifts in every state", givingPage{Giving: &funds.Giving{Recurring: gifts}, Titles: needTitles{}, Sources: map[string]string{"f1": "助学基金"}})
+	}
 	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
 	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
