@@ -57,12 +57,12 @@ func (f BillFormat) Channel() string {
 	return ChannelBank
 }
 
-// NotificationIDPrefix starts the id under which a payment of the channel
-// is recorded with its confirmation (Tx.RecordNotification): the channel
-// and a colon, followed by the provider's transaction number (微信支付订单号,
-// 支付宝交易号, a bank's 流水号). Provider notifications record the same id,
-// so that a payment is recorded once whichever arrives first, and a bill
-// finds the pledges a provider confirmed.
+// NotificationIDPrefix starts the id under which a provider's payment is
+// recorded with its confirmation (Tx.RecordNotification): the channel and
+// a colon, followed by the provider's transaction number (微信支付订单号,
+// 支付宝交易号). Provider notifications record the same id, so that a
+// payment is recorded once whichever arrives first, and a bill finds the
+// pledges a provider confirmed.
 func NotificationIDPrefix(channel string) string { return channel + ":" }
 
 // BillLineKind is what a line of a bill moved.
@@ -481,7 +481,13 @@ func (s *Service) reconcileLine(ctx context.Context, st *runState, channel strin
 		return rl, nil
 	}
 	if l.TradeNo != "" {
+		// A provider's transaction number is unique; a bank's serial
+		// (流水号, 凭证号) may repeat, so a bank line is the same payment
+		// only with the same serial, reference, amount and day.
 		key := string(l.Kind) + "\x00" + l.TradeNo + "\x00" + l.RefundNo
+		if channel == ChannelBank {
+			key += "\x00" + l.Reference + "\x00" + strconv.FormatInt(l.AmountFen, 10) + "\x00" + chinaDay(l.At).Format(time.DateOnly)
+		}
 		if st.trades[key] {
 			return mismatch(MismatchDuplicate)
 		}
@@ -532,8 +538,11 @@ func (s *Service) reconcileLine(ctx context.Context, st *runState, channel strin
 	case p.Status != PledgePending:
 		return mismatch(MismatchConflict)
 	}
+	// The provider's transaction is recorded as the payment notification
+	// its own notification would record. A bank sends none, and its
+	// serial numbers are not unique across banks: nothing is recorded.
 	nid := ""
-	if l.TradeNo != "" {
+	if l.TradeNo != "" && channel != ChannelBank {
 		nid = clip(NotificationIDPrefix(channel)+l.TradeNo, 100)
 	}
 	_, err = s.confirm(ctx, p.PublicID, ViaReconciliation, st.by.User.ID, nid, l.AmountFen)

@@ -66,7 +66,8 @@ Usage:
   jiujinan reindex                    re-project, then rebuild the search index from the database
   jiujinan reproject                  recompute how coarsely each published need is shown (k-anonymity)
   jiujinan fund-jobs                  run the funds' background work once: expire unpaid
-                                      pledges, create due monthly pledges, open and default
+                                      pledges, create due monthly pledges and remind their
+                                      donors, open and default
                                       donors' choices for needs that ended (serve does it
                                       every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
