@@ -44,7 +44,7 @@ var layout = map[string][]string{
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
 
 	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds",
-		"matching", "matching/record", "matching/screening"},
+		"matching", "matching/record", "matching/screening", "funds/bill"},
 	"cmd/jiujinan": {"*"},
 }
 
