@@ -101,7 +101,7 @@ func TestBrowserDonorPausesMonthlyGift(t *testing.T) {
 		t.Errorf("the pause button is %.0fpx high on a phone", h)
 	}
 	b.click(card + ` form.pause button`)
-	b.waitJS(`document.querySelector(".flash") !== null && document.querySelector(".flash").innerText.indexOf("月捐已暂停") >= 0`)
+	b.waitJS(`document.querySelector(".flash") !== null && document.querySelector(".flash").innerText.indexOf("每月捐赠已暂停") >= 0`)
 	if got := b.text(card + " .monthly-status"); got != "已暂停" {
 		t.Errorf("the gift's status after pausing: %q", got)
 	}

@@ -120,9 +120,9 @@ func TestMonthlyGiftOnMyGiving(t *testing.T) {
 				t.Errorf("after %s, my giving lacks %q or %q", status, flash, state)
 			}
 		}
-		tap("paused", "月捐已暂停", "已暂停")
-		tap("active", "月捐已恢复", "进行中")
-		tap("cancelled", "月捐已停止", "已停止")
+		tap("paused", "每月捐赠已暂停", "已暂停")
+		tap("active", "每月捐赠已恢复", "进行中")
+		tap("cancelled", "每月捐赠已停止", "已停止")
 		if body := b.do(http.MethodGet, "/my/giving", nil).Body.String(); strings.Contains(body, `action="/my/recurring/`+gift+`"`) {
 			t.Error("a stopped gift still offers its buttons")
 		}

@@ -284,7 +284,7 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 func (s *Server) handleRecurringForm(c echo.Context) error {
 	r, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
 	if err == nil {
-		s.setFlash(c, recurringFlash[r.Status])
+		s.setFlash(c, "flash_recurring_"+string(r.Status))
 		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly-"+r.PublicID)
 	}
 	if msg, ok := s.formProblem(c, err); ok {

@@ -26,10 +26,3 @@ func (s *Server) handleMyPayLink(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, "/my/pledges/"+p.PublicID)
 }
-
-// recurringFlash is the message after a monthly gift's status changed.
-var recurringFlash = map[funds.RecurringStatus]string{
-	funds.RecurringPaused:    "flash_monthly_paused",
-	funds.RecurringActive:    "flash_monthly_resumed",
-	funds.RecurringCancelled: "flash_monthly_stopped",
-}
