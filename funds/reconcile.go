@@ -161,6 +161,36 @@ type BillFile struct {
 	Open   func() (BillLines, error)
 }
 
+// ReconcileLine is one line of a bill's (or a bank statement's) import
+// report.
+type ReconcileLine struct {
+	// Line is the line in the file (0 for a pledge the bill lacks).
+	Line int `json:"line"`
+	// Kind is payment, refund, or pledge (a pledge the bill lacks).
+	Kind      string `json:"kind,omitempty"`
+	Reference string `json:"reference"`
+	// TradeNo is the provider's transaction or the bank's serial number.
+	TradeNo   string `json:"trade_no,omitempty"`
+	AmountFen int64  `json:"amount_fen"`
+	PledgeID  string `json:"pledge_id,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	// Code says why a line did not match, for a page to word (the
+	// Mismatch* codes): unknown_reference, other_org, amount_differs,
+	// own_pledge, conflict, …
+	Code string `json:"code,omitempty"`
+	// PledgeFen is the pledge's amount when it differs from the line's.
+	PledgeFen int64 `json:"pledge_amount_fen,omitempty"`
+	// At is when the money moved (for a pledge the bill lacks: when it was
+	// confirmed), if known.
+	At *time.Time `json:"at,omitempty"`
+	// Outcome is, for a line that matched, OutcomeMatched, OutcomeAlready
+	// or OutcomeRefunded ("" with a Code).
+	Outcome string `json:"-"`
+	// PledgeRowID is the pledge's row (0 when none or another
+	// organization's).
+	PledgeRowID int64 `json:"-"`
+}
+
 // Outcomes of a line, and the codes of the mismatches staff read.
 const (
 	// OutcomeMatched: the line confirmed its pledge now.
@@ -363,7 +393,11 @@ type runState struct {
 	// pledges holds the row ids of the organization's pledges the bill names.
 	pledges  map[int64]bool
 	pending  []ReconcileLine
-	from, to time.Time
+	// from and to are the first and last China day of the bill's lines,
+	// paidFrom and paidTo of its payments (a refund bill has none: it
+	// says nothing of what was paid).
+	from, to         time.Time
+	paidFrom, paidTo time.Time
 }
 
 // reconcileBatch is how many lines are written at once.
@@ -431,11 +465,9 @@ func (s *Service) matchBill(ctx context.Context, f BillFile, st *runState) error
 		}
 		if !l.At.IsZero() {
 			day := chinaDay(l.At)
-			if st.from.IsZero() || day.Before(st.from) {
-				st.from = day
-			}
-			if day.After(st.to) {
-				st.to = day
+			widen(&st.from, &st.to, day)
+			if l.Kind == BillPayment {
+				widen(&st.paidFrom, &st.paidTo, day)
 			}
 		}
 		rl, err := s.reconcileLine(ctx, st, f.Format.Channel(), l)
@@ -452,6 +484,16 @@ func (s *Service) matchBill(ctx context.Context, f BillFile, st *runState) error
 		st.run.PeriodFrom, st.run.PeriodTo = &from, &to
 	}
 	return nil
+}
+
+// widen stretches [from, to] to hold day.
+func widen(from, to *time.Time, day time.Time) {
+	if from.IsZero() || day.Before(*from) {
+		*from = day
+	}
+	if day.After(*to) {
+		*to = day
+	}
 }
 
 // closeLines lets a bill's file go, if its reader holds one open.
@@ -578,15 +620,16 @@ func (s *Service) billPledge(ctx context.Context, ref string) (*Pledge, error) {
 }
 
 // missingFromBill adds to the run the organization's pledges that a
-// provider's notification confirmed during the bill's days, which neither
-// this bill nor an earlier one names. A bank statement is not checked: a
-// pledge confirmed by hand was paid on a day the service does not know.
+// provider's notification confirmed during the days of the bill's
+// payments, which neither this bill nor an earlier one names. A bank
+// statement is not checked (a pledge confirmed by hand was paid on a day
+// the service does not know), nor a bill of refunds only.
 func (s *Service) missingFromBill(ctx context.Context, st *runState) error {
 	channel := st.run.Format.Channel()
-	if channel == ChannelBank || st.from.IsZero() {
+	if channel == ChannelBank || st.paidFrom.IsZero() {
 		return nil
 	}
-	ps, err := s.Store.ProviderConfirmedIn(ctx, st.org.ID, st.from, st.to.AddDate(0, 0, 1), NotificationIDPrefix(channel))
+	ps, err := s.Store.ProviderConfirmedIn(ctx, st.org.ID, st.paidFrom, st.paidTo.AddDate(0, 0, 1), NotificationIDPrefix(channel))
 	if err != nil {
 		return err
 	}

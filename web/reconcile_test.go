@@ -476,3 +476,53 @@ func TestReconcileMismatchesOnOnePage(t *testing.T) {
 		env.verifyLedger(t)
 	})
 }
+
+// A pledge a provider's notification confirmed is missing from a bill of
+// that day's payments only if no bill named it: not from a bill of refunds
+// only, not once an earlier bill had it.
+func TestReconcileMissingFromBill(t *testing.T) {
+	each(t, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		fx := newReconcileFixture(t, env)
+		notified, notifiedRef := fx.pledge(t, env, 3_000)
+		nb := []byte(`{"id":"wechatpay:4200000000000000000000000077","pledge_id":"` + notified + `","amount_fen":3000}`)
+		if r := env.do(http.MethodPost, "/api/v1/payment-notifications", "", nb, "X-Jiujinan-Signature", funds.SignNotification(testWebhookSecret, nb, *env.now.Load())); r.Status != 200 {
+			t.Fatalf("notification: %d %s", r.Status, r.Body)
+		}
+		refunded, refundedRef := fx.pledge(t, env, 1_000)
+		if _, err := env.funds.ConfirmPledge(ctx, fx.staff, refunded); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.funds.RefundPledge(ctx, fx.staff, refunded); err != nil {
+			t.Fatal(err)
+		}
+		_, otherRef := fx.pledge(t, env, 2_000)
+		day := env.now.Load().In(kernel.ChinaTime).Format("2006-01-02 15:04:05")
+		missing := func(data []byte) []string {
+			t.Helper()
+			r := env.postBill("/api/v1/reconciliations", fx.staffTok, "All.csv", data)
+			if r.Status != http.StatusCreated {
+				t.Fatalf("import: %d %s", r.Status, r.Body)
+			}
+			var out []string
+			for _, x := range r.JSON(t)["unmatched"].([]any) {
+				if l := x.(map[string]any); l["code"] == funds.MismatchMissing {
+					out = append(out, l["reference"].(string))
+				}
+			}
+			return out
+		}
+		if got := missing(weChatBill(day, weChatLine{"4200000000000000000000000078", refundedRef, "REFUND", "10.00", "10.00"})); len(got) != 0 {
+			t.Errorf("a refund bill finds %v missing", got)
+		}
+		if got := missing(weChatBill(day, weChatLine{"4200000000000000000000000079", otherRef, "SUCCESS", "20.00", ""})); len(got) != 1 || got[0] != notifiedRef {
+			t.Errorf("a payment bill without the notified payment finds %v missing, want %s", got, notifiedRef)
+		}
+		if got := missing(weChatBill(day, weChatLine{"4200000000000000000000000077", notifiedRef, "SUCCESS", "30.00", ""})); len(got) != 0 {
+			t.Errorf("the bill with the payment finds %v missing", got)
+		}
+		if got := missing(weChatBill(day, weChatLine{"4200000000000000000000000079", otherRef, "SUCCESS", "20.00", ""})); len(got) != 0 {
+			t.Errorf("once a bill had it, another finds %v missing", got)
+		}
+	})
+}
