@@ -391,8 +391,8 @@ type runState struct {
 	// trades holds the payments (and refunds) the file counted.
 	trades map[string]bool
 	// pledges holds the row ids of the organization's pledges the bill names.
-	pledges  map[int64]bool
-	pending  []ReconcileLine
+	pledges map[int64]bool
+	pending []ReconcileLine
 	// from and to are the first and last China day of the bill's lines,
 	// paidFrom and paidTo of its payments (a refund bill has none: it
 	// says nothing of what was paid).
