@@ -141,6 +141,11 @@ type Store interface {
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
+
+	// ReconcileStore keeps the imports of bills (store_bills.go).
+	ReconcileStore
+	// MonthlyStore dispatches the months of monthly pledges (store_bills.go).
+	MonthlyStore
 }
 
 // GroupHint names the rows of an InTxGrouped call: the fund or project

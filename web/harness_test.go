@@ -28,6 +28,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 	"github.com/jiujinan/jiujinan/stats"
@@ -109,7 +110,8 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
-		Stats: &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
+		Workbooks: xlsxsheet.Open,
+		Stats:     &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
 	})
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.

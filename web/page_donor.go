@@ -280,11 +280,12 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 	return err
 }
 
-// handleRecurringForm pauses, resumes or cancels a monthly pledge.
+// handleRecurringForm pauses, resumes or stops (cancels) a monthly pledge.
 func (s *Server) handleRecurringForm(c echo.Context) error {
-	_, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
+	r, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
+		s.setFlash(c, "flash_recurring_"+string(r.Status))
+		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly-"+r.PublicID)
 	}
 	if msg, ok := s.formProblem(c, err); ok {
 		return s.renderGiving(c, http.StatusBadRequest, msg)

@@ -274,6 +274,7 @@ func (s *Server) registerPages() {
 		e.GET("/my/giving", s.handleMyGivingPage, donor...)
 		e.POST("/my/pledges/:id/redirect", s.handleRedirectForm, donor...)
 		e.POST("/my/recurring/:id", s.handleRecurringForm, donor...)
+		e.GET("/my/pay/:token", s.handleMyPayLink, donor...)
 		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
 		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
 		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(kernel.RoleFederationStaff))
@@ -356,6 +357,7 @@ func (s *Server) registerPages() {
 			e.GET("/staff", s.handleStaffPage, fed...)
 			e.GET("/staff/reconcile", s.handleReconcilePage, fed...)
 			e.POST("/staff/reconcile", s.handleReconcileForm, fed...)
+			e.GET("/staff/reconcile/:id", s.handleReconcileRunPage, fed...)
 			if s.Matching != nil {
 				e.POST("/staff/plans", s.handlePlanCreateForm, fed...)
 				e.GET("/staff/plans/:id", s.handlePlanPage, fed...)

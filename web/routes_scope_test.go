@@ -218,6 +218,10 @@ type scopeFixture struct {
 	fedOrg string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
+
+	// reconcileRun is staffA's import of a bill; payLink the signed link
+	// to pay pledge (donorA's).
+	reconcileRun, payLink string
 }
 
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
@@ -303,6 +307,16 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatalf("recurring: %d %s", r.Status, r.Body)
 	}
 	fx.recurring = r.JSON(t)["id"].(string)
+	r = env.postBill("/api/v1/reconciliations", env.token(staffA), "statement.csv", []byte("reference,amount,date\n"+fx.pledgeRef+",1.00,2026-11-23\n"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("reconciliation: %d %s", r.Status, r.Body)
+	}
+	fx.reconcileRun = r.JSON(t)["id"].(string)
+	pl, err := env.funds.Store.Pledge(ctx, fx.pledge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.payLink = env.funds.PayLink(pl)
 	if fx.receipt == "" {
 		t.Fatal("no receipt")
 	}

@@ -82,6 +82,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// Workbooks opens uploaded .xlsx bills for reconciliation
+	// (xlsxsheet.Open); nil refuses them.
+	Workbooks record.OpenWorkbookFunc
 	// Stats answers the statistics, the federations' views of their
 	// counties and the needs in notice of a place; nil serves none.
 	Stats *stats.Service
@@ -225,6 +228,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerPeopleRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerFundRoutes(api)
+	s.registerReconcileRoutes(api)
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)

@@ -169,6 +169,28 @@ func pageStates() []pageState {
 	}
 	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
+	{
+		// Monthly gifts active (reminded or charged), paused and stopped,
+		// with a month in every state.
+		at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		var runs []funds.RecurringRun
+		for _, st := range []string{funds.MonthPaid, funds.MonthWaiting, funds.MonthCharging, funds.MonthMissed, funds.MonthSkipped, funds.MonthRefunded} {
+			run := funds.RecurringRun{Period: "2026-11", Outcome: funds.RunPledged, PledgeID: "p1", At: at, State: st}
+			if st == funds.MonthSkipped {
+				run.Outcome, run.PledgeID, run.ReasonCode = funds.RunSkipped, "", funds.SkipNeedFunded
+			}
+			runs = append(runs, run)
+		}
+		runs = append(runs, funds.RecurringRun{Period: "2026-10", Outcome: funds.RunFallback, PledgeID: "p0", At: at, State: funds.MonthPaid, ReasonCode: funds.SkipNeedEnded})
+		var gifts []funds.Recurring
+		for _, st := range []funds.RecurringStatus{funds.RecurringActive, funds.RecurringPaused, funds.RecurringCancelled} {
+			gifts = append(gifts, funds.Recurring{PublicID: "r-" + string(st), TargetType: funds.TargetFund, TargetPublicID: "f1", AmountFen: 5_000,
+				DayOfMonth: 23, Status: st, NextAt: at, Runs: runs})
+		}
+		gifts = append(gifts, funds.Recurring{PublicID: "r-charged", TargetType: funds.TargetNeed, TargetPublicID: "n1", AmountFen: 5_000,
+			DayOfMonth: 1, Status: funds.RecurringActive, AgreementChannel: funds.ChannelWeChatPay, NextAt: at})
+		add("my_giving", "layout", "monthly gifts in every state", givingPage{Giving: &funds.Giving{Recurring: gifts}, Titles: needTitles{}, Sources: map[string]string{"f1": "助学基金"}})
+	}
 	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
 	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
@@ -226,6 +248,31 @@ func pageStates() []pageState {
 	both("staff_plan", "layout", func(e fillMode) any { return filled[planPage](e) })
 	both("staff_reconcile", "layout", func(e fillMode) any { return filled[reconcilePage](e) })
 	add("staff_reconcile", "layout", "form", reconcilePage{})
+	add("staff_reconcile", "layout", "refused bill", reconcilePage{Error: "x", Rows: []string{"第 2 行 订单金额：不是金额"}, MoreRows: 3})
+	both("staff_reconcile_run", "layout", func(e fillMode) any { return filled[reconcileRunPage](e) })
+	{
+		// A run with a line of every mismatch, each kind of line, a
+		// pledge the bill lacks, every format; and one interrupted.
+		at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		var groups []mismatchGroup
+		for i, code := range funds.MismatchCodes {
+			l := funds.ReconcileLine{Line: i + 2, Kind: string(funds.BillPayment), Reference: "JJ0123456789", TradeNo: "4200001", AmountFen: 100, Code: code, PledgeFen: 200, At: &at}
+			if code == funds.MismatchMissing {
+				l.Line, l.Kind, l.TradeNo, l.PledgeID = 0, string(funds.BillPledge), "", "p1"
+			}
+			if code == funds.MismatchRefundNotInLedger {
+				l.Kind = string(funds.BillRefund)
+			}
+			groups = append(groups, mismatchGroup{Code: code, Lines: []funds.ReconcileLine{l}})
+		}
+		for _, f := range []funds.BillFormat{funds.BillWeChatPay, funds.BillAlipay, funds.BillAlipayAccount, funds.BillBank, funds.BillStatement} {
+			run := &funds.ReconcileRun{PublicID: "r1", Format: f, FileName: "All.csv", OrgName: "x", CreatedByName: "y", CreatedAt: at,
+				Status: funds.RunDone, PeriodFrom: &at, PeriodTo: &at, Counts: funds.ReconcileCounts{Lines: 12, Mismatches: 10}}
+			add("staff_reconcile_run", "layout", string(f), reconcileRunPage{Run: run, Groups: groups, Listed: 10, Lines: runLines{}})
+		}
+		add("staff_reconcile_run", "layout", "interrupted, all matched", reconcileRunPage{Run: &funds.ReconcileRun{PublicID: "r1", Format: funds.BillBank,
+			Status: funds.RunRunning, RepeatOf: "r0"}, Lines: runLines{}})
+	}
 	both("worker_need_new", "layout", func(e fillMode) any { return filled[needForm](e) })
 	both("worker_need_new", "preview", func(e fillMode) any { return filled[previewView](e) })
 	both("worker_needs", "layout", func(e fillMode) any { return filled[orgNeedsPage](e) })

@@ -34,6 +34,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/migrations"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -68,7 +69,8 @@ Usage:
   jiujinan reindex                    re-project, then rebuild the search index from the database
   jiujinan reproject                  recompute how coarsely each published need is shown (k-anonymity)
   jiujinan fund-jobs                  run the funds' background work once: expire unpaid
-                                      pledges, create due monthly pledges, open and default
+                                      pledges, create due monthly pledges and remind their
+                                      donors, open and default
                                       donors' choices for needs that ended (serve does it
                                       every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
@@ -405,6 +407,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Screening:  m.Screening,
 		Matching:   m.Matching,
 		CharityAid: m.CharityAid(),
+		Workbooks:  xlsxsheet.Open,
 		Stats:      &stats.Service{Store: sstore.New(m.DB), Divisions: m.Divisions, Now: m.Now, XLSX: statxlsx.New()},
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
