@@ -14,6 +14,7 @@ import (
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/stats"
 )
 
 // Printed public notices (公示) for the boards of villages and towns (issue
@@ -79,7 +80,7 @@ func (s *Server) handleNoticesPage(c echo.Context) error {
 	if d.Region == "" {
 		return s.render(c, http.StatusOK, "verify_notices", d)
 	}
-	d.Name = s.pages.div.FullName(d.Region)
+	d.Name = s.pages.div.FullName(divisionCode(d.Region))
 	needs, full, err := s.noticeNeeds(c.Request().Context(), by, d.Region)
 	var ve *kernel.ValidationError
 	switch {
@@ -132,11 +133,20 @@ func (s *Server) noticeNeeds(ctx context.Context, by *kernel.Principal, region s
 			out = append(out, n)
 		}
 	}
-	return out, len(ids) >= maxNoticeBatch, nil
+	return out, len(ids) >= stats.MaxNoticeNeeds, nil
 }
 
-// maxNoticeBatch is stats.MaxNoticeNeeds, the most a batch prints.
-const maxNoticeBatch = 500
+// divisionCode is the division code of a region prefix as
+// kernel.Divisions.ParseRegionFilter reads it (37 → 370000, 3717 → 371700).
+func divisionCode(prefix string) string {
+	switch len(prefix) {
+	case 2:
+		return prefix + "0000"
+	case 4:
+		return prefix + "00"
+	}
+	return prefix
+}
 
 // noticePrint is the printed notices' view (template notice_print, block
 // "print": a document of its own, without the site's navigation).
@@ -247,7 +257,7 @@ func (s *Server) handleNoticeBatchPrint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := noticePrint{Layout: layout, Place: s.pages.div.FullName(region), Site: s.siteURL(c), Office: s.office(by, region),
+	d := noticePrint{Layout: layout, Place: s.pages.div.FullName(divisionCode(region)), Site: s.siteURL(c), Office: s.office(by, region),
 		PrintedAt: s.now(), Back: "/verify/notices?region=" + region}
 	for _, pn := range needs {
 		var n *marketplace.Need
