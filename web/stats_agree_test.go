@@ -420,6 +420,7 @@ func TestStatisticsAgreeWithTheRows(t *testing.T) {
 			region string
 		}{
 			{"the city's year, by its civil affairs office", w.cityVer, "2026", "371700"},
+			{"the province's year, by city", w.provVer, "2026", ""},
 			{"the city's year, by its federation", w.cityFed, "2026", ""},
 			{"郓城县's October", a.ver, "2026-10", ""},
 			{"牡丹区's December", b.ver, "2026-12", ""},
@@ -473,6 +474,17 @@ func TestStatisticsAgreeWithTheRows(t *testing.T) {
 				}
 				if len(rep.Regions) < 3 || len(rep.Orgs) < 5 || len(rep.Programmes) == 0 {
 					t.Errorf("breakdowns too thin: %d places, %d organizations, %d programmes", len(rep.Regions), len(rep.Orgs), len(rep.Programmes))
+				}
+			}
+			if tc.who == w.provVer {
+				heze := 0
+				for _, row := range rep.Regions {
+					if row.Key == "371700" && row.Received > 0 {
+						heze++
+					}
+				}
+				if rep.Region != "370000" || len(rep.Regions) < 16 || heze != 1 {
+					t.Errorf("the province's year: %s by %d cities, 菏泽市 with needs: %d", rep.Region, len(rep.Regions), heze)
 				}
 			}
 			if tc.who == w.charityStaff && (rep.MoneyOf == nil || rep.MoneyOf.ID != w.charity.ID || rep.Total.AllocatedFen == 0 || rep.Total.RaisedFen != 500_000) {

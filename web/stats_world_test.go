@@ -26,8 +26,9 @@ import (
 type statsWorld struct {
 	env      *testEnv
 	counties []*statsCounty
-	// The city's federation and civil affairs office (371700).
-	cityFed, cityVer *kernel.Principal
+	// The city's federation and civil affairs office (371700), and the
+	// province's civil affairs office (370000).
+	cityFed, cityVer, provVer *kernel.Principal
 	cityFedOrg       *kernel.Org
 	cityFund         string
 	// A charity of 郓城县 with a fund: its staff read its money only.
@@ -210,6 +211,7 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 	w.cityFedOrg = w.org(kernel.OrgCharityFederation, "371700", "菏泽市慈善总会")
 	_, w.cityFed = env.user(kernel.RoleFederationStaff, w.cityFedOrg)
 	_, w.cityVer = env.user(kernel.RoleVerifier, w.org(kernel.OrgCivilAffairs, "371700", "菏泽市民政局"))
+	_, w.provVer = env.user(kernel.RoleVerifier, w.org(kernel.OrgCivilAffairs, "370000", "山东省民政厅"))
 	w.cityFund = w.fill(w.cityFed, "市救急难基金", kernel.Restrictions{}, funds.MatchOffer{}, 5_000_000)
 	w.charity = w.org(kernel.OrgCharity, "371725", "郓城县助学会")
 	_, w.charityStaff = env.user(kernel.RoleFederationStaff, w.charity)
