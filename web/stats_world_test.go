@@ -29,8 +29,8 @@ type statsWorld struct {
 	// The city's federation and civil affairs office (371700), and the
 	// province's civil affairs office (370000).
 	cityFed, cityVer, provVer *kernel.Principal
-	cityFedOrg       *kernel.Org
-	cityFund         string
+	cityFedOrg                *kernel.Org
+	cityFund                  string
 	// A charity of 郓城县 with a fund: its staff read its money only.
 	charity      *kernel.Org
 	charityStaff *kernel.Principal
