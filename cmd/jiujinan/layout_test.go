@@ -19,6 +19,7 @@ const module = "github.com/jiujinan/jiujinan/"
 // search, sqldb, migrations) and web sit on top of them; cmd wires it all.
 var layout = map[string][]string{
 	"kernel":                     nil,
+	"kernel/rmbwords":            nil,
 	"recovery":                   nil,
 	"marketplace/anonymize":      {"kernel"},
 	"marketplace":                {"kernel", "marketplace/anonymize"},
@@ -49,7 +50,7 @@ var layout = map[string][]string{
 
 // domain packages hold the rules: no database, HTTP, token or search
 // library in them (STYLE.md), only the standard library and these.
-var domain = map[string]bool{"kernel": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
+var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
 	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true}
 
 var domainThirdParty = []string{"golang.org/x/crypto/", "golang.org/x/text/"}
