@@ -89,3 +89,26 @@ func CheckCreditCode(code string) error {
 	}
 	return nil
 }
+
+// AddCreditCodeProblem records on v, under field, why code (canonical) is
+// not a unified social credit code, if it is not.
+func AddCreditCodeProblem(v *ValidationError, field, code string) {
+	switch err := CheckCreditCode(code); {
+	case errors.Is(err, ErrCreditCodeLength):
+		v.Add(field, "must be the 18 characters of a unified social credit code")
+	case errors.Is(err, ErrCreditCodeAlphabet):
+		v.Add(field, "uses only digits and capital letters other than I, O, S, V and Z")
+	case errors.Is(err, ErrCreditCodeCheck):
+		v.Add(field, "check character is wrong (GB 32100)")
+	}
+}
+
+// OrgRegistration is how a charity is registered: its unified social
+// credit code and registered name (登记名称), which its receipts carry.
+type OrgRegistration struct {
+	CreditCode     string
+	RegisteredName string
+}
+
+// Set reports whether receipts can name the charity as registered.
+func (r OrgRegistration) Set() bool { return r.CreditCode != "" && r.RegisteredName != "" }

@@ -26,7 +26,7 @@ var layout = map[string][]string{
 	"matching/record":            {"kernel", "marketplace", "recovery"},
 	"matching/record/paymentgen": {"kernel"},
 	"matching/screening":         {"kernel", "marketplace", "matching/record"},
-	"funds":                      {"kernel", "marketplace"},
+	"funds":                      {"kernel", "kernel/rmbwords", "marketplace"},
 	"matching":                   {"kernel", "marketplace", "marketplace/anonymize", "funds"},
 
 	"sqldb":                             {"recovery"},
@@ -37,6 +37,7 @@ var layout = map[string][]string{
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
 	"funds/aidxlsx":                     {"funds"},
+	"funds/receiptdoc":                  nil,
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
 	"matching/record/xlsxsheet":         {"matching/record"},
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
