@@ -14,6 +14,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/kernel/rmbwords"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // Receipts a donor can use (捐赠票据): each confirmed pledge gets one, in
@@ -326,6 +327,9 @@ type ReceiptsFilter struct {
 	OrgPublicID string
 	// From and To are China calendar dates (YYYY-MM-DD), both included.
 	From, To string
+	// Format is how the export is read (page, json, csv, xlsx), for the
+	// audit log.
+	Format string
 }
 
 // MaxReceiptExportDays bounds the period of one export.
@@ -365,6 +369,16 @@ func (s *Service) ChargedReceipts(ctx context.Context, by *kernel.Principal, f R
 	rs, err := s.Store.OrgReceipts(ctx, org.ID, from.UTC(), to.AddDate(0, 0, 1).UTC())
 	if err != nil {
 		return nil, nil, fmt.Errorf("funds: receipts: %w", err)
+	}
+	if s.Audit != nil {
+		// Donors' names and ID numbers leave the system: who took them is
+		// on the record.
+		detail, _ := json.Marshal(map[string]any{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),
+			"receipts": len(rs), "format": f.Format})
+		if err := s.Audit.AppendAudit(ctx, marketplace.AuditEntry{Stream: "receipts", At: s.now(), Actor: by.User.PublicID,
+			Action: "receipts.export", ObjectType: "org", ObjectID: org.PublicID, Detail: string(detail)}); err != nil {
+			return nil, nil, fmt.Errorf("funds: receipts: audit: %w", err)
+		}
 	}
 	out := rs[:0]
 	for i := range rs {

@@ -37,6 +37,9 @@ type Service struct {
 	// RedirectWindow is how long donors of a need that ended have to choose
 	// where its money goes before the default applies (DefaultRedirectWindow).
 	RedirectWindow time.Duration
+	// Audit records who read the donors' details in a receipt export
+	// (ChargedReceipts); nil records nothing (tests of other parts).
+	Audit AuditWriter
 }
 
 // NewService returns a service with the defaults (pledges expire after 7

@@ -190,6 +190,7 @@ func TestReceiptNamesTheDonorAndTheCharityAsRegistered(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
+		f.svc.Audit = f.mstore
 		fund := f.fund(kernel.Restrictions{})
 		donor := f.user(kernel.RoleDonor, nil)
 		give := func(as *funds.ReceiptAs) *funds.Receipt {
@@ -304,6 +305,10 @@ func TestReceiptNamesTheDonorAndTheCharityAsRegistered(t *testing.T) {
 		want := []string{anon.Number, person.Number, corp.Number, byProfile.Number}
 		if org.ID != f.fed.ID || len(rs) != 5 || !slices.Equal(numbers[:4], want) || slices.Contains(numbers, once.Number) {
 			t.Errorf("export: %v, want %v and the last, without %s", numbers, want, once.Number)
+		}
+		if es, err := f.mstore.AuditEntries(ctx, "receipts"); err != nil || len(es) != 1 || es[0].Action != "receipts.export" ||
+			es[0].ObjectID != f.fed.PublicID || es[0].Actor != f.staff.User.PublicID {
+			t.Errorf("the export is not on the audit log: %+v %v", es, err)
 		}
 		row1 := rs[1].ExportRow("李会计")
 		if got := fmt.Sprint(row1); got != fmt.Sprint([]string{"", "", "张三", "身份证", "110101199003074514", "10005.00", "壹万零伍元整", "2026-11-23",
