@@ -335,13 +335,14 @@ type ReceiptsFilter struct {
 // MaxReceiptExportDays bounds the period of one export.
 const MaxReceiptExportDays = 366
 
-// ChargedReceipts returns, for federation staff of the organization, the
+// ReceiptsForExport returns, for federation staff of the organization, the
 // organization and the receipts it issued from From to To (China dates,
 // both included) that were not voided (a refunded gift gets no official
 // receipt), in number order, their donors opened: what its finance staff
 // issue the official 公益事业捐赠统一票据 from. ErrNotFound for anyone else
-// and for an unknown organization; ValidationError for the dates.
-func (s *Service) ChargedReceipts(ctx context.Context, by *kernel.Principal, f ReceiptsFilter) (*ReceiptOrg, []Receipt, error) {
+// and for an unknown organization; ValidationError for the dates. Each
+// call is an entry of the audit log (stream receipts), when Audit is set.
+func (s *Service) ReceiptsForExport(ctx context.Context, by *kernel.Principal, f ReceiptsFilter) (*ReceiptOrg, []Receipt, error) {
 	v := &kernel.ValidationError{}
 	from, ferr := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.From), kernel.ChinaTime)
 	if ferr != nil {

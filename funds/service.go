@@ -38,7 +38,7 @@ type Service struct {
 	// where its money goes before the default applies (DefaultRedirectWindow).
 	RedirectWindow time.Duration
 	// Audit records who read the donors' details in a receipt export
-	// (ChargedReceipts); nil records nothing (tests of other parts).
+	// (ReceiptsForExport); nil records nothing (tests of other parts).
 	Audit AuditWriter
 }
 

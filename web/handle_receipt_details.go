@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -70,7 +71,7 @@ func toReceiptProfileJSON(p *funds.DonorProfile) receiptProfileJSON {
 }
 
 // receiptProfileRequest replaces the details; an absent id_number keeps
-// the one on file, an empty one removes it.
+// the one on file (while there is a real name), an empty one removes it.
 type receiptProfileRequest struct {
 	RealName      string  `json:"real_name"`
 	IDNumber      *string `json:"id_number"`
@@ -98,7 +99,7 @@ func (s *Server) handleReceiptProfilePut(c echo.Context) error {
 	in := funds.DonorProfile{RealName: req.RealName, AsOrg: req.AsOrg, OrgName: req.OrgName, OrgCreditCode: req.OrgCreditCode}
 	if req.IDNumber != nil {
 		in.IDNumber = *req.IDNumber
-	} else {
+	} else if strings.TrimSpace(req.RealName) != "" {
 		cur, err := s.Funds.MyDonorProfile(ctx, PrincipalOf(c))
 		if err != nil {
 			return err
@@ -146,7 +147,7 @@ func (s *Server) handleOrgReceipts(c echo.Context) error {
 		format = "json"
 	}
 	org, from, to := c.Param("id"), c.QueryParam("from"), c.QueryParam("to")
-	_, rs, err := s.Funds.ChargedReceipts(c.Request().Context(), PrincipalOf(c), funds.ReceiptsFilter{OrgPublicID: org, From: from, To: to, Format: format})
+	_, rs, err := s.Funds.ReceiptsForExport(c.Request().Context(), PrincipalOf(c), funds.ReceiptsFilter{OrgPublicID: org, From: from, To: to, Format: format})
 	if err != nil {
 		return err
 	}

@@ -158,7 +158,8 @@ func profileView(p *funds.DonorProfile) receiptProfilePage {
 }
 
 // handleReceiptProfileForm saves the donor's receipt details. An empty ID
-// number field keeps the one on file; "clear_id_number" removes it.
+// number field keeps the one on file while there is a real name;
+// "clear_id_number" (or no name) removes it.
 func (s *Server) handleReceiptProfileForm(c echo.Context) error {
 	ctx := c.Request().Context()
 	by := PrincipalOf(c)
@@ -168,8 +169,8 @@ func (s *Server) handleReceiptProfileForm(c echo.Context) error {
 	}
 	in := funds.DonorProfile{RealName: c.FormValue("real_name"), IDNumber: strings.TrimSpace(c.FormValue("id_number")),
 		AsOrg: c.FormValue("as_org") != "", OrgName: c.FormValue("org_name"), OrgCreditCode: c.FormValue("org_credit_code")}
-	if in.IDNumber == "" && c.FormValue("clear_id_number") == "" {
-		in.IDNumber = cur.IDNumber
+	if in.IDNumber == "" && c.FormValue("clear_id_number") == "" && strings.TrimSpace(in.RealName) != "" {
+		in.IDNumber = cur.IDNumber // the number on file stays with a name
 	}
 	_, err = s.Funds.SetMyDonorProfile(ctx, by, in)
 	var ve *kernel.ValidationError
@@ -271,10 +272,10 @@ func (s *Server) staffReceiptsForm(c echo.Context) staffReceiptsPage {
 	return d
 }
 
-// chargedReceipts runs the export for the page's form, or answers the page
+// receiptsForExport runs the export for the page's form, or answers the page
 // with its problems (ok false).
-func (s *Server) chargedReceipts(c echo.Context, d *staffReceiptsPage, format string) ([]funds.Receipt, bool, error) {
-	_, rs, err := s.Funds.ChargedReceipts(c.Request().Context(), PrincipalOf(c), funds.ReceiptsFilter{OrgPublicID: d.Org, From: d.From, To: d.To, Format: format})
+func (s *Server) receiptsForExport(c echo.Context, d *staffReceiptsPage, format string) ([]funds.Receipt, bool, error) {
+	_, rs, err := s.Funds.ReceiptsForExport(c.Request().Context(), PrincipalOf(c), funds.ReceiptsFilter{OrgPublicID: d.Org, From: d.From, To: d.To, Format: format})
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		d.Error = s.pageT(c, "form_has_errors")
@@ -291,7 +292,7 @@ func (s *Server) handleStaffReceiptsPage(c echo.Context) error {
 	if c.QueryParam("from") == "" || len(d.Orgs) == 0 {
 		return s.render(c, http.StatusOK, "staff_receipts", d)
 	}
-	rs, ok, err := s.chargedReceipts(c, &d, "page")
+	rs, ok, err := s.receiptsForExport(c, &d, "page")
 	if !ok {
 		return err
 	}
@@ -319,7 +320,7 @@ func (s *Server) handleStaffReceiptsFile(c echo.Context) error {
 		d.Invalid["format"] = s.pageT(c, "field_invalid")
 		return s.render(c, http.StatusBadRequest, "staff_receipts", d)
 	}
-	rs, ok, err := s.chargedReceipts(c, &d, format)
+	rs, ok, err := s.receiptsForExport(c, &d, format)
 	if !ok {
 		return err
 	}

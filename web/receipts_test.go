@@ -376,3 +376,37 @@ func TestPledgeAPITakesTheReceiptChoice(t *testing.T) {
 		t.Errorf("receipt: %v", got)
 	}
 }
+
+// TestReceiptProfileKeepsOrRemovesTheIDNumber: over the API, a profile
+// without id_number keeps the number on file while there is a name; an
+// empty one, or no name, removes it.
+func TestReceiptProfileKeepsOrRemovesTheIDNumber(t *testing.T) {
+	env := newTestEnv(t, mustSQLite(t))
+	dtok, _ := env.user(kernel.RoleDonor, nil)
+	put := func(body map[string]any) map[string]any {
+		t.Helper()
+		r := env.do(http.MethodPut, "/api/v1/me/receipt-profile", dtok, body)
+		if r.Status != 200 {
+			t.Fatalf("put %v: %d %s", body, r.Status, r.Body)
+		}
+		return r.JSON(t)
+	}
+	if got := env.do(http.MethodGet, "/api/v1/me/receipt-profile", dtok, nil).JSON(t); got["receipts_name"] != "匿名" || got["receipts_as"] != "anonymous" {
+		t.Errorf("before any: %v", got)
+	}
+	wantInvalid(t, env.do(http.MethodPut, "/api/v1/me/receipt-profile", dtok, map[string]any{"real_name": "张三", "id_number": "11010119900307451X"}), "id_number")
+	if got := put(map[string]any{"real_name": "张三", "id_number": "110101199003074514"}); got["id_number_masked"] != "1101**********4514" || got["receipts_name"] != "张三" {
+		t.Errorf("with a number: %v", got)
+	}
+	if got := put(map[string]any{"real_name": "张三丰"}); got["id_number_masked"] != "1101**********4514" {
+		t.Errorf("kept: %v", got)
+	}
+	if got := put(map[string]any{"real_name": "张三丰", "id_number": ""}); got["id_number_masked"] != nil {
+		t.Errorf("removed: %v", got)
+	}
+	put(map[string]any{"real_name": "张三丰", "id_number": "110101199003074514"})
+	if got := put(map[string]any{"real_name": ""}); got["id_number_masked"] != nil || got["receipts_as"] != "anonymous" {
+		t.Errorf("no name: %v", got)
+	}
+	wantInvalid(t, env.do(http.MethodPut, "/api/v1/me/receipt-profile", dtok, map[string]any{"as_org": true, "org_name": "某公司", "org_credit_code": "91350100M000100Y4"}), "org_credit_code")
+}

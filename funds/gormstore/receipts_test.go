@@ -294,7 +294,7 @@ func TestReceiptNamesTheDonorAndTheCharityAsRegistered(t *testing.T) {
 		if _, err := f.svc.RefundPledge(ctx, f.staff, once.PledgePublicID); err != nil {
 			t.Fatal(err)
 		}
-		org, rs, err := f.svc.ChargedReceipts(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"})
+		org, rs, err := f.svc.ReceiptsForExport(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,17 +315,17 @@ func TestReceiptNamesTheDonorAndTheCharityAsRegistered(t *testing.T) {
 			fund.Name, "郓城县慈善总会（登记）", "李会计", person.Number}) {
 			t.Errorf("export row: %s", got)
 		}
-		if _, rs, _ := f.svc.ChargedReceipts(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-24", To: "2026-12-31"}); len(rs) != 0 {
+		if _, rs, _ := f.svc.ReceiptsForExport(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-24", To: "2026-12-31"}); len(rs) != 0 {
 			t.Errorf("the next days: %d receipts", len(rs))
 		}
 		otherStaff := f.user(kernel.RoleFederationStaff, f.other)
-		if _, _, err := f.svc.ChargedReceipts(ctx, otherStaff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"}); !errors.Is(err, kernel.ErrNotFound) {
+		if _, _, err := f.svc.ReceiptsForExport(ctx, otherStaff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"}); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("another federation's staff: %v", err)
 		}
-		if _, _, err := f.svc.ChargedReceipts(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-01-01", To: "2027-01-02"}); !errors.As(err, &ve) || ve.Fields["to"] == "" {
+		if _, _, err := f.svc.ReceiptsForExport(ctx, f.staff, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-01-01", To: "2027-01-02"}); !errors.As(err, &ve) || ve.Fields["to"] == "" {
 			t.Errorf("more than a year: %v", err)
 		}
-		if _, _, err := f.svc.ChargedReceipts(ctx, donor, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"}); !errors.Is(err, kernel.ErrNotFound) {
+		if _, _, err := f.svc.ReceiptsForExport(ctx, donor, funds.ReceiptsFilter{OrgPublicID: f.fed.PublicID, From: "2026-11-23", To: "2026-11-23"}); !errors.Is(err, kernel.ErrNotFound) {
 			t.Errorf("a donor: %v", err)
 		}
 	})

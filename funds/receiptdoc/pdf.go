@@ -41,6 +41,11 @@ const (
 	lineH         = 9.0
 )
 
+// pdfSlots bounds the PDFs made at once: fpdf reads the whole CJK font for
+// each document (some 0.1 s of CPU and 30 MB of garbage, BenchmarkPDF), so
+// a burst of downloads waits its turn instead of taking every core.
+var pdfSlots = make(chan struct{}, 2)
+
 // PDF writes r as a one-page A4 PDF with the glyphs it uses of the
 // embedded Chinese font.
 func PDF(w io.Writer, r Receipt) error {
@@ -48,6 +53,8 @@ func PDF(w io.Writer, r Receipt) error {
 	if err != nil {
 		return err
 	}
+	pdfSlots <- struct{}{}
+	defer func() { <-pdfSlots }()
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetCreationDate(r.Issued)
 	p.SetModificationDate(r.Issued)
