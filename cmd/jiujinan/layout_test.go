@@ -44,7 +44,7 @@ var layout = map[string][]string{
 		"matching/record/gormstore", "matching/screening", "sqldb"},
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
 
-	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds",
+	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",
 		"matching", "matching/record", "matching/screening"},
 	"cmd/jiujinan": {"*"},
 }
