@@ -41,6 +41,9 @@ type NeedConfig struct {
 	EmergencyMaxFen int64
 	// ClearanceWorkingDays is the time limit of clearance (2 by default).
 	ClearanceWorkingDays int
+	// Calendar says which days are working days (nil: China's holiday
+	// table without an operator's days).
+	Calendar *kernel.Calendar
 }
 
 // NeedService runs the need lifecycle: posting, clearance, publication with
@@ -73,18 +76,11 @@ func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *kernel.Divi
 	return &NeedService{Store: store, Cipher: c, Pseudonymizer: p, Divisions: d, Now: now, NewID: newID, Config: cfg}
 }
 
-// AddWorkingDays returns t plus n working days (Saturdays and Sundays in
-// China time skipped), keeping the time of day. Public holidays are not
-// known to it.
+// AddWorkingDays returns t plus n working days in China (weekends, public
+// holidays and make-up working days by China's holiday table; see
+// kernel.Calendar), keeping the time of day.
 func AddWorkingDays(t time.Time, n int) time.Time {
-	c := t.In(kernel.ChinaTime)
-	for n > 0 {
-		c = c.AddDate(0, 0, 1)
-		if wd := c.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return c.UTC()
+	return (*kernel.Calendar)(nil).AddWorkingDays(t, n)
 }
 
 // NeedInput is what a social worker posts.
@@ -425,7 +421,7 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 		StatutoryReliefFen: in.StatutoryReliefFen, RequestedFen: vn.requested, CostFrom: vn.costFrom, CostTo: vn.costTo,
 		ServiceNeeds: vn.services, Deadline: vn.deadline, Emergency: in.Emergency, ConsentPublic: vn.consent.Given,
 		CreatedAt: now, UpdatedAt: now, Version: 1, Household: HouseholdOf(s.Pseudonymizer, &ident)}
-	due := AddWorkingDays(now, s.Config.ClearanceWorkingDays)
+	due := s.Config.Calendar.AddWorkingDays(now, s.Config.ClearanceWorkingDays)
 	n.SubmittedAt, n.ClearanceDueAt = &now, &due
 	priv := needPrivate{Title: strings.TrimSpace(in.Title), Story: in.Story, Consent: vn.consent}
 	if n.PrivateCT, n.PrivateKID, err = s.seal(priv, n.PublicID); err != nil {
@@ -1117,7 +1113,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	if err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
-	due := AddWorkingDays(now, ObjectionWorkingDays)
+	due := s.Config.Calendar.AddWorkingDays(now, ObjectionWorkingDays)
 	o := &Objection{PublicID: s.NewID(), CreatedAt: now, PublicText: anonymize.ScrubStory(in.Text, anonymize.ScrubOptions{Names: householdNames(id), AgeBand: n.AgeBand}), Status: ObjectionOpen,
 		Anonymous: in.Anonymous, AddrKey: addrKey, DueAt: &due, TokenHash: tokenHash(token)}
 	if by != nil {

@@ -322,18 +322,12 @@ func (s *Server) handleAuditLogPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) > browsePerPage {
+	var last int64
+	if more := len(rows) > browsePerPage; more {
 		rows = rows[:browsePerPage]
-		v := f.values()
-		v.Set("before", cursorOf(rows[len(rows)-1].Key))
-		d.Next = browseLink("/audit/log", v)
+		last = rows[len(rows)-1].Key
 	}
-	if q.Before > 0 {
-		d.Newest = browseLink("/audit/log", f.values())
-	}
-	csvQ := f.values()
-	csvQ.Set("format", "csv")
-	d.CSV = browseLink("/audit/log", csvQ)
+	d.Next, d.Newest, d.CSV = browseLinks("/audit/log", f.values, last, q.Before)
 	d.Rows = rows
 	d.Chips = s.auditChips(c, log, f, rows)
 	return s.render(c, http.StatusOK, "audit_log", d)

@@ -290,6 +290,7 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 func (s *Server) handleRecurringForm(c echo.Context) error {
 	_, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
 	if err == nil {
+		s.setFlash(c, "flash_recurring_"+c.FormValue("status"))
 		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
 	}
 	if msg, ok := s.formProblem(c, err); ok {

@@ -95,6 +95,7 @@ func (s *Server) handleVerifyObjectionForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_objection_decided")
 		return c.Redirect(http.StatusSeeOther, "/verify/objections")
 	case errors.As(err, &ve):
 		return s.renderVerifyObjections(c, http.StatusBadRequest, s.pageT(c, "objection_decision_needed"))

@@ -68,6 +68,7 @@ func (s *Server) handlePlanCreateForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_plan_created")
 		return c.Redirect(http.StatusSeeOther, "/staff/plans/"+plan.PublicID)
 	case errors.As(err, &ve):
 		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))

@@ -39,6 +39,7 @@ type Config struct {
 	ScreeningConfig   string        `env:"JIUJINAN_SCREENING_CONFIG" help:"TOML (.toml) or JSON file changing the screening defaults: programme to category mapping, eligible programmes per household type, look-back months (docs/screening.md)"`
 
 	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`
+	HolidaysFile     string        `env:"JIUJINAN_HOLIDAYS_FILE" help:"CSV of days that override China's holiday table (date,休 or 班,name), for a year the built-in table lacks or an announced change"`
 	UploadDir        string        `env:"JIUJINAN_UPLOAD_DIR" help:"folder where an uploaded payment file is kept, sealed (AES-256-GCM), until its import is done, so that an import interrupted by a restart resumes (default DATA_DIR/uploads)"`
 	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`
 	RequestTimeout   time.Duration `env:"JIUJINAN_REQUEST_TIMEOUT" envDefault:"30s" help:"time limit of one API request"`

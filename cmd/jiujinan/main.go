@@ -174,6 +174,9 @@ type Main struct {
 	People    *marketplace.PeopleService
 	Store     *gormstore.Store
 	Divisions *kernel.Divisions
+	// Calendar counts working days: China's holiday table with the
+	// operator's days (JIUJINAN_HOLIDAYS_FILE) over it.
+	Calendar *kernel.Calendar
 	// Index and Indexer are the search index and the worker that keeps it
 	// in step with the database (OpenSearch; serve only).
 	Index         search.Index
@@ -273,6 +276,14 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 		db.Close()
 		return nil, fmt.Errorf("division table: %w", err)
 	}
+	var days []kernel.CalendarDay
+	if cfg.HolidaysFile != "" {
+		if days, err = kernel.LoadCalendarDays(cfg.HolidaysFile); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("JIUJINAN_HOLIDAYS_FILE: %w", err)
+		}
+	}
+	m.Calendar = kernel.NewCalendar(days)
 	m.Store = gormstore.New(db)
 	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
 	m.Accounts.RegionKnown = m.Divisions.Known
@@ -339,7 +350,7 @@ func (m *Main) needService() (*marketplace.NeedService, error) {
 	}
 	return marketplace.NewNeedService(wakingNeedStore{m.Store, m.wakeIndexer}, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
 		NoticePeriod: m.Config.NoticePeriod, K: m.Config.KAnonymity, EmergencyMaxFen: m.Config.EmergencyLimitFen,
-		ClearanceWorkingDays: 2,
+		ClearanceWorkingDays: 2, Calendar: m.Calendar,
 	}), nil
 }
 
