@@ -389,6 +389,7 @@ func (s *Server) registerPages() {
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
+	s.registerReceiptPages()
 }
 
 type homePage struct {

@@ -225,6 +225,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerReceiptRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
