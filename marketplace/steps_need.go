@@ -3,6 +3,7 @@ package marketplace
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
@@ -140,6 +141,16 @@ func (s *NeedService) Steps(ctx context.Context, by *kernel.Principal, publicID 
 	if steps == nil {
 		steps = []CaseStep{}
 	}
+	// The case's own step, which runs over all the others, comes last.
+	slices.SortStableFunc(steps, func(a, b CaseStep) int {
+		switch {
+		case a.Step == StepCase && b.Step != StepCase:
+			return 1
+		case a.Step != StepCase && b.Step == StepCase:
+			return -1
+		}
+		return 0
+	})
 	if gds == nil {
 		gds = []GroupDecision{}
 	}
