@@ -218,3 +218,14 @@ func (s *NeedService) Escalations(ctx context.Context, by *kernel.Principal, lim
 	}
 	return out, nil
 }
+
+// CaseOpen reports whether the need's case is still running against its
+// limit (CaseDueAt): it has one and has not ended (closed, rejected,
+// referred or withdrawn).
+func (n *Need) CaseOpen() bool {
+	switch n.Status {
+	case kernel.NeedClosed, kernel.NeedRejected, kernel.NeedReferred, kernel.NeedWithdrawn:
+		return false
+	}
+	return n.CaseDueAt != nil
+}
