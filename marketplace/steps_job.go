@@ -28,8 +28,9 @@ type StepStore interface {
 
 // StepDueQuery selects open steps by their due.
 type StepDueQuery struct {
-	// Before keeps the steps due before it.
-	Before time.Time
+	// Before keeps the steps due before it; NotBefore, when set, those
+	// due at or after it.
+	Before, NotBefore time.Time
 	// NotReminded keeps the steps not reminded yet; NotEscalated those
 	// not escalated yet.
 	NotReminded, NotEscalated bool
@@ -47,12 +48,16 @@ const (
 )
 
 // StepNotice is what a Notifier is told: the step (with the public id of
-// its need or report, its region and due) and, when it escalated, the
-// offices it escalated to. It holds no personal data.
+// its need or report, its region and due), the region code of the office
+// whose step it is (Office: the division at the step's level containing
+// its region; the social workers of the posting organization or of the
+// report's routes work a case's and a report's steps too) and, when it
+// escalated, the offices it escalated to. It holds no personal data.
 type StepNotice struct {
-	Kind StepNoticeKind
-	Step CaseStep
-	To   []StepEscalation
+	Kind   StepNoticeKind
+	Step   CaseStep
+	Office string
+	To     []StepEscalation
 }
 
 // Notifier tells people about time limits: the office whose step is about
@@ -116,7 +121,7 @@ func (s *StepService) Run(ctx context.Context) (StepRun, error) {
 	// same time, not reminded or escalated yet.
 	soon := s.Calendar.AddWorkingDays(now, 1)
 	for done := false; !done; {
-		steps, err := s.Store.DueSteps(ctx, StepDueQuery{Before: soon, NotReminded: true, NotEscalated: true, Limit: stepBatch})
+		steps, err := s.Store.DueSteps(ctx, StepDueQuery{Before: soon, NotBefore: now, NotReminded: true, NotEscalated: true, Limit: stepBatch})
 		if err != nil {
 			return run, fmt.Errorf("steps: due soon: %w", err)
 		}
@@ -132,7 +137,7 @@ func (s *StepService) Run(ctx context.Context) (StepRun, error) {
 				continue
 			}
 			run.Reminded++
-			if err := notifier.NotifyStep(ctx, StepNotice{Kind: NoticeStepDueSoon, Step: st}); err != nil {
+			if err := notifier.NotifyStep(ctx, StepNotice{Kind: NoticeStepDueSoon, Step: st, Office: s.office(st)}); err != nil {
 				fail(fmt.Errorf("steps: notify due soon %s: %w", st.PublicID, err))
 			}
 		}
@@ -155,7 +160,7 @@ func (s *StepService) Run(ctx context.Context) (StepRun, error) {
 				continue
 			}
 			run.Escalated++
-			if err := notifier.NotifyStep(ctx, StepNotice{Kind: NoticeStepEscalated, Step: st, To: to}); err != nil {
+			if err := notifier.NotifyStep(ctx, StepNotice{Kind: NoticeStepEscalated, Step: st, Office: s.office(st), To: to}); err != nil {
 				fail(fmt.Errorf("steps: notify escalation %s: %w", st.PublicID, err))
 			}
 		}
@@ -206,4 +211,15 @@ func (s *StepService) escalate(ctx context.Context, st CaseStep, now time.Time) 
 		return nil, false, err
 	}
 	return to, true, nil
+}
+
+// office is the region code of the office whose step st is.
+func (s *StepService) office(st CaseStep) string {
+	if s.Divisions == nil {
+		return st.RegionCode
+	}
+	if c := s.Divisions.Coarsen(st.RegionCode, st.Level); c != "" {
+		return c
+	}
+	return st.RegionCode
 }

@@ -435,6 +435,11 @@ func TestTimeLimitsCrossNationalDay(t *testing.T) {
 		if note.count(marketplace.NoticeStepEscalated) != 1 || note.count(marketplace.NoticeStepDueSoon) != 1 {
 			t.Errorf("notices: %+v", note.notices)
 		}
+		for _, n := range note.notices {
+			if n.Step.SubjectID != id || n.Office != townA || (n.Kind == marketplace.NoticeStepEscalated && (len(n.To) != 1 || n.To[0].RegionCode != "371725")) {
+				t.Errorf("notice %+v: not the town review of the need, at the town, escalated to the county", n)
+			}
+		}
 		acts := strings.Join(env.auditActions("need:"+id), " ")
 		if strings.Count(acts, "need.escalated") != 1 {
 			t.Errorf("audit: %s", acts)

@@ -277,6 +277,9 @@ func (s *Store) EscalatedTo(ctx context.Context, regions []string, limit int) ([
 // DueSteps implements marketplace.StepStore.
 func (s *Store) DueSteps(ctx context.Context, q marketplace.StepDueQuery) ([]marketplace.CaseStep, error) {
 	db := s.stepsQuery(ctx).Where("cs.ended_at IS NULL AND cs.due_at < ?", q.Before)
+	if !q.NotBefore.IsZero() {
+		db = db.Where("cs.due_at >= ?", q.NotBefore)
+	}
 	if q.NotReminded {
 		db = db.Where("cs.reminded_at IS NULL")
 	}
