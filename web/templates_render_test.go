@@ -282,6 +282,11 @@ func pageStates() []pageState {
 	both("worker_needs", "layout", func(e fillMode) any { return filled[orgNeedsPage](e) })
 	both("verify_queue", "layout", func(e fillMode) any { return filled[verifyQueuePage](e) })
 	both("staff_need", "layout", func(e fillMode) any { return filled[staffNeedPage](e) })
+	// The county's approval with its 一事一议 (filled, the town's review
+	// shows instead).
+	countyApproval := filled[staffNeedPage](fillMode{})
+	countyApproval.Steps.CanReview = false
+	add("staff_need", "layout", "county approval with a group decision", countyApproval)
 	both("home", "layout", func(e fillMode) any { return filled[homePage](e) })
 	add("home", "layout", "no search", homePage{})
 	add("login", "layout", "form", loginPage{})
