@@ -16,6 +16,9 @@ type NewPledge struct {
 	TargetType TargetType
 	TargetID   string
 	AmountFen  int64
+	// ReceiptAs, when set, is how the receipt of this pledge names the
+	// donor; else their profile decides when it is confirmed.
+	ReceiptAs *ReceiptAs
 }
 
 // checkGift checks what a one-off and a monthly pledge share: a donor
@@ -47,6 +50,9 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
 	if err != nil {
 		return nil, err
+	}
+	if n.ReceiptAs != nil {
+		n.ReceiptAs.check(v)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -119,6 +125,11 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 		if err := tx.InsertPledge(p); err != nil {
 			return err
 		}
+		if n.ReceiptAs != nil {
+			if err := tx.SetPledgeReceiptAs(p.ID, *n.ReceiptAs); err != nil {
+				return err
+			}
+		}
 		return s.finishIdem(tx, by, idem, p)
 	})
 	if err != nil {
@@ -176,7 +187,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	if err != nil {
 		return nil, err
 	}
-	donorName, err := s.Store.UserName(ctx, pre.DonorID)
+	donor, err := s.receiptDonor(ctx, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +196,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	// last attempt applies none of it to the need and holds it all for the
 	// donor's choice, which can never take the person past their limit.
 	for attempt := 1; ; attempt++ {
-		out, err := s.confirmOnce(ctx, pre, donorName, via, byUser, notificationID, expectFen, attempt == confirmAttempts)
+		out, err := s.confirmOnce(ctx, pre, donor, via, byUser, notificationID, expectFen, attempt == confirmAttempts)
 		if !errors.Is(err, errPersonChanged) {
 			return out, err
 		}
@@ -240,7 +251,7 @@ func (g *giftRoom) lock(tx Tx, needPublicID string) (int64, error) {
 }
 
 // confirmOnce is one attempt of confirm.
-func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string, via ConfirmVia, byUser int64, notificationID string, expectFen int64, holdAll bool) (*Pledge, error) {
+func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donor ReceiptDonor, via ConfirmVia, byUser int64, notificationID string, expectFen int64, holdAll bool) (*Pledge, error) {
 	pledgeID := pre.PublicID
 	var room *giftRoom
 	if holdAll && pre.NeedID != 0 {
@@ -295,8 +306,10 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string
 		if err := tx.UpdatePledge(p); err != nil {
 			return err
 		}
-		r := &Receipt{PublicID: s.NewID(), OrgID: p.OrgID, Year: now.In(kernel.ChinaTime).Year(), PledgeID: p.ID,
-			DonorID: p.DonorID, DonorName: donorName, OrgName: p.OrgName, AmountFen: p.AmountFen, IssuedAt: now}
+		r, err := s.newReceipt(p, donor, now)
+		if err != nil {
+			return err
+		}
 		if err := tx.IssueReceipt(r, p.OrgPublicID); err != nil {
 			return err
 		}

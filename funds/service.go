@@ -46,6 +46,9 @@ type Service struct {
 	// PayLinkKey signs the one-tap pay links (PayLink); NewService makes
 	// one that lasts as long as the process.
 	PayLinkKey []byte
+	// Audit records who read the donors' details in a receipt export
+	// (ReceiptsForExport); nil records nothing (tests of other parts).
+	Audit AuditWriter
 }
 
 // NewService returns a service with the defaults (pledges expire after 7

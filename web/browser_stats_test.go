@@ -2,16 +2,12 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -74,28 +70,6 @@ func maxf(a, b float64) float64 {
 	return b
 }
 
-// printMedia has the tab lay pages out as for printing.
-func printMedia(on bool) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		media := ""
-		if on {
-			media = "print"
-		}
-		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
-		return chromedp.Void{}, err
-	}
-}
-
-// printToPDF prints the page as the browser would, on the page size its
-// CSS asks for.
-func printToPDF() chromedp.Action[[]byte] {
-	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
-		yes := true
-		r, err := cdp.Call(ctx, t, cdpage.PrintToPDF, cdpage.PrintToPDFParams{PreferCSSPageSize: &yes})
-		return r.Data, err
-	}
-}
-
 // pdfPages counts the pages of a PDF and returns the size of the first
 // (its MediaBox, in points).
 func pdfPages(t *testing.T, pdf []byte) (int, string) {
@@ -133,7 +107,7 @@ func TestBrowserPrintedNotice(t *testing.T) {
 	if !evalIn[bool](b, `getComputedStyle(document.querySelector(".toolbar")).display !== "none"`) {
 		t.Error("the toolbar is hidden on screen")
 	}
-	b.do(printMedia(true))
+	b.do(printMedia("print"))
 	if evalIn[bool](b, `getComputedStyle(document.querySelector(".toolbar")).display !== "none"`) {
 		t.Error("the toolbar is printed")
 	}
@@ -148,7 +122,7 @@ func TestBrowserPrintedNotice(t *testing.T) {
 	if pages != 2 || !regexp.MustCompile(`^0 0 59[45](\.\d+)? 84[12](\.\d+)?$`).MatchString(box) {
 		t.Errorf("the printed PDF has %d pages of %s, want 2 A4 pages", pages, box)
 	}
-	b.do(printMedia(false))
+	b.do(printMedia(""))
 
 	b.viewport(375, 812, true)
 	b.open("/verify/notices/" + nw.public)
@@ -163,7 +137,7 @@ func TestBrowserPrintedNotice(t *testing.T) {
 	// The town's board list prints on one A4 page.
 	b.viewport(1280, 900, false)
 	b.open("/verify/notices/print?region=" + nw.towns[0] + "&layout=list")
-	b.do(printMedia(true))
+	b.do(printMedia("print"))
 	pages, _ = pdfPages(t, run(b, printToPDF()))
 	if pages != 1 {
 		t.Errorf("the board list prints on %d pages, want 1", pages)

@@ -28,10 +28,10 @@ import (
 var auditFamilies = []auditFamily{
 	{"need", []string{"need.submit", "need.clearance", "need.correct", "need.publish", "need.objection", "need.objection.upheld",
 		"need.objection.dismissed", "need.update", "need.confirm_still_needed", "need.funded", "need.disbursed", "need.reopened",
-		"need.withdraw", "need.close"}},
+		"need.withdraw", "need.close", "need.review", "need.escalated"}},
 	{"screening", []string{"screening.acknowledge", "screening.override", "screening.uphold"}},
 	{"referral", []string{"referral.accepted", "referral.closed"}},
-	{"report", []string{"report.submit", "report.contact.reveal", "report.accepted", "report.need_posted", "report.no_action"}},
+	{"report", []string{"report.submit", "report.contact.reveal", "report.accepted", "report.need_posted", "report.no_action", "report.escalated"}},
 	{"claim", []string{"claim.create", "claim.approve", "claim.reject", "claim.release", "claim.contact.reveal"}},
 	{"service_pledge", []string{"service_pledge.create", "service_pledge.accepted", "service_pledge.declined", "service_pledge.log"}},
 	{"charity_aid", []string{"charity_aid.export"}},

@@ -15,6 +15,9 @@ type pledgeRequest struct {
 	TargetType string `json:"target_type"`
 	TargetID   string `json:"target_id"`
 	AmountFen  int64  `json:"amount_fen" required:"true"`
+	// ReceiptAs is how the pledge's receipt names the donor
+	// (handle_receipt_details.go).
+	ReceiptAs *receiptAsJSON `json:"receipt_as"`
 }
 
 // handlePledgeCreate records a donor's pledge, once per Idempotency-Key.
@@ -26,7 +29,7 @@ func (s *Server) handlePledgeCreate(c echo.Context) error {
 				return nil, err
 			}
 			return s.Funds.CreatePledge(c.Request().Context(), PrincipalOf(c), funds.NewPledge{
-				TargetType: funds.TargetType(req.TargetType), TargetID: req.TargetID, AmountFen: req.AmountFen}, idem)
+				TargetType: funds.TargetType(req.TargetType), TargetID: req.TargetID, AmountFen: req.AmountFen, ReceiptAs: req.ReceiptAs.receiptAs()}, idem)
 		})
 }
 

@@ -98,6 +98,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	}
 	env.needs = newTestNeeds(t, env.store, now)
 	env.funds = newTestFunds(t, db, now)
+	env.funds.Audit = env.store
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{

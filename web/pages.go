@@ -48,6 +48,8 @@ type pages struct {
 	needs needBrowser
 	// now is the clock pages show time against (the services' clock).
 	now func() time.Time
+	// cal counts the working days pages show time limits in.
+	cal *kernel.Calendar
 }
 
 func newPages() (*pages, error) {
@@ -92,6 +94,7 @@ type page struct {
 	Flash string
 	loc   *i18n.Localizer
 	div   *kernel.Divisions
+	cal   *kernel.Calendar
 }
 
 // T translates a message id.
@@ -165,7 +168,7 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 	}
 	csrf, _ := c.Get(csrfKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
-		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
+		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div, cal: s.pages.cal}
 	if block == "layout" {
 		p.Flash = s.takeFlash(c, p)
 	}
@@ -257,6 +260,7 @@ func (s *Server) registerPages() {
 	}
 	if s.Needs != nil {
 		s.pages.now = s.Needs.Now
+		s.pages.cal = s.Needs.Config.Calendar
 	}
 	sub, _ := fs.Sub(assetFS, "assets")
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
@@ -374,6 +378,13 @@ func (s *Server) registerPages() {
 			e.POST("/staff/needs/:id/disbursements", s.handleNeedDisburseForm, fed...)
 		}
 		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(kernel.RoleVerifier))
+		if s.People != nil {
+			// The reports routed to the verifier's civil affairs office
+			// (page_steps.go).
+			e.GET("/verify/reports", s.handleVerifyReportsPage, ver...)
+			e.GET("/verify/reports/:id", s.handleVerifyReportPage, ver...)
+			e.POST("/verify/reports/:id", s.handleVerifyReportForm, ver...)
+		}
 	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
@@ -390,6 +401,7 @@ func (s *Server) registerPages() {
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
+	s.registerReceiptPages()
 }
 
 type homePage struct {

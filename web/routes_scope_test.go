@@ -441,13 +441,14 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.verB, path: "/api/v1/referrals/" + fx.referral, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/reports": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}, {who: fx.verB, path: "/api/v1/reports", want: 200, absent: fx.report}}
 	},
 	"GET /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}, {who: fx.verB, path: "/api/v1/reports/" + fx.report, want: 404}}
 	},
 	"POST /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404},
+			{who: fx.verB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/needs/:id/claims": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.swB, path: "/api/v1/needs/" + fx.publicNeed + "/claims", want: 404}}

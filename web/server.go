@@ -233,6 +233,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerReceiptRoutes(api)
 	s.registerStatsRoutes(api)
 
 	s.registerPages()

@@ -191,7 +191,12 @@ func pageStates() []pageState {
 			DayOfMonth: 1, Status: funds.RecurringActive, AgreementChannel: funds.ChannelWeChatPay, NextAt: at})
 		add("my_giving", "layout", "monthly gifts in every state", givingPage{Giving: &funds.Giving{Recurring: gifts}, Titles: needTitles{}, Sources: map[string]string{"f1": "助学基金"}})
 	}
-	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
+	both("my_receipt", "layout", func(e fillMode) any { return filled[receiptView](e) })
+	both("my_receipt_profile", "layout", func(e fillMode) any { return filled[receiptProfilePage](e) })
+	add("my_receipt_profile", "layout", "nothing entered yet", receiptProfilePage{Shown: funds.ReceiptDonor{Kind: funds.DonorAnonymous, Name: "匿名"}})
+	both("staff_receipts", "layout", func(e fillMode) any { return filled[staffReceiptsPage](e) })
+	add("staff_receipts", "layout", "a period without receipts", staffReceiptsPage{Orgs: []*kernel.Org{{PublicID: "o1", Name: "慈善总会"}}, Org: "o1",
+		From: "2026-11-01", To: "2026-11-30", Listed: true, Invalid: map[string]string{}})
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
 	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
 	both("disclosures", "layout", func(e fillMode) any { return filled[disclosuresPage](e) })
@@ -278,6 +283,11 @@ func pageStates() []pageState {
 	both("worker_needs", "layout", func(e fillMode) any { return filled[orgNeedsPage](e) })
 	both("verify_queue", "layout", func(e fillMode) any { return filled[verifyQueuePage](e) })
 	both("staff_need", "layout", func(e fillMode) any { return filled[staffNeedPage](e) })
+	// The county's approval with its 一事一议 (filled, the town's review
+	// shows instead).
+	countyApproval := filled[staffNeedPage](fillMode{})
+	countyApproval.Steps.CanReview = false
+	add("staff_need", "layout", "county approval with a group decision", countyApproval)
 	both("home", "layout", func(e fillMode) any { return filled[homePage](e) })
 	add("home", "layout", "no search", homePage{})
 	add("login", "layout", "form", loginPage{})

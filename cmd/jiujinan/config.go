@@ -54,6 +54,16 @@ type Config struct {
 	LogFormat string `env:"JIUJINAN_LOG_FORMAT" envDefault:"text" help:"text or json"`
 
 	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
+
+	// The county's way of working (docs/steps.md): approval steps, time
+	// limits in working days, 一事一议.
+	ApprovalSteps         string `env:"JIUJINAN_APPROVAL_STEPS" envDefault:"one" help:"one: a verifier of a civil affairs office covering the need's region clears it; two: the town's office reviews (乡镇审核), then the county's approves (县级审批)"`
+	ClearanceDays         int    `env:"JIUJINAN_CLEARANCE_DAYS" envDefault:"2" help:"time limit in working days of the one-step clearance and of the county approval"`
+	TownReviewDays        int    `env:"JIUJINAN_TOWN_REVIEW_DAYS" envDefault:"2" help:"time limit in working days of the town review (two steps)"`
+	CaseDays              int    `env:"JIUJINAN_CASE_DAYS" envDefault:"15" help:"time limit in working days of a whole case, from submission to its end (办结时限; e.g. 45 where the county allows it)"`
+	ObjectionDays         int    `env:"JIUJINAN_OBJECTION_DAYS" envDefault:"5" help:"time limit in working days of an objection's resolution"`
+	ReportFollowUpDays    int    `env:"JIUJINAN_REPORT_FOLLOWUP_DAYS" envDefault:"2" help:"time limit in working days of an active-discovery report's follow-up (主动发现 → 及时报告属地乡镇)"`
+	GroupDecisionAboveFen int64  `env:"JIUJINAN_GROUP_DECISION_ABOVE_FEN" envDefault:"0" help:"the county's decision on a need requesting more than this (fen) is a group decision (一事一议), recorded with its members, date and reasoning; 0: never"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -166,6 +176,13 @@ func (c *Config) validate() error {
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
 		{c.AllocationBatching == "on" || c.AllocationBatching == "off", "JIUJINAN_ALLOCATION_BATCHING", "must be on or off"},
+		{c.ApprovalSteps == "one" || c.ApprovalSteps == "two", "JIUJINAN_APPROVAL_STEPS", "must be one or two"},
+		{c.ClearanceDays >= 1 && c.ClearanceDays <= 60, "JIUJINAN_CLEARANCE_DAYS", "must be between 1 and 60 working days"},
+		{c.TownReviewDays >= 1 && c.TownReviewDays <= 60, "JIUJINAN_TOWN_REVIEW_DAYS", "must be between 1 and 60 working days"},
+		{c.CaseDays >= 1 && c.CaseDays <= 250, "JIUJINAN_CASE_DAYS", "must be between 1 and 250 working days"},
+		{c.ObjectionDays >= 1 && c.ObjectionDays <= 60, "JIUJINAN_OBJECTION_DAYS", "must be between 1 and 60 working days"},
+		{c.ReportFollowUpDays >= 1 && c.ReportFollowUpDays <= 60, "JIUJINAN_REPORT_FOLLOWUP_DAYS", "must be between 1 and 60 working days"},
+		{c.GroupDecisionAboveFen >= 0 && c.GroupDecisionAboveFen <= 100_000_000_00, "JIUJINAN_GROUP_DECISION_ABOVE_FEN", "must be between 0 and 10000000000 fen"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

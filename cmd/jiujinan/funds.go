@@ -29,6 +29,7 @@ func (m *Main) openFunds() error {
 	store := fstore.NewWithOptions(m.DB, fstore.Options{NoBatching: m.Config.AllocationBatching == "off"})
 	m.Funds = funds.NewService(store, c, m.Divisions, m.Now, newID)
 	m.Funds.WebhookSecret = m.Secrets.WebhookSecret
+	m.Funds.Audit = m.Store
 	if m.Config.PledgeTTL > 0 {
 		m.Funds.PledgeTTL = m.Config.PledgeTTL
 	}

@@ -19,13 +19,14 @@ const module = "github.com/jiujinan/jiujinan/"
 // search, sqldb, migrations) and web sit on top of them; cmd wires it all.
 var layout = map[string][]string{
 	"kernel":                     nil,
+	"kernel/rmbwords":            nil,
 	"recovery":                   nil,
 	"marketplace/anonymize":      {"kernel"},
 	"marketplace":                {"kernel", "marketplace/anonymize"},
 	"matching/record":            {"kernel", "marketplace", "recovery"},
 	"matching/record/paymentgen": {"kernel"},
 	"matching/screening":         {"kernel", "marketplace", "matching/record"},
-	"funds":                      {"kernel", "marketplace"},
+	"funds":                      {"kernel", "kernel/rmbwords", "marketplace"},
 	"matching":                   {"kernel", "marketplace", "marketplace/anonymize", "funds"},
 	"stats":                      {"kernel", "marketplace", "funds"},
 
@@ -38,6 +39,7 @@ var layout = map[string][]string{
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
 	"funds/aidxlsx":                     {"funds"},
 	"funds/bill":                        {"kernel", "funds"},
+	"funds/receiptdoc":                  nil,
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
 	"matching/record/xlsxsheet":         {"matching/record"},
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
@@ -46,14 +48,14 @@ var layout = map[string][]string{
 	"stats/gormstore":    {"kernel", "sqldb", "stats"},
 	"stats/statxlsx":     {"funds", "stats"},
 
-	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds",
+	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",
 		"matching", "matching/record", "matching/screening", "funds/bill", "stats"},
 	"cmd/jiujinan": {"*"},
 }
 
 // domain packages hold the rules: no database, HTTP, token or search
 // library in them (STYLE.md), only the standard library and these.
-var domain = map[string]bool{"kernel": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
+var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
 	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true,
 	"funds/bill": true, "stats": true}
 

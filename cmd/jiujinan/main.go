@@ -196,6 +196,9 @@ type Main struct {
 	// Imports runs the imports of uploaded payment files (Server builds
 	// it; serve starts it).
 	Imports *record.ImportJobs
+	// Steps is the time-limit job: reminders and escalations (serve runs
+	// it every stepInterval).
+	Steps *marketplace.StepService
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -313,6 +316,8 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	// allocated and before it is disbursed.
 	m.Needs.Screener = m.Screening
 	m.Needs.Donors = fstore.New(m.DB)
+	m.Needs.Offices = m.Store
+	m.Steps = m.stepService()
 	m.Funds.Screener = m.Screening
 	m.openMatching()
 	return m, nil
@@ -355,7 +360,9 @@ func (m *Main) needService() (*marketplace.NeedService, error) {
 	}
 	return marketplace.NewNeedService(wakingNeedStore{m.Store, m.wakeIndexer}, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
 		NoticePeriod: m.Config.NoticePeriod, K: m.Config.KAnonymity, EmergencyMaxFen: m.Config.EmergencyLimitFen,
-		ClearanceWorkingDays: 2, Calendar: m.Calendar,
+		ClearanceWorkingDays: m.Config.ClearanceDays, Calendar: m.Calendar,
+		TwoStep: m.Config.ApprovalSteps == "two", TownReviewWorkingDays: m.Config.TownReviewDays, CaseWorkingDays: m.Config.CaseDays,
+		ObjectionResolveWorkingDays: m.Config.ObjectionDays, GroupDecisionAboveFen: m.Config.GroupDecisionAboveFen,
 	}), nil
 }
 
@@ -501,6 +508,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
+	recovery.Go(m.Log, "time limits", func() { m.runStepJobs(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
 	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {
