@@ -26,7 +26,8 @@ const (
 // Column is one figure of a report as the exports write it.
 type Column struct {
 	// Group is the figures' family: needs, raised (money raised, which has
-	// no category), money (given and paid to needs), time or referrals.
+	// no category), money (given and paid to needs), time, referrals or
+	// steps (the case steps' time limits).
 	Group  string
 	Header string
 	Kind   ColumnKind
@@ -58,6 +59,10 @@ var Columns = []Column{
 	{"referrals", "转介待处理", Count, func(f Figures) int64 { return f.ReferralsOpen }},
 	{"referrals", "转介已受理", Count, func(f Figures) int64 { return f.ReferralsAccepted }},
 	{"referrals", "转介已办结", Count, func(f Figures) int64 { return f.ReferralsClosed }},
+	{"steps", "环节办结", Count, func(f Figures) int64 { return f.StepsEnded }},
+	{"steps", "环节按时办结", Count, func(f Figures) int64 { return f.StepsOnTime }},
+	{"steps", "环节按时率", Permille, Figures.StepsOnTimePct},
+	{"steps", "期末超期环节", Count, func(f Figures) int64 { return f.StepsOverdue }},
 }
 
 // Table is one breakdown of a report as the exports write it: a sheet of
@@ -82,7 +87,7 @@ func (t Table) Has(c Column) bool {
 	return false
 }
 
-var allGroups = []string{"needs", "raised", "money", "time", "referrals"}
+var allGroups = []string{"needs", "raised", "money", "time", "referrals", "steps"}
 
 // Tables are r's total and breakdowns, as the exports write them.
 func (r *Report) Tables() []Table {
@@ -95,9 +100,10 @@ func (r *Report) Tables() []Table {
 		out = append(out, Table{Name: "月份", Rows: r.Months, Groups: allGroups})
 	}
 	out = append(out,
-		Table{Name: "类别", Rows: r.Categories, Groups: []string{"needs", "money", "time", "referrals"}},
+		Table{Name: "类别", Rows: r.Categories, Groups: []string{"needs", "money", "time", "referrals", "steps"}},
 		Table{Name: "机构", Rows: r.Orgs, Groups: allGroups},
-		Table{Name: "救助项目", Rows: r.Programmes, Groups: []string{"referrals"}})
+		Table{Name: "救助项目", Rows: r.Programmes, Groups: []string{"referrals"}},
+		Table{Name: "办理环节", Rows: r.Steps, Groups: []string{"steps"}})
 	return out
 }
 

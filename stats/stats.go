@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 )
 
 // Figures are the numbers of one row of a report. Counts of needs are
@@ -64,9 +65,20 @@ type Figures struct {
 	ReferralsOpen     int64 `json:"referrals_open"`
 	ReferralsAccepted int64 `json:"referrals_accepted"`
 	ReferralsClosed   int64 `json:"referrals_closed"`
+
+	// StepsEnded: steps of cases (case_steps: a report's follow-up, the
+	// clearance or the town's review and the county's approval, an
+	// objection, the whole case) that ended in the period; StepsOnTime:
+	// those ended by their due date (in working days, kernel.Calendar).
+	StepsEnded  int64 `json:"steps_ended"`
+	StepsOnTime int64 `json:"steps_on_time"`
+	// StepsOverdue: steps open past their due date at the end of the
+	// period (or now), a count at a moment like ClearanceOverdue.
+	StepsOverdue int64 `json:"steps_overdue"`
 }
 
-// add adds the flows of g (every figure but ClearanceOverdue).
+// add adds the flows of g (every figure but the counts at a moment,
+// ClearanceOverdue and StepsOverdue).
 func (f *Figures) add(g Figures) {
 	f.Received += g.Received
 	f.Cleared += g.Cleared
@@ -87,6 +99,15 @@ func (f *Figures) add(g Figures) {
 	f.ReferralsOpen += g.ReferralsOpen
 	f.ReferralsAccepted += g.ReferralsAccepted
 	f.ReferralsClosed += g.ReferralsClosed
+	f.StepsEnded += g.StepsEnded
+	f.StepsOnTime += g.StepsOnTime
+}
+
+// addMoments adds the counts at a moment of g (ClearanceOverdue,
+// StepsOverdue).
+func (f *Figures) addMoments(g Figures) {
+	f.ClearanceOverdue += g.ClearanceOverdue
+	f.StepsOverdue += g.StepsOverdue
 }
 
 // withoutMoney is f with its money cleared (money an area does not show).
@@ -107,6 +128,9 @@ func (f Figures) ClearanceOnTimePct() int64 { return permille(f.ClearanceOnTime,
 func (f Figures) ObjectionsOnTimePct() int64 {
 	return permille(f.ObjectionsOnTime, f.ObjectionsResolved)
 }
+
+// StepsOnTimePct is the share of steps ended in time, as ClearanceOnTimePct.
+func (f Figures) StepsOnTimePct() int64 { return permille(f.StepsOnTime, f.StepsEnded) }
 
 func permille(part, whole int64) int64 {
 	if whole <= 0 {
@@ -136,6 +160,8 @@ type Cell struct {
 	Category  kernel.Category
 	OrgID     int64
 	Programme kernel.Programme
+	// Step is the kind of a case step (the step figures only).
+	Step marketplace.StepKind
 	Figures
 }
 
@@ -157,9 +183,13 @@ type Store interface {
 	// starts with it. Cells with nothing in them are left out; ClearanceOverdue
 	// is not set.
 	Cells(ctx context.Context, regionPrefix string, bounds []time.Time) ([]Cell, error)
-	// Overdue returns, in cells of bucket 0, the needs of the region still
-	// waiting for clearance past their due date at the instant at: posted
-	// before it, due before it, and neither decided nor withdrawn by it.
+	// Overdue returns, in cells of bucket 0, the counts at the instant at:
+	// the needs of the region still waiting for clearance past their due
+	// date (posted before it, due before it, and not out of submitted by
+	// it: decided, rejected at a town's review or withdrawn) in
+	// ClearanceOverdue, and the case steps open past their due date
+	// (started and due before it, not ended by it) in StepsOverdue, by
+	// step.
 	Overdue(ctx context.Context, regionPrefix string, at time.Time) ([]Cell, error)
 	// Orgs names the organizations with these row ids; unknown ids are left out.
 	Orgs(ctx context.Context, ids []int64) (map[int64]Org, error)
@@ -225,6 +255,8 @@ type Report struct {
 	Orgs       []Row
 	// Programmes holds the referrals by statutory programme.
 	Programmes []Row
+	// Steps holds the time limits of the case steps, by step.
+	Steps []Row
 }
 
 // Report returns the statistics q asks for, within by's areas (Areas):
@@ -275,7 +307,7 @@ func (s *Service) Report(ctx context.Context, by *kernel.Principal, q Query) (*R
 	if err != nil {
 		return nil, fmt.Errorf("stats: report: %w", err)
 	}
-	monthly := map[int]int64{}
+	monthly := map[int]Figures{}
 	if q.Period.IsYear() {
 		for i, m := range q.Period.Months() {
 			if !m.Start().Before(r.AsOf) {
@@ -289,9 +321,11 @@ func (s *Service) Report(ctx context.Context, by *kernel.Principal, q Query) (*R
 			if err != nil {
 				return nil, fmt.Errorf("stats: report: %w", err)
 			}
+			m := monthly[i]
 			for _, c := range cs {
-				monthly[i] += c.ClearanceOverdue
+				m.addMoments(c.Figures)
 			}
+			monthly[i] = m
 		}
 	}
 	for i := range flows {
@@ -308,7 +342,7 @@ func (s *Service) Report(ctx context.Context, by *kernel.Principal, q Query) (*R
 // rollUp sums the cells into r's total and breakdowns: the flows, the
 // needs overdue at the period's end (whole) and at each month's end
 // (monthly, by month index).
-func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, monthly map[int]int64) error {
+func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, monthly map[int]Figures) error {
 	d := s.Divisions
 	children := d.Children(r.Region)
 	byRegion := make([]Row, len(children))
@@ -327,11 +361,22 @@ func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, mo
 	months := r.Period.Months()
 	byMonth := make([]Row, len(months))
 	for i, m := range months {
-		byMonth[i] = Row{Key: m.String(), Name: m.String(), Figures: Figures{ClearanceOverdue: monthly[i]}}
+		mf := monthly[i]
+		byMonth[i] = Row{Key: m.String(), Name: m.String(), Figures: Figures{ClearanceOverdue: mf.ClearanceOverdue, StepsOverdue: mf.StepsOverdue}}
 	}
 	byCat := map[kernel.Category]*Row{}
 	byOrg := map[int64]*Row{}
 	byProg := map[kernel.Programme]*Row{}
+	bySt := map[marketplace.StepKind]*Row{}
+	stepRow := func(k marketplace.StepKind) *Row {
+		if bySt[k] == nil {
+			bySt[k] = &Row{Key: string(k), Name: stepNames[k]}
+			if bySt[k].Name == "" {
+				bySt[k].Name = string(k)
+			}
+		}
+		return bySt[k]
+	}
 	catRow := func(c kernel.Category) *Row {
 		if byCat[c] == nil {
 			byCat[c] = &Row{Key: string(c), Name: kernel.CategoryLabels[c].Zh}
@@ -362,23 +407,29 @@ func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, mo
 			}
 			byProg[c.Programme].add(f)
 		}
+		if c.Step != "" {
+			stepRow(c.Step).add(f)
+		}
 	}
 	for _, c := range whole {
-		n := c.ClearanceOverdue
-		r.Total.ClearanceOverdue += n
-		regionRow(c.Region).ClearanceOverdue += n
+		f := c.Figures
+		r.Total.addMoments(f)
+		regionRow(c.Region).addMoments(f)
 		if c.Category != "" {
-			catRow(c.Category).ClearanceOverdue += n
+			catRow(c.Category).addMoments(f)
 		}
 		if c.OrgID != 0 {
 			if byOrg[c.OrgID] == nil {
 				byOrg[c.OrgID] = &Row{}
 			}
-			byOrg[c.OrgID].ClearanceOverdue += n
+			byOrg[c.OrgID].addMoments(f)
+		}
+		if c.Step != "" {
+			stepRow(c.Step).addMoments(f)
 		}
 	}
 	if !r.Period.IsYear() {
-		byMonth[0].ClearanceOverdue = r.Total.ClearanceOverdue
+		byMonth[0].ClearanceOverdue, byMonth[0].StepsOverdue = r.Total.ClearanceOverdue, r.Total.StepsOverdue
 	}
 
 	if len(children) > 0 {
@@ -400,6 +451,15 @@ func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, mo
 	}
 	for _, p := range sortedKeys(byProg) {
 		r.Programmes = append(r.Programmes, *byProg[p])
+	}
+	for _, k := range marketplace.StepKinds {
+		if row := bySt[k]; row != nil {
+			r.Steps = append(r.Steps, *row)
+			delete(bySt, k)
+		}
+	}
+	for _, k := range sortedKeys(bySt) {
+		r.Steps = append(r.Steps, *bySt[k])
 	}
 	if len(byOrg) > 0 {
 		ids := make([]int64, 0, len(byOrg))
@@ -423,6 +483,12 @@ func (s *Service) rollUp(ctx context.Context, r *Report, flows, whole []Cell, mo
 		})
 	}
 	return nil
+}
+
+// stepNames are the Chinese names of the case steps, as the pages say them.
+var stepNames = map[marketplace.StepKind]string{
+	marketplace.StepReportFollowUp: "报告跟进", marketplace.StepClearance: "审核确认", marketplace.StepTownReview: "乡镇审核",
+	marketplace.StepCountyApproval: "县级审批", marketplace.StepObjection: "异议核查", marketplace.StepCase: "办结时限",
 }
 
 // programmeName is a programme's Chinese name, or its code for one the

@@ -62,6 +62,7 @@ type statsJSON struct {
 	ByCategory     []stats.Row   `json:"by_category"`
 	ByOrganization []stats.Row   `json:"by_organization"`
 	ByProgramme    []stats.Row   `json:"by_programme"`
+	ByStep         []stats.Row   `json:"by_step"`
 }
 
 type orgRefJSON struct {
@@ -78,7 +79,7 @@ func toStatsJSON(r *stats.Report) statsJSON {
 	}
 	out := statsJSON{Period: r.Period.String(), From: r.From.UTC(), To: r.To.UTC(), AsOf: r.AsOf.UTC(), Region: r.Region, RegionName: r.RegionName,
 		Total: r.Total, ByRegion: rows(r.Regions), ByMonth: rows(r.Months), ByCategory: rows(r.Categories), ByOrganization: rows(r.Orgs),
-		ByProgramme: rows(r.Programmes)}
+		ByProgramme: rows(r.Programmes), ByStep: rows(r.Steps)}
 	if r.MoneyOf != nil {
 		out.MoneyOf = &orgRefJSON{ID: r.MoneyOf.PublicID, Name: r.MoneyOf.Name}
 	}
@@ -119,7 +120,7 @@ func (s *Server) sendStats(c echo.Context, r *stats.Report, f stats.Format) erro
 }
 
 // statsTabs are the breakdowns of the page, in its order.
-var statsTabs = []string{"region", "month", "category", "org", "programme"}
+var statsTabs = []string{"region", "month", "category", "org", "programme", "step"}
 
 // statsPage is the page's view.
 type statsPage struct {
@@ -262,6 +263,8 @@ func (s *Server) handleStatsPage(c echo.Context) error {
 		rows = r.Orgs
 	case "programme":
 		rows = r.Programmes
+	case "step":
+		rows = r.Steps
 	}
 	p := s.pageFor(c)
 	for _, row := range rows {
@@ -271,7 +274,7 @@ func (s *Server) handleStatsPage(c echo.Context) error {
 		}
 		d.Rows = append(d.Rows, sr)
 	}
-	if d.By != "programme" && len(rows) > 0 {
+	if d.By != "programme" && d.By != "step" && len(rows) > 0 {
 		labels := make([]string, len(rows))
 		for i, row := range rows {
 			labels[i] = p.StatsLabel(d.By, row)
@@ -333,6 +336,8 @@ func (p *page) StatsLabel(by string, r stats.Row) string {
 		return p.Cat(kernel.Category(r.Key))
 	case "programme":
 		return p.Prog(kernel.Programme(r.Key))
+	case "step":
+		return p.T("step_" + r.Key)
 	case "region":
 		if r.Self {
 			return p.Tf("stats_self", "Name", r.Name)

@@ -29,9 +29,9 @@ type rawNeed struct {
 }
 
 type rawEvent struct {
-	NeedID           int64
-	At               time.Time
-	Action, ToStatus string
+	NeedID                       int64
+	At                           time.Time
+	Action, FromStatus, ToStatus string
 }
 
 type rawWorldRows struct {
@@ -61,6 +61,16 @@ type rawWorldRows struct {
 		Status            string
 		ResolvedAt, DueAt *time.Time
 	}
+	steps []struct {
+		Step, RegionCode string
+		NeedID, ReportID *int64
+		StartedAt, DueAt time.Time
+		EndedAt          *time.Time
+	}
+	reports map[int64]struct {
+		Category   string
+		OwnerOrgID *int64
+	}
 }
 
 func loadRawWorld(t *testing.T, env *testEnv) *rawWorldRows {
@@ -86,7 +96,7 @@ func loadRawWorld(t *testing.T, env *testEnv) *rawWorldRows {
 	for _, n := range needs {
 		w.needs[n.ID], w.needByPub[n.PublicID] = n, n
 	}
-	must(g.Raw(`SELECT need_id, at, action, to_status FROM need_events`).Scan(&w.events).Error)
+	must(g.Raw(`SELECT need_id, at, action, from_status, to_status FROM need_events`).Scan(&w.events).Error)
 	var orgs []struct {
 		ID                   int64
 		PublicID, RegionCode string
@@ -130,6 +140,23 @@ func loadRawWorld(t *testing.T, env *testEnv) *rawWorldRows {
 	}
 	must(g.Raw(`SELECT need_id, programme, status, created_at FROM referrals`).Scan(&w.referrals).Error)
 	must(g.Raw(`SELECT need_id, status, resolved_at, due_at FROM need_objections`).Scan(&w.objections).Error)
+	must(g.Raw(`SELECT step, region_code, need_id, report_id, started_at, due_at, ended_at FROM case_steps`).Scan(&w.steps).Error)
+	var reports []struct {
+		ID         int64
+		Category   string
+		OwnerOrgID *int64
+	}
+	must(g.Raw(`SELECT id, category, owner_org_id FROM reports`).Scan(&reports).Error)
+	w.reports = map[int64]struct {
+		Category   string
+		OwnerOrgID *int64
+	}{}
+	for _, r := range reports {
+		w.reports[r.ID] = struct {
+			Category   string
+			OwnerOrgID *int64
+		}{r.Category, r.OwnerOrgID}
+	}
 	return w
 }
 
@@ -216,6 +243,8 @@ func (w *rawWorldRows) recompute(period stats.Period, prefix string, children []
 					}
 				}
 			})
+		case e.Action == "need.review" && e.ToStatus == "rejected":
+			flow(e.At, n.RegionCode, n.Category, n.OrgID, "", func(f *stats.Figures) { f.Rejected++ })
 		case e.Action == "need.funded":
 			flow(e.At, n.RegionCode, n.Category, n.OrgID, "", func(f *stats.Figures) { f.Funded++ })
 		case e.Action == "need.disbursed":
@@ -247,6 +276,42 @@ func (w *rawWorldRows) recompute(period stats.Period, prefix string, children []
 				f.ReferralsClosed++
 			}
 		})
+	}
+	// The case steps, by the category and organization of their need or
+	// report.
+	stepOf := func(i int) (cat string, org int64) {
+		st := w.steps[i]
+		switch {
+		case st.NeedID != nil:
+			n := w.needs[*st.NeedID]
+			return n.Category, n.OrgID
+		case st.ReportID != nil:
+			r := w.reports[*st.ReportID]
+			if r.OwnerOrgID != nil {
+				org = *r.OwnerOrgID
+			}
+			return r.Category, org
+		}
+		return "", 0
+	}
+	for i, st := range w.steps {
+		if st.EndedAt == nil {
+			continue
+		}
+		cat, org := stepOf(i)
+		onTime := !st.EndedAt.After(st.DueAt)
+		flow(*st.EndedAt, st.RegionCode, cat, org, "", func(f *stats.Figures) {
+			f.StepsEnded++
+			if onTime {
+				f.StepsOnTime++
+			}
+		})
+		if !st.EndedAt.Before(from) && st.EndedAt.Before(to) && strings.HasPrefix(st.RegionCode, prefix) {
+			out.at("step:"+st.Step).StepsEnded++
+			if onTime {
+				out.at("step:"+st.Step).StepsOnTime++
+			}
+		}
 	}
 	// The journal: each transaction's entries on their accounts.
 	byTx := map[int64][]struct {
@@ -312,7 +377,7 @@ func (w *rawWorldRows) recompute(period stats.Period, prefix string, children []
 			}
 			done := false
 			for _, e := range w.events {
-				if e.NeedID == n.ID && (e.Action == "need.clearance" || e.Action == "need.withdraw") && e.At.Before(at) {
+				if e.NeedID == n.ID && e.FromStatus == "submitted" && e.ToStatus != "submitted" && e.At.Before(at) {
 					done = true
 				}
 			}
@@ -330,6 +395,30 @@ func (w *rawWorldRows) recompute(period stats.Period, prefix string, children []
 		}
 		return keys
 	})
+	stepsOverdue := func(at time.Time, keys func(i int) []string) {
+		for i, st := range w.steps {
+			if !st.StartedAt.Before(at) || !st.DueAt.Before(at) || (st.EndedAt != nil && st.EndedAt.Before(at)) || !strings.HasPrefix(st.RegionCode, prefix) {
+				continue
+			}
+			for _, k := range keys(i) {
+				out.at(k).StepsOverdue++
+			}
+		}
+	}
+	stepsOverdue(asOf, func(i int) []string {
+		cat, org := stepOf(i)
+		keys := []string{"total", "step:" + w.steps[i].Step}
+		if cat != "" {
+			keys = append(keys, "cat:"+cat)
+		}
+		if org != 0 {
+			keys = append(keys, "org:"+w.orgPub[org])
+		}
+		if len(children) > 0 {
+			keys = append(keys, region(w.steps[i].RegionCode))
+		}
+		return keys
+	})
 	if period.IsYear() {
 		for _, m := range period.Months() {
 			if !m.Start().Before(asOf) {
@@ -340,9 +429,11 @@ func (w *rawWorldRows) recompute(period stats.Period, prefix string, children []
 				at = asOf
 			}
 			overdue(at, func(rawNeed) []string { return []string{"month:" + m.String()} })
+			stepsOverdue(at, func(int) []string { return []string{"month:" + m.String()} })
 		}
 	} else {
 		overdue(asOf, func(rawNeed) []string { return []string{"month:" + period.String()} })
+		stepsOverdue(asOf, func(int) []string { return []string{"month:" + period.String()} })
 	}
 	return out
 }
@@ -364,6 +455,7 @@ func reportRows(r *stats.Report) recomputed {
 	add("cat:", r.Categories)
 	add("org:", r.Orgs)
 	add("prog:", r.Programmes)
+	add("step:", r.Steps)
 	if !r.Period.IsYear() {
 		// A month's figures are its total.
 		f := r.Total
@@ -467,10 +559,14 @@ func TestStatisticsAgreeWithTheRows(t *testing.T) {
 					"published": f.Published, "funded": f.Funded, "disbursed": f.Disbursed, "closed": f.Closed, "raised": f.RaisedFen,
 					"allocated": f.AllocatedFen, "paid": f.PaidFen, "decided late": f.ClearanceDecided - f.ClearanceOnTime, "on time": f.ClearanceOnTime,
 					"overdue": f.ClearanceOverdue, "objections late": f.ObjectionsResolved - f.ObjectionsOnTime, "objections on time": f.ObjectionsOnTime,
-					"referrals open": f.ReferralsOpen, "referrals accepted": f.ReferralsAccepted, "referrals closed": f.ReferralsClosed} {
+					"referrals open": f.ReferralsOpen, "referrals accepted": f.ReferralsAccepted, "referrals closed": f.ReferralsClosed,
+					"steps on time": f.StepsOnTime, "steps late": f.StepsEnded - f.StepsOnTime, "steps overdue": f.StepsOverdue} {
 					if n <= 0 {
 						t.Errorf("the world has no %s: the agreement would prove little (%+v)", what, f)
 					}
+				}
+				if len(rep.Steps) < 4 {
+					t.Errorf("the world's steps: %+v, want report follow-up, clearance, objection and the case", rep.Steps)
 				}
 				if len(rep.Regions) < 3 || len(rep.Orgs) < 5 || len(rep.Programmes) == 0 {
 					t.Errorf("breakdowns too thin: %d places, %d organizations, %d programmes", len(rep.Regions), len(rep.Orgs), len(rep.Programmes))

@@ -248,7 +248,7 @@ func TestStatisticsExports(t *testing.T) {
 		t.Fatalf("the workbook does not open: %v", err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "合计,地区,月份,类别,机构,救助项目" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "合计,地区,月份,类别,机构,救助项目,办理环节" {
 		t.Errorf("sheets %s", got)
 	}
 	rows, err := f.GetRows("合计")
@@ -358,7 +358,7 @@ func TestStatisticsPage(t *testing.T) {
 	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), env.srv.Divisions.Name(a.towns[0])) || !strings.Contains(r.Body.String(), `aria-current="page">郓城县`) {
 		t.Errorf("a county's statistics: %d", r.Code)
 	}
-	for _, by := range []string{"month", "category", "org", "programme"} {
+	for _, by := range []string{"month", "category", "org", "programme", "step"} {
 		r := b.do(http.MethodGet, "/stats?period=2026&region=371700&by="+by, nil)
 		if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `aria-current="page">`+env.srv.zhT("stats_by_"+by)) {
 			t.Errorf("by %s: %d", by, r.Code)

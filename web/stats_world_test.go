@@ -232,6 +232,17 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 				w.post(c, c.towns[i%2], cats[(i+m)%3], int64(100_000+i*10_000+m*1_000))
 			}
 		}
+		// Two reports of people in hardship in a town of 郓城县: one taken
+		// up on day 5, one on day 16 (past its follow-up limit).
+		var reports []string
+		for i := range 2 {
+			rc, err := env.people.SubmitReport(context.Background(), nil, marketplace.ReportInput{RegionCode: a.towns[i], Category: "care",
+				Description: "村里一位老人独居，冬天没有取暖。"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports = append(reports, rc.ID)
+		}
 		w.at(m, 2)
 		for ci, c := range w.counties {
 			n := c.posted[len(c.posted)-3:]
@@ -264,6 +275,8 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 			w.at(m, 5)
 			resolve()
 		}
+		w.at(m, 5)
+		w.do(http.MethodPost, "/api/v1/reports/"+reports[0], a.sw, map[string]any{"status": "accepted", "note": "已上门了解"}, http.StatusOK)
 		w.at(m, 9)
 		for ci, c := range w.counties {
 			n := c.posted[len(c.posted)-3:]
@@ -276,6 +289,8 @@ func newStatsWorld(t *testing.T, env *testEnv, months int) *statsWorld {
 			w.at(m, 14) // past the objection's due date (5 working days)
 			resolve()
 		}
+		w.at(m, 16)
+		w.do(http.MethodPost, "/api/v1/reports/"+reports[1], a.sw, map[string]any{"status": "accepted", "note": "已上门了解"}, http.StatusOK)
 		w.at(m, 16)
 		for ci, c := range w.counties {
 			n := c.posted[len(c.posted)-3:]

@@ -45,7 +45,7 @@ var layout = map[string][]string{
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
 		"matching/record/gormstore", "matching/screening", "sqldb"},
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
-	"stats/gormstore":    {"kernel", "sqldb", "stats"},
+	"stats/gormstore":    {"kernel", "marketplace", "sqldb", "stats"},
 	"stats/statxlsx":     {"funds", "stats"},
 
 	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",

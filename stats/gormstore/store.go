@@ -1,6 +1,6 @@
 // Package gormstore is the SQL of the statistics (stats.Store) on SQLite
 // and MySQL/MariaDB alike: aggregates over the needs store's tables
-// (needs, need_events, need_objections), referrals, and the money's
+// (needs, need_events, need_objections, case_steps), referrals, and the money's
 // business tables (pledges, allocations, disbursements, fund_sources with
 // their ledger accounts). It only reads.
 package gormstore
@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/stats"
 )
@@ -67,6 +68,9 @@ const (
 	evDisbursed = "need.disbursed"
 	evClose     = "need.close"
 	evWithdraw  = "need.withdraw"
+	// evReview is a town's review (two-step approval): passed on (the
+	// need stays submitted) or rejected.
+	evReview = "need.review"
 )
 
 type cellKey struct {
@@ -75,6 +79,7 @@ type cellKey struct {
 	category  kernel.Category
 	org       int64
 	programme kernel.Programme
+	step      marketplace.StepKind
 }
 
 type cells map[cellKey]*stats.Cell
@@ -82,7 +87,7 @@ type cells map[cellKey]*stats.Cell
 func (m cells) at(k cellKey) *stats.Cell {
 	c := m[k]
 	if c == nil {
-		c = &stats.Cell{Bucket: k.b, Region: k.region, Category: k.category, OrgID: k.org, Programme: k.programme}
+		c = &stats.Cell{Bucket: k.b, Region: k.region, Category: k.category, OrgID: k.org, Programme: k.programme, Step: k.step}
 		m[k] = c
 	}
 	return c
@@ -106,6 +111,9 @@ func (s *Store) Cells(ctx context.Context, regionPrefix string, bounds []time.Ti
 		return nil, err
 	}
 	if err := s.moneyCells(g, out, regionPrefix, bounds); err != nil {
+		return nil, err
+	}
+	if err := s.stepCells(g, out, regionPrefix, bounds); err != nil {
 		return nil, err
 	}
 	list := make([]stats.Cell, 0, len(out))
@@ -140,7 +148,7 @@ func (s *Store) eventCells(g *gorm.DB, out cells, prefix string, bounds []time.T
 		FROM need_events e JOIN needs n ON n.id = e.need_id
 		WHERE e.action IN ? AND ` + rexp + ` AND n.region_code LIKE ?
 		GROUP BY b, n.region_code, n.category, n.org_id, e.action, e.to_status`
-	args := append(append(append(bargs, []string{evSubmit, evClearance, evPublish, evFunded, evDisbursed, evClose}), rargs...), like(prefix))
+	args := append(append(append(bargs, []string{evSubmit, evClearance, evReview, evPublish, evFunded, evDisbursed, evClose}), rargs...), like(prefix))
 	type row struct {
 		B                  int
 		Region, Category   string
@@ -164,6 +172,12 @@ func (s *Store) eventCells(g *gorm.DB, out cells, prefix string, bounds []time.T
 			}
 			c.ClearanceDecided += r.WithDue
 			c.ClearanceOnTime += r.OnTime
+		case evReview:
+			// A town's rejection ends the case; its passing on is the
+			// county's to decide, counted then.
+			if kernel.NeedStatus(r.ToStatus) == kernel.NeedRejected {
+				c.Rejected += r.N
+			}
 		case evPublish:
 			c.Published += r.N
 		case evFunded:
@@ -283,25 +297,73 @@ func (s *Store) moneyCells(g *gorm.DB, out cells, prefix string, bounds []time.T
 	})
 }
 
+// stepCells reads the case steps (case_steps, written by the needs and
+// reports stores with each step's start, due date and end) that ended in
+// the period, by step, with the need's category and posting organization,
+// or a report's category and the organization that took it.
+func (s *Store) stepCells(g *gorm.DB, out cells, prefix string, bounds []time.Time) error {
+	bexp, bargs := bucket("cs.ended_at", bounds)
+	rexp, rargs := rangeOf("cs.ended_at", bounds)
+	sql := `SELECT ` + bexp + ` AS b, cs.region_code AS region, ` + stepCategory + ` AS cat, ` + stepOrg + ` AS org, cs.step AS step,
+		COUNT(*) AS n, SUM(CASE WHEN cs.ended_at <= cs.due_at THEN 1 ELSE 0 END) AS on_time
+		FROM case_steps cs LEFT JOIN needs n ON n.id = cs.need_id LEFT JOIN reports r ON r.id = cs.report_id
+		WHERE ` + rexp + ` AND cs.region_code LIKE ?
+		GROUP BY b, cs.region_code, cat, org, cs.step`
+	type row struct {
+		B                 int
+		Region, Cat, Step string
+		Org, N, OnTime    int64
+	}
+	return scan(g, sql, append(append(bargs, rargs...), like(prefix)), func(r row) {
+		c := out.at(cellKey{b: r.B, region: r.Region, category: kernel.Category(r.Cat), org: r.Org, step: marketplace.StepKind(r.Step)})
+		c.StepsEnded += r.N
+		c.StepsOnTime += r.OnTime
+	})
+}
+
+// A step's category and organization: its need's, else its report's.
+const (
+	stepCategory = `COALESCE(n.category, r.category, '')`
+	stepOrg      = `COALESCE(n.org_id, r.owner_org_id, 0)`
+)
+
 // Overdue implements stats.Store.
 func (s *Store) Overdue(ctx context.Context, regionPrefix string, at time.Time) ([]stats.Cell, error) {
 	at = at.UTC()
-	var rows []struct {
+	g := s.db.WithContext(ctx)
+	var needs []struct {
 		Region, Category string
 		OrgID, N         int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT n.region_code AS region, n.category AS category, n.org_id AS org_id, COUNT(*) AS n
+	// Waiting: still submitted at the instant, whatever step of approval
+	// it is at (a town's passing on keeps it submitted).
+	err := g.Raw(`SELECT n.region_code AS region, n.category AS category, n.org_id AS org_id, COUNT(*) AS n
 		FROM needs n
 		WHERE n.region_code LIKE ? AND n.submitted_at < ? AND n.clearance_due_at < ?
-		AND NOT EXISTS (SELECT 1 FROM need_events e WHERE e.need_id = n.id AND e.action IN ? AND e.at < ?)
+		AND NOT EXISTS (SELECT 1 FROM need_events e WHERE e.need_id = n.id AND e.from_status = 'submitted' AND e.to_status <> 'submitted' AND e.at < ?)
 		GROUP BY n.region_code, n.category, n.org_id`,
-		like(regionPrefix), at, at, []string{evClearance, evWithdraw}, at).Scan(&rows).Error
+		like(regionPrefix), at, at, at).Scan(&needs).Error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]stats.Cell, len(rows))
-	for i, r := range rows {
-		out[i] = stats.Cell{Region: r.Region, Category: kernel.Category(r.Category), OrgID: r.OrgID, Figures: stats.Figures{ClearanceOverdue: r.N}}
+	out := make([]stats.Cell, 0, len(needs))
+	for _, r := range needs {
+		out = append(out, stats.Cell{Region: r.Region, Category: kernel.Category(r.Category), OrgID: r.OrgID, Figures: stats.Figures{ClearanceOverdue: r.N}})
+	}
+	var steps []struct {
+		Region, Cat, Step string
+		Org, N            int64
+	}
+	err = g.Raw(`SELECT cs.region_code AS region, `+stepCategory+` AS cat, `+stepOrg+` AS org, cs.step AS step, COUNT(*) AS n
+		FROM case_steps cs LEFT JOIN needs n ON n.id = cs.need_id LEFT JOIN reports r ON r.id = cs.report_id
+		WHERE cs.region_code LIKE ? AND cs.started_at < ? AND cs.due_at < ? AND (cs.ended_at IS NULL OR cs.ended_at >= ?)
+		GROUP BY cs.region_code, cat, org, cs.step`, like(regionPrefix), at, at, at).Scan(&steps).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range steps {
+		out = append(out, stats.Cell{Region: r.Region, Category: kernel.Category(r.Cat), OrgID: r.Org, Step: marketplace.StepKind(r.Step),
+			Figures: stats.Figures{StepsOverdue: r.N}})
 	}
 	return out, nil
 }

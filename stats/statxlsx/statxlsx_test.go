@@ -27,7 +27,7 @@ func TestWorkbookOpens(t *testing.T) {
 		t.Fatalf("does not open: %v", err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "合计,地区,类别,机构,救助项目" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "合计,地区,类别,机构,救助项目,办理环节" {
 		t.Errorf("sheets %s", got)
 	}
 	total, _ := f.GetRows("合计")
