@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -348,6 +349,9 @@ func (s *Service) disburse(ctx context.Context, by *kernel.Principal, d *Disburs
 			if err := tx.InsertDisclosure(s.disclosure(DiscloseDisbursement, need, amt, srcType, srcPub, srcName, ref, now)); err != nil {
 				return err
 			}
+		}
+		if err := notify.Publish(ctx, tx, disbursedNotices(d, lots, now)...); err != nil {
+			return err
 		}
 		if out != nil {
 			return s.finishIdem(tx, by, idem, out)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/marketplace"
 )
 
@@ -303,7 +304,7 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string
 		}
 		p.ReceiptID = r.PublicID
 		out = p
-		return nil
+		return notify.Publish(ctx, tx, confirmedNotices(p, now)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("funds: confirm pledge: %w", err)

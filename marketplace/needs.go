@@ -16,6 +16,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/anonymize"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // Limits of a need's fields.
@@ -1147,6 +1148,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 		return nil, err
 	}
 	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID, "anonymous": in.Anonymous, "due_at": due})
+	a.Notices = []notify.Event{notify.ObjectionReceived(o.PublicID, noticeRef(n), now)}
 	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status || held, NewObjection: o}); err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
@@ -1340,6 +1342,9 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 		return nil, err
 	}
 	a := s.audit(n, by, ev, map[string]any{"objection": objectionID, "decision": decision, "resolved": len(resolve), "open_left": otherOpen})
+	for _, o := range resolve {
+		a.Notices = append(a.Notices, notify.ObjectionResolved(o.PublicID, string(o.Status), noticeRef(n), now))
+	}
 	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true, ResolveObjections: resolve}); err != nil {
 		return nil, fmt.Errorf("needs: resolve objection: %w", err)
 	}
