@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/jiujinan/jiujinan/kernel"
-	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewDisbursement is a payment out of a need's money.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
-	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewPledge is a donor's pledge request.

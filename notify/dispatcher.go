@@ -128,7 +128,6 @@ func (d *Dispatcher) BackoffAfter(attempts int) time.Duration {
 	return min(b, d.MaxBackoff)
 }
 
-
 // RunOnce takes or renews the lease and, holding it, runs the scan when
 // it is due, fans out waiting events and sends due deliveries, once.
 func (d *Dispatcher) RunOnce(ctx context.Context) (Pass, error) {

@@ -109,7 +109,9 @@ type Settings struct {
 }
 
 // Offers reports whether the channel is offered.
-func (st *Settings) Offers(ch Channel) bool { return ch == ChannelInbox || slices.Contains(st.Offered, ch) }
+func (st *Settings) Offers(ch Channel) bool {
+	return ch == ChannelInbox || slices.Contains(st.Offered, ch)
+}
 
 func roles(by *kernel.Principal) []kernel.Role {
 	var out []kernel.Role
