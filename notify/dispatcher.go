@@ -281,7 +281,7 @@ func (d *Dispatcher) send(ctx context.Context, dl Delivery) error {
 		}
 		m.Phone = string(phone)
 	}
-	if m.Rendered, err = d.Render.Render(dl.Event, "zh"); err != nil {
+	if m.Rendered, err = d.Render.Render(ctx, dl.Event, "zh"); err != nil {
 		return Permanent(fmt.Errorf("render: %w", err))
 	}
 	return s.Send(ctx, m)

@@ -16,7 +16,7 @@ type Rendered struct {
 
 // Renderer words an event in a language ("zh" or "en") from the catalogue.
 type Renderer interface {
-	Render(e Event, lang string) (Rendered, error)
+	Render(ctx context.Context, e Event, lang string) (Rendered, error)
 }
 
 // Message is one delivery to send on a channel.
