@@ -90,8 +90,10 @@ type page struct {
 	Data any
 	// Flash is the message of the action that redirected here ("" for none).
 	Flash string
-	loc   *i18n.Localizer
-	div   *kernel.Divisions
+	// Unread is the signed-in user's unread notifications (navigation).
+	Unread int
+	loc    *i18n.Localizer
+	div    *kernel.Divisions
 }
 
 // T translates a message id.
@@ -168,6 +170,7 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
 	if block == "layout" {
 		p.Flash = s.takeFlash(c, p)
+		p.Unread = s.unread(c)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
@@ -387,6 +390,7 @@ func (s *Server) registerPages() {
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
+	s.registerNotifyPages()
 }
 
 type homePage struct {

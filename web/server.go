@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/matching/screening"
+	"github.com/jiujinan/jiujinan/notify"
 
 	"github.com/jiujinan/jiujinan/matching/record"
 
@@ -77,6 +78,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// Notify runs the inbox, the notification settings and the operator's
+	// view of deliveries; nil serves 404s.
+	Notify *notify.Service
 }
 
 // Server is the HTTP server.
@@ -87,6 +91,8 @@ type Server struct {
 	log    *slog.Logger
 	routes []Route
 	pages  *pages
+	// notices words notifications for the inbox and the API.
+	notices *NoticeRenderer
 }
 
 // Route is one registered endpoint with who may call it. Roles nil means
@@ -119,7 +125,10 @@ func NewServer(cfg Config, deps Deps) *Server {
 		// The templates and catalogs are embedded: a failure is a build defect.
 		panic(err)
 	}
-	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg}
+	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg, notices: &NoticeRenderer{pages: pg}}
+	if deps.Browse != nil {
+		s.notices.Titles = deps.Browse.Titles
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -221,6 +230,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerNotifyRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

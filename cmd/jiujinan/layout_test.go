@@ -35,6 +35,7 @@ var layout = map[string][]string{
 	"notify/gormstore":                  {"kernel", "notify", "sqldb"},
 	"notify/email":                      {"notify"},
 	"notify/sms":                        {"notify"},
+	"notify/notifytest":                 {"notify/sms"},
 	"marketplace/gormstore":             {"kernel", "marketplace", "marketplace/anonymize", "notify", "notify/gormstore", "sqldb"},
 	"marketplace/gormstore/needfixture": {"kernel", "marketplace", "marketplace/gormstore", "sqldb"},
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
