@@ -235,12 +235,13 @@ func (d *Dispatcher) deliver(ctx context.Context, dl Delivery, p *Pass) error {
 	}
 	text := oneLine(sendErr.Error())
 	d.Log.Warn("notify: delivery failed", slog.String("delivery", dl.PublicID), slog.String("channel", string(dl.Channel)),
-		slog.String("kind", string(dl.Event.Kind)), slog.Int("attempts", attempts), slog.Bool("given_up", next == nil), slog.String("error", text))
-	return d.Store.MarkFailed(ctx, dl.ID, attempts, next, text, now)
+		slog.String("kind", string(dl.Event.Kind)), slog.Int("attempts", attempts), slog.Bool("given_up", next == nil),
+		slog.String("reason", string(ReasonOf(sendErr))), slog.String("error", text))
+	return d.Store.MarkFailed(ctx, dl.ID, attempts, next, ReasonOf(sendErr), text, now)
 }
 
 // errGone is the refusal of a delivery whose recipient is gone.
-var errGone = Permanent(errors.New("the recipient's account is gone or disabled"))
+var errGone = Fail(ReasonRecipient, true, errors.New("the recipient's account is gone or disabled"))
 
 // send sends dl on its channel.
 func (d *Dispatcher) send(ctx context.Context, dl Delivery) error {
@@ -249,7 +250,7 @@ func (d *Dispatcher) send(ctx context.Context, dl Delivery) error {
 	}
 	s := d.Senders[dl.Channel]
 	if s == nil {
-		return Permanent(fmt.Errorf("the %s channel is not configured", dl.Channel))
+		return Fail(ReasonSetup, true, fmt.Errorf("the %s channel is not configured", dl.Channel))
 	}
 	u, err := d.Directory.User(ctx, "", dl.UserID)
 	if errors.Is(err, kernel.ErrNotFound) || err == nil && u.Disabled {
@@ -262,7 +263,7 @@ func (d *Dispatcher) send(ctx context.Context, dl Delivery) error {
 	switch dl.Channel {
 	case ChannelEmail:
 		if u.Email == "" {
-			return Permanent(errors.New("the recipient has no e-mail address"))
+			return Fail(ReasonRecipient, true, errors.New("the recipient has no e-mail address"))
 		}
 	case ChannelSMS:
 		ct, kid, err := d.Store.Phone(ctx, dl.UserID)
@@ -270,19 +271,19 @@ func (d *Dispatcher) send(ctx context.Context, dl Delivery) error {
 			return err
 		}
 		if len(ct) == 0 {
-			return Permanent(errors.New("the recipient has no phone number any more"))
+			return Fail(ReasonRecipient, true, errors.New("the recipient has no phone number any more"))
 		}
 		if d.Sealer == nil {
-			return Permanent(errors.New("no key to open phone numbers"))
+			return Fail(ReasonSetup, true, errors.New("no key to open phone numbers"))
 		}
 		phone, err := d.Sealer.Open(ct, kid, phoneAD(u.PublicID))
 		if err != nil {
-			return Permanent(fmt.Errorf("the phone number does not open: %w", err))
+			return Fail(ReasonSetup, true, fmt.Errorf("the phone number does not open: %w", err))
 		}
 		m.Phone = string(phone)
 	}
 	if m.Rendered, err = d.Render.Render(ctx, dl.Event, "zh"); err != nil {
-		return Permanent(fmt.Errorf("render: %w", err))
+		return Fail(ReasonSetup, true, fmt.Errorf("render: %w", err))
 	}
 	return s.Send(ctx, m)
 }

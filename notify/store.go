@@ -59,12 +59,14 @@ type Delivery struct {
 	Channel  Channel
 	State    DeliveryState
 	Attempts int
-	// NextAt is when it is due (pending); LastError why the last try failed.
-	NextAt    time.Time
-	LastError string
-	CreatedAt time.Time
-	SentAt    *time.Time
-	Event     Event
+	// NextAt is when it is due (pending); LastReason and LastError why
+	// the last try failed.
+	NextAt     time.Time
+	LastReason Reason
+	LastError  string
+	CreatedAt  time.Time
+	SentAt     *time.Time
+	Event      Event
 }
 
 // DeliveryView is a delivery as the operator sees it, with its recipient.
@@ -117,7 +119,7 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, attempts int, now time.Time) error
 	// MarkFailed records a failed try: pending again at next, or failed
 	// (given up) when next is nil.
-	MarkFailed(ctx context.Context, id int64, attempts int, next *time.Time, errText string, now time.Time) error
+	MarkFailed(ctx context.Context, id int64, attempts int, next *time.Time, reason Reason, errText string, now time.Time) error
 
 	// DeliverInbox puts the event in the user's inbox once: a second call
 	// for the same event and user changes nothing.

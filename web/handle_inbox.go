@@ -139,16 +139,17 @@ func (s *Server) handleNotifySettingsPut(c echo.Context) error {
 }
 
 type deliveryJSON struct {
-	ID        string               `json:"id"`
-	Kind      notify.Kind          `json:"kind"`
-	Channel   notify.Channel       `json:"channel"`
-	State     notify.DeliveryState `json:"state"`
-	Attempts  int                  `json:"attempts"`
-	NextAt    *time.Time           `json:"next_attempt_at"`
-	SentAt    *time.Time           `json:"sent_at"`
-	LastError string               `json:"last_error"`
-	CreatedAt time.Time            `json:"created_at"`
-	Recipient struct {
+	ID         string               `json:"id"`
+	Kind       notify.Kind          `json:"kind"`
+	Channel    notify.Channel       `json:"channel"`
+	State      notify.DeliveryState `json:"state"`
+	Attempts   int                  `json:"attempts"`
+	NextAt     *time.Time           `json:"next_attempt_at"`
+	SentAt     *time.Time           `json:"sent_at"`
+	LastError  string               `json:"last_error"`
+	LastReason notify.Reason        `json:"last_reason"`
+	CreatedAt  time.Time            `json:"created_at"`
+	Recipient  struct {
 		ID          string `json:"id"`
 		DisplayName string `json:"display_name"`
 	} `json:"recipient"`
@@ -156,7 +157,7 @@ type deliveryJSON struct {
 
 func toDeliveryJSON(d *notify.DeliveryView) deliveryJSON {
 	out := deliveryJSON{ID: d.PublicID, Kind: d.Event.Kind, Channel: d.Channel, State: d.State, Attempts: d.Attempts, SentAt: d.SentAt,
-		LastError: d.LastError, CreatedAt: d.CreatedAt}
+		LastError: d.LastError, LastReason: d.LastReason, CreatedAt: d.CreatedAt}
 	if d.State == notify.StatePending {
 		next := d.NextAt
 		out.NextAt = &next

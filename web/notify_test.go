@@ -84,9 +84,9 @@ func (r *notifyRig) dispatch(t *testing.T) {
 }
 
 type inboxBody struct {
-	Items []inboxItemJSON `json:"items"`
-	Total int             `json:"total"`
-	Unread int            `json:"unread"`
+	Items  []inboxItemJSON `json:"items"`
+	Total  int             `json:"total"`
+	Unread int             `json:"unread"`
 }
 
 // inbox reads a user's inbox through the API.
@@ -413,3 +413,22 @@ func TestEveryEventThroughTheOutbox(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// firstInboxItem delivers the outbox's waiting events to the inbox (no
+// other channel) and returns the public id of p's newest message.
+func (env *testEnv) firstInboxItem(t *testing.T, p *kernel.Principal) string {
+	t.Helper()
+	d := &notify.Dispatcher{Store: env.notifyStore, Directory: env.notifyStore, Divisions: env.srv.Divisions,
+		Now: func() time.Time { return *env.now.Load() }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := d.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.notifyStore.ReleaseLease(context.Background(), notify.LeaseName, d.Holder); err != nil {
+		t.Fatal(err)
+	}
+	items, _, _, err := env.notifyStore.Inbox(context.Background(), p.User.ID, 1, 0)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("no message in the inbox: %v", err)
+	}
+	return items[0].PublicID
+}

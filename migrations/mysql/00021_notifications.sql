@@ -30,6 +30,7 @@ CREATE TABLE notify_deliveries (
     state      VARCHAR(10)  NOT NULL,
     attempts   INT          NOT NULL DEFAULT 0,
     next_us    BIGINT       NOT NULL,
+    last_reason VARCHAR(16) NOT NULL DEFAULT '',
     last_error VARCHAR(2000) NOT NULL DEFAULT '',
     created_us BIGINT       NOT NULL,
     updated_us BIGINT       NOT NULL,

@@ -29,6 +29,7 @@ CREATE TABLE notify_deliveries (
     state      TEXT    NOT NULL,
     attempts   INTEGER NOT NULL DEFAULT 0,
     next_us    INTEGER NOT NULL,
+    last_reason TEXT   NOT NULL DEFAULT '',
     last_error TEXT    NOT NULL DEFAULT '',
     created_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL,

@@ -113,7 +113,7 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) error {
 	msg := gomail.NewMsg()
 	msg.FromMailAddress(s.from)
 	if err := msg.AddToFormat(m.To.DisplayName, m.To.Email); err != nil {
-		return notify.Permanent(fmt.Errorf("the recipient's address: %w", err))
+		return notify.Fail(notify.ReasonRecipient, true, fmt.Errorf("the recipient's address: %w", err))
 	}
 	msg.Subject(m.Subject)
 	domain := s.from.Address[strings.LastIndex(s.from.Address, "@")+1:]
@@ -125,7 +125,7 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) error {
 	}
 	c, err := gomail.NewClient(s.cfg.Host, s.opts...)
 	if err != nil {
-		return notify.Permanent(err)
+		return notify.Fail(notify.ReasonSetup, true, err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		var se *gomail.SendError

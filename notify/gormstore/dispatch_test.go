@@ -292,7 +292,7 @@ func TestFailingChannelBacksOffAndGivesUp(t *testing.T) {
 		}
 		start := f.clock.Now()
 		if x := pending(); x.State != notify.StatePending || x.Attempts != 1 || !x.NextAt.Equal(start.Add(time.Minute)) ||
-			x.LastError != "421 4.7.0 try again later" || x.DisplayName == "" {
+			x.LastError != "421 4.7.0 try again later" || x.LastReason != notify.ReasonTemporary || x.DisplayName == "" {
 			t.Fatalf("after one failure: %+v", x)
 		}
 		// Not before its time.
@@ -359,7 +359,7 @@ func TestPermanentRefusalGivesUpAtOnce(t *testing.T) {
 			t.Fatalf("pass: %+v", p)
 		}
 		ds, n, err := f.store.Deliveries(f.ctx, notify.StateFailed, 10, 0)
-		if err != nil || n != 1 || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "550") {
+		if err != nil || n != 1 || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "550") || ds[0].LastReason != notify.ReasonRefused {
 			t.Fatalf("failed: %+v %d %v", ds, n, err)
 		}
 	})

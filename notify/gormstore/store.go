@@ -217,18 +217,19 @@ func (s *Store) FanOut(ctx context.Context, eventID int64, ds []notify.NewDelive
 // ---- deliveries
 
 type deliveryRow struct {
-	ID        int64
-	PublicID  string
-	EventID   int64
-	UserID    int64
-	Channel   string
-	State     string
-	Attempts  int
-	NextUs    int64
-	LastError string
-	CreatedUs int64
-	SentUs    *int64
-	Body      string
+	ID         int64
+	PublicID   string
+	EventID    int64
+	UserID     int64
+	Channel    string
+	State      string
+	Attempts   int
+	NextUs     int64
+	LastReason string
+	LastError  string
+	CreatedUs  int64
+	SentUs     *int64
+	Body       string
 	// The recipient, for the operator's list.
 	UserPublicID string
 	DisplayName  string
@@ -237,11 +238,12 @@ type deliveryRow struct {
 func (r deliveryRow) delivery() notify.Delivery {
 	e, _ := decodeEvent(r.Body)
 	return notify.Delivery{ID: r.ID, PublicID: r.PublicID, EventID: r.EventID, UserID: r.UserID, Channel: notify.Channel(r.Channel),
-		State: notify.DeliveryState(r.State), Attempts: r.Attempts, NextAt: fromUS(r.NextUs), LastError: r.LastError,
+		State: notify.DeliveryState(r.State), Attempts: r.Attempts, NextAt: fromUS(r.NextUs), LastReason: notify.Reason(r.LastReason), LastError: r.LastError,
 		CreatedAt: fromUS(r.CreatedUs), SentAt: fromUSPtr(r.SentUs), Event: e}
 }
 
-const deliveryCols = `d.id, d.public_id, d.event_id, d.user_id, d.channel, d.state, d.attempts, d.next_us, d.last_error, d.created_us, d.sent_us, e.body`
+const deliveryCols = `d.id, d.public_id, d.event_id, d.user_id, d.channel, d.state, d.attempts, d.next_us, d.last_reason, d.last_error, d.created_us,
+	d.sent_us, e.body`
 
 // DueDeliveries implements notify.Store.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]notify.Delivery, error) {
@@ -273,20 +275,20 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, was, until time.Tim
 // MarkSent implements notify.Store.
 func (s *Store) MarkSent(ctx context.Context, id int64, attempts int, now time.Time) error {
 	return sqldb.RetryTx(ctx, func() error {
-		return s.db.WithContext(ctx).Exec("UPDATE notify_deliveries SET state = ?, attempts = ?, sent_us = ?, updated_us = ?, last_error = '' WHERE id = ?",
+		return s.db.WithContext(ctx).Exec("UPDATE notify_deliveries SET state = ?, attempts = ?, sent_us = ?, updated_us = ?, last_reason = '', last_error = '' WHERE id = ?",
 			string(notify.StateSent), attempts, us(now), us(now), id).Error
 	})
 }
 
 // MarkFailed implements notify.Store.
-func (s *Store) MarkFailed(ctx context.Context, id int64, attempts int, next *time.Time, errText string, now time.Time) error {
+func (s *Store) MarkFailed(ctx context.Context, id int64, attempts int, next *time.Time, reason notify.Reason, errText string, now time.Time) error {
 	state, nextUs := notify.StateFailed, us(now)
 	if next != nil {
 		state, nextUs = notify.StatePending, us(*next)
 	}
 	return sqldb.RetryTx(ctx, func() error {
-		return s.db.WithContext(ctx).Exec("UPDATE notify_deliveries SET state = ?, attempts = ?, next_us = ?, last_error = ?, updated_us = ? WHERE id = ?",
-			string(state), attempts, nextUs, errText, us(now), id).Error
+		return s.db.WithContext(ctx).Exec("UPDATE notify_deliveries SET state = ?, attempts = ?, next_us = ?, last_reason = ?, last_error = ?, updated_us = ? WHERE id = ?",
+			string(state), attempts, nextUs, string(reason), errText, us(now), id).Error
 	})
 }
 

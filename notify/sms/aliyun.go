@@ -140,7 +140,7 @@ func retryable(code string) bool {
 func (a *Aliyun) SendSMS(ctx context.Context, phone, template string, vars map[string]string, outID string) error {
 	p, err := a.Params(phone, template, vars, outID)
 	if err != nil {
-		return notify.Permanent(err)
+		return notify.Fail(notify.ReasonSetup, true, err)
 	}
 	endpoint := a.Endpoint
 	if endpoint == "" {
@@ -152,7 +152,7 @@ func (a *Aliyun) SendSMS(ctx context.Context, phone, template string, vars map[s
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return notify.Permanent(err)
+		return notify.Fail(notify.ReasonSetup, true, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -180,8 +180,14 @@ func (a *Aliyun) SendSMS(ctx context.Context, phone, template string, vars map[s
 		return notify.Permanent(err)
 	}
 	err = fmt.Errorf("aliyun sms: %s: %s (request %s)", ans.Code, ans.Message, ans.RequestID)
-	if retryable(ans.Code) || resp.StatusCode >= 500 {
+	switch {
+	case retryable(ans.Code) || resp.StatusCode >= 500:
 		return err
+	case ans.Code == "isv.MOBILE_NUMBER_ILLEGAL" || ans.Code == "isv.BLACK_KEY_CONTROL_LIMIT":
+		return notify.Fail(notify.ReasonRecipient, true, err)
+	case strings.HasPrefix(ans.Code, "InvalidAccessKeyId") || ans.Code == "SignatureDoesNotMatch" || strings.Contains(ans.Code, "TEMPLATE") ||
+		strings.Contains(ans.Code, "SIGNATURE") || ans.Code == "isv.ACCOUNT_NOT_EXISTS" || ans.Code == "isv.ACCOUNT_ABNORMAL":
+		return notify.Fail(notify.ReasonSetup, true, err)
 	}
 	return notify.Permanent(err)
 }

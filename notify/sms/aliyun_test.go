@@ -132,14 +132,15 @@ func TestAliyunRefusals(t *testing.T) {
 		status    int
 		answer    string
 		permanent bool
+		reason    notify.Reason
 	}{
-		{"flow control", 200, `{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控Permits:1","RequestId":"r1"}`, false},
-		{"bad number", 200, `{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"非法手机号","RequestId":"r2"}`, true},
-		{"no template", 200, `{"Code":"isv.SMS_TEMPLATE_ILLEGAL","Message":"模板不合法","RequestId":"r3"}`, true},
-		{"wrong key", 404, `{"Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found.","RequestId":"r4"}`, true},
-		{"service fault", 500, `{"Code":"isp.SYSTEM_ERROR","Message":"系统错误","RequestId":"r5"}`, false},
-		{"gateway", 502, `<html>bad gateway</html>`, false},
-		{"not JSON", 200, `<html>oops</html>`, true},
+		{"flow control", 200, `{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控Permits:1","RequestId":"r1"}`, false, notify.ReasonTemporary},
+		{"bad number", 200, `{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"非法手机号","RequestId":"r2"}`, true, notify.ReasonRecipient},
+		{"no template", 200, `{"Code":"isv.SMS_TEMPLATE_ILLEGAL","Message":"模板不合法","RequestId":"r3"}`, true, notify.ReasonSetup},
+		{"wrong key", 404, `{"Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found.","RequestId":"r4"}`, true, notify.ReasonSetup},
+		{"service fault", 500, `{"Code":"isp.SYSTEM_ERROR","Message":"系统错误","RequestId":"r5"}`, false, notify.ReasonTemporary},
+		{"gateway", 502, `<html>bad gateway</html>`, false, notify.ReasonTemporary},
+		{"not JSON", 200, `<html>oops</html>`, true, notify.ReasonRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -148,8 +149,8 @@ func TestAliyunRefusals(t *testing.T) {
 			}))
 			defer srv.Close()
 			err := provider(srv.URL).SendSMS(context.Background(), "13800138000", "SMS_1", vars, "d1")
-			if err == nil || notify.IsPermanent(err) != tc.permanent {
-				t.Fatalf("error %v permanent %v, want permanent %v", err, notify.IsPermanent(err), tc.permanent)
+			if err == nil || notify.IsPermanent(err) != tc.permanent || notify.ReasonOf(err) != tc.reason {
+				t.Fatalf("error %v permanent %v reason %s, want permanent %v reason %s", err, notify.IsPermanent(err), notify.ReasonOf(err), tc.permanent, tc.reason)
 			}
 			if strings.Contains(err.Error(), "13800138000") {
 				t.Fatalf("the error names the number: %v", err)
@@ -197,5 +198,16 @@ func TestChannelTemplates(t *testing.T) {
 		if _, err := sms.ParseTemplates(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// A service that cannot be reached is a passing failure.
+func TestAliyunUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	err := provider(url).SendSMS(context.Background(), "13800138000", "SMS_1", vars, "d1")
+	if err == nil || notify.IsPermanent(err) || notify.ReasonOf(err) != notify.ReasonUnreachable {
+		t.Fatalf("error %v, reason %s", err, notify.ReasonOf(err))
 	}
 }

@@ -44,10 +44,10 @@ func (c *Channel) Supports(k notify.Kind) bool { return c.Templates[k] != "" }
 func (c *Channel) Send(ctx context.Context, m notify.Message) error {
 	tpl := c.Templates[m.Kind]
 	if tpl == "" {
-		return notify.Permanent(fmt.Errorf("no SMS template for %s", m.Kind))
+		return notify.Fail(notify.ReasonSetup, true, fmt.Errorf("no SMS template for %s", m.Kind))
 	}
 	if m.Phone == "" {
-		return notify.Permanent(errors.New("no phone number"))
+		return notify.Fail(notify.ReasonRecipient, true, errors.New("no phone number"))
 	}
 	vars := make(map[string]string, len(m.Vars))
 	for k, v := range m.Vars {
