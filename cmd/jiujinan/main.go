@@ -35,6 +35,8 @@ import (
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/notify"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
@@ -188,6 +190,11 @@ type Main struct {
 	// Imports runs the imports of uploaded payment files (Server builds
 	// it; serve starts it).
 	Imports *record.ImportJobs
+	// NotifyStore is the notification outbox; NotifySenders the channels
+	// configured besides the inbox; Dispatcher sends (serve only).
+	NotifyStore   *nstore.Store
+	NotifySenders map[notify.Channel]notify.Sender
+	Dispatcher    *notify.Dispatcher
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -299,6 +306,10 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	m.Needs.Donors = fstore.New(m.DB)
 	m.Funds.Screener = m.Screening
 	m.openMatching()
+	if err := m.openNotify(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -372,6 +383,7 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	payments.Notify = m.afterwards()
 	m.Imports = &record.ImportJobs{Importer: payments, Keys: m.Needs.Cipher, Dir: m.Config.UploadDir, Log: m.Log}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
@@ -391,6 +403,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Screening:  m.Screening,
 		Matching:   m.Matching,
 		CharityAid: m.CharityAid(),
+		Notify:     m.notifyService(),
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -482,6 +495,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Imports.Stop()
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	// Notifications go out from their own worker, never inside a request;
+	// stopped before the database closes.
+	stopDispatcher, err := m.startDispatcher(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopDispatcher()
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
