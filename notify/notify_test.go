@@ -3,8 +3,10 @@ package notify
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,5 +164,36 @@ func TestRecipientsByRegion(t *testing.T) {
 	}
 	if !slices.Equal(got, []int64{1, 2, 3}) {
 		t.Fatalf("recipients %v, want 1, 2, 3", got)
+	}
+}
+
+// panicky is a store whose every pass panics; it ends the run after the
+// second pass.
+type panicky struct {
+	Store
+	passes int
+	cancel func()
+}
+
+func (p *panicky) TakeLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
+	p.passes++
+	if p.passes == 2 {
+		p.cancel()
+	}
+	panic("the database driver broke")
+}
+
+func (p *panicky) ReleaseLease(context.Context, string, string) error { return nil }
+
+// A panic in a pass is logged and the dispatcher goes on (here: until its
+// context ends); it never takes the process down.
+func TestDispatcherSurvivesAPanic(t *testing.T) {
+	var logs strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	store := &panicky{cancel: cancel}
+	d := &Dispatcher{Store: store, Poll: time.Millisecond, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	d.Run(ctx)
+	if store.passes < 2 || !strings.Contains(logs.String(), "panic") || !strings.Contains(logs.String(), "the database driver broke") {
+		t.Fatalf("%d passes, logs %s", store.passes, logs.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/notify"
@@ -278,5 +279,57 @@ func TestNotificationPages(t *testing.T) {
 	}
 	if r := env.do(http.MethodPost, "/api/v1/admin/notifications/"+ds[0].PublicID+"/retry", admin, nil); r.Status != http.StatusConflict {
 		t.Fatalf("API retry of a sent delivery: %d", r.Status)
+	}
+}
+
+// TestNotificationCatalogue: every kind, state, reason and channel that
+// notifications name from codes has its words in both catalogues, and
+// every kind is worded in both languages without a template left unfilled.
+func TestNotificationCatalogue(t *testing.T) {
+	ps, err := newPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, k := range notify.Kinds {
+		ids = append(ids, "notice_kind_"+string(k), "notice_"+string(k)+"_subject", "notice_"+string(k)+"_body")
+	}
+	ids = append(ids, "notice_pledge_confirmed_body_need", "notice_monthly_gift_taken_body_need", "notice_decision_upheld", "notice_decision_dismissed")
+	for _, st := range notify.DeliveryStates {
+		ids = append(ids, "delivery_state_"+string(st))
+	}
+	for _, r := range notify.Reasons {
+		ids = append(ids, "delivery_reason_"+string(r))
+	}
+	for _, c := range notify.Channels {
+		ids = append(ids, "notify_channel_"+string(c))
+	}
+	for _, lang := range []string{"zh", "en"} {
+		r := &NoticeRenderer{pages: ps}
+		p := r.page(lang)
+		for _, id := range ids {
+			if p.T(id) == id {
+				t.Errorf("%s: no message %s", lang, id)
+			}
+		}
+		n := notify.NeedRef{ID: "n1", Region: "371725001", Org: "o1", Title: "透析费用", Category: kernel.CatMedical}
+		at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		for _, e := range []notify.Event{notify.ReportNew("r1", "371725", kernel.CatCare, at), notify.ClearanceDue(n, at, at),
+			notify.ClearanceOverdue(n, at, at), notify.ObjectionReceived("o", n, at), notify.ObjectionResolved("o", "upheld", n, at),
+			notify.ReferralOpened("rf", kernel.ProgTekun, n, at), notify.PledgeConfirmed(notify.Gift{Pledge: "p", DonorRow: 1, AmountFen: 100, Org: "某慈善总会"}, at),
+			notify.PledgeConfirmed(notify.Gift{Pledge: "p", DonorRow: 1, AmountFen: 100, Need: "n1", Org: "某慈善总会"}, at),
+			notify.GiftDisbursed("d", 1, 100, n, at), notify.MonthlyGiftTaken(notify.Gift{Pledge: "p", DonorRow: 1, AmountFen: 100, Org: "某"}, at),
+			notify.MonthlyGiftFailed("m", "2026-12", 1, 100, at), notify.ClaimApproved("c", "u", kernel.SvcLegalAid, at, n, at),
+			notify.ImportFinished("b", "u", 1, 2, 3, at)} {
+			out, err := r.Render(context.Background(), e, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{out.Subject, out.Text, out.HTML} {
+				if strings.Contains(s, "no value") || strings.Contains(s, "notice_") || strings.Contains(s, "{{") {
+					t.Errorf("%s %s: %q", lang, e.Kind, s)
+				}
+			}
+		}
 	}
 }
