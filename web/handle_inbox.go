@@ -54,6 +54,7 @@ func (s *Server) handleInboxList(c echo.Context) error {
 	out := make([]inboxItemJSON, len(items))
 	for i, it := range items {
 		n := s.notices.Word(ctx, it.Event, pageLang(c))
+		n.Link = linkFor(PrincipalOf(c), n.Link)
 		out[i] = inboxItemJSON{ID: it.PublicID, Kind: it.Event.Kind, Subject: n.Subject, Body: n.Body, Link: n.Link, CreatedAt: it.CreatedAt, ReadAt: it.ReadAt}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out, "total": total, "unread": unread})

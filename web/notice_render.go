@@ -133,6 +133,19 @@ func wordNotice(p *page, e notify.Event, title string) notice {
 	return notice{Subject: loc("notice_" + string(e.Kind) + "_subject"), Body: loc(body), Link: e.Link, Vars: used}
 }
 
+// linkFor is a notice's link as p may follow it: "" for the pages of a
+// role p does not hold (a verifier told of a report, which social workers
+// take on, has no page of it to open).
+func linkFor(p *kernel.Principal, link string) string {
+	for prefix, role := range map[string]kernel.Role{"/worker/": kernel.RoleSocialWorker, "/verify/": kernel.RoleVerifier,
+		"/volunteer": kernel.RoleVolunteer, "/my/giving": kernel.RoleDonor} {
+		if strings.HasPrefix(link, prefix) && !p.Has(role) {
+			return ""
+		}
+	}
+	return link
+}
+
 // Word words e in lang for a page or the API.
 func (r *NoticeRenderer) Word(ctx context.Context, e notify.Event, lang string) notice {
 	return wordNotice(r.page(lang), e, r.title(ctx, e))

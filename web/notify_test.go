@@ -339,6 +339,12 @@ func TestEveryEventThroughTheOutbox(t *testing.T) {
 				seen[key] = true
 			}
 		}
+		// A verifier told of a report has no worker's page to follow.
+		for _, it := range rig.inbox(t, verifier).Items {
+			if it.Kind == notify.KindReportNew && it.Link != "" {
+				t.Errorf("the verifier's report notice links to %q", it.Link)
+			}
+		}
 		// One clearance notice of each kind for the need.
 		var due, overdue int
 		for _, it := range rig.inbox(t, verifier).Items {

@@ -76,6 +76,7 @@ func (s *Server) handleInboxPage(c echo.Context) error {
 	d := inboxPage{Unread: unread, Pager: newPager("/inbox", c.QueryParams(), page, inboxPerPage, total)}
 	for _, it := range items {
 		n := s.notices.Word(ctx, it.Event, pageLang(c))
+		n.Link = linkFor(PrincipalOf(c), n.Link)
 		d.Items = append(d.Items, inboxItemView{ID: it.PublicID, Subject: n.Subject, Body: n.Body, Link: n.Link, At: it.CreatedAt, Read: it.ReadAt != nil})
 	}
 	return s.render(c, http.StatusOK, "inbox", d)
