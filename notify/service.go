@@ -202,9 +202,9 @@ func (s *Service) SetSettings(ctx context.Context, by *kernel.Principal, in Sett
 		}
 	}
 	if phone == "" {
-		for k, c := range in.Choices {
+		for _, c := range in.Choices {
 			if c.SMS {
-				v.Add("phone", "give a mobile number to be told of %s by SMS", k)
+				v.Add("phone", "give a mobile number to be told by SMS")
 				break
 			}
 		}
