@@ -9,6 +9,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewPledge is a donor's pledge request.
@@ -315,7 +316,7 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donor ReceiptDon
 		}
 		p.ReceiptID = r.PublicID
 		out = p
-		return nil
+		return notify.Publish(ctx, tx, confirmedNotices(p, now)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("funds: confirm pledge: %w", err)

@@ -63,6 +63,22 @@ type Config struct {
 	ObjectionDays         int    `env:"JIUJINAN_OBJECTION_DAYS" envDefault:"5" help:"time limit in working days of an objection's resolution"`
 	ReportFollowUpDays    int    `env:"JIUJINAN_REPORT_FOLLOWUP_DAYS" envDefault:"2" help:"time limit in working days of an active-discovery report's follow-up (主动发现 → 及时报告属地乡镇)"`
 	GroupDecisionAboveFen int64  `env:"JIUJINAN_GROUP_DECISION_ABOVE_FEN" envDefault:"0" help:"the county's decision on a need requesting more than this (fen) is a group decision (一事一议), recorded with its members, date and reasoning; 0: never"`
+	// Notifications (docs/operations.md, "Notifications").
+	PublicURL          string `env:"JIUJINAN_PUBLIC_URL" help:"the site's public address (https://…), for the links in notification e-mails"`
+	NotifyMaxAttempts  int    `env:"JIUJINAN_NOTIFY_MAX_ATTEMPTS" envDefault:"8" help:"tries of one notification delivery before it is given up (pauses double from 30s to 1h)"`
+	SMTPHost           string `env:"SMTP_HOST" help:"SMTP server for notification e-mails; unset sends none"`
+	SMTPPort           int    `env:"SMTP_PORT" help:"SMTP port (default 587 for starttls and opportunistic, 465 for tls, 25 for none)"`
+	SMTPTLS            string `env:"SMTP_TLS" envDefault:"starttls" help:"starttls (required), tls (implicit, SMTPS), opportunistic, or none (a relay on the same host only)"`
+	SMTPUser           string `env:"SMTP_USER" help:"SMTP user name; unset sends without signing in"`
+	SMTPPassword       string `env:"SMTP_PASSWORD" help:"SMTP password (sent only over TLS)"`
+	SMTPFrom           string `env:"SMTP_FROM" help:"sender of notification e-mails, e.g. 救急难 <notice@example.org>"`
+	SMSProvider        string `env:"SMS_PROVIDER" help:"aliyun (Alibaba Cloud SMS) or unset (no SMS)"`
+	SMSEndpoint        string `env:"SMS_ENDPOINT" envDefault:"https://dysmsapi.aliyuncs.com/" help:"the SMS service's address"`
+	SMSAccessKeyID     string `env:"SMS_ACCESS_KEY_ID" help:"AccessKey ID of the SMS account"`
+	SMSAccessKeySecret string `env:"SMS_ACCESS_KEY_SECRET" help:"AccessKey secret of the SMS account"`
+	SMSSignName        string `env:"SMS_SIGN_NAME" help:"the approved SMS signature (短信签名)"`
+	SMSRegion          string `env:"SMS_REGION" envDefault:"cn-hangzhou" help:"the SMS service's region"`
+	SMSTemplates       string `env:"SMS_TEMPLATES" help:"approved template per kind of notice, kind=TEMPLATE_CODE separated by commas (docs/operations.md); a kind without one is not offered by SMS"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -187,7 +203,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s: %s", ch.name, ch.msg)
 		}
 	}
-	return nil
+	return c.validateNotify()
 }
 
 // prepareDataDir creates the data folder and checks that it is writable.

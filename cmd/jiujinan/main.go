@@ -36,6 +36,8 @@ import (
 	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/notify"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
@@ -196,6 +198,11 @@ type Main struct {
 	// Steps is the time-limit job: reminders and escalations (serve runs
 	// it every stepInterval).
 	Steps *marketplace.StepService
+	// NotifyStore is the notification outbox; NotifySenders the channels
+	// configured besides the inbox; Dispatcher sends (serve only).
+	NotifyStore   *nstore.Store
+	NotifySenders map[notify.Channel]notify.Sender
+	Dispatcher    *notify.Dispatcher
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -317,6 +324,10 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	m.Steps = m.stepService()
 	m.Funds.Screener = m.Screening
 	m.openMatching()
+	if err := m.openNotify(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -392,6 +403,7 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	payments.Notify = m.afterwards()
 	m.Imports = &record.ImportJobs{Importer: payments, Keys: m.Needs.Cipher, Dir: m.Config.UploadDir, Log: m.Log}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
@@ -412,6 +424,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Matching:   m.Matching,
 		CharityAid: m.CharityAid(),
 		Workbooks:  xlsxsheet.Open,
+		Notify:     m.notifyService(),
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -503,6 +516,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Imports.Stop()
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	// Notifications go out from their own worker, never inside a request;
+	// stopped before the database closes.
+	stopDispatcher, err := m.startDispatcher(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopDispatcher()
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	recovery.Go(m.Log, "time limits", func() { m.runStepJobs(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
