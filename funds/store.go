@@ -12,6 +12,8 @@ import (
 // movement runs in InTx: one database transaction holding the ledger
 // postings, the business rows and the need's new amounts, or nothing.
 type Store interface {
+	// ReceiptStore keeps the details of receipts (receipt_store.go).
+	ReceiptStore
 	// InTx runs fn in one transaction. On a deadlock or a serialization
 	// failure it runs fn again (fn must touch nothing outside tx), a few
 	// times; an error from fn rolls everything back.
@@ -142,6 +144,11 @@ type Store interface {
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
+
+	// ReconcileStore keeps the imports of bills (store_bills.go).
+	ReconcileStore
+	// MonthlyStore dispatches the months of monthly pledges (store_bills.go).
+	MonthlyStore
 }
 
 // GroupHint names the rows of an InTxGrouped call: the fund or project
@@ -205,6 +212,9 @@ type Tx interface {
 
 	// InsertPledge stores p (sets ID).
 	InsertPledge(p *Pledge) error
+	// SetPledgeReceiptAs records the donor's choice for the receipt of a
+	// pledge just inserted.
+	SetPledgeReceiptAs(pledgeID int64, a ReceiptAs) error
 	// LockPledge reads and locks a pledge; ErrNotFound.
 	LockPledge(publicID string) (*Pledge, error)
 	// UpdatePledge writes p's status fields.
@@ -231,7 +241,11 @@ type Tx interface {
 
 	// InsertDisclosure adds a line to the public register.
 	InsertDisclosure(d *Disclosure) error
-	// IssueReceipt numbers and stores a receipt (per organization and year).
+	// IssueReceipt numbers and stores a receipt: the next number of its
+	// organization's year, the counter locked for the rest of the
+	// transaction (so numbers have no gaps: a transaction that fails takes
+	// its number back). It fills in the organization's registration and the
+	// purpose (ReceiptDetails) as they are now.
 	IssueReceipt(r *Receipt, orgCode string) error
 	// VoidReceipt marks the receipt of a pledge void.
 	VoidReceipt(pledgeID int64, at time.Time) error

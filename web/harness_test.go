@@ -28,6 +28,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/notify"
 	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
@@ -100,6 +101,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	}
 	env.needs = newTestNeeds(t, env.store, now)
 	env.funds = newTestFunds(t, db, now)
+	env.funds.Audit = env.store
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
 	env.notifyStore = nstore.New(db)
@@ -114,7 +116,8 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
-		Notify: env.notify,
+		Workbooks: xlsxsheet.Open,
+		Notify:    env.notify,
 	})
 	env.screening.Notify = &notify.Afterwards{Outbox: env.notifyStore, Log: log}
 	// Every test over the harness checks that logs and metrics say the

@@ -225,7 +225,7 @@ func TestNotificationPages(t *testing.T) {
 		t.Fatalf("bad phone: %d %s", r.Code, r.Body.String())
 	}
 	r = b.form("/my/notifications", url.Values{"sms_report_new": {"on"}})
-	if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "要用短信接收通知，请先填写手机号") {
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "要用短信接收通知，请先填写手机号码") {
 		t.Fatalf("SMS without a number: %d %s", r.Code, r.Body.String())
 	}
 	r = b.form("/my/notifications", url.Values{"email_report_new": {"on"}, "sms_report_new": {"on"}, "phone": {"13800138000"}})

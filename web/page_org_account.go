@@ -19,6 +19,11 @@ type orgAccountPage struct {
 	Account kernel.CollectionAccount
 	Errors  map[string]string
 	Error   string
+	// Registration is the charity's credit code and registered name, and
+	// RegErrors and RegError the problems of that form (page_receipts.go).
+	Registration kernel.OrgRegistration
+	RegErrors    map[string]string
+	RegError     string
 }
 
 // collectionFieldMessages names the catalogue message shown beside each
@@ -63,6 +68,7 @@ func (s *Server) handleOrgAccountPage(c echo.Context) error {
 	d := orgAccountPage{Org: org}
 	if org != nil {
 		d.Account = org.Collection
+		d.Registration = org.Registration
 	}
 	if PrincipalOf(c).Has(kernel.RoleAdmin) {
 		if d.Orgs, err = s.Accounts.Store.ListOrgs(c.Request().Context()); err != nil {
@@ -86,7 +92,7 @@ func (s *Server) handleOrgAccountForm(c echo.Context) error {
 	_, err = s.Accounts.SetCollection(c.Request().Context(), PrincipalOf(c), org.PublicID, a)
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
-		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid")}
+		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid"), Registration: org.Registration}
 		for f := range ve.Fields {
 			if id, ok := collectionFieldMessages[f]; ok {
 				d.Errors[f] = s.pageT(c, id)

@@ -229,6 +229,10 @@ type scopeFixture struct {
 	inboxItem string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
+
+	// reconcileRun is staffA's import of a bill; payLink the signed link
+	// to pay pledge (donorA's).
+	reconcileRun, payLink string
 }
 
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
@@ -315,6 +319,16 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatalf("recurring: %d %s", r.Status, r.Body)
 	}
 	fx.recurring = r.JSON(t)["id"].(string)
+	r = env.postBill("/api/v1/reconciliations", env.token(staffA), "statement.csv", []byte("reference,amount,date\n"+fx.pledgeRef+",1.00,2026-11-23\n"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("reconciliation: %d %s", r.Status, r.Body)
+	}
+	fx.reconcileRun = r.JSON(t)["id"].(string)
+	pl, err := env.funds.Store.Pledge(ctx, fx.pledge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.payLink = env.funds.PayLink(pl)
 	if fx.receipt == "" {
 		t.Fatal("no receipt")
 	}
@@ -439,13 +453,14 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.verB, path: "/api/v1/referrals/" + fx.referral, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/reports": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}, {who: fx.verB, path: "/api/v1/reports", want: 200, absent: fx.report}}
 	},
 	"GET /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}, {who: fx.verB, path: "/api/v1/reports/" + fx.report, want: 404}}
 	},
 	"POST /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404},
+			{who: fx.verB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/needs/:id/claims": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.swB, path: "/api/v1/needs/" + fx.publicNeed + "/claims", want: 404}}

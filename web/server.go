@@ -78,6 +78,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// Workbooks opens uploaded .xlsx bills for reconciliation
+	// (xlsxsheet.Open); nil refuses them.
+	Workbooks record.OpenWorkbookFunc
 	// Notify runs the inbox, the notification settings and the operator's
 	// view of deliveries; nil serves 404s.
 	Notify *notify.Service
@@ -226,10 +229,12 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerPeopleRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerFundRoutes(api)
+	s.registerReconcileRoutes(api)
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerReceiptRoutes(api)
 	s.registerNotifyRoutes(api)
 
 	s.registerPages()

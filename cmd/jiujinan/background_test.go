@@ -38,6 +38,7 @@ func TestServeLoopsSurviveAPanic(t *testing.T) {
 	for name, loop := range map[string]func(m *Main, ctx context.Context){
 		"fund jobs":     (*Main).runFundJobs,
 		"re-projection": (*Main).runReprojection,
+		"time limits":   (*Main).runStepJobs,
 	} {
 		t.Run(name, func(t *testing.T) {
 			var logs lockedLog
