@@ -37,6 +37,12 @@ const (
 	KindMonthlyGiftTaken Kind = "monthly_gift_taken"
 	// KindMonthlyGiftFailed: a month of a monthly gift could not be given.
 	KindMonthlyGiftFailed Kind = "monthly_gift_failed"
+	// KindMonthlyGiftDue: a month's pledge waits for the donor to pay it
+	// (a reminder with a one-tap pay link).
+	KindMonthlyGiftDue Kind = "monthly_gift_due"
+	// KindMonthlyGiftChargeFailed: charging a month through the donor's
+	// agreement failed; the donor may pay by the link.
+	KindMonthlyGiftChargeFailed Kind = "monthly_gift_charge_failed"
 	// KindClaimApproved: a volunteer's claim of a service need was approved.
 	KindClaimApproved Kind = "claim_approved"
 	// KindImportFinished: an uploaded statutory payment file is imported.
@@ -45,8 +51,8 @@ const (
 
 // Kinds lists every kind, in the order the preferences show them.
 var Kinds = []Kind{KindReportNew, KindClearanceDue, KindClearanceOverdue, KindObjectionReceived, KindObjectionResolved,
-	KindReferralOpened, KindImportFinished, KindClaimApproved, KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftTaken,
-	KindMonthlyGiftFailed}
+	KindReferralOpened, KindImportFinished, KindClaimApproved, KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftDue,
+	KindMonthlyGiftTaken, KindMonthlyGiftChargeFailed, KindMonthlyGiftFailed}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -238,6 +244,27 @@ func MonthlyGiftTaken(g Gift, at time.Time) Event {
 func MonthlyGiftFailed(recurringID, period string, donorRow, amountFen int64, at time.Time) Event {
 	return Event{Kind: KindMonthlyGiftFailed, Key: key(KindMonthlyGiftFailed, recurringID, period), At: at, UserRow: donorRow,
 		AmountFen: amountFen, Link: "/my/giving#monthly", Params: map[string]string{"period": period}}
+}
+
+// MonthReminder is a month of a monthly gift the donor is to pay: kind
+// KindMonthlyGiftDue or KindMonthlyGiftChargeFailed, the month's pledge
+// (public id), its month (YYYY-MM), receiving organization, the one-tap
+// pay link (a path of the site) and when the pledge expires.
+type MonthReminder struct {
+	Kind      Kind
+	Pledge    string
+	DonorRow  int64
+	AmountFen int64
+	Period    string
+	Org       string
+	PayPath   string
+	ExpiresAt time.Time
+}
+
+// MonthlyGiftReminder is the reminder m (funds.Notifier's events).
+func MonthlyGiftReminder(m MonthReminder, at time.Time) Event {
+	return Event{Kind: m.Kind, Key: key(m.Kind, m.Pledge), At: at, UserRow: m.DonorRow, AmountFen: m.AmountFen, Link: m.PayPath,
+		Params: map[string]string{"period": m.Period, "org": m.Org, "expires": m.ExpiresAt.UTC().Format(time.RFC3339)}}
 }
 
 // GiftDisbursed is amountFen of the gift of the donor's pledge pledgeRow

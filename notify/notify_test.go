@@ -24,6 +24,8 @@ func TestEventsOfTheConstructorsAreValid(t *testing.T) {
 		PledgeConfirmed(Gift{Pledge: "p1", DonorRow: 3, AmountFen: 100}, at), MonthlyGiftTaken(Gift{Pledge: "p2", DonorRow: 3}, at),
 		MonthlyGiftFailed("m1", "2026-12", 3, 100, at), GiftDisbursed("d1", 9, 100, n, at), ClaimApproved("c1", "u1", kernel.SvcLegalAid, at, n, at),
 		ImportFinished("b1", "u1", 1, 2, 3, at),
+		MonthlyGiftReminder(MonthReminder{Kind: KindMonthlyGiftDue, Pledge: "p3", DonorRow: 3, AmountFen: 100, Period: "2026-12",
+			Org: "某慈善总会", PayPath: "/my/pay/p3.abc.def", ExpiresAt: at}, at),
 	} {
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: %v", e, err)
@@ -60,7 +62,8 @@ func TestKindsForRoles(t *testing.T) {
 		roles []kernel.Role
 		want  []Kind
 	}{
-		{[]kernel.Role{kernel.RoleDonor}, []Kind{KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftTaken, KindMonthlyGiftFailed}},
+		{[]kernel.Role{kernel.RoleDonor}, []Kind{KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftDue, KindMonthlyGiftTaken,
+			KindMonthlyGiftChargeFailed, KindMonthlyGiftFailed}},
 		{[]kernel.Role{kernel.RoleVolunteer}, []Kind{KindClaimApproved}},
 		{[]kernel.Role{kernel.RoleSocialWorker}, []Kind{KindReportNew, KindObjectionReceived, KindObjectionResolved}},
 		{[]kernel.Role{kernel.RoleAuditor}, nil},

@@ -27,7 +27,8 @@ type Choice struct {
 
 // giftKinds are the donor's own money: told by e-mail unless the donor
 // says otherwise.
-var giftKinds = []Kind{KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftTaken, KindMonthlyGiftFailed}
+var giftKinds = []Kind{KindPledgeConfirmed, KindGiftDisbursed, KindMonthlyGiftTaken, KindMonthlyGiftFailed, KindMonthlyGiftDue,
+	KindMonthlyGiftChargeFailed}
 
 // DefaultChoice is what a user who chose nothing gets for kind k (besides
 // the inbox): e-mail for a donor's gift events, nothing else. SMS is never

@@ -58,13 +58,15 @@ var rules = map[Kind]Rule{
 		Roles: []kernel.Role{kernel.RoleVerifier, kernel.RoleSocialWorker}},
 	// A referral is worked by the verifiers whose office covers the need
 	// (screening.Service.Referrals lists it to them).
-	KindReferralOpened:    {Staff: []StaffRule{coveringVerifier}, Roles: []kernel.Role{kernel.RoleVerifier}},
-	KindPledgeConfirmed:   {User: true, Roles: donor},
-	KindGiftDisbursed:     {PledgeDonor: true, Roles: donor},
-	KindMonthlyGiftTaken:  {User: true, Roles: donor},
-	KindMonthlyGiftFailed: {User: true, Roles: donor},
-	KindClaimApproved:     {User: true, Roles: []kernel.Role{kernel.RoleVolunteer}},
-	KindImportFinished:    {User: true, Roles: []kernel.Role{kernel.RoleVerifier}},
+	KindReferralOpened:          {Staff: []StaffRule{coveringVerifier}, Roles: []kernel.Role{kernel.RoleVerifier}},
+	KindPledgeConfirmed:         {User: true, Roles: donor},
+	KindGiftDisbursed:           {PledgeDonor: true, Roles: donor},
+	KindMonthlyGiftTaken:        {User: true, Roles: donor},
+	KindMonthlyGiftFailed:       {User: true, Roles: donor},
+	KindMonthlyGiftDue:          {User: true, Roles: donor},
+	KindMonthlyGiftChargeFailed: {User: true, Roles: donor},
+	KindClaimApproved:           {User: true, Roles: []kernel.Role{kernel.RoleVolunteer}},
+	KindImportFinished:          {User: true, Roles: []kernel.Role{kernel.RoleVerifier}},
 }
 
 // RuleOf returns the rule of kind k.

@@ -105,7 +105,7 @@ func wordNotice(p *page, e notify.Event, title string) notice {
 	}
 	vars := map[string]string{
 		"need": need, "region": p.County(e.Region), "category": cat, "amount": kernel.FormatYuan(e.AmountFen), "org": e.Param("org"),
-		"due": at("due"), "ends": at("ends"), "decision": decision, "programme": p.Prog(kernel.Programme(e.Param("programme"))),
+		"due": at("due"), "ends": at("ends"), "expires": at("expires"), "decision": decision, "programme": p.Prog(kernel.Programme(e.Param("programme"))),
 		"service": p.Svc(kernel.Service(e.Param("service"))), "period": period,
 		"accepted": e.Param("accepted"), "duplicates": e.Param("duplicates"), "rejected": e.Param("rejected"),
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/notify/email"
 	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
@@ -28,6 +29,8 @@ func (m *Main) openNotify() error {
 	}
 	m.NotifySenders = senders
 	m.Screening.Notify = m.afterwards()
+	// The month's reminders of monthly gifts (funds.DispatchMonths).
+	m.Funds.Notifier = giftNotifier{m.NotifyStore}
 	return nil
 }
 
@@ -132,4 +135,22 @@ func (m *Main) startDispatcher(ctx context.Context) (stop func(), err error) {
 			m.Log.Warn("the notification dispatcher did not stop within 30s")
 		}
 	}, nil
+}
+
+// giftNotifier writes the reminders of monthly gifts (funds.Notifier) to
+// the notification outbox: a month to pay by its one-tap link, a charge
+// through the donor's agreement that failed. Quick and idempotent by the
+// event's key, as funds asks.
+type giftNotifier struct{ outbox notify.Outbox }
+
+var _ funds.Notifier = giftNotifier{}
+
+// Notify implements funds.Notifier.
+func (g giftNotifier) Notify(ctx context.Context, e funds.GiftEvent) error {
+	kind := notify.Kind(e.Kind)
+	if kind != notify.KindMonthlyGiftDue && kind != notify.KindMonthlyGiftChargeFailed {
+		return fmt.Errorf("notify: no notice for a monthly gift's %q", e.Kind)
+	}
+	return notify.Publish(ctx, g.outbox, notify.MonthlyGiftReminder(notify.MonthReminder{Kind: kind, Pledge: e.PledgeID, DonorRow: e.DonorID,
+		AmountFen: e.AmountFen, Period: e.Period, Org: e.OrgName, PayPath: e.PayPath, ExpiresAt: e.ExpiresAt}, e.At))
 }

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/notify"
 	"github.com/jiujinan/jiujinan/notify/sms"
+	"github.com/jiujinan/jiujinan/web"
 )
 
 // The notification settings: a bad one stops the command naming its
@@ -71,5 +77,54 @@ func TestNotificationSettings(t *testing.T) {
 	}
 	if senders, err := notifySenders(cfg); err != nil || len(senders) != 0 {
 		t.Fatalf("defaults: %v %v", senders, err)
+	}
+}
+
+// The reminders of monthly gifts (funds.Notifier) reach the donor's inbox
+// through the outbox, with the one-tap pay link, once however often funds
+// tells them.
+func TestMonthlyGiftRemindersReachTheDonor(t *testing.T) {
+	env := map[string]string{"JIUJINAN_DATA_DIR": t.TempDir(), "JIUJINAN_LOG_LEVEL": "warn"}
+	cfg, err := loadConfig(newFlagSet("test", io.Discard, ""), nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m, err := openMain(ctx, cfg, io.Discard, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	u, err := m.Accounts.Register(ctx, marketplace.NewUser{Email: "donor@example.org", Password: "password-donor-1", DisplayName: "王女士", Role: kernel.RoleDonor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := funds.GiftEvent{Kind: funds.EventMonthlyGiftChargeFailed, Key: "k", DonorID: u.ID, DonorPublicID: u.PublicID, RecurringID: "r1",
+		Period: "2026-12", PledgeID: "p1", Reference: "JJN123", AmountFen: 3_000, OrgName: "郓城县慈善总会", PayPath: "/my/pay/p1.abc.def",
+		ExpiresAt: time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC), At: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)}
+	for range 2 {
+		if err := m.Funds.Notifier.Notify(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Funds.Notifier.Notify(ctx, funds.GiftEvent{Kind: "monthly_gift_party", DonorID: u.ID}); err == nil {
+		t.Fatal("an unknown kind was taken")
+	}
+	render, err := web.NewNoticeRenderer("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &notify.Dispatcher{Store: m.NotifyStore, Directory: m.NotifyStore, Divisions: m.Divisions, Render: render, Now: m.Now, Log: m.Log}
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Accounts.Principal(ctx, u.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, total, _, err := m.notifyService().Inbox(ctx, p, 10, 0)
+	if err != nil || total != 1 || items[0].Event.Kind != notify.KindMonthlyGiftChargeFailed || items[0].Event.Link != "/my/pay/p1.abc.def" ||
+		items[0].Event.AmountFen != 3_000 {
+		t.Fatalf("inbox: %+v %d %v", items, total, err)
 	}
 }
