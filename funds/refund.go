@@ -615,13 +615,13 @@ func (s *Service) DueRefunds(ctx context.Context, limit int) ([]Refund, error) {
 }
 
 // PledgePayment returns the provider's transaction id that paid a pledge
-// through channel via, or "" when none is recorded.
-func (s *Service) PledgePayment(ctx context.Context, pledge *Pledge, via ConfirmVia) (string, error) {
+// (row id) through channel via, or "" when none is recorded.
+func (s *Service) PledgePayment(ctx context.Context, pledgeID int64, via ConfirmVia) (string, error) {
 	rs, err := s.refundStore()
 	if err != nil {
 		return "", err
 	}
-	ids, err := rs.PledgePayments(ctx, pledge.ID)
+	ids, err := rs.PledgePayments(ctx, pledgeID)
 	if err != nil {
 		return "", err
 	}
