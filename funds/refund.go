@@ -134,6 +134,9 @@ type RefundStore interface {
 	// PledgePayments lists the payment notification ids recorded with a
 	// pledge (PaymentNotificationID).
 	PledgePayments(ctx context.Context, pledgeID int64) ([]string, error)
+	// OpenRefunds lists up to limit refunds of the organizations that are
+	// not done (pending, processing, failed), oldest first.
+	OpenRefunds(ctx context.Context, orgIDs []int64, limit int) ([]Refund, error)
 }
 
 // RefundTx is the part of a transaction that records refunds; the funds
@@ -605,6 +608,31 @@ func (s *Service) DueRefunds(ctx context.Context, limit int) ([]Refund, error) {
 	}
 	now := s.now()
 	out, err := rs.DueRefunds(ctx, now, now.Add(-10*time.Minute), clampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		s.openReason(&out[i])
+	}
+	return out, nil
+}
+
+// OpenRefunds lists, for federation staff, up to limit (at most 500)
+// refunds of their organizations not done yet: bank refunds to transfer,
+// channel refunds on their way or failed. ErrForbidden for anyone else.
+func (s *Service) OpenRefunds(ctx context.Context, by *kernel.Principal, limit int) ([]Refund, error) {
+	var ids []int64
+	for _, o := range by.OrgsWith(kernel.RoleFederationStaff) {
+		ids = append(ids, o.ID)
+	}
+	if len(ids) == 0 {
+		return nil, kernel.ErrForbidden
+	}
+	rs, err := s.refundStore()
+	if err != nil {
+		return nil, err
+	}
+	out, err := rs.OpenRefunds(ctx, ids, clampLimit(limit))
 	if err != nil {
 		return nil, err
 	}

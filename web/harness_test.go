@@ -24,6 +24,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
@@ -57,6 +58,8 @@ type testEnv struct {
 	funds     *funds.Service
 	// screening is the screening service; payments is its statutory record.
 	screening *screening.Service
+	// paychan takes WeChat Pay and Alipay (paychan_test.go).
+	paychan *paychan.Service
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
@@ -96,6 +99,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.funds = newTestFunds(t, db, now)
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
+	env.paychan = newTestPaychan(db, env.funds, now)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
@@ -106,6 +110,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
+		PayChannels: env.paychan,
 	})
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.

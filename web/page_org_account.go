@@ -19,6 +19,8 @@ type orgAccountPage struct {
 	Account kernel.CollectionAccount
 	Errors  map[string]string
 	Error   string
+	// Pay is the WeChat Pay and Alipay part (page_paychan.go); nil without it.
+	Pay *payChannelsView
 }
 
 // collectionFieldMessages names the catalogue message shown beside each
@@ -64,6 +66,9 @@ func (s *Server) handleOrgAccountPage(c echo.Context) error {
 	if org != nil {
 		d.Account = org.Collection
 	}
+	if d.Pay, err = s.payChannelsOf(c, org); err != nil {
+		return err
+	}
 	if PrincipalOf(c).Has(kernel.RoleAdmin) {
 		if d.Orgs, err = s.Accounts.Store.ListOrgs(c.Request().Context()); err != nil {
 			return err
@@ -87,6 +92,9 @@ func (s *Server) handleOrgAccountForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid")}
+		if d.Pay, err = s.payChannelsOf(c, org); err != nil {
+			return err
+		}
 		for f := range ve.Fields {
 			if id, ok := collectionFieldMessages[f]; ok {
 				d.Errors[f] = s.pageT(c, id)

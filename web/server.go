@@ -24,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
@@ -77,6 +78,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// PayChannels takes WeChat Pay and Alipay and refunds through them;
+	// nil serves 404s and pages offer bank transfer only.
+	PayChannels *paychan.Service
 }
 
 // Server is the HTTP server.
@@ -221,6 +225,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerPaychanRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

@@ -240,6 +240,7 @@ func pageStates() []pageState {
 	both("staff_org", "layout", func(e fillMode) any { return filled[orgAccountPage](e) })
 	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
+	out = append(out, paychanPageStates()...)
 	return out
 }
 

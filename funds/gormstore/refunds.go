@@ -126,6 +126,14 @@ func (s *Store) PledgePayments(ctx context.Context, pledgeID int64) ([]string, e
 	return ids, err
 }
 
+// OpenRefunds implements funds.RefundStore.
+func (s *Store) OpenRefunds(ctx context.Context, orgIDs []int64, limit int) ([]funds.Refund, error) {
+	if len(orgIDs) == 0 {
+		return nil, nil
+	}
+	return s.readRefunds(ctx, "f.org_id IN ? AND f.status <> ? ORDER BY f.id LIMIT ?", orgIDs, string(funds.RefundSucceeded), limit)
+}
+
 // InsertRefund implements funds.RefundTx.
 func (t *tx) InsertRefund(r *funds.Refund) error {
 	row := refundRow{PublicID: r.PublicID, PledgeID: r.PledgeID, OrgID: r.OrgID, Channel: string(r.Channel), OutRefundNo: r.OutRefundNo,
