@@ -24,8 +24,8 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
-	"github.com/jiujinan/jiujinan/funds/paychan"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"

@@ -118,7 +118,9 @@ type alipaySecrets struct {
 
 func allDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 
-func isHex(s string) bool { return s != "" && strings.Trim(strings.ToUpper(s), "0123456789ABCDEF") == "" }
+func isHex(s string) bool {
+	return s != "" && strings.Trim(strings.ToUpper(s), "0123456789ABCDEF") == ""
+}
 
 func alnum(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == ""

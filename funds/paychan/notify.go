@@ -24,7 +24,9 @@ type NotifyError struct {
 	Err    error
 }
 
-func (e *NotifyError) Error() string { return fmt.Sprintf("paychan: notification refused (%d): %v", e.Status, e.Err) }
+func (e *NotifyError) Error() string {
+	return fmt.Sprintf("paychan: notification refused (%d): %v", e.Status, e.Err)
+}
 
 func (e *NotifyError) Unwrap() error { return e.Err }
 
@@ -254,10 +256,10 @@ func (s *Service) applyPayment(ctx context.Context, pm payment) error {
 
 // refundNotice is a provider's word on a refund.
 type refundNotice struct {
-	ch                               Channel
-	orgID                            int64
+	ch                                Channel
+	orgID                             int64
 	refundID, outRefundNo, outTradeNo string
-	txnID                            string
+	txnID                             string
 	// amountFen is the refund's amount when the provider says it (WeChat Pay).
 	amountFen int64
 	outcome   funds.RefundOutcome

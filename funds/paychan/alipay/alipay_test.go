@@ -33,7 +33,9 @@ func TestSignContent(t *testing.T) {
 func TestVerifyNotification(t *testing.T) {
 	k := paytest.Alipay()
 	m := k.Merchant()
-	paid := func() map[string]string { return k.Paid("JJABCDEFGHJK", "2026112322001400000001", 8888, alipay.TradeSuccess, at) }
+	paid := func() map[string]string {
+		return k.Paid("JJABCDEFGHJK", "2026112322001400000001", 8888, alipay.TradeSuccess, at)
+	}
 	for _, tc := range []struct {
 		name string
 		form func() url.Values

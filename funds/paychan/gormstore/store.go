@@ -30,7 +30,7 @@ func New(db *sqldb.DB) *Store { return &Store{db: db.Gorm} }
 var _ paychan.Store = (*Store)(nil)
 
 type merchantRow struct {
-	OrgID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	OrgID      int64  `gorm:"primaryKey;autoIncrement:false"`
 	Channel    string `gorm:"primaryKey"`
 	MerchantID string
 	AppID      string

@@ -77,7 +77,7 @@ func generate() {
 		platform := mustKey()
 		wx = &WeChatKeys{MchID: "1900009191", AppID: "wxd678efh567hg6787", SerialNo: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
 			APIv3Key: "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6", MerchantKey: mustKey(), PlatformKey: platform,
-			PlatformCert: Certificate(platform, serial, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)),
+			PlatformCert:   Certificate(platform, serial, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)),
 			PlatformSerial: wechatpay.SerialHex(serial), PayKey: mustKey(), PayKeyID: "PUB_KEY_ID_0119000091912025010100000000000000"}
 		ali = &AlipayKeys{AppID: "2021000123456789", SellerID: "2088102170000001", AppKey: mustKey(), AlipayKey: mustKey()}
 		other = mustKey()

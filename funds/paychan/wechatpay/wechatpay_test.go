@@ -51,7 +51,9 @@ func TestVerifyNotification(t *testing.T) {
 			return k.PaidNotification(paid, paytest.NotificationOpts{At: at, Key: k.PlatformKey, Serial: "0123456789ABCDEF"})
 		}, at, wechatpay.ErrUnknownSerial},
 		{"stale: 6 minutes old", func() paytest.Signed { return k.PaidNotification(paid, paytest.NotificationOpts{At: at}) }, at.Add(6 * time.Minute), wechatpay.ErrStale},
-		{"from 6 minutes ahead", func() paytest.Signed { return k.PaidNotification(paid, paytest.NotificationOpts{At: at.Add(6 * time.Minute)}) }, at, wechatpay.ErrStale},
+		{"from 6 minutes ahead", func() paytest.Signed {
+			return k.PaidNotification(paid, paytest.NotificationOpts{At: at.Add(6 * time.Minute)})
+		}, at, wechatpay.ErrStale},
 		{"no signature header", func() paytest.Signed {
 			n := k.PaidNotification(paid, paytest.NotificationOpts{At: at})
 			n.Header.Del("Wechatpay-Signature")
