@@ -99,7 +99,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.funds = newTestFunds(t, db, now)
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
-	env.paychan = newTestPaychan(db, env.funds, now)
+	env.paychan = newTestPaychan(db, env.funds, now, log)
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },

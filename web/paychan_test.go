@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"testing"
@@ -119,9 +120,9 @@ func init() {
 // newTestPaychan is the payment channels of a test server: offered (a
 // public address is set) against providers nobody answers at, until a test
 // points them at a stand-in (payEnv).
-func newTestPaychan(db *sqldb.DB, f *funds.Service, now func() time.Time) *paychan.Service {
+func newTestPaychan(db *sqldb.DB, f *funds.Service, now func() time.Time, log *slog.Logger) *paychan.Service {
 	return paychan.NewService(pstore.New(db), f, f.Cipher, paychan.Config{PublicURL: "https://jiujinan.test",
-		WeChatBaseURL: "http://127.0.0.1:9", AlipayGateway: "http://127.0.0.1:9/gateway.do"}, now, testID, nil)
+		WeChatBaseURL: "http://127.0.0.1:9", AlipayGateway: "http://127.0.0.1:9/gateway.do"}, now, testID, log)
 }
 
 // paychanScope are the scope fixture's objects of the payment channels,
@@ -194,6 +195,12 @@ func newPayEnv(t *testing.T, env *testEnv) *payEnv {
 }
 
 func (pe *payEnv) at() time.Time { return *pe.env.now.Load() }
+
+// signIn gives staff and donor new tokens (they live an hour) after the
+// clock moved.
+func (pe *payEnv) signIn() {
+	pe.staffTok, pe.donorTok = pe.env.token(pe.staff), pe.env.token(pe.donor)
+}
 
 // fund is a fund of the federation, for pledges to go to.
 func (pe *payEnv) fund() string {
