@@ -336,7 +336,11 @@ func TestAlipayNotifications(t *testing.T) {
 			form   func() string
 			status int
 		}{
-			{"tampered amount", func() string { f := ali.Notify(paid(alipay.TradeSuccess), nil); f.Set("total_amount", "8.88"); return f.Encode() }, 401},
+			{"tampered amount", func() string {
+				f := ali.Notify(paid(alipay.TradeSuccess), nil)
+				f.Set("total_amount", "8.88")
+				return f.Encode()
+			}, 401},
 			{"signed with the app's own key", func() string { return ali.Notify(paid(alipay.TradeSuccess), ali.AppKey).Encode() }, 401},
 			{"signed with another key", func() string { return ali.Notify(paid(alipay.TradeSuccess), paytest.OtherKey()).Encode() }, 401},
 			{"another app", func() string {
