@@ -52,6 +52,10 @@ type Config struct {
 	LogFormat string `env:"JIUJINAN_LOG_FORMAT" envDefault:"text" help:"text or json"`
 
 	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
+
+	PayPublicURL     string `env:"JIUJINAN_PAY_PUBLIC_URL" help:"the service's public https address as WeChat Pay and Alipay reach it: their notifications go to it (/api/v1/payments/{wechat,alipay}/notify/{org}) and donors return to it; unset offers no online payment (bank transfer only)"`
+	WeChatPayBaseURL string `env:"JIUJINAN_WECHATPAY_BASE_URL" envDefault:"https://api.mch.weixin.qq.com" help:"WeChat Pay API v3 host"`
+	AlipayGateway    string `env:"JIUJINAN_ALIPAY_GATEWAY" envDefault:"https://openapi.alipay.com/gateway.do" help:"Alipay OpenAPI gateway (the sandbox's for trials)"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -169,7 +173,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s: %s", ch.name, ch.msg)
 		}
 	}
-	return nil
+	return c.checkPayURLs()
 }
 
 // prepareDataDir creates the data folder and checks that it is writable.

@@ -36,13 +36,18 @@ var layout = map[string][]string{
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
 	"funds/aidxlsx":                     {"funds"},
+	"funds/paychan/wechatpay":           nil,
+	"funds/paychan/alipay":              nil,
+	"funds/paychan":                     {"kernel", "marketplace", "funds", "funds/paychan/wechatpay", "funds/paychan/alipay"},
+	"funds/paychan/gormstore":           {"kernel", "marketplace", "marketplace/gormstore", "funds/paychan", "sqldb"},
+	"funds/paychan/paytest":             {"funds/paychan", "funds/paychan/wechatpay", "funds/paychan/alipay"},
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
 	"matching/record/xlsxsheet":         {"matching/record"},
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
 		"matching/record/gormstore", "matching/screening", "sqldb"},
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
 
-	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds",
+	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/paychan",
 		"matching", "matching/record", "matching/screening"},
 	"cmd/jiujinan": {"*"},
 }
@@ -50,7 +55,8 @@ var layout = map[string][]string{
 // domain packages hold the rules: no database, HTTP, token or search
 // library in them (STYLE.md), only the standard library and these.
 var domain = map[string]bool{"kernel": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
-	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true}
+	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true,
+	"funds/paychan": true, "funds/paychan/wechatpay": true, "funds/paychan/alipay": true}
 
 var domainThirdParty = []string{"golang.org/x/crypto/", "golang.org/x/text/"}
 

@@ -29,6 +29,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -188,6 +189,8 @@ type Main struct {
 	// Imports runs the imports of uploaded payment files (Server builds
 	// it; serve starts it).
 	Imports *record.ImportJobs
+	// PayChannels takes WeChat Pay and Alipay and sends refunds (paychan.go).
+	PayChannels *paychan.Service
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -289,6 +292,7 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 		db.Close()
 		return nil, fmt.Errorf("funds: %w", err)
 	}
+	m.openPayChannels()
 	if m.People, err = m.peopleService(); err != nil {
 		db.Close()
 		return nil, err
@@ -378,19 +382,20 @@ func (m *Main) Server() (*web.Server, error) {
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
-		Accounts:   m.Accounts,
-		Needs:      m.Needs,
-		Tokens:     tokens,
-		Log:        m.Log,
-		Browse:     m.browse(),
-		Divisions:  m.Divisions,
-		Funds:      m.Funds,
-		Payments:   payments,
-		Imports:    m.Imports,
-		People:     m.People,
-		Screening:  m.Screening,
-		Matching:   m.Matching,
-		CharityAid: m.CharityAid(),
+		Accounts:    m.Accounts,
+		Needs:       m.Needs,
+		Tokens:      tokens,
+		Log:         m.Log,
+		Browse:      m.browse(),
+		Divisions:   m.Divisions,
+		Funds:       m.Funds,
+		Payments:    payments,
+		Imports:     m.Imports,
+		People:      m.People,
+		Screening:   m.Screening,
+		Matching:    m.Matching,
+		CharityAid:  m.CharityAid(),
+		PayChannels: m.PayChannels,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -482,6 +487,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Imports.Stop()
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	recovery.Go(m.Log, "payment jobs", func() { m.runPaymentJobs(ctx) })
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
