@@ -21,6 +21,8 @@ var latinAllowed = map[string]bool{
 	"GB": true, "JSON": true, "HTML": true, "UTF": true, "BOM": true, "API": true, "https": true, "http": true,
 	"English": true, "App": true, "WeChat": true, "Alipay": true, "SMS": true, "PIPL": true, "ISO": true, "MOD": true,
 	"Jiujinan": true, "htmx": true, "KiB": true, "MiB": true, "WPS": true,
+	// What WeChat Pay's and Alipay's own Chinese pages call their keys and files.
+	"AppID": true, "PEM": true, "RSA": true, "apiclient_key": true, "pem": true,
 	// The injection strings the tests type into stories and names, which
 	// a page shows as text.
 	"script": true, "alert": true, "img": true, "onerror": true, "src": true, "XLSX": true, "ZIP": true, "zip": true, "HMAC": true, "SHA": true, "AES": true, "GCM": true,
