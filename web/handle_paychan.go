@@ -171,8 +171,12 @@ func (s *Server) notifyStatus(c echo.Context, err error) (int, string) {
 	var ne *paychan.NotifyError
 	if errors.As(err, &ne) {
 		s.log.Info("payment notification refused", slog.String("route", c.Path()), slog.Int("status", ne.Status), slog.String("error", err.Error()))
-		return ne.Status, map[int]string{http.StatusUnauthorized: "signature verification failed", http.StatusNotFound: "no such merchant",
-			http.StatusBadRequest: "notification not taken"}[ne.Status] + ""
+		msg := map[int]string{http.StatusUnauthorized: "signature verification failed", http.StatusNotFound: "no such merchant",
+			http.StatusInternalServerError: "cannot decrypt the resource; send again"}[ne.Status]
+		if msg == "" {
+			msg = "notification not taken"
+		}
+		return ne.Status, msg
 	}
 	s.log.Error("payment notification failed", slog.String("route", c.Path()), slog.String("error", err.Error()))
 	return http.StatusInternalServerError, "internal error; send again"

@@ -32,7 +32,9 @@ var (
 	latinWordRe = regexp.MustCompile(`[A-Za-z][A-Za-z_]+`)
 	// Tokens that are data, not words: e-mail and web addresses, ids of
 	// 26 characters, file names, codes with digits or underscores.
-	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|[\w-]*\d[\w-]*`)
+	// A pledge's reference (JJ and ten Crockford characters) may hold no
+	// digit, and a refund number adds R and six more.
+	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\bJJ[0-9A-HJKMNP-TV-Z]{10}(R[0-9A-HJKMNP-TV-Z]{6})?\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|[\w-]*\d[\w-]*`)
 )
 
 // untranslatedWords lists the English words in the visible text of an
