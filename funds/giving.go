@@ -124,6 +124,11 @@ func (s *Service) MyGiving(ctx context.Context, by *kernel.Principal) (*Giving, 
 	if err != nil {
 		return nil, err
 	}
+	for i := range rs {
+		if err := s.openReceipt(&rs[i]); err != nil {
+			return nil, err
+		}
+	}
 	g.Receipts = rs
 	if g.Choices, err = s.MyRedirects(ctx, by); err != nil {
 		return nil, err
@@ -358,6 +363,9 @@ func (s *Service) Receipt(ctx context.Context, by *kernel.Principal, publicID st
 	}
 	if r.DonorID != by.User.ID && !staffOf(by, r.OrgID) {
 		return nil, kernel.ErrNotFound
+	}
+	if err := s.openReceipt(r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -353,4 +353,7 @@ type Receipt struct {
 	AmountFen      int64
 	IssuedAt       time.Time
 	VoidedAt       *time.Time
+	// The details of issue 18 (receipt.go); receipts issued before them
+	// have an empty DonorKind and their donor's display name.
+	ReceiptDetails
 }

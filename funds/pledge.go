@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewPledge is a donor's pledge request.
@@ -17,6 +17,9 @@ type NewPledge struct {
 	TargetType TargetType
 	TargetID   string
 	AmountFen  int64
+	// ReceiptAs, when set, is how the receipt of this pledge names the
+	// donor; else their profile decides when it is confirmed.
+	ReceiptAs *ReceiptAs
 }
 
 // checkGift checks what a one-off and a monthly pledge share: a donor
@@ -48,6 +51,9 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 	v, err := checkGift(by, n.TargetType, n.TargetID, n.AmountFen)
 	if err != nil {
 		return nil, err
+	}
+	if n.ReceiptAs != nil {
+		n.ReceiptAs.check(v)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -120,6 +126,11 @@ func (s *Service) CreatePledge(ctx context.Context, by *kernel.Principal, n NewP
 		if err := tx.InsertPledge(p); err != nil {
 			return err
 		}
+		if n.ReceiptAs != nil {
+			if err := tx.SetPledgeReceiptAs(p.ID, *n.ReceiptAs); err != nil {
+				return err
+			}
+		}
 		return s.finishIdem(tx, by, idem, p)
 	})
 	if err != nil {
@@ -177,7 +188,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	if err != nil {
 		return nil, err
 	}
-	donorName, err := s.Store.UserName(ctx, pre.DonorID)
+	donor, err := s.receiptDonor(ctx, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +197,7 @@ func (s *Service) confirm(ctx context.Context, pledgeID string, via ConfirmVia, 
 	// last attempt applies none of it to the need and holds it all for the
 	// donor's choice, which can never take the person past their limit.
 	for attempt := 1; ; attempt++ {
-		out, err := s.confirmOnce(ctx, pre, donorName, via, byUser, notificationID, expectFen, attempt == confirmAttempts)
+		out, err := s.confirmOnce(ctx, pre, donor, via, byUser, notificationID, expectFen, attempt == confirmAttempts)
 		if !errors.Is(err, errPersonChanged) {
 			return out, err
 		}
@@ -241,7 +252,7 @@ func (g *giftRoom) lock(tx Tx, needPublicID string) (int64, error) {
 }
 
 // confirmOnce is one attempt of confirm.
-func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string, via ConfirmVia, byUser int64, notificationID string, expectFen int64, holdAll bool) (*Pledge, error) {
+func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donor ReceiptDonor, via ConfirmVia, byUser int64, notificationID string, expectFen int64, holdAll bool) (*Pledge, error) {
 	pledgeID := pre.PublicID
 	var room *giftRoom
 	if holdAll && pre.NeedID != 0 {
@@ -296,14 +307,16 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donorName string
 		if err := tx.UpdatePledge(p); err != nil {
 			return err
 		}
-		r := &Receipt{PublicID: s.NewID(), OrgID: p.OrgID, Year: now.In(kernel.ChinaTime).Year(), PledgeID: p.ID,
-			DonorID: p.DonorID, DonorName: donorName, OrgName: p.OrgName, AmountFen: p.AmountFen, IssuedAt: now}
+		r, err := s.newReceipt(p, donor, now)
+		if err != nil {
+			return err
+		}
 		if err := tx.IssueReceipt(r, p.OrgPublicID); err != nil {
 			return err
 		}
 		p.ReceiptID = r.PublicID
 		out = p
-		return nil
+		return notify.Publish(ctx, tx, confirmedNotices(p, now)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("funds: confirm pledge: %w", err)
@@ -648,86 +661,6 @@ func (s *Service) reverseMatch(tx Tx, m *Pledge, actor string, now time.Time) er
 // ExpirePledges marks unpaid pledges past their time as expired.
 func (s *Service) ExpirePledges(ctx context.Context) (int64, error) {
 	return s.Store.ExpirePledges(ctx, s.now())
-}
-
-// ReconcileLine is one line of a bank statement import's report.
-type ReconcileLine struct {
-	Line      int    `json:"line"`
-	Reference string `json:"reference"`
-	AmountFen int64  `json:"amount_fen"`
-	PledgeID  string `json:"pledge_id,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	// Code says why a line did not match, for a page to word:
-	// unknown_reference, other_org, amount_differs, own_pledge, conflict.
-	Code string `json:"code,omitempty"`
-	// PledgeFen is the pledge's amount when it differs from the line's.
-	PledgeFen int64 `json:"pledge_amount_fen,omitempty"`
-}
-
-// ReconcileReport says what an import matched.
-type ReconcileReport struct {
-	Matched   []ReconcileLine `json:"matched"`
-	Already   []ReconcileLine `json:"already_confirmed"`
-	Unmatched []ReconcileLine `json:"unmatched"`
-}
-
-// StatementLine is a parsed bank statement row.
-type StatementLine struct {
-	Line      int
-	Reference string
-	AmountFen int64
-	Date      time.Time
-}
-
-// Reconcile confirms the pledges a bank statement shows as paid, matched
-// by reference and amount, for staff of the receiving organization. Every
-// confirmation is its own transaction; importing the same statement twice
-// confirms nothing twice.
-func (s *Service) Reconcile(ctx context.Context, by *kernel.Principal, lines []StatementLine) (*ReconcileReport, error) {
-	rep := &ReconcileReport{Matched: []ReconcileLine{}, Already: []ReconcileLine{}, Unmatched: []ReconcileLine{}}
-	for _, l := range lines {
-		rl := ReconcileLine{Line: l.Line, Reference: l.Reference, AmountFen: l.AmountFen}
-		p, err := s.Store.PledgeByReference(ctx, strings.ToUpper(l.Reference))
-		switch {
-		case errors.Is(err, kernel.ErrNotFound):
-			rl.Reason, rl.Code = "no pledge has this reference", "unknown_reference"
-			rep.Unmatched = append(rep.Unmatched, rl)
-			continue
-		case err != nil:
-			return nil, err
-		case !staffOf(by, p.OrgID):
-			rl.Reason, rl.Code = "the pledge is to another organization", "other_org"
-			rep.Unmatched = append(rep.Unmatched, rl)
-			continue
-		}
-		rl.PledgeID = p.PublicID
-		switch {
-		case p.Status == PledgeConfirmed || p.Status == PledgeRefunded:
-			rep.Already = append(rep.Already, rl)
-			continue
-		case p.AmountFen != l.AmountFen:
-			rl.Reason, rl.Code, rl.PledgeFen = fmt.Sprintf("the pledge is %d fen", p.AmountFen), "amount_differs", p.AmountFen
-			rep.Unmatched = append(rep.Unmatched, rl)
-			continue
-		case p.DonorID == by.User.ID:
-			rl.Reason, rl.Code = "nobody confirms their own pledge", "own_pledge"
-			rep.Unmatched = append(rep.Unmatched, rl)
-			continue
-		}
-		_, err = s.confirm(ctx, p.PublicID, ViaReconciliation, by.User.ID, "", l.AmountFen)
-		switch {
-		case err == nil:
-			rep.Matched = append(rep.Matched, rl)
-		case errors.Is(err, kernel.ErrConflict) && strings.Contains(err.Error(), "already confirmed"):
-			rep.Already = append(rep.Already, rl)
-		case errors.Is(err, kernel.ErrConflict), errors.Is(err, kernel.ErrForbidden):
-			rl.Reason, rl.Code = err.Error(), "conflict"
-			rep.Unmatched = append(rep.Unmatched, rl)
-		default:
-			return nil, err
-		}
-	}
-	return rep, nil
 }
 
 // NeedReceiver names the organization that receives donations to the

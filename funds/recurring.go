@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // RecurringStatus is where a monthly pledge is.
@@ -48,6 +49,11 @@ type Recurring struct {
 	AmountFen        int64
 	DayOfMonth       int
 	Status           RecurringStatus
+	// AgreementChannel and AgreementID are the provider agreement the donor
+	// signed to have each month charged (SetRecurringAgreement); empty: the
+	// donor is reminded to pay each month.
+	AgreementChannel string
+	AgreementID      string
 	// NextAt is when the next month's pledge is due.
 	NextAt    time.Time
 	CreatedAt time.Time
@@ -62,8 +68,30 @@ type RecurringRun struct {
 	Outcome  RunOutcome `json:"outcome"`
 	PledgeID string     `json:"pledge_id,omitempty"`
 	Reason   string     `json:"reason,omitempty"`
-	At       time.Time  `json:"at"`
+	// ReasonCode says why a month was skipped or fell back, for pages to
+	// word (Skip* codes); "" for months made before it was recorded.
+	ReasonCode string    `json:"reason_code,omitempty"`
+	At         time.Time `json:"at"`
+	// State is where the month is for the donor (Month*: paid, waiting,
+	// charging, missed, skipped, refunded), when read for the donor.
+	State string `json:"state,omitempty"`
+	// The month's pledge and charge, which State is read from.
+	PledgeStatus    PledgeStatus `json:"-"`
+	PledgeExpiresAt time.Time    `json:"-"`
+	ChargeState     string       `json:"-"`
 }
+
+// Codes of why a month's pledge did not go to the target (ReasonCode).
+const (
+	SkipNeedNotPublic  = "need_not_public"
+	SkipNeedEnded      = "need_ended"
+	SkipNeedRestricted = "need_restricted"
+	SkipNeedFunded     = "need_funded"
+	SkipNeedShort      = "need_short"
+	SkipScreening      = "screening_blocks"
+	SkipNoReceiver     = "no_receiver"
+	SkipSourceClosed   = "source_closed"
+)
 
 // NewRecurring is a donor's request for a monthly pledge.
 type NewRecurring struct {
@@ -194,9 +222,20 @@ func (s *Service) CreateRecurring(ctx context.Context, by *kernel.Principal, n N
 	return r, nil
 }
 
-// MyRecurring lists the donor's monthly pledges with their latest months.
+// MyRecurring lists the donor's monthly pledges with their latest months,
+// each month with its state.
 func (s *Service) MyRecurring(ctx context.Context, by *kernel.Principal) ([]Recurring, error) {
-	return s.Store.DonorRecurring(ctx, by.User.ID)
+	rs, err := s.Store.DonorRecurring(ctx, by.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for i := range rs {
+		for j := range rs[i].Runs {
+			rs[i].Runs[j].State = monthState(&rs[i].Runs[j], now)
+		}
+	}
+	return rs, nil
 }
 
 // SetRecurringStatus pauses, resumes or cancels a donor's own monthly
@@ -295,7 +334,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 	}
 	// The month's gift to a need is screened like any gift when it is
 	// pledged: one screening blocks would send it to the fallback.
-	blocked := ""
+	blocked, blockedCode := "", ""
 	if pre.NeedID != 0 && s.Screener != nil {
 		scr, err := s.Screener.Screen(ctx, pre.TargetPublicID, kernel.StageGift, pre.AmountFen)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
@@ -303,6 +342,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 		}
 		if err == nil && scr.Result == kernel.ScreenBlock {
 			blocked = "screening blocks a gift of this amount to the need (the person's charity money would exceed its limit, or the need is stopped for review)"
+			blockedCode = SkipScreening
 		}
 	}
 	ran := false
@@ -333,19 +373,19 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 		ran = true
 		p := &Pledge{PublicID: s.NewID(), Reference: newReference(), DonorID: r.DonorID, AmountFen: r.AmountFen,
 			Status: PledgePending, RecurringID: r.ID, CreatedAt: now, ExpiresAt: now.Add(s.PledgeTTL)}
-		reason := ""
+		reason, code := "", ""
 		switch r.TargetType {
 		case TargetNeed:
 			need, err := tx.LockNeedByID(r.NeedID)
 			if err != nil {
 				return err
 			}
-			reason = needTakes(need, r.AmountFen, now)
+			code, reason = needTakes(need, r.AmountFen, now)
 			if reason == "" {
-				reason = blocked
+				code, reason = blockedCode, blocked
 			}
 			if reason == "" && needOrg.err != nil {
-				reason = "no charity federation receives donations for the need's region"
+				code, reason = SkipNoReceiver, "no charity federation receives donations for the need's region"
 			}
 			if reason == "" {
 				p.TargetType, p.NeedID, p.TargetPublicID = TargetNeed, need.ID, need.PublicID
@@ -357,7 +397,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 				return err
 			}
 			if !src.Running(now) {
-				reason = fmt.Sprintf("the %s takes no donations now", src.Kind)
+				code, reason = SkipSourceClosed, fmt.Sprintf("the %s takes no donations now", src.Kind)
 			} else {
 				p.TargetType, p.SourceID, p.TargetPublicID = r.TargetType, src.ID, src.PublicID
 				p.OrgID, p.OrgPublicID, p.OrgName = src.OrgID, src.OrgPublicID, src.OrgName
@@ -365,7 +405,7 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 		}
 		run.Outcome = RunPledged
 		if reason != "" {
-			run.Reason = reason
+			run.Reason, run.ReasonCode = reason, code
 			run.Outcome = RunSkipped
 			if r.FallbackSourceID != 0 {
 				fb, err := tx.SourceByID(r.FallbackSourceID)
@@ -379,6 +419,11 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 				} else {
 					run.Reason += "; the fallback fund takes no donations now"
 				}
+			}
+		}
+		if run.Outcome == RunSkipped {
+			if err := notify.Publish(ctx, tx, notify.MonthlyGiftFailed(r.PublicID, period, r.DonorID, r.AmountFen, now)); err != nil {
+				return err
 			}
 		}
 		var pledgeID int64
@@ -397,22 +442,23 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 	return ran, nil
 }
 
-// needTakes says why a need cannot take a pledge of amount now ("" when it can).
-func needTakes(need *NeedState, amount int64, now time.Time) string {
+// needTakes says why a need cannot take a pledge of amount now, as a Skip*
+// code and in English ("" when it can).
+func needTakes(need *NeedState, amount int64, now time.Time) (code, reason string) {
 	if !need.ConsentPublic || !need.Published {
-		return "the need is no longer public"
+		return SkipNeedNotPublic, "the need is no longer public"
 	}
 	if why := need.EndReason(now); why != "" {
-		return "the need has ended (" + why + ")"
+		return SkipNeedEnded, "the need has ended (" + why + ")"
 	}
 	if fails := (kernel.Restrictions{}).Fails(need.Facts(now), 0); len(fails) > 0 {
-		return fails[0].Message
+		return SkipNeedRestricted, fails[0].Message
 	}
 	if need.Remaining() < amount {
 		if need.Remaining() == 0 {
-			return "the need is fully funded"
+			return SkipNeedFunded, "the need is fully funded"
 		}
-		return fmt.Sprintf("the need lacks only %d fen", need.Remaining())
+		return SkipNeedShort, fmt.Sprintf("the need lacks only %d fen", need.Remaining())
 	}
-	return ""
+	return "", ""
 }

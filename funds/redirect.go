@@ -432,7 +432,7 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 	var src *Source
 	switch t.action {
 	case RedirectToNeed:
-		if why := needTakes(target, r.AmountFen, now); why != "" {
+		if _, why := needTakes(target, r.AmountFen, now); why != "" {
 			code := "need_unavailable"
 			if target.Remaining() < r.AmountFen {
 				code = "over_remaining"

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jiujinan/jiujinan/kernel"
 )
@@ -526,16 +525,6 @@ func (s *Service) SetRefundOutcome(ctx context.Context, refundID string, o Refun
 		}
 	}
 	return nil, fmt.Errorf("funds: refund %s keeps changing: %w", refundID, kernel.ErrConflict)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // MarkRefundPaid records, for staff of the receiving organization, that

@@ -37,13 +37,25 @@ type Service struct {
 	// RedirectWindow is how long donors of a need that ended have to choose
 	// where its money goes before the default applies (DefaultRedirectWindow).
 	RedirectWindow time.Duration
+	// Notifier writes the donors' notifications of their monthly gifts;
+	// nil records none (NoNotifier).
+	Notifier Notifier
+	// Charger charges a month through the donor's provider agreement; nil:
+	// donors are reminded to pay each month.
+	Charger Charger
+	// PayLinkKey signs the one-tap pay links (PayLink); NewService makes
+	// one that lasts as long as the process.
+	PayLinkKey []byte
+	// Audit records who read the donors' details in a receipt export
+	// (ReceiptsForExport); nil records nothing (tests of other parts).
+	Audit AuditWriter
 }
 
 // NewService returns a service with the defaults (pledges expire after 7
 // days, idempotent requests are presumed running for 2 minutes).
 func NewService(store Store, cipher *marketplace.Cipher, div *kernel.Divisions, now func() time.Time, newID func() string) *Service {
 	return &Service{Store: store, Cipher: cipher, Divisions: div, Now: now, NewID: newID,
-		PledgeTTL: 7 * 24 * time.Hour, IdemLease: 2 * time.Minute, RedirectWindow: DefaultRedirectWindow}
+		PledgeTTL: 7 * 24 * time.Hour, IdemLease: 2 * time.Minute, RedirectWindow: DefaultRedirectWindow, PayLinkKey: newPayLinkKey()}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -5,12 +5,15 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // Store is what the funds service needs of the database. Every money
 // movement runs in InTx: one database transaction holding the ledger
 // postings, the business rows and the need's new amounts, or nothing.
 type Store interface {
+	// ReceiptStore keeps the details of receipts (receipt_store.go).
+	ReceiptStore
 	// InTx runs fn in one transaction. On a deadlock or a serialization
 	// failure it runs fn again (fn must touch nothing outside tx), a few
 	// times; an error from fn rolls everything back.
@@ -141,6 +144,11 @@ type Store interface {
 	// GeneralFund returns an organization's general fund: its oldest
 	// active fund without restrictions; ErrNotFound.
 	GeneralFund(ctx context.Context, orgID int64, now time.Time) (*Source, error)
+
+	// ReconcileStore keeps the imports of bills (store_bills.go).
+	ReconcileStore
+	// MonthlyStore dispatches the months of monthly pledges (store_bills.go).
+	MonthlyStore
 }
 
 // GroupHint names the rows of an InTxGrouped call: the fund or project
@@ -204,6 +212,9 @@ type Tx interface {
 
 	// InsertPledge stores p (sets ID).
 	InsertPledge(p *Pledge) error
+	// SetPledgeReceiptAs records the donor's choice for the receipt of a
+	// pledge just inserted.
+	SetPledgeReceiptAs(pledgeID int64, a ReceiptAs) error
 	// LockPledge reads and locks a pledge; ErrNotFound.
 	LockPledge(publicID string) (*Pledge, error)
 	// UpdatePledge writes p's status fields.
@@ -230,7 +241,11 @@ type Tx interface {
 
 	// InsertDisclosure adds a line to the public register.
 	InsertDisclosure(d *Disclosure) error
-	// IssueReceipt numbers and stores a receipt (per organization and year).
+	// IssueReceipt numbers and stores a receipt: the next number of its
+	// organization's year, the counter locked for the rest of the
+	// transaction (so numbers have no gaps: a transaction that fails takes
+	// its number back). It fills in the organization's registration and the
+	// purpose (ReceiptDetails) as they are now.
 	IssueReceipt(r *Receipt, orgCode string) error
 	// VoidReceipt marks the receipt of a pledge void.
 	VoidReceipt(pledgeID int64, at time.Time) error
@@ -263,6 +278,10 @@ type Tx interface {
 	GeneralFund(orgID int64, now time.Time) (*Source, error)
 	// UpdateRedirect writes a choice's status, action, target and decision.
 	UpdateRedirect(r *Redirect) error
+
+	// Publish records notifications of the change in this transaction
+	// (notify.Outbox): they exist if and only if the change commits.
+	Publish(ctx context.Context, events ...notify.Event) error
 }
 
 // DisclosureFilter selects lines of the register.

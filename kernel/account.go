@@ -81,6 +81,9 @@ type Org struct {
 	// Collection is where donors transfer money given through the
 	// organization; empty until its staff enter it.
 	Collection CollectionAccount
+	// Registration is the charity's credit code and registered name, for
+	// its receipts; empty until its staff enter them.
+	Registration OrgRegistration
 }
 
 // CollectionAccount is an organization's account for donations: a bank

@@ -22,6 +22,9 @@ const (
 	ActClear  NeedAction = "clear"
 	ActReject NeedAction = "reject"
 	ActRefer  NeedAction = "refer"
+	// ActReview is the town's review (乡镇审核) of a need approved in two
+	// steps: passed on to the county's approval, the need stays submitted.
+	ActReview NeedAction = "review"
 	// ActPublish puts a cleared need into public notice; ActPublishOpen
 	// opens it at once (the emergency path, 先行救助).
 	ActPublish     NeedAction = "publish"
@@ -64,6 +67,7 @@ var lifecycle = map[kernel.NeedStatus]map[NeedAction]kernel.NeedStatus{
 		ActClear:    kernel.NeedCleared,
 		ActReject:   kernel.NeedRejected,
 		ActRefer:    kernel.NeedReferred,
+		ActReview:   kernel.NeedSubmitted,
 		ActWithdraw: kernel.NeedWithdrawn,
 	},
 	kernel.NeedCleared: {
@@ -146,7 +150,7 @@ type Move struct {
 // that is funded"): the words the API has always answered with.
 func actionVerb(a NeedAction) string {
 	switch a {
-	case ActReject, ActRefer:
+	case ActReject, ActRefer, ActReview:
 		return "clear"
 	case ActPublishOpen:
 		return "publish"
@@ -273,6 +277,11 @@ func (r NeedRules) Who(p *kernel.Principal, action NeedAction, n *Need) error {
 		// funds service's, which checks its own staff.
 		return fmt.Errorf("%s is not done by hand: %w", action, kernel.ErrForbidden)
 	}
+	if isDecision(action) {
+		// Approval decisions follow the need's step (town review, county
+		// approval) as well as its region.
+		return stepDecider(r.Divisions, p, action, n)
+	}
 	if (w.poster && poster(p, n)) || (w.verifier && CoveringVerifier(r.Divisions, p, n.RegionCode)) {
 		return nil
 	}
@@ -301,7 +310,7 @@ var (
 
 // who holds who may take each action done by hand but objecting.
 var who = map[NeedAction]whoMay{
-	ActClear: clearers, ActReject: clearers, ActRefer: clearers,
+	ActClear: clearers, ActReject: clearers, ActRefer: clearers, ActReview: clearers,
 	ActPublish: publishers, ActPublishOpen: publishers,
 	ActUphold: resolvers, ActResume: resolvers, ActResumeOpen: resolvers,
 	ActWithdraw: {poster: true, refuse: func() error {
@@ -356,6 +365,8 @@ func (r NeedRules) When(action NeedAction, n *Need, now time.Time) error {
 		return err
 	}
 	switch action {
+	case ActClear, ActRefer, ActReview:
+		return stepWhen(action, n)
 	case ActWithdraw:
 		if n.FundedFen > 0 {
 			return kernel.Refuse(kernel.ErrConflict, "refusal_withdraw_allocated", nil, "money has been allocated to this need; it can no longer be withdrawn")

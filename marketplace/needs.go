@@ -16,6 +16,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/anonymize"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // Limits of a need's fields.
@@ -41,6 +42,26 @@ type NeedConfig struct {
 	EmergencyMaxFen int64
 	// ClearanceWorkingDays is the time limit of clearance (2 by default).
 	ClearanceWorkingDays int
+	// Calendar says which days are working days (nil: China's holiday
+	// table without an operator's days).
+	Calendar *kernel.Calendar
+	// TwoStep: approval in two steps, the town's civil affairs office
+	// reviews (乡镇审核) and the county's approves (县级审批); else one
+	// covering verifier clears (see steps.go).
+	TwoStep bool
+	// TownReviewWorkingDays is the time limit of the town review (2 by
+	// default); ClearanceWorkingDays is the one of the one-step clearance
+	// and of the county approval.
+	TownReviewWorkingDays int
+	// CaseWorkingDays is the time limit of the whole case, from
+	// submission to its end (办结时限; 15 by default).
+	CaseWorkingDays int
+	// ObjectionResolveWorkingDays is the time limit of an objection's
+	// resolution (ObjectionWorkingDays by default).
+	ObjectionResolveWorkingDays int
+	// GroupDecisionAboveFen: the county's decision on a need requesting
+	// more is a group's (一事一议), recorded with it; 0: never.
+	GroupDecisionAboveFen int64
 }
 
 // NeedService runs the need lifecycle: posting, clearance, publication with
@@ -59,6 +80,9 @@ type NeedService struct {
 	// Donors tells the donors of a need (funds implements it); nil: no
 	// donor reads its progress updates.
 	Donors NeedDonors
+	// Offices finds the civil affairs offices of a town, for the first
+	// step of two-step approval; nil: the store's, when it can.
+	Offices OfficeFinder
 }
 
 // NewNeedService returns a service; zero config fields take their defaults
@@ -70,21 +94,23 @@ func NewNeedService(store NeedStore, c *Cipher, p *Pseudonymizer, d *kernel.Divi
 	if cfg.ClearanceWorkingDays <= 0 {
 		cfg.ClearanceWorkingDays = 2
 	}
+	if cfg.TownReviewWorkingDays <= 0 {
+		cfg.TownReviewWorkingDays = 2
+	}
+	if cfg.CaseWorkingDays <= 0 {
+		cfg.CaseWorkingDays = 15
+	}
+	if cfg.ObjectionResolveWorkingDays <= 0 {
+		cfg.ObjectionResolveWorkingDays = ObjectionWorkingDays
+	}
 	return &NeedService{Store: store, Cipher: c, Pseudonymizer: p, Divisions: d, Now: now, NewID: newID, Config: cfg}
 }
 
-// AddWorkingDays returns t plus n working days (Saturdays and Sundays in
-// China time skipped), keeping the time of day. Public holidays are not
-// known to it.
+// AddWorkingDays returns t plus n working days in China (weekends, public
+// holidays and make-up working days by China's holiday table; see
+// kernel.Calendar), keeping the time of day.
 func AddWorkingDays(t time.Time, n int) time.Time {
-	c := t.In(kernel.ChinaTime)
-	for n > 0 {
-		c = c.AddDate(0, 0, 1)
-		if wd := c.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return c.UTC()
+	return (*kernel.Calendar)(nil).AddWorkingDays(t, n)
 }
 
 // NeedInput is what a social worker posts.
@@ -395,8 +421,12 @@ func (s *NeedService) open(ct []byte, kid, ad string, v any) error {
 
 // Create posts a need for a household: the whole input is validated first,
 // the identity and private text are sealed, and the need is stored as
-// submitted with its clearance due in ClearanceWorkingDays working days.
-// Then it is screened (StageSubmit). ErrForbidden, ValidationError.
+// submitted, waiting at its first approval step (one step: clearance, due
+// in ClearanceWorkingDays working days; two steps: the town's review, due
+// in TownReviewWorkingDays, or the county's approval when the need's
+// region is a county or its town has no civil affairs office), with the
+// whole case due in CaseWorkingDays. Then it is screened (StageSubmit).
+// ErrForbidden, ValidationError.
 func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedInput) (*NeedCreated, error) {
 	vn, err := s.validate(by, in)
 	if err != nil {
@@ -425,8 +455,14 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 		StatutoryReliefFen: in.StatutoryReliefFen, RequestedFen: vn.requested, CostFrom: vn.costFrom, CostTo: vn.costTo,
 		ServiceNeeds: vn.services, Deadline: vn.deadline, Emergency: in.Emergency, ConsentPublic: vn.consent.Given,
 		CreatedAt: now, UpdatedAt: now, Version: 1, Household: HouseholdOf(s.Pseudonymizer, &ident)}
-	due := AddWorkingDays(now, s.Config.ClearanceWorkingDays)
-	n.SubmittedAt, n.ClearanceDueAt = &now, &due
+	step, days, err := s.firstStep(ctx, b.RegionCode)
+	if err != nil {
+		return nil, fmt.Errorf("needs: create: %w", err)
+	}
+	due := s.Config.Calendar.AddWorkingDays(now, days)
+	caseDue := s.Config.Calendar.AddWorkingDays(now, s.Config.CaseWorkingDays)
+	n.SubmittedAt, n.ClearanceDueAt, n.ApprovalStep, n.CaseDueAt = &now, &due, step, &caseDue
+	n.OpenSteps = []CaseStep{s.newStep(n, step, now, days, due), s.newStep(n, StepCase, now, s.Config.CaseWorkingDays, caseDue)}
 	priv := needPrivate{Title: strings.TrimSpace(in.Title), Story: in.Story, Consent: vn.consent}
 	if n.PrivateCT, n.PrivateKID, err = s.seal(priv, n.PublicID); err != nil {
 		return nil, err
@@ -440,7 +476,7 @@ func (s *NeedService) Create(ctx context.Context, by *kernel.Principal, in NeedI
 	}
 	audit := s.audit(n, by, ev, map[string]any{"category": n.Category, "region_code": n.RegionCode, "requested_fen": n.RequestedFen,
 		"verified_cost_fen": n.VerifiedCostFen, "statutory_relief_fen": n.StatutoryReliefFen, "emergency": n.Emergency,
-		"consent_public": n.ConsentPublic, "clearance_due_at": due})
+		"consent_public": n.ConsentPublic, "clearance_due_at": due, "approval_step": step, "case_due_at": caseDue})
 	if err := s.Store.CreateNeed(ctx, b, n, ev, audit); err != nil {
 		return nil, fmt.Errorf("needs: create: %w", err)
 	}
@@ -646,30 +682,54 @@ func (s *NeedService) SystemIdentity(ctx context.Context, publicID string) (*Ide
 
 // ClearanceInput is a verifier's decision.
 type ClearanceInput struct {
-	Decision           string // cleared | rejected | referred
+	// Decision is cleared, rejected or referred; at a town review passed
+	// (OutcomePassed: on to the county's approval) or rejected.
+	Decision           string
 	Reference          string
 	StatutoryReliefFen *int64
 	Note               string
+	// Group is the 一事一议 of the county's decision: required above
+	// NeedConfig.GroupDecisionAboveFen, recorded whenever given.
+	Group *GroupDecisionInput
 }
 
+// decisionActions are the actions of the decisions of ClearanceInput.
+var decisionActions = map[string]NeedAction{"cleared": ActClear, "rejected": ActReject, "referred": ActRefer, OutcomePassed: ActReview}
+
 // Clear records a civil affairs verifier's decision on a submitted need:
-// cleared, rejected, or referred to a statutory programme first. A new
+// cleared, rejected, or referred to a statutory programme first; with two
+// steps, at the town's review, passed on to the county's approval or
+// rejected (which ends the case). Who decides follows the step
+// (NeedRules.Who: ErrForbidden for an office of another level). A new
 // statutory relief figure lowers the requested amount so that it never
 // exceeds cost less relief; to clear, such corrected figures are stored
 // first and screening at the clear stage judges them. Clearing is refused
-// with a *kernel.ScreeningBlockedError when that screening blocks. ErrNotFound,
-// ErrForbidden, ErrConflict (*TransitionError), ValidationError.
+// with a *kernel.ScreeningBlockedError when that screening blocks. The
+// county's decision on a need requesting more than GroupDecisionAboveFen
+// needs in.Group (一事一议). The step ends (and the next starts) in the
+// decision's transaction. ErrNotFound, ErrForbidden, ErrConflict
+// (*TransitionError), ValidationError.
 func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID string, in ClearanceInput) (*Need, error) {
 	n, err := s.load(ctx, by, publicID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Rules().Who(by, ActClear, n); err != nil {
+	action := decisionActions[in.Decision]
+	if action == "" {
+		// An unknown decision: the caller must still be a decider.
+		if err := s.Rules().Who(by, ActReject, n); err != nil {
+			return nil, err
+		}
+	} else if err := s.Rules().Who(by, action, n); err != nil {
 		return nil, err
 	}
+	now := s.Now().UTC()
 	v := &kernel.ValidationError{}
-	action := map[string]NeedAction{"cleared": ActClear, "rejected": ActReject, "referred": ActRefer}[in.Decision]
-	if action == "" {
+	switch {
+	case action != "":
+	case n.ApprovalStep == StepTownReview:
+		v.Add("decision", "must be passed or rejected at a town review")
+	default:
 		v.Add("decision", "must be cleared, rejected or referred")
 	}
 	shortTextOK(v, "reference", in.Reference, 100, false)
@@ -684,16 +744,34 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 		if gap := n.VerifiedCostFen - statutory; requested > gap {
 			requested = gap
 		}
-		if requested <= 0 && action == ActClear {
+		if requested <= 0 && (action == ActClear || action == ActReview) {
 			v.Add("statutory_relief_fen", "leaves nothing to request: reject or refer the need instead")
 		}
 	}
+	// The county's decision: clearing or referring, or a rejection other
+	// than the town's (a one-step clearance, the county approval).
+	county := action == ActClear || action == ActRefer || (action == ActReject && n.ApprovalStep != StepTownReview)
+	switch {
+	case in.Group != nil && !county:
+		v.Add("group_decision", "is recorded with the county's decision, not at a town review")
+	case in.Group != nil:
+		groupDecisionOK(v, in.Group, n, now)
+	case county && s.Config.GroupDecisionAboveFen > 0 && requested > s.Config.GroupDecisionAboveFen:
+		v.Add("group_decision", "a decision on a need requesting more than %v is taken by a group (一事一议): record its members, date and reasoning",
+			kernel.Fen(s.Config.GroupDecisionAboveFen))
+	}
 	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.Rules().When(action, n, now); err != nil {
 		return nil, err
 	}
 	to, err := Next(n.Status, action)
 	if err != nil {
 		return nil, err
+	}
+	if action == ActReview {
+		return s.review(ctx, by, n, in, statutory, requested, now)
 	}
 	var clearSc *kernel.Screening
 	if action == ActClear {
@@ -718,9 +796,13 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 			return nil, &kernel.ScreeningBlockedError{Stage: kernel.StageClear, Screening: sc}
 		}
 	}
-	now := s.Now().UTC()
-	from := n.Status
+	now = s.Now().UTC()
+	from, step := n.Status, n.ApprovalStep
+	if step == "" {
+		step = StepClearance
+	}
 	n.Status, n.StatutoryReliefFen, n.RequestedFen, n.UpdatedAt = to, statutory, requested, now
+	n.ApprovalStep, n.EscalatedLevel = "", ""
 	switch to {
 	case kernel.NeedCleared:
 		n.ClearedAt = &now
@@ -731,9 +813,23 @@ func (s *NeedService) Clear(ctx context.Context, by *kernel.Principal, publicID 
 	if err != nil {
 		return nil, err
 	}
-	a := s.audit(n, by, ev, map[string]any{"decision": in.Decision, "statutory_relief_fen": statutory, "requested_fen": requested,
-		"overdue": n.ClearanceDueAt != nil && now.After(*n.ClearanceDueAt)})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a}); err != nil {
+	detail := map[string]any{"decision": in.Decision, "statutory_relief_fen": statutory, "requested_fen": requested,
+		"overdue": n.ClearanceDueAt != nil && now.After(*n.ClearanceDueAt), "step": step}
+	w := NeedWrite{Need: n, Event: ev, EndSteps: []StepEnd{{Step: step, At: now, Outcome: in.Decision, By: actorOf(by)}}}
+	if to != kernel.NeedCleared {
+		// A rejection or a referral ends the case.
+		w.EndSteps = append(w.EndSteps, StepEnd{Step: StepCase, At: now, Outcome: string(to), By: actorOf(by)})
+	}
+	if in.Group != nil {
+		if w.NewGroupDecision, err = s.groupDecision(n, by, step, in, now); err != nil {
+			return nil, err
+		}
+		detail["group_decision"] = w.NewGroupDecision.PublicID
+		detail["group_members"] = len(w.NewGroupDecision.Members)
+		detail["group_decided_on"] = w.NewGroupDecision.DecidedOn
+	}
+	w.Audit = s.audit(n, by, ev, detail)
+	if err := s.Store.SaveNeed(ctx, w); err != nil {
 		return nil, fmt.Errorf("needs: clear: %w", err)
 	}
 	// The verifier cleared the need with its warnings in view: that is an
@@ -1117,7 +1213,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	if err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
-	due := AddWorkingDays(now, ObjectionWorkingDays)
+	due := s.Config.Calendar.AddWorkingDays(now, s.Config.ObjectionResolveWorkingDays)
 	o := &Objection{PublicID: s.NewID(), CreatedAt: now, PublicText: anonymize.ScrubStory(in.Text, anonymize.ScrubOptions{Names: householdNames(id), AgeBand: n.AgeBand}), Status: ObjectionOpen,
 		Anonymous: in.Anonymous, AddrKey: addrKey, DueAt: &due, TokenHash: tokenHash(token)}
 	if by != nil {
@@ -1147,7 +1243,10 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 		return nil, err
 	}
 	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID, "anonymous": in.Anonymous, "due_at": due})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status || held, NewObjection: o}); err != nil {
+	st := s.newStep(n, StepObjection, now, s.Config.ObjectionResolveWorkingDays, due)
+	a.Notices = []notify.Event{notify.ObjectionReceived(o.PublicID, noticeRef(n), now)}
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status || held, NewObjection: o,
+		StartSteps: []CaseStep{st}}); err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
 	}
 	return &ObjectionReceipt{Objection: o, Token: token}, nil
@@ -1340,7 +1439,15 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 		return nil, err
 	}
 	a := s.audit(n, by, ev, map[string]any{"objection": objectionID, "decision": decision, "resolved": len(resolve), "open_left": otherOpen})
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true, ResolveObjections: resolve}); err != nil {
+	var ends []StepEnd
+	for _, o := range resolve {
+		ends = append(ends, StepEnd{Step: StepObjection, ObjectionPublicID: o.PublicID, At: now, Outcome: string(o.Status), By: actorOf(by)})
+		a.Notices = append(a.Notices, notify.ObjectionResolved(o.PublicID, string(o.Status), noticeRef(n), now))
+	}
+	if action == ActUphold {
+		ends = append(ends, s.endCase(n, by, now, string(n.Status))...)
+	}
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: true, ResolveObjections: resolve, EndSteps: ends}); err != nil {
 		return nil, fmt.Errorf("needs: resolve objection: %w", err)
 	}
 	return n, nil
@@ -1383,12 +1490,13 @@ func (s *NeedService) Withdraw(ctx context.Context, by *kernel.Principal, public
 		return nil, err
 	}
 	n.ClosedAt, n.UpdatedAt = &now, now
+	ends := s.endCase(n, by, now, string(n.Status))
 	ev, err := s.event(n, by, "need.withdraw", from, n.Status, &eventNote{Note: note})
 	if err != nil {
 		return nil, err
 	}
 	a := s.audit(n, by, ev, nil)
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil}); err != nil {
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil, EndSteps: ends}); err != nil {
 		return nil, fmt.Errorf("needs: withdraw: %w", err)
 	}
 	return n, nil
@@ -1449,6 +1557,7 @@ func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID 
 		return nil, err
 	}
 	n.ClosedAt, n.UpdatedAt = &now, now
+	ends := s.endCase(n, by, now, string(n.Status))
 	ev, err := s.event(n, by, "need.close", from, n.Status, &eventNote{Note: in.Note, UnpaidReason: unpaidReason})
 	if err != nil {
 		return nil, err
@@ -1458,7 +1567,7 @@ func (s *NeedService) Close(ctx context.Context, by *kernel.Principal, publicID 
 		detail["unpaid_reason"] = "sealed"
 	}
 	a := s.audit(n, by, ev, detail)
-	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil}); err != nil {
+	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: n.PublishedAt != nil, EndSteps: ends}); err != nil {
 		return nil, fmt.Errorf("needs: close: %w", err)
 	}
 	return n, nil
@@ -1722,14 +1831,18 @@ var AllNeedStatuses = []kernel.NeedStatus{kernel.NeedDraft, kernel.NeedSubmitted
 	kernel.NeedRejected, kernel.NeedWithdrawn, kernel.NeedSuspended, kernel.NeedReferred}
 
 // ClearanceQueue lists the submitted needs in the regions of the civil
-// affairs offices where by is a verifier, the longest overdue first; with
-// overdue, only those past their clearance time limit. ErrForbidden.
+// affairs offices where by is a verifier that wait at a step of theirs
+// (queueScopes: one-step clearances; a town's reviews; a county's
+// approvals and the town reviews escalated to it; a city's the county
+// approvals escalated to it), the longest overdue first; with overdue,
+// only those past their step's time limit. ErrForbidden.
 func (s *NeedService) ClearanceQueue(ctx context.Context, by *kernel.Principal, overdue bool, limit, offset int) ([]NeedSummary, int, error) {
 	prefixes := VerifierRegions(s.Divisions, by)
 	if len(prefixes) == 0 {
 		return nil, 0, kernel.ErrForbidden
 	}
-	q := NeedQuery{RegionPrefixes: prefixes, Statuses: []kernel.NeedStatus{kernel.NeedSubmitted}, ByDue: true, Limit: limit, Offset: offset}
+	q := NeedQuery{RegionPrefixes: prefixes, Queue: queueScopes(s.Divisions, by), Statuses: []kernel.NeedStatus{kernel.NeedSubmitted}, ByDue: true,
+		Limit: limit, Offset: offset}
 	if overdue {
 		now := s.Now().UTC()
 		q.DueBefore = &now

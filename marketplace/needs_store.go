@@ -15,8 +15,8 @@ import (
 // transaction.
 type NeedStore interface {
 	// CreateNeed stores a beneficiary and its need, with the need's
-	// household (n.Household), the first event and audit entry, setting
-	// the row ids on b and n.
+	// household (n.Household) and first steps (n.OpenSteps), the first
+	// event and audit entry, setting the row ids on b and n.
 	CreateNeed(ctx context.Context, b *Beneficiary, n *Need, ev *NeedEvent, audit AuditEntry) error
 	// NeedsWithoutHousehold returns, by row id, at most limit needs of row
 	// id above afterID that have no household recorded (posted before the
@@ -76,6 +76,16 @@ type NeedStore interface {
 	OpenObjectionsIn(ctx context.Context, prefixes []string, limit int) ([]Objection, error)
 	// NeedUpdates returns a need's progress updates, newest first.
 	NeedUpdates(ctx context.Context, needID int64) ([]NeedUpdate, error)
+	// CaseSteps returns the steps of the need or report with this public
+	// id (a need's objections' steps included), by start, with their
+	// escalations.
+	CaseSteps(ctx context.Context, subjectID string) ([]CaseStep, error)
+	// GroupDecisions returns a need's group decisions (一事一议), oldest first.
+	GroupDecisions(ctx context.Context, needID int64) ([]GroupDecision, error)
+	// EscalatedTo returns the open steps escalated to the offices of these
+	// region codes (StepEscalation.RegionCode), the earliest due first, at
+	// most limit, with their escalations and SubjectStatus.
+	EscalatedTo(ctx context.Context, regions []string, limit int) ([]CaseStep, error)
 }
 
 // SealedHousehold is a need whose household is still to be recorded: the
@@ -99,7 +109,12 @@ type NeedQuery struct {
 	// DueBefore keeps needs whose clearance is due before it.
 	DueBefore *time.Time
 	// ByDue orders by clearance due time (oldest first) instead of newest first.
-	ByDue  bool
+	ByDue bool
+	// Queue, when not empty, keeps the needs one of its scopes selects
+	// (an approval queue; see QueueScope).
+	Queue []QueueScope
+	// IDs, when not nil, keeps the needs with these row ids.
+	IDs    []int64
 	Limit  int
 	Offset int
 }
@@ -116,6 +131,12 @@ type NeedWrite struct {
 	NewObjection      *Objection
 	ResolveObjections []Objection
 	NewUpdate         *NeedUpdate
+	// StartSteps are inserted (an objection's with NewObjection's row id);
+	// EndSteps end the need's open steps they name.
+	StartSteps []CaseStep
+	EndSteps   []StepEnd
+	// NewGroupDecision is inserted (一事一议).
+	NewGroupDecision *GroupDecision
 	// Reproject, when set, re-projects the published needs of this cell
 	// with Reprojector after the change, in the same transaction (see
 	// ReprojectCell, with Retexter), and reads the need's own projection

@@ -56,12 +56,26 @@ type Need struct {
 	ScreeningResult    kernel.ScreeningOutcome
 	BlockOverride      bool
 
-	SubmittedAt    *time.Time
+	SubmittedAt *time.Time
+	// ClearanceDueAt is when the approval step the need waits at is due
+	// (ApprovalStep).
 	ClearanceDueAt *time.Time
-	ClearedAt      *time.Time
-	NoticeEndsAt   *time.Time
-	PublishedAt    *time.Time
-	ClosedAt       *time.Time
+	// ApprovalStep is the step a submitted need waits at: StepClearance
+	// (one step), StepTownReview or StepCountyApproval; "" once decided
+	// (and for needs submitted before steps were recorded).
+	ApprovalStep StepKind
+	// EscalatedLevel is the level the approval step escalated to past its
+	// limit ("" when it has not).
+	EscalatedLevel kernel.DivisionLevel
+	// CaseDueAt is when the whole case should have ended (办结时限; nil for
+	// needs submitted before it was recorded).
+	CaseDueAt *time.Time
+	// OpenSteps are the steps CreateNeed starts with the need (transient).
+	OpenSteps    []CaseStep
+	ClearedAt    *time.Time
+	NoticeEndsAt *time.Time
+	PublishedAt  *time.Time
+	ClosedAt     *time.Time
 	// StillNeededAt is when the posting organization last confirmed that
 	// the need is still there (funds require a recent one before paying).
 	StillNeededAt *time.Time

@@ -18,6 +18,12 @@ type PeopleService struct {
 	Divisions *kernel.Divisions
 	Now       func() time.Time
 	NewID     func() string
+	// Calendar counts the working days of the report follow-up limit
+	// (nil: China's holiday table alone).
+	Calendar *kernel.Calendar
+	// ReportFollowUpWorkingDays is the time limit of a report's follow-up
+	// (2 working days when 0).
+	ReportFollowUpWorkingDays int
 }
 
 // NewPeopleService returns the service. The cipher must be the key ring the

@@ -34,15 +34,19 @@ type PeopleStore interface {
 	// OrgsCovering returns the organizations of the given kinds whose region
 	// is one of codes.
 	OrgsCovering(ctx context.Context, codes []string, kinds []kernel.OrgKind) ([]kernel.Org, error)
-	// CreateReport stores r and where it is routed.
+	// CreateReport stores r, where it is routed and its follow-up step
+	// (r.FollowUp).
 	CreateReport(ctx context.Context, r *Report, audit AuditEntry) error
 	// ReportByPublicID loads a report with its routes.
 	ReportByPublicID(ctx context.Context, publicID string) (*Report, error)
 	// ReportsForOrgs lists the reports routed to any of orgIDs (status
-	// filter when not empty), newest first, at most limit, with their routes.
+	// filter when not empty), the new ones first by their follow-up due,
+	// then the others newest first, at most limit, with their routes and
+	// follow-up steps.
 	ReportsForOrgs(ctx context.Context, orgIDs []int64, status ReportStatus, limit int) ([]Report, error)
 	// UpdateReport writes r's status, owner, note and handler when the
-	// stored status is still from; ErrConflict otherwise.
+	// stored status is still from; ErrConflict otherwise. Moving a report
+	// out of new ends its follow-up step (outcome: the new status).
 	UpdateReport(ctx context.Context, r *Report, from ReportStatus, audit AuditEntry) error
 
 	// NeedRef loads what people's rules need of a need and its household.

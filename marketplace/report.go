@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // ReportStatus is where an active-discovery report (主动发现) is.
@@ -38,9 +39,11 @@ func (r ReportStatus) Valid() bool { return slices.Contains(ReportStatuses, r) }
 // MaxReportRunes bounds a report's description.
 const MaxReportRunes = 2000
 
-// ReportRoutedKinds are the kinds of organization whose social workers
-// receive reports.
-var ReportRoutedKinds = []kernel.OrgKind{kernel.OrgSocialWorkAgency, kernel.OrgCharity, kernel.OrgCharityFederation}
+// ReportRoutedKinds are the kinds of organization that receive reports:
+// the social workers of social work agencies, charities and federations,
+// and the civil affairs offices (主动发现 → 及时报告属地乡镇), whose
+// verifiers and social workers handle them.
+var ReportRoutedKinds = []kernel.OrgKind{kernel.OrgSocialWorkAgency, kernel.OrgCharity, kernel.OrgCharityFederation, kernel.OrgCivilAffairs}
 
 // Report is an active-discovery report of a person in hardship. The
 // description, the reporter's contact and the handler's note are sealed.
@@ -64,6 +67,13 @@ type Report struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Routes     []ReportRoute
+	// FollowUpDueAt is when the report should have been taken up (nil for
+	// reports made before it was recorded).
+	FollowUpDueAt *time.Time
+	// FollowUp is the report's follow-up step: CreateReport writes it
+	// with the report, the readers fill it with its escalations (nil
+	// when none was recorded).
+	FollowUp *CaseStep
 }
 
 // ReportRoute is an organization a report was routed to; Distance 0 is an
@@ -73,6 +83,8 @@ type ReportRoute struct {
 	OrgPublicID string
 	OrgName     string
 	Distance    int
+	// OrgKind is filled by the readers.
+	OrgKind kernel.OrgKind
 }
 
 // ReportInput is a report as anyone may send it.
@@ -109,7 +121,8 @@ func hashToken(tok string) string {
 // SubmitReport takes a report from anyone (by may be nil). The region must be
 // a known division; the report is routed to the organizations of
 // ReportRoutedKinds whose region is the report's or contains it, nearest
-// first. *ValidationError.
+// first, and is to be followed up within ReportFollowUpWorkingDays working
+// days (its follow-up step). *ValidationError.
 func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, in ReportInput) (*ReportReceipt, error) {
 	v := &kernel.ValidationError{}
 	region := strings.TrimSpace(in.RegionCode)
@@ -151,7 +164,11 @@ func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, 
 	for i, c := range codes {
 		depth[c] = len(codes) - 1 - i
 	}
-	r := &Report{PublicID: s.NewID(), RegionCode: region, Category: cat, Status: ReportNew, CreatedAt: now, UpdatedAt: now}
+	days := s.followUpDays()
+	due := s.Calendar.AddWorkingDays(now, days)
+	r := &Report{PublicID: s.NewID(), RegionCode: region, Category: cat, Status: ReportNew, CreatedAt: now, UpdatedAt: now, FollowUpDueAt: &due}
+	r.FollowUp = &CaseStep{PublicID: s.NewID(), Step: StepReportFollowUp, SubjectID: r.PublicID, RegionCode: region,
+		Level: StepReportFollowUp.Level(), LimitDays: days, StartedAt: now, DueAt: due}
 	if by != nil {
 		r.Reporter = by.User.PublicID
 	}
@@ -180,7 +197,9 @@ func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, 
 		actor = "anonymous"
 	}
 	a := AuditEntry{Stream: "report:" + r.PublicID, At: now, Actor: actor, Action: "report.submit", ObjectType: "report", ObjectID: r.PublicID,
-		Detail: auditDetail(map[string]any{"region_code": region, "category": cat, "routed_to": routed, "with_contact": contact != ""})}
+		Detail: auditDetail(map[string]any{"region_code": region, "category": cat, "routed_to": routed, "with_contact": contact != "",
+			"followup_due_at": due}),
+		Notices: []notify.Event{notify.ReportNew(r.PublicID, region, cat, now)}}
 	if err := s.Store.CreateReport(ctx, r, a); err != nil {
 		return nil, fmt.Errorf("people: submit report: %w", err)
 	}
@@ -200,20 +219,56 @@ func (s *PeopleService) ReportStatusByToken(ctx context.Context, publicID, token
 	return r, nil
 }
 
-// routedOrgOf returns the org of by (as a social worker) that r is routed
-// to, preferring the owner; 0 when none.
+// handlesReportsIn reports whether by handles the reports routed to the
+// organization with row id orgID: as a social worker of it, or as a
+// verifier of it when it is a civil affairs office.
+func handlesReportsIn(by *kernel.Principal, orgID int64) bool {
+	if by.InOrg(kernel.RoleSocialWorker, orgID) {
+		return true
+	}
+	for _, o := range by.OrgsWith(kernel.RoleVerifier) {
+		if o.ID == orgID && o.Kind == kernel.OrgCivilAffairs {
+			return true
+		}
+	}
+	return false
+}
+
+// reportOrgs are the organizations whose routed reports by handles.
+func reportOrgs(by *kernel.Principal) []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, m := range by.Memberships {
+		if m.Org != nil && !seen[m.Org.ID] && handlesReportsIn(by, m.Org.ID) {
+			seen[m.Org.ID] = true
+			ids = append(ids, m.Org.ID)
+		}
+	}
+	return ids
+}
+
+// routedOrgOf returns the org of by that r is routed to and whose reports
+// by handles (handlesReportsIn), preferring the owner; 0 when none.
 func routedOrgOf(by *kernel.Principal, r *Report) int64 {
 	if r.OwnerOrgID != nil {
-		if by.InOrg(kernel.RoleSocialWorker, *r.OwnerOrgID) {
+		if handlesReportsIn(by, *r.OwnerOrgID) {
 			return *r.OwnerOrgID
 		}
 	}
 	for _, rt := range r.Routes {
-		if by.InOrg(kernel.RoleSocialWorker, rt.OrgID) {
+		if handlesReportsIn(by, rt.OrgID) {
 			return rt.OrgID
 		}
 	}
 	return 0
+}
+
+// followUpDays is the report follow-up limit (2 working days by default).
+func (s *PeopleService) followUpDays() int {
+	if s.ReportFollowUpWorkingDays > 0 {
+		return s.ReportFollowUpWorkingDays
+	}
+	return 2
 }
 
 func (s *PeopleService) viewReport(r *Report, withContact bool) (*ReportView, error) {
@@ -234,10 +289,12 @@ func (s *PeopleService) viewReport(r *Report, withContact bool) (*ReportView, er
 }
 
 // Reports lists the reports routed to the caller's organizations (social
-// workers), optionally by status, without the reporters' contacts.
+// workers; verifiers of civil affairs offices), optionally by status,
+// without the reporters' contacts: those waiting to be taken up first,
+// the earliest due first, then the others, newest first.
 func (s *PeopleService) Reports(ctx context.Context, by *kernel.Principal, status ReportStatus, limit int) ([]ReportView, error) {
-	orgs := by.OrgsWith(kernel.RoleSocialWorker)
-	if len(orgs) == 0 {
+	ids := reportOrgs(by)
+	if len(ids) == 0 {
 		return nil, kernel.ErrForbidden
 	}
 	if status != "" && !status.Valid() {
@@ -245,10 +302,6 @@ func (s *PeopleService) Reports(ctx context.Context, by *kernel.Principal, statu
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
-	}
-	ids := make([]int64, len(orgs))
-	for i, o := range orgs {
-		ids[i] = o.ID
 	}
 	rs, err := s.Store.ReportsForOrgs(ctx, ids, status, limit)
 	if err != nil {
@@ -265,8 +318,9 @@ func (s *PeopleService) Reports(ctx context.Context, by *kernel.Principal, statu
 	return out, nil
 }
 
-// Report returns one report, with the reporter's contact, to a social worker
-// of a routed organization; the read is audited. ErrNotFound for anyone else.
+// Report returns one report, with the reporter's contact, to one who
+// handles the reports of a routed organization (handlesReportsIn); the
+// read is audited. ErrNotFound for anyone else.
 func (s *PeopleService) Report(ctx context.Context, by *kernel.Principal, publicID string) (*ReportView, error) {
 	r, err := s.Store.ReportByPublicID(ctx, publicID)
 	if err != nil {
@@ -297,10 +351,12 @@ var reportNext = map[ReportStatus][]ReportStatus{
 	ReportAccepted: {ReportNeedPosted, ReportNoAction},
 }
 
-// UpdateReport records a social worker's handling: accepted, need_posted or
-// no_action. Only social workers of a routed organization (ErrNotFound for
-// others); once an organization has taken the report, only it may go on
-// (ErrForbidden). ErrConflict for a move the status does not allow.
+// UpdateReport records a social worker's or a civil affairs verifier's
+// handling: accepted, need_posted or no_action. Only those who handle the
+// reports of a routed organization (ErrNotFound for others); once an
+// organization has taken the report, only it may go on (ErrForbidden).
+// The first handling ends the report's follow-up step. ErrConflict for a
+// move the status does not allow.
 func (s *PeopleService) UpdateReport(ctx context.Context, by *kernel.Principal, publicID string, in ReportUpdate) (*ReportView, error) {
 	r, err := s.Store.ReportByPublicID(ctx, publicID)
 	if err != nil {

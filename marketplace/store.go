@@ -26,6 +26,9 @@ type AccountStore interface {
 	ListOrgs(ctx context.Context) ([]kernel.Org, error)
 	// SetOrgCollection replaces the organization's collection account.
 	SetOrgCollection(ctx context.Context, orgID int64, a kernel.CollectionAccount, audit AuditEntry) error
+	// SetOrgRegistration replaces the organization's credit code and
+	// registered name (orgregistration.go).
+	SetOrgRegistration(ctx context.Context, orgID int64, r kernel.OrgRegistration, audit AuditEntry) error
 	// OrgMembers lists the accounts holding a role in the organization,
 	// in the order they were added.
 	OrgMembers(ctx context.Context, orgID int64) ([]OrgMember, error)

@@ -159,3 +159,21 @@ func browseLink(path string, v url.Values) string {
 	}
 	return path + "?" + v.Encode()
 }
+
+// browseLinks are a browser page's links, each with the filter (values)
+// kept: next to the entries older than the key last (none when last is 0:
+// no more), newest back to the first page (none on it: before is 0), and
+// the CSV export of the filtered list.
+func browseLinks(path string, values func() url.Values, last, before int64) (next, newest, csv string) {
+	if last > 0 {
+		v := values()
+		v.Set("before", cursorOf(last))
+		next = browseLink(path, v)
+	}
+	if before > 0 {
+		newest = browseLink(path, values())
+	}
+	v := values()
+	v.Set("format", "csv")
+	return next, newest, browseLink(path, v)
+}

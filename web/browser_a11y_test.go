@@ -94,7 +94,20 @@ func tour(t *testing.T, env *testEnv) ([]tourPage, map[kernel.Role]*kernel.Princ
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.fundWithBalance(staff, kernel.Restrictions{}, 250_000)
+	fund := env.fundWithBalance(staff, kernel.Restrictions{}, 250_000)
+	// A monthly gift with this month waiting, and a bill with mismatches.
+	day := min(env.now.Load().In(kernel.ChinaTime).Day(), 28)
+	if _, err := env.funds.CreateRecurring(ctx, donor, funds.NewRecurring{TargetType: funds.TargetFund, TargetID: fund, AmountFen: 3_000, DayOfMonth: day}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.funds.RunRecurring(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bill := env.postBill("/api/v1/reconciliations", env.token(staff), "statement.csv", []byte("转账附言,金额（元）,日期\n"+pl.Reference+",1.00,2026-11-23\nJJ0000000000,5.00,2026-11-23\n"))
+	if bill.Status != 201 {
+		t.Fatalf("bill: %d %s", bill.Status, bill.Body)
+	}
+	run := bill.JSON(t)["id"].(string)
 	rc, err := env.people.SubmitReport(ctx, nil, marketplace.ReportInput{RegionCode: "371725", Category: "care",
 		Description: "村里一位老人独居，冬天没有取暖。"})
 	if err != nil {
@@ -114,8 +127,11 @@ func tour(t *testing.T, env *testEnv) ([]tourPage, map[kernel.Role]*kernel.Princ
 		{role: kernel.RoleVerifier, path: "/verify/review"},
 		{role: kernel.RoleFederationStaff, path: "/staff"}, {role: kernel.RoleFederationStaff, path: "/staff/needs/" + open + "/money"},
 		{role: kernel.RoleFederationStaff, path: "/staff/money/" + open}, {role: kernel.RoleFederationStaff, path: "/staff/pledges"},
+		{role: kernel.RoleFederationStaff, path: "/staff/reconcile"}, {role: kernel.RoleFederationStaff, path: "/staff/reconcile/" + run},
 		{role: kernel.RoleAuditor, path: "/audit"},
+		{role: kernel.RoleSocialWorker, path: "/inbox"}, {role: kernel.RoleDonor, path: "/my/notifications"},
 	}
+	env.firstInboxItem(t, worker) // the report's notice, in the worker's inbox
 	users := map[kernel.Role]*kernel.Principal{kernel.RoleSocialWorker: worker, kernel.RoleVerifier: verifier,
 		kernel.RoleFederationStaff: staff, kernel.RoleDonor: donor, kernel.RoleVolunteer: volunteer, kernel.RoleAuditor: auditor}
 	return pages, users

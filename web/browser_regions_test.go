@@ -48,6 +48,10 @@ func TestBrowserRegionPicker(t *testing.T) {
 	p.fill("#region_code", "371725")
 	evalIn[bool](p, `(function(){document.getElementById("description").removeAttribute("required");return true})()`)
 	p.click(`main form button[type="submit"]`)
+	// The form comes back saying what is missing (the description, beside
+	// its field): wait for that page, not the picker of the page sent,
+	// which shows the same selects.
+	p.waitText("main", "必填：请写明谁需要帮助")
 	p.waitJS(`(function(){var s=document.querySelectorAll('.region-picker select');return s.length===4 && s[0].value==="370000" && s[1].value==="371700" && s[2].value==="371725" && !s[3].hidden})()`)
 
 	// Typing an ambiguous name asks which one; a unique one is taken.
@@ -60,7 +64,7 @@ func TestBrowserRegionPicker(t *testing.T) {
 	}
 	p.fill("#region_code", "长春市朝阳区")
 	p.click(`main form button[type="submit"]`)
-	p.waitText("main", "查询码")
+	p.waitText("main", "报告已收到")
 
 	// A volunteer adds areas to a list with the picker.
 	_, vol := env.user(kernel.RoleVolunteer, nil)

@@ -20,7 +20,7 @@ func TestBrowserRolePages(t *testing.T) {
 		kernel.RoleVolunteer: {{"/volunteer", "volunteer", "我的志愿服务"}},
 		kernel.RoleVerifier: {{"/verify/review", "verify-review", "筛查复核"}, {"/verify/imports", "verify-imports", "导入救助发放记录"},
 			{"/verify/charity-aid", "verify-charity-aid-empty", "慈善救助信息回传"}},
-		kernel.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "银行到账核对"}},
+		kernel.RoleFederationStaff: {{"/staff", "staff", "资金管理"}, {"/staff/reconcile", "staff-reconcile", "到账对账"}},
 		kernel.RoleAuditor:         {{"/audit", "audit", "账目与审计"}},
 	}
 	for role, list := range pages {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -169,6 +170,14 @@ func run[T any](b *tab, a chromedp.Action[T]) T {
 func (b *tab) open(path string) {
 	b.t.Helper()
 	b.do(chromedp.Navigate(b.s.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
+	// A Chinese page shows no English, as the browser renders it (with
+	// what its scripts added).
+	if evalIn[bool](b, `document.documentElement.lang.indexOf("zh")===0`) {
+		text := evalIn[string](b, `document.body.innerText`)
+		if words := untranslatedWords(html.EscapeString(text)); len(words) > 0 {
+			b.t.Errorf("the Chinese page %s shows English in the browser: %s", path, strings.Join(words, " "))
+		}
+	}
 }
 
 // text is the visible text of the first element matching css.

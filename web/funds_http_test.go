@@ -197,7 +197,7 @@ func TestFundsAPIScenarios(t *testing.T) {
 				t.Errorf("receipt %q: %d %s %s", format, r.Status, r.Header.Get("Content-Type"), r.Body)
 			}
 		}
-		for _, format := range []string{"x", "pdf", "JSON"} {
+		for _, format := range []string{"x", "PDF", "JSON"} {
 			wantInvalid(t, env.do("GET", "/api/v1/receipts/"+rid+"?format="+format, donor, nil), "format")
 		}
 		if r := env.do("GET", "/api/v1/receipts/"+rid, stranger, nil); r.Status != 404 {

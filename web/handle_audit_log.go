@@ -28,10 +28,10 @@ import (
 var auditFamilies = []auditFamily{
 	{"need", []string{"need.submit", "need.clearance", "need.correct", "need.publish", "need.objection", "need.objection.upheld",
 		"need.objection.dismissed", "need.update", "need.confirm_still_needed", "need.funded", "need.disbursed", "need.reopened",
-		"need.withdraw", "need.close"}},
+		"need.withdraw", "need.close", "need.review", "need.escalated"}},
 	{"screening", []string{"screening.acknowledge", "screening.override", "screening.uphold"}},
 	{"referral", []string{"referral.accepted", "referral.closed"}},
-	{"report", []string{"report.submit", "report.contact.reveal", "report.accepted", "report.need_posted", "report.no_action"}},
+	{"report", []string{"report.submit", "report.contact.reveal", "report.accepted", "report.need_posted", "report.no_action", "report.escalated"}},
 	{"claim", []string{"claim.create", "claim.approve", "claim.reject", "claim.release", "claim.contact.reveal"}},
 	{"service_pledge", []string{"service_pledge.create", "service_pledge.accepted", "service_pledge.declined", "service_pledge.log"}},
 	{"charity_aid", []string{"charity_aid.export"}},
@@ -322,18 +322,12 @@ func (s *Server) handleAuditLogPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) > browsePerPage {
+	var last int64
+	if more := len(rows) > browsePerPage; more {
 		rows = rows[:browsePerPage]
-		v := f.values()
-		v.Set("before", cursorOf(rows[len(rows)-1].Key))
-		d.Next = browseLink("/audit/log", v)
+		last = rows[len(rows)-1].Key
 	}
-	if q.Before > 0 {
-		d.Newest = browseLink("/audit/log", f.values())
-	}
-	csvQ := f.values()
-	csvQ.Set("format", "csv")
-	d.CSV = browseLink("/audit/log", csvQ)
+	d.Next, d.Newest, d.CSV = browseLinks("/audit/log", f.values, last, q.Before)
 	d.Rows = rows
 	d.Chips = s.auditChips(c, log, f, rows)
 	return s.render(c, http.StatusOK, "audit_log", d)

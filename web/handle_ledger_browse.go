@@ -236,18 +236,12 @@ func (s *Server) handleLedgerPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) > browsePerPage {
+	var last int64
+	if more := len(rows) > browsePerPage; more {
 		rows = rows[:browsePerPage]
-		v := f.values()
-		v.Set("before", cursorOf(rows[len(rows)-1].Key))
-		d.Next = browseLink("/audit/ledger", v)
+		last = rows[len(rows)-1].Key
 	}
-	if q.Before > 0 {
-		d.Newest = browseLink("/audit/ledger", f.values())
-	}
-	csvQ := f.values()
-	csvQ.Set("format", "csv")
-	d.CSV = browseLink("/audit/ledger", csvQ)
+	d.Next, d.Newest, d.CSV = browseLinks("/audit/ledger", f.values, last, q.Before)
 	d.Rows = rows
 	return s.render(c, http.StatusOK, "audit_ledger", d)
 }

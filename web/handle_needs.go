@@ -106,9 +106,14 @@ type needJSON struct {
 	PublishedAt            *time.Time              `json:"published_at"`
 	ClosedAt               *time.Time              `json:"closed_at"`
 	StillNeededConfirmedAt *time.Time              `json:"still_needed_confirmed_at"`
-	OrgID                  string                  `json:"org_id"`
-	OrgName                string                  `json:"org_name"`
-	CreatedAt              time.Time               `json:"created_at"`
+	// ApprovalStep, EscalatedTo and CaseDueAt: the county's way of
+	// working (handle_steps.go).
+	ApprovalStep marketplace.StepKind `json:"approval_step"`
+	EscalatedTo  kernel.DivisionLevel `json:"escalated_to"`
+	CaseDueAt    *time.Time           `json:"case_due_at"`
+	OrgID        string               `json:"org_id"`
+	OrgName      string               `json:"org_name"`
+	CreatedAt    time.Time            `json:"created_at"`
 }
 
 func (s *Server) toNeedJSON(n *marketplace.Need) needJSON {
@@ -122,7 +127,7 @@ func (s *Server) toNeedJSON(n *marketplace.Need) needJSON {
 		Deadline: n.Deadline, Emergency: n.Emergency, ConsentPublic: n.ConsentPublic, ScreeningResult: n.ScreeningResult,
 		SubmittedAt: n.SubmittedAt, ClearanceDueAt: n.ClearanceDueAt, ClearedAt: n.ClearedAt, NoticeEndsAt: n.NoticeEndsAt,
 		PublishedAt: n.PublishedAt, ClosedAt: n.ClosedAt, StillNeededConfirmedAt: n.StillNeededAt, OrgID: n.OrgPublicID,
-		OrgName: n.OrgName, CreatedAt: n.CreatedAt}
+		OrgName: n.OrgName, CreatedAt: n.CreatedAt, ApprovalStep: n.ApprovalStep, EscalatedTo: n.EscalatedLevel, CaseDueAt: n.CaseDueAt}
 	j.CostPeriod.From, j.CostPeriod.To = n.CostFrom, n.CostTo
 	return j
 }
@@ -211,6 +216,8 @@ type clearanceRequest struct {
 	Reference          string `json:"reference"`
 	StatutoryReliefFen *int64 `json:"statutory_relief_fen"`
 	Note               string `json:"note"`
+	// GroupDecision is the 一事一议 of the county's decision (handle_steps.go).
+	GroupDecision *groupDecisionRequest `json:"group_decision"`
 }
 
 // handleNeedClearance records a verifier's decision.
@@ -220,7 +227,8 @@ func (s *Server) handleNeedClearance(c echo.Context) error {
 		return err
 	}
 	n, err := s.Needs.Clear(c.Request().Context(), PrincipalOf(c), c.Param("id"), marketplace.ClearanceInput{
-		Decision: req.Decision, Reference: req.Reference, StatutoryReliefFen: req.StatutoryReliefFen, Note: req.Note})
+		Decision: req.Decision, Reference: req.Reference, StatutoryReliefFen: req.StatutoryReliefFen, Note: req.Note,
+		Group: req.GroupDecision.input()})
 	if err != nil {
 		return err
 	}

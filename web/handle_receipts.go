@@ -26,11 +26,12 @@ type receiptJSON struct {
 	Year      int        `json:"year"`
 	IssuedAt  time.Time  `json:"issued_at"`
 	VoidedAt  *time.Time `json:"voided_at"`
+	receiptDetailsJSON
 }
 
 func toReceiptJSON(r *funds.Receipt) receiptJSON {
-	return receiptJSON{ID: r.PublicID, Number: r.Number, PledgeID: r.PledgePublicID, Donor: r.DonorName, Charity: r.OrgName,
-		AmountFen: r.AmountFen, Year: r.Year, IssuedAt: r.IssuedAt, VoidedAt: r.VoidedAt}
+	return receiptJSON{ID: r.PublicID, Number: r.Number, PledgeID: r.PledgePublicID, Donor: r.DonorName, Charity: r.CharityName(),
+		AmountFen: r.AmountFen, Year: r.Year, IssuedAt: r.IssuedAt, VoidedAt: r.VoidedAt, receiptDetailsJSON: toReceiptDetailsJSON(r)}
 }
 
 var receiptHTML = template.Must(template.New("receipt").Parse(`<!doctype html>
@@ -39,25 +40,32 @@ var receiptHTML = template.Must(template.New("receipt").Parse(`<!doctype html>
 <table>
 <tr><th>票据号 Number</th><td>{{.Number}}</td></tr>
 <tr><th>捐赠人 Donor</th><td>{{.Donor}}</td></tr>
+{{with .DonorCode}}<tr><th>捐赠人统一社会信用代码 Donor's credit code</th><td>{{.}}</td></tr>{{end}}
 <tr><th>受赠单位 Charity</th><td>{{.Charity}}</td></tr>
+{{with .CharityCode}}<tr><th>统一社会信用代码 Charity's credit code</th><td>{{.}}</td></tr>{{end}}
 <tr><th>金额 Amount</th><td>¥{{.Yuan}}</td></tr>
+<tr><th>大写 In words</th><td>{{.Words}}</td></tr>
 <tr><th>日期 Date</th><td>{{.Date}}</td></tr>
+{{with .Purpose}}<tr><th>用途 Purpose</th><td>{{.}}</td></tr>{{end}}
 {{if .Voided}}<tr><th>状态 Status</th><td>已作废 void (refunded)</td></tr>{{end}}
 </table></body></html>
 `))
 
 // handleReceiptGet returns a donation receipt to its donor (or the issuing
-// staff): JSON, or format=text, csv or html for download.
+// staff): JSON, or format=text, csv, html or pdf for download.
 func (s *Server) handleReceiptGet(c echo.Context) error {
 	format := c.QueryParam("format")
 	switch format {
-	case "", "json", "text", "csv", "html":
+	case "", "json", "text", "csv", "html", "pdf":
 	default:
-		return kernel.Invalid("format", "must be json, text, csv or html")
+		return kernel.Invalid("format", "must be json, text, csv, html or pdf")
 	}
 	r, err := s.Funds.Receipt(c.Request().Context(), PrincipalOf(c), c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if format == "pdf" {
+		return s.sendReceiptPDF(c, r)
 	}
 	date := r.IssuedAt.In(kernel.ChinaTime).Format("2006-01-02")
 	yuan := funds.FormatYuan(r.AmountFen)
@@ -65,8 +73,17 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 	switch format {
 	case "text":
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.txt"`)
-		body := fmt.Sprintf("捐赠票据信息 Donation receipt\n票据号 Number: %s\n捐赠人 Donor: %s\n受赠单位 Charity: %s\n金额 Amount: ¥%s\n日期 Date: %s\n",
-			r.Number, r.DonorName, r.OrgName, yuan, date)
+		body := fmt.Sprintf("捐赠票据信息 Donation receipt\n票据号 Number: %s\n捐赠人 Donor: %s\n受赠单位 Charity: %s\n金额 Amount: ¥%s\n大写 In words: %s\n日期 Date: %s\n",
+			r.Number, r.DonorName, r.CharityName(), yuan, r.Capital(), date)
+		if r.OrgCreditCode != "" {
+			body += "统一社会信用代码 Charity's credit code: " + r.OrgCreditCode + "\n"
+		}
+		if r.DonorCreditCode != "" {
+			body += "捐赠人统一社会信用代码 Donor's credit code: " + r.DonorCreditCode + "\n"
+		}
+		if r.Purpose != "" {
+			body += "用途 Purpose: " + r.Purpose + "\n"
+		}
 		if r.VoidedAt != nil {
 			body += "状态 Status: 已作废 void (refunded)\n"
 		}
@@ -74,16 +91,19 @@ func (s *Server) handleReceiptGet(c echo.Context) error {
 	case "csv":
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
-		_ = w.Write([]string{"number", "donor", "charity", "amount_fen", "amount_yuan", "date", "void"})
-		_ = w.Write([]string{funds.CSVField(r.Number), funds.CSVField(r.DonorName), funds.CSVField(r.OrgName),
-			strconv.FormatInt(r.AmountFen, 10), yuan, date, strconv.FormatBool(r.VoidedAt != nil)})
+		_ = w.Write([]string{"number", "donor", "charity", "amount_fen", "amount_yuan", "date", "void",
+			"donor_credit_code", "charity_credit_code", "amount_words", "purpose"})
+		_ = w.Write([]string{funds.CSVField(r.Number), funds.CSVField(r.DonorName), funds.CSVField(r.CharityName()),
+			strconv.FormatInt(r.AmountFen, 10), yuan, date, strconv.FormatBool(r.VoidedAt != nil),
+			r.DonorCreditCode, r.OrgCreditCode, r.Capital(), funds.CSVField(r.Purpose)})
 		w.Flush()
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 	case "html":
 		var b bytes.Buffer
-		if err := receiptHTML.Execute(&b, map[string]any{"Number": r.Number, "Donor": r.DonorName, "Charity": r.OrgName,
-			"Yuan": yuan, "Date": date, "Voided": r.VoidedAt != nil}); err != nil {
+		if err := receiptHTML.Execute(&b, map[string]any{"Number": r.Number, "Donor": r.DonorName, "Charity": r.CharityName(),
+			"Yuan": yuan, "Date": date, "Voided": r.VoidedAt != nil, "DonorCode": r.DonorCreditCode, "CharityCode": r.OrgCreditCode,
+			"Words": r.Capital(), "Purpose": r.Purpose}); err != nil {
 			return err
 		}
 		return c.HTMLBlob(http.StatusOK, b.Bytes())

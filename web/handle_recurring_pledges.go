@@ -25,6 +25,7 @@ type recurringJSON struct {
 	AmountFen      int64                `json:"amount_fen"`
 	DayOfMonth     int                  `json:"day_of_month"`
 	Status         string               `json:"status"`
+	AgreementChan  string               `json:"agreement_channel,omitempty"`
 	NextAt         *time.Time           `json:"next_at"`
 	CreatedAt      time.Time            `json:"created_at"`
 	Months         []funds.RecurringRun `json:"months"`
@@ -32,7 +33,7 @@ type recurringJSON struct {
 
 func toRecurringJSON(r *funds.Recurring) recurringJSON {
 	out := recurringJSON{ID: r.PublicID, TargetType: string(r.TargetType), TargetID: r.TargetPublicID, FallbackFundID: r.FallbackPublicID,
-		AmountFen: r.AmountFen, DayOfMonth: r.DayOfMonth, Status: string(r.Status), CreatedAt: r.CreatedAt, Months: r.Runs}
+		AmountFen: r.AmountFen, DayOfMonth: r.DayOfMonth, Status: string(r.Status), AgreementChan: r.AgreementChannel, CreatedAt: r.CreatedAt, Months: r.Runs}
 	if r.Status == funds.RecurringActive {
 		next := r.NextAt
 		out.NextAt = &next

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jiujinan/jiujinan/kernel"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/jiujinan/jiujinan/marketplace"
@@ -37,12 +39,24 @@ type reportJSON struct {
 	RoutedTo    []reportRouteJSON `json:"routed_to"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
+	// FollowUpDueAt, Overdue and EscalatedTo: the follow-up's time limit
+	// (nil for reports made before it was recorded).
+	FollowUpDueAt *time.Time             `json:"followup_due_at"`
+	Overdue       bool                   `json:"overdue"`
+	EscalatedTo   []kernel.DivisionLevel `json:"escalated_to"`
 }
 
 func (s *Server) toReportJSON(r *marketplace.ReportView) reportJSON {
 	out := reportJSON{ID: r.PublicID, Status: string(r.Status), RegionCode: r.RegionCode, RegionName: s.People.Divisions.FullName(r.RegionCode),
 		Category: string(r.Category), Description: r.Description, Contact: r.Contact, Note: r.Note, Anonymous: r.Reporter == "",
-		HandledBy: r.HandledBy, RoutedTo: []reportRouteJSON{}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		HandledBy: r.HandledBy, RoutedTo: []reportRouteJSON{}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		FollowUpDueAt: r.FollowUpDueAt, EscalatedTo: []kernel.DivisionLevel{}}
+	if f := r.FollowUp; f != nil {
+		out.Overdue = f.Overdue(s.People.Now())
+		for _, e := range f.Escalations {
+			out.EscalatedTo = append(out.EscalatedTo, e.Level)
+		}
+	}
 	for _, rt := range r.Routes {
 		out.RoutedTo = append(out.RoutedTo, reportRouteJSON{OrgID: rt.OrgPublicID, OrgName: rt.OrgName, Distance: rt.Distance})
 		if r.OwnerOrgID != nil && *r.OwnerOrgID == rt.OrgID {

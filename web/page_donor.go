@@ -39,6 +39,9 @@ type pledgeForm struct {
 	// their money: shown above the form, so that going back to the page
 	// does not lead to pledging twice unawares.
 	Pending []funds.Pledge
+	// Receipt is the form's choice for the pledge's receipt, sent back
+	// with a problem (page_receipts.go).
+	Receipt receiptAsValues
 }
 
 // onceByForm runs a money-moving page form once per its idempotency key
@@ -100,8 +103,9 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 	if c.FormValue("monthly") != "" {
 		return s.recurringForm(c, tt, tid, amount, fen)
 	}
-	id, err := s.onceByForm(c, tt+"\n"+tid+"\n"+itoa(fen), func(idem *funds.Idem) (string, error) {
-		p, err := s.Funds.CreatePledge(c.Request().Context(), PrincipalOf(c), funds.NewPledge{TargetType: funds.TargetType(tt), TargetID: tid, AmountFen: fen}, idem)
+	id, err := s.onceByForm(c, tt+"\n"+tid+"\n"+itoa(fen)+receiptAsValuesOf(c).content(), func(idem *funds.Idem) (string, error) {
+		p, err := s.Funds.CreatePledge(c.Request().Context(), PrincipalOf(c), funds.NewPledge{TargetType: funds.TargetType(tt), TargetID: tid, AmountFen: fen,
+			ReceiptAs: receiptAsForm(c)}, idem)
 		if err != nil {
 			return "", err
 		}
@@ -115,6 +119,8 @@ func (s *Server) handlePledgeForm(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/my/pledges/"+id)
 	case errors.As(err, &ie):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_ineligible")+" "+s.ineligibleReason(c, ie))
+	case errors.As(err, &ve) && receiptAsProblem(ve):
+		return s.pledgeFormError(c, tt, tid, amount, s.fieldsText(c, ve))
 	case errors.As(err, &ve), errors.As(err, new(funds.IdempotencyMismatchError)):
 		return s.pledgeFormError(c, tt, tid, amount, s.pageT(c, "pledge_bad_amount"))
 	case errors.Is(err, funds.ErrIdempotencyInFlight):
@@ -153,7 +159,7 @@ func (s *Server) recurringForm(c echo.Context, tt, tid, amount string, fen int64
 
 // pledgeFormError shows the need's page again with the form's problem.
 func (s *Server) pledgeFormError(c echo.Context, tt, tid, amount, msg string) error {
-	form := &pledgeForm{TargetType: tt, TargetID: tid, Key: newFormKey(), Amount: amount, Error: msg}
+	form := &pledgeForm{TargetType: tt, TargetID: tid, Key: newFormKey(), Amount: amount, Error: msg, Receipt: receiptAsValuesOf(c)}
 	switch tt {
 	case "need":
 		c.SetParamNames("id")
@@ -276,11 +282,12 @@ func (s *Server) handleRedirectForm(c echo.Context) error {
 	return err
 }
 
-// handleRecurringForm pauses, resumes or cancels a monthly pledge.
+// handleRecurringForm pauses, resumes or stops (cancels) a monthly pledge.
 func (s *Server) handleRecurringForm(c echo.Context) error {
-	_, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
+	r, err := s.Funds.SetRecurringStatus(c.Request().Context(), PrincipalOf(c), c.Param("id"), funds.RecurringStatus(c.FormValue("status")))
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly")
+		s.setFlash(c, "flash_recurring_"+string(r.Status))
+		return c.Redirect(http.StatusSeeOther, "/my/giving#monthly-"+r.PublicID)
 	}
 	if msg, ok := s.formProblem(c, err); ok {
 		return s.renderGiving(c, http.StatusBadRequest, msg)
@@ -295,5 +302,5 @@ func (s *Server) handleMyReceiptPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "my_receipt", r)
+	return s.render(c, http.StatusOK, "my_receipt", receiptView{Receipt: r, Facts: s.receiptFacts(c, r)})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,6 +73,9 @@ func (s *Server) handleObjectionLookupForm(c echo.Context) error {
 type verifyObjectionsPage struct {
 	Items []marketplace.QueuedObjection
 	Error string
+	// Now is when the page shows the time left against (working days,
+	// page_steps.go).
+	Now time.Time
 }
 
 // handleVerifyObjectionsPage is the covering verifier's queue of open
@@ -85,7 +89,7 @@ func (s *Server) renderVerifyObjections(c echo.Context, status int, msg string) 
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "verify_objections", verifyObjectionsPage{Items: items, Error: msg})
+	return s.render(c, status, "verify_objections", verifyObjectionsPage{Items: items, Error: msg, Now: s.now()})
 }
 
 // handleVerifyObjectionForm records the verifier's decision on objection
@@ -95,6 +99,7 @@ func (s *Server) handleVerifyObjectionForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_objection_decided")
 		return c.Redirect(http.StatusSeeOther, "/verify/objections")
 	case errors.As(err, &ve):
 		return s.renderVerifyObjections(c, http.StatusBadRequest, s.pageT(c, "objection_decision_needed"))

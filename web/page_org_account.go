@@ -21,6 +21,11 @@ type orgAccountPage struct {
 	Error   string
 	// Pay is the WeChat Pay and Alipay part (page_paychan.go); nil without it.
 	Pay *payChannelsView
+	// Registration is the charity's credit code and registered name, and
+	// RegErrors and RegError the problems of that form (page_receipts.go).
+	Registration kernel.OrgRegistration
+	RegErrors    map[string]string
+	RegError     string
 }
 
 // collectionFieldMessages names the catalogue message shown beside each
@@ -65,6 +70,7 @@ func (s *Server) handleOrgAccountPage(c echo.Context) error {
 	d := orgAccountPage{Org: org}
 	if org != nil {
 		d.Account = org.Collection
+		d.Registration = org.Registration
 	}
 	if d.Pay, err = s.payChannelsOf(c, org); err != nil {
 		return err
@@ -91,7 +97,7 @@ func (s *Server) handleOrgAccountForm(c echo.Context) error {
 	_, err = s.Accounts.SetCollection(c.Request().Context(), PrincipalOf(c), org.PublicID, a)
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
-		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid")}
+		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid"), Registration: org.Registration}
 		if d.Pay, err = s.payChannelsOf(c, org); err != nil {
 			return err
 		}

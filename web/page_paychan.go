@@ -445,7 +445,7 @@ func (s *Server) payChannelsOf(c echo.Context, org *kernel.Org) (*payChannelsVie
 
 // renderStaffOrg shows /staff/org for org with the channels part.
 func (s *Server) renderStaffOrg(c echo.Context, status int, org *kernel.Org, pay *payChannelsView) error {
-	d := orgAccountPage{Org: org, Account: org.Collection, Pay: pay}
+	d := orgAccountPage{Org: org, Account: org.Collection, Registration: org.Registration, Pay: pay}
 	if PrincipalOf(c).Has(kernel.RoleAdmin) {
 		var err error
 		if d.Orgs, err = s.Accounts.Store.ListOrgs(c.Request().Context()); err != nil {

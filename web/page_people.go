@@ -205,7 +205,12 @@ func (s *Server) handleServiceLogForm(c echo.Context) error {
 // decline a volunteer's service pledge.
 func (s *Server) handleServicePledgeDecisionForm(c echo.Context) error {
 	_, err := s.People.DecideServicePledge(c.Request().Context(), PrincipalOf(c), c.Param("id"), c.FormValue("accept") == "1")
-	if err != nil && !errors.Is(err, kernel.ErrConflict) {
+	switch {
+	case err == nil && c.FormValue("accept") == "1":
+		s.setFlash(c, "flash_service_pledge_accepted")
+	case err == nil:
+		s.setFlash(c, "flash_service_pledge_declined")
+	case !errors.Is(err, kernel.ErrConflict):
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.FormValue("need_id"))

@@ -120,6 +120,7 @@ func (s *Server) handleReviewDecisionForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_review_decided")
 		return c.Redirect(http.StatusSeeOther, "/verify/review")
 	case errors.As(err, &ve):
 		return s.renderReviewQueue(c, http.StatusBadRequest, s.pageT(c, "review_reason_needed"))
@@ -170,6 +171,7 @@ func (s *Server) handleReferralUpdateForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_referral_updated")
 		return c.Redirect(http.StatusSeeOther, "/verify/referrals")
 	case errors.As(err, &ve):
 		return s.renderReferrals(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 )
 
 // Federation staff pages: their organization's funds and projects with a
-// batch plan for each (plan, review, execute), and the bank reconciliation
-// upload that confirms the pledges a statement shows as paid.
+// batch plan for each (plan, review, execute). Reconciliation with the
+// bills is page_reconcile.go.
 
 type staffPage struct {
 	Sources []funds.Source
@@ -68,6 +67,7 @@ func (s *Server) handlePlanCreateForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	switch {
 	case err == nil:
+		s.setFlash(c, "flash_plan_created")
 		return c.Redirect(http.StatusSeeOther, "/staff/plans/"+plan.PublicID)
 	case errors.As(err, &ve):
 		return s.renderStaffPage(c, http.StatusBadRequest, s.pageT(c, "form_has_errors")+" "+s.fieldsText(c, ve))
@@ -106,45 +106,4 @@ func (s *Server) handlePlanExecuteForm(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/plans/"+c.Param("id"))
-}
-
-// handleReconcilePage shows the statement upload.
-func (s *Server) handleReconcilePage(c echo.Context) error {
-	return s.render(c, http.StatusOK, "staff_reconcile", reconcilePage{})
-}
-
-// reconcilePage is the statement upload with its report or error.
-type reconcilePage struct {
-	Report *funds.ReconcileReport
-	Error  string
-}
-
-// handleReconcileForm confirms the pledges a bank statement (CSV:
-// reference, amount in yuan, date) shows as paid.
-func (s *Server) handleReconcileForm(c echo.Context) error {
-	bad := func(msg string) error {
-		return s.render(c, http.StatusBadRequest, "staff_reconcile", reconcilePage{nil, msg})
-	}
-	// Streamed, never through Go's form parser, which would keep a large
-	// statement in a plaintext temporary file.
-	f, _, err := uploadFile(c)
-	if isTooLarge(err) {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the file is larger than the upload limit")
-	}
-	if err != nil {
-		return bad(s.pageT(c, "import_no_file"))
-	}
-	lines, err := parseStatement(io.LimitReader(f, 20<<20))
-	var ve *kernel.ValidationError
-	if errors.As(err, &ve) {
-		return bad(s.pageT(c, "reconcile_bad_file") + " " + s.fieldsText(c, ve))
-	}
-	if err != nil {
-		return err
-	}
-	rep, err := s.Funds.Reconcile(c.Request().Context(), PrincipalOf(c), lines)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "staff_reconcile", reconcilePage{rep, ""})
 }

@@ -63,9 +63,12 @@ func TestStaffPlanAndReconcilePages(t *testing.T) {
 			page := sb.do(http.MethodGet, "/staff/reconcile", nil).Body.String()
 			csv := "reference,amount,date\n" + ref + ",10000.00,2026-11-28\nJJNOSUCHREF1,5.00,2026-11-28\n"
 			res := sb.postFile("/staff/reconcile", page, "statement.csv", []byte(csv))
-			body := res.Body.String()
-			if res.Code != 200 || !strings.Contains(body, "确认到账 1 笔") || !strings.Contains(body, "未能对上 1 笔") {
-				t.Fatalf("reconcile: %d %.500s", res.Code, body)
+			if res.Code != http.StatusSeeOther {
+				t.Fatalf("reconcile: %d %.500s", res.Code, res.Body.String())
+			}
+			body := sb.do(http.MethodGet, res.Header().Get("Location"), nil).Body.String()
+			if !strings.Contains(body, "确认到账 1 笔") || !strings.Contains(body, "未能对上 1 笔") {
+				t.Fatalf("reconcile: %.500s", body)
 			}
 		})
 		t.Run("a batch plan is reviewed and executed", func(t *testing.T) {

@@ -288,7 +288,12 @@ func (s *Server) handleVerifyQueuePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "verify_queue", verifyQueuePage{overdue, list, newPager("/verify", c.QueryParams(), page, per, total), s.now()})
+	esc, err := s.escalationsOf(c, PrincipalOf(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "verify_queue", verifyQueuePage{Overdue: overdue, Needs: list, Pager: newPager("/verify", c.QueryParams(), page, per, total),
+		Now: s.now(), Escalations: esc, Reports: s.People != nil})
 }
 
 // verifyQueuePage is a page of the verifier's clearance queue.
@@ -297,6 +302,10 @@ type verifyQueuePage struct {
 	Needs   []marketplace.NeedSummary
 	Pager   pager
 	Now     time.Time
+	// Escalations are the steps escalated to the verifier's offices
+	// (page_steps.go); Reports: the reports inbox is served.
+	Escalations []marketplace.EscalatedStep
+	Reports     bool
 }
 
 // TimeLeft says how long until due, or how long overdue, in hours and
@@ -337,8 +346,10 @@ type staffNeedPage struct {
 	// removed marked: for the social worker before publishing and the
 	// verifier at clearance (nil once published, or for others).
 	Preview *marketplace.Projection
-	Error   string
-	Now     time.Time
+	// Steps are the need's steps with their time limits (page_steps.go).
+	Steps *needStepsView
+	Error string
+	Now   time.Time
 }
 
 // handleStaffNeed shows a need's full record to its posting organization
@@ -359,6 +370,9 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 	d.CanClear = s.Needs.May(p, marketplace.ActClear, priv.Need) == nil
 	d.CanPublish = s.Needs.May(p, marketplace.ActPublish, priv.Need) == nil
 	d.CanClose = s.Needs.May(p, marketplace.ActClose, priv.Need) == nil
+	if d.Steps, err = s.needSteps(c.Request().Context(), p, priv.Need); err != nil {
+		return err
+	}
 	if priv.Need.PublishedAt == nil && (d.CanClear || d.CanPublish || p.Has(kernel.RoleSocialWorker)) {
 		pv, err := s.Needs.PreviewStored(c.Request().Context(), p, priv.Need.PublicID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
@@ -394,7 +408,8 @@ func (s *Server) renderStaffNeed(c echo.Context, status int, msg string) error {
 
 // handleStaffNeedClear records a verifier's decision from the form.
 func (s *Server) handleStaffNeedClear(c echo.Context) error {
-	in := marketplace.ClearanceInput{Decision: c.FormValue("decision"), Reference: c.FormValue("reference"), Note: c.FormValue("note")}
+	in := marketplace.ClearanceInput{Decision: c.FormValue("decision"), Reference: c.FormValue("reference"), Note: c.FormValue("note"),
+		Group: groupFromForm(c)}
 	if r := strings.TrimSpace(c.FormValue("statutory_relief")); r != "" {
 		fen, err := ParseYuan(r)
 		if err != nil {
@@ -405,7 +420,11 @@ func (s *Server) handleStaffNeedClear(c echo.Context) error {
 	if _, err := s.Needs.Clear(c.Request().Context(), PrincipalOf(c), c.Param("id"), in); err != nil {
 		return s.staffNeedError(c, err)
 	}
-	s.setFlash(c, "flash_cleared")
+	if in.Decision == marketplace.OutcomePassed {
+		s.setFlash(c, "flash_reviewed")
+	} else {
+		s.setFlash(c, "flash_cleared")
+	}
 	return c.Redirect(http.StatusSeeOther, "/staff/needs/"+c.Param("id"))
 }
 

@@ -48,6 +48,8 @@ type pages struct {
 	needs needBrowser
 	// now is the clock pages show time against (the services' clock).
 	now func() time.Time
+	// cal counts the working days pages show time limits in.
+	cal *kernel.Calendar
 }
 
 func newPages() (*pages, error) {
@@ -90,8 +92,11 @@ type page struct {
 	Data any
 	// Flash is the message of the action that redirected here ("" for none).
 	Flash string
-	loc   *i18n.Localizer
-	div   *kernel.Divisions
+	// Unread is the signed-in user's unread notifications (navigation).
+	Unread int
+	loc    *i18n.Localizer
+	div    *kernel.Divisions
+	cal    *kernel.Calendar
 }
 
 // T translates a message id.
@@ -165,9 +170,10 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 	}
 	csrf, _ := c.Get(csrfKey).(string)
 	p := &page{Lang: lang, Care: care, CSRF: csrf, Path: c.Request().URL.Path, User: PrincipalOf(c), Data: data,
-		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div}
+		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div, cal: s.pages.cal}
 	if block == "layout" {
 		p.Flash = s.takeFlash(c, p)
+		p.Unread = s.unread(c)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
@@ -257,6 +263,7 @@ func (s *Server) registerPages() {
 	}
 	if s.Needs != nil {
 		s.pages.now = s.Needs.Now
+		s.pages.cal = s.Needs.Config.Calendar
 	}
 	sub, _ := fs.Sub(assetFS, "assets")
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
@@ -274,6 +281,7 @@ func (s *Server) registerPages() {
 		e.GET("/my/giving", s.handleMyGivingPage, donor...)
 		e.POST("/my/pledges/:id/redirect", s.handleRedirectForm, donor...)
 		e.POST("/my/recurring/:id", s.handleRecurringForm, donor...)
+		e.GET("/my/pay/:token", s.handleMyPayLink, donor...)
 		e.GET("/my/pledges/:id", s.handleMyPledgePage, requireAuth)
 		e.GET("/my/receipts/:id", s.handleMyReceiptPage, requireAuth)
 		e.POST("/staff/pledges/:id/confirm", s.handlePledgeConfirmForm, requireAuth, requireRole(kernel.RoleFederationStaff))
@@ -357,6 +365,7 @@ func (s *Server) registerPages() {
 			e.GET("/staff", s.handleStaffPage, fed...)
 			e.GET("/staff/reconcile", s.handleReconcilePage, fed...)
 			e.POST("/staff/reconcile", s.handleReconcileForm, fed...)
+			e.GET("/staff/reconcile/:id", s.handleReconcileRunPage, fed...)
 			if s.Matching != nil {
 				e.POST("/staff/plans", s.handlePlanCreateForm, fed...)
 				e.GET("/staff/plans/:id", s.handlePlanPage, fed...)
@@ -373,6 +382,13 @@ func (s *Server) registerPages() {
 			e.POST("/staff/needs/:id/disbursements", s.handleNeedDisburseForm, fed...)
 		}
 		e.GET("/verify", s.handleVerifyQueuePage, requireAuth, requireRole(kernel.RoleVerifier))
+		if s.People != nil {
+			// The reports routed to the verifier's civil affairs office
+			// (page_steps.go).
+			e.GET("/verify/reports", s.handleVerifyReportsPage, ver...)
+			e.GET("/verify/reports/:id", s.handleVerifyReportPage, ver...)
+			e.POST("/verify/reports/:id", s.handleVerifyReportForm, ver...)
+		}
 	}
 	e.GET("/login", s.handleLoginPage)
 	e.POST("/login", s.handleLoginForm)
@@ -388,6 +404,8 @@ func (s *Server) registerPages() {
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
+	s.registerReceiptPages()
+	s.registerNotifyPages()
 }
 
 type homePage struct {

@@ -27,9 +27,9 @@ func init() {
 		"POST /api/v1/volunteers/:id/background-check": {"federation_staff", "admin"},
 		"POST /api/v1/reports":                         {"*"},
 		"GET /api/v1/reports/:id/status":               {"*"},
-		"GET /api/v1/reports":                          {"social_worker"},
-		"GET /api/v1/reports/:id":                      {"social_worker"},
-		"POST /api/v1/reports/:id":                     {"social_worker"},
+		"GET /api/v1/reports":                          {"social_worker", "verifier"},
+		"GET /api/v1/reports/:id":                      {"social_worker", "verifier"},
+		"POST /api/v1/reports/:id":                     {"social_worker", "verifier"},
 		"POST /api/v1/needs/:id/claims":                {"volunteer"},
 		"GET /api/v1/needs/:id/claims":                 {"social_worker"},
 		"POST /api/v1/claims/:id/approve":              {"social_worker"},
@@ -283,7 +283,8 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 		}
 
 		// Routed to the county (the report names a town in it), city and
-		// province organizations of the routed kinds, nearest first.
+		// province organizations of the routed kinds, nearest first: the
+		// county's civil affairs office among them (issue 19).
 		swLocal, _ := env.user(kernel.RoleSocialWorker, local)
 		r = env.do("GET", "/api/v1/reports", swLocal, nil)
 		var list struct{ Items []reportJSON }
@@ -297,18 +298,18 @@ func TestReportsAreRoutedAndPrivate(t *testing.T) {
 		}
 		want := []string{
 			env.orgs[kernel.OrgCharityFederation].PublicID + ":1", env.orgs[kernel.OrgCharity].PublicID + ":1", local.PublicID + ":1",
-			city.PublicID + ":2", prov.PublicID + ":3",
+			env.orgs[kernel.OrgCivilAffairs].PublicID + ":1", city.PublicID + ":2", prov.PublicID + ":3",
 		}
-		if len(routed) != len(want) || routed[3] != want[3] || routed[4] != want[4] {
+		if len(routed) != len(want) || routed[4] != want[4] || routed[5] != want[5] {
 			t.Errorf("routed %v, want (in any order at distance 1) %v", routed, want)
 		}
-		for _, w := range want[:3] {
-			if !strings.Contains(strings.Join(routed[:3], " "), w) {
+		for _, w := range want[:4] {
+			if !strings.Contains(strings.Join(routed[:4], " "), w) {
 				t.Errorf("routes %v miss %s", routed, w)
 			}
 		}
-		if strings.Contains(string(r.Body), env.orgs[kernel.OrgCivilAffairs].PublicID) || strings.Contains(string(r.Body), elsewhere.PublicID) {
-			t.Errorf("routed to civil affairs or another county: %s", r.Body)
+		if strings.Contains(string(r.Body), elsewhere.PublicID) {
+			t.Errorf("routed to another county: %s", r.Body)
 		}
 
 		// Other county's worker and other roles do not see it.

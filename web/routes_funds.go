@@ -39,7 +39,7 @@ func (s *Server) registerFundRoutes(g *echo.Group) {
 	s.only(g, http.MethodPost, "/pledges/:id/confirm", s.handlePledgeConfirm, staff)
 	s.only(g, http.MethodPost, "/pledges/:id/refund", s.handlePledgeRefund, staff)
 	s.only(g, http.MethodPost, "/pledges/:id/redirect", s.handlePledgeRedirect, kernel.RoleDonor)
-	s.only(g, http.MethodPost, "/pledges/reconciliations", s.handleReconciliation, staff)
+	s.only(g, http.MethodPost, "/pledges/reconciliations", s.handleReconciliationLegacy, staff)
 	s.public(g, http.MethodPost, "/payment-notifications", s.handlePaymentNotification)
 
 	s.signedIn(g, http.MethodGet, "/receipts/:id", s.handleReceiptGet)

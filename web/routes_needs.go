@@ -56,4 +56,8 @@ func (s *Server) registerNeedRoutes(g *echo.Group) {
 	s.only(g, http.MethodGet, "/needs/:id/updates", s.handleNeedUpdateList, sw, ver, fed, aud, kernel.RoleDonor, kernel.RoleVolunteer)
 	s.only(g, http.MethodGet, "/orgs/me/needs", s.handleOrgNeeds, sw)
 	s.only(g, http.MethodGet, "/clearance-queue", s.handleClearanceQueue, ver)
+	// The county's way of working: a need's steps and time limits, the
+	// steps escalated to the caller's offices.
+	s.only(g, http.MethodGet, "/needs/:id/steps", s.handleNeedSteps, sw, ver, fed, aud)
+	s.only(g, http.MethodGet, "/escalations", s.handleEscalations, ver)
 }

@@ -44,9 +44,11 @@ func (s *Server) registerPeopleRoutes(g *echo.Group) {
 	})
 	s.public(g, http.MethodPost, "/reports", s.handleReportCreate, reportLimiter)
 	s.public(g, http.MethodGet, "/reports/:id/status", s.handleReportStatus, reportLimiter)
-	s.only(g, http.MethodGet, "/reports", s.handleReportList, sw)
-	s.only(g, http.MethodGet, "/reports/:id", s.handleReportGet, sw)
-	s.only(g, http.MethodPost, "/reports/:id", s.handleReportUpdate, sw)
+	// Social workers, and verifiers of the civil affairs offices reports
+	// are routed to (主动发现 → 及时报告属地乡镇).
+	s.only(g, http.MethodGet, "/reports", s.handleReportList, sw, kernel.RoleVerifier)
+	s.only(g, http.MethodGet, "/reports/:id", s.handleReportGet, sw, kernel.RoleVerifier)
+	s.only(g, http.MethodPost, "/reports/:id", s.handleReportUpdate, sw, kernel.RoleVerifier)
 
 	s.only(g, http.MethodPost, "/needs/:id/claims", s.handleClaimCreate, vol)
 	s.only(g, http.MethodGet, "/needs/:id/claims", s.handleNeedClaims, sw)

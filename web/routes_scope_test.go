@@ -159,6 +159,15 @@ var routeScope = map[string]string{
 	// the auditor's organization's region, the ledger of its own books.
 	"GET /api/v1/audit-log": "org_region",
 	"GET /api/v1/ledger":    "own_org",
+
+	// Notifications: the caller's own inbox and settings; the outbox's
+	// deliveries are the operator's, over every organization.
+	"GET /api/v1/inbox":                          "self",
+	"POST /api/v1/inbox/:id/read":                "own_record",
+	"GET /api/v1/me/notification-settings":       "self",
+	"PUT /api/v1/me/notification-settings":       "self",
+	"GET /api/v1/admin/notifications":            "none",
+	"POST /api/v1/admin/notifications/:id/retry": "none",
 }
 
 var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true, "receiving_org": true, "org_region": true}
@@ -216,17 +225,23 @@ type scopeFixture struct {
 	swB, verB, staffB, donorB, volB, auditorB string
 	// fedOrg is the charity federation of 郓城县, whose staff is staffA.
 	fedOrg string
+	// inboxItem is a message in swA's inbox (the report's notice).
+	inboxItem string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
 	// pay holds the payment channels' objects (paychan_test.go).
 	pay *paychanScope
+
+	// reconcileRun is staffA's import of a bill; payLink the signed link
+	// to pay pledge (donorA's).
+	reconcileRun, payLink string
 }
 
 func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &scopeFixture{fedOrg: env.orgs[kernel.OrgCharityFederation].PublicID}
-	swA, _ := env.user(kernel.RoleSocialWorker, nil)
+	swA, swAP := env.user(kernel.RoleSocialWorker, nil)
 	verA, _ := env.user(kernel.RoleVerifier, nil)
 	_, staffA := env.user(kernel.RoleFederationStaff, nil)
 
@@ -255,6 +270,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
 	}
 	fx.report = r.JSON(t)["id"].(string)
+	fx.inboxItem = env.firstInboxItem(t, swAP)
 
 	volA, _, _ := env.volunteerWith(t, "legal_aid")
 	r = env.do(http.MethodPost, "/api/v1/needs/"+fx.publicNeed+"/claims", volA, map[string]any{"service": "legal_aid", "window_days": 7})
@@ -305,6 +321,16 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatalf("recurring: %d %s", r.Status, r.Body)
 	}
 	fx.recurring = r.JSON(t)["id"].(string)
+	r = env.postBill("/api/v1/reconciliations", env.token(staffA), "statement.csv", []byte("reference,amount,date\n"+fx.pledgeRef+",1.00,2026-11-23\n"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("reconciliation: %d %s", r.Status, r.Body)
+	}
+	fx.reconcileRun = r.JSON(t)["id"].(string)
+	pl, err := env.funds.Store.Pledge(ctx, fx.pledge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.payLink = env.funds.PayLink(pl)
 	if fx.receipt == "" {
 		t.Fatal("no receipt")
 	}
@@ -430,13 +456,14 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.verB, path: "/api/v1/referrals/" + fx.referral, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/reports": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports", want: 200, absent: fx.report}, {who: fx.verB, path: "/api/v1/reports", want: 200, absent: fx.report}}
 	},
 	"GET /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, want: 404}, {who: fx.verB, path: "/api/v1/reports/" + fx.report, want: 404}}
 	},
 	"POST /api/v1/reports/:id": func(fx *scopeFixture) []scopeCall {
-		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404}}
+		return []scopeCall{{who: fx.swB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "in_progress"}, want: 404},
+			{who: fx.verB, path: "/api/v1/reports/" + fx.report, body: map[string]any{"status": "accepted"}, want: 404}}
 	},
 	"GET /api/v1/needs/:id/claims": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.swB, path: "/api/v1/needs/" + fx.publicNeed + "/claims", want: 404}}
@@ -540,6 +567,10 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 		return []scopeCall{{who: fx.auditorB, path: "/api/v1/audit-log", want: 200, absent: fx.need},
 			{who: fx.auditorB, path: "/api/v1/audit-log?stream=need:" + fx.moneyNeed, want: 200, absent: fx.moneyNeed},
 			{who: fx.auditorB, path: "/api/v1/audit-log?format=csv", want: 200, absent: fx.objectionNeed}}
+	},
+	// Another user's message is no message of the caller's.
+	"POST /api/v1/inbox/:id/read": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/api/v1/inbox/" + fx.inboxItem + "/read", want: 404}, {who: fx.donorB, path: "/api/v1/inbox/" + fx.inboxItem + "/read", want: 404}}
 	},
 	"GET /api/v1/ledger": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.auditorB, path: "/api/v1/ledger", want: 200, absent: fx.fund},
@@ -704,6 +735,9 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"GET /audit/ledger": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.auditorB, path: "/audit/ledger", want: 200, absent: fx.fund},
 			{who: fx.auditorB, path: "/audit/ledger?source=" + fx.fund, want: 403, absent: fx.moneyNeed}}
+	},
+	"POST /inbox/:id/read": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/inbox/" + fx.inboxItem + "/read", body: map[string]string{}, want: 404}}
 	},
 	"POST /volunteer/service-pledges/:id/log": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.volB, path: "/volunteer/service-pledges/" + fx.servicePledge + "/log", body: map[string]string{"hours": "2", "date": "2026-11-23"}, want: 404}}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/matching/screening"
+	"github.com/jiujinan/jiujinan/notify"
 
 	"github.com/jiujinan/jiujinan/matching/record"
 
@@ -81,6 +82,12 @@ type Deps struct {
 	// PayChannels takes WeChat Pay and Alipay and refunds through them;
 	// nil serves 404s and pages offer bank transfer only.
 	PayChannels *paychan.Service
+	// Workbooks opens uploaded .xlsx bills for reconciliation
+	// (xlsxsheet.Open); nil refuses them.
+	Workbooks record.OpenWorkbookFunc
+	// Notify runs the inbox, the notification settings and the operator's
+	// view of deliveries; nil serves 404s.
+	Notify *notify.Service
 }
 
 // Server is the HTTP server.
@@ -91,6 +98,8 @@ type Server struct {
 	log    *slog.Logger
 	routes []Route
 	pages  *pages
+	// notices words notifications for the inbox and the API.
+	notices *NoticeRenderer
 }
 
 // Route is one registered endpoint with who may call it. Roles nil means
@@ -123,7 +132,10 @@ func NewServer(cfg Config, deps Deps) *Server {
 		// The templates and catalogs are embedded: a failure is a build defect.
 		panic(err)
 	}
-	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg}
+	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg, notices: &NoticeRenderer{pages: pg}}
+	if deps.Browse != nil {
+		s.notices.Titles = deps.Browse.Titles
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -221,11 +233,14 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerPeopleRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerFundRoutes(api)
+	s.registerReconcileRoutes(api)
 	s.registerScreeningRoutes(api)
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
 	s.registerPaychanRoutes(api)
+	s.registerReceiptRoutes(api)
+	s.registerNotifyRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // fillMode says how fill fills: lists empty or not, flags false or true.
@@ -168,7 +169,34 @@ func pageStates() []pageState {
 	}
 	both("my_pledge", "layout", func(e fillMode) any { return filled[myPledgePage](e) })
 	both("my_giving", "layout", func(e fillMode) any { return filled[givingPage](e) })
-	both("my_receipt", "layout", func(e fillMode) any { return filled[*funds.Receipt](e) })
+	{
+		// Monthly gifts active (reminded or charged), paused and stopped,
+		// with a month in every state.
+		at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		var runs []funds.RecurringRun
+		for _, st := range []string{funds.MonthPaid, funds.MonthWaiting, funds.MonthCharging, funds.MonthMissed, funds.MonthSkipped, funds.MonthRefunded} {
+			run := funds.RecurringRun{Period: "2026-11", Outcome: funds.RunPledged, PledgeID: "p1", At: at, State: st}
+			if st == funds.MonthSkipped {
+				run.Outcome, run.PledgeID, run.ReasonCode = funds.RunSkipped, "", funds.SkipNeedFunded
+			}
+			runs = append(runs, run)
+		}
+		runs = append(runs, funds.RecurringRun{Period: "2026-10", Outcome: funds.RunFallback, PledgeID: "p0", At: at, State: funds.MonthPaid, ReasonCode: funds.SkipNeedEnded})
+		var gifts []funds.Recurring
+		for _, st := range []funds.RecurringStatus{funds.RecurringActive, funds.RecurringPaused, funds.RecurringCancelled} {
+			gifts = append(gifts, funds.Recurring{PublicID: "r-" + string(st), TargetType: funds.TargetFund, TargetPublicID: "f1", AmountFen: 5_000,
+				DayOfMonth: 23, Status: st, NextAt: at, Runs: runs})
+		}
+		gifts = append(gifts, funds.Recurring{PublicID: "r-charged", TargetType: funds.TargetNeed, TargetPublicID: "n1", AmountFen: 5_000,
+			DayOfMonth: 1, Status: funds.RecurringActive, AgreementChannel: funds.ChannelWeChatPay, NextAt: at})
+		add("my_giving", "layout", "monthly gifts in every state", givingPage{Giving: &funds.Giving{Recurring: gifts}, Titles: needTitles{}, Sources: map[string]string{"f1": "助学基金"}})
+	}
+	both("my_receipt", "layout", func(e fillMode) any { return filled[receiptView](e) })
+	both("my_receipt_profile", "layout", func(e fillMode) any { return filled[receiptProfilePage](e) })
+	add("my_receipt_profile", "layout", "nothing entered yet", receiptProfilePage{Shown: funds.ReceiptDonor{Kind: funds.DonorAnonymous, Name: "匿名"}})
+	both("staff_receipts", "layout", func(e fillMode) any { return filled[staffReceiptsPage](e) })
+	add("staff_receipts", "layout", "a period without receipts", staffReceiptsPage{Orgs: []*kernel.Org{{PublicID: "o1", Name: "慈善总会"}}, Org: "o1",
+		From: "2026-11-01", To: "2026-11-30", Listed: true, Invalid: map[string]string{}})
 	both("source", "layout", func(e fillMode) any { return filled[sourcePage](e) })
 	both("sources", "layout", func(e fillMode) any { return filled[sourcesPage](e) })
 	both("disclosures", "layout", func(e fillMode) any { return filled[disclosuresPage](e) })
@@ -225,11 +253,41 @@ func pageStates() []pageState {
 	both("staff_plan", "layout", func(e fillMode) any { return filled[planPage](e) })
 	both("staff_reconcile", "layout", func(e fillMode) any { return filled[reconcilePage](e) })
 	add("staff_reconcile", "layout", "form", reconcilePage{})
+	add("staff_reconcile", "layout", "refused bill", reconcilePage{Error: "x", Rows: []string{"第 2 行 订单金额：不是金额"}, MoreRows: 3})
+	both("staff_reconcile_run", "layout", func(e fillMode) any { return filled[reconcileRunPage](e) })
+	{
+		// A run with a line of every mismatch, each kind of line, a
+		// pledge the bill lacks, every format; and one interrupted.
+		at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		var groups []mismatchGroup
+		for i, code := range funds.MismatchCodes {
+			l := funds.ReconcileLine{Line: i + 2, Kind: string(funds.BillPayment), Reference: "JJ0123456789", TradeNo: "4200001", AmountFen: 100, Code: code, PledgeFen: 200, At: &at}
+			if code == funds.MismatchMissing {
+				l.Line, l.Kind, l.TradeNo, l.PledgeID = 0, string(funds.BillPledge), "", "p1"
+			}
+			if code == funds.MismatchRefundNotInLedger {
+				l.Kind = string(funds.BillRefund)
+			}
+			groups = append(groups, mismatchGroup{Code: code, Lines: []funds.ReconcileLine{l}})
+		}
+		for _, f := range []funds.BillFormat{funds.BillWeChatPay, funds.BillAlipay, funds.BillAlipayAccount, funds.BillBank, funds.BillStatement} {
+			run := &funds.ReconcileRun{PublicID: "r1", Format: f, FileName: "All.csv", OrgName: "x", CreatedByName: "y", CreatedAt: at,
+				Status: funds.RunDone, PeriodFrom: &at, PeriodTo: &at, Counts: funds.ReconcileCounts{Lines: 12, Mismatches: 10}}
+			add("staff_reconcile_run", "layout", string(f), reconcileRunPage{Run: run, Groups: groups, Listed: 10, Lines: runLines{}})
+		}
+		add("staff_reconcile_run", "layout", "interrupted, all matched", reconcileRunPage{Run: &funds.ReconcileRun{PublicID: "r1", Format: funds.BillBank,
+			Status: funds.RunRunning, RepeatOf: "r0"}, Lines: runLines{}})
+	}
 	both("worker_need_new", "layout", func(e fillMode) any { return filled[needForm](e) })
 	both("worker_need_new", "preview", func(e fillMode) any { return filled[previewView](e) })
 	both("worker_needs", "layout", func(e fillMode) any { return filled[orgNeedsPage](e) })
 	both("verify_queue", "layout", func(e fillMode) any { return filled[verifyQueuePage](e) })
 	both("staff_need", "layout", func(e fillMode) any { return filled[staffNeedPage](e) })
+	// The county's approval with its 一事一议 (filled, the town's review
+	// shows instead).
+	countyApproval := filled[staffNeedPage](fillMode{})
+	countyApproval.Steps.CanReview = false
+	add("staff_need", "layout", "county approval with a group decision", countyApproval)
 	both("home", "layout", func(e fillMode) any { return filled[homePage](e) })
 	add("home", "layout", "no search", homePage{})
 	add("login", "layout", "form", loginPage{})
@@ -241,6 +299,29 @@ func pageStates() []pageState {
 	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
 	out = append(out, paychanPageStates()...)
+	// Notifications: the inbox read and unread, paged; the settings with
+	// every channel offered, none, a phone or not, errors; the outbox in
+	// each state.
+	both("inbox", "layout", func(e fillMode) any { return filled[inboxPage](e) })
+	add("inbox", "layout", "one unread of many", inboxPage{Unread: 1, Items: []inboxItemView{{ID: "i1", Subject: "s", Body: "b", Link: "/x"},
+		{ID: "i2", Subject: "s2", Body: "b2", Read: true}}, Pager: pager{Page: 2, Pages: 3, Prev: "/inbox", Next: "/inbox?page=3"}})
+	both("my_notifications", "layout", func(e fillMode) any { return filled[notifySettingsPage](e) })
+	add("my_notifications", "layout", "inbox only", notifySettingsPage{Settings: &notify.Settings{Kinds: []notify.KindSetting{{Kind: notify.KindReportNew}}}})
+	add("my_notifications", "layout", "no kinds", notifySettingsPage{Settings: &notify.Settings{}})
+	add("my_notifications", "layout", "a bad phone", notifySettingsPage{Phone: "123", Errors: map[string]string{"phone": "x", "preferences": "y"}, FormErrorMsg: "x",
+		Settings: &notify.Settings{Offered: []notify.Channel{notify.ChannelEmail, notify.ChannelSMS}, Email: "a@b.cn",
+			Kinds: []notify.KindSetting{{Kind: notify.KindPledgeConfirmed, Choice: notify.Choice{Email: true, SMS: true}, EmailOffered: true, SMSOffered: true}}}})
+	both("admin_notifications", "layout", func(e fillMode) any { return filled[deliveriesPage](e) })
+	for _, st := range deliveryStates {
+		v := filled[deliveriesPage](fillMode{})
+		v.State = st
+		for i := range v.Items {
+			v.Items[i].State = notify.DeliveryState(st)
+			v.Items[i].Event.Kind = notify.KindGiftDisbursed
+			v.Items[i].Channel = notify.ChannelEmail
+		}
+		add("admin_notifications", "layout", st, v)
+	}
 	return out
 }
 

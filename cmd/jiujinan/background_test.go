@@ -39,6 +39,7 @@ func TestServeLoopsSurviveAPanic(t *testing.T) {
 		"fund jobs":     (*Main).runFundJobs,
 		"payment jobs":  (*Main).runPaymentJobs,
 		"re-projection": (*Main).runReprojection,
+		"time limits":   (*Main).runStepJobs,
 	} {
 		t.Run(name, func(t *testing.T) {
 			var logs lockedLog

@@ -39,6 +39,7 @@ type Config struct {
 	ScreeningConfig   string        `env:"JIUJINAN_SCREENING_CONFIG" help:"TOML (.toml) or JSON file changing the screening defaults: programme to category mapping, eligible programmes per household type, look-back months (docs/screening.md)"`
 
 	MaxBodyBytes     int64         `env:"JIUJINAN_MAX_BODY_BYTES" envDefault:"1048576" help:"largest request body but uploads"`
+	HolidaysFile     string        `env:"JIUJINAN_HOLIDAYS_FILE" help:"CSV of days that override China's holiday table (date,休 or 班,name), for a year the built-in table lacks or an announced change"`
 	UploadDir        string        `env:"JIUJINAN_UPLOAD_DIR" help:"folder where an uploaded payment file is kept, sealed (AES-256-GCM), until its import is done, so that an import interrupted by a restart resumes (default DATA_DIR/uploads)"`
 	MaxUploadBytes   int64         `env:"JIUJINAN_MAX_UPLOAD_BYTES" envDefault:"2147483648" help:"largest upload (payment record CSV)"`
 	RequestTimeout   time.Duration `env:"JIUJINAN_REQUEST_TIMEOUT" envDefault:"30s" help:"time limit of one API request"`
@@ -53,9 +54,34 @@ type Config struct {
 
 	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
 
-	PayPublicURL     string `env:"JIUJINAN_PAY_PUBLIC_URL" help:"the service's public https address as WeChat Pay and Alipay reach it: their notifications go to it (/api/v1/payments/{wechat,alipay}/notify/{org}) and donors return to it; unset offers no online payment (bank transfer only)"`
+	PayPublicURL     string `env:"JIUJINAN_PAY_PUBLIC_URL" help:"the service's public https address as WeChat Pay and Alipay reach it: their notifications go to it (/api/v1/payments/{wechat,alipay}/notify/{org}) and donors return to it; unset: JIUJINAN_PUBLIC_URL when it is https, else no online payment (bank transfer only)"`
 	WeChatPayBaseURL string `env:"JIUJINAN_WECHATPAY_BASE_URL" envDefault:"https://api.mch.weixin.qq.com" help:"WeChat Pay API v3 host"`
 	AlipayGateway    string `env:"JIUJINAN_ALIPAY_GATEWAY" envDefault:"https://openapi.alipay.com/gateway.do" help:"Alipay OpenAPI gateway (the sandbox's for trials)"`
+	// The county's way of working (docs/steps.md): approval steps, time
+	// limits in working days, 一事一议.
+	ApprovalSteps         string `env:"JIUJINAN_APPROVAL_STEPS" envDefault:"one" help:"one: a verifier of a civil affairs office covering the need's region clears it; two: the town's office reviews (乡镇审核), then the county's approves (县级审批)"`
+	ClearanceDays         int    `env:"JIUJINAN_CLEARANCE_DAYS" envDefault:"2" help:"time limit in working days of the one-step clearance and of the county approval"`
+	TownReviewDays        int    `env:"JIUJINAN_TOWN_REVIEW_DAYS" envDefault:"2" help:"time limit in working days of the town review (two steps)"`
+	CaseDays              int    `env:"JIUJINAN_CASE_DAYS" envDefault:"15" help:"time limit in working days of a whole case, from submission to its end (办结时限; e.g. 45 where the county allows it)"`
+	ObjectionDays         int    `env:"JIUJINAN_OBJECTION_DAYS" envDefault:"5" help:"time limit in working days of an objection's resolution"`
+	ReportFollowUpDays    int    `env:"JIUJINAN_REPORT_FOLLOWUP_DAYS" envDefault:"2" help:"time limit in working days of an active-discovery report's follow-up (主动发现 → 及时报告属地乡镇)"`
+	GroupDecisionAboveFen int64  `env:"JIUJINAN_GROUP_DECISION_ABOVE_FEN" envDefault:"0" help:"the county's decision on a need requesting more than this (fen) is a group decision (一事一议), recorded with its members, date and reasoning; 0: never"`
+	// Notifications (docs/operations.md, "Notifications").
+	PublicURL          string `env:"JIUJINAN_PUBLIC_URL" help:"the site's public address (https://…), for the links in notification e-mails"`
+	NotifyMaxAttempts  int    `env:"JIUJINAN_NOTIFY_MAX_ATTEMPTS" envDefault:"8" help:"tries of one notification delivery before it is given up (pauses double from 30s to 1h)"`
+	SMTPHost           string `env:"SMTP_HOST" help:"SMTP server for notification e-mails; unset sends none"`
+	SMTPPort           int    `env:"SMTP_PORT" help:"SMTP port (default 587 for starttls and opportunistic, 465 for tls, 25 for none)"`
+	SMTPTLS            string `env:"SMTP_TLS" envDefault:"starttls" help:"starttls (required), tls (implicit, SMTPS), opportunistic, or none (a relay on the same host only)"`
+	SMTPUser           string `env:"SMTP_USER" help:"SMTP user name; unset sends without signing in"`
+	SMTPPassword       string `env:"SMTP_PASSWORD" help:"SMTP password (sent only over TLS)"`
+	SMTPFrom           string `env:"SMTP_FROM" help:"sender of notification e-mails, e.g. 救急难 <notice@example.org>"`
+	SMSProvider        string `env:"SMS_PROVIDER" help:"aliyun (Alibaba Cloud SMS) or unset (no SMS)"`
+	SMSEndpoint        string `env:"SMS_ENDPOINT" envDefault:"https://dysmsapi.aliyuncs.com/" help:"the SMS service's address"`
+	SMSAccessKeyID     string `env:"SMS_ACCESS_KEY_ID" help:"AccessKey ID of the SMS account"`
+	SMSAccessKeySecret string `env:"SMS_ACCESS_KEY_SECRET" help:"AccessKey secret of the SMS account"`
+	SMSSignName        string `env:"SMS_SIGN_NAME" help:"the approved SMS signature (短信签名)"`
+	SMSRegion          string `env:"SMS_REGION" envDefault:"cn-hangzhou" help:"the SMS service's region"`
+	SMSTemplates       string `env:"SMS_TEMPLATES" help:"approved template per kind of notice, kind=TEMPLATE_CODE separated by commas (docs/operations.md); a kind without one is not offered by SMS"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -167,13 +193,23 @@ func (c *Config) validate() error {
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
 		{c.AllocationBatching == "on" || c.AllocationBatching == "off", "JIUJINAN_ALLOCATION_BATCHING", "must be on or off"},
+		{c.ApprovalSteps == "one" || c.ApprovalSteps == "two", "JIUJINAN_APPROVAL_STEPS", "must be one or two"},
+		{c.ClearanceDays >= 1 && c.ClearanceDays <= 60, "JIUJINAN_CLEARANCE_DAYS", "must be between 1 and 60 working days"},
+		{c.TownReviewDays >= 1 && c.TownReviewDays <= 60, "JIUJINAN_TOWN_REVIEW_DAYS", "must be between 1 and 60 working days"},
+		{c.CaseDays >= 1 && c.CaseDays <= 250, "JIUJINAN_CASE_DAYS", "must be between 1 and 250 working days"},
+		{c.ObjectionDays >= 1 && c.ObjectionDays <= 60, "JIUJINAN_OBJECTION_DAYS", "must be between 1 and 60 working days"},
+		{c.ReportFollowUpDays >= 1 && c.ReportFollowUpDays <= 60, "JIUJINAN_REPORT_FOLLOWUP_DAYS", "must be between 1 and 60 working days"},
+		{c.GroupDecisionAboveFen >= 0 && c.GroupDecisionAboveFen <= 100_000_000_00, "JIUJINAN_GROUP_DECISION_ABOVE_FEN", "must be between 0 and 10000000000 fen"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
 			return fmt.Errorf("%s: %s", ch.name, ch.msg)
 		}
 	}
-	return c.checkPayURLs()
+	if err := c.checkPayURLs(); err != nil {
+		return err
+	}
+	return c.validateNotify()
 }
 
 // prepareDataDir creates the data folder and checks that it is writable.

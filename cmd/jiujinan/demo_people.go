@@ -14,7 +14,9 @@ import (
 // the needs' cipher (an approved claim opens the household's contact that
 // the needs sealed).
 func (m *Main) peopleService() (*marketplace.PeopleService, error) {
-	return marketplace.NewPeopleService(m.Store, m.Needs.Cipher, m.Divisions, m.Now, newID), nil
+	p := marketplace.NewPeopleService(m.Store, m.Needs.Cipher, m.Divisions, m.Now, newID)
+	p.Calendar, p.ReportFollowUpWorkingDays = m.Calendar, m.Config.ReportFollowUpDays
+	return p, nil
 }
 
 // demoVolunteer is a demo volunteer: skills (service:level), regions,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,13 +29,29 @@ func (m *Main) openFunds() error {
 	store := fstore.NewWithOptions(m.DB, fstore.Options{NoBatching: m.Config.AllocationBatching == "off"})
 	m.Funds = funds.NewService(store, c, m.Divisions, m.Now, newID)
 	m.Funds.WebhookSecret = m.Secrets.WebhookSecret
+	m.Funds.Audit = m.Store
 	if m.Config.PledgeTTL > 0 {
 		m.Funds.PledgeTTL = m.Config.PledgeTTL
 	}
 	if m.Config.RedirectWindow > 0 {
 		m.Funds.RedirectWindow = m.Config.RedirectWindow
 	}
+	// The monthly gifts' pay links stay valid across restarts and
+	// instances: their key is derived from the pseudonym key, which never
+	// changes, for this use alone.
+	m.Funds.PayLinkKey = payLinkKey(m.Secrets.PseudonymKey)
+	// No notification outbox yet: reminders of monthly gifts are recorded
+	// nowhere (donors see each month on "my giving"), and no provider
+	// charges a month (funds.Charger).
+	m.Funds.Notifier = funds.NoNotifier{}
 	return nil
+}
+
+// payLinkKey derives the key of the monthly gifts' pay links.
+func payLinkKey(pseudonymKey []byte) []byte {
+	h := hmac.New(sha256.New, pseudonymKey)
+	h.Write([]byte("jiujinan pay link key v1"))
+	return h.Sum(nil)
 }
 
 // runFundJobs runs fundJobs every minute until ctx ends; a panic in one
@@ -53,7 +71,8 @@ func (m *Main) runFundJobs(ctx context.Context) {
 
 // fundJobs runs the funds' background work once: expire unpaid pledges,
 // create the month's pledge of every recurring pledge due (once per month
-// however many instances run it), open the donors' choices for money in
+// however many instances run it), remind its donor or charge it through
+// the donor's agreement (once per month, taken up again after a restart), open the donors' choices for money in
 // needs that ended, apply the default to choices past their deadline, and
 // forget old idempotency keys. It logs what it did and returns the first error.
 func (m *Main) fundJobs(ctx context.Context) error {
@@ -72,6 +91,8 @@ func (m *Main) fundJobs(ctx context.Context) error {
 	note("expired unpaid pledges", n, err)
 	r, err := m.Funds.RunRecurring(ctx)
 	note("generated monthly pledges", int64(r), err)
+	mo, err := m.Funds.DispatchMonths(ctx)
+	note("reminded donors of (or charged) monthly pledges", int64(mo), err)
 	o, err := m.Funds.OpenRedirects(ctx)
 	note("opened donors' choices for ended needs", int64(o), err)
 	d, err := m.Funds.ApplyRedirectDefaults(ctx)

@@ -35,7 +35,10 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/matching/record"
+	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/notify"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/web"
@@ -66,7 +69,8 @@ Usage:
   jiujinan reindex                    re-project, then rebuild the search index from the database
   jiujinan reproject                  recompute how coarsely each published need is shown (k-anonymity)
   jiujinan fund-jobs                  run the funds' background work once: expire unpaid
-                                      pledges, create due monthly pledges, open and default
+                                      pledges, create due monthly pledges and remind their
+                                      donors, open and default
                                       donors' choices for needs that ended (serve does it
                                       every minute)
   jiujinan import-payments FILE       import a statutory payment file (CSV, UTF-8 or GBK)
@@ -175,6 +179,9 @@ type Main struct {
 	People    *marketplace.PeopleService
 	Store     *gormstore.Store
 	Divisions *kernel.Divisions
+	// Calendar counts working days: China's holiday table with the
+	// operator's days (JIUJINAN_HOLIDAYS_FILE) over it.
+	Calendar *kernel.Calendar
 	// Index and Indexer are the search index and the worker that keeps it
 	// in step with the database (OpenSearch; serve only).
 	Index         search.Index
@@ -191,6 +198,14 @@ type Main struct {
 	Imports *record.ImportJobs
 	// PayChannels takes WeChat Pay and Alipay and sends refunds (paychan.go).
 	PayChannels *paychan.Service
+	// Steps is the time-limit job: reminders and escalations (serve runs
+	// it every stepInterval).
+	Steps *marketplace.StepService
+	// NotifyStore is the notification outbox; NotifySenders the channels
+	// configured besides the inbox; Dispatcher sends (serve only).
+	NotifyStore   *nstore.Store
+	NotifySenders map[notify.Channel]notify.Sender
+	Dispatcher    *notify.Dispatcher
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -276,6 +291,14 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 		db.Close()
 		return nil, fmt.Errorf("division table: %w", err)
 	}
+	var days []kernel.CalendarDay
+	if cfg.HolidaysFile != "" {
+		if days, err = kernel.LoadCalendarDays(cfg.HolidaysFile); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("JIUJINAN_HOLIDAYS_FILE: %w", err)
+		}
+	}
+	m.Calendar = kernel.NewCalendar(days)
 	m.Store = gormstore.New(db)
 	m.Accounts = marketplace.NewAccountService(m.Store, m.Now, newID)
 	m.Accounts.RegionKnown = m.Divisions.Known
@@ -301,8 +324,14 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	// allocated and before it is disbursed.
 	m.Needs.Screener = m.Screening
 	m.Needs.Donors = fstore.New(m.DB)
+	m.Needs.Offices = m.Store
+	m.Steps = m.stepService()
 	m.Funds.Screener = m.Screening
 	m.openMatching()
+	if err := m.openNotify(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -343,7 +372,9 @@ func (m *Main) needService() (*marketplace.NeedService, error) {
 	}
 	return marketplace.NewNeedService(wakingNeedStore{m.Store, m.wakeIndexer}, c, ps, m.Divisions, m.Now, newID, marketplace.NeedConfig{
 		NoticePeriod: m.Config.NoticePeriod, K: m.Config.KAnonymity, EmergencyMaxFen: m.Config.EmergencyLimitFen,
-		ClearanceWorkingDays: 2,
+		ClearanceWorkingDays: m.Config.ClearanceDays, Calendar: m.Calendar,
+		TwoStep: m.Config.ApprovalSteps == "two", TownReviewWorkingDays: m.Config.TownReviewDays, CaseWorkingDays: m.Config.CaseDays,
+		ObjectionResolveWorkingDays: m.Config.ObjectionDays, GroupDecisionAboveFen: m.Config.GroupDecisionAboveFen,
 	}), nil
 }
 
@@ -376,6 +407,7 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	payments.Notify = m.afterwards()
 	m.Imports = &record.ImportJobs{Importer: payments, Keys: m.Needs.Cipher, Dir: m.Config.UploadDir, Log: m.Log}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
@@ -395,6 +427,8 @@ func (m *Main) Server() (*web.Server, error) {
 		Screening:   m.Screening,
 		Matching:    m.Matching,
 		CharityAid:  m.CharityAid(),
+		Workbooks:   xlsxsheet.Open,
+		Notify:      m.notifyService(),
 		PayChannels: m.PayChannels,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
@@ -488,7 +522,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
 	recovery.Go(m.Log, "payment jobs", func() { m.runPaymentJobs(ctx) })
+	// Notifications go out from their own worker, never inside a request;
+	// stopped before the database closes.
+	stopDispatcher, err := m.startDispatcher(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopDispatcher()
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
+	recovery.Go(m.Log, "time limits", func() { m.runStepJobs(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))
 	fmt.Fprintf(stdout, "Jiujinan is serving on http://%s\n", displayAddr(ln.Addr()))
 	if err := srv.Serve(ctx, ln, 15*time.Second); err != nil {

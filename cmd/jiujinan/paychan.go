@@ -18,8 +18,20 @@ import (
 // the operator's addresses.
 func (m *Main) openPayChannels() {
 	m.PayChannels = paychan.NewService(pstore.New(m.DB), m.Funds, m.Funds.Cipher, paychan.Config{
-		PublicURL: m.Config.PayPublicURL, WeChatBaseURL: m.Config.WeChatPayBaseURL, AlipayGateway: m.Config.AlipayGateway,
+		PublicURL: m.Config.payPublicURL(), WeChatBaseURL: m.Config.WeChatPayBaseURL, AlipayGateway: m.Config.AlipayGateway,
 	}, m.Now, newID, m.Log)
+}
+
+// payPublicURL is the address providers notify: JIUJINAN_PAY_PUBLIC_URL,
+// else the site's JIUJINAN_PUBLIC_URL when it is https.
+func (c *Config) payPublicURL() string {
+	if c.PayPublicURL != "" {
+		return c.PayPublicURL
+	}
+	if strings.HasPrefix(c.PublicURL, "https://") {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return ""
 }
 
 // runPaymentJobs sends the refunds that are due every minute until ctx

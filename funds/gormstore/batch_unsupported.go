@@ -49,3 +49,6 @@ func (u *unsupported) NeedLots(int64) ([]funds.Lot, error)                 { ret
 func (u *unsupported) UpdateLot(*funds.Lot) error                          { return u.no() }
 func (u *unsupported) InsertDisbursement(*funds.Disbursement) error        { return u.no() }
 func (u *unsupported) SetAllocationsPaid([]int64, int64, time.Time) error  { return u.no() }
+
+// SetPledgeReceiptAs: a pledge is made alone (receipts.go).
+func (u *unsupported) SetPledgeReceiptAs(int64, funds.ReceiptAs) error { return u.no() }

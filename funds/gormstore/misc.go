@@ -114,6 +114,7 @@ type receiptRow struct {
 	AmountFen int64
 	IssuedAt  time.Time
 	VoidedAt  *time.Time
+	Details   receiptDetailRow `gorm:"embedded"`
 }
 
 func (receiptRow) TableName() string { return "receipts" }
@@ -147,8 +148,12 @@ func (t *tx) IssueReceipt(r *funds.Receipt, orgCode string) error {
 		code = code[len(code)-10:]
 	}
 	r.Number = fmt.Sprintf("%d-%s-%06d", r.Year, code, seq)
+	r.Seq = seq
+	if err := t.receiptSnapshot(r); err != nil {
+		return err
+	}
 	row := receiptRow{PublicID: r.PublicID, Number: r.Number, OrgID: r.OrgID, Year: r.Year, PledgeID: r.PledgeID, DonorID: r.DonorID,
-		DonorName: r.DonorName, OrgName: r.OrgName, AmountFen: r.AmountFen, IssuedAt: r.IssuedAt}
+		DonorName: r.DonorName, OrgName: r.OrgName, AmountFen: r.AmountFen, IssuedAt: r.IssuedAt, Details: detailRow(r)}
 	if err := t.g.Create(&row).Error; err != nil {
 		return mstore.MapError(err)
 	}
@@ -163,12 +168,13 @@ func (t *tx) VoidReceipt(pledgeID int64, at time.Time) error {
 type receiptView struct {
 	Row            receiptRow `gorm:"embedded"`
 	PledgePublicID string
+	TargetType     string
 }
 
-func (s *Store) receipts(ctx context.Context, where string, arg any) ([]funds.Receipt, error) {
+func (s *Store) receipts(ctx context.Context, where string, args ...any) ([]funds.Receipt, error) {
 	var rows []receiptView
-	if err := s.db.WithContext(ctx).Raw(`SELECT r.*, p.public_id AS pledge_public_id FROM receipts r JOIN pledges p ON p.id = r.pledge_id
-		WHERE `+where+" ORDER BY r.id", arg).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT r.*, p.public_id AS pledge_public_id, p.target_type AS target_type FROM receipts r JOIN pledges p ON p.id = r.pledge_id
+		WHERE `+where+" ORDER BY r.id", args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]funds.Receipt, len(rows))
@@ -177,6 +183,7 @@ func (s *Store) receipts(ctx context.Context, where string, arg any) ([]funds.Re
 		out[i] = funds.Receipt{ID: r.ID, PublicID: r.PublicID, Number: r.Number, OrgID: r.OrgID, Year: r.Year, PledgeID: r.PledgeID,
 			PledgePublicID: v.PledgePublicID, DonorID: r.DonorID, DonorName: r.DonorName, OrgName: r.OrgName, AmountFen: r.AmountFen,
 			IssuedAt: r.IssuedAt.UTC(), VoidedAt: utc(r.VoidedAt)}
+		out[i].ReceiptDetails = r.Details.details(funds.TargetType(v.TargetType))
 	}
 	return out, nil
 }

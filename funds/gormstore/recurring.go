@@ -28,6 +28,8 @@ type recurringRow struct {
 	AmountFen        int64
 	DayOfMonth       int
 	Status           string
+	AgreementChannel string
+	AgreementID      string
 	NextAt           time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -39,7 +41,7 @@ func (r *recurringRow) domain() *funds.Recurring {
 	return &funds.Recurring{ID: r.ID, PublicID: r.PublicID, DonorID: r.DonorID, TargetType: funds.TargetType(r.TargetType),
 		SourceID: deref(r.SourceID), NeedID: deref(r.NeedID), TargetPublicID: r.TargetPublicID, FallbackSourceID: deref(r.FallbackSourceID),
 		FallbackPublicID: r.FallbackPublicID, AmountFen: r.AmountFen, DayOfMonth: r.DayOfMonth, Status: funds.RecurringStatus(r.Status),
-		NextAt: r.NextAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		AgreementChannel: r.AgreementChannel, AgreementID: r.AgreementID, NextAt: r.NextAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func readRecurring(g *gorm.DB, where string, args ...any) ([]funds.Recurring, error) {
@@ -81,14 +83,19 @@ func (s *Store) DonorRecurring(ctx context.Context, donorID int64) ([]funds.Recu
 		byID[rs[i].ID] = &rs[i]
 	}
 	var runs []struct {
-		RecurringID int64
-		Period      string
-		Outcome     string
-		Reason      string
-		CreatedAt   time.Time
-		PledgeID    *string
+		RecurringID     int64
+		Period          string
+		Outcome         string
+		Reason          string
+		ReasonCode      string
+		ChargeState     string
+		CreatedAt       time.Time
+		PledgeID        *string
+		PledgeStatus    *string
+		PledgeExpiresAt *time.Time
 	}
-	if err := g.Raw(`SELECT r.recurring_id, r.period, r.outcome, r.reason, r.created_at, p.public_id AS pledge_id
+	if err := g.Raw(`SELECT r.recurring_id, r.period, r.outcome, r.reason, r.reason_code, r.charge_state, r.created_at,
+		p.public_id AS pledge_id, p.status AS pledge_status, p.expires_at AS pledge_expires_at
 		FROM recurring_runs r LEFT JOIN pledges p ON p.id = r.pledge_id
 		WHERE r.recurring_id IN ? ORDER BY r.recurring_id, r.period DESC`, ids).Scan(&runs).Error; err != nil {
 		return nil, err
@@ -98,9 +105,16 @@ func (s *Store) DonorRecurring(ctx context.Context, donorID int64) ([]funds.Recu
 		if r == nil || len(r.Runs) >= 12 {
 			continue
 		}
-		run := funds.RecurringRun{Period: x.Period, Outcome: funds.RunOutcome(x.Outcome), Reason: x.Reason, At: x.CreatedAt.UTC()}
+		run := funds.RecurringRun{Period: x.Period, Outcome: funds.RunOutcome(x.Outcome), Reason: x.Reason, ReasonCode: x.ReasonCode,
+			ChargeState: x.ChargeState, At: x.CreatedAt.UTC()}
 		if x.PledgeID != nil {
 			run.PledgeID = *x.PledgeID
+		}
+		if x.PledgeStatus != nil {
+			run.PledgeStatus = funds.PledgeStatus(*x.PledgeStatus)
+		}
+		if x.PledgeExpiresAt != nil {
+			run.PledgeExpiresAt = x.PledgeExpiresAt.UTC()
 		}
 		r.Runs = append(r.Runs, run)
 	}
@@ -152,8 +166,22 @@ func (t *tx) InsertRecurringRun(recurringID int64, run *funds.RecurringRun, pled
 }
 
 func (t *tx) FinishRecurringRun(recurringID int64, run *funds.RecurringRun, pledgeID int64) error {
-	return t.g.Exec("UPDATE recurring_runs SET outcome = ?, pledge_id = ?, reason = ? WHERE recurring_id = ? AND period = ?",
-		string(run.Outcome), ref(pledgeID), run.Reason, recurringID, run.Period).Error
+	// A month without a pledge has nobody to remind: it is dispatched now.
+	var dispatched *time.Time
+	if pledgeID == 0 {
+		dispatched = &run.At
+	}
+	return t.g.Exec("UPDATE recurring_runs SET outcome = ?, pledge_id = ?, reason = ?, reason_code = ?, dispatched_at = ? WHERE recurring_id = ? AND period = ?",
+		string(run.Outcome), ref(pledgeID), clipReason(run.Reason), run.ReasonCode, dispatched, recurringID, run.Period).Error
+}
+
+// clipReason fits a reason into its column (255 characters).
+func clipReason(s string) string {
+	r := []rune(s)
+	if len(r) > 255 {
+		return string(r[:255])
+	}
+	return s
 }
 
 // ---- donors' choices for money in ended needs

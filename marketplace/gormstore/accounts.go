@@ -24,13 +24,18 @@ type orgRow struct {
 	CollectionBank        string
 	CollectionAccountNo   string
 	CollectionPayLink     string
+
+	CreditCode     string
+	RegisteredName string
 }
 
 func (orgRow) TableName() string { return "organizations" }
 
 func (r orgRow) domain() *kernel.Org {
-	return &kernel.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: kernel.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC(),
+	o := &kernel.Org{ID: r.ID, PublicID: r.PublicID, Name: r.Name, Kind: kernel.OrgKind(r.Kind), RegionCode: r.RegionCode, CreatedAt: r.CreatedAt.UTC(),
 		Collection: kernel.CollectionAccount{AccountName: r.CollectionAccountName, Bank: r.CollectionBank, AccountNo: r.CollectionAccountNo, PayLink: r.CollectionPayLink}}
+	o.Registration = kernel.OrgRegistration{CreditCode: r.CreditCode, RegisteredName: r.RegisteredName}
+	return o
 }
 
 type userRow struct {

@@ -77,6 +77,9 @@ type needRow struct {
 	NoticeLeftUs         int64
 	OpenObjections       int
 	NoticePlannedEnd     *time.Time
+	ApprovalStep         string
+	EscalatedLevel       string
+	CaseDueAt            *time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 	Version              int64
@@ -234,7 +237,8 @@ func toNeedRow(n *marketplace.Need) needRow {
 		ScreeningResult: string(n.ScreeningResult), BlockOverride: n.BlockOverride, SubmittedAt: n.SubmittedAt, ClearanceDueAt: n.ClearanceDueAt,
 		ClearedAt: n.ClearedAt, NoticeEndsAt: n.NoticeEndsAt, PublishedAt: n.PublishedAt, ClosedAt: n.ClosedAt, StillNeededAt: n.StillNeededAt,
 		SuspendedFrom: string(n.SuspendedFrom), NoticeLeftUs: n.NoticeLeft.Microseconds(), OpenObjections: n.OpenObjections,
-		NoticePlannedEnd: n.NoticePlannedEnd, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
+		NoticePlannedEnd: n.NoticePlannedEnd, ApprovalStep: string(n.ApprovalStep), EscalatedLevel: string(n.EscalatedLevel),
+		CaseDueAt: n.CaseDueAt, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
 		Version: n.Version}
 }
 
@@ -255,7 +259,8 @@ func (r needListRow) domain() *marketplace.Need {
 		NoticeEndsAt: utcp(r.NoticeEndsAt), PublishedAt: utcp(r.PublishedAt), ClosedAt: utcp(r.ClosedAt),
 		StillNeededAt: utcp(r.StillNeededAt), SuspendedFrom: kernel.NeedStatus(r.SuspendedFrom),
 		NoticeLeft: time.Duration(r.NoticeLeftUs) * time.Microsecond, OpenObjections: r.OpenObjections,
-		NoticePlannedEnd: utcp(r.NoticePlannedEnd), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		NoticePlannedEnd: utcp(r.NoticePlannedEnd), ApprovalStep: marketplace.StepKind(r.ApprovalStep),
+		EscalatedLevel: kernel.DivisionLevel(r.EscalatedLevel), CaseDueAt: utcp(r.CaseDueAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Version: r.Version}
 }
 
@@ -294,6 +299,9 @@ func (s *Store) CreateNeed(ctx context.Context, b *marketplace.Beneficiary, n *m
 		}
 		n.ID = nr.ID
 		if err := insertHousehold(tx, n.ID, n.Household); err != nil {
+			return err
+		}
+		if err := insertSteps(tx, n.ID, 0, n.OpenSteps); err != nil {
 			return err
 		}
 		if err := insertEvent(tx, n.ID, ev); err != nil {
@@ -345,6 +353,7 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			"notice_ends_at": r.NoticeEndsAt, "published_at": r.PublishedAt, "closed_at": r.ClosedAt,
 			"still_needed_at": r.StillNeededAt, "suspended_from": r.SuspendedFrom, "notice_left_us": r.NoticeLeftUs,
 			"open_objections": r.OpenObjections, "notice_planned_end": r.NoticePlannedEnd,
+			"clearance_due_at": r.ClearanceDueAt, "approval_step": r.ApprovalStep, "escalated_level": r.EscalatedLevel,
 			"updated_at": r.UpdatedAt, "version": r.Version + 1,
 		}
 		res := tx.Model(&needRow{}).Where("id = ? AND version = ?", n.ID, n.Version).Updates(upd)
@@ -376,6 +385,19 @@ func (s *Store) SaveNeed(ctx context.Context, w marketplace.NeedWrite) error {
 			if res.RowsAffected != 1 {
 				return kernel.Refuse(kernel.ErrConflict, "refusal_objection_resolved", nil, "the objection was resolved meanwhile")
 			}
+		}
+		var objectionID int64
+		if w.NewObjection != nil {
+			objectionID = w.NewObjection.ID
+		}
+		if err := endSteps(tx, n.ID, w.EndSteps); err != nil {
+			return err
+		}
+		if err := insertSteps(tx, n.ID, objectionID, w.StartSteps); err != nil {
+			return err
+		}
+		if err := insertGroupDecision(tx, n.ID, w.NewGroupDecision); err != nil {
+			return err
 		}
 		if u := w.NewUpdate; u != nil {
 			u.NeedID = n.ID
@@ -650,7 +672,10 @@ func (s *Store) ListNeeds(ctx context.Context, q marketplace.NeedQuery) ([]marke
 		if q.DueBefore != nil {
 			db = db.Where("n.clearance_due_at < ?", *q.DueBefore)
 		}
-		return db
+		if q.IDs != nil {
+			db = db.Where("n.id IN ?", append(q.IDs, 0))
+		}
+		return queueWhere(db, q.Queue)
 	}
 	var total int64
 	if err := where(s.db.WithContext(ctx).Table("needs AS n")).Count(&total).Error; err != nil {

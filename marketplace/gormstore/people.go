@@ -275,6 +275,7 @@ type reportRow struct {
 	HandledBy      string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	FollowupDueAt  *time.Time
 }
 
 func (reportRow) TableName() string { return "reports" }
@@ -292,7 +293,7 @@ func (r reportRow) domain() marketplace.Report {
 		DescriptionCT: r.DescriptionCt, DescriptionKID: r.DescriptionKid, ContactCT: r.ContactCt, ContactKID: r.ContactKid,
 		Reporter: r.Reporter, TokenHash: r.TokenHash, Status: marketplace.ReportStatus(r.Status), OwnerOrgID: r.OwnerOrgID,
 		NoteCT: r.NoteCt, NoteKID: r.NoteKid, HandledBy: r.HandledBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-		Routes: []marketplace.ReportRoute{}}
+		Routes: []marketplace.ReportRoute{}, FollowUpDueAt: utcp(r.FollowupDueAt)}
 }
 
 // OrgsCovering implements marketplace.PeopleStore.
@@ -317,11 +318,19 @@ func (s *Store) CreateReport(ctx context.Context, r *marketplace.Report, audit m
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := reportRow{PublicID: r.PublicID, RegionCode: r.RegionCode, Category: string(r.Category), DescriptionCt: r.DescriptionCT,
 			DescriptionKid: r.DescriptionKID, ContactCt: r.ContactCT, ContactKid: r.ContactKID, Reporter: r.Reporter, TokenHash: r.TokenHash,
-			Status: string(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+			Status: string(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, FollowupDueAt: r.FollowUpDueAt}
 		if err := tx.Create(&row).Error; err != nil {
 			return MapError(err)
 		}
 		r.ID = row.ID
+		if r.FollowUp != nil {
+			r.FollowUp.ReportID = row.ID
+			steps := []marketplace.CaseStep{*r.FollowUp}
+			if err := insertSteps(tx, 0, 0, steps); err != nil {
+				return err
+			}
+			r.FollowUp.ID = steps[0].ID
+		}
 		for _, rt := range r.Routes {
 			if err := tx.Create(&reportRouteRow{ReportID: row.ID, OrgID: rt.OrgID, Distance: rt.Distance}).Error; err != nil {
 				return MapError(err)
@@ -347,18 +356,20 @@ func (s *Store) attachRoutes(ctx context.Context, rs []marketplace.Report) error
 		Distance    int
 		OrgPublicID string
 		OrgName     string
+		OrgKind     string
 	}
 	if err := s.db.WithContext(ctx).Table("report_routes rr").
-		Select("rr.report_id, rr.org_id, rr.distance, o.public_id AS org_public_id, o.name AS org_name").
+		Select("rr.report_id, rr.org_id, rr.distance, o.public_id AS org_public_id, o.name AS org_name, o.kind AS org_kind").
 		Joins("JOIN organizations o ON o.id = rr.org_id").Where("rr.report_id IN ?", ids).
 		Order("rr.distance, rr.org_id").Scan(&rows).Error; err != nil {
 		return err
 	}
 	for _, x := range rows {
 		i := at[x.ReportID]
-		rs[i].Routes = append(rs[i].Routes, marketplace.ReportRoute{OrgID: x.OrgID, OrgPublicID: x.OrgPublicID, OrgName: x.OrgName, Distance: x.Distance})
+		rs[i].Routes = append(rs[i].Routes, marketplace.ReportRoute{OrgID: x.OrgID, OrgPublicID: x.OrgPublicID, OrgName: x.OrgName, Distance: x.Distance,
+			OrgKind: kernel.OrgKind(x.OrgKind)})
 	}
-	return nil
+	return s.attachFollowUps(ctx, rs)
 }
 
 // ReportByPublicID implements marketplace.PeopleStore.
@@ -382,7 +393,10 @@ func (s *Store) ReportsForOrgs(ctx context.Context, orgIDs []int64, status marke
 		q = q.Where("status = ?", string(status))
 	}
 	var rows []reportRow
-	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	// The reports waiting to be taken up first, the earliest due first;
+	// then the others, newest first.
+	order := "CASE WHEN status = 'new' THEN 0 ELSE 1 END, CASE WHEN status = 'new' THEN followup_due_at END, id DESC"
+	if err := q.Order(order).Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]marketplace.Report, len(rows))
@@ -403,6 +417,12 @@ func (s *Store) UpdateReport(ctx context.Context, r *marketplace.Report, from ma
 		}
 		if res.RowsAffected != 1 {
 			return kernel.Refuse(kernel.ErrConflict, "refusal_report_changed", nil, "the report changed meanwhile")
+		}
+		if from == marketplace.ReportNew && r.Status != marketplace.ReportNew {
+			if err := tx.Model(&caseStepRow{}).Where("report_id = ? AND step = ? AND ended_at IS NULL", r.ID, string(marketplace.StepReportFollowUp)).
+				Updates(map[string]any{"ended_at": r.UpdatedAt, "outcome": string(r.Status), "ended_by": r.HandledBy}).Error; err != nil {
+				return err
+			}
 		}
 		return AppendAudit(tx, &audit)
 	})

@@ -151,3 +151,9 @@ document.addEventListener("submit", function (e) {
   function init() { document.querySelectorAll("[data-idcheck]").forEach(setup); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
+// A button with data-print prints the page (the receipt; its print style
+// leaves the site around it out).
+document.addEventListener("click", function (e) {
+  var b = e.target.closest && e.target.closest("[data-print]");
+  if (b) { e.preventDefault(); window.print(); }
+});
