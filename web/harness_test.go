@@ -25,6 +25,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -60,6 +61,8 @@ type testEnv struct {
 	funds     *funds.Service
 	// screening is the screening service; payments is its statutory record.
 	screening *screening.Service
+	// paychan takes WeChat Pay and Alipay (paychan_test.go).
+	paychan *paychan.Service
 	// notify is the notifications service over notifyStore, the outbox
 	// (notify_test.go dispatches it).
 	notify      *notify.Service
@@ -104,6 +107,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.funds.Audit = env.store
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
+	env.paychan = newTestPaychan(db, env.funds, now, log)
 	env.notifyStore = nstore.New(db)
 	env.notify = &notify.Service{Store: env.notifyStore, Sealer: env.needs.Cipher, Now: now}
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{
@@ -116,8 +120,9 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
-		Workbooks: xlsxsheet.Open,
-		Notify:    env.notify,
+		PayChannels: env.paychan,
+		Workbooks:   xlsxsheet.Open,
+		Notify:      env.notify,
 	})
 	env.screening.Notify = &notify.Afterwards{Outbox: env.notifyStore, Log: log}
 	// Every test over the harness checks that logs and metrics say the

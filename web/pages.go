@@ -289,6 +289,7 @@ func (s *Server) registerPages() {
 		e.GET("/funds/:id", s.handleSourcePage(funds.KindFund))
 		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
 		e.GET("/disclosures", s.handleDisclosuresPage)
+		s.registerPaychanPages()
 	}
 	if s.People != nil {
 		e.GET("/report", s.handleReportPage)

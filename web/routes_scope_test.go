@@ -229,6 +229,8 @@ type scopeFixture struct {
 	inboxItem string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
+	// pay holds the payment channels' objects (paychan_test.go).
+	pay *paychanScope
 
 	// reconcileRun is staffA's import of a bill; payLink the signed link
 	// to pay pledge (donorA's).
@@ -350,6 +352,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	fx.donorB = keep(env.user(kernel.RoleDonor, nil))
 	volB, volBP, _ := env.volunteerWith(t, "legal_aid")
 	fx.volB = keep(volB, volBP)
+	fx.pay = newPaychanScope(t, env, fx)
 	return fx
 }
 

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
@@ -78,6 +79,9 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// PayChannels takes WeChat Pay and Alipay and refunds through them;
+	// nil serves 404s and pages offer bank transfer only.
+	PayChannels *paychan.Service
 	// Workbooks opens uploaded .xlsx bills for reconciliation
 	// (xlsxsheet.Open); nil refuses them.
 	Workbooks record.OpenWorkbookFunc
@@ -234,6 +238,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerPaychanRoutes(api)
 	s.registerReceiptRoutes(api)
 	s.registerNotifyRoutes(api)
 

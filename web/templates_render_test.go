@@ -298,6 +298,7 @@ func pageStates() []pageState {
 	both("staff_org", "layout", func(e fillMode) any { return filled[orgAccountPage](e) })
 	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
+	out = append(out, paychanPageStates()...)
 	// Notifications: the inbox read and unread, paged; the settings with
 	// every channel offered, none, a phone or not, errors; the outbox in
 	// each state.

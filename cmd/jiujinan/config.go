@@ -54,6 +54,9 @@ type Config struct {
 
 	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
 
+	PayPublicURL     string `env:"JIUJINAN_PAY_PUBLIC_URL" help:"the service's public https address as WeChat Pay and Alipay reach it: their notifications go to it (/api/v1/payments/{wechat,alipay}/notify/{org}) and donors return to it; unset: JIUJINAN_PUBLIC_URL when it is https, else no online payment (bank transfer only)"`
+	WeChatPayBaseURL string `env:"JIUJINAN_WECHATPAY_BASE_URL" envDefault:"https://api.mch.weixin.qq.com" help:"WeChat Pay API v3 host"`
+	AlipayGateway    string `env:"JIUJINAN_ALIPAY_GATEWAY" envDefault:"https://openapi.alipay.com/gateway.do" help:"Alipay OpenAPI gateway (the sandbox's for trials)"`
 	// The county's way of working (docs/steps.md): approval steps, time
 	// limits in working days, 一事一议.
 	ApprovalSteps         string `env:"JIUJINAN_APPROVAL_STEPS" envDefault:"one" help:"one: a verifier of a civil affairs office covering the need's region clears it; two: the town's office reviews (乡镇审核), then the county's approves (县级审批)"`
@@ -202,6 +205,9 @@ func (c *Config) validate() error {
 		if !ch.ok {
 			return fmt.Errorf("%s: %s", ch.name, ch.msg)
 		}
+	}
+	if err := c.checkPayURLs(); err != nil {
+		return err
 	}
 	return c.validateNotify()
 }

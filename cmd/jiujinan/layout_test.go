@@ -42,6 +42,11 @@ var layout = map[string][]string{
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
 	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "notify", "notify/gormstore", "sqldb"},
 	"funds/aidxlsx":                     {"funds"},
+	"funds/paychan/wechatpay":           nil,
+	"funds/paychan/alipay":              nil,
+	"funds/paychan":                     {"kernel", "marketplace", "funds", "funds/paychan/wechatpay", "funds/paychan/alipay"},
+	"funds/paychan/gormstore":           {"kernel", "marketplace", "marketplace/gormstore", "funds/paychan", "sqldb"},
+	"funds/paychan/paytest":             {"funds/paychan", "funds/paychan/wechatpay", "funds/paychan/alipay"},
 	"funds/bill":                        {"kernel", "funds"},
 	"funds/receiptdoc":                  nil,
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
@@ -51,7 +56,7 @@ var layout = map[string][]string{
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
 
 	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",
-		"matching", "matching/record", "matching/screening", "funds/bill", "notify"},
+		"matching", "matching/record", "matching/screening", "funds/bill", "notify", "funds/paychan"},
 	"cmd/jiujinan": {"*"},
 }
 
@@ -59,7 +64,7 @@ var layout = map[string][]string{
 // library in them (STYLE.md), only the standard library and these.
 var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "notify": true, "marketplace/anonymize": true, "marketplace": true,
 	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true,
-	"funds/bill": true}
+	"funds/bill": true, "funds/paychan": true, "funds/paychan/wechatpay": true, "funds/paychan/alipay": true}
 
 // lunar-go is reference data, China's holiday table (kernel.Calendar), as
 // the division table is: no infrastructure.

@@ -29,6 +29,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -195,6 +196,8 @@ type Main struct {
 	// Imports runs the imports of uploaded payment files (Server builds
 	// it; serve starts it).
 	Imports *record.ImportJobs
+	// PayChannels takes WeChat Pay and Alipay and sends refunds (paychan.go).
+	PayChannels *paychan.Service
 	// Steps is the time-limit job: reminders and escalations (serve runs
 	// it every stepInterval).
 	Steps *marketplace.StepService
@@ -312,6 +315,7 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 		db.Close()
 		return nil, fmt.Errorf("funds: %w", err)
 	}
+	m.openPayChannels()
 	if m.People, err = m.peopleService(); err != nil {
 		db.Close()
 		return nil, err
@@ -410,21 +414,22 @@ func (m *Main) Server() (*web.Server, error) {
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 		MetricsToken: m.Config.MetricsToken,
 	}, web.Deps{
-		Accounts:   m.Accounts,
-		Needs:      m.Needs,
-		Tokens:     tokens,
-		Log:        m.Log,
-		Browse:     m.browse(),
-		Divisions:  m.Divisions,
-		Funds:      m.Funds,
-		Payments:   payments,
-		Imports:    m.Imports,
-		People:     m.People,
-		Screening:  m.Screening,
-		Matching:   m.Matching,
-		CharityAid: m.CharityAid(),
-		Workbooks:  xlsxsheet.Open,
-		Notify:     m.notifyService(),
+		Accounts:    m.Accounts,
+		Needs:       m.Needs,
+		Tokens:      tokens,
+		Log:         m.Log,
+		Browse:      m.browse(),
+		Divisions:   m.Divisions,
+		Funds:       m.Funds,
+		Payments:    payments,
+		Imports:     m.Imports,
+		People:      m.People,
+		Screening:   m.Screening,
+		Matching:    m.Matching,
+		CharityAid:  m.CharityAid(),
+		Workbooks:   xlsxsheet.Open,
+		Notify:      m.notifyService(),
+		PayChannels: m.PayChannels,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -516,6 +521,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Imports.Stop()
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	recovery.Go(m.Log, "payment jobs", func() { m.runPaymentJobs(ctx) })
 	// Notifications go out from their own worker, never inside a request;
 	// stopped before the database closes.
 	stopDispatcher, err := m.startDispatcher(ctx)
