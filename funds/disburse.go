@@ -10,6 +10,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewDisbursement is a payment out of a need's money.
@@ -348,6 +349,9 @@ func (s *Service) disburse(ctx context.Context, by *kernel.Principal, d *Disburs
 			if err := tx.InsertDisclosure(s.disclosure(DiscloseDisbursement, need, amt, srcType, srcPub, srcName, ref, now)); err != nil {
 				return err
 			}
+		}
+		if err := notify.Publish(ctx, tx, disbursedNotices(d, lots, now)...); err != nil {
+			return err
 		}
 		if out != nil {
 			return s.finishIdem(tx, by, idem, out)

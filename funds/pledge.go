@@ -9,6 +9,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/kernel"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // NewPledge is a donor's pledge request.
@@ -315,7 +316,7 @@ func (s *Service) confirmOnce(ctx context.Context, pre *Pledge, donor ReceiptDon
 		}
 		p.ReceiptID = r.PublicID
 		out = p
-		return nil
+		return notify.Publish(ctx, tx, confirmedNotices(p, now)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("funds: confirm pledge: %w", err)
@@ -478,86 +479,74 @@ func (s *Service) PendingPledges(ctx context.Context, by *kernel.Principal, limi
 	return ps, nil
 }
 
-// RefundPledge returns a confirmed donation to its donor (staff of the
-// receiving organization): a reversing transaction of the donation, possible
-// only while the money is still where it went. ErrInsufficientFunds when it
-// was spent, ErrConflict when the pledge is not confirmed.
+// RefundPledge returns a whole confirmed donation to its donor (staff of
+// the receiving organization): a reversing transaction of the donation,
+// possible only while the money is still where it went, and a refund
+// through the channel the money came by (RecordRefund). ErrInsufficientFunds
+// when it was spent, ErrConflict when the pledge is not confirmed.
 func (s *Service) RefundPledge(ctx context.Context, by *kernel.Principal, publicID string) (*Pledge, error) {
-	pre, err := s.Store.Pledge(ctx, publicID)
-	if err != nil {
+	if _, err := s.RecordRefund(ctx, by, publicID, NewRefund{}, nil); err != nil {
 		return nil, err
 	}
-	if !staffOf(by, pre.OrgID) {
-		if MaySeePledge(by, pre) {
-			return nil, kernel.Refuse(kernel.ErrForbidden, "refusal_refund_org_only", map[string]any{"Org": pre.OrgName}, "only staff of %s refund its donations", pre.OrgName)
-		}
-		return nil, fmt.Errorf("funds: refund pledge: %w", kernel.ErrNotFound)
+	return s.Store.Pledge(ctx, publicID)
+}
+
+// refundWhole reverses the whole of a confirmed pledge's donation in tx
+// (the pledge locked): its matching gifts go back to their funds, the
+// pledge is refunded and its receipt void. It returns the public id of the
+// refund transaction.
+func (s *Service) refundWhole(tx Tx, p *Pledge, actor string, now time.Time) (string, error) {
+	if p.MatchedPledgeID != 0 {
+		return "", kernel.Refuse(kernel.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
 	}
-	var out *Pledge
-	err = s.Store.InTx(ctx, func(tx Tx) error {
-		now := s.now()
-		p, err := tx.LockPledge(publicID)
-		if err != nil {
-			return err
-		}
-		if p.Status != PledgeConfirmed {
-			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_confirmed_only", map[string]any{"Status": string(p.Status)}, "only a confirmed pledge can be refunded; this one is %s", p.Status)
-		}
-		if p.MatchedPledgeID != 0 {
-			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_matching_gift", nil, "a matching gift is reversed with the pledge it matched")
-		}
-		// A pending choice for money the need could not take goes with the
-		// refund; any other choice decides where the money goes.
-		held, err := tx.LastRedirect(p.ID)
-		switch {
-		case errors.Is(err, kernel.ErrNotFound):
-			held = nil
-		case err != nil:
-			return err
-		case held.Reason != EndUnapplied || held.Status != RedirectPending:
-			return kernel.Refuse(kernel.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
-		}
-		if err := s.reverseDonation(tx, p, TxRefund, by.User.PublicID, now); err != nil {
-			return err
-		}
-		matches, err := tx.MatchesOf(p.ID)
-		if err != nil {
-			return err
-		}
-		for i := range matches {
-			m := &matches[i]
-			if err := s.reverseMatch(tx, m, by.User.PublicID, now); err != nil {
-				return err
-			}
-		}
-		p.Status, p.RefundedAt = PledgeRefunded, &now
-		if err := tx.UpdatePledge(p); err != nil {
-			return err
-		}
-		if err := tx.VoidReceipt(p.ID, now); err != nil {
-			return err
-		}
-		if held != nil {
-			held.Status, held.Action, held.DecidedBy, held.AppliedAt = RedirectApplied, RedirectRefund, DecidedByStaff, &now
-			if err := tx.UpdateRedirect(held); err != nil {
-				return err
-			}
-		}
-		out = p
-		return nil
-	})
+	// A pending choice for money the need could not take goes with the
+	// refund; any other choice decides where the money goes.
+	held, err := tx.LastRedirect(p.ID)
+	switch {
+	case errors.Is(err, kernel.ErrNotFound):
+		held = nil
+	case err != nil:
+		return "", err
+	case held.Reason != EndUnapplied || held.Status != RedirectPending:
+		return "", kernel.Refuse(kernel.ErrConflict, "refusal_refund_need_ended", nil, "this pledge's need ended and the donor's choice decides where its money goes")
+	}
+	txID, err := s.reverseDonation(tx, p, TxRefund, actor, now)
 	if err != nil {
-		return nil, fmt.Errorf("funds: refund pledge: %w", err)
+		return "", err
 	}
-	return out, nil
+	matches, err := tx.MatchesOf(p.ID)
+	if err != nil {
+		return "", err
+	}
+	for i := range matches {
+		m := &matches[i]
+		if err := s.reverseMatch(tx, m, actor, now); err != nil {
+			return "", err
+		}
+	}
+	p.Status, p.RefundedAt = PledgeRefunded, &now
+	if err := tx.UpdatePledge(p); err != nil {
+		return "", err
+	}
+	if err := tx.VoidReceipt(p.ID, now); err != nil {
+		return "", err
+	}
+	if held != nil {
+		held.Status, held.Action, held.DecidedBy, held.AppliedAt = RedirectApplied, RedirectRefund, DecidedByStaff, &now
+		if err := tx.UpdateRedirect(held); err != nil {
+			return "", err
+		}
+	}
+	return txID, nil
 }
 
 // reverseDonation posts the reversal of a pledge's donation transaction and
 // takes the need's share back from its funded amount (actor: who refunds).
-func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, now time.Time) error {
+// It returns the reversal's public id.
+func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, now time.Time) (string, error) {
 	orig, err := tx.DonationTx(p.PublicID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var need *NeedState
 	var needShare int64
@@ -569,31 +558,31 @@ func (s *Service) reverseDonation(tx Tx, p *Pledge, kind TxKind, actor string, n
 	var lot *Lot
 	if needShare > 0 {
 		if need, err = tx.LockNeedByID(p.NeedID); err != nil {
-			return err
+			return "", err
 		}
 		if lot, err = pledgeLot(tx, need.ID, LotGift, p.ID); err != nil {
-			return err
+			return "", err
 		}
 		if lot.PaidFen > 0 || lot.AmountFen < needShare {
-			return kernel.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
+			return "", kernel.Refuse(ErrInsufficientFunds, "refusal_refund_disbursed", nil, "the need has already disbursed this money")
 		}
 	}
 	rev := &JournalTx{PublicID: s.NewID(), Kind: kind, ReversesID: orig.ID, RefType: "pledge", RefID: p.PublicID, At: now, Entries: orig.Reverse()}
 	if err := tx.Post(rev); err != nil {
-		return err
+		return "", err
 	}
 	if need == nil {
-		return nil
+		return rev.PublicID, nil
 	}
 	lot.AmountFen -= needShare
 	if err := tx.UpdateLot(lot); err != nil {
-		return err
+		return "", err
 	}
 	need.FundedFen -= needShare
 	if err := s.saveNeed(tx, need, actor, p.PublicID, now); err != nil {
-		return err
+		return "", err
 	}
-	return tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
+	return rev.PublicID, tx.InsertDisclosure(s.disclosure(DiscloseRefund, need, -needShare, "donation", "", p.OrgName, p.PublicID, now))
 }
 
 // pledgeLot finds the lot of kind holding pledge's money in a need.

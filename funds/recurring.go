@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // RecurringStatus is where a monthly pledge is.
@@ -418,6 +419,11 @@ func (s *Service) runRecurring(ctx context.Context, publicID string) (bool, erro
 				} else {
 					run.Reason += "; the fallback fund takes no donations now"
 				}
+			}
+		}
+		if run.Outcome == RunSkipped {
+			if err := notify.Publish(ctx, tx, notify.MonthlyGiftFailed(r.PublicID, period, r.DonorID, r.AmountFen, now)); err != nil {
+				return err
 			}
 		}
 		var pledgeID int64

@@ -478,9 +478,16 @@ func (s *Service) applyRedirect(tx Tx, r *Redirect, t redirectTarget, decidedBy 
 			}
 		}
 	}
-	if err := tx.Post(&JournalTx{PublicID: s.NewID(), Kind: kind, RefType: "pledge", RefID: p.PublicID, At: now,
-		Memo: fmt.Sprintf("need %s %s: %s", ended.PublicID, r.Reason, t.action), Entries: entries}); err != nil {
+	jt := &JournalTx{PublicID: s.NewID(), Kind: kind, RefType: "pledge", RefID: p.PublicID, At: now,
+		Memo: fmt.Sprintf("need %s %s: %s", ended.PublicID, r.Reason, t.action), Entries: entries}
+	if err := tx.Post(jt); err != nil {
 		return err
+	}
+	if t.action == RedirectRefund {
+		// The money goes back the way it came (refund.go).
+		if err := s.owedRefund(tx, p, r.AmountFen, jt.PublicID, now); err != nil {
+			return err
+		}
 	}
 	if r.FromNeedFen > 0 {
 		left := r.FromNeedFen

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // Store is what the funds service needs of the database. Every money
@@ -277,6 +278,10 @@ type Tx interface {
 	GeneralFund(orgID int64, now time.Time) (*Source, error)
 	// UpdateRedirect writes a choice's status, action, target and decision.
 	UpdateRedirect(r *Redirect) error
+
+	// Publish records notifications of the change in this transaction
+	// (notify.Outbox): they exist if and only if the change commits.
+	Publish(ctx context.Context, events ...notify.Event) error
 }
 
 // DisclosureFilter selects lines of the register.

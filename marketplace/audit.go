@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // GenesisHash is the previous hash of the first entry of every chain.
@@ -30,6 +31,11 @@ type AuditEntry struct {
 	Detail     string
 	PrevHash   string
 	Hash       string
+	// Notices are the notifications of the change the entry records: the
+	// store writes them to the notification outbox in the transaction of
+	// the entry (AppendAudit), so that they exist if and only if the
+	// change does. They are not part of the chain.
+	Notices []notify.Event
 }
 
 // ChainHash computes the hash of e given the previous hash in its chain. Time

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // ClaimStatus is where a volunteer's claim of a service need is. An approved
@@ -232,7 +233,7 @@ func (s *PeopleService) decideClaim(ctx context.Context, by *kernel.Principal, c
 		return nil, kernel.Refuse(kernel.ErrConflict, "refusal_claim_status", map[string]any{"Status": string(c.Status)}, "the claim is %s", c.Status)
 	}
 	now := s.Now().UTC()
-	action := "claim.reject"
+	action, volunteerUser := "claim.reject", ""
 	c.Status = ClaimRejected
 	if approve {
 		v, err := s.Store.VolunteerByPublicID(ctx, c.VolunteerPublicID, now)
@@ -242,6 +243,7 @@ func (s *PeopleService) decideClaim(ctx context.Context, by *kernel.Principal, c
 		if err := s.checkServe(v, n, c.Service, "service", now); err != nil {
 			return nil, err
 		}
+		volunteerUser = v.UserPublicID
 		action = "claim.approve"
 		c.Status = ClaimApproved
 		end := now.Add(time.Duration(c.WindowDays) * 24 * time.Hour)
@@ -257,6 +259,9 @@ func (s *PeopleService) decideClaim(ctx context.Context, by *kernel.Principal, c
 	}
 	a := AuditEntry{Stream: "claim:" + c.PublicID, At: now, Actor: by.User.PublicID, Action: action, ObjectType: "claim", ObjectID: c.PublicID,
 		Detail: auditDetail(detail)}
+	if approve {
+		a.Notices = []notify.Event{notify.ClaimApproved(c.PublicID, volunteerUser, c.Service, *c.EndsAt, noticeRefOf(n), now)}
+	}
 	if err := s.Store.UpdateClaim(ctx, c, ClaimPending, a); err != nil {
 		return nil, fmt.Errorf("people: decide claim: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/anonymize"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // Limits of a need's fields.
@@ -1243,6 +1244,7 @@ func (s *NeedService) Object(ctx context.Context, by *kernel.Principal, publicID
 	}
 	a := s.audit(n, by, ev, map[string]any{"objection": o.PublicID, "anonymous": in.Anonymous, "due_at": due})
 	st := s.newStep(n, StepObjection, now, s.Config.ObjectionResolveWorkingDays, due)
+	a.Notices = []notify.Event{notify.ObjectionReceived(o.PublicID, noticeRef(n), now)}
 	if err := s.Store.SaveNeed(ctx, NeedWrite{Need: n, Event: ev, Audit: a, Outbox: from != n.Status || held, NewObjection: o,
 		StartSteps: []CaseStep{st}}); err != nil {
 		return nil, fmt.Errorf("needs: object: %w", err)
@@ -1440,6 +1442,7 @@ func (s *NeedService) ResolveObjection(ctx context.Context, by *kernel.Principal
 	var ends []StepEnd
 	for _, o := range resolve {
 		ends = append(ends, StepEnd{Step: StepObjection, ObjectionPublicID: o.PublicID, At: now, Outcome: string(o.Status), By: actorOf(by)})
+		a.Notices = append(a.Notices, notify.ObjectionResolved(o.PublicID, string(o.Status), noticeRef(n), now))
 	}
 	if action == ActUphold {
 		ends = append(ends, s.endCase(n, by, now, string(n.Status))...)

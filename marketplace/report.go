@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // ReportStatus is where an active-discovery report (主动发现) is.
@@ -197,7 +198,8 @@ func (s *PeopleService) SubmitReport(ctx context.Context, by *kernel.Principal, 
 	}
 	a := AuditEntry{Stream: "report:" + r.PublicID, At: now, Actor: actor, Action: "report.submit", ObjectType: "report", ObjectID: r.PublicID,
 		Detail: auditDetail(map[string]any{"region_code": region, "category": cat, "routed_to": routed, "with_contact": contact != "",
-			"followup_due_at": due})}
+			"followup_due_at": due}),
+		Notices: []notify.Event{notify.ReportNew(r.PublicID, region, cat, now)}}
 	if err := s.Store.CreateReport(ctx, r, a); err != nil {
 		return nil, fmt.Errorf("people: submit report: %w", err)
 	}

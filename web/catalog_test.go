@@ -58,7 +58,7 @@ func TestCatalogsAreComplete(t *testing.T) {
 	// Every refusal's message, and every message web/errors.go names.
 	keys := regexp.MustCompile(`Refuse\([\w.]+, "([a-z0-9_]+)"|\bt\("([a-z0-9_]+)"|MessageID: "([a-z0-9_]+)"`)
 	codes := regexp.MustCompile(`\bineligible\("([a-z_]+)"|\bFail\w+ += "([a-z_]+)"`)
-	for _, dir := range []string{"../marketplace", "../marketplace/gormstore", "../funds", "../funds/gormstore", "../matching", "../matching/gormstore", "."} {
+	for _, dir := range []string{"../marketplace", "../marketplace/gormstore", "../funds", "../funds/gormstore", "../funds/paychan", "../matching", "../matching/gormstore", "."} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: %v", dir, err)

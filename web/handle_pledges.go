@@ -65,9 +65,22 @@ func (s *Server) handlePledgeConfirm(c echo.Context) error {
 	return c.JSON(http.StatusOK, toPledgeJSON(p))
 }
 
-// handlePledgeRefund returns a confirmed donation to its donor.
+// handlePledgeRefund returns a whole confirmed donation to its donor,
+// through the channel its money came by (POST /pledges/{id}/refunds
+// refunds a part, with a reason).
 func (s *Server) handlePledgeRefund(c echo.Context) error {
-	p, err := s.Funds.RefundPledge(c.Request().Context(), PrincipalOf(c), c.Param("id"))
+	ctx := c.Request().Context()
+	if s.PayChannels != nil {
+		if _, err := s.PayChannels.Refund(ctx, PrincipalOf(c), c.Param("id"), funds.NewRefund{}, nil); err != nil {
+			return err
+		}
+		p, err := s.Funds.Pledge(ctx, PrincipalOf(c), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toPledgeJSON(p))
+	}
+	p, err := s.Funds.RefundPledge(ctx, PrincipalOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

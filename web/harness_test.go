@@ -25,10 +25,13 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
+	"github.com/jiujinan/jiujinan/notify"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 	"github.com/jiujinan/jiujinan/stats"
@@ -61,6 +64,12 @@ type testEnv struct {
 	funds     *funds.Service
 	// screening is the screening service; payments is its statutory record.
 	screening *screening.Service
+	// paychan takes WeChat Pay and Alipay (paychan_test.go).
+	paychan *paychan.Service
+	// notify is the notifications service over notifyStore, the outbox
+	// (notify_test.go dispatches it).
+	notify      *notify.Service
+	notifyStore *nstore.Store
 }
 
 func testID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
@@ -101,6 +110,9 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 	env.funds.Audit = env.store
 	env.needs.Donors = fstore.New(db)
 	env.people = newTestPeople(t, env.store, env.needs.Cipher, now)
+	env.paychan = newTestPaychan(db, env.funds, now, log)
+	env.notifyStore = nstore.New(db)
+	env.notify = &notify.Service{Store: env.notifyStore, Sealer: env.needs.Cipher, Now: now}
 	env.srv = NewServer(Config{AuthRate: 1000, AuthBurst: 1000, MetricsToken: testMetricsToken}, Deps{
 		Accounts: env.accounts, Tokens: tokens, Needs: env.needs, Log: log, Funds: env.funds,
 		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
@@ -111,9 +123,12 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		Matching:  newTestMatching(db, env.funds, env.people, now, divisions),
 		CharityAid: &funds.CharityAidExport{Store: fstore.New(db), Needs: env.needs, Audit: env.store, Divisions: divisions,
 			Now: now, XLSX: aidxlsx.New()},
-		Workbooks: xlsxsheet.Open,
-		Stats:     &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
+		PayChannels: env.paychan,
+		Workbooks:   xlsxsheet.Open,
+		Notify:      env.notify,
+		Stats:       &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
 	})
+	env.screening.Notify = &notify.Afterwards{Outbox: env.notifyStore, Log: log}
 	// Every test over the harness checks that logs and metrics say the
 	// status each client got.
 	t.Cleanup(func() { env.checkCounted(t) })

@@ -176,22 +176,18 @@ func (s *Server) handleMyPledgePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := myPledgePage{Pledge: p}
-	// The page is the donor's own: it names the receiving charity and its
-	// account, which they need to pay.
-	if org, err := s.Accounts.Store.OrgByPublicID(c.Request().Context(), p.OrgPublicID); err == nil {
-		d.Account = org.Collection
-	} else if !errors.Is(err, kernel.ErrNotFound) {
-		return err
-	}
-	return s.render(c, http.StatusOK, "my_pledge", d)
+	return s.renderMyPledge(c, p, pledgeExtras{})
 }
 
 // myPledgePage is a pledge with the receiving organization's collection
-// account.
+// account, its online payment and its refunds (page_paychan.go).
 type myPledgePage struct {
 	*funds.Pledge
 	Account kernel.CollectionAccount
+	// Pay is the online payment of a pending pledge to its donor (nil:
+	// none); Refunds the refunds of a confirmed one.
+	Pay     *payView
+	Refunds *refundsView
 }
 
 // givingPage is "my giving" with the problem of a form sent from it.

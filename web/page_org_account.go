@@ -19,6 +19,8 @@ type orgAccountPage struct {
 	Account kernel.CollectionAccount
 	Errors  map[string]string
 	Error   string
+	// Pay is the WeChat Pay and Alipay part (page_paychan.go); nil without it.
+	Pay *payChannelsView
 	// Registration is the charity's credit code and registered name, and
 	// RegErrors and RegError the problems of that form (page_receipts.go).
 	Registration kernel.OrgRegistration
@@ -70,6 +72,9 @@ func (s *Server) handleOrgAccountPage(c echo.Context) error {
 		d.Account = org.Collection
 		d.Registration = org.Registration
 	}
+	if d.Pay, err = s.payChannelsOf(c, org); err != nil {
+		return err
+	}
 	if PrincipalOf(c).Has(kernel.RoleAdmin) {
 		if d.Orgs, err = s.Accounts.Store.ListOrgs(c.Request().Context()); err != nil {
 			return err
@@ -93,6 +98,9 @@ func (s *Server) handleOrgAccountForm(c echo.Context) error {
 	var ve *kernel.ValidationError
 	if errors.As(err, &ve) {
 		d := orgAccountPage{Org: org, Account: a, Errors: map[string]string{}, Error: s.pageT(c, "err_invalid"), Registration: org.Registration}
+		if d.Pay, err = s.payChannelsOf(c, org); err != nil {
+			return err
+		}
 		for f := range ve.Fields {
 			if id, ok := collectionFieldMessages[f]; ok {
 				d.Errors[f] = s.pageT(c, id)

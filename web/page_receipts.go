@@ -375,6 +375,9 @@ func (s *Server) handleOrgRegistrationForm(c echo.Context) error {
 	if errors.As(err, &ve) {
 		d := orgAccountPage{Org: org, Account: org.Collection, Registration: reg, RegErrors: map[string]string{}, RegError: s.pageT(c, "form_has_errors")}
 		s.fieldErrors(c, ve, orgRegistrationFields, d.RegErrors)
+		if d.Pay, err = s.payChannelsOf(c, org); err != nil {
+			return err
+		}
 		if PrincipalOf(c).Has(kernel.RoleAdmin) {
 			if d.Orgs, err = s.Accounts.Store.ListOrgs(c.Request().Context()); err != nil {
 				return err

@@ -23,6 +23,8 @@ type pledgeQueuePage struct {
 	Pledges []funds.Pledge
 	// Confirmed is the reference of the pledge just confirmed.
 	Confirmed string
+	// NotFound is a reference looked up that none of the staff's pledges has.
+	NotFound string
 }
 
 // handlePledgeQueuePage lists the pledges the staff's organizations wait

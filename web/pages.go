@@ -92,9 +92,11 @@ type page struct {
 	Data any
 	// Flash is the message of the action that redirected here ("" for none).
 	Flash string
-	loc   *i18n.Localizer
-	div   *kernel.Divisions
-	cal   *kernel.Calendar
+	// Unread is the signed-in user's unread notifications (navigation).
+	Unread int
+	loc    *i18n.Localizer
+	div    *kernel.Divisions
+	cal    *kernel.Calendar
 }
 
 // T translates a message id.
@@ -171,6 +173,7 @@ func (s *Server) renderBlock(c echo.Context, status int, name, block string, dat
 		loc: i18n.NewLocalizer(s.pages.bundle, map[string]string{"en": "en", "zh": "zh"}[lang]), div: s.pages.div, cal: s.pages.cal}
 	if block == "layout" {
 		p.Flash = s.takeFlash(c, p)
+		p.Unread = s.unread(c)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
@@ -286,6 +289,7 @@ func (s *Server) registerPages() {
 		e.GET("/funds/:id", s.handleSourcePage(funds.KindFund))
 		e.GET("/projects/:id", s.handleSourcePage(funds.KindProject))
 		e.GET("/disclosures", s.handleDisclosuresPage)
+		s.registerPaychanPages()
 	}
 	if s.People != nil {
 		e.GET("/report", s.handleReportPage)
@@ -402,6 +406,7 @@ func (s *Server) registerPages() {
 	e.POST("/logout", s.handleLogoutForm)
 	e.POST("/prefs", s.handlePrefsForm)
 	s.registerReceiptPages()
+	s.registerNotifyPages()
 }
 
 type homePage struct {

@@ -159,6 +159,15 @@ var routeScope = map[string]string{
 	// the auditor's organization's region, the ledger of its own books.
 	"GET /api/v1/audit-log": "org_region",
 	"GET /api/v1/ledger":    "own_org",
+
+	// Notifications: the caller's own inbox and settings; the outbox's
+	// deliveries are the operator's, over every organization.
+	"GET /api/v1/inbox":                          "self",
+	"POST /api/v1/inbox/:id/read":                "own_record",
+	"GET /api/v1/me/notification-settings":       "self",
+	"PUT /api/v1/me/notification-settings":       "self",
+	"GET /api/v1/admin/notifications":            "none",
+	"POST /api/v1/admin/notifications/:id/retry": "none",
 }
 
 var knownScopes = map[string]bool{"none": true, "self": true, "own_org": true, "region": true, "own_record": true, "federation": true, "receiving_org": true, "org_region": true}
@@ -216,8 +225,12 @@ type scopeFixture struct {
 	swB, verB, staffB, donorB, volB, auditorB string
 	// fedOrg is the charity federation of 郓城县, whose staff is staffA.
 	fedOrg string
+	// inboxItem is a message in swA's inbox (the report's notice).
+	inboxItem string
 	// as holds the principal of each out-of-scope user's token, for pages.
 	as map[string]*kernel.Principal
+	// pay holds the payment channels' objects (paychan_test.go).
+	pay *paychanScope
 
 	// reconcileRun is staffA's import of a bill; payLink the signed link
 	// to pay pledge (donorA's).
@@ -228,7 +241,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &scopeFixture{fedOrg: env.orgs[kernel.OrgCharityFederation].PublicID}
-	swA, _ := env.user(kernel.RoleSocialWorker, nil)
+	swA, swAP := env.user(kernel.RoleSocialWorker, nil)
 	verA, _ := env.user(kernel.RoleVerifier, nil)
 	_, staffA := env.user(kernel.RoleFederationStaff, nil)
 
@@ -257,6 +270,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
 	}
 	fx.report = r.JSON(t)["id"].(string)
+	fx.inboxItem = env.firstInboxItem(t, swAP)
 
 	volA, _, _ := env.volunteerWith(t, "legal_aid")
 	r = env.do(http.MethodPost, "/api/v1/needs/"+fx.publicNeed+"/claims", volA, map[string]any{"service": "legal_aid", "window_days": 7})
@@ -338,6 +352,7 @@ func newScopeFixture(t *testing.T, env *testEnv) *scopeFixture {
 	fx.donorB = keep(env.user(kernel.RoleDonor, nil))
 	volB, volBP, _ := env.volunteerWith(t, "legal_aid")
 	fx.volB = keep(volB, volBP)
+	fx.pay = newPaychanScope(t, env, fx)
 	return fx
 }
 
@@ -553,6 +568,10 @@ var scopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 			{who: fx.auditorB, path: "/api/v1/audit-log?stream=need:" + fx.moneyNeed, want: 200, absent: fx.moneyNeed},
 			{who: fx.auditorB, path: "/api/v1/audit-log?format=csv", want: 200, absent: fx.objectionNeed}}
 	},
+	// Another user's message is no message of the caller's.
+	"POST /api/v1/inbox/:id/read": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/api/v1/inbox/" + fx.inboxItem + "/read", want: 404}, {who: fx.donorB, path: "/api/v1/inbox/" + fx.inboxItem + "/read", want: 404}}
+	},
 	"GET /api/v1/ledger": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.auditorB, path: "/api/v1/ledger", want: 200, absent: fx.fund},
 			{who: fx.auditorB, path: "/api/v1/ledger?format=csv", want: 200, absent: fx.moneyNeed},
@@ -716,6 +735,9 @@ var pageScopeProbes = map[string]func(fx *scopeFixture) []scopeCall{
 	"GET /audit/ledger": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.auditorB, path: "/audit/ledger", want: 200, absent: fx.fund},
 			{who: fx.auditorB, path: "/audit/ledger?source=" + fx.fund, want: 403, absent: fx.moneyNeed}}
+	},
+	"POST /inbox/:id/read": func(fx *scopeFixture) []scopeCall {
+		return []scopeCall{{who: fx.swB, path: "/inbox/" + fx.inboxItem + "/read", body: map[string]string{}, want: 404}}
 	},
 	"POST /volunteer/service-pledges/:id/log": func(fx *scopeFixture) []scopeCall {
 		return []scopeCall{{who: fx.volB, path: "/volunteer/service-pledges/" + fx.servicePledge + "/log", body: map[string]string{"hours": "2", "date": "2026-11-23"}, want: 404}}

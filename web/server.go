@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/matching/screening"
+	"github.com/jiujinan/jiujinan/notify"
 
 	"github.com/jiujinan/jiujinan/matching/record"
 
@@ -24,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/jiujinan/jiujinan/funds"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
@@ -82,9 +84,15 @@ type Deps struct {
 	Matching *matching.Service
 	// CharityAid exports charity aid back to civil affairs; nil serves 404s.
 	CharityAid *funds.CharityAidExport
+	// PayChannels takes WeChat Pay and Alipay and refunds through them;
+	// nil serves 404s and pages offer bank transfer only.
+	PayChannels *paychan.Service
 	// Workbooks opens uploaded .xlsx bills for reconciliation
 	// (xlsxsheet.Open); nil refuses them.
 	Workbooks record.OpenWorkbookFunc
+	// Notify runs the inbox, the notification settings and the operator's
+	// view of deliveries; nil serves 404s.
+	Notify *notify.Service
 	// Stats answers the statistics, the federations' views of their
 	// counties and the needs in notice of a place; nil serves none.
 	Stats *stats.Service
@@ -98,6 +106,8 @@ type Server struct {
 	log    *slog.Logger
 	routes []Route
 	pages  *pages
+	// notices words notifications for the inbox and the API.
+	notices *NoticeRenderer
 }
 
 // Route is one registered endpoint with who may call it. Roles nil means
@@ -130,7 +140,10 @@ func NewServer(cfg Config, deps Deps) *Server {
 		// The templates and catalogs are embedded: a failure is a build defect.
 		panic(err)
 	}
-	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg}
+	s := &Server{Echo: e, cfg: cfg, Deps: deps, log: deps.Log, pages: pg, notices: &NoticeRenderer{pages: pg}}
+	if deps.Browse != nil {
+		s.notices.Titles = deps.Browse.Titles
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -233,7 +246,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMatchingRoutes(api)
 	s.registerBrowseRoutes(api)
 	s.registerAuditRoutes(api)
+	s.registerPaychanRoutes(api)
 	s.registerReceiptRoutes(api)
+	s.registerNotifyRoutes(api)
 	s.registerStatsRoutes(api)
 
 	s.registerPages()

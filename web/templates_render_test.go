@@ -18,6 +18,7 @@ import (
 
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/marketplace"
+	"github.com/jiujinan/jiujinan/notify"
 )
 
 // fillMode says how fill fills: lists empty or not, flags false or true.
@@ -298,6 +299,30 @@ func pageStates() []pageState {
 	both("staff_org", "layout", func(e fillMode) any { return filled[orgAccountPage](e) })
 	add("staff_org", "layout", "no organization", orgAccountPage{})
 	add("error", "layout", "error", map[string]string{"Message": "x"})
+	out = append(out, paychanPageStates()...)
+	// Notifications: the inbox read and unread, paged; the settings with
+	// every channel offered, none, a phone or not, errors; the outbox in
+	// each state.
+	both("inbox", "layout", func(e fillMode) any { return filled[inboxPage](e) })
+	add("inbox", "layout", "one unread of many", inboxPage{Unread: 1, Items: []inboxItemView{{ID: "i1", Subject: "s", Body: "b", Link: "/x"},
+		{ID: "i2", Subject: "s2", Body: "b2", Read: true}}, Pager: pager{Page: 2, Pages: 3, Prev: "/inbox", Next: "/inbox?page=3"}})
+	both("my_notifications", "layout", func(e fillMode) any { return filled[notifySettingsPage](e) })
+	add("my_notifications", "layout", "inbox only", notifySettingsPage{Settings: &notify.Settings{Kinds: []notify.KindSetting{{Kind: notify.KindReportNew}}}})
+	add("my_notifications", "layout", "no kinds", notifySettingsPage{Settings: &notify.Settings{}})
+	add("my_notifications", "layout", "a bad phone", notifySettingsPage{Phone: "123", Errors: map[string]string{"phone": "x", "preferences": "y"}, FormErrorMsg: "x",
+		Settings: &notify.Settings{Offered: []notify.Channel{notify.ChannelEmail, notify.ChannelSMS}, Email: "a@b.cn",
+			Kinds: []notify.KindSetting{{Kind: notify.KindPledgeConfirmed, Choice: notify.Choice{Email: true, SMS: true}, EmailOffered: true, SMSOffered: true}}}})
+	both("admin_notifications", "layout", func(e fillMode) any { return filled[deliveriesPage](e) })
+	for _, st := range deliveryStates {
+		v := filled[deliveriesPage](fillMode{})
+		v.State = st
+		for i := range v.Items {
+			v.Items[i].State = notify.DeliveryState(st)
+			v.Items[i].Event.Kind = notify.KindGiftDisbursed
+			v.Items[i].Channel = notify.ChannelEmail
+		}
+		add("admin_notifications", "layout", st, v)
+	}
 	// Statistics, a federation's counties, printed notices (branch stats).
 	for _, by := range statsTabs {
 		for _, mode := range []fillMode{{}, {empty: true}, {noFlags: true}} {

@@ -21,6 +21,8 @@ var latinAllowed = map[string]bool{
 	"GB": true, "JSON": true, "HTML": true, "UTF": true, "BOM": true, "API": true, "https": true, "http": true,
 	"English": true, "App": true, "WeChat": true, "Alipay": true, "SMS": true, "PIPL": true, "ISO": true, "MOD": true,
 	"Jiujinan": true, "htmx": true, "KiB": true, "MiB": true, "WPS": true,
+	// What WeChat Pay's and Alipay's own Chinese pages call their keys and files.
+	"AppID": true, "PEM": true, "RSA": true, "apiclient_key": true, "pem": true,
 	// Bills: an encoding, a size, and the trade statuses WeChat Pay's bill writes.
 	"GBK": true, "MB": true, "SUCCESS": true, "REFUND": true, "REVOKED": true,
 	// The injection strings the tests type into stories and names, which
@@ -32,8 +34,9 @@ var (
 	latinWordRe = regexp.MustCompile(`[A-Za-z][A-Za-z_]+`)
 	// Tokens that are data, not words: e-mail and web addresses, ids of
 	// 26 characters, pledge references (JJ and ten of 0-9 A-Z, which may
-	// all be letters), file names, codes with digits or underscores.
-	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\bJJ[0-9A-Z]{10}\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|[\w-]*\d[\w-]*`)
+	// all be letters; a refund's number adds R and six more), file names,
+	// codes with digits or underscores.
+	latinDataRe = regexp.MustCompile(`[\w.+-]+@[\w.-]+|https?://\S+|/[\w/.?=&%-]+|\b[0-9A-HJKMNP-TV-Z]{26}\b|\bJJ[0-9A-Z]{10}(R[0-9A-Z]{6})?\b|\b[\w-]+\.(csv|xlsx|xls|pdf|png|txt)\b|[\w-]*\d[\w-]*`)
 )
 
 // untranslatedWords lists the English words in the visible text of an

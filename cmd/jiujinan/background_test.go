@@ -37,6 +37,7 @@ func (l *lockedLog) String() string {
 func TestServeLoopsSurviveAPanic(t *testing.T) {
 	for name, loop := range map[string]func(m *Main, ctx context.Context){
 		"fund jobs":     (*Main).runFundJobs,
+		"payment jobs":  (*Main).runPaymentJobs,
 		"re-projection": (*Main).runReprojection,
 		"time limits":   (*Main).runStepJobs,
 	} {

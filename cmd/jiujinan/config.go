@@ -47,7 +47,6 @@ type Config struct {
 	LoginMaxFailures int           `env:"JIUJINAN_LOGIN_MAX_FAILURES" envDefault:"5" help:"failed logins for one e-mail from one address before each further attempt must wait"`
 	LoginMaxDelay    time.Duration `env:"JIUJINAN_LOGIN_MAX_DELAY" envDefault:"15m" help:"the longest wait between login attempts after repeated failures (the wait starts at 1s and doubles)"`
 	MetricsToken     string        `env:"JIUJINAN_METRICS_TOKEN" help:"Bearer token a Prometheus scraper sends for /metrics (at least 16 characters); unset serves no metrics"`
-	PublicURL        string        `env:"JIUJINAN_PUBLIC_URL" help:"the site's address as the public reaches it (https://jiujinan.example.cn), for the QR codes of printed notices; unset takes the address each request came to"`
 	AuthRate         float64       `env:"JIUJINAN_AUTH_RATE" envDefault:"2" help:"login/registration requests per second per client address"`
 
 	LogLevel  string `env:"JIUJINAN_LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
@@ -55,6 +54,9 @@ type Config struct {
 
 	AllocationBatching string `env:"JIUJINAN_ALLOCATION_BATCHING" envDefault:"on" help:"on: concurrent allocations share database transactions; off: each runs alone, slower under load (for diagnosis)"`
 
+	PayPublicURL     string `env:"JIUJINAN_PAY_PUBLIC_URL" help:"the service's public https address as WeChat Pay and Alipay reach it: their notifications go to it (/api/v1/payments/{wechat,alipay}/notify/{org}) and donors return to it; unset: JIUJINAN_PUBLIC_URL when it is https, else no online payment (bank transfer only)"`
+	WeChatPayBaseURL string `env:"JIUJINAN_WECHATPAY_BASE_URL" envDefault:"https://api.mch.weixin.qq.com" help:"WeChat Pay API v3 host"`
+	AlipayGateway    string `env:"JIUJINAN_ALIPAY_GATEWAY" envDefault:"https://openapi.alipay.com/gateway.do" help:"Alipay OpenAPI gateway (the sandbox's for trials)"`
 	// The county's way of working (docs/steps.md): approval steps, time
 	// limits in working days, 一事一议.
 	ApprovalSteps         string `env:"JIUJINAN_APPROVAL_STEPS" envDefault:"one" help:"one: a verifier of a civil affairs office covering the need's region clears it; two: the town's office reviews (乡镇审核), then the county's approves (县级审批)"`
@@ -64,6 +66,22 @@ type Config struct {
 	ObjectionDays         int    `env:"JIUJINAN_OBJECTION_DAYS" envDefault:"5" help:"time limit in working days of an objection's resolution"`
 	ReportFollowUpDays    int    `env:"JIUJINAN_REPORT_FOLLOWUP_DAYS" envDefault:"2" help:"time limit in working days of an active-discovery report's follow-up (主动发现 → 及时报告属地乡镇)"`
 	GroupDecisionAboveFen int64  `env:"JIUJINAN_GROUP_DECISION_ABOVE_FEN" envDefault:"0" help:"the county's decision on a need requesting more than this (fen) is a group decision (一事一议), recorded with its members, date and reasoning; 0: never"`
+	// Notifications (docs/operations.md, "Notifications").
+	PublicURL          string `env:"JIUJINAN_PUBLIC_URL" help:"the site's public address (https://…), for the links in notification e-mails and the QR codes of printed notices (unset: the address each request came to)"`
+	NotifyMaxAttempts  int    `env:"JIUJINAN_NOTIFY_MAX_ATTEMPTS" envDefault:"8" help:"tries of one notification delivery before it is given up (pauses double from 30s to 1h)"`
+	SMTPHost           string `env:"SMTP_HOST" help:"SMTP server for notification e-mails; unset sends none"`
+	SMTPPort           int    `env:"SMTP_PORT" help:"SMTP port (default 587 for starttls and opportunistic, 465 for tls, 25 for none)"`
+	SMTPTLS            string `env:"SMTP_TLS" envDefault:"starttls" help:"starttls (required), tls (implicit, SMTPS), opportunistic, or none (a relay on the same host only)"`
+	SMTPUser           string `env:"SMTP_USER" help:"SMTP user name; unset sends without signing in"`
+	SMTPPassword       string `env:"SMTP_PASSWORD" help:"SMTP password (sent only over TLS)"`
+	SMTPFrom           string `env:"SMTP_FROM" help:"sender of notification e-mails, e.g. 救急难 <notice@example.org>"`
+	SMSProvider        string `env:"SMS_PROVIDER" help:"aliyun (Alibaba Cloud SMS) or unset (no SMS)"`
+	SMSEndpoint        string `env:"SMS_ENDPOINT" envDefault:"https://dysmsapi.aliyuncs.com/" help:"the SMS service's address"`
+	SMSAccessKeyID     string `env:"SMS_ACCESS_KEY_ID" help:"AccessKey ID of the SMS account"`
+	SMSAccessKeySecret string `env:"SMS_ACCESS_KEY_SECRET" help:"AccessKey secret of the SMS account"`
+	SMSSignName        string `env:"SMS_SIGN_NAME" help:"the approved SMS signature (短信签名)"`
+	SMSRegion          string `env:"SMS_REGION" envDefault:"cn-hangzhou" help:"the SMS service's region"`
+	SMSTemplates       string `env:"SMS_TEMPLATES" help:"approved template per kind of notice, kind=TEMPLATE_CODE separated by commas (docs/operations.md); a kind without one is not offered by SMS"`
 }
 
 // loadConfig reads the environment, then the flags of fs (already holding
@@ -171,7 +189,6 @@ func (c *Config) validate() error {
 		{c.LoginMaxFailures >= 1, "JIUJINAN_LOGIN_MAX_FAILURES", "must be at least 1"},
 		{c.LoginMaxDelay >= time.Second, "JIUJINAN_LOGIN_MAX_DELAY", "must be at least 1s"},
 		{c.AuthRate > 0, "JIUJINAN_AUTH_RATE", "must be above 0"},
-		{c.PublicURL == "" || strings.HasPrefix(c.PublicURL, "https://") || strings.HasPrefix(c.PublicURL, "http://"), "JIUJINAN_PUBLIC_URL", "must start with https:// or http://"},
 		{c.MetricsToken == "" || len(c.MetricsToken) >= 16, "JIUJINAN_METRICS_TOKEN", "must be at least 16 characters"},
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
@@ -189,7 +206,10 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s: %s", ch.name, ch.msg)
 		}
 	}
-	return nil
+	if err := c.checkPayURLs(); err != nil {
+		return err
+	}
+	return c.validateNotify()
 }
 
 // prepareDataDir creates the data folder and checks that it is writable.

@@ -40,9 +40,8 @@ func (m *Main) openFunds() error {
 	// instances: their key is derived from the pseudonym key, which never
 	// changes, for this use alone.
 	m.Funds.PayLinkKey = payLinkKey(m.Secrets.PseudonymKey)
-	// No notification outbox yet: reminders of monthly gifts are recorded
-	// nowhere (donors see each month on "my giving"), and no provider
-	// charges a month (funds.Charger).
+	// Reminders of monthly gifts go to the notification outbox once it is
+	// open (openNotify); no provider charges a month (funds.Charger).
 	m.Funds.Notifier = funds.NoNotifier{}
 	return nil
 }

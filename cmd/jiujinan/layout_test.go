@@ -21,23 +21,33 @@ var layout = map[string][]string{
 	"kernel":                     nil,
 	"kernel/rmbwords":            nil,
 	"recovery":                   nil,
+	"notify":                     {"kernel", "recovery"},
 	"marketplace/anonymize":      {"kernel"},
-	"marketplace":                {"kernel", "marketplace/anonymize"},
-	"matching/record":            {"kernel", "marketplace", "recovery"},
+	"marketplace":                {"kernel", "marketplace/anonymize", "notify"},
+	"matching/record":            {"kernel", "marketplace", "notify", "recovery"},
 	"matching/record/paymentgen": {"kernel"},
-	"matching/screening":         {"kernel", "marketplace", "matching/record"},
-	"funds":                      {"kernel", "kernel/rmbwords", "marketplace"},
+	"matching/screening":         {"kernel", "marketplace", "matching/record", "notify"},
+	"funds":                      {"kernel", "kernel/rmbwords", "marketplace", "notify"},
 	"matching":                   {"kernel", "marketplace", "marketplace/anonymize", "funds"},
 	"stats":                      {"kernel", "marketplace", "funds"},
 
 	"sqldb":                             {"recovery"},
 	"sqldb/sqldbtest":                   {"sqldb", "migrations"},
 	"migrations":                        {"sqldb"},
-	"marketplace/gormstore":             {"kernel", "marketplace", "marketplace/anonymize", "sqldb"},
+	"notify/gormstore":                  {"kernel", "notify", "sqldb"},
+	"notify/email":                      {"notify"},
+	"notify/sms":                        {"notify"},
+	"notify/notifytest":                 {"notify/sms"},
+	"marketplace/gormstore":             {"kernel", "marketplace", "marketplace/anonymize", "notify", "notify/gormstore", "sqldb"},
 	"marketplace/gormstore/needfixture": {"kernel", "marketplace", "marketplace/gormstore", "sqldb"},
 	"marketplace/search":                {"kernel", "marketplace", "recovery"},
-	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "sqldb"},
+	"funds/gormstore":                   {"kernel", "marketplace", "marketplace/gormstore", "funds", "notify", "notify/gormstore", "sqldb"},
 	"funds/aidxlsx":                     {"funds"},
+	"funds/paychan/wechatpay":           nil,
+	"funds/paychan/alipay":              nil,
+	"funds/paychan":                     {"kernel", "marketplace", "funds", "funds/paychan/wechatpay", "funds/paychan/alipay"},
+	"funds/paychan/gormstore":           {"kernel", "marketplace", "marketplace/gormstore", "funds/paychan", "sqldb"},
+	"funds/paychan/paytest":             {"funds/paychan", "funds/paychan/wechatpay", "funds/paychan/alipay"},
 	"funds/bill":                        {"kernel", "funds"},
 	"funds/receiptdoc":                  nil,
 	"matching/record/gormstore":         {"kernel", "marketplace", "marketplace/gormstore", "matching/record", "sqldb"},
@@ -49,15 +59,15 @@ var layout = map[string][]string{
 	"stats/statxlsx":     {"funds", "stats"},
 
 	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",
-		"matching", "matching/record", "matching/screening", "funds/bill", "stats"},
+		"matching", "matching/record", "matching/screening", "funds/bill", "notify", "funds/paychan", "stats"},
 	"cmd/jiujinan": {"*"},
 }
 
 // domain packages hold the rules: no database, HTTP, token or search
 // library in them (STYLE.md), only the standard library and these.
-var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "marketplace/anonymize": true, "marketplace": true,
+var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "notify": true, "marketplace/anonymize": true, "marketplace": true,
 	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true,
-	"funds/bill": true, "stats": true}
+	"funds/bill": true, "funds/paychan": true, "funds/paychan/wechatpay": true, "funds/paychan/alipay": true, "stats": true}
 
 // lunar-go is reference data, China's holiday table (kernel.Calendar), as
 // the division table is: no infrastructure.

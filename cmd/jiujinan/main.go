@@ -29,6 +29,7 @@ import (
 	"github.com/jiujinan/jiujinan/funds"
 	"github.com/jiujinan/jiujinan/funds/aidxlsx"
 	fstore "github.com/jiujinan/jiujinan/funds/gormstore"
+	"github.com/jiujinan/jiujinan/funds/paychan"
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/marketplace/gormstore"
 	"github.com/jiujinan/jiujinan/marketplace/search"
@@ -36,6 +37,8 @@ import (
 	"github.com/jiujinan/jiujinan/matching/record"
 	"github.com/jiujinan/jiujinan/matching/record/xlsxsheet"
 	"github.com/jiujinan/jiujinan/migrations"
+	"github.com/jiujinan/jiujinan/notify"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/stats"
@@ -196,9 +199,16 @@ type Main struct {
 	// Imports runs the imports of uploaded payment files (Server builds
 	// it; serve starts it).
 	Imports *record.ImportJobs
+	// PayChannels takes WeChat Pay and Alipay and sends refunds (paychan.go).
+	PayChannels *paychan.Service
 	// Steps is the time-limit job: reminders and escalations (serve runs
 	// it every stepInterval).
 	Steps *marketplace.StepService
+	// NotifyStore is the notification outbox; NotifySenders the channels
+	// configured besides the inbox; Dispatcher sends (serve only).
+	NotifyStore   *nstore.Store
+	NotifySenders map[notify.Channel]notify.Sender
+	Dispatcher    *notify.Dispatcher
 
 	stderr io.Writer
 	// demoFault, when set (tests), can fail a step of the demo load.
@@ -308,6 +318,7 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 		db.Close()
 		return nil, fmt.Errorf("funds: %w", err)
 	}
+	m.openPayChannels()
 	if m.People, err = m.peopleService(); err != nil {
 		db.Close()
 		return nil, err
@@ -320,6 +331,10 @@ func openMain(ctx context.Context, cfg Config, stderr io.Writer, migrate, create
 	m.Steps = m.stepService()
 	m.Funds.Screener = m.Screening
 	m.openMatching()
+	if err := m.openNotify(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -395,27 +410,30 @@ func (m *Main) Server() (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	payments.Notify = m.afterwards()
 	m.Imports = &record.ImportJobs{Importer: payments, Keys: m.Needs.Cipher, Dir: m.Config.UploadDir, Log: m.Log}
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
 		MetricsToken: m.Config.MetricsToken, PublicURL: m.Config.PublicURL,
 	}, web.Deps{
-		Accounts:   m.Accounts,
-		Needs:      m.Needs,
-		Tokens:     tokens,
-		Log:        m.Log,
-		Browse:     m.browse(),
-		Divisions:  m.Divisions,
-		Funds:      m.Funds,
-		Payments:   payments,
-		Imports:    m.Imports,
-		People:     m.People,
-		Screening:  m.Screening,
-		Matching:   m.Matching,
-		CharityAid: m.CharityAid(),
-		Workbooks:  xlsxsheet.Open,
-		Stats:      &stats.Service{Store: sstore.New(m.DB), Divisions: m.Divisions, Now: m.Now, XLSX: statxlsx.New()},
+		Accounts:    m.Accounts,
+		Needs:       m.Needs,
+		Tokens:      tokens,
+		Log:         m.Log,
+		Browse:      m.browse(),
+		Divisions:   m.Divisions,
+		Funds:       m.Funds,
+		Payments:    payments,
+		Imports:     m.Imports,
+		People:      m.People,
+		Screening:   m.Screening,
+		Matching:    m.Matching,
+		CharityAid:  m.CharityAid(),
+		Workbooks:   xlsxsheet.Open,
+		Notify:      m.notifyService(),
+		PayChannels: m.PayChannels,
+		Stats:       &stats.Service{Store: sstore.New(m.DB), Divisions: m.Divisions, Now: m.Now, XLSX: statxlsx.New()},
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
@@ -507,6 +525,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer m.Imports.Stop()
 	recovery.Go(m.Log, "payment import resumer", func() { m.Imports.RunResumer(ctx, time.Minute) })
 	recovery.Go(m.Log, "fund jobs", func() { m.runFundJobs(ctx) })
+	recovery.Go(m.Log, "payment jobs", func() { m.runPaymentJobs(ctx) })
+	// Notifications go out from their own worker, never inside a request;
+	// stopped before the database closes.
+	stopDispatcher, err := m.startDispatcher(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopDispatcher()
 	recovery.Go(m.Log, "re-projection", func() { m.runReprojection(ctx) })
 	recovery.Go(m.Log, "time limits", func() { m.runStepJobs(ctx) })
 	m.Log.Info("serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", m.DB.Target))

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jiujinan/jiujinan/notify/notifytest"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
 )
 
@@ -190,6 +192,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		env := envFor(t, url)
 		env["JIUJINAN_ADDR"] = "127.0.0.1:0"
 		env["JIUJINAN_METRICS_TOKEN"] = "scraper-token-0123456789"
+		// Notification e-mails go to a local SMTP server.
+		smtp := notifytest.StartSMTP(t, "", "")
+		env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_TLS"], env["SMTP_FROM"] = "127.0.0.1", strconv.Itoa(smtp.Port()), "none", "救急难 <notice@demo.jiujinan.cn>"
 		ctx, cancel := context.WithCancel(context.Background())
 		pr, pw := io.Pipe()
 		done := make(chan int, 1)
@@ -259,6 +264,15 @@ func TestServeDemoEndToEnd(t *testing.T) {
 				t.Errorf("demo login %s: %d %+v", u.email, resp.StatusCode, lr.User)
 			}
 		}
+		// The demo donor's confirmed gifts are told by e-mail, from the
+		// dispatcher serve runs in the background.
+		deadline := time.Now().Add(20 * time.Second)
+		for !mailedTo(smtp, "donor@demo.jiujinan.cn") && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !mailedTo(smtp, "donor@demo.jiujinan.cn") {
+			t.Errorf("no notification e-mail reached the demo donor: %d e-mails", len(smtp.Mails()))
+		}
 		cancel()
 		select {
 		case code := <-done:
@@ -279,4 +293,14 @@ func TestServeDemoEndToEnd(t *testing.T) {
 			t.Errorf("second demo: %d %q %q", code, out, errs)
 		}
 	})
+}
+
+// mailedTo reports whether the server received an e-mail to addr.
+func mailedTo(s *notifytest.SMTP, addr string) bool {
+	for _, m := range s.Mails() {
+		if len(m.To) == 1 && m.To[0] == addr {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiujinan/jiujinan/marketplace"
+	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 )
 
 type auditHeadRow struct {
@@ -34,7 +35,8 @@ type auditRow struct {
 func (auditRow) TableName() string { return "audit_log" }
 
 // AppendAudit appends e to its stream's chain inside tx, which must be the
-// transaction of the change it records. The stream's head row is locked, so
+// transaction of the change it records, and records e.Notices in the
+// notification outbox in the same transaction. The stream's head row is locked, so
 // concurrent appends to one stream queue up while other streams go on.
 func AppendAudit(tx *gorm.DB, e *marketplace.AuditEntry) error {
 	rows, err := chainAudits(tx, []*marketplace.AuditEntry{e})
@@ -44,7 +46,7 @@ func AppendAudit(tx *gorm.DB, e *marketplace.AuditEntry) error {
 	if err := tx.Create(&rows[0]).Error; err != nil {
 		return fmt.Errorf("audit: append: %w", MapError(err))
 	}
-	return nil
+	return nstore.Insert(tx, e.Notices...)
 }
 
 // AuditStreams implements marketplace.AuditReader.

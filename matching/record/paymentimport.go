@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 	"github.com/jiujinan/jiujinan/recovery"
@@ -78,6 +79,9 @@ type PaymentImporter struct {
 	// StaleAfter is how long a running batch may go without progress
 	// before another import of the same file may take it over; default 30s.
 	StaleAfter time.Duration
+	// Notify tells the verifier who uploaded a file that its import is
+	// done (nil tells nobody).
+	Notify *notify.Afterwards
 }
 
 // ImportOptions describe one import.
@@ -279,6 +283,7 @@ func (im *PaymentImporter) Import(ctx context.Context, f io.ReadSeeker, opt Impo
 	if res.Batch, err = im.Store.ImportBatch(ctx, b.ID); err != nil {
 		return res, err
 	}
+	im.Notify.Publish(ctx, importNotices(res.Batch, im.Now())...)
 	if res.Errors, err = im.Store.ImportErrors(ctx, b.Key, 0, opt.ReturnErrors); err != nil {
 		return res, err
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jiujinan/jiujinan/kernel"
+	"github.com/jiujinan/jiujinan/notify"
 
 	"github.com/jiujinan/jiujinan/marketplace"
 )
@@ -28,6 +29,9 @@ type Service struct {
 	Divisions *kernel.Divisions
 	Now       func() time.Time
 	NewID     func() string
+	// Notify records the notices of the referrals a screening opens, right
+	// after they are stored (nil tells nobody).
+	Notify *notify.Afterwards
 }
 
 var _ marketplace.ClearanceAcknowledger = (*Service)(nil)
@@ -145,6 +149,7 @@ func (s *Service) screen(ctx context.Context, needPublicID string, stage kernel.
 	if err := s.Store.SaveScreening(ctx, rec, refs); err != nil {
 		return nil, err
 	}
+	s.Notify.Publish(ctx, referralNotices(n, refs, now)...)
 	return rec, nil
 }
 
