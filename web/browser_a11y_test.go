@@ -130,6 +130,9 @@ func tour(t *testing.T, env *testEnv) ([]tourPage, map[kernel.Role]*kernel.Princ
 		{role: kernel.RoleFederationStaff, path: "/staff/reconcile"}, {role: kernel.RoleFederationStaff, path: "/staff/reconcile/" + run},
 		{role: kernel.RoleAuditor, path: "/audit"},
 		{role: kernel.RoleSocialWorker, path: "/inbox"}, {role: kernel.RoleDonor, path: "/my/notifications"},
+		{role: kernel.RoleVerifier, path: "/stats"}, {role: kernel.RoleVerifier, path: "/verify/notices"},
+		{role: kernel.RoleFederationStaff, path: "/stats?by=category"}, {role: kernel.RoleFederationStaff, path: "/staff/counties"},
+		{role: kernel.RoleFederationStaff, path: "/staff/counties/371725"},
 	}
 	env.firstInboxItem(t, worker) // the report's notice, in the worker's inbox
 	users := map[kernel.Role]*kernel.Principal{kernel.RoleSocialWorker: worker, kernel.RoleVerifier: verifier,

@@ -31,9 +31,9 @@ func TestBrowserEveryRoleInEnglish(t *testing.T) {
 		kernel.RoleDonor:           {"/", "/needs", "/my/giving", "/funds", "/disclosures", "/report"},
 		kernel.RoleVolunteer:       {"/volunteer"},
 		kernel.RoleSocialWorker:    {"/worker/needs", "/worker/needs/new", "/worker/claims", "/worker/reports"},
-		kernel.RoleVerifier:        {"/verify", "/verify/review", "/verify/imports", "/verify/objections", "/verify/referrals", "/verify/charity-aid"},
-		kernel.RoleFederationStaff: {"/staff", "/staff/pledges", "/staff/reconcile", "/staff/org", "/staff/volunteers", "/staff/sources/new", "/staff/payouts"},
-		kernel.RoleAuditor:         {"/audit", "/audit/log", "/audit/ledger"},
+		kernel.RoleVerifier:        {"/verify", "/verify/review", "/verify/imports", "/verify/objections", "/verify/referrals", "/verify/charity-aid", "/stats", "/verify/notices"},
+		kernel.RoleFederationStaff: {"/staff", "/staff/pledges", "/staff/reconcile", "/staff/org", "/staff/volunteers", "/staff/sources/new", "/staff/payouts", "/stats", "/staff/counties"},
+		kernel.RoleAuditor:         {"/audit", "/audit/log", "/audit/ledger", "/stats"},
 		kernel.RoleAdmin:           {"/admin"},
 	}
 	idRe := regexp.MustCompile(`\b[a-z]+(_[a-z0-9]+)+\b`)

@@ -34,6 +34,9 @@ import (
 	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/sqldb"
 	"github.com/jiujinan/jiujinan/sqldb/sqldbtest"
+	"github.com/jiujinan/jiujinan/stats"
+	sstore "github.com/jiujinan/jiujinan/stats/gormstore"
+	"github.com/jiujinan/jiujinan/stats/statxlsx"
 )
 
 // testEnv is a real server over a real database, with a clock the test moves.
@@ -123,6 +126,7 @@ func newTestEnv(t *testing.T, db *sqldb.DB) *testEnv {
 		PayChannels: env.paychan,
 		Workbooks:   xlsxsheet.Open,
 		Notify:      env.notify,
+		Stats:       &stats.Service{Store: sstore.New(db), Divisions: divisions, Now: now, XLSX: statxlsx.New()},
 	})
 	env.screening.Notify = &notify.Afterwards{Outbox: env.notifyStore, Log: log}
 	// Every test over the harness checks that logs and metrics say the

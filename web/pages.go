@@ -400,6 +400,7 @@ func (s *Server) registerPages() {
 	e.POST("/admin/orgs", s.handleAdminOrgCreateForm, admin...)
 	e.GET("/admin/orgs/:id", s.handleAdminOrgPage, admin...)
 	e.POST("/admin/orgs/:id/members", s.handleAdminMemberForm, admin...)
+	s.registerStatsPages()
 	e.GET("/register", s.handleRegisterPage)
 	e.POST("/register", s.handleRegisterForm, s.formLimiter())
 	e.POST("/logout", s.handleLogoutForm)

@@ -30,6 +30,7 @@ import (
 	"github.com/jiujinan/jiujinan/marketplace/search"
 	"github.com/jiujinan/jiujinan/matching"
 	"github.com/jiujinan/jiujinan/recovery"
+	"github.com/jiujinan/jiujinan/stats"
 )
 
 // Config is the part of the service's configuration the HTTP layer needs.
@@ -49,6 +50,10 @@ type Config struct {
 	// MetricsToken is the Bearer token an operator's scraper sends for
 	// /metrics; empty serves no metrics at all.
 	MetricsToken string
+	// PublicURL is the site's address as the public reaches it
+	// (https://jiujinan.example.cn), for the QR codes of printed notices;
+	// empty takes the address the request came to.
+	PublicURL string
 }
 
 // Deps are the services the handlers call.
@@ -88,6 +93,9 @@ type Deps struct {
 	// Notify runs the inbox, the notification settings and the operator's
 	// view of deliveries; nil serves 404s.
 	Notify *notify.Service
+	// Stats answers the statistics, the federations' views of their
+	// counties and the needs in notice of a place; nil serves none.
+	Stats *stats.Service
 }
 
 // Server is the HTTP server.
@@ -241,6 +249,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerPaychanRoutes(api)
 	s.registerReceiptRoutes(api)
 	s.registerNotifyRoutes(api)
+	s.registerStatsRoutes(api)
 
 	s.registerPages()
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
@@ -322,6 +323,30 @@ func pageStates() []pageState {
 		}
 		add("admin_notifications", "layout", st, v)
 	}
+	// Statistics, a federation's counties, printed notices (branch stats).
+	for _, by := range statsTabs {
+		for _, mode := range []fillMode{{}, {empty: true}, {noFlags: true}} {
+			v := filled[statsPage](mode)
+			v.By = by
+			add("stats", "layout", by+fmt.Sprintf(" %+v", mode), v)
+		}
+	}
+	add("stats", "layout", "refused", statsPage{Kind: "month", Period: "2030-13", Error: "x", InvalidRegion: true, InvalidPeriod: true})
+	both("staff_counties", "layout", func(e fillMode) any { return filled[countiesPage](e) })
+	add("staff_counties", "layout", "not a federation", countiesPage{Period: "2026-11"})
+	both("staff_county", "layout", func(e fillMode) any { return filled[countyPage](e) })
+	both("verify_notices", "layout", func(e fillMode) any { return filled[noticesPage](e) })
+	add("verify_notices", "layout", "no place", noticesPage{})
+	add("verify_notices", "layout", "refused", noticesPage{Places: []statsPlace{{"371725", "郓城县"}}, Region: "371702", Name: "牡丹区", Error: "x"})
+	for _, layout := range []string{"one", "pages", "list"} {
+		for _, mode := range []fillMode{{}, {noFlags: true}} {
+			v := filled[noticePrint](mode)
+			v.Layout = layout
+			add("notice_print", "print", layout+fmt.Sprintf(" %+v", mode), v)
+			add("notice_print", "layout", layout+fmt.Sprintf(" %+v", mode), v)
+		}
+	}
+	add("notice_print", "print", "an empty list", noticePrint{Layout: "list", Place: "郓城县"})
 	return out
 }
 

@@ -29,6 +29,7 @@ var layout = map[string][]string{
 	"matching/screening":         {"kernel", "marketplace", "matching/record", "notify"},
 	"funds":                      {"kernel", "kernel/rmbwords", "marketplace", "notify"},
 	"matching":                   {"kernel", "marketplace", "marketplace/anonymize", "funds"},
+	"stats":                      {"kernel", "marketplace", "funds"},
 
 	"sqldb":                             {"recovery"},
 	"sqldb/sqldbtest":                   {"sqldb", "migrations"},
@@ -54,9 +55,11 @@ var layout = map[string][]string{
 	"matching/screening/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "matching/record",
 		"matching/record/gormstore", "matching/screening", "sqldb"},
 	"matching/gormstore": {"kernel", "marketplace", "marketplace/gormstore", "funds", "matching", "sqldb"},
+	"stats/gormstore":    {"kernel", "marketplace", "sqldb", "stats"},
+	"stats/statxlsx":     {"funds", "stats"},
 
 	"web": {"kernel", "recovery", "marketplace", "marketplace/anonymize", "marketplace/search", "funds", "funds/receiptdoc",
-		"matching", "matching/record", "matching/screening", "funds/bill", "notify", "funds/paychan"},
+		"matching", "matching/record", "matching/screening", "funds/bill", "notify", "funds/paychan", "stats"},
 	"cmd/jiujinan": {"*"},
 }
 
@@ -64,7 +67,7 @@ var layout = map[string][]string{
 // library in them (STYLE.md), only the standard library and these.
 var domain = map[string]bool{"kernel": true, "kernel/rmbwords": true, "recovery": true, "notify": true, "marketplace/anonymize": true, "marketplace": true,
 	"matching/record": true, "matching/record/paymentgen": true, "matching/screening": true, "funds": true, "matching": true,
-	"funds/bill": true, "funds/paychan": true, "funds/paychan/wechatpay": true, "funds/paychan/alipay": true}
+	"funds/bill": true, "funds/paychan": true, "funds/paychan/wechatpay": true, "funds/paychan/alipay": true, "stats": true}
 
 // lunar-go is reference data, China's holiday table (kernel.Calendar), as
 // the division table is: no infrastructure.

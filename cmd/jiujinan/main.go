@@ -41,6 +41,9 @@ import (
 	nstore "github.com/jiujinan/jiujinan/notify/gormstore"
 	"github.com/jiujinan/jiujinan/recovery"
 	"github.com/jiujinan/jiujinan/sqldb"
+	"github.com/jiujinan/jiujinan/stats"
+	sstore "github.com/jiujinan/jiujinan/stats/gormstore"
+	"github.com/jiujinan/jiujinan/stats/statxlsx"
 	"github.com/jiujinan/jiujinan/web"
 )
 
@@ -412,7 +415,7 @@ func (m *Main) Server() (*web.Server, error) {
 	return web.NewServer(web.Config{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxUploadBytes: m.Config.MaxUploadBytes, RequestTimeout: m.Config.RequestTimeout,
 		CookieSecure: m.Config.CookieSecure, AuthRate: m.Config.AuthRate, AuthBurst: int(m.Config.AuthRate*10) + 10,
-		MetricsToken: m.Config.MetricsToken,
+		MetricsToken: m.Config.MetricsToken, PublicURL: m.Config.PublicURL,
 	}, web.Deps{
 		Accounts:    m.Accounts,
 		Needs:       m.Needs,
@@ -430,6 +433,7 @@ func (m *Main) Server() (*web.Server, error) {
 		Workbooks:   xlsxsheet.Open,
 		Notify:      m.notifyService(),
 		PayChannels: m.PayChannels,
+		Stats:       &stats.Service{Store: sstore.New(m.DB), Divisions: m.Divisions, Now: m.Now, XLSX: statxlsx.New()},
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return errors.New("database unreachable")
