@@ -47,6 +47,7 @@ type Config struct {
 	LoginMaxFailures int           `env:"JIUJINAN_LOGIN_MAX_FAILURES" envDefault:"5" help:"failed logins for one e-mail from one address before each further attempt must wait"`
 	LoginMaxDelay    time.Duration `env:"JIUJINAN_LOGIN_MAX_DELAY" envDefault:"15m" help:"the longest wait between login attempts after repeated failures (the wait starts at 1s and doubles)"`
 	MetricsToken     string        `env:"JIUJINAN_METRICS_TOKEN" help:"Bearer token a Prometheus scraper sends for /metrics (at least 16 characters); unset serves no metrics"`
+	PublicURL        string        `env:"JIUJINAN_PUBLIC_URL" help:"the site's address as the public reaches it (https://jiujinan.example.cn), for the QR codes of printed notices (unset: the address each request came to) and the links in notification e-mails"`
 	AuthRate         float64       `env:"JIUJINAN_AUTH_RATE" envDefault:"2" help:"login/registration requests per second per client address"`
 
 	LogLevel  string `env:"JIUJINAN_LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
@@ -67,7 +68,6 @@ type Config struct {
 	ReportFollowUpDays    int    `env:"JIUJINAN_REPORT_FOLLOWUP_DAYS" envDefault:"2" help:"time limit in working days of an active-discovery report's follow-up (主动发现 → 及时报告属地乡镇)"`
 	GroupDecisionAboveFen int64  `env:"JIUJINAN_GROUP_DECISION_ABOVE_FEN" envDefault:"0" help:"the county's decision on a need requesting more than this (fen) is a group decision (一事一议), recorded with its members, date and reasoning; 0: never"`
 	// Notifications (docs/operations.md, "Notifications").
-	PublicURL          string `env:"JIUJINAN_PUBLIC_URL" help:"the site's public address (https://…), for the links in notification e-mails and the QR codes of printed notices (unset: the address each request came to)"`
 	NotifyMaxAttempts  int    `env:"JIUJINAN_NOTIFY_MAX_ATTEMPTS" envDefault:"8" help:"tries of one notification delivery before it is given up (pauses double from 30s to 1h)"`
 	SMTPHost           string `env:"SMTP_HOST" help:"SMTP server for notification e-mails; unset sends none"`
 	SMTPPort           int    `env:"SMTP_PORT" help:"SMTP port (default 587 for starttls and opportunistic, 465 for tls, 25 for none)"`
@@ -189,6 +189,7 @@ func (c *Config) validate() error {
 		{c.LoginMaxFailures >= 1, "JIUJINAN_LOGIN_MAX_FAILURES", "must be at least 1"},
 		{c.LoginMaxDelay >= time.Second, "JIUJINAN_LOGIN_MAX_DELAY", "must be at least 1s"},
 		{c.AuthRate > 0, "JIUJINAN_AUTH_RATE", "must be above 0"},
+		{c.PublicURL == "" || strings.HasPrefix(c.PublicURL, "https://") || strings.HasPrefix(c.PublicURL, "http://"), "JIUJINAN_PUBLIC_URL", "must start with https:// or http://"},
 		{c.MetricsToken == "" || len(c.MetricsToken) >= 16, "JIUJINAN_METRICS_TOKEN", "must be at least 16 characters"},
 		{map[string]bool{"debug": true, "info": true, "warn": true, "error": true}[c.LogLevel], "JIUJINAN_LOG_LEVEL", "must be debug, info, warn or error"},
 		{c.LogFormat == "text" || c.LogFormat == "json", "JIUJINAN_LOG_FORMAT", "must be text or json"},
